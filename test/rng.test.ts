@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Rng, normalCdf, normalQuantile } from '../src/random/rng.ts';
+
+describe('counter-keyed RNG', () => {
+  it('is a pure function of (seed, keys)', () => {
+    const a = new Rng(7, 3, 1);
+    const b = new Rng(7, 3, 1);
+    for (let i = 0; i < 100; i++) expect(a.uniform()).toBe(b.uniform());
+  });
+
+  it('gives different streams for different keys and seeds', () => {
+    expect(new Rng(7, 3).uniform()).not.toBe(new Rng(7, 4).uniform());
+    expect(new Rng(7, 3).uniform()).not.toBe(new Rng(8, 3).uniform());
+    expect(new Rng(0, 3).uniform()).not.toBe(new Rng(1, 3).uniform());
+  });
+
+  it('draws standard normals with the right first two moments', () => {
+    const rng = new Rng(1);
+    const n = 200_000;
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const z = rng.normal();
+      s += z;
+      s2 += z * z;
+    }
+    expect(Math.abs(s / n)).toBeLessThan(4 / Math.sqrt(n));
+    expect(Math.abs(s2 / n - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
+  });
+
+  it('rejects non-integer keys', () => {
+    expect(() => new Rng(1.5)).toThrow(/seed must be a non-negative safe integer, got 1.5/);
+  });
+});
+
+describe('normal distribution functions', () => {
+  it('match reference values (R: qnorm, pnorm)', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963984540054, 14);
+    expect(normalQuantile(1e-10)).toBeCloseTo(-6.361340902404056, 12);
+    expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 14);
+    expect(normalCdf(-8) / 6.22096057427178e-16).toBeCloseTo(1, 10);
+  });
+
+  it('quantile inverts the CDF', () => {
+    for (const p of [1e-12, 1e-6, 0.01, 0.3, 0.5, 0.8, 0.999999]) {
+      expect(normalCdf(normalQuantile(p)) / p).toBeCloseTo(1, 10);
+    }
+  });
+});
