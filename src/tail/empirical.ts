@@ -133,12 +133,14 @@ function quantileFromSorted(sorted: Float64Array, p: number, confidence: number)
   const s = binomialQuantile(1 - alpha / 2, n, p) + 1;
   const lowerRank = r; // 0 means unbounded
   const upperRank = s; // n + 1 means unbounded
-  const lower = lowerRank >= 1 ? sorted[lowerRank - 1] : -Infinity;
-  const upper = upperRank <= n ? sorted[upperRank - 1] : Infinity;
+  const estimate = sortedQuantile(sorted, p);
+  // Clamping to the point estimate only widens the interval (coverage kept) and keeps estimate inside it.
+  const lower = lowerRank >= 1 ? Math.min(sorted[lowerRank - 1], estimate) : -Infinity;
+  const upper = upperRank <= n ? Math.max(sorted[upperRank - 1], estimate) : Infinity;
   const coverage = binomialCdf(upperRank - 1, n, p) - binomialCdf(lowerRank - 1, n, p);
   const result: QuantileResult = {
     p,
-    estimate: sortedQuantile(sorted, p),
+    estimate,
     lower,
     upper,
     lowerRank,
@@ -215,7 +217,8 @@ export function conditionalValueAtRisk(data: ArrayLike<number>, level: number, o
   const x = sortedCopy(orientedData(data, tail)); // upper tail of x is the risk
   const n = x.length;
   const beta = 1 - level;
-  const m = n * beta;
+  let m = n * beta;
+  if (Math.abs(m - Math.round(m)) < 1e-9 * n) m = Math.round(m); // 10000 * (1 - 0.99) is 100, not 99.99999999999
   if (m < 1) {
     throw new CellspreadInputError(
       'level',

@@ -51,3 +51,5 @@ export type {
   RareEventLevel,
   RareEventResult,
 } from './rare.ts';
+export { tailSummary } from './summary.ts';
+export type { TailSummary, TailSummaryOptions, TailSummaryInterval } from './summary.ts';
