@@ -3,7 +3,8 @@ import { getParameterSet } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { CellKernel, newEvaluation, type CellEvaluation, type ThermalMode } from './cell.ts';
 import { SECONDS_PER_HOUR } from './constants.ts';
-import { deriveCellParameters, type CellOverrides } from './derive.ts';
+import { deriveCellParameters, electrodeBalance, type CellOverrides } from './derive.ts';
+import { evaluateSeries } from './series.ts';
 import type { CellKernelParameters } from './layout.ts';
 import { stepCurrent, validateProtocol, type ProtocolStep } from './protocol.ts';
 import { illinois } from './roots.ts';
@@ -207,6 +208,21 @@ class CellRun {
   }
 }
 
+/**
+ * Open-circuit voltage at the two ends of the usable lithium range (one electrode empty or full), without PyBaMM's
+ * end regularisation: a cut-off outside this range is only "reached" through that artefact, so it is rejected.
+ */
+export function reachableVoltageRange(set: ParameterSet, overrides?: CellOverrides): [number, number] {
+  const b = electrodeBalance(set, overrides);
+  const ocv = (x: number) => {
+    const y = (b.lithiumInventory - x * b.capacityNeg) / b.capacityPos;
+    return evaluateSeries(set.positive.ocp, y) - evaluateSeries(set.negative.ocp, x);
+  };
+  const xMin = Math.max(0, (b.lithiumInventory - b.capacityPos) / b.capacityNeg);
+  const xMax = Math.min(1, b.lithiumInventory / b.capacityNeg);
+  return [ocv(xMin), ocv(xMax)];
+}
+
 function beyond(v: number, c: Cutoff): boolean {
   return c.direction === 'below' ? v <= c.voltage : v >= c.voltage;
 }
@@ -245,6 +261,14 @@ export function simulateCell(options: CellSimulationOptions): CellSimulationResu
           voltage: step.cutoffVoltage ?? (step.type === 'discharge' ? lower : upper),
           direction: step.type === 'discharge' ? 'below' : 'above',
         };
+        const [floor, ceiling] = reachableVoltageRange(set, options.overrides);
+        if (cutoff.voltage <= floor || cutoff.voltage >= ceiling) {
+          throw new CellspreadInputError(
+            `${field}.cutoffVoltage`,
+            `can never be reached: the cell's open-circuit voltage spans ${floor.toFixed(3)} V (an electrode exhausted) to ${ceiling.toFixed(3)} V (an electrode full)`,
+            cutoff.voltage,
+          );
+        }
         const vNow = run.voltageNow(current);
         if (beyond(vNow, cutoff)) {
           throw new CellspreadInputError(
@@ -314,7 +338,11 @@ function runCcCv(run: CellRun, step: import('./protocol.ts').CcCvStep, nominal: 
       // Current falls through the cut-off inside this step: end at the linearly interpolated crossing.
       const frac = (-previous - iCut) / (-previous + current);
       const tau = Math.max(0, Math.min(1, Number.isFinite(frac) ? frac : 1)) * h;
-      if (tau > 0) run.advance(-iCut, tau);
+      if (tau > 0) {
+        const g = (i: number) => run.trialVoltage(i, tau) - vCv;
+        const last = illinois(g, -magnitude, 0, 1e-13);
+        run.advance(Number.isFinite(last) ? last : -iCut, tau);
+      }
       return 'current-cutoff';
     }
     run.advance(current, h);

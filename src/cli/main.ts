@@ -1,0 +1,61 @@
+import { CellspreadInputError } from '../errors.ts';
+import { CELL_USAGE, runCellCommand } from './cell.ts';
+
+/** Where the CLI writes; tests pass their own. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const consoleIo: CliIo = {
+  stdout: (t) => process.stdout.write(`${t}\n`),
+  stderr: (t) => process.stderr.write(`${t}\n`),
+};
+
+type Command = (argv: string[], io: CliIo) => number | Promise<number>;
+
+/** Subcommands by name: a registry, so later commands plug in without touching the dispatch. */
+export const COMMANDS: Record<string, { run: Command; summary: string; usage: string }> = {
+  cell: { run: runCellCommand, summary: 'simulate one cell through a constant-current discharge', usage: CELL_USAGE },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'Usage: cellspread <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `cellspread <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+/** Run the CLI; returns the process exit code (0 ok, 1 internal error, 2 bad input). */
+export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`cellspread: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof CellspreadInputError) {
+      io.stderr(`cellspread ${name}: ${err.message}`);
+      return 2;
+    }
+    const code = (err as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`cellspread ${name}: ${(err as Error).message}\n\n${command.usage}`);
+      return 2;
+    }
+    io.stderr(`cellspread ${name}: internal error: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}
