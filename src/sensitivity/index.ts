@@ -7,3 +7,5 @@ export { sobol } from './sobol-indices.ts';
 export type { SobolOptions, SobolResult, SobolConvergence } from './sobol-indices.ts';
 export { testFunctions } from './test-functions.ts';
 export type { TestFunction, ExactIndices, IshigamiParams, GFunctionParams, LinearGaussianParams, ParametrisedTestFunction } from './test-functions.ts';
+export { shapley } from './shapley.ts';
+export type { ShapleyOptions, ShapleyResult } from './shapley.ts';
