@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { CellspreadInputError, tailSummary } from '../../src/index.ts';
+import { gpdSample, normalSample } from './helpers.ts';
+
+describe('tailSummary', () => {
+  it('summarises an upper tail with empirical, VaR, CVaR and GPD sections, JSON-safe', () => {
+    const peak = Array.from(gpdSample(20_000, 1.5, 0.1, 71), (v) => 300 + v); // K
+    const s = tailSummary(peak, { output: 'peakTemperature', limit: 315, tail: 'upper' });
+    const back = JSON.parse(JSON.stringify(s));
+    expect(back).toEqual(s);
+    expect(s.output).toBe('peakTemperature');
+    expect(s.n).toBe(20_000);
+    expect(s.valueAtRisk.map((v) => v.level)).toEqual([0.9, 0.99, 0.999]);
+    expect(s.conditionalValueAtRisk).toHaveLength(3);
+    expect(s.gpd.status).toBe('fitted');
+    if (s.gpd.status !== 'fitted') return;
+    expect(s.gpd.exceedanceProbability).not.toBeNull();
+    // True P(Y > 315) = (1 + 0.1 * 15 / 1.5)^-10 = 2^-10.
+    const pTrue = Math.pow(2, -10);
+    expect(s.empirical.lower).toBeLessThan(pTrue);
+    expect(s.empirical.upper!).toBeGreaterThan(pTrue);
+    expect(s.gpd.exceedanceProbability!.lower!).toBeLessThan(pTrue);
+    expect(s.gpd.exceedanceProbability!.upper!).toBeGreaterThan(pTrue);
+    expect(s.recommended.source).toBe('empirical');
+  });
+
+  it('recommends the GPD extrapolation when the limit is beyond the data', () => {
+    const peak = Array.from(gpdSample(5000, 1.5, 0.1, 72), (v) => 300 + v);
+    const s = tailSummary(peak, { limit: 360, direction: 'upper' }); // P = (1 + 4)^-10 ~ 1e-7
+    expect(s.empirical.exceedances).toBe(0);
+    expect(s.recommended.source).toBe('gpd');
+    expect(s.recommended.estimate).toBeGreaterThan(0);
+    expect(s.recommended.upper!).toBeGreaterThan(Math.pow(5, -10));
+  });
+
+  it('never throws on thin data: it says why sections are missing', () => {
+    const s = tailSummary([1, 2, 3, 4, 5], { limit: 10, confidence: 0.9 });
+    expect(s.gpd).toEqual({ status: 'skipped', reason: 'only 5 samples; a peaks-over-threshold fit needs at least 100 (run more samples)' });
+    expect(s.recommended.source).toBe('empirical-bound');
+    expect(s.recommended.upper).toBeCloseTo(1 - Math.pow(0.05, 1 / 5), 12);
+    expect(s.warnings.some((w) => /conditionalValueAtRisk at level 0.99 skipped/.test(w))).toBe(true);
+    const t = tailSummary(normalSample(150, 73), { limit: 1, minExceedances: 40, threshold: 2 });
+    expect(t.gpd.status).toBe('skipped');
+    if (t.gpd.status === 'skipped') expect(t.gpd.reason).toMatch(/^threshold must leave at least 40 samples above it to fit a GPD/);
+  });
+
+  it('lower tail: capacity below 95 % of nominal', () => {
+    const cap = normalSample(20_000, 74, 1, 0.02);
+    const s = tailSummary(cap, { output: 'capacity', limit: 0.95, tail: 'lower' });
+    expect(s.tail).toBe('lower');
+    const p = 0.00620966532577613; // Phi(-2.5)
+    expect(s.empirical.lower).toBeLessThan(p);
+    expect(s.empirical.upper!).toBeGreaterThan(p);
+    expect(s.valueAtRisk[1].estimate).toBeLessThan(1); // 1 % quantile of capacity
+    expect(s.conditionalValueAtRisk[1].estimate).toBeLessThan(s.valueAtRisk[1].estimate);
+  });
+
+  it('input errors name the column', () => {
+    expect(() => tailSummary([1, NaN], { output: 'peakTemperature', limit: 1 })).toThrow(/^peakTemperature\[1\] must be a finite number, got NaN/);
+    expect(() => tailSummary([], { output: 'peakTemperature', limit: 1 })).toThrow(CellspreadInputError);
+    expect(() => tailSummary([1, 2], { limit: Number.NaN })).toThrow('limit must be a finite number, got NaN (the design limit in the units of the output)');
+    const d = tailSummary([1, NaN, 2, Infinity], { limit: 1.5, nonFinite: 'drop' });
+    expect(d.n).toBe(2);
+    expect(d.droppedNonFinite).toBe(2);
+  });
+});
