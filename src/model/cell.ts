@@ -168,10 +168,18 @@ export class CellKernel {
   }
 
   /**
-   * One full time step of a cell at constant current: particles exactly, temperature with the trapezoidal heat
-   * source. Returns the evaluation at the end of the step (voltage, heat) and the heat [J] and cooling [J] over it.
+   * One full time step of a cell at constant current: particles exactly, temperature with the Heun heat source.
+   * `externalHeat` [W] is heat arriving from outside the cell (conduction from neighbours), constant over the step.
+   * Returns the evaluation at the end of the step (voltage, heat) and the heat [J] and cooling [J] over it.
    */
-  step(state: Float64Array, p: CellKernelParameters, current: number, dt: number, ev: CellEvaluation = newEvaluation()): StepEnergy {
+  step(
+    state: Float64Array,
+    p: CellKernelParameters,
+    current: number,
+    dt: number,
+    ev: CellEvaluation = newEvaluation(),
+    externalHeat = 0,
+  ): StepEnergy {
     const T0 = this.temperature(state);
     const start = this.evaluate(state, p, current, T0, this.evalScratch);
     const voltageStart = start.voltage;
@@ -184,13 +192,13 @@ export class CellKernel {
     this.advanceParticles(state, p, current, dt);
     // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
     const rise0 = state[S.temperatureRise];
-    this.advanceTemperature(state, p, heatStart, dt);
+    this.advanceTemperature(state, p, heatStart + externalHeat, dt);
     const heatEndPredicted = this.evaluate(state, p, current, this.temperature(state), ev).heat;
     state[S.temperatureRise] = rise0;
     const heat = 0.5 * (heatStart + heatEndPredicted);
-    const energy = this.advanceTemperature(state, p, heat, dt);
+    const energy = this.advanceTemperature(state, p, heat + externalHeat, dt);
     this.evaluate(state, p, current, this.temperature(state), ev);
-    return { ...energy, voltageStart };
+    return { heat: heat * dt, cooling: energy.cooling, voltageStart };
   }
 
   /**
@@ -223,7 +231,7 @@ export class CellKernel {
 }
 
 export interface StepEnergy {
-  /** Heat generated over the step [J]. */
+  /** Heat generated in the cell over the step [J] (external heat excluded). */
   heat: number;
   /** Heat removed by cooling over the step [J]. */
   cooling: number;

@@ -165,5 +165,7 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
     initialStoichNeg: balance.x0 + soc * (balance.x100 - balance.x0),
     initialStoichPos: balance.y0 + soc * (balance.y100 - balance.y0),
     initialTemperature: pick(overrides, 'thermal.initialTemperature', set.thermal.initialTemperature),
+    stoichNegEmpty: balance.x0,
+    stoichNegFull: balance.x100,
   };
 }

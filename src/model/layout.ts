@@ -30,6 +30,8 @@ export const CELL_PARAMETERS = [
   { name: 'initialStoichNeg', unit: '-', description: 'initial negative stoichiometry x (uniform in the particle)' },
   { name: 'initialStoichPos', unit: '-', description: 'initial positive stoichiometry y (uniform in the particle)' },
   { name: 'initialTemperature', unit: 'K', description: 'initial cell temperature' },
+  { name: 'stoichNegEmpty', unit: '-', description: 'negative stoichiometry at 0 % SOC (for reporting SOC)' },
+  { name: 'stoichNegFull', unit: '-', description: 'negative stoichiometry at 100 % SOC (for reporting SOC)' },
 ] as const satisfies readonly LayoutEntry[];
 
 export type CellParameterName = (typeof CELL_PARAMETERS)[number]['name'];
