@@ -1,0 +1,17 @@
+// Study specification: schema, parsing with located errors, hashing, the default study.
+export { parseStudySpec } from './parse.ts';
+export type { ParseStudyOptions } from './parse.ts';
+export { validateStudySpec, StudySpecError, formatPath } from './validate.ts';
+export type { SpecPath, SourceLocation } from './validate.ts';
+export { studySpecSchema, distributionSchema } from './schema.ts';
+export type {
+  StudySpec,
+  QuantityVariation,
+  CorrelationBlock,
+  PackSpec,
+  StudyProtocolStep,
+  TailAnalysisSpec,
+  ParsedStudySpec,
+} from './schema.ts';
+export { studyHash, canonicalJson } from './hash.ts';
+export { DEFAULT_STUDY_YAML, defaultStudy } from './default.ts';

@@ -1,0 +1,229 @@
+/**
+ * The study specification: one zod schema (strict objects, defaults filled) for YAML and JSON study files, and the
+ * TypeScript types of a validated study. Semantic rules that need more than one field (modules divide series, known
+ * quantities, positive-definite correlations, ...) live in validate.ts.
+ */
+import { z } from 'zod';
+import type { DistributionSpec, FixedSpec, GeneralizedParetoSpec, ParetoSpec, SimpleDistributionSpec } from '../variation/distributions.ts';
+import type { Level, Scale } from '../variation/quantities.ts';
+
+/** Marker put in the message of an unknown-key issue, followed by the allowed keys (for "did you mean"). */
+export const ALLOWED_KEYS_TAG = 'allowed-keys:';
+
+function strict<T extends z.ZodRawShape>(shape: T) {
+  const allowed = Object.keys(shape).join(',');
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `${ALLOWED_KEYS_TAG}${allowed}` : undefined),
+  });
+}
+
+const num = z.number();
+const positive = z.number().gt(0);
+const nonNegative = z.number().min(0);
+const count = z.number().int().min(1);
+
+const normalSchema = strict({ distribution: z.literal('normal'), mean: num.default(0), sd: nonNegative });
+const truncatedNormalSchema = strict({
+  distribution: z.literal('truncatedNormal'),
+  mean: num.default(0),
+  sd: positive,
+  min: num.optional(),
+  max: num.optional(),
+});
+const lognormalSchema = strict({ distribution: z.literal('lognormal'), mu: num.default(0), sd: nonNegative });
+const uniformSchema = strict({ distribution: z.literal('uniform'), min: num, max: num });
+const studentTSchema = strict({ distribution: z.literal('studentT'), df: positive, location: num.default(0), scale: positive });
+const weibullSchema = strict({ distribution: z.literal('weibull'), shape: positive, scale: positive, location: num.default(0) });
+const fixedSchema = strict({ distribution: z.literal('fixed'), value: num });
+const paretoSchema = strict({ distribution: z.literal('pareto'), alpha: positive, min: positive.default(1) });
+const gpdSchema = strict({ distribution: z.literal('generalizedPareto'), shape: num, scale: positive, location: num.default(0) });
+
+const simpleDistributionSchema = z.discriminatedUnion('distribution', [
+  normalSchema,
+  truncatedNormalSchema,
+  lognormalSchema,
+  uniformSchema,
+  studentTSchema,
+  weibullSchema,
+  fixedSchema,
+  paretoSchema,
+  gpdSchema,
+]);
+const defectMixtureSchema = strict({
+  distribution: z.literal('defectMixture'),
+  probability: z.number().min(0).max(1),
+  base: simpleDistributionSchema,
+  factor: z.discriminatedUnion('distribution', [paretoSchema, gpdSchema]),
+});
+export const distributionSchema = z.discriminatedUnion('distribution', [...simpleDistributionSchema.options, defectMixtureSchema]);
+
+const scaleSchema = z.enum(['additive', 'relative', 'log']);
+const quantityVariationSchema = strict({
+  scale: scaleSchema.optional(),
+  base: num.optional(),
+  pack: distributionSchema.optional(),
+  module: distributionSchema.optional(),
+  cell: distributionSchema.optional(),
+});
+
+const correlationBlockSchema = strict({ quantities: z.array(z.string()).min(2), matrix: z.array(z.array(num)) });
+
+const cutoffSchema = positive.optional();
+const ccStepSchema = (type: 'discharge' | 'charge') =>
+  strict({
+    type: z.literal(type),
+    cRate: positive.optional(),
+    current: positive.optional(),
+    power: positive.optional(),
+    cutoffVoltage: cutoffSchema,
+    duration: positive.optional(),
+  });
+const protocolStepSchema = z.discriminatedUnion('type', [
+  ccStepSchema('discharge'),
+  ccStepSchema('charge'),
+  strict({ type: z.literal('rest'), duration: positive }),
+  strict({
+    type: z.literal('cccv'),
+    cRate: positive.optional(),
+    current: positive.optional(),
+    voltage: positive.optional(),
+    cutoffCRate: positive.optional(),
+    cutoffCurrent: positive.optional(),
+    maxDuration: positive.optional(),
+  }),
+  strict({
+    type: z.literal('table'),
+    time: z.array(num).min(2),
+    current: z.array(num).optional(),
+    power: z.array(num).optional(),
+    interpolation: z.enum(['previous', 'linear']).default('previous'),
+    lowerCutoff: positive.optional(),
+    upperCutoff: positive.optional(),
+  }),
+]);
+
+const tailSchema = strict({
+  output: z.string().min(1),
+  limit: num,
+  tail: z.enum(['upper', 'lower']).optional(),
+  direction: z.enum(['upper', 'lower']).optional(),
+});
+
+export const studySpecSchema = strict({
+  name: z.string().min(1).default('study'),
+  params: z.string().min(1).default('chen2020'),
+  pack: strict({
+    series: count,
+    parallel: count,
+    modules: count.default(1),
+    interconnectResistance: nonNegative.default(0),
+    conduction: nonNegative.default(0),
+    ambientTemperature: positive.optional(),
+  }),
+  initial: strict({ soc: z.number().min(0).max(1).default(1), temperature: positive.optional() }).default({ soc: 1 }),
+  simulation: strict({
+    timeStep: positive.default(10),
+    modes: count.max(64).default(10),
+    thermal: z.enum(['lumped', 'isothermal']).default('lumped'),
+  }).default({ timeStep: 10, modes: 10, thermal: 'lumped' }),
+  protocol: z.array(protocolStepSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
+  variation: z.record(z.string(), quantityVariationSchema).default({}),
+  correlation: strict({ pack: correlationBlockSchema.optional(), module: correlationBlockSchema.optional(), cell: correlationBlockSchema.optional() }).default({}),
+  analysis: strict({
+    tail: z.array(tailSchema).optional(),
+    sensitivity: strict({
+      method: z.enum(['sobol', 'shapley']).default('sobol'),
+      outputs: z.array(z.string().min(1)).min(1),
+      n: count.default(256),
+    }).optional(),
+  }).optional(),
+  run: strict({
+    samples: count.default(1000),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
+    chunkSize: count.default(256),
+  }).default({ samples: 1000, seed: 1, chunkSize: 256 }),
+});
+
+// ----- Types of a validated study (defaults filled, scales resolved) -----
+
+export type { DistributionSpec, SimpleDistributionSpec, ParetoSpec, GeneralizedParetoSpec, FixedSpec, Level, Scale };
+
+export interface QuantityVariation {
+  /** Scale on which the levels add (resolved from the quantity's default when the file gives none). */
+  scale: Scale;
+  /** Nominal value (default: the parameter set's value). */
+  base?: number;
+  pack?: DistributionSpec;
+  module?: DistributionSpec;
+  cell?: DistributionSpec;
+}
+
+export interface CorrelationBlock {
+  quantities: string[];
+  matrix: number[][];
+}
+
+export interface PackSpec {
+  series: number;
+  parallel: number;
+  modules: number;
+  /** Ohm per series connection (busbar). */
+  interconnectResistance: number;
+  /** W/K between neighbouring cells within a module. */
+  conduction: number;
+  /** K; default from the parameter set. */
+  ambientTemperature?: number;
+}
+
+/** Pack-level protocol steps: currents are string currents [A], powers are pack powers [W]. */
+export type StudyProtocolStep =
+  | { type: 'discharge' | 'charge'; cRate?: number; current?: number; power?: number; cutoffVoltage?: number; duration?: number }
+  | { type: 'rest'; duration: number }
+  | {
+      type: 'cccv';
+      cRate?: number;
+      current?: number;
+      voltage?: number;
+      cutoffCRate?: number;
+      cutoffCurrent?: number;
+      maxDuration?: number;
+    }
+  | {
+      type: 'table';
+      time: number[];
+      current?: number[];
+      power?: number[];
+      interpolation: 'previous' | 'linear';
+      lowerCutoff?: number;
+      upperCutoff?: number;
+    };
+
+export interface TailAnalysisSpec {
+  output: string;
+  limit: number;
+  tail: 'upper' | 'lower';
+}
+
+export interface StudySpec {
+  name: string;
+  /** Parameter set registry name (lower case). */
+  params: string;
+  pack: PackSpec;
+  initial: { soc: number; temperature?: number };
+  simulation: { timeStep: number; modes: number; thermal: 'lumped' | 'isothermal' };
+  protocol: StudyProtocolStep[];
+  variation: Record<string, QuantityVariation>;
+  correlation: Partial<Record<Level, CorrelationBlock>>;
+  analysis?: {
+    tail?: TailAnalysisSpec[];
+    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number };
+  };
+  run: { samples: number; seed: number; chunkSize: number };
+}
+
+/** What the schema alone produces (before the semantic pass fills scales and normalizes aliases). */
+export type ParsedStudySpec = z.output<typeof studySpecSchema>;
+
+// Compile-time check that the schema's distributions are the ones the sampler knows.
+type Assert<T extends true> = T;
+export type _DistributionsMatch = Assert<z.output<typeof distributionSchema> extends DistributionSpec ? true : false>;

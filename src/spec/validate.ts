@@ -1,0 +1,301 @@
+/**
+ * Validation of a study object: the zod schema first (types, ranges, unknown keys with "did you mean"), then the rules
+ * that relate fields. Every error is a {@link StudySpecError}: a CellspreadInputError that also carries the field
+ * path, so parse.ts can point at the line and column in the YAML/JSON text.
+ */
+import type { z } from 'zod';
+import { CellspreadInputError, closestNames, formatValue } from '../errors.ts';
+import { getParameterSet } from '../params/index.ts';
+import type { ParameterSet } from '../params/types.ts';
+import { correlationCholesky } from '../variation/copula.ts';
+import { distributionFromSpec, type DistributionSpec } from '../variation/distributions.ts';
+import { LEVELS, resolveQuantity, variationKeyNames, type Level, type Scale } from '../variation/quantities.ts';
+import { ALLOWED_KEYS_TAG, studySpecSchema, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
+
+export type SpecPath = readonly (string | number)[];
+
+export interface SourceLocation {
+  source?: string;
+  line: number;
+  column: number;
+}
+
+export class StudySpecError extends CellspreadInputError {
+  /** Path of the offending field in the study object. */
+  readonly path: SpecPath;
+  /** True when the offending thing is the key itself (unknown key), so locations point at the key. */
+  readonly atKey: boolean;
+  location?: SourceLocation;
+
+  constructor(path: SpecPath, rule: string, received: unknown, hint?: string, atKey = false) {
+    super(formatPath(path), rule, received, hint);
+    this.name = 'StudySpecError';
+    this.path = path;
+    this.atKey = atKey;
+  }
+
+  /** Prefix the message with `source:line:col: `. */
+  locate(location: SourceLocation): this {
+    this.location = location;
+    const where = `${location.source ? `${location.source}:` : ''}${location.line}:${location.column}`;
+    this.message = `${where}: ${this.message}`;
+    return this;
+  }
+}
+
+/** `variation.porosity.negative.cell.sd`, `protocol[0].cRate`. */
+export function formatPath(path: SpecPath): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out || 'study';
+}
+
+function valueAt(obj: unknown, path: SpecPath): unknown {
+  let node = obj;
+  for (const p of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[p];
+  }
+  return node;
+}
+
+const didYouMean = (name: unknown, candidates: readonly string[]): string | undefined => {
+  if (typeof name !== 'string') return `valid: ${candidates.join(', ')}`;
+  const best = closestNames(name, candidates);
+  return best.length ? `did you mean ${best.map((b) => `"${b}"`).join(' or ')}?` : `valid: ${candidates.join(', ')}`;
+};
+
+function issueToError(issue: z.core.$ZodIssue, input: unknown): StudySpecError {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const received = valueAt(input, path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = issue.message.startsWith(ALLOWED_KEYS_TAG) ? issue.message.slice(ALLOWED_KEYS_TAG.length).split(',') : [];
+      const key = issue.keys[0];
+      return new StudySpecError([...path, key], 'is not a known key', key, didYouMean(key, allowed), true);
+    }
+    case 'invalid_union': {
+      const u = issue as z.core.$ZodIssueInvalidUnion & { discriminator?: string; options?: unknown[] };
+      if (u.discriminator !== undefined) {
+        const options = (u.options ?? []).map(String);
+        const at = path[path.length - 1] === u.discriminator ? path : [...path, u.discriminator];
+        const value = valueAt(input, at);
+        if (value === undefined) return new StudySpecError(at, 'is required', value, `one of ${options.join(', ')}`);
+        return new StudySpecError(at, `must be one of ${options.join(', ')}`, value, typeof value === 'string' ? didYouMean(value, options) : undefined);
+      }
+      return new StudySpecError(path, 'does not match any allowed form', received);
+    }
+    case 'invalid_type': {
+      if (received === undefined) return new StudySpecError(path, 'is required', received);
+      const expected = issue.expected === 'int' ? 'an integer' : issue.expected === 'array' ? 'a list' : issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`;
+      return new StudySpecError(path, `must be ${expected}`, received);
+    }
+    case 'too_small': {
+      if (issue.origin === 'array') return new StudySpecError(path, `must have at least ${issue.minimum} entr${Number(issue.minimum) === 1 ? 'y' : 'ies'}`, received);
+      if (issue.origin === 'string') return new StudySpecError(path, 'must not be empty', received);
+      return new StudySpecError(path, `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`, received);
+    }
+    case 'too_big': {
+      if (issue.origin === 'array') return new StudySpecError(path, `must have at most ${issue.maximum} entries`, received);
+      return new StudySpecError(path, `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`, received);
+    }
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      return new StudySpecError(path, `must be one of ${values.join(', ')}`, received, typeof received === 'string' ? didYouMean(received, values) : undefined);
+    }
+    default:
+      return new StudySpecError(path, issue.message.replace(/^Invalid input: /, 'must be valid: '), received);
+  }
+}
+
+/** Order of preference when zod reports several issues: a misspelt key explains the "missing" field next to it. */
+function issueRank(issue: z.core.$ZodIssue): number {
+  if (issue.code === 'unrecognized_keys') return 0;
+  if (issue.code === 'invalid_union') return 1;
+  return 2;
+}
+
+/** Validate a study object (e.g. from JSON.parse or a YAML document); throws StudySpecError naming the field. */
+export function validateStudySpec(obj: unknown, _source?: string): StudySpec {
+  const parsed = studySpecSchema.safeParse(obj);
+  if (!parsed.success) {
+    const issues = [...parsed.error.issues].sort((a, b) => issueRank(a) - issueRank(b));
+    throw issueToError(issues[0], obj);
+  }
+  return checkSemantics(parsed.data);
+}
+
+function checkSemantics(p: ParsedStudySpec): StudySpec {
+  let set: ParameterSet;
+  try {
+    set = getParameterSet(p.params, 'params');
+  } catch (e) {
+    const hint = didYouMean(p.params, ['chen2020']);
+    throw e instanceof CellspreadInputError ? new StudySpecError(['params'], 'must be a known parameter set', p.params, hint) : e;
+  }
+  const pack = p.pack;
+  if (pack.series % pack.modules !== 0) {
+    throw new StudySpecError(['pack', 'modules'], `must divide pack.series (${pack.series})`, pack.modules, `e.g. ${divisors(pack.series).join(', ')}`);
+  }
+  checkProtocol(p.protocol);
+  const variation: Record<string, QuantityVariation> = {};
+  const writers = new Map<string, string>();
+  for (const [key, v] of Object.entries(p.variation)) {
+    variation[key] = checkVariation(key, v, set, p.initial.soc, writers);
+  }
+  const correlation: StudySpec['correlation'] = {};
+  for (const level of LEVELS) {
+    const block = p.correlation[level];
+    if (!block) continue;
+    checkCorrelation(level, block, variation);
+    correlation[level] = { quantities: [...block.quantities], matrix: block.matrix.map((r) => [...r]) };
+  }
+  let analysis: StudySpec['analysis'];
+  if (p.analysis) {
+    analysis = {};
+    if (p.analysis.tail) {
+      analysis.tail = p.analysis.tail.map((t, i) => {
+        if (t.tail !== undefined && t.direction !== undefined && t.tail !== t.direction) {
+          throw new StudySpecError(['analysis', 'tail', i, 'direction'], `must agree with tail (${t.tail})`, t.direction);
+        }
+        const tail = t.tail ?? t.direction;
+        if (tail === undefined) throw new StudySpecError(['analysis', 'tail', i, 'tail'], 'is required', undefined, 'upper or lower');
+        return { output: t.output, limit: t.limit, tail };
+      });
+    }
+    if (p.analysis.sensitivity) analysis.sensitivity = { ...p.analysis.sensitivity, outputs: [...p.analysis.sensitivity.outputs] };
+  }
+  return {
+    name: p.name,
+    params: set.name,
+    pack: { ...pack },
+    initial: { ...p.initial },
+    simulation: { ...p.simulation },
+    protocol: p.protocol.map((s) => structuredClone(s)),
+    variation,
+    correlation,
+    ...(analysis ? { analysis } : {}),
+    run: { ...p.run },
+  };
+}
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n && out.length < 8; d++) if (n % d === 0) out.push(d);
+  return out;
+}
+
+function checkProtocol(protocol: ParsedStudySpec['protocol']): void {
+  protocol.forEach((step, i) => {
+    const at = (k: string) => ['protocol', i, k];
+    if (step.type === 'discharge' || step.type === 'charge' || step.type === 'cccv') {
+      const given = (['cRate', 'current', 'power'] as const).filter((k) => (step as Record<string, unknown>)[k] !== undefined);
+      const allowed = step.type === 'cccv' ? 'cRate or current' : 'cRate, current or power';
+      if (given.length !== 1) throw new StudySpecError(['protocol', i], `must give exactly one of ${allowed}`, given.length ? given.join(' and ') : 'none');
+    }
+    if (step.type === 'table') {
+      const given = (['current', 'power'] as const).filter((k) => step[k] !== undefined);
+      if (given.length !== 1) throw new StudySpecError(['protocol', i], 'must give exactly one of current or power', given.length ? given.join(' and ') : 'none');
+      const values = (step.current ?? step.power)!;
+      if (values.length !== step.time.length) throw new StudySpecError(at(given[0]), `must have one value per time (${step.time.length})`, values.length);
+      if (step.time[0] !== 0) throw new StudySpecError(['protocol', i, 'time', 0], 'must be 0', step.time[0]);
+      for (let k = 1; k < step.time.length; k++) {
+        if (!(step.time[k] > step.time[k - 1])) throw new StudySpecError(['protocol', i, 'time', k], `must be greater than time[${k - 1}] = ${step.time[k - 1]}`, step.time[k]);
+      }
+    }
+  });
+}
+
+/** Human description of why a level distribution is not a positive factor. */
+function positiveFactorProblem(d: DistributionSpec): boolean {
+  if (d.distribution === 'defectMixture') return positiveFactorProblem(d.base) || positiveFactorProblem(d.factor);
+  if (d.distribution === 'fixed') return !(d.value > 0);
+  return !(distributionFromSpec(d).lower >= 0);
+}
+
+function checkDistribution(path: SpecPath, d: DistributionSpec, scale: Scale): void {
+  if (d.distribution === 'uniform' && !(d.max > d.min)) throw new StudySpecError([...path, 'max'], `must be > min (${d.min})`, d.max);
+  if (d.distribution === 'truncatedNormal') {
+    if (d.min !== undefined && d.max !== undefined && !(d.max > d.min)) throw new StudySpecError([...path, 'max'], `must be > min (${d.min})`, d.max);
+    try {
+      distributionFromSpec(d);
+    } catch {
+      throw new StudySpecError(path, 'must keep some probability between min and max', d);
+    }
+  }
+  if (d.distribution === 'defectMixture') checkDistribution([...path, 'base'], d.base, scale);
+  if (scale === 'log' && positiveFactorProblem(d)) {
+    throw new StudySpecError(
+      [...path, 'distribution'],
+      'must be a positive multiplicative factor on the log scale',
+      d.distribution,
+      'use lognormal (sd = sd of ln factor), pareto, weibull, or uniform/truncatedNormal/fixed with min/value > 0; or scale: relative',
+    );
+  }
+}
+
+function checkVariation(key: string, v: ParsedStudySpec['variation'][string], set: ParameterSet, soc: number, writers: Map<string, string>): QuantityVariation {
+  const q = resolveQuantity(key, set);
+  if (!q) {
+    throw new StudySpecError(['variation', key], 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
+  }
+  if (!LEVELS.some((l) => v[l] !== undefined)) {
+    throw new StudySpecError(['variation', key], 'must vary at least one level (pack, module or cell)', v);
+  }
+  const scale: Scale = v.scale ?? q.defaultScale;
+  const nominal = v.base ?? q.nominal(set, soc);
+  if (v.base !== undefined && q.positive && !(v.base > 0)) throw new StudySpecError(['variation', key, 'base'], 'must be > 0', v.base);
+  if ((scale === 'log' || scale === 'relative') && !(nominal > 0) && q.positive) {
+    throw new StudySpecError(['variation', key, 'base'], `must be given (> 0) for the ${scale} scale: the parameter set's value is ${nominal}`, v.base);
+  }
+  if (scale === 'log' && !(nominal > 0)) throw new StudySpecError(['variation', key, 'scale'], 'must not be log for a quantity whose nominal is not > 0', scale);
+  for (const level of LEVELS) {
+    const d = v[level];
+    if (d) checkDistribution(['variation', key, level], d, scale);
+  }
+  for (const w of q.writes) {
+    const other = writers.get(w);
+    const combinable = /^(porosity|activeFraction)\./.test(key) && other !== undefined && /^(porosity|activeFraction)\./.test(other) && w.endsWith('activeMaterialVolumeFraction');
+    if (other !== undefined && !combinable) {
+      throw new StudySpecError(['variation', key], `must not vary the same parameter (${w}) as variation.${other}`, key, 'keep one of the two');
+    }
+    writers.set(w, key);
+  }
+  return { scale, ...(v.base !== undefined ? { base: v.base } : {}), ...pickLevels(v) };
+}
+
+function pickLevels(v: Partial<Record<Level, DistributionSpec>>): Partial<Record<Level, DistributionSpec>> {
+  const out: Partial<Record<Level, DistributionSpec>> = {};
+  for (const l of LEVELS) if (v[l]) out[l] = structuredClone(v[l]);
+  return out;
+}
+
+function checkCorrelation(level: Level, block: { quantities: string[]; matrix: number[][] }, variation: Record<string, QuantityVariation>): void {
+  const base = ['correlation', level];
+  const seen = new Set<string>();
+  block.quantities.forEach((name, i) => {
+    if (!(name in variation)) throw new StudySpecError([...base, 'quantities', i], 'must name a quantity under variation', name, didYouMean(name, Object.keys(variation)));
+    const d = variation[name][level];
+    if (!d || d.distribution === 'fixed') throw new StudySpecError([...base, 'quantities', i], `must vary at ${level} level (variation.${name}.${level} is not a random distribution)`, name);
+    if (seen.has(name)) throw new StudySpecError([...base, 'quantities', i], 'must not repeat a quantity', name);
+    seen.add(name);
+  });
+  const n = block.quantities.length;
+  if (block.matrix.length !== n) throw new StudySpecError([...base, 'matrix'], `must be ${n} x ${n} (one row per quantity)`, block.matrix.length + ' rows');
+  const r = correlationCholesky(block.matrix);
+  if ('L' in r) return;
+  const pr = r.problem;
+  const m = [...base, 'matrix'];
+  switch (pr.kind) {
+    case 'shape':
+      throw new StudySpecError([...m, pr.row ?? 0], `must have ${n} entries`, block.matrix[pr.row ?? 0]);
+    case 'diagonal':
+      throw new StudySpecError([...m, pr.row, pr.row], 'must be 1 (unit diagonal)', pr.value);
+    case 'range':
+      throw new StudySpecError([...m, pr.row, pr.col], 'must be between -1 and 1', pr.value);
+    case 'symmetry':
+      throw new StudySpecError([...m, pr.row, pr.col], `must equal matrix[${pr.col}][${pr.row}] = ${pr.other} (symmetric)`, pr.value);
+    case 'definite':
+      throw new StudySpecError(m, 'must be positive definite', block.matrix, `Cholesky pivot ${pr.pivot} is ${formatValue(Number(pr.value.toPrecision(4)))}; reduce the correlations`);
+  }
+}

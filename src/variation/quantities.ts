@@ -1,0 +1,161 @@
+/**
+ * Manufacturing quantities an engineer measures on the line, and how each maps onto the parameter-set overrides that
+ * `deriveCellParameters` reads. Any numeric parameter-set leaf may also be varied directly by its dotted path.
+ * docs/variation.md gives every formula.
+ */
+import { describeParameter, numericPaths } from '../params/index.ts';
+import type { ParameterSet } from '../params/types.ts';
+
+export type Scale = 'additive' | 'relative' | 'log';
+export type Level = 'pack' | 'module' | 'cell';
+export const LEVELS: readonly Level[] = ['pack', 'module', 'cell'];
+
+export interface ManufacturingQuantity {
+  readonly name: string;
+  readonly unit: string;
+  readonly description: string;
+  /** Scale used when the study gives none. */
+  readonly defaultScale: Scale;
+  /** Nominal value from the set (and the study's initial SOC); may be 0 (then the study must give `base`). */
+  nominal(set: ParameterSet, initialSoc: number): number;
+  /** Whether the quantity must stay > 0 (true) or may be any real (false). */
+  readonly positive: boolean;
+  /** Parameter-set paths the mapping writes (used to detect two variations of one parameter). */
+  readonly writes: readonly string[];
+}
+
+const side = (s: 'negative' | 'positive') => [
+  {
+    name: `coatingThickness.${s}`,
+    unit: 'm',
+    description: `${s} electrode coating thickness L (capacity, interfacial area and heat capacity follow)`,
+    defaultScale: 'relative',
+    nominal: (set: ParameterSet) => set[s].thickness,
+    positive: true,
+    writes: [`${s}.thickness`],
+  },
+  {
+    name: `porosity.${s}`,
+    unit: '-',
+    description: `${s} electrode porosity eps_e; the active volume fraction becomes a (1 - eps_e)`,
+    defaultScale: 'additive',
+    nominal: (set: ParameterSet) => set[s].porosity,
+    positive: true,
+    writes: [`${s}.porosity`, `${s}.activeMaterialVolumeFraction`],
+  },
+  {
+    name: `activeFraction.${s}`,
+    unit: '-',
+    description: `${s} active-material fraction a of the solid (coating) volume; eps_s = a (1 - eps_e)`,
+    defaultScale: 'relative',
+    nominal: (set: ParameterSet) => set[s].activeMaterialVolumeFraction / (1 - set[s].porosity),
+    positive: true,
+    writes: [`${s}.activeMaterialVolumeFraction`],
+  },
+  {
+    name: `particleRadius.${s}`,
+    unit: 'm',
+    description: `${s} particle radius R (diffusion time R^2/D and interfacial area 3 eps_s L / R follow)`,
+    defaultScale: 'log',
+    nominal: (set: ParameterSet) => set[s].particleRadius,
+    positive: true,
+    writes: [`${s}.particleRadius`],
+  },
+] satisfies ManufacturingQuantity[];
+
+export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
+  ...side('negative'),
+  ...side('positive'),
+  {
+    name: 'contactResistance',
+    unit: 'Ohm',
+    description: 'tab/weld contact resistance in series with the cell',
+    defaultScale: 'log',
+    nominal: (set) => set.electrical.contactResistance,
+    positive: true,
+    writes: ['electrical.contactResistance'],
+  },
+  {
+    name: 'capacity',
+    unit: 'A.h',
+    description: 'cell capacity through the electrode area: capacity, interfacial area and 1/collector resistance scale together',
+    defaultScale: 'relative',
+    nominal: (set) => set.electrical.nominalCapacity,
+    positive: true,
+    writes: ['geometry.electrodeWidth'],
+  },
+  {
+    name: 'initialSoc',
+    unit: '-',
+    description: 'initial state of charge of the cell (clipped to [0, 1])',
+    defaultScale: 'additive',
+    nominal: (_set, soc) => soc,
+    positive: false,
+    writes: ['soc'],
+  },
+  {
+    name: 'lithiumInventory',
+    unit: '-',
+    description: 'cyclable lithium relative to the set (lithiumInventoryFactor, nominal 1)',
+    defaultScale: 'relative',
+    nominal: () => 1,
+    positive: true,
+    writes: ['lithiumInventoryFactor'],
+  },
+  {
+    name: 'heatTransferCoefficient',
+    unit: 'W/(m2 K)',
+    description: 'heat-transfer coefficient to the coolant (cooling conductance h A follows)',
+    defaultScale: 'relative',
+    nominal: (set) => set.thermal.heatTransferCoefficient,
+    positive: true,
+    writes: ['thermal.heatTransferCoefficient'],
+  },
+  {
+    name: 'ambientTemperature',
+    unit: 'K',
+    description: 'coolant/ambient temperature seen by the cell',
+    defaultScale: 'additive',
+    nominal: (set) => set.thermal.ambientTemperature,
+    positive: true,
+    writes: ['thermal.ambientTemperature'],
+  },
+  {
+    name: 'initialTemperature',
+    unit: 'K',
+    description: 'initial cell temperature',
+    defaultScale: 'additive',
+    nominal: (set) => set.thermal.initialTemperature,
+    positive: true,
+    writes: ['thermal.initialTemperature'],
+  },
+];
+
+export const MANUFACTURING_QUANTITY_NAMES: readonly string[] = MANUFACTURING_QUANTITIES.map((q) => q.name);
+
+/** The quantity a variation key names: a manufacturing quantity, or a raw parameter-set path (undefined if neither). */
+export function resolveQuantity(name: string, set: ParameterSet): ManufacturingQuantity | undefined {
+  const mq = MANUFACTURING_QUANTITIES.find((q) => q.name === name);
+  if (mq) return mq;
+  if (!numericPaths(set).includes(name)) return undefined;
+  const keys = name.split('.');
+  const d = describeParameter(name);
+  return {
+    name,
+    unit: d?.unit ?? '',
+    description: d?.description ?? name,
+    defaultScale: 'relative',
+    nominal: (s) => {
+      let node: unknown = s;
+      for (const k of keys) node = (node as Record<string, unknown>)[k];
+      return node as number;
+    },
+    positive: !/ActivationEnergy$/.test(name),
+    writes: [name],
+  };
+}
+
+/** Every name a variation key may take for this set, for "did you mean" suggestions. */
+export function variationKeyNames(set: ParameterSet): string[] {
+  return [...MANUFACTURING_QUANTITY_NAMES, ...numericPaths(set)];
+}
