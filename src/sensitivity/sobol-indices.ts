@@ -6,9 +6,9 @@
  * for each group g, A_B^(g) is A with the columns of group g taken from B. Cost: N * (G + 2) model runs for G groups,
  * whatever the number of inputs D.
  *
- * Estimators (outputs first centred on the mean of f(A) and f(B), as SALib does):
+ * Estimators (f(B) centred on the mean of the 2N values f(A), f(B), which makes S_g shift-invariant):
  *   V       = variance of the 2N values f(A), f(B)
- *   S_g     = (1/N) sum_j f(B)_j (f(A_B^(g))_j - f(A)_j) / V        (Saltelli et al. 2010, Table 2 (b))
+ *   S_g     = (1/N) sum_j (f(B)_j - f0) (f(A_B^(g))_j - f(A)_j) / V  (Saltelli et al. 2010, Table 2 (b)), f0 = mean
  *   ST_g    = (1/2N) sum_j (f(A)_j - f(A_B^(g))_j)^2 / V              (Jansen 1999; Saltelli et al. 2010, Table 2 (f))
  * Confidence intervals: nonparametric bootstrap over the N sample indices (A, B, A_B rows resampled together),
  * percentile intervals; `firstConf` / `totalConf` are the SALib-style half-widths z * sd(bootstrap).
@@ -131,7 +131,7 @@ function estimate(
       const j = idx ? idx[t] : t;
       const a = yA[j];
       const d = yAB[off + j] - a;
-      f += yB[j] * d;
+      f += (yB[j] - mu) * d;
       tt += d * d;
     }
     first[g] = f / m / v;
