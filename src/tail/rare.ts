@@ -46,7 +46,12 @@ export interface RareEventResult {
   estimate: number;
   /** Estimated coefficient of variation (standard error / estimate) of the estimator. */
   coefficientOfVariation: number;
-  /** Approximate interval from a log-normal error model: estimate * exp(+-z sqrt(log(1 + cov^2))). */
+  /**
+   * Conservative coefficient of variation: subset simulation sums the per-level CoVs (levels fully correlated, the
+   * upper bound of Au & Beck 2001); cross-entropy repeats coefficientOfVariation.
+   */
+  coefficientOfVariationBound: number;
+  /** Approximate interval from a log-normal error model on coefficientOfVariationBound: estimate * exp(+-z sqrt(log(1 + cov^2))). */
   lower: number;
   upper: number;
   confidence: number;
@@ -192,6 +197,7 @@ export async function subsetSimulation(model: BatchModel, options: SubsetSimulat
   const levels: RareEventLevel[] = [];
   let logP = 0;
   let cov2 = 0;
+  let covSum = 0;
   let lambda = 0.6;
   let prevB = -Infinity;
   for (let level = 0; ; level++) {
@@ -206,7 +212,9 @@ export async function subsetSimulation(model: BatchModel, options: SubsetSimulat
       for (let i = 0; i < nl; i++) if (g[i] > lim) (ind[i] = 1), count++;
       const pf = count / nl;
       const gamma = independent ? 0 : chainGamma(ind, nc, ns, pf);
-      cov2 += ((1 - pf) / (nl * pf)) * (1 + gamma);
+      const d2 = pf > 0 ? ((1 - pf) / (nl * pf)) * (1 + gamma) : Infinity;
+      cov2 += d2;
+      covSum += Math.sqrt(d2);
       logP += Math.log(pf);
       levels.push({ threshold: limit, probability: pf });
       designPointOf(z, g, dim, lim, best);
@@ -236,7 +244,9 @@ export async function subsetSimulation(model: BatchModel, options: SubsetSimulat
     const ind = new Uint8Array(nl);
     for (const i of seeds) ind[i] = 1;
     const gamma = independent ? 0 : chainGamma(ind, nc, ns, pj);
-    cov2 += ((1 - pj) / (nl * pj)) * (1 + gamma);
+    const d2 = ((1 - pj) / (nl * pj)) * (1 + gamma);
+    cov2 += d2;
+    covSum += Math.sqrt(d2);
     logP += Math.log(pj);
     designPointOf(z, g, dim, lim, best);
     // Seed spread per component, for the proposal scale.
@@ -300,7 +310,8 @@ export async function subsetSimulation(model: BatchModel, options: SubsetSimulat
     method: 'subset-simulation',
     estimate,
     coefficientOfVariation: estimate > 0 ? cov : Infinity,
-    ...interval(estimate, cov, confidence),
+    coefficientOfVariationBound: estimate > 0 ? covSum : Infinity,
+    ...interval(estimate, covSum, confidence),
     confidence,
     evaluations: evaluate.evaluations,
     modelCalls: evaluate.calls,
@@ -441,6 +452,7 @@ export async function crossEntropyImportanceSampling(model: BatchModel, options:
     method: 'cross-entropy',
     estimate,
     coefficientOfVariation: cov,
+    coefficientOfVariationBound: cov,
     ...interval(estimate, cov, confidence),
     confidence,
     evaluations: evaluate.evaluations,
