@@ -9,3 +9,4 @@ export { testFunctions } from './test-functions.ts';
 export type { TestFunction, ExactIndices, IshigamiParams, GFunctionParams, LinearGaussianParams, ParametrisedTestFunction } from './test-functions.ts';
 export { shapley } from './shapley.ts';
 export type { ShapleyOptions, ShapleyResult } from './shapley.ts';
+export { formatSobolResult, formatShapleyResult } from './format.ts';
