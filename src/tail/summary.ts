@@ -17,7 +17,7 @@ export interface TailSummaryOptions extends TailOption {
   confidence?: number;
   /** Risk levels for VaR and CVaR (default [0.9, 0.99, 0.999]); levels with fewer than one tail sample are skipped. */
   levels?: number[];
-  /** GPD threshold (default: the most extreme 10 % of the sample, at least 30 samples). */
+  /** GPD threshold (default: the most extreme 10 % of the sample, at least 30 and at most 1000 samples). */
   threshold?: number;
   /** Fewest exceedances for the GPD fit (default 20). */
   minExceedances?: number;
