@@ -252,6 +252,9 @@ function checkVariation(key: string, v: ParsedStudySpec['variation'][string], se
   for (const level of LEVELS) {
     const d = v[level];
     if (d) checkDistribution(['variation', key, level], d, scale);
+    if (d?.distribution === 'defectMixture' && scale === 'additive' && nominal === 0) {
+      throw new StudySpecError(['variation', key, 'base'], 'must be non-zero: a defect multiplies the base value', nominal);
+    }
   }
   for (const w of q.writes) {
     const other = writers.get(w);

@@ -1,0 +1,43 @@
+// Variation: distributions, hierarchy, copula, manufacturing-to-model mapping and reproducible sampling.
+export {
+  normal,
+  truncatedNormal,
+  lognormal,
+  uniform,
+  studentT,
+  weibull,
+  fixed,
+  pareto,
+  generalizedPareto,
+  mixture,
+  transformed,
+  distributionFromSpec,
+  DISTRIBUTION_NAMES,
+} from './distributions.ts';
+export type {
+  Distribution,
+  DistributionSpec,
+  SimpleDistributionSpec,
+  DistributionName,
+  NormalSpec,
+  TruncatedNormalSpec,
+  LognormalSpec,
+  UniformSpec,
+  StudentTSpec,
+  WeibullSpec,
+  FixedSpec,
+  ParetoSpec,
+  GeneralizedParetoSpec,
+  DefectMixtureSpec,
+} from './distributions.ts';
+export { studentTCdf, studentTQuantile, regularizedBeta, logGamma } from './special.ts';
+export { correlationCholesky } from './copula.ts';
+export type { CorrelationProblem } from './copula.ts';
+export { MANUFACTURING_QUANTITIES, MANUFACTURING_QUANTITY_NAMES, LEVELS, resolveQuantity, variationKeyNames } from './quantities.ts';
+export type { ManufacturingQuantity, Scale, Level } from './quantities.ts';
+export { buildSampleDesign, compileStudy, scaleDistribution, streamKeyOf } from './design.ts';
+export type { SampleDesign, SampleFactor, SampleGroup } from './design.ts';
+export { sampleChunk, sampleChunkFromLatent, latentChunk, sobolLatent, iterateChunks, inputNames, VARIATION_STREAM } from './sample.ts';
+export type { SampleChunk } from './sample.ts';
+export { sampleTable, sampleCsv } from './table.ts';
+export type { SampleTable } from './table.ts';
