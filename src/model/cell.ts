@@ -75,7 +75,7 @@ export class CellKernel {
     this.scratch = new Float64Array(this.stateLength);
   }
 
-  initialState(p: CellKernelParameters, out = new Float64Array(this.stateLength)): Float64Array {
+  initialState(p: CellKernelParameters, out: Float64Array = new Float64Array(this.stateLength)): Float64Array {
     out.fill(0);
     out[S.stoichNeg] = p.initialStoichNeg;
     out[S.stoichPos] = p.initialStoichPos;
@@ -183,10 +183,12 @@ export class CellKernel {
     const T0 = this.temperature(state);
     const start = this.evaluate(state, p, current, T0, this.evalScratch);
     const voltageStart = start.voltage;
+    const surfaceOcvStart = start.surfaceOcv;
     if (this.thermal === 'isothermal') {
+      const heatStart = start.heat;
       this.advanceParticles(state, p, current, dt);
       this.evaluate(state, p, current, T0, ev);
-      return { heat: 0, cooling: 0, voltageStart };
+      return { heat: 0.5 * (heatStart + ev.heat) * dt, cooling: 0.5 * (heatStart + ev.heat) * dt, voltageStart, surfaceOcvStart };
     }
     const heatStart = start.heat;
     this.advanceParticles(state, p, current, dt);
@@ -198,7 +200,7 @@ export class CellKernel {
     const heat = 0.5 * (heatStart + heatEndPredicted);
     const energy = this.advanceTemperature(state, p, heat + externalHeat, dt);
     this.evaluate(state, p, current, this.temperature(state), ev);
-    return { heat: heat * dt, cooling: energy.cooling, voltageStart };
+    return { heat: heat * dt, cooling: energy.cooling, voltageStart, surfaceOcvStart };
   }
 
   /**
@@ -237,6 +239,8 @@ export interface StepEnergy {
   cooling: number;
   /** Terminal voltage at the start of the step with the step's current [V]. */
   voltageStart: number;
+  /** Surface open-circuit voltage at the start of the step with the step's current [V]. */
+  surfaceOcvStart: number;
 }
 
 function clip(s: number, eps: number): number {

@@ -1,0 +1,57 @@
+import { CELL_PARAMETERS, CELL_PARAMETER_COUNT, type CellKernelParameters } from '../model/layout.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { simulatePack } from '../pack/simulate.ts';
+import { cellCount } from '../pack/topology.ts';
+import type { Backend, BackendFactory, PackChunkResult, PackJob } from './types.ts';
+
+/** Cell kernel parameters of pack `sample` of a job, as objects (the reference model's input). */
+export function cellsOfPack(job: PackJob, sample: number): CellKernelParameters[] {
+  const n = cellCount(job.layout);
+  const cells: CellKernelParameters[] = [];
+  for (let c = 0; c < n; c++) {
+    const p = {} as CellKernelParameters;
+    for (let k = 0; k < CELL_PARAMETER_COUNT; k++) p[CELL_PARAMETERS[k].name] = job.kernelParameters[(k * job.count + sample) * n + c];
+    cells.push(p);
+  }
+  return cells;
+}
+
+export function interconnectOfPack(job: PackJob, sample: number): Float64Array {
+  const s = job.layout.series;
+  return job.interconnectResistance.subarray(sample * s, (sample + 1) * s);
+}
+
+/** The f64 TypeScript reference: readable, the oracle for every other backend; one pack at a time on this thread. */
+export class ReferenceBackend implements Backend {
+  readonly name = 'reference';
+  readonly device = 'CPU (TypeScript f64 reference, 1 thread)';
+
+  async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
+    const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
+    let cellSteps = 0;
+    for (let s = 0; s < job.count; s++) {
+      signal?.throwIfAborted();
+      const r = simulatePack({
+        set: job.set,
+        layout: job.layout,
+        segments: job.segments,
+        settings: job.settings,
+        cells: cellsOfPack(job, s),
+        interconnect: interconnectOfPack(job, s),
+      });
+      PACK_OUTPUT_NAMES.forEach((name, k) => (outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
+      cellSteps += r.cellSteps;
+      // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
+      if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { outputs, cellSteps };
+  }
+
+  dispose(): void {}
+}
+
+export const referenceBackendFactory: BackendFactory = {
+  name: 'reference',
+  priority: 0,
+  create: async () => new ReferenceBackend(),
+};

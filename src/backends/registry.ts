@@ -1,0 +1,46 @@
+import { CellspreadInputError, unknownNameError } from '../errors.ts';
+import { referenceBackendFactory } from './reference.ts';
+import type { Backend, BackendFactory, BackendOptions } from './types.ts';
+
+/**
+ * Backends by name. "auto" tries them from the highest priority down and falls through when one fails to
+ * initialise (no GPU adapter, no WebAssembly), recording why, so a study always runs somewhere.
+ */
+const registry = new Map<string, BackendFactory>();
+
+export function registerBackend(factory: BackendFactory): void {
+  registry.set(factory.name, factory);
+}
+
+export function backendNames(): string[] {
+  return [...registry.keys()];
+}
+
+registerBackend(referenceBackendFactory);
+
+export interface CreatedBackend {
+  backend: Backend;
+  /** Why higher-priority backends were skipped under "auto". */
+  fallbacks: { name: string; reason: string }[];
+}
+
+export async function createBackend(name = 'auto', options: BackendOptions = {}, field = 'backend'): Promise<CreatedBackend> {
+  if (name !== 'auto') {
+    const factory = registry.get(name);
+    if (!factory) throw unknownNameError(field, name, ['auto', ...registry.keys()]);
+    try {
+      return { backend: await factory.create(options), fallbacks: [] };
+    } catch (err) {
+      throw new CellspreadInputError(field, `could not be initialised (${(err as Error).message})`, name, 'use --backend auto to fall back');
+    }
+  }
+  const fallbacks: { name: string; reason: string }[] = [];
+  for (const factory of [...registry.values()].sort((a, b) => b.priority - a.priority)) {
+    try {
+      return { backend: await factory.create(options), fallbacks };
+    } catch (err) {
+      fallbacks.push({ name: factory.name, reason: (err as Error).message });
+    }
+  }
+  throw new Error(`no backend could be initialised: ${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')}`);
+}

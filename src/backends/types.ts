@@ -1,0 +1,50 @@
+import type { PackSettings } from '../pack/simulate.ts';
+import type { Segment } from '../pack/protocol.ts';
+import type { PackLayout } from '../pack/topology.ts';
+import type { ParameterSet } from '../params/types.ts';
+
+/**
+ * One chunk of packs for a backend to simulate. Every backend reads the same arrays in the same layout
+ * (src/model/layout.ts for cell parameters, src/pack/outputs.ts for outputs).
+ */
+export interface PackJob {
+  set: ParameterSet;
+  layout: PackLayout;
+  segments: readonly Segment[];
+  settings: PackSettings;
+  /** Packs in this chunk. */
+  count: number;
+  /** Global index of the first pack (for error messages). */
+  firstSample: number;
+  /** CELL_PARAMETER_COUNT x count x cellsPerPack: index ((param * count) + sample) * cellsPerPack + cell. */
+  kernelParameters: Float64Array;
+  /** count x series: index sample * series + group. */
+  interconnectResistance: Float64Array;
+}
+
+export interface PackChunkResult {
+  /** count x PACK_OUTPUT_COUNT, row-major. */
+  outputs: Float64Array;
+  /** Cell-steps simulated (committed steps times cells). */
+  cellSteps: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Human-readable device description (e.g. the GPU adapter, or "CPU, 8 workers"). */
+  readonly device: string;
+  simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult>;
+  dispose(): Promise<void> | void;
+}
+
+export interface BackendOptions {
+  /** Worker count for CPU backends (default: all cores). */
+  workers?: number;
+}
+
+export interface BackendFactory {
+  readonly name: string;
+  /** Higher is tried first by "auto". */
+  readonly priority: number;
+  create(options: BackendOptions): Promise<Backend>;
+}

@@ -1,0 +1,32 @@
+import type { LayoutEntry } from '../model/layout.ts';
+
+/**
+ * Quantities of interest per simulated pack, in this order in every backend's output rows.
+ * All are finite numbers: "none" is -1 for indices, and the run duration for a time that was never reached.
+ */
+export const PACK_OUTPUTS = [
+  { name: 'capacityAh', unit: 'A.h', description: 'net charge delivered by the pack (string), discharge positive' },
+  { name: 'energyWh', unit: 'W.h', description: 'net electrical energy delivered at the pack terminals' },
+  { name: 'durationS', unit: 's', description: 'time until the protocol ended' },
+  { name: 'timeToFirstCutoffS', unit: 's', description: 'time when the first cell reached a voltage limit (duration if none did)' },
+  { name: 'cutoffCell', unit: '-', description: 'index of the cell that reached the limit first (group * parallel + j), -1 if none' },
+  { name: 'maxTemperatureK', unit: 'K', description: 'maximum cell temperature over the run' },
+  { name: 'maxTemperatureSpreadK', unit: 'K', description: 'maximum over time of the temperature spread across cells' },
+  { name: 'maxCurrentImbalance', unit: '-', description: 'maximum over time and groups of max cell current over the group mean' },
+  { name: 'minCellVoltageV', unit: 'V', description: 'minimum cell terminal voltage over the run' },
+  { name: 'maxCellVoltageV', unit: 'V', description: 'maximum cell terminal voltage over the run' },
+  { name: 'finalSocSpread', unit: '-', description: 'spread (max - min) of cell SOC at the end' },
+  { name: 'weldLossJ', unit: 'J', description: 'Ohmic loss in the cell welds/contacts' },
+  { name: 'interconnectLossJ', unit: 'J', description: 'Ohmic loss in the series interconnects (busbars)' },
+  { name: 'heatJ', unit: 'J', description: 'heat generated in the cells (reaction, reversible, Ohmic incl. welds)' },
+  { name: 'finalPackVoltageV', unit: 'V', description: 'pack terminal voltage at the end' },
+  { name: 'stopReason', unit: '-', description: '0 protocol completed, 1 cell voltage limit, 2 pack voltage limit, 3 power not deliverable' },
+] as const satisfies readonly LayoutEntry[];
+
+export type PackOutputName = (typeof PACK_OUTPUTS)[number]['name'];
+export type PackOutputs = Record<PackOutputName, number>;
+export const PACK_OUTPUT_COUNT = PACK_OUTPUTS.length;
+export const PACK_OUTPUT_INDEX = Object.fromEntries(PACK_OUTPUTS.map((o, i) => [o.name, i])) as Record<PackOutputName, number>;
+export const PACK_OUTPUT_NAMES: readonly PackOutputName[] = PACK_OUTPUTS.map((o) => o.name);
+
+export const STOP_REASON = { completed: 0, cellLimit: 1, packLimit: 2, powerLimit: 3 } as const;

@@ -1,0 +1,183 @@
+import { CellspreadInputError } from '../errors.ts';
+import { createBackend } from '../backends/registry.ts';
+import type { Backend, BackendOptions, PackJob } from '../backends/types.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { cellCount } from '../pack/topology.ts';
+import { RNG_ALGORITHM } from '../random/rng.ts';
+import { studyHash, type StudySpec } from '../spec/index.ts';
+import { sampleChunk } from '../variation/index.ts';
+import { studyModel, type StudyModel } from './job.ts';
+
+export interface StudyProgress {
+  samplesDone: number;
+  samplesTotal: number;
+  elapsedSeconds: number;
+  samplesPerSecond: number;
+  etaSeconds: number;
+}
+
+/** One simulated chunk: contiguous samples [start, start + count). */
+export interface StudyChunk {
+  index: number;
+  start: number;
+  count: number;
+  /** count x PACK_OUTPUT_COUNT, row-major, columns PACK_OUTPUT_NAMES. */
+  outputs: Float64Array;
+  /** count x inputNames.length, row-major. */
+  inputs: Float64Array;
+  inputNames: string[];
+  cellSteps: number;
+  simulateSeconds: number;
+  sampleSeconds: number;
+}
+
+export interface RunStudyOptions {
+  /** Backend name, or "auto" (default): webgpu, then wasm, then reference. */
+  backend?: string;
+  /** Or an already created backend (kept open for the caller). */
+  backendInstance?: Backend;
+  backendOptions?: BackendOptions;
+  /** Samples [start, end) of the study to run (default all): shards and resumes use this. */
+  range?: { start: number; end: number };
+  /** Override of run.chunkSize. */
+  chunkSize?: number;
+  onProgress?: (p: StudyProgress) => void;
+  /** Called after each chunk, in order; the CLI persists chunks here. */
+  onChunk?: (chunk: StudyChunk) => void | Promise<void>;
+  /** Chunks already computed (resume): return it to skip simulating chunk `index`. */
+  completedChunk?: (index: number, start: number, count: number) => StudyChunk | undefined;
+  signal?: AbortSignal;
+}
+
+export interface StudyResult {
+  spec: StudySpec;
+  specHash: string;
+  rng: typeof RNG_ALGORITHM;
+  backend: { name: string; device: string; fallbacks: { name: string; reason: string }[] };
+  range: { start: number; end: number };
+  outputNames: readonly string[];
+  /** samples x outputs, row-major, in sample order from range.start. */
+  outputs: Float64Array;
+  inputNames: string[];
+  inputs: Float64Array;
+  counts: { samples: number; cells: number; cellSteps: number; chunks: number };
+  timings: { sampleSeconds: number; simulateSeconds: number; totalSeconds: number };
+  /** True when the run was cancelled: only complete chunks are in the result. */
+  cancelled: boolean;
+}
+
+/** Build the backend job for a chunk of samples (pure: sampling only). */
+export function chunkJob(spec: StudySpec, model: StudyModel, start: number, count: number) {
+  const t0 = performance.now();
+  const sampled = sampleChunk(spec, start, count);
+  const job: PackJob = {
+    set: model.set,
+    layout: model.layout,
+    segments: model.segments,
+    settings: model.settings,
+    count,
+    firstSample: start,
+    kernelParameters: sampled.kernelParameters,
+    interconnectResistance: sampled.interconnectResistance,
+  };
+  return { job, sampled, sampleSeconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Run a study: sample -> simulate -> outputs, chunk by chunk through the chosen backend, with progress and
+ * cancellation. Sample i is the same whatever the chunk size, backend or range (counter-keyed sampling).
+ */
+export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): Promise<StudyResult> {
+  const t0 = performance.now();
+  const model = studyModel(spec);
+  const total = spec.run.samples;
+  const range = options.range ?? { start: 0, end: total };
+  if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end <= total && range.start <= range.end)) {
+    throw new CellspreadInputError('range', `must be integers with 0 <= start <= end <= ${total}`, range);
+  }
+  const chunkSize = options.chunkSize ?? spec.run.chunkSize;
+  if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new CellspreadInputError('chunkSize', 'must be an integer >= 1', chunkSize);
+  const created = options.backendInstance
+    ? { backend: options.backendInstance, fallbacks: [] }
+    : await createBackend(options.backend ?? 'auto', options.backendOptions);
+  const backend = created.backend;
+  const samples = range.end - range.start;
+  const outputs = new Float64Array(samples * PACK_OUTPUT_COUNT);
+  let inputs = new Float64Array(0);
+  let inputNames: string[] = [];
+  let cellSteps = 0;
+  let sampleSeconds = 0;
+  let simulateSeconds = 0;
+  let done = 0;
+  let chunks = 0;
+  let cancelled = false;
+  try {
+    // Chunks are aligned to the study's chunk grid so resumes and shards see the same boundaries.
+    const first = Math.floor(range.start / chunkSize);
+    for (let index = first; index * chunkSize < range.end; index++) {
+      if (options.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      const start = Math.max(index * chunkSize, range.start);
+      const count = Math.min((index + 1) * chunkSize, range.end) - start;
+      let chunk = options.completedChunk?.(index, start, count);
+      if (!chunk) {
+        const { job, sampled, sampleSeconds: ss } = chunkJob(spec, model, start, count);
+        const t1 = performance.now();
+        let result;
+        try {
+          result = await backend.simulate(job, options.signal);
+        } catch (err) {
+          if (options.signal?.aborted) {
+            cancelled = true;
+            break;
+          }
+          throw err;
+        }
+        chunk = {
+          index,
+          start,
+          count,
+          outputs: result.outputs,
+          inputs: sampled.inputs.values,
+          inputNames: sampled.inputs.names,
+          cellSteps: result.cellSteps,
+          sampleSeconds: ss,
+          simulateSeconds: (performance.now() - t1) / 1000,
+        };
+        await options.onChunk?.(chunk);
+      }
+      if (inputNames.length === 0) {
+        inputNames = chunk.inputNames;
+        inputs = new Float64Array(samples * inputNames.length);
+      }
+      outputs.set(chunk.outputs, (start - range.start) * PACK_OUTPUT_COUNT);
+      inputs.set(chunk.inputs, (start - range.start) * inputNames.length);
+      cellSteps += chunk.cellSteps;
+      sampleSeconds += chunk.sampleSeconds;
+      simulateSeconds += chunk.simulateSeconds;
+      done += count;
+      chunks++;
+      const elapsed = (performance.now() - t0) / 1000;
+      const rate = done / Math.max(elapsed, 1e-9);
+      options.onProgress?.({ samplesDone: done, samplesTotal: samples, elapsedSeconds: elapsed, samplesPerSecond: rate, etaSeconds: (samples - done) / rate });
+    }
+  } finally {
+    if (!options.backendInstance) await backend.dispose();
+  }
+  return {
+    spec,
+    specHash: studyHash(spec),
+    rng: RNG_ALGORITHM,
+    backend: { name: backend.name, device: backend.device, fallbacks: created.fallbacks },
+    range: { start: range.start, end: range.start + done },
+    outputNames: PACK_OUTPUT_NAMES,
+    outputs: done === samples ? outputs : outputs.slice(0, done * PACK_OUTPUT_COUNT),
+    inputNames,
+    inputs: done === samples ? inputs : inputs.slice(0, done * inputNames.length),
+    counts: { samples: done, cells: done * cellCount(model.layout), cellSteps, chunks },
+    timings: { sampleSeconds, simulateSeconds, totalSeconds: (performance.now() - t0) / 1000 },
+    cancelled,
+  };
+}
