@@ -31,6 +31,9 @@ export interface PackTableStep {
   current?: readonly number[];
   power?: readonly number[];
   interpolation?: 'previous' | 'linear';
+  /** Cell voltage limits ending the table early (default the set's cut-offs). */
+  lowerCutoff?: number;
+  upperCutoff?: number;
 }
 export type PackProtocolStep = PackLoadStep | PackRestStep | PackCcCvStep | PackTableStep;
 
@@ -55,6 +58,8 @@ export interface Segment {
   currentCutoff: number;
   /** CV only: largest charge current magnitude [A]. */
   maxCurrent: number;
+  /** 1 when reaching a limit hands over to the next segment of the same step (CC phase of CC-CV), else 0. */
+  continueOnLimit: number;
 }
 
 export interface CompileContext {
@@ -76,7 +81,7 @@ export function compileProtocol(protocol: readonly PackProtocolStep[], ctx: Comp
   const { layout, nominalCapacity: q, lowerCutoff, upperCutoff } = ctx;
   const packCapacity = q * layout.parallel;
   const segments: Segment[] = [];
-  const base = { lowerCutoff, upperCutoff, currentCutoff: 0, maxCurrent: 0 };
+  const base = { lowerCutoff, upperCutoff, currentCutoff: 0, maxCurrent: 0, continueOnLimit: 0 };
   protocol.forEach((step, i) => {
     const f = `${field}[${i}]`;
     switch (step.type) {
@@ -110,7 +115,7 @@ export function compileProtocol(protocol: readonly PackProtocolStep[], ctx: Comp
         const voltage = step.voltage === undefined ? upperCutoff : positive(`${f}.voltage`, step.voltage);
         const cutoff = step.cutoffCurrent !== undefined ? positive(`${f}.cutoffCurrent`, step.cutoffCurrent) : positive(`${f}.cutoffCRate`, step.cutoffCRate ?? 0.05) * packCapacity;
         const maxDuration = step.maxDuration === undefined ? 10 * 3600 : positive(`${f}.maxDuration`, step.maxDuration);
-        segments.push({ ...base, step: i, mode: SEGMENT_MODE.current, value: -current, duration: maxDuration, upperCutoff: voltage });
+        segments.push({ ...base, step: i, mode: SEGMENT_MODE.current, value: -current, duration: maxDuration, upperCutoff: voltage, continueOnLimit: 1 });
         segments.push({ ...base, step: i, mode: SEGMENT_MODE.constantVoltage, value: voltage, duration: maxDuration, currentCutoff: cutoff, maxCurrent: current, upperCutoff: Infinity });
         break;
       }
@@ -122,6 +127,10 @@ export function compileProtocol(protocol: readonly PackProtocolStep[], ctx: Comp
         if (!Array.isArray(values) || values.length !== time.length) throw new CellspreadInputError(`${f}.${step.current ? 'current' : 'power'}`, `must have one value per time (${time.length})`, values?.length);
         if (time[0] !== 0) throw new CellspreadInputError(`${f}.time[0]`, 'must be 0', time[0]);
         const mode = step.current ? SEGMENT_MODE.current : SEGMENT_MODE.power;
+        const limits = {
+          lowerCutoff: step.lowerCutoff === undefined ? lowerCutoff : positive(`${f}.lowerCutoff`, step.lowerCutoff),
+          upperCutoff: step.upperCutoff === undefined ? upperCutoff : positive(`${f}.upperCutoff`, step.upperCutoff),
+        };
         for (let k = 0; k + 1 < time.length; k++) {
           if (!(time[k + 1] > time[k])) throw new CellspreadInputError(`${f}.time[${k + 1}]`, `must be greater than time[${k}] = ${time[k]}`, time[k + 1]);
           if (!Number.isFinite(values[k])) throw new CellspreadInputError(`${f}.values[${k}]`, 'must be a finite number', values[k]);
@@ -131,9 +140,9 @@ export function compileProtocol(protocol: readonly PackProtocolStep[], ctx: Comp
             const n = Math.max(1, Math.ceil(span / 10));
             for (let m = 0; m < n; m++) {
               const mid = (m + 0.5) / n;
-              segments.push({ ...base, step: i, mode, value: values[k] + (values[k + 1] - values[k]) * mid, duration: span / n });
+              segments.push({ ...base, ...limits, step: i, mode, value: values[k] + (values[k + 1] - values[k]) * mid, duration: span / n });
             }
-          } else segments.push({ ...base, step: i, mode, value: values[k], duration: span });
+          } else segments.push({ ...base, ...limits, step: i, mode, value: values[k], duration: span });
         }
         break;
       }

@@ -222,48 +222,72 @@ export class PackSimulator {
     for (let j = 0; j < np; j++) {
       this.current[c0 + j] = Math.abs(previousSum) > 1e-12 * Math.max(1, Math.abs(I)) ? (this.current[c0 + j] * I) / previousSum : I / np;
     }
-    const oldI = new Float64Array(np);
-    const oldV = new Float64Array(np);
     const tolerance = CURRENT_TOLERANCE * Math.max(1, Math.abs(I));
-    let common = 0;
+    // Largest change of a cell current per iteration: Newton steps beyond this are damped.
+    const cap = 0.5 * (Math.abs(I) / np + 1);
+    const trialI = new Float64Array(np);
+    const trialV = new Float64Array(np);
+    let spread = this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np));
     for (let iter = 0; iter < MAX_NEWTON; iter++) {
+      // Linearised Kirchhoff solve: common voltage V and updates delta_j with sum(delta_j) = I - sum(I_j).
       let sumI = 0;
       let sumInv = 0;
       let sumVoverS = 0;
       for (let j = 0; j < np; j++) {
         const c = c0 + j;
-        const v = this.trialCell(c, this.current[c], dt);
-        if (iter > 0 && Math.abs(this.current[c] - oldI[j]) > 1e-12) {
-          const secant = (v - oldV[j]) / (this.current[c] - oldI[j]);
-          if (secant < 0 && Number.isFinite(secant)) this.slope[c] = secant;
-        }
-        if (Number.isNaN(this.slope[c])) this.slope[c] = this.finiteDifferenceSlope(c, this.current[c], dt, v);
+        if (!(this.slope[c] < 0)) this.slope[c] = this.finiteDifferenceSlope(c, this.current[c], dt, this.voltage[c]);
         sumI += this.current[c];
         sumInv += 1 / this.slope[c];
-        sumVoverS += v / this.slope[c];
+        sumVoverS += this.voltage[c] / this.slope[c];
       }
-      common = (I - sumI + sumVoverS) / sumInv;
+      const common = (I - sumI + sumVoverS) / sumInv;
       let worst = 0;
       for (let j = 0; j < np; j++) {
         const c = c0 + j;
-        const delta = (common - this.voltage[c]) / this.slope[c];
-        oldI[j] = this.current[c];
-        oldV[j] = this.voltage[c];
-        this.current[c] += delta;
-        worst = Math.max(worst, Math.abs(delta));
+        trialI[j] = (common - this.voltage[c]) / this.slope[c];
+        worst = Math.max(worst, Math.abs(trialI[j]));
       }
-      if (worst < tolerance) {
-        // Re-run the cells at the accepted currents so the trial states are exactly those currents' end states.
-        let sum = 0;
-        for (let j = 0; j < np; j++) sum += this.trialCell(c0 + j, this.current[c0 + j], dt);
-        this.groupVoltage[g] = sum / np;
-        return this.groupVoltage[g];
+      if (worst < tolerance) break;
+      // Damped step with backtracking: accept the first step length that shrinks the voltage mismatch.
+      let alpha = Math.min(1, cap / worst);
+      const deltas = Float64Array.from(trialI);
+      for (let attempt = 0; ; attempt++) {
+        for (let j = 0; j < np; j++) trialI[j] = this.current[c0 + j] + alpha * deltas[j];
+        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV);
+        if (newSpread < spread || attempt >= 8) {
+          for (let j = 0; j < np; j++) {
+            const c = c0 + j;
+            const dI = trialI[j] - this.current[c];
+            const secant = (trialV[j] - this.voltage[c]) / dI;
+            this.slope[c] = Math.abs(dI) > 1e-9 && secant < 0 && Number.isFinite(secant) ? secant : NaN;
+            this.current[c] = trialI[j];
+            this.voltage[c] = trialV[j];
+          }
+          spread = newSpread;
+          break;
+        }
+        alpha *= 0.5;
       }
     }
+    // Re-run the cells at the accepted currents so the trial states are exactly those currents' end states.
+    this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np));
     let sum = 0;
-    for (let j = 0; j < np; j++) sum += this.trialCell(c0 + j, this.current[c0 + j], dt);
+    for (let j = 0; j < np; j++) sum += this.voltage[c0 + j];
     this.groupVoltage[g] = sum / np;
     return this.groupVoltage[g];
+  }
+
+  /** Trial-step every cell of a group at the given currents; returns the spread (max - min) of end voltages. */
+  private evaluateGroup(c0: number, np: number, dt: number, currents: ArrayLike<number>, voltages: Float64Array): number {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < np; j++) {
+      const v = this.trialCell(c0 + j, currents[j], dt);
+      voltages[j] = v;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return Number.isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
   private finiteDifferenceSlope(c: number, I: number, dt: number, v: number): number {
@@ -474,6 +498,8 @@ export class PackSimulator {
         const Ic = this.drive(seg, step);
         const cross = this.limitExcess(seg, Ic);
         this.commit(Ic, step);
+        // A CC phase ending at its CV voltage hands over to the CV segment: no cut-off event.
+        if (seg.continueOnLimit) return STOP_REASON.completed;
         this.markCutoff(Ic, cross.group);
         return this.settings.stopAt === 'pack' ? STOP_REASON.packLimit : STOP_REASON.cellLimit;
       }

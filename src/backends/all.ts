@@ -1,0 +1,2 @@
+// Importing this module registers every backend cellspread ships. Each backend registers itself in its own module.
+export * from './registry.ts';

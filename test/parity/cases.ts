@@ -1,0 +1,54 @@
+/**
+ * Shared parity cases: randomized parameter draws through the real sampler, covering single cells at several C-rates,
+ * cold starts, high C-rates, defect welds, conduction, CC-CV charge, rest, constant power and a drive-cycle table.
+ */
+import { validateStudySpec, type StudySpec } from '../../src/spec/index.ts';
+
+const cellVariation = {
+  'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.15 } },
+  'particleRadius.positive': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.15 } },
+  'coatingThickness.negative': { scale: 'relative', cell: { distribution: 'normal', sd: 0.05 } },
+  capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.03 } },
+  heatTransferCoefficient: { scale: 'relative', cell: { distribution: 'uniform', min: -0.5, max: 0.5 } },
+  contactResistance: {
+    scale: 'log',
+    base: 5e-4,
+    cell: { distribution: 'defectMixture', probability: 0.1, base: { distribution: 'lognormal', sd: 0.2 }, factor: { distribution: 'pareto', alpha: 1.5, min: 3 } },
+  },
+};
+
+function spec(o: Record<string, unknown>): StudySpec {
+  return validateStudySpec({ params: 'chen2020', variation: cellVariation, run: { samples: 12, seed: 7, chunkSize: 12 }, ...o });
+}
+
+export interface ParityCase {
+  name: string;
+  spec: StudySpec;
+}
+
+export const PARITY_CASES: ParityCase[] = [
+  { name: 'cells 1C', spec: spec({ pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 1 }], run: { samples: 24, seed: 3, chunkSize: 24 } }) },
+  { name: 'cells 0.5C isothermal', spec: spec({ pack: { series: 1, parallel: 1 }, simulation: { thermal: 'isothermal' }, protocol: [{ type: 'discharge', cRate: 0.5 }] }) },
+  { name: 'cells 3C', spec: spec({ pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 3 }] }) },
+  { name: 'cells cold start 1.5C at 268 K', spec: spec({ pack: { series: 1, parallel: 1, ambientTemperature: 268.15 }, protocol: [{ type: 'discharge', cRate: 1.5 }] }) },
+  {
+    name: 'pack 4s3p defect welds, conduction, 2C',
+    spec: spec({ pack: { series: 4, parallel: 3, modules: 2, interconnectResistance: 2e-4, conduction: 0.5 }, protocol: [{ type: 'discharge', cRate: 2 }], run: { samples: 6, seed: 11, chunkSize: 6 } }),
+  },
+  {
+    name: 'pack 2s2p CC-CV charge then rest',
+    spec: spec({ pack: { series: 2, parallel: 2 }, initial: { soc: 0.2 }, protocol: [{ type: 'cccv', cRate: 1, voltage: 4.2, cutoffCRate: 0.1 }, { type: 'rest', duration: 600 }], run: { samples: 6, seed: 5, chunkSize: 6 } }),
+  },
+  {
+    name: 'pack 3s2p constant power then drive cycle',
+    spec: spec({
+      pack: { series: 3, parallel: 2, interconnectResistance: 1e-4 },
+      initial: { soc: 0.9 },
+      protocol: [
+        { type: 'discharge', power: 80, duration: 900 },
+        { type: 'table', time: [0, 60, 120, 180, 240], current: [20, -8, 30, 0, 0] },
+      ],
+      run: { samples: 6, seed: 9, chunkSize: 6 },
+    }),
+  },
+];

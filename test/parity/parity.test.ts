@@ -1,0 +1,112 @@
+/**
+ * One parity suite for every backend against the f64 reference, with an explicit tolerance per output.
+ * A backend that cannot start fails here when it is required: wasm always, webgpu when CELLSPREAD_REQUIRE_WEBGPU=1
+ * (set by .ci/run). Nothing is skipped silently: an optional backend that is unavailable gets a test that says so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendNames, createBackend } from '../../src/backends/all.ts';
+import { ReferenceBackend } from '../../src/backends/reference.ts';
+import type { Backend } from '../../src/backends/types.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, type PackOutputName } from '../../src/pack/outputs.ts';
+import { chunkJob } from '../../src/study/runner.ts';
+import { studyModel } from '../../src/study/job.ts';
+import { PARITY_CASES } from './cases.ts';
+
+/** Tolerance per output: |a - b| <= abs + rel * |b|. From the WebGPU/WASM issues: capacity 0.05 %, voltage 1 mV, temperature 0.05 K, the rest 0.1 %. */
+export const PARITY_TOLERANCE: Record<PackOutputName, { abs: number; rel: number }> = {
+  capacityAh: { abs: 1e-6, rel: 5e-4 },
+  energyWh: { abs: 1e-6, rel: 1e-3 },
+  durationS: { abs: 1e-3, rel: 5e-4 },
+  timeToFirstCutoffS: { abs: 1e-3, rel: 5e-4 },
+  cutoffCell: { abs: 0, rel: 0 },
+  maxTemperatureK: { abs: 0.05, rel: 0 },
+  maxTemperatureSpreadK: { abs: 0.05, rel: 0 },
+  maxCurrentImbalance: { abs: 1e-6, rel: 1e-3 },
+  minCellVoltageV: { abs: 1e-3, rel: 0 },
+  maxCellVoltageV: { abs: 1e-3, rel: 0 },
+  finalSocSpread: { abs: 1e-3, rel: 0 },
+  weldLossJ: { abs: 1e-3, rel: 1e-3 },
+  interconnectLossJ: { abs: 1e-3, rel: 1e-3 },
+  heatJ: { abs: 1e-2, rel: 1e-3 },
+  finalPackVoltageV: { abs: 1e-3, rel: 0 },
+  stopReason: { abs: 0, rel: 0 },
+};
+
+const required = new Set(['reference', 'wasm', ...(process.env.CELLSPREAD_REQUIRE_WEBGPU === '1' ? ['webgpu'] : [])]);
+const reference = new ReferenceBackend();
+const expected = new Map<string, Float64Array>();
+
+beforeAll(async () => {
+  for (const c of PARITY_CASES) {
+    const { job } = chunkJob(c.spec, studyModel(c.spec), 0, c.spec.run.samples);
+    expected.set(c.name, (await reference.simulate(job)).outputs);
+  }
+});
+
+export function compareOutputs(actual: Float64Array, wanted: Float64Array, count: number): string[] {
+  const problems: string[] = [];
+  for (let s = 0; s < count; s++) {
+    PACK_OUTPUT_NAMES.forEach((name, k) => {
+      const a = actual[s * PACK_OUTPUT_COUNT + k];
+      const b = wanted[s * PACK_OUTPUT_COUNT + k];
+      const tol = PARITY_TOLERANCE[name];
+      if (!(Math.abs(a - b) <= tol.abs + tol.rel * Math.abs(b))) problems.push(`sample ${s} ${name}: got ${a}, reference ${b}`);
+    });
+  }
+  return problems;
+}
+
+for (const name of new Set([...required, ...backendNames()])) {
+  if (name === 'reference') continue;
+  describe(`parity: ${name} backend against the reference`, () => {
+    let backend: Backend | undefined;
+    let unavailable = '';
+    beforeAll(async () => {
+      try {
+        backend = (await createBackend(name)).backend;
+      } catch (err) {
+        unavailable = (err as Error).message;
+      }
+    });
+    afterAll(async () => backend?.dispose());
+
+    it(`${name} backend starts${required.has(name) ? ' (required here)' : ''}`, () => {
+      if (required.has(name)) expect(unavailable, `${name} backend is required but could not start`).toBe('');
+      else if (unavailable) console.warn(`parity: ${name} backend unavailable here: ${unavailable}`);
+    });
+
+    for (const c of PARITY_CASES) {
+      it(`${c.name}`, async () => {
+        if (!backend) {
+          expect(required.has(name), `${name} unavailable: ${unavailable}`).toBe(false);
+          return;
+        }
+        const { job } = chunkJob(c.spec, studyModel(c.spec), 0, c.spec.run.samples);
+        const got = await backend.simulate(job);
+        expect(compareOutputs(got.outputs, expected.get(c.name)!, c.spec.run.samples)).toEqual([]);
+      });
+    }
+
+    it('is deterministic across runs and chunk sizes', async () => {
+      if (!backend) return expect(required.has(name)).toBe(false);
+      const c = PARITY_CASES[0];
+      const model = studyModel(c.spec);
+      const whole = await backend.simulate(chunkJob(c.spec, model, 0, 24).job);
+      const again = await backend.simulate(chunkJob(c.spec, model, 0, 24).job);
+      const a = await backend.simulate(chunkJob(c.spec, model, 0, 7).job);
+      const b = await backend.simulate(chunkJob(c.spec, model, 7, 17).job);
+      expect(Array.from(again.outputs)).toEqual(Array.from(whole.outputs));
+      expect([...a.outputs, ...b.outputs]).toEqual(Array.from(whole.outputs));
+    });
+  });
+}
+
+describe('parity: reference backend against its golden fixtures', () => {
+  it('the reference cases run and give finite outputs', () => {
+    for (const c of PARITY_CASES) {
+      const out = expected.get(c.name)!;
+      expect(out.length).toBe(c.spec.run.samples * PACK_OUTPUT_COUNT);
+      for (const v of out) expect(Number.isFinite(v)).toBe(true);
+    }
+  });
+});
