@@ -305,8 +305,9 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
     case 'contactResistance':
       return (x, o) => void (o['electrical.contactResistance'] = x);
     case 'capacity': {
-      const k = set.geometry.electrodeWidth / set.electrical.nominalCapacity;
-      return (x, o) => void (o['geometry.electrodeWidth'] = k * x);
+      const w0 = set.geometry.electrodeWidth;
+      const q0 = set.electrical.nominalCapacity;
+      return (x, o) => void (o['geometry.electrodeWidth'] = (w0 * x) / q0);
     }
     case 'initialSoc':
       return (x) => Math.min(1, Math.max(0, x));
