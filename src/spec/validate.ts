@@ -260,7 +260,7 @@ function checkVariation(key: string, v: ParsedStudySpec['variation'][string], se
     const other = writers.get(w);
     const combinable = /^(porosity|activeFraction)\./.test(key) && other !== undefined && /^(porosity|activeFraction)\./.test(other) && w.endsWith('activeMaterialVolumeFraction');
     if (other !== undefined && !combinable) {
-      throw new StudySpecError(['variation', key], `must not vary the same parameter (${w}) as variation.${other}`, key, 'keep one of the two');
+      throw new StudySpecError(['variation', key], `must not vary the same parameter (${w}) as variation.${other}`, key, 'keep one of the two', true);
     }
     writers.set(w, key);
   }
