@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { CellspreadInputError, closestNames, formatValue } from '../errors.ts';
-import { getParameterSet } from '../params/index.ts';
+import { getParameterSet, PARAMETER_SETS } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { correlationCholesky } from '../variation/copula.ts';
 import { distributionFromSpec, type DistributionSpec } from '../variation/distributions.ts';
@@ -130,7 +130,7 @@ function checkSemantics(p: ParsedStudySpec): StudySpec {
   try {
     set = getParameterSet(p.params, 'params');
   } catch (e) {
-    const hint = didYouMean(p.params, ['chen2020']);
+    const hint = didYouMean(p.params, Object.keys(PARAMETER_SETS));
     throw e instanceof CellspreadInputError ? new StudySpecError(['params'], 'must be a known parameter set', p.params, hint) : e;
   }
   const pack = p.pack;
