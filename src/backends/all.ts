@@ -1,2 +1,3 @@
 // Importing this module registers every backend cellspread ships. Each backend registers itself in its own module.
 export * from './registry.ts';
+import './wasm/index.ts';

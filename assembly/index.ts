@@ -1,0 +1,46 @@
+// cellspread WebAssembly kernels: entry points used by src/backends/wasm (raw bindings, no loader).
+// Memory protocol: the host calls resetHeap(), allocates its buffers with alloc(), writes them, calls configure()
+// (which allocates the simulator's own buffers), then runPacks() for a range of packs of the job in memory.
+import { configureCell } from './cell';
+import { configurePack, PackSim } from './pack';
+import { PACK_OUTPUT_COUNT } from './layout.generated';
+
+export { PACK_OUTPUT_COUNT, CELL_PARAMETER_COUNT, SEGMENT_FIELD_COUNT } from './layout.generated';
+
+let sim: PackSim | null = null;
+
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+export function resetHeap(): void {
+  sim = null;
+  heap.reset();
+}
+
+export function configure(
+  modes: i32, isothermal: bool, referenceTemperature: f64, tailCoefficient: f64, eigenvalues: usize,
+  ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize,
+  series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool,
+  segments: usize, segmentCount: i32,
+): void {
+  configureCell(modes, isothermal, referenceTemperature, tailCoefficient, eigenvalues, ocpNeg, ocpPos, entropicNeg, entropicPos);
+  configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
+  sim = new PackSim();
+}
+
+/**
+ * Simulate packs [first, last) of a job of `count` packs whose parameters (SoA, src/backends/types.ts) and interconnect
+ * resistances are at the given addresses; outputs row-major at `outputs` (row 0 = pack `first`). Returns cell-steps.
+ */
+export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, first: i32, last: i32, outputs: usize): f64 {
+  const s = sim!;
+  let cellSteps: f64 = 0;
+  for (let i = first; i < last; i++) {
+    s.load(jobParams, jobInterconnect, count, i);
+    s.runFrom(0, 0);
+    s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
+    cellSteps += s.cellSteps;
+  }
+  return cellSteps;
+}

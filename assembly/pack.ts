@@ -1,0 +1,713 @@
+// One pack through a compiled protocol: an exact port of src/pack/simulate.ts (PackSimulator).
+// All buffers live in linear memory (heap.alloc, stub runtime); a PackSim is reused for every pack of a job.
+import {
+  CELL_PARAMETER_COUNT, P_CONTACT_RESISTANCE, P_STOICH_NEG_EMPTY, P_STOICH_NEG_FULL, S_STOICH_NEG, S_TEMPERATURE_RISE,
+  O_CAPACITY_AH, O_ENERGY_WH, O_DURATION_S, O_TIME_TO_FIRST_CUTOFF_S, O_CUTOFF_CELL, O_MAX_TEMPERATURE_K,
+  O_MAX_TEMPERATURE_SPREAD_K, O_MAX_CURRENT_IMBALANCE, O_MIN_CELL_VOLTAGE_V, O_MAX_CELL_VOLTAGE_V, O_FINAL_SOC_SPREAD,
+  O_WELD_LOSS_J, O_INTERCONNECT_LOSS_J, O_HEAT_J, O_FINAL_PACK_VOLTAGE_V, O_STOP_REASON, PACK_OUTPUT_COUNT,
+  SEG_MODE, SEG_VALUE, SEG_DURATION, SEG_LOWER_CUTOFF, SEG_UPPER_CUTOFF, SEG_CURRENT_CUTOFF, SEG_MAX_CURRENT,
+  SEG_CONTINUE_ON_LIMIT, SEG_STEP, SEGMENT_FIELD_COUNT, MODE_CURRENT, MODE_POWER, MODE_CONSTANT_VOLTAGE,
+  STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT,
+} from './layout.generated';
+import {
+  ld, st, stateLength, referenceTemperature, isothermal, initialState, evaluate, evVoltage,
+} from './cell';
+import {
+  step2, l0Heat, l0Cooling, l0VoltageStart, l0OcvStart, l0OcvEnd, l0Voltage,
+  l1Heat, l1Cooling, l1VoltageStart, l1OcvStart, l1OcvEnd, l1Voltage,
+} from './simd';
+
+const CURRENT_TOLERANCE: f64 = 1e-10;
+const MAX_NEWTON: i32 = 40;
+/** Result of runSegment when no limit ended the segment. */
+const NO_STOP: i32 = -1;
+
+// ---- Study configuration shared by every pack of a job ----
+export let series: i32 = 1;
+export let parallel: i32 = 1;
+export let modules: i32 = 1;
+export let timeStep: f64 = 10;
+export let conduction: f64 = 0;
+export let stopAtPack: bool = false;
+export let segments: usize = 0;
+export let segmentCount: i32 = 0;
+
+export function configurePack(s: i32, p: i32, m: i32, dt: f64, g: f64, atPack: bool, seg: usize, nseg: i32): void {
+  series = s;
+  parallel = p;
+  modules = m;
+  timeStep = dt;
+  conduction = g;
+  stopAtPack = atPack;
+  segments = seg;
+  segmentCount = nseg;
+}
+
+// @ts-ignore: decorator
+@inline function sf(seg: i32, field: i32): f64 {
+  return ld(segments, seg * SEGMENT_FIELD_COUNT + field);
+}
+
+// @ts-ignore: decorator
+@inline function sign(x: f64): f64 {
+  return x > 0 ? 1 : x < 0 ? -1 : x;
+}
+
+function alloc64(count: i32): usize {
+  return heap.alloc(<usize>max(count, 1) << 3);
+}
+
+export class PackSim {
+  n: i32;
+  L: i32;
+  params: usize; // n x CELL_PARAMETER_COUNT (cell-major copy of this pack's parameters)
+  states: usize;
+  start: usize;
+  trial: usize;
+  current: usize;
+  voltage: usize;
+  slope: usize;
+  heatIn: usize;
+  stepHeat: usize;
+  stepCooling: usize;
+  stepVStart: usize;
+  stepOcvStart: usize;
+  stepOcvEnd: usize;
+  groupVoltage: usize;
+  trialI: usize;
+  trialV: usize;
+  deltas: usize;
+  saved: usize;
+  out: usize; // PACK_OUTPUT_COUNT outputs of the current pack
+  interconnectTotal: f64 = 0;
+  packSlope: f64 = 0;
+  stringCurrent: f64 = 0;
+  time: f64 = 0;
+  cellSteps: f64 = 0;
+  // Results of limitExcess.
+  excess: f64 = 0;
+  excessGroup: i32 = -1;
+
+  constructor() {
+    const n = series * parallel;
+    this.n = n;
+    this.L = stateLength;
+    const nL = n * this.L;
+    this.params = alloc64(n * CELL_PARAMETER_COUNT);
+    this.states = alloc64(nL);
+    this.start = alloc64(nL);
+    this.trial = alloc64(nL);
+    this.current = alloc64(n);
+    this.voltage = alloc64(n);
+    this.slope = alloc64(n);
+    this.heatIn = alloc64(n);
+    this.stepHeat = alloc64(n);
+    this.stepCooling = alloc64(n);
+    this.stepVStart = alloc64(n);
+    this.stepOcvStart = alloc64(n);
+    this.stepOcvEnd = alloc64(n);
+    this.groupVoltage = alloc64(series);
+    this.trialI = alloc64(parallel);
+    this.trialV = alloc64(parallel);
+    this.deltas = alloc64(parallel);
+    this.saved = alloc64(this.L + 8);
+    this.out = alloc64(PACK_OUTPUT_COUNT);
+  }
+
+  // @ts-ignore: decorator
+  @inline cellParams(c: i32): usize {
+    return this.params + ((<usize>c * CELL_PARAMETER_COUNT) << 3);
+  }
+  // @ts-ignore: decorator
+  @inline cellState(buf: usize, c: i32): usize {
+    return buf + ((<usize>c * this.L) << 3);
+  }
+  // @ts-ignore: decorator
+  @inline cellTemperature(c: i32, buf: usize): f64 {
+    return referenceTemperature + ld(buf, c * this.L + S_TEMPERATURE_RISE);
+  }
+
+  /** Load pack `sample` of a job (SoA parameters ((k * count) + sample) * n + c, interconnect sample * series + g). */
+  load(jobParams: usize, jobInterconnect: usize, count: i32, sample: i32): void {
+    const n = this.n;
+    for (let c = 0; c < n; c++) {
+      for (let k = 0; k < CELL_PARAMETER_COUNT; k++) st(this.params, c * CELL_PARAMETER_COUNT + k, ld(jobParams, (k * count + sample) * n + c));
+    }
+    let r: f64 = 0;
+    for (let g = 0; g < series; g++) r += ld(jobInterconnect, sample * series + g);
+    this.interconnectTotal = r;
+    for (let c = 0; c < n; c++) {
+      initialState(this.cellState(this.states, c), this.cellParams(c));
+      st(this.current, c, 0);
+      st(this.voltage, c, 0);
+      st(this.slope, c, NaN);
+      st(this.heatIn, c, 0);
+      st(this.stepHeat, c, 0);
+      st(this.stepCooling, c, 0);
+      st(this.stepVStart, c, 0);
+      st(this.stepOcvStart, c, 0);
+      st(this.stepOcvEnd, c, 0);
+    }
+    for (let g = 0; g < series; g++) st(this.groupVoltage, g, 0);
+    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) st(this.out, k, 0);
+    st(this.out, O_CUTOFF_CELL, -1);
+    st(this.out, O_MIN_CELL_VOLTAGE_V, Infinity);
+    st(this.out, O_MAX_CELL_VOLTAGE_V, -Infinity);
+    this.packSlope = 0;
+    this.stringCurrent = 0;
+    this.time = 0;
+    this.cellSteps = 0;
+    memory.copy(this.start, this.states, <usize>(n * this.L) << 3);
+    this.solveAll(0, 0);
+    this.observe(0);
+  }
+
+  chainedToNext(c: i32): bool {
+    const cellsPerModule = (series / modules) * parallel;
+    return c + 1 < this.n && c / cellsPerModule == (c + 1) / cellsPerModule;
+  }
+
+  computeConduction(): void {
+    const n = this.n;
+    for (let c = 0; c < n; c++) st(this.heatIn, c, 0);
+    const G = conduction;
+    if (G == 0 || isothermal) return;
+    for (let c = 0; c < n; c++) {
+      if (!this.chainedToNext(c)) continue;
+      const flow = G * (this.cellTemperature(c + 1, this.start) - this.cellTemperature(c, this.start));
+      st(this.heatIn, c, ld(this.heatIn, c) + flow);
+      st(this.heatIn, c + 1, ld(this.heatIn, c + 1) - flow);
+    }
+  }
+
+  /** Copy the start state of cell c into the trial buffer (before a trial step). */
+  // @ts-ignore: decorator
+  @inline resetTrial(c: i32): void {
+    memory.copy(this.cellState(this.trial, c), this.cellState(this.start, c), <usize>this.L << 3);
+  }
+
+  /** Store lane results of the last step2 for cell c. */
+  // @ts-ignore: decorator
+  @inline storeLane0(c: i32): void {
+    st(this.stepHeat, c, l0Heat);
+    st(this.stepCooling, c, l0Cooling);
+    st(this.stepVStart, c, l0VoltageStart);
+    st(this.stepOcvStart, c, l0OcvStart);
+    st(this.stepOcvEnd, c, l0OcvEnd);
+    st(this.voltage, c, l0Voltage);
+  }
+  // @ts-ignore: decorator
+  @inline storeLane1(c: i32): void {
+    st(this.stepHeat, c, l1Heat);
+    st(this.stepCooling, c, l1Cooling);
+    st(this.stepVStart, c, l1VoltageStart);
+    st(this.stepOcvStart, c, l1OcvStart);
+    st(this.stepOcvEnd, c, l1OcvEnd);
+    st(this.voltage, c, l1Voltage);
+  }
+
+  /** Advance cell c from the start state over dt at current I into the trial buffer; returns its end voltage. */
+  trialCell(c: i32, I: f64, dt: f64): f64 {
+    this.resetTrial(c);
+    const s = this.cellState(this.trial, c);
+    const p = this.cellParams(c);
+    step2(s, p, I, dt, ld(this.heatIn, c), s, p, I, dt, ld(this.heatIn, c), true);
+    this.storeLane0(c);
+    return l0Voltage;
+  }
+
+  /** Trial-step cells c and c + 1 together (one SIMD step, a cell per lane). */
+  trialPair(c: i32, I0: f64, I1: f64, dt: f64): void {
+    this.resetTrial(c);
+    this.resetTrial(c + 1);
+    const s0 = this.cellState(this.trial, c);
+    const s1 = this.cellState(this.trial, c + 1);
+    step2(s0, this.cellParams(c), I0, dt, ld(this.heatIn, c), s1, this.cellParams(c + 1), I1, dt, ld(this.heatIn, c + 1), false);
+    this.storeLane0(c);
+    this.storeLane1(c + 1);
+  }
+
+  solveGroup(g: i32, I: f64, dt: f64): f64 {
+    const np = parallel;
+    const c0 = g * np;
+    if (np == 1) {
+      st(this.current, c0, I);
+      const v = this.trialCell(c0, I, dt);
+      if (isNaN(ld(this.slope, c0))) st(this.slope, c0, this.finiteDifferenceSlope(c0, I, dt, v));
+      st(this.groupVoltage, g, v);
+      return v;
+    }
+    let previousSum: f64 = 0;
+    for (let j = 0; j < np; j++) previousSum += ld(this.current, c0 + j);
+    for (let j = 0; j < np; j++) {
+      st(this.current, c0 + j, Math.abs(previousSum) > 1e-12 * Math.max(1, Math.abs(I)) ? (ld(this.current, c0 + j) * I) / previousSum : I / <f64>np);
+    }
+    const tolerance = CURRENT_TOLERANCE * Math.max(1, Math.abs(I));
+    const cap = 0.5 * (Math.abs(I) / <f64>np + 1);
+    const trialI = this.trialI;
+    const trialV = this.trialV;
+    const deltas = this.deltas;
+    const cur = this.current + (<usize>c0 << 3);
+    const vol = this.voltage + (<usize>c0 << 3);
+    let spread = this.evaluateGroup(c0, np, dt, cur, vol);
+    for (let iter = 0; iter < MAX_NEWTON; iter++) {
+      let sumI: f64 = 0;
+      let sumInv: f64 = 0;
+      let sumVoverS: f64 = 0;
+      for (let j = 0; j < np; j++) {
+        const c = c0 + j;
+        if (!(ld(this.slope, c) < 0)) st(this.slope, c, this.finiteDifferenceSlope(c, ld(this.current, c), dt, ld(this.voltage, c)));
+        const sl = ld(this.slope, c);
+        sumI += ld(this.current, c);
+        sumInv += 1 / sl;
+        sumVoverS += ld(this.voltage, c) / sl;
+      }
+      const common = (I - sumI + sumVoverS) / sumInv;
+      let worst: f64 = 0;
+      for (let j = 0; j < np; j++) {
+        const c = c0 + j;
+        const d = (common - ld(this.voltage, c)) / ld(this.slope, c);
+        st(trialI, j, d);
+        worst = Math.max(worst, Math.abs(d));
+      }
+      if (worst < tolerance) break;
+      let alpha = Math.min(1, cap / worst);
+      memory.copy(deltas, trialI, <usize>np << 3);
+      for (let attempt = 0; ; attempt++) {
+        for (let j = 0; j < np; j++) st(trialI, j, ld(this.current, c0 + j) + alpha * ld(deltas, j));
+        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV);
+        if (newSpread < spread || attempt >= 8) {
+          for (let j = 0; j < np; j++) {
+            const c = c0 + j;
+            const dI = ld(trialI, j) - ld(this.current, c);
+            const secant = (ld(trialV, j) - ld(this.voltage, c)) / dI;
+            st(this.slope, c, Math.abs(dI) > 1e-9 && secant < 0 && isFinite(secant) ? secant : NaN);
+            st(this.current, c, ld(trialI, j));
+            st(this.voltage, c, ld(trialV, j));
+          }
+          spread = newSpread;
+          break;
+        }
+        alpha *= 0.5;
+      }
+    }
+    this.evaluateGroup(c0, np, dt, cur, vol);
+    let sum: f64 = 0;
+    for (let j = 0; j < np; j++) sum += ld(this.voltage, c0 + j);
+    const gv = sum / <f64>np;
+    st(this.groupVoltage, g, gv);
+    return gv;
+  }
+
+  /** Trial-step every cell of a group at the given currents (cells paired into SIMD lanes); returns the voltage spread. */
+  evaluateGroup(c0: i32, np: i32, dt: f64, currents: usize, voltages: usize): f64 {
+    let j = 0;
+    for (; j + 1 < np; j += 2) {
+      this.trialPair(c0 + j, ld(currents, j), ld(currents, j + 1), dt);
+      st(voltages, j, l0Voltage);
+      st(voltages, j + 1, l1Voltage);
+    }
+    if (j < np) st(voltages, j, this.trialCell(c0 + j, ld(currents, j), dt));
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (j = 0; j < np; j++) {
+      const v = ld(voltages, j);
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return isFinite(hi - lo) ? hi - lo : Infinity;
+  }
+
+  finiteDifferenceSlope(c: i32, I: f64, dt: f64, v: f64): f64 {
+    const h = 1e-4;
+    const L = this.L;
+    const saved = this.saved;
+    memory.copy(saved, this.cellState(this.trial, c), <usize>L << 3);
+    st(saved, L, ld(this.stepHeat, c));
+    st(saved, L + 1, ld(this.stepCooling, c));
+    st(saved, L + 2, ld(this.stepVStart, c));
+    st(saved, L + 3, ld(this.stepOcvStart, c));
+    st(saved, L + 4, ld(this.stepOcvEnd, c));
+    st(saved, L + 5, ld(this.voltage, c));
+    const vh = this.trialCell(c, I + h, dt);
+    memory.copy(this.cellState(this.trial, c), saved, <usize>L << 3);
+    st(this.stepHeat, c, ld(saved, L));
+    st(this.stepCooling, c, ld(saved, L + 1));
+    st(this.stepVStart, c, ld(saved, L + 2));
+    st(this.stepOcvStart, c, ld(saved, L + 3));
+    st(this.stepOcvEnd, c, ld(saved, L + 4));
+    st(this.voltage, c, ld(saved, L + 5));
+    const s = (vh - v) / h;
+    return s < 0 && isFinite(s) ? s : -1e-3;
+  }
+
+  solveAll(I: f64, dt: f64): f64 {
+    this.computeConduction();
+    let v: f64 = 0;
+    let slope: f64 = 0;
+    const np = parallel;
+    for (let g = 0; g < series; g++) {
+      v += dt > 0 ? this.solveGroup(g, I, dt) : this.openCircuitGroup(g);
+      let inv: f64 = 0;
+      for (let j = 0; j < np; j++) {
+        const s = ld(this.slope, g * np + j);
+        inv += 1 / (s != 0 && !isNaN(s) ? s : -1e-3);
+      }
+      slope += 1 / inv;
+    }
+    this.packSlope = slope - this.interconnectTotal;
+    return v - I * this.interconnectTotal;
+  }
+
+  openCircuitGroup(g: i32): f64 {
+    const np = parallel;
+    let sum: f64 = 0;
+    for (let j = 0; j < np; j++) {
+      const c = g * np + j;
+      evaluate(this.cellState(this.start, c), this.cellParams(c), 0, this.cellTemperature(c, this.start));
+      st(this.voltage, c, evVoltage);
+      sum += evVoltage;
+    }
+    const gv = sum / <f64>np;
+    st(this.groupVoltage, g, gv);
+    return gv;
+  }
+
+  maxGroupVoltage(): f64 {
+    let vmax = -Infinity;
+    for (let g = 0; g < series; g++) vmax = Math.max(vmax, ld(this.groupVoltage, g));
+    return vmax;
+  }
+
+  cvExcess(I: f64, dt: f64, target: f64): f64 {
+    this.solveAll(I, dt);
+    return this.maxGroupVoltage() - target;
+  }
+
+  /** illinois(f, lo, hi, tol) of src/model/roots.ts with f(I) = max group voltage - target (the CV drive). */
+  illinoisCV(lo: f64, hi: f64, tol: f64, dt: f64, target: f64): f64 {
+    let flo = this.cvExcess(lo, dt, target);
+    let fhi = this.cvExcess(hi, dt, target);
+    if (flo == 0) return lo;
+    if (fhi == 0) return hi;
+    if (sign(flo) == sign(fhi)) return NaN;
+    let side = 0;
+    let x = lo;
+    for (let i = 0; i < 100; i++) {
+      x = (lo * fhi - hi * flo) / (fhi - flo);
+      const fx = this.cvExcess(x, dt, target);
+      if (fx == 0 || Math.abs(hi - lo) < tol * Math.max(1, Math.abs(x))) return x;
+      if (sign(fx) == sign(fhi)) {
+        hi = x;
+        fhi = fx;
+        if (side == -1) flo /= 2;
+        side = -1;
+      } else {
+        lo = x;
+        flo = fx;
+        if (side == 1) fhi /= 2;
+        side = 1;
+      }
+    }
+    return x;
+  }
+
+  drive(seg: i32, dt: f64): f64 {
+    const mode = <i32>sf(seg, SEG_MODE);
+    if (mode == MODE_CURRENT) {
+      const I = sf(seg, SEG_VALUE);
+      this.solveAll(I, dt);
+      return I;
+    }
+    if (mode == MODE_POWER) {
+      const P = sf(seg, SEG_VALUE);
+      const fv = ld(this.out, O_FINAL_PACK_VOLTAGE_V);
+      let I = this.stringCurrent != 0 && sign(this.stringCurrent) == sign(P) ? this.stringCurrent : P / (fv != 0 && !isNaN(fv) ? fv : 1);
+      for (let iter = 0; iter < MAX_NEWTON; iter++) {
+        const v = this.solveAll(I, dt);
+        const f = I * v - P;
+        const df = v + I * this.packSlope;
+        if (Math.abs(f) < 1e-10 * Math.abs(P)) return I;
+        if (P > 0 && df <= 0) return NaN;
+        const next = I - f / df;
+        I = sign(next) == sign(P) || next == 0 ? next : I / 2;
+      }
+      return I;
+    }
+    const target = sf(seg, SEG_VALUE);
+    const maxI = sf(seg, SEG_MAX_CURRENT);
+    let I = this.illinoisCV(-maxI, 0, 1e-13, dt, target);
+    if (!isFinite(I)) I = this.cvExcess(0, dt, target) >= 0 ? 0 : -maxI;
+    this.solveAll(I, dt);
+    return I;
+  }
+
+  /** limitExcess of the reference: sets this.excess and this.excessGroup. */
+  limitExcess(seg: i32, I: f64): void {
+    let worstGroup = -1;
+    this.excessGroup = -1;
+    if (I > 0) {
+      if (stopAtPack) {
+        this.excess = <f64>series * sf(seg, SEG_LOWER_CUTOFF) - this.packVoltage(I);
+        return;
+      }
+      let vmin = Infinity;
+      for (let g = 0; g < series; g++) {
+        const v = ld(this.groupVoltage, g);
+        if (v < vmin) {
+          vmin = v;
+          worstGroup = g;
+        }
+      }
+      this.excess = sf(seg, SEG_LOWER_CUTOFF) - vmin;
+      this.excessGroup = worstGroup;
+      return;
+    }
+    if (I < 0 && <i32>sf(seg, SEG_MODE) != MODE_CONSTANT_VOLTAGE) {
+      if (stopAtPack) {
+        this.excess = this.packVoltage(I) - <f64>series * sf(seg, SEG_UPPER_CUTOFF);
+        return;
+      }
+      let vmax = -Infinity;
+      for (let g = 0; g < series; g++) {
+        const v = ld(this.groupVoltage, g);
+        if (v > vmax) {
+          vmax = v;
+          worstGroup = g;
+        }
+      }
+      this.excess = vmax - sf(seg, SEG_UPPER_CUTOFF);
+      this.excessGroup = worstGroup;
+      return;
+    }
+    this.excess = -Infinity;
+  }
+
+  packVoltage(I: f64): f64 {
+    let v: f64 = 0;
+    for (let g = 0; g < series; g++) v += ld(this.groupVoltage, g);
+    return v - I * this.interconnectTotal;
+  }
+
+  commit(I: f64, dt: f64): void {
+    const np = parallel;
+    const out = this.out;
+    let vStart: f64 = 0;
+    for (let g = 0; g < series; g++) {
+      let s: f64 = 0;
+      for (let j = 0; j < np; j++) s += ld(this.stepVStart, g * np + j);
+      vStart += s / <f64>np;
+    }
+    vStart -= I * this.interconnectTotal;
+    const vEnd = this.packVoltage(I);
+    st(out, O_ENERGY_WH, ld(out, O_ENERGY_WH) + (0.5 * I * (vStart + vEnd) * dt) / 3600);
+    st(out, O_CAPACITY_AH, ld(out, O_CAPACITY_AH) + (I * dt) / 3600);
+    st(out, O_INTERCONNECT_LOSS_J, ld(out, O_INTERCONNECT_LOSS_J) + I * I * this.interconnectTotal * dt);
+    let weld = ld(out, O_WELD_LOSS_J);
+    let heat = ld(out, O_HEAT_J);
+    for (let c = 0; c < this.n; c++) {
+      const ic = ld(this.current, c);
+      weld += ic * ic * ld(this.cellParams(c), P_CONTACT_RESISTANCE) * dt;
+      heat += ld(this.stepHeat, c);
+    }
+    st(out, O_WELD_LOSS_J, weld);
+    st(out, O_HEAT_J, heat);
+    memory.copy(this.states, this.trial, <usize>(this.n * this.L) << 3);
+    this.time += dt;
+    this.stringCurrent = I;
+    this.cellSteps += <f64>this.n;
+    this.observe(I);
+  }
+
+  observe(I: f64): void {
+    const np = parallel;
+    const out = this.out;
+    let tMin = Infinity;
+    let tMax = -Infinity;
+    for (let c = 0; c < this.n; c++) {
+      const T = this.cellTemperature(c, this.states);
+      tMin = Math.min(tMin, T);
+      tMax = Math.max(tMax, T);
+    }
+    st(out, O_MAX_TEMPERATURE_K, Math.max(ld(out, O_MAX_TEMPERATURE_K), tMax));
+    st(out, O_MAX_TEMPERATURE_SPREAD_K, Math.max(ld(out, O_MAX_TEMPERATURE_SPREAD_K), tMax - tMin));
+    for (let g = 0; g < series; g++) {
+      st(out, O_MIN_CELL_VOLTAGE_V, Math.min(ld(out, O_MIN_CELL_VOLTAGE_V), ld(this.groupVoltage, g)));
+      st(out, O_MAX_CELL_VOLTAGE_V, Math.max(ld(out, O_MAX_CELL_VOLTAGE_V), ld(this.groupVoltage, g)));
+    }
+    if (Math.abs(I) > 1e-9) {
+      const mean = Math.abs(I) / <f64>np;
+      let imb = ld(out, O_MAX_CURRENT_IMBALANCE);
+      for (let c = 0; c < this.n; c++) imb = Math.max(imb, Math.abs(ld(this.current, c)) / mean);
+      st(out, O_MAX_CURRENT_IMBALANCE, imb);
+    }
+    st(out, O_FINAL_PACK_VOLTAGE_V, this.packVoltage(I));
+  }
+
+  cellSoc(c: i32): f64 {
+    const p = this.cellParams(c);
+    return (ld(this.states, c * this.L + S_STOICH_NEG) - ld(p, P_STOICH_NEG_EMPTY)) / (ld(p, P_STOICH_NEG_FULL) - ld(p, P_STOICH_NEG_EMPTY));
+  }
+
+  crossExcess(seg: i32, tau: f64): f64 {
+    const Ii = this.drive(seg, tau);
+    if (isNaN(Ii)) return 1;
+    this.limitExcess(seg, Ii);
+    return this.excess;
+  }
+
+  /** illinois(f, 0, h, 1e-12) with f(tau) = limit excess after a step of tau (the cut-off crossing). */
+  illinoisCross(seg: i32, lo: f64, hi: f64, tol: f64): f64 {
+    let flo = this.crossExcess(seg, lo);
+    let fhi = this.crossExcess(seg, hi);
+    if (flo == 0) return lo;
+    if (fhi == 0) return hi;
+    if (sign(flo) == sign(fhi)) return NaN;
+    let side = 0;
+    let x = lo;
+    for (let i = 0; i < 100; i++) {
+      x = (lo * fhi - hi * flo) / (fhi - flo);
+      const fx = this.crossExcess(seg, x);
+      if (fx == 0 || Math.abs(hi - lo) < tol * Math.max(1, Math.abs(x))) return x;
+      if (sign(fx) == sign(fhi)) {
+        hi = x;
+        fhi = fx;
+        if (side == -1) flo /= 2;
+        side = -1;
+      } else {
+        lo = x;
+        flo = fx;
+        if (side == 1) fhi /= 2;
+        side = 1;
+      }
+    }
+    return x;
+  }
+
+  /**
+   * The rest of one step of a segment after its drive gave I over h: CV current cut-off, limit crossing, or commit.
+   * Returns a stop reason if the segment ended here, else NO_STOP.
+   */
+  finishStep(seg: i32, I: f64, h: f64): i32 {
+    if (isNaN(I)) return STOP_POWER_LIMIT;
+    const mode = <i32>sf(seg, SEG_MODE);
+    const currentCutoff = sf(seg, SEG_CURRENT_CUTOFF);
+    if (mode == MODE_CONSTANT_VOLTAGE && -I <= currentCutoff) {
+      const previous = -this.stringCurrent;
+      const frac = previous > currentCutoff ? (previous - currentCutoff) / (previous + I) : 1;
+      const tau = Math.max(0, Math.min(1, frac)) * h;
+      if (tau > 0) this.commit(this.drive(seg, tau), tau);
+      return STOP_COMPLETED;
+    }
+    this.limitExcess(seg, I);
+    if (this.excess >= 0) {
+      const tau = this.illinoisCross(seg, 0, h, 1e-12);
+      const stepLength = isFinite(tau) && tau > 0 ? tau : h;
+      const Ic = this.drive(seg, stepLength);
+      this.limitExcess(seg, Ic);
+      const group = this.excessGroup;
+      this.commit(Ic, stepLength);
+      if (sf(seg, SEG_CONTINUE_ON_LIMIT) != 0) return STOP_COMPLETED;
+      this.markCutoff(Ic, group);
+      return stopAtPack ? STOP_PACK_LIMIT : STOP_CELL_LIMIT;
+    }
+    this.commit(I, h);
+    return NO_STOP;
+  }
+
+  /** Step count of a segment and the time it starts. */
+  // @ts-ignore: decorator
+  @inline stepLength(seg: i32, k: i32, steps: i32, t0: f64): f64 {
+    return (k == steps ? t0 + sf(seg, SEG_DURATION) : t0 + <f64>k * timeStep) - this.time;
+  }
+
+  runSegment(seg: i32): i32 {
+    const steps = <i32>Math.ceil(sf(seg, SEG_DURATION) / timeStep - 1e-9);
+    const t0 = this.time;
+    for (let k = 1; k <= steps; k++) {
+      const h = this.stepLength(seg, k, steps, t0);
+      memory.copy(this.start, this.states, <usize>(this.n * this.L) << 3);
+      const I = this.drive(seg, h);
+      const r = this.finishStep(seg, I, h);
+      if (r != NO_STOP) return r;
+    }
+    return NO_STOP;
+  }
+
+  markCutoff(I: f64, group: i32): void {
+    const out = this.out;
+    if (ld(out, O_CUTOFF_CELL) >= 0) return;
+    st(out, O_TIME_TO_FIRST_CUTOFF_S, this.time);
+    const np = parallel;
+    if (group < 0) {
+      let best = 0;
+      for (let g = 1; g < series; g++) {
+        const vg = ld(this.groupVoltage, g);
+        const vb = ld(this.groupVoltage, best);
+        if (I > 0 ? vg < vb : vg > vb) best = g;
+      }
+      group = best;
+    }
+    let cell = group * np;
+    let extreme = I > 0 ? Infinity : -Infinity;
+    for (let j = 0; j < np; j++) {
+      const c = group * np + j;
+      const own = ld(this.voltage, c) + ld(this.current, c) * ld(this.cellParams(c), P_CONTACT_RESISTANCE);
+      if (I > 0 ? own < extreme : own > extreme) {
+        extreme = own;
+        cell = c;
+      }
+    }
+    st(out, O_CUTOFF_CELL, <f64>cell);
+  }
+
+  /**
+   * The reference's run() loop from segment `first` on, with `stopReason` so far; a runner that handled some segments
+   * elsewhere (the SIMD pair runner) hands over here. Also does the final bookkeeping.
+   */
+  runFrom(first: i32, reasonSoFar: i32): void {
+    let stopReason = reasonSoFar;
+    for (let s = first; s < segmentCount; s++) {
+      const reason = this.runSegment(s);
+      const next = this.afterSegment(s, reason, stopReason);
+      if (next < 0) {
+        stopReason = STOP_POWER_LIMIT;
+        break;
+      }
+      if (reason != NO_STOP && reason != STOP_COMPLETED) stopReason = reason;
+      s = next;
+    }
+    this.finish(stopReason);
+  }
+
+  /** Segment bookkeeping after segment s ended with `reason`: returns the last segment to skip to, or -1 to stop. */
+  afterSegment(s: i32, reason: i32, stopReason: i32): i32 {
+    if (reason == STOP_POWER_LIMIT) {
+      if (ld(this.out, O_CUTOFF_CELL) < 0) st(this.out, O_TIME_TO_FIRST_CUTOFF_S, this.time);
+      return -1;
+    }
+    if (reason != NO_STOP) {
+      while (s + 1 < segmentCount && sf(s + 1, SEG_STEP) == sf(s, SEG_STEP) && reason != STOP_COMPLETED) s++;
+    }
+    return s;
+  }
+
+  finish(stopReason: i32): void {
+    const out = this.out;
+    st(out, O_DURATION_S, this.time);
+    if (ld(out, O_CUTOFF_CELL) < 0) st(out, O_TIME_TO_FIRST_CUTOFF_S, this.time);
+    st(out, O_STOP_REASON, <f64>stopReason);
+    let socMin = Infinity;
+    let socMax = -Infinity;
+    for (let c = 0; c < this.n; c++) {
+      const soc = this.cellSoc(c);
+      socMin = Math.min(socMin, soc);
+      socMax = Math.max(socMax, soc);
+    }
+    st(out, O_FINAL_SOC_SPREAD, socMax - socMin);
+  }
+
+  writeOutputs(dst: usize): void {
+    memory.copy(dst, this.out, <usize>PACK_OUTPUT_COUNT << 3);
+  }
+}
