@@ -1,0 +1,147 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runReportCommand } from '../../src/cli/report.ts';
+import { CellspreadInputError } from '../../src/errors.ts';
+import { columnForFactor, escapeHtml, parseSampleCsv, readResultsFolder, renderReport, writeReport } from '../../src/report/index.ts';
+import { makeResults, writeResultsFolder } from './fixture.ts';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
+}
+
+describe('readResultsFolder', () => {
+  it('reads summary.json and samples.arrow, and falls back to samples.csv with the same table', () => {
+    const dir = writeResultsFolder({ samples: 300 });
+    const a = readResultsFolder(dir);
+    expect(a.summary.name).toBe('weld-spread-6s2p');
+    expect(a.table.columns[0]).toBe('sample');
+    expect(a.table.columns).toContain('contactResistance@cell:max');
+    expect(a.table.data[0].length).toBe(300);
+    rmSync(join(dir, 'samples.arrow'));
+    const c = readResultsFolder(dir);
+    expect(c.table.columns).toEqual(a.table.columns);
+    for (let j = 0; j < a.table.columns.length; j++) expect(Array.from(c.table.data[j])).toEqual(Array.from(a.table.data[j]));
+  });
+
+  it('names the folder and the missing file', () => {
+    const missing = join(tmpdir(), 'cellspread-no-such-results-folder');
+    expect(() => readResultsFolder(missing)).toThrow(CellspreadInputError);
+    expect(() => readResultsFolder(missing)).toThrow(/results folder does not exist.*cellspread-no-such-results-folder/);
+    const empty = mkdtempSync(join(tmpdir(), 'cellspread-empty-'));
+    expect(() => readResultsFolder(empty)).toThrow(new RegExp(`has no summary\\.json, got "${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+    const noTable = writeResultsFolder({ samples: 50, arrow: false, csv: false });
+    expect(() => readResultsFolder(noTable)).toThrow(/has neither samples\.arrow nor samples\.csv/);
+    writeFileSync(join(empty, 'summary.json'), '{ not json');
+    expect(() => readResultsFolder(empty)).toThrow(/unreadable summary\.json/);
+  });
+
+  it('parses quoted CSV headers and empty cells', () => {
+    const t = parseSampleCsv('sample,"a,b","c""d"\n0,1.5,\n1,NaN,2\n');
+    expect(t.columns).toEqual(['sample', 'a,b', 'c"d']);
+    expect(Array.from(t.data[1])).toEqual([1.5, NaN]);
+    expect(Array.from(t.data[2])).toEqual([NaN, 2]);
+  });
+});
+
+describe('renderReport', () => {
+  it('omits missing sections with a short note instead of failing', async () => {
+    const { summary, table } = makeResults({ samples: 200, tail: false, sensitivity: false, worstPack: false });
+    const html = await renderReport(summary, table);
+    expect(html).toContain('No tail analysis in this run');
+    expect(html).toContain('No sensitivity analysis in this run');
+    expect(html).toContain('No worst-pack map in this run');
+    // Without sensitivity and tail, the scatter falls back to the input most correlated with the first output.
+    expect(html).toContain('showing the input most correlated with capacityAh');
+  });
+
+  it('survives malformed entries and an empty table', async () => {
+    const { summary } = makeResults({ samples: 120 });
+    const broken = {
+      ...summary,
+      tail: [{ nonsense: true }],
+      sensitivity: [42],
+      worstPack: { ...summary.worstPack!, cellMaxTemperatureK: [1, 2] },
+      timings: undefined as unknown as typeof summary.timings,
+    };
+    const html = await renderReport(broken, { columns: [], data: [] });
+    expect(html).toContain('could not be read');
+    expect(html).toContain('malformed');
+    expect(html).toContain('The sample table is empty');
+    expect(html).not.toMatch(/<script/i);
+  });
+
+  it('is self-contained: no external references, a CSP that forbids scripts and network', async () => {
+    const { summary, table } = makeResults({ samples: 400 });
+    const html = await renderReport(summary, table);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain(`default-src 'none'`);
+    expect(html).not.toMatch(/<script|<link|<img|@import|src=|https?:\/\/(?!www\.w3\.org)/i);
+    expect((html.match(/<svg/g) ?? []).length).toBe(16 + 2 + 2 + 2 + 3);
+  });
+
+  it('escapes names in the raw HTML', async () => {
+    const { summary, table } = makeResults({ samples: 150, name: '<script>alert(1)</script>', renameOutputs: { maxTemperatureK: 'x<b>y' } });
+    const html = await renderReport(summary, table);
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<b>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(escapeHtml(`"'<&>`)).toBe('&quot;&#39;&lt;&amp;&gt;');
+  });
+});
+
+describe('columnForFactor', () => {
+  const cols = ['contactResistance@cell:mean', 'contactResistance@cell:min', 'contactResistance@cell:max', 'capacity@cell:mean', 'capacity@cell:max', 'initialSoc@pack', 'porosity.negative:mean'];
+  it('maps "<level>-level <quantity>" to the sampler column, :max for welds, else :mean', () => {
+    expect(columnForFactor('cell-level contactResistance', cols)).toBe('contactResistance@cell:max');
+    expect(columnForFactor('cell-level capacity', cols)).toBe('capacity@cell:mean');
+    expect(columnForFactor('pack-level initialSoc', cols)).toBe('initialSoc@pack');
+    expect(columnForFactor('module-level porosity.negative', cols)).toBe('porosity.negative:mean');
+    expect(columnForFactor('cell-level thickness', cols)).toBeUndefined();
+  });
+});
+
+describe('cellspread report', () => {
+  it('writes report.html into the folder, prints the path, returns 0', async () => {
+    const dir = writeResultsFolder({ samples: 300 });
+    const { io, out, err } = capture();
+    expect(await runReportCommand([dir], io)).toBe(0);
+    expect(err).toEqual([]);
+    expect(out).toEqual([join(dir, 'report.html')]);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('weld-spread-6s2p');
+  });
+
+  it('--out writes elsewhere; writeReport returns the path', async () => {
+    const dir = writeResultsFolder({ samples: 200 });
+    const target = join(mkdtempSync(join(tmpdir(), 'cellspread-out-')), 'sub', 'r.html');
+    const { io, out } = capture();
+    expect(await runReportCommand([dir, '--out', target], io)).toBe(0);
+    expect(out).toEqual([target]);
+    expect(existsSync(target)).toBe(true);
+    expect(existsSync(join(dir, 'report.html'))).toBe(false);
+    expect(await writeReport(dir)).toBe(join(dir, 'report.html'));
+  });
+
+  it('exits 2 naming a missing or invalid folder', async () => {
+    const missing = join(tmpdir(), 'cellspread-missing-study');
+    let c = capture();
+    expect(await runReportCommand([missing], c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain('cellspread-missing-study');
+    expect(c.err.join('\n')).toContain('does not exist');
+    const empty = mkdtempSync(join(tmpdir(), 'cellspread-empty-'));
+    c = capture();
+    expect(await runReportCommand([empty], c.io)).toBe(2);
+    expect(c.err.join('\n')).toMatch(/has no summary\.json/);
+    c = capture();
+    expect(await runReportCommand([], c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain('give the results folder');
+    c = capture();
+    expect(await runReportCommand([empty, '--bogus'], c.io)).toBe(2);
+    c = capture();
+    expect(await runReportCommand(['--help'], c.io)).toBe(0);
+    expect(c.out.join('')).toContain('Usage: cellspread report');
+  });
+});
