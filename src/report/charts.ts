@@ -64,7 +64,7 @@ function niceStep(lo: number, hi: number, target: number): number {
 }
 
 /** Equal-width bins on nice boundaries; finite values only. A constant column gives one bin around the value. */
-export function histogramBins(values: ArrayLike<number>, target = 30): { bins: HistogramBin[]; finite: number } {
+export function histogramBins(values: ArrayLike<number>, target = 30): { bins: HistogramBin[]; finite: number; discrete?: boolean } {
   let lo = Infinity;
   let hi = -Infinity;
   let finite = 0;
@@ -76,6 +76,14 @@ export function histogramBins(values: ArrayLike<number>, target = 30): { bins: H
     if (v > hi) hi = v;
   }
   if (finite === 0) return { bins: [], finite };
+  // Integer-valued codes and indices (cutoffCell, stopReason): one bar per value.
+  let integers = hi - lo <= 60;
+  for (let i = 0; integers && i < values.length; i++) if (Number.isFinite(values[i]) && !Number.isInteger(values[i])) integers = false;
+  if (integers) {
+    const counts = new Array<number>(hi - lo + 1).fill(0);
+    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) counts[values[i] - lo]++;
+    return { bins: counts.map((count, k) => ({ start: lo + k, end: lo + k, count })), finite, discrete: true };
+  }
   if (!(hi > lo) || !Number.isFinite(hi - lo)) {
     const half = lo === 0 ? 0.5 : Math.abs(lo) * 1e-3;
     return { bins: [{ start: lo - half, end: lo + half, count: finite }], finite };
@@ -97,12 +105,32 @@ export function histogramBins(values: ArrayLike<number>, target = 30): { bins: H
   return { bins: counts.map((count, k) => ({ start: start + k * step, end: start + (k + 1) * step, count })), finite };
 }
 
-export function histogramSpec(title: string, axisTitle: string, bins: HistogramBin[], marks: { value: number; label: string }[] = []): Record<string, unknown> {
+export function histogramSpec(
+  title: string,
+  axisTitle: string,
+  bins: HistogramBin[],
+  marks: { value: number; label: string }[] = [],
+  discrete = false,
+): Record<string, unknown> {
+  if (discrete) {
+    // One bar per integer value (codes, indices) on a band axis; a design limit would have no position on it.
+    return {
+      title,
+      width: 300,
+      height: 150,
+      data: { values: bins },
+      mark: { type: 'bar', color: '#4c78a8', aria: false },
+      encoding: {
+        x: { field: 'start', type: 'ordinal', title: axisTitle, axis: { labelAngle: 0 } },
+        y: { field: 'count', type: 'quantitative', title: 'samples' },
+      },
+    };
+  }
   const bars = {
     data: { values: bins },
     mark: { type: 'bar', color: '#4c78a8', stroke: '#2f4b7c', strokeWidth: 0.3, aria: false },
     encoding: {
-      x: { field: 'start', type: 'quantitative', bin: { binned: true }, title: axisTitle, axis: { format: '~g', labelOverlap: true } },
+      x: { field: 'start', type: 'quantitative', bin: { binned: true }, title: axisTitle, axis: { format: ',~r', labelOverlap: true } },
       x2: { field: 'end' },
       y: { field: 'count', type: 'quantitative', title: 'samples' },
     },
@@ -179,7 +207,7 @@ export interface ExceedanceChartData {
 
 export function exceedanceSpec(title: string, axisTitle: string, d: ExceedanceChartData, yLabel: string): Record<string, unknown> {
   const layers: Record<string, unknown>[] = [];
-  const x = { field: 'value', type: 'quantitative', title: axisTitle, scale: { zero: false, nice: false }, axis: { format: '~g' } };
+  const x = { field: 'value', type: 'quantitative', title: axisTitle, scale: { zero: false, nice: false }, axis: { format: ',~r' } };
   const yScale = { type: 'log' };
   layers.push({
     data: { values: d.empirical },
@@ -244,8 +272,8 @@ export function scatterSpec(
       data: { values: points },
       mark: { type: 'point', filled: true, size: 10, opacity: 0.55, aria: false },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, axis: { format: '~g' } },
-        y: { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: { format: '~g' } },
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, axis: { format: ',~r' } },
+        y: { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: { format: ',~r' } },
         color: {
           field: 'beyond',
           type: 'nominal',

@@ -128,7 +128,7 @@ async function histogramsSection(outputs: OutputInfo[], cols: Columns, tails: Ta
       missing.push(o.name);
       continue;
     }
-    const { bins, finite } = histogramBins(col);
+    const { bins, finite, discrete } = histogramBins(col);
     if (bins.length === 0) {
       parts.push(note(`${o.name}: no finite values`));
       continue;
@@ -136,7 +136,7 @@ async function histogramsSection(outputs: OutputInfo[], cols: Columns, tails: Ta
     const limits = tails.filter((t) => t.output === o.name).map((t) => ({ value: t.limit, label: 'limit' }));
     const dropped = col.length - finite;
     const caption = `${o.description}${dropped > 0 ? ` (${dropped} non-finite values left out)` : ''}${limits.length ? '; dashed: design limit' : ''}`;
-    parts.push(await chart(histogramSpec(o.name, axisTitle(o.name, o.unit), bins, limits), caption));
+    parts.push(await chart(histogramSpec(o.name, axisTitle(o.name, o.unit), bins, discrete ? [] : limits, discrete), caption));
   }
   let html = `<div class="charts">${parts.join('')}</div>`;
   if (missing.length > 0) html += note(`Not in the sample table, so no histogram: ${missing.join(', ')}.`);
