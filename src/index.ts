@@ -25,3 +25,7 @@ export type { RunStudyOptions, StudyResult, StudyChunk, StudyProgress } from './
 export { studyModel } from './study/job.ts';
 export { createBackend, registerBackend, backendNames } from './backends/registry.ts';
 export type { Backend, BackendFactory, PackJob, PackChunkResult } from './backends/types.ts';
+export * from './random/sobol.ts';
+export { renderReport, readResultsFolder, writeReport } from './report/index.ts';
+export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from './results/format.ts';
+export { outputStatistics, tailAnalyses, sensitivityAnalyses, worstPackMap } from './study/analysis.ts';

@@ -1,0 +1,225 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBackend } from '../backends/all.ts';
+import { CellspreadInputError } from '../errors.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import type { RunSummary, SampleTable } from '../results/format.ts';
+import { RESULTS_FORMAT_VERSION } from '../results/format.ts';
+import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
+import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
+import { nonFiniteSamples, outputStatistics, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { studyModel } from '../study/job.ts';
+import { runStudy, type StudyResult } from '../study/runner.ts';
+import { bindNegativeNumbers, choiceFlag, numberFlag } from './args.ts';
+import type { CliIo } from './main.ts';
+import { ProgressReporter } from './progress.ts';
+import { shardFromArgs, shardRange } from './shard.ts';
+
+export const RUN_USAGE = `Usage: cellspread run [study.yaml|study.json] [options]
+Run a study: sample packs, simulate them, analyse, and write a results folder.
+With no study file, runs the built-in default study (12s2p LG M50 pack, hierarchical variation, weld defects).
+
+  --backend NAME       auto | webgpu | wasm | reference (default auto)
+  --samples N          overrides run.samples
+  --seed S             overrides run.seed
+  --chunk-size N       overrides run.chunkSize
+  --out DIR            results folder (default results/<study name>)
+  --resume             continue an interrupted run in --out (same study, same chunk size)
+  --force              start again in a folder that already holds a run
+  --shard I/N          run shard I of N (0-based) of the samples; see cellspread merge
+  --shard-from-env     take I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (N from --shard-count,
+                       SLURM_ARRAY_TASK_COUNT)
+  --workers N          worker threads for CPU backends (default: all cores)
+  --no-analysis        skip tail and sensitivity analysis
+  --no-report          skip report.html
+  --quiet              no progress output
+  --json               print the summary as JSON on stdout`;
+
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export function loadStudy(path: string | undefined): StudySpec {
+  if (!path) return defaultStudy();
+  if (!existsSync(path)) throw new CellspreadInputError('study file', 'must exist', path);
+  const ext = extname(path).toLowerCase();
+  const format = ext === '.json' ? 'json' : 'yaml';
+  return parseStudySpec(readFileSync(path, 'utf8'), { format, source: path });
+}
+
+/** Apply CLI overrides: each flag has exactly the meaning of the spec field it overrides. */
+export function applyOverrides(spec: StudySpec, values: Record<string, unknown>): StudySpec {
+  const samples = numberFlag(values, 'samples', { min: 1, integer: true });
+  const seed = numberFlag(values, 'seed', { min: 0, integer: true, max: Number.MAX_SAFE_INTEGER });
+  const chunkSize = numberFlag(values, 'chunk-size', { min: 1, integer: true });
+  return { ...spec, run: { samples: samples ?? spec.run.samples, seed: seed ?? spec.run.seed, chunkSize: chunkSize ?? spec.run.chunkSize } };
+}
+
+export const RUN_OPTIONS = {
+  backend: { type: 'string' },
+  samples: { type: 'string' },
+  seed: { type: 'string' },
+  'chunk-size': { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'boolean' },
+  force: { type: 'boolean' },
+  shard: { type: 'string' },
+  'shard-from-env': { type: 'boolean' },
+  'shard-count': { type: 'string' },
+  workers: { type: 'string' },
+  'no-analysis': { type: 'boolean' },
+  'no-report': { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface RunCommandHooks {
+  /** Progress stream (default process.stderr). */
+  progressStream?: NodeJS.WriteStream;
+  /** Abort signal in addition to Ctrl-C (tests). */
+  signal?: AbortSignal;
+}
+
+export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommandHooks = {}): Promise<number> {
+  const { values, positionals } = parseArgs({ args: bindNegativeNumbers(argv), options: RUN_OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) {
+    io.stdout(RUN_USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw new CellspreadInputError('study file', 'must be a single path', positionals.join(' '));
+  const backendName = choiceFlag(values, 'backend', ['auto', 'webgpu', 'wasm', 'reference'] as const) ?? 'auto';
+  const workers = numberFlag(values, 'workers', { min: 1, integer: true });
+  const spec = applyOverrides(loadStudy(positionals[0]), values);
+  const model = studyModel(spec); // physics pre-flight: bad protocols fail here, before anything is written
+  const shard = shardFromArgs(values, process.env);
+  const range = shard ? shardRange(spec, shard) : { start: 0, end: spec.run.samples };
+  const out = values.out ?? join('results', shard ? `${spec.name}-shard-${shard.index}-of-${shard.count}` : spec.name);
+  ensureWritableFolder(out);
+
+  const manifest: RunManifest = { specHash: studyHash(spec), chunkSize: spec.run.chunkSize, samples: spec.run.samples, range, version: PACKAGE_VERSION, ...(shard ? { shard } : {}) };
+  const existing = readManifest(out);
+  if (values.resume) {
+    if (!existing) throw new CellspreadInputError('--resume', 'needs a folder with an interrupted run (run.json)', out);
+    const mismatch = (['specHash', 'chunkSize', 'samples'] as const).filter((k) => existing[k] !== manifest[k]);
+    if (existing.range.start !== range.start || existing.range.end !== range.end) mismatch.push('samples' as never);
+    if (mismatch.length > 0) {
+      throw new CellspreadInputError('--resume', `must continue the same study with the same settings (differs in ${mismatch.join(', ')})`, out);
+    }
+  } else if (existing && listChunks(out).length > 0 && !values.force) {
+    throw new CellspreadInputError('--out', 'already holds a run: add --resume to continue it or --force to start again', out);
+  }
+  writeManifest(out, manifest);
+
+  const progress = ProgressReporter.for(hooks.progressStream ?? process.stderr, values.quiet ?? false);
+  const controller = new AbortController();
+  hooks.signal?.addEventListener('abort', () => controller.abort());
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    io.stderr('\ncellspread: stopping after the current chunk (Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const { backend, fallbacks } = await createBackend(backendName, { workers }, '--backend');
+  const t0 = performance.now();
+  try {
+    if (!values.quiet) io.stderr(`cellspread: ${spec.name}: ${range.end - range.start} samples of a ${spec.pack.series}s${spec.pack.parallel}p pack on ${backend.name} (${backend.device}) -> ${out}`);
+    const resumed = values.resume ? new Set(listChunks(out)) : new Set<number>();
+    const result = await runStudy(spec, {
+      backendInstance: backend,
+      range,
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+      onChunk: (chunk) => writeChunk(out, chunk),
+      completedChunk: (index) => (resumed.has(index) ? readChunk(out, index) : undefined),
+    });
+    result.backend.fallbacks = fallbacks;
+    const analyse = !values['no-analysis'] && !result.cancelled && !shard;
+    const tA = performance.now();
+    const tail = analyse ? tailAnalyses(spec, result.outputs) : [];
+    const sensitivity = analyse ? await sensitivityAnalyses(spec, model, backend, controller.signal) : [];
+    const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, result.outputs, result.range.start);
+    const analysisSeconds = (performance.now() - tA) / 1000;
+    const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
+    writeSampleTable(out, sampleTable(result));
+    writeSummary(out, summary);
+    if (!values['no-report'] && !result.cancelled) {
+      const { writeReport } = await import('../report/index.ts');
+      summary.files.report = 'report.html';
+      writeSummary(out, summary);
+      await writeReport(out);
+    }
+    if (result.cancelled) {
+      progress.done(`stopped: ${result.counts.samples} samples are written in ${out}; continue with --resume`);
+      return 130;
+    }
+    progress.done(`done: ${result.counts.samples} samples in ${summary.timings.totalSeconds.toFixed(1)} s; results in ${out}`);
+    if (values.json) io.stdout(JSON.stringify(summary, null, 2));
+    else if (!values.quiet) io.stdout(describe(summary, out));
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await backend.dispose();
+  }
+}
+
+export function sampleTable(result: StudyResult): SampleTable {
+  const n = result.counts.samples;
+  const columns = ['sample', ...result.inputNames, ...PACK_OUTPUT_NAMES];
+  const data: Float64Array[] = [Float64Array.from({ length: n }, (_, i) => result.range.start + i)];
+  const ni = result.inputNames.length;
+  for (let k = 0; k < ni; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.inputs[s * ni + k]));
+  for (let k = 0; k < PACK_OUTPUT_COUNT; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.outputs[s * PACK_OUTPUT_COUNT + k]));
+  return { columns, data };
+}
+
+export function buildSummary(
+  spec: StudySpec,
+  result: StudyResult,
+  extra: { tail: unknown[]; sensitivity: RunSummary['sensitivity']; worstPack: RunSummary['worstPack']; analysisSeconds: number; totalSeconds: number; shard?: { index: number; count: number } },
+): RunSummary {
+  return {
+    cellspread: { version: PACKAGE_VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
+    name: spec.name,
+    createdAt: new Date().toISOString(),
+    completed: !result.cancelled,
+    spec,
+    specHash: result.specHash,
+    rng: { ...result.rng, seed: spec.run.seed },
+    backend: result.backend,
+    range: result.range,
+    ...(extra.shard ? { shard: extra.shard } : {}),
+    counts: result.counts,
+    timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
+    outputs: outputStatistics(result.outputs),
+    inputs: result.inputNames.map((name) => ({ name })),
+    tail: extra.tail,
+    sensitivity: extra.sensitivity,
+    ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
+    nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
+    files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', chunks: 'chunks/' },
+  };
+}
+
+function describe(summary: RunSummary, out: string): string {
+  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance', 'minCellVoltageV'];
+  const rows = summary.outputs
+    .filter((o) => pick.includes(o.name))
+    .map((o) => `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)} ${o.unit}`);
+  const throughput = summary.counts.cellSteps / Math.max(summary.timings.simulateSeconds, 1e-9);
+  const lines = [
+    `${summary.name}: ${summary.counts.samples} packs, ${summary.counts.cells} cells, ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
+    ...rows,
+  ];
+  for (const s of summary.sensitivity as { statements?: string[] }[]) if (s.statements?.[0]) lines.push(`  ${s.statements[0]}`);
+  for (const t of summary.tail as { output?: string; empirical?: { estimate?: number; lower?: number; upper?: number } }[]) {
+    if (t.empirical) lines.push(`  P(${t.output} beyond limit) = ${fmt(t.empirical.estimate ?? NaN)} [${fmt(t.empirical.lower ?? NaN)}, ${fmt(t.empirical.upper ?? NaN)}]`);
+  }
+  lines.push(`  results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
+  return lines.join('\n');
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(3) : v.toFixed(4)) : String(v);
+}

@@ -1,0 +1,41 @@
+import { CellspreadInputError } from '../errors.ts';
+import type { StudySpec } from '../spec/index.ts';
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** --shard I/N, or --shard-from-env with SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX (count from --shard-count or SLURM_ARRAY_TASK_COUNT). */
+export function shardFromArgs(values: Record<string, unknown>, env: NodeJS.ProcessEnv): Shard | undefined {
+  if (typeof values.shard === 'string') {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    if (!m) throw new CellspreadInputError('--shard', 'must be I/N with 0 <= I < N', values.shard);
+    return checked({ index: Number(m[1]), count: Number(m[2]) }, '--shard');
+  }
+  if (values['shard-from-env']) {
+    const raw = env.SLURM_ARRAY_TASK_ID ?? env.JOB_COMPLETION_INDEX;
+    if (raw === undefined) throw new CellspreadInputError('--shard-from-env', 'needs SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX in the environment', 'neither set');
+    const countRaw = (values['shard-count'] as string | undefined) ?? env.SLURM_ARRAY_TASK_COUNT;
+    if (countRaw === undefined) throw new CellspreadInputError('--shard-count', 'is needed with --shard-from-env when SLURM_ARRAY_TASK_COUNT is not set', 'missing');
+    const offset = env.SLURM_ARRAY_TASK_MIN !== undefined && env.SLURM_ARRAY_TASK_ID !== undefined ? Number(env.SLURM_ARRAY_TASK_MIN) : 0;
+    return checked({ index: Number(raw) - offset, count: Number(countRaw) }, '--shard-from-env');
+  }
+  return undefined;
+}
+
+function checked(s: Shard, field: string): Shard {
+  if (!(Number.isInteger(s.index) && Number.isInteger(s.count) && s.count >= 1 && s.index >= 0 && s.index < s.count)) {
+    throw new CellspreadInputError(field, 'must give 0 <= I < N', `${s.index}/${s.count}`);
+  }
+  return s;
+}
+
+/** Shard I of N gets a contiguous block of whole chunks, so shards merge chunk by chunk into one run's results. */
+export function shardRange(spec: StudySpec, shard: Shard): { start: number; end: number } {
+  const cs = spec.run.chunkSize;
+  const chunks = Math.ceil(spec.run.samples / cs);
+  const first = Math.floor((shard.index * chunks) / shard.count);
+  const last = Math.floor(((shard.index + 1) * chunks) / shard.count);
+  return { start: Math.min(first * cs, spec.run.samples), end: Math.min(last * cs, spec.run.samples) };
+}

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { CellspreadInputError } from '../errors.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import type { StudyChunk } from '../study/runner.ts';
+import type { RunSummary, SampleTable } from './format.ts';
+
+/** What a run folder records up front, so a resume or a merge can check it belongs to the same study. */
+export interface RunManifest {
+  specHash: string;
+  chunkSize: number;
+  samples: number;
+  range: { start: number; end: number };
+  shard?: { index: number; count: number };
+  version: string;
+}
+
+export const CHUNK_DIR = 'chunks';
+
+export function chunkFileName(index: number): string {
+  return `chunk-${String(index).padStart(6, '0')}.json`;
+}
+
+/** Fail early, before any simulation, if the folder cannot be written. */
+export function ensureWritableFolder(dir: string, field = '--out'): void {
+  try {
+    mkdirSync(join(dir, CHUNK_DIR), { recursive: true });
+    const probe = join(dir, `.write-probe-${process.pid}`);
+    writeFileSync(probe, 'ok');
+    rmSync(probe);
+  } catch (err) {
+    throw new CellspreadInputError(field, 'must be a folder cellspread can write', dir, (err as Error).message);
+  }
+}
+
+export function writeManifest(dir: string, manifest: RunManifest): void {
+  writeFileAtomic(join(dir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function readManifest(dir: string): RunManifest | undefined {
+  const path = join(dir, 'run.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunManifest) : undefined;
+}
+
+/** Chunks are JSON with plain number arrays: exact for doubles (shortest round-trip form), human-readable. */
+export function writeChunk(dir: string, chunk: StudyChunk): void {
+  const data = { ...chunk, outputs: Array.from(chunk.outputs), inputs: Array.from(chunk.inputs) };
+  writeFileAtomic(join(dir, CHUNK_DIR, chunkFileName(chunk.index)), JSON.stringify(data));
+}
+
+export function readChunk(dir: string, index: number): StudyChunk | undefined {
+  const path = join(dir, CHUNK_DIR, chunkFileName(index));
+  if (!existsSync(path)) return undefined;
+  const raw = JSON.parse(readFileSync(path, 'utf8'));
+  return { ...raw, outputs: Float64Array.from(raw.outputs), inputs: Float64Array.from(raw.inputs) } as StudyChunk;
+}
+
+export function listChunks(dir: string): number[] {
+  const folder = join(dir, CHUNK_DIR);
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .map((f) => /^chunk-(\d+)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+function csvNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
+}
+
+export function sampleTableCsv(table: SampleTable): string {
+  const lines = [table.columns.map(csvField).join(',')];
+  const n = table.data[0]?.length ?? 0;
+  for (let r = 0; r < n; r++) lines.push(table.data.map((col) => csvNumber(col[r])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function sampleTableArrow(table: SampleTable): Uint8Array {
+  const cols: Record<string, Float64Array | Int32Array> = {};
+  table.columns.forEach((name, i) => (cols[name] = name === 'sample' ? Int32Array.from(table.data[i]) : table.data[i]));
+  return tableToIPC(tableFromArrays(cols), 'file');
+}
+
+export function writeSampleTable(dir: string, table: SampleTable): void {
+  writeFileAtomic(join(dir, 'samples.csv'), sampleTableCsv(table));
+  writeFileAtomic(join(dir, 'samples.arrow'), sampleTableArrow(table));
+}
+
+export function writeSummary(dir: string, summary: RunSummary): void {
+  writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+}
