@@ -3,7 +3,7 @@ import type { ElectrodeParameters, ParameterSet } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import type { CellKernelParameters } from './layout.ts';
 import { illinois } from './roots.ts';
-import { openCircuitPotential } from './series.ts';
+import { openCircuitPotential, openCircuitPotentialSlope } from './series.ts';
 
 /**
  * Per-cell deviations from the parameter set: any numeric leaf by dotted path (e.g. "negative.particleRadius",
@@ -30,19 +30,55 @@ function pick(o: CellOverrides | undefined, path: string, base: number): number 
   return v === undefined ? base : v;
 }
 
-function electrodeOf(set: ParameterSet, side: 'negative' | 'positive', o?: CellOverrides) {
-  const e: ElectrodeParameters = set[side];
+const ELECTRODE_KEYS = {
+  negative: electrodeKeys('negative'),
+  positive: electrodeKeys('positive'),
+};
+
+function electrodeKeys(side: 'negative' | 'positive') {
   return {
-    thickness: pick(o, `${side}.thickness`, e.thickness),
-    radius: pick(o, `${side}.particleRadius`, e.particleRadius),
-    epsS: pick(o, `${side}.activeMaterialVolumeFraction`, e.activeMaterialVolumeFraction),
-    cMax: pick(o, `${side}.maxConcentration`, e.maxConcentration),
-    c0: pick(o, `${side}.initialConcentration`, e.initialConcentration),
-    diffusivity: pick(o, `${side}.diffusivity`, e.diffusivity),
-    diffusionEa: pick(o, `${side}.diffusivityActivationEnergy`, e.diffusivityActivationEnergy),
-    m: pick(o, `${side}.exchangeCurrentPrefactor`, e.exchangeCurrentPrefactor),
-    kineticEa: pick(o, `${side}.exchangeCurrentActivationEnergy`, e.exchangeCurrentActivationEnergy),
+    thickness: `${side}.thickness`,
+    radius: `${side}.particleRadius`,
+    epsS: `${side}.activeMaterialVolumeFraction`,
+    cMax: `${side}.maxConcentration`,
+    c0: `${side}.initialConcentration`,
+    diffusivity: `${side}.diffusivity`,
+    diffusionEa: `${side}.diffusivityActivationEnergy`,
+    m: `${side}.exchangeCurrentPrefactor`,
+    kineticEa: `${side}.exchangeCurrentActivationEnergy`,
+  } as const;
+}
+
+type ElectrodeValues = Record<keyof ReturnType<typeof electrodeKeys>, number>;
+
+function electrodeOf(set: ParameterSet, side: 'negative' | 'positive', o?: CellOverrides): ElectrodeValues {
+  const e: ElectrodeParameters = set[side];
+  const k = ELECTRODE_KEYS[side];
+  return {
+    thickness: pick(o, k.thickness, e.thickness),
+    radius: pick(o, k.radius, e.particleRadius),
+    epsS: pick(o, k.epsS, e.activeMaterialVolumeFraction),
+    cMax: pick(o, k.cMax, e.maxConcentration),
+    c0: pick(o, k.c0, e.initialConcentration),
+    diffusivity: pick(o, k.diffusivity, e.diffusivity),
+    diffusionEa: pick(o, k.diffusionEa, e.diffusivityActivationEnergy),
+    m: pick(o, k.m, e.exchangeCurrentPrefactor),
+    kineticEa: pick(o, k.kineticEa, e.exchangeCurrentActivationEnergy),
   };
+}
+
+/** Every electrode value finite, the positive-only ones > 0; names the offending override. */
+function checkElectrode(side: 'negative' | 'positive', e: ElectrodeValues): void {
+  const keys = ELECTRODE_KEYS[side];
+  for (const name of ['thickness', 'radius', 'epsS', 'cMax', 'diffusivity'] as const) {
+    if (!(e[name] > 0 && Number.isFinite(e[name]))) throw new CellspreadInputError(keys[name], 'must be a finite number > 0', e[name]);
+  }
+  for (const name of ['c0', 'm'] as const) {
+    if (!(e[name] >= 0 && Number.isFinite(e[name]))) throw new CellspreadInputError(keys[name], 'must be a finite number >= 0', e[name]);
+  }
+  for (const name of ['diffusionEa', 'kineticEa'] as const) {
+    if (!Number.isFinite(e[name])) throw new CellspreadInputError(keys[name], 'must be a finite number', e[name]);
+  }
 }
 
 function electrodeArea(set: ParameterSet, o?: CellOverrides): number {
@@ -73,15 +109,19 @@ export function electrodeBalance(set: ParameterSet, overrides?: CellOverrides): 
   }
   const ocvAt = (x: number) =>
     openCircuitPotential(set.positive.ocp, (lithiumInventory - x * capacityNeg) / capacityPos) - openCircuitPotential(set.negative.ocp, x);
-  const solve = (v: number, name: string) => {
-    const x = illinois((xx) => ocvAt(xx) - v, xLo, xHi, 1e-14);
+  const ocvSlope = (x: number) =>
+    (-capacityNeg / capacityPos) * openCircuitPotentialSlope(set.positive.ocp, (lithiumInventory - x * capacityNeg) / capacityPos) -
+    openCircuitPotentialSlope(set.negative.ocp, x);
+  const guess = overrides === undefined ? undefined : nominalBalance(set);
+  const solve = (v: number, name: string, guess: number | undefined) => {
+    const x = solveOcv(ocvAt, ocvSlope, v, xLo, xHi, guess);
     if (!Number.isFinite(x)) {
       throw new CellspreadInputError(name, 'must lie inside the open-circuit voltage range of the cell', v);
     }
     return x;
   };
-  const x100 = solve(vMax, 'electrical.upperVoltageCutoff');
-  const x0 = solve(vMin, 'electrical.lowerVoltageCutoff');
+  const x100 = solve(vMax, 'electrical.upperVoltageCutoff', guess?.x100);
+  const x0 = solve(vMin, 'electrical.lowerVoltageCutoff', guess?.x0);
   return {
     capacityNeg,
     capacityPos,
@@ -91,6 +131,47 @@ export function electrodeBalance(set: ParameterSet, overrides?: CellOverrides): 
     y0: (lithiumInventory - x0 * capacityNeg) / capacityPos,
     y100: (lithiumInventory - x100 * capacityNeg) / capacityPos,
   };
+}
+
+/**
+ * The nominal set's own balance, the starting point of every cell's Newton iterations. It is a pure function of the
+ * set (so every cell's result depends on its own inputs alone, bit for bit), computed once per set object.
+ */
+const nominalBalances = new WeakMap<ParameterSet, ElectrodeBalance>();
+function nominalBalance(set: ParameterSet): ElectrodeBalance {
+  let b = nominalBalances.get(set);
+  if (!b) {
+    b = electrodeBalance(set);
+    nominalBalances.set(set, b);
+  }
+  return b;
+}
+
+/**
+ * Root of ocv(x) = v on [lo, hi] (ocv increasing in x): Newton from `guess` on the analytic slope, kept inside a
+ * shrinking bracket with bisection whenever a step would leave it; falls back to Illinois if it stalls.
+ */
+function solveOcv(ocv: (x: number) => number, slope: (x: number) => number, v: number, lo: number, hi: number, guess?: number): number {
+  // ocv is increasing, so the sign of f(x) alone shrinks the bracket; no end-point evaluations are needed.
+  const lo0 = lo;
+  const hi0 = hi;
+  let x = guess !== undefined && guess > lo && guess < hi ? guess : 0.5 * (lo + hi);
+  for (let i = 0; i < 80; i++) {
+    const f = ocv(x) - v;
+    if (f === 0) return x;
+    if (f < 0) lo = x;
+    else hi = x;
+    const d = slope(x);
+    let next = x - f / d;
+    if (!(d > 0) || !(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (Math.abs(next - x) <= 1e-15 * Math.max(1, Math.abs(x)) || hi - lo <= 2e-16) {
+      // Converged onto an end of the original range: no root inside it.
+      if (next - lo0 < 1e-12 || hi0 - next < 1e-12) return Math.abs(ocv(next) - v) < 1e-9 ? next : NaN;
+      return next;
+    }
+    x = next;
+  }
+  return illinois((xx) => ocv(xx) - v, lo, hi, 1e-14);
 }
 
 /** Lumped volumetric heat capacity: thickness-weighted rho c_p over the five layers (cn, n, s, p, cp). */
@@ -123,19 +204,11 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
   const area = electrodeArea(set, overrides);
   const neg = electrodeOf(set, 'negative', overrides);
   const pos = electrodeOf(set, 'positive', overrides);
-  for (const [side, e] of [['negative', neg], ['positive', pos]] as const) {
-    for (const [k, v] of Object.entries(e)) {
-      if (!Number.isFinite(v) || (v < 0 && k !== 'diffusionEa' && k !== 'kineticEa')) {
-        throw new CellspreadInputError(`${side}.${k}`, 'must be a finite non-negative number', v);
-      }
-    }
-    if (!(e.radius > 0 && e.diffusivity > 0 && e.thickness > 0 && e.epsS > 0)) {
-      throw new CellspreadInputError(`${side}`, 'thickness, particle radius, active fraction and diffusivity must be > 0', e);
-    }
-  }
+  checkElectrode('negative', neg);
+  checkElectrode('positive', pos);
   const balance = electrodeBalance(set, overrides);
   const ce = pick(overrides, 'electrolyte.concentration', set.electrolyte.concentration);
-  const interfacialArea = (e: typeof neg) => (area * 3 * e.epsS * e.thickness) / e.radius;
+  const interfacialArea = (e: ElectrodeValues) => (area * 3 * e.epsS * e.thickness) / e.radius;
   const collectorResistance =
     (set.negative.collectorThickness / set.negative.collectorConductivity +
       set.positive.collectorThickness / set.positive.collectorConductivity) /

@@ -20,3 +20,15 @@ export function openCircuitPotential(f: SeriesFunction, stoich: number): number 
   const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
   return evaluateSeries(f, s) + OCP_REGULARISATION * (1 / s + 1 / (s - 1));
 }
+
+/** dU/ds of the series (same clip as openCircuitPotential, including the regularisation's derivative). */
+export function openCircuitPotentialSlope(f: SeriesFunction, stoich: number): number {
+  const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
+  let d = f.linear;
+  for (const e of f.exp) d += e.amplitude * e.rate * Math.exp(e.rate * s);
+  for (const t of f.tanh) {
+    const th = Math.tanh(t.slope * (s - t.center));
+    d += t.amplitude * t.slope * (1 - th * th);
+  }
+  return d - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));
+}
