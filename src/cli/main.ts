@@ -1,7 +1,9 @@
 import { CellspreadInputError } from '../errors.ts';
 import { CELL_USAGE, runCellCommand } from './cell.ts';
+import { MERGE_USAGE, runMergeCommand } from './merge.ts';
 import { REPORT_USAGE, runReportCommand } from './report.ts';
 import { RUN_USAGE, runRunCommand } from './run.ts';
+import { SAMPLE_USAGE, runSampleCommand } from './sample.ts';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -19,7 +21,9 @@ type Command = (argv: string[], io: CliIo) => number | Promise<number>;
 /** Subcommands by name: a registry, so later commands plug in without touching the dispatch. */
 export const COMMANDS: Record<string, { run: Command; summary: string; usage: string }> = {
   run: { run: runRunCommand, summary: 'run a study (default: the built-in 12s2p study) and write a results folder', usage: RUN_USAGE },
+  sample: { run: runSampleCommand, summary: 'write the sampled cell parameters of a study as CSV', usage: SAMPLE_USAGE },
   report: { run: runReportCommand, summary: 're-render report.html from a results folder', usage: REPORT_USAGE },
+  merge: { run: runMergeCommand, summary: 'merge the results folders of a sharded run (--shard I/N) into one results folder', usage: MERGE_USAGE },
   cell: { run: runCellCommand, summary: 'simulate one cell through a constant-current discharge', usage: CELL_USAGE },
 };
 

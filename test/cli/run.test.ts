@@ -165,3 +165,20 @@ describe('cellspread run', () => {
     }
   });
 });
+
+describe('cellspread sample', () => {
+  it('writes per-cell parameter rows identical to those a study run uses', async () => {
+    const { dir, study } = setup();
+    const out = join(dir, 'params.csv');
+    const c = capture();
+    expect(await main(['sample', study, '--out', out, '--samples', '3'], c.io)).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    const header = lines[0].split(',');
+    expect(header.slice(0, 5)).toEqual(['sample', 'module', 'group', 'position', 'cell']);
+    expect(header).toContain('contactResistance');
+    expect(lines).toHaveLength(1 + 3 * 4);
+    const second = join(dir, 'params2.csv');
+    expect(await main(['sample', study, '--out', second, '--samples', '1', '--start', '2'], capture().io)).toBe(0);
+    expect(readFileSync(second, 'utf8').trim().split('\n').slice(1)).toEqual(lines.slice(9));
+  });
+});
