@@ -110,8 +110,9 @@ function isManifest(m: unknown): m is RunManifest {
 }
 
 /** The shard's name in messages: "shard 2 of 8 (folder results/shards/2)" or "folder results/x". */
-function who(c: Candidate): string {
-  return c.manifest.shard ? `shard ${c.manifest.shard.index} of ${c.manifest.shard.count} (folder ${c.folder})` : `folder ${c.folder}`;
+function who(c: Candidate, detail?: string): string {
+  const extra = detail ? `, ${detail}` : '';
+  return c.manifest.shard ? `shard ${c.manifest.shard.index} of ${c.manifest.shard.count} (folder ${c.folder}${extra})` : `folder ${c.folder}${detail ? ` (${detail})` : ''}`;
 }
 
 /** sha256 (hex) of every chunk file of a results folder, keyed "chunks/chunk-NNNNNN.json" (what checksums.json holds). */
@@ -258,7 +259,7 @@ export function loadShards(folders: string[], options: { version: string }): Loa
     }
     const other = kept.find((k) => k.manifest.range.start < r.end && r.start < k.manifest.range.end);
     if (other) {
-      problems.push(`${who(other)} (${samplesText([other.manifest.range])}) and ${who(c)} (${samplesText([r])}) overlap`);
+      problems.push(`${who(other, samplesText([other.manifest.range]))} and ${who(c, samplesText([r]))} overlap`);
       continue;
     }
     kept.push(c);
