@@ -2,12 +2,13 @@
 // Memory protocol: the host calls resetHeap(), allocates its buffers with alloc(), writes them, calls configure()
 // (which allocates the simulator's own buffers), then runPacks() for a range of packs of the job in memory.
 import { configureCell } from './cell';
-import { configurePack, PackSim } from './pack';
+import { configurePack, PackSim, runPair } from './pack';
 import { PACK_OUTPUT_COUNT } from './layout.generated';
 
 export { PACK_OUTPUT_COUNT, CELL_PARAMETER_COUNT, SEGMENT_FIELD_COUNT } from './layout.generated';
 
 let sim: PackSim | null = null;
+let sim2: PackSim | null = null;
 
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);
@@ -15,6 +16,7 @@ export function alloc(bytes: usize): usize {
 
 export function resetHeap(): void {
   sim = null;
+  sim2 = null;
   heap.reset();
 }
 
@@ -27,6 +29,7 @@ export function configure(
   configureCell(modes, isothermal, referenceTemperature, tailCoefficient, eigenvalues, ocpNeg, ocpPos, entropicNeg, entropicPos);
   configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
   sim = new PackSim();
+  sim2 = new PackSim();
 }
 
 /**
@@ -35,8 +38,21 @@ export function configure(
  */
 export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, first: i32, last: i32, outputs: usize): f64 {
   const s = sim!;
+  const s2 = sim2!;
   let cellSteps: f64 = 0;
-  for (let i = first; i < last; i++) {
+  let i = first;
+  if (s.n == 1) {
+    // Single-cell packs: two at a time, one per SIMD lane.
+    for (; i + 1 < last; i += 2) {
+      s.load(jobParams, jobInterconnect, count, i);
+      s2.load(jobParams, jobInterconnect, count, i + 1);
+      runPair(s, s2);
+      s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
+      s2.writeOutputs(outputs + ((<usize>(i + 1 - first) * PACK_OUTPUT_COUNT) << 3));
+      cellSteps += s.cellSteps + s2.cellSteps;
+    }
+  }
+  for (; i < last; i++) {
     s.load(jobParams, jobInterconnect, count, i);
     s.runFrom(0, 0);
     s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));

@@ -634,6 +634,26 @@ export class PackSim {
     return NO_STOP;
   }
 
+  // ---- Pieces of one constant-current step of a single-cell pack, for the SIMD pair runner ----
+
+  /** What runSegment -> drive -> solveAll -> solveGroup do before the cell's trial step (1s1p, current drive). */
+  beginStep1(I: f64): void {
+    memory.copy(this.start, this.states, <usize>this.L << 3);
+    this.computeConduction();
+    st(this.current, 0, I);
+    this.resetTrial(0);
+  }
+
+  /** ... and after it (the trial results already stored): slope, group voltage, pack slope. */
+  endStep1(I: f64, dt: f64): void {
+    const v = ld(this.voltage, 0);
+    if (isNaN(ld(this.slope, 0))) st(this.slope, 0, this.finiteDifferenceSlope(0, I, dt, v));
+    st(this.groupVoltage, 0, v);
+    const s = ld(this.slope, 0);
+    const inv = 1 / (s != 0 && !isNaN(s) ? s : -1e-3);
+    this.packSlope = 1 / inv - this.interconnectTotal;
+  }
+
   markCutoff(I: f64, group: i32): void {
     const out = this.out;
     if (ld(out, O_CUTOFF_CELL) >= 0) return;
@@ -710,4 +730,67 @@ export class PackSim {
   writeOutputs(dst: usize): void {
     memory.copy(dst, this.out, <usize>PACK_OUTPUT_COUNT << 3);
   }
+}
+
+/**
+ * Two single-cell (1s1p) packs in lockstep through their constant-current segments, one pack per SIMD lane: each step
+ * is one step2 for both cells, then each pack's own bookkeeping (limit check, crossing, commit) in scalar code. A pack
+ * whose segment ends first waits while the other steps with a single lane; when the packs reach different segments or
+ * a non-current segment, each finishes alone with runFrom. Every pack performs exactly the operations it would alone.
+ */
+export function runPair(A: PackSim, B: PackSim): void {
+  let sA = 0;
+  let sB = 0;
+  let rA = STOP_COMPLETED;
+  let rB = STOP_COMPLETED;
+  while (sA < segmentCount && sA == sB && <i32>sf(sA, SEG_MODE) == MODE_CURRENT) {
+    const seg = sA;
+    const I = sf(seg, SEG_VALUE);
+    const steps = <i32>Math.ceil(sf(seg, SEG_DURATION) / timeStep - 1e-9);
+    const t0A = A.time;
+    const t0B = B.time;
+    let kA = 1;
+    let kB = 1;
+    let doneA = steps < 1;
+    let doneB = steps < 1;
+    let resA = NO_STOP;
+    let resB = NO_STOP;
+    while (!doneA || !doneB) {
+      const hA = doneA ? 0 : A.stepLength(seg, kA, steps, t0A);
+      const hB = doneB ? 0 : B.stepLength(seg, kB, steps, t0B);
+      if (!doneA) A.beginStep1(I);
+      if (!doneB) B.beginStep1(I);
+      if (!doneA && !doneB) {
+        step2(A.trial, A.params, I, hA, ld(A.heatIn, 0), B.trial, B.params, I, hB, ld(B.heatIn, 0), false);
+        A.storeLane0(0);
+        B.storeLane1(0);
+      } else if (!doneA) {
+        step2(A.trial, A.params, I, hA, ld(A.heatIn, 0), A.trial, A.params, I, hA, ld(A.heatIn, 0), true);
+        A.storeLane0(0);
+      } else {
+        step2(B.trial, B.params, I, hB, ld(B.heatIn, 0), B.trial, B.params, I, hB, ld(B.heatIn, 0), true);
+        B.storeLane0(0);
+      }
+      if (!doneA) {
+        A.endStep1(I, hA);
+        resA = A.finishStep(seg, I, hA);
+        if (resA != NO_STOP || ++kA > steps) doneA = true;
+      }
+      if (!doneB) {
+        B.endStep1(I, hB);
+        resB = B.finishStep(seg, I, hB);
+        if (resB != NO_STOP || ++kB > steps) doneB = true;
+      }
+    }
+    const nextA = A.afterSegment(seg, resA, rA);
+    const nextB = B.afterSegment(seg, resB, rB);
+    if (resA != NO_STOP && resA != STOP_COMPLETED) rA = resA;
+    if (resB != NO_STOP && resB != STOP_COMPLETED) rB = resB;
+    if (nextA < 0) rA = STOP_POWER_LIMIT;
+    if (nextB < 0) rB = STOP_POWER_LIMIT;
+    sA = nextA < 0 ? segmentCount : nextA + 1;
+    sB = nextB < 0 ? segmentCount : nextB + 1;
+  }
+  A.runFrom(sA, rA);
+  B.runFrom(sB, rB);
 }
