@@ -4,7 +4,8 @@
  *   - the TypeScript f64 reference (1 thread),
  *   - the wasm backend on 1 worker and on all cores,
  *   - bench/native/cell.c, the same numerical scheme in scalar C (gcc -O3 -march=native), skipped if no compiler.
- * Reports cell-steps per second and full discharges (cells) per second.
+ * Reports cell-steps per second and full discharges (cells) per second: best of `rounds` interleaved rounds.
+ * Usage: npx tsx bench/wasm.ts [packs=960] [rounds=5]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { chunkJob } from '../src/study/runner.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packs = Number(process.argv[2] ?? 960);
 const referencePacks = Math.min(packs, 96);
+const rounds = Number(process.argv[3] ?? 5);
 
 if (!existsSync(WASM_URL)) {
   console.log('building build/cellspread.wasm (npm run build:wasm)');
@@ -53,7 +55,6 @@ interface Row {
   cellSteps: number;
   capacityMeanAh: number;
 }
-const rows: Row[] = [];
 
 function meanCapacity(outputs: Float64Array, count: number): number {
   let s = 0;
@@ -61,24 +62,30 @@ function meanCapacity(outputs: Float64Array, count: number): number {
   return s / count;
 }
 
-async function time(name: string, backend: Backend, j: PackJob, repeats: number): Promise<void> {
-  await backend.simulate(chunkJob(spec, model, 0, Math.min(j.count, 16)).job); // warm up (workers, JIT, tier-up)
-  let best = Infinity;
-  let result;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    result = await backend.simulate(j);
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  rows.push({ name, packs: j.count, seconds: best, cellSteps: result!.cellSteps, capacityMeanAh: meanCapacity(result!.outputs, j.count) });
+/** A contender: run once, return [seconds, cellSteps, mean capacity]. */
+type Contender = { name: string; packs: number; run: () => Promise<[number, number, number]> };
+const contenders: Contender[] = [];
+const disposers: Array<() => unknown> = [];
+
+function backendContender(name: string, backend: Backend, j: PackJob): Contender {
+  return {
+    name,
+    packs: j.count,
+    run: async () => {
+      const t0 = performance.now();
+      const r = await backend.simulate(j);
+      return [(performance.now() - t0) / 1000, r.cellSteps, meanCapacity(r.outputs, j.count)];
+    },
+  };
 }
 
-await time('TypeScript reference (1 thread)', new ReferenceBackend(), refJob, 2);
+contenders.push(backendContender('TypeScript reference (1 thread)', new ReferenceBackend(), refJob));
 const cores = availableParallelism();
 for (const workers of [...new Set([1, cores])]) {
   const { backend } = await createBackend('wasm', { workers });
-  await time(`WASM backend, ${workers} worker${workers === 1 ? '' : 's'}`, backend, job, 3);
-  await backend.dispose();
+  await backend.simulate(chunkJob(spec, model, 0, 16).job); // start the workers
+  disposers.push(() => backend.dispose());
+  contenders.push(backendContender(`WASM backend, ${workers} worker${workers === 1 ? '' : 's'}`, backend, job));
 }
 
 // Native C: the same cells (cell-major parameters), same segment.
@@ -90,38 +97,45 @@ const gcc = (() => {
     return null;
   }
 })();
+const dir = mkdtempSync(join(tmpdir(), 'cellspread-native-'));
+disposers.push(() => rmSync(dir, { recursive: true, force: true }));
 if (!gcc) console.log('native C yardstick skipped: no gcc on PATH');
 else {
-  const dir = mkdtempSync(join(tmpdir(), 'cellspread-native-'));
-  try {
-    const exe = join(dir, 'cell');
-    execFileSync(gcc, ['-O3', '-march=native', '-o', exe, join(root, 'bench/native/cell.c'), '-lm']);
-    const K = model.settings.modes;
-    const mu = sphereEigenvalues(K);
-    const seg = model.segments[0];
-    const n = 1;
-    const cellMajor: number[] = [];
-    for (let s = 0; s < packs; s++) for (let k = 0; k < CELL_PARAMETER_COUNT; k++) cellMajor.push(job.kernelParameters[(k * packs + s) * n]);
-    const ocpNeg = flattenSeries(model.set.negative.ocp);
-    const ocpPos = flattenSeries(model.set.positive.ocp);
-    const input = Float64Array.from([
-      K, packs, model.set.thermal.referenceTemperature, (2 / 3) * truncatedTail(mu), model.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff,
-      ocpNeg.length, ...ocpNeg, ocpPos.length, ...ocpPos, ...mu.map((m) => m * m), ...cellMajor,
-    ]);
-    const file = join(dir, 'input.bin');
-    writeFileSync(file, input);
-    execFileSync(exe, [file, '1']); // warm caches
-    let best = Infinity;
-    let fields: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      fields = execFileSync(exe, [file, '1'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-      best = Math.min(best, fields[0]);
-    }
-    rows.push({ name: 'native C, gcc -O3 -march=native (1 thread)', packs, seconds: best, cellSteps: fields[1], capacityMeanAh: fields[2] / packs });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const exe = join(dir, 'cell');
+  execFileSync(gcc, ['-O3', '-march=native', '-o', exe, join(root, 'bench/native/cell.c'), '-lm']);
+  const K = model.settings.modes;
+  const mu = sphereEigenvalues(K);
+  const seg = model.segments[0];
+  const n = 1;
+  const cellMajor: number[] = [];
+  for (let s = 0; s < packs; s++) for (let k = 0; k < CELL_PARAMETER_COUNT; k++) cellMajor.push(job.kernelParameters[(k * packs + s) * n]);
+  const ocpNeg = flattenSeries(model.set.negative.ocp);
+  const ocpPos = flattenSeries(model.set.positive.ocp);
+  const input = Float64Array.from([
+    K, packs, model.set.thermal.referenceTemperature, (2 / 3) * truncatedTail(mu), model.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff,
+    ocpNeg.length, ...ocpNeg, ocpPos.length, ...ocpPos, ...mu.map((m) => m * m), ...cellMajor,
+  ]);
+  const file = join(dir, 'input.bin');
+  writeFileSync(file, input);
+  contenders.push({
+    name: 'native C, gcc -O3 -march=native (1 thread)',
+    packs,
+    run: async () => {
+      const f = execFileSync(exe, [file, '1'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+      return [f[0], f[1], f[2] / packs];
+    },
+  });
+}
+
+// Interleaved rounds, best of each: the machine may be shared, so every contender sees the same load periods.
+const rows: Row[] = contenders.map((c) => ({ name: c.name, packs: c.packs, seconds: Infinity, cellSteps: 0, capacityMeanAh: 0 }));
+for (let round = 0; round < rounds + 1; round++) {
+  for (let i = 0; i < contenders.length; i++) {
+    const [sec, steps, cap] = await contenders[i].run();
+    if (round > 0 && sec < rows[i].seconds) Object.assign(rows[i], { seconds: sec, cellSteps: steps, capacityMeanAh: cap }); // round 0 warms up
   }
 }
+for (const d of disposers) await d();
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`\ncellspread wasm benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpu}, ${cores} logical cores (availableParallelism), Node ${process.version}`);
