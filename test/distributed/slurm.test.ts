@@ -124,7 +124,7 @@ describe('sharded study on a real single-node Slurm cluster', () => {
     expect(a.sensitivity[0].method).toBe('sobol');
     expect(a.mergedFrom.shards.map((s: { shard: { index: number } }) => s.shard.index)).toEqual([0, 1, 2]);
     expect(existsSync(join(merged, 'report.html'))).toBe(true);
-  });
+  }, 200_000);
 
   it('a killed shard is named in the merge error and can be rerun alone (sbatch --array=I), then the merge succeeds', async () => {
     requireCluster();
