@@ -1,0 +1,27 @@
+// Per-cell working arrays in a storage buffer laid out [slot][cell][pack], so that neighbouring invocations (packs)
+// touch neighbouring words: every access of a warp is one coalesced transaction.
+const WORK_SLOTS: u32 = W_DELTA + 1u;
+
+@group(0) @binding(6) var<storage, read_write> work: array<f32>;
+var<private> packIndex: u32;
+
+fn begin_pack(p: u32) {
+  packIndex = p;
+}
+
+fn prm(k: u32, c: u32) -> f32 {
+  return params[(k * N_CELLS + c) * info.packs + packIndex];
+}
+
+fn ld(slot: u32, c: u32) -> f32 {
+  return work[(slot * N_CELLS + c) * info.packs + packIndex];
+}
+
+fn st(slot: u32, c: u32, v: f32) {
+  work[(slot * N_CELLS + c) * info.packs + packIndex] = v;
+}
+
+// Pause/resume: the working slots already live in `work`, which persists between dispatches.
+fn save_cells(p: u32) {}
+
+fn restore_cells(p: u32) {}

@@ -1,0 +1,317 @@
+/**
+ * The WebGPU backend: one invocation per pack runs the whole compiled protocol (shaders/pack.wgsl), per-cell state in
+ * private memory for small packs and in a [slot][cell][pack] storage buffer otherwise. A job is split into dispatches
+ * that fit the device's buffer limits; each dispatch is read back once.
+ */
+import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
+import { cellCount } from '../../pack/topology.ts';
+import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
+import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
+import { PARAM_ROWS, PERSIST_FIELDS, packInputs, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
+import { cellStateLength } from '../../model/layout.ts';
+
+// GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
+const MAP_READ = 0x1;
+const OUT_STRIDE = PACK_OUTPUT_COUNT + 1;
+
+export interface WebGpuOptions extends GpuOptions, BackendOptions {
+  /** Invocations per workgroup (default 64; at most the device's limit). */
+  workgroupSize?: number;
+  /** Packs of at most this many cells keep their working state in private memory (default 2). */
+  privateMaxCells?: number;
+  /** Largest number of packs in one dispatch (default: what the buffer limits allow, at most 2^20). */
+  maxPacksPerDispatch?: number;
+  /** Override of maxComputeWorkgroupsPerDimension (tests of the 2-D dispatch). */
+  maxWorkgroupsPerDimension?: number;
+  /**
+   * Loop iterations after which a pack pauses at its next step boundary and the host dispatches again (default 12,000
+   * on Mesa's llvmpipe, which ends an invocation's loops after 65,535 iterations; 2^22 on real GPUs).
+   */
+  loopBudget?: number;
+}
+
+export interface DispatchTiming {
+  packs: number;
+  /** Wall time of writing the inputs until the queue finished them [s]. */
+  uploadS: number;
+  /** Wall time of the compute pass: submit until onSubmittedWorkDone [s]. */
+  gpuS: number;
+  /** GPU time of the compute pass from timestamp queries [s], when the device supports them. */
+  gpuTimestampS?: number;
+  /** Copy and map of the outputs [s]. */
+  readbackS: number;
+  workgroups: [number, number];
+  /** Dispatches until every pack finished (packs pause at step boundaries after loopBudget iterations). */
+  rounds: number;
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly device: string;
+  /** Timing of the dispatches of the last simulate() call. */
+  lastTimings: DispatchTiming[] = [];
+  private readonly gpu: GpuContext;
+  private readonly options: WebGpuOptions;
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private lost: GPUDeviceLostInfo | undefined;
+  private uncaptured: string | undefined;
+  private disposed = false;
+
+  private constructor(gpu: GpuContext, options: WebGpuOptions) {
+    this.gpu = gpu;
+    this.options = options;
+    this.device = gpu.description;
+    void gpu.device.lost.then((info) => {
+      this.lost = info;
+    });
+    gpu.device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.uncaptured = ev.error.message;
+    };
+  }
+
+  static async create(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
+    return new WebGpuBackend(await acquireGpu(options), options);
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.gpu.device.limits;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('webgpu backend used after dispose()');
+    if (this.lost) throw new Error(`webgpu device lost (${this.lost.reason}): ${this.lost.message}`);
+  }
+
+  private workgroupSize(): number {
+    const wg = this.options.workgroupSize ?? 64;
+    const max = Math.min(this.limits.maxComputeInvocationsPerWorkgroup, this.limits.maxComputeWorkgroupSizeX);
+    if (!(Number.isInteger(wg) && wg >= 1 && wg <= max)) throw new Error(`webgpu: workgroupSize must be an integer in 1..${max}, got ${wg}`);
+    return wg;
+  }
+
+  loopBudget(): number {
+    const b = this.options.loopBudget ?? (/llvmpipe|softpipe|lavapipe|swiftshader/i.test(this.device) ? 12_000 : 1 << 22);
+    if (!(Number.isInteger(b) && b >= 1 && b < 2 ** 32)) throw new Error(`webgpu: loopBudget must be a positive integer, got ${b}`);
+    return b;
+  }
+
+  variant(job: PackJob): WorkVariant {
+    return cellCount(job.layout) <= (this.options.privateMaxCells ?? 2) ? 'private' : 'storage';
+  }
+
+  private async pipeline(job: PackJob, variant: WorkVariant, workgroupSize: number): Promise<GPUComputePipeline> {
+    const code = await shaderSource(job, { variant, workgroupSize });
+    let p = this.pipelines.get(code);
+    if (!p) {
+      p = this.compile(code);
+      this.pipelines.set(code, p);
+      p.catch(() => this.pipelines.delete(code));
+    }
+    return p;
+  }
+
+  private async compile(code: string): Promise<GPUComputePipeline> {
+    const device = this.gpu.device;
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ code, label: 'cellspread pack kernel' });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      await device.popErrorScope();
+      const lines = code.split('\n');
+      throw new Error(`webgpu: the pack kernel failed to compile:\n${errors.map((m) => `  line ${m.lineNum}: ${m.message}\n    ${lines[m.lineNum - 1]?.trim() ?? ''}`).join('\n')}`);
+    }
+    try {
+      // Synchronous on purpose: createComputePipelineAsync aborts the process in dawn.node 0.6 on the OpenGL ES backend
+      // ("terminate called after throwing std::system_error"); see docs/webgpu.md.
+      const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const err = await device.popErrorScope();
+      if (err) throw new Error(err.message);
+      return pipeline;
+    } catch (err) {
+      throw new Error(`webgpu: could not create the pack pipeline: ${(err as Error).message}`);
+    }
+  }
+
+  /** Packs per dispatch allowed by the device's buffer limits for this job. */
+  maxPacksPerDispatch(job: PackJob, variant: WorkVariant): number {
+    const n = cellCount(job.layout);
+    const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    const perPack = Math.max(PARAM_ROWS * n, variant === 'storage' ? workSlots(job.settings.modes) * n : 0, PERSIST_FIELDS + (cellStateLength(job.settings.modes) + 2) * n) * 4;
+    const byMemory = Math.floor(limit / perPack);
+    const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
+    const byDispatch = wgMax * wgMax * this.workgroupSize();
+    const cap = this.options.maxPacksPerDispatch ?? 1 << 20;
+    return Math.max(1, Math.min(byMemory, byDispatch, cap));
+  }
+
+  async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
+    this.checkAlive();
+    validateJob(job);
+    const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
+    this.lastTimings = [];
+    if (job.count === 0) return { outputs, cellSteps: 0 };
+    const variant = this.variant(job);
+    const wg = this.workgroupSize();
+    const pipeline = await this.pipeline(job, variant, wg);
+    const segments = segmentBuffers(job);
+    const perDispatch = this.maxPacksPerDispatch(job, variant);
+    const n = cellCount(job.layout);
+    let steps = 0;
+    for (let first = 0; first < job.count; first += perDispatch) {
+      signal?.throwIfAborted();
+      const count = Math.min(perDispatch, job.count - first);
+      const out = await this.dispatch(job, pipeline, variant, wg, segments, first, count, signal);
+      for (let p = 0; p < count; p++) {
+        for (let k = 0; k < PACK_OUTPUT_COUNT; k++) outputs[(first + p) * PACK_OUTPUT_COUNT + k] = out[p * OUT_STRIDE + k];
+        steps += out[p * OUT_STRIDE + PACK_OUTPUT_COUNT];
+      }
+    }
+    return { outputs, cellSteps: steps * n };
+  }
+
+  private async dispatch(
+    job: PackJob,
+    pipeline: GPUComputePipeline,
+    variant: WorkVariant,
+    wg: number,
+    segments: { rows: Float32Array; aux: Float32Array },
+    first: number,
+    count: number,
+    signal?: AbortSignal,
+  ): Promise<Float32Array> {
+    const device = this.gpu.device;
+    const n = cellCount(job.layout);
+    const groups = Math.ceil(count / wg);
+    const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
+    const gx = Math.min(groups, wgMax);
+    const gy = Math.ceil(groups / gx);
+    const buffers: GPUBuffer[] = [];
+    const make = (size: number, usage: number, label: string) => {
+      const b = device.createBuffer({ size: Math.max(16, Math.ceil(size / 4) * 4), usage, label });
+      buffers.push(b);
+      return b;
+    };
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    const t0 = performance.now();
+    let t1 = t0;
+    let t2 = t0;
+    let out: Float32Array;
+    let gpuTimestampS: number | undefined;
+    let rounds = 0;
+    try {
+      const { params, interconnect } = packInputs(job, first, count);
+      const uniform = make(16, USAGE.UNIFORM | USAGE.COPY_DST, 'dispatch');
+      device.queue.writeBuffer(uniform, 0, new Uint32Array([count, gx, job.segments.length, this.loopBudget()]));
+      const input = (data: Float32Array, label: string) => {
+        const b = make(data.byteLength, USAGE.STORAGE | USAGE.COPY_DST, label);
+        device.queue.writeBuffer(b, 0, data);
+        return b;
+      };
+      const paramBuf = input(params, 'params');
+      const segBuf = input(segments.rows, 'segments');
+      const auxBuf = input(segments.aux, 'segment steps');
+      const icBuf = input(interconnect, 'interconnect');
+      const outBytes = count * OUT_STRIDE * 4;
+      const outBuf = make(outBytes, USAGE.STORAGE | USAGE.COPY_SRC, 'outputs');
+      const readBuf = make(outBytes, USAGE.MAP_READ | USAGE.COPY_DST, 'readback');
+      const entries: GPUBindGroupEntry[] = [
+        { binding: 0, resource: { buffer: uniform } },
+        { binding: 1, resource: { buffer: paramBuf } },
+        { binding: 2, resource: { buffer: segBuf } },
+        { binding: 3, resource: { buffer: auxBuf } },
+        { binding: 4, resource: { buffer: icBuf } },
+        { binding: 5, resource: { buffer: outBuf } },
+      ];
+      if (variant === 'storage') {
+        const workBuf = make(workSlots(job.settings.modes) * n * count * 4, USAGE.STORAGE, 'work');
+        entries.push({ binding: 6, resource: { buffer: workBuf } });
+      }
+      const persistFields = PERSIST_FIELDS + (variant === 'private' ? (cellStateLength(job.settings.modes) + 2) * n : 0);
+      const persistBuf = make(persistFields * count * 4, USAGE.STORAGE, 'persist');
+      const activeBuf = make(4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'active');
+      const activeRead = make(4, USAGE.MAP_READ | USAGE.COPY_DST, 'active readback');
+      entries.push({ binding: 7, resource: { buffer: persistBuf } }, { binding: 8, resource: { buffer: activeBuf } });
+      const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+      await device.queue.onSubmittedWorkDone();
+      t1 = performance.now();
+
+      let query: GPUQuerySet | undefined;
+      let queryBuf: GPUBuffer | undefined;
+      let queryRead: GPUBuffer | undefined;
+      if (this.gpu.timestampQuery) {
+        query = device.createQuerySet({ type: 'timestamp', count: 2 });
+        queryBuf = make(16, USAGE.QUERY_RESOLVE | USAGE.COPY_SRC, 'timestamps');
+        queryRead = make(16, USAGE.MAP_READ | USAGE.COPY_DST, 'timestamps readback');
+      }
+      // Dispatch until no pack paused (each pack pauses at a step boundary after loopBudget loop iterations).
+      for (;;) {
+        rounds++;
+        device.queue.writeBuffer(activeBuf, 0, new Uint32Array([0]));
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass(query ? { timestampWrites: { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(gx, gy);
+        pass.end();
+        if (query && queryBuf && queryRead) encoder.resolveQuerySet(query, 0, 2, queryBuf, 0);
+        encoder.copyBufferToBuffer(activeBuf, 0, activeRead, 0, 4);
+        device.queue.submit([encoder.finish()]);
+        await activeRead.mapAsync(MAP_READ);
+        const paused = new Uint32Array(activeRead.getMappedRange().slice(0))[0];
+        activeRead.unmap();
+        if (query && queryBuf && queryRead) {
+          const e = device.createCommandEncoder();
+          e.copyBufferToBuffer(queryBuf, 0, queryRead, 0, 16);
+          device.queue.submit([e.finish()]);
+          await queryRead.mapAsync(MAP_READ);
+          const ts = new BigUint64Array(queryRead.getMappedRange().slice(0));
+          queryRead.unmap();
+          gpuTimestampS = (gpuTimestampS ?? 0) + Number(ts[1] - ts[0]) / 1e9;
+        }
+        signal?.throwIfAborted();
+        this.checkAlive();
+        if (paused === 0) break;
+      }
+      t2 = performance.now();
+      const copy = device.createCommandEncoder();
+      copy.copyBufferToBuffer(outBuf, 0, readBuf, 0, outBytes);
+      device.queue.submit([copy.finish()]);
+      await readBuf.mapAsync(MAP_READ, 0, outBytes);
+      out = new Float32Array(readBuf.getMappedRange(0, outBytes).slice(0));
+      readBuf.unmap();
+      query?.destroy();
+    } catch (err) {
+      await device.popErrorScope().catch(() => null);
+      await device.popErrorScope().catch(() => null);
+      for (const b of buffers) b.destroy();
+      this.checkAlive();
+      throw new Error(`webgpu: dispatch of samples ${job.firstSample + first}..${job.firstSample + first + count - 1} failed: ${(err as Error).message}`);
+    }
+    const validation = await device.popErrorScope();
+    const memory = await device.popErrorScope();
+    for (const b of buffers) b.destroy();
+    this.checkAlive();
+    if (memory) throw new Error(`webgpu: out of GPU memory for ${count} packs (lower maxPacksPerDispatch or the chunk size): ${memory.message}`);
+    if (validation) throw new Error(`webgpu: validation error in the pack dispatch: ${validation.message}`);
+    if (this.uncaptured) throw new Error(`webgpu: ${this.uncaptured}`);
+    const t3 = performance.now();
+    this.lastTimings.push({ packs: count, uploadS: (t1 - t0) / 1e3, gpuS: (t2 - t1) / 1e3, gpuTimestampS, readbackS: (t3 - t2) / 1e3, workgroups: [gx, gy], rounds });
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pipelines.clear();
+    this.gpu.device.destroy();
+  }
+}
+
+export const webgpuBackendFactory: BackendFactory = {
+  name: 'webgpu',
+  priority: 100,
+  create: async (options: BackendOptions) => WebGpuBackend.create(options as WebGpuOptions),
+};

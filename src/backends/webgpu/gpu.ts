@@ -1,0 +1,98 @@
+/**
+ * Adapter and device acquisition for the WebGPU backend, in browsers (navigator.gpu) and in Node (the `webgpu` package,
+ * Dawn). In Node a real GPU is tried first through Vulkan (high-performance), then Dawn's OpenGL ES backend in
+ * compatibility mode (which is how Mesa's CPU rasterizer runs it on machines without a GPU).
+ */
+
+export type NodeGpuBackend = 'vulkan' | 'opengles';
+
+export interface GpuOptions {
+  /** Node only: which Dawn backend to use; default tries vulkan then opengles. */
+  backend?: NodeGpuBackend | 'auto';
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  /** Human-readable adapter description, including the Dawn backend and feature level. */
+  description: string;
+  timestampQuery: boolean;
+  /**
+   * The GPU instance the adapter came from. Held for the device's lifetime: in dawn.node, letting it be garbage
+   * collected destroys the native instance under the live device (intermittent aborts: "std::system_error",
+   * "futex facility returned an unexpected error code", pthread mutex assertions).
+   */
+  instance: GPU;
+}
+
+/** Limits the kernel depends on, requested at the adapter's values (the defaults of compatibility mode are low). */
+const LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxStorageBuffersPerShaderStage',
+  'maxUniformBufferBindingSize',
+] as const;
+
+function describe(adapter: GPUAdapter, via: string): string {
+  const info = adapter.info;
+  const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => typeof s === 'string' && s.length > 0);
+  const unique = [...new Set(parts)];
+  return `${unique.join(' ') || 'unknown adapter'} (WebGPU ${via})`;
+}
+
+async function requestDevice(instance: GPU, adapter: GPUAdapter, via: string): Promise<GpuContext> {
+  const requiredLimits: Record<string, number> = {};
+  for (const k of LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'number') requiredLimits[k] = v;
+  }
+  const timestampQuery = adapter.features.has('timestamp-query');
+  const device = await adapter.requestDevice({
+    requiredLimits,
+    requiredFeatures: timestampQuery ? ['timestamp-query'] : [],
+  });
+  return { device, adapter, description: describe(adapter, via), timestampQuery, instance };
+}
+
+export async function acquireGpu(options: GpuOptions = {}): Promise<GpuContext> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) {
+    if (!nav?.gpu) throw new Error('WebGPU is not available in this browser (navigator.gpu is undefined)');
+    const adapter =
+      (await nav.gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+      (await nav.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions));
+    if (!adapter) throw new Error('no WebGPU adapter found (navigator.gpu.requestAdapter returned null)');
+    return requestDevice(nav.gpu, adapter, 'browser');
+  }
+  // Mesa's EGL needs these to run headless; set them before Dawn loads if the caller has not.
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  let create: (flags: string[]) => GPU;
+  try {
+    ({ create } = (await import('webgpu')) as { create: (flags: string[]) => GPU });
+  } catch (err) {
+    throw new Error(`the "webgpu" package (Dawn for Node) could not be loaded: ${(err as Error).message}`);
+  }
+  const order: NodeGpuBackend[] = options.backend === 'vulkan' ? ['vulkan'] : options.backend === 'opengles' ? ['opengles'] : ['vulkan', 'opengles'];
+  const tried: string[] = [];
+  for (const backend of order) {
+    try {
+      const gpu = create([`backend=${backend}`]);
+      const adapter =
+        backend === 'vulkan'
+          ? await gpu.requestAdapter({ powerPreference: 'high-performance' })
+          : await gpu.requestAdapter({ featureLevel: 'compatibility', powerPreference: 'high-performance' } as GPURequestAdapterOptions);
+      if (adapter) return await requestDevice(gpu, adapter, `${backend}${backend === 'opengles' ? ', compatibility' : ''}`);
+      tried.push(`${backend}: no adapter`);
+    } catch (err) {
+      tried.push(`${backend}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(
+    `no WebGPU adapter found (${tried.join('; ')}); on Linux without a GPU install libegl1 libegl-mesa0 libgles2 and set EGL_PLATFORM=surfaceless`,
+  );
+}
