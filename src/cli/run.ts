@@ -7,6 +7,8 @@ import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import type { RunSummary, SampleTable } from '../results/format.ts';
 import { RESULTS_FORMAT_VERSION } from '../results/format.ts';
 import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { chunkChecksums } from '../results/merge.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
 import { nonFiniteSamples, outputStatistics, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
@@ -143,6 +145,8 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     const analysisSeconds = (performance.now() - tA) / 1000;
     const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
     writeSampleTable(out, sampleTable(result));
+    writeFileAtomic(join(out, 'checksums.json'), `${JSON.stringify(chunkChecksums(out), null, 2)}\n`);
+    summary.files.checksums = 'checksums.json';
     writeSummary(out, summary);
     if (!values['no-report'] && !result.cancelled) {
       const { writeReport } = await import('../report/index.ts');

@@ -43,9 +43,18 @@ export function readManifest(dir: string): RunManifest | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunManifest) : undefined;
 }
 
+/** JSON has no NaN or Infinity: chunks store them as the strings "NaN", "Infinity", "-Infinity". */
+function encodeNumbers(values: Float64Array): (number | string)[] {
+  return Array.from(values, (v) => (Number.isFinite(v) ? v : String(v)));
+}
+
+export function decodeNumbers(values: readonly (number | string | null)[]): Float64Array {
+  return Float64Array.from(values, (v) => (typeof v === 'number' ? v : v === null ? NaN : Number(v)));
+}
+
 /** Chunks are JSON with plain number arrays: exact for doubles (shortest round-trip form), human-readable. */
 export function writeChunk(dir: string, chunk: StudyChunk): void {
-  const data = { ...chunk, outputs: Array.from(chunk.outputs), inputs: Array.from(chunk.inputs) };
+  const data = { ...chunk, outputs: encodeNumbers(chunk.outputs), inputs: encodeNumbers(chunk.inputs) };
   writeFileAtomic(join(dir, CHUNK_DIR, chunkFileName(chunk.index)), JSON.stringify(data));
 }
 
@@ -53,7 +62,7 @@ export function readChunk(dir: string, index: number): StudyChunk | undefined {
   const path = join(dir, CHUNK_DIR, chunkFileName(index));
   if (!existsSync(path)) return undefined;
   const raw = JSON.parse(readFileSync(path, 'utf8'));
-  return { ...raw, outputs: Float64Array.from(raw.outputs), inputs: Float64Array.from(raw.inputs) } as StudyChunk;
+  return { ...raw, outputs: decodeNumbers(raw.outputs), inputs: decodeNumbers(raw.inputs) } as StudyChunk;
 }
 
 export function listChunks(dir: string): number[] {

@@ -130,9 +130,10 @@ function numbersOf(raw: unknown, length: number): Float64Array | undefined {
   const out = new Float64Array(length);
   for (let i = 0; i < length; i++) {
     const v = raw[i];
-    // JSON has no NaN/Infinity: JSON.stringify writes them as null. A non-finite output reads back as NaN.
+    // JSON has no NaN/Infinity: chunks store them as strings (older chunks as null, read back as NaN).
     if (v === null) out[i] = NaN;
     else if (typeof v === 'number') out[i] = v;
+    else if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') out[i] = Number(v);
     else return undefined;
   }
   return out;
@@ -320,10 +321,6 @@ export function loadShards(folders: string[], options: { version: string }): Loa
       const rel = `${CHUNK_DIR}/${chunkFileName(index)}`;
       const path = join(c.folder, rel);
       const bytes = readFileSync(path);
-      if (checksums?.[rel] !== undefined && createHash('sha256').update(bytes).digest('hex') !== checksums[rel]) {
-        folderProblems.push(`${rel} does not match its sha256 in checksums.json`);
-        continue;
-      }
       let raw: Record<string, unknown>;
       try {
         raw = JSON.parse(bytes.toString('utf8'));
@@ -356,6 +353,11 @@ export function loadShards(folders: string[], options: { version: string }): Loa
       const redrawn = sampleChunk(spec, start, count).inputs;
       if (redrawn.names.length !== names.length || redrawn.names.some((n, i) => n !== names[i]) || !sameBits(redrawn.values, inputs)) {
         folderProblems.push(`${rel}: its sampled inputs are not this study's samples ${start}-${start + count - 1} (another study or seed, or corrupt)`);
+        continue;
+      }
+      // Last: the specific checks above say more about a damaged chunk than a checksum mismatch does.
+      if (checksums?.[rel] !== undefined && createHash('sha256').update(bytes).digest('hex') !== checksums[rel]) {
+        folderProblems.push(`${rel} does not match its sha256 in checksums.json`);
         continue;
       }
       chunks.push({

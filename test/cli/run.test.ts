@@ -182,3 +182,15 @@ describe('cellspread sample', () => {
     expect(readFileSync(second, 'utf8').trim().split('\n').slice(1)).toEqual(lines.slice(9));
   });
 });
+
+describe('chunk files', () => {
+  it('keep non-finite values through a write and a read (resume must not turn NaN into 0)', async () => {
+    const { writeChunk, readChunk } = await import('../../src/results/io.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'cellspread-chunk-'));
+    const outputs = Float64Array.from([1.5, NaN, Infinity, -Infinity, 0.1 + 0.2]);
+    writeChunk(dir, { index: 0, start: 0, count: 1, outputs, inputs: Float64Array.from([NaN]), inputNames: ['x'], cellSteps: 1, sampleSeconds: 0, simulateSeconds: 0 });
+    const back = readChunk(dir, 0)!;
+    expect(Array.from(back.outputs)).toEqual(Array.from(outputs));
+    expect(Number.isNaN(back.inputs[0])).toBe(true);
+  });
+});
