@@ -1092,6 +1092,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
       }
     }
+    if (paused) {
+      break; // (a `break` inside a switch case only leaves the switch)
+    }
     if (!segmentDone) {
       continue;
     }
