@@ -123,8 +123,8 @@ export class WebGpuBackend implements Backend {
       throw new Error(`webgpu: the pack kernel failed to compile:\n${errors.map((m) => `  line ${m.lineNum}: ${m.message}\n    ${lines[m.lineNum - 1]?.trim() ?? ''}`).join('\n')}`);
     }
     try {
-      // Synchronous on purpose: createComputePipelineAsync aborts the process in dawn.node 0.6 on the OpenGL ES backend
-      // ("terminate called after throwing std::system_error"); see docs/webgpu.md.
+      // Synchronous: createComputePipelineAsync aborted the process in dawn.node 0.6 while the GPU instance could be
+      // garbage collected (see gpu.ts and docs/webgpu.md); kept synchronous as the conservative choice.
       const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
       const err = await device.popErrorScope();
       if (err) throw new Error(err.message);
