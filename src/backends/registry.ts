@@ -37,7 +37,7 @@ export async function createBackend(name = 'auto', options: BackendOptions = {},
   const fallbacks: { name: string; reason: string }[] = [];
   for (const factory of [...registry.values()].sort((a, b) => b.priority - a.priority)) {
     try {
-      return { backend: await factory.create(options), fallbacks };
+      return { backend: await factory.create({ ...options, auto: true }), fallbacks };
     } catch (err) {
       fallbacks.push({ name: factory.name, reason: (err as Error).message });
     }

@@ -40,6 +40,11 @@ export interface Backend {
 export interface BackendOptions {
   /** Worker count for CPU backends (default: all cores). */
   workers?: number;
+  /**
+   * Set by the registry when the backend is being tried by "auto": a GPU backend should then refuse software
+   * adapters (a CPU rasterizer is no GPU), so auto falls through to the WASM backend on machines without one.
+   */
+  auto?: boolean;
 }
 
 export interface BackendFactory {
