@@ -279,9 +279,8 @@ export class PackSim {
         if (newSpread < spread || attempt >= 8) {
           for (let j = 0; j < np; j++) {
             const c = c0 + j;
-            const dI = ld(trialI, j) - ld(this.current, c);
-            const secant = (ld(trialV, j) - ld(this.voltage, c)) / dI;
-            st(this.slope, c, Math.abs(dI) > 1e-9 && secant < 0 && isFinite(secant) ? secant : NaN);
+            // A fresh finite-difference slope is taken at the new currents in the next iteration.
+            st(this.slope, c, NaN);
             st(this.current, c, ld(trialI, j));
             st(this.voltage, c, ld(trialV, j));
           }

@@ -70,7 +70,8 @@ const MAX_NEWTON = 40;
  *
  * Each step solves Kirchhoff's laws in every parallel group at the END of the step: the cell currents I_j are those for
  * which every cell, advanced over the step with its own current, ends at the same terminal voltage and the currents sum
- * to the string current. Newton iterations use per-cell slopes dV_j/dI_j (finite difference once, then secant updates).
+ * to the string current. Newton iterations use per-cell slopes dV_j/dI_j: the first iteration of a step reuses the slope
+ * of the previous step's last iteration, every later iteration takes a fresh finite difference (h = 1e-4 A).
  * This is the implicit counterpart of the explicit per-step split used by established pack tools (e.g. liionpack),
  * which solves a linear network built from each cell's lagged OCV and internal resistance and can oscillate when a
  * cell's effective resistance is small compared with the step's change; see docs/packs.md.
@@ -257,9 +258,8 @@ export class PackSimulator {
         if (newSpread < spread || attempt >= 8) {
           for (let j = 0; j < np; j++) {
             const c = c0 + j;
-            const dI = trialI[j] - this.current[c];
-            const secant = (trialV[j] - this.voltage[c]) / dI;
-            this.slope[c] = Math.abs(dI) > 1e-9 && secant < 0 && Number.isFinite(secant) ? secant : NaN;
+            // A fresh finite-difference slope is taken at the new currents in the next iteration.
+            this.slope[c] = NaN;
             this.current[c] = trialI[j];
             this.voltage[c] = trialV[j];
           }
