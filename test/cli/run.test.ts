@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { runRunCommand } from '../../src/cli/run.ts';
 import { PACK_OUTPUT_NAMES } from '../../src/pack/outputs.ts';
+import { captureIo } from '../support/cli.ts';
 
 const STUDY = `name: cli-test
 params: chen2020
@@ -31,11 +32,7 @@ function setup() {
   return { dir, study };
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
-}
+const capture = captureIo;
 
 const quietStream = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
 

@@ -11,6 +11,7 @@ import { main } from '../../src/cli/main.ts';
 import { runRunCommand } from '../../src/cli/run.ts';
 import { shardFromArgs } from '../../src/cli/shard.ts';
 import { chunkChecksums } from '../../src/results/merge.ts';
+import { captureIo } from '../support/cli.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const STUDY = `name: merge-test
@@ -26,10 +27,7 @@ run: { samples: 12, seed: 11, chunkSize: 2 }
 `;
 
 const quietStream = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
-function capture() {
-  const lines: string[] = [];
-  return { io: { stdout: (t: string) => lines.push(t), stderr: (t: string) => lines.push(t) }, text: () => lines.join('\n') };
-}
+const capture = captureIo;
 
 describe('cellspread merge', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cellspread-merge-'));

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { captureIo } from '../support/cli.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLUSTER_SCRIPT = join(ROOT, 'test/distributed/slurm-cluster.sh');
@@ -33,11 +34,7 @@ analysis:
 run: { samples: 12, seed: 5, chunkSize: 2 }
 `;
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err, text: () => [...out, ...err].join('\n') };
-}
+const capture = captureIo;
 
 describe('sharded study on a real single-node Slurm cluster', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cellspread-slurm-'));
