@@ -147,7 +147,8 @@ function statements(factors: readonly string[], shares: number[], output: string
     .map((f, i) => ({ f, s: shares[i] }))
     .filter((x) => Number.isFinite(x.s))
     .sort((a, b) => b.s - a.s)
-    .map(({ f, s }) => `${f} explains ${(100 * Math.max(0, s)).toFixed(0)} % of the variance of ${output} (${what})`);
+    // Estimates can stray outside [0, 1] by sampling error; a share of variance cannot.
+    .map(({ f, s }) => `${f} explains ${(100 * Math.min(1, Math.max(0, s))).toFixed(0)} % of the variance of ${output} (${what})`);
 }
 
 /** Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces. */

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ReferenceBackend } from '../../src/backends/reference.ts';
+import { validateStudySpec } from '../../src/spec/index.ts';
+import { outputColumn, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../../src/study/analysis.ts';
+import { studyModel } from '../../src/study/job.ts';
+import { runStudy } from '../../src/study/runner.ts';
+
+// Two pack-level factors: cooling varies by +-20 %, coating thickness by 1 %. The peak temperature of a 1C
+// discharge is driven by cooling almost entirely, capacity by the coating almost entirely.
+const spec = validateStudySpec({
+  pack: { series: 1, parallel: 1 },
+  protocol: [{ type: 'discharge', cRate: 1 }],
+  variation: {
+    heatTransferCoefficient: { scale: 'relative', pack: { distribution: 'uniform', min: -0.2, max: 0.2 } },
+    'coatingThickness.negative': { scale: 'relative', pack: { distribution: 'normal', sd: 0.01 } },
+  },
+  analysis: {
+    tail: [{ output: 'maxTemperatureK', limit: 307.2, tail: 'upper' }],
+    sensitivity: { method: 'sobol', outputs: ['maxTemperatureK', 'capacityAh'], n: 32 },
+  },
+  run: { samples: 64, seed: 2, chunkSize: 32 },
+});
+
+describe('analysis of a study', () => {
+  it('Sobol indices over (quantity, level) groups find the factor that drives each output', async () => {
+    const [temperature, capacity] = await sensitivityAnalyses(spec, studyModel(spec), new ReferenceBackend());
+    const h = temperature.factors.findIndex((f) => f.includes('heatTransferCoefficient'));
+    const l = temperature.factors.findIndex((f) => f.includes('coatingThickness'));
+    expect(temperature.factors[h]).toBe('pack-level heatTransferCoefficient');
+    expect(temperature.first![h]).toBeGreaterThan(0.9);
+    expect(temperature.total![l]).toBeLessThan(0.05);
+    expect(temperature.statements[0]).toMatch(/^pack-level heatTransferCoefficient explains (9\d|100) % of the variance of maxTemperatureK/);
+    expect(capacity.first![l]).toBeGreaterThan(capacity.first![h]);
+    // One design serves both outputs: the second output reuses the first's evaluations.
+    expect(capacity.evaluations).toBe(temperature.evaluations);
+    expect(temperature.evaluations).toBe(32 * (2 + 2));
+  });
+
+  it('tail analyses and the worst pack follow the spec', async () => {
+    const result = await runStudy(spec, { backend: 'reference' });
+    const [tail] = tailAnalyses(spec, result.outputs) as { output: string; n: number; empirical: { exceedances: number } }[];
+    const col = outputColumn(result.outputs, 'maxTemperatureK');
+    expect(tail.output).toBe('maxTemperatureK');
+    expect(tail.n).toBe(64);
+    expect(tail.empirical.exceedances).toBe(col.filter((t) => t > 307.2).length);
+    const worst = worstPackMap(spec, studyModel(spec), result.outputs)!;
+    expect(col[worst.sample]).toBe(Math.max(...col));
+    expect(worst.cellMaxTemperatureK[0]).toBeCloseTo(col[worst.sample], 9);
+  });
+});
