@@ -48,8 +48,9 @@ const D_INITIAL_RISE: u32 = CELL_PARAMETER_COUNT + 5u; // T_0 - T_ref [K]
 const D_SOC_SCALE: u32 = CELL_PARAMETER_COUNT + 6u;    // 1 / (x_full - x_empty)
 const D_HA_OVER_C: u32 = CELL_PARAMETER_COUNT + 7u;    // hA / C [1/s]
 const D_INV_C: u32 = CELL_PARAMETER_COUNT + 8u;        // 1 / C [K/J]
-const D_INITIAL_COMP_POS: u32 = CELL_PARAMETER_COUNT + 9u; // 1 - initial positive stoichiometry
-const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + 10u;
+const D_INITIAL_COMP_POS: u32 = CELL_PARAMETER_COUNT + 9u; // 1 - initial positive stoichiometry (f32 head)
+const D_INITIAL_COMP_POS_LO: u32 = CELL_PARAMETER_COUNT + 10u; // its f32 tail (1 - y0 = head + tail)
+const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + 11u;
 
 const OUT_STRIDE: u32 = PACK_OUTPUT_COUNT + 1u;
 const BIG: f32 = 1.0e30;
@@ -69,9 +70,14 @@ const W_GROUP_V: u32 = W_CURRENT + 6u;   // indexed by group
 const W_TRIAL_I: u32 = W_CURRENT + 7u;   // indexed by position in the group
 const W_TRIAL_V: u32 = W_CURRENT + 8u;
 const W_DELTA: u32 = W_CURRENT + 9u;
+const W_ZLO_START: u32 = W_CURRENT + 10u; // tail of the double-float positive surface complement Z (see evaluate())
+const W_ZLO_TRIAL: u32 = W_CURRENT + 11u;
+const W_LAST: u32 = W_ZLO_TRIAL;
 
 // f32 replacements of the reference's f64 tolerances (docs/webgpu.md).
-const CURRENT_TOLERANCE: f32 = 5.0e-5;   // reference 1e-10
+const CURRENT_TOLERANCE: f32 = 5.0e-5;   // reference 1e-10 (on currents; the voltage test below decides)
+const VOLTAGE_TOLERANCE: f32 = 1.0e-5;   // group Newton: largest voltage gap of a converged cell [V]
+const CURRENT_RESOLUTION: f32 = 5.0e-7;  // ... or its current update below ~4 f32 ulps
 const POWER_TOLERANCE: f32 = 4.0e-6;     // reference 1e-10
 const TAU_TOLERANCE: f32 = 2.4e-7;       // reference 1e-12: two f32 ulps (the voltage can fall steeply at the cut-off)
 const CV_TOLERANCE: f32 = 2.0e-6;        // reference 1e-13
@@ -120,6 +126,41 @@ fn sign_s(x: f32) -> f32 {
   return select(select(0.0, 1.0, x > 0.0), -1.0, x < 0.0);
 }
 
+// ---------------------------------------------------------------- double-float (head + tail) arithmetic
+//
+// Error-free transformations for the positive surface complement (see evaluate()). Shader compilers may simplify
+// (a + b) - a to b (Mesa's NIR does: measured, the TwoSum error term came out 0 for every input on llvmpipe), so the
+// subtraction that recovers the rounding error goes through ONE, a 1.0 the compiler cannot see (set from the
+// dispatch uniform in main()). Products are split by masking the low 12 significand bits (bitcast, so no rounding
+// and nothing to simplify): the four partial products are exact, fused or not. Tested in test/webgpu.
+var<private> ONE: f32;
+
+fn two_sum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  let bb = s * ONE - a;
+  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
+
+fn split12(a: f32) -> vec2<f32> {
+  let h = bitcast<f32>(bitcast<u32>(a) & 0xFFFFF000u);
+  return vec2<f32>(h, a - h);
+}
+
+fn two_prod(a: f32, b: f32) -> vec2<f32> {
+  let p = a * b;
+  let x = split12(a);
+  let y = split12(b);
+  return vec2<f32>(p, ((x.x * y.x - p) + x.x * y.y + x.y * y.x) + x.y * y.y);
+}
+
+// (a.x + a.y) + (b.x + b.y) as a normalised head + tail.
+fn df_add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  let s = two_sum(a.x, b.x);
+  let e = s.y + (a.y + b.y);
+  let h = s.x + e;
+  return vec2<f32>(h, e - (h * ONE - s.x));
+}
+
 // ---------------------------------------------------------------- cell kernel (src/model/cell.ts)
 
 struct Eval {
@@ -127,8 +168,10 @@ struct Eval {
   heat: f32,
 }
 
-// The state of the cell being stepped (function-free working copy, index S_* then modes).
+// The state of the cell being stepped (function-free working copy, index S_* then modes). The S_STOICH_POS slot holds
+// the head of Z = (1 - y) - sum of the positive modes, csZlo its tail (see evaluate()).
 var<private> cs: array<f32, STATE_LEN>;
+var<private> csZlo: f32;
 
 // Open-circuit potential with PyBaMM's clip and end regularisation; 1 - s is formed from the unclipped stoichiometry
 // so the upper clip does not round to 1 in f32.
@@ -157,20 +200,21 @@ fn evaluate(c: u32, I: f32, rise: f32) -> Eval {
   let T = T_REF + rise;
   let invTdiff = rise / (T_REF * T); // 1/T_ref - 1/T without cancellation
   var sumNeg = 0.0;
-  var sumPos = 0.0;
   for (var m = 0u; m < MODES; m++) {
     sumNeg += cs[CELL_STATE_FIXED + m];
-    sumPos += cs[CELL_STATE_FIXED + MODES + m];
   }
   let gNeg = I * prm(D_G_NEG, c);
   let gPos = -I * prm(D_G_POS, c);
   let rNeg = diffusion_rate(prm(D_RATE_NEG, c), prm(P_DIFFUSION_ACTIVATION_NEG, c), invTdiff);
   let rPos = diffusion_rate(prm(D_RATE_POS, c), prm(P_DIFFUSION_ACTIVATION_POS, c), invTdiff);
   let xs = cs[S_STOICH_NEG] + sumNeg - TAIL_COEF * gNeg / rNeg;
-  // The kernel carries 1 - y in the S_STOICH_POS slot: at the end of a discharge the positive surface approaches
-  // y = 1, where the cut-off falls on the OCP regularisation 1e-6 / (1 - y); forming 1 - y from y in f32 would leave
-  // it ~6e-8 resolution (millivolt jumps of the voltage near the cut-off).
-  let oys = cs[S_STOICH_POS] - sumPos + TAIL_COEF * gPos / rPos;
+  // The positive surface complement 1 - y_s = Z + TAIL gPos / r with Z = (1 - y) - sum b_m carried in double-float
+  // (head in S_STOICH_POS, tail in csZlo). At the end of a discharge 1 - y_s falls to ~1e-6, where the cut-off is on
+  // the OCP regularisation 1e-6 / (1 - y_s): formed in f32 from terms of ~0.05 it would carry ~1e-8 of rounding noise
+  // as a function of the current (millivolts of jitter in the located cut-off and in the group current sharing). The
+  // tail term is linear in I: (-I) * (G TAIL / r) with an exact product, so 1 - y_s is smooth in I to ~1e-14.
+  let oysd = df_add(vec2<f32>(cs[S_STOICH_POS], csZlo), two_prod(-I, prm(D_G_POS, c) * (TAIL_COEF / rPos)));
+  let oys = oysd.x + oysd.y;
   let ys = 1.0 - oys;
   var uNeg = ocp_neg(xs);
   var uPos = ocp_pos(ys, oys);
@@ -206,7 +250,11 @@ fn advance_particles(c: u32, I: f32, dt: f32) {
   let rNeg = diffusion_rate(prm(D_RATE_NEG, c), prm(P_DIFFUSION_ACTIVATION_NEG, c), invTdiff);
   let rPos = diffusion_rate(prm(D_RATE_POS, c), prm(P_DIFFUSION_ACTIVATION_POS, c), invTdiff);
   cs[S_STOICH_NEG] -= gNeg * dt;
-  cs[S_STOICH_POS] += gPos * dt; // the slot holds 1 - y
+  // Z = (1 - y) - sum b_m (double-float, see evaluate()). With w_m = 1 - exp(-lambda_m dt) the exact update
+  //   Z1 = Z0 + gPos dt - sum (tgt_m - b_m) w_m = Z0 + sum b_m w_m + gPos (dt + (2/3) sum w_m / lambda_m)
+  // is an I-independent part plus (-I) times an I-independent factor: exact products, no rounding noise in I.
+  var z = vec2<f32>(cs[S_STOICH_POS], csZlo);
+  var sw = 0.0;
   for (var m = 0u; m < MODES; m++) {
     var lambda = EIG[m] * rNeg;
     var tgt = (-(2.0 / 3.0) * gNeg) / lambda;
@@ -215,8 +263,14 @@ fn advance_particles(c: u32, I: f32, dt: f32) {
     lambda = EIG[m] * rPos;
     tgt = (-(2.0 / 3.0) * gPos) / lambda;
     i = CELL_STATE_FIXED + MODES + m;
+    let w = -expm1_s(-lambda * dt);
+    z = df_add(z, two_prod(cs[i], w));
+    sw += w / lambda;
     cs[i] = tgt + (cs[i] - tgt) * exp(-lambda * dt);
   }
+  z = df_add(z, two_prod(-I, prm(D_G_POS, c) * (dt + (2.0 / 3.0) * sw)));
+  cs[S_STOICH_POS] = z.x;
+  csZlo = z.y;
 }
 
 // Exact solution of C dT/dt = Q - hA (T - T_amb) over dt with Q constant (cooling energy is a diagnostic: not kept).
@@ -267,6 +321,7 @@ fn load_start(c: u32) {
   for (var k = 0u; k < STATE_LEN; k++) {
     cs[k] = ld(W_START + k, c);
   }
+  csZlo = ld(W_ZLO_START, c);
 }
 
 // ---------------------------------------------------------------- pack (src/pack/simulate.ts)
@@ -330,6 +385,7 @@ fn cell_eval(c: u32, I: f32, dt: f32, keep: bool) -> f32 {
     for (var k = 0u; k < STATE_LEN; k++) {
       st(W_TRIAL + k, c, cs[k]);
     }
+    st(W_ZLO_TRIAL, c, csZlo);
     st(W_STEP_HEAT, c, r.heatJ);
     st(W_V_START, c, r.vStart);
     st(W_VOLTAGE, c, r.voltage);
@@ -376,6 +432,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
   var iter = 0;
   var attempt = 0;
   var alpha = 1.0;
+  var probed = false; // slopes probed in this call (else the first iteration runs on the previous solve's slopes)
   loop {
     if (phase == G_DONE) {
       break;
@@ -460,6 +517,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
       missing++;
     }
     if (missing < N_PARALLEL) {
+      probed = true;
       phase = G_SLOPE;
       j = missing;
       continue;
@@ -476,13 +534,22 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     }
     let vCommon = (I - sumI + sumVoverS) / sumInv;
     var worst = 0.0;
+    var converged = true;
     for (var i = 0u; i < N_PARALLEL; i++) {
       let ci = c0 + i;
       let d = (vCommon - ld(W_VOLTAGE, ci)) / ld(W_SLOPE, ci);
       st(W_DELTA, i, d);
       worst = max(worst, abs(d));
+      // Converged cell: a small current update that also closes its voltage gap, or one at the f32 resolution of its
+      // current (a cell on the positive cliff, |dV/dI| ~ 1e3 V/A, cannot do better). The f32 current criterion alone
+      // passed with volts of mismatch when the slope carried over from another step length was that of the cliff.
+      // The resolution clause needs a slope probed at this solve: one carried over (the reference's first iteration)
+      // can be that of another step length, far steeper.
+      converged = converged && abs(d) < tolerance
+        && (abs(vCommon - ld(W_VOLTAGE, ci)) < VOLTAGE_TOLERANCE
+          || ((iter > 0 || probed) && abs(d) < CURRENT_RESOLUTION * max(1.0, abs(ld(W_CURRENT, ci)))));
     }
-    if (worst < tolerance) {
+    if (converged) {
       phase = G_FINAL;
       continue;
     }
@@ -498,11 +565,23 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     st(W_GROUP_V, g, v1);
     return v1;
   }
-  var sum = 0.0;
+  // The group voltage: the reference's mean of the (equal, to 1e-10 A) cell voltages. In f32 a cell at the end of its
+  // positive electrode (1 - y_s ~ 1e-6, dV/dI ~ 1e3 V/A) cannot have its voltage pinned closer than its current's
+  // rounding times that slope (millivolts), so the plain mean would carry that cell's noise. The linearised common
+  // voltage weights each cell by its conductance -1/slope (the same solve as a Newton iteration, with the residual of
+  // the current sum): equal to the mean at the reference's solution, and insensitive to a cell on the cliff.
+  var sumI = 0.0;
+  var sumInv = 0.0;
+  var sumVoverS = 0.0;
   for (var i = 0u; i < N_PARALLEL; i++) {
-    sum += ld(W_VOLTAGE, c0 + i);
+    let ci = c0 + i;
+    let s0 = ld(W_SLOPE, ci);
+    let s = select(-1.0e-3, s0, s0 < 0.0);
+    sumI += ld(W_CURRENT, ci);
+    sumInv += 1.0 / s;
+    sumVoverS += ld(W_VOLTAGE, ci) / s;
   }
-  let gv = sum / np;
+  let gv = (I - sumI + sumVoverS) / sumInv;
   st(W_GROUP_V, g, gv);
   return gv;
 }
@@ -801,6 +880,7 @@ fn commit(I: f32, dt: f32) {
     for (var k = 0u; k < STATE_LEN; k++) {
       st(W_START + k, c, ld(W_TRIAL + k, c));
     }
+    st(W_ZLO_START, c, ld(W_ZLO_TRIAL, c));
   }
   time += dt;
   stringCurrent = I;
@@ -833,7 +913,9 @@ fn mark_cutoff(I: f32, groupIn: i32) {
   var extreme = select(-BIG, BIG, I > 0.0);
   for (var j = 0u; j < N_PARALLEL; j++) {
     let c = c0 + j;
-    let own = ld(W_VOLTAGE, c) + ld(W_CURRENT, c) * prm(P_CONTACT_RESISTANCE, c);
+    // The reference's cell voltage + I R_contact with the cell voltages equal (to 1e-10 A): the group voltage, not the
+    // cell's own f32 voltage (millivolts of noise for a cell at the end of its positive electrode, see solve_group).
+    let own = ld(W_GROUP_V, u32(grp)) + ld(W_CURRENT, c) * prm(P_CONTACT_RESISTANCE, c);
     if (select((own > extreme), (own < extreme), I > 0.0)) {
       extreme = own;
       cell = c;
@@ -847,6 +929,7 @@ fn commit_start() {
     for (var k = 0u; k < STATE_LEN; k++) {
       st(W_TRIAL + k, c, ld(W_START + k, c));
     }
+    st(W_ZLO_TRIAL, c, ld(W_ZLO_START, c));
   }
 }
 
@@ -863,7 +946,7 @@ const F_SEGMENT: u32 = F_TIME + 4u;
 const F_STEP: u32 = F_TIME + 5u;
 const F_T0: u32 = F_TIME + 6u;
 const F_STATUS: u32 = F_TIME + 7u;                  // 0 not started, 1 paused, 2 finished
-const F_CELLS: u32 = F_TIME + 8u;                   // private variant: start state, current, slope per cell
+const F_CELLS: u32 = F_TIME + 8u;                   // private variant: start state, current, slope, Z tail per cell
 
 fn pld(f: u32, p: u32) -> f32 {
   return persist[f * info.packs + p];
@@ -893,6 +976,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     return;
   }
   begin_pack(p);
+  ONE = select(1.0, 0.5, info.packs == 0u); // 1.0 that the compiler cannot fold (see two_sum)
   loops = 0u;
   interconnectTotal = interconnect[p];
   packSlope = 0.0;
@@ -936,7 +1020,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         st(W_START + q, c, 0.0);
       }
       st(W_START + S_STOICH_NEG, c, prm(P_INITIAL_STOICH_NEG, c));
-      st(W_START + S_STOICH_POS, c, prm(D_INITIAL_COMP_POS, c)); // 1 - y0 (see evaluate())
+      st(W_START + S_STOICH_POS, c, prm(D_INITIAL_COMP_POS, c)); // Z = 1 - y0 as head + tail (see evaluate())
+      st(W_ZLO_START, c, prm(D_INITIAL_COMP_POS_LO, c));
       st(W_START + S_TEMPERATURE_RISE, c, prm(D_INITIAL_RISE, c));
       st(W_CURRENT, c, 0.0);
       st(W_VOLTAGE, c, 0.0);

@@ -1,6 +1,6 @@
 // Per-cell working arrays in private memory (registers for small packs, e.g. single cells): the parameters of the
 // pack are loaded once, the start/trial states and per-cell scalars never leave the invocation.
-const WORK_SLOTS: u32 = W_DELTA + 1u;
+const WORK_SLOTS: u32 = W_LAST + 1u;
 
 var<private> W: array<f32, WORK_SLOTS * N_CELLS>;
 var<private> PC: array<f32, PARAM_ROWS * N_CELLS>;
@@ -29,7 +29,7 @@ fn st(slot: u32, c: u32, v: f32) {
   W[slot * N_CELLS + cell_of(c)] = v;
 }
 
-// Pause/resume: the per-cell slots that live across steps (start state, current, slope) go to `persist`.
+// Pause/resume: the per-cell slots that live across steps (start state, current, slope, Z tail) go to `persist`.
 fn save_cells(p: u32) {
   for (var c = 0u; c < N_CELLS; c++) {
     for (var k = 0u; k < STATE_LEN; k++) {
@@ -37,6 +37,7 @@ fn save_cells(p: u32) {
     }
     pst(F_CELLS + STATE_LEN * N_CELLS + c, p, ld(W_CURRENT, c));
     pst(F_CELLS + (STATE_LEN + 1u) * N_CELLS + c, p, ld(W_SLOPE, c));
+    pst(F_CELLS + (STATE_LEN + 2u) * N_CELLS + c, p, ld(W_ZLO_START, c));
   }
 }
 
@@ -47,5 +48,6 @@ fn restore_cells(p: u32) {
     }
     st(W_CURRENT, c, pld(F_CELLS + STATE_LEN * N_CELLS + c, p));
     st(W_SLOPE, c, pld(F_CELLS + (STATE_LEN + 1u) * N_CELLS + c, p));
+    st(W_ZLO_START, c, pld(F_CELLS + (STATE_LEN + 2u) * N_CELLS + c, p));
   }
 }

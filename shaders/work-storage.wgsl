@@ -1,6 +1,6 @@
 // Per-cell working arrays in a storage buffer laid out [slot][cell][pack], so that neighbouring invocations (packs)
 // touch neighbouring words: every access of a warp is one coalesced transaction.
-const WORK_SLOTS: u32 = W_DELTA + 1u;
+const WORK_SLOTS: u32 = W_LAST + 1u;
 
 @group(0) @binding(6) var<storage, read_write> work: array<f32>;
 var<private> packIndex: u32;

@@ -7,8 +7,7 @@ import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
-import { PARAM_ROWS, PERSIST_FIELDS, packInputs, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
-import { cellStateLength } from '../../model/layout.ts';
+import { PARAM_ROWS, PERSIST_FIELDS, packInputs, persistCellFields, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
 
 // GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
@@ -138,7 +137,7 @@ export class WebGpuBackend implements Backend {
   maxPacksPerDispatch(job: PackJob, variant: WorkVariant): number {
     const n = cellCount(job.layout);
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
-    const perPack = Math.max(PARAM_ROWS * n, variant === 'storage' ? workSlots(job.settings.modes) * n : 0, PERSIST_FIELDS + (cellStateLength(job.settings.modes) + 2) * n) * 4;
+    const perPack = Math.max(PARAM_ROWS * n, variant === 'storage' ? workSlots(job.settings.modes) * n : 0, PERSIST_FIELDS + persistCellFields(job.settings.modes) * n) * 4;
     const byMemory = Math.floor(limit / perPack);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
     const byDispatch = wgMax * wgMax * this.workgroupSize();
@@ -229,7 +228,7 @@ export class WebGpuBackend implements Backend {
         const workBuf = make(workSlots(job.settings.modes) * n * count * 4, USAGE.STORAGE, 'work');
         entries.push({ binding: 6, resource: { buffer: workBuf } });
       }
-      const persistFields = PERSIST_FIELDS + (variant === 'private' ? (cellStateLength(job.settings.modes) + 2) * n : 0);
+      const persistFields = PERSIST_FIELDS + (variant === 'private' ? persistCellFields(job.settings.modes) * n : 0);
       const persistBuf = make(persistFields * count * 4, USAGE.STORAGE, 'persist');
       const activeBuf = make(4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'active');
       const activeRead = make(4, USAGE.MAP_READ | USAGE.COPY_DST, 'active readback');

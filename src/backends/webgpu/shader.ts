@@ -17,11 +17,15 @@ import type { PackJob } from '../types.ts';
 export type WorkVariant = 'private' | 'storage';
 
 /** Derived per-cell rows uploaded after the CELL_PARAMETER_COUNT generated rows (order = D_* in shaders/pack.wgsl). */
-export const DERIVED_ROWS = ['gNeg', 'gPos', 'rateNeg', 'ratePos', 'ambientRise', 'initialRise', 'socScale', 'hAOverC', 'invC', 'initialCompPos'] as const;
+export const DERIVED_ROWS = ['gNeg', 'gPos', 'rateNeg', 'ratePos', 'ambientRise', 'initialRise', 'socScale', 'hAOverC', 'invC', 'initialCompPos', 'initialCompPosLo'] as const;
 export const PARAM_ROWS = CELL_PARAMETER_COUNT + DERIVED_ROWS.length;
-/** Working slots per cell in the kernel: start state, trial state, then 10 scalars (W_* in shaders/pack.wgsl). */
+/** Working slots per cell in the kernel: start state, trial state, then 12 scalars (W_* in shaders/pack.wgsl). */
 export function workSlots(modes: number): number {
-  return 2 * cellStateLength(modes) + 10;
+  return 2 * cellStateLength(modes) + 12;
+}
+/** Per-cell fields kept between dispatches by the private variant: start state, current, slope, Z tail. */
+export function persistCellFields(modes: number): number {
+  return cellStateLength(modes) + 3;
 }
 /** Per-pack fields kept between dispatches before the per-cell ones (F_CELLS in shaders/pack.wgsl). */
 export const PERSIST_FIELDS = 16 + 5 + 8;
@@ -191,6 +195,12 @@ export function segmentBuffers(job: PackJob): { rows: Float32Array; aux: Float32
   return { rows, aux };
 }
 
+/** x as an f32 head and the f32 of what it leaves (x = head + tail to ~1e-15 relative). */
+function headTail(x: number): [number, number] {
+  const head = Math.fround(x);
+  return [head, x - head];
+}
+
 /**
  * Per-cell parameters of packs [first, first + count) of a job as f32 rows [row][cell][pack] (the generated parameter
  * rows, then the derived rows computed in f64), and the per-pack interconnect totals.
@@ -221,7 +231,7 @@ export function packInputs(job: PackJob, first: number, count: number): { params
         1 / (get('stoichNegFull', c, p) - get('stoichNegEmpty', c, p)),
         get('coolingConductance', c, p) / get('heatCapacity', c, p),
         1 / get('heatCapacity', c, p),
-        1 - get('initialStoichPos', c, p),
+        ...headTail(1 - get('initialStoichPos', c, p)),
       ];
       for (let d = 0; d < derived.length; d++) params[((CELL_PARAMETER_COUNT + d) * n + c) * count + p] = derived[d];
     }
