@@ -69,8 +69,9 @@ export class WebGpuBackend implements Backend {
     };
   }
 
+  /** Under `auto` (set by the registry for backend "auto") software adapters are refused, so auto falls back to wasm. */
   static async create(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
-    return new WebGpuBackend(await acquireGpu(options), options);
+    return new WebGpuBackend(await acquireGpu({ ...options, rejectSoftware: options.rejectSoftware ?? options.auto === true }), options);
   }
 
   get limits(): GPUSupportedLimits {

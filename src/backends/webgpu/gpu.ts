@@ -9,6 +9,35 @@ export type NodeGpuBackend = 'vulkan' | 'opengles';
 export interface GpuOptions {
   /** Node only: which Dawn backend to use; default tries vulkan then opengles. */
   backend?: NodeGpuBackend | 'auto';
+  /**
+   * Refuse software adapters (Mesa llvmpipe / lavapipe / softpipe, SwiftShader, WARP, fallback adapters): set under
+   * backend "auto", where a CPU rasterizer is no GPU and the WASM backend is the better CPU path.
+   */
+  rejectSoftware?: boolean;
+}
+
+/** Names of CPU implementations of WebGPU / the APIs under it, as they appear in adapter info. */
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swrast|swiftshader|\bwarp\b|microsoft basic render|software (?:rasterizer|renderer|adapter)/i;
+
+/**
+ * Why an adapter is a software (CPU) one, e.g. "llvmpipe", or undefined for a hardware adapter: the fallback-adapter
+ * flag, a non-standard adapterType "cpu", or a known CPU implementation or "CPU" device type in its vendor,
+ * architecture, device or description strings.
+ */
+export function softwareAdapter(info: Partial<GPUAdapterInfo> & { adapterType?: string } | undefined): string | undefined {
+  if (!info) return undefined;
+  const text = [info.vendor, info.architecture, info.device, info.description].filter((x) => typeof x === 'string').join(' ');
+  const named = SOFTWARE_ADAPTER.exec(text);
+  if (named) return named[0].toLowerCase();
+  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true) return 'a fallback adapter';
+  if (typeof info.adapterType === 'string' && /cpu/i.test(info.adapterType)) return 'a CPU adapter';
+  if (/\bcpu\b/i.test(text)) return 'a CPU device';
+  return undefined;
+}
+
+function softwareError(names: string[]): Error {
+  const list = [...new Set(names)].join(', ');
+  return new Error(`only a software adapter (${list}) was found; auto prefers the wasm backend (use --backend webgpu to run on it anyway)`);
 }
 
 export interface GpuContext {
@@ -66,6 +95,8 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<GpuContext> 
       (await nav.gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
       (await nav.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions));
     if (!adapter) throw new Error('no WebGPU adapter found (navigator.gpu.requestAdapter returned null)');
+    const soft = options.rejectSoftware ? softwareAdapter(adapter.info) : undefined;
+    if (soft) throw softwareError([soft]);
     return requestDevice(nav.gpu, adapter, 'browser');
   }
   // Mesa's EGL needs these to run headless; set them before Dawn loads if the caller has not.
@@ -79,6 +110,7 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<GpuContext> 
   }
   const order: NodeGpuBackend[] = options.backend === 'vulkan' ? ['vulkan'] : options.backend === 'opengles' ? ['opengles'] : ['vulkan', 'opengles'];
   const tried: string[] = [];
+  const software: string[] = [];
   for (const backend of order) {
     try {
       const gpu = create([`backend=${backend}`]);
@@ -86,12 +118,20 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<GpuContext> 
         backend === 'vulkan'
           ? await gpu.requestAdapter({ powerPreference: 'high-performance' })
           : await gpu.requestAdapter({ featureLevel: 'compatibility', powerPreference: 'high-performance' } as GPURequestAdapterOptions);
+      const soft = adapter && options.rejectSoftware ? softwareAdapter(adapter.info) : undefined;
+      if (soft) {
+        // No device was requested on it, so dropping this instance is safe (see GpuContext.instance).
+        software.push(soft);
+        tried.push(`${backend}: software adapter ${soft}`);
+        continue;
+      }
       if (adapter) return await requestDevice(gpu, adapter, `${backend}${backend === 'opengles' ? ', compatibility' : ''}`);
       tried.push(`${backend}: no adapter`);
     } catch (err) {
       tried.push(`${backend}: ${(err as Error).message}`);
     }
   }
+  if (software.length > 0) throw softwareError(software);
   throw new Error(
     `no WebGPU adapter found (${tried.join('; ')}); on Linux without a GPU install libegl1 libegl-mesa0 libgles2 and set EGL_PLATFORM=surfaceless`,
   );
