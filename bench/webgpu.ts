@@ -13,11 +13,13 @@ import { chunkJob } from '../src/study/runner.ts';
 
 /**
  * FP32 operations per cell-step of the kernel, counted by hand in shaders/pack.wgsl (transcendentals exp/log/sqrt and
- * divisions counted as one operation, an FMA as two): evaluate() ~250 (OCP series: 1 exp + 6 tanh at ~15 each, 2
- * exchange currents, 2 asinh at ~20, 20 mode sums, voltage and heat), three evaluations per Heun step, particle update
- * 10 modes x 2 electrodes x ~7 = ~150, two exact thermal updates ~50, pack bookkeeping ~60.
+ * divisions counted as one operation, an FMA as two, a bitcast/mask as one): evaluate() ~265 (OCP series: 1 exp +
+ * 6 tanh at ~15 each, 2 exchange currents, 2 asinh at ~20, 10 negative mode sums, the double-float positive surface
+ * two_prod + df_add ~35, voltage and heat), three evaluations per Heun step, particle update 10 modes x 2 electrodes
+ * x ~7 = ~150 plus the double-float positive surface complement 10 x (two_prod ~17 + df_add ~11 + 3) = ~310, two
+ * exact thermal updates ~50, pack bookkeeping ~60.
  */
-export const FLOPS_PER_CELL_STEP = 3 * 250 + 150 + 50 + 60;
+export const FLOPS_PER_CELL_STEP = 3 * 265 + 150 + 310 + 50 + 60;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
