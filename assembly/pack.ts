@@ -383,7 +383,10 @@ export class PackSim {
     return this.maxGroupVoltage() - target;
   }
 
-  /** illinois(f, lo, hi, tol) of src/model/roots.ts with f(I) = max group voltage - target (the CV drive). */
+  /**
+   * illinois(f, lo, hi, tol) of src/model/roots.ts with f(I) = max group voltage - target (the CV drive).
+   * AssemblyScript has no closures, so each root-finding site carries its own copy of the iteration.
+   */
   illinoisCV(lo: f64, hi: f64, tol: f64, dt: f64, target: f64): f64 {
     let flo = this.cvExcess(lo, dt, target);
     let fhi = this.cvExcess(hi, dt, target);
