@@ -191,7 +191,7 @@ export class PackSimulator {
     }
   }
 
-  /** Advance cell c from the start state over dt at current I into the trial buffer; returns its end voltage. */
+  /** Advance cell c from the start state over dt at current I into the trial buffer; returns its end voltage (trials are not counted as cell-steps). */
   private trialCell(c: number, I: number, dt: number): number {
     const L = this.L;
     const s = this.trial.subarray(c * L, (c + 1) * L);
@@ -203,7 +203,6 @@ export class PackSimulator {
     this.stepOcvStart[c] = e.surfaceOcvStart;
     this.stepOcvEnd[c] = this.ev.surfaceOcv;
     this.voltage[c] = this.ev.voltage;
-    this.cellSteps += 0; // trials are not counted; committed steps are counted in commit()
     return this.ev.voltage;
   }
 
