@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backends/all.ts';
-import { softwareAdapter, WebGpuBackend, webgpuBackendFactory } from '../../src/backends/webgpu/index.ts';
+import { gpuDeviceNodePresent, softwareAdapter, WebGpuBackend, webgpuBackendFactory } from '../../src/backends/webgpu/index.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 let explicit: WebGpuBackend | undefined;
@@ -20,6 +20,19 @@ beforeAll(async () => {
 afterAll(() => explicit?.dispose());
 
 describe('webgpu under backend "auto"', () => {
+  it('looks for a GPU device node before loading Dawn under auto (Linux only)', async () => {
+    const fake = (entries: Record<string, string[]>) => async (dir: string) => {
+      if (!(dir in entries)) throw new Error('ENOENT');
+      return entries[dir];
+    };
+    expect(await gpuDeviceNodePresent(fake({ '/dev': ['null', 'tty'] }), 'linux')).toBe(false);
+    expect(await gpuDeviceNodePresent(fake({ '/dev/dri': ['card0', 'renderD128'], '/dev': [] }), 'linux')).toBe(true);
+    expect(await gpuDeviceNodePresent(fake({ '/dev/dri': ['card0'], '/dev': ['nvidia0', 'nvidiactl'] }), 'linux')).toBe(true);
+    expect(await gpuDeviceNodePresent(fake({ '/dev': ['dxg'] }), 'linux')).toBe(true);
+    expect(await gpuDeviceNodePresent(fake({ '/dev': ['nvidiactl'] }), 'linux')).toBe(false);
+    expect(await gpuDeviceNodePresent(fake({}), 'darwin')).toBe(true);
+  });
+
   it('recognises software adapters from their adapter info', () => {
     // Dawn's OpenGL ES backend on Mesa llvmpipe (this CI machine), Vulkan on lavapipe, SwiftShader, a fallback adapter.
     expect(softwareAdapter({ vendor: '', architecture: '', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6' })).toBe('llvmpipe');
@@ -45,7 +58,9 @@ describe('webgpu under backend "auto"', () => {
       await b.dispose();
       return;
     }
-    await expect(webgpuBackendFactory.create({ auto: true })).rejects.toThrow(/only a software adapter \((llvmpipe|lavapipe|softpipe|swiftshader)[^)]*\) was found; auto prefers the wasm backend/);
+    await expect(webgpuBackendFactory.create({ auto: true })).rejects.toThrow(
+      /(only a software adapter \((llvmpipe|lavapipe|softpipe|swiftshader)[^)]*\) was found|no GPU device was found \(no \/dev\/dri\/renderD\*, \/dev\/nvidia\* or \/dev\/dxg\), so only a software adapter would be available); auto prefers the wasm backend/,
+    );
     const auto = await createBackend('auto', { workers: 1 });
     try {
       expect(auto.backend.name).toBe('wasm');

@@ -99,6 +99,13 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<GpuContext> 
     if (soft) throw softwareError([soft]);
     return requestDevice(nav.gpu, adapter, 'browser');
   }
+  if (options.rejectSoftware && !(await gpuDeviceNodePresent())) {
+    // No GPU device node: any adapter Dawn could find would be a CPU rasterizer. Saying so without loading Dawn keeps
+    // `auto` quick and quiet (Dawn's Vulkan probe prints native warnings on machines with only Mesa's drivers).
+    throw new Error(
+      'no GPU device was found (no /dev/dri/renderD*, /dev/nvidia* or /dev/dxg), so only a software adapter would be available; auto prefers the wasm backend (use --backend webgpu to run on it anyway)',
+    );
+  }
   // Mesa's EGL needs these to run headless; set them before Dawn loads if the caller has not.
   process.env.EGL_PLATFORM ??= 'surfaceless';
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -135,4 +142,24 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<GpuContext> 
   throw new Error(
     `no WebGPU adapter found (${tried.join('; ')}); on Linux without a GPU install libegl1 libegl-mesa0 libgles2 and set EGL_PLATFORM=surfaceless`,
   );
+}
+
+/**
+ * Whether this machine exposes a GPU device node. Only decided on Linux (elsewhere: assume yes and let the adapter
+ * info decide): DRM render nodes (Intel, AMD, NVIDIA open drivers), NVIDIA's proprietary nodes, WSL's /dev/dxg.
+ */
+export async function gpuDeviceNodePresent(
+  list: (dir: string) => Promise<string[]> = async (dir) => (await import('node:fs/promises')).readdir(dir),
+  platform: string = process.platform,
+): Promise<boolean> {
+  if (platform !== 'linux') return true;
+  const names = async (dir: string) => {
+    try {
+      return await list(dir);
+    } catch {
+      return [];
+    }
+  };
+  if ((await names('/dev/dri')).some((n) => n.startsWith('renderD'))) return true;
+  return (await names('/dev')).some((n) => /^nvidia\d+$/.test(n) || n === 'dxg');
 }

@@ -6,4 +6,4 @@ import { webgpuBackendFactory } from './backend.ts';
 registerBackend(webgpuBackendFactory);
 
 export { WebGpuBackend, webgpuBackendFactory, type DispatchTiming, type WebGpuOptions } from './backend.ts';
-export { softwareAdapter } from './gpu.ts';
+export { gpuDeviceNodePresent, softwareAdapter } from './gpu.ts';
