@@ -1,4 +1,4 @@
-import { CellspreadInputError } from '../errors.ts';
+import { CellspreadError, EXIT_CODE } from '../errors.ts';
 import { CELL_USAGE, runCellCommand } from './cell.ts';
 import { MERGE_USAGE, runMergeCommand } from './merge.ts';
 import { REPORT_USAGE, runReportCommand } from './report.ts';
@@ -39,7 +39,7 @@ export function usage(): string {
   ].join('\n');
 }
 
-/** Run the CLI; returns the process exit code (0 ok, 1 internal error, 2 bad input). */
+/** Run the CLI; returns the process exit code (EXIT_CODE: 0 ok, 1 internal error, 2 bad input, 3 file system, 130 Ctrl-C). */
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -54,14 +54,14 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof CellspreadInputError) {
+    if (err instanceof CellspreadError) {
       io.stderr(`cellspread ${name}: ${err.message}`);
-      return 2;
+      return err.exitCode;
     }
     const code = (err as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`cellspread ${name}: ${(err as Error).message}\n\n${command.usage}`);
-      return 2;
+      return EXIT_CODE.input;
     }
     io.stderr(`cellspread ${name}: internal error: ${(err as Error).stack ?? String(err)}`);
     return 1;

@@ -11,10 +11,28 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /**
  * Stable identity of a validated study: sha256 (hex) of its canonical JSON. Two files that differ only in key order,
  * comments, formatting or spelt-out defaults hash the same.
  */
 export function studyHash(spec: StudySpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+  return sha256(canonicalJson(spec));
+}
+
+/**
+ * The part of a study that decides the simulated samples: everything but its name, its analysis and its caps. Chunks
+ * carry this hash, so a study whose analysis changed reuses its chunks and only reruns the analysis.
+ */
+export function simulationHash(spec: StudySpec): string {
+  const { name: _name, analysis: _analysis, limits: _limits, ...simulation } = spec;
+  return sha256(canonicalJson(simulation));
+}
+
+/** The part of a study that decides the analysis of the samples (analysis.tail, analysis.sensitivity). */
+export function analysisHash(spec: StudySpec): string {
+  return sha256(canonicalJson({ analysis: spec.analysis ?? null }));
 }
