@@ -15,6 +15,8 @@ import type { ParameterSet } from '../params/types.ts';
 import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy, initialTemperatureOf, type CompiledStudy } from './design.ts';
 import { LEVELS, type Level } from './quantities.ts';
+import { StudySpecError } from '../spec/errors.ts';
+import { checkCellValue, checkVolumeFractions, kernelParameterProblem } from './validity.ts';
 
 /** Stream salt so variation draws never coincide with other users of Rng(seed, sample, ...). */
 export const VARIATION_STREAM = 0x7a41;
@@ -113,6 +115,23 @@ function natural(scale: string, y: number): number {
  * firstSampleIndex + r. Fed the rows of latentChunk(spec, s, n) it reproduces sampleChunk(spec, s, n) exactly.
  */
 export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex = 0): SampleChunk {
+  return sampleCells(spec, latent, rows, firstSampleIndex, true);
+}
+
+/**
+ * Check every cell of samples [start, start + count) without deriving kernel parameters (cheap): each varied quantity
+ * inside its valid range. Throws the first violation as a StudySpecError (see validity.ts). Walks the samples in
+ * slices of `sliceSize`, so memory stays flat however many samples are checked.
+ */
+export function checkSampledCells(spec: StudySpec, start: number, count: number, sliceSize = 1024): void {
+  checkRange(start, count);
+  for (let s = start; s < start + count; s += sliceSize) {
+    const n = Math.min(sliceSize, start + count - s);
+    sampleCells(spec, latentChunk(spec, s, n), n, s, false);
+  }
+}
+
+function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex: number, derive: boolean): SampleChunk {
   const c = compileStudy(spec);
   checkRange(firstSampleIndex, rows);
   const D = c.design.latentDimension;
@@ -132,7 +151,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
     count,
     cellsPerPack,
     groupsPerPack,
-    kernelParameters: new Float64Array(CELL_PARAMETER_COUNT * count * cellsPerPack),
+    kernelParameters: new Float64Array(derive ? CELL_PARAMETER_COUNT * count * cellsPerPack : 0),
     interconnectResistance: new Float64Array(count * groupsPerPack).fill(spec.pack.interconnectResistance),
     inputs: { names, values: new Float64Array(count * names.length) },
     cellQuantities: { names: c.quantities.map((q) => q.key), units: c.quantities.map((q) => q.info.unit), values: new Float64Array(nq * count * cellsPerPack) },
@@ -150,6 +169,10 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   const kernelNames = CELL_PARAMETERS.map((p) => p.name);
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
+  const fractions = {
+    negative: { porosity: set.negative.porosity, eps: set.negative.activeMaterialVolumeFraction },
+    positive: { porosity: set.positive.porosity, eps: set.positive.activeMaterialVolumeFraction },
+  };
 
   for (let s = 0; s < count; s++) {
     const row = s * D;
@@ -190,6 +213,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       for (let cell = 0; cell < cellsPerPack; cell++) {
         const t = (d.pack ? d.pack[0] : 0) + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
         v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * Math.exp(t);
+        checkCellValue(spec, q, d, c.moduleOfCell, firstSampleIndex + s, cell, v[cell]);
       }
       for (const level of LEVELS) {
         const arr = d[level];
@@ -201,7 +225,8 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       chunk.cellQuantities.values.set(v, (qi * count + s) * cellsPerPack);
     });
     chunk.inputs.values.set(inputRow, s * names.length);
-    // 4. Map to overrides and derive the kernel parameters of every cell.
+    if (!derive) continue;
+    // 4. Map to overrides, check the volume fractions, and derive and check the kernel parameters of every cell.
     for (let cell = 0; cell < cellsPerPack; cell++) {
       const o: Record<string, number> = { ...constant.overrides };
       let soc = spec.initial.soc;
@@ -210,17 +235,17 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
         if (r !== undefined) soc = r;
       }
       chunk.initialSoc[s * cellsPerPack + cell] = soc;
+      checkVolumeFractions(o, fractions, firstSampleIndex + s, cell);
       let kp;
       try {
         kp = deriveCellParameters(set, soc, o);
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        throw new CellspreadInputError(
-          `sample ${firstSampleIndex + s} cell ${cell}`,
-          'must give physical cell parameters',
-          o,
-          `${msg}; narrow the variation or use truncatedNormal`,
-        );
+        if (!(e instanceof CellspreadInputError)) throw e;
+        throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, e.message, 'narrow the variation or bound it with truncatedNormal (min/max)');
+      }
+      const problem = kernelParameterProblem(kp);
+      if (problem !== undefined) {
+        throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, problem, 'narrow the variation or bound it with truncatedNormal (min/max)');
       }
       for (let p = 0; p < CELL_PARAMETER_COUNT; p++) {
         chunk.kernelParameters[(p * count + s) * cellsPerPack + cell] = kp[kernelNames[p]];
@@ -310,7 +335,7 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
       return (x, o) => void (o['geometry.electrodeWidth'] = (w0 * x) / q0);
     }
     case 'initialSoc':
-      return (x) => Math.min(1, Math.max(0, x));
+      return (x) => x; // checked to lie in [0, 1] (validity.ts), never clipped
     case 'lithiumInventory':
       return (x, o) => void (o.lithiumInventoryFactor = x);
     case 'heatTransferCoefficient':
