@@ -35,6 +35,8 @@ export class CellspreadInputError extends CellspreadError {
   readonly field: string;
   readonly rule: string;
   readonly received: unknown;
+  /** What to do about it (part of the message). */
+  readonly hint?: string;
 
   constructor(field: string, rule: string, received: unknown, hint?: string) {
     super(`${field} ${rule}, got ${formatValue(received)}${hint ? ` (${hint})` : ''}`, EXIT_CODE.input);
@@ -42,6 +44,7 @@ export class CellspreadInputError extends CellspreadError {
     this.field = field;
     this.rule = rule;
     this.received = received;
+    this.hint = hint;
   }
 }
 

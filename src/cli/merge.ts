@@ -1,28 +1,35 @@
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { ensureWritableFolder, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
-import { loadShards, mergedStudyResult, MergeRefusedError } from '../results/merge.ts';
-import { sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { fileSystemFault } from '../io/faults.ts';
+import { chunkFileName, CHUNK_DIR } from '../results/chunks.ts';
+import { acquireLock, defaultResultsFolder, holdsRunFiles, removeRunFiles } from '../results/folder.ts';
+import { ensureWritableFolder, writeManifest, type RunManifest } from '../results/io.ts';
+import { loadShards, MergeRefusedError, streamShards } from '../results/merge.ts';
+import { SampleStream } from '../results/stream.ts';
+import { analysisHash, checkStudyCost, simulationHash } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
+import { inputNames } from '../variation/index.ts';
 import { choiceFlag, numberFlag } from './args.ts';
+import { describeSummary, finishResults, PACKAGE_VERSION } from './finish.ts';
 import type { CliIo } from './main.ts';
-import { buildSummary, PACKAGE_VERSION, sampleTable } from './run.ts';
 
 export const MERGE_USAGE = `Usage: cellspread merge <shard-folder>... [--out DIR] [options]
 Merge the results folders of \`cellspread run --shard I/N\` (one per shard, any order) into the results folder one
 run over all samples would write: the same samples.csv/samples.arrow, statistics, tail results, worst-pack map and
 report. Shards carry only the Monte Carlo samples: the sensitivity design (analysis.sensitivity) runs here, through
---backend. Refuses missing, duplicated, overlapping, incomplete or foreign shards (exit 2, nothing written).
+--backend. Refuses missing, duplicated, overlapping, incomplete, edited or foreign shards (exit 2, nothing written): every
+chunk's identity and checksum is verified. The merged folder gets checksums.json like a single run's.
 
   --out DIR            merged results folder (default results/<study name>)
   --backend NAME       auto | webgpu | wasm | reference, for the sensitivity design (default auto)
   --workers N          worker threads for CPU backends (default: all cores)
   --no-analysis        skip tail and sensitivity analysis
   --no-report          skip report.html
-  --force              replace a folder that already holds results
+  --force              replace the results in a folder that holds some (only the files cellspread wrote there
+                       are removed; never a shard folder)
   --quiet              no progress output
   --json               print the summary as JSON on stdout`;
 
@@ -38,8 +45,20 @@ const MERGE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function holdsResults(dir: string): boolean {
-  return existsSync(join(dir, 'run.json')) || existsSync(join(dir, 'summary.json')) || existsSync(join(dir, 'chunks'));
+/** Whether `inner` is `outer` or inside it. */
+function within(inner: string, outer: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+}
+
+/** Move the merged files from the staging folder into `out` (which may hold other files, such as the shards). */
+function moveInto(staging: string, out: string): void {
+  mkdirSync(join(out, CHUNK_DIR), { recursive: true });
+  for (const entry of readdirSync(staging)) {
+    if (entry === CHUNK_DIR) {
+      for (const f of readdirSync(join(staging, CHUNK_DIR))) renameSync(join(staging, CHUNK_DIR, f), join(out, CHUNK_DIR, f));
+    } else renameSync(join(staging, entry), join(out, entry));
+  }
 }
 
 /** `cellspread merge shards/0 shards/1 ... --out results/study`: exit 0 merged, 2 refused (nothing written). */
@@ -67,68 +86,95 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     return 2;
   }
   const { spec } = loaded;
-  const out = values.out ?? join('results', spec.name);
-  if (loaded.shards.some((s) => resolve(s.folder) === resolve(out))) {
-    throw new CellspreadInputError('--out', 'must not be one of the shard folders being merged', out);
+  const model = studyModel(spec);
+  const cost = checkStudyCost(spec, model.set);
+  const out = values.out ?? defaultResultsFolder(spec.name);
+  if (loaded.shards.some((s) => within(out, s.folder))) {
+    throw new CellspreadInputError('--out', 'must not be one of the shard folders being merged (or inside one)', out);
   }
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new CellspreadInputError('--out', 'must be a folder', out);
-    if (holdsResults(out) && !values.force) throw new CellspreadInputError('--out', 'already holds results: add --force to replace them', out);
-    if (!values.force && readdirSync(out).length > 0) throw new CellspreadInputError('--out', 'must be empty or new (or add --force)', out);
+    if (holdsRunFiles(out) && !values.force) throw new CellspreadInputError('--out', 'already holds results: add --force to replace them', out);
+    const others = readdirSync(out).filter((f) => !loaded.shards.some((s) => within(s.folder, join(out, f))));
+    if (!values.force && others.length > 0) throw new CellspreadInputError('--out', 'must be empty or new, or hold only the shard folders (or add --force)', out);
   }
+  ensureWritableFolder(out);
+  const release = acquireLock(out, 'merge');
 
   // Build the merged folder beside --out, then move it into place: a failed merge leaves no half-written results.
   const staging = join(dirname(resolve(out)), `.${basename(resolve(out))}.merge-${process.pid}`);
-  ensureWritableFolder(staging);
   let backend: Awaited<ReturnType<typeof createBackend>>['backend'] | undefined;
   try {
+    ensureWritableFolder(staging);
     const n = loaded.shards.length;
     if (!values.quiet) io.stderr(`cellspread merge: ${spec.name}: ${spec.run.samples} samples from ${n} shard folder${n === 1 ? '' : 's'} -> ${out}`);
-    const result = mergedStudyResult(loaded);
-    const model = studyModel(spec);
+    const range = { start: 0, end: spec.run.samples };
+    const manifest: RunManifest = {
+      specHash: loaded.specHash,
+      simulationHash: simulationHash(spec),
+      analysisHash: analysisHash(spec),
+      seed: spec.run.seed,
+      chunkSize: spec.run.chunkSize,
+      samples: spec.run.samples,
+      range,
+      version: PACKAGE_VERSION,
+    };
+    writeManifest(staging, manifest);
+    const stream = new SampleStream(staging, range);
+    let simulatedBy;
+    try {
+      // Chunks are copied byte for byte (their checksums stay valid) and streamed into the tables and columns.
+      simulatedBy = await streamShards(loaded, async (chunk, file) => {
+        copyFileSync(file, join(staging, CHUNK_DIR, chunkFileName(chunk.index)));
+        await stream.add(chunk);
+      });
+    } catch (err) {
+      stream.abort();
+      throw err;
+    }
+    const streamed = await stream.finish(inputNames(spec));
     const analyse = !values['no-analysis'];
-    const tA = performance.now();
-    const tail = analyse ? tailAnalyses(spec, result.outputs) : [];
     let sensitivityBackend: string | undefined;
-    let sensitivity: Awaited<ReturnType<typeof sensitivityAnalyses>> = [];
     if (analyse && spec.analysis?.sensitivity) {
       const created = await createBackend(backendName, { workers }, '--backend');
       backend = created.backend;
       sensitivityBackend = `${backend.name} (${backend.device})`;
       if (!values.quiet) io.stderr(`cellspread merge: sensitivity design (${spec.analysis.sensitivity.method}) on ${sensitivityBackend}`);
-      sensitivity = await sensitivityAnalyses(spec, model, backend);
     }
-    const worstPack = worstPackMap(spec, model, result.outputs, 0);
-    const analysisSeconds = (performance.now() - tA) / 1000;
-
-    const manifest: RunManifest = { specHash: loaded.specHash, chunkSize: spec.run.chunkSize, samples: spec.run.samples, range: result.range, version: PACKAGE_VERSION };
-    writeManifest(staging, manifest);
-    for (const shard of loaded.shards) for (const chunk of shard.chunks) writeChunk(staging, chunk);
-    writeSampleTable(staging, sampleTable(result));
-    result.timings.totalSeconds = (performance.now() - t0) / 1000;
-    const summary = {
-      ...buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: result.timings.totalSeconds }),
-      mergedFrom: {
-        shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
-        ...(sensitivityBackend ? { sensitivityBackend } : {}),
+    const summary = await finishResults({
+      dir: staging,
+      spec,
+      model,
+      streamed,
+      backend: simulatedBy.backend,
+      analyse,
+      sensitivityBackend: backend,
+      report: !values['no-report'],
+      completed: true,
+      cost,
+      t0,
+      again: 'run the merge again',
+      extra: {
+        mergedFrom: {
+          shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
+          ...(sensitivityBackend ? { sensitivityBackend } : {}),
+        },
       },
-    };
-    writeSummary(staging, summary);
-    if (!values['no-report']) {
-      const { writeReport } = await import('../report/index.ts');
-      summary.files.report = 'report.html';
-      writeSummary(staging, summary);
-      await writeReport(staging);
-    }
-    if (existsSync(out)) rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
+    });
+    // Only now is --out touched: its previous results (files cellspread wrote, nothing else) make way for the merge.
+    removeRunFiles(out, [], new Set());
+    moveInto(staging, out);
     if (values.json) io.stdout(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
-      io.stdout(`merged ${spec.run.samples} samples of ${spec.name} from ${n} shards into ${out} (summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''})`);
+      io.stdout(`merged ${spec.run.samples} samples of ${spec.name} from ${n} shards into ${out}`);
+      io.stdout(describeSummary(summary, out));
     }
     return 0;
+  } catch (err) {
+    throw fileSystemFault(err, out, 'write') ?? err;
   } finally {
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
     await backend?.dispose();
+    release();
   }
 }

@@ -3,10 +3,13 @@ import type { Backend, PackJob } from '../backends/types.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import type { OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
+import type { OutputColumns } from '../results/stream.ts';
+import type { InvalidPack } from '../results/validity.ts';
 import { shapley, sobol, type InputRows } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
 import { tailSummary } from '../tail/index.ts';
 import { buildSampleDesign, sampleChunkFromLatent } from '../variation/index.ts';
+import { CellspreadInputError } from '../errors.ts';
 import { chunkJob } from './runner.ts';
 import type { StudyModel } from './job.ts';
 
@@ -26,26 +29,50 @@ function quantile(sorted: Float64Array, p: number): number {
   return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
 }
 
-/** Mean, sd and quantiles of every output, in f64 over the finite samples. */
-export function outputStatistics(outputs: Float64Array) {
-  return PACK_OUTPUTS.map((o) => {
-    const col = outputColumn(outputs, o.name).filter(Number.isFinite).sort();
-    let mean = 0;
-    for (const v of col) mean += v;
-    mean /= col.length || 1;
-    let ss = 0;
-    for (const v of col) ss += (v - mean) ** 2;
-    const statistics: OutputStatistics = {
-      mean,
-      sd: col.length > 1 ? Math.sqrt(ss / (col.length - 1)) : 0,
-      min: col[0] ?? NaN,
-      max: col[col.length - 1] ?? NaN,
-      p05: quantile(col, 0.05),
-      p50: quantile(col, 0.5),
-      p95: quantile(col, 0.95),
-    };
-    return { name: o.name, unit: o.unit, description: o.description, statistics };
-  });
+/**
+ * The output columns of the valid packs: from a row-major outputs matrix (samples from `first`), with the samples of
+ * `invalid` packs set to NaN, or an OutputColumns already (a streamed run's column files).
+ */
+export function validColumns(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0): OutputColumns {
+  if (typeof outputs === 'function') return outputs;
+  return (name) => {
+    const col = outputColumn(outputs, name);
+    for (const p of invalid) if (p.sample - first >= 0 && p.sample - first < col.length) col[p.sample - first] = NaN;
+    return col;
+  };
+}
+
+/**
+ * Mean, sd and quantiles of one column over its finite values (count 0: every statistic NaN, written as null; never
+ * a made-up 0). Sorts the finite values in a copy; one column at a time keeps memory flat.
+ */
+export function columnStatistics(column: Float64Array): OutputStatistics {
+  const col = column.filter(Number.isFinite).sort();
+  const n = col.length;
+  let mean = 0;
+  for (const v of col) mean += v;
+  mean = n > 0 ? mean / n : NaN;
+  let ss = 0;
+  for (const v of col) ss += (v - mean) ** 2;
+  return {
+    count: n,
+    mean,
+    sd: n > 1 ? Math.sqrt(ss / (n - 1)) : n === 1 ? 0 : NaN,
+    min: col[0] ?? NaN,
+    max: col[n - 1] ?? NaN,
+    p05: quantile(col, 0.05),
+    p50: quantile(col, 0.5),
+    p95: quantile(col, 0.95),
+  };
+}
+
+/**
+ * Statistics of every output over the valid packs' finite values. `outputs` is a row-major matrix (then `invalid`
+ * packs are left out) or the columns of a streamed run.
+ */
+export function outputStatistics(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0) {
+  const columns = validColumns(outputs, invalid, first);
+  return PACK_OUTPUTS.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: columnStatistics(columns(o.name)) }));
 }
 
 /** Samples with any non-finite output: reported by index, never averaged in. */
@@ -64,16 +91,17 @@ export function nonFiniteSamples(outputs: Float64Array, first = 0): number[] {
 
 function checkOutputName(name: string, field: string): PackOutputName {
   if (!(PACK_OUTPUT_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`${field} must name a pack output (${PACK_OUTPUT_NAMES.join(', ')}), got "${name}"`);
+    throw new CellspreadInputError(field, 'must name a pack output', name, `one of ${PACK_OUTPUT_NAMES.join(', ')}`);
   }
   return name as PackOutputName;
 }
 
-/** The tail summaries the spec asks for (analysis.tail). */
-export function tailAnalyses(spec: StudySpec, outputs: Float64Array): unknown[] {
+/** The tail summaries the spec asks for (analysis.tail), over the valid packs. */
+export function tailAnalyses(spec: StudySpec, outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0): unknown[] {
+  const columns = validColumns(outputs, invalid, first);
   return (spec.analysis?.tail ?? []).map((t, i) => {
     const name = checkOutputName(t.output, `analysis.tail[${i}].output`);
-    return tailSummary(outputColumn(outputs, name), { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
+    return tailSummary(columns(name), { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
   });
 }
 
@@ -151,14 +179,17 @@ function statements(factors: readonly string[], shares: number[], output: string
     .map(({ f, s }) => `${f} explains ${(100 * Math.min(1, Math.max(0, s))).toFixed(0)} % of the variance of ${output} (${what})`);
 }
 
-/** Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces. */
-export function worstPackMap(spec: StudySpec, model: StudyModel, outputs: Float64Array, first = 0): WorstPackMap | undefined {
-  const n = outputs.length / PACK_OUTPUT_COUNT;
-  if (n === 0) return undefined;
+/**
+ * Pick the worst valid pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with
+ * traces.
+ */
+export function worstPackMap(spec: StudySpec, model: StudyModel, outputs: Float64Array | OutputColumns, first = 0, invalid: readonly InvalidPack[] = []): WorstPackMap | undefined {
   const t = spec.analysis?.tail?.[0];
   const name = t && (PACK_OUTPUT_NAMES as readonly string[]).includes(t.output) ? (t.output as PackOutputName) : 'maxTemperatureK';
   const highest = t ? t.tail !== 'lower' : true;
-  const col = outputColumn(outputs, name);
+  const col = validColumns(outputs, invalid, first)(name);
+  const n = col.length;
+  if (n === 0) return undefined;
   let worst = -1;
   for (let s = 0; s < n; s++) {
     if (!Number.isFinite(col[s])) continue;

@@ -1,0 +1,235 @@
+/**
+ * Flat memory: the chunks of a run (simulated now, reused from a resume, or read from shards) stream, in sample order,
+ * into samples.csv and samples.arrow and into one column file per output for the analysis stage, so no array grows
+ * with the number of samples. The analysis then reads one output column at a time (8 bytes per sample), and the
+ * samples of invalid packs are NaN in those columns, so they never enter a statistic.
+ *
+ * Files are written under temporary names and renamed into place by finish(); abort() removes them.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Field, Float64, Int32, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
+import { temporaryPath } from '../io/atomic.ts';
+import { fileSystemFault } from '../io/faults.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, type PackOutputName } from '../pack/outputs.ts';
+import type { StudyChunk } from '../study/runner.ts';
+import type { InvalidPack } from './validity.ts';
+
+export const SAMPLES_CSV = 'samples.csv';
+export const SAMPLES_ARROW = 'samples.arrow';
+
+/** How many invalid and non-finite packs a summary lists by sample (all are counted; samples.csv marks every one). */
+export const LISTED_SAMPLES = 1000;
+
+/** One output column of the valid packs of a run, by name (NaN where a pack is invalid). */
+export type OutputColumns = (name: PackOutputName) => Float64Array;
+
+/** What streaming a run's chunks produced. */
+export interface StreamedResults {
+  range: { start: number; end: number };
+  samples: number;
+  chunks: number;
+  inputNames: string[];
+  invalidCount: number;
+  /** The first LISTED_SAMPLES invalid packs. */
+  invalid: InvalidPack[];
+  nonFiniteCount: number;
+  /** The first LISTED_SAMPLES samples with a non-finite output. */
+  nonFiniteSamples: number[];
+  cellSteps: number;
+  sampleSeconds: number;
+  simulateSeconds: number;
+  /** Output columns read back from disk, one at a time. */
+  columns: OutputColumns;
+  /** Remove the column files (after the analysis). */
+  dispose(): void;
+}
+
+function csvNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
+}
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Streams chunks into samples.csv, samples.arrow and per-output column files in `dir`. */
+export class SampleStream {
+  private readonly csvPath: string;
+  private readonly arrowPath: string;
+  private readonly columnDir: string;
+  private csvFd = -1;
+  private arrowFd = -1;
+  private columnFds: number[] = [];
+  private arrow?: RecordBatchFileWriter;
+  private arrowPump?: Promise<void>;
+  private arrowError: unknown;
+  private schema?: Schema;
+  private inputNames?: string[];
+  private next: number;
+  private chunks = 0;
+  private invalidCount = 0;
+  private readonly invalid: InvalidPack[] = [];
+  private nonFiniteCount = 0;
+  private readonly nonFinite: number[] = [];
+  private cellSteps = 0;
+  private sampleSeconds = 0;
+  private simulateSeconds = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly range: { start: number; end: number },
+  ) {
+    this.csvPath = join(dir, SAMPLES_CSV);
+    this.arrowPath = join(dir, SAMPLES_ARROW);
+    this.columnDir = join(dir, `.columns-${process.pid}`);
+    this.next = range.start;
+  }
+
+  private io<T>(path: string, doing: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw fileSystemFault(err, path, doing) ?? err;
+    }
+  }
+
+  private open(inputNames: string[]): void {
+    this.inputNames = inputNames;
+    const columns = ['sample', ...inputNames, ...PACK_OUTPUT_NAMES, 'status', 'reason'];
+    this.io(this.columnDir, 'create', () => mkdirSync(this.columnDir, { recursive: true }));
+    this.csvFd = this.io(this.csvPath, 'write', () => openSync(temporaryPath(this.csvPath), 'w'));
+    this.io(this.csvPath, 'write', () => writeSync(this.csvFd, `${columns.map(csvField).join(',')}\n`));
+    this.columnFds = PACK_OUTPUT_NAMES.map((name) => this.io(this.columnDir, 'write', () => openSync(join(this.columnDir, `${name}.f64`), 'w')));
+    this.schema = new Schema([
+      new Field('sample', new Int32()),
+      ...[...inputNames, ...PACK_OUTPUT_NAMES].map((n) => new Field(n, new Float64())),
+      new Field('status', new Utf8()),
+      new Field('reason', new Utf8()),
+    ]);
+    this.arrowFd = this.io(this.arrowPath, 'write', () => openSync(temporaryPath(this.arrowPath), 'w'));
+    const writer = new RecordBatchFileWriter();
+    this.arrow = writer;
+    this.arrowPump = (async () => {
+      for await (const bytes of writer) {
+        if (this.arrowError === undefined) {
+          try {
+            writeSync(this.arrowFd, bytes);
+          } catch (err) {
+            this.arrowError = err;
+          }
+        }
+      }
+    })();
+  }
+
+  /** Add the next chunk (chunks must come in sample order, without gaps). */
+  async add(chunk: StudyChunk): Promise<void> {
+    if (chunk.start !== this.next) throw new Error(`internal: chunk at sample ${chunk.start} streamed where ${this.next} was due`);
+    if (!this.inputNames) this.open(chunk.inputNames);
+    const ni = this.inputNames!.length;
+    const n = chunk.count;
+    const reasons = new Map(chunk.invalid.map((p) => [p.sample, p.reason]));
+    let text = '';
+    for (let s = 0; s < n; s++) {
+      const sample = chunk.start + s;
+      const reason = reasons.get(sample);
+      const row: string[] = [String(sample)];
+      for (let k = 0; k < ni; k++) row.push(csvNumber(chunk.inputs[s * ni + k]));
+      let finite = true;
+      for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
+        const v = chunk.outputs[s * PACK_OUTPUT_COUNT + k];
+        if (!Number.isFinite(v)) finite = false;
+        row.push(csvNumber(v));
+      }
+      row.push(reason === undefined ? 'valid' : 'invalid', reason === undefined ? '' : csvField(reason));
+      text += `${row.join(',')}\n`;
+      if (!finite && this.nonFiniteCount++ < LISTED_SAMPLES) this.nonFinite.push(sample);
+    }
+    for (const p of chunk.invalid) if (this.invalidCount++ < LISTED_SAMPLES) this.invalid.push(p);
+    this.io(this.csvPath, 'write', () => writeSync(this.csvFd, text));
+    // Column files: NaN for invalid packs, so they never enter a statistic.
+    const col = new Float64Array(n);
+    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
+      for (let s = 0; s < n; s++) col[s] = reasons.has(chunk.start + s) ? NaN : chunk.outputs[s * PACK_OUTPUT_COUNT + k];
+      this.io(this.columnDir, 'write', () => writeSync(this.columnFds[k], new Uint8Array(col.buffer, 0, n * 8)));
+    }
+    this.writeArrowBatch(chunk, reasons);
+    await new Promise<void>((r) => setImmediate(r)); // let the Arrow bytes drain to disk
+    if (this.arrowError !== undefined) throw fileSystemFault(this.arrowError, this.arrowPath, 'write') ?? this.arrowError;
+    this.next += n;
+    this.chunks++;
+    this.cellSteps += chunk.cellSteps;
+    this.sampleSeconds += chunk.sampleSeconds;
+    this.simulateSeconds += chunk.simulateSeconds;
+  }
+
+  private writeArrowBatch(chunk: StudyChunk, reasons: Map<number, string>): void {
+    const n = chunk.count;
+    const ni = this.inputNames!.length;
+    const children = [makeVector(Int32Array.from({ length: n }, (_, s) => chunk.start + s)).data[0]];
+    for (let k = 0; k < ni; k++) children.push(makeVector(Float64Array.from({ length: n }, (_, s) => chunk.inputs[s * ni + k])).data[0] as never);
+    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) children.push(makeVector(Float64Array.from({ length: n }, (_, s) => chunk.outputs[s * PACK_OUTPUT_COUNT + k])).data[0] as never);
+    const status = Array.from({ length: n }, (_, s) => (reasons.has(chunk.start + s) ? 'invalid' : 'valid'));
+    const reason = Array.from({ length: n }, (_, s) => reasons.get(chunk.start + s) ?? '');
+    children.push(vectorFromArray(status, new Utf8()).data[0] as never, vectorFromArray(reason, new Utf8()).data[0] as never);
+    const data = makeData({ type: new Struct(this.schema!.fields), length: n, nullCount: 0, children });
+    this.arrow!.write(new RecordBatch(this.schema!, data));
+  }
+
+  /** Close the files, move samples.csv and samples.arrow into place, and return what was streamed (a cancelled run: the samples streamed so far). */
+  async finish(inputNamesIfEmpty: string[] = []): Promise<StreamedResults> {
+    if (this.next > this.range.end) throw new Error(`internal: streamed samples end at ${this.next}, past the range's end ${this.range.end}`);
+    if (!this.inputNames) this.open(inputNamesIfEmpty);
+    this.arrow!.finish();
+    await this.arrowPump;
+    if (this.arrowError !== undefined) throw fileSystemFault(this.arrowError, this.arrowPath, 'write') ?? this.arrowError;
+    this.closeFiles();
+    this.io(this.csvPath, 'write', () => renameSync(temporaryPath(this.csvPath), this.csvPath));
+    this.io(this.arrowPath, 'write', () => renameSync(temporaryPath(this.arrowPath), this.arrowPath));
+    const columnDir = this.columnDir;
+    const samples = this.next - this.range.start;
+    return {
+      range: { start: this.range.start, end: this.next },
+      samples,
+      chunks: this.chunks,
+      inputNames: this.inputNames!,
+      invalidCount: this.invalidCount,
+      invalid: this.invalid,
+      nonFiniteCount: this.nonFiniteCount,
+      nonFiniteSamples: this.nonFinite,
+      cellSteps: this.cellSteps,
+      sampleSeconds: this.sampleSeconds,
+      simulateSeconds: this.simulateSeconds,
+      columns: (name) => {
+        const bytes = readFileSync(join(columnDir, `${name}.f64`));
+        const out = new Float64Array(samples);
+        new Uint8Array(out.buffer).set(bytes.subarray(0, samples * 8));
+        return out;
+      },
+      dispose: () => rmSync(columnDir, { recursive: true, force: true }),
+    };
+  }
+
+  private closeFiles(): void {
+    for (const fd of [this.csvFd, this.arrowFd, ...this.columnFds]) {
+      if (fd >= 0) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+    }
+    this.csvFd = this.arrowFd = -1;
+    this.columnFds = [];
+  }
+
+  /** Stop and remove every file this stream was writing. */
+  abort(): void {
+    this.arrow?.abort();
+    this.closeFiles();
+    for (const path of [temporaryPath(this.csvPath), temporaryPath(this.arrowPath)]) if (existsSync(path)) rmSync(path, { force: true });
+    rmSync(this.columnDir, { recursive: true, force: true });
+  }
+}
