@@ -94,6 +94,8 @@ export interface SensitivitySummary {
   effects?: number[];
   effectsCI?: [number, number][];
   evaluations: number;
+  /** Design evaluations whose pack ended in an invalid state (they cannot be left out of the decomposition). */
+  invalidEvaluations?: number;
   /** Plain-language statements, largest first: "cell-level contactResistance explains 61 % of the variance of maxTemperatureK". */
   statements: string[];
 }

@@ -4,7 +4,7 @@ import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, 
 import { simulatePack } from '../pack/simulate.ts';
 import type { OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import type { OutputColumns } from '../results/stream.ts';
-import type { InvalidPack } from '../results/validity.ts';
+import { chargeBounds, invalidPacks, validityContext, type InvalidPack } from '../results/validity.ts';
 import { shapley, sobol, type InputRows } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
 import { tailSummary } from '../tail/index.ts';
@@ -126,13 +126,20 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
   const recorded: Float64Array[] = [];
   let call = 0;
   let evaluations = 0;
+  let invalidEvaluations = 0;
+  const validity = validityContext(model.set, model.layout, model.segments);
   const evaluate = async (rows: InputRows): Promise<Float64Array> => {
     signal?.throwIfAborted();
     const chunk = sampleChunkFromLatent(spec, rows.data, rows.length);
     const job: PackJob = { ...chunkJob(spec, model, 0, 0).job, count: rows.length, kernelParameters: chunk.kernelParameters, interconnectResistance: chunk.interconnectResistance };
     evaluations += rows.length;
-    return (await backend.simulate(job, signal)).outputs;
+    const outputs = (await backend.simulate(job, signal)).outputs;
+    invalidEvaluations += invalidPacks(outputs, 0, validity, chargeBounds(chunk.kernelParameters, rows.length, model.layout)).length;
+    return outputs;
   };
+  // Invalid packs in the design cannot be left out of a variance decomposition: they are counted and said.
+  const caveat = (): string[] =>
+    invalidEvaluations > 0 ? [`${invalidEvaluations} of ${evaluations} design packs ended in an invalid state: these indices are not reliable`] : [];
   const modelFor = (name: PackOutputName) => async (rows: InputRows) => {
     const index = call++;
     if (!recorded[index]) recorded[index] = await evaluate(rows);
@@ -150,7 +157,8 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
         effects: Array.from(r.effects),
         effectsCI: r.effectsCI.map((c) => [c[0], c[1]] as [number, number]),
         evaluations,
-        statements: statements(r.names, Array.from(r.effects), name, 'Shapley effect'),
+        invalidEvaluations,
+        statements: [...caveat(), ...statements(r.names, Array.from(r.effects), name, 'Shapley effect')],
       });
     } else {
       const r = await sobol({ inputs, model: modelFor(name), n: request.n, seed: spec.run.seed, batchSize: spec.run.chunkSize * 4 });
@@ -163,7 +171,8 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
         firstCI: r.firstCI.map((c) => [c[0], c[1]] as [number, number]),
         totalCI: r.totalCI.map((c) => [c[0], c[1]] as [number, number]),
         evaluations,
-        statements: statements(r.names, Array.from(r.first), name, 'first-order index'),
+        invalidEvaluations,
+        statements: [...caveat(), ...statements(r.names, Array.from(r.first), name, 'first-order index')],
       });
     }
   }
