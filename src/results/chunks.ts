@@ -170,10 +170,10 @@ export function decodeChunk(text: string, expect: ChunkPlace & Partial<ChunkIden
 
 function integrityProblem(text: string, raw: Record<string, unknown>, expect: Partial<ChunkIdentity>): string | undefined {
   if (raw.format !== CHUNK_FORMAT || raw.version !== CHUNK_VERSION) return 'was written by an older cellspread (no identity or checksum): simulate it again';
+  if (expect.seed !== undefined && raw.seed !== expect.seed) return `is from another seed (${String(raw.seed)} != ${expect.seed})`;
   if (expect.simulationHash !== undefined && raw.simulationHash !== expect.simulationHash) {
     return `is from another study (simulation hash ${String(raw.simulationHash).slice(0, 12)}… != ${expect.simulationHash.slice(0, 12)}…)`;
   }
-  if (expect.seed !== undefined && raw.seed !== expect.seed) return `is from another seed (${String(raw.seed)} != ${expect.seed})`;
   const tail = CHECKSUM_TAIL.exec(text);
   if (!tail) return 'has no checksum at its end (truncated or edited)';
   if (sha256Hex(text.slice(0, tail.index)) !== tail[1]) return 'does not match its own checksum (edited or corrupt)';

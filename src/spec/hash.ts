@@ -24,12 +24,14 @@ export function studyHash(spec: StudySpec): string {
 }
 
 /**
- * The part of a study that decides the simulated samples: everything but its name, its analysis and its caps. Chunks
- * carry this hash, so a study whose analysis changed reuses its chunks and only reruns the analysis.
+ * The part of a study that decides what each simulated sample is: everything but its name, its analysis, its caps,
+ * and how many samples run in which chunks (sample i is the same whatever run.samples and run.chunkSize are; the
+ * seed is in). Chunks carry this hash, so a study whose analysis changed reuses its chunks and only reruns the
+ * analysis.
  */
 export function simulationHash(spec: StudySpec): string {
-  const { name: _name, analysis: _analysis, limits: _limits, ...simulation } = spec;
-  return sha256(canonicalJson(simulation));
+  const { name: _name, analysis: _analysis, limits: _limits, run, ...simulation } = spec;
+  return sha256(canonicalJson({ ...simulation, run: { seed: run.seed } }));
 }
 
 /** The part of a study that decides the analysis of the samples (analysis.tail, analysis.sensitivity). */
