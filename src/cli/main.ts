@@ -1,4 +1,5 @@
 import { CellspreadError, EXIT_CODE } from '../errors.ts';
+import { fileSystemFault } from '../io/faults.ts';
 import { CELL_USAGE, runCellCommand } from './cell.ts';
 import { MERGE_USAGE, runMergeCommand } from './merge.ts';
 import { REPORT_USAGE, runReportCommand } from './report.ts';
@@ -57,6 +58,12 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     if (err instanceof CellspreadError) {
       io.stderr(`cellspread ${name}: ${err.message}`);
       return err.exitCode;
+    }
+    // A file-system fault no command turned into a message of its own (it still names the file and what to do).
+    const fault = fileSystemFault(err, String((err as { path?: unknown }).path ?? 'a file'), 'use');
+    if (fault) {
+      io.stderr(`cellspread ${name}: ${fault.message}`);
+      return fault.exitCode;
     }
     const code = (err as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {

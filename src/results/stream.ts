@@ -111,14 +111,18 @@ export class SampleStream {
     const writer = new RecordBatchFileWriter();
     this.arrow = writer;
     this.arrowPump = (async () => {
-      for await (const bytes of writer) {
-        if (this.arrowError === undefined) {
-          try {
-            writeSync(this.arrowFd, bytes);
-          } catch (err) {
-            this.arrowError = err;
+      try {
+        for await (const bytes of writer) {
+          if (this.arrowError === undefined) {
+            try {
+              writeSync(this.arrowFd, bytes);
+            } catch (err) {
+              this.arrowError = err;
+            }
           }
         }
+      } catch {
+        // abort(): the writer's queue was cancelled; nothing more to write
       }
     })();
   }

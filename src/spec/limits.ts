@@ -140,6 +140,15 @@ export function checkStudyCost(spec: StudySpec, set: ParameterSet): StudyCost {
       RAISE('stepsPerPack', `${stepBound(spec.protocol[worst.step], worst.step, segments)}, a larger simulation.timeStep, or `),
     );
   }
+  // The sensitivity design is work too: n x (groups + 2) packs for Sobol, n permutations of the groups for Shapley.
+  const sens = spec.analysis?.sensitivity;
+  if (sens) {
+    const groups = Object.values(spec.variation).reduce((g, v) => g + (['pack', 'module', 'cell'] as const).filter((l) => v[l] && v[l]!.distribution !== 'fixed').length, 0) + 1;
+    const design = sens.method === 'sobol' ? sens.n * (groups + 2) : sens.n * (groups + 1) * 4;
+    if (design > limits.samples) {
+      throw new StudyLimitError(['analysis', 'sensitivity', 'n'], `packs per run (the ${sens.method} design needs about ${design.toLocaleString('en-US')})`, sens.n, limits.samples, RAISE('samples', 'lower n, or '));
+    }
+  }
   const memory = chunkMemoryBytes(spec, chunkSize);
   if (memory > limits.chunkMemoryMB * 2 ** 20) {
     throw new StudyLimitError(

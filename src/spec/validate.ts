@@ -205,6 +205,14 @@ function checkAnalysis(analysis: NonNullable<StudySpec['analysis']>, variation: 
   });
   const random = Object.values(variation).some((v) => LEVELS.some((l) => v[l] !== undefined && v[l]!.distribution !== 'fixed'));
   if (!random) throw new StudySpecError(['analysis', 'sensitivity'], 'needs at least one quantity under variation with a random (not fixed) distribution', Object.keys(variation));
+  if (sens.method === 'sobol') {
+    const n = sens.n;
+    if (n < 16) throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be >= 16 for Sobol indices', n);
+    if ((n & (n - 1)) !== 0 || n > 2 ** 30) {
+      const lo = 2 ** Math.min(30, Math.floor(Math.log2(n)));
+      throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be a power of two (<= 2^30) for the scrambled Sobol design', n, `use ${lo}${lo < 2 ** 30 ? ` or ${lo * 2}` : ''}`);
+    }
+  }
 }
 
 function divisors(n: number): number[] {

@@ -148,9 +148,20 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
   const out: SensitivitySummary[] = [];
   for (const name of names) {
     call = 0;
-    if (request.method === 'shapley') {
-      const r = await shapley({ inputs, model: modelFor(name), seed: spec.run.seed, method: 'random', nPermutations: request.n, batchSize: spec.run.chunkSize * 4 });
-      out.push({
+    try {
+      out.push(await analyseOutput(name));
+    } catch (err) {
+      // An output that does not vary over the design (e.g. a cut-off cell that is always the same) has no indices.
+      if (!(err instanceof CellspreadInputError && err.field === 'model output')) throw err;
+      out.push({ output: name, method: request.method, factors: groups.map((g) => g.name), evaluations, invalidEvaluations, statements: [...caveat(), `${name} does not vary over the design: no sensitivity indices`] });
+    }
+  }
+  return out;
+
+  async function analyseOutput(name: PackOutputName): Promise<SensitivitySummary> {
+    if (request!.method === 'shapley') {
+      const r = await shapley({ inputs, model: modelFor(name), seed: spec.run.seed, method: 'random', nPermutations: request!.n, batchSize: spec.run.chunkSize * 4 });
+      return {
         output: name,
         method: 'shapley',
         factors: r.names,
@@ -159,24 +170,22 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
         evaluations,
         invalidEvaluations,
         statements: [...caveat(), ...statements(r.names, Array.from(r.effects), name, 'Shapley effect')],
-      });
-    } else {
-      const r = await sobol({ inputs, model: modelFor(name), n: request.n, seed: spec.run.seed, batchSize: spec.run.chunkSize * 4 });
-      out.push({
-        output: name,
-        method: 'sobol',
-        factors: r.names,
-        first: Array.from(r.first),
-        total: Array.from(r.total),
-        firstCI: r.firstCI.map((c) => [c[0], c[1]] as [number, number]),
-        totalCI: r.totalCI.map((c) => [c[0], c[1]] as [number, number]),
-        evaluations,
-        invalidEvaluations,
-        statements: [...caveat(), ...statements(r.names, Array.from(r.first), name, 'first-order index')],
-      });
+      };
     }
+    const r = await sobol({ inputs, model: modelFor(name), n: request!.n, seed: spec.run.seed, batchSize: spec.run.chunkSize * 4 });
+    return {
+      output: name,
+      method: 'sobol',
+      factors: r.names,
+      first: Array.from(r.first),
+      total: Array.from(r.total),
+      firstCI: r.firstCI.map((c) => [c[0], c[1]] as [number, number]),
+      totalCI: r.totalCI.map((c) => [c[0], c[1]] as [number, number]),
+      evaluations,
+      invalidEvaluations,
+      statements: [...caveat(), ...statements(r.names, Array.from(r.first), name, 'first-order index')],
+    };
   }
-  return out;
 }
 
 function statements(factors: readonly string[], shares: number[], output: string, what: string): string[] {
