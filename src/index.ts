@@ -21,6 +21,8 @@ export { simulatePack, PackSimulator } from './pack/simulate.ts';
 export type { PackSettings, PackSimulationInput, PackSimulationResult, PackTrace } from './pack/simulate.ts';
 export type { PackLayout } from './pack/topology.ts';
 export { runStudy, chunkJob } from './study/runner.ts';
+export { invalidPackReason, invalidPacks, validityContext, stopReasonStatus, STOP_REASON_STATUS } from './results/validity.ts';
+export type { InvalidPack, ValidityContext } from './results/validity.ts';
 export type { RunStudyOptions, StudyResult, StudyChunk, StudyProgress } from './study/runner.ts';
 export { studyModel } from './study/job.ts';
 export { createBackend, registerBackend, backendNames } from './backends/registry.ts';
