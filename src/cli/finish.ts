@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backends/types.ts';
 import { CellspreadInterruptedError } from '../errors.ts';
+import { MemoryValve } from '../io/memory.ts';
 import { RESULTS_FORMAT_VERSION, type RunSummary } from '../results/format.ts';
 import { writeChecksums, writeSummary } from '../results/io.ts';
 import type { StreamedResults } from '../results/stream.ts';
@@ -55,11 +56,15 @@ export async function finishResults(o: FinishOptions): Promise<RunSummary> {
   let sensitivity: RunSummary['sensitivity'] = [];
   let statistics: RunSummary['outputs'];
   let worstPack: RunSummary['worstPack'];
+  const valve = new MemoryValve();
   try {
     statistics = outputStatistics(streamed.columns);
+    valve.relieve();
     if (o.analyse) tail = tailAnalyses(spec, streamed.columns);
+    valve.relieve();
     if (o.analyse && o.sensitivityBackend) sensitivity = await sensitivityAnalyses(spec, model, o.sensitivityBackend, o.signal);
     worstPack = o.completed ? worstPackMap(spec, model, streamed.columns, streamed.range.start) : undefined;
+    valve.relieve();
   } catch (err) {
     if (o.signal?.aborted) throw interrupted(o);
     throw err;

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
 import { fileSystemFault } from '../io/faults.ts';
+import { MemoryValve } from '../io/memory.ts';
 import { chunkFileName, CHUNK_DIR } from '../results/chunks.ts';
 import { acquireLock, defaultResultsFolder, holdsRunFiles, removeRunFiles } from '../results/folder.ts';
 import { ensureWritableFolder, writeManifest, type RunManifest } from '../results/io.ts';
@@ -121,12 +122,14 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     };
     writeManifest(staging, manifest);
     const stream = new SampleStream(staging, range);
+    const valve = new MemoryValve();
     let simulatedBy;
     try {
       // Chunks are copied byte for byte (their checksums stay valid) and streamed into the tables and columns.
       simulatedBy = await streamShards(loaded, async (chunk, file) => {
         copyFileSync(file, join(staging, CHUNK_DIR, chunkFileName(chunk.index)));
         await stream.add(chunk);
+        valve.relieve();
       });
     } catch (err) {
       stream.abort();

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError, CellspreadIoError, CellspreadResultsError } from '../errors.ts';
 import { fileSystemFault } from '../io/faults.ts';
+import { MemoryValve } from '../io/memory.ts';
 import { chunkFileName, chunkGrid, CHUNK_DIR, listChunks, readChunkFile } from '../results/chunks.ts';
 import { acquireLock, defaultResultsFolder, holdsRunFiles, removeRunFiles, removeTemporaryFiles } from '../results/folder.ts';
 import { ensureWritableFolder, readChunk, readManifest, writeChunk, writeManifest, type RunManifest } from '../results/io.ts';
@@ -221,6 +222,7 @@ async function runLocked(r: LockedRun): Promise<number> {
   const { backend, fallbacks } = await createBackend(r.backendName, { workers: r.workers }, '--backend');
   const t0 = performance.now();
   const stream = new SampleStream(out, range);
+  const valve = new MemoryValve();
   const identity = { simulationHash: manifest.simulationHash!, seed: spec.run.seed };
   try {
     if (!values.quiet) {
@@ -237,7 +239,10 @@ async function runLocked(r: LockedRun): Promise<number> {
         onProgress: (p) => progress.update(p),
         onChunk: (chunk) => writeChunk(out, chunk, identity),
         completedChunk: (index, start, count) => (reusable.has(index) ? readChunk(out, index, { start, count, ...identity }) : undefined),
-        consumeChunk: (chunk) => stream.add(chunk),
+        consumeChunk: async (chunk) => {
+          await stream.add(chunk);
+          valve.relieve();
+        },
       });
     } catch (err) {
       stream.abort();

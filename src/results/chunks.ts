@@ -11,9 +11,10 @@
  * Numbers are JSON numbers (exact for doubles); NaN and ±Infinity are the strings "NaN", "Infinity", "-Infinity".
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { temporaryPath } from '../io/atomic.ts';
+import { fileSystemFault } from '../io/faults.ts';
 import { PACK_OUTPUT_COUNT } from '../pack/outputs.ts';
 import type { StudyChunk } from '../study/runner.ts';
 
@@ -77,9 +78,22 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The text of a chunk file. */
-export function encodeChunk(chunk: StudyChunk, identity: ChunkIdentity): string {
-  const body = JSON.stringify({
+/** Numbers per piece when a chunk is written: pieces stay small, so writing never allocates one large string. */
+const PIECE = 2048;
+
+/** A number array as JSON, in pieces that join to exactly JSON.stringify of the whole array. */
+function* numberArrayPieces(values: Float64Array): Generator<string> {
+  yield '[';
+  for (let i = 0; i < values.length; i += PIECE) {
+    const part = JSON.stringify(encodeNumbers(values.subarray(i, Math.min(values.length, i + PIECE))));
+    yield `${i > 0 ? ',' : ''}${part.slice(1, -1)}`;
+  }
+  yield ']';
+}
+
+/** The text of a chunk file before its checksum, in pieces (see the format above). */
+function* chunkBodyPieces(chunk: StudyChunk, identity: ChunkIdentity): Generator<string> {
+  const head = JSON.stringify({
     format: CHUNK_FORMAT,
     version: CHUNK_VERSION,
     simulationHash: identity.simulationHash,
@@ -88,20 +102,52 @@ export function encodeChunk(chunk: StudyChunk, identity: ChunkIdentity): string 
     start: chunk.start,
     count: chunk.count,
     inputNames: chunk.inputNames,
-    outputs: encodeNumbers(chunk.outputs),
-    inputs: encodeNumbers(chunk.inputs),
+  });
+  yield `${head.slice(0, -1)},"outputs":`;
+  yield* numberArrayPieces(chunk.outputs);
+  yield ',"inputs":';
+  yield* numberArrayPieces(chunk.inputs);
+  const tail = JSON.stringify({
     invalid: chunk.invalid.map((p) => [p.sample, p.reason]),
     cellSteps: chunk.cellSteps,
     sampleSeconds: chunk.sampleSeconds,
     simulateSeconds: chunk.simulateSeconds,
   });
-  const prefix = body.slice(0, -1);
+  yield `,${tail.slice(1, -1)}`;
+}
+
+/** The text of a chunk file. */
+export function encodeChunk(chunk: StudyChunk, identity: ChunkIdentity): string {
+  const prefix = [...chunkBodyPieces(chunk, identity)].join('');
   return `${prefix},"checksum":"${sha256Hex(prefix)}"}`;
 }
 
-/** Write a chunk file atomically (a reader never sees half a chunk). */
+/**
+ * Write a chunk file atomically (a reader never sees half a chunk), piece by piece with a running checksum, so memory
+ * stays flat whatever the chunk size. On failure the temporary file is removed and a file-system fault becomes a
+ * CellspreadIoError naming the chunk.
+ */
 export function writeChunkFile(dir: string, chunk: StudyChunk, identity: ChunkIdentity): void {
-  writeFileAtomic(chunkPath(dir, chunk.index), encodeChunk(chunk, identity));
+  const path = chunkPath(dir, chunk.index);
+  const tmp = temporaryPath(path);
+  let fd = -1;
+  try {
+    mkdirSync(join(dir, CHUNK_DIR), { recursive: true });
+    fd = openSync(tmp, 'w');
+    const hash = createHash('sha256');
+    for (const piece of chunkBodyPieces(chunk, identity)) {
+      hash.update(piece);
+      writeSync(fd, piece);
+    }
+    writeSync(fd, `,"checksum":"${hash.digest('hex')}"}`);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd >= 0) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw fileSystemFault(err, path, 'write') ?? err;
+  }
 }
 
 /** A chunk that cannot be reused, and why (one line). */

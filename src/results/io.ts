@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellspreadInputError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { errnoCode } from '../io/faults.ts';
 import type { StudyChunk } from '../study/runner.ts';
-import { CHUNK_DIR, chunkFileName, listChunks, readChunkFile, sha256Hex, writeChunkFile, type ChunkIdentity } from './chunks.ts';
+import { CHUNK_DIR, chunkFileName, listChunks, readChunkFile, writeChunkFile, type ChunkIdentity } from './chunks.ts';
 import type { RunSummary } from './format.ts';
 
 export { CHUNK_DIR, chunkFileName, listChunks };
@@ -62,12 +63,25 @@ export function readChunk(dir: string, index: number, expect: { start: number; c
   return r.ok ? r.chunk : undefined;
 }
 
+/** sha256 (hex) of a file, read in pieces (memory stays flat however large the file). */
+export function fileSha256(path: string, buffer = new Uint8Array(1 << 16)): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
 /** sha256 (hex) of every chunk file of a results folder, keyed "chunks/chunk-NNNNNN.json" (what checksums.json holds). */
 export function chunkChecksums(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
+  const buffer = new Uint8Array(1 << 16);
   for (const index of listChunks(dir)) {
     const rel = `${CHUNK_DIR}/${chunkFileName(index)}`;
-    out[rel] = sha256Hex(readFileSync(join(dir, rel)));
+    out[rel] = fileSha256(join(dir, rel), buffer);
   }
   return out;
 }

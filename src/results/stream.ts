@@ -6,7 +6,7 @@
  *
  * Files are written under temporary names and renamed into place by finish(); abort() removes them.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Field, Float64, Int32, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
 import { temporaryPath } from '../io/atomic.ts';
@@ -39,7 +39,7 @@ export interface StreamedResults {
   cellSteps: number;
   sampleSeconds: number;
   simulateSeconds: number;
-  /** Output columns read back from disk, one at a time. */
+  /** Output columns read back from disk, one at a time into one buffer: a call overwrites the previous column. */
   columns: OutputColumns;
   /** Remove the column files (after the analysis). */
   dispose(): void;
@@ -149,9 +149,14 @@ export class SampleStream {
       row.push(reason === undefined ? 'valid' : 'invalid', reason === undefined ? '' : csvField(reason));
       text += `${row.join(',')}\n`;
       if (!finite && this.nonFiniteCount++ < LISTED_SAMPLES) this.nonFinite.push(sample);
+      // Written in small pieces: no string grows with the chunk size.
+      if (text.length > 32_768 || s === n - 1) {
+        const piece = text;
+        this.io(this.csvPath, 'write', () => writeSync(this.csvFd, piece));
+        text = '';
+      }
     }
     for (const p of chunk.invalid) if (this.invalidCount++ < LISTED_SAMPLES) this.invalid.push(p);
-    this.io(this.csvPath, 'write', () => writeSync(this.csvFd, text));
     // Column files: NaN for invalid packs, so they never enter a statistic.
     const col = new Float64Array(n);
     for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
@@ -193,6 +198,7 @@ export class SampleStream {
     this.io(this.arrowPath, 'write', () => renameSync(temporaryPath(this.arrowPath), this.arrowPath));
     const columnDir = this.columnDir;
     const samples = this.next - this.range.start;
+    let scratch: Float64Array | undefined;
     return {
       range: { start: this.range.start, end: this.next },
       samples,
@@ -206,10 +212,21 @@ export class SampleStream {
       sampleSeconds: this.sampleSeconds,
       simulateSeconds: this.simulateSeconds,
       columns: (name) => {
-        const bytes = readFileSync(join(columnDir, `${name}.f64`));
-        const out = new Float64Array(samples);
-        new Uint8Array(out.buffer).set(bytes.subarray(0, samples * 8));
-        return out;
+        // One buffer for every column: read straight into it, no copy (the previous column is overwritten).
+        scratch ??= new Float64Array(samples);
+        const path = join(columnDir, `${name}.f64`);
+        const fd = openSync(path, 'r');
+        try {
+          const bytes = new Uint8Array(scratch.buffer);
+          for (let at = 0; at < bytes.length; ) {
+            const n = readSync(fd, bytes, at, bytes.length - at, at);
+            if (n === 0) throw new Error(`internal: ${path} ends at byte ${at} of ${bytes.length}`);
+            at += n;
+          }
+        } finally {
+          closeSync(fd);
+        }
+        return scratch;
       },
       dispose: () => rmSync(columnDir, { recursive: true, force: true }),
     };

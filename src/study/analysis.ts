@@ -44,11 +44,17 @@ export function validColumns(outputs: Float64Array | OutputColumns, invalid: rea
 
 /**
  * Mean, sd and quantiles of one column over its finite values (count 0: every statistic NaN, written as null; never
- * a made-up 0). Sorts the finite values in a copy; one column at a time keeps memory flat.
+ * a made-up 0). The column is left as it was.
  */
 export function columnStatistics(column: Float64Array): OutputStatistics {
-  const col = column.filter(Number.isFinite).sort();
-  const n = col.length;
+  return statisticsInPlace(Float64Array.from(column));
+}
+
+/** columnStatistics on a scratch column: its finite values are moved to the front and sorted there (no copy). */
+function statisticsInPlace(column: Float64Array): OutputStatistics {
+  let n = 0;
+  for (let i = 0; i < column.length; i++) if (Number.isFinite(column[i])) column[n++] = column[i];
+  const col = column.subarray(0, n).sort();
   let mean = 0;
   for (const v of col) mean += v;
   mean = n > 0 ? mean / n : NaN;
@@ -72,7 +78,8 @@ export function columnStatistics(column: Float64Array): OutputStatistics {
  */
 export function outputStatistics(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0) {
   const columns = validColumns(outputs, invalid, first);
-  return PACK_OUTPUTS.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: columnStatistics(columns(o.name)) }));
+  // Each column is read (or copied) afresh, so it can be sorted in place.
+  return PACK_OUTPUTS.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: statisticsInPlace(columns(o.name)) }));
 }
 
 /** Samples with any non-finite output: reported by index, never averaged in. */
