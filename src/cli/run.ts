@@ -3,16 +3,17 @@ import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
-import type { RunSummary, SampleTable } from '../results/format.ts';
-import { RESULTS_FORMAT_VERSION } from '../results/format.ts';
+import type { RunSummary } from '../results/format.ts';
 import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { chunkChecksums } from '../results/merge.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
-import { nonFiniteSamples, outputStatistics, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
-import { runStudy, type StudyResult } from '../study/runner.ts';
+import { runStudy } from '../study/runner.ts';
+import { buildSummary } from '../study/summary.ts';
+import { studyResultTable } from '../results/table.ts';
+import { VERSION } from '../version.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag } from './args.ts';
 import type { CliIo } from './main.ts';
 import { ProgressReporter } from './progress.ts';
@@ -38,7 +39,7 @@ With no study file, runs the built-in default study (12s2p LG M50 pack, hierarch
   --quiet              no progress output
   --json               print the summary as JSON on stdout`;
 
-export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const PACKAGE_VERSION = VERSION;
 
 export function loadStudy(path: string | undefined): StudySpec {
   if (!path) return defaultStudy();
@@ -144,7 +145,7 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, result.outputs, result.range.start);
     const analysisSeconds = (performance.now() - tA) / 1000;
     const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
-    writeSampleTable(out, sampleTable(result));
+    writeSampleTable(out, studyResultTable(result));
     writeFileAtomic(join(out, 'checksums.json'), `${JSON.stringify(chunkChecksums(out), null, 2)}\n`);
     summary.files.checksums = 'checksums.json';
     writeSummary(out, summary);
@@ -166,44 +167,6 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     process.off('SIGINT', onSigint);
     await backend.dispose();
   }
-}
-
-export function sampleTable(result: StudyResult): SampleTable {
-  const n = result.counts.samples;
-  const columns = ['sample', ...result.inputNames, ...PACK_OUTPUT_NAMES];
-  const data: Float64Array[] = [Float64Array.from({ length: n }, (_, i) => result.range.start + i)];
-  const ni = result.inputNames.length;
-  for (let k = 0; k < ni; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.inputs[s * ni + k]));
-  for (let k = 0; k < PACK_OUTPUT_COUNT; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.outputs[s * PACK_OUTPUT_COUNT + k]));
-  return { columns, data };
-}
-
-export function buildSummary(
-  spec: StudySpec,
-  result: StudyResult,
-  extra: { tail: unknown[]; sensitivity: RunSummary['sensitivity']; worstPack: RunSummary['worstPack']; analysisSeconds: number; totalSeconds: number; shard?: { index: number; count: number } },
-): RunSummary {
-  return {
-    cellspread: { version: PACKAGE_VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
-    name: spec.name,
-    createdAt: new Date().toISOString(),
-    completed: !result.cancelled,
-    spec,
-    specHash: result.specHash,
-    rng: { ...result.rng, seed: spec.run.seed },
-    backend: result.backend,
-    range: result.range,
-    ...(extra.shard ? { shard: extra.shard } : {}),
-    counts: result.counts,
-    timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
-    outputs: outputStatistics(result.outputs),
-    inputs: result.inputNames.map((name) => ({ name })),
-    tail: extra.tail,
-    sensitivity: extra.sensitivity,
-    ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
-    nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
-    files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', chunks: 'chunks/' },
-  };
 }
 
 function describe(summary: RunSummary, out: string): string {
