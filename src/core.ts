@@ -1,0 +1,37 @@
+// cellspread's public API without file access: what the Node entry (src/index.ts) and the browser entry
+// (src/browser.ts) both export. Each area has its own barrel; this file only re-exports them.
+export { VERSION } from './version.ts';
+export * from './errors.ts';
+export * from './random/rng.ts';
+export * from './tail/index.ts';
+export * from './sensitivity/index.ts';
+export * from './params/index.ts';
+export { simulateCell, DEFAULT_TIME_STEP, reachableVoltageRange } from './model/simulate.ts';
+export type { CellSimulationOptions, CellSimulationResult, CellTrace, StepSummary } from './model/simulate.ts';
+export type { ProtocolStep } from './model/protocol.ts';
+export { deriveCellParameters, electrodeBalance } from './model/derive.ts';
+export type { CellOverrides, ElectrodeBalance } from './model/derive.ts';
+export { CellKernel, DEFAULT_MODES } from './model/cell.ts';
+export { CELL_PARAMETERS, CELL_STATE } from './model/layout.ts';
+export * from './spec/index.ts';
+export * from './variation/index.ts';
+export { PACK_OUTPUTS, PACK_OUTPUT_NAMES, STOP_REASON } from './pack/outputs.ts';
+export type { PackOutputs, PackOutputName } from './pack/outputs.ts';
+export { compileProtocol } from './pack/protocol.ts';
+export type { PackProtocolStep, Segment } from './pack/protocol.ts';
+export { simulatePack, PackSimulator } from './pack/simulate.ts';
+export type { PackSettings, PackSimulationInput, PackSimulationResult, PackTrace } from './pack/simulate.ts';
+export type { PackLayout } from './pack/topology.ts';
+export { runStudy, chunkJob } from './study/runner.ts';
+export type { RunStudyOptions, StudyResult, StudyChunk, StudyProgress } from './study/runner.ts';
+export { studyModel } from './study/job.ts';
+export { createBackend, registerBackend, backendNames, SHIPPED_BACKENDS } from './backends/registry.ts';
+export type { Backend, BackendFactory, BackendOptions, PackJob, PackChunkResult } from './backends/types.ts';
+export type { Platform, PackageAsset, WorkerPort, GpuOptions, GpuCandidate } from './platform/index.ts';
+export * from './random/sobol.ts';
+export { renderReport, parseSampleCsv, readArrowTable } from './report/core.ts';
+export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from './results/format.ts';
+export { outputStatistics, tailAnalyses, sensitivityAnalyses, worstPackMap, nonFiniteSamples } from './study/analysis.ts';
+export { buildSummary } from './study/summary.ts';
+export type { SummaryExtras } from './study/summary.ts';
+export { studyResultTable, sampleTableCsv, sampleTableArrow } from './results/table.ts';
