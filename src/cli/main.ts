@@ -4,6 +4,7 @@ import { MERGE_USAGE, runMergeCommand } from './merge.ts';
 import { REPORT_USAGE, runReportCommand } from './report.ts';
 import { RUN_USAGE, runRunCommand } from './run.ts';
 import { SAMPLE_USAGE, runSampleCommand } from './sample.ts';
+import { VERSION } from '../version.ts';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -35,7 +36,7 @@ export function usage(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `cellspread <command> --help` for the options of a command.',
+    'Run `cellspread <command> --help` for the options of a command, `cellspread --version` for the version.',
   ].join('\n');
 }
 
@@ -45,6 +46,10 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout(VERSION);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

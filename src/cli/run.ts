@@ -127,7 +127,10 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   const { backend, fallbacks } = await createBackend(backendName, { workers }, '--backend');
   const t0 = performance.now();
   try {
-    if (!values.quiet) io.stderr(`cellspread: ${spec.name}: ${range.end - range.start} samples of a ${spec.pack.series}s${spec.pack.parallel}p pack on ${backend.name} (${backend.device}) -> ${out}`);
+    if (!values.quiet) {
+      io.stderr(`cellspread: ${spec.name}: ${range.end - range.start} samples of a ${spec.pack.series}s${spec.pack.parallel}p pack -> ${out}`);
+      io.stderr(backendLine(backend, fallbacks));
+    }
     const resumed = values.resume ? new Set(listChunks(out)) : new Set<number>();
     const result = await runStudy(spec, {
       backendInstance: backend,
@@ -167,6 +170,12 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     process.off('SIGINT', onSigint);
     await backend.dispose();
   }
+}
+
+/** Which backend runs the study and, under auto, why the ones before it were skipped: one line. */
+export function backendLine(backend: { name: string; device: string }, fallbacks: readonly { name: string; reason: string }[]): string {
+  const skipped = fallbacks.map((f) => `; ${f.name} skipped: ${f.reason}`).join('');
+  return `cellspread: backend ${backend.name} (${backend.device})${skipped}`;
 }
 
 function describe(summary: RunSummary, out: string): string {
