@@ -107,7 +107,10 @@ async function run(): Promise<void> {
     const table = studyResultTable(result);
     setState('running', 'drawing the report…');
     const html = await renderReport(summary, table);
-    report.srcdoc = html;
+    await new Promise<void>((loaded) => {
+      report.addEventListener('load', () => loaded(), { once: true });
+      report.srcdoc = html;
+    });
     offer('download-summary', `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
     offer('download-csv', sampleTableCsv(table), 'text/csv');
     offer('download-arrow', sampleTableArrow(table) as Uint8Array<ArrayBuffer>, 'application/vnd.apache.arrow.file');

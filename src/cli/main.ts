@@ -5,6 +5,7 @@ import { REPORT_USAGE, runReportCommand } from './report.ts';
 import { RUN_USAGE, runRunCommand } from './run.ts';
 import { SAMPLE_USAGE, runSampleCommand } from './sample.ts';
 import { VERSION } from '../version.ts';
+import { WEB_USAGE, runWebCommand } from './web.ts';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -26,6 +27,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string; usage: st
   report: { run: runReportCommand, summary: 're-render report.html from a results folder', usage: REPORT_USAGE },
   merge: { run: runMergeCommand, summary: 'merge the results folders of a sharded run (--shard I/N) into one results folder', usage: MERGE_USAGE },
   cell: { run: runCellCommand, summary: 'simulate one cell through a constant-current discharge', usage: CELL_USAGE },
+  web: { run: runWebCommand, summary: 'serve the browser page (run studies in a browser) on 127.0.0.1', usage: WEB_USAGE },
 };
 
 export function usage(): string {
