@@ -119,7 +119,9 @@ export function log(x: number): number {
   k += (hx >> 20) - 1023;
   hx &= 0x000fffff;
   const i = (hx + 0x95f64) & 0x100000;
-  x = fromWords(hx | (i ^ 0x3ff00000), low(x)); // x or x/2 in [sqrt(2)/2, sqrt(2)]
+  F64[0] = x;
+  U32[HI] = hx | (i ^ 0x3ff00000);
+  x = F64[0]; // x or x/2 in [sqrt(2)/2, sqrt(2)]
   k += i >> 20;
   const f = x - 1;
   const dk = k;
