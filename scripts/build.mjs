@@ -62,13 +62,30 @@ if (step('wasm')) {
   });
 }
 
+/** The licenses of the npm packages bundled into the page (from the bundle's inputs), for redistributing app.js. */
+function thirdPartyLicenses(inputs) {
+  const dirs = new Set();
+  for (const input of inputs) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  const sections = [...dirs].sort().map((dir) => {
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `License: ${pkg.license ?? 'see the package'}`;
+    return `${pkg.name}@${pkg.version} (${pkg.license ?? 'unknown'})\n\n${text}`;
+  });
+  return `app.js bundles cellspread (MIT, LICENSE) and these packages:\n\n${sections.join(`\n\n${'-'.repeat(78)}\n\n`)}\n`;
+}
+
 if (step('web')) {
   const { buildSync } = require('esbuild');
   timed('dist/web/ (esbuild)', () => {
     const web = join(dist, 'web');
     rmSync(web, { recursive: true, force: true });
-    buildSync({
+    const result = buildSync({
       absWorkingDir: root,
+      metafile: true,
       entryPoints: ['web/app.ts'],
       bundle: true,
       format: 'esm',
@@ -79,6 +96,7 @@ if (step('web')) {
       outfile: join(web, 'app.js'),
       logLevel: 'warning',
     });
+    writeFileSync(join(web, 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(Object.keys(result.metafile.inputs)));
     for (const name of ['index.html', 'style.css']) cpSync(join(root, 'web', name), join(web, name));
     // The package's runtime files at their package paths (what useAssetBase('./cellspread/') points at).
     const assets = join(web, 'cellspread');

@@ -85,7 +85,7 @@ describe('the npm package', () => {
   it('ships the compiled code, declarations, WASM module, shaders, worker, page and LICENSE, and no tests, benchmarks, CI or sources', () => {
     const paths = packed.files.map((f) => f.path);
     const shaders = readdirSync(join(ROOT, 'shaders')).map((f) => `shaders/${f}`);
-    for (const p of ['package.json', 'README.md', 'LICENSE', 'bin/cellspread.mjs', 'build/cellspread.wasm', 'dist/index.js', 'dist/index.d.ts', 'dist/browser.js', 'dist/browser.d.ts', 'dist/esm-only.cjs', 'dist/backends/wasm/worker.mjs', 'dist/backends/wasm/kernel.mjs', 'dist/web/index.html', 'dist/web/app.js', ...shaders]) {
+    for (const p of ['package.json', 'README.md', 'LICENSE', 'bin/cellspread.mjs', 'build/cellspread.wasm', 'dist/index.js', 'dist/index.d.ts', 'dist/browser.js', 'dist/browser.d.ts', 'dist/esm-only.cjs', 'dist/backends/wasm/worker.mjs', 'dist/backends/wasm/kernel.mjs', 'dist/web/index.html', 'dist/web/app.js', 'dist/web/THIRD-PARTY-LICENSES.txt', ...shaders]) {
       expect(paths, p).toContain(p);
     }
     expect(paths.filter((p) => /^(test|bench|\.ci|src|assembly|scripts|web|node_modules|tmp|results|test-artifacts)\//.test(p))).toEqual([]);
