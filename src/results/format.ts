@@ -32,7 +32,7 @@ export interface WorstPackMap {
   cellMaxTemperatureK: number[];
   cellFinalCurrentA: number[];
   cellFinalSoc: number[];
-  /** Per cell contact/weld resistance [Ohm] and capacity [A.h] (negative electrode). */
+  /** Per cell contact/weld resistance [Ohm] and capacity [Ah] (negative electrode). */
   cellContactResistanceOhm: number[];
   cellCapacityAh: number[];
 }
