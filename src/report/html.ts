@@ -17,14 +17,7 @@ export function fmt(x: unknown, digits = 4): string {
   return String(Number(x.toPrecision(digits)));
 }
 
-/** Probability: exponent form below 0.001. */
-export function fmtProb(p: unknown): string {
-  if (typeof p !== 'number' || Number.isNaN(p)) return '–';
-  if (p === 0) return '0';
-  if (p < 1e-3) return p.toExponential(2);
-  return String(Number(p.toPrecision(3)));
-}
-
+/** "[lo, hi]"; a missing lower end is unbounded below ('–'), a missing upper end unbounded above ('∞'). */
 export function fmtInterval(lower: unknown, upper: unknown, f: (x: unknown) => string = fmt): string {
   const lo = typeof lower === 'number' ? f(lower) : '–';
   const hi = typeof upper === 'number' ? f(upper) : '∞';
@@ -163,7 +156,7 @@ export async function page(title: string, headerHtml: string, navHtml: string, b
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(await contentSecurityPolicy(CSS))}">
+<meta http-equiv="Content-Security-Policy" content="${await contentSecurityPolicy(CSS)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="cellspread report">
 <title>${escapeHtml(title)}</title>

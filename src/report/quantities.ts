@@ -44,13 +44,17 @@ const PREFIXES: [number, string][] = [
   [1e6, 'M'],
 ];
 
-/** A display unit with an SI prefix so that `typical` reads between 1 and 1000: { unit: 'µm', factor: 1e6 }. */
+/**
+ * A display unit with an SI prefix so that `typical` reads between 1 and 1000 ({ unit: 'µm', factor: 1e6 } for
+ * 85e-6 m), except that resistances read in mΩ from 0.1 mΩ, as welds and contacts are quoted.
+ */
 export function scaledUnit(unit: string | undefined, typical: number): { unit: string; factor: number } {
   const u = unitSymbol(unit);
   if (!PREFIXABLE.has(u) || !Number.isFinite(typical) || typical === 0 || u === 's') return { unit: u, factor: 1 };
   const a = Math.abs(typical);
-  let chosen = PREFIXES[3];
-  for (const p of PREFIXES) if (a >= p[0] * 0.9999) chosen = p;
+  const lowest = u === 'Ω' ? 0.1 : 1;
+  let chosen = PREFIXES[0];
+  for (const p of PREFIXES) if (a >= lowest * p[0] * 0.9999) chosen = p;
   return { unit: `${chosen[1]}${u}`, factor: 1 / chosen[0] };
 }
 

@@ -91,7 +91,7 @@ async function distributionsSection(outputs: OutputInfo[], cols: Columns, tails:
     const dropped = col.length - finite;
     const droppedText = dropped > 0 ? ` (${dropped} non-finite values left out)` : '';
     if (bins.length === 0) {
-      constant.push(`<li><b>${esc(o.name)}</b>: no finite values</li>`);
+      constant.push(`<li><strong>${esc(o.name)}</strong>: no finite values</li>`);
       continue;
     }
     if (kind === 'constant') {
@@ -100,7 +100,7 @@ async function distributionsSection(outputs: OutputInfo[], cols: Columns, tails:
       const code = o.name === 'stopReason' ? STOP_REASON_LABELS[Math.round(mid)] : undefined;
       const value = `${fmt(mid, 6)}${unitSymbol(o.unit) ? ` ${unitSymbol(o.unit)}` : ''}${code ? ` (${code})` : ''}`;
       const spread = hi > lo ? `, spread ${fmt(hi - lo, 2)} (rounding)` : '';
-      constant.push(`<li><b>${esc(o.name)}</b> = ${esc(value)} in all ${fmtInt(finite)} packs${esc(spread)}${esc(droppedText)}${code ? '' : `: ${esc(o.description)}`}</li>`);
+      constant.push(`<li><strong>${esc(o.name)}</strong> = ${esc(value)} in all ${fmtInt(finite)} packs${esc(spread)}${esc(droppedText)}${code ? '' : `: ${esc(o.description)}`}</li>`);
       continue;
     }
     const limits = tails.filter((t) => t.output === o.name).map((t) => ({ value: t.limit, label: 'limit' }));

@@ -4,7 +4,7 @@
  * dominant-factor plots, which show each output against its largest factor in that factor's physical quantity and unit.
  */
 import type { InputColumn, RunSummary, SensitivitySummary } from '../results/format.ts';
-import { distinguishable, formatShare, formatShareRange, rankedFactors, sensitivityStatements } from '../study/headline.ts';
+import { distinguishable, formatQuantity, formatShare, formatShareRange, rankedFactors, sensitivityStatements } from '../study/headline.ts';
 import type { TailSummary } from '../tail/index.ts';
 import { scatterSpec } from './charts.ts';
 import { escapeHtml as esc, fmt, fmtInt, note } from './html.ts';
@@ -217,7 +217,7 @@ export async function dominantSection(
         ? ` Shown through the column ${p.column.name}, of the factor's ${p.chosenFrom} per-pack columns the one most correlated with ${p.output} (Pearson r = ${fmt(p.r, 3)}).`
         : ` Column ${p.column.name}, Pearson r = ${fmt(p.r, 3)}.`;
     const physical = axis.physical ? '' : ' (no description of this column in summary.json: its raw value is shown)';
-    const red = limit !== null ? ` Red: the ${beyondCount} pack${beyondCount === 1 ? '' : 's'} beyond the limit ${fmt(limit)}${unitSymbol(unit) ? ` ${unitSymbol(unit)}` : ''}.` : '';
+    const red = limit !== null ? ` Red: the ${beyondCount} pack${beyondCount === 1 ? '' : 's'} beyond the limit ${formatQuantity(limit, unitSymbol(unit))}.` : '';
     const thinned = stride > 1 ? ` Every ${stride}th pack is drawn, plus all beyond the limit.` : '';
     const title = `${p.output} against ${p.column.quantity ? `${p.column.level ? `${p.column.level}-level ` : ''}${words(p.column.quantity)}` : p.column.name}`;
     charts.push(await chart(scatterSpec(title, axis.title, withUnit(p.output, unit), points, limit), `${why}${which}${physical}${red}${thinned}`));

@@ -84,7 +84,8 @@ function howEstimated(t: TailSummary, unit: string): string {
     );
   }
   const why = t.gpd.status === 'skipped' ? ` (no tail fit: ${t.gpd.reason})` : '';
-  return `Counted: only ${packs(k)} of ${n.toLocaleString('en-US')} passed the limit and there is no extrapolation${why}; rely on the upper end of the interval.`;
+  const counted0 = k === 0 ? `no pack of ${n.toLocaleString('en-US')} passed the limit` : `only ${packs(k)} of ${n.toLocaleString('en-US')} passed the limit`;
+  return `Counted: ${counted0} and there is no extrapolation${why}; rely on the upper end of the interval.`;
 }
 
 /** Packs a plain count needs to decide p against the target at this confidence, if p holds (normal approximation). */
