@@ -152,7 +152,7 @@ export function histogramSpec(
         bin: { binned: true },
         title: axisTitle,
         scale: integer ? { zero: false, nice: false } : undefined,
-        axis: integer ? { format: 'd', tickMinStep: 1, labelOverlap: 'greedy', labelFlush: true } : { format: ',~r', labelOverlap: 'greedy', labelFlush: true },
+        axis: integer ? { format: 'd', tickMinStep: 1, tickCount: 6, labelOverlap: 'greedy', labelFlush: true } : { format: ',~r', tickCount: 5, labelOverlap: 'greedy', labelFlush: true },
       },
       x2: { field: 'end' },
       y: { field: 'count', type: 'quantitative', title: 'packs', axis: { format: 'd', tickMinStep: 1 } },
@@ -256,7 +256,7 @@ export function scatterSpec(
       data: { values: ordered },
       mark: { type: 'point', filled: true, aria: false },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, axis: { format: ',~r', labelOverlap: 'greedy' } },
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, axis: { format: ',~r', tickCount: 5, labelOverlap: 'greedy' } },
         y: { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: { format: ',~r' } },
         color: {
           field: 'beyond',

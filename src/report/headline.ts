@@ -62,7 +62,7 @@ ${drivers ? driversHtml(drivers) : ''}</article>`;
 export function headlineSection(h: Headline, context: { packs: string; rebuilt: boolean }): string {
   const parts: string[] = [];
   if (h.limits.length === 0) {
-    parts.push(note('No design limits in this study (analysis.tail): there is no probability to quote. Add a limit per output to get one.'));
+    parts.push(note('No design limits in this study: there is no probability to quote. Give one per output in analysis.tail, e.g. { output: maxTemperatureK, limit: 318, tail: upper, target: 1.0e-3 }.'));
   } else {
     parts.push(
       `<p class="lede">${esc(context.packs)}. Per design limit: how likely a pack is to pass it, how sure we are, and what drives it.</p>`,
