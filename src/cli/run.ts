@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, PACK_OUTPUTS } from '../pack/outputs.ts';
-import type { InputColumn, RunSummary, SampleTable, SensitivitySummary } from '../results/format.ts';
+import type { RunSummary, SampleTable, SensitivitySummary } from '../results/format.ts';
 import { RESULTS_FORMAT_VERSION } from '../results/format.ts';
 import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -199,7 +199,7 @@ export function buildSummary(
     counts: result.counts,
     timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
     outputs: outputStatistics(result.outputs),
-    inputs: describedInputs(spec, result.inputNames),
+    inputs: describeInputs(spec),
     headline: buildHeadline({
       tail: extra.tail as TailSummary[],
       sensitivity: extra.sensitivity as SensitivitySummary[],
@@ -212,13 +212,6 @@ export function buildSummary(
     nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
     files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', chunks: 'chunks/' },
   };
-}
-
-/** Input descriptions for the sampler's columns (names only if they ever disagreed: the names are the contract). */
-function describedInputs(spec: StudySpec, names: readonly string[]): InputColumn[] {
-  const described = describeInputs(spec);
-  const same = described.length === names.length && described.every((d, i) => d.name === names[i]);
-  return same ? described : names.map((name) => ({ name }));
 }
 
 /** The closing lines of a run: counts, a few statistics, then the headline (the same strings summary.json holds). */

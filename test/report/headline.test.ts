@@ -106,6 +106,15 @@ describe('headline limits', () => {
     expect(l.statement.startsWith(`${formatProbability(t.recommended.estimate, t.recommended.upper)} of packs`)).toBe(true);
   });
 
+  it('prints further bands (an epistemic median and 90 % band, say) under the statement, in the same number form', () => {
+    const h = buildHeadline({ tail: [counted], sensitivity: [], units, limits: spec() });
+    h.limits[0].bands = [{ label: 'epistemic median and 90 % band', estimate: 0.011, lower: 0.004, upper: 0.025 }];
+    expect(headlineLines(h).slice(0, 2)).toEqual([
+      'maxTemperatureK above 333.15 K: 5 % of packs (about 1 in 20); 95 % interval 3.73 % to 6.54 %',
+      '    epistemic median and 90 % band: 1.1 % [0.4 %, 2.5 %]',
+    ]);
+  });
+
   it('takes the target only from the spec entry of the same output and limit', () => {
     const h = buildHeadline({ tail: [counted], sensitivity: [], units, limits: [{ output: 'capacityAh', limit: 333.15, target: 0.1 }] });
     expect(h.limits[0].target).toBeNull();

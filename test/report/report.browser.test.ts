@@ -43,7 +43,8 @@ describe('report.html in headless Chromium', () => {
     expect(o.requests).toEqual([]);
     expect(o.failed).toEqual([]);
     // The CSP admits the one style sheet: its rules apply (a blocked sheet would leave the section unstyled).
-    expect(await page.locator('section').first().evaluate((e) => getComputedStyle(e).borderTopStyle)).toBe('solid');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(await page.locator('section').first().evaluate((e) => (globalThis as any).getComputedStyle(e).borderTopStyle)).toBe('solid');
 
     const headings = await page.locator('section > h2').allTextContents();
     expect(headings).toEqual(['Headline', 'Tail risk: the evidence', 'Sensitivity', 'Dominant factors', 'Distributions of the outputs', 'Worst pack', 'Run']);

@@ -114,6 +114,13 @@ describe('renderReport', () => {
     expect(headline).not.toContain('rebuilt');
   });
 
+  it('shows a limit\'s further bands under its statement', async () => {
+    const { summary, table } = makeResults({ samples: 200, sensitivity: false });
+    summary.headline!.limits[0].bands = [{ label: 'epistemic median and 90 % band', estimate: 0.011, lower: 0.004, upper: 0.025 }];
+    const html = await renderReport(summary, table);
+    expect(html).toMatch(/<p class="statement">.*?<\/p><p class="band">epistemic median and 90 % band: 1\.1 % \[0\.4 %, 2\.5 %\]<\/p>/);
+  });
+
   it('rebuilds the headline of results written before it existed, and says so', async () => {
     const stored = makeResults({ samples: 300 });
     const old = makeResults({ samples: 300, headline: false });

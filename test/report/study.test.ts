@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { runRunCommand } from '../../src/cli/run.ts';
 import type { RunSummary } from '../../src/results/format.ts';
+import { defaultStudy, parseStudySpec } from '../../src/spec/index.ts';
+import { describeInputs } from '../../src/study/analysis.ts';
 import { headlineLines } from '../../src/study/headline.ts';
+import { inputNames } from '../../src/variation/index.ts';
 import type { TailSummary } from '../../src/tail/index.ts';
 import { captureIo } from '../support/cli.ts';
 import { launchChromium, layoutReport, open, screenshots, VIEWPORTS } from './browser.ts';
@@ -90,6 +93,30 @@ const LIMIT_LINE = /(\w+) (above|below) ([\d.]+) (\w+): ([\d.e-]+(?: %)?) of pac
 function limitNumbers(text: string) {
   return [...text.matchAll(LIMIT_LINE)].map((m) => ({ output: m[1], side: m[2], limit: Number(m[3]), unit: m[4], p: probability(m[5]), lower: probability(m[6]), upper: probability(m[7]) }));
 }
+
+describe('summary.json describes its input columns', () => {
+  it('in the sampler\'s order, each with its quantity, level, statistic, scale, nominal and unit', () => {
+    for (const spec of [defaultStudy(), parseStudySpec(STUDY)]) {
+      const described = describeInputs(spec);
+      expect(described.map((c) => c.name)).toEqual(inputNames(spec));
+      for (const c of described) {
+        expect(c.name.startsWith(`${c.quantity}${c.level ? `@${c.level}` : ''}`)).toBe(true);
+        expect(typeof c.nominal).toBe('number');
+        expect(c.unit).toBeTruthy();
+      }
+    }
+    expect(summary.inputs.find((c) => c.name === 'heatTransferCoefficient@module:min')).toEqual({
+      name: 'heatTransferCoefficient@module:min',
+      quantity: 'heatTransferCoefficient',
+      level: 'module',
+      statistic: 'min',
+      scale: 'relative',
+      nominal: 10,
+      unit: 'W/(m2 K)',
+      description: expect.stringContaining('heat-transfer coefficient'),
+    });
+  });
+});
 
 describe('the headline, in the terminal, summary.json and the report', () => {
   it('is the tail summary\'s recommended estimate, with its interval, the limit named and the target judged', () => {
