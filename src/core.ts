@@ -30,8 +30,9 @@ export type { Backend, BackendFactory, BackendOptions, PackJob, PackChunkResult 
 export type { Platform, PackageAsset, WorkerPort, GpuOptions, GpuCandidate } from './platform/index.ts';
 export * from './random/sobol.ts';
 export { renderReport, parseSampleCsv, readArrowTable } from './report/core.ts';
-export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from './results/format.ts';
-export { outputStatistics, tailAnalyses, sensitivityAnalyses, worstPackMap, nonFiniteSamples } from './study/analysis.ts';
+export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap, Headline, HeadlineLimit, HeadlineDrivers, InputColumn } from './results/format.ts';
+export { outputStatistics, tailAnalyses, sensitivityAnalyses, worstPackMap, nonFiniteSamples, describeInputs } from './study/analysis.ts';
+export { buildHeadline, headlineLines, sensitivityStatements } from './study/headline.ts';
 export { buildSummary } from './study/summary.ts';
 export type { SummaryExtras } from './study/summary.ts';
 export { studyResultTable, sampleTableCsv, sampleTableArrow } from './results/table.ts';

@@ -1,7 +1,8 @@
 /**
- * SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, as lowercase hex. Pure TypeScript and synchronous, so a study's hash
- * is the same function in Node and in a browser (where crypto.subtle is asynchronous and absent outside secure
- * contexts). It hashes small texts (canonical study JSON); bulk file checksums stay with node:crypto in the CLI.
+ * SHA-256 (FIPS 180-4) of a string's UTF-8 bytes. Pure TypeScript and synchronous, so a study's hash and the report's
+ * style-sheet hash are the same function in Node and in a browser (where crypto.subtle is asynchronous and absent
+ * outside secure contexts, e.g. a page served over plain HTTP from another machine). It hashes small texts (canonical
+ * study JSON, a style sheet); bulk file checksums stay with node:crypto in the CLI.
  */
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
@@ -15,7 +16,8 @@ const K = new Uint32Array([
 
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 
-export function sha256Hex(text: string): string {
+/** The 32-byte digest. */
+export function sha256(text: string): Uint8Array {
   const message = new TextEncoder().encode(text);
   // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer, to a multiple of 64 bytes.
   const blocks = Math.ceil((message.length + 9) / 64);
@@ -58,5 +60,13 @@ export function sha256Hex(text: string): string {
     h[6] += g;
     h[7] += hh;
   }
-  return Array.from(h, (x) => x.toString(16).padStart(8, '0')).join('');
+  const digest = new Uint8Array(32);
+  const out = new DataView(digest.buffer);
+  h.forEach((x, i) => out.setUint32(4 * i, x));
+  return digest;
+}
+
+/** The digest as lowercase hex. */
+export function sha256Hex(text: string): string {
+  return Array.from(sha256(text), (b) => b.toString(16).padStart(2, '0')).join('');
 }

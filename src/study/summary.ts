@@ -1,8 +1,11 @@
 /** summary.json of a study run (src/results/format.ts) from its result and analyses: pure, for the CLI and the browser page. */
-import { RESULTS_FORMAT_VERSION, type RunSummary } from '../results/format.ts';
+import { PACK_OUTPUTS } from '../pack/outputs.ts';
+import { RESULTS_FORMAT_VERSION, type RunSummary, type SensitivitySummary } from '../results/format.ts';
 import type { StudySpec } from '../spec/index.ts';
+import type { TailSummary } from '../tail/index.ts';
 import { VERSION } from '../version.ts';
-import { nonFiniteSamples, outputStatistics } from './analysis.ts';
+import { describeInputs, nonFiniteSamples, outputStatistics } from './analysis.ts';
+import { buildHeadline } from './headline.ts';
 import type { StudyResult } from './runner.ts';
 
 export interface SummaryExtras {
@@ -29,7 +32,13 @@ export function buildSummary(spec: StudySpec, result: StudyResult, extra: Summar
     counts: result.counts,
     timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
     outputs: outputStatistics(result.outputs),
-    inputs: result.inputNames.map((name) => ({ name })),
+    inputs: describeInputs(spec),
+    headline: buildHeadline({
+      tail: extra.tail as TailSummary[],
+      sensitivity: extra.sensitivity as SensitivitySummary[],
+      units: Object.fromEntries(PACK_OUTPUTS.map((o) => [o.name, o.unit])),
+      limits: spec.analysis?.tail,
+    }),
     tail: extra.tail,
     sensitivity: extra.sensitivity,
     ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),

@@ -7,6 +7,7 @@
  * No Chromium is a failure, not a skip.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +63,7 @@ interface Opened {
   problems: string[];
 }
 
-async function openPage(): Promise<Opened> {
+async function openPage(url = web.url): Promise<Opened> {
   if (launchError || !browser) throw launchError ?? new Error('no browser');
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
   const problems: string[] = [];
@@ -74,7 +75,7 @@ async function openPage(): Promise<Opened> {
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
-  await page.goto(web.url);
+  await page.goto(url);
   await page.waitForFunction("document.body.dataset.state === 'idle'");
   return { page, problems };
 }
@@ -153,6 +154,25 @@ describe('the browser page', () => {
       expect(problems).toEqual([]);
     } finally {
       await page.close();
+    }
+  });
+
+  it('works from another machine over plain HTTP (no secure context: no crypto.subtle, no WebGPU): auto falls back to WASM, same numbers, report drawn', async () => {
+    const lan = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    expect(lan, 'a non-loopback IPv4 address to serve the page on').toBeDefined();
+    const remote = await startWebServer({ port: 0, host: lan });
+    const [{ page, problems }, node] = await Promise.all([openPage(remote.url), nodeRun('wasm')]);
+    try {
+      expect(await page.evaluate('window.isSecureContext')).toBe(false);
+      expect(await runInPage(page, 'auto'), (await page.textContent('#error')) ?? '').toBe('done');
+      expect(await page.textContent('#backend-line')).toMatch(/^Backend: wasm .*webgpu skipped: WebGPU is not available in this browser \(navigator\.gpu is undefined\)/);
+      const got = await pageOutputs(page);
+      expect(got.outputs.every((v, i) => Object.is(v, node.outputs[i]))).toBe(true);
+      await expect.poll(() => page.frameLocator('#report').locator('h1').first().textContent()).toContain('browser-3s2p');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      await remote.close();
     }
   });
 

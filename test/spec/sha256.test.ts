@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random/rng.ts';
-import { sha256Hex } from '../../src/spec/sha256.ts';
+import { sha256, sha256Hex } from '../../src/spec/sha256.ts';
 
 const nodeSha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -22,5 +22,6 @@ describe('sha256Hex', () => {
       expect(sha256Hex(s), `length ${n}`).toBe(nodeSha(s));
     }
     for (const s of ['Zellenspannung ≥ 2,5 V', '电池组', '🔋 x 96', 'a'.repeat(100_000)]) expect(sha256Hex(s)).toBe(nodeSha(s));
+    expect(Buffer.from(sha256('body { color: red }')).toString('base64')).toBe(createHash('sha256').update('body { color: red }').digest('base64'));
   });
 });
