@@ -210,6 +210,7 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
   checkElectrode('positive', pos);
   const balance = electrodeBalance(set, overrides);
   const ce = pick(overrides, 'electrolyte.concentration', set.electrolyte.concentration);
+  if (!(ce > 0 && Number.isFinite(ce))) throw new CellspreadInputError('electrolyte.concentration', 'must be a finite number > 0', ce);
   const interfacialArea = (e: ElectrodeValues) => (area * 3 * e.epsS * e.thickness) / e.radius;
   const collectorResistance =
     (set.negative.collectorThickness / set.negative.collectorConductivity +
