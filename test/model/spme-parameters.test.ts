@@ -87,8 +87,8 @@ describe('SPMe parameters: bad input names the field, the rule and the value', (
   }
 
   it('a transport function that is not positive at the initial concentration is refused by name', () => {
-    const broken = structuredClone(chen2020) as ParameterSet;
-    (broken.electrolyte.diffusivity.terms as Array<{ coefficient: number }>)[2].coefficient = -4.862e-10;
+    const broken: ParameterSet = structuredClone(chen2020);
+    broken.electrolyte.diffusivity = { ...broken.electrolyte.diffusivity, terms: [...broken.electrolyte.diffusivity.terms.slice(0, 2), { coefficient: -4.862e-10, power: 0, rate: 0 }] };
     expect(() => deriveElectrolyteParameters(broken, mesh)).toThrow(/^electrolyte\.diffusivity must be > 0 at the initial concentration 1000 mol\/m3/);
   });
 
