@@ -138,7 +138,9 @@ export function deriveElectrolyteParameters(set: ParameterSet, mesh: Electrolyte
     const L = pick(o, `${name}.thickness`, e.thickness);
     const eps = pick(o, `${name}.porosity`, e.porosity);
     requirePositive(`${name}.thickness`, L);
-    if (!(eps > 0 && eps < 1)) throw new CellspreadInputError(`${name}.porosity`, 'must be in (0, 1)', eps);
+    // A separator may be all electrolyte (Marquis2019's has porosity 1); an electrode needs its solid.
+    const full = name === 'separator';
+    if (!(eps > 0 && (full ? eps <= 1 : eps < 1))) throw new CellspreadInputError(`${name}.porosity`, full ? 'must be in (0, 1]' : 'must be in (0, 1)', eps);
     const tau = o?.[`tortuosity.${name}`];
     let efficiency: number;
     if (tau !== undefined) {

@@ -46,6 +46,11 @@ describe('SPMe parameters of Chen2020', () => {
     for (const k of ['pathLengthNeg', 'pathLengthSep', 'pathLengthPos', 'electrolyteResistance'] as const) expect(t[k]).toBeCloseTo(e[k], 12);
   });
 
+  it('a separator of pure electrolyte (porosity 1, as in Marquis2019) is allowed', () => {
+    const p = deriveElectrolyteParameters(chen2020, mesh, { 'separator.porosity': 1 });
+    expect(p.pathLengthSep).toBeCloseTo(12e-6 / 2, 18);
+  });
+
   it('porosity acts through Bruggeman: a more porous separator conducts better', () => {
     const p = deriveElectrolyteParameters(chen2020, mesh, { 'separator.porosity': 0.6 });
     expect(p.pathLengthSep / e.pathLengthSep).toBeCloseTo((0.47 / 0.6) ** 1.5, 12);
@@ -71,7 +76,8 @@ describe('SPMe parameters: bad input names the field, the rule and the value', (
     [{ electrolyteDiffusivity: Number.NaN }, /^electrolyteDiffusivity must be a finite number > 0, got NaN$/],
     [{ 'electrolyte.conductivity.activationEnergy': Infinity }, /^electrolyte\.conductivity\.activationEnergy must be a finite number, got Infinity$/],
     [{ 'electrolyte.diffusivity.referenceConcentration': 0 }, /^electrolyte\.diffusivity\.referenceConcentration must be a finite number > 0, got 0$/],
-    [{ 'separator.porosity': 1 }, /^separator\.porosity must be in \(0, 1\), got 1$/],
+    [{ 'separator.porosity': 1.2 }, /^separator\.porosity must be in \(0, 1\], got 1\.2$/],
+    [{ 'positive.porosity': 1 }, /^positive\.porosity must be in \(0, 1\), got 1$/],
     [{ 'negative.porosity': 0 }, /^negative\.porosity must be in \(0, 1\), got 0$/],
     [{ 'positive.porosity': 0.4 }, /^positive\.porosity plus the active material volume fraction \(0\.665\) must be <= 1, got 0\.4$/],
     [{ 'separator.bruggemanElectrolyte': -1 }, /^separator\.bruggemanElectrolyte must be a finite number >= 0, got -1$/],
