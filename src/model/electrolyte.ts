@@ -120,11 +120,11 @@ export function deriveElectrolyteParameters(set: ParameterSet, mesh: Electrolyte
   requirePositive('electrolyteConductivity', conductivityScale);
   requireFinite('electrolyte.diffusivity.activationEnergy', diffusivityEa);
   requireFinite('electrolyte.conductivity.activationEnergy', conductivityEa);
+  // The fits' reference concentrations belong to the set (the step evaluates the set's D_e), not to a cell.
   const functionAt = (name: 'diffusivity' | 'conductivity', c: number) => {
     const f = el[name];
-    const cRef = pick(o, `electrolyte.${name}.referenceConcentration`, f.referenceConcentration);
-    requirePositive(`electrolyte.${name}.referenceConcentration`, cRef);
-    const v = electrolyteFunction({ ...f, referenceConcentration: cRef }, c);
+    requirePositive(`electrolyte.${name}.referenceConcentration`, f.referenceConcentration);
+    const v = electrolyteFunction(f, c);
     if (!(v > 0 && Number.isFinite(v))) {
       throw new CellspreadInputError(`electrolyte.${name}`, `must be > 0 at the initial concentration ${c} mol/m3 and the reference temperature`, v);
     }

@@ -188,7 +188,7 @@ export const MANUFACTURING_QUANTITY_NAMES: readonly string[] = MANUFACTURING_QUA
 export function resolveQuantity(name: string, set: ParameterSet): ManufacturingQuantity | undefined {
   const mq = MANUFACTURING_QUANTITIES.find((q) => q.name === name);
   if (mq) return mq;
-  if (!numericPaths(set).includes(name)) return undefined;
+  if (!variablePaths(set).includes(name)) return undefined;
   const keys = name.split('.');
   const d = describeParameter(name);
   return {
@@ -209,5 +209,10 @@ export function resolveQuantity(name: string, set: ParameterSet): ManufacturingQ
 
 /** Every name a variation key may take for this set, for "did you mean" suggestions. */
 export function variationKeyNames(set: ParameterSet): string[] {
-  return [...MANUFACTURING_QUANTITY_NAMES, ...numericPaths(set)];
+  return [...MANUFACTURING_QUANTITY_NAMES, ...variablePaths(set)];
+}
+
+/** Numeric parameter paths a cell may vary: all but the electrolyte fits' reference concentrations (a fit's scale). */
+function variablePaths(set: ParameterSet): string[] {
+  return numericPaths(set).filter((p) => !p.endsWith('.referenceConcentration'));
 }

@@ -75,7 +75,6 @@ describe('SPMe parameters: bad input names the field, the rule and the value', (
     [{ electrolyteConductivity: 0 }, /^electrolyteConductivity must be a finite number > 0, got 0$/],
     [{ electrolyteDiffusivity: Number.NaN }, /^electrolyteDiffusivity must be a finite number > 0, got NaN$/],
     [{ 'electrolyte.conductivity.activationEnergy': Infinity }, /^electrolyte\.conductivity\.activationEnergy must be a finite number, got Infinity$/],
-    [{ 'electrolyte.diffusivity.referenceConcentration': 0 }, /^electrolyte\.diffusivity\.referenceConcentration must be a finite number > 0, got 0$/],
     [{ 'separator.porosity': 1.2 }, /^separator\.porosity must be in \(0, 1\], got 1\.2$/],
     [{ 'positive.porosity': 1 }, /^positive\.porosity must be in \(0, 1\), got 1$/],
     [{ 'negative.porosity': 0 }, /^negative\.porosity must be in \(0, 1\), got 0$/],
@@ -91,6 +90,11 @@ describe('SPMe parameters: bad input names the field, the rule and the value', (
       expect(() => deriveElectrolyteParameters(chen2020, mesh, overrides)).toThrow(message);
     });
   }
+
+  it('a fit with a non-positive reference concentration is refused by name', () => {
+    const broken = withOverrides(chen2020, { 'electrolyte.diffusivity.referenceConcentration': 0 });
+    expect(() => deriveElectrolyteParameters(broken, mesh)).toThrow(/^electrolyte\.diffusivity\.referenceConcentration must be a finite number > 0, got 0$/);
+  });
 
   it('a transport function that is not positive at the initial concentration is refused by name', () => {
     const broken: ParameterSet = structuredClone(chen2020);

@@ -49,6 +49,7 @@ describe('SPMe variation mappings', () => {
     }
     for (const path of ['separator.thickness', 'electrolyte.concentration', 'negative.porosity', 'negative.thickness']) expect(resolveQuantity(path, chen2020)?.model, path).toBeUndefined();
     expect(resolveQuantity('electrolyte.diffusivity.activationEnergy', chen2020)?.positive).toBe(false);
+    expect(resolveQuantity('electrolyte.conductivity.referenceConcentration', chen2020)).toBeUndefined(); // a fit's scale
   });
 
   it('a study (SPM) refuses an SPMe-only quantity with a clear error instead of ignoring it', () => {
