@@ -106,7 +106,6 @@ export class SpmeKernel {
   readonly summaryOffset: number;
   readonly stateLength: number;
   private readonly r: Rounding;
-  private readonly f32: boolean;
   private readonly scratch: ElectrolyteScratch;
   private readonly ocpNeg: SeriesFunction;
   private readonly ocpPos: SeriesFunction;
@@ -123,8 +122,7 @@ export class SpmeKernel {
     this.offset = this.cell.stateLength;
     this.summaryOffset = this.offset + electrolyteStateLength(this.model.mesh);
     this.stateLength = this.summaryOffset + ELECTROLYTE_SUMMARY.length;
-    this.f32 = options.f32Electrolyte ?? false;
-    this.r = this.f32 ? Math.fround : (x) => x;
+    this.r = options.f32Electrolyte ? Math.fround : (x) => x;
     this.scratch = electrolyteScratch(this.model.mesh, options.f32Electrolyte);
     this.ocpNeg = set.negative.ocp;
     this.ocpPos = set.positive.ocp;
@@ -236,10 +234,9 @@ export class SpmeKernel {
     const heatStart = start.heat;
     const startTerms = Object.assign(this.startTerms, start.heatTerms);
     cell.advanceParticles(state, p, current, dt);
+    // Both store every value through this.r: an f32 electrolyte state when f32Electrolyte is set.
     advanceElectrolyte(state, this.offset, this.model, e, current, T0, dt, this.scratch, this.scheme, this.r);
-    if (this.f32) for (let j = this.offset; j < this.summaryOffset; j++) state[j] = Math.fround(state[j]);
     summarizeElectrolyte(state, this.offset, this.model.mesh, state, this.summaryOffset, this.r);
-    if (this.f32) for (let j = this.summaryOffset; j < this.stateLength; j++) state[j] = Math.fround(state[j]);
     const heatTerms = zeroHeat();
     if (cell.thermal === 'isothermal') {
       this.evaluate(state, p, e, current, T0, ev);
