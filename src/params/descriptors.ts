@@ -24,6 +24,15 @@ const electrode = (side: 'negative' | 'positive'): ParameterDescriptor[] => [
   { path: `${side}.collectorDensity`, unit: 'kg/m3', description: `${side} current collector density` },
   { path: `${side}.collectorSpecificHeat`, unit: 'J/(kg K)', description: `${side} current collector specific heat capacity` },
   { path: `${side}.collectorConductivity`, unit: 'S/m', description: `${side} current collector conductivity` },
+  { path: `${side}.conductivity`, unit: 'S/m', description: `${side} electrode solid (electronic) conductivity sigma` },
+  { path: `${side}.bruggemanElectrolyte`, unit: '-', description: `${side} electrode Bruggeman exponent of the electrolyte (transport efficiency eps^b)` },
+  { path: `${side}.bruggemanElectrode`, unit: '-', description: `${side} electrode Bruggeman exponent of the solid (sigma_eff = sigma (1 - eps)^b)` },
+];
+
+const electrolyteFunction = (name: 'diffusivity' | 'conductivity', unit: string): ParameterDescriptor[] => [
+  { path: `electrolyte.${name}`, unit, description: `electrolyte ${name} as a function of concentration and temperature` },
+  { path: `electrolyte.${name}.referenceConcentration`, unit: 'mol/m3', description: `concentration scale of the electrolyte ${name} fit` },
+  { path: `electrolyte.${name}.activationEnergy`, unit: 'J/mol', description: `Arrhenius activation energy of the electrolyte ${name}` },
 ];
 
 export const PARAMETER_DESCRIPTORS: readonly ParameterDescriptor[] = [
@@ -32,10 +41,13 @@ export const PARAMETER_DESCRIPTORS: readonly ParameterDescriptor[] = [
   { path: 'separator.porosity', unit: '-', description: 'separator porosity' },
   { path: 'separator.density', unit: 'kg/m3', description: 'separator density' },
   { path: 'separator.specificHeat', unit: 'J/(kg K)', description: 'separator specific heat capacity' },
+  { path: 'separator.bruggemanElectrolyte', unit: '-', description: 'separator Bruggeman exponent of the electrolyte (transport efficiency eps^b)' },
   ...electrode('positive'),
-  { path: 'electrolyte.concentration', unit: 'mol/m3', description: 'electrolyte concentration (constant in the SPM)' },
-  { path: 'electrolyte.bruggeman', unit: '-', description: 'Bruggeman exponent' },
-  { path: 'electrolyte.transferenceNumber', unit: '-', description: 'cation transference number' },
+  { path: 'electrolyte.concentration', unit: 'mol/m3', description: 'initial electrolyte concentration (constant in the SPM)' },
+  { path: 'electrolyte.transferenceNumber', unit: '-', description: 'cation transference number t+' },
+  { path: 'electrolyte.thermodynamicFactor', unit: '-', description: 'electrolyte thermodynamic factor' },
+  ...electrolyteFunction('diffusivity', 'm2/s'),
+  ...electrolyteFunction('conductivity', 'S/m'),
   { path: 'geometry.electrodeHeight', unit: 'm', description: 'electrode height' },
   { path: 'geometry.electrodeWidth', unit: 'm', description: 'electrode width' },
   { path: 'geometry.electrodeCount', unit: '-', description: 'number of electrodes in parallel' },

@@ -37,7 +37,10 @@ export function withOverrides(set: ParameterSet, overrides: Readonly<Record<stri
   return copy as unknown as ParameterSet;
 }
 
-/** Every dotted path of a numeric leaf (OCP series excluded). */
+/**
+ * Every dotted path of a numeric leaf. OCP series are excluded; an electrolyte function contributes its scalar fields
+ * (e.g. "electrolyte.conductivity.activationEnergy"), not its term list.
+ */
 export function numericPaths(set: ParameterSet): string[] {
   const out: string[] = [];
   const walk = (node: unknown, prefix: string) => {
@@ -46,6 +49,22 @@ export function numericPaths(set: ParameterSet): string[] {
       for (const [k, v] of Object.entries(node as Record<string, unknown>)) walk(v, prefix ? `${prefix}.${k}` : k);
     }
   };
-  walk({ negative: set.negative, separator: set.separator, positive: set.positive, electrolyte: set.electrolyte, geometry: set.geometry, thermal: set.thermal, electrical: set.electrical }, '');
+  walk(physicalParts(set), '');
   return out;
+}
+
+/** Every dotted path of a function-valued leaf: OCP and entropic series, electrolyte transport functions. */
+export function functionPaths(set: ParameterSet): string[] {
+  const out: string[] = [];
+  for (const [part, node] of Object.entries(physicalParts(set))) {
+    for (const [k, v] of Object.entries(node)) {
+      if (v && typeof v === 'object' && ('tanh' in v || 'terms' in v)) out.push(`${part}.${k}`);
+    }
+  }
+  return out;
+}
+
+function physicalParts(set: ParameterSet): Record<string, object> {
+  const { negative, separator, positive, electrolyte, geometry, thermal, electrical } = set;
+  return { negative, separator, positive, electrolyte, geometry, thermal, electrical };
 }

@@ -1,6 +1,6 @@
 /**
- * Typed parameter sets: physical inputs of the SPM + lumped thermal cell model, SI units, one file per paper.
- * Units and descriptions live in `descriptors.ts` (one row per leaf), checked for completeness by the tests.
+ * Typed parameter sets: physical inputs of the SPM and SPMe (with lumped thermal) cell models, SI units, one file per
+ * paper. Units and descriptions live in `descriptors.ts` (one row per leaf), checked for completeness by the tests.
  */
 
 /**
@@ -14,6 +14,22 @@ export interface SeriesFunction {
   linear: number;
   exp: ReadonlyArray<{ amplitude: number; rate: number }>;
   tanh: ReadonlyArray<{ amplitude: number; slope: number; center: number }>;
+}
+
+/**
+ * An electrolyte transport property (diffusivity or conductivity) as a function of concentration and temperature:
+ *   f(c_e, T) = sum_k coefficient_k * z^power_k * exp(rate_k * z) * exp(activationEnergy / R * (1/T_ref - 1/T)),
+ *   z = c_e / referenceConcentration, T_ref = the set's thermal.referenceTemperature.
+ * This one shape covers PyBaMM's Nyman2008 fits (Chen2020: powers only, no temperature dependence), their Arrhenius
+ * versions (OKane2022, 17 kJ/mol) and Capiglia1999 (Marquis2019: an exponential term, Arrhenius), so a new set needs
+ * data, not kernel code. As in PyBaMM, c_e is raised to 10 mol/m3 before evaluation (tolerances D_e__c_e, kappa_e__c_e).
+ */
+export interface ElectrolyteFunction {
+  /** Concentration that scales the argument z = c_e / referenceConcentration [mol/m3]. */
+  referenceConcentration: number;
+  terms: ReadonlyArray<{ coefficient: number; power: number; rate: number }>;
+  /** Arrhenius activation energy [J/mol] (0: no temperature dependence). */
+  activationEnergy: number;
 }
 
 export interface ElectrodeParameters {
@@ -53,13 +69,25 @@ export interface ElectrodeParameters {
   collectorSpecificHeat: number;
   /** Current collector electrical conductivity [S/m]. */
   collectorConductivity: number;
+  /** Electronic conductivity of the electrode solid sigma [S/m] (SPMe solid-phase Ohmic drop and heat). */
+  conductivity: number;
+  /** Bruggeman exponent b_e of the electrolyte in this electrode: transport efficiency eps_e^b_e [-]. */
+  bruggemanElectrolyte: number;
+  /** Bruggeman exponent b_s of the solid: effective conductivity sigma (1 - eps_e)^b_s [-]. */
+  bruggemanElectrode: number;
 }
 
 export interface SeparatorParameters {
+  /** Separator thickness [m]. */
   thickness: number;
+  /** Separator porosity eps_s [-]. */
   porosity: number;
+  /** Separator density [kg/m3]. */
   density: number;
+  /** Separator specific heat capacity [J/(kg K)]. */
   specificHeat: number;
+  /** Bruggeman exponent of the electrolyte in the separator: transport efficiency eps^b [-]. */
+  bruggemanElectrolyte: number;
 }
 
 export interface CellGeometry {
@@ -76,12 +104,16 @@ export interface CellGeometry {
 }
 
 export interface ElectrolyteParameters {
-  /** Electrolyte concentration, constant in the SPM [mol/m3]. */
+  /** Initial electrolyte concentration c_e0 (uniform; constant in the SPM) [mol/m3]. */
   concentration: number;
-  /** Bruggeman exponent [-] (used by variation mappings for effective transport). */
-  bruggeman: number;
-  /** Cation transference number [-]. */
+  /** Cation transference number t+ [-] (constant). */
   transferenceNumber: number;
+  /** Thermodynamic factor 1 + d ln f / d ln c [-] (constant). */
+  thermodynamicFactor: number;
+  /** Electrolyte diffusivity D_e(c_e, T) [m2/s]. */
+  diffusivity: ElectrolyteFunction;
+  /** Electrolyte conductivity kappa_e(c_e, T) [S/m]. */
+  conductivity: ElectrolyteFunction;
 }
 
 export interface ThermalParameters {

@@ -239,6 +239,9 @@ function checkVariation(key: string, v: ParsedStudySpec['variation'][string], se
   if (!q) {
     throw new StudySpecError(['variation', key], 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
   }
+  if (q.model === 'spme') {
+    throw new StudySpecError(['variation', key], 'acts only through the electrolyte of the SPMe, which studies cannot run yet (they run the SPM)', key);
+  }
   if (!LEVELS.some((l) => v[l] !== undefined)) {
     throw new StudySpecError(['variation', key], 'must vary at least one level (pack, module or cell)', v);
   }

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { PARAMETER_DESCRIPTORS, PARAMETER_SETS, chen2020, getParameterSet, numericPaths, withOverrides } from '../../src/params/index.ts';
+import { PARAMETER_DESCRIPTORS, PARAMETER_SETS, chen2020, functionPaths, getParameterSet, numericPaths, withOverrides } from '../../src/params/index.ts';
 
 describe('parameter sets', () => {
   it('every leaf of every set has a unit and a description, and every descriptor names a real leaf', () => {
     const described = new Set(PARAMETER_DESCRIPTORS.map((d) => d.path));
     for (const set of Object.values(PARAMETER_SETS)) {
-      const leaves = [...numericPaths(set), 'negative.ocp', 'negative.entropicChange', 'positive.ocp', 'positive.entropicChange'];
+      const leaves = [...numericPaths(set), ...functionPaths(set)];
+      for (const f of ['negative.ocp', 'negative.entropicChange', 'positive.ocp', 'positive.entropicChange', 'electrolyte.diffusivity', 'electrolyte.conductivity']) {
+        expect(leaves, `${set.name}: function leaf ${f}`).toContain(f);
+      }
       for (const leaf of leaves) expect(described.has(leaf), `${set.name}: ${leaf} has no descriptor`).toBe(true);
       for (const d of described) expect(leaves.includes(d), `descriptor ${d} names no leaf of ${set.name}`).toBe(true);
       expect(set.sources.length).toBeGreaterThan(0);
