@@ -402,8 +402,8 @@ class Oracle {
    */
   stage(known: Stage, wh: number, guess: Stage): Stage {
     const y = guess;
-    let cn = new Float64Array(this.N);
-    let cp = new Float64Array(this.N);
+    let cn: Float64Array = new Float64Array(this.N);
+    let cp: Float64Array = new Float64Array(this.N);
     for (let it = 0; it < 60; it++) {
       const ev = this.evaluate(y);
       this.implicitDiffusion(known.cn, this.neg, ev.jn, y.T, wh, cn);
