@@ -111,11 +111,18 @@ export class SeiCellCycler {
     return this.ev.voltage;
   }
 
-  /** Run one pass of `steps`, returning its outputs. */
+  /** Run one cycle of `steps` (counted in `cycles`), returning its outputs. */
   runCycle(steps: readonly CycleStep[]): CycleOutputs {
+    const out = this.runSteps(steps);
+    out.cycle = ++this.cycles;
+    return out;
+  }
+
+  /** Run `steps` once (a whole cycle or a part of one), returning their outputs; `cycle` is left 0. */
+  runSteps(steps: readonly CycleStep[]): CycleOutputs {
     const start = this.time;
     const out: CycleOutputs = {
-      cycle: ++this.cycles,
+      cycle: 0,
       dischargeCapacityAh: 0,
       dischargeEnergyWh: 0,
       dischargeDurationS: 0,

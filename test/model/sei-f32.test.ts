@@ -3,7 +3,7 @@
  * Math.fround, as a WGSL kernel would do it, and compared with the same recurrence in f64 over 1,000 reference cycles of
  * 10 s steps (1,380 steps a cycle). The per-step increments are the scheme's: the solvent-diffusion limited update
  * 2 k dt / (L + sqrt(L^2 + 2 k dt)) with OKane2022's k = V_bar D_sol c_sol / z at 25 degC, and for the reaction limited
- * law PyBaMM's mean growth of 0.82 nm per cycle per step. A step adds 1e-14 to 6e-13 m to a film of 5 to 800 nm:
+ * law PyBaMM's mean growth of 0.82 nm per cycle, spread over the cycle's steps. A step adds 1e-14 to 6e-13 m to a film of 5 to 800 nm:
  * 1e-4 to 1e-7 of the film, i.e. a thousand down to one f32 ulp. Rounding each sum to f32 is then biased whenever the
  * increments repeat (constant temperature, storage): the result is a drift, not noise.
  */
