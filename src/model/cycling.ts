@@ -51,6 +51,7 @@ export interface CycleOutputs {
 export interface CyclingOptions {
   params?: ParameterSet | string;
   sei: SeiOptions['law'];
+  /** The film's Joule heat in the cell heat (default true; false reproduces PyBaMM's SPM). */
   filmHeat?: boolean;
   /** Fixed time step [s] (default 10). */
   timeStep?: number;
