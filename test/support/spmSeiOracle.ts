@@ -450,7 +450,7 @@ class Oracle {
    * One TR-BDF2 step of length h from y0 (with the current at its start `I0`, right limit). `current` is a number
    * (fixed current) or { cv } (current set by the CV constraint). Returns the end state and the step's integrals.
    */
-  step(y0: Stage, h: number, current: number | { cv: number }): { y: Stage; charge: number; energy: number; heat: number; stageI: number } {
+  step(y0: Stage, h: number, current: number | { cv: number }): { y: Stage; charge: number; energy: number; heat: number } {
     const N = this.N;
     const ev0 = this.evaluate(y0);
     const dcn = new Float64Array(N);
@@ -502,7 +502,6 @@ class Oracle {
       charge: wa * (y0.I + yg.I) + wb * y1.I,
       energy: wa * (y0.I * ev0.V + yg.I * evg.V) + wb * y1.I * ev1.V,
       heat: wa * (ev0.Q + evg.Q) + wb * ev1.Q,
-      stageI: yg.I,
     };
   }
 }
