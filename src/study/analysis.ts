@@ -2,11 +2,12 @@ import { cellsOfPack, interconnectOfPack } from '../backends/reference.ts';
 import type { Backend, PackJob } from '../backends/types.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
-import type { OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
+import type { InputColumn, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import { shapley, sobol, type InputRows } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
 import { tailSummary } from '../tail/index.ts';
-import { buildSampleDesign, sampleChunkFromLatent } from '../variation/index.ts';
+import { buildSampleDesign, compileStudy, LEVELS, sampleChunkFromLatent } from '../variation/index.ts';
+import { sensitivityStatements } from './headline.ts';
 import { chunkJob } from './runner.ts';
 import type { StudyModel } from './job.ts';
 
@@ -115,40 +116,58 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
     call = 0;
     if (request.method === 'shapley') {
       const r = await shapley({ inputs, model: modelFor(name), seed: spec.run.seed, method: 'random', nPermutations: request.n, batchSize: spec.run.chunkSize * 4 });
-      out.push({
-        output: name,
-        method: 'shapley',
-        factors: r.names,
-        effects: Array.from(r.effects),
-        effectsCI: r.effectsCI.map((c) => [c[0], c[1]] as [number, number]),
-        evaluations,
-        statements: statements(r.names, Array.from(r.effects), name, 'Shapley effect'),
-      });
+      out.push(
+        withStatements({
+          output: name,
+          method: 'shapley',
+          factors: r.names,
+          effects: Array.from(r.effects),
+          effectsCI: r.effectsCI.map((c) => [c[0], c[1]] as [number, number]),
+          evaluations,
+          confidence: r.confidenceLevel,
+        }),
+      );
     } else {
       const r = await sobol({ inputs, model: modelFor(name), n: request.n, seed: spec.run.seed, batchSize: spec.run.chunkSize * 4 });
-      out.push({
-        output: name,
-        method: 'sobol',
-        factors: r.names,
-        first: Array.from(r.first),
-        total: Array.from(r.total),
-        firstCI: r.firstCI.map((c) => [c[0], c[1]] as [number, number]),
-        totalCI: r.totalCI.map((c) => [c[0], c[1]] as [number, number]),
-        evaluations,
-        statements: statements(r.names, Array.from(r.first), name, 'first-order index'),
-      });
+      out.push(
+        withStatements({
+          output: name,
+          method: 'sobol',
+          factors: r.names,
+          first: Array.from(r.first),
+          total: Array.from(r.total),
+          firstCI: r.firstCI.map((c) => [c[0], c[1]] as [number, number]),
+          totalCI: r.totalCI.map((c) => [c[0], c[1]] as [number, number]),
+          evaluations,
+          confidence: r.confidenceLevel,
+        }),
+      );
     }
   }
   return out;
 }
 
-function statements(factors: readonly string[], shares: number[], output: string, what: string): string[] {
-  return factors
-    .map((f, i) => ({ f, s: shares[i] }))
-    .filter((x) => Number.isFinite(x.s))
-    .sort((a, b) => b.s - a.s)
-    // Estimates can stray outside [0, 1] by sampling error; a share of variance cannot.
-    .map(({ f, s }) => `${f} explains ${(100 * Math.min(1, Math.max(0, s))).toFixed(0)} % of the variance of ${output} (${what})`);
+function withStatements(s: Omit<SensitivitySummary, 'statements'>): SensitivitySummary {
+  return { ...s, statements: sensitivityStatements({ ...s, statements: [] }) };
+}
+
+/**
+ * What each per-sample input column holds (in the order of inputNames): quantity, level, statistic, scale, nominal
+ * and unit, so the report can show a level's draw as the physical quantity without parsing column names.
+ */
+export function describeInputs(spec: StudySpec): InputColumn[] {
+  const out: InputColumn[] = [];
+  const stats = ['mean', 'min', 'max'] as const;
+  for (const q of compileStudy(spec).quantities) {
+    const common = { quantity: q.key, scale: q.scale, nominal: q.nominal, unit: q.info.unit, description: q.info.description };
+    for (const level of LEVELS) {
+      if (!q.levels[level]) continue;
+      if (level === 'pack') out.push({ name: `${q.key}@pack`, ...common, level });
+      else for (const statistic of stats) out.push({ name: `${q.key}@${level}:${statistic}`, ...common, level, statistic });
+    }
+    for (const statistic of stats) out.push({ name: `${q.key}:${statistic}`, ...common, statistic });
+  }
+  return out;
 }
 
 /** Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces. */
