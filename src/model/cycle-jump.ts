@@ -16,7 +16,7 @@
  *   predict   z_p = z_a + m d(a)                    (m cycles ahead, forward Euler on the cycle envelope)
  *   simulate  one full cycle from z_p, giving d(a+m)
  *   correct   z_c = z_a + m (d(a) + d(a+m)) / 2     (trapezoid), applied as a shift of the state after that cycle
- *   error     e = |z_c - z_p| = m |d(a+m) - d(a)| / 2, in lithium (A.h) over the nominal capacity
+ *   error     e = |z_c - z_p| = m |d(a+m) - d(a)| / 2, in lithium (Ah) over the nominal capacity
  *   accept if e <= tolerance, and grow m by min(2, 0.9 sqrt(tolerance / e)); else restore z_a and shrink m.
  * Cycles jumped over get outputs interpolated linearly between the full cycles on each side (`simulated: false`).
  */

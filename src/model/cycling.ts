@@ -30,14 +30,14 @@ export const REFERENCE_CYCLE: readonly CycleStep[] = [
 /** Per-cycle outputs (the columns of the PyBaMM reference `_cycles.csv` that the scheme produces). */
 export interface CycleOutputs {
   cycle: number;
-  /** Charge delivered by the discharge steps of the cycle [A.h]. */
+  /** Charge delivered by the discharge steps of the cycle [Ah]. */
   dischargeCapacityAh: number;
   dischargeEnergyWh: number;
   dischargeDurationS: number;
   /** Temperature at the end of the (last) discharge step [K]. */
   dischargeEndTemperatureK: number;
   maxTemperatureK: number;
-  /** Charge put in by the charge and cccv steps [A.h]. */
+  /** Charge put in by the charge and cccv steps [Ah]. */
   chargeCapacityAh: number;
   /** 100 * lithium held by the SEI / the cell's lithium inventory at manufacture, at the end of the cycle [%]. */
   lliPercent: number;
@@ -76,7 +76,7 @@ export class SeiCellCycler {
   state: Float64Array;
   time = 0;
   cycles = 0;
-  /** Lithium in the particles at manufacture [A.h] (the LLI reference). */
+  /** Lithium in the particles at manufacture [Ah] (the LLI reference). */
   readonly lithiumInventory: number;
   private readonly trial: Float64Array;
   private readonly ev = newSeiEvaluation();

@@ -5,7 +5,7 @@
  * expression or one per-state update of the cell-physics definition (docs/lifetime.md walks through the port).
  *
  * State: one number per cell, `seiGrowth` = L_sei - L_sei_0 [m], the growth since the cell was made. The lithium the
- * SEI holds, lithiumLostToSei = seiGrowth * lithiumPerThickness [A.h], is NOT subtracted from the stored negative
+ * SEI holds, lithiumLostToSei = seiGrowth * lithiumPerThickness [Ah], is NOT subtracted from the stored negative
  * stoichiometry: the kernel keeps `stoichNeg` as moved by the external current only, and the physical particle average
  * is the derived quantity stoichNeg - lithiumLostToSei / capacityNeg. Lithium conservation (particles + SEI) is then
  * exact by construction, in f32 as in f64, and per-step SEI increments (1e-8 of a stoichiometry) are never added to a
@@ -36,7 +36,7 @@ export const SEI_GROWTH_LAWS: readonly SeiGrowthLaw[] = ['solvent-diffusion limi
 export const SEI_PARAMETERS = [
   { name: 'seiInitialThickness', unit: 'm', description: 'initial SEI thickness L_sei_0' },
   { name: 'seiFilmResistivity', unit: 'Ohm/m', description: 'film resistance per metre of SEI: R_sei / (a_n L_n A n_elec)' },
-  { name: 'seiLithiumPerThickness', unit: 'A.h/m', description: 'lithium held per metre of SEI: a_n L_n A n_elec z_sei F / (3600 V_bar_sei)' },
+  { name: 'seiLithiumPerThickness', unit: 'Ah/m', description: 'lithium held per metre of SEI: a_n L_n A n_elec z_sei F / (3600 V_bar_sei)' },
   { name: 'seiSolventGrowth', unit: 'm2/s', description: 'solvent-diffusion limited growth constant V_bar_sei D_sol c_sol / z_sei' },
   { name: 'seiReactionGrowth', unit: 'm/s', description: 'reaction limited growth rate V_bar_sei j0_sei / (F z_sei)' },
   { name: 'seiOcp', unit: 'V', description: 'SEI open-circuit potential U_sei' },
@@ -100,7 +100,7 @@ export function filmResistance(s: SeiKernelParameters, growth: number): number {
   return s.seiFilmResistivity * seiThickness(s, growth);
 }
 
-/** Lithium held by the SEI grown since manufacture [A.h] (PyBaMM's "Loss of capacity to negative SEI [A.h]"). */
+/** Lithium held by the SEI grown since manufacture [Ah] (PyBaMM's "Loss of capacity to negative SEI [Ah]"). */
 export function lithiumLostToSei(s: SeiKernelParameters, growth: number): number {
   return s.seiLithiumPerThickness * growth;
 }
