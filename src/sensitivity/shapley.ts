@@ -14,17 +14,20 @@
  *
  * Methods:
  *  - 'exact' (default when K <= exactMaxPlayers = 4): every one of the 2^K - 2 proper non-empty subsets is estimated
- *    once, independently, and the Shapley formula is applied (Song et al.'s "exact permutation" method). Standard
- *    errors are exact for that linear combination of independent estimates: Var(c^(J)) = var(s^2_l) / N_O.
+ *    once, independently, and the Shapley formula is applied (Song et al.'s "exact permutation" method). With V^ the
+ *    variance estimate (N_V independent samples), Sh_i = V^/K + T_i where T_i combines the independent proper-subset
+ *    costs (Var(c^(J)) = var(s^2_l) / N_O), and effect_i = Sh_i / V^. The delta method gives
+ *    Var(effect_i) = (Var(T_i) + (1/K - effect_i)^2 Var(V^)) / V^2, Var(V^) from the fourth moment: V^ enters the
+ *    numerator with weight 1/K and the denominator in full, so most of its error cancels in the ratio.
  *  - 'random' (default when K > 4): M random permutations (Song et al. Algorithm 1 / Castro et al. 2009). For each
  *    permutation pi and each j < K, c({pi_1..pi_j}) is estimated (N_O = 1, N_I = 3 by default), the increment is
  *    credited to pi_j, and c of the full set is the variance estimate, so each permutation's increments sum to
  *    Var^(Y) and the effects sum to 1 exactly. Within a permutation the same outer sample and the same inner
  *    normal draws are reused along the chain (common random numbers): each c(J) stays unbiased, while successive
  *    increments become strongly positively correlated, which cuts the variance of the increments. Standard error:
- *    the sample standard deviation of each player's per-permutation increment / sqrt(M). All rows of many
- *    permutations go to the model in one batched call.
- * The variance Var(Y) comes from N_V independent samples; its own uncertainty is not in the standard errors.
+ *    the delta method for the ratio mean(increments of i) / mean(variance estimates) over the M i.i.d. permutations.
+ * Both standard errors include the error of the estimated Var(Y) (it is not treated as known); they are Monte Carlo
+ * errors of the estimator, checked for nominal coverage over many seeds (test/sensitivity/shapley-coverage.test.ts).
  */
 import { CellspreadInputError } from '../errors.ts';
 import { Rng, normalQuantile } from '../random/rng.ts';
@@ -63,7 +66,7 @@ export interface ShapleyResult {
   readonly groups: number[][];
   /** Shapley effects Sh_i / Var(Y), summing to 1. */
   readonly effects: number[];
-  /** Standard errors of the effects (Monte Carlo, Var(Y) treated as known). */
+  /** Standard errors of the effects (Monte Carlo; the error of the estimated Var(Y) included, delta method). */
   readonly standardErrors: number[];
   /** effect +- z * SE. */
   readonly effectsCI: [number, number][];
@@ -448,17 +451,21 @@ function* shapleyDesign(inp: ResolvedInputs, st: Settings): Design<ShapleyResult
     for (let i = 1; i <= K; i++) fact.push(fact[i - 1] * i);
     const w = (s: number) => (fact[s] * fact[K - s - 1]) / fact[K];
     for (let i = 0; i < K; i++) {
-      let s = 0;
-      let varS = 0;
-      for (let mask = 1; mask <= full; mask++) {
+      // Sh_i = V/K + T_i with T_i the combination of the independent proper-subset costs; effect_i = Sh_i / V, so
+      // d effect_i / dV = (1/K - effect_i) / V: the V^ that enters with weight 1/K largely cancels in the ratio.
+      let t = 0;
+      let varT = 0;
+      for (let mask = 1; mask < full; mask++) {
         let size = 0;
-        for (let t = mask; t; t &= t - 1) size++;
-        const coef = mask & (1 << i) ? w(size - 1) : size < K ? -w(size) : 0;
-        s += coef * cHat[mask];
-        varS += coef * coef * cVar[mask];
+        for (let u = mask; u; u &= u - 1) size++;
+        const coef = mask & (1 << i) ? w(size - 1) : -w(size);
+        t += coef * cHat[mask];
+        varT += coef * coef * cVar[mask];
       }
-      sh[i] = s;
-      se[i] = Math.sqrt(varS);
+      sh[i] = v / K + t;
+      const e = sh[i] / v;
+      // se[] is in variance units (x V), like sh[]: the effect's standard error is se[i] / V.
+      se[i] = Math.sqrt(varT + (1 / K - e) ** 2 * cVar[full]);
     }
     nPerm = fact[K];
   } else {
