@@ -5,6 +5,7 @@ import { simulatePack } from '../pack/simulate.ts';
 import type { OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import { shapley, sobol, type InputRows } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
+import { sortedQuantile } from '../math/quantile.ts';
 import { tailSummary } from '../tail/index.ts';
 import { buildSampleDesign, sampleChunkFromLatent } from '../variation/index.ts';
 import { chunkJob } from './runner.ts';
@@ -17,13 +18,6 @@ export function outputColumn(outputs: Float64Array, name: PackOutputName): Float
   const col = new Float64Array(n);
   for (let s = 0; s < n; s++) col[s] = outputs[s * PACK_OUTPUT_COUNT + k];
   return col;
-}
-
-function quantile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
 }
 
 /** Mean, sd and quantiles of every output, in f64 over the finite samples. */
@@ -40,9 +34,9 @@ export function outputStatistics(outputs: Float64Array) {
       sd: col.length > 1 ? Math.sqrt(ss / (col.length - 1)) : 0,
       min: col[0] ?? NaN,
       max: col[col.length - 1] ?? NaN,
-      p05: quantile(col, 0.05),
-      p50: quantile(col, 0.5),
-      p95: quantile(col, 0.95),
+      p05: sortedQuantile(col, 0.05),
+      p50: sortedQuantile(col, 0.5),
+      p95: sortedQuantile(col, 0.95),
     };
     return { name: o.name, unit: o.unit, description: o.description, statistics };
   });
