@@ -74,7 +74,14 @@ export interface SensitivitySummary {
   totalCI?: [number, number][];
   effects?: number[];
   effectsCI?: [number, number][];
+  /** Standard errors of the Shapley effects. */
+  standardErrors?: number[];
+  /** Second-order Sobol indices by pair, largest first (analysis.sensitivity.secondOrder). */
+  second?: { factors: [string, string]; index: number; ci: [number, number] }[];
+  /** Design rows simulated for this analysis (the same rows serve every output). */
   evaluations: number;
+  /** Why there are no indices (e.g. a design row whose simulation failed). */
+  error?: string;
   /** Plain-language statements, largest first: "cell-level contactResistance explains 61 % of the variance of maxTemperatureK". */
   statements: string[];
 }

@@ -4,6 +4,7 @@ import { validateStudySpec } from '../../src/spec/index.ts';
 import { outputColumn, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../../src/study/analysis.ts';
 import { studyModel } from '../../src/study/job.ts';
 import { runStudy } from '../../src/study/runner.ts';
+import { monteCarloResult } from '../../src/study/samples.ts';
 
 // Two pack-level factors: cooling varies by +-20 %, coating thickness by 1 %. The peak temperature of a 1C
 // discharge is driven by cooling almost entirely, capacity by the coating almost entirely.
@@ -37,7 +38,10 @@ describe('analysis of a study', () => {
   });
 
   it('tail analyses and the worst pack follow the spec', async () => {
-    const result = await runStudy(spec, { backend: 'reference' });
+    const run = await runStudy(spec, { backend: 'reference' });
+    expect(run.counts.samples).toBe(64 + 32 * 4); // Monte Carlo samples, then the design rows
+    const result = monteCarloResult(run);
+    expect(result.counts.samples).toBe(64);
     const [tail] = tailAnalyses(spec, result.outputs) as { output: string; n: number; empirical: { exceedances: number } }[];
     const col = outputColumn(result.outputs, 'maxTemperatureK');
     expect(tail.output).toBe('maxTemperatureK');
