@@ -12,6 +12,8 @@ import { chunkChecksums } from '../results/merge.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
 import { analyzeStudySensitivity, nonFiniteSamples, outputStatistics, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
+import { epistemicResults } from '../study/epistemic.ts';
+import type { EpistemicTailSummary } from '../tail/index.ts';
 import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
 import { runStudy, type StudyResult } from '../study/runner.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag } from './args.ts';
@@ -188,6 +190,10 @@ export function buildSummary(
   result: StudyResult,
   extra: { tail: unknown[]; sensitivity: RunSummary['sensitivity']; worstPack: RunSummary['worstPack']; analysisSeconds: number; totalSeconds: number; shard?: { index: number; count: number } },
 ): RunSummary {
+  const layout = studyLayout(spec);
+  // Results per outer sample need every Monte Carlo sample (a single run or a merge, not a shard).
+  const allMonteCarlo = result.range.start === 0 && result.counts.samples === layout.monteCarlo;
+  const epistemic = allMonteCarlo ? epistemicResults(spec, result.outputs) : undefined;
   return {
     cellspread: { version: PACKAGE_VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
     name: spec.name,
@@ -207,6 +213,13 @@ export function buildSummary(
     sensitivity: extra.sensitivity,
     ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
     nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
+    sampling: {
+      monteCarlo: layout.monteCarlo,
+      designRows: layout.designRows,
+      ...(layout.sensitivity ? { sensitivityDesign: layout.sensitivity.kind } : {}),
+      ...(layout.epistemic ?? {}),
+    },
+    ...(epistemic ? { epistemic } : {}),
     files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', chunks: 'chunks/' },
   };
 }
@@ -222,11 +235,25 @@ function describe(summary: RunSummary, out: string): string {
     ...rows,
   ];
   for (const s of summary.sensitivity as { statements?: string[] }[]) if (s.statements?.[0]) lines.push(`  ${s.statements[0]}`);
-  for (const t of summary.tail as { output?: string; empirical?: { estimate?: number; lower?: number; upper?: number } }[]) {
-    if (t.empirical) lines.push(`  P(${t.output} beyond limit) = ${fmt(t.empirical.estimate ?? NaN)} [${fmt(t.empirical.lower ?? NaN)}, ${fmt(t.empirical.upper ?? NaN)}]`);
+  for (const t of summary.tail as { output?: string; empirical?: { estimate?: number; lower?: number; upper?: number }; epistemic?: EpistemicTailSummary }[]) {
+    if (t.epistemic) lines.push(...describeEpistemic(t.epistemic));
+    else if (t.empirical) lines.push(`  P(${t.output} beyond limit) = ${fmt(t.empirical.estimate ?? NaN)} [${fmt(t.empirical.lower ?? NaN)}, ${fmt(t.empirical.upper ?? NaN)}]`);
   }
   lines.push(`  results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
   return lines.join('\n');
+}
+
+/** "P(capacityAh < 4.9) = 1.2e-3 pooled; given what we do not know: median 8.0e-4, 90 % band 2.0e-4 to 6.0e-3" and the quantity to measure first. */
+export function describeEpistemic(e: EpistemicTailSummary): string[] {
+  const side = e.tail === 'lower' ? '<' : '>';
+  const lines = [
+    `  P(${e.output} ${side} ${fmt(e.limit)}) = ${fmt(e.pooled.estimate)} pooled [${fmt(e.pooled.lower)}, ${fmt(e.pooled.upper)}]; given what we do not know: median ${fmt(e.median.estimate)}, ${Math.round(e.band * 100)} % band ${fmt(e.lower.estimate)} to ${fmt(e.upper.estimate)} (${e.outer} outer x ${e.inner} inner)`,
+  ];
+  const first = e.measureFirst[0];
+  if (first && Number.isFinite(first.firstOrder)) {
+    lines.push(`    measure first: ${first.quantity} (explains ${(100 * Math.min(1, Math.max(0, first.firstOrder))).toFixed(0)} % of the epistemic variance of that probability)`);
+  }
+  return lines;
 }
 
 function fmt(v: number): string {

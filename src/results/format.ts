@@ -59,6 +59,10 @@ export interface RunSummary {
   worstPack?: WorstPackMap;
   /** Samples whose outputs were not finite (reported, not averaged in). */
   nonFiniteSamples: number[];
+  /** The run's samples: Monte Carlo (outer x inner in a two-level study), then the sensitivity design rows. */
+  sampling?: { monteCarlo: number; designRows: number; sensitivityDesign?: 'sobol' | 'shapley'; outer?: number; inner?: number };
+  /** Two-level study: the epistemic draws and output statistics per outer sample (src/study/epistemic.ts). */
+  epistemic?: unknown;
   files: Record<string, string>;
 }
 

@@ -10,6 +10,7 @@ import { sortedQuantile } from '../math/quantile.ts';
 import { tailSummary } from '../tail/index.ts';
 import { chunkJob } from './runner.ts';
 import type { StudyModel } from './job.ts';
+import { epistemicTail } from './epistemic.ts';
 import { studyLayout } from './samples.ts';
 
 /** Column `name` of a row-major outputs matrix. */
@@ -64,11 +65,29 @@ function checkOutputName(name: string, field: string): PackOutputName {
   return name as PackOutputName;
 }
 
-/** The tail summaries the spec asks for (analysis.tail). */
+/**
+ * The tail summaries the spec asks for (analysis.tail), over the Monte Carlo samples. In a two-level (epistemic)
+ * study each entry also carries `epistemic`: the probability per outer sample, pooled, its median and 90 % band over
+ * what we do not know, and which epistemic quantity to measure first; the pooled value is then the recommended
+ * estimate, since the samples are not independent draws (they share epistemic draws and aleatory streams).
+ */
 export function tailAnalyses(spec: StudySpec, outputs: Float64Array): unknown[] {
   return (spec.analysis?.tail ?? []).map((t, i) => {
     const name = checkOutputName(t.output, `analysis.tail[${i}].output`);
-    return tailSummary(outputColumn(outputs, name), { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
+    const column = outputColumn(outputs, name);
+    const summary = tailSummary(column, { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
+    const epistemic = epistemicTail(spec, column, t);
+    if (!epistemic) return summary;
+    const { pooled } = epistemic;
+    return {
+      ...summary,
+      recommended: { estimate: pooled.estimate, lower: pooled.lower, upper: pooled.upper, source: 'two-level' },
+      epistemic,
+      warnings: [
+        ...summary.warnings,
+        'two-level study: the empirical and GPD intervals treat the outer x inner samples as independent, which they are not; quote the pooled value and the band (epistemic)',
+      ],
+    };
   });
 }
 
