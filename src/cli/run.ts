@@ -13,6 +13,7 @@ import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec
 import { analyzeStudySensitivity, nonFiniteSamples, outputStatistics, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
 import { epistemicResults } from '../study/epistemic.ts';
+import { epistemicStatements } from '../report/epistemic.ts';
 import type { EpistemicTailSummary } from '../tail/index.ts';
 import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
 import { runStudy, type StudyResult } from '../study/runner.ts';
@@ -243,17 +244,9 @@ function describe(summary: RunSummary, out: string): string {
   return lines.join('\n');
 }
 
-/** "P(capacityAh < 4.9) = 1.2e-3 pooled; given what we do not know: median 8.0e-4, 90 % band 2.0e-4 to 6.0e-3" and the quantity to measure first. */
+/** The two-level lines of one tail entry (src/report/epistemic.ts words them for the report too). */
 export function describeEpistemic(e: EpistemicTailSummary): string[] {
-  const side = e.tail === 'lower' ? '<' : '>';
-  const lines = [
-    `  P(${e.output} ${side} ${fmt(e.limit)}) = ${fmt(e.pooled.estimate)} pooled [${fmt(e.pooled.lower)}, ${fmt(e.pooled.upper)}]; given what we do not know: median ${fmt(e.median.estimate)}, ${Math.round(e.band * 100)} % band ${fmt(e.lower.estimate)} to ${fmt(e.upper.estimate)} (${e.outer} outer x ${e.inner} inner)`,
-  ];
-  const first = e.measureFirst[0];
-  if (first && Number.isFinite(first.firstOrder)) {
-    lines.push(`    measure first: ${first.quantity} (explains ${(100 * Math.min(1, Math.max(0, first.firstOrder))).toFixed(0)} % of the epistemic variance of that probability)`);
-  }
-  return lines;
+  return epistemicStatements(e).map((line, k) => `${k === 0 ? '  ' : '    '}${line}`);
 }
 
 function fmt(v: number): string {

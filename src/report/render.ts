@@ -18,6 +18,7 @@ import {
   scatterSpec,
   sensitivitySpec,
 } from './charts.ts';
+import { epistemicSection, epistemicStatements, epistemicTails } from './epistemic.ts';
 import { escapeHtml as esc, fmt, fmtInt, fmtInterval, fmtProb, fmtSeconds, kvTable, note, page } from './html.ts';
 
 type Dict = Record<string, unknown>;
@@ -329,6 +330,8 @@ async function tailSection(tails: TailSummary[], cols: Columns, outputs: OutputI
     const g = isObj(t.gpd) ? (t.gpd as Dict) : undefined;
     const rows: [string, string][] = [];
     if (rec) rows.push(['recommended estimate', `${fmtProb(rec.estimate)} ${fmtInterval(rec.lower, rec.upper, fmtProb)} (${str(rec.source)})`]);
+    const [epi] = epistemicTails([t]);
+    if (epi) rows.push(['given what we do not know', epistemicStatements(epi)[1]]);
     if (emp) rows.push(['empirical', `${fmtProb(emp.estimate)} ${fmtInterval(emp.lower, emp.upper, fmtProb)}, ${fmtInt(emp.exceedances)} of ${fmtInt(t.n)} samples beyond`]);
     if (g?.status === 'fitted') {
       const ep = isObj(g.exceedanceProbability) ? g.exceedanceProbability : undefined;
@@ -627,6 +630,9 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
         ? note(rawTails > 0 ? 'The tail entries in summary.json could not be read: section left out.' : 'No tail analysis in this run (add analysis.tail to the spec).')
         : (await tailSection(tails, cols, outputs)) + (rawTails > tails.length ? note(`${rawTails - tails.length} unreadable tail entries left out.`) : ''),
   });
+  if (epistemicTails(summary.tail).length > 0) {
+    sections.push({ id: 'epistemic', title: 'What we do not know', html: await epistemicSection(summary, chart) });
+  }
   sections.push({
     id: 'sensitivity',
     title: 'Sensitivity',

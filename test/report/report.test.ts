@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { runReportCommand } from '../../src/cli/report.ts';
 import { CellspreadInputError } from '../../src/errors.ts';
 import { columnForFactor, escapeHtml, parseSampleCsv, readResultsFolder, renderReport, writeReport } from '../../src/report/index.ts';
+import { fmtProb } from '../../src/report/html.ts';
+import { epistemicTailSummary } from '../../src/tail/index.ts';
 import { makeResults, writeResultsFolder } from './fixture.ts';
 
 function capture() {
@@ -90,6 +92,32 @@ describe('renderReport', () => {
     expect(html).not.toContain('<b>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(escapeHtml(`"'<&>`)).toBe('&quot;&#39;&lt;&amp;&gt;');
+  });
+});
+
+describe('renderReport: what we do not know (two-level studies)', () => {
+  it('states the pooled probability, the band and the quantity to measure first, with two charts, names escaped', async () => {
+    const { summary, table } = makeResults({ samples: 150 });
+    // Outer draws theta_e of a quantity whose name needs escaping; the limit splits the packs of most draws.
+    const E = 30;
+    const I = 50;
+    const theta = Array.from({ length: E }, (_, e) => -1 + (2 * e) / (E - 1));
+    const values = new Float64Array(E * I);
+    for (let e = 0; e < E; e++) for (let i = 0; i < I; i++) values[e * I + i] = 310 + 3 * theta[e] + 2 * ((i + 0.5) / I - 0.5);
+    const epistemic = epistemicTailSummary(values, { limit: 311, outer: E, inner: I, output: 'maxTemperatureK', quantities: [{ name: 'h<i>x</i>', values: theta }] });
+    const tail = [{ ...(summary.tail[0] as object), epistemic }];
+    const html = await renderReport({ ...summary, tail, epistemic: { outer: E, inner: I, quantities: [{ name: 'h<i>x</i>', values: theta }] } }, table);
+    const section = html.slice(html.indexOf('<section id="epistemic">'), html.indexOf('</section>', html.indexOf('<section id="epistemic">')));
+    expect(section).toContain('What we do not know');
+    expect(section).toContain(`P(maxTemperatureK &gt; 311) = ${fmtProb(epistemic.pooled.estimate)} pooled over what we do not know`);
+    expect(section).toContain(`between ${fmtProb(epistemic.lower.estimate)} and ${fmtProb(epistemic.upper.estimate)} (90 % band)`);
+    expect(section).toContain('measure first: h&lt;i&gt;x&lt;/i&gt;');
+    expect(section).not.toContain('<i>');
+    expect((section.match(/<svg/g) ?? []).length).toBe(2);
+    // The tail section says it too, and quotes the two-level estimate where the summary recommends it.
+    expect(html).toContain('given what we do not know');
+    const plain = await renderReport(summary, table);
+    expect(plain).not.toContain('<section id="epistemic">');
   });
 });
 

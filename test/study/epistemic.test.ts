@@ -110,7 +110,7 @@ describe('two-level sampling', () => {
 
   it('the epistemic draws follow their distribution (uniform on [-0.3, 0.3]: Kolmogorov-Smirnov)', () => {
     const many = validateStudySpec({ ...base, epistemic: { outer: 4000, inner: 1, quantities: { heatTransferCoefficient: { scale: 'relative', value: { distribution: 'uniform', min: -0.3, max: 0.3 } } } } });
-    const x = [...epistemicDraws(many)[0].values].sort((a, b) => a - b);
+    const x = Array.from(epistemicDraws(many)[0].values).sort((a, b) => a - b);
     let d = 0;
     x.forEach((v, k) => (d = Math.max(d, Math.abs((v + 0.3) / 0.6 - (k + 0.5) / x.length))));
     expect(d).toBeLessThan(1.63 / Math.sqrt(x.length)); // KS at the 1 % level
