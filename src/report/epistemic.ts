@@ -48,12 +48,8 @@ async function charts(e: EpistemicTailSummary, draws: { name: string; values: nu
   const probs = e.perOuter.filter((p) => Number.isFinite(p));
   const sorted = [...probs].sort((a, b) => a - b);
   const ecdf = sorted.map((p, k) => ({ p, f: (k + 1) / sorted.length }));
-  const marks = [
-    { p: e.lower.estimate, what: `${Math.round(((1 - e.band) / 2) * 100)} %` },
-    { p: e.median.estimate, what: 'median' },
-    { p: e.upper.estimate, what: `${Math.round((1 - (1 - e.band) / 2) * 100)} %` },
-    { p: e.pooled.estimate, what: 'pooled' },
-  ].filter((m) => Number.isFinite(m.p));
+  const names = [`${Math.round(e.lower.p * 100)} %`, 'median', `${Math.round(e.upper.p * 100)} %`, 'pooled'];
+  const marks = [e.lower.estimate, e.median.estimate, e.upper.estimate, e.pooled.estimate].map((p, k) => ({ p, what: names[k] })).filter((m) => Number.isFinite(m.p));
   const distribution: Dict = {
     title: `P(failure) over what we do not know: ${e.output ?? ''}`,
     width: 380,
@@ -63,7 +59,7 @@ async function charts(e: EpistemicTailSummary, draws: { name: string; values: nu
         data: { values: ecdf },
         mark: { type: 'line', interpolate: 'step-after', point: { size: 14 } },
         encoding: {
-          x: { field: 'p', type: 'quantitative', title: 'probability of failure given the epistemic draw', axis: { format: '.2~e' } },
+          x: { field: 'p', type: 'quantitative', title: 'probability of failure given the epistemic draw', axis: { format: '~g' } },
           y: { field: 'f', type: 'quantitative', title: 'fraction of epistemic draws', scale: { domain: [0, 1] } },
         },
       },
@@ -72,7 +68,7 @@ async function charts(e: EpistemicTailSummary, draws: { name: string; values: nu
         mark: { type: 'rule', strokeDash: [4, 3] },
         encoding: {
           x: { field: 'p', type: 'quantitative' },
-          color: { field: 'what', type: 'nominal', title: null, scale: { range: ['#888', '#d62728', '#888', '#2ca02c'] }, legend: { orient: 'bottom' } },
+          color: { field: 'what', type: 'nominal', title: null, scale: { domain: names, range: ['#888', '#d62728', '#888', '#2ca02c'] }, legend: { orient: 'bottom' } },
         },
       },
     ],
@@ -90,7 +86,7 @@ async function charts(e: EpistemicTailSummary, draws: { name: string; values: nu
           mark: { type: 'point', filled: true, size: 28 },
           encoding: {
             x: { field: 'x', type: 'quantitative', title: draws.name, scale: { zero: false }, axis: { format: ',~r' } },
-            y: { field: 'y', type: 'quantitative', title: 'probability of failure', axis: { format: '.2~e' } },
+            y: { field: 'y', type: 'quantitative', title: 'probability of failure', axis: { format: '~g' } },
           },
         },
         `One point per epistemic draw: the quantity to measure first (largest share of the spread) against the probability it gives.`,
@@ -107,7 +103,7 @@ export async function epistemicSection(summary: { tail?: unknown; epistemic?: un
   const perOuter = isObj(summary.epistemic) && Array.isArray(summary.epistemic.quantities) ? (summary.epistemic.quantities as Dict[]) : [];
   const drawsOf = (name: string) => {
     const q = perOuter.find((x) => x.name === name);
-    return q && Array.isArray(q.values) ? { name, values: q.values as number[] } : undefined;
+    return q && Array.isArray(q.values) ? { name: typeof q.form === 'string' ? `${name} (${q.form})` : name, values: q.values as number[] } : undefined;
   };
   const parts: string[] = [];
   for (const e of list) {
@@ -117,9 +113,9 @@ export async function epistemicSection(summary: { tail?: unknown; epistemic?: un
     const q = (x: { estimate: number; lower: number | null; upper: number | null }) => `${fmtProb(x.estimate)} ${fmtInterval(x.lower, x.upper, fmtProb)}`;
     const rows: [string, string][] = [
       ['pooled', `${fmtProb(e.pooled.estimate)} ${fmtInterval(e.pooled.lower, e.pooled.upper, fmtProb)} (standard error ${fmtProb(e.pooled.standardError)}, ${e.design} design)`],
-      [`${Math.round(e.lower.p * 100)} % of the draws below`, q(e.lower)],
+      [`band low (${Math.round(e.lower.p * 100)} % quantile)`, q(e.lower)],
       ['median', q(e.median)],
-      [`${Math.round(e.upper.p * 100)} % of the draws below`, q(e.upper)],
+      [`band high (${Math.round(e.upper.p * 100)} % quantile)`, q(e.upper)],
       ['draws', `${e.outer} epistemic (outer) x ${e.inner} aleatory (inner): ${e.outer * e.inner} packs; intervals at ${Math.round(e.confidence * 100)} %`],
     ];
     parts.push(kvTable(rows));

@@ -11,7 +11,8 @@
  *             study mixing both kinds would report). Standard error: 'nested' (independent inner samples per outer
  *             sample) s_p^2 / E; 'crossed' (inner sample i shares its aleatory draws across outer samples: common
  *             random numbers, as cellspread's studies do) s_p^2 / E + s_c^2 / I with s_c^2 the variance over i of the
- *             mean over e of the failure indicator (a two-way crossed design; slightly conservative).
+ *             mean over e of the failure indicator (a two-way crossed design; slightly conservative). The interval is
+ *             the normal one on the logit scale (delta method), so it stays inside (0, 1).
  *  - median and band: the quantiles of p_e (default the 5 % and 95 % quantiles: a 90 % band), each with a
  *             distribution-free order-statistic interval for the finite number of outer samples.
  *  - measure first: for each epistemic quantity k, the share of Var(p) it explains on its own, S_k = Var(E[p | k]) /
@@ -81,7 +82,7 @@ export interface EpistemicTailSummary {
   design: 'crossed' | 'nested';
   band: number;
   confidence: number;
-  /** Mean over outer samples of p_e, with its Monte Carlo standard error and a normal interval clipped to [0, 1]. */
+  /** Mean over outer samples of p_e, with its Monte Carlo standard error and a normal interval on the logit scale. */
   pooled: { estimate: number; standardError: number; lower: number; upper: number; exceedances: number; n: number };
   /** Median and band ends of p over what we do not know. */
   median: EpistemicQuantile;
@@ -203,9 +204,13 @@ export function epistemicTailSummary(values: ArrayLike<number>, options: Epistem
     se2 += variance(cols) / I;
   }
   const se = Math.sqrt(se2);
+  // Normal interval on the logit scale (delta method): inside (0, 1) and asymmetric, as a small probability's is.
   const z = normalCritical(confidence);
-  let lowerP = Math.max(0, pooled - z * se);
-  let upperP = Math.min(1, pooled + z * se);
+  const logit = (x: number) => Math.log(x / (1 - x));
+  const expit = (x: number) => 1 / (1 + Math.exp(-x));
+  const halfWidth = (z * se) / (pooled * (1 - pooled));
+  let lowerP = pooled > 0 && pooled < 1 ? expit(logit(pooled) - halfWidth) : pooled;
+  let upperP = pooled > 0 && pooled < 1 ? expit(logit(pooled) + halfWidth) : pooled;
   if (exceedances === 0) {
     // No failure seen: a one-sided bound from the independent draws (I aleatory packs when crossed, E x I nested).
     const nEff = design === 'crossed' ? I : n;

@@ -1,6 +1,11 @@
 // Two-level studies: the epistemic block in the spec, the sampler (one draw per outer sample shared by every cell,
 // the same aleatory packs in every outer sample), the run and its analysis, and shards that split the outer loop.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { shardRange } from '../../src/cli/shard.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../src/pack/outputs.ts';
 import { parseStudySpec, studyHash, validateStudySpec, type StudySpec } from '../../src/spec/index.ts';
@@ -10,6 +15,9 @@ import { runStudy } from '../../src/study/runner.ts';
 import { describeCost, monteCarloResult, studyLayout, studySamples } from '../../src/study/samples.ts';
 import type { EpistemicTailSummary } from '../../src/tail/index.ts';
 import { inputNames, sampleChunk } from '../../src/variation/index.ts';
+import { captureIo } from '../support/cli.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 const base = {
   pack: { series: 2, parallel: 1 },
@@ -183,4 +191,30 @@ describe('a two-level study run and its analysis', () => {
     const best = h.indexOf(Math.max(...h));
     expect(t.mean[worst]).toBeGreaterThan(t.mean[best]);
   });
+});
+
+describe('the example study examples/epistemic-diffusivity.yaml', () => {
+  it('runs through the CLI (at reduced size) and its report and final lines give the band and the quantity to measure first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellspread-epistemic-'));
+    const text = readFileSync(join(ROOT, 'examples/epistemic-diffusivity.yaml'), 'utf8');
+    expect(text).toContain('negative.diffusivity:');
+    const small = text.replace(/outer: 60\b/, 'outer: 6').replace(/inner: 60\b/, 'inner: 5').replace(/n: 64 }/, 'n: 16 }');
+    expect(small).not.toBe(text);
+    const file = join(dir, 'study.yaml');
+    writeFileSync(file, small);
+    const c = captureIo();
+    const code = await main(['run', file, '--backend', 'reference', '--out', join(dir, 'out')], c.io);
+    expect(code, c.text()).toBe(0);
+    expect(c.text()).toContain('30 Monte Carlo samples (6 outer x 5 inner: epistemic x aleatory) + 112 sensitivity design rows (sobol) = 142 packs');
+    expect(c.text()).toMatch(/P\(capacityAh < 4\.75\) = .* pooled over what we do not know/);
+    expect(c.text()).toMatch(/given what we do not know it lies between .* \(90 % band\)/);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.sampling).toEqual({ monteCarlo: 30, designRows: 112, sensitivityDesign: 'sobol', outer: 6, inner: 5 });
+    expect(summary.epistemic.quantities.map((q: { name: string }) => q.name)).toEqual(['negative.diffusivity', 'heatTransferCoefficient']);
+    expect(summary.tail[0].epistemic.perOuter).toHaveLength(6);
+    expect(summary.sensitivity[0].factors).toContain('epistemic negative.diffusivity');
+    const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+    expect(html).toContain('<section id="epistemic"><h2>What we do not know</h2>');
+    expect(html).toContain('pooled over what we do not know');
+  }, 120_000);
 });
