@@ -187,6 +187,10 @@ async function sensitivitySection(list: SensitivitySummary[], invalid: number, o
       });
     }
     const unit = outputs.find((o) => o.name === s.output)?.unit ?? '';
+    if (typeof s.error === 'string') {
+      parts.push(`<h3>${esc(s.output)}</h3>`, note(`No indices: ${s.error}`));
+      continue;
+    }
     parts.push(`<h3>${esc(s.output)} <small>(${esc(s.method === 'shapley' ? 'Shapley effects' : 'Sobol indices')}, ${fmtInt(s.evaluations)} model evaluations)</small></h3>`);
     if (Array.isArray(s.statements) && s.statements.length > 0) {
       parts.push(`<ul class="statements">${s.statements.slice(0, 6).map((t) => `<li>${esc(t)}</li>`).join('')}</ul>`);
@@ -202,9 +206,23 @@ async function sensitivitySection(list: SensitivitySummary[], invalid: number, o
         `Bars: estimates; black lines: ${s.method === 'shapley' ? 'confidence intervals of the effects' : 'confidence intervals'} where given.`,
       ),
     );
+    parts.push(secondOrderTable(s));
   }
   if (invalid > 0) parts.push(note(`${invalid} sensitivity entr${invalid === 1 ? 'y' : 'ies'} in summary.json could not be read and ${invalid === 1 ? 'is' : 'are'} left out.`));
   return parts.join('');
+}
+
+/** Second-order Sobol indices (analysis.sensitivity.secondOrder), largest pairs first. */
+function secondOrderTable(s: SensitivitySummary): string {
+  if (!Array.isArray(s.second)) return '';
+  const pairs = s.second.filter((p) => isObj(p) && Array.isArray(p.factors) && p.factors.length === 2 && typeof p.index === 'number');
+  if (pairs.length === 0) return '';
+  const shown = pairs.slice(0, 12);
+  const body = shown
+    .map((p) => `<tr><td>${esc(p.factors[0])} × ${esc(p.factors[1])}</td><td>${fmt(p.index, 3)}</td><td>${Array.isArray(p.ci) ? fmtInterval(p.ci[0], p.ci[1], (x) => fmt(x, 3)) : '–'}</td></tr>`)
+    .join('');
+  const more = pairs.length > shown.length ? note(`${pairs.length - shown.length} smaller pairs are in summary.json.`) : '';
+  return `<table class="grid"><thead><tr><th>pair (second-order interaction)</th><th>S2</th><th>interval</th></tr></thead><tbody>${body}</tbody></table>${more}`;
 }
 
 function rankFactors(s: SensitivitySummary): number[] {

@@ -6,6 +6,7 @@ import { runReportCommand } from '../../src/cli/report.ts';
 import { CellspreadInputError } from '../../src/errors.ts';
 import { columnForFactor, escapeHtml, parseSampleCsv, readResultsFolder, renderReport, writeReport } from '../../src/report/index.ts';
 import { fmtProb } from '../../src/report/html.ts';
+import type { SensitivitySummary } from '../../src/results/format.ts';
 import { epistemicTailSummary } from '../../src/tail/index.ts';
 import { makeResults, writeResultsFolder } from './fixture.ts';
 
@@ -118,6 +119,22 @@ describe('renderReport: what we do not know (two-level studies)', () => {
     expect(html).toContain('given what we do not know');
     const plain = await renderReport(summary, table);
     expect(plain).not.toContain('<section id="epistemic">');
+  });
+});
+
+describe('renderReport: second-order indices and failed analyses', () => {
+  it('lists second-order pairs with intervals, and says why an output has no indices', async () => {
+    const { summary, table } = makeResults({ samples: 150 });
+    const [first] = summary.sensitivity as SensitivitySummary[];
+    const second = [
+      { factors: ['cell-level <capacity>', 'pack-level h'] as [string, string], index: 0.0521, ci: [0.031, 0.074] as [number, number] },
+      { factors: ['cell-level <capacity>', 'module-level x'] as [string, string], index: 0.002, ci: [-0.01, 0.012] as [number, number] },
+    ];
+    const failed = { output: 'capacityAh', method: 'sobol' as const, factors: first.factors, evaluations: 64, statements: [], error: 'model output for sample 3 of matrix A (design row 12) must be a finite number, got NaN' };
+    const html = await renderReport({ ...summary, sensitivity: [{ ...first, second }, failed] }, table);
+    expect(html).toContain('<th>pair (second-order interaction)</th>');
+    expect(html).toContain('<td>cell-level &lt;capacity&gt; × pack-level h</td><td>0.0521</td><td>[0.031, 0.074]</td>');
+    expect(html).toContain('No indices: model output for sample 3 of matrix A (design row 12) must be a finite number, got NaN');
   });
 });
 
