@@ -25,6 +25,8 @@ import { shardFromArgs, shardRange } from './shard.ts';
 export const RUN_USAGE = `Usage: cellspread run [study.yaml|study.json] [options]
 Run a study: sample packs, simulate them, analyse, and write a results folder.
 With no study file, runs the built-in default study (12s2p LG M50 pack, hierarchical variation, weld defects).
+The run's samples are its Monte Carlo samples (outer x inner with an epistemic block), then the rows of its
+sensitivity design; the first line says how many of each before anything runs.
 
   --backend NAME       auto | webgpu | wasm | reference (default auto)
   --samples N          overrides run.samples
@@ -38,7 +40,8 @@ With no study file, runs the built-in default study (12s2p LG M50 pack, hierarch
   --shard-from-env     take I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (N from --shard-count,
                        SLURM_ARRAY_TASK_COUNT)
   --workers N          worker threads for CPU backends (default: all cores)
-  --no-analysis        skip tail and sensitivity analysis
+  --no-analysis        skip tail and sensitivity analysis (the sensitivity design rows, samples of the run,
+                       are still simulated: merge or a later --resume can analyse them)
   --no-report          skip report.html
   --quiet              no progress output
   --json               print the summary as JSON on stdout`;

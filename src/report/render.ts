@@ -598,8 +598,8 @@ function metadataSection(s: RunSummary, cols: Columns): string {
   if (range) rows.push(['sample range', `${fmtInt(range.start)} … ${fmtInt(num(range.end) !== undefined ? (range.end as number) - 1 : undefined)}`]);
   if (shard) rows.push(['shard', `${fmtInt(num(shard.index) !== undefined ? (shard.index as number) + 1 : undefined)} of ${fmtInt(shard.count)}`]);
   rows.push(
-    ['samples', fmtInt(counts.samples)],
-    ['cells per pack', fmtInt(counts.cells)],
+    ['samples', num(counts.designRows) ? `${fmtInt(counts.samples)} Monte Carlo + ${fmtInt(counts.designRows)} sensitivity design rows` : fmtInt(counts.samples)],
+    ['cells simulated', fmtInt(counts.cells)],
     ['cell-steps', fmtInt(cellSteps)],
     ['chunks', fmtInt(counts.chunks)],
     ['sample table', `${fmtInt(cols.rows)} rows × ${fmtInt(cols.names.length)} columns`],
