@@ -26,16 +26,15 @@ export function epistemicDraws(spec: StudySpec): EpistemicDraws[] {
   const e = spec.epistemic;
   if (!e) return [];
   const compiled = compileStudy(spec).epistemic;
-  const Q = compiled.length;
   const values = compiled.map(() => new Array<number>(e.outer));
   for (let o = 0; o < e.outer; o++) {
-    const u = epistemicChunk(spec, o * e.inner, 1);
+    const u = epistemicChunk(spec, o * e.inner, 1); // the first sample of outer sample o: its draws
     compiled.forEach((c, k) => {
       const y = c.dist.quantile(u[k]);
       values[k][o] = c.scale === 'log' ? Math.exp(y) : y;
     });
   }
-  return compiled.slice(0, Q).map((c, k) => ({ name: c.key, values: values[k] }));
+  return compiled.map((c, k) => ({ name: c.key, values: values[k] }));
 }
 
 function naturalForm(scale: string): string {
