@@ -17,6 +17,6 @@ async function main() {
   console.log(`  ${samples} packs x ${cells / samples} cells: ${r.timings.totalSeconds.toFixed(1)} s total, ${(r.timings.simulateSeconds / samples).toFixed(2)} s per pack simulated`);
   console.log(`  ${r.counts.cellSteps} cell-steps, ${(r.counts.cellSteps / r.timings.simulateSeconds).toExponential(3)} cell-steps/s; sampling ${r.timings.sampleSeconds.toFixed(2)} s`);
   const k = r.outputNames.indexOf('capacityAh');
-  console.log(`  capacity of pack 0: ${r.outputs[k].toFixed(3)} A.h`);
+  console.log(`  capacity of pack 0: ${r.outputs[k].toFixed(3)} Ah`);
 }
 main();

@@ -3,18 +3,18 @@ import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
-import type { RunSummary, SampleTable } from '../results/format.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, PACK_OUTPUTS } from '../pack/outputs.ts';
+import type { RunSummary, SampleTable, SensitivitySummary } from '../results/format.ts';
 import { RESULTS_FORMAT_VERSION } from '../results/format.ts';
 import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { chunkChecksums } from '../results/merge.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
-import { analyzeStudySensitivity, nonFiniteSamples, outputStatistics, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { analyzeStudySensitivity, describeInputs, nonFiniteSamples, outputStatistics, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { buildHeadline, headlineLines } from '../study/headline.ts';
+import type { TailSummary } from '../tail/index.ts';
 import { studyModel } from '../study/job.ts';
 import { epistemicResults } from '../study/epistemic.ts';
-import { epistemicStatements } from '../report/epistemic.ts';
-import type { EpistemicTailSummary } from '../tail/index.ts';
 import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
 import { runStudy, type StudyResult } from '../study/runner.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag } from './args.ts';
@@ -212,7 +212,13 @@ export function buildSummary(
     counts: result.counts,
     timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
     outputs: outputStatistics(result.outputs),
-    inputs: result.inputNames.map((name) => ({ name })),
+    inputs: describeInputs(spec),
+    headline: buildHeadline({
+      tail: extra.tail as TailSummary[],
+      sensitivity: extra.sensitivity as SensitivitySummary[],
+      units: Object.fromEntries(PACK_OUTPUTS.map((o) => [o.name, o.unit])),
+      limits: spec.analysis?.tail,
+    }),
     tail: extra.tail,
     sensitivity: extra.sensitivity,
     ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
@@ -228,28 +234,23 @@ export function buildSummary(
   };
 }
 
-function describe(summary: RunSummary, out: string): string {
-  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance', 'minCellVoltageV'];
+/** The closing lines of a run: counts, a few statistics, then the headline (the same strings summary.json holds). */
+export function describe(summary: RunSummary, out: string): string {
+  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance'];
   const rows = summary.outputs
     .filter((o) => pick.includes(o.name))
-    .map((o) => `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)} ${o.unit}`);
+    .map((o) => `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)}${o.unit === '-' ? '' : ` ${o.unit}`}`);
   const throughput = summary.counts.cellSteps / Math.max(summary.timings.simulateSeconds, 1e-9);
+  const spec = summary.spec as StudySpec;
+  const cellsPerPack = spec.pack.series * spec.pack.parallel;
   const lines = [
-    `${summary.name}: ${summary.counts.samples} packs, ${summary.counts.cells} cells, ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
+    `${summary.name}: ${summary.counts.samples} packs of ${spec.pack.series}s${spec.pack.parallel}p (${cellsPerPack} cells per pack, ${summary.counts.cells} cells in the run), ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
     ...rows,
   ];
-  for (const s of summary.sensitivity as { statements?: string[] }[]) if (s.statements?.[0]) lines.push(`  ${s.statements[0]}`);
-  for (const t of summary.tail as { output?: string; empirical?: { estimate?: number; lower?: number; upper?: number }; epistemic?: EpistemicTailSummary }[]) {
-    if (t.epistemic) lines.push(...describeEpistemic(t.epistemic));
-    else if (t.empirical) lines.push(`  P(${t.output} beyond limit) = ${fmt(t.empirical.estimate ?? NaN)} [${fmt(t.empirical.lower ?? NaN)}, ${fmt(t.empirical.upper ?? NaN)}]`);
-  }
-  lines.push(`  results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
+  lines.push(`results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
+  const headline = summary.headline ? headlineLines(summary.headline) : [];
+  if (headline.length > 0) lines.push('', 'Headline (summary.json "headline", and the top of report.html):', ...headline.map((l) => `  ${l}`));
   return lines.join('\n');
-}
-
-/** The two-level lines of one tail entry (src/report/epistemic.ts words them for the report too). */
-export function describeEpistemic(e: EpistemicTailSummary): string[] {
-  return epistemicStatements(e).map((line, k) => `${k === 0 ? '  ' : '    '}${line}`);
 }
 
 function fmt(v: number): string {

@@ -13,10 +13,10 @@ import { openCircuitPotential, openCircuitPotentialSlope } from './series.ts';
 export type CellOverrides = Readonly<Record<string, number | undefined>>;
 
 export interface ElectrodeBalance {
-  /** Negative and positive electrode capacities [A.h]. */
+  /** Negative and positive electrode capacities [Ah]. */
   capacityNeg: number;
   capacityPos: number;
-  /** Cyclable lithium [A.h]: x Q_n + y Q_p is conserved. */
+  /** Cyclable lithium [Ah]: x Q_n + y Q_p is conserved. */
   lithiumInventory: number;
   /** Stoichiometries at 0 % and 100 % SOC (OCV at lower and upper cut-off). */
   x0: number;

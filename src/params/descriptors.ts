@@ -45,7 +45,7 @@ export const PARAMETER_DESCRIPTORS: readonly ParameterDescriptor[] = [
   { path: 'thermal.ambientTemperature', unit: 'K', description: 'ambient (coolant) temperature' },
   { path: 'thermal.initialTemperature', unit: 'K', description: 'initial cell temperature' },
   { path: 'thermal.referenceTemperature', unit: 'K', description: 'reference temperature of fits and Arrhenius laws' },
-  { path: 'electrical.nominalCapacity', unit: 'A.h', description: 'nominal cell capacity' },
+  { path: 'electrical.nominalCapacity', unit: 'Ah', description: 'nominal cell capacity' },
   { path: 'electrical.lowerVoltageCutoff', unit: 'V', description: 'lower voltage cut-off' },
   { path: 'electrical.upperVoltageCutoff', unit: 'V', description: 'upper voltage cut-off' },
   { path: 'electrical.contactResistance', unit: 'Ohm', description: 'contact (tab/weld) resistance in series with the cell' },

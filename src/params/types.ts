@@ -96,7 +96,7 @@ export interface ThermalParameters {
 }
 
 export interface ElectricalParameters {
-  /** Nominal cell capacity [A.h]. */
+  /** Nominal cell capacity [Ah]. */
   nominalCapacity: number;
   /** Lower voltage cut-off [V]. */
   lowerVoltageCutoff: number;

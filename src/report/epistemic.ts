@@ -3,8 +3,9 @@
  * the epistemic draws (src/tail/epistemic.ts). `epistemicStatements` gives the plain-language lines (short enough for
  * a headline); `epistemicSection` the report section with tables and charts.
  */
+import { formatProbability } from '../study/headline.ts';
 import type { EpistemicTailSummary } from '../tail/index.ts';
-import { escapeHtml as esc, fmt, fmtInterval, fmtProb, kvTable, note } from './html.ts';
+import { escapeHtml as esc, fmt, fmtInterval, kvTable, note } from './html.ts';
 
 type Dict = Record<string, unknown>;
 const isObj = (x: unknown): x is Dict => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -25,15 +26,18 @@ function percent(x: number): string {
 }
 
 /**
- * "P(capacityAh < 4.9) = 1.2e-3 (pooled over what we do not know; 95 % interval [8.0e-4, 1.6e-3])",
- * "Given what we do not know it lies between 2.0e-4 and 6.0e-3 (90 % band), median 8.0e-4",
- * "Measure first: negative.diffusivity (explains 71 % of that spread; higher values lower the probability)".
+ * "P(capacityAh < 4.75) = 8.17 % pooled over what we do not know (95 % interval [4.24 %, 15.2 %])",
+ * "given what we do not know it lies between 0 % and 43.2 % (90 % band), median 1.67 %; 60 epistemic draws x 60 packs each",
+ * "measure first: negative.diffusivity (explains 71 % of that spread; higher values lower the probability)".
  */
-export function epistemicStatements(e: EpistemicTailSummary, f: (p: number) => string = fmtProb): string[] {
+export function epistemicStatements(e: EpistemicTailSummary): string[] {
   const side = e.tail === 'lower' ? '<' : '>';
+  // One form (percent or exponent) per statement, picked by its largest number.
+  const pooled = (x: number) => formatProbability(x, e.pooled.upper);
+  const band = (x: number) => formatProbability(x, e.upper.estimate);
   const lines = [
-    `P(${e.output ?? 'output'} ${side} ${fmt(e.limit)}) = ${f(e.pooled.estimate)} pooled over what we do not know (${Math.round(e.confidence * 100)} % interval ${fmtInterval(e.pooled.lower, e.pooled.upper, (x) => f(x as number))})`,
-    `given what we do not know it lies between ${f(e.lower.estimate)} and ${f(e.upper.estimate)} (${Math.round(e.band * 100)} % band), median ${f(e.median.estimate)}; ${e.outer} epistemic draws x ${e.inner} packs each`,
+    `P(${e.output ?? 'output'} ${side} ${fmt(e.limit)}) = ${pooled(e.pooled.estimate)} pooled over what we do not know (${Math.round(e.confidence * 100)} % interval ${fmtInterval(e.pooled.lower, e.pooled.upper, (x) => pooled(x as number))})`,
+    `given what we do not know it lies between ${band(e.lower.estimate)} and ${band(e.upper.estimate)} (${Math.round(e.band * 100)} % band), median ${band(e.median.estimate)}; ${e.outer} epistemic draws x ${e.inner} packs each`,
   ];
   const first = e.measureFirst[0];
   if (first && Number.isFinite(first.firstOrder)) {
@@ -110,9 +114,10 @@ export async function epistemicSection(summary: { tail?: unknown; epistemic?: un
     const side = e.tail === 'lower' ? 'below' : 'above';
     parts.push(`<div class="tailblock"><h3>${esc(e.output ?? '')} ${side} ${esc(fmt(e.limit))}</h3>`);
     parts.push(`<ul class="statements">${epistemicStatements(e).map((t) => `<li>${esc(t)}</li>`).join('')}</ul>`);
-    const q = (x: { estimate: number; lower: number | null; upper: number | null }) => `${fmtProb(x.estimate)} ${fmtInterval(x.lower, x.upper, fmtProb)}`;
+    const P = (x: unknown) => formatProbability(typeof x === 'number' ? x : null);
+    const q = (x: { estimate: number; lower: number | null; upper: number | null }) => `${P(x.estimate)} ${fmtInterval(x.lower, x.upper, P)}`;
     const rows: [string, string][] = [
-      ['pooled', `${fmtProb(e.pooled.estimate)} ${fmtInterval(e.pooled.lower, e.pooled.upper, fmtProb)} (standard error ${fmtProb(e.pooled.standardError)}, ${e.design} design)`],
+      ['pooled', `${P(e.pooled.estimate)} ${fmtInterval(e.pooled.lower, e.pooled.upper, P)} (standard error ${P(e.pooled.standardError)}, ${e.design} design)`],
       [`band low (${Math.round(e.lower.p * 100)} % quantile)`, q(e.lower)],
       ['median', q(e.median)],
       [`band high (${Math.round(e.upper.p * 100)} % quantile)`, q(e.upper)],

@@ -114,6 +114,8 @@ const tailSchema = strict({
   limit: num,
   tail: z.enum(['upper', 'lower']).optional(),
   direction: z.enum(['upper', 'lower']).optional(),
+  /** Largest acceptable probability of passing the limit (per pack): the headline's verdict compares against it. */
+  target: z.number().gt(0).lt(1).optional(),
 });
 
 export const studySpecSchema = strict({
@@ -235,6 +237,8 @@ export interface TailAnalysisSpec {
   output: string;
   limit: number;
   tail: 'upper' | 'lower';
+  /** Largest acceptable probability (per pack) of passing the limit, in (0, 1); the report's verdict uses it. */
+  target?: number;
 }
 
 export interface StudySpec {

@@ -160,7 +160,7 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
         }
         const tail = t.tail ?? t.direction;
         if (tail === undefined) throw new StudySpecError(['analysis', 'tail', i, 'tail'], 'is required', undefined, 'upper or lower');
-        return { output: t.output, limit: t.limit, tail };
+        return { output: t.output, limit: t.limit, tail, ...(t.target !== undefined ? { target: t.target } : {}) };
       });
     }
     if (p.analysis.sensitivity) {

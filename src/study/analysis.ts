@@ -3,11 +3,13 @@ import type { Backend } from '../backends/types.ts';
 import { CellspreadInputError } from '../errors.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
-import type { OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
+import type { InputColumn, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import { analyzeShapley, analyzeSobol, ModelOutputError, type SobolSecondOrder } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
 import { sortedQuantile } from '../math/quantile.ts';
 import { tailSummary } from '../tail/index.ts';
+import { compileStudy, LEVELS } from '../variation/index.ts';
+import { sensitivityStatements } from './headline.ts';
 import { chunkJob } from './runner.ts';
 import type { StudyModel } from './job.ts';
 import { epistemicTail } from './epistemic.ts';
@@ -112,24 +114,18 @@ export function analyzeStudySensitivity(spec: StudySpec, designOutputs: Float64A
     try {
       if (design.kind === 'shapley') {
         const r = analyzeShapley(design, y);
-        return {
-          ...base,
-          effects: r.effects,
-          effectsCI: r.effectsCI,
-          standardErrors: r.standardErrors,
-          statements: statements(r.names, r.effects, name, 'Shapley effect'),
-        };
+        return withStatements({ ...base, effects: r.effects, effectsCI: r.effectsCI, standardErrors: r.standardErrors, confidence: r.confidenceLevel });
       }
       const r = analyzeSobol(design, y);
-      return {
+      return withStatements({
         ...base,
         first: r.first,
         total: r.total,
         firstCI: r.firstCI,
         totalCI: r.totalCI,
         ...(r.second ? { second: secondOrderPairs(r.names, r.second) } : {}),
-        statements: statements(r.names, r.first, name, 'first-order index'),
-      };
+        confidence: r.confidenceLevel,
+      });
     } catch (err) {
       if (!(err instanceof CellspreadInputError)) throw err;
       const row = err instanceof ModelOutputError ? ` (sample ${studyLayout(spec).monteCarlo + err.designRow})` : '';
@@ -164,13 +160,31 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
   return analyzeStudySensitivity(spec, outputs);
 }
 
-function statements(factors: readonly string[], shares: number[], output: string, what: string): string[] {
-  return factors
-    .map((f, i) => ({ f, s: shares[i] }))
-    .filter((x) => Number.isFinite(x.s))
-    .sort((a, b) => b.s - a.s)
-    // Estimates can stray outside [0, 1] by sampling error; a share of variance cannot.
-    .map(({ f, s }) => `${f} explains ${(100 * Math.min(1, Math.max(0, s))).toFixed(0)} % of the variance of ${output} (${what})`);
+function withStatements(s: Omit<SensitivitySummary, 'statements'>): SensitivitySummary {
+  return { ...s, statements: sensitivityStatements({ ...s, statements: [] }) };
+}
+
+/**
+ * What each per-sample input column holds (in the order of inputNames): quantity, level, statistic, scale, nominal
+ * and unit, so the report can show a level's draw as the physical quantity without parsing column names. In a
+ * two-level study a quantity's epistemic draw is level 'epistemic' (one value per outer sample, in natural form).
+ */
+export function describeInputs(spec: StudySpec): InputColumn[] {
+  const out: InputColumn[] = [];
+  const stats = ['mean', 'min', 'max'] as const;
+  const compiled = compileStudy(spec);
+  const epistemic = new Set(compiled.epistemic.map((e) => e.key));
+  for (const q of compiled.quantities) {
+    const common = { quantity: q.key, scale: q.scale, nominal: q.nominal, unit: q.info.unit, description: q.info.description };
+    for (const level of LEVELS) {
+      if (!q.levels[level]) continue;
+      if (level === 'pack') out.push({ name: `${q.key}@pack`, ...common, level });
+      else for (const statistic of stats) out.push({ name: `${q.key}@${level}:${statistic}`, ...common, level, statistic });
+    }
+    if (epistemic.has(q.key)) out.push({ name: `${q.key}@epistemic`, ...common, level: 'epistemic' });
+    for (const statistic of stats) out.push({ name: `${q.key}:${statistic}`, ...common, statistic });
+  }
+  return out;
 }
 
 /** Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces. */

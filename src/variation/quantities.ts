@@ -77,7 +77,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
   },
   {
     name: 'capacity',
-    unit: 'A.h',
+    unit: 'Ah',
     description: 'cell capacity through the electrode area: capacity, interfacial area and 1/collector resistance scale together',
     defaultScale: 'relative',
     nominal: (set) => set.electrical.nominalCapacity,

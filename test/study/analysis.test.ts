@@ -31,7 +31,8 @@ describe('analysis of a study', () => {
     expect(temperature.factors[h]).toBe('pack-level heatTransferCoefficient');
     expect(temperature.first![h]).toBeGreaterThan(0.9);
     expect(temperature.total![l]).toBeLessThan(0.05);
-    expect(temperature.statements[0]).toMatch(/^pack-level heatTransferCoefficient explains (9\d|100) % of the variance of maxTemperatureK/);
+    expect(temperature.statements[0]).toMatch(/^pack-level heatTransferCoefficient: (9\d|100) % of the variance of maxTemperatureK with its interactions \(total index, 95 % interval \d+–100 %\)/);
+    expect(temperature.confidence).toBe(0.95);
     expect(capacity.first![l]).toBeGreaterThan(capacity.first![h]);
     // One design serves both outputs: the second output reuses the first's evaluations.
     expect(capacity.evaluations).toBe(temperature.evaluations);

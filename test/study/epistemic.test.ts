@@ -9,7 +9,7 @@ import { main } from '../../src/cli/main.ts';
 import { shardRange } from '../../src/cli/shard.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../src/pack/outputs.ts';
 import { parseStudySpec, studyHash, validateStudySpec, type StudySpec } from '../../src/spec/index.ts';
-import { tailAnalyses } from '../../src/study/analysis.ts';
+import { describeInputs, tailAnalyses } from '../../src/study/analysis.ts';
 import { epistemicDraws, epistemicResults } from '../../src/study/epistemic.ts';
 import { runStudy } from '../../src/study/runner.ts';
 import { describeCost, monteCarloResult, studyLayout, studySamples } from '../../src/study/samples.ts';
@@ -92,6 +92,7 @@ describe('two-level sampling', () => {
   it('one epistemic draw per outer sample, shared by every cell; the same aleatory packs in every outer sample', () => {
     expect(names).toContain('heatTransferCoefficient@epistemic');
     expect(names).toContain('contactResistance@epistemic');
+    expect(describeInputs(s).map((c) => c.name)).toEqual(names); // summary.inputs describes the same columns
     const v = chunk.inputs.values;
     const h0 = 10; // Chen2020 heat-transfer coefficient [W/(m2 K)]
     for (let e = 0; e < 5; e++) {
@@ -206,12 +207,19 @@ describe('the example study examples/epistemic-diffusivity.yaml', () => {
     const code = await main(['run', file, '--backend', 'reference', '--out', join(dir, 'out')], c.io);
     expect(code, c.text()).toBe(0);
     expect(c.text()).toContain('30 Monte Carlo samples (6 outer x 5 inner: epistemic x aleatory) + 112 sensitivity design rows (sobol) = 142 packs');
-    expect(c.text()).toMatch(/P\(capacityAh < 4\.75\) = .* pooled over what we do not know/);
-    expect(c.text()).toMatch(/given what we do not know it lies between .* \(90 % band\)/);
+    // The headline (CLI, summary.json, report) quotes the pooled two-level probability, its band and what to measure.
+    expect(c.text()).toMatch(/capacityAh below 4\.75 Ah: .* of packs/);
+    expect(c.text()).toMatch(/given what we do not know: median and 90 % band over 6 epistemic draws: /);
+    expect(c.text()).toMatch(/Two-level: 6 draws of what we do not know \(epistemic\), each with the same 5 packs/);
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
     expect(summary.sampling).toEqual({ monteCarlo: 30, designRows: 112, sensitivityDesign: 'sobol', outer: 6, inner: 5 });
     expect(summary.epistemic.quantities.map((q: { name: string }) => q.name)).toEqual(['negative.diffusivity', 'heatTransferCoefficient']);
     expect(summary.tail[0].epistemic.perOuter).toHaveLength(6);
+    const limit = summary.headline.limits[0];
+    expect(limit.method).toBe('two-level');
+    expect(limit.probability.estimate).toBe(summary.tail[0].epistemic.pooled.estimate);
+    expect(limit.bands[0]).toMatchObject({ estimate: summary.tail[0].epistemic.median.estimate, lower: summary.tail[0].epistemic.lower.estimate, upper: summary.tail[0].epistemic.upper.estimate });
+    expect(summary.inputs.find((i: { name: string }) => i.name === 'negative.diffusivity@epistemic')).toMatchObject({ quantity: 'negative.diffusivity', level: 'epistemic', scale: 'log' });
     expect(summary.sensitivity[0].factors).toContain('epistemic negative.diffusivity');
     const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
     expect(html).toContain('<section id="epistemic"><h2>What we do not know</h2>');
