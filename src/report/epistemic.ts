@@ -5,7 +5,9 @@
  */
 import { formatProbability } from '../study/headline.ts';
 import type { EpistemicTailSummary } from '../tail/index.ts';
+import { CHART_WIDTH } from './charts.ts';
 import { escapeHtml as esc, fmt, fmtInterval, kvTable, note } from './html.ts';
+import { scrollBox } from './parts.ts';
 
 type Dict = Record<string, unknown>;
 const isObj = (x: unknown): x is Dict => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -48,7 +50,7 @@ export function epistemicStatements(e: EpistemicTailSummary): string[] {
 }
 
 /** The per-outer probabilities against one epistemic quantity, and their sorted distribution with the band. */
-async function charts(e: EpistemicTailSummary, draws: { name: string; values: number[] } | undefined, render: (spec: Dict, caption: string) => Promise<string>): Promise<string> {
+async function charts(e: EpistemicTailSummary, draws: { name: string; form?: string; values: number[] } | undefined, render: (spec: Dict, caption: string) => Promise<string>): Promise<string> {
   const probs = e.perOuter.filter((p) => Number.isFinite(p));
   const sorted = [...probs].sort((a, b) => a - b);
   const ecdf = sorted.map((p, k) => ({ p, f: (k + 1) / sorted.length }));
@@ -56,15 +58,15 @@ async function charts(e: EpistemicTailSummary, draws: { name: string; values: nu
   const marks = [e.lower.estimate, e.median.estimate, e.upper.estimate, e.pooled.estimate].map((p, k) => ({ p, what: names[k] })).filter((m) => Number.isFinite(m.p));
   const distribution: Dict = {
     title: `P(failure) over what we do not know: ${e.output ?? ''}`,
-    width: 380,
-    height: 220,
+    width: CHART_WIDTH,
+    height: 200,
     layer: [
       {
         data: { values: ecdf },
         mark: { type: 'line', interpolate: 'step-after', point: { size: 14 } },
         encoding: {
-          x: { field: 'p', type: 'quantitative', title: 'probability of failure given the epistemic draw', axis: { format: '~g' } },
-          y: { field: 'f', type: 'quantitative', title: 'fraction of epistemic draws', scale: { domain: [0, 1] } },
+          x: { field: 'p', type: 'quantitative', title: 'P(failure) given the draw', axis: { format: '~g' } },
+          y: { field: 'f', type: 'quantitative', title: 'fraction of draws', scale: { domain: [0, 1] } },
         },
       },
       {
@@ -84,16 +86,16 @@ async function charts(e: EpistemicTailSummary, draws: { name: string; values: nu
       await render(
         {
           title: `P(failure) against ${draws.name}`,
-          width: 380,
-          height: 220,
+          width: CHART_WIDTH,
+          height: 200,
           data: { values: points },
           mark: { type: 'point', filled: true, size: 28 },
           encoding: {
             x: { field: 'x', type: 'quantitative', title: draws.name, scale: { zero: false }, axis: { format: ',~r' } },
-            y: { field: 'y', type: 'quantitative', title: 'probability of failure', axis: { format: '~g' } },
+            y: { field: 'y', type: 'quantitative', title: 'P(failure)', axis: { format: '~g' } },
           },
         },
-        `One point per epistemic draw: the quantity to measure first (largest share of the spread) against the probability it gives.`,
+        `One point per epistemic draw: the quantity to measure first (largest share of the spread)${draws.form ? `, as ${draws.form}` : ''}, against the probability of failure it gives.`,
       ),
     );
   }
@@ -107,7 +109,7 @@ export async function epistemicSection(summary: { tail?: unknown; epistemic?: un
   const perOuter = isObj(summary.epistemic) && Array.isArray(summary.epistemic.quantities) ? (summary.epistemic.quantities as Dict[]) : [];
   const drawsOf = (name: string) => {
     const q = perOuter.find((x) => x.name === name);
-    return q && Array.isArray(q.values) ? { name: typeof q.form === 'string' ? `${name} (${q.form})` : name, values: q.values as number[] } : undefined;
+    return q && Array.isArray(q.values) ? { name, ...(typeof q.form === 'string' ? { form: q.form } : {}), values: q.values as number[] } : undefined;
   };
   const parts: string[] = [];
   for (const e of list) {
@@ -123,13 +125,15 @@ export async function epistemicSection(summary: { tail?: unknown; epistemic?: un
       [`band high (${Math.round(e.upper.p * 100)} % quantile)`, q(e.upper)],
       ['draws', `${e.outer} epistemic (outer) x ${e.inner} aleatory (inner): ${e.outer * e.inner} packs; intervals at ${Math.round(e.confidence * 100)} %`],
     ];
-    parts.push(kvTable(rows));
+    parts.push(scrollBox(kvTable(rows)));
     if (e.measureFirst.length > 0) {
       const body = e.measureFirst
         .map((m) => `<tr><td>${esc(m.quantity)}</td><td>${Number.isFinite(m.firstOrder) ? percent(m.firstOrder) : '–'}</td><td>${fmt(m.rankCorrelation, 2)}</td></tr>`)
         .join('');
       parts.push(
-        `<table class="grid"><thead><tr><th>epistemic quantity (measure first at the top)</th><th>share of the spread of P(failure)</th><th>rank correlation</th></tr></thead><tbody>${body}</tbody></table>`,
+        scrollBox(
+          `<table class="grid"><thead><tr><th>epistemic quantity (measure first at the top)</th><th>share of the spread of P(failure)</th><th>rank correlation</th></tr></thead><tbody>${body}</tbody></table>`,
+        ),
       );
     }
     parts.push(await charts(e, e.measureFirst[0] ? drawsOf(e.measureFirst[0].quantity) : undefined, render));

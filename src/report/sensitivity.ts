@@ -238,7 +238,8 @@ export async function dominantSection(
     const physical = axis.physical ? '' : ' (no description of this column in summary.json: its raw value is shown)';
     const red = limit !== null ? ` Red: the ${beyondCount} pack${beyondCount === 1 ? '' : 's'} beyond the limit ${formatQuantity(limit, unitSymbol(unit))}.` : '';
     const thinned = stride > 1 ? ` Every ${stride}th pack is drawn, plus all beyond the limit.` : '';
-    const title = `${p.output} against ${p.column.quantity ? `${p.column.level ? `${p.column.level}-level ` : ''}${words(p.column.quantity)}` : p.column.name}`;
+    const level = p.column.level === 'epistemic' ? 'epistemic ' : p.column.level ? `${p.column.level}-level ` : '';
+    const title = `${p.output} against ${p.column.quantity ? `${level}${words(p.column.quantity)}` : p.column.name}`;
     charts.push(await chart(scatterSpec(title, axis.title, withUnit(p.output, unit), points, limit), `${why}${which}${physical}${red}${thinned}`));
   }
   parts.push(`<div class="charts">${charts.join('')}</div>`);
