@@ -31,8 +31,12 @@ export type { Platform, PackageAsset, WorkerPort, GpuOptions, GpuCandidate } fro
 export * from './random/sobol.ts';
 export { renderReport, parseSampleCsv, readArrowTable } from './report/core.ts';
 export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap, Headline, HeadlineLimit, HeadlineDrivers, InputColumn } from './results/format.ts';
-export { outputStatistics, tailAnalyses, sensitivityAnalyses, worstPackMap, nonFiniteSamples, describeInputs } from './study/analysis.ts';
+export { outputStatistics, tailAnalyses, sensitivityAnalyses, analyzeStudySensitivity, worstPackMap, nonFiniteSamples, describeInputs } from './study/analysis.ts';
 export { buildHeadline, headlineLines, sensitivityStatements } from './study/headline.ts';
+export { studyLayout, studySamples, monteCarloResult, designOutputs, describeCost } from './study/samples.ts';
+export type { StudyLayout } from './study/samples.ts';
+export { epistemicDraws, epistemicResults, epistemicTail } from './study/epistemic.ts';
+export type { EpistemicResults } from './study/epistemic.ts';
 export { buildSummary } from './study/summary.ts';
 export type { SummaryExtras } from './study/summary.ts';
 export { studyResultTable, sampleTableCsv, sampleTableArrow } from './results/table.ts';

@@ -4,15 +4,19 @@
  * (the WASM module, the shaders, the worker script) are served next to it under cellspread/.
  */
 import {
+  analyzeStudySensitivity,
   buildSummary,
   createBackend,
   DEFAULT_STUDY_YAML,
+  describeCost,
+  designOutputs,
+  monteCarloResult,
   parseStudySpec,
   renderReport,
   runStudy,
   sampleTableArrow,
   sampleTableCsv,
-  sensitivityAnalyses,
+  studyLayout,
   studyModel,
   studyResultTable,
   tailAnalyses,
@@ -41,6 +45,7 @@ const report = $<HTMLIFrameElement>('report');
 /** The last completed run, for scripts driving the page (and the browser test). */
 interface LastRun {
   backend: StudyResult['backend'];
+  /** Every sample's outputs, row-major: the Monte Carlo samples, then the sensitivity design's rows. */
   outputs: Float64Array;
   summary: RunSummary;
 }
@@ -82,7 +87,8 @@ async function run(): Promise<void> {
     dispose = () => backend.dispose();
     const skipped = fallbacks.map((f) => `${f.name} skipped: ${f.reason}`).join('; ');
     backendLine.textContent = `Backend: ${backend.name} (${backend.device})${skipped ? `. ${skipped}` : ''}`;
-    setState('running', `0 / ${spec.run.samples} samples`);
+    const total = studyLayout(spec).total; // Monte Carlo samples, then the sensitivity design's rows
+    setState('running', `${describeCost(spec)}: starting`);
     const result = await runStudy(spec, {
       backendInstance: backend,
       signal,
@@ -93,18 +99,22 @@ async function run(): Promise<void> {
     });
     result.backend.fallbacks = fallbacks;
     if (result.cancelled) {
-      setState('stopped', `stopped after ${result.counts.samples} samples`);
+      setState('stopped', `stopped after ${result.counts.samples} of ${total} samples`);
       return;
     }
     setState('running', 'analysing…');
+    // As `cellspread run` does: statistics, tails and tables describe the Monte Carlo samples; the sensitivity indices
+    // come from the design rows that ran after them.
     const tA = performance.now();
-    const tail = tailAnalyses(spec, result.outputs);
-    const sensitivity = await sensitivityAnalyses(spec, model, backend, signal);
-    const worstPack = worstPackMap(spec, model, result.outputs, result.range.start);
+    const mc = monteCarloResult(result);
+    const tail = tailAnalyses(spec, mc.outputs);
+    const design = designOutputs(result);
+    const sensitivity = design ? analyzeStudySensitivity(spec, design) : [];
+    const worstPack = worstPackMap(spec, model, mc.outputs, mc.range.start);
     const now = performance.now();
-    const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds: (now - tA) / 1000, totalSeconds: (now - t0) / 1000 });
+    const summary = buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds: (now - tA) / 1000, totalSeconds: (now - t0) / 1000 });
     summary.files = { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', report: 'report.html' };
-    const table = studyResultTable(result);
+    const table = studyResultTable(mc);
     setState('running', 'drawing the report…');
     const html = await renderReport(summary, table);
     await new Promise<void>((loaded) => {

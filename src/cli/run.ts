@@ -9,9 +9,10 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { chunkChecksums } from '../results/merge.ts';
 import { studyResultTable } from '../results/table.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
-import { sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { headlineLines } from '../study/headline.ts';
 import { studyModel } from '../study/job.ts';
+import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
 import { runStudy } from '../study/runner.ts';
 import { buildSummary } from '../study/summary.ts';
 import { VERSION } from '../version.ts';
@@ -23,6 +24,8 @@ import { shardFromArgs, shardRange } from './shard.ts';
 export const RUN_USAGE = `Usage: cellspread run [study.yaml|study.json] [options]
 Run a study: sample packs, simulate them, analyse, and write a results folder.
 With no study file, runs the built-in default study (12s2p LG M50 pack, hierarchical variation, weld defects).
+The run's samples are its Monte Carlo samples (outer x inner with an epistemic block), then the rows of its
+sensitivity design; the first line says how many of each before anything runs.
 
   --backend NAME       auto | webgpu | wasm | reference (default auto)
   --samples N          overrides run.samples
@@ -31,11 +34,13 @@ With no study file, runs the built-in default study (12s2p LG M50 pack, hierarch
   --out DIR            results folder (default results/<study name>)
   --resume             continue an interrupted run in --out (same study, same chunk size)
   --force              start again in a folder that already holds a run
-  --shard I/N          run shard I of N (0-based) of the samples; see cellspread merge
+  --shard I/N          run shard I of N (0-based) of the samples (sensitivity design rows included; whole
+                       outer samples in an epistemic study); see cellspread merge
   --shard-from-env     take I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (N from --shard-count,
                        SLURM_ARRAY_TASK_COUNT)
   --workers N          worker threads for CPU backends (default: all cores)
-  --no-analysis        skip tail and sensitivity analysis
+  --no-analysis        skip tail and sensitivity analysis (the sensitivity design rows, samples of the run,
+                       are still simulated: merge or a later --resume can analyse them)
   --no-report          skip report.html
   --quiet              no progress output
   --json               print the summary as JSON on stdout`;
@@ -95,12 +100,13 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   const workers = numberFlag(values, 'workers', { min: 1, integer: true });
   const spec = applyOverrides(loadStudy(positionals[0]), values);
   const model = studyModel(spec); // physics pre-flight: bad protocols fail here, before anything is written
+  const layout = studyLayout(spec); // the run's samples: Monte Carlo (outer x inner when epistemic), then design rows
   const shard = shardFromArgs(values, process.env);
-  const range = shard ? shardRange(spec, shard) : { start: 0, end: spec.run.samples };
+  const range = shard ? shardRange(spec, shard) : { start: 0, end: layout.total };
   const out = values.out ?? join('results', shard ? `${spec.name}-shard-${shard.index}-of-${shard.count}` : spec.name);
   ensureWritableFolder(out);
 
-  const manifest: RunManifest = { specHash: studyHash(spec), chunkSize: spec.run.chunkSize, samples: spec.run.samples, range, version: PACKAGE_VERSION, ...(shard ? { shard } : {}) };
+  const manifest: RunManifest = { specHash: studyHash(spec), chunkSize: spec.run.chunkSize, samples: layout.total, range, version: PACKAGE_VERSION, ...(shard ? { shard } : {}) };
   const existing = readManifest(out);
   if (values.resume) {
     if (!existing) throw new CellspreadInputError('--resume', 'needs a folder with an interrupted run (run.json)', out);
@@ -129,7 +135,7 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   const t0 = performance.now();
   try {
     if (!values.quiet) {
-      io.stderr(`cellspread: ${spec.name}: ${range.end - range.start} samples of a ${spec.pack.series}s${spec.pack.parallel}p pack -> ${out}`);
+      io.stderr(`cellspread: ${spec.name}: ${describeCost(spec, range)} of a ${spec.pack.series}s${spec.pack.parallel}p pack -> ${out}`);
       io.stderr(backendLine(backend, fallbacks));
     }
     const resumed = values.resume ? new Set(listChunks(out)) : new Set<number>();
@@ -144,12 +150,14 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     result.backend.fallbacks = fallbacks;
     const analyse = !values['no-analysis'] && !result.cancelled && !shard;
     const tA = performance.now();
-    const tail = analyse ? tailAnalyses(spec, result.outputs) : [];
-    const sensitivity = analyse ? await sensitivityAnalyses(spec, model, backend, controller.signal) : [];
-    const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, result.outputs, result.range.start);
+    const mc = monteCarloResult(result); // statistics, tails, tables and the worst pack describe the Monte Carlo samples
+    const tail = analyse ? tailAnalyses(spec, mc.outputs) : [];
+    const design = designOutputs(result);
+    const sensitivity = analyse && design ? analyzeStudySensitivity(spec, design) : [];
+    const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, mc.outputs, mc.range.start);
     const analysisSeconds = (performance.now() - tA) / 1000;
-    const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
-    writeSampleTable(out, studyResultTable(result));
+    const summary = buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
+    writeSampleTable(out, studyResultTable(mc));
     writeFileAtomic(join(out, 'checksums.json'), `${JSON.stringify(chunkChecksums(out), null, 2)}\n`);
     summary.files.checksums = 'checksums.json';
     writeSummary(out, summary);

@@ -3,6 +3,8 @@ export interface ParameterDescriptor {
   path: string;
   unit: string;
   description: string;
+  /** Leaf of an optional part of a set (the `sei` block, a measured OCP table): not every set has it. */
+  optional?: true;
 }
 
 const electrode = (side: 'negative' | 'positive'): ParameterDescriptor[] => [
@@ -37,6 +39,7 @@ const electrolyteFunction = (name: 'diffusivity' | 'conductivity', unit: string)
 
 export const PARAMETER_DESCRIPTORS: readonly ParameterDescriptor[] = [
   ...electrode('negative'),
+  { path: 'negative.ocpTable', unit: 'V', description: 'negative measured open-circuit potential table (not-a-knot cubic spline)', optional: true },
   { path: 'separator.thickness', unit: 'm', description: 'separator thickness' },
   { path: 'separator.porosity', unit: '-', description: 'separator porosity' },
   { path: 'separator.density', unit: 'kg/m3', description: 'separator density' },
@@ -61,6 +64,15 @@ export const PARAMETER_DESCRIPTORS: readonly ParameterDescriptor[] = [
   { path: 'electrical.lowerVoltageCutoff', unit: 'V', description: 'lower voltage cut-off' },
   { path: 'electrical.upperVoltageCutoff', unit: 'V', description: 'upper voltage cut-off' },
   { path: 'electrical.contactResistance', unit: 'Ohm', description: 'contact (tab/weld) resistance in series with the cell' },
+  { path: 'sei.initialThickness', unit: 'm', description: 'initial SEI thickness', optional: true },
+  { path: 'sei.partialMolarVolume', unit: 'm3/mol', description: 'SEI partial molar volume', optional: true },
+  { path: 'sei.resistivity', unit: 'Ohm m', description: 'SEI resistivity (film resistance per area = thickness x resistivity)', optional: true },
+  { path: 'sei.solventDiffusivity', unit: 'm2/s', description: 'solvent diffusivity in the SEI (solvent-diffusion limited growth)', optional: true },
+  { path: 'sei.bulkSolventConcentration', unit: 'mol/m3', description: 'bulk solvent concentration (solvent-diffusion limited growth)', optional: true },
+  { path: 'sei.reactionExchangeCurrentDensity', unit: 'A/m2', description: 'SEI reaction exchange current density (reaction limited growth)', optional: true },
+  { path: 'sei.openCircuitPotential', unit: 'V', description: 'SEI open-circuit potential (reaction limited growth)', optional: true },
+  { path: 'sei.activationEnergy', unit: 'J/mol', description: 'SEI growth activation energy (Arrhenius factor of every growth law)', optional: true },
+  { path: 'sei.lithiumPerSeiMole', unit: '-', description: 'ratio of lithium moles to SEI moles', optional: true },
 ];
 
 export function describeParameter(path: string): ParameterDescriptor | undefined {

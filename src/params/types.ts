@@ -32,6 +32,18 @@ export interface ElectrolyteFunction {
   activationEnergy: number;
 }
 
+/**
+ * A measured open-circuit potential at the reference temperature: breakpoints in stoichiometry (strictly increasing)
+ * and the potential at each, interpolated by a not-a-knot cubic spline (PyBaMM's `Interpolant(..., "cubic")`, which
+ * PyBaMM evaluates as `scipy.interpolate.make_interp_spline(x, y, k=3)`).
+ */
+export interface OcpTable {
+  stoichiometry: readonly number[];
+  potential: readonly number[];
+  /** Where the numbers come from (file, commit). */
+  source: string;
+}
+
 export interface ElectrodeParameters {
   /** Electrode coating thickness [m]. */
   thickness: number;
@@ -57,6 +69,11 @@ export interface ElectrodeParameters {
   ocp: SeriesFunction;
   /** Entropic change dU/dT as a function of stoichiometry [V/K]. */
   entropicChange: SeriesFunction;
+  /**
+   * Measured OCP (optional). Where a set gives it, it is the set's OCP, as in PyBaMM, and `ocp` is the closed-form fit
+   * that the kernels of today evaluate; the SEI oracle and `src/model/sei.ts` use the table (docs/lifetime.md).
+   */
+  ocpTable?: OcpTable;
   /** Electrode density [kg/m3]. */
   density: number;
   /** Electrode specific heat capacity [J/(kg K)]. */
@@ -138,6 +155,32 @@ export interface ElectricalParameters {
   contactResistance: number;
 }
 
+/**
+ * Solid-electrolyte interphase on the negative electrode, with PyBaMM's parameter names in the comments
+ * (`interface/sei/sei_growth.py`, `lithium_ion_parameters.py`). The growth law ("solvent-diffusion limited",
+ * "reaction limited") is a model option, not a parameter.
+ */
+export interface SeiParameters {
+  /** "Initial SEI thickness [m]". */
+  initialThickness: number;
+  /** "SEI partial molar volume [m3.mol-1]". */
+  partialMolarVolume: number;
+  /** "SEI resistivity [Ohm.m]": the film resistance per area is thickness times resistivity. */
+  resistivity: number;
+  /** "SEI solvent diffusivity [m2.s-1]" (solvent-diffusion limited growth). */
+  solventDiffusivity: number;
+  /** "Bulk solvent concentration [mol.m-3]" (solvent-diffusion limited growth). */
+  bulkSolventConcentration: number;
+  /** "SEI reaction exchange current density [A.m-2]" (reaction limited growth). */
+  reactionExchangeCurrentDensity: number;
+  /** "SEI open-circuit potential [V]" (reaction limited growth). */
+  openCircuitPotential: number;
+  /** "SEI growth activation energy [J.mol-1]": Arrhenius factor of every growth law (0: none). */
+  activationEnergy: number;
+  /** "Ratio of lithium moles to SEI moles" [-]. */
+  lithiumPerSeiMole: number;
+}
+
 export interface Citation {
   key: string;
   text: string;
@@ -157,4 +200,6 @@ export interface ParameterSet {
   geometry: CellGeometry;
   thermal: ThermalParameters;
   electrical: ElectricalParameters;
+  /** SEI growth on the negative electrode (optional: a set without it does not age). */
+  sei?: SeiParameters;
 }

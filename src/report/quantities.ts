@@ -72,6 +72,7 @@ export function words(name: string): string {
 /** What one value of an input column is, in words: "lowest of the pack's 3 modules", "mean over the pack's cells". */
 export function statisticWords(c: InputColumn, counts: { modules?: number; cells?: number }): string {
   if (c.level === 'pack') return 'the pack (lot) value';
+  if (c.level === 'epistemic') return 'the epistemic draw';
   const module = c.level === 'module';
   const n = module ? counts.modules : counts.cells;
   const entities = `the pack's ${n ? `${n} ` : ''}${module ? 'modules' : 'cells'}`;

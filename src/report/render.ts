@@ -16,6 +16,7 @@ import { escapeHtml as esc, fmt, fmtInt, fmtInterval, fmtSeconds, kvTable, note,
 import { chart, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox, str } from './parts.ts';
 import { unitSymbol, withUnit } from './quantities.ts';
 import { dominantSection, sensitivitySection } from './sensitivity.ts';
+import { epistemicSection, epistemicTails } from './epistemic.ts';
 
 export { columnForFactor, dominantFactor } from './sensitivity.ts';
 
@@ -231,9 +232,11 @@ async function tailSection(tails: TailSummary[], cols: Columns, outputs: OutputI
     const g = isObj(t.gpd) ? (t.gpd as Dict) : undefined;
     const prob = (x: unknown, scale: unknown) => formatProbability(num(x) ?? null, num(scale) ?? num(x) ?? null);
     const interval = (lo: unknown, hi: unknown) => `[${prob(lo, hi)}, ${prob(hi, hi)}]`;
-    const source = rec.source === 'gpd' ? 'GPD extrapolation' : rec.source === 'empirical' ? 'counted' : 'counted, too few beyond the limit';
     const rows: [string, string][] = [];
+    const source = { gpd: 'GPD extrapolation', empirical: 'counted', 'two-level': 'pooled over the epistemic draws', 'empirical-bound': 'counted, too few beyond the limit' }[rec.source];
     rows.push(['recommended P(beyond limit)', `${prob(rec.estimate, rec.upper)} ${interval(rec.lower, rec.upper)} (${source})`]);
+    const [epi] = epistemicTails([t]);
+    if (epi) rows.push(['given what we do not know', `median ${prob(epi.median.estimate, epi.upper.estimate)}, ${Math.round(epi.band * 100)} % band ${interval(epi.lower.estimate, epi.upper.estimate)} over ${fmtInt(epi.outer)} epistemic draws`]);
     rows.push(['counted', `${prob(emp.estimate, emp.upper)} ${interval(emp.lower, emp.upper)}, ${fmtInt(emp.exceedances)} of ${fmtInt(t.n)} packs beyond`]);
     if (g?.status === 'fitted') {
       const ep = isObj(g.exceedanceProbability) ? g.exceedanceProbability : undefined;
@@ -367,7 +370,7 @@ function metadataSection(s: RunSummary, cols: Columns): string {
   if (fallbacks.length) rows.push(['backend fallbacks', fallbacks.map((f) => `${str(f.name)}: ${str(f.reason)}`).join('; ')]);
   if (range) rows.push(['sample range', `${fmtInt(range.start)} … ${fmtInt(num(range.end) !== undefined ? (range.end as number) - 1 : undefined)}`]);
   if (shard) rows.push(['shard', `${fmtInt(num(shard.index) !== undefined ? (shard.index as number) + 1 : undefined)} of ${fmtInt(shard.count)}`]);
-  rows.push(['packs (samples)', fmtInt(counts.samples)]);
+  rows.push(['packs (samples)', num(counts.designRows) ? `${fmtInt(counts.samples)} Monte Carlo, then ${fmtInt(counts.designRows)} sensitivity design rows` : fmtInt(counts.samples)]);
   if (pack) {
     const modules = pack.modules !== undefined ? ` in ${pack.modules} module${pack.modules === 1 ? '' : 's'}` : '';
     rows.push(['pack', `${pack.series}s${pack.parallel}p${modules}: ${fmtInt(pack.series * pack.parallel)} cells per pack`]);
@@ -421,6 +424,9 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
         ? note(rawTails > 0 ? 'The tail entries in summary.json could not be read: section left out.' : 'No tail analysis in this run (add analysis.tail to the spec).')
         : (await tailSection(tails, cols, outputs)) + (rawTails > tails.length ? note(`${rawTails - tails.length} unreadable tail entries left out.`) : ''),
   });
+  if (epistemicTails(summary.tail).length > 0) {
+    sections.push({ id: 'epistemic', title: 'What we do not know', html: await epistemicSection(summary, chart) });
+  }
   sections.push({
     id: 'sensitivity',
     title: 'Sensitivity',

@@ -49,6 +49,10 @@ export function sensitivitySection(list: SensitivitySummary[], invalid: number):
     const c = `${fmt(100 * (s.confidence ?? 0.95))} %`;
     const what = s.method === 'shapley' ? `Shapley effects from ${fmtInt(s.evaluations)} model runs` : `Sobol indices from ${fmtInt(s.evaluations)} model runs`;
     parts.push(`<h3>${esc(s.output)} <small>(${esc(what)})</small></h3>`);
+    if (typeof s.error === 'string') {
+      parts.push(note(`No indices: ${s.error}`));
+      continue;
+    }
     if (rankedFactors(s).length === 0) {
       parts.push(note(`No finite indices for ${s.output}.`));
       continue;
@@ -57,11 +61,26 @@ export function sensitivitySection(list: SensitivitySummary[], invalid: number):
     parts.push(
       `<p class="fine">Bars: share of variance of ${esc(s.output)}, on a scale from 0 to 100 %; black line: the ${esc(c)} interval. Ranked by ${s.method === 'shapley' ? 'Shapley effect' : 'total index'}.</p>`,
     );
+    parts.push(secondOrderTable(s));
     const statements = sensitivityStatements(s);
     parts.push(`<details><summary>In words (${statements.length} factors)</summary><ul class="statements">${statements.map((t) => `<li>${esc(t)}</li>`).join('')}</ul></details>`);
   }
   if (invalid > 0) parts.push(note(`${invalid} sensitivity entr${invalid === 1 ? 'y' : 'ies'} in summary.json could not be read and ${invalid === 1 ? 'is' : 'are'} left out.`));
   return parts.join('');
+}
+
+/** Second-order Sobol indices (analysis.sensitivity.secondOrder), largest pairs first. */
+function secondOrderTable(s: SensitivitySummary): string {
+  if (!Array.isArray(s.second)) return '';
+  const pairs = s.second.filter((p) => isObj(p) && Array.isArray(p.factors) && p.factors.length === 2 && typeof p.index === 'number');
+  if (pairs.length === 0) return '';
+  const shown = pairs.slice(0, 12);
+  const c = `${fmt(100 * (s.confidence ?? 0.95))} %`;
+  const body = shown
+    .map((p) => `<tr><td>${esc(p.factors[0])} × ${esc(p.factors[1])}</td><td>${fmt(p.index, 3)}</td><td>${Array.isArray(p.ci) ? `[${fmt(p.ci[0], 3)}, ${fmt(p.ci[1], 3)}]` : '–'}</td></tr>`)
+    .join('');
+  const more = pairs.length > shown.length ? note(`${pairs.length - shown.length} smaller pairs are in summary.json.`) : '';
+  return `${scrollBox(`<table class="grid"><thead><tr><th>pair (second-order interaction)</th><th>S2</th><th>${esc(c)} interval</th></tr></thead><tbody>${body}</tbody></table>`)}${more}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -104,7 +123,7 @@ function describedInputs(summary: RunSummary, cols: Columns): InputColumn[] {
 
 /** The factor's level columns (mean/min/max over its modules or cells, or the pack draw), from the descriptions. */
 function columnsOfFactor(factor: string, inputs: InputColumn[]): InputColumn[] {
-  const m = /^(pack|module|cell)-level (.+)$/.exec(factor);
+  const m = /^(pack|module|cell)-level (.+)$/.exec(factor) ?? /^(epistemic) (.+)$/.exec(factor);
   if (!m) return [];
   return inputs.filter((c) => c.level === m[1] && c.quantity === m[2]);
 }
@@ -219,7 +238,8 @@ export async function dominantSection(
     const physical = axis.physical ? '' : ' (no description of this column in summary.json: its raw value is shown)';
     const red = limit !== null ? ` Red: the ${beyondCount} pack${beyondCount === 1 ? '' : 's'} beyond the limit ${formatQuantity(limit, unitSymbol(unit))}.` : '';
     const thinned = stride > 1 ? ` Every ${stride}th pack is drawn, plus all beyond the limit.` : '';
-    const title = `${p.output} against ${p.column.quantity ? `${p.column.level ? `${p.column.level}-level ` : ''}${words(p.column.quantity)}` : p.column.name}`;
+    const level = p.column.level === 'epistemic' ? 'epistemic ' : p.column.level ? `${p.column.level}-level ` : '';
+    const title = `${p.output} against ${p.column.quantity ? `${level}${words(p.column.quantity)}` : p.column.name}`;
     charts.push(await chart(scatterSpec(title, axis.title, withUnit(p.output, unit), points, limit), `${why}${which}${physical}${red}${thinned}`));
   }
   parts.push(`<div class="charts">${charts.join('')}</div>`);

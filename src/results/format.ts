@@ -48,7 +48,8 @@ export interface RunSummary {
   backend: { name: string; device: string; fallbacks: { name: string; reason: string }[] };
   range: { start: number; end: number };
   shard?: { index: number; count: number };
-  counts: { samples: number; cells: number; cellSteps: number; chunks: number };
+  /** samples: Monte Carlo samples; designRows: sensitivity design rows simulated too; cells: all cells simulated. */
+  counts: { samples: number; designRows?: number; cells: number; cellSteps: number; chunks: number };
   timings: { sampleSeconds: number; simulateSeconds: number; analysisSeconds: number; totalSeconds: number };
   outputs: { name: string; unit: string; description: string; statistics: OutputStatistics }[];
   /** Per-sample input columns, described (what each holds and in which unit) so no reader parses the names. */
@@ -62,6 +63,10 @@ export interface RunSummary {
   worstPack?: WorstPackMap;
   /** Samples whose outputs were not finite (reported, not averaged in). */
   nonFiniteSamples: number[];
+  /** The run's samples: Monte Carlo (outer x inner in a two-level study), then the sensitivity design rows. */
+  sampling?: { monteCarlo: number; designRows: number; sensitivityDesign?: 'sobol' | 'shapley'; outer?: number; inner?: number };
+  /** Two-level study: the epistemic draws and output statistics per outer sample (src/study/epistemic.ts). */
+  epistemic?: unknown;
   files: Record<string, string>;
 }
 
@@ -77,7 +82,14 @@ export interface SensitivitySummary {
   totalCI?: [number, number][];
   effects?: number[];
   effectsCI?: [number, number][];
+  /** Standard errors of the Shapley effects. */
+  standardErrors?: number[];
+  /** Second-order Sobol indices by pair, largest first (analysis.sensitivity.secondOrder). */
+  second?: { factors: [string, string]; index: number; ci: [number, number] }[];
+  /** Design rows simulated for this analysis (the same rows serve every output). */
   evaluations: number;
+  /** Why there are no indices (e.g. a design row whose simulation failed). */
+  error?: string;
   /** Confidence level of the intervals (bootstrap for Sobol, permutation spread for Shapley); 0.95 when absent. */
   confidence?: number;
   /** Plain-language statements, ranked by total index (Sobol) or effect (Shapley), each with its interval. */
@@ -94,8 +106,8 @@ export interface InputColumn {
   name: string;
   /** The variation key: a manufacturing quantity or a parameter path. */
   quantity?: string;
-  /** The hierarchy level, absent for the per-cell aggregate. */
-  level?: 'pack' | 'module' | 'cell';
+  /** The hierarchy level, absent for the per-cell aggregate; 'epistemic' for a two-level study's epistemic draw. */
+  level?: 'pack' | 'module' | 'cell' | 'epistemic';
   /** Over the level's entities (modules or cells) of one pack; absent for the single pack-level draw. */
   statistic?: 'mean' | 'min' | 'max';
   scale?: 'additive' | 'relative' | 'log';
@@ -124,8 +136,11 @@ export interface HeadlineLimit {
   title: string;
   /** The tail summary's recommended estimate of P(one pack passes the limit). */
   probability: HeadlineProbability;
-  /** counted ('empirical'), extrapolated by a generalized Pareto fit ('gpd'), or counted from too few ('empirical-bound'). */
-  method: 'empirical' | 'gpd' | 'empirical-bound';
+  /**
+   * counted ('empirical'), extrapolated by a generalized Pareto fit ('gpd'), counted from too few ('empirical-bound'),
+   * or pooled over the epistemic draws of a two-level study ('two-level').
+   */
+  method: 'empirical' | 'gpd' | 'empirical-bound' | 'two-level';
   samples: number;
   /** Packs of the run beyond the limit. */
   exceedances: number;

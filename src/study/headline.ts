@@ -8,7 +8,7 @@
  */
 import type { Headline, HeadlineDriver, HeadlineDrivers, HeadlineLimit, SensitivitySummary } from '../results/format.ts';
 import { normalQuantile } from '../random/rng.ts';
-import type { TailSummary } from '../tail/index.ts';
+import type { EpistemicTailSummary, TailSummary } from '../tail/index.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Numbers in words
@@ -65,8 +65,23 @@ const confidencePct = (c: number): string => `${sig(100 * c, 3)} %`;
 
 type FittedGpd = Extract<TailSummary['gpd'], { status: 'fitted' }>;
 
-function howEstimated(t: TailSummary, unit: string): string {
+/** A tail entry of a two-level study carries its epistemic analysis (src/study/epistemic.ts). */
+type TwoLevelTail = TailSummary & { epistemic?: EpistemicTailSummary };
+
+function howEstimated(t: TwoLevelTail, unit: string): string {
   const r = t.recommended;
+  const e = t.epistemic;
+  if (r.source === 'two-level' && e) {
+    const first = e.measureFirst[0];
+    const measure =
+      first && Number.isFinite(first.firstOrder)
+        ? ` Measure first: ${first.quantity} (explains ${formatShare(first.firstOrder)} % of that spread; higher values ${first.rankCorrelation > 0 ? 'raise' : 'lower'} the probability).`
+        : '';
+    return (
+      `Two-level: ${e.outer.toLocaleString('en-US')} draws of what we do not know (epistemic), each with the same ${e.inner.toLocaleString('en-US')} packs; ` +
+      `the probability pooled over the draws (${confidencePct(e.confidence)} interval from the crossed-design standard error), and its spread over them.${measure}`
+    );
+  }
   const k = t.empirical.exceedances;
   const n = t.n;
   const packs = (m: number) => `${m.toLocaleString('en-US')} pack${m === 1 ? '' : 's'}`;
@@ -119,7 +134,7 @@ function verdictOf(p: HeadlineLimit['probability'], target: number | null, sampl
   return { verdict: 'undecided', verdictText: `Not decided against the target of ${t}: the interval contains it. ${advice}` };
 }
 
-function limitOf(t: TailSummary, unit: string, target: number | null): HeadlineLimit {
+function limitOf(t: TwoLevelTail, unit: string, target: number | null): HeadlineLimit {
   const r = t.recommended;
   const probability = { estimate: r.estimate, lower: r.lower, upper: r.upper, confidence: t.confidence };
   const output = t.output ?? 'output';
@@ -139,6 +154,18 @@ function limitOf(t: TailSummary, unit: string, target: number | null): HeadlineL
     how: howEstimated(t, unit),
     target,
     ...verdictOf(probability, target, t.n),
+    ...(t.epistemic
+      ? {
+          bands: [
+            {
+              label: `given what we do not know: median and ${Math.round(t.epistemic.band * 100)} % band over ${t.epistemic.outer} epistemic draws`,
+              estimate: t.epistemic.median.estimate,
+              lower: t.epistemic.lower.estimate,
+              upper: t.epistemic.upper.estimate,
+            },
+          ],
+        }
+      : {}),
   };
 }
 
@@ -202,6 +229,7 @@ export function sensitivityStatements(s: SensitivitySummary): string[] {
 function driversOf(s: SensitivitySummary): HeadlineDrivers {
   const index = s.method === 'shapley' ? 'shapley' : 'total';
   const confidence = s.confidence ?? 0.95;
+  if (typeof s.error === 'string') return { output: s.output, index, evaluations: s.evaluations, confidence, top: [], text: `no indices: ${s.error}` };
   const top: HeadlineDriver[] = rankedFactors(s)
     .filter((f) => distinguishable(f.lower))
     .slice(0, 3)

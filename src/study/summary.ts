@@ -5,7 +5,9 @@ import type { StudySpec } from '../spec/index.ts';
 import type { TailSummary } from '../tail/index.ts';
 import { VERSION } from '../version.ts';
 import { describeInputs, nonFiniteSamples, outputStatistics } from './analysis.ts';
+import { epistemicResults } from './epistemic.ts';
 import { buildHeadline } from './headline.ts';
+import { studyLayout } from './samples.ts';
 import type { StudyResult } from './runner.ts';
 
 export interface SummaryExtras {
@@ -17,7 +19,12 @@ export interface SummaryExtras {
   shard?: { index: number; count: number };
 }
 
+/** `result` holds the Monte Carlo samples only (monteCarloResult of a run that included design rows). */
 export function buildSummary(spec: StudySpec, result: StudyResult, extra: SummaryExtras): RunSummary {
+  const layout = studyLayout(spec);
+  // Results per outer sample need every Monte Carlo sample (a single run or a merge, not a shard).
+  const allMonteCarlo = result.range.start === 0 && result.counts.samples === layout.monteCarlo;
+  const epistemic = allMonteCarlo ? epistemicResults(spec, result.outputs) : undefined;
   return {
     cellspread: { version: VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
     name: spec.name,
@@ -43,6 +50,13 @@ export function buildSummary(spec: StudySpec, result: StudyResult, extra: Summar
     sensitivity: extra.sensitivity,
     ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
     nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
+    sampling: {
+      monteCarlo: layout.monteCarlo,
+      designRows: layout.designRows,
+      ...(layout.sensitivity ? { sensitivityDesign: layout.sensitivity.kind } : {}),
+      ...(layout.epistemic ?? {}),
+    },
+    ...(epistemic ? { epistemic } : {}),
     files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', chunks: 'chunks/' },
   };
 }

@@ -11,7 +11,7 @@ import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, runStudy, parseStudySpec, sampleTableCsv, studyHash, studyResultTable, type StudyResult } from '../../src/index.ts';
+import { createBackend, monteCarloResult, runStudy, parseStudySpec, sampleTableCsv, studyHash, studyLayout, studyResultTable, type StudyResult } from '../../src/index.ts';
 import { startWebServer, type WebServer } from '../../src/cli/web.ts';
 import { compareOutputs } from '../parity/tolerance.ts';
 
@@ -117,6 +117,9 @@ describe('the browser page', () => {
 
       const got = await pageOutputs(page);
       expect(got.backend.name).toBe('wasm');
+      // Every sample of the run: the 11 Monte Carlo samples, then the Sobol design's rows.
+      expect(node.counts.samples).toBe(studyLayout(spec).total);
+      expect(node.counts.samples).toBeGreaterThan(11);
       expect(got.outputs.length).toBe(node.outputs.length);
       const differing = got.outputs.flatMap((v, i) => (Object.is(v, node.outputs[i]) ? [] : [`#${i}: page ${v}, node ${node.outputs[i]}`]));
       expect(differing, 'page and Node outputs must be bit-identical').toEqual([]);
@@ -131,7 +134,7 @@ describe('the browser page', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'browser-page-wasm.png'), fullPage: true });
 
       // Downloads: samples.csv byte for byte what Node writes; summary.json names the backend and the same spec hash.
-      expect(await download(page, 'download-csv')).toBe(sampleTableCsv(studyResultTable(node)));
+      expect(await download(page, 'download-csv')).toBe(sampleTableCsv(studyResultTable(monteCarloResult(node))));
       const summary = JSON.parse(await download(page, 'download-summary'));
       expect(summary.backend.name).toBe('wasm');
       expect(summary.specHash).toBe(studyHash(spec));
@@ -202,7 +205,7 @@ describe('the browser page', () => {
         return expect(requireWebgpu, `Node's webgpu backend is unavailable: ${(err as Error).message}`).toBe(false);
       }
       context.annotate(`Node WebGPU adapter: ${node.backend.device}`);
-      expect(compareOutputs(Float64Array.from(got.outputs), node.outputs, spec.run.samples)).toEqual([]);
+      expect(compareOutputs(Float64Array.from(got.outputs), node.outputs, node.counts.samples)).toEqual([]);
     } finally {
       await page.close();
     }

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { runReportCommand } from '../../src/cli/report.ts';
 import { CellspreadInputError } from '../../src/errors.ts';
 import { columnForFactor, escapeHtml, parseSampleCsv, readResultsFolder, renderReport, writeReport } from '../../src/report/index.ts';
+import { formatProbability } from '../../src/study/headline.ts';
+import type { SensitivitySummary } from '../../src/results/format.ts';
+import { epistemicTailSummary } from '../../src/tail/index.ts';
 import { makeResults, writeResultsFolder } from './fixture.ts';
 
 function capture() {
@@ -137,6 +140,48 @@ describe('renderReport', () => {
     expect(html).not.toContain('<b>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(escapeHtml(`"'<&>`)).toBe('&quot;&#39;&lt;&amp;&gt;');
+  });
+});
+
+describe('renderReport: what we do not know (two-level studies)', () => {
+  it('states the pooled probability, the band and the quantity to measure first, with two charts, names escaped', async () => {
+    const { summary, table } = makeResults({ samples: 150 });
+    // Outer draws theta_e of a quantity whose name needs escaping; the limit splits the packs of most draws.
+    const E = 30;
+    const I = 50;
+    const theta = Array.from({ length: E }, (_, e) => -1 + (2 * e) / (E - 1));
+    const values = new Float64Array(E * I);
+    for (let e = 0; e < E; e++) for (let i = 0; i < I; i++) values[e * I + i] = 310 + 3 * theta[e] + 2 * ((i + 0.5) / I - 0.5);
+    const epistemic = epistemicTailSummary(values, { limit: 311, outer: E, inner: I, output: 'maxTemperatureK', quantities: [{ name: 'h<i>x</i>', values: theta }] });
+    const tail = [{ ...(summary.tail[0] as object), epistemic }];
+    const html = await renderReport({ ...summary, tail, epistemic: { outer: E, inner: I, quantities: [{ name: 'h<i>x</i>', values: theta }] } }, table);
+    const section = html.slice(html.indexOf('<section id="epistemic">'), html.indexOf('</section>', html.indexOf('<section id="epistemic">')));
+    expect(section).toContain('What we do not know');
+    expect(section).toContain(`P(maxTemperatureK &gt; 311) = ${formatProbability(epistemic.pooled.estimate, epistemic.pooled.upper)} pooled over what we do not know`);
+    expect(section).toContain(`between ${formatProbability(epistemic.lower.estimate, epistemic.upper.estimate)} and ${formatProbability(epistemic.upper.estimate)} (90 % band)`);
+    expect(section).toContain('measure first: h&lt;i&gt;x&lt;/i&gt;');
+    expect(section).not.toContain('<i>');
+    expect((section.match(/<svg/g) ?? []).length).toBe(2);
+    // The tail section says it too, and quotes the two-level estimate where the summary recommends it.
+    expect(html).toContain('given what we do not know');
+    const plain = await renderReport(summary, table);
+    expect(plain).not.toContain('<section id="epistemic">');
+  });
+});
+
+describe('renderReport: second-order indices and failed analyses', () => {
+  it('lists second-order pairs with intervals, and says why an output has no indices', async () => {
+    const { summary, table } = makeResults({ samples: 150 });
+    const [first] = summary.sensitivity as SensitivitySummary[];
+    const second = [
+      { factors: ['cell-level <capacity>', 'pack-level h'] as [string, string], index: 0.0521, ci: [0.031, 0.074] as [number, number] },
+      { factors: ['cell-level <capacity>', 'module-level x'] as [string, string], index: 0.002, ci: [-0.01, 0.012] as [number, number] },
+    ];
+    const failed = { output: 'capacityAh', method: 'sobol' as const, factors: first.factors, evaluations: 64, statements: [], error: 'model output for sample 3 of matrix A (design row 12) must be a finite number, got NaN' };
+    const html = await renderReport({ ...summary, sensitivity: [{ ...first, second }, failed] }, table);
+    expect(html).toContain('<th>pair (second-order interaction)</th>');
+    expect(html).toContain('<td>cell-level &lt;capacity&gt; × pack-level h</td><td>0.0521</td><td>[0.031, 0.074]</td>');
+    expect(html).toContain('No indices: model output for sample 3 of matrix A (design row 12) must be a finite number, got NaN');
   });
 });
 

@@ -211,7 +211,10 @@ describe('the report of a real study in headless Chromium', () => {
       const v = summary.outputs.find((x) => x.name === 'minCellVoltageV')!.statistics;
       expect(v.max - v.min).toBeLessThan(1e-9);
       expect(await o.page.locator('#distributions ul.constants').textContent()).toContain('minCellVoltageV = 2.5 V in all 120 packs');
-      expect(await o.page.locator('#run').innerText()).toMatch(/4s2p in 2 modules: 8 cells per pack[\s\S]*cells in the run\s+960/);
+      // Cells in the run: the 120 Monte Carlo packs and the sensitivity design rows, 8 cells each.
+      expect(summary.counts.cells).toBe((120 + summary.counts.designRows!) * 8);
+      expect(summary.counts.designRows).toBeGreaterThan(0);
+      expect(await o.page.locator('#run').innerText()).toMatch(new RegExp(`4s2p in 2 modules: 8 cells per pack[\\s\\S]*cells in the run\\s+${summary.counts.cells.toLocaleString('en-US')}`));
       await o.page.close();
     });
   }
