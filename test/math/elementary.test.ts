@@ -97,6 +97,7 @@ const PIPELINE = [
   'src/model/derive.ts',
   'src/model/series.ts',
   'src/model/spectral.ts',
+  'src/study/epistemic.ts',
 ];
 
 describe('engine independence of sampling and cell-parameter derivation', () => {
