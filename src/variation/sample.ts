@@ -15,6 +15,7 @@ import type { ParameterSet } from '../params/types.ts';
 import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy, initialTemperatureOf, type CompiledStudy } from './design.ts';
 import { LEVELS, type Level } from './quantities.ts';
+import { exp } from '../math/elementary.ts';
 
 /** Stream salt so variation draws never coincide with other users of Rng(seed, sample, ...). */
 export const VARIATION_STREAM = 0x7a41;
@@ -132,7 +133,7 @@ export function inputNames(spec: StudySpec): string[] {
 
 /** Level draw in natural form: additive deviation, relative deviation, or multiplicative factor (log scale). */
 function natural(scale: string, y: number): number {
-  return scale === 'log' ? Math.exp(y) : y;
+  return scale === 'log' ? exp(y) : y;
 }
 
 /**
@@ -232,7 +233,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       const v = values[qi];
       for (let cell = 0; cell < cellsPerPack; cell++) {
         const t = epiDraw[qi] + (d.pack ? d.pack[0] : 0) + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
-        v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * Math.exp(t);
+        v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * exp(t);
       }
       for (const level of LEVELS) {
         const arr = d[level];
