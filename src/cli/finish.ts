@@ -3,32 +3,41 @@
  * time, write checksums.json and summary.json (listing only files that exist), then the report. Ctrl-C here stops
  * with exit code 130 and leaves every chunk in place, so the analysis can simply be run again.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend } from '../backends/types.ts';
 import { CellspreadInterruptedError } from '../errors.ts';
 import { MemoryValve } from '../io/memory.ts';
-import { RESULTS_FORMAT_VERSION, type RunSummary } from '../results/format.ts';
+import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import type { RunSummary } from '../results/format.ts';
 import { writeChecksums, writeSummary } from '../results/io.ts';
-import type { StreamedResults } from '../results/stream.ts';
+import type { StreamedDesign, StreamedResults } from '../results/stream.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
 import { analysisHash, simulationHash, studyHash, type StudyCost, type StudySpec } from '../spec/index.ts';
-import { outputStatistics, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { headlineLines } from '../study/headline.ts';
 import type { StudyModel } from '../study/job.ts';
 import { cellCount } from '../pack/topology.ts';
+import type { StudyResult } from '../study/runner.ts';
+import { studyLayout } from '../study/samples.ts';
+import { buildSummary } from '../study/summary.ts';
+import { VERSION } from '../version.ts';
+
+export const PACKAGE_VERSION = VERSION;
 
 export interface FinishOptions {
   /** The folder written (a merge's staging folder). */
   dir: string;
   spec: StudySpec;
   model: StudyModel;
+  /** The Monte Carlo samples, streamed; and the sensitivity design rows, if the run had them. */
   streamed: StreamedResults;
+  design?: StreamedDesign;
+  /** The run's range (Monte Carlo samples and design rows). */
+  range: { start: number; end: number };
   /** The backend that simulated the samples, as recorded. */
   backend: RunSummary['backend'];
   /** Run tail and sensitivity analyses (statistics and the worst pack are always computed). */
   analyse: boolean;
-  /** Backend for the sensitivity design (undefined: no sensitivity). */
-  sensitivityBackend?: Backend;
   report: boolean;
   completed: boolean;
   shard?: { index: number; count: number };
@@ -50,61 +59,72 @@ function interrupted(o: FinishOptions): CellspreadInterruptedError {
 
 /** Analyse, then write checksums.json, summary.json and report.html; returns the summary written. */
 export async function finishResults(o: FinishOptions): Promise<RunSummary> {
+  try {
+    return await analyseAndWrite(o);
+  } finally {
+    o.streamed.dispose(); // the column files
+  }
+}
+
+async function analyseAndWrite(o: FinishOptions): Promise<RunSummary> {
   const { spec, model, streamed } = o;
   const tA = performance.now();
+  const valve = new MemoryValve();
   let tail: unknown[] = [];
   let sensitivity: RunSummary['sensitivity'] = [];
-  let statistics: RunSummary['outputs'];
   let worstPack: RunSummary['worstPack'];
-  const valve = new MemoryValve();
   try {
-    statistics = outputStatistics(streamed.columns);
-    valve.relieve();
     if (o.analyse) tail = tailAnalyses(spec, streamed.columns);
     valve.relieve();
-    if (o.analyse && o.sensitivityBackend) sensitivity = await sensitivityAnalyses(spec, model, o.sensitivityBackend, o.signal);
+    if (o.analyse && o.design?.complete) sensitivity = analyzeStudySensitivity(spec, o.design.outputs, o.design.invalid);
     worstPack = o.completed ? worstPackMap(spec, model, streamed.columns, streamed.range.start) : undefined;
     valve.relieve();
   } catch (err) {
     if (o.signal?.aborted) throw interrupted(o);
     throw err;
-  } finally {
-    streamed.dispose();
   }
   if (o.signal?.aborted && o.completed) throw interrupted(o);
-  const analysisSeconds = (performance.now() - tA) / 1000;
-  writeChecksums(o.dir);
-  const summary: RunSummary & Record<string, unknown> = {
-    cellspread: { version: PACKAGE_VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
-    name: spec.name,
-    createdAt: new Date().toISOString(),
-    completed: o.completed,
+  const layout = studyLayout(spec);
+  const rows = o.range.end - o.range.start;
+  const result: StudyResult = {
     spec,
     specHash: studyHash(spec),
     simulationHash: simulationHash(spec),
     analysisHash: analysisHash(spec),
-    rng: { ...RNG_ALGORITHM, seed: spec.run.seed },
+    rng: RNG_ALGORITHM,
     backend: o.backend,
-    range: streamed.range,
-    ...(o.shard ? { shard: o.shard } : {}),
-    counts: { samples: streamed.samples, cells: streamed.samples * cellCount(model.layout), cellSteps: streamed.cellSteps, chunks: streamed.chunks },
-    timings: { sampleSeconds: streamed.sampleSeconds, simulateSeconds: streamed.simulateSeconds, analysisSeconds, totalSeconds: (performance.now() - o.t0) / 1000 },
-    outputs: statistics,
-    inputs: streamed.inputNames.map((name) => ({ name })),
-    tail,
-    sensitivity,
-    ...(worstPack ? { worstPack } : {}),
-    nonFiniteSamples: streamed.nonFiniteSamples,
-    validity: {
+    range: o.range,
+    outputNames: PACK_OUTPUT_NAMES,
+    outputs: new Float64Array(0),
+    inputNames: streamed.inputNames,
+    inputs: new Float64Array(0),
+    invalid: [],
+    counts: {
+      samples: streamed.samples,
+      designRows: Math.max(0, Math.min(o.range.end, layout.total) - Math.max(o.range.start, layout.monteCarlo)),
       validSamples: streamed.samples - streamed.invalidCount,
       invalidSamples: streamed.invalidCount,
-      nonFiniteSamples: streamed.nonFiniteCount,
-      invalid: streamed.invalid,
+      cells: rows * cellCount(model.layout),
+      cellSteps: streamed.cellSteps,
+      chunks: streamed.chunks,
     },
     cost: o.cost,
-    files: {},
+    timings: { sampleSeconds: streamed.sampleSeconds, simulateSeconds: streamed.simulateSeconds, totalSeconds: 0 },
+    cancelled: !o.completed,
+  };
+  const summary: RunSummary & Record<string, unknown> = {
+    ...buildSummary(spec, result, {
+      tail,
+      sensitivity,
+      worstPack,
+      analysisSeconds: (performance.now() - tA) / 1000,
+      totalSeconds: (performance.now() - o.t0) / 1000,
+      shard: o.shard,
+      streamed,
+    }),
     ...(o.extra ?? {}),
   };
+  writeChecksums(o.dir);
   summary.files = existingFiles(o.dir, false);
   writeSummary(o.dir, summary);
   if (o.report && o.completed) {
@@ -134,21 +154,21 @@ export function existingFiles(dir: string, withReport = true): Record<string, st
   return files;
 }
 
-export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** The CLI's closing lines for a finished run or merge. */
+/** The closing lines of a run or merge: counts, invalid packs, a few statistics, then the headline. */
 export function describeSummary(summary: RunSummary, out: string): string {
-  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance', 'minCellVoltageV'];
+  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance'];
   const rows = summary.outputs
     .filter((o) => pick.includes(o.name))
     .map((o) =>
       o.statistics.count === 0
         ? `  ${o.name.padEnd(22)} no finite values`
-        : `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)} ${o.unit}`,
+        : `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)}${o.unit === '-' ? '' : ` ${o.unit}`}`,
     );
   const throughput = summary.counts.cellSteps / Math.max(summary.timings.simulateSeconds, 1e-9);
+  const spec = summary.spec as StudySpec;
+  const cellsPerPack = spec.pack.series * spec.pack.parallel;
   const lines = [
-    `${summary.name}: ${summary.counts.samples} packs, ${summary.counts.cells} cells, ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
+    `${summary.name}: ${summary.counts.samples} packs of ${spec.pack.series}s${spec.pack.parallel}p (${cellsPerPack} cells per pack, ${summary.counts.cells} cells in the run), ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
   ];
   const v = summary.validity;
   if (v && v.invalidSamples > 0) {
@@ -157,12 +177,10 @@ export function describeSummary(summary: RunSummary, out: string): string {
     if (v.invalidSamples > 3) lines.push(`    ... and ${v.invalidSamples - 3} more (summary.json lists the first ${v.invalid.length})`);
   }
   lines.push(...rows);
-  for (const s of summary.sensitivity as { statements?: string[] }[]) if (s.statements?.[0]) lines.push(`  ${s.statements[0]}`);
-  for (const t of summary.tail as { output?: string; empirical?: { estimate?: number; lower?: number; upper?: number } }[]) {
-    if (t.empirical) lines.push(`  P(${t.output} beyond limit) = ${fmt(t.empirical.estimate ?? NaN)} [${fmt(t.empirical.lower ?? NaN)}, ${fmt(t.empirical.upper ?? NaN)}]`);
-  }
   const files = Object.values(summary.files).filter((f) => f !== 'chunks/' && f !== 'checksums.json' && f !== 'summary.json');
-  lines.push(`  results: ${out}/summary.json${files.length ? `, ${files.join(', ')}` : ''}`);
+  lines.push(`results: ${out}/summary.json${files.length ? `, ${files.join(', ')}` : ''}`);
+  const headline = summary.headline ? headlineLines(summary.headline) : [];
+  if (headline.length > 0) lines.push('', 'Headline (summary.json "headline", and the top of report.html):', ...headline.map((l) => `  ${l}`));
   return lines.join('\n');
 }
 

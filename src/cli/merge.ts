@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
 import { fileSystemFault } from '../io/faults.ts';
 import { MemoryValve } from '../io/memory.ts';
@@ -9,9 +8,10 @@ import { chunkFileName, CHUNK_DIR } from '../results/chunks.ts';
 import { acquireLock, defaultResultsFolder, holdsRunFiles, removeRunFiles } from '../results/folder.ts';
 import { ensureWritableFolder, writeManifest, type RunManifest } from '../results/io.ts';
 import { loadShards, MergeRefusedError, streamShards } from '../results/merge.ts';
-import { SampleStream } from '../results/stream.ts';
+import { RunSamplesSink } from '../results/stream.ts';
 import { analysisHash, checkStudyCost, simulationHash } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
+import { describeCost, studyLayout } from '../study/samples.ts';
 import { inputNames } from '../variation/index.ts';
 import { choiceFlag, numberFlag } from './args.ts';
 import { describeSummary, finishResults, PACKAGE_VERSION } from './finish.ts';
@@ -19,14 +19,16 @@ import type { CliIo } from './main.ts';
 
 export const MERGE_USAGE = `Usage: cellspread merge <shard-folder>... [--out DIR] [options]
 Merge the results folders of \`cellspread run --shard I/N\` (one per shard, any order) into the results folder one
-run over all samples would write: the same samples.csv/samples.arrow, statistics, tail results, worst-pack map and
-report. Shards carry only the Monte Carlo samples: the sensitivity design (analysis.sensitivity) runs here, through
---backend. Refuses missing, duplicated, overlapping, incomplete, edited or foreign shards (exit 2, nothing written): every
-chunk's identity and checksum is verified. The merged folder gets checksums.json like a single run's.
+run over all samples would write: the same samples.csv/samples.arrow, statistics, tail results, sensitivity indices,
+worst-pack map and report. The sensitivity design rows are samples of the run, simulated by the shards: the indices
+are computed here from their outputs, bit-identical to a single run. Refuses missing, duplicated, overlapping,
+incomplete, edited or foreign shards (exit 2, nothing written): every chunk's identity and checksum is verified. The
+merged folder gets checksums.json like a single run's.
 
   --out DIR            merged results folder (default results/<study name>)
-  --backend NAME       auto | webgpu | wasm | reference, for the sensitivity design (default auto)
-  --workers N          worker threads for CPU backends (default: all cores)
+  --backend NAME       accepted for older scripts; nothing is simulated here any more (the design rows are
+                       samples of the shards; the worst pack is re-simulated on the CPU reference)
+  --workers N          accepted for older scripts (see --backend)
   --no-analysis        skip tail and sensitivity analysis
   --no-report          skip report.html
   --force              replace the results in a folder that holds some (only the files cellspread wrote there
@@ -73,8 +75,8 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(`cellspread merge: give the shard folders to merge\n\n${MERGE_USAGE}`);
     return 2;
   }
-  const backendName = choiceFlag(values, 'backend', ['auto', 'webgpu', 'wasm', 'reference'] as const) ?? 'auto';
-  const workers = numberFlag(values, 'workers', { min: 1, integer: true });
+  choiceFlag(values, 'backend', ['auto', 'webgpu', 'wasm', 'reference'] as const); // checked, no longer used
+  numberFlag(values, 'workers', { min: 1, integer: true });
   const t0 = performance.now();
 
   // Everything is checked before anything is written.
@@ -104,54 +106,47 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
 
   // Build the merged folder beside --out, then move it into place: a failed merge leaves no half-written results.
   const staging = join(dirname(resolve(out)), `.${basename(resolve(out))}.merge-${process.pid}`);
-  let backend: Awaited<ReturnType<typeof createBackend>>['backend'] | undefined;
   try {
     ensureWritableFolder(staging);
     const n = loaded.shards.length;
-    if (!values.quiet) io.stderr(`cellspread merge: ${spec.name}: ${spec.run.samples} samples from ${n} shard folder${n === 1 ? '' : 's'} -> ${out}`);
-    const range = { start: 0, end: spec.run.samples };
+    if (!values.quiet) io.stderr(`cellspread merge: ${spec.name}: ${describeCost(spec)} from ${n} shard folder${n === 1 ? '' : 's'} -> ${out}`);
+    const layout = studyLayout(spec);
+    const range = { start: 0, end: layout.total };
     const manifest: RunManifest = {
       specHash: loaded.specHash,
       simulationHash: simulationHash(spec),
       analysisHash: analysisHash(spec),
       seed: spec.run.seed,
       chunkSize: spec.run.chunkSize,
-      samples: spec.run.samples,
+      samples: layout.total,
       range,
       version: PACKAGE_VERSION,
     };
     writeManifest(staging, manifest);
-    const stream = new SampleStream(staging, range);
+    const sink = new RunSamplesSink(staging, range, layout);
     const valve = new MemoryValve();
     let simulatedBy;
     try {
       // Chunks are copied byte for byte (their checksums stay valid) and streamed into the tables and columns.
       simulatedBy = await streamShards(loaded, async (chunk, file) => {
         copyFileSync(file, join(staging, CHUNK_DIR, chunkFileName(chunk.index)));
-        await stream.add(chunk);
+        await sink.add(chunk);
         valve.relieve();
       });
     } catch (err) {
-      stream.abort();
+      sink.abort();
       throw err;
     }
-    const streamed = await stream.finish(inputNames(spec));
-    const analyse = !values['no-analysis'];
-    let sensitivityBackend: string | undefined;
-    if (analyse && spec.analysis?.sensitivity) {
-      const created = await createBackend(backendName, { workers }, '--backend');
-      backend = created.backend;
-      sensitivityBackend = `${backend.name} (${backend.device})`;
-      if (!values.quiet) io.stderr(`cellspread merge: sensitivity design (${spec.analysis.sensitivity.method}) on ${sensitivityBackend}`);
-    }
+    const { streamed, design } = await sink.finish(inputNames(spec));
     const summary = await finishResults({
       dir: staging,
       spec,
       model,
       streamed,
+      design,
+      range,
       backend: simulatedBy.backend,
-      analyse,
-      sensitivityBackend: backend,
+      analyse: !values['no-analysis'],
       report: !values['no-report'],
       completed: true,
       cost,
@@ -160,7 +155,6 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
       extra: {
         mergedFrom: {
           shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
-          ...(sensitivityBackend ? { sensitivityBackend } : {}),
         },
       },
     });
@@ -169,7 +163,7 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     moveInto(staging, out);
     if (values.json) io.stdout(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
-      io.stdout(`merged ${spec.run.samples} samples of ${spec.name} from ${n} shards into ${out}`);
+      io.stdout(`merged ${describeCost(spec)} of ${spec.name} from ${n} shards into ${out}`);
       io.stdout(describeSummary(summary, out));
     }
     return 0;
@@ -177,7 +171,6 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     throw fileSystemFault(err, out, 'write') ?? err;
   } finally {
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
-    await backend?.dispose();
     release();
   }
 }

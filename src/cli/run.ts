@@ -8,10 +8,11 @@ import { MemoryValve } from '../io/memory.ts';
 import { chunkFileName, chunkGrid, CHUNK_DIR, listChunks, readChunkFile } from '../results/chunks.ts';
 import { acquireLock, defaultResultsFolder, holdsRunFiles, removeRunFiles, removeTemporaryFiles } from '../results/folder.ts';
 import { ensureWritableFolder, readChunk, readManifest, writeChunk, writeManifest, type RunManifest } from '../results/io.ts';
-import { SampleStream } from '../results/stream.ts';
-import { analysisHash, checkStudyCost, defaultStudy, describeCost, parseStudySpec, simulationHash, studyHash, validateStudySpec, type StudySpec } from '../spec/index.ts';
+import { RunSamplesSink } from '../results/stream.ts';
+import { analysisHash, checkStudyCost, defaultStudy, describeStudyCost, parseStudySpec, simulationHash, studyHash, validateStudySpec, type StudySpec } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
 import { runStudy } from '../study/runner.ts';
+import { describeCost, studyLayout } from '../study/samples.ts';
 import { inputNames } from '../variation/index.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag, relabel } from './args.ts';
 import { describeSummary, finishResults, PACKAGE_VERSION } from './finish.ts';
@@ -22,6 +23,8 @@ import { shardFromArgs, shardRange } from './shard.ts';
 export const RUN_USAGE = `Usage: cellspread run [study.yaml|study.json] [options]
 Run a study: sample packs, simulate them, analyse, and write a results folder.
 With no study file, runs the built-in default study (12s2p LG M50 pack, hierarchical variation, weld defects).
+The run's samples are its Monte Carlo samples (outer x inner with an epistemic block), then the rows of its
+sensitivity design; the first line says how many of each before anything runs, the second what they cost.
 
   --backend NAME       auto | webgpu | wasm | reference (default auto)
   --samples N          overrides run.samples
@@ -32,11 +35,13 @@ With no study file, runs the built-in default study (12s2p LG M50 pack, hierarch
                        every chunk is verified first and the run refuses chunks that are not this study's
   --resimulate-bad     with --resume: simulate again the chunks that fail verification instead of refusing
   --force              start again in a folder that already holds a run (removes that run's files first)
-  --shard I/N          run shard I of N (0-based) of the samples; see cellspread merge
+  --shard I/N          run shard I of N (0-based) of the samples (sensitivity design rows included; whole
+                       outer samples in an epistemic study); see cellspread merge
   --shard-from-env     take I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (N from --shard-count,
                        SLURM_ARRAY_TASK_COUNT)
   --workers N          worker threads for CPU backends (default: all cores)
-  --no-analysis        skip tail and sensitivity analysis
+  --no-analysis        skip tail and sensitivity analysis (the sensitivity design rows, samples of the run,
+                       are still simulated: merge or a later --resume can analyse them)
   --no-report          skip report.html
   --quiet              no progress output
   --json               print the summary as JSON on stdout
@@ -115,8 +120,9 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   const spec = applyOverrides(loadStudy(positionals[0]), values);
   const model = studyModel(spec);
   const cost = checkStudyCost(spec, model.set);
+  const layout = studyLayout(spec); // the run's samples: Monte Carlo (outer x inner when epistemic), then design rows
   const shard = shardFromArgs(values, process.env);
-  const range = shard ? shardRange(spec, shard) : { start: 0, end: spec.run.samples };
+  const range = shard ? shardRange(spec, shard) : { start: 0, end: layout.total };
   const out = values.out ?? defaultResultsFolder(spec.name, shard);
   ensureWritableFolder(out);
   const release = acquireLock(out, 'run');
@@ -179,7 +185,7 @@ async function runLocked(r: LockedRun): Promise<number> {
     analysisHash: analysisHash(spec),
     seed: spec.run.seed,
     chunkSize: spec.run.chunkSize,
-    samples: spec.run.samples,
+    samples: studyLayout(spec).total,
     range,
     version: PACKAGE_VERSION,
     ...(shard ? { shard } : {}),
@@ -221,13 +227,16 @@ async function runLocked(r: LockedRun): Promise<number> {
   process.on('SIGINT', onSigint);
   const { backend, fallbacks } = await createBackend(r.backendName, { workers: r.workers }, '--backend');
   const t0 = performance.now();
-  const stream = new SampleStream(out, range);
+  const layout = studyLayout(spec);
+  const sink = new RunSamplesSink(out, range, layout);
   const valve = new MemoryValve();
   const identity = { simulationHash: manifest.simulationHash!, seed: spec.run.seed };
   try {
     if (!values.quiet) {
-      io.stderr(`cellspread: ${spec.name}: ${range.end - range.start} samples of a ${spec.pack.series}s${spec.pack.parallel}p pack on ${backend.name} (${backend.device}) -> ${out}`);
-      io.stderr(`cellspread: cost: ${describeCost({ ...cost, samples: range.end - range.start, cellSteps: (range.end - range.start) * cost.cellsPerPack * cost.stepsPerPack })}`);
+      const packs = range.end - range.start;
+      io.stderr(`cellspread: ${spec.name}: ${describeCost(spec, range)} of a ${spec.pack.series}s${spec.pack.parallel}p pack -> ${out}`);
+      io.stderr(`cellspread: cost: ${describeStudyCost({ ...cost, samples: packs, cellSteps: packs * cost.cellsPerPack * cost.stepsPerPack })}`);
+      io.stderr(backendLine(backend, fallbacks));
     }
     let result;
     try {
@@ -240,24 +249,25 @@ async function runLocked(r: LockedRun): Promise<number> {
         onChunk: (chunk) => writeChunk(out, chunk, identity),
         completedChunk: (index, start, count) => (reusable.has(index) ? readChunk(out, index, { start, count, ...identity }) : undefined),
         consumeChunk: async (chunk) => {
-          await stream.add(chunk);
+          await sink.add(chunk);
           valve.relieve();
         },
       });
     } catch (err) {
-      stream.abort();
+      sink.abort();
       throw err;
     }
-    const streamed = await stream.finish(inputNames(spec));
+    const { streamed, design } = await sink.finish(inputNames(spec));
     const completed = !result.cancelled;
     const summary = await finishResults({
       dir: out,
       spec,
       model,
       streamed,
+      design,
+      range: result.range,
       backend: { ...result.backend, fallbacks },
       analyse: !values['no-analysis'] && completed && !shard,
-      sensitivityBackend: backend,
       report: !values['no-report'],
       completed,
       shard,
@@ -270,7 +280,7 @@ async function runLocked(r: LockedRun): Promise<number> {
       progress.done(`stopped: ${summary.counts.samples} samples are written in ${out}; continue with --resume`);
       return 130;
     }
-    progress.done(`done: ${summary.counts.samples} samples in ${summary.timings.totalSeconds.toFixed(1)} s; results in ${out}`);
+    progress.done(`done: ${result.counts.samples} samples in ${summary.timings.totalSeconds.toFixed(1)} s; results in ${out}`);
     if (values.json) io.stdout(JSON.stringify(summary, null, 2));
     else if (!values.quiet) io.stdout(describeSummary(summary, out));
     return 0;
@@ -279,3 +289,12 @@ async function runLocked(r: LockedRun): Promise<number> {
     await backend.dispose();
   }
 }
+
+/** Which backend runs the study and, under auto, why the ones before it were skipped: one line. */
+export function backendLine(backend: { name: string; device: string }, fallbacks: readonly { name: string; reason: string }[]): string {
+  const skipped = fallbacks.map((f) => `; ${f.name} skipped: ${f.reason}`).join('');
+  return `cellspread: backend ${backend.name} (${backend.device})${skipped}`;
+}
+
+/** The closing lines of a run: counts, invalid packs, a few statistics, then the headline (the same strings summary.json holds). */
+export const describe = describeSummary;

@@ -20,7 +20,7 @@ import { CellspreadResultsError } from '../errors.ts';
 import { shardRange } from '../cli/shard.ts';
 import { simulationHash, studyHash, type StudySpec } from '../spec/index.ts';
 import type { StudyChunk } from '../study/runner.ts';
-import { sampleChunk } from '../variation/index.ts';
+import { studyLayout, studySamples } from '../study/samples.ts';
 import { chunkGrid, chunkIntegrityProblem, decodeChunk, readChunkFile, sha256Hex, type ChunkPlace } from './chunks.ts';
 import { CHUNK_DIR, chunkFileName, listChunks, type RunManifest } from './io.ts';
 
@@ -45,7 +45,7 @@ export interface LoadedShards {
   spec: StudySpec;
   specHash: string;
   version: string;
-  /** In sample order, tiling [0, spec.run.samples) exactly. */
+  /** In sample order, tiling the run's samples [0, studyLayout(spec).total) exactly (design rows included). */
   shards: LoadedShard[];
 }
 
@@ -186,7 +186,8 @@ export function loadShards(folders: string[], options: { version: string }): Loa
     problems.push(`no shard folder holds this study's spec (summary.json with spec hash ${short(specHash)}): let at least one shard finish`);
     throw new MergeRefusedError(problems);
   }
-  const { samples, chunkSize } = spec.run;
+  const { chunkSize } = spec.run;
+  const samples = studyLayout(spec).total; // Monte Carlo samples, then the sensitivity design rows
 
   // 4. Ranges: on the chunk grid, matching the shard they claim, no duplicates, no overlaps, no gaps.
   const placed: Candidate[] = [];
@@ -302,7 +303,7 @@ export function loadShards(folders: string[], options: { version: string }): Loa
         continue;
       }
       inputNames ??= r.chunk.inputNames;
-      const redrawn = sampleChunk(spec, place.start, place.count).inputs;
+      const redrawn = studySamples(spec, place.start, place.count).inputs;
       if (redrawn.names.length !== inputNames.length || redrawn.names.some((n, i) => n !== inputNames![i]) || !sameBits(redrawn.values, r.chunk.inputs)) {
         folderProblems.push(`${rel}: its sampled inputs are not this study's samples ${place.start}-${place.start + place.count - 1} (another study or seed, or corrupt)`);
         continue;

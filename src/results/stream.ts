@@ -11,18 +11,16 @@ import { join } from 'node:path';
 import { Field, Float64, Int32, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
 import { temporaryPath } from '../io/atomic.ts';
 import { fileSystemFault } from '../io/faults.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, type PackOutputName } from '../pack/outputs.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import type { StudyChunk } from '../study/runner.ts';
-import type { InvalidPack } from './validity.ts';
+import type { OutputColumns } from './format.ts';
+import { LISTED_SAMPLES, type InvalidPack } from './validity.ts';
 
 export const SAMPLES_CSV = 'samples.csv';
 export const SAMPLES_ARROW = 'samples.arrow';
 
-/** How many invalid and non-finite packs a summary lists by sample (all are counted; samples.csv marks every one). */
-export const LISTED_SAMPLES = 1000;
-
-/** One output column of the valid packs of a run, by name (NaN where a pack is invalid). */
-export type OutputColumns = (name: PackOutputName) => Float64Array;
+export { LISTED_SAMPLES } from './validity.ts';
+export type { OutputColumns } from './format.ts';
 
 /** What streaming a run's chunks produced. */
 export interface StreamedResults {
@@ -252,5 +250,86 @@ export class SampleStream {
     this.closeFiles();
     for (const path of [temporaryPath(this.csvPath), temporaryPath(this.arrowPath)]) if (existsSync(path)) rmSync(path, { force: true });
     rmSync(this.columnDir, { recursive: true, force: true });
+  }
+}
+
+/** Rows [from, to) of a chunk (global sample indices) as a chunk of their own. */
+function sliceChunk(chunk: StudyChunk, from: number, to: number): StudyChunk {
+  const a = from - chunk.start;
+  const b = to - chunk.start;
+  const ni = chunk.inputNames.length;
+  return {
+    ...chunk,
+    start: from,
+    count: b - a,
+    outputs: chunk.outputs.subarray(a * PACK_OUTPUT_COUNT, b * PACK_OUTPUT_COUNT),
+    inputs: chunk.inputs.subarray(a * ni, b * ni),
+    invalid: chunk.invalid.filter((p) => p.sample >= from && p.sample < to),
+  };
+}
+
+/** The sensitivity design rows a run streamed (held in memory: their number is the design's, not the samples'). */
+export interface StreamedDesign {
+  /** designRows x outputs, row-major; complete when every design row was in the run's range. */
+  outputs: Float64Array;
+  complete: boolean;
+  /** Invalid packs among the design rows (global sample indices). */
+  invalid: InvalidPack[];
+}
+
+/**
+ * A run's samples in one index space (study/samples.ts): Monte Carlo samples [0, monteCarlo) stream into the results
+ * tables and columns (SampleStream); sensitivity design rows [monteCarlo, total) are kept for the sensitivity
+ * analysis. Chunks come in order; a chunk across the boundary is split. Totals (cell-steps, timings, chunks) count
+ * every chunk.
+ */
+export class RunSamplesSink {
+  private readonly stream: SampleStream;
+  private readonly design: Float64Array;
+  private readonly designInvalid: InvalidPack[] = [];
+  private designFilled = 0;
+  private cellSteps = 0;
+  private sampleSeconds = 0;
+  private simulateSeconds = 0;
+  private chunks = 0;
+
+  constructor(
+    dir: string,
+    private readonly range: { start: number; end: number },
+    private readonly layout: { monteCarlo: number; total: number },
+  ) {
+    this.stream = new SampleStream(dir, { start: Math.min(range.start, layout.monteCarlo), end: Math.max(range.start, Math.min(range.end, layout.monteCarlo)) });
+    this.design = new Float64Array((layout.total - layout.monteCarlo) * PACK_OUTPUT_COUNT);
+  }
+
+  async add(chunk: StudyChunk): Promise<void> {
+    const M = this.layout.monteCarlo;
+    const end = chunk.start + chunk.count;
+    if (chunk.start < M) {
+      const mc = end <= M ? chunk : sliceChunk(chunk, chunk.start, M);
+      await this.stream.add({ ...mc, cellSteps: 0, sampleSeconds: 0, simulateSeconds: 0 });
+    }
+    if (end > M) {
+      const rows = sliceChunk(chunk, Math.max(chunk.start, M), end);
+      this.design.set(rows.outputs, (rows.start - M) * PACK_OUTPUT_COUNT);
+      this.designFilled += rows.count;
+      this.designInvalid.push(...rows.invalid);
+    }
+    this.cellSteps += chunk.cellSteps;
+    this.sampleSeconds += chunk.sampleSeconds;
+    this.simulateSeconds += chunk.simulateSeconds;
+    this.chunks++;
+  }
+
+  async finish(inputNamesIfEmpty: string[] = []): Promise<{ streamed: StreamedResults; design?: StreamedDesign }> {
+    const streamed = await this.stream.finish(inputNamesIfEmpty);
+    Object.assign(streamed, { cellSteps: this.cellSteps, sampleSeconds: this.sampleSeconds, simulateSeconds: this.simulateSeconds, chunks: this.chunks });
+    const rows = this.layout.total - this.layout.monteCarlo;
+    if (rows === 0) return { streamed };
+    return { streamed, design: { outputs: this.design, complete: this.designFilled === rows, invalid: this.designInvalid } };
+  }
+
+  abort(): void {
+    this.stream.abort();
   }
 }

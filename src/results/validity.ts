@@ -148,6 +148,9 @@ export function invalidPackReason(row: ArrayLike<number>, offset: number, ctx: V
   return undefined;
 }
 
+/** How many invalid and non-finite packs a summary lists by sample (all are counted; samples.csv marks every one). */
+export const LISTED_SAMPLES = 1000;
+
 /** One invalid pack of a run: its global sample index and why. */
 export interface InvalidPack {
   sample: number;

@@ -11,10 +11,12 @@ export type {
   PackSpec,
   StudyProtocolStep,
   TailAnalysisSpec,
+  EpistemicSpec,
+  EpistemicQuantity,
   ParsedStudySpec,
 } from './schema.ts';
 export { studyHash, simulationHash, analysisHash, canonicalJson } from './hash.ts';
-export { DEFAULT_LIMITS, SPEC_TEXT_LIMITS, limitsOf, checkStudyCost, describeCost, chunkMemoryBytes } from './limits.ts';
+export { DEFAULT_LIMITS, SPEC_TEXT_LIMITS, limitsOf, checkStudyCost, describeStudyCost, chunkMemoryBytes } from './limits.ts';
 export type { StudyLimits, StudyCost } from './limits.ts';
 export { TEMPERATURE_RANGE_K, MAX_CONTACT_RESISTANCE_OHM } from './physical.ts';
 export { DEFAULT_STUDY_YAML, defaultStudy } from './default.ts';

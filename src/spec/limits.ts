@@ -140,13 +140,22 @@ export function checkStudyCost(spec: StudySpec, set: ParameterSet): StudyCost {
       RAISE('stepsPerPack', `${stepBound(spec.protocol[worst.step], worst.step, segments)}, a larger simulation.timeStep, or `),
     );
   }
-  // The sensitivity design is work too: n x (groups + 2) packs for Sobol, n permutations of the groups for Shapley.
+  // The sensitivity design's rows are samples of the run too (study/samples.ts): N (G + 2) for Sobol (N (2G + 2) with
+  // second order), M G 3 for Shapley, G the random (quantity, level) groups and epistemic quantities.
   const sens = spec.analysis?.sensitivity;
   if (sens) {
-    const groups = Object.values(spec.variation).reduce((g, v) => g + (['pack', 'module', 'cell'] as const).filter((l) => v[l] && v[l]!.distribution !== 'fixed').length, 0) + 1;
-    const design = sens.method === 'sobol' ? sens.n * (groups + 2) : sens.n * (groups + 1) * 4;
-    if (design > limits.samples) {
-      throw new StudyLimitError(['analysis', 'sensitivity', 'n'], `packs per run (the ${sens.method} design needs about ${design.toLocaleString('en-US')})`, sens.n, limits.samples, RAISE('samples', 'lower n, or '));
+    const groups =
+      Object.values(spec.variation).reduce((g, v) => g + (['pack', 'module', 'cell'] as const).filter((l) => v[l] && v[l]!.distribution !== 'fixed').length, 0) +
+      Object.keys(spec.epistemic?.quantities ?? {}).length;
+    const design = sens.method === 'sobol' ? sens.n * ((sens.secondOrder ? 2 * groups : groups) + 2) : sens.n * groups * 3;
+    if (samples + design > limits.samples) {
+      throw new StudyLimitError(
+        ['analysis', 'sensitivity', 'n'],
+        `samples per run (${samples.toLocaleString('en-US')} Monte Carlo samples + ${design.toLocaleString('en-US')} ${sens.method} design rows)`,
+        sens.n,
+        limits.samples,
+        RAISE('samples', 'lower n, or '),
+      );
     }
   }
   const memory = chunkMemoryBytes(spec, chunkSize);
@@ -180,7 +189,7 @@ function stepBound(step: StudySpec['protocol'][number], i: number, segments: rea
 }
 
 /** "200 packs x 24 cells x up to 1,080 time steps = up to 5.18e6 cell-steps; about 1.2 MiB per chunk of 64 packs". */
-export function describeCost(cost: StudyCost): string {
+export function describeStudyCost(cost: StudyCost): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const mib = cost.chunkMemoryBytes / 2 ** 20;
   return `${n(cost.samples)} packs x ${n(cost.cellsPerPack)} cells x up to ${n(cost.stepsPerPack)} time steps = up to ${cost.cellSteps.toPrecision(3)} cell-steps; about ${mib < 10 ? mib.toFixed(1) : mib.toFixed(0)} MiB per chunk of ${n(cost.chunkSize)} packs`;

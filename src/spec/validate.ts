@@ -14,7 +14,7 @@ import { LEVELS, resolveQuantity, variationKeyNames, type Level, type Scale } fr
 import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { checkStudyCost } from './limits.ts';
 import { inTemperatureRange, TEMPERATURE_RANGE_K } from './physical.ts';
-import { ALLOWED_KEYS_TAG, studySpecSchema, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
+import { ALLOWED_KEYS_TAG, studySpecSchema, type EpistemicQuantity, type EpistemicSpec, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
 
 export { StudySpecError, StudyLimitError, formatPath } from './errors.ts';
 export type { SpecPath, SourceLocation } from './errors.ts';
@@ -91,10 +91,10 @@ export function validateStudySpec(obj: unknown, _source?: string): StudySpec {
     const issues = [...parsed.error.issues].sort((a, b) => issueRank(a) - issueRank(b));
     throw issueToError(issues[0], obj);
   }
-  return checkSemantics(parsed.data);
+  return checkSemantics(parsed.data, obj);
 }
 
-function checkSemantics(p: ParsedStudySpec): StudySpec {
+function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   let set: ParameterSet;
   try {
     set = getParameterSet(p.params, 'params');
@@ -132,12 +132,21 @@ function checkSemantics(p: ParsedStudySpec): StudySpec {
         }
         const tail = t.tail ?? t.direction;
         if (tail === undefined) throw new StudySpecError(['analysis', 'tail', i, 'tail'], 'is required', undefined, 'upper or lower');
-        return { output: t.output, limit: t.limit, tail };
+        return { output: t.output, limit: t.limit, tail, ...(t.target !== undefined ? { target: t.target } : {}) };
       });
     }
-    if (p.analysis.sensitivity) analysis.sensitivity = { ...p.analysis.sensitivity, outputs: [...p.analysis.sensitivity.outputs] };
-    checkAnalysis(analysis, variation);
+    if (p.analysis.sensitivity) {
+      const { secondOrder, ...rest } = p.analysis.sensitivity;
+      if (secondOrder && rest.method !== 'sobol') {
+        throw new StudySpecError(['analysis', 'sensitivity', 'secondOrder'], 'is only for method sobol (Shapley effects have no second order)', secondOrder);
+      }
+      // Left out when false, so that spelling out the default does not change the study hash.
+      analysis.sensitivity = { ...rest, outputs: [...rest.outputs], ...(secondOrder ? { secondOrder } : {}) };
+    }
   }
+  const run = { ...p.run };
+  const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw) : undefined;
+  if (analysis) checkAnalysis(analysis, variation, epistemic);
   const spec: StudySpec = {
     name: p.name,
     params: set.name,
@@ -148,7 +157,8 @@ function checkSemantics(p: ParsedStudySpec): StudySpec {
     variation,
     correlation,
     ...(analysis ? { analysis } : {}),
-    run: { ...p.run },
+    ...(epistemic ? { epistemic } : {}),
+    run,
     ...(p.limits ? { limits: { ...p.limits } } : {}),
   };
   checkStudyCost(spec, set);
@@ -193,7 +203,7 @@ function checkVoltageLimits(protocol: ParsedStudySpec['protocol'], set: Paramete
 }
 
 /** The analysis names outputs the packs have, and asks sensitivity only of a study that varies something. */
-function checkAnalysis(analysis: NonNullable<StudySpec['analysis']>, variation: Record<string, QuantityVariation>): void {
+function checkAnalysis(analysis: NonNullable<StudySpec['analysis']>, variation: Record<string, QuantityVariation>, epistemic: EpistemicSpec | undefined): void {
   const outputs = PACK_OUTPUT_NAMES as readonly string[];
   analysis.tail?.forEach((t, i) => {
     if (!outputs.includes(t.output)) throw new StudySpecError(['analysis', 'tail', i, 'output'], 'must name a pack output', t.output, didYouMean(t.output, outputs));
@@ -203,8 +213,8 @@ function checkAnalysis(analysis: NonNullable<StudySpec['analysis']>, variation: 
   sens.outputs.forEach((o, i) => {
     if (!outputs.includes(o)) throw new StudySpecError(['analysis', 'sensitivity', 'outputs', i], 'must name a pack output', o, didYouMean(o, outputs));
   });
-  const random = Object.values(variation).some((v) => LEVELS.some((l) => v[l] !== undefined && v[l]!.distribution !== 'fixed'));
-  if (!random) throw new StudySpecError(['analysis', 'sensitivity'], 'needs at least one quantity under variation with a random (not fixed) distribution', Object.keys(variation));
+  const random = Object.values(variation).some((v) => LEVELS.some((l) => v[l] !== undefined && v[l]!.distribution !== 'fixed')) || Object.keys(epistemic?.quantities ?? {}).length > 0;
+  if (!random) throw new StudySpecError(['analysis', 'sensitivity'], 'needs at least one random quantity (under variation or epistemic)', Object.keys(variation));
   if (sens.method === 'sobol') {
     const n = sens.n;
     if (n < 16) throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be >= 16 for Sobol indices', n);
@@ -213,6 +223,86 @@ function checkAnalysis(analysis: NonNullable<StudySpec['analysis']>, variation: 
       throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be a power of two (<= 2^30) for the scrambled Sobol design', n, `use ${lo}${lo < 2 ** 30 ? ` or ${lo * 2}` : ''}`);
     }
   }
+}
+
+/**
+ * The epistemic block: known quantities, scales that agree with the aleatory variation of the same quantity, no
+ * second writer of a parameter, and the run sized outer x inner. run.samples, when the file gives it, must equal
+ * outer x inner; run.chunkSize, when given, must divide inner or be a multiple of it (so shards hold whole outer
+ * samples); when not given it is chosen so.
+ */
+function checkEpistemic(
+  e: NonNullable<ParsedStudySpec['epistemic']>,
+  variation: Record<string, QuantityVariation>,
+  set: ParameterSet,
+  soc: number,
+  writers: Map<string, string>,
+  run: StudySpec['run'],
+  raw: unknown,
+): EpistemicSpec {
+  const keys = Object.keys(e.quantities);
+  if (keys.length === 0) throw new StudySpecError(['epistemic', 'quantities'], 'must name at least one quantity', e.quantities, 'e.g. negative.diffusivity: { scale: log, value: { distribution: lognormal, sd: 0.2 } }');
+  const quantities: Record<string, EpistemicQuantity> = {};
+  for (const key of keys) {
+    const v = e.quantities[key];
+    const at = ['epistemic', 'quantities', key];
+    const q = resolveQuantity(key, set);
+    if (!q) throw new StudySpecError(at, 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
+    const aleatory = variation[key];
+    const scale: Scale = v.scale ?? aleatory?.scale ?? q.defaultScale;
+    if (aleatory && v.scale !== undefined && v.scale !== aleatory.scale) {
+      throw new StudySpecError([...at, 'scale'], `must equal variation.${key}.scale (${aleatory.scale}): the epistemic draw adds to the same levels`, v.scale);
+    }
+    if (aleatory && v.base !== undefined) {
+      throw new StudySpecError([...at, 'base'], `must not be given for a quantity under variation: set variation.${key}.base`, v.base);
+    }
+    const nominal = aleatory?.base ?? v.base ?? q.nominal(set, soc);
+    if (v.base !== undefined && q.positive && !(v.base > 0)) throw new StudySpecError([...at, 'base'], 'must be > 0', v.base);
+    if ((scale === 'log' || scale === 'relative') && !(nominal > 0) && q.positive) {
+      throw new StudySpecError([...at, 'base'], `must be given (> 0) for the ${scale} scale: the parameter set's value is ${nominal}`, v.base);
+    }
+    checkDistribution([...at, 'value'], v.value, scale);
+    if (!aleatory) {
+      for (const w of q.writes) {
+        const other = writers.get(w);
+        if (other !== undefined && other !== key) {
+          throw new StudySpecError(at, `must not vary the same parameter (${w}) as ${other in variation ? 'variation' : 'epistemic.quantities'}.${other}`, key, `keep one of the two`, true);
+        }
+        writers.set(w, key);
+      }
+    }
+    quantities[key] = { scale, ...(v.base !== undefined ? { base: v.base } : {}), value: structuredClone(v.value) };
+  }
+  const total = e.outer * e.inner;
+  if (!Number.isSafeInteger(total)) throw new StudySpecError(['epistemic', 'inner'], `must keep outer x inner a safe integer (outer ${e.outer})`, e.inner);
+  const given = (k: string) => valueAt(raw, ['run', k]) !== undefined;
+  if (given('samples') && run.samples !== total) {
+    throw new StudySpecError(['run', 'samples'], `must equal epistemic.outer x epistemic.inner = ${e.outer} x ${e.inner} = ${total}, or be left out`, run.samples);
+  }
+  run.samples = total;
+  if (given('chunkSize')) {
+    const problem = epistemicChunkProblem(run.chunkSize, e.inner);
+    if (problem) throw new StudySpecError(['run', 'chunkSize'], problem.rule, run.chunkSize, problem.hint);
+  } else run.chunkSize = epistemicChunkSize(e.inner, run.chunkSize);
+  return { outer: e.outer, inner: e.inner, quantities };
+}
+
+/** Why a chunk size does not fit an inner sample size (chunks must tile outer samples or hold whole ones). */
+export function epistemicChunkProblem(chunkSize: number, inner: number): { rule: string; hint: string } | undefined {
+  if (inner % chunkSize === 0 || chunkSize % inner === 0) return undefined;
+  const divisors: number[] = [];
+  for (let d = Math.min(inner, chunkSize); d >= 1 && divisors.length < 3; d--) if (inner % d === 0) divisors.push(d);
+  return {
+    rule: `must divide epistemic.inner (${inner}) or be a multiple of it, so that chunks and shards hold whole outer samples`,
+    hint: `e.g. ${[...divisors, inner * Math.max(1, Math.round(chunkSize / inner))].filter((v, i, a) => a.indexOf(v) === i).join(', ')}`,
+  };
+}
+
+/** The chunk size used when the file gives none: whole outer samples up to `preferred`, or the largest divisor of inner. */
+export function epistemicChunkSize(inner: number, preferred: number): number {
+  if (inner <= preferred) return inner * Math.floor(preferred / inner);
+  for (let d = preferred; d >= Math.ceil(preferred / 4); d--) if (inner % d === 0) return d;
+  return inner;
 }
 
 function divisors(n: number): number[] {
@@ -274,6 +364,9 @@ function checkVariation(key: string, v: ParsedStudySpec['variation'][string], se
   const q = resolveQuantity(key, set);
   if (!q) {
     throw new StudySpecError(['variation', key], 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
+  }
+  if (q.model === 'spme') {
+    throw new StudySpecError(['variation', key], 'acts only through the electrolyte of the SPMe, which studies cannot run yet (they run the SPM)', key);
   }
   if (!LEVELS.some((l) => v[l] !== undefined)) {
     throw new StudySpecError(['variation', key], 'must vary at least one level (pack, module or cell)', v);

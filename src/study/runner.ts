@@ -6,8 +6,9 @@ import { cellCount } from '../pack/topology.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
 import { chargeBounds, invalidPacks, validityContext, type InvalidPack, type ValidityContext } from '../results/validity.ts';
 import { analysisHash, checkStudyCost, simulationHash, studyHash, validateStudySpec, type StudyCost, type StudySpec } from '../spec/index.ts';
-import { checkSampledCells, sampleChunk } from '../variation/index.ts';
+import { checkSampledCells } from '../variation/index.ts';
 import { studyModel, type StudyModel } from './job.ts';
+import { studyLayout, studySamples } from './samples.ts';
 
 export interface StudyProgress {
   samplesDone: number;
@@ -40,7 +41,8 @@ export interface RunStudyOptions {
   /** Or an already created backend (kept open for the caller). */
   backendInstance?: Backend;
   backendOptions?: BackendOptions;
-  /** Samples [start, end) of the study to run (default all): shards and resumes use this. */
+  /** Samples [start, end) of the run to simulate (default all: the Monte Carlo samples, then any sensitivity design
+   * rows; see study/samples.ts): shards and resumes use this. */
   range?: { start: number; end: number };
   /** Override of run.chunkSize. */
   chunkSize?: number;
@@ -69,13 +71,15 @@ export interface StudyResult {
   analysisHash: string;
   range: { start: number; end: number };
   outputNames: readonly string[];
-  /** samples x outputs, row-major, in sample order from range.start (empty when `collect` is false). */
+  /** samples x outputs, row-major, in sample order from range.start (design rows too: see monteCarloResult; empty
+   * when `collect` is false). */
   outputs: Float64Array;
   inputNames: string[];
   inputs: Float64Array;
   /** Packs whose outputs are not a valid result, in sample order; they never enter statistics. */
   invalid: InvalidPack[];
-  counts: { samples: number; validSamples: number; invalidSamples: number; cells: number; cellSteps: number; chunks: number };
+  /** samples: rows simulated (monteCarloResult: Monte Carlo samples, with designRows the design rows). */
+  counts: { samples: number; designRows?: number; validSamples: number; invalidSamples: number; cells: number; cellSteps: number; chunks: number };
   /** The study's declared cost (upper bounds), known before it started. */
   cost: StudyCost;
   timings: { sampleSeconds: number; simulateSeconds: number; totalSeconds: number };
@@ -88,10 +92,10 @@ export function studyValidity(model: StudyModel): ValidityContext {
   return validityContext(model.set, model.layout, model.segments);
 }
 
-/** Build the backend job for a chunk of samples (pure: sampling only). */
+/** Build the backend job for a chunk of samples, Monte Carlo or design rows (pure: sampling only). */
 export function chunkJob(spec: StudySpec, model: StudyModel, start: number, count: number) {
   const t0 = performance.now();
-  const sampled = sampleChunk(spec, start, count);
+  const sampled = studySamples(spec, start, count);
   const job: PackJob = {
     set: model.set,
     layout: model.layout,
@@ -118,15 +122,18 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
   const cost = checkStudyCost(spec, model.set);
   const validity = studyValidity(model);
   const collect = options.collect ?? true;
-  const total = spec.run.samples;
+  const layout = studyLayout(spec);
+  const total = layout.total;
   const range = options.range ?? { start: 0, end: total };
   if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end <= total && range.start <= range.end)) {
     throw new CellspreadInputError('range', `must be integers with 0 <= start <= end <= ${total}`, range);
   }
   const chunkSize = options.chunkSize ?? spec.run.chunkSize;
   if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new CellspreadInputError('chunkSize', 'must be an integer >= 1', chunkSize);
-  // Valid cells only: every cell of the range is checked (cheaply, without deriving kernels) before any is simulated.
-  checkSampledCells(spec, range.start, range.end - range.start, chunkSize);
+  // Valid cells only: every Monte Carlo cell of the range is checked (cheaply, without deriving kernels) before any is
+  // simulated; design rows, drawn from the sensitivity design, are checked as each chunk is sampled.
+  const mcEnd = Math.max(range.start, Math.min(range.end, layout.monteCarlo));
+  checkSampledCells(spec, range.start, mcEnd - range.start, chunkSize);
   const created = options.backendInstance
     ? { backend: options.backendInstance, fallbacks: [] }
     : await createBackend(options.backend ?? 'auto', options.backendOptions);

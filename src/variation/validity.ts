@@ -15,9 +15,12 @@ import { describeRange, inRange, LEVELS, type Level } from './quantities.ts';
 /** Scale-space draws of one quantity for one sample: pack (1), module (per module), cell (per cell), when varied. */
 export type LevelDraws = Record<Level, Float64Array | null>;
 
-/** The level whose draw pushed the cell's value out of range: the most extreme draw in the offending direction. */
-function culpritLevel(draws: LevelDraws, moduleOfCell: Int32Array, cell: number, tooLow: boolean): { level: Level; draw: number } | undefined {
-  let best: { level: Level; draw: number } | undefined;
+/**
+ * The level whose draw pushed the cell's value out of range: the most extreme draw in the offending direction (an
+ * epistemic draw, shared by every cell of an outer sample, competes like a level above pack).
+ */
+function culpritLevel(draws: LevelDraws, moduleOfCell: Int32Array, cell: number, tooLow: boolean, epistemic?: number): { level: Level | 'epistemic'; draw: number } | undefined {
+  let best: { level: Level | 'epistemic'; draw: number } | undefined = epistemic === undefined ? undefined : { level: 'epistemic', draw: epistemic };
   for (const level of LEVELS) {
     const d = draws[level];
     if (!d) continue;
@@ -35,16 +38,26 @@ function boundingHint(distribution: string | undefined, positive: boolean): stri
 }
 
 /** Check one cell's value of a varied quantity; throws the spec error described above. */
-export function checkCellValue(spec: StudySpec, q: CompiledQuantity, draws: LevelDraws, moduleOfCell: Int32Array, sample: number, cell: number, value: number): void {
+export function checkCellValue(
+  spec: StudySpec,
+  q: CompiledQuantity,
+  draws: LevelDraws,
+  moduleOfCell: Int32Array,
+  sample: number,
+  cell: number,
+  value: number,
+  epistemicDraw?: number,
+): void {
   if (inRange(value, q.info.valid)) return;
   const tooLow = !(value > q.info.valid.lower) || Number.isNaN(value);
-  const culprit = culpritLevel(draws, moduleOfCell, cell, tooLow);
+  const culprit = culpritLevel(draws, moduleOfCell, cell, tooLow, epistemicDraw);
   const level = culprit?.level;
-  const dist = level ? spec.variation[q.key]?.[level]?.distribution : undefined;
+  const dist = level === 'epistemic' ? spec.epistemic?.quantities[q.key]?.value.distribution : level ? spec.variation[q.key]?.[level]?.distribution : undefined;
+  const path = level === 'epistemic' ? ['epistemic', 'quantities', q.key, 'value'] : level ? ['variation', q.key, level] : ['variation', q.key];
   const unit = q.info.unit && q.info.unit !== '-' ? ` ${q.info.unit}` : '';
   const drawText = culprit ? `; its ${culprit.level}-level draw is ${culprit.draw.toPrecision(4)} on the ${q.scale} scale` : '';
   throw new StudySpecError(
-    level ? ['variation', q.key, level] : ['variation', q.key],
+    path,
     `must keep every cell's ${q.key} ${describeRange(q.info.valid)}${unit} (sample ${sample}, cell ${cell})`,
     value,
     `${boundingHint(dist, q.info.valid.upper === Infinity && q.info.valid.lower >= 0)}${drawText}`,

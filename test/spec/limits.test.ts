@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { CellspreadInputError } from '../../src/errors.ts';
-import { checkStudyCost, DEFAULT_LIMITS, describeCost, parseStudySpec, SPEC_TEXT_LIMITS, StudyLimitError, StudySpecError } from '../../src/spec/index.ts';
+import { checkStudyCost, DEFAULT_LIMITS, describeStudyCost, parseStudySpec, SPEC_TEXT_LIMITS, StudyLimitError, StudySpecError } from '../../src/spec/index.ts';
 import { getParameterSet } from '../../src/params/index.ts';
 import { runStudy } from '../../src/study/runner.ts';
 import { captureIo } from '../support/cli.ts';
@@ -73,7 +73,7 @@ describe('caps', () => {
     expect(cost.stepsPerPack).toBe(1140);
     expect(cost.cellSteps).toBe(200 * 24 * 1140);
     expect(cost.chunkMemoryBytes).toBeGreaterThan(64 * 24 * 20 * 8);
-    expect(describeCost(cost)).toMatch(/^200 packs x 24 cells x up to 1,140 time steps = up to 5\.47e\+6 cell-steps; about [\d.]+ MiB per chunk of 64 packs$/);
+    expect(describeStudyCost(cost)).toMatch(/^200 packs x 24 cells x up to 1,140 time steps = up to 5\.47e\+6 cell-steps; about [\d.]+ MiB per chunk of 64 packs$/);
   });
 
   it('the library applies the same caps: runStudy throws the typed error before simulating', async () => {
