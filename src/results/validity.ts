@@ -67,7 +67,7 @@ export function validityContext(set: ParameterSet, layout: PackLayout, segments:
 }
 
 /**
- * Largest net charge each pack of a chunk can move [A.h]: the string current passes through every series group, and a
+ * Largest net charge each pack of a chunk can move [Ah]: the string current passes through every series group, and a
  * group holds at most the sum over its cells of the smaller electrode capacity. `kernelParameters` is the chunk's
  * parameter array (CELL_PARAMETER_COUNT x count x cellsPerPack).
  */
@@ -101,7 +101,7 @@ function show(name: keyof typeof O, v: number): string {
 
 /**
  * Why the pack whose outputs are `row[offset .. offset + PACK_OUTPUT_COUNT)` is not a valid result, or undefined when
- * it is. `chargeBound` is its cells' largest net charge [A.h] (see chargeBounds; Infinity when unknown).
+ * it is. `chargeBound` is its cells' largest net charge [Ah] (see chargeBounds; Infinity when unknown).
  */
 export function invalidPackReason(row: ArrayLike<number>, offset: number, ctx: ValidityContext, chargeBound = Infinity): string | undefined {
   const v = (name: keyof typeof O) => row[offset + O[name]];
@@ -121,9 +121,9 @@ export function invalidPackReason(row: ArrayLike<number>, offset: number, ctx: V
   if (!(v('finalPackVoltageV') > 0)) return `${show('finalPackVoltageV', v('finalPackVoltageV'))}: a pack voltage must stay above 0 V`;
   const q = v('capacityAh');
   const e = v('energyWh');
-  if (Math.abs(q) > chargeBound * (1 + CAPACITY_SLACK)) return `${show('capacityAh', q)} is more than the cells can hold (${Number(chargeBound.toPrecision(6))} A.h)`;
+  if (Math.abs(q) > chargeBound * (1 + CAPACITY_SLACK)) return `${show('capacityAh', q)} is more than the cells can hold (${Number(chargeBound.toPrecision(6))} Ah)`;
   const eBound = chargeBound * ctx.series * (ctx.upperVoltage + VOLTAGE_LIMIT_SLACK_V);
-  if (Math.abs(e) > eBound * (1 + CAPACITY_SLACK)) return `${show('energyWh', e)} is more than the cells can hold (${Number(eBound.toPrecision(6))} W.h)`;
+  if (Math.abs(e) > eBound * (1 + CAPACITY_SLACK)) return `${show('energyWh', e)} is more than the cells can hold (${Number(eBound.toPrecision(6))} Wh)`;
   const tiny = 1e-9 * Math.max(1, chargeBound);
   if (ctx.dischargeOnly && (q < -tiny || e < -tiny * ctx.series * ctx.upperVoltage)) {
     return `${show(q < -tiny ? 'capacityAh' : 'energyWh', q < -tiny ? q : e)} is negative, but the protocol only discharges`;

@@ -128,8 +128,8 @@ describe('Ctrl-C during the analysis', () => {
   it('exits 130 with one line, keeps every chunk, and --resume redoes only the analysis', async () => {
     const out = join(dir, 'interrupted');
     const controller = new AbortController();
-    // Stop when the last chunk is reported: the simulation is complete, the analysis (a Sobol design) about to run.
-    const stopAtEnd = { isTTY: false, write: (t: string) => (/ 8\/8 samples/.test(t) && controller.abort(), true) } as unknown as NodeJS.WriteStream;
+    // Stop when the last chunk is reported (Monte Carlo samples and design rows): the analysis is about to run.
+    const stopAtEnd = { isTTY: false, write: (t: string) => (/ (\d+)\/\1 samples/.test(t) && controller.abort(), true) } as unknown as NodeJS.WriteStream;
     const c = captureIo();
     const loud = args(out).slice(1).filter((a) => a !== '--quiet');
     await expect(runRunCommand(loud, c.io, { progressStream: stopAtEnd, signal: controller.signal })).rejects.toThrow(
@@ -138,7 +138,7 @@ describe('Ctrl-C during the analysis', () => {
     expect(existsSync(join(out, 'summary.json'))).toBe(false);
     expect(files(out).filter((f) => /\.tmp$|\.columns-|\.lock$/.test(f))).toEqual([]);
     const chunks = files(out).filter((f) => f.startsWith('chunks/'));
-    expect(chunks).toHaveLength(4);
+    expect(chunks).toHaveLength(36); // 8 Monte Carlo samples and 16 x (2 + 2) Sobol design rows, in chunks of 2
     const mtimes = chunks.map((f) => statSync(join(out, f)).mtimeMs);
     const resumed = await run(args(out, ['--resume']));
     expect(resumed.code, resumed.err).toBe(0);

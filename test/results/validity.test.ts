@@ -39,9 +39,9 @@ describe('invalidPackReason', () => {
     expect(invalidPackReason(row({ minCellVoltageV: -4997 }), 0, ctx, 5.1)).toBe('minCellVoltageV = -4997 V: a cell voltage must stay above 0 V');
     expect(invalidPackReason(row({ minCellVoltageV: 1.98 }), 0, ctx, 5.1)).toContain("below the protocol's lowest voltage limit (2.5 V): a step ran past its limit");
     expect(invalidPackReason(row({ maxCellVoltageV: 4.38 }), 0, ctx, 5.1)).toContain("above the protocol's highest voltage limit (4.2 V)");
-    expect(invalidPackReason(row({ energyWh: -18.5 }), 0, ctx, 5.1)).toBe('energyWh = -18.5 W.h is negative, but the protocol only discharges');
-    expect(invalidPackReason(row({ energyWh: -185 }), 0, ctx, 5.1)).toBe('energyWh = -185 W.h is more than the cells can hold (43.044 W.h)');
-    expect(invalidPackReason(row({ capacityAh: 253486 }), 0, ctx, 5.1)).toBe('capacityAh = 253486 A.h is more than the cells can hold (5.1 A.h)');
+    expect(invalidPackReason(row({ energyWh: -18.5 }), 0, ctx, 5.1)).toBe('energyWh = -18.5 Wh is negative, but the protocol only discharges');
+    expect(invalidPackReason(row({ energyWh: -185 }), 0, ctx, 5.1)).toBe('energyWh = -185 Wh is more than the cells can hold (43.044 Wh)');
+    expect(invalidPackReason(row({ capacityAh: 253486 }), 0, ctx, 5.1)).toBe('capacityAh = 253486 Ah is more than the cells can hold (5.1 Ah)');
     expect(invalidPackReason(row({ maxTemperatureK: 1e-300 }), 0, ctx, 5.1)).toContain('outside the physical range');
     expect(invalidPackReason(row({ heatJ: NaN }), 0, ctx, 5.1)).toBe('heatJ is NaN: not a result');
     expect(invalidPackReason(row({ cutoffCell: 7 }), 0, ctx, 5.1)).toContain('is not a cell of the pack');

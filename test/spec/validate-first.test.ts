@@ -53,7 +53,7 @@ describe('the analysis is validated before anything is simulated', () => {
     expect(message(`${PACK}variation:\n  capacity: { cell: { distribution: normal, sd: 0.01 } }\nanalysis:\n  sensitivity: { outputs: [capacity] }\n`)).toContain(
       'analysis.sensitivity.outputs[0] must name a pack output',
     );
-    expect(message(`${PACK}analysis:\n  sensitivity: { outputs: [capacityAh] }\n`)).toContain('analysis.sensitivity needs at least one quantity under variation');
+    expect(message(`${PACK}analysis:\n  sensitivity: { outputs: [capacityAh] }\n`)).toContain('analysis.sensitivity needs at least one random quantity (under variation or epistemic)');
     const dir = mkdtempSync(join(tmpdir(), 'cellspread-first-'));
     writeFileSync(join(dir, 's.yaml'), `${PACK}run: { samples: 4 }\nanalysis:\n  tail: [ { output: maxTemp, limit: 320, tail: upper } ]\n`);
     const c = captureIo();

@@ -29,7 +29,7 @@ describe('every sampled cell is checked', () => {
   it('a relative capacity sd of 2 gives negative capacities: refused, naming quantity, level, sample, cell and value', () => {
     const e = firstViolation('  capacity: { scale: relative, cell: { distribution: normal, sd: 2 } }\n');
     expect(e.path).toEqual(['variation', 'capacity', 'cell']);
-    expect(e.message).toMatch(/^variation\.capacity\.cell must keep every cell's capacity > 0 A\.h \(sample 0, cell 0\), got -10\.4299/);
+    expect(e.message).toMatch(/^variation\.capacity\.cell must keep every cell's capacity > 0 Ah \(sample 0, cell 0\), got -10\.4299/);
     expect(e.message).toContain('normal can reach values the cell cannot have: bound the draw with truncatedNormal (min/max) or uniform');
     expect(e.message).toContain('or use scale: log');
     expect(e.message).toContain('its cell-level draw is -3.086 on the relative scale');
