@@ -248,10 +248,8 @@ async function runLocked(r: LockedRun): Promise<number> {
         onProgress: (p) => progress.update(p),
         onChunk: (chunk) => writeChunk(out, chunk, identity),
         completedChunk: (index, start, count) => (reusable.has(index) ? readChunk(out, index, { start, count, ...identity }) : undefined),
-        consumeChunk: async (chunk) => {
-          await sink.add(chunk);
-          valve.relieve();
-        },
+        consumeChunk: (chunk) => sink.add(chunk),
+        betweenSteps: () => valve.relieve(),
       });
     } catch (err) {
       sink.abort();

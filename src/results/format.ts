@@ -17,8 +17,14 @@
 
 export const RESULTS_FORMAT_VERSION = 1;
 
-/** One output column of the valid packs of a run, by name (NaN where a pack is invalid). */
-export type OutputColumns = (name: string) => Float64Array;
+/**
+ * The output columns of the valid packs of a run, by name (NaN where a pack is invalid): the whole column, and where
+ * the source can, its blocks in sample order (a streamed run's column files, read without holding the column).
+ */
+export interface OutputColumns {
+  (name: string): Float64Array;
+  blocks?: (name: string, visit: (block: Float64Array) => void) => void;
+}
 
 /** Statistics of one output over the valid packs' finite values; with count 0 every other field is NaN (null in JSON). */
 export interface OutputStatistics {

@@ -37,7 +37,7 @@ export interface StreamedResults {
   cellSteps: number;
   sampleSeconds: number;
   simulateSeconds: number;
-  /** Output columns read back from disk, one at a time into one buffer: a call overwrites the previous column. */
+  /** Output columns read back from disk: in blocks, or whole into one buffer that the next call overwrites. */
   columns: OutputColumns;
   /** Remove the column files (after the analysis). */
   dispose(): void;
@@ -49,6 +49,48 @@ function csvNumber(v: number): string {
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Read `bytes.length` bytes of `fd` from `position` into `bytes`. */
+function readFully(fd: number, bytes: Uint8Array, position: number, path: string): void {
+  for (let at = 0; at < bytes.length; ) {
+    const n = readSync(fd, bytes, at, bytes.length - at, position + at);
+    if (n === 0) throw new Error(`internal: ${path} ends before byte ${position + bytes.length}`);
+    at += n;
+  }
+}
+
+/**
+ * The column files of a stream as OutputColumns: `blocks` reads 8192 values at a time (what the statistics and the
+ * worst pack use); the whole column (the tail analyses need it) is read into one buffer that the next call reuses.
+ */
+function columnFiles(dir: string, samples: number): OutputColumns {
+  let whole: Float64Array | undefined;
+  const block = new Float64Array(8192);
+  const open = <T>(name: string, fn: (fd: number, path: string) => T): T => {
+    const path = join(dir, `${name}.f64`);
+    const fd = openSync(path, 'r');
+    try {
+      return fn(fd, path);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const columns = ((name: string) =>
+    open(name, (fd, path) => {
+      whole ??= new Float64Array(samples);
+      readFully(fd, new Uint8Array(whole.buffer), 0, path);
+      return whole;
+    })) as OutputColumns;
+  columns.blocks = (name, visit) =>
+    open(name, (fd, path) => {
+      for (let start = 0; start < samples; start += block.length) {
+        const n = Math.min(block.length, samples - start);
+        readFully(fd, new Uint8Array(block.buffer, 0, n * 8), start * 8, path);
+        visit(block.subarray(0, n));
+      }
+    });
+  return columns;
 }
 
 /** Streams chunks into samples.csv, samples.arrow and per-output column files in `dir`. */
@@ -196,7 +238,7 @@ export class SampleStream {
     this.io(this.arrowPath, 'write', () => renameSync(temporaryPath(this.arrowPath), this.arrowPath));
     const columnDir = this.columnDir;
     const samples = this.next - this.range.start;
-    let scratch: Float64Array | undefined;
+    const columns = columnFiles(columnDir, samples);
     return {
       range: { start: this.range.start, end: this.next },
       samples,
@@ -209,23 +251,7 @@ export class SampleStream {
       cellSteps: this.cellSteps,
       sampleSeconds: this.sampleSeconds,
       simulateSeconds: this.simulateSeconds,
-      columns: (name) => {
-        // One buffer for every column: read straight into it, no copy (the previous column is overwritten).
-        scratch ??= new Float64Array(samples);
-        const path = join(columnDir, `${name}.f64`);
-        const fd = openSync(path, 'r');
-        try {
-          const bytes = new Uint8Array(scratch.buffer);
-          for (let at = 0; at < bytes.length; ) {
-            const n = readSync(fd, bytes, at, bytes.length - at, at);
-            if (n === 0) throw new Error(`internal: ${path} ends at byte ${at} of ${bytes.length}`);
-            at += n;
-          }
-        } finally {
-          closeSync(fd);
-        }
-        return scratch;
-      },
+      columns,
       dispose: () => rmSync(columnDir, { recursive: true, force: true }),
     };
   }

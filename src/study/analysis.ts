@@ -5,10 +5,10 @@ import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, 
 import { simulatePack } from '../pack/simulate.ts';
 import type { InputColumn, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import type { OutputColumns } from '../results/format.ts';
+import { blockStatistics, columnBlocks } from '../results/statistics.ts';
 import type { InvalidPack } from '../results/validity.ts';
 import { analyzeShapley, analyzeSobol, ModelOutputError, type SobolSecondOrder } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
-import { sortedQuantile } from '../math/quantile.ts';
 import { tailSummary } from '../tail/index.ts';
 import { compileStudy, LEVELS } from '../variation/index.ts';
 import { sensitivityStatements } from './headline.ts';
@@ -41,32 +41,10 @@ export function validColumns(outputs: Float64Array | OutputColumns, invalid: rea
 
 /**
  * Mean, sd and quantiles of one column over its finite values (count 0: every statistic NaN, written as null; never
- * a made-up 0). The column is left as it was.
+ * a made-up 0). Exact, in bounded memory (src/results/statistics.ts).
  */
 export function columnStatistics(column: Float64Array): OutputStatistics {
-  return statisticsInPlace(Float64Array.from(column));
-}
-
-/** columnStatistics on a scratch column: its finite values are moved to the front and sorted there (no copy). */
-function statisticsInPlace(column: Float64Array): OutputStatistics {
-  let n = 0;
-  for (let i = 0; i < column.length; i++) if (Number.isFinite(column[i])) column[n++] = column[i];
-  const col = column.subarray(0, n).sort();
-  let mean = 0;
-  for (const v of col) mean += v;
-  mean = n > 0 ? mean / n : NaN;
-  let ss = 0;
-  for (const v of col) ss += (v - mean) ** 2;
-  return {
-    count: n,
-    mean,
-    sd: n > 1 ? Math.sqrt(ss / (n - 1)) : n === 1 ? 0 : NaN,
-    min: col[0] ?? NaN,
-    max: col[n - 1] ?? NaN,
-    p05: sortedQuantile(col, 0.05),
-    p50: sortedQuantile(col, 0.5),
-    p95: sortedQuantile(col, 0.95),
-  };
+  return blockStatistics((visit) => visit(column));
 }
 
 /**
@@ -75,8 +53,8 @@ function statisticsInPlace(column: Float64Array): OutputStatistics {
  */
 export function outputStatistics(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0) {
   const columns = validColumns(outputs, invalid, first);
-  // Each column is read (or copied) afresh, so it can be sorted in place.
-  return PACK_OUTPUTS.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: statisticsInPlace(columns(o.name)) }));
+  // Block by block: a streamed run's columns are never held whole.
+  return PACK_OUTPUTS.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: blockStatistics(columnBlocks(columns, o.name)) }));
 }
 
 /** Samples with any non-finite output: reported by index, never averaged in. */
@@ -234,14 +212,16 @@ export function worstPackMap(spec: StudySpec, model: StudyModel, outputs: Float6
   const t = spec.analysis?.tail?.[0];
   const name = t && (PACK_OUTPUT_NAMES as readonly string[]).includes(t.output) ? (t.output as PackOutputName) : 'maxTemperatureK';
   const highest = t ? t.tail !== 'lower' : true;
-  const col = validColumns(outputs, invalid, first)(name);
-  const n = col.length;
-  if (n === 0) return undefined;
+  // The worst valid pack, block by block (a streamed run's column is never held whole).
   let worst = -1;
-  for (let s = 0; s < n; s++) {
-    if (!Number.isFinite(col[s])) continue;
-    if (worst < 0 || (highest ? col[s] > col[worst] : col[s] < col[worst])) worst = s;
-  }
+  let worstValue = NaN;
+  let at = 0;
+  columnBlocks(validColumns(outputs, invalid, first), name)((block) => {
+    for (let i = 0; i < block.length; i++, at++) {
+      const v = block[i];
+      if (Number.isFinite(v) && (worst < 0 || (highest ? v > worstValue : v < worstValue))) [worst, worstValue] = [at, v];
+    }
+  });
   if (worst < 0) return undefined;
   const { job } = chunkJob(spec, model, first + worst, 1);
   const cells = cellsOfPack(job, 0);

@@ -58,6 +58,8 @@ export interface RunStudyOptions {
    * sets false, so memory stays flat however many samples run.
    */
   collect?: boolean;
+  /** Called between pieces of work (each slice of the cell check, each chunk): the CLI collects garbage there. */
+  betweenSteps?: () => void;
   signal?: AbortSignal;
 }
 
@@ -133,7 +135,7 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
   // Valid cells only: every Monte Carlo cell of the range is checked (cheaply, without deriving kernels) before any is
   // simulated; design rows, drawn from the sensitivity design, are checked as each chunk is sampled.
   const mcEnd = Math.max(range.start, Math.min(range.end, layout.monteCarlo));
-  checkSampledCells(spec, range.start, mcEnd - range.start, chunkSize);
+  checkSampledCells(spec, range.start, mcEnd - range.start, chunkSize, options.betweenSteps);
   const created = options.backendInstance
     ? { backend: options.backendInstance, fallbacks: [] }
     : await createBackend(options.backend ?? 'auto', options.backendOptions);
@@ -197,6 +199,7 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
         inputs.set(chunk.inputs, (start - range.start) * inputNames.length);
       }
       for (const bad of chunk.invalid) invalid.push(bad);
+      options.betweenSteps?.();
       cellSteps += chunk.cellSteps;
       sampleSeconds += chunk.sampleSeconds;
       simulateSeconds += chunk.simulateSeconds;

@@ -154,11 +154,12 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
  * inside its valid range. Throws the first violation as a StudySpecError (see validity.ts). Walks the samples in
  * slices of `sliceSize`, so memory stays flat however many samples are checked.
  */
-export function checkSampledCells(spec: StudySpec, start: number, count: number, sliceSize = 1024): void {
+export function checkSampledCells(spec: StudySpec, start: number, count: number, sliceSize = 1024, afterSlice?: () => void): void {
   checkRange(start, count);
   for (let s = start; s < start + count; s += sliceSize) {
     const n = Math.min(sliceSize, start + count - s);
     sampleCells(spec, latentChunk(spec, s, n), n, s, epistemicChunk(spec, s, n), false);
+    afterSlice?.();
   }
 }
 
