@@ -1,46 +1,88 @@
 /**
- * Sampling throughput: cell-parameter vectors per second for the default study and a 96s4p pack with weld defects.
- * Run: npx tsx bench/sampling.ts
+ * Sampling throughput: cell-parameter vectors per second on one core (one thread), from the study's seed to the
+ * kernel-parameter arrays a backend uploads (`sampleChunk`: counter-keyed uniforms, inverse CDFs, copula, hierarchy,
+ * manufacturing mapping, electrode balance). Three studies: single cells (1s1p, as the GPU benchmark samples them),
+ * the default 12s2p study and examples/pack-96s4p-welds.yaml. Best and median of `--rounds` timed rounds of about
+ * `--seconds` each, so a shared machine's load shows as spread rather than as a wrong figure.
+ *
+ *   npx tsx bench/sampling.ts [--rounds 5] [--seconds 1] [--against <git commit>]
+ *
+ * --against runs the same measurement on an old commit's sources (a git worktree in a temp folder, see
+ * bench/old-commit.ts), interleaved round by round with this tree, and prints the ratio.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { deriveCellParameters } from '../src/model/derive.ts';
-import { getParameterSet } from '../src/params/index.ts';
-import { defaultStudy, parseStudySpec } from '../src/spec/index.ts';
-import type { StudySpec } from '../src/spec/index.ts';
-import { latentChunk, sampleChunk, sampleChunkFromLatent } from '../src/variation/index.ts';
+import { fileURLToPath } from 'node:url';
+import { checkoutCommit } from './old-commit.ts';
 
-function time(f: () => void, minMs = 1500): number {
-  f(); // warm-up
-  let n = 0;
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const rounds = Number(arg('rounds') ?? 5);
+const seconds = Number(arg('seconds') ?? 1);
+const against = arg('against');
+const here = fileURLToPath(new URL('..', import.meta.url));
+
+const SINGLE_CELL_YAML = `
+name: single-cells
+pack: { series: 1, parallel: 1 }
+variation:
+  particleRadius.negative: { scale: log, cell: { distribution: lognormal, sd: 0.1 } }
+  capacity: { scale: relative, cell: { distribution: normal, sd: 0.02 } }
+  contactResistance: { scale: log, base: 5.0e-4, cell: { distribution: lognormal, sd: 0.2 } }
+`;
+
+interface Tree {
+  label: string;
+  studies: { name: string; cellsPerPack: number; packsPerChunk: number; sample(start: number): void }[];
+}
+
+async function loadTree(label: string, root: string): Promise<Tree> {
+  const spec = await import(`${root}/src/spec/index.ts`);
+  const variation = await import(`${root}/src/variation/index.ts`);
+  const parse = (text: string, source: string) => spec.parseStudySpec(text, { source });
+  const studies = [
+    ['single cells (1s1p)', parse(SINGLE_CELL_YAML, 'single-cells.yaml'), 4096],
+    ['default 12s2p', spec.defaultStudy(), 64],
+    ['pack-96s4p-welds', parse(readFileSync(`${here}/examples/pack-96s4p-welds.yaml`, 'utf8'), 'pack-96s4p-welds.yaml'), 16],
+  ] as const;
+  return {
+    label,
+    studies: studies.map(([name, s, packsPerChunk]) => ({
+      name,
+      cellsPerPack: s.pack.series * s.pack.parallel,
+      packsPerChunk,
+      sample: (start: number) => variation.sampleChunk(s, start, packsPerChunk),
+    })),
+  };
+}
+
+/** Cell vectors per second of one timed round (at least `seconds`), on fresh sample indices each chunk. */
+function round(study: Tree['studies'][number], offset: number): number {
+  let chunks = 0;
   const t0 = performance.now();
-  while (performance.now() - t0 < minMs) {
-    f();
-    n++;
-  }
-  return (performance.now() - t0) / n;
+  while (performance.now() - t0 < seconds * 1000) study.sample(offset + chunks++ * study.packsPerChunk);
+  return (chunks * study.packsPerChunk * study.cellsPerPack) / ((performance.now() - t0) / 1000);
 }
 
-function bench(label: string, spec: StudySpec, samples: number): void {
-  const cells = spec.pack.series * spec.pack.parallel;
-  const msChunk = time(() => sampleChunk(spec, 0, samples));
-  const latent = latentChunk(spec, 0, samples);
-  const msLatent = time(() => latentChunk(spec, 0, samples));
-  const msFromLatent = time(() => sampleChunkFromLatent(spec, latent, samples, 0));
-  const vectors = samples * cells;
-  console.log(
-    `${label.padEnd(28)} ${String(cells).padStart(4)} cells/pack  ${String(samples).padStart(4)} packs/chunk  ` +
-      `${((vectors / msChunk) * 1000).toFixed(0).padStart(7)} cell vectors/s (sampleChunk)  ` +
-      `uniforms ${(msLatent / msChunk * 100).toFixed(1)} %  from latent ${((vectors / msFromLatent) * 1000).toFixed(0)} /s`,
-  );
-}
+const trees = [await loadTree('this tree', here)];
+if (against) trees.push(await loadTree(`commit ${against}`, checkoutCommit(against)));
 
-const set = getParameterSet('chen2020');
-const msDerive = time(() => {
-  for (let i = 0; i < 1000; i++) deriveCellParameters(set, 1, { 'negative.thickness': 85e-6 * (1 + i * 1e-6) });
-});
-console.log(`cellspread sampling benchmark  ${new Date().toISOString().slice(0, 10)}  node ${process.version}  ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
-console.log(`deriveCellParameters alone: ${((1000 / msDerive) * 1000).toFixed(0)} cells/s (single thread)`);
-bench('default 12s2p', defaultStudy(), 64);
-const big = parseStudySpec(readFileSync(new URL('../examples/pack-96s4p-welds.yaml', import.meta.url), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
-bench('pack-96s4p-welds', big, 16);
+console.log(`cellspread sampling benchmark  ${new Date().toISOString()}  node ${process.version}  ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}  load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`one thread; best and median of ${rounds} rounds of ${seconds} s; cell-parameter vectors per second (sampleChunk)`);
+const header = ['study', 'cells/pack', 'packs/chunk', ...trees.flatMap((t) => [`${t.label}: best`, 'median'])];
+if (against) header.push('ratio (best)');
+console.log(header.join(' | '));
+for (let s = 0; s < trees[0].studies.length; s++) {
+  const rates = trees.map(() => [] as number[]);
+  trees.forEach((t) => t.studies[s].sample(0)); // warm-up (compiles the study, JIT)
+  for (let r = 0; r < rounds; r++) trees.forEach((t, i) => rates[i].push(round(t.studies[s], 1000 + r * 1_000_000)));
+  const best = rates.map((x) => Math.max(...x));
+  const median = rates.map((x) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)]);
+  const study = trees[0].studies[s];
+  const cells = [study.name, String(study.cellsPerPack), String(study.packsPerChunk), ...trees.flatMap((_, i) => [best[i].toFixed(0), median[i].toFixed(0)])];
+  if (against) cells.push(`${(best[0] / best[1]).toFixed(1)}x`);
+  console.log(cells.join(' | '));
+}

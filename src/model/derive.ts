@@ -189,15 +189,16 @@ interface NominalRoot {
 }
 
 /**
- * The derivation of one parameter set, compiled once: its nominal input vector, flattened OCP curves, the constant
- * layers of the heat capacity, and the nominal electrode balance from which each cell's root solves start. A cell's
- * result is a pure function of its own input vector and the set (bit for bit, whatever else was derived before).
+ * The derivation of one parameter set, compiled once: its nominal input vector, flattened OCP curves, and the nominal
+ * electrode balance from which each cell's root solves start. A cell's result is a pure function of its own input
+ * vector and the set (bit for bit, whatever else was derived before).
  */
 class Derivation {
   readonly nominalInputs: Float64Array;
   private readonly ocpNeg: OcpCurve;
   private readonly ocpPos: OcpCurve;
   private readonly collectorResistancePerArea: number;
+  /** The nominal cell's roots (undefined only while they are being solved for, from the middle of the range). */
   private readonly nominal: { full: NominalRoot; empty: NominalRoot } | undefined;
   // The balance of the cell being derived (scratch, so a cell allocates nothing).
   capacityNeg = 0;
@@ -212,8 +213,7 @@ class Derivation {
     this.ocpPos = new OcpCurve(set.positive.ocp);
     this.collectorResistancePerArea =
       set.negative.collectorThickness / set.negative.collectorConductivity + set.positive.collectorThickness / set.positive.collectorConductivity;
-    this.nominal = undefined;
-    this.balance(this.nominalInputs, false);
+    this.balance(this.nominalInputs);
     this.nominal = { full: this.rootAt(this.x100, this.nominalInputs[V_MAX]), empty: this.rootAt(this.x0, this.nominalInputs[V_MIN]) };
   }
 
@@ -226,10 +226,9 @@ class Derivation {
 
   /**
    * Electrode capacities, lithium inventory and the 0 %/100 % SOC stoichiometries (PyBaMM's electrode-SOH method)
-   * of the input vector `v`, into this object's scratch fields. `fromNominal` starts each root solve from the
-   * nominal cell's root moved to first order; otherwise from the middle of the range.
+   * of the input vector `v`, into this object's scratch fields.
    */
-  balance(v: Float64Array, fromNominal = true): void {
+  balance(v: Float64Array): void {
     const area = v[HEIGHT] * v[WIDTH] * v[ELECTRODE_COUNT];
     const toAh = (FARADAY * area) / SECONDS_PER_HOUR;
     const capacityNeg = v[NEG + EPS_S] * v[NEG + THICKNESS] * v[NEG + C_MAX] * toAh;
@@ -245,7 +244,7 @@ class Derivation {
     if (!(xHi > xLo)) {
       throw new CellspreadInputError('lithiumInventory', 'must fit both electrodes (0 < x, y < 1)', lithiumInventory);
     }
-    const nominal = fromNominal ? this.nominal : undefined;
+    const nominal = this.nominal;
     this.x100 = this.solveOcv(v[V_MAX], xLo, xHi, nominal?.full);
     if (!Number.isFinite(this.x100)) {
       throw new CellspreadInputError('electrical.upperVoltageCutoff', 'must lie inside the open-circuit voltage range of the cell', v[V_MAX]);
@@ -446,7 +445,7 @@ export function cellDeriver(set: ParameterSet): CellDeriver {
 /** Electrode capacities, lithium inventory and the 0 %/100 % SOC stoichiometries (PyBaMM's electrode-SOH method). */
 export function electrodeBalance(set: ParameterSet, overrides?: CellOverrides): ElectrodeBalance {
   const d = derivationOf(set);
-  d.balance(cellInputs(set, overrides), overrides !== undefined);
+  d.balance(cellInputs(set, overrides));
   const { capacityNeg, capacityPos, lithiumInventory, x0, x100 } = d;
   return {
     capacityNeg,
