@@ -5,7 +5,7 @@ import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
 import { ensureWritableFolder, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { loadShards, mergedStudyResult, MergeRefusedError } from '../results/merge.ts';
-import { sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { AnalysisRuns, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
 import { choiceFlag, numberFlag } from './args.ts';
 import type { CliIo } from './main.ts';
@@ -91,12 +91,13 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     const tail = analyse ? tailAnalyses(spec, result.outputs) : [];
     let sensitivityBackend: string | undefined;
     let sensitivity: Awaited<ReturnType<typeof sensitivityAnalyses>> = [];
+    const analysisRuns = new AnalysisRuns(0, model.layout.series * model.layout.parallel);
     if (analyse && spec.analysis?.sensitivity) {
       const created = await createBackend(backendName, { workers }, '--backend');
       backend = created.backend;
       sensitivityBackend = `${backend.name} (${backend.device})`;
       if (!values.quiet) io.stderr(`cellspread merge: sensitivity design (${spec.analysis.sensitivity.method}) on ${sensitivityBackend}`);
-      sensitivity = await sensitivityAnalyses(spec, model, backend);
+      sensitivity = await sensitivityAnalyses(spec, model, backend, undefined, analysisRuns);
     }
     const worstPack = worstPackMap(spec, model, result.outputs, 0);
     const analysisSeconds = (performance.now() - tA) / 1000;
@@ -107,7 +108,7 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     writeSampleTable(staging, sampleTable(result));
     result.timings.totalSeconds = (performance.now() - t0) / 1000;
     const summary = {
-      ...buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: result.timings.totalSeconds }),
+      ...buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, analysisRuns, totalSeconds: result.timings.totalSeconds }),
       mergedFrom: {
         shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
         ...(sensitivityBackend ? { sensitivityBackend } : {}),

@@ -10,7 +10,7 @@ import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, 
 import { writeFileAtomic } from '../io/atomic.ts';
 import { chunkChecksums } from '../results/merge.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
-import { nonFiniteSamples, outputStatistics, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { AnalysisRuns, nonFiniteSamples, outputStatistics, sensitivityAnalyses, sensitivityPlan, tailAnalyses, worstPackMap, type SensitivityPlan } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
 import { runStudy, type StudyResult } from '../study/runner.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag } from './args.ts';
@@ -138,12 +138,18 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     });
     result.backend.fallbacks = fallbacks;
     const analyse = !values['no-analysis'] && !result.cancelled && !shard;
+    progress.end();
     const tA = performance.now();
     const tail = analyse ? tailAnalyses(spec, result.outputs) : [];
-    const sensitivity = analyse ? await sensitivityAnalyses(spec, model, backend, controller.signal) : [];
+    const plan = analyse ? sensitivityPlan(spec) : undefined;
+    if (plan && !values.quiet) io.stderr(`cellspread: analysis: ${describePlan(plan, spec)} on ${backend.name}`);
+    const analysisProgress = ProgressReporter.for(hooks.progressStream ?? process.stderr, values.quiet ?? false, 'design runs');
+    const analysisRuns = new AnalysisRuns(plan?.modelRuns ?? 0, model.layout.series * model.layout.parallel, (p) => analysisProgress.update(p));
+    const sensitivity = analyse ? await sensitivityAnalyses(spec, model, backend, controller.signal, analysisRuns) : [];
+    analysisProgress.end();
     const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, result.outputs, result.range.start);
     const analysisSeconds = (performance.now() - tA) / 1000;
-    const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
+    const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, analysisRuns, totalSeconds: (performance.now() - t0) / 1000, shard });
     writeSampleTable(out, sampleTable(result));
     writeFileAtomic(join(out, 'checksums.json'), `${JSON.stringify(chunkChecksums(out), null, 2)}\n`);
     summary.files.checksums = 'checksums.json';
@@ -181,8 +187,18 @@ export function sampleTable(result: StudyResult): SampleTable {
 export function buildSummary(
   spec: StudySpec,
   result: StudyResult,
-  extra: { tail: unknown[]; sensitivity: RunSummary['sensitivity']; worstPack: RunSummary['worstPack']; analysisSeconds: number; totalSeconds: number; shard?: { index: number; count: number } },
+  extra: {
+    tail: unknown[];
+    sensitivity: RunSummary['sensitivity'];
+    worstPack: RunSummary['worstPack'];
+    analysisSeconds: number;
+    /** The analysis stage's model runs (none when absent). */
+    analysisRuns?: AnalysisRuns;
+    totalSeconds: number;
+    shard?: { index: number; count: number };
+  },
 ): RunSummary {
+  const runs = extra.analysisRuns;
   return {
     cellspread: { version: PACKAGE_VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
     name: spec.name,
@@ -194,8 +210,14 @@ export function buildSummary(
     backend: result.backend,
     range: result.range,
     ...(extra.shard ? { shard: extra.shard } : {}),
-    counts: result.counts,
-    timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
+    counts: { ...result.counts, analysis: runs?.counts ?? { packs: 0, cells: 0, cellSteps: 0 } },
+    timings: {
+      sampleSeconds: result.timings.sampleSeconds,
+      simulateSeconds: result.timings.simulateSeconds,
+      analysisSeconds: extra.analysisSeconds,
+      totalSeconds: extra.totalSeconds,
+      analysis: runs?.timings ?? { sampleSeconds: 0, simulateSeconds: 0 },
+    },
     outputs: outputStatistics(result.outputs),
     inputs: result.inputNames.map((name) => ({ name })),
     tail: extra.tail,
@@ -211,9 +233,13 @@ function describe(summary: RunSummary, out: string): string {
   const rows = summary.outputs
     .filter((o) => pick.includes(o.name))
     .map((o) => `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)} ${o.unit}`);
-  const throughput = summary.counts.cellSteps / Math.max(summary.timings.simulateSeconds, 1e-9);
+  // Throughput over every pack the run simulated: the samples and the analysis stage's design runs.
+  const analysis = summary.counts.analysis ?? { packs: 0, cells: 0, cellSteps: 0 };
+  const cellSteps = summary.counts.cellSteps + analysis.cellSteps;
+  const throughput = cellSteps / Math.max(summary.timings.simulateSeconds + (summary.timings.analysis?.simulateSeconds ?? 0), 1e-9);
+  const designRuns = analysis.packs > 0 ? ` + ${analysis.packs} analysis packs (${analysis.cellSteps} cell-steps)` : '';
   const lines = [
-    `${summary.name}: ${summary.counts.samples} packs, ${summary.counts.cells} cells, ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
+    `${summary.name}: ${summary.counts.samples} packs, ${summary.counts.cells} cells, ${summary.counts.cellSteps} cell-steps${designRuns}; ${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name}`,
     ...rows,
   ];
   for (const s of summary.sensitivity as { statements?: string[] }[]) if (s.statements?.[0]) lines.push(`  ${s.statements[0]}`);
@@ -222,6 +248,12 @@ function describe(summary: RunSummary, out: string): string {
   }
   lines.push(`  results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
   return lines.join('\n');
+}
+
+/** "Sobol' indices (N = 64) of maxTemperatureK, capacityAh over 11 factor groups: 832 runs of the 12s2p pack". */
+export function describePlan(plan: SensitivityPlan, spec: StudySpec): string {
+  const what = plan.method === 'sobol' ? `Sobol' indices (N = ${plan.n})` : `Shapley effects (${plan.n} permutations)`;
+  return `${what} of ${plan.outputs.join(', ')} over ${plan.groups.length} factor groups: ${plan.modelRuns} runs of the ${spec.pack.series}s${spec.pack.parallel}p pack`;
 }
 
 function fmt(v: number): string {

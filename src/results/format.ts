@@ -48,8 +48,16 @@ export interface RunSummary {
   backend: { name: string; device: string; fallbacks: { name: string; reason: string }[] };
   range: { start: number; end: number };
   shard?: { index: number; count: number };
-  counts: { samples: number; cells: number; cellSteps: number; chunks: number };
-  timings: { sampleSeconds: number; simulateSeconds: number; analysisSeconds: number; totalSeconds: number };
+  /**
+   * The study's samples; `analysis`: the packs the analysis stage simulated on top (sensitivity design rows), always
+   * written since results format 1 gained it (absent in older summaries).
+   */
+  counts: { samples: number; cells: number; cellSteps: number; chunks: number; analysis?: AnalysisCounts };
+  /**
+   * Seconds: sampling and simulating the study's samples, the whole analysis stage (`analysisSeconds`, of which
+   * `analysis` gives its own sampling and simulation), and the run end to end.
+   */
+  timings: { sampleSeconds: number; simulateSeconds: number; analysisSeconds: number; totalSeconds: number; analysis?: AnalysisTimings };
   outputs: { name: string; unit: string; description: string; statistics: OutputStatistics }[];
   inputs: { name: string }[];
   /** One entry per analysis.tail item: the tailSummary of that output (src/tail). */
@@ -60,6 +68,19 @@ export interface RunSummary {
   /** Samples whose outputs were not finite (reported, not averaged in). */
   nonFiniteSamples: number[];
   files: Record<string, string>;
+}
+
+/** Model runs of the analysis stage: packs simulated (design rows), their cells and cell-steps. */
+export interface AnalysisCounts {
+  packs: number;
+  cells: number;
+  cellSteps: number;
+}
+
+/** Sampling and simulation seconds of the analysis stage's model runs. */
+export interface AnalysisTimings {
+  sampleSeconds: number;
+  simulateSeconds: number;
 }
 
 /** Sensitivity result of one output as stored in summary.json (Sobol or Shapley over (quantity, level) groups). */

@@ -2,12 +2,12 @@ import { cellsOfPack, interconnectOfPack } from '../backends/reference.ts';
 import type { Backend, PackJob } from '../backends/types.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
-import type { OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
+import type { AnalysisCounts, AnalysisTimings, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import { shapley, sobol, type InputRows } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
 import { tailSummary } from '../tail/index.ts';
 import { buildSampleDesign, sampleChunkFromLatent } from '../variation/index.ts';
-import { chunkJob } from './runner.ts';
+import { chunkJob, type StudyProgress } from './runner.ts';
 import type { StudyModel } from './job.ts';
 
 /** Column `name` of a row-major outputs matrix. */
@@ -77,33 +77,113 @@ export function tailAnalyses(spec: StudySpec, outputs: Float64Array): unknown[] 
   });
 }
 
-/**
- * Sobol or Shapley indices of the requested outputs over (quantity, level) groups of the sampler's latent inputs,
- * with every model evaluation a chunk of packs through the chosen backend. All outputs share one design: the model
- * is evaluated once per design row and the other outputs reuse the recorded evaluations.
- */
-export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, backend: Backend, signal?: AbortSignal): Promise<SensitivitySummary[]> {
+/** Outer and inner samples per permutation step of the Shapley estimator as the study analysis runs it. */
+const SHAPLEY_OUTER = 1;
+const SHAPLEY_INNER = 3;
+
+/** The sensitivity design a spec asks for, known before any model runs (printed by the CLI before it starts). */
+export interface SensitivityPlan {
+  method: 'sobol' | 'shapley';
+  outputs: PackOutputName[];
+  /** Players: one per random (quantity, level), plus "other latent draws" if any coordinate is in none. */
+  groups: { name: string; indices: number[] }[];
+  /** N for Sobol', permutations for Shapley. */
+  n: number;
+  /**
+   * Packs the design simulates (one per design row), shared by all outputs: N (G + 2) for grouped Saltelli/Jansen
+   * Sobol' indices, permutations x G x nOuter x nInner for random-permutation Shapley effects (whose variance comes
+   * from the permutations' last steps, with no separate variance sample).
+   */
+  modelRuns: number;
+}
+
+export function sensitivityPlan(spec: StudySpec): SensitivityPlan | undefined {
   const request = spec.analysis?.sensitivity;
-  if (!request) return [];
+  if (!request) return undefined;
   const design = buildSampleDesign(spec);
-  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`));
+  const outputs = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`));
   const groups = design.groups.map((g) => ({ name: g.name, indices: g.indices }));
   const covered = new Set(groups.flatMap((g) => g.indices));
   const rest = Array.from({ length: design.latentDimension }, (_, i) => i).filter((i) => !covered.has(i));
   if (rest.length > 0) groups.push({ name: 'other latent draws', indices: rest });
+  const G = groups.length;
+  const modelRuns = request.method === 'shapley' ? request.n * G * SHAPLEY_OUTER * SHAPLEY_INNER : request.n * (G + 2);
+  return { method: request.method, outputs, groups, n: request.n, modelRuns };
+}
+
+/**
+ * Counts and times the analysis stage's model runs (packs simulated beyond the study's samples), for summary.json
+ * `counts.analysis` and `timings.analysis`, and reports progress against the planned number of runs.
+ */
+export class AnalysisRuns {
+  packs = 0;
+  cellSteps = 0;
+  sampleSeconds = 0;
+  simulateSeconds = 0;
+  private readonly t0 = performance.now();
+
+  constructor(
+    readonly planned: number,
+    readonly cellsPerPack: number,
+    private readonly onProgress?: (p: StudyProgress) => void,
+  ) {}
+
+  record(packs: number, cellSteps: number, sampleSeconds: number, simulateSeconds: number): void {
+    this.packs += packs;
+    this.cellSteps += cellSteps;
+    this.sampleSeconds += sampleSeconds;
+    this.simulateSeconds += simulateSeconds;
+    if (!this.onProgress) return;
+    const elapsed = (performance.now() - this.t0) / 1000;
+    const rate = this.packs / Math.max(elapsed, 1e-9);
+    const total = Math.max(this.planned, this.packs);
+    this.onProgress({ samplesDone: this.packs, samplesTotal: total, elapsedSeconds: elapsed, samplesPerSecond: rate, etaSeconds: (total - this.packs) / rate });
+  }
+
+  get counts(): AnalysisCounts {
+    return { packs: this.packs, cells: this.packs * this.cellsPerPack, cellSteps: this.cellSteps };
+  }
+
+  get timings(): AnalysisTimings {
+    return { sampleSeconds: this.sampleSeconds, simulateSeconds: this.simulateSeconds };
+  }
+}
+
+/**
+ * Sobol or Shapley indices of the requested outputs over (quantity, level) groups of the sampler's latent inputs,
+ * with every model evaluation a chunk of packs through the chosen backend. All outputs share one design: the model
+ * is evaluated once per design row and the other outputs reuse the recorded evaluations. Each design batch is
+ * simulated in pieces of run.chunkSize packs, recorded in `runs` (counts, timings, progress) when given.
+ */
+export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, backend: Backend, signal?: AbortSignal, runs?: AnalysisRuns): Promise<SensitivitySummary[]> {
+  const plan = sensitivityPlan(spec);
+  if (!plan) return [];
+  const request = spec.analysis!.sensitivity!;
+  const design = buildSampleDesign(spec);
   const inputs = {
     marginals: Array.from({ length: design.latentDimension }, () => ({ dist: 'uniform' as const, a: 0, b: 1 })),
-    groups,
+    groups: plan.groups,
   };
   const recorded: Float64Array[] = [];
   let call = 0;
   let evaluations = 0;
+  const D = design.latentDimension;
+  const piece = spec.run.chunkSize;
   const evaluate = async (rows: InputRows): Promise<Float64Array> => {
-    signal?.throwIfAborted();
-    const chunk = sampleChunkFromLatent(spec, rows.data, rows.length);
-    const job: PackJob = { ...chunkJob(spec, model, 0, 0).job, count: rows.length, kernelParameters: chunk.kernelParameters, interconnectResistance: chunk.interconnectResistance };
+    const outputs = new Float64Array(rows.length * PACK_OUTPUT_COUNT);
+    for (let start = 0; start < rows.length; start += piece) {
+      signal?.throwIfAborted();
+      const count = Math.min(piece, rows.length - start);
+      const t0 = performance.now();
+      const chunk = sampleChunkFromLatent(spec, rows.data.subarray(start * D, (start + count) * D), count);
+      const job: PackJob = { ...chunkJob(spec, model, 0, 0).job, count, kernelParameters: chunk.kernelParameters, interconnectResistance: chunk.interconnectResistance };
+      const t1 = performance.now();
+      const result = await backend.simulate(job, signal);
+      outputs.set(result.outputs, start * PACK_OUTPUT_COUNT);
+      runs?.record(count, result.cellSteps, (t1 - t0) / 1000, (performance.now() - t1) / 1000);
+    }
     evaluations += rows.length;
-    return (await backend.simulate(job, signal)).outputs;
+    return outputs;
   };
   const modelFor = (name: PackOutputName) => async (rows: InputRows) => {
     const index = call++;
@@ -111,10 +191,19 @@ export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, ba
     return outputColumn(recorded[index], name);
   };
   const out: SensitivitySummary[] = [];
-  for (const name of names) {
+  for (const name of plan.outputs) {
     call = 0;
     if (request.method === 'shapley') {
-      const r = await shapley({ inputs, model: modelFor(name), seed: spec.run.seed, method: 'random', nPermutations: request.n, batchSize: spec.run.chunkSize * 4 });
+      const r = await shapley({
+        inputs,
+        model: modelFor(name),
+        seed: spec.run.seed,
+        method: 'random',
+        nPermutations: request.n,
+        nOuter: SHAPLEY_OUTER,
+        nInner: SHAPLEY_INNER,
+        batchSize: spec.run.chunkSize * 4,
+      });
       out.push({
         output: name,
         method: 'shapley',
