@@ -1,0 +1,171 @@
+/**
+ * The throughput harness of issue 17 ("Must show"), measured in one run on one machine:
+ *   (a) single cells (1s1p packs) on the WASM backend: cell-discharges per second (1C discharge to 2.5 V);
+ *   (b) the default 12s2p pack and the 96s4p pack of examples/pack-96s4p-welds.yaml (its protocol set to the same 1C
+ *       discharge) on the same backend: cell-discharges per second and their ratio to (a) (target: at least 0.5);
+ *   (c) the default study end to end, `cellspread run` with no study file (sampling, simulation, analysis, report),
+ *       as a child process, wall-clock seconds;
+ *   (d) sampling: cell-parameter vectors per second on one thread for each study of (b).
+ * With --against <commit> every measurement also runs on that commit's sources (bench/old-commit.ts: a built copy in
+ * a temp folder), interleaved round by round with this tree's, and the ratios are printed.
+ *
+ *   npm run bench -- [--against <commit>] [--workers 1] [--rounds 3] [--no-study] [--single 960] [--packs12 40]
+ *                    [--packs96 4]
+ *
+ * Simulation figures are the best of --rounds rounds after a warm-up round (a shared machine's load lowers some rounds;
+ * the best is the least disturbed); the study is run once per tree. The machine's load average is printed with them.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend, PackJob } from '../src/backends/types.ts';
+import type { StudySpec } from '../src/spec/index.ts';
+import { checkoutCommit } from './old-commit.ts';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const count = (name: string, fallback: number) => {
+  const v = Number(arg(name) ?? fallback);
+  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`--${name} must be an integer >= 1, got ${arg(name)}`);
+  return v;
+};
+
+const here = fileURLToPath(new URL('..', import.meta.url));
+const against = arg('against');
+const workers = count('workers', 1);
+const rounds = count('rounds', 3);
+const sizes = { single: count('single', 960), packs12: count('packs12', 40), packs96: count('packs96', 4) };
+const runStudy = !process.argv.includes('--no-study');
+
+/** One tree's modules, loaded from its own sources (this tree's or an old commit's copy). */
+interface Tree {
+  label: string;
+  root: string;
+  backend: Backend;
+  jobs: { name: string; cellsPerPack: number; job: PackJob; sample: () => void }[];
+}
+
+const discharge = [{ type: 'discharge', cRate: 1 }];
+
+async function loadTree(label: string, root: string): Promise<Tree> {
+  const { createBackend } = await import(`${root}/src/backends/all.ts`);
+  const spec = await import(`${root}/src/spec/index.ts`);
+  const { studyModel } = await import(`${root}/src/study/job.ts`);
+  const { chunkJob } = await import(`${root}/src/study/runner.ts`);
+  const { sampleChunk } = await import(`${root}/src/variation/index.ts`);
+  const single: StudySpec = spec.validateStudySpec({
+    params: 'chen2020',
+    pack: { series: 1, parallel: 1 },
+    protocol: discharge,
+    variation: {
+      'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.1 } },
+      capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.02 } },
+      contactResistance: { scale: 'log', base: 5e-4, cell: { distribution: 'lognormal', sd: 0.2 } },
+    },
+    run: { samples: sizes.single, seed: 1, chunkSize: sizes.single },
+  });
+  const defaultStudy: StudySpec = spec.defaultStudy();
+  const example: StudySpec = spec.parseStudySpec(readFileSync(join(here, 'examples', 'pack-96s4p-welds.yaml'), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
+  const pack96 = spec.validateStudySpec({ ...example, protocol: discharge });
+  const { backend } = await createBackend('wasm', { workers });
+  const jobs = (
+    [
+      ['single cells (1s1p)', single, sizes.single],
+      ['default 12s2p', defaultStudy, sizes.packs12],
+      ['96s4p (pack-96s4p-welds, 1C)', pack96, sizes.packs96],
+    ] as const
+  ).map(([name, s, n]) => ({
+    name,
+    cellsPerPack: s.pack.series * s.pack.parallel,
+    job: chunkJob(s, studyModel(s), 0, n).job as PackJob,
+    sample: () => void sampleChunk(s, 0, Math.max(1, Math.round(4096 / (s.pack.series * s.pack.parallel)))),
+  }));
+  return { label, root, backend, jobs };
+}
+
+const trees = [await loadTree('this tree', here)];
+if (against) trees.push(await loadTree(`commit ${against}`, checkoutCommit(against)));
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`cellspread throughput harness  ${new Date().toISOString()}  node ${process.version}  ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}  load ${load()}`);
+console.log(`WASM backend, ${workers} worker${workers === 1 ? '' : 's'}; Chen2020, 1C discharge to 2.5 V, 10 s step, 10 modes; best of ${rounds} rounds after a warm-up`);
+
+// (a), (b): simulation only (the jobs are sampled beforehand), interleaved across trees and studies.
+const best = trees.map((t) => t.jobs.map(() => Infinity));
+for (let round = 0; round <= rounds; round++) {
+  for (let j = 0; j < trees[0].jobs.length; j++) {
+    for (let i = 0; i < trees.length; i++) {
+      const t0 = performance.now();
+      await trees[i].backend.simulate(trees[i].jobs[j].job);
+      const s = (performance.now() - t0) / 1000;
+      if (round > 0) best[i][j] = Math.min(best[i][j], s);
+    }
+  }
+}
+for (const t of trees) await t.backend.dispose();
+
+// (d): sampling on one thread, best of rounds of about a second.
+const sampling = trees.map((t) =>
+  t.jobs.map((j) => {
+    j.sample();
+    let top = 0;
+    for (let r = 0; r < rounds; r++) {
+      let n = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < 1000) {
+        j.sample();
+        n++;
+      }
+      const vectors = n * Math.max(1, Math.round(4096 / j.cellsPerPack)) * j.cellsPerPack;
+      top = Math.max(top, vectors / ((performance.now() - t0) / 1000));
+    }
+    return top;
+  }),
+);
+
+const header = ['study', 'packs', 'cells/pack', ...trees.flatMap((t) => [`${t.label}: cell-discharges/s`, 'x single cells', 'sampling vectors/s'])];
+if (against) header.push('speed-up (cell-discharges/s)');
+const rows = trees[0].jobs.map((j, k) => {
+  const cols = [j.name, String(j.job.count), String(j.cellsPerPack)];
+  const rate = trees.map((t, i) => (t.jobs[k].job.count * t.jobs[k].cellsPerPack) / best[i][k]);
+  trees.forEach((_, i) => {
+    const singleRate = (trees[i].jobs[0].job.count * trees[i].jobs[0].cellsPerPack) / best[i][0];
+    cols.push(rate[i].toFixed(0), `${(rate[i] / singleRate).toFixed(2)}x`, sampling[i][k].toFixed(0));
+  });
+  if (against) cols.push(`${(rate[0] / rate[1]).toFixed(2)}x`);
+  return cols;
+});
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cols: string[]) => `| ${cols.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+console.log(line(header));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const r of rows) console.log(line(r));
+
+// (c): the default study end to end, one child process per tree, as a user runs it.
+if (runStudy) {
+  const out = mkdtempSync(join(os.tmpdir(), 'cellspread-bench-study-'));
+  try {
+    const times = trees.map((t, i) => {
+      const folder = join(out, String(i));
+      const t0 = performance.now();
+      execFileSync(process.execPath, [join(t.root, 'bin', 'cellspread.mjs'), 'run', '--out', folder, '--quiet'], { cwd: t.root, stdio: ['ignore', 'ignore', 'inherit'] });
+      const wall = (performance.now() - t0) / 1000;
+      const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
+      return { wall, summary, loadAfter: load() };
+    });
+    console.log('default study end to end (`cellspread run`, no study file; one run per tree):');
+    times.forEach(({ wall, summary, loadAfter }, i) => {
+      const a = summary.timings;
+      console.log(
+        `  ${trees[i].label}: ${wall.toFixed(1)} s wall on ${summary.backend.name} (${summary.backend.device}); simulate ${a.simulateSeconds.toFixed(1)} s, ` +
+          `analysis ${a.analysisSeconds.toFixed(1)} s, ${summary.counts.samples} samples${summary.counts.analysis ? ` + ${summary.counts.analysis.packs} analysis packs` : ''}; load ${loadAfter}`,
+      );
+    });
+    if (against) console.log(`  speed-up: ${(times[1].wall / times[0].wall).toFixed(2)}x (target: at least 5x)`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
