@@ -26,6 +26,7 @@ import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
 import { FLOPS_PER_CELL_STEP } from './kernel-flops.ts';
+import { singleCellStudy } from './studies.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,19 +48,7 @@ const peakTflops = positive('peak-tflops', 67); // H100/H200 SXM FP32 (non-tenso
 const jsonPath = arg('json');
 const packStudy = arg('pack-study') ?? fileURLToPath(new URL('../examples/pack-96s4p-welds.yaml', import.meta.url));
 
-const singleCells = (n: number): StudySpec =>
-  validateStudySpec({
-    name: 'single-cells-1C',
-    params: 'chen2020',
-    pack: { series: 1, parallel: 1 },
-    protocol: [{ type: 'discharge', cRate: 1 }],
-    variation: {
-      'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.1 } },
-      capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.02 } },
-      contactResistance: { scale: 'log', base: 5e-4, cell: { distribution: 'lognormal', sd: 0.2 } },
-    },
-    run: { samples: n, seed: 1, chunkSize: n },
-  });
+const singleCells = (n: number): StudySpec => validateStudySpec(singleCellStudy(n));
 
 const pack96s4p = (n: number): StudySpec => {
   const spec = parseStudySpec(readFileSync(packStudy, 'utf8'), { source: packStudy });

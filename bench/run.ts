@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, PackJob } from '../src/backends/types.ts';
 import type { StudySpec } from '../src/spec/index.ts';
 import { checkoutCommit } from './old-commit.ts';
+import { ONE_C_DISCHARGE, singleCellStudy } from './studies.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,28 +50,16 @@ interface Tree {
   jobs: { name: string; cellsPerPack: number; job: PackJob; sample: () => void }[];
 }
 
-const discharge = [{ type: 'discharge', cRate: 1 }];
-
 async function loadTree(label: string, root: string): Promise<Tree> {
   const { createBackend } = await import(`${root}/src/backends/all.ts`);
   const spec = await import(`${root}/src/spec/index.ts`);
   const { studyModel } = await import(`${root}/src/study/job.ts`);
   const { chunkJob } = await import(`${root}/src/study/runner.ts`);
   const { sampleChunk } = await import(`${root}/src/variation/index.ts`);
-  const single: StudySpec = spec.validateStudySpec({
-    params: 'chen2020',
-    pack: { series: 1, parallel: 1 },
-    protocol: discharge,
-    variation: {
-      'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.1 } },
-      capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.02 } },
-      contactResistance: { scale: 'log', base: 5e-4, cell: { distribution: 'lognormal', sd: 0.2 } },
-    },
-    run: { samples: sizes.single, seed: 1, chunkSize: sizes.single },
-  });
+  const single: StudySpec = spec.validateStudySpec(singleCellStudy(sizes.single));
   const defaultStudy: StudySpec = spec.defaultStudy();
   const example: StudySpec = spec.parseStudySpec(readFileSync(join(here, 'examples', 'pack-96s4p-welds.yaml'), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
-  const pack96 = spec.validateStudySpec({ ...example, protocol: discharge });
+  const pack96 = spec.validateStudySpec({ ...example, protocol: ONE_C_DISCHARGE });
   const { backend } = await createBackend('wasm', { workers });
   const jobs = (
     [

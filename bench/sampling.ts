@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { checkoutCommit } from './old-commit.ts';
+import { singleCellStudy } from './studies.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,15 +26,6 @@ const seconds = Number(arg('seconds') ?? 1);
 const against = arg('against');
 const here = fileURLToPath(new URL('..', import.meta.url));
 
-const SINGLE_CELL_YAML = `
-name: single-cells
-pack: { series: 1, parallel: 1 }
-variation:
-  particleRadius.negative: { scale: log, cell: { distribution: lognormal, sd: 0.1 } }
-  capacity: { scale: relative, cell: { distribution: normal, sd: 0.02 } }
-  contactResistance: { scale: log, base: 5.0e-4, cell: { distribution: lognormal, sd: 0.2 } }
-`;
-
 interface Tree {
   label: string;
   studies: { name: string; cellsPerPack: number; packsPerChunk: number; sample(start: number): void }[];
@@ -44,7 +36,7 @@ async function loadTree(label: string, root: string): Promise<Tree> {
   const variation = await import(`${root}/src/variation/index.ts`);
   const parse = (text: string, source: string) => spec.parseStudySpec(text, { source });
   const studies = [
-    ['single cells (1s1p)', parse(SINGLE_CELL_YAML, 'single-cells.yaml'), 4096],
+    ['single cells (1s1p)', spec.validateStudySpec(singleCellStudy(4096)), 4096],
     ['default 12s2p', spec.defaultStudy(), 64],
     ['pack-96s4p-welds', parse(readFileSync(`${here}/examples/pack-96s4p-welds.yaml`, 'utf8'), 'pack-96s4p-welds.yaml'), 16],
   ] as const;

@@ -22,6 +22,7 @@ import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
 import { validateStudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
+import { singleCellStudy } from './studies.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packs = Number(process.argv[2] ?? 960);
@@ -33,17 +34,7 @@ if (!existsSync(WASM_URL)) {
   execFileSync('npm', ['run', '--silent', 'build:wasm'], { cwd: root, stdio: 'inherit' });
 }
 
-const spec = validateStudySpec({
-  params: 'chen2020',
-  pack: { series: 1, parallel: 1 },
-  protocol: [{ type: 'discharge', cRate: 1 }],
-  variation: {
-    'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.1 } },
-    capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.02 } },
-    contactResistance: { scale: 'log', base: 5e-4, cell: { distribution: 'lognormal', sd: 0.2 } },
-  },
-  run: { samples: packs, seed: 1, chunkSize: packs },
-});
+const spec = validateStudySpec(singleCellStudy(packs));
 const model = studyModel(spec);
 const { job } = chunkJob(spec, model, 0, packs);
 const refJob = chunkJob(spec, model, 0, referencePacks).job;
