@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, PackJob } from '../src/backends/types.ts';
 import type { StudySpec } from '../src/spec/index.ts';
+import { cpuSeconds, measureSampling } from './measure.ts';
 import { checkoutCommit } from './old-commit.ts';
 import { ONE_C_DISCHARGE, singleCellStudy } from './studies.ts';
 
@@ -47,7 +48,7 @@ interface Tree {
   label: string;
   root: string;
   backend: Backend;
-  jobs: { name: string; cellsPerPack: number; job: PackJob; sample: () => void }[];
+  jobs: { name: string; cellsPerPack: number; job: PackJob }[];
 }
 
 async function loadTree(label: string, root: string): Promise<Tree> {
@@ -55,7 +56,6 @@ async function loadTree(label: string, root: string): Promise<Tree> {
   const spec = await import(`${root}/src/spec/index.ts`);
   const { studyModel } = await import(`${root}/src/study/job.ts`);
   const { chunkJob } = await import(`${root}/src/study/runner.ts`);
-  const { sampleChunk } = await import(`${root}/src/variation/index.ts`);
   const single: StudySpec = spec.validateStudySpec(singleCellStudy(sizes.single));
   const defaultStudy: StudySpec = spec.defaultStudy();
   const example: StudySpec = spec.parseStudySpec(readFileSync(join(here, 'examples', 'pack-96s4p-welds.yaml'), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
@@ -71,7 +71,6 @@ async function loadTree(label: string, root: string): Promise<Tree> {
     name,
     cellsPerPack: s.pack.series * s.pack.parallel,
     job: chunkJob(s, studyModel(s), 0, n).job as PackJob,
-    sample: () => void sampleChunk(s, 0, Math.max(1, Math.round(4096 / (s.pack.series * s.pack.parallel)))),
   }));
   return { label, root, backend, jobs };
 }
@@ -82,49 +81,48 @@ const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(`cellspread throughput harness  ${new Date().toISOString()}  node ${process.version}  ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}  load ${load()}`);
 console.log(`WASM backend, ${workers} worker${workers === 1 ? '' : 's'}; Chen2020, 1C discharge to 2.5 V, 10 s step, 10 modes; best of ${rounds} rounds after a warm-up`);
 
-// (a), (b): simulation only (the jobs are sampled beforehand), interleaved across trees and studies.
-const best = trees.map((t) => t.jobs.map(() => Infinity));
+/** Best (shortest) wall-clock and CPU seconds seen over the rounds of one measurement. */
+interface Best {
+  wall: number;
+  cpu: number;
+}
+const keepBest = (b: Best, wall: number, cpu: number) => {
+  b.wall = Math.min(b.wall, wall);
+  b.cpu = Math.min(b.cpu, cpu);
+};
+
+// (a), (b): simulation only (the jobs are sampled beforehand), interleaved across trees and studies. CPU seconds are
+// the process's (the worker threads' included), so with one worker they measure what one core does.
+const simulation = trees.map((t) => t.jobs.map((): Best => ({ wall: Infinity, cpu: Infinity })));
 for (let round = 0; round <= rounds; round++) {
   for (let j = 0; j < trees[0].jobs.length; j++) {
     for (let i = 0; i < trees.length; i++) {
+      const c0 = cpuSeconds();
       const t0 = performance.now();
       await trees[i].backend.simulate(trees[i].jobs[j].job);
-      const s = (performance.now() - t0) / 1000;
-      if (round > 0) best[i][j] = Math.min(best[i][j], s);
+      if (round > 0) keepBest(simulation[i][j], (performance.now() - t0) / 1000, cpuSeconds() - c0);
     }
   }
 }
 for (const t of trees) await t.backend.dispose();
 
-// (d): sampling on one thread, best of rounds of about a second.
-const sampling = trees.map((t) =>
-  t.jobs.map((j) => {
-    j.sample();
-    let top = 0;
-    for (let r = 0; r < rounds; r++) {
-      let n = 0;
-      const t0 = performance.now();
-      while (performance.now() - t0 < 1000) {
-        j.sample();
-        n++;
-      }
-      const vectors = n * Math.max(1, Math.round(4096 / j.cellsPerPack)) * j.cellsPerPack;
-      top = Math.max(top, vectors / ((performance.now() - t0) / 1000));
-    }
-    return top;
-  }),
-);
+// (d): sampling on one thread, each tree in a process of its own, as vectors per CPU second (bench/sampling.ts).
+const sampling = trees.map((t) => measureSampling(t.root, rounds, 1).map((r) => r.bestCpu));
 
-const header = ['study', 'packs', 'cells/pack', ...trees.flatMap((t) => [`${t.label}: cell-discharges/s`, 'x single cells', 'sampling vectors/s'])];
-if (against) header.push('speed-up (cell-discharges/s)');
+console.log(
+  'cell-discharges per second of wall clock (best round) and per CPU second of the process; the ratio to single cells uses CPU seconds; sampling: cell-parameter vectors per CPU second, one thread',
+);
+const header = ['study', 'packs', 'cells/pack', ...trees.flatMap((t) => [`${t.label}: cell-discharges/s`, 'per CPU s', 'x single cells', 'sampling /CPU s'])];
+if (against) header.push('speed-up (per CPU s)');
 const rows = trees[0].jobs.map((j, k) => {
   const cols = [j.name, String(j.job.count), String(j.cellsPerPack)];
-  const rate = trees.map((t, i) => (t.jobs[k].job.count * t.jobs[k].cellsPerPack) / best[i][k]);
+  const cellDischarges = (i: number, job: number) => trees[i].jobs[job].job.count * trees[i].jobs[job].cellsPerPack;
+  const perCpu = trees.map((_, i) => cellDischarges(i, k) / simulation[i][k].cpu);
   trees.forEach((_, i) => {
-    const singleRate = (trees[i].jobs[0].job.count * trees[i].jobs[0].cellsPerPack) / best[i][0];
-    cols.push(rate[i].toFixed(0), `${(rate[i] / singleRate).toFixed(2)}x`, sampling[i][k].toFixed(0));
+    const single = cellDischarges(i, 0) / simulation[i][0].cpu;
+    cols.push((cellDischarges(i, k) / simulation[i][k].wall).toFixed(0), perCpu[i].toFixed(0), `${(perCpu[i] / single).toFixed(2)}x`, sampling[i][k].toFixed(0));
   });
-  if (against) cols.push(`${(rate[0] / rate[1]).toFixed(2)}x`);
+  if (against) cols.push(`${(perCpu[0] / perCpu[1]).toFixed(2)}x`);
   return cols;
 });
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
