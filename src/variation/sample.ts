@@ -163,7 +163,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   });
   const deriver = cellDeriver(set);
   const baseInputs = cellInputs(set, constantOverrides(spec, c));
-  const cellInputVector = new Float64Array(CELL_INPUT_COUNT);
+  const inputs = new Float64Array(CELL_INPUT_COUNT); // the cell being derived
   const parameterStride = count * cellsPerPack;
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
@@ -212,7 +212,6 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
     copy(inputRow, chunk.inputs.values, s * names.length);
     // 4. Write each cell's input vector and derive its kernel parameters straight into the chunk.
     for (let cell = 0; cell < cellsPerPack; cell++) {
-      const inputs = cellInputVector;
       copy(baseInputs, inputs, 0);
       let soc = spec.initial.soc;
       for (let qi = 0; qi < nq; qi++) {
