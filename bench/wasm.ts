@@ -132,7 +132,7 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`\ncellspread wasm benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpu}, ${cores} logical cores (availableParallelism), Node ${process.version}`);
 console.log('Chen2020, 1s1p packs, 1C CC discharge to 2.5 V, 10 s step, 10 modes, lumped thermal, cell-to-cell variation\n');
 const c = rows.find((r) => r.name.startsWith('native'));
-const header = ['implementation', 'packs', 'seconds', 'cell-steps/s', 'discharges/s', 'x native C', 'mean capacity [A.h]'];
+const header = ['implementation', 'packs', 'seconds', 'cell-steps/s', 'discharges/s', 'x native C', 'mean capacity [Ah]'];
 const table = rows.map((r) => [
   r.name,
   String(r.packs),

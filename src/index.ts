@@ -27,5 +27,10 @@ export { createBackend, registerBackend, backendNames } from './backends/registr
 export type { Backend, BackendFactory, PackJob, PackChunkResult } from './backends/types.ts';
 export * from './random/sobol.ts';
 export { renderReport, readResultsFolder, writeReport } from './report/index.ts';
-export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from './results/format.ts';
-export { outputStatistics, tailAnalyses, sensitivityAnalyses, worstPackMap } from './study/analysis.ts';
+export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap, Headline, HeadlineLimit, HeadlineDrivers, InputColumn } from './results/format.ts';
+export { outputStatistics, tailAnalyses, sensitivityAnalyses, analyzeStudySensitivity, worstPackMap, describeInputs } from './study/analysis.ts';
+export { buildHeadline, headlineLines, sensitivityStatements } from './study/headline.ts';
+export { studyLayout, studySamples, monteCarloResult, designOutputs, describeCost } from './study/samples.ts';
+export type { StudyLayout } from './study/samples.ts';
+export { epistemicDraws, epistemicResults, epistemicTail } from './study/epistemic.ts';
+export type { EpistemicResults } from './study/epistemic.ts';

@@ -9,33 +9,28 @@ function duration(seconds: number): string {
 }
 
 /**
- * Progress on stderr: a live bar on a terminal, plain periodic lines otherwise (CI logs), nothing when quiet. One
- * reporter per stage, counting its own `unit` (the study's samples, the analysis stage's model runs).
+ * Progress on stderr: a live bar on a terminal, plain periodic lines otherwise (CI logs), nothing when quiet.
  */
 export class ProgressReporter {
   private lastLine = 0;
-  /** A terminal bar is drawn and its line not yet ended. */
-  private barOpen = false;
   constructor(
     private readonly stream: NodeJS.WriteStream | { isTTY?: boolean; columns?: number; write(s: string): boolean },
     private readonly mode: 'tty' | 'lines' | 'quiet',
     private readonly intervalMs = 5000,
-    private readonly unit = 'samples',
   ) {}
 
-  static for(stream: NodeJS.WriteStream, quiet: boolean, unit = 'samples'): ProgressReporter {
-    return new ProgressReporter(stream, quiet ? 'quiet' : stream.isTTY ? 'tty' : 'lines', 5000, unit);
+  static for(stream: NodeJS.WriteStream, quiet: boolean): ProgressReporter {
+    return new ProgressReporter(stream, quiet ? 'quiet' : stream.isTTY ? 'tty' : 'lines');
   }
 
   update(p: StudyProgress): void {
     if (this.mode === 'quiet') return;
     const pct = p.samplesTotal > 0 ? p.samplesDone / p.samplesTotal : 1;
-    const text = `${p.samplesDone}/${p.samplesTotal} ${this.unit}  ${p.samplesPerSecond.toFixed(p.samplesPerSecond < 10 ? 2 : 0)}/s  ETA ${duration(p.etaSeconds)}`;
+    const text = `${p.samplesDone}/${p.samplesTotal} samples  ${p.samplesPerSecond.toFixed(p.samplesPerSecond < 10 ? 2 : 0)}/s  ETA ${duration(p.etaSeconds)}`;
     if (this.mode === 'tty') {
       const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - text.length - 10));
       const fill = Math.round(pct * width);
       this.stream.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(pct * 100).toFixed(0).padStart(3)}%  ${text}\x1b[K`);
-      this.barOpen = true;
       return;
     }
     const now = Date.now();
@@ -45,15 +40,9 @@ export class ProgressReporter {
     }
   }
 
-  /** Ends the stage: the terminal bar keeps its last state on its own line, so the next stage starts below it. */
-  end(): void {
-    if (this.barOpen) this.stream.write('\n');
-    this.barOpen = false;
-  }
-
   done(message: string): void {
     if (this.mode === 'quiet') return;
-    this.end();
+    if (this.mode === 'tty') this.stream.write('\n');
     this.stream.write(`${message}\n`);
   }
 }

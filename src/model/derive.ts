@@ -13,10 +13,10 @@ import { OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
 export type CellOverrides = Readonly<Record<string, number | undefined>>;
 
 export interface ElectrodeBalance {
-  /** Negative and positive electrode capacities [A.h]. */
+  /** Negative and positive electrode capacities [Ah]. */
   capacityNeg: number;
   capacityPos: number;
-  /** Cyclable lithium [A.h]: x Q_n + y Q_p is conserved. */
+  /** Cyclable lithium [Ah]: x Q_n + y Q_p is conserved. */
   lithiumInventory: number;
   /** Stoichiometries at 0 % and 100 % SOC (OCV at lower and upper cut-off). */
   x0: number;
@@ -104,6 +104,21 @@ function readPath(set: ParameterSet, path: string): number {
   let node: unknown = set;
   for (const key of path.split('.')) node = (node as Record<string, unknown>)[key];
   return node as number;
+}
+
+/** The override at `path`, else the set's value `base` (for derivations on override objects, e.g. the electrolyte's). */
+export function pick(o: CellOverrides | undefined, path: string, base: number): number {
+  const v = o?.[path];
+  return v === undefined ? base : v;
+}
+
+/** Electrode area A = L_z L_y n_elec [m2]. */
+export function electrodeArea(set: ParameterSet, o?: CellOverrides): number {
+  return (
+    pick(o, 'geometry.electrodeHeight', set.geometry.electrodeHeight) *
+    pick(o, 'geometry.electrodeWidth', set.geometry.electrodeWidth) *
+    pick(o, 'geometry.electrodeCount', set.geometry.electrodeCount)
+  );
 }
 
 /** The input vector of a cell of `set` with `overrides` applied (paths outside CELL_INPUTS are ignored). */
@@ -319,7 +334,9 @@ class Derivation {
     checkElectrode('positive', v, POS);
     this.balance(v);
     const area = v[HEIGHT] * v[WIDTH] * v[ELECTRODE_COUNT];
-    const sqrtCe = Math.sqrt(v[ELECTROLYTE_CONCENTRATION]);
+    const ce = v[ELECTROLYTE_CONCENTRATION];
+    if (!(ce > 0 && Number.isFinite(ce))) throw new CellspreadInputError('electrolyte.concentration', 'must be a finite number > 0', ce);
+    const sqrtCe = Math.sqrt(ce);
     const contactResistance = v[CONTACT_RESISTANCE];
     const h = v[HEAT_TRANSFER];
     if (!(contactResistance >= 0)) throw new CellspreadInputError('electrical.contactResistance', 'must be >= 0', contactResistance);

@@ -19,6 +19,8 @@ import { LEVELS, type Level } from './quantities.ts';
 
 /** Stream salt so variation draws never coincide with other users of Rng(seed, sample, ...). */
 export const VARIATION_STREAM = 0x7a41;
+/** Stream salt of the epistemic draws: Rng(seed, EPISTEMIC_STREAM, outer sample, key(quantity)). */
+export const EPISTEMIC_STREAM = 0x7a42;
 
 export interface SampleChunk {
   start: number;
@@ -40,19 +42,25 @@ export interface SampleChunk {
   initialSoc: Float64Array;
 }
 
-/** Latent uniforms of samples start .. start+count-1 (count x latentDimension, row-major) from the study's streams. */
+/**
+ * Latent uniforms of samples start .. start+count-1 (count x latentDimension, row-major) from the study's streams.
+ * In a two-level (epistemic) study, sample e * inner + i draws from the streams of inner sample i: every outer sample
+ * sees the same aleatory packs (common random numbers), so outer samples differ only in what we do not know.
+ */
 export function latentChunk(spec: StudySpec, start: number, count: number): Float64Array {
   const c = compileStudy(spec);
   checkRange(start, count);
   const D = c.design.latentDimension;
   const out = new Float64Array(count * D);
   const seed = spec.run.seed;
+  const inner = spec.epistemic?.inner;
   for (let s = 0; s < count; s++) {
+    const stream = inner ? (start + s) % inner : start + s;
     for (const q of c.quantities) {
       for (const level of LEVELS) {
         const cl = q.levels[level];
         if (!cl || cl.factor.latentCount === 0) continue;
-        const rng = new Rng(seed, VARIATION_STREAM, start + s, cl.streamKey);
+        const rng = new Rng(seed, VARIATION_STREAM, stream, cl.streamKey);
         const base = s * D + cl.factor.latentOffset;
         for (let e = 0; e < cl.factor.latentCount; e++) out[base + e] = rng.uniform();
       }
@@ -76,9 +84,28 @@ function checkRange(start: number, count: number): void {
   if (!Number.isSafeInteger(count) || count < 0) throw new CellspreadInputError('count', 'must be a non-negative integer', count);
 }
 
-/** Samples start .. start+count-1 of the study (Monte Carlo with counter-keyed streams). */
+/**
+ * Epistemic uniforms of samples start .. start+count-1 (count x epistemic quantities, row-major): sample s belongs
+ * to outer sample floor(s / inner), whose draw of quantity q comes from Rng(seed, EPISTEMIC_STREAM, outer, key(q)).
+ * Empty for a study without an epistemic block.
+ */
+export function epistemicChunk(spec: StudySpec, start: number, count: number): Float64Array {
+  const c = compileStudy(spec);
+  checkRange(start, count);
+  const Q = c.epistemic.length;
+  const out = new Float64Array(count * Q);
+  if (Q === 0) return out;
+  const inner = spec.epistemic!.inner;
+  for (let s = 0; s < count; s++) {
+    const outer = Math.floor((start + s) / inner);
+    c.epistemic.forEach((e, k) => (out[s * Q + k] = new Rng(spec.run.seed, EPISTEMIC_STREAM, outer, e.streamKey).uniform()));
+  }
+  return out;
+}
+
+/** Samples start .. start+count-1 of the study (Monte Carlo with counter-keyed streams; two-level when epistemic). */
 export function sampleChunk(spec: StudySpec, start: number, count: number): SampleChunk {
-  return sampleChunkFromLatent(spec, latentChunk(spec, start, count), count, start);
+  return sampleChunkFromLatent(spec, latentChunk(spec, start, count), count, start, epistemicChunk(spec, start, count));
 }
 
 /** Every chunk of the study's run (run.samples in run.chunkSize pieces). */
@@ -98,6 +125,7 @@ export function inputNames(spec: StudySpec): string[] {
       if (level === 'pack') names.push(`${q.key}@pack`);
       else names.push(`${q.key}@${level}:mean`, `${q.key}@${level}:min`, `${q.key}@${level}:max`);
     }
+    if (c.epistemic.some((e) => e.key === q.key)) names.push(`${q.key}@epistemic`);
     names.push(`${q.key}:mean`, `${q.key}:min`, `${q.key}:max`);
   }
   return names;
@@ -106,9 +134,11 @@ export function inputNames(spec: StudySpec): string[] {
 /**
  * Samples from given latent uniforms (rows x latentDimension, row-major, each in (0, 1)): Sobol', Shapley,
  * importance or subset-simulation designs drive the sampler through this. Row r is labelled sample
- * firstSampleIndex + r. Fed the rows of latentChunk(spec, s, n) it reproduces sampleChunk(spec, s, n) exactly.
+ * firstSampleIndex + r. Fed the rows of latentChunk(spec, s, n) and epistemicChunk(spec, s, n) it reproduces
+ * sampleChunk(spec, s, n) exactly. `epistemic` (rows x epistemic quantities, uniforms in (0, 1)) sets the epistemic
+ * draws; without it a study's epistemic quantities sit at their median (u = 0.5).
  */
-export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex = 0): SampleChunk {
+export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex = 0, epistemic?: Float64Array): SampleChunk {
   const c = compileStudy(spec);
   checkRange(firstSampleIndex, rows);
   const D = c.design.latentDimension;
@@ -118,6 +148,17 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   for (let i = 0; i < latent.length; i++) {
     if (!(latent[i] > 0 && latent[i] < 1)) throw new CellspreadInputError(`latent[${i}]`, 'must be a uniform in (0, 1)', latent[i]);
   }
+  const Q = c.epistemic.length;
+  if (epistemic !== undefined) {
+    if (epistemic.length !== rows * Q) {
+      throw new CellspreadInputError('epistemic', `must hold rows x epistemic quantities = ${rows} x ${Q} = ${rows * Q} uniforms`, epistemic.length);
+    }
+    for (let i = 0; i < epistemic.length; i++) {
+      if (!(epistemic[i] > 0 && epistemic[i] < 1)) throw new CellspreadInputError(`epistemic[${i}]`, 'must be a uniform in (0, 1)', epistemic[i]);
+    }
+  }
+  // Scale-space epistemic draw per quantity for the current row (0 where the quantity has none).
+  const epiDraw = new Float64Array(c.quantities.length);
   const { cellsPerPack, groupsPerPack } = c.design;
   const count = rows;
   const set = c.set;
@@ -167,9 +208,12 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   const parameterStride = count * cellsPerPack;
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
+  const epistemicOf = c.quantities.map((_, qi) => c.epistemic.some((e) => e.quantity === qi));
 
   for (let s = 0; s < count; s++) {
     const row = s * D;
+    // 0. Epistemic draws: one per outer sample, shared by every cell.
+    for (let k = 0; k < Q; k++) epiDraw[c.epistemic[k].quantity] = c.epistemic[k].dist.quantile(epistemic ? epistemic[s * Q + k] : 0.5);
     // 1. Independent levels: quantile of the sample's own uniform.
     for (const { out, dist, offset, fixed } of independent) {
       if (fixed) out.fill(dist.quantile(0.5));
@@ -194,7 +238,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       const q = c.quantities[qi];
       const d = draws[qi];
       const v = values[qi];
-      const pack = d.pack ? d.pack[0] : 0;
+      const pack = epiDraw[qi] + (d.pack ? d.pack[0] : 0); // the levels every cell of the pack shares
       for (let cell = 0; cell < cellsPerPack; cell++) {
         const t = pack + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
         v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * Math.exp(t);
@@ -206,6 +250,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
         if (level === 'pack') inputRow[col++] = logScale ? Math.exp(arr[0]) : arr[0];
         else col = summarize(arr, logScale, inputRow, col);
       }
+      if (epistemicOf[qi]) inputRow[col++] = logScale ? Math.exp(epiDraw[qi]) : epiDraw[qi];
       col = summarize(v, false, inputRow, col);
       copy(v, chunk.cellQuantities.values, (qi * count + s) * cellsPerPack);
     }

@@ -32,21 +32,6 @@ describe('progress reporting', () => {
     expect(writes.every((w) => !w.includes('\r'))).toBe(true);
   });
 
-  it('names its stage\'s unit, and ends a terminal bar on its own line before the next stage', () => {
-    const { s, writes } = stream(true);
-    const samples = new ProgressReporter(s, 'tty');
-    samples.update(at(200));
-    samples.end();
-    expect(writes.at(-1)).toBe('\n');
-    const design = new ProgressReporter(s, 'tty', 5000, 'design runs');
-    design.update({ samplesDone: 416, samplesTotal: 832, elapsedSeconds: 4, samplesPerSecond: 104, etaSeconds: 4 });
-    expect(writes.at(-1)).toContain(' 50%  416/832 design runs  104/s  ETA 4s');
-    design.end();
-    design.end(); // once only
-    samples.done('done');
-    expect(writes.slice(-2)).toEqual(['\n', 'done\n']);
-  });
-
   it('is silent when quiet', () => {
     const { s, writes } = stream(true);
     const p = new ProgressReporter(s, 'quiet');

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../../src/backends/reference.ts';
-import type { Backend, PackJob } from '../../src/backends/types.ts';
-import { CELL_PARAMETER_INDEX } from '../../src/model/layout.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../src/pack/outputs.ts';
 import { validateStudySpec } from '../../src/spec/index.ts';
-import { AnalysisRuns, outputColumn, sensitivityAnalyses, sensitivityPlan, tailAnalyses, worstPackMap } from '../../src/study/analysis.ts';
+import { analyzeStudySensitivity, outputColumn, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../../src/study/analysis.ts';
 import { studyModel } from '../../src/study/job.ts';
-import { runStudy, type StudyProgress } from '../../src/study/runner.ts';
+import { runStudy } from '../../src/study/runner.ts';
+import { monteCarloResult, studyLayout } from '../../src/study/samples.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../src/pack/outputs.ts';
 
 // Two pack-level factors: cooling varies by +-20 %, coating thickness by 1 %. The peak temperature of a 1C
 // discharge is driven by cooling almost entirely, capacity by the coating almost entirely.
@@ -32,7 +31,8 @@ describe('analysis of a study', () => {
     expect(temperature.factors[h]).toBe('pack-level heatTransferCoefficient');
     expect(temperature.first![h]).toBeGreaterThan(0.9);
     expect(temperature.total![l]).toBeLessThan(0.05);
-    expect(temperature.statements[0]).toMatch(/^pack-level heatTransferCoefficient explains (9\d|100) % of the variance of maxTemperatureK/);
+    expect(temperature.statements[0]).toMatch(/^pack-level heatTransferCoefficient: (9\d|100) % of the variance of maxTemperatureK with its interactions \(total index, 95 % interval \d+–100 %\)/);
+    expect(temperature.confidence).toBe(0.95);
     expect(capacity.first![l]).toBeGreaterThan(capacity.first![h]);
     // One design serves both outputs: the second output reuses the first's evaluations.
     expect(capacity.evaluations).toBe(temperature.evaluations);
@@ -40,7 +40,10 @@ describe('analysis of a study', () => {
   });
 
   it('tail analyses and the worst pack follow the spec', async () => {
-    const result = await runStudy(spec, { backend: 'reference' });
+    const run = await runStudy(spec, { backend: 'reference' });
+    expect(run.counts.samples).toBe(64 + 32 * 4); // Monte Carlo samples, then the design rows
+    const result = monteCarloResult(run);
+    expect(result.counts.samples).toBe(64);
     const [tail] = tailAnalyses(spec, result.outputs) as { output: string; n: number; empirical: { exceedances: number } }[];
     const col = outputColumn(result.outputs, 'maxTemperatureK');
     expect(tail.output).toBe('maxTemperatureK');
@@ -50,56 +53,22 @@ describe('analysis of a study', () => {
     expect(col[worst.sample]).toBe(Math.max(...col));
     expect(worst.cellMaxTemperatureK[0]).toBeCloseTo(col[worst.sample], 9);
   });
-});
 
-/**
- * A stand-in backend for counting: each pack's outputs are simple functions of its first cell's parameters (so they
- * vary and the estimators run), 100 steps per cell, and every job's size is recorded.
- */
-class CountingBackend implements Backend {
-  readonly name = 'counting';
-  readonly device = 'test double';
-  readonly jobs: number[] = [];
-  simulate(job: PackJob) {
-    this.jobs.push(job.count);
-    const cells = job.layout.series * job.layout.parallel;
-    const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
-    for (let s = 0; s < job.count; s++) {
-      const at = (name: keyof typeof CELL_PARAMETER_INDEX) => job.kernelParameters[(CELL_PARAMETER_INDEX[name] * job.count + s) * cells];
-      outputs[s * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX.maxTemperatureK] = 298 + 1 / at('coolingConductance');
-      outputs[s * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX.capacityAh] = at('capacityNeg');
-    }
-    return Promise.resolve({ outputs, cellSteps: job.count * cells * 100 });
-  }
-  dispose() {}
-}
-
-describe('the analysis stage counts and reports its model runs', () => {
-  for (const method of ['sobol', 'shapley'] as const) {
-    it(`${method}: the planned design size is what the estimator runs, counted, in run.chunkSize pieces, with progress`, async () => {
-      const s = validateStudySpec({ ...spec, analysis: { sensitivity: { method, outputs: ['maxTemperatureK', 'capacityAh'], n: 32 } } });
-      const plan = sensitivityPlan(s)!;
-      expect(plan.groups.map((g) => g.name)).toEqual(['pack-level heatTransferCoefficient', 'pack-level coatingThickness.negative']);
-      const backend = new CountingBackend();
-      const updates: StudyProgress[] = [];
-      const runs = new AnalysisRuns(plan.modelRuns, 1, (p) => updates.push(p));
-      const [first, second] = await sensitivityAnalyses(s, studyModel(s), backend, undefined, runs);
-      expect(first.evaluations).toBe(plan.modelRuns);
-      expect(second.evaluations).toBe(plan.modelRuns); // one design for both outputs
-      expect(plan.modelRuns).toBe(method === 'sobol' ? 32 * (2 + 2) : 32 * 2 * 3);
-      expect(runs.counts).toEqual({ packs: plan.modelRuns, cells: plan.modelRuns, cellSteps: plan.modelRuns * 100 });
-      expect(backend.jobs.reduce((a, b) => a + b, 0)).toBe(plan.modelRuns);
-      expect(Math.max(...backend.jobs)).toBeLessThanOrEqual(s.run.chunkSize);
-      expect(runs.timings.simulateSeconds).toBeGreaterThanOrEqual(0);
-      expect(runs.timings.sampleSeconds).toBeGreaterThan(0);
-      expect(updates).toHaveLength(backend.jobs.length);
-      expect(updates.every((u, i) => u.samplesTotal === plan.modelRuns && (i === 0 || u.samplesDone > updates[i - 1].samplesDone))).toBe(true);
-      expect(updates.at(-1)!.samplesDone).toBe(plan.modelRuns);
-      expect(updates.at(-1)!.etaSeconds).toBe(0);
-    });
-  }
-
-  it('a study without a sensitivity request plans no runs', () => {
-    expect(sensitivityPlan(validateStudySpec({ ...spec, analysis: { tail: spec.analysis!.tail } }))).toBeUndefined();
+  it('design rows are samples after the Monte Carlo ones; a failed design row leaves an error entry naming its sample', async () => {
+    const layout = studyLayout(spec);
+    expect(layout.monteCarlo).toBe(64);
+    expect(layout.designRows).toBe(32 * 4);
+    // The library path (simulate the design rows here) and the run's outputs give the same indices.
+    const run = await runStudy(spec, { backend: 'reference', range: { start: 64, end: 64 + 128 } });
+    const fromRun = analyzeStudySensitivity(spec, run.outputs);
+    const direct = await sensitivityAnalyses(spec, studyModel(spec), new ReferenceBackend());
+    expect(fromRun).toEqual(direct);
+    const broken = Float64Array.from(run.outputs);
+    broken[5 * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX.maxTemperatureK] = NaN;
+    const [temperature, capacity] = analyzeStudySensitivity(spec, broken);
+    expect(temperature.error).toMatch(/^model output for sample 1 of matrix B \(design row 5\) must be a finite number, got NaN .*\(sample 69\)$/);
+    expect(temperature.statements).toEqual([]);
+    expect(capacity.error).toBeUndefined(); // the other output's rows are fine
+    expect(capacity.first).toEqual(direct[1].first);
   });
 });
