@@ -154,7 +154,7 @@ if (runStudy) {
       const a = summary.timings;
       console.log(
         `  ${trees[i].label}: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} CPU s, on ${summary.backend.name} (${summary.backend.device}); simulate ${a.simulateSeconds.toFixed(1)} s, ` +
-          `analysis ${a.analysisSeconds.toFixed(1)} s, ${summary.counts.samples} samples${summary.counts.analysis ? ` + ${summary.counts.analysis.packs} analysis packs` : ''}; load ${loadAfter}`,
+          `analysis ${a.analysisSeconds.toFixed(1)} s, ${summary.counts.samples} samples${summary.counts.designRows ? ` + ${summary.counts.designRows} design rows` : ''}; load ${loadAfter}`,
       );
     });
     if (against) {
