@@ -9,7 +9,9 @@ import { studyModel } from '../study/job.ts';
 import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
 import { choiceFlag, numberFlag } from './args.ts';
 import type { CliIo } from './main.ts';
-import { buildSummary, PACKAGE_VERSION, sampleTable } from './run.ts';
+import { PACKAGE_VERSION } from './run.ts';
+import { buildSummary } from '../study/summary.ts';
+import { studyResultTable } from '../results/table.ts';
 
 export const MERGE_USAGE = `Usage: cellspread merge <shard-folder>... [--out DIR] [options]
 Merge the results folders of \`cellspread run --shard I/N\` (one per shard, any order) into the results folder one
@@ -100,7 +102,7 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     const manifest: RunManifest = { specHash: loaded.specHash, chunkSize: spec.run.chunkSize, samples: layout.total, range: result.range, version: PACKAGE_VERSION };
     writeManifest(staging, manifest);
     for (const shard of loaded.shards) for (const chunk of shard.chunks) writeChunk(staging, chunk);
-    writeSampleTable(staging, sampleTable(mc));
+    writeSampleTable(staging, studyResultTable(mc));
     mc.timings.totalSeconds = (performance.now() - t0) / 1000;
     const summary = {
       ...buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: mc.timings.totalSeconds }),

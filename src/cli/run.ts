@@ -3,20 +3,19 @@ import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, PACK_OUTPUTS } from '../pack/outputs.ts';
-import type { RunSummary, SampleTable, SensitivitySummary } from '../results/format.ts';
-import { RESULTS_FORMAT_VERSION } from '../results/format.ts';
+import type { RunSummary } from '../results/format.ts';
 import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { chunkChecksums } from '../results/merge.ts';
+import { studyResultTable } from '../results/table.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
-import { analyzeStudySensitivity, describeInputs, nonFiniteSamples, outputStatistics, tailAnalyses, worstPackMap } from '../study/analysis.ts';
-import { buildHeadline, headlineLines } from '../study/headline.ts';
-import type { TailSummary } from '../tail/index.ts';
+import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { headlineLines } from '../study/headline.ts';
 import { studyModel } from '../study/job.ts';
-import { epistemicResults } from '../study/epistemic.ts';
 import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
-import { runStudy, type StudyResult } from '../study/runner.ts';
+import { runStudy } from '../study/runner.ts';
+import { buildSummary } from '../study/summary.ts';
+import { VERSION } from '../version.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag } from './args.ts';
 import type { CliIo } from './main.ts';
 import { ProgressReporter } from './progress.ts';
@@ -46,7 +45,7 @@ sensitivity design; the first line says how many of each before anything runs.
   --quiet              no progress output
   --json               print the summary as JSON on stdout`;
 
-export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const PACKAGE_VERSION = VERSION;
 
 export function loadStudy(path: string | undefined): StudySpec {
   if (!path) return defaultStudy();
@@ -135,7 +134,10 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   const { backend, fallbacks } = await createBackend(backendName, { workers }, '--backend');
   const t0 = performance.now();
   try {
-    if (!values.quiet) io.stderr(`cellspread: ${spec.name}: ${describeCost(spec, range)} of a ${spec.pack.series}s${spec.pack.parallel}p pack on ${backend.name} (${backend.device}) -> ${out}`);
+    if (!values.quiet) {
+      io.stderr(`cellspread: ${spec.name}: ${describeCost(spec, range)} of a ${spec.pack.series}s${spec.pack.parallel}p pack -> ${out}`);
+      io.stderr(backendLine(backend, fallbacks));
+    }
     const resumed = values.resume ? new Set(listChunks(out)) : new Set<number>();
     const result = await runStudy(spec, {
       backendInstance: backend,
@@ -155,7 +157,7 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, mc.outputs, mc.range.start);
     const analysisSeconds = (performance.now() - tA) / 1000;
     const summary = buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
-    writeSampleTable(out, sampleTable(mc));
+    writeSampleTable(out, studyResultTable(mc));
     writeFileAtomic(join(out, 'checksums.json'), `${JSON.stringify(chunkChecksums(out), null, 2)}\n`);
     summary.files.checksums = 'checksums.json';
     writeSummary(out, summary);
@@ -179,59 +181,10 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   }
 }
 
-export function sampleTable(result: StudyResult): SampleTable {
-  const n = result.counts.samples;
-  const columns = ['sample', ...result.inputNames, ...PACK_OUTPUT_NAMES];
-  const data: Float64Array[] = [Float64Array.from({ length: n }, (_, i) => result.range.start + i)];
-  const ni = result.inputNames.length;
-  for (let k = 0; k < ni; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.inputs[s * ni + k]));
-  for (let k = 0; k < PACK_OUTPUT_COUNT; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.outputs[s * PACK_OUTPUT_COUNT + k]));
-  return { columns, data };
-}
-
-export function buildSummary(
-  spec: StudySpec,
-  result: StudyResult,
-  extra: { tail: unknown[]; sensitivity: RunSummary['sensitivity']; worstPack: RunSummary['worstPack']; analysisSeconds: number; totalSeconds: number; shard?: { index: number; count: number } },
-): RunSummary {
-  const layout = studyLayout(spec);
-  // Results per outer sample need every Monte Carlo sample (a single run or a merge, not a shard).
-  const allMonteCarlo = result.range.start === 0 && result.counts.samples === layout.monteCarlo;
-  const epistemic = allMonteCarlo ? epistemicResults(spec, result.outputs) : undefined;
-  return {
-    cellspread: { version: PACKAGE_VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
-    name: spec.name,
-    createdAt: new Date().toISOString(),
-    completed: !result.cancelled,
-    spec,
-    specHash: result.specHash,
-    rng: { ...result.rng, seed: spec.run.seed },
-    backend: result.backend,
-    range: result.range,
-    ...(extra.shard ? { shard: extra.shard } : {}),
-    counts: result.counts,
-    timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
-    outputs: outputStatistics(result.outputs),
-    inputs: describeInputs(spec),
-    headline: buildHeadline({
-      tail: extra.tail as TailSummary[],
-      sensitivity: extra.sensitivity as SensitivitySummary[],
-      units: Object.fromEntries(PACK_OUTPUTS.map((o) => [o.name, o.unit])),
-      limits: spec.analysis?.tail,
-    }),
-    tail: extra.tail,
-    sensitivity: extra.sensitivity,
-    ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
-    nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
-    sampling: {
-      monteCarlo: layout.monteCarlo,
-      designRows: layout.designRows,
-      ...(layout.sensitivity ? { sensitivityDesign: layout.sensitivity.kind } : {}),
-      ...(layout.epistemic ?? {}),
-    },
-    ...(epistemic ? { epistemic } : {}),
-    files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', chunks: 'chunks/' },
-  };
+/** Which backend runs the study and, under auto, why the ones before it were skipped: one line. */
+export function backendLine(backend: { name: string; device: string }, fallbacks: readonly { name: string; reason: string }[]): string {
+  const skipped = fallbacks.map((f) => `; ${f.name} skipped: ${f.reason}`).join('');
+  return `cellspread: backend ${backend.name} (${backend.device})${skipped}`;
 }
 
 /** The closing lines of a run: counts, a few statistics, then the headline (the same strings summary.json holds). */

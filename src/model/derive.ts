@@ -1,4 +1,5 @@
 import { CellspreadInputError } from '../errors.ts';
+import { exp, tanh } from '../math/elementary.ts';
 import type { ParameterSet, SeriesFunction } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, unpackCellParameters, type CellKernelParameters } from './layout.ts';
@@ -139,8 +140,9 @@ export function cellInputs(set: ParameterSet, overrides?: CellOverrides, out = n
 
 /**
  * One OCP series with PyBaMM's clip and end regularisation, evaluated with its slope in one pass so each exp and tanh
- * is computed once. Same arithmetic, in the same order, as openCircuitPotential and openCircuitPotentialSlope in
- * series.ts (a test checks they agree bit for bit).
+ * is computed once. Same arithmetic, in the same order and with the same engine-independent exp and tanh
+ * (src/math/elementary.ts), as openCircuitPotential and openCircuitPotentialSlope in series.ts (a test checks they agree
+ * bit for bit).
  */
 export class OcpCurve {
   value = 0;
@@ -171,14 +173,14 @@ export class OcpCurve {
     for (let i = 0; i < this.expRate.length; i++) {
       const a = this.expAmplitude[i];
       const b = this.expRate[i];
-      const e = Math.exp(b * s);
+      const e = exp(b * s);
       u += a * e;
       d += a * b * e;
     }
     for (let i = 0; i < this.tanhSlope.length; i++) {
       const a = this.tanhAmplitude[i];
       const k = this.tanhSlope[i];
-      const th = Math.tanh(k * (s - this.tanhCenter[i]));
+      const th = tanh(k * (s - this.tanhCenter[i]));
       u += a * th;
       d += a * k * (1 - th * th);
     }

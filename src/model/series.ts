@@ -1,10 +1,11 @@
 import type { SeriesFunction } from '../params/types.ts';
+import { exp, tanh } from '../math/elementary.ts';
 
 /** U(s) = constant + linear*s + sum a exp(b s) + sum a tanh(k (s - c)), the shape every backend evaluates. */
 export function evaluateSeries(f: SeriesFunction, s: number): number {
   let u = f.constant + f.linear * s;
-  for (const e of f.exp) u += e.amplitude * Math.exp(e.rate * s);
-  for (const t of f.tanh) u += t.amplitude * Math.tanh(t.slope * (s - t.center));
+  for (const e of f.exp) u += e.amplitude * exp(e.rate * s);
+  for (const t of f.tanh) u += t.amplitude * tanh(t.slope * (s - t.center));
   return u;
 }
 
@@ -25,9 +26,9 @@ export function openCircuitPotential(f: SeriesFunction, stoich: number): number 
 export function openCircuitPotentialSlope(f: SeriesFunction, stoich: number): number {
   const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
   let d = f.linear;
-  for (const e of f.exp) d += e.amplitude * e.rate * Math.exp(e.rate * s);
+  for (const e of f.exp) d += e.amplitude * e.rate * exp(e.rate * s);
   for (const t of f.tanh) {
-    const th = Math.tanh(t.slope * (s - t.center));
+    const th = tanh(t.slope * (s - t.center));
     d += t.amplitude * t.slope * (1 - th * th);
   }
   return d - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));

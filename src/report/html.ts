@@ -1,4 +1,5 @@
 /** HTML helpers for the report: escaping, number formatting, the page shell (inline CSS, no scripts, no network). */
+import { sha256 } from '../spec/sha256.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -141,9 +142,9 @@ code { font-size: 12px; }
 
 /** The Content-Security-Policy of a report whose only style sheet is `css`: nothing may load or run but that sheet. */
 export async function contentSecurityPolicy(css: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(css));
+  // The pure SHA-256: crypto.subtle is missing in pages served over plain HTTP from another machine.
   let binary = '';
-  for (const b of new Uint8Array(digest)) binary += String.fromCharCode(b);
+  for (const b of sha256(css)) binary += String.fromCharCode(b);
   return `default-src 'none'; style-src 'sha256-${btoa(binary)}'; base-uri 'none'; form-action 'none'`;
 }
 

@@ -9,6 +9,7 @@ import type { StudySpec, TailAnalysisSpec } from '../spec/index.ts';
 import { epistemicTailSummary, type EpistemicDraws, type EpistemicTailSummary } from '../tail/index.ts';
 import { compileStudy, epistemicChunk } from '../variation/index.ts';
 import { outputColumn } from './analysis.ts';
+import { exp } from '../math/elementary.ts';
 
 /** Results per outer sample, for summary.json. */
 export interface EpistemicResults {
@@ -31,7 +32,7 @@ export function epistemicDraws(spec: StudySpec): EpistemicDraws[] {
     const u = epistemicChunk(spec, o * e.inner, 1); // the first sample of outer sample o: its draws
     compiled.forEach((c, k) => {
       const y = c.dist.quantile(u[k]);
-      values[k][o] = c.scale === 'log' ? Math.exp(y) : y;
+      values[k][o] = c.scale === 'log' ? exp(y) : y; // as the sampler's input column (src/variation/sample.ts)
     });
   }
   return compiled.map((c, k) => ({ name: c.key, values: values[k] }));

@@ -17,6 +17,7 @@ import {
   type DistributionSpec,
 } from './distributions.ts';
 import { LEVELS, resolveQuantity, type Level, type ManufacturingQuantity, type Scale } from './quantities.ts';
+import { exp, log } from '../math/elementary.ts';
 
 export interface SampleFactor {
   /** Variation key (manufacturing quantity or parameter path). */
@@ -119,7 +120,7 @@ export function scaleDistribution(d: DistributionSpec, scale: Scale, nominal: nu
     const F = distributionFromSpec(d.factor);
     const defect =
       scale === 'log'
-        ? transformed(F, Math.log, Math.exp)
+        ? transformed(F, log, exp)
         : scale === 'relative'
           ? transformed(F, (x) => x - 1, (y) => y + 1)
           : transformed(F, (x) => nominal * (x - 1), (y) => y / nominal + 1);
@@ -127,8 +128,8 @@ export function scaleDistribution(d: DistributionSpec, scale: Scale, nominal: nu
   }
   if (scale !== 'log') return distributionFromSpec(d);
   if (d.distribution === 'lognormal') return normal(d.mu, d.sd); // ln of a lognormal, exactly
-  if (d.distribution === 'fixed') return fixed(Math.log(d.value));
-  return transformed(distributionFromSpec(d), Math.log, Math.exp);
+  if (d.distribution === 'fixed') return fixed(log(d.value));
+  return transformed(distributionFromSpec(d), log, exp);
 }
 
 const cache = new WeakMap<StudySpec, CompiledStudy>();

@@ -5,6 +5,7 @@
  */
 import { describeParameter, numericPaths } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
+import { pow } from '../math/elementary.ts';
 
 export type Scale = 'additive' | 'relative' | 'log';
 export type Level = 'pack' | 'module' | 'cell';
@@ -81,7 +82,7 @@ const tortuosity = (r: Region): ManufacturingQuantity => ({
   unit: '-',
   description: `${r} tortuosity tau: electrolyte transport efficiency eps / tau in place of eps^b (SPMe)`,
   defaultScale: 'relative',
-  nominal: (set) => regionOf(set, r).porosity ** (1 - regionOf(set, r).bruggemanElectrolyte),
+  nominal: (set) => pow(regionOf(set, r).porosity, 1 - regionOf(set, r).bruggemanElectrolyte),
   positive: true,
   writes: [`tortuosity.${r}`, `${r}.bruggemanElectrolyte`],
   model: 'spme',

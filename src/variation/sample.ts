@@ -16,6 +16,7 @@ import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy, initialTemperatureOf, type CompiledStudy } from './design.ts';
 import type { Distribution } from './distributions.ts';
 import { LEVELS, type Level } from './quantities.ts';
+import { exp } from '../math/elementary.ts';
 
 /** Stream salt so variation draws never coincide with other users of Rng(seed, sample, ...). */
 export const VARIATION_STREAM = 0x7a41;
@@ -241,16 +242,16 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       const pack = epiDraw[qi] + (d.pack ? d.pack[0] : 0); // the levels every cell of the pack shares
       for (let cell = 0; cell < cellsPerPack; cell++) {
         const t = pack + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
-        v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * Math.exp(t);
+        v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * exp(t);
       }
       const logScale = q.scale === 'log';
       for (const level of LEVELS) {
         const arr = d[level];
         if (!arr) continue;
-        if (level === 'pack') inputRow[col++] = logScale ? Math.exp(arr[0]) : arr[0];
+        if (level === 'pack') inputRow[col++] = logScale ? exp(arr[0]) : arr[0];
         else col = summarize(arr, logScale, inputRow, col);
       }
-      if (epistemicOf[qi]) inputRow[col++] = logScale ? Math.exp(epiDraw[qi]) : epiDraw[qi];
+      if (epistemicOf[qi]) inputRow[col++] = logScale ? exp(epiDraw[qi]) : epiDraw[qi];
       col = summarize(v, false, inputRow, col);
       copy(v, chunk.cellQuantities.values, (qi * count + s) * cellsPerPack);
     }
@@ -298,7 +299,7 @@ function summarize(arr: Float64Array, logScale: boolean, out: Float64Array, col:
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < arr.length; i++) {
-    const x = logScale ? Math.exp(arr[i]) : arr[i];
+    const x = logScale ? exp(arr[i]) : arr[i];
     sum += x;
     if (x < min) min = x;
     if (x > max) max = x;
