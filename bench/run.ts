@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, PackJob } from '../src/backends/types.ts';
 import type { StudySpec } from '../src/spec/index.ts';
 import { cpuSeconds, measureSampling } from './measure.ts';
-import { checkoutCommit } from './old-commit.ts';
+import { buildTree, checkoutCommit } from './old-commit.ts';
 import { ONE_C_DISCHARGE, singleCellStudy } from './studies.ts';
 
 function arg(name: string): string | undefined {
@@ -134,6 +134,7 @@ for (const r of rows) console.log(line(r));
 // (c): the default study end to end, one child process per tree, as a user runs it; CPU seconds (all its threads) from
 // GNU time where it is installed, since on a shared machine the wall clock mostly measures everyone else.
 if (runStudy) {
+  buildTree(here); // the CLI runs dist/: measure the sources as they are
   const out = mkdtempSync(join(os.tmpdir(), 'cellspread-bench-study-'));
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   try {
