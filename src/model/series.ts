@@ -1,11 +1,39 @@
 import type { SeriesFunction } from '../params/types.ts';
 
-/** U(s) = constant + linear*s + sum a exp(b s) + sum a tanh(k (s - c)), the shape every backend evaluates. */
+/**
+ * U(s) = constant + linear s + sum a exp(b s) + sum a tanh(k (s - c)) + sum a sech^2(k (s - c)): the shape of every
+ * parameter-set function of stoichiometry, evaluated by every backend (the kernels get it from src/model/physics.ts).
+ */
 export function evaluateSeries(f: SeriesFunction, s: number): number {
   let u = f.constant + f.linear * s;
   for (const e of f.exp) u += e.amplitude * Math.exp(e.rate * s);
   for (const t of f.tanh) u += t.amplitude * Math.tanh(t.slope * (s - t.center));
+  if (f.sech2) for (const t of f.sech2) u += t.amplitude * sech2(t.slope * (s - t.center));
   return u;
+}
+
+/** dU/ds of a series. */
+export function evaluateSeriesSlope(f: SeriesFunction, s: number): number {
+  let d = f.linear;
+  for (const e of f.exp) d += e.amplitude * e.rate * Math.exp(e.rate * s);
+  for (const t of f.tanh) {
+    const th = Math.tanh(t.slope * (s - t.center));
+    d += t.amplitude * t.slope * (1 - th * th);
+  }
+  if (f.sech2) {
+    for (const t of f.sech2) {
+      const x = t.slope * (s - t.center);
+      d -= 2 * t.amplitude * t.slope * sech2(x) * Math.tanh(x);
+    }
+  }
+  return d;
+}
+
+/** sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2, without overflow or cancellation for any x. */
+export function sech2(x: number): number {
+  const e = Math.exp(-2 * Math.abs(x));
+  const d = 1 + e;
+  return (4 * e) / (d * d);
 }
 
 /** Stoichiometry clip used inside OCP evaluation (PyBaMM convention). */
@@ -24,11 +52,5 @@ export function openCircuitPotential(f: SeriesFunction, stoich: number): number 
 /** dU/ds of the series (same clip as openCircuitPotential, including the regularisation's derivative). */
 export function openCircuitPotentialSlope(f: SeriesFunction, stoich: number): number {
   const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
-  let d = f.linear;
-  for (const e of f.exp) d += e.amplitude * e.rate * Math.exp(e.rate * s);
-  for (const t of f.tanh) {
-    const th = Math.tanh(t.slope * (s - t.center));
-    d += t.amplitude * t.slope * (1 - th * th);
-  }
-  return d - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));
+  return evaluateSeriesSlope(f, s) - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));
 }

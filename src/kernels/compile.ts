@@ -1,0 +1,322 @@
+/**
+ * From a cell definition to the kernels every backend calls, for one target precision.
+ *
+ *   init             initial state from the parameters                                   (definition)
+ *   evaluate         outputs at a state, current and temperature rise                     (definition)
+ *   evaluateTangent  the same outputs plus the derivative of the `tangents` outputs along (current = 1, rise = the
+ *                    `riseTangent` input, state = the 'ds' buffer)                        (forward-mode derivative)
+ *   prepare          the advance split into its part at zero current ('a') and its derivative in the current ('b'):
+ *                    under the exact modal update every state is affine in the step current, end = a + b I
+ *   apply            end = a + b I (double-float states in double-float)
+ *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
+ *   soc              the reported state of charge
+ *
+ * f32 targets first apply the named per-target overrides of src/model/physics-f32.ts: intermediates replaced by
+ * f32-stable forms, states carried as double-float, derived rows of their own.
+ */
+import type { CellDefinition, DerivedDecl, KernelDecl, KernelOutput, KernelWrite, LayoutEntry, StateDecl } from './define.ts';
+import { add, derivedRow, dfAdd, elem, input, mul, ONE, rebuild, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
+
+export type Precision = 'f64' | 'f32';
+
+/** A state as a target stores it: df states take two slots (head, then tail). */
+export interface TargetState extends StateDecl {
+  readonly type: ValueType;
+}
+
+/** Per-precision changes to a definition (src/model/physics-f32.ts). */
+export interface PrecisionOverrides {
+  readonly description: string;
+  /** States carried with another type (and meaning, described). */
+  readonly states: Readonly<Record<string, { type: ValueType; description: string }>>;
+  /** Replacement expressions of named intermediates or derived values, built from the definition's own nodes. */
+  intermediates(get: (name: string) => Node): Record<string, Node>;
+  /** Replacement state updates per kernel ('init', 'advance'). */
+  stores(get: (name: string) => Node): Partial<Record<'init' | 'advance', Record<string, Node>>>;
+  /** Extra derived values of this precision (referenced by the replacements). */
+  derived(get: (name: string) => Node): DerivedDecl[];
+}
+
+export type CompiledKernelName = 'init' | 'evaluate' | 'evaluateTangent' | 'prepare' | 'apply' | 'thermal' | 'soc';
+export const COMPILED_KERNELS: readonly CompiledKernelName[] = ['init', 'evaluate', 'evaluateTangent', 'prepare', 'apply', 'thermal', 'soc'];
+
+export interface CompiledModel {
+  readonly definition: CellDefinition;
+  readonly precision: Precision;
+  readonly states: readonly TargetState[];
+  readonly derived: readonly DerivedDecl[];
+  readonly kernels: Readonly<Record<CompiledKernelName, KernelDecl>>;
+  /** Local-variable names of nodes (named intermediates, derived values and their derivatives). */
+  readonly names: ReadonlyMap<Node, string>;
+}
+
+/** Inputs every compiled kernel may take besides the definition's own. */
+export const RISE_TANGENT: LayoutEntry = { name: 'riseTangent', unit: 'K/A', description: 'derivative of the temperature rise in the current' };
+
+export function compileModel(def: CellDefinition, precision: Precision, overrides?: PrecisionOverrides): CompiledModel {
+  const names = new Map<Node, string>();
+  for (const [name, { node }] of def.named) if (!names.has(node)) names.set(node, name);
+  for (const d of def.derived) names.set(d.node, d.name);
+
+  let states: TargetState[] = def.states.map((s) => ({ ...s, type: 'f' as ValueType }));
+  let derivedDecls: DerivedDecl[] = [...def.derived];
+  let kernels: Record<string, KernelDecl> = { ...def.kernels };
+
+  if (precision === 'f32' && overrides) {
+    const get = lookup(def, derivedDecls);
+    const extra = overrides.derived(get);
+    for (const d of extra) names.set(d.node, d.name);
+    derivedDecls = [...derivedDecls, ...extra];
+    const getAll = lookup(def, derivedDecls);
+    states = states.map((s) => {
+      const o = overrides.states[s.name];
+      if (!o) return s;
+      if (s.length) throw new Error(`kernels: vector state ${s.name} cannot change type`);
+      return { ...s, type: o.type, description: o.description };
+    });
+    const replacements = new Map<Node, Node>();
+    for (const [name, node] of Object.entries(overrides.intermediates(getAll))) {
+      const original = getAll(name);
+      replacements.set(original, node);
+      names.set(node, name);
+    }
+    const replaced = replacer(replacements, names);
+    const storeOverrides = overrides.stores(getAll);
+    kernels = Object.fromEntries(
+      Object.entries(kernels).map(([k, decl]) => {
+        const storeOverride = storeOverrides[k as 'init' | 'advance'] ?? {};
+        const stores = decl.stores.map((w) => {
+          const o = storeOverride[w.state];
+          return { ...w, node: replaced(o ?? w.node) };
+        });
+        return [k, { ...decl, outputs: decl.outputs.map((o) => ({ ...o, node: replaced(o.node) })), stores }];
+      }),
+    );
+    checkStateTypes(states, Object.values(kernels));
+  }
+
+  if (precision === 'f32') kernels = withDerivedRows(kernels, names);
+
+  const evaluate = kernels.evaluate;
+  const advance = kernels.advance;
+  const thermal = kernels.thermal;
+  const compiled: Record<CompiledKernelName, KernelDecl> = {
+    init: kernels.init,
+    evaluate,
+    evaluateTangent: evaluateTangentKernel(def, evaluate, states, names),
+    prepare: prepareKernel(advance, states, names),
+    apply: applyKernel(advance, states),
+    thermal: thermalKernel(thermal, names),
+    soc: kernels.soc,
+  };
+  for (const k of Object.values(compiled)) checkBuffers(k);
+  return { definition: def, precision, states, derived: derivedDecls, kernels: compiled, names };
+}
+
+/** f32 targets read derived values as rows computed in f64 on the host. */
+function withDerivedRows(kernels: Record<string, KernelDecl>, names: Map<Node, string>): Record<string, KernelDecl> {
+  const memo = new Map<Node, Node>();
+  const visit = (n: Node): Node => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    const r = n.kind === 'derived' && n.args.length > 0 ? derivedRow(n.name, n.type) : rebuild(n, n.args.map(visit));
+    memo.set(n, r);
+    const name = names.get(n);
+    if (name && !names.has(r)) names.set(r, name);
+    return r;
+  };
+  return Object.fromEntries(
+    Object.entries(kernels).map(([k, d]) => [
+      k,
+      { ...d, outputs: d.outputs.map((o) => ({ ...o, node: visit(o.node) })), stores: d.stores.map((w) => ({ ...w, node: visit(w.node) })) },
+    ]),
+  );
+}
+
+function lookup(def: CellDefinition, derivedDecls: readonly DerivedDecl[]): (name: string) => Node {
+  return (name: string) => {
+    const n = def.named.get(name)?.node ?? derivedDecls.find((d) => d.name === name)?.node;
+    if (!n) throw new Error(`kernels: no named intermediate or derived value ${name} in ${def.name}`);
+    return n;
+  };
+}
+
+/** Rewrites that replace nodes by their overrides, recursively (an override may use other overridden nodes). */
+function replacer(replacements: ReadonlyMap<Node, Node>, names: Map<Node, string>): (n: Node) => Node {
+  const memo = new Map<Node, Node>();
+  const visit = (n: Node): Node => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    const target = replacements.get(n);
+    const r = target ? visit(target) : rebuild(n, n.args.map(visit));
+    memo.set(n, r);
+    const name = names.get(n);
+    if (name && !names.has(r)) names.set(r, name);
+    return r;
+  };
+  return visit;
+}
+
+function checkStateTypes(states: readonly TargetState[], kernels: readonly KernelDecl[]): void {
+  const types = new Map(states.map((s) => [s.name, s.type]));
+  for (const k of kernels) {
+    const roots = [...k.outputs.map((o) => o.node), ...k.stores.map((w) => w.node)];
+    for (const n of topological(roots)) {
+      if (n.kind === 'state' && n.buffer === 's' && types.get(n.name) !== n.type) {
+        throw new Error(`kernels: ${k.name} reads state ${n.name} as ${n.type}, but this target stores it as ${types.get(n.name)}`);
+      }
+    }
+    for (const w of k.stores) {
+      const t = types.get(w.state);
+      if (t === undefined) throw new Error(`kernels: ${k.name} writes unknown state ${w.state}`);
+      if (w.node.type !== t) throw new Error(`kernels: ${k.name} writes ${w.state} as ${w.node.type}, but this target stores it as ${t}`);
+    }
+  }
+}
+
+/** Every kernel reads and writes disjoint buffers, so no generated loop can read a value it has already overwritten. */
+function checkBuffers(k: KernelDecl): void {
+  for (const w of k.writes) if (k.reads.includes(w)) throw new Error(`kernels: ${k.name} reads and writes buffer ${w}`);
+  const roots = [...k.outputs.map((o) => o.node), ...k.stores.map((w) => w.node)];
+  for (const n of topological(roots)) {
+    if ((n.kind === 'state' || n.kind === 'elem') && !k.reads.includes(n.buffer)) {
+      throw new Error(`kernels: ${k.name} reads ${n.name} from buffer ${n.buffer}, which it does not declare`);
+    }
+    if (n.kind === 'input' && !k.inputs.includes(n.name)) throw new Error(`kernels: ${k.name} uses input ${n.name}, which it does not declare`);
+  }
+}
+
+function tangentNames(memo: ReadonlyMap<Node, Node>, names: Map<Node, string>): void {
+  for (const [n, t] of memo) {
+    const name = names.get(n);
+    if (name && !t.isConst && !names.has(t)) names.set(t, `${name}Tangent`);
+  }
+}
+
+/** The derivative of a tangent output along current = 1, rise = riseTangent, state = the 'ds' buffer. */
+function evaluateTangentKernel(def: CellDefinition, evaluate: KernelDecl, states: readonly TargetState[], names: Map<Node, string>): KernelDecl {
+  const current = input('current');
+  const rise = input('rise');
+  const riseTangent = input(RISE_TANGENT.name);
+  const memo = new Map<Node, Node>();
+  const leaf = (n: Node): Node | undefined => {
+    if (n === current) return ONE;
+    if (n === rise) return riseTangent;
+    if (n.kind === 'state' && n.buffer === 's') return state(n.name, 'ds');
+    if (n.kind === 'elem' && n.buffer === 's') return elem(n.name, n.length, 'ds');
+    return undefined;
+  };
+  const outputs: KernelOutput[] = [...evaluate.outputs];
+  for (const name of def.tangents) {
+    const o = evaluate.outputs.find((x) => x.name === name);
+    if (!o) throw new Error(`kernels: tangent of unknown output ${name}`);
+    outputs.push({ name: `${name}Tangent`, node: tangent(o.node, leaf, memo) });
+  }
+  tangentNames(memo, names);
+  void states;
+  return {
+    name: 'evaluateTangent',
+    description: `${evaluate.description} With the derivatives ${def.tangents.map((t) => `${t}Tangent`).join(', ')} along the current (1), the temperature rise (riseTangent) and the state (the ds buffer).`,
+    inputs: [...evaluate.inputs, RISE_TANGENT.name],
+    reads: [...evaluate.reads, 'ds'],
+    writes: [],
+    outputs,
+    stores: [],
+  };
+}
+
+/** advance = a + b I: a is the update at zero current, b its derivative in the current (which must not depend on it). */
+function prepareKernel(advance: KernelDecl, states: readonly TargetState[], names: Map<Node, string>): KernelDecl {
+  const current = input('current');
+  const zeroMemo = new Map<Node, Node>();
+  const atZero = (n: Node): Node => {
+    const visit = (x: Node): Node => {
+      const hit = zeroMemo.get(x);
+      if (hit) return hit;
+      const r = x === current ? ZERO : rebuild(x, x.args.map(visit));
+      zeroMemo.set(x, r);
+      return r;
+    };
+    return visit(n);
+  };
+  const slopeMemo = new Map<Node, Node>();
+  const stores: KernelWrite[] = [];
+  for (const w of advance.stores) {
+    const a = atZero(w.node);
+    const b = tangent(w.node, (n) => (n === current ? ONE : undefined), slopeMemo);
+    if (topological([b]).includes(current)) throw new Error(`kernels: the update of ${w.state} is not affine in the current`);
+    const t = states.find((s) => s.name === w.state)!;
+    if (a.type !== t.type) throw new Error(`kernels: prepare of ${w.state}: ${a.type} for a ${t.type} state`);
+    stores.push({ buffer: 'a', state: w.state, node: a }, { buffer: 'b', state: w.state, node: b });
+  }
+  for (const [n, z] of zeroMemo) {
+    const name = names.get(n);
+    if (name && !z.isConst && !names.has(z)) names.set(z, name);
+  }
+  tangentNames(slopeMemo, names);
+  return {
+    name: 'prepare',
+    description: 'The update over a step split as end = a + b I: a at zero current, b the derivative in the current.',
+    inputs: advance.inputs.filter((i) => i !== 'current'),
+    reads: advance.reads,
+    writes: ['a', 'b'],
+    outputs: [],
+    stores,
+  };
+}
+
+function applyKernel(advance: KernelDecl, states: readonly TargetState[]): KernelDecl {
+  const current = input('current');
+  const stores: KernelWrite[] = advance.stores.map((w) => {
+    const s = states.find((x) => x.name === w.state)!;
+    if (s.length) return { buffer: 's', state: w.state, node: add(elem(w.state, s.length, 'a'), mul(elem(w.state, s.length, 'b'), current)) };
+    if (s.type === 'df') return { buffer: 's', state: w.state, node: dfAdd(state(w.state, 'a', 'df'), twoProd(state(w.state, 'b'), current)) };
+    return { buffer: 's', state: w.state, node: add(state(w.state, 'a'), mul(state(w.state, 'b'), current)) };
+  });
+  return {
+    name: 'apply',
+    description: 'The end state of a step at current I from its prepared parts: a + b I.',
+    inputs: ['current'],
+    reads: ['a', 'b'],
+    writes: ['s'],
+    outputs: [],
+    stores,
+  };
+}
+
+/** The thermal update with the derivative of the new rise in the heat (for the slope through the Heun step). */
+function thermalKernel(thermal: KernelDecl, names: Map<Node, string>): KernelDecl {
+  const heat = input('heat');
+  const rise = thermal.outputs.find((o) => o.name === 'rise');
+  if (!rise) throw new Error('kernels: the thermal kernel must output rise');
+  const memo = new Map<Node, Node>();
+  const slope = tangent(rise.node, (n) => (n === heat ? ONE : undefined), memo);
+  tangentNames(memo, names);
+  return { ...thermal, outputs: [...thermal.outputs, { name: 'riseTangent', node: slope }] };
+}
+
+/** Slot offsets of a target's states: scalars first (df: head then tail), then vectors in order. */
+export interface StateLayout {
+  /** Scalar slots before the first vector. */
+  readonly fixed: number;
+  /** Slot of each scalar state (head for df). */
+  readonly scalar: ReadonlyMap<string, number>;
+  /** Tail slot of each df state. */
+  readonly tail: ReadonlyMap<string, number>;
+  /** Vectors in order: offset = fixed + sum of previous lengths. */
+  readonly vectors: ReadonlyArray<{ name: string; length: string }>;
+}
+
+export function stateLayout(states: readonly TargetState[]): StateLayout {
+  const scalar = new Map<string, number>();
+  const tail = new Map<string, number>();
+  let k = 0;
+  for (const s of states) if (!s.length) scalar.set(s.name, k++);
+  for (const s of states) if (!s.length && s.type === 'df') tail.set(s.name, k++);
+  return { fixed: k, scalar, tail, vectors: states.filter((s) => s.length).map((s) => ({ name: s.name, length: s.length! })) };
+}
+
+/** Total state length for the given vector lengths. */
+export function stateLength(layout: StateLayout, lengths: Readonly<Record<string, number>>): number {
+  return layout.fixed + layout.vectors.reduce((n, v) => n + lengths[v.length], 0);
+}

@@ -1,0 +1,232 @@
+/**
+ * The shape of a cell-physics definition (src/model/physics.ts is the one in use) and the builder it is written with.
+ *
+ * A definition declares, each with a unit and a description:
+ *   parameters   per-cell kernel parameters (the parameter layout; derived from a parameter set by src/model/derive.ts)
+ *   lengths      per-study vector lengths (the particle modes)
+ *   constants    per-study scalars, with how to compute them from the parameter set and the numerical options
+ *   tables       per-study vectors (the sphere eigenvalues)
+ *   series       parameter-set functions of stoichiometry (OCPs, entropic changes), evaluated by every target
+ *   states       per-cell state: scalars, and vectors of a declared length
+ *   inputs       kernel arguments (current, temperature rise, step length, heat)
+ *   derived      per-cell functions of the parameters (uploaded as rows by f32 targets)
+ *   named        the named intermediate quantities (every emitter names its local variables after them)
+ * and five kernels as expression graphs (src/kernels/ir.ts):
+ *   init         the initial state from the parameters
+ *   evaluate     outputs (voltage, heat, ...) at a state, current and temperature rise
+ *   advance      the exact per-state update over a step at constant current (must be affine in the current:
+ *                the compiler splits it into the end state at zero current plus the current times its derivative)
+ *   thermal      the lumped temperature update over a step with a constant heat source
+ *   soc          the reported state of charge
+ * From these src/kernels/compile.ts derives, per target precision, the kernels every backend calls.
+ */
+import type { ParameterSet, SeriesFunction } from '../params/types.ts';
+import { constant, derived, elem, input, param, state, table, type Node } from './ir.ts';
+
+export interface LayoutEntry {
+  readonly name: string;
+  readonly unit: string;
+  readonly description: string;
+}
+
+export interface StudyContext {
+  set: ParameterSet;
+  /** Particle modes per electrode (the `modes` length). */
+  modes: number;
+}
+
+export interface LengthDecl {
+  readonly name: string;
+  readonly description: string;
+  /** Largest length any target supports (WGSL arrays are sized per study; AssemblyScript loops to it). */
+  readonly max: number;
+  value(ctx: StudyContext): number;
+}
+
+export interface ConstantDecl extends LayoutEntry {
+  value(ctx: StudyContext): number;
+}
+
+export interface TableDecl extends LayoutEntry {
+  readonly length: string;
+  value(ctx: StudyContext): Float64Array;
+}
+
+export interface SeriesDecl extends LayoutEntry {
+  value(set: ParameterSet): SeriesFunction;
+}
+
+export interface StateDecl extends LayoutEntry {
+  /** A vector state of this length (a LengthDecl name); scalar if absent. */
+  readonly length?: string;
+}
+
+export interface DerivedDecl extends LayoutEntry {
+  readonly node: Node;
+}
+
+export interface KernelOutput {
+  readonly name: string;
+  readonly node: Node;
+}
+
+/** A state written by a kernel: scalar (node invariant) or vector (node varies over the state's length). */
+export interface KernelWrite {
+  readonly buffer: string;
+  readonly state: string;
+  readonly node: Node;
+}
+
+export interface KernelDecl {
+  readonly name: string;
+  readonly description: string;
+  /** Input names in argument order. */
+  readonly inputs: readonly string[];
+  /** State buffers read, in argument order ('s' state, 'ds' tangent, 'a'/'b' affine parts). */
+  readonly reads: readonly string[];
+  /** State buffers written, in argument order. */
+  readonly writes: readonly string[];
+  readonly outputs: readonly KernelOutput[];
+  readonly stores: readonly KernelWrite[];
+}
+
+export type KernelName = 'init' | 'evaluate' | 'advance' | 'thermal' | 'soc';
+
+export interface CellDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: readonly LayoutEntry[];
+  readonly lengths: readonly LengthDecl[];
+  readonly constants: readonly ConstantDecl[];
+  readonly tables: readonly TableDecl[];
+  readonly series: readonly SeriesDecl[];
+  readonly states: readonly StateDecl[];
+  readonly inputs: readonly LayoutEntry[];
+  readonly derived: readonly DerivedDecl[];
+  /** Named intermediates by name (and their unit and meaning). */
+  readonly named: ReadonlyMap<string, { node: Node; unit: string; description: string }>;
+  /** Outputs of `evaluate` whose derivative (along the current, the temperature rise and the state) is generated. */
+  readonly tangents: readonly string[];
+  readonly kernels: Readonly<Record<KernelName, KernelDecl>>;
+}
+
+/** Builds a definition: every declaration returns the node to write the physics with. */
+export class CellBuilder {
+  private readonly parameters: LayoutEntry[] = [];
+  private readonly lengths: LengthDecl[] = [];
+  private readonly constants: ConstantDecl[] = [];
+  private readonly tables: TableDecl[] = [];
+  private readonly seriesDecls: SeriesDecl[] = [];
+  private readonly states: StateDecl[] = [];
+  private readonly inputs: LayoutEntry[] = [];
+  private readonly derivedDecls: DerivedDecl[] = [];
+  private readonly named = new Map<string, { node: Node; unit: string; description: string }>();
+  private readonly kernels = new Map<KernelName, KernelDecl>();
+  private readonly names = new Set<string>();
+
+  constructor(
+    readonly name: string,
+    readonly description: string,
+  ) {}
+
+  private claim(name: string): void {
+    if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`kernels: ${name} must be lowerCamelCase`);
+    if (this.names.has(name)) throw new Error(`kernels: ${name} is declared twice`);
+    this.names.add(name);
+  }
+
+  parameter(e: LayoutEntry): Node {
+    this.claim(e.name);
+    this.parameters.push(e);
+    return param(e.name);
+  }
+
+  length(d: LengthDecl): string {
+    this.claim(d.name);
+    this.lengths.push(d);
+    return d.name;
+  }
+
+  constant(d: ConstantDecl): Node {
+    this.claim(d.name);
+    this.constants.push(d);
+    return constant(d.name);
+  }
+
+  /** A per-study table; returns its element inside a loop over its length. */
+  table(d: TableDecl): Node {
+    this.claim(d.name);
+    this.tables.push(d);
+    return table(d.name, d.length);
+  }
+
+  series(d: SeriesDecl): string {
+    this.claim(d.name);
+    this.seriesDecls.push(d);
+    return d.name;
+  }
+
+  /** A scalar state; returns its value in the state buffer. */
+  state(d: LayoutEntry): Node {
+    this.claim(d.name);
+    this.states.push(d);
+    return state(d.name);
+  }
+
+  /** A vector state; returns its element m inside a loop over its length. */
+  vector(d: LayoutEntry & { length: string }): Node {
+    this.claim(d.name);
+    this.states.push(d);
+    return elem(d.name, d.length);
+  }
+
+  input(e: LayoutEntry): Node {
+    this.claim(e.name);
+    this.inputs.push(e);
+    return input(e.name);
+  }
+
+  /** A per-cell function of parameters and study constants. */
+  derived(e: LayoutEntry, node: Node): Node {
+    this.claim(e.name);
+    const n = derived(e.name, node);
+    this.derivedDecls.push({ ...e, node: n });
+    return n;
+  }
+
+  /** Name an intermediate quantity (emitters call their local variable after it). */
+  let(name: string, unit: string, description: string, node: Node): Node {
+    this.claim(name);
+    this.named.set(name, { node, unit, description });
+    return node;
+  }
+
+  kernel(k: KernelDecl & { name: KernelName }): void {
+    if (this.kernels.has(k.name)) throw new Error(`kernels: kernel ${k.name} defined twice`);
+    this.kernels.set(k.name, k);
+  }
+
+  build(tangents: readonly string[]): CellDefinition {
+    const kernels = {} as Record<KernelName, KernelDecl>;
+    for (const k of ['init', 'evaluate', 'advance', 'thermal', 'soc'] as const) {
+      const decl = this.kernels.get(k);
+      if (!decl) throw new Error(`kernels: definition ${this.name} has no ${k} kernel`);
+      kernels[k] = decl;
+    }
+    return {
+      name: this.name,
+      description: this.description,
+      parameters: this.parameters,
+      lengths: this.lengths,
+      constants: this.constants,
+      tables: this.tables,
+      series: this.seriesDecls,
+      states: this.states,
+      inputs: this.inputs,
+      derived: this.derivedDecls,
+      named: this.named,
+      tangents,
+      kernels,
+    };
+  }
+}
