@@ -1,36 +1,23 @@
 // cellspread WebAssembly kernels: entry points used by src/backends/wasm (raw bindings, no loader).
 // Memory protocol: the host calls resetHeap(), allocates its buffers with alloc(), writes them, calls configure()
-// (which allocates the simulator's own buffers), then runPacks() for a range of packs of the job in memory.
-import { configureCell } from './cell';
-import { configurePack, PackSim, runPair } from './pack';
+// (generated: assembly/configure.generated.ts; it allocates the simulators' own buffers), then runPacks() for a range
+// of packs of the job in memory.
 import { PACK_OUTPUT_COUNT } from './layout.generated';
+import { runPair, sim, sim2 } from './pack';
 
 export { PACK_OUTPUT_COUNT, CELL_PARAMETER_COUNT, SEGMENT_FIELD_COUNT } from './layout.generated';
-
-let sim: PackSim | null = null;
-let sim2: PackSim | null = null;
+export { configure } from './configure.generated';
 
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);
 }
 
 export function resetHeap(): void {
-  sim = null;
-  sim2 = null;
   heap.reset();
 }
 
-export function configure(
-  modes: i32, isothermal: bool, referenceTemperature: f64, tailCoefficient: f64, eigenvalues: usize,
-  ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize,
-  series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool,
-  segments: usize, segmentCount: i32,
-): void {
-  configureCell(modes, isothermal, referenceTemperature, tailCoefficient, eigenvalues, ocpNeg, ocpPos, entropicNeg, entropicPos);
-  configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
-  sim = new PackSim();
-  sim2 = new PackSim();
-}
+/** Cell step evaluations of the last runPacks call (Newton trials and cut-off location included). */
+export let lastCellEvaluations: f64 = 0;
 
 /**
  * Simulate packs [first, last) of a job of `count` packs whose parameters (SoA, src/backends/types.ts) and interconnect
@@ -40,6 +27,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
   const s = sim!;
   const s2 = sim2!;
   let cellSteps: f64 = 0;
+  let evaluations: f64 = 0;
   let i = first;
   if (s.n == 1) {
     // Single-cell packs: two at a time, one per SIMD lane.
@@ -50,6 +38,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
       s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
       s2.writeOutputs(outputs + ((<usize>(i + 1 - first) * PACK_OUTPUT_COUNT) << 3));
       cellSteps += s.cellSteps + s2.cellSteps;
+      evaluations += s.cellEvaluations + s2.cellEvaluations;
     }
   }
   for (; i < last; i++) {
@@ -57,6 +46,8 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
     s.runFrom(0, 0);
     s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
     cellSteps += s.cellSteps;
+    evaluations += s.cellEvaluations;
   }
+  lastCellEvaluations = evaluations;
   return cellSteps;
 }

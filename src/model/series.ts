@@ -36,6 +36,19 @@ export function sech2(x: number): number {
   return (4 * e) / (d * d);
 }
 
+/**
+ * A series as flat numbers, the form the AssemblyScript and C kernels read: [constant, linear, nExp, nTanh, nSech2,
+ * (amplitude, rate) x nExp, (amplitude, slope, center) x nTanh, (amplitude, slope, center) x nSech2].
+ */
+export function flattenSeries(f: SeriesFunction): Float64Array {
+  const sech2Terms = f.sech2 ?? [];
+  const out = [f.constant, f.linear, f.exp.length, f.tanh.length, sech2Terms.length];
+  for (const e of f.exp) out.push(e.amplitude, e.rate);
+  for (const t of f.tanh) out.push(t.amplitude, t.slope, t.center);
+  for (const t of sech2Terms) out.push(t.amplitude, t.slope, t.center);
+  return Float64Array.from(out);
+}
+
 /** Stoichiometry clip used inside OCP evaluation (PyBaMM convention). */
 export const OCP_STOICH_MIN = 1e-10;
 /** PyBaMM's OCP regularisation 1e-6 (1/s + 1/(s-1)) keeps U finite-but-steep at the ends of the range. */

@@ -7,7 +7,7 @@
  */
 import { CellspreadInputError } from '../../errors.ts';
 import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, cellStateLength } from '../../model/layout.ts';
-import { SEGMENT_FIELDS } from '../../model/generate.ts';
+import { SEGMENT_FIELDS } from '../../pack/protocol.ts';
 import { sphereEigenvalues, truncatedTail } from '../../model/spectral.ts';
 import { SEGMENT_MODE } from '../../pack/protocol.ts';
 import { cellCount, groupsPerModule } from '../../pack/topology.ts';

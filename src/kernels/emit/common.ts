@@ -169,6 +169,11 @@ export abstract class KernelEmitter {
     return this.leaf(n);
   }
 
+  /** The state length as an expression of the vector lengths. */
+  stateLengthExpression(length: (l: string) => string, fixed = String(this.layout.fixed)): string {
+    return [fixed, ...this.layout.vectors.map((v) => length(v.length))].join(' + ');
+  }
+
   /** Offset of a vector state as an expression of the lengths (`length(name)` renders a length). */
   protected vectorOffset(name: string, length: (l: string) => string): string {
     let terms: string[] = [String(this.layout.fixed)];
