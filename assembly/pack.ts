@@ -362,10 +362,19 @@ export class PackSim {
         alpha *= 0.5;
       }
     }
-    // The trial states are those of the last evaluation: the accepted currents.
-    let sum: f64 = 0;
-    for (let j = 0; j < np; j++) sum += ld(this.voltage, c0 + j);
-    const gv = sum / <f64>np;
+    // The trial states are those of the last evaluation: the accepted currents. The group voltage: the linearised
+    // Kirchhoff solve there, each cell weighted by its conductance (the reference's).
+    let sumI: f64 = 0;
+    let sumInv: f64 = 0;
+    let sumVoverS: f64 = 0;
+    for (let j = 0; j < np; j++) {
+      const c = c0 + j;
+      const s = usableSlope(ld(this.slope, c));
+      sumI += ld(this.current, c);
+      sumInv += 1 / s;
+      sumVoverS += ld(this.voltage, c) / s;
+    }
+    const gv = (I - sumI + sumVoverS) / sumInv;
     st(this.groupVoltage, g, gv);
     return gv;
   }
@@ -744,7 +753,7 @@ export class PackSim {
     let extreme = I > 0 ? Infinity : -Infinity;
     for (let j = 0; j < np; j++) {
       const c = group * np + j;
-      const own = ld(this.voltage, c) + ld(this.current, c) * ld(this.cellParams(c), P_CONTACT_RESISTANCE);
+      const own = ld(this.groupVoltage, group) + ld(this.current, c) * ld(this.cellParams(c), P_CONTACT_RESISTANCE);
       if (I > 0 ? own < extreme : own > extreme) {
         extreme = own;
         cell = c;

@@ -3,20 +3,15 @@
 // on the same inputs, which makes a pack's outputs independent of how packs were paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, evaluate, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
-  outVoltageTangent, prepare, thermal, stateLength,
+  apply, evaluate, evaluateCurrentTangent, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
+  outVoltageTangent, prepare, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, put, sp, two } from './simd-math';
 
 export let isothermal: bool = false;
-/** A zero state tangent (the start of a step does not depend on the step's current). */
-let zeros: usize = 0;
 
 export function configureStep(iso: bool): void {
   isothermal = iso;
-  const bytes = <usize>stateLength() << 3;
-  zeros = heap.alloc(bytes);
-  memory.fill(zeros, 0, bytes);
 }
 
 // ---- Per-lane results of the last finish2
@@ -54,7 +49,7 @@ export function finish2(
   const q = two(q0, q1);
   apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
   const rise0 = at(s0, s1, S_TEMPERATURE_RISE);
-  if (slope) evaluateTangent(s0, s1, zeros, zeros, p0, p1, I, rise0, sp(0));
+  if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
   else evaluate(s0, s1, p0, p1, I, rise0);
   const voltageStart = outVoltage;
   const ocvStart = outSurfaceOcv;

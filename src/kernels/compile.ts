@@ -37,8 +37,8 @@ export interface PrecisionOverrides {
   derived(get: (name: string) => Node): DerivedDecl[];
 }
 
-export type CompiledKernelName = 'init' | 'evaluate' | 'evaluateTangent' | 'prepare' | 'apply' | 'thermal' | 'soc';
-export const COMPILED_KERNELS: readonly CompiledKernelName[] = ['init', 'evaluate', 'evaluateTangent', 'prepare', 'apply', 'thermal', 'soc'];
+export type CompiledKernelName = 'init' | 'evaluate' | 'evaluateTangent' | 'evaluateCurrentTangent' | 'prepare' | 'apply' | 'thermal' | 'soc';
+export const COMPILED_KERNELS: readonly CompiledKernelName[] = ['init', 'evaluate', 'evaluateTangent', 'evaluateCurrentTangent', 'prepare', 'apply', 'thermal', 'soc'];
 
 export interface CompiledModel {
   readonly definition: CellDefinition;
@@ -103,7 +103,8 @@ export function compileModel(def: CellDefinition, precision: Precision, override
   const compiled: Record<CompiledKernelName, KernelDecl> = {
     init: kernels.init,
     evaluate,
-    evaluateTangent: evaluateTangentKernel(def, evaluate, states, names),
+    evaluateTangent: evaluateTangentKernel(def, evaluate, names, true),
+    evaluateCurrentTangent: evaluateTangentKernel(def, evaluate, names, false),
     prepare: prepareKernel(advance, states, names),
     apply: applyKernel(advance, states),
     thermal: thermalKernel(thermal, names),
@@ -186,15 +187,21 @@ function checkBuffers(k: KernelDecl): void {
   }
 }
 
-function tangentNames(memo: ReadonlyMap<Node, Node>, names: Map<Node, string>): void {
+/** The kernel's own names: the model's, plus `<name>Tangent` for the derivative of each named node. */
+function tangentNames(memo: ReadonlyMap<Node, Node>, names: ReadonlyMap<Node, string>): Map<Node, string> {
+  const own = new Map(names);
   for (const [n, t] of memo) {
     const name = names.get(n);
-    if (name && !t.isConst && !names.has(t)) names.set(t, `${name}Tangent`);
+    if (name && !t.isConst && !own.has(t)) own.set(t, `${name}Tangent`);
   }
+  return own;
 }
 
-/** The derivative of a tangent output along current = 1, rise = riseTangent, state = the 'ds' buffer. */
-function evaluateTangentKernel(def: CellDefinition, evaluate: KernelDecl, states: readonly TargetState[], names: Map<Node, string>): KernelDecl {
+/**
+ * The derivative of the tangent outputs along current = 1, rise = riseTangent and (withState) state = the 'ds' buffer;
+ * without it the state is held (the start of a step, which does not depend on the step's current).
+ */
+function evaluateTangentKernel(def: CellDefinition, evaluate: KernelDecl, names: Map<Node, string>, withState: boolean): KernelDecl {
   const current = input('current');
   const rise = input('rise');
   const riseTangent = input(RISE_TANGENT.name);
@@ -202,8 +209,8 @@ function evaluateTangentKernel(def: CellDefinition, evaluate: KernelDecl, states
   const leaf = (n: Node): Node | undefined => {
     if (n === current) return ONE;
     if (n === rise) return riseTangent;
-    if (n.kind === 'state' && n.buffer === 's') return state(n.name, 'ds');
-    if (n.kind === 'elem' && n.buffer === 's') return elem(n.name, n.length, 'ds');
+    if (withState && n.kind === 'state' && n.buffer === 's') return state(n.name, 'ds');
+    if (withState && n.kind === 'elem' && n.buffer === 's') return elem(n.name, n.length, 'ds');
     return undefined;
   };
   const outputs: KernelOutput[] = [...evaluate.outputs];
@@ -212,16 +219,17 @@ function evaluateTangentKernel(def: CellDefinition, evaluate: KernelDecl, states
     if (!o) throw new Error(`kernels: tangent of unknown output ${name}`);
     outputs.push({ name: `${name}Tangent`, node: tangent(o.node, leaf, memo) });
   }
-  tangentNames(memo, names);
-  void states;
+  const own = tangentNames(memo, names);
+  const along = withState ? 'the current (1), the temperature rise (riseTangent) and the state (the ds buffer)' : 'the current (1) and the temperature rise (riseTangent), the state held';
   return {
-    name: 'evaluateTangent',
-    description: `${evaluate.description} With the derivatives ${def.tangents.map((t) => `${t}Tangent`).join(', ')} along the current (1), the temperature rise (riseTangent) and the state (the ds buffer).`,
+    name: withState ? 'evaluateTangent' : 'evaluateCurrentTangent',
+    description: `${evaluate.description} With the derivatives ${def.tangents.map((t) => `${t}Tangent`).join(', ')} along ${along}.`,
     inputs: [...evaluate.inputs, RISE_TANGENT.name],
-    reads: [...evaluate.reads, 'ds'],
+    reads: withState ? [...evaluate.reads, 'ds'] : evaluate.reads,
     writes: [],
     outputs,
     stores: [],
+    names: own,
   };
 }
 
@@ -249,11 +257,11 @@ function prepareKernel(advance: KernelDecl, states: readonly TargetState[], name
     if (a.type !== t.type) throw new Error(`kernels: prepare of ${w.state}: ${a.type} for a ${t.type} state`);
     stores.push({ buffer: 'a', state: w.state, node: a }, { buffer: 'b', state: w.state, node: b });
   }
+  const own = tangentNames(slopeMemo, names);
   for (const [n, z] of zeroMemo) {
     const name = names.get(n);
-    if (name && !z.isConst && !names.has(z)) names.set(z, name);
+    if (name && !z.isConst && !own.has(z)) own.set(z, name);
   }
-  tangentNames(slopeMemo, names);
   return {
     name: 'prepare',
     description: 'The update over a step split as end = a + b I: a at zero current, b the derivative in the current.',
@@ -262,6 +270,7 @@ function prepareKernel(advance: KernelDecl, states: readonly TargetState[], name
     writes: ['a', 'b'],
     outputs: [],
     stores,
+    names: own,
   };
 }
 
@@ -291,8 +300,7 @@ function thermalKernel(thermal: KernelDecl, names: Map<Node, string>): KernelDec
   if (!rise) throw new Error('kernels: the thermal kernel must output rise');
   const memo = new Map<Node, Node>();
   const slope = tangent(rise.node, (n) => (n === heat ? ONE : undefined), memo);
-  tangentNames(memo, names);
-  return { ...thermal, outputs: [...thermal.outputs, { name: 'riseTangent', node: slope }] };
+  return { ...thermal, outputs: [...thermal.outputs, { name: 'riseTangent', node: slope }], names: tangentNames(memo, names) };
 }
 
 /** Slot offsets of a target's states: scalars first (df: head then tail), then vectors in order. */

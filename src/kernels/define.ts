@@ -88,6 +88,8 @@ export interface KernelDecl {
   readonly writes: readonly string[];
   readonly outputs: readonly KernelOutput[];
   readonly stores: readonly KernelWrite[];
+  /** Local names of this kernel's nodes (compiled kernels: the definition's names plus those of derivatives). */
+  readonly names?: ReadonlyMap<Node, string>;
 }
 
 export type KernelName = 'init' | 'evaluate' | 'advance' | 'thermal' | 'soc';

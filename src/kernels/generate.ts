@@ -3,6 +3,8 @@
  * targets), the pack layouts (outputs, segments, protocol modes, stop reasons) and the tolerance table.
  * `npx tsx scripts/generate.ts` writes them; test/kernels/generated.test.ts fails if a committed file is stale.
  */
+import { BINDINGS, DISPATCH_FIELDS, PERSIST_CELL_SLOTS, PERSIST_FIELDS_LIST, WORK_SLOTS } from '../backends/webgpu/layout.ts';
+import { F32_OVERRIDES } from '../model/physics-f32.ts';
 import { SPM_DEFINITION } from '../model/physics.ts';
 import { PACK_OUTPUTS, STOP_REASON } from '../pack/outputs.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../pack/protocol.ts';
@@ -10,7 +12,8 @@ import { compileModel, stateLayout, type CompiledModel, type Precision } from '.
 import { assemblyscriptConfigure } from './configure.ts';
 import { assemblyscriptKernels } from './emit/assemblyscript.ts';
 import { HEADER, upperSnake } from './emit/common.ts';
-import { typescriptKernels } from './emit/typescript.ts';
+import { typescriptDerivedRows, typescriptKernels } from './emit/typescript.ts';
+import { wgslKernels, wgslLiteral } from './emit/wgsl.ts';
 import { TOLERANCES } from './tolerances.ts';
 
 /** Name, value, comment and kind of every layout constant of one target precision. */
@@ -60,16 +63,70 @@ function asFloat(v: number): string {
   return v.toExponential();
 }
 
+/** The derived rows an f32 target uploads after the parameters: [name, df]. */
+export function derivedRowList(model: CompiledModel): Array<{ name: string; df: boolean; description: string }> {
+  return model.derived.map((d) => ({ name: d.name, df: d.node.type === 'df', description: `${d.description} [${d.unit}]` }));
+}
+
+function wgslLayout(model: CompiledModel): string {
+  const lines: string[] = [`// ${HEADER}`, '// Layout of parameters, derived rows, state, outputs, segments and working memory, the dispatch bindings,', '// and the f32 column of src/kernels/tolerances.ts.'];
+  for (const c of layoutConstants(model)) {
+    if (c.kind === 'float') lines.push(`const ${c.name}: f32 = ${wgslLiteral(c.value)}; // ${c.comment}`);
+    else if (c.name.startsWith('TOL_')) lines.push(`const ${c.name}: i32 = ${c.value}; // ${c.comment}`);
+    else lines.push(`const ${c.name}: u32 = ${c.value}u; // ${c.comment}`);
+  }
+  lines.push('', '// Derived rows after the parameter rows (computed in f64 on the host: src/model/kernel.generated.ts derivedRows).');
+  let row = 0;
+  for (const d of derivedRowList(model)) {
+    lines.push(`const D_${upperSnake(d.name)}: u32 = CELL_PARAMETER_COUNT + ${row++}u; // ${d.description}`);
+    if (d.df) lines.push(`const D_${upperSnake(d.name)}_TAIL: u32 = CELL_PARAMETER_COUNT + ${row++}u; // its f32 tail`);
+  }
+  lines.push(`const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + ${row}u;`);
+  lines.push('', '// Working slots per cell (src/backends/webgpu/layout.ts): state-sized slots, then scalars.');
+  let states = 0;
+  let scalars = 0;
+  const offset = () => (states === 0 ? `${scalars}u` : `${states}u * STATE_LEN + ${scalars}u`);
+  for (const w of WORK_SLOTS) {
+    lines.push(`const W_${upperSnake(w.name)}: u32 = ${offset()}; // ${w.description}`);
+    if (w.state) states++;
+    else scalars++;
+  }
+  lines.push(`const WORK_SLOTS: u32 = ${offset()};`);
+  lines.push('', '// Per-pack fields a paused pack keeps in `persist` (src/backends/webgpu/layout.ts), then the per-cell ones.');
+  let f = 0;
+  for (const p of PERSIST_FIELDS_LIST) {
+    lines.push(`const F_${upperSnake(p.name)}: u32 = ${f}u; // ${p.description}${p.size > 1 ? ` (${p.size})` : ''}`);
+    f += p.size;
+  }
+  lines.push(`const F_CELLS: u32 = ${f}u;`);
+  states = 0;
+  scalars = 0;
+  for (const name of PERSIST_CELL_SLOTS) {
+    lines.push(`const FC_${upperSnake(name)}: u32 = ${offset()}; // saved W_${upperSnake(name)} (private variant)`);
+    if (WORK_SLOTS.find((w) => w.name === name)!.state) states++;
+    else scalars++;
+  }
+  lines.push(`const PERSIST_CELL_FIELDS: u32 = ${offset()};`);
+  lines.push(`const OUT_STRIDE: u32 = PACK_OUTPUT_COUNT + 1u; // outputs then the committed step count`);
+  lines.push('', 'struct Dispatch {', ...DISPATCH_FIELDS.map((d) => `  ${d.name}: u32, // ${d.description}`), '}', '');
+  for (const b of BINDINGS) if (!b.variant) lines.push(`// ${b.description}`, `@group(0) @binding(${b.binding}) ${b.declaration};`);
+  lines.push('');
+  return lines.join('\n');
+}
+
 export function compiled(precision: Precision): CompiledModel {
-  return compileModel(SPM_DEFINITION, precision);
+  return precision === 'f32' ? compileModel(SPM_DEFINITION, 'f32', F32_OVERRIDES) : compileModel(SPM_DEFINITION, 'f64');
 }
 
 export function generatedFiles(): Record<string, string> {
   const f64 = compiled('f64');
+  const f32 = compiled('f32');
   return {
-    'src/model/kernel.generated.ts': typescriptKernels(f64),
+    'src/model/kernel.generated.ts': typescriptKernels(f64) + typescriptDerivedRows(f32, derivedRowList(f32)),
     'assembly/layout.generated.ts': assemblyscriptLayout(f64),
     'assembly/kernel.generated.ts': assemblyscriptKernels(f64),
     'assembly/configure.generated.ts': assemblyscriptConfigure(SPM_DEFINITION, HEADER),
+    'shaders/layout.generated.wgsl': wgslLayout(f32),
+    'shaders/kernel.generated.wgsl': wgslKernels(f32),
   };
 }

@@ -38,13 +38,6 @@ export const TOLERANCES = {
     meaning: 'group Newton: a cell whose update is below this is converged even with a voltage gap',
     reason: 'f32: a cell on the positive cliff (|dV/dI| ~ 1e3 V/A) cannot pin its voltage better than its current rounding times that slope',
   },
-  restart: {
-    f64: 1e-12,
-    f32: 1e-3,
-    unit: 'relative to max(1 A, |group current|)',
-    meaning: 'the previous current split is reused (scaled) unless its sum is below this',
-    reason: 'f32: a sum of rounded currents near zero (after a rest) carries no split information',
-  },
   power: {
     f64: 1e-10,
     f32: 4e-6,

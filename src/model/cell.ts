@@ -87,7 +87,6 @@ export class CellKernel {
   readonly referenceTemperature: number;
   readonly stateLength: number;
   readonly constants: K.KernelConstants;
-  private readonly zeros: Float64Array;
   private readonly ev: K.EvaluateTangentOutputs = { voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, voltageTangent: 0, heatTangent: 0 };
   private readonly th: K.ThermalOutputs = { rise: 0, cooling: 0, riseTangent: 0 };
   private readonly partA: Float64Array;
@@ -101,7 +100,6 @@ export class CellKernel {
     this.referenceTemperature = set.thermal.referenceTemperature;
     this.constants = kernelConstants(set, this.modes);
     this.stateLength = cellStateLength(this.modes);
-    this.zeros = new Float64Array(this.stateLength);
     this.partA = new Float64Array(this.stateLength);
     this.partB = new Float64Array(this.stateLength);
     this.end = new Float64Array(this.stateLength);
@@ -156,7 +154,7 @@ export class CellKernel {
     const rise0 = start[RISE];
     K.apply(a, b, end, p, k, current);
     // Start of the step (the state does not depend on the step's current: its tangent is 0).
-    if (slope) K.evaluateTangent(start, this.zeros, p, k, current, rise0, 0, ev);
+    if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
     else K.evaluate(start, p, k, current, rise0, ev);
     r.voltageStart = ev.voltage;
     r.surfaceOcvStart = ev.surfaceOcv;

@@ -48,6 +48,16 @@ export interface EvaluateTangentOutputs {
   heatTangent: number;
 }
 
+export interface EvaluateCurrentTangentOutputs {
+  voltage: number;
+  heat: number;
+  surfaceOcv: number;
+  surfaceStoichNeg: number;
+  surfaceStoichPos: number;
+  voltageTangent: number;
+  heatTangent: number;
+}
+
 export interface ThermalOutputs {
   rise: number;
   cooling: number;
@@ -147,8 +157,8 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   const ohmicHeat = current * current * t35;
   const fluxPosTangent = -invChargePos;
   const inverseTemperatureGapTangent = t18 * riseTangent / temperature;
-  const diffusionRatePosTangent = baseRatePos * t20 * p.diffusionActivationPos * inverseTemperatureGapTangent;
-  const diffusionRateNegTangent = baseRateNeg * t26 * p.diffusionActivationNeg * inverseTemperatureGapTangent;
+  const diffusionRatePosTangent = baseRatePos * (t20 * (p.diffusionActivationPos * inverseTemperatureGapTangent));
+  const diffusionRateNegTangent = baseRateNeg * (t26 * (p.diffusionActivationNeg * inverseTemperatureGapTangent));
   const thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
   const ohmicHeatTangent = (current + current) * t35;
   let t43 = 0;
@@ -205,21 +215,128 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   const ocpStoichPosTangent = (t48 < 0.9999999999) ? t87 : 0.0;
   const surfaceVacancyPosTangent = -surfaceStoichPosTangent;
   const entropicChangePosTangent = evaluateSeriesSlope(k.entropicPos, ocpStoichPos) * ocpStoichPosTangent;
-  const ocpPosValueTangent = evaluateSeriesSlope(k.ocpPos, ocpStoichPos) * ocpStoichPosTangent + 0.000001 * (-(t50 * t87 / t48) + t53 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t52) + riseTangent * entropicChangePos + rise * entropicChangePosTangent;
+  const ocpPosValueTangent = evaluateSeriesSlope(k.ocpPos, ocpStoichPos) * ocpStoichPosTangent + 0.000001 * (-(t50 * t87 / t48) + t53 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t52) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   const surfaceStoichNegTangent = ds[S_STOICH_NEG] + t46 - (k.tailCoefficient * invChargeNeg / diffusionRateNeg - t28 * diffusionRateNegTangent / diffusionRateNeg);
   const t93 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
   const ocpStoichNegTangent = (t57 < 0.9999999999) ? t93 : 0.0;
   const surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   const entropicChangeNegTangent = evaluateSeriesSlope(k.entropicNeg, ocpStoichNeg) * ocpStoichNegTangent;
-  const ocpNegValueTangent = evaluateSeriesSlope(k.ocpNeg, ocpStoichNeg) * ocpStoichNegTangent + 0.000001 * (-(t59 * t93 / t57) + t62 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t61) + riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent;
+  const ocpNegValueTangent = evaluateSeriesSlope(k.ocpNeg, ocpStoichNeg) * ocpStoichNegTangent + 0.000001 * (-(t59 * t93 / t57) + t62 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t61) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  const exchangeCurrentPosTangent = p.kineticCurrentPos * t30 * p.kineticActivationPos * inverseTemperatureGapTangent * t68 + t31 * (((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t67 + t66 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t68);
-  const overpotentialPosTangent = thermalVoltageTangent * t71 + thermalVoltage * ((-1.0) / exchangeCurrentPos - t70 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t70 * t70 + 1.0);
-  const exchangeCurrentNegTangent = p.kineticCurrentNeg * t32 * p.kineticActivationNeg * inverseTemperatureGapTangent * t75 + t33 * (((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t74 + t73 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t75);
-  const overpotentialNegTangent = thermalVoltageTangent * t78 + thermalVoltage * (1.0 / exchangeCurrentNeg - t77 * exchangeCurrentNegTangent / exchangeCurrentNeg) / Math.sqrt(t77 * t77 + 1.0);
+  const exchangeCurrentPosTangent = p.kineticCurrentPos * (t30 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t68 + t31 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t67 + t66 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t68));
+  const overpotentialPosTangent = thermalVoltageTangent * t71 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t70 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t70 * t70 + 1.0));
+  const exchangeCurrentNegTangent = p.kineticCurrentNeg * (t32 * (p.kineticActivationNeg * inverseTemperatureGapTangent)) * t75 + t33 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t74 + t73 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t75));
+  const overpotentialNegTangent = thermalVoltageTangent * t78 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t77 * exchangeCurrentNegTangent / exchangeCurrentNeg) / Math.sqrt(t77 * t77 + 1.0));
   const voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - p.contactResistance;
   const irreversibleHeatTangent = t81 + current * (overpotentialNegTangent - overpotentialPosTangent);
   const reversibleHeatTangent = (temperature + current * riseTangent) * t83 + t34 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
+  out.voltage = voltage;
+  out.heat = totalHeat;
+  out.surfaceOcv = surfaceOcv;
+  out.surfaceStoichNeg = surfaceStoichNeg;
+  out.surfaceStoichPos = surfaceStoichPos;
+  out.voltageTangent = voltageTangent;
+  out.heatTangent = totalHeatTangent;
+}
+
+/** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1) and the temperature rise (riseTangent), the state held. */
+export function evaluateCurrentTangent(s: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number, rise: number, riseTangent: number, out: EvaluateCurrentTangentOutputs): void {
+  const t13 = -current;
+  const invChargePos = 1.0 / (3600.0 * p.capacityPos);
+  const fluxPos = t13 * invChargePos;
+  const baseRatePos = 1.0 / p.diffusionTimePos;
+  const temperature = k.referenceTemperature + rise;
+  const t18 = 1.0 / temperature;
+  const inverseTemperatureGap = 1.0 / k.referenceTemperature - t18;
+  const t20 = p.diffusionActivationPos === 0 ? 1 : Math.exp(p.diffusionActivationPos * inverseTemperatureGap);
+  const diffusionRatePos = baseRatePos * t20;
+  const t22 = k.tailCoefficient * fluxPos / diffusionRatePos;
+  const invChargeNeg = 1.0 / (3600.0 * p.capacityNeg);
+  const fluxNeg = current * invChargeNeg;
+  const baseRateNeg = 1.0 / p.diffusionTimeNeg;
+  const t26 = p.diffusionActivationNeg === 0 ? 1 : Math.exp(p.diffusionActivationNeg * inverseTemperatureGap);
+  const diffusionRateNeg = baseRateNeg * t26;
+  const t28 = k.tailCoefficient * fluxNeg / diffusionRateNeg;
+  const thermalVoltage = 0.00017234666524563961 * temperature;
+  const t30 = p.kineticActivationPos === 0 ? 1 : Math.exp(p.kineticActivationPos * inverseTemperatureGap);
+  const t31 = p.kineticCurrentPos * t30;
+  const t32 = p.kineticActivationNeg === 0 ? 1 : Math.exp(p.kineticActivationNeg * inverseTemperatureGap);
+  const t33 = p.kineticCurrentNeg * t32;
+  const t34 = current * temperature;
+  const t35 = p.contactResistance + p.collectorResistance;
+  const ohmicHeat = current * current * t35;
+  const fluxPosTangent = -invChargePos;
+  const inverseTemperatureGapTangent = t18 * riseTangent / temperature;
+  const diffusionRatePosTangent = baseRatePos * (t20 * (p.diffusionActivationPos * inverseTemperatureGapTangent));
+  const surfaceVacancyPosTangent = k.tailCoefficient * fluxPosTangent / diffusionRatePos - t22 * diffusionRatePosTangent / diffusionRatePos;
+  const surfaceStoichPosTangent = -surfaceVacancyPosTangent;
+  const diffusionRateNegTangent = baseRateNeg * (t26 * (p.diffusionActivationNeg * inverseTemperatureGapTangent));
+  const surfaceVacancyNegTangent = k.tailCoefficient * invChargeNeg / diffusionRateNeg - t28 * diffusionRateNegTangent / diffusionRateNeg;
+  const surfaceStoichNegTangent = -surfaceVacancyNegTangent;
+  const thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
+  const ohmicHeatTangent = (current + current) * t35;
+  let t47 = 0;
+  let t48 = 0;
+  for (let m = 0; m < k.modes; m++) {
+    t47 += s[3 + k.modes + m];
+    t48 += s[3 + m];
+  }
+  const surfaceStoichPos = s[S_STOICH_POS] + t47 - t22;
+  const t50 = Math.max(surfaceStoichPos, 1e-10);
+  const ocpStoichPos = Math.min(t50, 0.9999999999);
+  const t52 = 1.0 / t50;
+  const surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const t54 = Math.max(surfaceVacancyPos, 1e-10);
+  const t55 = 1.0 / t54;
+  const entropicChangePos = evaluateSeries(k.entropicPos, ocpStoichPos);
+  const ocpPosValue = evaluateSeries(k.ocpPos, ocpStoichPos) + 0.000001 * (t52 - t55) + rise * entropicChangePos;
+  const surfaceStoichNeg = s[S_STOICH_NEG] + t48 - t28;
+  const t59 = Math.max(surfaceStoichNeg, 1e-10);
+  const ocpStoichNeg = Math.min(t59, 0.9999999999);
+  const t61 = 1.0 / t59;
+  const surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const t63 = Math.max(surfaceVacancyNeg, 1e-10);
+  const t64 = 1.0 / t63;
+  const entropicChangeNeg = evaluateSeries(k.entropicNeg, ocpStoichNeg);
+  const ocpNegValue = evaluateSeries(k.ocpNeg, ocpStoichNeg) + 0.000001 * (t61 - t64) + rise * entropicChangeNeg;
+  const surfaceOcv = ocpPosValue - ocpNegValue;
+  const t68 = Math.max(surfaceStoichPos, 1e-8);
+  const t69 = Math.max(surfaceVacancyPos, 1e-8);
+  const t70 = Math.sqrt(t68 * t69);
+  const exchangeCurrentPos = t31 * t70;
+  const t72 = t13 / exchangeCurrentPos;
+  const t73 = Math.asinh(t72);
+  const overpotentialPos = thermalVoltage * t73;
+  const t75 = Math.max(surfaceStoichNeg, 1e-8);
+  const t76 = Math.max(surfaceVacancyNeg, 1e-8);
+  const t77 = Math.sqrt(t75 * t76);
+  const exchangeCurrentNeg = t33 * t77;
+  const t79 = current / exchangeCurrentNeg;
+  const t80 = Math.asinh(t79);
+  const overpotentialNeg = thermalVoltage * t80;
+  const voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p.contactResistance;
+  const t83 = overpotentialNeg - overpotentialPos;
+  const irreversibleHeat = current * t83;
+  const t85 = entropicChangeNeg - entropicChangePos;
+  const reversibleHeat = t34 * t85;
+  const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  const t88 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t50 < 0.9999999999) ? t88 : 0.0;
+  const entropicChangePosTangent = evaluateSeriesSlope(k.entropicPos, ocpStoichPos) * ocpStoichPosTangent;
+  const ocpPosValueTangent = evaluateSeriesSlope(k.ocpPos, ocpStoichPos) * ocpStoichPosTangent + 0.000001 * (-(t52 * t88 / t50) + t55 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t54) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const t92 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t59 < 0.9999999999) ? t92 : 0.0;
+  const entropicChangeNegTangent = evaluateSeriesSlope(k.entropicNeg, ocpStoichNeg) * ocpStoichNegTangent;
+  const ocpNegValueTangent = evaluateSeriesSlope(k.ocpNeg, ocpStoichNeg) * ocpStoichNegTangent + 0.000001 * (-(t61 * t92 / t59) + t64 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t63) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
+  const exchangeCurrentPosTangent = p.kineticCurrentPos * (t30 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t70 + t31 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t69 + t68 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t70));
+  const overpotentialPosTangent = thermalVoltageTangent * t73 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t72 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t72 * t72 + 1.0));
+  const exchangeCurrentNegTangent = p.kineticCurrentNeg * (t32 * (p.kineticActivationNeg * inverseTemperatureGapTangent)) * t77 + t33 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t76 + t75 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t77));
+  const overpotentialNegTangent = thermalVoltageTangent * t80 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t79 * exchangeCurrentNegTangent / exchangeCurrentNeg) / Math.sqrt(t79 * t79 + 1.0));
+  const voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - p.contactResistance;
+  const irreversibleHeatTangent = t83 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const reversibleHeatTangent = (temperature + current * riseTangent) * t85 + t34 * (entropicChangeNegTangent - entropicChangePosTangent);
   const totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
   out.voltage = voltage;
   out.heat = totalHeat;
@@ -290,4 +407,51 @@ export function thermal(p: CellKernelParameters, k: KernelConstants, rise: numbe
 export function soc(s: Float64Array, p: CellKernelParameters, k: KernelConstants, out: SocOutputs): void {
   const socScale = 1.0 / (p.stoichNegFull - p.stoichNegEmpty);
   out.soc = (s[S_STOICH_NEG] - p.stoichNegEmpty) * socScale;
+}
+
+/** The derived rows of the f32 (WGSL) kernel, in row order (D_* in shaders/layout.generated.wgsl). */
+export const DERIVED_ROWS = ['invChargeNeg', 'invChargePos', 'baseRateNeg', 'baseRatePos', 'ambientRise', 'initialRise', 'coolingRate', 'invHeatCapacity', 'socScale', 'initialVacancyPos', 'initialVacancyPosTail'] as const;
+
+export interface DerivedValuesOutputs {
+  invChargeNeg: number;
+  invChargePos: number;
+  baseRateNeg: number;
+  baseRatePos: number;
+  ambientRise: number;
+  initialRise: number;
+  coolingRate: number;
+  invHeatCapacity: number;
+  socScale: number;
+  initialVacancyPos: number;
+}
+
+/** Derived values in f64. */
+function derivedValues(p: CellKernelParameters, k: KernelConstants, out: DerivedValuesOutputs): void {
+  out.invChargeNeg = 1.0 / (3600.0 * p.capacityNeg);
+  out.invChargePos = 1.0 / (3600.0 * p.capacityPos);
+  out.baseRateNeg = 1.0 / p.diffusionTimeNeg;
+  out.baseRatePos = 1.0 / p.diffusionTimePos;
+  out.ambientRise = p.ambientTemperature - k.referenceTemperature;
+  out.initialRise = p.initialTemperature - k.referenceTemperature;
+  out.coolingRate = p.coolingConductance / p.heatCapacity;
+  out.invHeatCapacity = 1.0 / p.heatCapacity;
+  out.socScale = 1.0 / (p.stoichNegFull - p.stoichNegEmpty);
+  out.initialVacancyPos = 1.0 - p.initialStoichPos;
+}
+
+/** The f32 kernel's derived rows of one cell, in f64, into out[0 .. DERIVED_ROWS.length). */
+export function derivedRows(p: CellKernelParameters, k: KernelConstants, out: Float64Array): void {
+  const v = {} as DerivedValuesOutputs;
+  derivedValues(p, k, v);
+  out[0] = v.invChargeNeg;
+  out[1] = v.invChargePos;
+  out[2] = v.baseRateNeg;
+  out[3] = v.baseRatePos;
+  out[4] = v.ambientRise;
+  out[5] = v.initialRise;
+  out[6] = v.coolingRate;
+  out[7] = v.invHeatCapacity;
+  out[8] = v.socScale;
+  out[9] = Math.fround(v.initialVacancyPos);
+  out[10] = v.initialVacancyPos - Math.fround(v.initialVacancyPos);
 }

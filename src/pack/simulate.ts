@@ -332,10 +332,20 @@ export class PackSimulator {
         alpha *= 0.5;
       }
     }
-    // The trial states are those of the last evaluation: the accepted currents.
-    let sum = 0;
-    for (let j = 0; j < np; j++) sum += this.voltage[c0 + j];
-    this.groupVoltage[g] = sum / np;
+    // The trial states are those of the last evaluation: the accepted currents. The group's common voltage is the
+    // linearised Kirchhoff solve there, each cell weighted by its conductance -1/slope: the cells' voltage at the
+    // solution (and, in f32, insensitive to a cell on the steep end of its OCP).
+    let sumI = 0;
+    let sumInv = 0;
+    let sumVoverS = 0;
+    for (let j = 0; j < np; j++) {
+      const c = c0 + j;
+      const s = usableSlope(this.slope[c]);
+      sumI += this.current[c];
+      sumInv += 1 / s;
+      sumVoverS += this.voltage[c] / s;
+    }
+    this.groupVoltage[g] = (I - sumI + sumVoverS) / sumInv;
     return this.groupVoltage[g];
   }
 
@@ -584,12 +594,13 @@ export class PackSimulator {
       }
       group = best;
     }
-    // Within the group the terminal voltages are equal; the cell whose own voltage (before its weld) is most extreme is the limiting cell.
+    // Within the group the terminal voltages are equal (the group voltage); the cell whose own voltage (before its
+    // weld) is most extreme is the limiting cell.
     let cell = group * np;
     let extreme = I > 0 ? Infinity : -Infinity;
     for (let j = 0; j < np; j++) {
       const c = group * np + j;
-      const own = this.voltage[c] + this.current[c] * this.cells[c].contactResistance;
+      const own = this.groupVoltage[group] + this.current[c] * this.cells[c].contactResistance;
       if (I > 0 ? own < extreme : own > extreme) [extreme, cell] = [own, c];
     }
     this.out.cutoffCell = cell;

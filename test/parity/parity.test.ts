@@ -10,27 +10,7 @@ import type { Backend } from '../../src/backends/types.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, type PackOutputName } from '../../src/pack/outputs.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { studyModel } from '../../src/study/job.ts';
-import { PARITY_CASES } from './cases.ts';
-
-/** Tolerance per output: |a - b| <= abs + rel * |b|. From the WebGPU/WASM issues: capacity 0.05 %, voltage 1 mV, temperature 0.05 K, the rest 0.1 %. */
-export const PARITY_TOLERANCE: Record<PackOutputName, { abs: number; rel: number }> = {
-  capacityAh: { abs: 1e-6, rel: 5e-4 },
-  energyWh: { abs: 1e-6, rel: 1e-3 },
-  durationS: { abs: 1e-3, rel: 5e-4 },
-  timeToFirstCutoffS: { abs: 1e-3, rel: 5e-4 },
-  cutoffCell: { abs: 0, rel: 0 },
-  maxTemperatureK: { abs: 0.05, rel: 0 },
-  maxTemperatureSpreadK: { abs: 0.05, rel: 0 },
-  maxCurrentImbalance: { abs: 1e-6, rel: 1e-3 },
-  minCellVoltageV: { abs: 1e-3, rel: 0 },
-  maxCellVoltageV: { abs: 1e-3, rel: 0 },
-  finalSocSpread: { abs: 1e-3, rel: 0 },
-  weldLossJ: { abs: 1e-3, rel: 1e-3 },
-  interconnectLossJ: { abs: 1e-3, rel: 1e-3 },
-  heatJ: { abs: 1e-2, rel: 1e-3 },
-  finalPackVoltageV: { abs: 1e-3, rel: 0 },
-  stopReason: { abs: 0, rel: 0 },
-};
+import { PARITY_CASES, PARITY_TOLERANCE } from './cases.ts';
 
 const required = new Set(['reference', 'wasm', ...(process.env.CELLSPREAD_REQUIRE_WEBGPU === '1' ? ['webgpu'] : [])]);
 const reference = new ReferenceBackend();

@@ -23,15 +23,18 @@ export function wrap(x: Rendered, p: number): string {
   return x.prec >= p ? x.code : `(${x.code})`;
 }
 
-/** Infix helpers for targets with C-like operators. */
+/**
+ * Infix helpers for targets with C-like operators. Right operands of the same precedence keep their parentheses, so
+ * every target evaluates in the graph's order (a + (b + c) is not (a + b) + c in floating point).
+ */
 export function infix(op: string, a: Rendered, b: Rendered): Rendered {
   switch (op) {
     case '+':
-      return { code: `${wrap(a, PREC.ADD)} + ${wrap(b, PREC.ADD)}`, prec: PREC.ADD };
+      return { code: `${wrap(a, PREC.ADD)} + ${wrap(b, PREC.MUL)}`, prec: PREC.ADD };
     case '-':
       return { code: `${wrap(a, PREC.ADD)} - ${wrap(b, PREC.MUL)}`, prec: PREC.ADD };
     case '*':
-      return { code: `${wrap(a, PREC.MUL)} * ${wrap(b, PREC.MUL)}`, prec: PREC.MUL };
+      return { code: `${wrap(a, PREC.MUL)} * ${wrap(b, PREC.UNARY)}`, prec: PREC.MUL };
     case '/':
       return { code: `${wrap(a, PREC.MUL)} / ${wrap(b, PREC.UNARY)}`, prec: PREC.MUL };
     default:
@@ -97,7 +100,7 @@ export abstract class KernelEmitter {
 
   emit(k: KernelDecl): string {
     this.kernel = k;
-    this.sched = schedule(k, this.model.names, this.model.states);
+    this.sched = schedule(k, k.names ?? this.model.names, this.model.states);
     this.lines = [];
     this.depth = 0;
     this.localNames = new Map();
@@ -142,7 +145,7 @@ export abstract class KernelEmitter {
   }
 
   private nameOf(n: Node): string {
-    const base = this.model.names.get(n) ?? 't';
+    const base = (this.kernel.names ?? this.model.names).get(n) ?? 't';
     let name = base === 't' ? `t${this.used.size}` : base;
     while (this.used.has(name)) name = `${name}_`;
     this.used.add(name);
@@ -194,7 +197,7 @@ export function f64Literal(v: number): string {
 
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
-  return [k.init, k.evaluate, k.evaluateTangent, k.prepare, k.apply, k.thermal, k.soc];
+  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.prepare, k.apply, k.thermal, k.soc];
 }
 
 export function upperSnake(name: string): string {

@@ -3,7 +3,7 @@
  * names. Parameters are the objects of src/model/layout.ts, study constants a KernelConstants object, states
  * Float64Arrays in the f64 layout.
  */
-import type { CompiledModel } from '../compile.ts';
+import { compileModel, type CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
 import { atom, f64Literal, HEADER, infix, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
@@ -147,4 +147,49 @@ export function typescriptKernels(model: CompiledModel): string {
   }
   for (const k of kernelOrder(model)) out.push(emitter.emit(k), '');
   return out.join('\n');
+}
+
+/**
+ * The derived rows an f32 target uploads after the parameters, computed here in f64 (double-float rows as head and
+ * tail): appended to src/model/kernel.generated.ts for the WebGPU host.
+ */
+export function typescriptDerivedRows(f32: CompiledModel, rows: ReadonlyArray<{ name: string; df: boolean }>): string {
+  const f64 = compileModel(f32.definition, 'f64');
+  const emitter = new TypeScriptEmitter({ ...f64, names: new Map([...f64.names, ...f32.names]) });
+  const outputs = f32.derived.map((d) => {
+    let node = d.node.args[0];
+    if (d.node.type === 'df') node = node.args[0]; // dfOf(x): the f64 value x, split below
+    return { name: d.name, node };
+  });
+  const body = emitter.emit({ name: 'derivedValues', description: 'Derived values in f64.', inputs: [], reads: [], writes: [], outputs, stores: [] });
+  const lines = [
+    '',
+    `/** The derived rows of the f32 (WGSL) kernel, in row order (D_* in shaders/layout.generated.wgsl). */`,
+    `export const DERIVED_ROWS = [${rows.flatMap((r) => (r.df ? [`'${r.name}'`, `'${r.name}Tail'`] : [`'${r.name}'`])).join(', ')}] as const;`,
+    '',
+    'export interface DerivedValuesOutputs {',
+    ...outputs.map((o) => `  ${o.name}: number;`),
+    '}',
+    '',
+    body.replace('export function derivedValues', 'function derivedValues'),
+    '',
+    '/** The f32 kernel\'s derived rows of one cell, in f64, into out[0 .. DERIVED_ROWS.length). */',
+    'export function derivedRows(p: CellKernelParameters, k: KernelConstants, out: Float64Array): void {',
+    `  const v = {} as DerivedValuesOutputs;`,
+    '  derivedValues(p, k, v);',
+    ...(() => {
+      const l: string[] = [];
+      let i = 0;
+      for (const r of rows) {
+        if (r.df) {
+          l.push(`  out[${i}] = Math.fround(v.${r.name});`, `  out[${i + 1}] = v.${r.name} - Math.fround(v.${r.name});`);
+          i += 2;
+        } else l.push(`  out[${i++}] = v.${r.name};`);
+      }
+      return l;
+    })(),
+    '}',
+    '',
+  ];
+  return lines.join('\n');
 }
