@@ -27,8 +27,22 @@ export interface TargetState extends StateDecl {
 /** Per-precision changes to a definition (src/model/physics-f32.ts). */
 export interface PrecisionOverrides {
   readonly description: string;
-  /** States carried with another type (and meaning, described). */
-  readonly states: Readonly<Record<string, { type: ValueType; description: string }>>;
+  /**
+   * States carried with another type and meaning: `fromReference` gives the target's value from the reference state
+   * (its states by name: numbers, vectors as arrays), `toReference` the reference value from the target's state
+   * (double-float states read as head + tail). Hosts and tests convert states with them.
+   */
+  readonly states: Readonly<
+    Record<
+      string,
+      {
+        type: ValueType;
+        description: string;
+        fromReference(state: (name: string) => number | Float64Array): number;
+        toReference(state: (name: string) => number | Float64Array): number;
+      }
+    >
+  >;
   /** Replacement expressions of named intermediates or derived values, built from the definition's own nodes. */
   intermediates(get: (name: string) => Node): Record<string, Node>;
   /** Replacement state updates per kernel ('init', 'advance'). */
@@ -43,6 +57,7 @@ export const COMPILED_KERNELS: readonly CompiledKernelName[] = ['init', 'evaluat
 export interface CompiledModel {
   readonly definition: CellDefinition;
   readonly precision: Precision;
+  readonly overrides?: PrecisionOverrides;
   readonly states: readonly TargetState[];
   readonly derived: readonly DerivedDecl[];
   readonly kernels: Readonly<Record<CompiledKernelName, KernelDecl>>;
@@ -111,7 +126,7 @@ export function compileModel(def: CellDefinition, precision: Precision, override
     soc: kernels.soc,
   };
   for (const k of Object.values(compiled)) checkBuffers(k);
-  return { definition: def, precision, states, derived: derivedDecls, kernels: compiled, names };
+  return { definition: def, precision, overrides: precision === 'f32' ? overrides : undefined, states, derived: derivedDecls, kernels: compiled, names };
 }
 
 /** f32 targets read derived values as rows computed in f64 on the host. */
@@ -327,4 +342,66 @@ export function stateLayout(states: readonly TargetState[]): StateLayout {
 /** Total state length for the given vector lengths. */
 export function stateLength(layout: StateLayout, lengths: Readonly<Record<string, number>>): number {
   return layout.fixed + layout.vectors.reduce((n, v) => n + lengths[v.length], 0);
+}
+
+/** A reference (f64 layout) state in a target's layout, as f64 numbers (double-float states split head + tail). */
+export function toTargetState(model: CompiledModel, reference: Float64Array, lengths: Readonly<Record<string, number>>): Float64Array {
+  const ref = stateLayout(model.definition.states.map((s) => ({ ...s, type: 'f' as ValueType })));
+  const target = stateLayout(model.states);
+  const read = reader(ref, reference, lengths);
+  const out = new Float64Array(stateLength(target, lengths));
+  for (const s of model.states) {
+    if (s.length) {
+      out.set(read(s.name) as Float64Array, vectorOffset(target, s.name, lengths));
+      continue;
+    }
+    const o = model.overrides?.states[s.name];
+    const v = o ? o.fromReference(read) : (read(s.name) as number);
+    const i = target.scalar.get(s.name)!;
+    if (s.type === 'df') {
+      out[i] = Math.fround(v);
+      out[target.tail.get(s.name)!] = v - Math.fround(v);
+    } else out[i] = v;
+  }
+  return out;
+}
+
+/** A target state back in the reference (f64) layout. */
+export function toReferenceState(model: CompiledModel, state: ArrayLike<number>, lengths: Readonly<Record<string, number>>): Float64Array {
+  const ref = stateLayout(model.definition.states.map((s) => ({ ...s, type: 'f' as ValueType })));
+  const target = stateLayout(model.states);
+  const read = reader(target, state, lengths);
+  const out = new Float64Array(stateLength(ref, lengths));
+  for (const s of model.definition.states) {
+    if (s.length) {
+      out.set(read(s.name) as Float64Array, vectorOffset(ref, s.name, lengths));
+      continue;
+    }
+    const o = model.overrides?.states[s.name];
+    out[ref.scalar.get(s.name)!] = o ? o.toReference(read) : (read(s.name) as number);
+  }
+  return out;
+}
+
+function vectorOffset(layout: StateLayout, name: string, lengths: Readonly<Record<string, number>>): number {
+  let k = layout.fixed;
+  for (const v of layout.vectors) {
+    if (v.name === name) return k;
+    k += lengths[v.length];
+  }
+  throw new Error(`kernels: ${name} is not a vector state`);
+}
+
+function reader(layout: StateLayout, state: ArrayLike<number>, lengths: Readonly<Record<string, number>>): (name: string) => number | Float64Array {
+  return (name) => {
+    const i = layout.scalar.get(name);
+    if (i !== undefined) {
+      const tail = layout.tail.get(name);
+      return tail === undefined ? state[i] : state[i] + state[tail];
+    }
+    const v = layout.vectors.find((x) => x.name === name);
+    if (!v) throw new Error(`kernels: no state ${name}`);
+    const k = vectorOffset(layout, name, lengths);
+    return Float64Array.from({ length: lengths[v.length] }, (_, m) => state[k + m]);
+  };
 }

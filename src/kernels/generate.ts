@@ -11,6 +11,7 @@ import { SEGMENT_FIELDS, SEGMENT_MODE } from '../pack/protocol.ts';
 import { compileModel, stateLayout, type CompiledModel, type Precision } from './compile.ts';
 import { assemblyscriptConfigure } from './configure.ts';
 import { assemblyscriptKernels } from './emit/assemblyscript.ts';
+import { cKernels } from './emit/c.ts';
 import { HEADER, upperSnake } from './emit/common.ts';
 import { typescriptDerivedRows, typescriptKernels } from './emit/typescript.ts';
 import { wgslKernels, wgslLiteral } from './emit/wgsl.ts';
@@ -128,5 +129,6 @@ export function generatedFiles(): Record<string, string> {
     'assembly/configure.generated.ts': assemblyscriptConfigure(SPM_DEFINITION, HEADER),
     'shaders/layout.generated.wgsl': wgslLayout(f32),
     'shaders/kernel.generated.wgsl': wgslKernels(f32),
+    'bench/native/kernel.generated.h': cKernels(f64),
   };
 }

@@ -75,3 +75,18 @@ export type ToleranceName = keyof typeof TOLERANCES;
 
 /** The f64 column (what the TypeScript reference uses). */
 export const F64 = Object.fromEntries(Object.entries(TOLERANCES).map(([k, v]) => [k, v.f64])) as { readonly [K in ToleranceName]: number };
+
+export type Precision = 'f64' | 'f32';
+
+/**
+ * Kernel conformance (test/kernels/conformance.test.ts): how far one step of a backend may be from the f64 reference.
+ * f64 targets (WebAssembly, C) differ only in their elementary functions' last bits; f32 (WGSL) by rounding.
+ */
+export const CONFORMANCE = {
+  voltage: { f64: 1e-12, f32: 1e-4, unit: 'V', reason: 'f32: OCP terms of ~4 V carry ~2e-7 V of rounding each, summed over a dozen terms' },
+  voltageRelative: { f64: 1e-14, f32: 4e-7, unit: 'relative', reason: 'added to the voltage tolerance: an electrode driven empty in a long step reaches the OCP regularisation, |V| ~ 1e4 V, where 4e-7 is ~3 f32 ulps' },
+  slope: { f64: 1e-11, f32: 1e-3, unit: 'relative', reason: 'f32: a derivative formed from f32 intermediates (measured ~2e-5)' },
+  heat: { f64: 1e-13, f32: 1e-3, unit: 'relative (plus 1 mW over the step)', reason: 'f32: I (eta_n - eta_p) with overpotentials of millivolts (measured ~4e-5)' },
+  stoichiometry: { f64: 1e-15, f32: 2e-7, unit: '-', reason: 'f32: ~6e-8 relative in each stored value' },
+  temperatureRise: { f64: 1e-12, f32: 2e-5, unit: 'K', reason: 'f32: rises of tens of kelvin carry ~2e-6 K of rounding' },
+} as const;

@@ -22,6 +22,9 @@ export const F32_OVERRIDES: PrecisionOverrides = {
     stoichPos: {
       type: 'df',
       description: 'Z = (1 - y) - sum of the positive modes, double-float (the positive surface complement without the tail term)',
+      // Z = 1 - y - sum b and y = 1 - Z - sum b: the same map both ways.
+      fromReference: (state) => 1 - (state('stoichPos') as number) - total(state('modesPos') as Float64Array),
+      toReference: (state) => 1 - (state('stoichPos') as number) - total(state('modesPos') as Float64Array),
     },
   },
   derived: () => [
@@ -56,3 +59,9 @@ export const F32_OVERRIDES: PrecisionOverrides = {
     };
   },
 };
+
+function total(v: Float64Array): number {
+  let s = 0;
+  for (const x of v) s += x;
+  return s;
+}

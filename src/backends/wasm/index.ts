@@ -44,7 +44,7 @@ export interface FlatJob {
 }
 
 /** The configure arguments of a job: the cell definition's study constants, then the step and pack settings. */
-export function configureArguments(job: PackJob): Array<number | boolean | Float64Array> {
+export function configureArguments(job: Pick<PackJob, 'set' | 'settings' | 'layout' | 'segments'>): Array<number | boolean | Float64Array> {
   const k = kernelConstants(job.set, job.settings.modes) as unknown as Record<string, number | Float64Array | SeriesFunction>;
   const kernel = kernelConfigureArguments(SPM_DEFINITION).map((a) => {
     const v = k[a.name];

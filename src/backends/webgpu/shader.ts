@@ -40,7 +40,7 @@ export function persistFieldsPerCell(modes: number): number {
 }
 export const BIG = 1e30;
 
-const SHADER_FILES = ['layout.generated.wgsl', 'kernel.generated.wgsl', 'pack.wgsl', 'work-private.wgsl', 'work-storage.wgsl'] as const;
+const SHADER_FILES = ['layout.generated.wgsl', 'kernel.generated.wgsl', 'step.wgsl', 'pack.wgsl', 'work-private.wgsl', 'work-storage.wgsl', 'conformance.wgsl'] as const;
 type ShaderFiles = Record<(typeof SHADER_FILES)[number], string>;
 let shaderFiles: Promise<ShaderFiles> | undefined;
 
@@ -99,6 +99,7 @@ export async function shaderSource(job: PackJob, config: ShaderConfig): Promise<
     files['layout.generated.wgsl'],
     prelude(job, config),
     files['kernel.generated.wgsl'],
+    files['step.wgsl'],
     files['pack.wgsl'],
     config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl'],
   ].join('\n');
