@@ -69,3 +69,8 @@ export const TOL_FALLBACK_SLOPE: f64 = -1e-3; // slope used where a cell has non
 export const TOL_MAX_NEWTON: i32 = 40; // group, power Newton: iteration limit [iterations]
 export const TOL_MAX_BACKTRACK: i32 = 8; // group Newton: step halvings before a step is taken anyway [halvings]
 export const TOL_MAX_ILLINOIS: i32 = 100; // cut-off location and CV drive: Illinois iteration limit [iterations]
+/** Index of parameter k of cell c of pack `sample` in a job of `count` packs of `cells` cells (PackJob.kernelParameters, SoA). */
+// @ts-ignore: decorator
+@inline export function jobParameterIndex(k: i32, count: i32, sample: i32, cells: i32, c: i32): i32 {
+  return (k * count + sample) * cells + c;
+}

@@ -10,7 +10,7 @@ import {
   SEG_CONTINUE_ON_LIMIT, SEG_STEP, SEGMENT_FIELD_COUNT, MODE_CURRENT, MODE_POWER, MODE_CONSTANT_VOLTAGE,
   STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT,
   TOL_GROUP_CURRENT, TOL_GROUP_VOLTAGE, TOL_GROUP_CURRENT_RESOLUTION, TOL_POWER, TOL_CROSSING, TOL_CONSTANT_VOLTAGE,
-  TOL_FALLBACK_SLOPE, TOL_MAX_NEWTON, TOL_MAX_BACKTRACK, TOL_MAX_ILLINOIS,
+  TOL_FALLBACK_SLOPE, TOL_MAX_NEWTON, TOL_MAX_BACKTRACK, TOL_MAX_ILLINOIS, jobParameterIndex,
 } from './layout.generated';
 import { evaluate, init, outSoc, outVoltage, referenceTemperature, soc, stateLength } from './kernel.generated';
 import { lane0, ld, sp, st } from './simd-math';
@@ -58,12 +58,6 @@ export function configurePack(s: i32, p: i32, m: i32, dt: f64, g: f64, atPack: b
 // @ts-ignore: decorator
 @inline function sign(x: f64): f64 {
   return x > 0 ? 1 : x < 0 ? -1 : x;
-}
-
-/** Index of parameter k of cell c of pack `sample` in a job's SoA parameter block (src/backends/types.ts). */
-// @ts-ignore: decorator
-@inline function jobParameterIndex(k: i32, count: i32, sample: i32, n: i32, c: i32): i32 {
-  return (k * count + sample) * n + c;
 }
 
 function alloc64(count: i32): usize {

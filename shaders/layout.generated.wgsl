@@ -153,3 +153,8 @@ struct Dispatch {
 @group(0) @binding(7) var<storage, read_write> persist: array<f32>;
 // packs that paused in this dispatch
 @group(0) @binding(8) var<storage, read_write> pausedPacks: atomic<u32>;
+
+// Index of the WebGPU upload and working layout [row][cell][pack]: neighbouring packs in neighbouring words.
+fn uploadIndex(row: u32, cell: u32, pack: u32, cells: u32, packs: u32) -> u32 {
+  return (row * cells + cell) * packs + pack;
+}

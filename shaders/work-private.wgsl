@@ -4,9 +4,9 @@ var<private> W: array<f32, WORK_SLOTS * N_CELLS>;
 var<private> PC: array<f32, PARAM_ROWS * N_CELLS>;
 
 fn begin_pack(p: u32) {
-  // params is [row][cell][pack]: row * N_CELLS + cell = k.
+  // params is [row][cell][pack] (uploadIndex): k = row * N_CELLS + cell.
   for (var k = 0u; k < PARAM_ROWS * N_CELLS; k++) {
-    PC[k] = params[k * info.packs + p];
+    PC[k] = params[uploadIndex(k / N_CELLS, k % N_CELLS, p, N_CELLS, info.packs)];
   }
 }
 

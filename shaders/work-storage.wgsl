@@ -8,15 +8,15 @@ fn begin_pack(p: u32) {
 }
 
 fn prm(k: u32, c: u32) -> f32 {
-  return params[(k * N_CELLS + c) * info.packs + packIndex];
+  return params[uploadIndex(k, c, packIndex, N_CELLS, info.packs)];
 }
 
 fn ld(slot: u32, c: u32) -> f32 {
-  return work[(slot * N_CELLS + c) * info.packs + packIndex];
+  return work[uploadIndex(slot, c, packIndex, N_CELLS, info.packs)];
 }
 
 fn st(slot: u32, c: u32, v: f32) {
-  work[(slot * N_CELLS + c) * info.packs + packIndex] = v;
+  work[uploadIndex(slot, c, packIndex, N_CELLS, info.packs)] = v;
 }
 
 // Pause/resume: the working slots already live in `work`, which persists between dispatches.

@@ -1,3 +1,4 @@
+import { jobParameterIndex } from '../model/kernel.generated.ts';
 import { CELL_PARAMETERS, CELL_PARAMETER_COUNT, type CellKernelParameters } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
@@ -10,7 +11,7 @@ export function cellsOfPack(job: PackJob, sample: number): CellKernelParameters[
   const cells: CellKernelParameters[] = [];
   for (let c = 0; c < n; c++) {
     const p = {} as CellKernelParameters;
-    for (let k = 0; k < CELL_PARAMETER_COUNT; k++) p[CELL_PARAMETERS[k].name] = job.kernelParameters[(k * job.count + sample) * n + c];
+    for (let k = 0; k < CELL_PARAMETER_COUNT; k++) p[CELL_PARAMETERS[k].name] = job.kernelParameters[jobParameterIndex(k, job.count, sample, n, c)];
     cells.push(p);
   }
   return cells;

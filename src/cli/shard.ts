@@ -1,10 +1,7 @@
 import { CellspreadInputError } from '../errors.ts';
-import type { StudySpec } from '../spec/index.ts';
+import type { Shard } from '../study/shard.ts';
 
-export interface Shard {
-  index: number;
-  count: number;
-}
+export { shardRange, type Shard } from '../study/shard.ts';
 
 /**
  * --shard I/N, or --shard-from-env with SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX (count from --shard-count or
@@ -35,13 +32,4 @@ function checked(s: Shard, field: string): Shard {
     throw new CellspreadInputError(field, 'must give 0 <= I < N', `${s.index}/${s.count}`);
   }
   return s;
-}
-
-/** Shard I of N gets a contiguous block of whole chunks, so shards merge chunk by chunk into one run's results. */
-export function shardRange(spec: StudySpec, shard: Shard): { start: number; end: number } {
-  const cs = spec.run.chunkSize;
-  const chunks = Math.ceil(spec.run.samples / cs);
-  const first = Math.floor((shard.index * chunks) / shard.count);
-  const last = Math.floor(((shard.index + 1) * chunks) / shard.count);
-  return { start: Math.min(first * cs, spec.run.samples), end: Math.min(last * cs, spec.run.samples) };
 }

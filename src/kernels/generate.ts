@@ -55,13 +55,45 @@ function assemblyscriptLayout(model: CompiledModel): string {
   const lines = layoutConstants(model).map((c) =>
     c.kind === 'index' ? `export const ${c.name}: i32 = ${c.value}; // ${c.comment}` : `export const ${c.name}: f64 = ${asFloat(c.value)}; // ${c.comment}`,
   );
-  return [`// ${HEADER}`, '// Layout of parameters, state, outputs and segments, and the f64 column of src/kernels/tolerances.ts.', ...lines, ''].join('\n');
+  return [`// ${HEADER}`, '// Layout of parameters, state, outputs and segments, and the f64 column of src/kernels/tolerances.ts.', ...lines, ...indexers('as'), ''].join('\n');
 }
 
 function asFloat(v: number): string {
   if (v === Infinity) return 'Infinity';
   if (v === -Infinity) return '-Infinity';
   return v.toExponential();
+}
+
+/**
+ * Index arithmetic of the job and upload layouts, written once and generated into TypeScript, AssemblyScript and
+ * WGSL (so no port hand-writes an SoA index).
+ */
+export const INDEXERS = [
+  {
+    name: 'jobParameterIndex',
+    args: ['k', 'count', 'sample', 'cells', 'c'],
+    body: '(k * count + sample) * cells + c',
+    description: 'parameter k of cell c of pack `sample` in a job of `count` packs of `cells` cells (PackJob.kernelParameters, SoA)',
+    targets: ['ts', 'as'],
+  },
+  {
+    name: 'uploadIndex',
+    args: ['row', 'cell', 'pack', 'cells', 'packs'],
+    body: '(row * cells + cell) * packs + pack',
+    description: 'the WebGPU upload and working layout [row][cell][pack]: neighbouring packs in neighbouring words',
+    targets: ['ts', 'wgsl'],
+  },
+] as const;
+
+function indexers(target: 'ts' | 'as' | 'wgsl'): string[] {
+  const out: string[] = [];
+  for (const f of INDEXERS) {
+    if (!(f.targets as readonly string[]).includes(target)) continue;
+    if (target === 'ts') out.push(`/** Index of ${f.description}. */`, `export function ${f.name}(${f.args.map((a) => `${a}: number`).join(', ')}): number {`, `  return ${f.body};`, '}', '');
+    if (target === 'as') out.push(`/** Index of ${f.description}. */`, '// @ts-ignore: decorator', `@inline export function ${f.name}(${f.args.map((a) => `${a}: i32`).join(', ')}): i32 {`, `  return ${f.body};`, '}');
+    if (target === 'wgsl') out.push(`// Index of ${f.description}.`, `fn ${f.name}(${f.args.map((a) => `${a}: u32`).join(', ')}) -> u32 {`, `  return ${f.body};`, '}');
+  }
+  return out;
 }
 
 /** The derived rows an f32 target uploads after the parameters: [name, df]. */
@@ -111,7 +143,7 @@ function wgslLayout(model: CompiledModel): string {
   lines.push(`const OUT_STRIDE: u32 = PACK_OUTPUT_COUNT + 1u; // outputs then the committed step count`);
   lines.push('', 'struct Dispatch {', ...DISPATCH_FIELDS.map((d) => `  ${d.name}: u32, // ${d.description}`), '}', '');
   for (const b of BINDINGS) if (!b.variant) lines.push(`// ${b.description}`, `@group(0) @binding(${b.binding}) ${b.declaration};`);
-  lines.push('');
+  lines.push('', ...indexers('wgsl'), '');
   return lines.join('\n');
 }
 
@@ -123,7 +155,7 @@ export function generatedFiles(): Record<string, string> {
   const f64 = compiled('f64');
   const f32 = compiled('f32');
   return {
-    'src/model/kernel.generated.ts': typescriptKernels(f64) + typescriptDerivedRows(f32, derivedRowList(f32)),
+    'src/model/kernel.generated.ts': [typescriptKernels(f64), typescriptDerivedRows(f32, derivedRowList(f32)), ...indexers('ts')].join('\n'),
     'assembly/layout.generated.ts': assemblyscriptLayout(f64),
     'assembly/kernel.generated.ts': assemblyscriptKernels(f64),
     'assembly/configure.generated.ts': assemblyscriptConfigure(SPM_DEFINITION, HEADER),

@@ -409,6 +409,7 @@ export function soc(s: Float64Array, p: CellKernelParameters, k: KernelConstants
   out.soc = (s[S_STOICH_NEG] - p.stoichNegEmpty) * socScale;
 }
 
+
 /** The derived rows of the f32 (WGSL) kernel, in row order (D_* in shaders/layout.generated.wgsl). */
 export const DERIVED_ROWS = ['invChargeNeg', 'invChargePos', 'baseRateNeg', 'baseRatePos', 'ambientRise', 'initialRise', 'coolingRate', 'invHeatCapacity', 'socScale', 'initialVacancyPos', 'initialVacancyPosTail'] as const;
 
@@ -454,4 +455,14 @@ export function derivedRows(p: CellKernelParameters, k: KernelConstants, out: Fl
   out[8] = v.socScale;
   out[9] = Math.fround(v.initialVacancyPos);
   out[10] = v.initialVacancyPos - Math.fround(v.initialVacancyPos);
+}
+
+/** Index of parameter k of cell c of pack `sample` in a job of `count` packs of `cells` cells (PackJob.kernelParameters, SoA). */
+export function jobParameterIndex(k: number, count: number, sample: number, cells: number, c: number): number {
+  return (k * count + sample) * cells + c;
+}
+
+/** Index of the WebGPU upload and working layout [row][cell][pack]: neighbouring packs in neighbouring words. */
+export function uploadIndex(row: number, cell: number, pack: number, cells: number, packs: number): number {
+  return (row * cells + cell) * packs + pack;
 }

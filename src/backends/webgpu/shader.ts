@@ -10,7 +10,7 @@ import { CellspreadInputError } from '../../errors.ts';
 import { compiled } from '../../kernels/generate.ts';
 import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
 import { kernelConstants } from '../../model/cell.ts';
-import { DERIVED_ROWS, derivedRows } from '../../model/kernel.generated.ts';
+import { DERIVED_ROWS, derivedRows, jobParameterIndex, uploadIndex } from '../../model/kernel.generated.ts';
 import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, unpackCellParameters } from '../../model/layout.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../../pack/protocol.ts';
 import { cellCount, groupsPerModule } from '../../pack/topology.ts';
@@ -186,20 +186,17 @@ export function packInputs(job: PackJob, first: number, count: number): { params
   const P = job.count;
   const src = job.kernelParameters;
   const params = new Float32Array(PARAM_ROWS * n * count);
-  for (let r = 0; r < CELL_PARAMETER_COUNT; r++) {
-    for (let c = 0; c < n; c++) {
-      const dst = (r * n + c) * count;
-      for (let p = 0; p < count; p++) params[dst + p] = src[(r * P + first + p) * n + c];
-    }
-  }
   const k = kernelConstants(job.set, job.settings.modes);
   const cell = new Float64Array(CELL_PARAMETER_COUNT);
   const rows = new Float64Array(DERIVED_ROWS.length);
   for (let c = 0; c < n; c++) {
     for (let p = 0; p < count; p++) {
-      for (let r = 0; r < CELL_PARAMETER_COUNT; r++) cell[r] = src[(r * P + first + p) * n + c];
+      for (let r = 0; r < CELL_PARAMETER_COUNT; r++) {
+        cell[r] = src[jobParameterIndex(r, P, first + p, n, c)];
+        params[uploadIndex(r, c, p, n, count)] = cell[r];
+      }
       derivedRows(unpackCellParameters(cell), k, rows);
-      for (let d = 0; d < rows.length; d++) params[((CELL_PARAMETER_COUNT + d) * n + c) * count + p] = rows[d];
+      for (let d = 0; d < rows.length; d++) params[uploadIndex(CELL_PARAMETER_COUNT + d, c, p, n, count)] = rows[d];
     }
   }
   const s = job.layout.series;
