@@ -161,3 +161,34 @@ export function vseriesSlope(f: usize, s: v128): v128 {
   }
   return d;
 }
+
+/** dU/ds of the last vseriesBoth call, per lane. */
+export let seriesSlope: v128 = f64x2.splat(0);
+
+/** U(s), returned, and dU/ds (into seriesSlope) per lane: one evaluation of the exponentials serves both. */
+export function vseriesBoth(f: usize, s: v128): v128 {
+  let u = f64x2.add(sp(ld(f, 0)), f64x2.mul(sp(ld(f, 1)), s));
+  let d = sp(ld(f, 1));
+  const nExp = <i32>ld(f, 2);
+  const nTanh = <i32>ld(f, 3);
+  const nSech2 = <i32>ld(f, 4);
+  let q = 5;
+  for (let i = 0; i < nExp; i++, q += 2) {
+    const x = f64x2.mul(sp(ld(f, q)), vexp(f64x2.mul(sp(ld(f, q + 1)), s)));
+    u = f64x2.add(u, x);
+    d = f64x2.add(d, f64x2.mul(sp(ld(f, q + 1)), x));
+  }
+  for (let i = 0; i < nTanh; i++, q += 3) {
+    const th = vtanh(f64x2.mul(sp(ld(f, q + 1)), f64x2.sub(s, sp(ld(f, q + 2)))));
+    u = f64x2.add(u, f64x2.mul(sp(ld(f, q)), th));
+    d = f64x2.add(d, f64x2.mul(f64x2.mul(sp(ld(f, q)), sp(ld(f, q + 1))), f64x2.sub(sp(1.0), f64x2.mul(th, th))));
+  }
+  for (let i = 0; i < nSech2; i++, q += 3) {
+    const x = f64x2.mul(sp(ld(f, q + 1)), f64x2.sub(s, sp(ld(f, q + 2))));
+    const h = vsech2(x);
+    u = f64x2.add(u, f64x2.mul(sp(ld(f, q)), h));
+    d = f64x2.sub(d, f64x2.mul(f64x2.mul(f64x2.mul(sp(2.0), f64x2.mul(sp(ld(f, q)), sp(ld(f, q + 1)))), h), vtanh(x)));
+  }
+  seriesSlope = d;
+  return u;
+}

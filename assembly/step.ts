@@ -3,7 +3,7 @@
 // on the same inputs, which makes a pack's outputs independent of how packs were paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, evaluate, evaluateCurrentTangent, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
+  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
   outVoltageTangent, prepare, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, put, sp, two } from './simd-math';
@@ -68,8 +68,9 @@ export function finish2(
     thermal(p0, p1, rise0, f64x2.add(heatStart, q), dt);
     const risePredicted = outRise;
     const risePredictedTangent = f64x2.mul(outRiseTangent, heatStartTangent);
-    if (slope) evaluateTangent(e0, e1, b0, b1, p0, p1, I, risePredicted, risePredictedTangent);
-    else evaluate(e0, e1, p0, p1, I, risePredicted);
+    // The predictor needs the heat alone (no OCPs: the heat-only kernels).
+    if (slope) evaluateHeatTangent(e0, e1, b0, b1, p0, p1, I, risePredicted, risePredictedTangent);
+    else evaluateHeat(e0, e1, p0, p1, I, risePredicted);
     const heat = f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat));
     const heatTangent = slope ? f64x2.mul(sp(0.5), f64x2.add(heatStartTangent, outHeatTangent)) : sp(0);
     thermal(p0, p1, rise0, f64x2.add(heat, q), dt);

@@ -38,11 +38,20 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
   if (LUMPED) {
     // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
     let predicted = cell_thermal(c, rise0, heatStart + q, dt);
-    let mid = end_evaluation(c, I, predicted.rise, predicted.riseTangent * heatStartT, slope);
-    let heat = 0.5 * (heatStart + mid.heat);
+    // The predictor needs the heat alone (no OCPs: the heat-only kernels).
+    var midHeat: f32;
+    var midHeatT = 0.0;
+    if (slope) {
+      let mid = cell_evaluate_heat_tangent(&ce, &cb, c, I, predicted.rise, predicted.riseTangent * heatStartT);
+      midHeat = mid.heat;
+      midHeatT = mid.heatTangent;
+    } else {
+      midHeat = cell_evaluate_heat(&ce, c, I, predicted.rise).heat;
+    }
+    let heat = 0.5 * (heatStart + midHeat);
     let corrected = cell_thermal(c, rise0, heat + q, dt);
     rise1 = corrected.rise;
-    rise1T = corrected.riseTangent * 0.5 * (heatStartT + mid.heatTangent);
+    rise1T = corrected.riseTangent * 0.5 * (heatStartT + midHeatT);
     o.heatJ = heat * dt;
   }
   let e = end_evaluation(c, I, rise1, rise1T, slope);

@@ -62,9 +62,20 @@ static void step_finish(const double *s, const double *a, const double *b, doubl
     /* Heun: predict the end temperature with the start heat, evaluate the end heat there, then average. */
     cell_thermal(p, k, rise0, start.heat + q, dt, &th);
     const double risePredicted = th.rise, risePredictedT = th.riseTangent * start.heatTangent;
-    end_evaluation(e, b, p, k, I, risePredicted, risePredictedT, slope, &ev);
-    const double heat = 0.5 * (start.heat + ev.heat);
-    const double heatT = slope ? 0.5 * (start.heatTangent + ev.heatTangent) : 0.0;
+    /* The predictor needs the heat alone (no OCPs: the heat-only kernels). */
+    double midHeat, midHeatT = 0.0;
+    if (slope) {
+      EvaluateHeatTangentOutputs mid;
+      cell_evaluate_heat_tangent(e, b, p, k, I, risePredicted, risePredictedT, &mid);
+      midHeat = mid.heat;
+      midHeatT = mid.heatTangent;
+    } else {
+      EvaluateHeatOutputs mid;
+      cell_evaluate_heat(e, p, k, I, risePredicted, &mid);
+      midHeat = mid.heat;
+    }
+    const double heat = 0.5 * (start.heat + midHeat);
+    const double heatT = slope ? 0.5 * (start.heatTangent + midHeatT) : 0.0;
     cell_thermal(p, k, rise0, heat + q, dt, &th);
     rise1 = th.rise;
     rise1T = th.riseTangent * heatT;

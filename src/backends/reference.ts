@@ -30,6 +30,7 @@ export class ReferenceBackend implements Backend {
   async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
     let cellSteps = 0;
+    let cellEvaluations = 0;
     for (let s = 0; s < job.count; s++) {
       signal?.throwIfAborted();
       const r = simulatePack({
@@ -42,10 +43,11 @@ export class ReferenceBackend implements Backend {
       });
       PACK_OUTPUT_NAMES.forEach((name, k) => (outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
       cellSteps += r.cellSteps;
+      cellEvaluations += r.cellEvaluations;
       // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
       if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { outputs, cellSteps };
+    return { outputs, cellSteps, cellEvaluations };
   }
 
   dispose(): void {}

@@ -51,8 +51,17 @@ export interface PrecisionOverrides {
   derived(get: (name: string) => Node): DerivedDecl[];
 }
 
-export type CompiledKernelName = 'init' | 'evaluate' | 'evaluateTangent' | 'evaluateCurrentTangent' | 'prepare' | 'apply' | 'thermal' | 'soc';
-export const COMPILED_KERNELS: readonly CompiledKernelName[] = ['init', 'evaluate', 'evaluateTangent', 'evaluateCurrentTangent', 'prepare', 'apply', 'thermal', 'soc'];
+export type CompiledKernelName =
+  | 'init'
+  | 'evaluate'
+  | 'evaluateTangent'
+  | 'evaluateCurrentTangent'
+  | 'evaluateHeat'
+  | 'evaluateHeatTangent'
+  | 'prepare'
+  | 'apply'
+  | 'thermal'
+  | 'soc';
 
 export interface CompiledModel {
   readonly definition: CellDefinition;
@@ -120,6 +129,8 @@ export function compileModel(def: CellDefinition, precision: Precision, override
     evaluate,
     evaluateTangent: evaluateTangentKernel(def, evaluate, names, true),
     evaluateCurrentTangent: evaluateTangentKernel(def, evaluate, names, false),
+    evaluateHeat: only(evaluate, 'evaluateHeat', ['heat'], 'The heat source alone (the Heun predictor needs no voltage).'),
+    evaluateHeatTangent: only(evaluateTangentKernel(def, evaluate, names, true), 'evaluateHeatTangent', ['heat', 'heatTangent'], 'The heat source and its derivative alone.'),
     prepare: prepareKernel(advance, states, names),
     apply: applyKernel(advance, states),
     thermal: thermalKernel(thermal, names),
@@ -200,6 +211,11 @@ function checkBuffers(k: KernelDecl): void {
     }
     if (n.kind === 'input' && !k.inputs.includes(n.name)) throw new Error(`kernels: ${k.name} uses input ${n.name}, which it does not declare`);
   }
+}
+
+/** A kernel restricted to some outputs (everything only the others need drops out of the generated code). */
+function only(k: KernelDecl, name: string, outputs: readonly string[], description: string): KernelDecl {
+  return { ...k, name, description, outputs: k.outputs.filter((o) => outputs.includes(o.name)) };
 }
 
 /** The kernel's own names: the model's, plus `<name>Tangent` for the derivative of each named node. */

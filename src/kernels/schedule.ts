@@ -97,7 +97,8 @@ export function schedule(k: KernelDecl, named: ReadonlyMap<Node, string>, states
   const locals = new Set<Node>();
   for (const n of order) {
     if (isLeaf(n)) continue;
-    if (n.kind === 'sum' || named.has(n) || (uses.get(n) ?? 0) > 1 || varyingParent.has(n)) locals.add(n);
+    // Series calls are bound (an emitter computes a series' value and slope at one argument in one call).
+    if (n.kind === 'sum' || n.kind === 'series' || named.has(n) || (uses.get(n) ?? 0) > 1 || varyingParent.has(n)) locals.add(n);
   }
   return { blocks, locals, uses, outputs: k.outputs, stores: scalarStores };
 }

@@ -172,8 +172,9 @@ export class CellKernel {
       K.thermal(p, k, rise0, heatStart + externalHeat, dt, th);
       const risePredicted = th.rise;
       const risePredictedTangent = th.riseTangent * heatStartTangent;
-      if (slope) K.evaluateTangent(end, b, p, k, current, risePredicted, risePredictedTangent, ev);
-      else K.evaluate(end, p, k, current, risePredicted, ev);
+      // The predictor needs the heat alone (no OCPs: the heat-only kernels).
+      if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, ev);
+      else K.evaluateHeat(end, p, k, current, risePredicted, ev);
       const heat = 0.5 * (heatStart + ev.heat);
       const heatTangent = slope ? 0.5 * (heatStartTangent + ev.heatTangent) : 0;
       K.thermal(p, k, rise0, heat + externalHeat, dt, th);

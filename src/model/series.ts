@@ -29,6 +29,32 @@ export function evaluateSeriesSlope(f: SeriesFunction, s: number): number {
   return d;
 }
 
+/** U(s), returned, and dU/ds, in slope[0]: one evaluation of the exponentials serves both. */
+export function evaluateSeriesBoth(f: SeriesFunction, s: number, slope: Float64Array): number {
+  let u = f.constant + f.linear * s;
+  let d = f.linear;
+  for (const e of f.exp) {
+    const x = e.amplitude * Math.exp(e.rate * s);
+    u += x;
+    d += e.rate * x;
+  }
+  for (const t of f.tanh) {
+    const th = Math.tanh(t.slope * (s - t.center));
+    u += t.amplitude * th;
+    d += t.amplitude * t.slope * (1 - th * th);
+  }
+  if (f.sech2) {
+    for (const t of f.sech2) {
+      const x = t.slope * (s - t.center);
+      const h = sech2(x);
+      u += t.amplitude * h;
+      d -= 2 * t.amplitude * t.slope * h * Math.tanh(x);
+    }
+  }
+  slope[0] = d;
+  return u;
+}
+
 /** sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2, without overflow or cancellation for any x. */
 export function sech2(x: number): number {
   const e = Math.exp(-2 * Math.abs(x));

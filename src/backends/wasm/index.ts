@@ -91,7 +91,7 @@ interface WorkerPort {
 
 type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number }
+  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number }
   | { type: 'error'; id?: number; message: string };
 
 function startWorker(): WorkerPort {
@@ -116,8 +116,14 @@ export function splitRange(count: number, workers: number): Array<[number, numbe
   return out;
 }
 
+interface WorkerResult {
+  outputs: Float64Array;
+  cellSteps: number;
+  cellEvaluations: number;
+}
+
 class PoolWorker {
-  private readonly pending = new Map<number, { resolve: (r: { outputs: Float64Array; cellSteps: number }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   readonly ready: Promise<void>;
 
@@ -130,7 +136,7 @@ class PoolWorker {
         if (!p) return;
         this.pending.delete((m as { id: number }).id);
         if (this.pending.size === 0) port.ref(false);
-        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps });
+        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations });
         else p.reject(new Error(`wasm worker: ${m.message}`));
       });
       port.onError((err) => {
@@ -142,7 +148,7 @@ class PoolWorker {
     port.post({ type: 'init', module });
   }
 
-  run(job: FlatJob): Promise<{ outputs: Float64Array; cellSteps: number }> {
+  run(job: FlatJob): Promise<WorkerResult> {
     const id = this.nextId++;
     this.port.ref(true);
     return new Promise((resolve, reject) => {
@@ -210,11 +216,13 @@ export class WasmBackend implements Backend {
     } else parts = await work;
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
     let cellSteps = 0;
+    let cellEvaluations = 0;
     ranges.forEach(([a], w) => {
       outputs.set(parts[w].outputs, a * PACK_OUTPUT_COUNT);
       cellSteps += parts[w].cellSteps;
+      cellEvaluations += parts[w].cellEvaluations;
     });
-    return { outputs, cellSteps };
+    return { outputs, cellSteps, cellEvaluations };
   }
 
   async dispose(): Promise<void> {

@@ -105,6 +105,9 @@ class AssemblyScriptEmitter extends KernelEmitter {
   protected output(o: KernelOutput, value: Rendered): string {
     return `${outName(o.name)} = ${value.code};`;
   }
+  protected seriesPair(series: string, arg: Rendered, value: string, slope: string): string {
+    return `const ${value} = vseriesBoth(${series}, ${arg.code});\nconst ${slope} = seriesSlope;`;
+  }
 }
 
 /** assembly/kernel.generated.ts */
@@ -125,7 +128,7 @@ export function assemblyscriptKernels(model: CompiledModel): string {
     `// ${HEADER}`,
     `// ${def.name}: ${def.description}; f64x2, one cell per lane.`,
     `import { ${[...params, ...states, 'CELL_STATE_FIXED'].join(', ')} } from './layout.generated';`,
-    "import { at, ld, put, sp, varrhenius, vasinh, vexp, vexpm1, vlog, vsech2, vseries, vseriesSlope, vtanh } from './simd-math';",
+    "import { at, ld, put, seriesSlope, sp, varrhenius, vasinh, vexp, vexpm1, vlog, vsech2, vseries, vseriesBoth, vseriesSlope, vtanh } from './simd-math';",
     '',
     '// ---- Study constants (configureKernel): vector lengths, scalars, tables and series in linear memory',
     ...def.lengths.map((l) => `/** ${l.description} */\nexport let ${l.name}: i32 = 0;`),

@@ -107,6 +107,9 @@ class CEmitter extends KernelEmitter {
   protected output(o: KernelOutput, value: Rendered): string {
     return `out->${o.name} = ${value.code};`;
   }
+  protected seriesPair(series: string, arg: Rendered, value: string, slope: string): string {
+    return `double ${slope};\nconst double ${value} = series_both(k->${series}, ${arg.code}, &${slope});`;
+  }
 }
 
 /** bench/native/kernel.generated.h */
@@ -148,6 +151,18 @@ export function cKernels(model: CompiledModel): string {
     '  for (int i = 0; i < ne; i++, q += 2) u += f[q] * exp(f[q + 1] * s);',
     '  for (int i = 0; i < nt; i++, q += 3) u += f[q] * tanh(f[q + 1] * (s - f[q + 2]));',
     '  for (int i = 0; i < nh; i++, q += 3) u += f[q] * sech2(f[q + 1] * (s - f[q + 2]));',
+    '  return u;',
+    '}',
+    '',
+    '/* U(s), returned, and dU/ds: one evaluation of the exponentials serves both. */',
+    'static double series_both(const double *f, double s, double *slope) {',
+    '  double u = f[0] + f[1] * s, d = f[1];',
+    '  const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];',
+    '  int q = 5;',
+    '  for (int i = 0; i < ne; i++, q += 2) { const double x = f[q] * exp(f[q + 1] * s); u += x; d += f[q + 1] * x; }',
+    '  for (int i = 0; i < nt; i++, q += 3) { const double th = tanh(f[q + 1] * (s - f[q + 2])); u += f[q] * th; d += f[q] * f[q + 1] * (1.0 - th * th); }',
+    '  for (int i = 0; i < nh; i++, q += 3) { const double x = f[q + 1] * (s - f[q + 2]); const double h = sech2(x); u += f[q] * h; d -= 2.0 * f[q] * f[q + 1] * h * tanh(x); }',
+    '  *slope = d;',
     '  return u;',
     '}',
     '',

@@ -49,6 +49,8 @@ export abstract class KernelEmitter {
   protected lines: string[] = [];
   protected depth = 0;
   private localNames = new Map<Node, string>();
+  /** For each series node, its value-or-slope partner at the same argument in this kernel. */
+  private partners = new Map<Node, Node>();
   private used = new Set<string>();
   protected sched!: Schedule;
   protected kernel!: KernelDecl;
@@ -69,6 +71,11 @@ export abstract class KernelEmitter {
   protected abstract sumAdd(name: string, body: Rendered, n: Node): string;
   protected abstract store(w: KernelWrite, value: Rendered, vector: boolean): string;
   protected abstract output(o: KernelOutput, value: Rendered): string;
+  /**
+   * The value and the slope of series `series` at `arg` in one call: statements binding the locals `value` and
+   * `slope` (one evaluation of its exponentials serves both).
+   */
+  protected abstract seriesPair(series: string, arg: Rendered, value: string, slope: string): string;
   /** Declarations at the top of a kernel body (parameter loads and the like). */
   protected prologue(): string[] {
     return [];
@@ -104,6 +111,19 @@ export abstract class KernelEmitter {
     this.lines = [];
     this.depth = 0;
     this.localNames = new Map();
+    this.partners = new Map();
+    const series = new Map<string, Node>();
+    for (const b of this.sched.blocks) {
+      for (const n of b.nodes) {
+        if (n.kind !== 'series') continue;
+        const key = `${n.name}|${n.args[0].id}`;
+        const other = series.get(key);
+        if (other && other.op !== n.op) {
+          this.partners.set(n, other);
+          this.partners.set(other, n);
+        } else series.set(key, n);
+      }
+    }
     this.used = new Set(this.reserved());
     for (const l of this.signature(k)) this.lines.push(l);
     this.depth = 1;
@@ -153,6 +173,19 @@ export abstract class KernelEmitter {
   }
 
   private bind(n: Node): void {
+    if (this.localNames.has(n)) return;
+    if (n.kind === 'series') {
+      const partner = this.partners.get(n);
+      if (partner) {
+        const [v, d] = n.op === 'value' ? [n, partner] : [partner, n];
+        const vName = this.nameOf(v);
+        const dName = this.nameOf(d);
+        this.line(this.seriesPair(n.name, this.render(n.args[0]), vName, dName));
+        this.localNames.set(v, vName);
+        this.localNames.set(d, dName);
+        return;
+      }
+    }
     const value = this.expression(n);
     const name = this.nameOf(n);
     this.line(this.declare(name, value, n));
@@ -197,7 +230,7 @@ export function f64Literal(v: number): string {
 
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
-  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.prepare, k.apply, k.thermal, k.soc];
+  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.prepare, k.apply, k.thermal, k.soc];
 }
 
 export function upperSnake(name: string): string {

@@ -103,6 +103,9 @@ class TypeScriptEmitter extends KernelEmitter {
   protected output(o: KernelOutput, value: Rendered): string {
     return `out.${o.name} = ${value.code};`;
   }
+  protected seriesPair(series: string, arg: Rendered, value: string, slope: string): string {
+    return `const ${value} = evaluateSeriesBoth(k.${series}, ${arg.code}, SLOPE);\nconst ${slope} = SLOPE[0];`;
+  }
 }
 
 const stateIndex = (name: string) => `S_${upperSnake(name)}`;
@@ -122,7 +125,10 @@ export function typescriptKernels(model: CompiledModel): string {
     `// ${def.name}: ${def.description}.`,
     "import type { SeriesFunction } from '../params/types.ts';",
     "import type { CellKernelParameters } from './layout.ts';",
-    "import { evaluateSeries, evaluateSeriesSlope, sech2 } from './series.ts';",
+    "import { evaluateSeries, evaluateSeriesBoth, evaluateSeriesSlope, sech2 } from './series.ts';",
+    '',
+    '/** The slope of the last evaluateSeriesBoth call. */',
+    'const SLOPE = new Float64Array(1);',
     '',
     '/** Per-study constants of the kernels: vector lengths, scalars, tables and parameter-set functions. */',
     'export interface KernelConstants {',

@@ -142,6 +142,10 @@ class WgslEmitter extends KernelEmitter {
   protected output(o: KernelOutput, value: Rendered): string {
     return `result.${o.name} = ${value.code};`;
   }
+  protected seriesPair(series: string, arg: Rendered, value: string, slope: string): string {
+    const pair = `${value}_and_slope`;
+    return `let ${pair} = series_both_${snake(series)}(${arg.code});\nlet ${value} = ${pair}.x;\nlet ${slope} = ${pair}.y;`;
+  }
 }
 
 /** Elementary functions in forms that stay accurate in f32, and double-float arithmetic. */
@@ -283,7 +287,13 @@ function seriesFunctions(name: string, f: SeriesFunction): string[] {
   }
   value.push('  return u;', '}');
   slope.push('  return d;', '}');
-  return [...value, ...slope];
+  // Value and slope together (one evaluation of each exponential).
+  const both = [`fn series_both_${snake(name)}(s: f32) -> vec2<f32> {`, `  var u = ${lit(f.constant)} + ${lit(f.linear)} * s;`, `  var d = ${lit(f.linear)};`];
+  for (const e of f.exp) both.push(`  { let x = ${lit(e.amplitude)} * exp(${lit(e.rate)} * s); u += x; d += ${lit(e.rate)} * x; }`);
+  for (const t of f.tanh) both.push(`  { let th = tanh_s(${lit(t.slope)} * (s - ${lit(t.center)})); u += ${lit(t.amplitude)} * th; d += ${lit(t.amplitude * t.slope)} * (1.0 - th * th); }`);
+  for (const t of f.sech2 ?? []) both.push(`  { let x = ${lit(t.slope)} * (s - ${lit(t.center)}); let h = sech2_s(x); u += ${lit(t.amplitude)} * h; d -= ${lit(2 * t.amplitude * t.slope)} * h * tanh_s(x); }`);
+  both.push('  return vec2<f32>(u, d);', '}');
+  return [...value, ...slope, ...both];
 }
 
 /** The per-study constants of the WGSL kernels (prefixed to the shader by the host). */
