@@ -21,12 +21,20 @@
  * From these src/kernels/compile.ts derives, per target precision, the kernels every backend calls.
  */
 import type { ParameterSet, SeriesFunction } from '../params/types.ts';
-import { constant, derived, elem, input, param, state, table, type Node } from './ir.ts';
+import { constant, derived, elem, input, param, rebuild, state, table, type Node } from './ir.ts';
 
 export interface LayoutEntry {
   readonly name: string;
   readonly unit: string;
   readonly description: string;
+}
+
+/**
+ * A per-cell kernel parameter. `fromSet` derives it from a parameter set (`get` reads a dotted path of the set with
+ * the cell's overrides applied); parameters without it are computed by src/model/derive.ts.
+ */
+export interface ParameterDecl extends LayoutEntry {
+  readonly fromSet?: (get: (path: string) => number) => number;
 }
 
 export interface StudyContext {
@@ -97,7 +105,7 @@ export type KernelName = 'init' | 'evaluate' | 'advance' | 'thermal' | 'soc';
 export interface CellDefinition {
   readonly name: string;
   readonly description: string;
-  readonly parameters: readonly LayoutEntry[];
+  readonly parameters: readonly ParameterDecl[];
   readonly lengths: readonly LengthDecl[];
   readonly constants: readonly ConstantDecl[];
   readonly tables: readonly TableDecl[];
@@ -114,7 +122,7 @@ export interface CellDefinition {
 
 /** Builds a definition: every declaration returns the node to write the physics with. */
 export class CellBuilder {
-  private readonly parameters: LayoutEntry[] = [];
+  private readonly parameters: ParameterDecl[] = [];
   private readonly lengths: LengthDecl[] = [];
   private readonly constants: ConstantDecl[] = [];
   private readonly tables: TableDecl[] = [];
@@ -137,7 +145,7 @@ export class CellBuilder {
     this.names.add(name);
   }
 
-  parameter(e: LayoutEntry): Node {
+  parameter(e: ParameterDecl): Node {
     this.claim(e.name);
     this.parameters.push(e);
     return param(e.name);
@@ -231,4 +239,53 @@ export class CellBuilder {
       kernels,
     };
   }
+}
+
+/**
+ * A definition derived from another: extra parameters, and named intermediates replaced by new expressions (built
+ * from the base's own nodes, `get(name)`); every kernel is rewritten with the replacements. The worked example of
+ * docs/kernels.md (a film resistance) is this on a test-only definition; a term that belongs to the model is written
+ * into src/model/physics.ts itself.
+ */
+export function extendDefinition(
+  base: CellDefinition,
+  extension: {
+    name: string;
+    description: string;
+    parameters?: readonly ParameterDecl[];
+    replace: (get: (name: string) => Node) => Record<string, Node>;
+  },
+): CellDefinition {
+  const get = (name: string) => {
+    const n = base.named.get(name)?.node;
+    if (!n) throw new Error(`kernels: ${base.name} has no named intermediate ${name}`);
+    return n;
+  };
+  const replacements = new Map<Node, Node>();
+  const named = new Map(base.named);
+  for (const [name, node] of Object.entries(extension.replace(get))) {
+    replacements.set(get(name), node);
+    named.set(name, { ...base.named.get(name)!, node });
+  }
+  const memo = new Map<Node, Node>();
+  const visit = (n: Node): Node => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    const target = replacements.get(n);
+    if (target) {
+      // A replacement may use the node it replaces (voltage' = voltage - I R): there it stays the original.
+      memo.set(n, n);
+      const r = rebuild(target, target.args.map(visit));
+      memo.set(n, r);
+      return r;
+    }
+    const r = rebuild(n, n.args.map(visit));
+    memo.set(n, r);
+    return r;
+  };
+  const kernels = Object.fromEntries(
+    Object.entries(base.kernels).map(([k, d]) => [k, { ...d, outputs: d.outputs.map((o) => ({ ...o, node: visit(o.node) })), stores: d.stores.map((w) => ({ ...w, node: visit(w.node) })) }]),
+  ) as unknown as CellDefinition['kernels'];
+  for (const [name, v] of named) named.set(name, { ...v, node: visit(v.node) });
+  return { ...base, name: extension.name, description: extension.description, parameters: [...base.parameters, ...(extension.parameters ?? [])], named, kernels };
 }

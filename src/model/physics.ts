@@ -13,13 +13,16 @@
  * current sharing uses). Modes beyond `modes` are held at their quasi-steady value (the tail term). The temperature
  * update is the exact exponential solution with a constant heat source (the step template averages the heat, Heun).
  */
-import { CellBuilder } from '../kernels/define.ts';
+import { CellBuilder, type ParameterDecl } from '../kernels/define.ts';
 import { add, arrhenius, asinh, clamp, div, expm1, exp, gt, max, mul, neg, select, series, sqrt, sub, sum, ZERO, type Node } from '../kernels/ir.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import { KINETIC_STOICH_MIN, OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
 import { sphereEigenvalues, truncatedTail } from './spectral.ts';
 
-/** Per-cell kernel parameters, in layout order (every backend reads them by these positions). */
+/**
+ * Per-cell kernel parameters, in layout order (every backend reads them by these positions). Those with `fromSet` are
+ * read from the parameter set here (through the cell's overrides); the others are derived by src/model/derive.ts.
+ */
 export const CELL_PARAMETERS = [
   { name: 'capacityNeg', unit: 'A.h', description: 'negative electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
   { name: 'capacityPos', unit: 'A.h', description: 'positive electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
@@ -35,13 +38,13 @@ export const CELL_PARAMETERS = [
   { name: 'collectorResistance', unit: 'Ohm', description: 'current-collector resistance (L_cn/sigma_cn + L_cp/sigma_cp) / (n_elec A_cc), heat only' },
   { name: 'heatCapacity', unit: 'J/K', description: 'lumped heat capacity V_cell rho_cp_eff' },
   { name: 'coolingConductance', unit: 'W/K', description: 'heat-transfer coefficient times cooled area h A' },
-  { name: 'ambientTemperature', unit: 'K', description: 'coolant/ambient temperature' },
+  { name: 'ambientTemperature', unit: 'K', description: 'coolant/ambient temperature', fromSet: (get) => get('thermal.ambientTemperature') },
   { name: 'initialStoichNeg', unit: '-', description: 'initial negative stoichiometry x (uniform in the particle)' },
   { name: 'initialStoichPos', unit: '-', description: 'initial positive stoichiometry y (uniform in the particle)' },
-  { name: 'initialTemperature', unit: 'K', description: 'initial cell temperature' },
+  { name: 'initialTemperature', unit: 'K', description: 'initial cell temperature', fromSet: (get) => get('thermal.initialTemperature') },
   { name: 'stoichNegEmpty', unit: '-', description: 'negative stoichiometry at 0 % SOC (for reporting SOC)' },
   { name: 'stoichNegFull', unit: '-', description: 'negative stoichiometry at 100 % SOC (for reporting SOC)' },
-] as const;
+] as const satisfies readonly ParameterDecl[];
 
 /** The electrode-level building blocks written once for both electrodes. */
 interface Electrode {
