@@ -318,7 +318,7 @@ export class PackSim {
     const cur = this.current + (<usize>c0 << 3);
     const vol = this.voltage + (<usize>c0 << 3);
     const slo = this.slope + (<usize>c0 << 3);
-    let spread = this.evaluateGroup(c0, np, dt, cur, vol, slo);
+    let spread = this.evaluateGroup(c0, np, dt, cur, vol, slo, true);
     for (let iter = 0; iter < TOL_MAX_NEWTON; iter++) {
       let sumI: f64 = 0;
       let sumInv: f64 = 0;
@@ -342,10 +342,14 @@ export class PackSim {
           && (Math.abs(common - ld(this.voltage, c)) < TOL_GROUP_VOLTAGE || Math.abs(d) < TOL_GROUP_CURRENT_RESOLUTION * Math.max(1, Math.abs(ld(this.current, c))));
       }
       if (converged) break;
+      // The slopes of the solve's first evaluation serve the next update (a chord step); afresh after a halving or
+      // from the third iteration on (the reference's rule).
       let alpha = Math.min(1, cap / worst);
       for (let attempt = 0; ; attempt++) {
         for (let j = 0; j < np; j++) st(trialI, j, ld(this.current, c0 + j) + alpha * ld(deltas, j));
-        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV, trialS);
+        const fresh = attempt > 0 || iter >= 1;
+        if (!fresh) memory.copy(trialS, slo, <usize>np << 3);
+        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
         if (newSpread < spread || attempt >= TOL_MAX_BACKTRACK) {
           memory.copy(cur, trialI, <usize>np << 3);
           memory.copy(vol, trialV, <usize>np << 3);
@@ -373,19 +377,21 @@ export class PackSim {
     return gv;
   }
 
-  /** Trial-step every cell of a group at the given currents with slopes (cells paired into SIMD lanes); returns the spread. */
-  evaluateGroup(c0: i32, np: i32, dt: f64, currents: usize, voltages: usize, slopes: usize): f64 {
+  /** Trial-step every cell of a group at the given currents, with slopes if asked (cells paired into SIMD lanes); returns the spread. */
+  evaluateGroup(c0: i32, np: i32, dt: f64, currents: usize, voltages: usize, slopes: usize, slope: bool): f64 {
     let j = 0;
     for (; j + 1 < np; j += 2) {
-      this.trialPair(c0 + j, ld(currents, j), ld(currents, j + 1), dt, true);
+      this.trialPair(c0 + j, ld(currents, j), ld(currents, j + 1), dt, slope);
       st(voltages, j, r0Voltage);
       st(voltages, j + 1, r1Voltage);
-      st(slopes, j, r0Slope);
-      st(slopes, j + 1, r1Slope);
+      if (slope) {
+        st(slopes, j, r0Slope);
+        st(slopes, j + 1, r1Slope);
+      }
     }
     if (j < np) {
-      st(voltages, j, this.trialCell(c0 + j, ld(currents, j), dt, true));
-      st(slopes, j, r0Slope);
+      st(voltages, j, this.trialCell(c0 + j, ld(currents, j), dt, slope));
+      if (slope) st(slopes, j, r0Slope);
     }
     let lo = Infinity;
     let hi = -Infinity;

@@ -193,10 +193,13 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     // ---- the one cell evaluation of this iteration
     let c = c0 + j;
     let Iq = select(ld(W_CURRENT, c), ld(W_TRIAL_I, j), phase == G_TRIAL);
-    let r = cell_eval(c, Iq, dt, true);
+    // The slopes of the solve's first evaluation serve the next update (a chord step); afresh after a halving or from
+    // the third iteration on (the reference's rule).
+    let fresh = phase != G_TRIAL || attempt > 0 || iter >= 1;
+    let r = cell_eval(c, Iq, dt, fresh);
     if (phase == G_TRIAL) {
       st(W_TRIAL_V, j, r.voltage);
-      st(W_TRIAL_S, j, r.slope);
+      st(W_TRIAL_S, j, select(ld(W_SLOPE, c), r.slope, fresh));
     } else {
       st(W_VOLTAGE, c, r.voltage);
       st(W_SLOPE, c, r.slope);

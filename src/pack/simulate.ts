@@ -293,7 +293,7 @@ export class PackSimulator {
     // Largest change of a cell current per iteration: Newton steps beyond this are damped.
     const cap = 0.5 * (Math.abs(I) / np + 1);
     const { trialI, trialV, trialS, deltas } = this;
-    let spread = this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np), this.slope.subarray(c0, c0 + np));
+    let spread = this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np), this.slope.subarray(c0, c0 + np), true);
     for (let iter = 0; iter < F64.maxNewton; iter++) {
       // Linearised Kirchhoff solve: common voltage V and updates delta_j with sum(delta_j) = I - sum(I_j).
       let sumI = 0;
@@ -317,11 +317,15 @@ export class PackSimulator {
         converged &&= Math.abs(d) < tolerance && (Math.abs(common - this.voltage[c]) < F64.groupVoltage || Math.abs(d) < F64.groupCurrentResolution * Math.max(1, Math.abs(this.current[c])));
       }
       if (converged) break;
-      // Damped step with backtracking: accept the first step length that shrinks the voltage mismatch.
+      // Damped step with backtracking: accept the first step length that shrinks the voltage mismatch. The slopes of
+      // the step's first evaluation serve the next update (a chord step: the slope changes by ~1e-5 relative over an
+      // update); they are taken afresh after a halving or from the third iteration on.
       let alpha = Math.min(1, cap / worst);
       for (let attempt = 0; ; attempt++) {
         for (let j = 0; j < np; j++) trialI[j] = this.current[c0 + j] + alpha * deltas[j];
-        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV, trialS);
+        const fresh = attempt > 0 || iter >= 1;
+        if (!fresh) trialS.set(this.slope.subarray(c0, c0 + np));
+        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
         if (newSpread < spread || attempt >= F64.maxBacktrack) {
           this.current.set(trialI, c0);
           this.voltage.set(trialV, c0);
@@ -349,14 +353,17 @@ export class PackSimulator {
     return this.groupVoltage[g];
   }
 
-  /** Trial-step every cell of a group at the given currents (with slopes); returns the spread (max - min) of end voltages. */
-  private evaluateGroup(c0: number, np: number, dt: number, currents: ArrayLike<number>, voltages: Float64Array, slopes: Float64Array): number {
+  /**
+   * Trial-step every cell of a group at the given currents (with `slope`: and their exact slopes, else the slopes are
+   * left as they are); returns the spread (max - min) of end voltages.
+   */
+  private evaluateGroup(c0: number, np: number, dt: number, currents: ArrayLike<number>, voltages: Float64Array, slopes: Float64Array, slope: boolean): number {
     let lo = Infinity;
     let hi = -Infinity;
     for (let j = 0; j < np; j++) {
-      const v = this.trialCell(c0 + j, currents[j], dt, true);
+      const v = this.trialCell(c0 + j, currents[j], dt, slope);
       voltages[j] = v;
-      slopes[j] = this.result.slope;
+      if (slope) slopes[j] = this.result.slope;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
     }
