@@ -529,8 +529,7 @@ export class PackSimulator {
   }
 
   private cellSoc(c: number): number {
-    const p = this.cells[c];
-    return (this.states[c * this.L] - p.stoichNegEmpty) / (p.stoichNegFull - p.stoichNegEmpty);
+    return this.kernel.soc(this.states.subarray(c * this.L, (c + 1) * this.L), this.cells[c]);
   }
 
   private record(): void {
