@@ -200,7 +200,7 @@ const singleRate = (name: string) => {
   return i < 0 ? NaN : contenders[i].cells / best[i].seconds;
 };
 const native = singleRate('native C, gcc -O3 -march=native (1 thread)');
-const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'mean capacity [A.h]'];
+const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'mean capacity [Ah]'];
 const rows = contenders.map((c, i) => {
   const b = best[i];
   const rate = c.cells / b.seconds;

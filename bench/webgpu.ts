@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/webgpu.ts [--sizes 1000,10000,100000] [--backend vulkan|opengles] [--peak-tflops 67]
  */
+import '../src/backends/all.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/index.ts';
 import { stepOperations } from '../src/kernels/cost.ts';
 import { compiled } from '../src/kernels/generate.ts';

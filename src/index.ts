@@ -1,31 +1,6 @@
-// cellspread public API. Each area has its own barrel; this file only re-exports them.
-export * from './errors.ts';
-export * from './random/rng.ts';
-export * from './tail/index.ts';
-export * from './sensitivity/index.ts';
-export * from './params/index.ts';
-export { simulateCell, DEFAULT_TIME_STEP, reachableVoltageRange } from './model/simulate.ts';
-export type { CellSimulationOptions, CellSimulationResult, CellTrace, StepSummary } from './model/simulate.ts';
-export type { ProtocolStep } from './model/protocol.ts';
-export { deriveCellParameters, electrodeBalance } from './model/derive.ts';
-export type { CellOverrides, ElectrodeBalance } from './model/derive.ts';
-export { CellKernel, DEFAULT_MODES } from './model/cell.ts';
-export { CELL_PARAMETERS, CELL_STATE } from './model/layout.ts';
-export * from './spec/index.ts';
-export * from './variation/index.ts';
-export { PACK_OUTPUTS, PACK_OUTPUT_NAMES, STOP_REASON } from './pack/outputs.ts';
-export type { PackOutputs, PackOutputName } from './pack/outputs.ts';
-export { compileProtocol } from './pack/protocol.ts';
-export type { PackProtocolStep, Segment } from './pack/protocol.ts';
-export { simulatePack, PackSimulator } from './pack/simulate.ts';
-export type { PackSettings, PackSimulationInput, PackSimulationResult, PackTrace } from './pack/simulate.ts';
-export type { PackLayout } from './pack/topology.ts';
-export { runStudy, chunkJob } from './study/runner.ts';
-export type { RunStudyOptions, StudyResult, StudyChunk, StudyProgress } from './study/runner.ts';
-export { studyModel } from './study/job.ts';
-export { createBackend, registerBackend, backendNames } from './backends/registry.ts';
-export type { Backend, BackendFactory, PackJob, PackChunkResult } from './backends/types.ts';
-export * from './random/sobol.ts';
-export { renderReport, readResultsFolder, writeReport } from './report/index.ts';
-export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from './results/format.ts';
-export { outputStatistics, tailAnalyses, sensitivityAnalyses, worstPackMap } from './study/analysis.ts';
+// cellspread for Node (the package's "import" entry): the whole API of src/core.ts, results folders on disk, and every
+// backend (webgpu through the optional Dawn package, wasm on worker_threads, reference) registered to load on demand.
+import './backends/all.ts';
+
+export * from './core.ts';
+export { readResultsFolder, writeReport } from './report/folder.ts';

@@ -4,8 +4,8 @@
 #define CELLSPREAD_KERNEL_GENERATED_H
 #include <math.h>
 
-#define P_CAPACITY_NEG 0 /* negative electrode capacity eps_s L c_max F A_cc n_elec / 3600 [A.h] */
-#define P_CAPACITY_POS 1 /* positive electrode capacity eps_s L c_max F A_cc n_elec / 3600 [A.h] */
+#define P_CAPACITY_NEG 0 /* negative electrode capacity eps_s L c_max F A_cc n_elec / 3600 [Ah] */
+#define P_CAPACITY_POS 1 /* positive electrode capacity eps_s L c_max F A_cc n_elec / 3600 [Ah] */
 #define P_DIFFUSION_TIME_NEG 2 /* negative particle diffusion time R^2 / D at the reference temperature [s] */
 #define P_DIFFUSION_TIME_POS 3 /* positive particle diffusion time R^2 / D at the reference temperature [s] */
 #define P_DIFFUSION_ACTIVATION_NEG 4 /* negative diffusivity activation energy over R (E / R) [K] */

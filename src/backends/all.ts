@@ -1,4 +1,8 @@
-// Importing this module registers every backend cellspread ships. Each backend registers itself in its own module.
+// Node: installs the Node platform (files, worker_threads, Dawn) for the backends the registry ships. The CLI, the
+// Node package entry and the tests import this; the browser entry installs src/platform/browser.ts instead.
+import { installPlatform } from '../platform/index.ts';
+import { nodePlatform } from '../platform/node.ts';
+
+installPlatform(nodePlatform);
+
 export * from './registry.ts';
-import './wasm/index.ts';
-import './webgpu/index.ts';

@@ -16,7 +16,17 @@ export function backendNames(): string[] {
   return [...registry.keys()];
 }
 
-registerBackend(referenceBackendFactory);
+/**
+ * The backends cellspread ships, by name and priority. The WebGPU and WASM modules (and Dawn, in Node) load only when
+ * "auto" or a name asks for them, so importing the package costs neither; they find files, workers and GPUs through
+ * the platform the package entry installed (src/platform).
+ */
+export const SHIPPED_BACKENDS: readonly BackendFactory[] = [
+  { name: 'webgpu', priority: 100, create: async (options) => (await import('./webgpu/backend.ts')).webgpuBackendFactory.create(options) },
+  { name: 'wasm', priority: 50, create: async (options) => (await import('./wasm/index.ts')).wasmBackendFactory.create(options) },
+  referenceBackendFactory,
+];
+for (const factory of SHIPPED_BACKENDS) registerBackend(factory);
 
 export interface CreatedBackend {
   backend: Backend;

@@ -2,6 +2,7 @@ import type { PackSettings } from '../pack/simulate.ts';
 import type { Segment } from '../pack/protocol.ts';
 import type { PackLayout } from '../pack/topology.ts';
 import type { ParameterSet } from '../params/types.ts';
+import type { Platform } from '../platform/index.ts';
 
 /**
  * One chunk of packs for a backend to simulate. Every backend reads the same arrays in the same layout
@@ -47,6 +48,8 @@ export interface BackendOptions {
    * adapters (a CPU rasterizer is no GPU), so auto falls through to the WASM backend on machines without one.
    */
   auto?: boolean;
+  /** Where files, workers and GPUs come from (default: the platform the package entry installed, src/platform). */
+  platform?: Platform;
 }
 
 export interface BackendFactory {

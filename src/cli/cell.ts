@@ -100,8 +100,8 @@ export function runCellCommand(argv: string[], io: CliIo): number {
     io.stdout(
       [
         `${set.name}: ${cRate}C discharge from SOC ${soc}, ${thermal} thermal`,
-        `  capacity        ${result.capacityAh.toFixed(4)} A.h`,
-        `  energy          ${result.energyWh.toFixed(3)} W.h`,
+        `  capacity        ${result.capacityAh.toFixed(4)} Ah`,
+        `  energy          ${result.energyWh.toFixed(3)} Wh`,
         `  duration        ${result.durationS.toFixed(1)} s`,
         `  final temp.     ${result.finalTemperatureK.toFixed(3)} K`,
         `  max temp.       ${result.maxTemperatureK.toFixed(3)} K`,

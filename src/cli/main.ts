@@ -4,6 +4,8 @@ import { MERGE_USAGE, runMergeCommand } from './merge.ts';
 import { REPORT_USAGE, runReportCommand } from './report.ts';
 import { RUN_USAGE, runRunCommand } from './run.ts';
 import { SAMPLE_USAGE, runSampleCommand } from './sample.ts';
+import { VERSION } from '../version.ts';
+import { WEB_USAGE, runWebCommand } from './web.ts';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -25,6 +27,7 @@ export const COMMANDS: Record<string, { run: Command; summary: string; usage: st
   report: { run: runReportCommand, summary: 're-render report.html from a results folder', usage: REPORT_USAGE },
   merge: { run: runMergeCommand, summary: 'merge the results folders of a sharded run (--shard I/N) into one results folder', usage: MERGE_USAGE },
   cell: { run: runCellCommand, summary: 'simulate one cell through a constant-current discharge', usage: CELL_USAGE },
+  web: { run: runWebCommand, summary: 'serve the browser page (run studies in a browser) on 127.0.0.1', usage: WEB_USAGE },
 };
 
 export function usage(): string {
@@ -35,7 +38,7 @@ export function usage(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `cellspread <command> --help` for the options of a command.',
+    'Run `cellspread <command> --help` for the options of a command, `cellspread --version` for the version.',
   ].join('\n');
 }
 
@@ -45,6 +48,10 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout(VERSION);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

@@ -1,25 +1,29 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
 import { ensureWritableFolder, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { loadShards, mergedStudyResult, MergeRefusedError } from '../results/merge.ts';
-import { sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
+import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
 import { choiceFlag, numberFlag } from './args.ts';
 import type { CliIo } from './main.ts';
-import { buildSummary, PACKAGE_VERSION, sampleTable } from './run.ts';
+import { PACKAGE_VERSION } from './run.ts';
+import { buildSummary } from '../study/summary.ts';
+import { studyResultTable } from '../results/table.ts';
 
 export const MERGE_USAGE = `Usage: cellspread merge <shard-folder>... [--out DIR] [options]
 Merge the results folders of \`cellspread run --shard I/N\` (one per shard, any order) into the results folder one
-run over all samples would write: the same samples.csv/samples.arrow, statistics, tail results, worst-pack map and
-report. Shards carry only the Monte Carlo samples: the sensitivity design (analysis.sensitivity) runs here, through
---backend. Refuses missing, duplicated, overlapping, incomplete or foreign shards (exit 2, nothing written).
+run over all samples would write: the same samples.csv/samples.arrow, statistics, tail results, sensitivity indices,
+worst-pack map and report. The sensitivity design rows are samples of the run, simulated by the shards: the indices
+are computed here from their outputs, bit-identical to a single run. Refuses missing, duplicated, overlapping,
+incomplete or foreign shards (exit 2, nothing written).
 
   --out DIR            merged results folder (default results/<study name>)
-  --backend NAME       auto | webgpu | wasm | reference, for the sensitivity design (default auto)
-  --workers N          worker threads for CPU backends (default: all cores)
+  --backend NAME       accepted for older scripts; nothing is simulated here any more (the design rows are
+                       samples of the shards; the worst pack is re-simulated on the CPU reference)
+  --workers N          accepted for older scripts (see --backend)
   --no-analysis        skip tail and sensitivity analysis
   --no-report          skip report.html
   --force              replace a folder that already holds results
@@ -53,8 +57,8 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(`cellspread merge: give the shard folders to merge\n\n${MERGE_USAGE}`);
     return 2;
   }
-  const backendName = choiceFlag(values, 'backend', ['auto', 'webgpu', 'wasm', 'reference'] as const) ?? 'auto';
-  const workers = numberFlag(values, 'workers', { min: 1, integer: true });
+  choiceFlag(values, 'backend', ['auto', 'webgpu', 'wasm', 'reference'] as const); // checked, no longer used
+  numberFlag(values, 'workers', { min: 1, integer: true });
   const t0 = performance.now();
 
   // Everything is checked before anything is written.
@@ -80,37 +84,30 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
   // Build the merged folder beside --out, then move it into place: a failed merge leaves no half-written results.
   const staging = join(dirname(resolve(out)), `.${basename(resolve(out))}.merge-${process.pid}`);
   ensureWritableFolder(staging);
-  let backend: Awaited<ReturnType<typeof createBackend>>['backend'] | undefined;
   try {
     const n = loaded.shards.length;
-    if (!values.quiet) io.stderr(`cellspread merge: ${spec.name}: ${spec.run.samples} samples from ${n} shard folder${n === 1 ? '' : 's'} -> ${out}`);
+    const layout = studyLayout(spec);
+    if (!values.quiet) io.stderr(`cellspread merge: ${spec.name}: ${describeCost(spec)} from ${n} shard folder${n === 1 ? '' : 's'} -> ${out}`);
     const result = mergedStudyResult(loaded);
+    const mc = monteCarloResult(result);
     const model = studyModel(spec);
     const analyse = !values['no-analysis'];
     const tA = performance.now();
-    const tail = analyse ? tailAnalyses(spec, result.outputs) : [];
-    let sensitivityBackend: string | undefined;
-    let sensitivity: Awaited<ReturnType<typeof sensitivityAnalyses>> = [];
-    if (analyse && spec.analysis?.sensitivity) {
-      const created = await createBackend(backendName, { workers }, '--backend');
-      backend = created.backend;
-      sensitivityBackend = `${backend.name} (${backend.device})`;
-      if (!values.quiet) io.stderr(`cellspread merge: sensitivity design (${spec.analysis.sensitivity.method}) on ${sensitivityBackend}`);
-      sensitivity = await sensitivityAnalyses(spec, model, backend);
-    }
-    const worstPack = worstPackMap(spec, model, result.outputs, 0);
+    const tail = analyse ? tailAnalyses(spec, mc.outputs) : [];
+    const design = designOutputs(result);
+    const sensitivity = analyse && design ? analyzeStudySensitivity(spec, design) : [];
+    const worstPack = worstPackMap(spec, model, mc.outputs, 0);
     const analysisSeconds = (performance.now() - tA) / 1000;
 
-    const manifest: RunManifest = { specHash: loaded.specHash, chunkSize: spec.run.chunkSize, samples: spec.run.samples, range: result.range, version: PACKAGE_VERSION };
+    const manifest: RunManifest = { specHash: loaded.specHash, chunkSize: spec.run.chunkSize, samples: layout.total, range: result.range, version: PACKAGE_VERSION };
     writeManifest(staging, manifest);
     for (const shard of loaded.shards) for (const chunk of shard.chunks) writeChunk(staging, chunk);
-    writeSampleTable(staging, sampleTable(result));
-    result.timings.totalSeconds = (performance.now() - t0) / 1000;
+    writeSampleTable(staging, studyResultTable(mc));
+    mc.timings.totalSeconds = (performance.now() - t0) / 1000;
     const summary = {
-      ...buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: result.timings.totalSeconds }),
+      ...buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: mc.timings.totalSeconds }),
       mergedFrom: {
         shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
-        ...(sensitivityBackend ? { sensitivityBackend } : {}),
       },
     };
     writeSummary(staging, summary);
@@ -124,11 +121,10 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     renameSync(staging, out);
     if (values.json) io.stdout(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
-      io.stdout(`merged ${spec.run.samples} samples of ${spec.name} from ${n} shards into ${out} (summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''})`);
+      io.stdout(`merged ${layout.total} samples of ${spec.name} from ${n} shards into ${out} (summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''})`);
     }
     return 0;
   } finally {
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
-    await backend?.dispose();
   }
 }

@@ -3,16 +3,19 @@ import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
-import type { RunSummary, SampleTable } from '../results/format.ts';
-import { RESULTS_FORMAT_VERSION } from '../results/format.ts';
+import type { RunSummary } from '../results/format.ts';
 import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { chunkChecksums } from '../results/merge.ts';
+import { studyResultTable } from '../results/table.ts';
 import { defaultStudy, parseStudySpec, studyHash, type StudySpec } from '../spec/index.ts';
-import { nonFiniteSamples, outputStatistics, sensitivityAnalyses, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { headlineLines } from '../study/headline.ts';
 import { studyModel } from '../study/job.ts';
-import { runStudy, type StudyResult } from '../study/runner.ts';
+import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
+import { runStudy } from '../study/runner.ts';
+import { buildSummary } from '../study/summary.ts';
+import { VERSION } from '../version.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag } from './args.ts';
 import type { CliIo } from './main.ts';
 import { ProgressReporter } from './progress.ts';
@@ -21,6 +24,8 @@ import { shardFromArgs, shardRange } from './shard.ts';
 export const RUN_USAGE = `Usage: cellspread run [study.yaml|study.json] [options]
 Run a study: sample packs, simulate them, analyse, and write a results folder.
 With no study file, runs the built-in default study (12s2p LG M50 pack, hierarchical variation, weld defects).
+The run's samples are its Monte Carlo samples (outer x inner with an epistemic block), then the rows of its
+sensitivity design; the first line says how many of each before anything runs.
 
   --backend NAME       auto | webgpu | wasm | reference (default auto)
   --samples N          overrides run.samples
@@ -29,16 +34,18 @@ With no study file, runs the built-in default study (12s2p LG M50 pack, hierarch
   --out DIR            results folder (default results/<study name>)
   --resume             continue an interrupted run in --out (same study, same chunk size)
   --force              start again in a folder that already holds a run
-  --shard I/N          run shard I of N (0-based) of the samples; see cellspread merge
+  --shard I/N          run shard I of N (0-based) of the samples (sensitivity design rows included; whole
+                       outer samples in an epistemic study); see cellspread merge
   --shard-from-env     take I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (N from --shard-count,
                        SLURM_ARRAY_TASK_COUNT)
   --workers N          worker threads for CPU backends (default: all cores)
-  --no-analysis        skip tail and sensitivity analysis
+  --no-analysis        skip tail and sensitivity analysis (the sensitivity design rows, samples of the run,
+                       are still simulated: merge or a later --resume can analyse them)
   --no-report          skip report.html
   --quiet              no progress output
   --json               print the summary as JSON on stdout`;
 
-export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const PACKAGE_VERSION = VERSION;
 
 export function loadStudy(path: string | undefined): StudySpec {
   if (!path) return defaultStudy();
@@ -93,12 +100,13 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   const workers = numberFlag(values, 'workers', { min: 1, integer: true });
   const spec = applyOverrides(loadStudy(positionals[0]), values);
   const model = studyModel(spec); // physics pre-flight: bad protocols fail here, before anything is written
+  const layout = studyLayout(spec); // the run's samples: Monte Carlo (outer x inner when epistemic), then design rows
   const shard = shardFromArgs(values, process.env);
-  const range = shard ? shardRange(spec, shard) : { start: 0, end: spec.run.samples };
+  const range = shard ? shardRange(spec, shard) : { start: 0, end: layout.total };
   const out = values.out ?? join('results', shard ? `${spec.name}-shard-${shard.index}-of-${shard.count}` : spec.name);
   ensureWritableFolder(out);
 
-  const manifest: RunManifest = { specHash: studyHash(spec), chunkSize: spec.run.chunkSize, samples: spec.run.samples, range, version: PACKAGE_VERSION, ...(shard ? { shard } : {}) };
+  const manifest: RunManifest = { specHash: studyHash(spec), chunkSize: spec.run.chunkSize, samples: layout.total, range, version: PACKAGE_VERSION, ...(shard ? { shard } : {}) };
   const existing = readManifest(out);
   if (values.resume) {
     if (!existing) throw new CellspreadInputError('--resume', 'needs a folder with an interrupted run (run.json)', out);
@@ -126,7 +134,10 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   const { backend, fallbacks } = await createBackend(backendName, { workers }, '--backend');
   const t0 = performance.now();
   try {
-    if (!values.quiet) io.stderr(`cellspread: ${spec.name}: ${range.end - range.start} samples of a ${spec.pack.series}s${spec.pack.parallel}p pack on ${backend.name} (${backend.device}) -> ${out}`);
+    if (!values.quiet) {
+      io.stderr(`cellspread: ${spec.name}: ${describeCost(spec, range)} of a ${spec.pack.series}s${spec.pack.parallel}p pack -> ${out}`);
+      io.stderr(backendLine(backend, fallbacks));
+    }
     const resumed = values.resume ? new Set(listChunks(out)) : new Set<number>();
     const result = await runStudy(spec, {
       backendInstance: backend,
@@ -139,12 +150,14 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     result.backend.fallbacks = fallbacks;
     const analyse = !values['no-analysis'] && !result.cancelled && !shard;
     const tA = performance.now();
-    const tail = analyse ? tailAnalyses(spec, result.outputs) : [];
-    const sensitivity = analyse ? await sensitivityAnalyses(spec, model, backend, controller.signal) : [];
-    const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, result.outputs, result.range.start);
+    const mc = monteCarloResult(result); // statistics, tails, tables and the worst pack describe the Monte Carlo samples
+    const tail = analyse ? tailAnalyses(spec, mc.outputs) : [];
+    const design = designOutputs(result);
+    const sensitivity = analyse && design ? analyzeStudySensitivity(spec, design) : [];
+    const worstPack = result.cancelled ? undefined : worstPackMap(spec, model, mc.outputs, mc.range.start);
     const analysisSeconds = (performance.now() - tA) / 1000;
-    const summary = buildSummary(spec, result, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
-    writeSampleTable(out, sampleTable(result));
+    const summary = buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
+    writeSampleTable(out, studyResultTable(mc));
     writeFileAtomic(join(out, 'checksums.json'), `${JSON.stringify(chunkChecksums(out), null, 2)}\n`);
     summary.files.checksums = 'checksums.json';
     writeSummary(out, summary);
@@ -168,59 +181,28 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
   }
 }
 
-export function sampleTable(result: StudyResult): SampleTable {
-  const n = result.counts.samples;
-  const columns = ['sample', ...result.inputNames, ...PACK_OUTPUT_NAMES];
-  const data: Float64Array[] = [Float64Array.from({ length: n }, (_, i) => result.range.start + i)];
-  const ni = result.inputNames.length;
-  for (let k = 0; k < ni; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.inputs[s * ni + k]));
-  for (let k = 0; k < PACK_OUTPUT_COUNT; k++) data.push(Float64Array.from({ length: n }, (_, s) => result.outputs[s * PACK_OUTPUT_COUNT + k]));
-  return { columns, data };
+/** Which backend runs the study and, under auto, why the ones before it were skipped: one line. */
+export function backendLine(backend: { name: string; device: string }, fallbacks: readonly { name: string; reason: string }[]): string {
+  const skipped = fallbacks.map((f) => `; ${f.name} skipped: ${f.reason}`).join('');
+  return `cellspread: backend ${backend.name} (${backend.device})${skipped}`;
 }
 
-export function buildSummary(
-  spec: StudySpec,
-  result: StudyResult,
-  extra: { tail: unknown[]; sensitivity: RunSummary['sensitivity']; worstPack: RunSummary['worstPack']; analysisSeconds: number; totalSeconds: number; shard?: { index: number; count: number } },
-): RunSummary {
-  return {
-    cellspread: { version: PACKAGE_VERSION, resultsFormat: RESULTS_FORMAT_VERSION },
-    name: spec.name,
-    createdAt: new Date().toISOString(),
-    completed: !result.cancelled,
-    spec,
-    specHash: result.specHash,
-    rng: { ...result.rng, seed: spec.run.seed },
-    backend: result.backend,
-    range: result.range,
-    ...(extra.shard ? { shard: extra.shard } : {}),
-    counts: result.counts,
-    timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
-    outputs: outputStatistics(result.outputs),
-    inputs: result.inputNames.map((name) => ({ name })),
-    tail: extra.tail,
-    sensitivity: extra.sensitivity,
-    ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
-    nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
-    files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', chunks: 'chunks/' },
-  };
-}
-
-function describe(summary: RunSummary, out: string): string {
-  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance', 'minCellVoltageV'];
+/** The closing lines of a run: counts, a few statistics, then the headline (the same strings summary.json holds). */
+export function describe(summary: RunSummary, out: string): string {
+  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance'];
   const rows = summary.outputs
     .filter((o) => pick.includes(o.name))
-    .map((o) => `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)} ${o.unit}`);
+    .map((o) => `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)}${o.unit === '-' ? '' : ` ${o.unit}`}`);
   const throughput = summary.counts.cellSteps / Math.max(summary.timings.simulateSeconds, 1e-9);
+  const spec = summary.spec as StudySpec;
+  const cellsPerPack = spec.pack.series * spec.pack.parallel;
   const lines = [
-    `${summary.name}: ${summary.counts.samples} packs, ${summary.counts.cells} cells, ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
+    `${summary.name}: ${summary.counts.samples} packs of ${spec.pack.series}s${spec.pack.parallel}p (${cellsPerPack} cells per pack, ${summary.counts.cells} cells in the run), ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
     ...rows,
   ];
-  for (const s of summary.sensitivity as { statements?: string[] }[]) if (s.statements?.[0]) lines.push(`  ${s.statements[0]}`);
-  for (const t of summary.tail as { output?: string; empirical?: { estimate?: number; lower?: number; upper?: number } }[]) {
-    if (t.empirical) lines.push(`  P(${t.output} beyond limit) = ${fmt(t.empirical.estimate ?? NaN)} [${fmt(t.empirical.lower ?? NaN)}, ${fmt(t.empirical.upper ?? NaN)}]`);
-  }
-  lines.push(`  results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
+  lines.push(`results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
+  const headline = summary.headline ? headlineLines(summary.headline) : [];
+  if (headline.length > 0) lines.push('', 'Headline (summary.json "headline", and the top of report.html):', ...headline.map((l) => `  ${l}`));
   return lines.join('\n');
 }
 

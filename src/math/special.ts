@@ -2,6 +2,7 @@
  * Special functions shared by the tail-risk and variation modules: log-gamma and the regularized incomplete beta
  * function. Written here so that cellspread needs no numerical dependency.
  */
+import { exp, log, log1p, sin } from './elementary.ts';
 
 const LANCZOS = [
   0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
@@ -10,12 +11,12 @@ const LANCZOS = [
 
 /** log Gamma(x) for x > 0 (Lanczos, g = 7, about 1e-15 relative). */
 export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+  if (x < 0.5) return log(Math.PI / Math.abs(sin(Math.PI * x))) - logGamma(1 - x);
   const xx = x - 1;
   let a = LANCZOS[0];
   const t = xx + 7.5;
   for (let i = 1; i < 9; i++) a += LANCZOS[i] / (xx + i);
-  return 0.5 * Math.log(2 * Math.PI) + (xx + 0.5) * Math.log(t) - t + Math.log(a);
+  return 0.5 * log(2 * Math.PI) + (xx + 0.5) * log(t) - t + log(a);
 }
 
 /** Continued fraction for the incomplete beta function (modified Lentz), Numerical Recipes betacf. */
@@ -57,7 +58,7 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
 export function regularizedBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const lbt = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
-  if (x < (a + 1) / (a + b + 2)) return (Math.exp(lbt) * betaContinuedFraction(a, b, x)) / a;
-  return 1 - (Math.exp(lbt) * betaContinuedFraction(b, a, 1 - x)) / b;
+  const lbt = logGamma(a + b) - logGamma(a) - logGamma(b) + a * log(x) + b * log1p(-x);
+  if (x < (a + 1) / (a + b + 2)) return (exp(lbt) * betaContinuedFraction(a, b, x)) / a;
+  return 1 - (exp(lbt) * betaContinuedFraction(b, a, 1 - x)) / b;
 }

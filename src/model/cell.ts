@@ -81,6 +81,9 @@ export function kernelConstants(set: ParameterSet, modes: number): K.KernelConst
 
 const RISE = K.S_TEMPERATURE_RISE;
 
+/** Index of the first negative-electrode mode in the state vector (the positive modes follow after `modes`). */
+export const MODE_OFFSET = K.STATE_FIXED;
+
 export class CellKernel {
   readonly modes: number;
   readonly thermal: ThermalMode;
@@ -210,6 +213,27 @@ export class CellKernel {
     ev.surfaceStoichNeg = r.surfaceStoichNeg;
     ev.surfaceStoichPos = r.surfaceStoichPos;
     return { heat: r.heat, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
+  }
+
+  // ---- Building blocks of a step, for the hand-written SPMe and SEI prototypes (src/model/spme.ts, sei.ts) until
+  // they are ported into the definition.
+
+  /** (2/3) (1/10 - sum 1/mu_m^2): the quasi-steady tail coefficient. */
+  get tailCoefficient(): number {
+    return this.constants.tailCoefficient;
+  }
+
+  /** The particles over dt at constant current, in place (D at the state's temperature): prepare, then apply. */
+  advanceParticles(state: Float64Array, p: CellKernelParameters, current: number, dt: number): void {
+    K.prepare(state, this.partA, this.partB, p, this.constants, dt, state[RISE]);
+    K.apply(this.partA, this.partB, state, p, this.constants, current);
+  }
+
+  /** The exact lumped temperature update with the heat held over dt, in place; the heat [J] and cooling [J]. */
+  advanceTemperature(state: Float64Array, p: CellKernelParameters, heat: number, dt: number): { heat: number; cooling: number } {
+    K.thermal(p, this.constants, state[RISE], heat, dt, this.th);
+    state[RISE] = this.th.rise;
+    return { heat: heat * dt, cooling: this.th.cooling };
   }
 
   /** Copy of a state (for re-integration from the start of a step). */

@@ -14,10 +14,10 @@ import { openCircuitPotential, openCircuitPotentialSlope } from './series.ts';
 export type CellOverrides = Readonly<Record<string, number | undefined>>;
 
 export interface ElectrodeBalance {
-  /** Negative and positive electrode capacities [A.h]. */
+  /** Negative and positive electrode capacities [Ah]. */
   capacityNeg: number;
   capacityPos: number;
-  /** Cyclable lithium [A.h]: x Q_n + y Q_p is conserved. */
+  /** Cyclable lithium [Ah]: x Q_n + y Q_p is conserved. */
   lithiumInventory: number;
   /** Stoichiometries at 0 % and 100 % SOC (OCV at lower and upper cut-off). */
   x0: number;
@@ -26,7 +26,8 @@ export interface ElectrodeBalance {
   y100: number;
 }
 
-function pick(o: CellOverrides | undefined, path: string, base: number): number {
+/** The override at `path`, else the set's value `base`. */
+export function pick(o: CellOverrides | undefined, path: string, base: number): number {
   const v = o?.[path];
   return v === undefined ? base : v;
 }
@@ -82,7 +83,8 @@ function checkElectrode(side: 'negative' | 'positive', e: ElectrodeValues): void
   }
 }
 
-function electrodeArea(set: ParameterSet, o?: CellOverrides): number {
+/** Electrode area A = L_z L_y n_elec [m2]. */
+export function electrodeArea(set: ParameterSet, o?: CellOverrides): number {
   return (
     pick(o, 'geometry.electrodeHeight', set.geometry.electrodeHeight) *
     pick(o, 'geometry.electrodeWidth', set.geometry.electrodeWidth) *
@@ -209,6 +211,7 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
   checkElectrode('positive', pos);
   const balance = electrodeBalance(set, overrides);
   const ce = pick(overrides, 'electrolyte.concentration', set.electrolyte.concentration);
+  if (!(ce > 0 && Number.isFinite(ce))) throw new CellspreadInputError('electrolyte.concentration', 'must be a finite number > 0', ce);
   const interfacialArea = (e: ElectrodeValues) => (area * 3 * e.epsS * e.thickness) / e.radius;
   const collectorResistance =
     (set.negative.collectorThickness / set.negative.collectorConductivity +

@@ -24,8 +24,8 @@ import { sphereEigenvalues, truncatedTail } from './spectral.ts';
  * read from the parameter set here (through the cell's overrides); the others are derived by src/model/derive.ts.
  */
 export const CELL_PARAMETERS = [
-  { name: 'capacityNeg', unit: 'A.h', description: 'negative electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
-  { name: 'capacityPos', unit: 'A.h', description: 'positive electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
+  { name: 'capacityNeg', unit: 'Ah', description: 'negative electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
+  { name: 'capacityPos', unit: 'Ah', description: 'positive electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
   { name: 'diffusionTimeNeg', unit: 's', description: 'negative particle diffusion time R^2 / D at the reference temperature' },
   { name: 'diffusionTimePos', unit: 's', description: 'positive particle diffusion time R^2 / D at the reference temperature' },
   { name: 'diffusionActivationNeg', unit: 'K', description: 'negative diffusivity activation energy over R (E / R)' },

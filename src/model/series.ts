@@ -1,4 +1,5 @@
 import type { SeriesFunction } from '../params/types.ts';
+import { exp, tanh } from '../math/elementary.ts';
 
 /**
  * U(s) = constant + linear s + sum a exp(b s) + sum a tanh(k (s - c)) + sum a sech^2(k (s - c)): the shape of every
@@ -6,8 +7,8 @@ import type { SeriesFunction } from '../params/types.ts';
  */
 export function evaluateSeries(f: SeriesFunction, s: number): number {
   let u = f.constant + f.linear * s;
-  for (const e of f.exp) u += e.amplitude * Math.exp(e.rate * s);
-  for (const t of f.tanh) u += t.amplitude * Math.tanh(t.slope * (s - t.center));
+  for (const e of f.exp) u += e.amplitude * exp(e.rate * s);
+  for (const t of f.tanh) u += t.amplitude * tanh(t.slope * (s - t.center));
   if (f.sech2) for (const t of f.sech2) u += t.amplitude * sech2(t.slope * (s - t.center));
   return u;
 }
@@ -15,15 +16,15 @@ export function evaluateSeries(f: SeriesFunction, s: number): number {
 /** dU/ds of a series. */
 export function evaluateSeriesSlope(f: SeriesFunction, s: number): number {
   let d = f.linear;
-  for (const e of f.exp) d += e.amplitude * e.rate * Math.exp(e.rate * s);
+  for (const e of f.exp) d += e.amplitude * e.rate * exp(e.rate * s);
   for (const t of f.tanh) {
-    const th = Math.tanh(t.slope * (s - t.center));
+    const th = tanh(t.slope * (s - t.center));
     d += t.amplitude * t.slope * (1 - th * th);
   }
   if (f.sech2) {
     for (const t of f.sech2) {
       const x = t.slope * (s - t.center);
-      d -= 2 * t.amplitude * t.slope * sech2(x) * Math.tanh(x);
+      d -= 2 * t.amplitude * t.slope * sech2(x) * tanh(x);
     }
   }
   return d;
@@ -34,12 +35,12 @@ export function evaluateSeriesBoth(f: SeriesFunction, s: number, slope: Float64A
   let u = f.constant + f.linear * s;
   let d = f.linear;
   for (const e of f.exp) {
-    const x = e.amplitude * Math.exp(e.rate * s);
+    const x = e.amplitude * exp(e.rate * s);
     u += x;
     d += e.rate * x;
   }
   for (const t of f.tanh) {
-    const th = Math.tanh(t.slope * (s - t.center));
+    const th = tanh(t.slope * (s - t.center));
     u += t.amplitude * th;
     d += t.amplitude * t.slope * (1 - th * th);
   }
@@ -48,7 +49,7 @@ export function evaluateSeriesBoth(f: SeriesFunction, s: number, slope: Float64A
       const x = t.slope * (s - t.center);
       const h = sech2(x);
       u += t.amplitude * h;
-      d -= 2 * t.amplitude * t.slope * h * Math.tanh(x);
+      d -= 2 * t.amplitude * t.slope * h * tanh(x);
     }
   }
   slope[0] = d;
@@ -57,7 +58,7 @@ export function evaluateSeriesBoth(f: SeriesFunction, s: number, slope: Float64A
 
 /** sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2, without overflow or cancellation for any x. */
 export function sech2(x: number): number {
-  const e = Math.exp(-2 * Math.abs(x));
+  const e = exp(-2 * Math.abs(x));
   const d = 1 + e;
   return (4 * e) / (d * d);
 }

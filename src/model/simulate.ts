@@ -50,11 +50,11 @@ export interface CellTrace {
 export interface CellSimulationResult {
   trace: CellTrace;
   steps: StepSummary[];
-  /** Net charge delivered, discharge positive [A.h]. */
+  /** Net charge delivered, discharge positive [Ah]. */
   capacityAh: number;
   dischargedAh: number;
   chargedAh: number;
-  /** Net electrical energy delivered, discharge positive [W.h]. */
+  /** Net electrical energy delivered, discharge positive [Wh]. */
   energyWh: number;
   durationS: number;
   finalVoltageV: number;

@@ -3,6 +3,7 @@
  * the concentration from its particle average decomposes into independent modes (see docs/numerics.md).
  * Sum over all m of 1 / mu_m^2 is exactly 1/10; the truncated tail of that sum gives the quasi-steady correction.
  */
+import { cos, sin } from '../math/elementary.ts';
 
 /** The first `count` positive roots of tan(mu) = mu (4.4934..., 7.7252..., ...), accurate to machine precision. */
 export function sphereEigenvalues(count: number): Float64Array {
@@ -11,7 +12,7 @@ export function sphereEigenvalues(count: number): Float64Array {
     // The m-th root lies in (m pi, (m + 1/2) pi); f(mu) = sin(mu) - mu cos(mu) changes sign there.
     let lo = m * Math.PI + 1e-12;
     let hi = (m + 0.5) * Math.PI - 1e-12;
-    const f = (x: number) => Math.sin(x) - x * Math.cos(x);
+    const f = (x: number) => sin(x) - x * cos(x);
     let flo = f(lo);
     for (let it = 0; it < 200 && hi - lo > 1e-15 * hi; it++) {
       const mid = 0.5 * (lo + hi);

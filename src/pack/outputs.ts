@@ -5,8 +5,8 @@ import type { LayoutEntry } from '../model/layout.ts';
  * All are finite numbers: "none" is -1 for indices, and the run duration for a time that was never reached.
  */
 export const PACK_OUTPUTS = [
-  { name: 'capacityAh', unit: 'A.h', description: 'net charge delivered by the pack (string), discharge positive' },
-  { name: 'energyWh', unit: 'W.h', description: 'net electrical energy delivered at the pack terminals' },
+  { name: 'capacityAh', unit: 'Ah', description: 'net charge delivered by the pack (string), discharge positive' },
+  { name: 'energyWh', unit: 'Wh', description: 'net electrical energy delivered at the pack terminals' },
   { name: 'durationS', unit: 's', description: 'time until the protocol ended' },
   { name: 'timeToFirstCutoffS', unit: 's', description: 'time when the first cell reached a voltage limit (duration if none did)' },
   { name: 'cutoffCell', unit: '-', description: 'index of the cell that reached the limit first (group * parallel + j), -1 if none' },

@@ -14,6 +14,10 @@ export const chen2020: ParameterSet = {
       doi: '10.1149/1945-7111/ab9050',
     },
     {
+      key: 'Nyman2008',
+      text: 'A. Nyman, M. Behm, G. Lindbergh, "Electrochemical characterisation and modelling of the mass transport phenomena in LiPF6-EC-EMC electrolyte", Electrochim. Acta 53 (2008) 6356-6365 (electrolyte diffusivity and conductivity)',
+    },
+    {
       key: 'PyBaMM',
       text: 'V. Sulzer, S. G. Marquis, R. Timms, M. Robinson, S. J. Chapman, "Python Battery Mathematical Modelling (PyBaMM)", J. Open Research Software 9 (2021) 14; parameter file input/parameters/lithium_ion/Chen2020.py',
       doi: '10.5334/jors.309',
@@ -47,8 +51,11 @@ export const chen2020: ParameterSet = {
     collectorDensity: 8960,
     collectorSpecificHeat: 385,
     collectorConductivity: 5.8411e7,
+    conductivity: 215,
+    bruggemanElectrolyte: 1.5,
+    bruggemanElectrode: 0,
   },
-  separator: { thickness: 12e-6, porosity: 0.47, density: 397, specificHeat: 700 },
+  separator: { thickness: 12e-6, porosity: 0.47, density: 397, specificHeat: 700, bruggemanElectrolyte: 1.5 },
   positive: {
     thickness: 75.6e-6,
     particleRadius: 5.22e-6,
@@ -77,8 +84,35 @@ export const chen2020: ParameterSet = {
     collectorDensity: 2700,
     collectorSpecificHeat: 897,
     collectorConductivity: 3.6914e7,
+    conductivity: 0.18,
+    bruggemanElectrolyte: 1.5,
+    bruggemanElectrode: 0,
   },
-  electrolyte: { concentration: 1000, bruggeman: 1.5, transferenceNumber: 0.2594 },
+  electrolyte: {
+    concentration: 1000,
+    transferenceNumber: 0.2594,
+    thermodynamicFactor: 1,
+    // Nyman et al., Electrochim. Acta 53 (2008) 6356 (PyBaMM electrolyte_diffusivity_Nyman2008): no T dependence.
+    diffusivity: {
+      referenceConcentration: 1000,
+      terms: [
+        { coefficient: 8.794e-11, power: 2, rate: 0 },
+        { coefficient: -3.972e-10, power: 1, rate: 0 },
+        { coefficient: 4.862e-10, power: 0, rate: 0 },
+      ],
+      activationEnergy: 0,
+    },
+    // Nyman2008 (PyBaMM electrolyte_conductivity_Nyman2008): no T dependence.
+    conductivity: {
+      referenceConcentration: 1000,
+      terms: [
+        { coefficient: 0.1297, power: 3, rate: 0 },
+        { coefficient: -2.51, power: 1.5, rate: 0 },
+        { coefficient: 3.329, power: 1, rate: 0 },
+      ],
+      activationEnergy: 0,
+    },
+  },
   geometry: {
     electrodeHeight: 0.065,
     electrodeWidth: 1.58,

@@ -125,8 +125,11 @@ export const marquis2019: ParameterSet = {
     collectorDensity: 8954,
     collectorSpecificHeat: 385,
     collectorConductivity: 59600000,
+    conductivity: 100,
+    bruggemanElectrolyte: 1.5,
+    bruggemanElectrode: 1.5,
   },
-  separator: { thickness: 2.5e-5, porosity: 1.0, density: 397, specificHeat: 700 },
+  separator: { thickness: 2.5e-5, porosity: 1.0, density: 397, specificHeat: 700, bruggemanElectrolyte: 1.5 },
   positive: {
     thickness: 1e-4,
     particleRadius: 1e-5,
@@ -146,8 +149,28 @@ export const marquis2019: ParameterSet = {
     collectorDensity: 2707,
     collectorSpecificHeat: 897,
     collectorConductivity: 35500000,
+    conductivity: 10,
+    bruggemanElectrolyte: 1.5,
+    bruggemanElectrode: 1.5,
   },
-  electrolyte: { concentration: 1000, bruggeman: 1.5, transferenceNumber: 0.4 },
+  electrolyte: {
+    concentration: 1000,
+    transferenceNumber: 0.4,
+    thermodynamicFactor: 1,
+    // electrolyte_diffusivity_Capiglia1999: 5.34e-10 exp(-0.65 c_e / 1000), Arrhenius 37.04 kJ/mol.
+    diffusivity: { referenceConcentration: 1000, terms: [{ coefficient: 5.34e-10, power: 0, rate: -0.65 }], activationEnergy: 37040 },
+    // electrolyte_conductivity_Capiglia1999: 0.0911 + 1.9101 z - 1.052 z^2 + 0.1554 z^3, z = c_e / 1000, Arrhenius 34.7 kJ/mol.
+    conductivity: {
+      referenceConcentration: 1000,
+      terms: [
+        { coefficient: 0.0911, power: 0, rate: 0 },
+        { coefficient: 1.9101, power: 1, rate: 0 },
+        { coefficient: -1.052, power: 2, rate: 0 },
+        { coefficient: 0.1554, power: 3, rate: 0 },
+      ],
+      activationEnergy: 34700,
+    },
+  },
   geometry: {
     electrodeHeight: 0.137,
     electrodeWidth: 0.207,

@@ -1,6 +1,6 @@
 /**
- * Typed parameter sets: physical inputs of the SPM + lumped thermal cell model, SI units, one file per paper.
- * Units and descriptions live in `descriptors.ts` (one row per leaf), checked for completeness by the tests.
+ * Typed parameter sets: physical inputs of the SPM and SPMe (with lumped thermal) cell models, SI units, one file per
+ * paper. Units and descriptions live in `descriptors.ts` (one row per leaf), checked for completeness by the tests.
  */
 
 /**
@@ -16,6 +16,34 @@ export interface SeriesFunction {
   exp: ReadonlyArray<{ amplitude: number; rate: number }>;
   tanh: ReadonlyArray<{ amplitude: number; slope: number; center: number }>;
   sech2?: ReadonlyArray<{ amplitude: number; slope: number; center: number }>;
+}
+
+/**
+ * An electrolyte transport property (diffusivity or conductivity) as a function of concentration and temperature:
+ *   f(c_e, T) = sum_k coefficient_k * z^power_k * exp(rate_k * z) * exp(activationEnergy / R * (1/T_ref - 1/T)),
+ *   z = c_e / referenceConcentration, T_ref = the set's thermal.referenceTemperature.
+ * This one shape covers PyBaMM's Nyman2008 fits (Chen2020: powers only, no temperature dependence), their Arrhenius
+ * versions (OKane2022, 17 kJ/mol) and Capiglia1999 (Marquis2019: an exponential term, Arrhenius), so a new set needs
+ * data, not kernel code. As in PyBaMM, c_e is raised to 10 mol/m3 before evaluation (tolerances D_e__c_e, kappa_e__c_e).
+ */
+export interface ElectrolyteFunction {
+  /** Concentration that scales the argument z = c_e / referenceConcentration [mol/m3]. */
+  referenceConcentration: number;
+  terms: ReadonlyArray<{ coefficient: number; power: number; rate: number }>;
+  /** Arrhenius activation energy [J/mol] (0: no temperature dependence). */
+  activationEnergy: number;
+}
+
+/**
+ * A measured open-circuit potential at the reference temperature: breakpoints in stoichiometry (strictly increasing)
+ * and the potential at each, interpolated by a not-a-knot cubic spline (PyBaMM's `Interpolant(..., "cubic")`, which
+ * PyBaMM evaluates as `scipy.interpolate.make_interp_spline(x, y, k=3)`).
+ */
+export interface OcpTable {
+  stoichiometry: readonly number[];
+  potential: readonly number[];
+  /** Where the numbers come from (file, commit). */
+  source: string;
 }
 
 export interface ElectrodeParameters {
@@ -43,6 +71,11 @@ export interface ElectrodeParameters {
   ocp: SeriesFunction;
   /** Entropic change dU/dT as a function of stoichiometry [V/K]. */
   entropicChange: SeriesFunction;
+  /**
+   * Measured OCP (optional). Where a set gives it, it is the set's OCP, as in PyBaMM, and `ocp` is the closed-form fit
+   * that the kernels of today evaluate; the SEI oracle and `src/model/sei.ts` use the table (docs/lifetime.md).
+   */
+  ocpTable?: OcpTable;
   /** Electrode density [kg/m3]. */
   density: number;
   /** Electrode specific heat capacity [J/(kg K)]. */
@@ -55,13 +88,25 @@ export interface ElectrodeParameters {
   collectorSpecificHeat: number;
   /** Current collector electrical conductivity [S/m]. */
   collectorConductivity: number;
+  /** Electronic conductivity of the electrode solid sigma [S/m] (SPMe solid-phase Ohmic drop and heat). */
+  conductivity: number;
+  /** Bruggeman exponent b_e of the electrolyte in this electrode: transport efficiency eps_e^b_e [-]. */
+  bruggemanElectrolyte: number;
+  /** Bruggeman exponent b_s of the solid: effective conductivity sigma (1 - eps_e)^b_s [-]. */
+  bruggemanElectrode: number;
 }
 
 export interface SeparatorParameters {
+  /** Separator thickness [m]. */
   thickness: number;
+  /** Separator porosity eps_s [-]. */
   porosity: number;
+  /** Separator density [kg/m3]. */
   density: number;
+  /** Separator specific heat capacity [J/(kg K)]. */
   specificHeat: number;
+  /** Bruggeman exponent of the electrolyte in the separator: transport efficiency eps^b [-]. */
+  bruggemanElectrolyte: number;
 }
 
 export interface CellGeometry {
@@ -78,12 +123,16 @@ export interface CellGeometry {
 }
 
 export interface ElectrolyteParameters {
-  /** Electrolyte concentration, constant in the SPM [mol/m3]. */
+  /** Initial electrolyte concentration c_e0 (uniform; constant in the SPM) [mol/m3]. */
   concentration: number;
-  /** Bruggeman exponent [-] (used by variation mappings for effective transport). */
-  bruggeman: number;
-  /** Cation transference number [-]. */
+  /** Cation transference number t+ [-] (constant). */
   transferenceNumber: number;
+  /** Thermodynamic factor 1 + d ln f / d ln c [-] (constant). */
+  thermodynamicFactor: number;
+  /** Electrolyte diffusivity D_e(c_e, T) [m2/s]. */
+  diffusivity: ElectrolyteFunction;
+  /** Electrolyte conductivity kappa_e(c_e, T) [S/m]. */
+  conductivity: ElectrolyteFunction;
 }
 
 export interface ThermalParameters {
@@ -98,7 +147,7 @@ export interface ThermalParameters {
 }
 
 export interface ElectricalParameters {
-  /** Nominal cell capacity [A.h]. */
+  /** Nominal cell capacity [Ah]. */
   nominalCapacity: number;
   /** Lower voltage cut-off [V]. */
   lowerVoltageCutoff: number;
@@ -106,6 +155,32 @@ export interface ElectricalParameters {
   upperVoltageCutoff: number;
   /** Contact (tab/weld) resistance in series with the cell [Ohm]; 0 means none. */
   contactResistance: number;
+}
+
+/**
+ * Solid-electrolyte interphase on the negative electrode, with PyBaMM's parameter names in the comments
+ * (`interface/sei/sei_growth.py`, `lithium_ion_parameters.py`). The growth law ("solvent-diffusion limited",
+ * "reaction limited") is a model option, not a parameter.
+ */
+export interface SeiParameters {
+  /** "Initial SEI thickness [m]". */
+  initialThickness: number;
+  /** "SEI partial molar volume [m3.mol-1]". */
+  partialMolarVolume: number;
+  /** "SEI resistivity [Ohm.m]": the film resistance per area is thickness times resistivity. */
+  resistivity: number;
+  /** "SEI solvent diffusivity [m2.s-1]" (solvent-diffusion limited growth). */
+  solventDiffusivity: number;
+  /** "Bulk solvent concentration [mol.m-3]" (solvent-diffusion limited growth). */
+  bulkSolventConcentration: number;
+  /** "SEI reaction exchange current density [A.m-2]" (reaction limited growth). */
+  reactionExchangeCurrentDensity: number;
+  /** "SEI open-circuit potential [V]" (reaction limited growth). */
+  openCircuitPotential: number;
+  /** "SEI growth activation energy [J.mol-1]": Arrhenius factor of every growth law (0: none). */
+  activationEnergy: number;
+  /** "Ratio of lithium moles to SEI moles" [-]. */
+  lithiumPerSeiMole: number;
 }
 
 export interface Citation {
@@ -127,4 +202,6 @@ export interface ParameterSet {
   geometry: CellGeometry;
   thermal: ThermalParameters;
   electrical: ElectricalParameters;
+  /** SEI growth on the negative electrode (optional: a set without it does not age). */
+  sei?: SeiParameters;
 }

@@ -5,6 +5,7 @@
  * Generator: xoshiro128** (Blackman & Vigna 2018), 32-bit arithmetic that is fast in JavaScript, seeded by a
  * splitmix32-style hash chain over the keys. Doubles take 53 random bits from two outputs.
  */
+import { exp, log } from '../math/elementary.ts';
 export const RNG_ALGORITHM = {
   name: 'xoshiro128**',
   keying: 'splitmix32 hash chain over (seed, keys...)',
@@ -111,7 +112,7 @@ export function normalQuantile(p: number): number {
     );
   }
   let r = q < 0 ? p : 1 - p;
-  r = Math.sqrt(-Math.log(r));
+  r = Math.sqrt(-log(r));
   let val: number;
   if (r <= 5) {
     r -= 1.6;
@@ -153,7 +154,7 @@ export function erfc(x: number): number {
     d = ty * d - dd + cof[j];
     dd = tmp;
   }
-  const res = t * Math.exp(-z * z + 0.5 * (cof[0] + ty * d) - dd);
+  const res = t * exp(-z * z + 0.5 * (cof[0] + ty * d) - dd);
   return x >= 0 ? res : 2 - res;
 }
 

@@ -63,30 +63,41 @@ function niceStep(lo: number, hi: number, target: number): number {
   return m * mag;
 }
 
-/** Equal-width bins on nice boundaries; finite values only. A constant column gives one bin around the value. */
-export function histogramBins(values: ArrayLike<number>, target = 30): { bins: HistogramBin[]; finite: number; discrete?: boolean } {
+/** How an output column is drawn: one value (no histogram), integer bars, or a histogram of a continuous value. */
+export type ColumnKind = 'constant' | 'integer' | 'continuous';
+
+/** Relative spread below which a column is one value with rounding noise (2.5 and 2.5000000000000004 are one value). */
+const CONSTANT_SPREAD = 1e-9;
+
+/**
+ * Bins of a column, finite values only. Constant or near-constant columns (spread <= 1e-9 of their magnitude) give
+ * one bin and kind 'constant'; integer-valued columns give integer-aligned bins (one per value up to 60 values) and
+ * kind 'integer'; anything else equal-width bins on nice boundaries.
+ */
+export function histogramBins(values: ArrayLike<number>, target = 30): { bins: HistogramBin[]; finite: number; kind: ColumnKind } {
   let lo = Infinity;
   let hi = -Infinity;
   let finite = 0;
+  let integers = true;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;
     finite++;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
+    if (integers && !Number.isInteger(v)) integers = false;
   }
-  if (finite === 0) return { bins: [], finite };
-  // Integer-valued codes and indices (cutoffCell, stopReason): one bar per value.
-  let integers = hi - lo <= 60;
-  for (let i = 0; integers && i < values.length; i++) if (Number.isFinite(values[i]) && !Number.isInteger(values[i])) integers = false;
+  if (finite === 0) return { bins: [], finite, kind: 'continuous' };
+  if (!(hi - lo > CONSTANT_SPREAD * Math.max(Math.abs(lo), Math.abs(hi))) || !Number.isFinite(hi - lo)) {
+    return { bins: [{ start: lo, end: hi, count: finite }], finite, kind: 'constant' };
+  }
   if (integers) {
-    const counts = new Array<number>(hi - lo + 1).fill(0);
-    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) counts[values[i] - lo]++;
-    return { bins: counts.map((count, k) => ({ start: lo + k, end: lo + k, count })), finite, discrete: true };
-  }
-  if (!(hi > lo) || !Number.isFinite(hi - lo)) {
-    const half = lo === 0 ? 0.5 : Math.abs(lo) * 1e-3;
-    return { bins: [{ start: lo - half, end: lo + half, count: finite }], finite };
+    // Integer codes and indices (cutoffCell, stopReason): bars centred on the integers, k values per bar.
+    const k = Math.max(1, Math.ceil((hi - lo + 1) / 60));
+    const nb = Math.floor((hi - lo) / k) + 1;
+    const counts = new Array<number>(nb).fill(0);
+    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) counts[Math.floor((values[i] - lo) / k)]++;
+    return { bins: counts.map((count, j) => ({ start: lo + j * k - 0.5, end: lo + (j + 1) * k - 0.5, count })), finite, kind: 'integer' };
   }
   let step = niceStep(lo, hi, target);
   let start = Math.floor(lo / step) * step;
@@ -102,37 +113,49 @@ export function histogramBins(values: ArrayLike<number>, target = 30): { bins: H
     if (!Number.isFinite(v)) continue;
     counts[Math.min(nb - 1, Math.max(0, Math.floor((v - start) / step)))]++;
   }
-  return { bins: counts.map((count, k) => ({ start: start + k * step, end: start + (k + 1) * step, count })), finite };
+  return { bins: counts.map((count, k) => ({ start: start + k * step, end: start + (k + 1) * step, count })), finite, kind: 'continuous' };
 }
+
+/** Chart widths are drawn for a phone (about 340 px with axes) and scale up with the page's columns. */
+export const CHART_WIDTH = 250;
 
 export function histogramSpec(
   title: string,
   axisTitle: string,
   bins: HistogramBin[],
   marks: { value: number; label: string }[] = [],
-  discrete = false,
+  kind: ColumnKind = 'continuous',
+  codeLabels?: Record<number, string>,
 ): Record<string, unknown> {
-  if (discrete) {
-    // One bar per integer value (codes, indices) on a band axis; a design limit would have no position on it.
+  if (codeLabels) {
+    // Named codes (stopReason): one bar per code, labelled by its name.
     return {
       title,
-      width: 300,
-      height: 150,
-      data: { values: bins },
+      width: CHART_WIDTH,
+      height: { step: 22 },
+      data: { values: bins.filter((b) => b.count > 0).map((b) => ({ code: codeLabels[b.start + 0.5] ?? String(b.start + 0.5), count: b.count })) },
       mark: { type: 'bar', color: '#4c78a8', aria: false },
       encoding: {
-        x: { field: 'start', type: 'ordinal', title: axisTitle, axis: { labelAngle: 0 } },
-        y: { field: 'count', type: 'quantitative', title: 'samples' },
+        y: { field: 'code', type: 'nominal', title: null, sort: null, axis: { labelLimit: 0 } },
+        x: { field: 'count', type: 'quantitative', title: 'packs', axis: { format: 'd', tickMinStep: 1 } },
       },
     };
   }
+  const integer = kind === 'integer';
   const bars = {
     data: { values: bins },
     mark: { type: 'bar', color: '#4c78a8', stroke: '#2f4b7c', strokeWidth: 0.3, aria: false },
     encoding: {
-      x: { field: 'start', type: 'quantitative', bin: { binned: true }, title: axisTitle, axis: { format: ',~r', labelOverlap: true } },
+      x: {
+        field: 'start',
+        type: 'quantitative',
+        bin: { binned: true },
+        title: axisTitle,
+        scale: integer ? { zero: false, nice: false } : undefined,
+        axis: integer ? { format: 'd', tickMinStep: 1, tickCount: 6, labelOverlap: 'greedy', labelFlush: true } : { format: ',~r', tickCount: 5, labelOverlap: 'greedy', labelFlush: true },
+      },
       x2: { field: 'end' },
-      y: { field: 'count', type: 'quantitative', title: 'samples' },
+      y: { field: 'count', type: 'quantitative', title: 'packs', axis: { format: 'd', tickMinStep: 1 } },
     },
   };
   const layers: Record<string, unknown>[] = [bars];
@@ -143,54 +166,7 @@ export function histogramSpec(
       encoding: { x: { field: 'value', type: 'quantitative' } },
     });
   }
-  return { title, width: 300, height: 150, layer: layers };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Sensitivity bars with intervals
-
-export interface IndexRow {
-  factor: string;
-  /** Order on the axis (largest first). */
-  rank: number;
-  index: string;
-  value: number;
-  lower: number | null;
-  upper: number | null;
-}
-
-export function sensitivitySpec(title: string, rows: IndexRow[], indexNames: string[]): Record<string, unknown> {
-  const factors = [...new Set([...rows].sort((a, b) => a.rank - b.rank).map((r) => r.factor))];
-  const withCi = rows.filter((r) => r.lower !== null && r.upper !== null);
-  const y = { field: 'factor', type: 'nominal', sort: factors, title: null, axis: { labelLimit: 260 } };
-  const yOffset = { field: 'index', type: 'nominal', sort: indexNames };
-  const color = {
-    field: 'index',
-    type: 'nominal',
-    sort: indexNames,
-    title: 'index',
-    scale: { domain: indexNames, range: ['#4c78a8', '#f58518', '#54a24b'].slice(0, indexNames.length) },
-  };
-  const layers: Record<string, unknown>[] = [
-    {
-      data: { values: rows },
-      mark: { type: 'bar' },
-      encoding: { y, yOffset, color, x: { field: 'value', type: 'quantitative', title: 'share of variance' } },
-    },
-  ];
-  if (withCi.length > 0) {
-    layers.push({
-      data: { values: withCi },
-      mark: { type: 'rule', color: 'black', strokeWidth: 1.2 },
-      encoding: { y, yOffset, x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' } },
-    });
-  }
-  return {
-    title,
-    width: 360,
-    height: { step: indexNames.length > 1 ? 13 : 18 },
-    layer: layers,
-  };
+  return { title, width: CHART_WIDTH, height: 130, layer: layers };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -209,10 +185,16 @@ export function exceedanceSpec(title: string, axisTitle: string, d: ExceedanceCh
   const layers: Record<string, unknown>[] = [];
   const x = { field: 'value', type: 'quantitative', title: axisTitle, scale: { zero: false, nice: false }, axis: { format: ',~r' } };
   const yScale = { type: 'log' };
+  // Ticks at powers of ten only (1, 0.1, 0.01, 1e-3, ...): a log axis with 2e-1 next to 1e-1 reads as noise.
+  const all = [...d.empirical, ...d.fit, ...(d.atLimit ? [d.atLimit] : [])].flatMap((p) => [p.lower, p.upper, p.probability]).filter((p) => p > 0);
+  const lowest = all.length ? Math.min(...all) : 1e-3;
+  const decades: number[] = [];
+  for (let e = 0; e >= Math.floor(Math.log10(lowest)) && e > -20; e--) decades.push(10 ** e);
+  const yAxis = { values: decades, labelExpr: "datum.value >= 0.001 ? format(datum.value, '~g') : format(datum.value, '.0e')" };
   layers.push({
     data: { values: d.empirical },
     mark: { type: 'area', color: '#9ecae9', opacity: 0.45 },
-    encoding: { x, y: { field: 'lower', type: 'quantitative', scale: yScale, title: yLabel, axis: { format: '.0e' } }, y2: { field: 'upper' } },
+    encoding: { x, y: { field: 'lower', type: 'quantitative', scale: yScale, title: yLabel, axis: yAxis }, y2: { field: 'upper' } },
   });
   if (d.fit.length > 0) {
     layers.push({
@@ -254,7 +236,7 @@ export function exceedanceSpec(title: string, axisTitle: string, d: ExceedanceCh
       strokeDash: { field: 'what', type: 'nominal', scale: { domain: ['limit', 'GPD threshold'], range: [[1, 0], [4, 3]] }, legend: null },
     },
   });
-  return { title, width: 420, height: 240, layer: layers, resolve: { scale: { color: 'independent' } } };
+  return { title, width: CHART_WIDTH, height: 200, layer: layers, resolve: { scale: { color: 'independent' } } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -262,17 +244,19 @@ export function exceedanceSpec(title: string, axisTitle: string, d: ExceedanceCh
 
 export function scatterSpec(
   title: string,
-  xTitle: string,
+  xTitle: string | string[],
   yTitle: string,
   points: { x: number; y: number; beyond: boolean }[],
   limit: number | null,
 ): Record<string, unknown> {
+  // Packs beyond the limit are drawn last, larger and opaque: they are the few the plot is about.
+  const ordered = [...points.filter((p) => !p.beyond), ...points.filter((p) => p.beyond)];
   const layers: Record<string, unknown>[] = [
     {
-      data: { values: points },
-      mark: { type: 'point', filled: true, size: 10, opacity: 0.55, aria: false },
+      data: { values: ordered },
+      mark: { type: 'point', filled: true, aria: false },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, axis: { format: ',~r' } },
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, axis: { format: ',~r', tickCount: 5, labelOverlap: 'greedy' } },
         y: { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: { format: ',~r' } },
         color: {
           field: 'beyond',
@@ -281,6 +265,8 @@ export function scatterSpec(
           scale: { domain: [false, true], range: ['#4c78a8', '#d62728'] },
           legend: limit === null ? null : { orient: 'bottom', labelExpr: "datum.value ? 'beyond the limit' : 'within the limit'" },
         },
+        size: { field: 'beyond', type: 'nominal', scale: { domain: [false, true], range: [12, 40] }, legend: null },
+        opacity: { field: 'beyond', type: 'nominal', scale: { domain: [false, true], range: [0.5, 1] }, legend: null },
       },
     },
   ];
@@ -291,7 +277,7 @@ export function scatterSpec(
       encoding: { y: { field: 'y', type: 'quantitative' } },
     });
   }
-  return { title, width: 420, height: 260, layer: layers };
+  return { title, width: CHART_WIDTH, height: 220, layer: layers };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -336,7 +322,7 @@ function cellMapLayers(
     type: 'quantitative',
     title: legendTitle,
     scale: options.domainMid === undefined ? { scheme: options.scheme } : { scheme: options.scheme, domainMid: options.domainMid },
-    legend: { orient: 'right', format: '.4~g', gradientLength: 120 },
+    legend: { orient: 'right', format: '.4~g', gradientLength: 100, titleLimit: 0 },
   };
   const layers: Record<string, unknown>[] = [
     {
@@ -362,9 +348,10 @@ function cellMapLayers(
   return {
     title,
     data: { values: cells },
-    facet: { column: { field: 'module', type: 'nominal', sort: options.moduleOrder, title: null, header: { labelFontSize: 11 } } },
+    // Modules stacked (one row each): a module is a few series groups wide, so the map fits a phone's width.
+    facet: { row: { field: 'module', type: 'nominal', sort: options.moduleOrder, title: null, header: { labelFontSize: 11, labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelPadding: 2 } } },
     spec: { width: { step: 34 }, height: { step: 24 }, layer: layers },
     resolve: { scale: { x: 'independent' } },
-    spacing: 14,
+    spacing: 6,
   };
 }

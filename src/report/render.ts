@@ -1,69 +1,24 @@
 /**
  * renderReport: a results folder's summary and per-sample table as one self-contained HTML page (inline SVG charts
- * rendered server-side with Vega-Lite, inline CSS, no scripts, no network). Every user-supplied name (study, outputs,
- * factors, inputs) is escaped; a section whose data is missing or malformed is replaced by a short note.
+ * rendered server-side with Vega-Lite, inline CSS under a hash-pinned Content-Security-Policy, no scripts, no
+ * network). The answer comes first (the headline), then the evidence (tail, sensitivity, dominant factors), the
+ * distributions, the worst pack and the run's metadata. Every user-supplied name (study, outputs, factors, inputs) is
+ * escaped; a section whose data is missing or malformed is replaced by a short note.
  */
-import { sampleCorrelation } from 'simple-statistics';
+import { STOP_REASON } from '../pack/outputs.ts';
 import type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from '../results/format.ts';
+import { formatProbability, formatQuantity } from '../study/headline.ts';
 import { exceedanceCurve, fitGeneralizedPareto, gpdExceedanceProbability } from '../tail/index.ts';
 import type { GpdFit, TailSummary } from '../tail/index.ts';
-import {
-  type CellDatum,
-  type IndexRow,
-  cellMapSpec,
-  exceedanceSpec,
-  histogramBins,
-  histogramSpec,
-  renderVegaLite,
-  scatterSpec,
-  sensitivitySpec,
-} from './charts.ts';
-import { escapeHtml as esc, fmt, fmtInt, fmtInterval, fmtProb, fmtSeconds, kvTable, note, page } from './html.ts';
+import { type CellDatum, cellMapSpec, exceedanceSpec, histogramBins, histogramSpec } from './charts.ts';
+import { headlineOf, headlineSection } from './headline.ts';
+import { escapeHtml as esc, fmt, fmtInt, fmtInterval, fmtSeconds, kvTable, note, page } from './html.ts';
+import { chart, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox, str } from './parts.ts';
+import { unitSymbol, withUnit } from './quantities.ts';
+import { dominantSection, sensitivitySection } from './sensitivity.ts';
+import { epistemicSection, epistemicTails } from './epistemic.ts';
 
-type Dict = Record<string, unknown>;
-const isObj = (x: unknown): x is Dict => typeof x === 'object' && x !== null && !Array.isArray(x);
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-const str = (x: unknown, fallback = ''): string => (typeof x === 'string' ? x : x === undefined || x === null ? fallback : String(x));
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-function figure(svg: string, caption?: string): string {
-  return `<figure>${svg}${caption ? `<figcaption>${esc(caption)}</figcaption>` : ''}</figure>`;
-}
-
-/** A chart, or a note saying why it could not be drawn (never a crash of the whole report). */
-async function chart(spec: Dict, caption?: string): Promise<string> {
-  try {
-    return figure(await renderVegaLite(spec), caption);
-  } catch (e) {
-    return note(`chart could not be drawn: ${errText(e)}`);
-  }
-}
-
-class Columns {
-  private readonly index = new Map<string, number>();
-  constructor(readonly table: SampleTable) {
-    const cols = Array.isArray(table?.columns) ? table.columns : [];
-    cols.forEach((c, i) => {
-      if (!this.index.has(c) && table.data?.[i]) this.index.set(c, i);
-    });
-  }
-  get names(): string[] {
-    return [...this.index.keys()];
-  }
-  get(name: string): Float64Array | undefined {
-    const i = this.index.get(name);
-    return i === undefined ? undefined : this.table.data[i];
-  }
-  get rows(): number {
-    return this.table.data?.[0]?.length ?? 0;
-  }
-}
-
-function finiteValues(col: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < col.length; i++) if (Number.isFinite(col[i])) out.push(col[i]);
-  return out;
-}
+export { columnForFactor, dominantFactor } from './sensitivity.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Outputs
@@ -85,13 +40,9 @@ function outputsOf(summary: RunSummary): OutputInfo[] {
   }));
 }
 
-function axisTitle(name: string, unit: string): string {
-  return unit && unit !== '-' ? `${name} [${unit}]` : name;
-}
-
 function tailsOf(summary: RunSummary): TailSummary[] {
   return (Array.isArray(summary.tail) ? summary.tail : []).filter(
-    (t): t is TailSummary => isObj(t) && typeof t.output === 'string' && typeof t.limit === 'number',
+    (t): t is TailSummary => isObj(t) && typeof t.output === 'string' && typeof t.limit === 'number' && isObj(t.recommended) && isObj(t.empirical),
   );
 }
 
@@ -104,23 +55,32 @@ function sensitivitiesOf(summary: RunSummary): { valid: SensitivitySummary[]; in
   return { valid, invalid: list.length - valid.length };
 }
 
-async function statisticsSection(outputs: OutputInfo[]): Promise<string> {
+function statisticsTable(outputs: OutputInfo[]): string {
   if (outputs.length === 0) return note('The summary lists no outputs.');
   const keys = ['mean', 'sd', 'min', 'p05', 'p50', 'p95', 'max'];
   const head = `<thead><tr><th>output</th><th>unit</th>${keys.map((k) => `<th>${k}</th>`).join('')}</tr></thead>`;
   const body = outputs
     .map(
       (o) =>
-        `<tr><td title="${esc(o.description)}">${esc(o.name)}</td><td>${esc(o.unit)}</td>${keys
+        `<tr><td title="${esc(o.description)}">${esc(o.name)}</td><td>${esc(unitSymbol(o.unit))}</td>${keys
           .map((k) => `<td>${fmt(o.statistics?.[k])}</td>`)
           .join('')}</tr>`,
     )
     .join('');
-  return `<table class="grid">${head}<tbody>${body}</tbody></table>`;
+  return scrollBox(`<table class="grid">${head}<tbody>${body}</tbody></table>`);
 }
 
-async function histogramsSection(outputs: OutputInfo[], cols: Columns, tails: TailSummary[]): Promise<string> {
-  const parts: string[] = [];
+/** stopReason's codes by name, for its bars. */
+const STOP_REASON_LABELS: Record<number, string> = {
+  [STOP_REASON.completed]: 'protocol completed',
+  [STOP_REASON.cellLimit]: 'cell voltage limit',
+  [STOP_REASON.packLimit]: 'pack voltage limit',
+  [STOP_REASON.powerLimit]: 'power not deliverable',
+};
+
+async function distributionsSection(outputs: OutputInfo[], cols: Columns, tails: TailSummary[]): Promise<string> {
+  const charts: string[] = [];
+  const constant: string[] = [];
   const missing: string[] = [];
   for (const o of outputs) {
     const col = cols.get(o.name);
@@ -128,90 +88,33 @@ async function histogramsSection(outputs: OutputInfo[], cols: Columns, tails: Ta
       missing.push(o.name);
       continue;
     }
-    const { bins, finite, discrete } = histogramBins(col);
+    const { bins, finite, kind } = histogramBins(col);
+    const dropped = col.length - finite;
+    const droppedText = dropped > 0 ? ` (${dropped} non-finite values left out)` : '';
     if (bins.length === 0) {
-      parts.push(note(`${o.name}: no finite values`));
+      constant.push(`<li><strong>${esc(o.name)}</strong>: no finite values</li>`);
+      continue;
+    }
+    if (kind === 'constant') {
+      const { start: lo, end: hi } = bins[0];
+      const mid = (lo + hi) / 2;
+      const code = o.name === 'stopReason' ? STOP_REASON_LABELS[Math.round(mid)] : undefined;
+      const value = `${fmt(mid, 6)}${unitSymbol(o.unit) ? ` ${unitSymbol(o.unit)}` : ''}${code ? ` (${code})` : ''}`;
+      const spread = hi > lo ? `, spread ${fmt(hi - lo, 2)} (rounding)` : '';
+      constant.push(`<li><strong>${esc(o.name)}</strong> = ${esc(value)} in all ${fmtInt(finite)} packs${esc(spread)}${esc(droppedText)}${code ? '' : `: ${esc(o.description)}`}</li>`);
       continue;
     }
     const limits = tails.filter((t) => t.output === o.name).map((t) => ({ value: t.limit, label: 'limit' }));
-    const dropped = col.length - finite;
-    const caption = `${o.description}${dropped > 0 ? ` (${dropped} non-finite values left out)` : ''}${limits.length ? '; dashed: design limit' : ''}`;
-    parts.push(await chart(histogramSpec(o.name, axisTitle(o.name, o.unit), bins, discrete ? [] : limits, discrete), caption));
+    const codes = o.name === 'stopReason' ? STOP_REASON_LABELS : undefined;
+    const caption = `${o.description}${droppedText}${limits.length && kind === 'continuous' ? '; dashed: design limit' : ''}`;
+    const axis = o.name === 'cutoffCell' ? `${o.name} (cell index; −1: none)` : withUnit(o.name, o.unit);
+    charts.push(await chart(histogramSpec(o.name, axis, bins, kind === 'continuous' ? limits : [], kind, codes), caption));
   }
-  let html = `<div class="charts">${parts.join('')}</div>`;
+  let html = statisticsTable(outputs);
+  if (constant.length > 0) html += `<h3>The same in every pack</h3><ul class="constants">${constant.join('')}</ul>`;
+  html += `<div class="charts">${charts.join('')}</div>`;
   if (missing.length > 0) html += note(`Not in the sample table, so no histogram: ${missing.join(', ')}.`);
   return html;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Sensitivity
-
-/** Index of the dominant factor: the largest total index (Sobol) or Shapley effect. */
-export function dominantFactor(s: SensitivitySummary): number {
-  const v = (s.method === 'shapley' ? s.effects : s.total) ?? s.total ?? s.effects ?? s.first;
-  if (!Array.isArray(v) || v.length === 0) return -1;
-  let best = -1;
-  for (let i = 0; i < Math.min(v.length, s.factors.length); i++) if (Number.isFinite(v[i]) && (best < 0 || v[i] > v[best])) best = i;
-  return best;
-}
-
-async function sensitivitySection(list: SensitivitySummary[], invalid: number, outputs: OutputInfo[]): Promise<string> {
-  const parts: string[] = [];
-  for (const s of list) {
-    const series: { key: 'first' | 'total' | 'effects'; ci: 'firstCI' | 'totalCI' | 'effectsCI'; label: string }[] =
-      s.method === 'shapley'
-        ? [{ key: 'effects', ci: 'effectsCI', label: 'Shapley effect' }]
-        : [
-            { key: 'first', ci: 'firstCI', label: 'first-order S1' },
-            { key: 'total', ci: 'totalCI', label: 'total ST' },
-          ];
-    const present = series.filter((k) => Array.isArray(s[k.key]));
-    const rank = rankFactors(s);
-    const rows: IndexRow[] = [];
-    for (const k of present) {
-      const vals = s[k.key] as number[];
-      const ci = s[k.ci];
-      s.factors.forEach((factor, i) => {
-        const value = vals[i];
-        if (!Number.isFinite(value)) return;
-        const c = Array.isArray(ci) && Array.isArray(ci[i]) ? ci[i] : null;
-        rows.push({
-          factor,
-          rank: rank[i],
-          index: k.label,
-          value,
-          lower: c && Number.isFinite(c[0]) ? c[0] : null,
-          upper: c && Number.isFinite(c[1]) ? c[1] : null,
-        });
-      });
-    }
-    const unit = outputs.find((o) => o.name === s.output)?.unit ?? '';
-    parts.push(`<h3>${esc(s.output)} <small>(${esc(s.method === 'shapley' ? 'Shapley effects' : 'Sobol indices')}, ${fmtInt(s.evaluations)} model evaluations)</small></h3>`);
-    if (Array.isArray(s.statements) && s.statements.length > 0) {
-      parts.push(`<ul class="statements">${s.statements.slice(0, 6).map((t) => `<li>${esc(t)}</li>`).join('')}</ul>`);
-    }
-    if (rows.length === 0) {
-      parts.push(note(`No finite indices for ${s.output}.`));
-      continue;
-    }
-    const title = `Sensitivity of ${axisTitle(s.output, unit)}`;
-    parts.push(
-      await chart(
-        sensitivitySpec(title, rows, present.map((k) => k.label)),
-        `Bars: estimates; black lines: ${s.method === 'shapley' ? 'confidence intervals of the effects' : 'confidence intervals'} where given.`,
-      ),
-    );
-  }
-  if (invalid > 0) parts.push(note(`${invalid} sensitivity entr${invalid === 1 ? 'y' : 'ies'} in summary.json could not be read and ${invalid === 1 ? 'is' : 'are'} left out.`));
-  return parts.join('');
-}
-
-function rankFactors(s: SensitivitySummary): number[] {
-  const v = (s.method === 'shapley' ? s.effects : s.total) ?? s.first ?? s.effects ?? [];
-  const order = s.factors.map((_, i) => i).sort((a, b) => (Number.isFinite(v[b]) ? v[b] : -Infinity) - (Number.isFinite(v[a]) ? v[a] : -Infinity));
-  const rank = new Array<number>(s.factors.length);
-  order.forEach((i, r) => (rank[i] = r));
-  return rank;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -321,28 +224,30 @@ async function tailSection(tails: TailSummary[], cols: Columns, outputs: OutputI
   const parts: string[] = [];
   for (const t of tails) {
     const name = t.output as string;
-    const unit = outputs.find((o) => o.name === name)?.unit ?? '';
+    const unit = unitSymbol(outputs.find((o) => o.name === name)?.unit);
     const side = t.tail === 'lower' ? 'below' : 'above';
-    const block: string[] = [`<div class="tailblock"><h3>${esc(name)} ${side} ${esc(fmt(t.limit))} ${esc(unit === '-' ? '' : unit)}</h3>`];
-    const rec = isObj(t.recommended) ? t.recommended : undefined;
-    const emp = isObj(t.empirical) ? t.empirical : undefined;
+    const block: string[] = [`<div class="tailblock"><h3>${esc(name)} ${side} ${esc(formatQuantity(t.limit, unit))}</h3>`];
+    const rec = t.recommended;
+    const emp = t.empirical;
     const g = isObj(t.gpd) ? (t.gpd as Dict) : undefined;
+    const prob = (x: unknown, scale: unknown) => formatProbability(num(x) ?? null, num(scale) ?? num(x) ?? null);
+    const interval = (lo: unknown, hi: unknown) => `[${prob(lo, hi)}, ${prob(hi, hi)}]`;
     const rows: [string, string][] = [];
-    if (rec) rows.push(['recommended estimate', `${fmtProb(rec.estimate)} ${fmtInterval(rec.lower, rec.upper, fmtProb)} (${str(rec.source)})`]);
-    if (emp) rows.push(['empirical', `${fmtProb(emp.estimate)} ${fmtInterval(emp.lower, emp.upper, fmtProb)}, ${fmtInt(emp.exceedances)} of ${fmtInt(t.n)} samples beyond`]);
+    const source = { gpd: 'GPD extrapolation', empirical: 'counted', 'two-level': 'pooled over the epistemic draws', 'empirical-bound': 'counted, too few beyond the limit' }[rec.source];
+    rows.push(['recommended P(beyond limit)', `${prob(rec.estimate, rec.upper)} ${interval(rec.lower, rec.upper)} (${source})`]);
+    const [epi] = epistemicTails([t]);
+    if (epi) rows.push(['given what we do not know', `median ${prob(epi.median.estimate, epi.upper.estimate)}, ${Math.round(epi.band * 100)} % band ${interval(epi.lower.estimate, epi.upper.estimate)} over ${fmtInt(epi.outer)} epistemic draws`]);
+    rows.push(['counted', `${prob(emp.estimate, emp.upper)} ${interval(emp.lower, emp.upper)}, ${fmtInt(emp.exceedances)} of ${fmtInt(t.n)} packs beyond`]);
     if (g?.status === 'fitted') {
       const ep = isObj(g.exceedanceProbability) ? g.exceedanceProbability : undefined;
-      rows.push([
-        'GPD fit',
-        `shape ξ ${fmt(g.shape)}, scale σ ${fmt(g.scale)}, threshold ${fmt(g.threshold)} (${fmtInt(g.exceedances)} exceedances, ${str(g.method)})`,
-      ]);
-      rows.push(['GPD P(beyond limit)', ep ? `${fmtProb(ep.estimate)} ${fmtInterval(ep.lower, ep.upper, fmtProb)} (${str(ep.interval)})` : str(g.extrapolationNote, 'not available')]);
+      rows.push(['GPD fit', `shape ξ ${fmt(g.shape)}, scale σ ${fmt(g.scale)} ${unit}, threshold ${fmt(g.threshold)} ${unit} (${fmtInt(g.exceedances)} packs beyond it, ${str(g.method)})`]);
+      rows.push(['GPD P(beyond limit)', ep ? `${prob(ep.estimate, ep.upper)} ${interval(ep.lower, ep.upper)} (${str(ep.interval)} interval)` : str(g.extrapolationNote, 'not available')]);
     } else if (g?.status === 'skipped') rows.push(['GPD fit', `skipped: ${str(g.reason)}`]);
     if (Array.isArray(t.valueAtRisk) && t.valueAtRisk.length > 0) {
-      rows.push(['value at risk', t.valueAtRisk.map((v) => `${fmt(v.level)}: ${fmt(v.estimate)} ${fmtInterval(v.lower, v.upper)}`).join('; ')]);
+      rows.push(['value at risk', t.valueAtRisk.map((v) => `${fmt(v.level)}: ${fmt(v.estimate)} ${fmtInterval(v.lower, v.upper)}`).join('; ') + (unit ? ` ${unit}` : '')]);
     }
     if (Array.isArray(t.conditionalValueAtRisk) && t.conditionalValueAtRisk.length > 0) {
-      rows.push(['conditional VaR', t.conditionalValueAtRisk.map((v) => `${fmt(v.level)}: ${fmt(v.estimate)}`).join('; ')]);
+      rows.push(['conditional VaR', t.conditionalValueAtRisk.map((v) => `${fmt(v.level)}: ${fmt(v.estimate)}`).join('; ') + (unit ? ` ${unit}` : '')]);
     }
     const col = cols.get(name);
     let chartHtml: string;
@@ -354,142 +259,22 @@ async function tailSection(tails: TailSummary[], cols: Columns, outputs: OutputI
         const d = tailChartData(values, t);
         extraNotes.push(...d.notes);
         const yLabel = t.tail === 'lower' ? `P(${name} < x)` : `P(${name} > x)`;
+        const c = `${fmt((num(t.confidence) ?? 0.95) * 100)} %`;
+        const atLimit = d.atLimit ? ` Diamond at the limit: the recommended GPD estimate with its ${str(isObj(g?.exceedanceProbability) ? (g.exceedanceProbability as Dict).interval : '')} interval.` : '';
         chartHtml = await chart(
-          exceedanceSpec(`Exceedance curve of ${name}`, axisTitle(name, unit), { empirical: d.empirical, fit: d.fit, atLimit: d.atLimit, limit: t.limit, threshold: d.threshold }, yLabel),
-          `Blue: empirical exceedance probability with ${fmt((num(t.confidence) ?? 0.95) * 100)} % Clopper-Pearson band; orange: generalized Pareto fit beyond the threshold with its pointwise (delta-method) band, ${d.atLimit ? ` and, at the limit, the summary's quoted estimate and ${str(isObj(g?.exceedanceProbability) ? (g.exceedanceProbability as Dict).interval : '')} interval (diamond)` : ''}; red line: the limit.`,
+          exceedanceSpec(`Exceedance curve of ${name}`, withUnit(name, unit), { empirical: d.empirical, fit: d.fit, atLimit: d.atLimit, limit: t.limit, threshold: d.threshold }, yLabel),
+          `Blue: share of packs beyond x, counted, with its ${c} Clopper-Pearson band. Orange: generalized Pareto fit beyond the threshold with its pointwise (delta-method) band.${atLimit} Red line: the limit.`,
         );
       } catch (e) {
         chartHtml = note(`exceedance curve of ${name} could not be computed: ${errText(e)}`);
       }
     }
     const warnings = [...(Array.isArray(t.warnings) ? t.warnings : []), ...(g?.status === 'fitted' && Array.isArray(g.warnings) ? (g.warnings as unknown[]) : [])];
-    block.push(`<div class="cols"><div>${chartHtml}</div><div>${kvTable(rows)}`);
+    block.push(`<div class="cols"><div>${chartHtml}</div><div class="tailtable">${scrollBox(kvTable(rows))}`);
     for (const w of [...extraNotes, ...warnings.map((w) => str(w))]) block.push(note(w));
     block.push('</div></div></div>');
     parts.push(block.join(''));
   }
-  return parts.join('');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Dominant factor scatter
-
-/**
- * The per-sample input column behind a sensitivity factor: "cell-level contactResistance" maps to a column starting
- * with `contactResistance@cell` (`:max` preferred for contact/weld resistance, where the worst weld matters, else
- * `:mean`); "pack-level X" to `X@pack`. Unknown forms fall back to `X:mean` / `X:max` or any column starting with X.
- */
-export function columnForFactor(factor: string, columns: readonly string[]): string | undefined {
-  const m = /^\s*(pack|module|cell)-level\s+(.+?)\s*$/.exec(factor);
-  const key = m ? m[2] : factor.trim();
-  const level = m ? m[1] : undefined;
-  const weld = /contact|weld/i.test(key);
-  const suffixes = weld ? [':max', ':mean', ':min'] : [':mean', ':max', ':min'];
-  const candidates: string[] = [];
-  if (level) {
-    const prefix = `${key}@${level}`;
-    candidates.push(prefix, ...suffixes.map((s) => prefix + s));
-    const any = columns.find((c) => c.startsWith(prefix));
-    if (any) candidates.push(any);
-  }
-  candidates.push(key, ...suffixes.map((s) => key + s));
-  for (const c of candidates) if (columns.includes(c)) return c;
-  return columns.find((c) => c.startsWith(`${key}@`) || c.startsWith(`${key}:`));
-}
-
-const NON_INPUTS = new Set(['sample']);
-
-function inputColumns(summary: RunSummary, cols: Columns, outputs: OutputInfo[]): string[] {
-  const fromSummary = Array.isArray(summary.inputs) ? summary.inputs.filter(isObj).map((i) => str(i.name)) : [];
-  const outNames = new Set(outputs.map((o) => o.name));
-  const listed = fromSummary.filter((n) => cols.get(n));
-  if (listed.length > 0) return listed;
-  return cols.names.filter((n) => !outNames.has(n) && !NON_INPUTS.has(n));
-}
-
-function correlation(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
-      a.push(x[i]);
-      b.push(y[i]);
-    }
-  }
-  if (a.length < 3) return NaN;
-  const r = sampleCorrelation(a, b);
-  return Number.isFinite(r) ? r : NaN;
-}
-
-async function scatterSection(
-  summary: RunSummary,
-  sens: SensitivitySummary[],
-  tails: TailSummary[],
-  cols: Columns,
-  outputs: OutputInfo[],
-): Promise<string> {
-  const inputs = inputColumns(summary, cols, outputs);
-  const pairs: { output: string; column: string; why: string }[] = [];
-  const notes: string[] = [];
-  const seen = new Set<string>();
-  for (const s of sens) {
-    const i = dominantFactor(s);
-    if (i < 0) continue;
-    const factor = s.factors[i];
-    const column = columnForFactor(factor, inputs.length > 0 ? inputs : cols.names);
-    if (!column) {
-      notes.push(`No per-sample input column matches the dominant factor "${factor}" of ${s.output}.`);
-      continue;
-    }
-    if (!cols.get(s.output)) {
-      notes.push(`${s.output} is not in the sample table: no scatter.`);
-      continue;
-    }
-    const key = `${column}\u0000${s.output}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    pairs.push({ output: s.output, column, why: `dominant factor "${factor}" (largest ${s.method === 'shapley' ? 'Shapley effect' : 'total index'}), shown through its column ${column}` });
-  }
-  if (sens.length === 0) {
-    const target = tails.find((t) => cols.get(t.output as string))?.output ?? outputs.find((o) => cols.get(o.name))?.name;
-    if (!target) return note('No sensitivity results and no output column to correlate with: no scatter.');
-    const y = cols.get(target) as Float64Array;
-    let best: { column: string; r: number } | undefined;
-    for (const c of inputs) {
-      const r = correlation(cols.get(c) as Float64Array, y);
-      if (Number.isFinite(r) && (!best || Math.abs(r) > Math.abs(best.r))) best = { column: c, r };
-    }
-    if (!best) return note(`No sensitivity results, and no input column correlates with ${target}: no scatter.`);
-    notes.push(`No sensitivity results in this run: showing the input most correlated with ${target}${tails.length ? ' (the first tail output)' : ''}.`);
-    pairs.push({ output: target, column: best.column, why: `most correlated input (Pearson r = ${fmt(best.r, 3)})` });
-  }
-  const parts: string[] = notes.map((n) => note(n));
-  const charts: string[] = [];
-  for (const p of pairs) {
-    const x = cols.get(p.column) as Float64Array;
-    const y = cols.get(p.output) as Float64Array;
-    const t = tails.find((tt) => tt.output === p.output);
-    const limit = t ? t.limit : null;
-    const beyond = (v: number) => limit !== null && (t?.tail === 'lower' ? v < limit : v > limit);
-    const points: { x: number; y: number; beyond: boolean }[] = [];
-    const n = Math.min(x.length, y.length);
-    const maxPoints = 2500;
-    const stride = Math.max(1, Math.ceil(n / maxPoints));
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
-      const b = beyond(y[i]);
-      if (i % stride === 0 || b) points.push({ x: x[i], y: y[i], beyond: b });
-    }
-    const unit = outputs.find((o) => o.name === p.output)?.unit ?? '';
-    const r = correlation(x, y);
-    charts.push(
-      await chart(
-        scatterSpec(`${p.output} against ${p.column}`, p.column, axisTitle(p.output, unit), points, limit),
-        `${p.why}; r = ${fmt(r, 3)}${stride > 1 ? `; every ${stride}th sample shown, plus all beyond the limit` : ''}.`,
-      ),
-    );
-  }
-  parts.push(`<div class="charts">${charts.join('')}</div>`);
   return parts.join('');
 }
 
@@ -536,12 +321,12 @@ async function worstPackSection(w: WorstPackMap): Promise<string> {
     }
     const finite = vals.filter(Number.isFinite);
     const mid = m.mid === 'mean' && finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : undefined;
-    out.push(await chart(cellMapSpec(m.title, m.legend, cells, { scheme: m.scheme, labels, domainMid: mid, moduleOrder })));
+    out.push(await chart(cellMapSpec(m.title, m.legend, cells, { scheme: m.scheme, labels, domainMid: mid, moduleOrder }), undefined, 'map'));
   }
   const head = kvTable([
     ['sample', fmtInt(w.sample)],
     ['picked by', str(w.criterion)],
-    ['layout', `${series}s${parallel}p in ${modules} module${modules === 1 ? '' : 's'} (columns: series groups, rows: parallel positions)`],
+    ['layout', `${series}s${parallel}p in ${modules} module${modules === 1 ? '' : 's'} (one panel per module; columns: series groups, rows: parallel positions)`],
   ]);
   let html = `${head}<div class="charts">${out.join('')}</div>`;
   if (skipped.length) html += note(`Missing per-cell data, not drawn: ${skipped.join(', ')}.`);
@@ -551,6 +336,14 @@ async function worstPackSection(w: WorstPackMap): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------------
 // Metadata
 
+function packOf(s: RunSummary): { series: number; parallel: number; modules?: number } | undefined {
+  const spec = isObj(s.spec) ? s.spec : {};
+  const pack = isObj(spec.pack) ? spec.pack : {};
+  const series = num(pack.series);
+  const parallel = num(pack.parallel);
+  return series !== undefined && parallel !== undefined ? { series, parallel, modules: num(pack.modules) } : undefined;
+}
+
 function metadataSection(s: RunSummary, cols: Columns): string {
   const dict = (x: unknown): Dict => (isObj(x) ? x : {});
   const rng = dict(s.rng);
@@ -559,6 +352,7 @@ function metadataSection(s: RunSummary, cols: Columns): string {
   const tm = dict(s.timings);
   const range = isObj(s.range) ? s.range : undefined;
   const shard = isObj(s.shard) ? s.shard : undefined;
+  const pack = packOf(s);
   const cellSteps = num(counts.cellSteps);
   const simS = num(tm.simulateSeconds);
   const totS = num(tm.totalSeconds);
@@ -576,9 +370,13 @@ function metadataSection(s: RunSummary, cols: Columns): string {
   if (fallbacks.length) rows.push(['backend fallbacks', fallbacks.map((f) => `${str(f.name)}: ${str(f.reason)}`).join('; ')]);
   if (range) rows.push(['sample range', `${fmtInt(range.start)} … ${fmtInt(num(range.end) !== undefined ? (range.end as number) - 1 : undefined)}`]);
   if (shard) rows.push(['shard', `${fmtInt(num(shard.index) !== undefined ? (shard.index as number) + 1 : undefined)} of ${fmtInt(shard.count)}`]);
+  rows.push(['packs (samples)', num(counts.designRows) ? `${fmtInt(counts.samples)} Monte Carlo, then ${fmtInt(counts.designRows)} sensitivity design rows` : fmtInt(counts.samples)]);
+  if (pack) {
+    const modules = pack.modules !== undefined ? ` in ${pack.modules} module${pack.modules === 1 ? '' : 's'}` : '';
+    rows.push(['pack', `${pack.series}s${pack.parallel}p${modules}: ${fmtInt(pack.series * pack.parallel)} cells per pack`]);
+  }
   rows.push(
-    ['samples', fmtInt(counts.samples)],
-    ['cells per pack', fmtInt(counts.cells)],
+    ['cells in the run', fmtInt(counts.cells)],
     ['cell-steps', fmtInt(cellSteps)],
     ['chunks', fmtInt(counts.chunks)],
     ['sample table', `${fmtInt(cols.rows)} rows × ${fmtInt(cols.names.length)} columns`],
@@ -598,7 +396,7 @@ function metadataSection(s: RunSummary, cols: Columns): string {
   } catch {
     specText = String(s.spec);
   }
-  return `${kvTable(rows)}<details><summary>The spec as run</summary><pre><code>${esc(specText)}</code></pre></details>`;
+  return `${scrollBox(kvTable(rows))}<details><summary>The spec as run</summary><pre><code>${esc(specText)}</code></pre></details>`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -609,49 +407,55 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
   const outputs = outputsOf(summary);
   const tails = tailsOf(summary);
   const { valid: sens, invalid: badSens } = sensitivitiesOf(summary);
+  const units = Object.fromEntries(outputs.map((o) => [o.name, unitSymbol(o.unit)]));
+  const pack = packOf(summary);
+  const samples = isObj(summary.counts) ? num(summary.counts.samples) : undefined;
+  const packs = `${fmtInt(samples)} packs${pack ? ` of ${pack.series}s${pack.parallel}p (${fmtInt(pack.series * pack.parallel)} cells each)` : ''} simulated`;
   const sections: { id: string; title: string; html: string }[] = [];
 
-  sections.push({ id: 'run', title: 'Run', html: metadataSection(summary, cols) });
-  sections.push({ id: 'statistics', title: 'Output statistics', html: await statisticsSection(outputs) });
-  sections.push({
-    id: 'histograms',
-    title: 'Distributions',
-    html: cols.rows === 0 ? note('The sample table is empty: no histograms.') : await histogramsSection(outputs, cols, tails),
-  });
+  const { headline, rebuilt } = headlineOf(summary, tails, sens, units);
+  sections.push({ id: 'headline', title: 'Headline', html: headlineSection(headline, { packs, rebuilt }) });
   const rawTails = Array.isArray(summary.tail) ? summary.tail.length : 0;
   sections.push({
     id: 'tail',
-    title: 'Tail risk',
+    title: 'Tail risk: the evidence',
     html:
       tails.length === 0
         ? note(rawTails > 0 ? 'The tail entries in summary.json could not be read: section left out.' : 'No tail analysis in this run (add analysis.tail to the spec).')
         : (await tailSection(tails, cols, outputs)) + (rawTails > tails.length ? note(`${rawTails - tails.length} unreadable tail entries left out.`) : ''),
   });
+  if (epistemicTails(summary.tail).length > 0) {
+    sections.push({ id: 'epistemic', title: 'What we do not know', html: await epistemicSection(summary, chart) });
+  }
   sections.push({
     id: 'sensitivity',
     title: 'Sensitivity',
     html:
       sens.length === 0
         ? note(badSens > 0 ? 'The sensitivity entries in summary.json could not be read: section left out.' : 'No sensitivity analysis in this run.')
-        : await sensitivitySection(sens, badSens, outputs),
+        : sensitivitySection(sens, badSens),
   });
   sections.push({
     id: 'dominant',
-    title: 'Dominant factor',
-    html: cols.rows === 0 ? note('The sample table is empty: no scatter.') : await scatterSection(summary, sens, tails, cols, outputs),
+    title: 'Dominant factors',
+    html: cols.rows === 0 ? note('The sample table is empty: no plot.') : await dominantSection(summary, sens, tails, cols, outputs),
+  });
+  sections.push({
+    id: 'distributions',
+    title: 'Distributions of the outputs',
+    html: cols.rows === 0 ? statisticsTable(outputs) + note('The sample table is empty: no histograms.') : await distributionsSection(outputs, cols, tails),
   });
   sections.push({
     id: 'worst-pack',
     title: 'Worst pack',
     html: isObj(summary.worstPack) ? await worstPackSection(summary.worstPack) : note('No worst-pack map in this run.'),
   });
+  sections.push({ id: 'run', title: 'Run', html: metadataSection(summary, cols) });
 
   const name = str(summary.name, 'unnamed study');
   const completed = summary.completed !== false;
-  const header = `<h1>${esc(name)}<span class="badge ${completed ? 'ok' : 'partial'}">${completed ? 'complete' : 'partial'}</span></h1><div class="sub">cellspread report · ${fmtInt(
-    isObj(summary.counts) ? summary.counts.samples : undefined,
-  )} samples · spec ${esc(str(summary.specHash, '–').slice(0, 16))} · ${esc(str(summary.createdAt, ''))}</div>`;
+  const header = `<h1>${esc(name)}<span class="badge ${completed ? 'ok' : 'partial'}">${completed ? 'complete' : 'partial'}</span></h1><div class="sub">cellspread report · ${esc(packs)} · ${esc(str(summary.createdAt, ''))}</div>`;
   const nav = sections.map((s) => `<a href="#${s.id}">${esc(s.title)}</a>`).join('');
   const body = sections.map((s) => `<section id="${s.id}"><h2>${esc(s.title)}</h2>${s.html}</section>`).join('\n');
-  return page(`cellspread report: ${name}`, header, nav, body);
+  return await page(`cellspread report: ${name}`, header, nav, body);
 }

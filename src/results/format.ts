@@ -32,7 +32,7 @@ export interface WorstPackMap {
   cellMaxTemperatureK: number[];
   cellFinalCurrentA: number[];
   cellFinalSoc: number[];
-  /** Per cell contact/weld resistance [Ohm] and capacity [A.h] (negative electrode). */
+  /** Per cell contact/weld resistance [Ohm] and capacity [Ah] (negative electrode). */
   cellContactResistanceOhm: number[];
   cellCapacityAh: number[];
 }
@@ -48,10 +48,14 @@ export interface RunSummary {
   backend: { name: string; device: string; fallbacks: { name: string; reason: string }[] };
   range: { start: number; end: number };
   shard?: { index: number; count: number };
-  counts: { samples: number; cells: number; cellSteps: number; chunks: number };
+  /** samples: Monte Carlo samples; designRows: sensitivity design rows simulated too; cells: all cells simulated. */
+  counts: { samples: number; designRows?: number; cells: number; cellSteps: number; chunks: number };
   timings: { sampleSeconds: number; simulateSeconds: number; analysisSeconds: number; totalSeconds: number };
   outputs: { name: string; unit: string; description: string; statistics: OutputStatistics }[];
-  inputs: { name: string }[];
+  /** Per-sample input columns, described (what each holds and in which unit) so no reader parses the names. */
+  inputs: InputColumn[];
+  /** The answer first: what the CLI prints last and the report shows first (built from tail, sensitivity and spec). */
+  headline?: Headline;
   /** One entry per analysis.tail item: the tailSummary of that output (src/tail). */
   tail: unknown[];
   /** Sensitivity results (src/sensitivity) per output, if the spec asked for them. */
@@ -59,6 +63,10 @@ export interface RunSummary {
   worstPack?: WorstPackMap;
   /** Samples whose outputs were not finite (reported, not averaged in). */
   nonFiniteSamples: number[];
+  /** The run's samples: Monte Carlo (outer x inner in a two-level study), then the sensitivity design rows. */
+  sampling?: { monteCarlo: number; designRows: number; sensitivityDesign?: 'sobol' | 'shapley'; outer?: number; inner?: number };
+  /** Two-level study: the epistemic draws and output statistics per outer sample (src/study/epistemic.ts). */
+  epistemic?: unknown;
   files: Record<string, string>;
 }
 
@@ -74,9 +82,109 @@ export interface SensitivitySummary {
   totalCI?: [number, number][];
   effects?: number[];
   effectsCI?: [number, number][];
+  /** Standard errors of the Shapley effects. */
+  standardErrors?: number[];
+  /** Second-order Sobol indices by pair, largest first (analysis.sensitivity.secondOrder). */
+  second?: { factors: [string, string]; index: number; ci: [number, number] }[];
+  /** Design rows simulated for this analysis (the same rows serve every output). */
   evaluations: number;
-  /** Plain-language statements, largest first: "cell-level contactResistance explains 61 % of the variance of maxTemperatureK". */
+  /** Why there are no indices (e.g. a design row whose simulation failed). */
+  error?: string;
+  /** Confidence level of the intervals (bootstrap for Sobol, permutation spread for Shapley); 0.95 when absent. */
+  confidence?: number;
+  /** Plain-language statements, ranked by total index (Sobol) or effect (Shapley), each with its interval. */
   statements: string[];
+}
+
+/**
+ * One per-sample input column. A level column (`<quantity>@<level>[:<statistic>]`) holds the level's draw in its
+ * natural form: a deviation (additive scale, in the quantity's unit), a relative deviation (relative scale) or a
+ * factor (log scale); the physical value is nominal + x, nominal (1 + x) or nominal x. An aggregate column
+ * (`<quantity>:<statistic>`, no level) holds physical per-cell values. Only `name` is guaranteed (older results).
+ */
+export interface InputColumn {
+  name: string;
+  /** The variation key: a manufacturing quantity or a parameter path. */
+  quantity?: string;
+  /** The hierarchy level, absent for the per-cell aggregate; 'epistemic' for a two-level study's epistemic draw. */
+  level?: 'pack' | 'module' | 'cell' | 'epistemic';
+  /** Over the level's entities (modules or cells) of one pack; absent for the single pack-level draw. */
+  statistic?: 'mean' | 'min' | 'max';
+  scale?: 'additive' | 'relative' | 'log';
+  /** Nominal value of the quantity, in `unit`. */
+  nominal?: number;
+  /** Unit of the physical value. */
+  unit?: string;
+  description?: string;
+}
+
+/** A probability with its interval (null: unbounded by the data) at `confidence`. */
+export interface HeadlineProbability {
+  estimate: number;
+  lower: number | null;
+  upper: number | null;
+  confidence: number;
+}
+
+/** One design limit in the headline: how likely a pack is to pass it, how sure we are, and the verdict. */
+export interface HeadlineLimit {
+  output: string;
+  unit: string;
+  tail: 'upper' | 'lower';
+  limit: number;
+  /** The limit in words: "maxTemperatureK above 309 K". */
+  title: string;
+  /** The tail summary's recommended estimate of P(one pack passes the limit). */
+  probability: HeadlineProbability;
+  /**
+   * counted ('empirical'), extrapolated by a generalized Pareto fit ('gpd'), counted from too few ('empirical-bound'),
+   * or pooled over the epistemic draws of a two-level study ('two-level').
+   */
+  method: 'empirical' | 'gpd' | 'empirical-bound' | 'two-level';
+  samples: number;
+  /** Packs of the run beyond the limit. */
+  exceedances: number;
+  /** The probability in words, with its interval: "1.17 % of packs (about 1 in 86); 95 % interval 0.367 % to 2.94 %". */
+  statement: string;
+  /** How it was estimated, in words. */
+  how: string;
+  /** analysis.tail[].target, or null. */
+  target: number | null;
+  verdict: 'meets' | 'misses' | 'undecided' | 'no-target';
+  verdictText: string;
+  /**
+   * Further intervals shown next to the estimate (for example the epistemic median and 90 % band of the
+   * probability); each is printed as "label: estimate [lower, upper]".
+   */
+  bands?: { label: string; estimate?: number; lower: number; upper: number }[];
+}
+
+/** A factor's share of an output's variance with its interval; `distinguishable` is false when the interval covers 0. */
+export interface HeadlineDriver {
+  factor: string;
+  share: number;
+  lower: number | null;
+  upper: number | null;
+  distinguishable: boolean;
+}
+
+/** The largest contributors to one output's variance: total Sobol indices (or Shapley effects), largest first. */
+export interface HeadlineDrivers {
+  output: string;
+  index: 'total' | 'shapley';
+  evaluations: number;
+  confidence: number;
+  /** Up to three factors whose interval excludes 0. */
+  top: HeadlineDriver[];
+  /** In words: "module-level heatTransferCoefficient 76 % (56–100 %), ...". */
+  text: string;
+}
+
+export interface Headline {
+  /** One per analysis.tail entry, in the spec's order. */
+  limits: HeadlineLimit[];
+  /** One per sensitivity output. */
+  drivers: HeadlineDrivers[];
 }
 
 /** Column-oriented per-sample table (what samples.csv / samples.arrow hold). */

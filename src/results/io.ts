@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { CellspreadInputError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { StudyChunk } from '../study/runner.ts';
 import type { RunSummary, SampleTable } from './format.ts';
+import { sampleTableArrow, sampleTableCsv } from './table.ts';
+
+export { sampleTableArrow, sampleTableCsv };
 
 /** What a run folder records up front, so a resume or a merge can check it belongs to the same study. */
 export interface RunManifest {
@@ -73,27 +75,6 @@ export function listChunks(dir: string): number[] {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
-}
-
-function csvNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
-}
-
-export function sampleTableCsv(table: SampleTable): string {
-  const lines = [table.columns.map(csvField).join(',')];
-  const n = table.data[0]?.length ?? 0;
-  for (let r = 0; r < n; r++) lines.push(table.data.map((col) => csvNumber(col[r])).join(','));
-  return `${lines.join('\n')}\n`;
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function sampleTableArrow(table: SampleTable): Uint8Array {
-  const cols: Record<string, Float64Array | Int32Array> = {};
-  table.columns.forEach((name, i) => (cols[name] = name === 'sample' ? Int32Array.from(table.data[i]) : table.data[i]));
-  return tableToIPC(tableFromArrays(cols), 'file');
 }
 
 export function writeSampleTable(dir: string, table: SampleTable): void {

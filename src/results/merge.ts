@@ -23,7 +23,7 @@ import { shardRange } from '../study/shard.ts';
 import { studyHash, type StudySpec } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
 import type { StudyChunk, StudyResult } from '../study/runner.ts';
-import { sampleChunk } from '../variation/index.ts';
+import { studyLayout, studySamples } from '../study/samples.ts';
 import { CHUNK_DIR, chunkFileName, listChunks, type RunManifest } from './io.ts';
 
 /** The merge cannot go ahead: every problem found, one line each. */
@@ -49,7 +49,7 @@ export interface LoadedShards {
   spec: StudySpec;
   specHash: string;
   version: string;
-  /** In sample order, tiling [0, spec.run.samples) exactly. */
+  /** In sample order, tiling the run's samples [0, studyLayout(spec).total) exactly (design rows included). */
   shards: LoadedShard[];
 }
 
@@ -212,7 +212,8 @@ export function loadShards(folders: string[], options: { version: string }): Loa
     problems.push(`no shard folder holds this study's spec (summary.json with spec hash ${short(specHash)}): let at least one shard finish`);
     throw new MergeRefusedError(problems);
   }
-  const { samples, chunkSize } = spec.run;
+  const { chunkSize } = spec.run;
+  const samples = studyLayout(spec).total; // Monte Carlo samples, then the sensitivity design rows
 
   // 4. Ranges: on the chunk grid, matching the shard they claim, no duplicates, no overlaps, no gaps.
   const placed: Candidate[] = [];
@@ -350,7 +351,7 @@ export function loadShards(folders: string[], options: { version: string }): Loa
         folderProblems.push(`${rel} has ${!outputs ? 'outputs' : 'inputs'} of the wrong length or type (${!outputs ? `${count} x ${PACK_OUTPUT_COUNT}` : `${count} x ${names.length}`} numbers expected)`);
         continue;
       }
-      const redrawn = sampleChunk(spec, start, count).inputs;
+      const redrawn = studySamples(spec, start, count).inputs;
       if (redrawn.names.length !== names.length || redrawn.names.some((n, i) => n !== names[i]) || !sameBits(redrawn.values, inputs)) {
         folderProblems.push(`${rel}: its sampled inputs are not this study's samples ${start}-${start + count - 1} (another study or seed, or corrupt)`);
         continue;
@@ -386,7 +387,7 @@ export function loadShards(folders: string[], options: { version: string }): Loa
 /** Concatenate verified shards, in sample order, into the StudyResult one run over all samples returns. */
 export function mergedStudyResult(loaded: LoadedShards, totalSeconds = 0): StudyResult {
   const { spec } = loaded;
-  const samples = spec.run.samples;
+  const samples = studyLayout(spec).total;
   const chunks = loaded.shards.flatMap((s) => s.chunks);
   const inputNames = chunks[0]?.inputNames ?? [];
   const outputs = new Float64Array(samples * PACK_OUTPUT_COUNT);

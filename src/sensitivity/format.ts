@@ -10,9 +10,24 @@ function table(headers: string[], names: string[], columns: number[][]): string 
   return lines.join('\n');
 }
 
-/** SALib-style text tables (ST / ST_conf, then S1 / S1_conf; conf = half-width at the result's level). */
+/** SALib-style text tables (ST / ST_conf, S1 / S1_conf, then S2 / S2_conf by pair; conf = half-width at the result's level). */
 export function formatSobolResult(r: SobolResult): string {
-  return [table(['ST', 'ST_conf'], r.names, [r.total, r.totalConf]), table(['S1', 'S1_conf'], r.names, [r.first, r.firstConf])].join('\n');
+  const parts = [table(['ST', 'ST_conf'], r.names, [r.total, r.totalConf]), table(['S1', 'S1_conf'], r.names, [r.first, r.firstConf])];
+  if (r.second) {
+    const pairs: string[] = [];
+    const values: number[] = [];
+    const conf: number[] = [];
+    r.names.forEach((a, g) =>
+      r.names.forEach((b, h) => {
+        if (h <= g) return;
+        pairs.push(`(${a}, ${b})`);
+        values.push(r.second!.indices[g][h]);
+        conf.push(r.second!.conf[g][h]);
+      }),
+    );
+    parts.push(table(['S2', 'S2_conf'], pairs, [values, conf]));
+  }
+  return parts.join('\n');
 }
 
 /** Text table of Shapley effects with standard errors. */

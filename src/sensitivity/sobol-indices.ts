@@ -1,41 +1,39 @@
 /**
- * Sobol' indices (first order and total, grouped) by the pick-freeze design of Saltelli (2002, 2010) on a scrambled
- * Sobol' quasi-random sequence, with bootstrap confidence intervals and convergence reporting.
+ * Sobol' indices (first order and total, grouped; second order on request) from the outputs of a pick-freeze design
+ * (sobol-design.ts), with bootstrap confidence intervals and convergence reporting: the "analyze" step of
+ * sample / evaluate / analyze, and `sobol()`, which does all three with a model in the process.
  *
- * Design: a 2D-dimensional scrambled Sobol' point set of N points gives A (columns 0..D-1) and B (columns D..2D-1);
- * for each group g, A_B^(g) is A with the columns of group g taken from B. Cost: N * (G + 2) model runs for G groups,
- * whatever the number of inputs D.
- *
- * Estimators (f(B) centred on the mean of the 2N values f(A), f(B), which makes S_g shift-invariant):
+ * Estimators (outputs centred on f0, the mean of the 2N values f(A), f(B), which makes S_g shift-invariant):
  *   V       = variance of the 2N values f(A), f(B)
- *   S_g     = (1/N) sum_j (f(B)_j - f0) (f(A_B^(g))_j - f(A)_j) / V  (Saltelli et al. 2010, Table 2 (b)), f0 = mean
- *   ST_g    = (1/2N) sum_j (f(A)_j - f(A_B^(g))_j)^2 / V              (Jansen 1999; Saltelli et al. 2010, Table 2 (f))
- * Confidence intervals: nonparametric bootstrap over the N sample indices (A, B, A_B rows resampled together),
+ *   S_g     = (1/N) sum_j f(B)_j (f(A_B^(g))_j - f(A)_j) / V        (Saltelli et al. 2010, Table 2 (b))
+ *   ST_g    = (1/2N) sum_j (f(A)_j - f(A_B^(g))_j)^2 / V             (Jansen 1999; Saltelli et al. 2010, Table 2 (f))
+ *   S_gh    = Vc_gh / V - S_g - S_h, Vc_gh = (1/N) sum_j (f(B_A^(g))_j f(A_B^(h))_j - f(A)_j f(B)_j)
+ *             (Saltelli 2002, eq. (12); SALib's second_order): B_A^(g) and A_B^(h) share exactly the columns of g and
+ *             h, so the mean of their product is the closed index of {g, h} plus f0^2, which f(A) f(B) removes.
+ * Confidence intervals: nonparametric bootstrap over the N base samples (all rows of a sample resampled together),
  * percentile intervals; `firstConf` / `totalConf` are the SALib-style half-widths z * sd(bootstrap).
  */
 import { CellspreadInputError } from '../errors.ts';
+import { sortedQuantile } from '../math/quantile.ts';
 import { Rng, normalQuantile } from '../random/rng.ts';
-import { SobolSequence } from '../random/sobol.ts';
-import { resolveInputs, uniformsToInputs } from './inputs.ts';
-import type { ResolvedInputs, SensitivityInputs } from './inputs.ts';
-import { runDesign } from './model.ts';
-import type { Design, DesignBatch, SensitivityModel, SyncSensitivityModel } from './model.ts';
+import { checkLevel, checkOptions, checkPositiveInteger, defaultBatchRows } from './checks.ts';
+import type { SensitivityInputs } from './inputs.ts';
+import { checkDesignOutputs, evaluateDesign, thenApply } from './model.ts';
+import type { SensitivityModel, SyncSensitivityModel } from './model.ts';
+import { sobolDesign, type SobolDesign, type SobolDesignOptions } from './sobol-design.ts';
 
-export interface SobolOptions<M extends SensitivityModel = SensitivityModel> {
-  readonly inputs: SensitivityInputs;
-  readonly model: M;
-  /** Base sample size N: a power of two >= 16 for the 'sobol' design (any integer >= 16 for 'random'). */
-  readonly n: number;
-  /** Seed of the scramble and of the bootstrap (non-negative safe integer, default 0). */
-  readonly seed?: number;
-  /** Rows per model call (default: about 4M doubles per batch, at least G + 2); rounded down to a multiple of G + 2. */
-  readonly batchSize?: number;
+export interface SobolAnalysisOptions {
   /** Bootstrap resamples for the confidence intervals (default 1000; 0 disables them). */
   readonly nBootstrap?: number;
   /** Confidence level of the intervals (default 0.95). */
   readonly confidenceLevel?: number;
-  /** 'sobol' (default): scrambled Sobol' quasi-random design. 'random': plain Monte Carlo from the counter-keyed Rng. */
-  readonly sampling?: 'sobol' | 'random';
+}
+
+export interface SobolOptions<M extends SensitivityModel = SensitivityModel> extends SobolDesignOptions, SobolAnalysisOptions {
+  readonly inputs: SensitivityInputs;
+  readonly model: M;
+  /** Rows per model call (default: about 4M doubles per batch, at least one sample); rounded down to whole samples. */
+  readonly batchSize?: number;
 }
 
 export interface SobolConvergence {
@@ -44,6 +42,15 @@ export interface SobolConvergence {
   /** first[k][g]: first-order index of group g from the first n[k] samples. */
   readonly first: number[][];
   readonly total: number[][];
+}
+
+export interface SobolSecondOrder {
+  /** S_gh for g < h (symmetric, NaN on the diagonal). */
+  readonly indices: number[][];
+  /** Bootstrap percentile intervals [low, high] (NaN when nBootstrap = 0). */
+  readonly ci: [number, number][][];
+  /** SALib-style half-widths z * sd(bootstrap). */
+  readonly conf: number[][];
 }
 
 export interface SobolResult {
@@ -59,11 +66,14 @@ export interface SobolResult {
   /** SALib-style half-widths: z_{(1+level)/2} * bootstrap standard deviation. */
   readonly firstConf: number[];
   readonly totalConf: number[];
+  /** Second-order indices, when the design has the B_A rows. */
+  readonly second?: SobolSecondOrder;
   readonly confidenceLevel: number;
   readonly n: number;
-  /** Model runs: N * (G + 2). */
+  /** Model runs: N (G + 2), or N (2G + 2) with second order. */
   readonly evaluations: number;
-  readonly modelCalls: number;
+  /** Model calls, when sobol() ran the model (absent for analyzeSobol on given outputs). */
+  readonly modelCalls?: number;
   readonly mean: number;
   readonly variance: number;
   readonly convergence: SobolConvergence;
@@ -74,52 +84,40 @@ export interface SobolResult {
     readonly pointDimension: number;
     /** Columns of the point set beyond the Sobol' table, filled with plain Monte Carlo. */
     readonly paddedDimensions: number;
-    readonly batchSize: number;
+    readonly secondOrder: boolean;
+    /** Rows per model call, when sobol() ran the model. */
+    readonly batchSize?: number;
   };
-  readonly estimators: { readonly first: string; readonly total: string; readonly ci: string };
+  readonly estimators: { readonly first: string; readonly total: string; readonly second?: string; readonly ci: string };
 }
 
-const RANDOM_KEY = 0x5e11;
 const BOOT_KEY = 0x5e12;
-const BATCH_DOUBLES = 1 << 22;
 
-export function checkSeed(seed: unknown, field = 'seed'): number {
-  if (seed === undefined) return 0;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new CellspreadInputError(field, 'must be a non-negative safe integer', seed);
-  return seed;
+/** Outputs regrouped by matrix (centred), indexed [matrix block * n + sample]. */
+interface Columns {
+  readonly n: number;
+  readonly G: number;
+  readonly yA: Float64Array;
+  readonly yB: Float64Array;
+  /** G x n. */
+  readonly yAB: Float64Array;
+  /** G x n (second order), else empty. */
+  readonly yBA: Float64Array;
 }
 
-export function checkPositiveInteger(v: unknown, field: string, min = 1): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new CellspreadInputError(field, `must be an integer >= ${min}`, v);
-  return v;
-}
-
-export function checkLevel(v: unknown, field = 'confidenceLevel'): number {
-  if (v === undefined) return 0.95;
-  if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new CellspreadInputError(field, 'must be in (0, 1)', v);
-  return v;
-}
-
-/** Pure estimator on given outputs (centred), over the sample indices idx (or 0..n-1). */
-function estimate(
-  yA: Float64Array,
-  yB: Float64Array,
-  yAB: Float64Array,
-  n: number,
-  G: number,
-  m: number,
-  idx: Int32Array | null,
-  first: Float64Array,
-  total: Float64Array,
-): number {
+/** Pure estimator on centred columns, over the sample indices idx (or 0..m-1). Returns V. */
+function estimate(c: Columns, m: number, idx: Int32Array | null, first: Float64Array, total: Float64Array, second: Float64Array | null): number {
+  const { n, G, yA, yB, yAB, yBA } = c;
   let s = 0;
   let s2 = 0;
+  let sAB = 0;
   for (let t = 0; t < m; t++) {
     const j = idx ? idx[t] : t;
     const a = yA[j];
     const b = yB[j];
     s += a + b;
     s2 += a * a + b * b;
+    sAB += a * b;
   }
   const mu = s / (2 * m);
   const v = s2 / (2 * m) - mu * mu;
@@ -137,221 +135,180 @@ function estimate(
     first[g] = f / m / v;
     total[g] = tt / (2 * m) / v;
   }
+  if (second) {
+    // (a - mu)(b - mu) summed: sAB - mu * s + m mu^2.
+    const ab = sAB - mu * s + m * mu * mu;
+    for (let g = 0; g < G; g++) {
+      second[g * G + g] = NaN;
+      for (let h = g + 1; h < G; h++) {
+        let p = 0;
+        for (let t = 0; t < m; t++) {
+          const j = idx ? idx[t] : t;
+          p += (yBA[g * n + j] - mu) * (yAB[h * n + j] - mu);
+        }
+        const sgh = (p - ab) / m / v - first[g] - first[h];
+        second[g * G + h] = sgh;
+        second[h * G + g] = sgh;
+      }
+    }
+  }
   return v;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+function sdOf(sorted: Float64Array): number {
+  const B = sorted.length;
+  let mu = 0;
+  for (let b = 0; b < B; b++) mu += sorted[b];
+  mu /= B;
+  let ss = 0;
+  for (let b = 0; b < B; b++) ss += (sorted[b] - mu) ** 2;
+  return Math.sqrt(ss / Math.max(1, B - 1));
 }
 
-function* sobolDesign(
-  inp: ResolvedInputs,
-  n: number,
-  seed: number,
-  sampling: 'sobol' | 'random',
-  batchSize: number,
-  nBootstrap: number,
-  level: number,
-): Design<SobolResult> {
-  const D = inp.dimension;
-  const G = inp.groups.length;
-  const per = G + 2;
-  const blockLen = Math.max(1, Math.min(n, Math.floor(batchSize / per)));
-  const seq = sampling === 'sobol' ? new SobolSequence(2 * D, { seed }) : null;
+function checkAnalysisOptions(options: SobolAnalysisOptions): { nBootstrap: number; level: number } {
+  const nBootstrap = options.nBootstrap === undefined ? 1000 : checkPositiveInteger(options.nBootstrap, 'nBootstrap', 0);
+  if (nBootstrap === 1) throw new CellspreadInputError('nBootstrap', 'must be 0 or >= 2', nBootstrap);
+  return { nBootstrap, level: checkLevel(options.confidenceLevel) };
+}
+
+/**
+ * Sobol' indices from the outputs of a design: `y[r]` is the model output for `design.rows(r, 1)`, for every row r
+ * in order (y.length must equal design.rowCount). Pure: the same design and outputs give the same bits.
+ */
+export function analyzeSobol(design: SobolDesign, y: ArrayLike<number>, options: SobolAnalysisOptions = {}): SobolResult {
+  if (design === null || typeof design !== 'object' || design.kind !== 'sobol') {
+    throw new CellspreadInputError('design', 'must be a design from sobolDesign()', design);
+  }
+  checkOptions(options);
+  const { nBootstrap, level } = checkAnalysisOptions(options);
+  const Y = checkDesignOutputs(design, y);
+  const { n, rowsPerSample: per, secondOrder } = design;
+  const G = design.groups.length;
   const yA = new Float64Array(n);
   const yB = new Float64Array(n);
   const yAB = new Float64Array(G * n);
-  const u = new Float64Array(blockLen * 2 * D);
-  const xa = new Float64Array(blockLen * D);
-  const xb = new Float64Array(blockLen * D);
-  const data = new Float64Array(blockLen * per * D);
-  const scratch = new Float64Array(D);
-  let modelCalls = 0;
-  for (let j0 = 0; j0 < n; j0 += blockLen) {
-    const m = Math.min(blockLen, n - j0);
-    if (seq) seq.fill(j0, m, u);
-    else {
-      for (let r = 0; r < m; r++) {
-        const rng = new Rng(seed, RANDOM_KEY, j0 + r);
-        for (let c = 0; c < 2 * D; c++) u[r * 2 * D + c] = rng.uniform();
-      }
-    }
-    uniformsToInputs(inp, u, m, 2 * D, 0, xa, 0, scratch);
-    uniformsToInputs(inp, u, m, 2 * D, D, xb, 0, scratch);
-    data.set(xa.subarray(0, m * D), 0);
-    data.set(xb.subarray(0, m * D), m * D);
-    for (let g = 0; g < G; g++) {
-      const base = (2 + g) * m * D;
-      data.set(xa.subarray(0, m * D), base);
-      const cols = inp.groups[g];
-      for (let r = 0; r < m; r++) {
-        const o = base + r * D;
-        const src = r * D;
-        for (let c = 0; c < cols.length; c++) data[o + cols[c]] = xb[src + cols[c]];
-      }
-    }
-    const batch: DesignBatch = {
-      data,
-      count: m * per,
-      firstRow: j0 * per,
-      describe: (k: number) => {
-        const mat = Math.floor(k / m);
-        const j = j0 + (k % m);
-        const name = mat === 0 ? 'A' : mat === 1 ? 'B' : `A_B^(${mat - 2}) [group "${inp.groupNames[mat - 2]}"]`;
-        return `sample ${j} of matrix ${name}`;
-      },
-    };
-    const y = yield batch;
-    modelCalls++;
-    yA.set(y.subarray(0, m), j0);
-    yB.set(y.subarray(m, 2 * m), j0);
-    for (let g = 0; g < G; g++) yAB.set(y.subarray((2 + g) * m, (3 + g) * m), g * n + j0);
-  }
-
-  // Centre on the mean of f(A), f(B).
+  const yBA = new Float64Array(secondOrder ? G * n : 0);
   let mean = 0;
-  for (let j = 0; j < n; j++) mean += yA[j] + yB[j];
+  for (let j = 0; j < n; j++) mean += Y[j * per] + Y[j * per + 1];
   mean /= 2 * n;
   for (let j = 0; j < n; j++) {
-    yA[j] -= mean;
-    yB[j] -= mean;
+    const o = j * per;
+    yA[j] = Y[o] - mean;
+    yB[j] = Y[o + 1] - mean;
+    for (let g = 0; g < G; g++) yAB[g * n + j] = Y[o + 2 + g] - mean;
+    if (secondOrder) for (let g = 0; g < G; g++) yBA[g * n + j] = Y[o + 2 + G + g] - mean;
   }
-  for (let k = 0; k < G * n; k++) yAB[k] -= mean;
+  const cols: Columns = { n, G, yA, yB, yAB, yBA };
 
   const first = new Float64Array(G);
   const total = new Float64Array(G);
-  const variance = estimate(yA, yB, yAB, n, G, n, null, first, total);
+  const second = secondOrder ? new Float64Array(G * G) : null;
+  const variance = estimate(cols, n, null, first, total, second);
+  if (!(variance > 0)) throw new CellspreadInputError('Y', 'must vary over the design (variance of f(A), f(B) > 0)', variance);
 
   // Convergence on prefixes.
-  const conv: SobolConvergence = { n: [], first: [], total: [] };
-  for (let m = 16; m <= n; m *= 2) {
-    if (m === n) break;
+  const convergence: SobolConvergence = { n: [], first: [], total: [] };
+  for (let m = 16; m < n; m *= 2) {
     const f = new Float64Array(G);
     const t = new Float64Array(G);
-    estimate(yA, yB, yAB, n, G, m, null, f, t);
-    conv.n.push(m);
-    conv.first.push(Array.from(f));
-    conv.total.push(Array.from(t));
+    estimate(cols, m, null, f, t, null);
+    convergence.n.push(m);
+    convergence.first.push(Array.from(f));
+    convergence.total.push(Array.from(t));
   }
-  conv.n.push(n);
-  conv.first.push(Array.from(first));
-  conv.total.push(Array.from(total));
+  convergence.n.push(n);
+  convergence.first.push(Array.from(first));
+  convergence.total.push(Array.from(total));
 
-  // Bootstrap.
-  const firstCI: [number, number][] = [];
-  const totalCI: [number, number][] = [];
-  const firstConf: number[] = [];
-  const totalConf: number[] = [];
+  // Bootstrap over base samples.
+  const nan2 = (): [number, number] => [NaN, NaN];
+  const firstCI: [number, number][] = Array.from({ length: G }, nan2);
+  const totalCI: [number, number][] = Array.from({ length: G }, nan2);
+  const firstConf = new Array<number>(G).fill(NaN);
+  const totalConf = new Array<number>(G).fill(NaN);
+  const secondCI: [number, number][][] = Array.from({ length: G }, () => Array.from({ length: G }, nan2));
+  const secondConf: number[][] = Array.from({ length: G }, () => new Array<number>(G).fill(NaN));
   if (nBootstrap > 0) {
     const bf = new Float64Array(nBootstrap * G);
     const bt = new Float64Array(nBootstrap * G);
+    const bs = second ? new Float64Array(nBootstrap * G * G) : null;
     const idx = new Int32Array(n);
     const f = new Float64Array(G);
     const t = new Float64Array(G);
+    const s = second ? new Float64Array(G * G) : null;
     for (let b = 0; b < nBootstrap; b++) {
-      const rng = new Rng(seed, BOOT_KEY, b);
+      const rng = new Rng(design.seed, BOOT_KEY, b);
       for (let j = 0; j < n; j++) idx[j] = rng.integer(n);
-      estimate(yA, yB, yAB, n, G, n, idx, f, t);
+      estimate(cols, n, idx, f, t, s);
       for (let g = 0; g < G; g++) {
         bf[g * nBootstrap + b] = f[g];
         bt[g * nBootstrap + b] = t[g];
       }
+      if (bs && s) for (let k = 0; k < G * G; k++) bs[k * nBootstrap + b] = s[k];
     }
     const z = normalQuantile(0.5 + level / 2);
     const alpha = (1 - level) / 2;
+    const summarise = (src: Float64Array, k: number): { ci: [number, number]; conf: number } => {
+      const sorted = src.slice(k * nBootstrap, (k + 1) * nBootstrap).sort();
+      return { ci: [sortedQuantile(sorted, alpha), sortedQuantile(sorted, 1 - alpha)], conf: z * sdOf(sorted) };
+    };
     for (let g = 0; g < G; g++) {
-      for (const [src, ci, conf] of [
-        [bf, firstCI, firstConf],
-        [bt, totalCI, totalConf],
-      ] as const) {
-        const s = src.slice(g * nBootstrap, (g + 1) * nBootstrap).sort();
-        let mu = 0;
-        for (let b = 0; b < nBootstrap; b++) mu += s[b];
-        mu /= nBootstrap;
-        let ss = 0;
-        for (let b = 0; b < nBootstrap; b++) ss += (s[b] - mu) ** 2;
-        ci.push([percentile(s, alpha), percentile(s, 1 - alpha)]);
-        conf.push(z * Math.sqrt(ss / Math.max(1, nBootstrap - 1)));
+      ({ ci: firstCI[g], conf: firstConf[g] } = summarise(bf, g));
+      ({ ci: totalCI[g], conf: totalConf[g] } = summarise(bt, g));
+      if (bs) {
+        for (let h = g + 1; h < G; h++) {
+          const r = summarise(bs, g * G + h);
+          secondCI[g][h] = secondCI[h][g] = r.ci;
+          secondConf[g][h] = secondConf[h][g] = r.conf;
+        }
       }
-    }
-  } else {
-    for (let g = 0; g < G; g++) {
-      firstCI.push([NaN, NaN]);
-      totalCI.push([NaN, NaN]);
-      firstConf.push(NaN);
-      totalConf.push(NaN);
     }
   }
 
   return {
-    names: [...inp.groupNames],
-    groups: inp.groups.map((g) => [...g]),
+    names: [...design.names],
+    groups: design.groups.map((g) => [...g]),
     first: Array.from(first),
     total: Array.from(total),
     firstCI,
     totalCI,
     firstConf,
     totalConf,
+    ...(second
+      ? { second: { indices: Array.from({ length: G }, (_, g) => Array.from(second.subarray(g * G, (g + 1) * G))), ci: secondCI, conf: secondConf } }
+      : {}),
     confidenceLevel: level,
     n,
-    evaluations: n * per,
-    modelCalls,
+    evaluations: design.rowCount,
     mean,
     variance,
-    convergence: conv,
-    design: { sampling, seed, pointDimension: 2 * D, paddedDimensions: seq ? seq.paddedDimensions : 0, batchSize: blockLen * per },
+    convergence,
+    design: { sampling: design.sampling, seed: design.seed, pointDimension: design.pointDimension, paddedDimensions: design.paddedDimensions, secondOrder },
     estimators: {
       first: 'Saltelli et al. 2010: mean(f(B) (f(A_B) - f(A))) / V',
       total: 'Jansen 1999: mean((f(A) - f(A_B))^2) / (2 V)',
+      ...(second ? { second: 'Saltelli 2002: mean(f(B_A^g) f(A_B^h) - f(A) f(B)) / V - S_g - S_h' } : {}),
       ci: `bootstrap percentile (${nBootstrap} resamples)`,
     },
   };
 }
 
 /**
- * First-order and total Sobol' indices of each group (each input when ungrouped).
+ * First-order and total Sobol' indices of each group (each input when ungrouped), and second order on request:
+ * sobolDesign -> model -> analyzeSobol in one call.
  * Returns the result directly for a synchronous model, a Promise for an asynchronous one.
  */
 export function sobol(options: SobolOptions<SyncSensitivityModel>): SobolResult;
 export function sobol(options: SobolOptions): SobolResult | Promise<SobolResult>;
 export function sobol(options: SobolOptions): SobolResult | Promise<SobolResult> {
-  if (options === null || typeof options !== 'object') throw new CellspreadInputError('options', 'must be an object', options);
-  const inp = resolveInputs(options.inputs);
-  const sampling = options.sampling ?? 'sobol';
-  if (sampling !== 'sobol' && sampling !== 'random') throw new CellspreadInputError('sampling', 'must be "sobol" or "random"', sampling);
-  const n = options.n;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 16) {
-    throw new CellspreadInputError('n', 'must be an integer >= 16', n);
-  }
-  if (sampling === 'sobol' && (n & (n - 1)) !== 0) {
-    const lo = 2 ** Math.floor(Math.log2(n));
-    throw new CellspreadInputError('n', 'must be a power of two for the scrambled Sobol design', n, `use ${lo} or ${lo * 2}`);
-  }
-  if (sampling === 'sobol' && n > 2 ** 32) throw new CellspreadInputError('n', 'must be <= 2^32', n);
-  const seed = checkSeed(options.seed);
-  const G = inp.groups.length;
-  const D = inp.dimension;
-  if (inp.correlation !== null) {
-    for (let i = 0; i < D; i++) {
-      for (let j = 0; j < i; j++) {
-        const r = inp.correlation[i * D + j];
-        if (r !== 0 && inp.groupOf[i] !== inp.groupOf[j]) {
-          throw new CellspreadInputError(
-            `inputs.correlation[${i}][${j}]`,
-            'must be 0 between inputs of different groups for Sobol indices',
-            r,
-            `inputs ${i} and ${j} are in groups "${inp.groupNames[inp.groupOf[i]]}" and "${inp.groupNames[inp.groupOf[j]]}"; group them together or use shapley() for dependent inputs`,
-          );
-        }
-      }
-    }
-  }
-  const batchSize = options.batchSize === undefined ? Math.max(G + 2, Math.floor(BATCH_DOUBLES / D)) : checkPositiveInteger(options.batchSize, 'batchSize');
-  const nBootstrap = options.nBootstrap === undefined ? 1000 : checkPositiveInteger(options.nBootstrap, 'nBootstrap', 0);
-  if (nBootstrap === 1) throw new CellspreadInputError('nBootstrap', 'must be 0 or >= 2', nBootstrap);
-  const level = checkLevel(options.confidenceLevel);
-  return runDesign(sobolDesign(inp, n, seed, sampling, batchSize, nBootstrap, level), options.model, D);
+  checkOptions(options);
+  const design = sobolDesign(options);
+  const analysis = checkAnalysisOptions(options); // fail before any model run
+  const per = design.rowsPerSample;
+  const requested = options.batchSize === undefined ? defaultBatchRows(design.dimension, per) : checkPositiveInteger(options.batchSize, 'batchSize');
+  const batchRows = Math.max(per, Math.floor(requested / per) * per);
+  return thenApply(evaluateDesign(design, options.model, batchRows), ({ y, modelCalls }) => {
+    const r = analyzeSobol(design, y, { nBootstrap: analysis.nBootstrap, confidenceLevel: analysis.level });
+    return { ...r, modelCalls, design: { ...r.design, batchSize: batchRows } };
+  });
 }

@@ -16,6 +16,8 @@ export interface ExactIndices {
   readonly total: number[];
   /** Shapley effects normalised to sum to 1. */
   readonly shapley: number[];
+  /** Second-order indices S_ij (symmetric, NaN on the diagonal), where the function has a closed form for them. */
+  readonly second?: number[][];
   readonly variance: number;
   readonly mean: number;
 }
@@ -89,6 +91,11 @@ function buildIshigami(params: IshigamiParams = {}): TestFunction {
       first: [v1 / v, v2 / v, 0],
       total: [(v1 + v13) / v, v2 / v, v13 / v],
       shapley: [(v1 + v13 / 2) / v, v2 / v, v13 / 2 / v],
+      second: [
+        [NaN, 0, v13 / v],
+        [0, NaN, 0],
+        [v13 / v, 0, NaN],
+      ],
       variance: v,
       mean: a / 2,
     },
@@ -137,7 +144,8 @@ function buildGFunction(params: GFunctionParams = {}): TestFunction {
       }
       return out;
     },
-    exact: { first: vi.map((x) => x / v), total, shapley, variance: v, mean: 1 },
+    // V_ij = V_i V_j for a product of independent factors (1 + f_i), E f_i = 0.
+    exact: { first: vi.map((x) => x / v), total, shapley, second: vi.map((x, i) => vi.map((y, j) => (i === j ? NaN : (x * y) / v))), variance: v, mean: 1 },
   };
 }
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { StudySpec } from './schema.ts';
+import { sha256Hex } from './sha256.ts';
 
 /** JSON with object keys sorted at every depth (arrays keep their order); undefined members are dropped. */
 export function canonicalJson(value: unknown): string {
@@ -16,5 +16,5 @@ export function canonicalJson(value: unknown): string {
  * comments, formatting or spelt-out defaults hash the same.
  */
 export function studyHash(spec: StudySpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+  return sha256Hex(canonicalJson(spec));
 }

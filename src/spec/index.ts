@@ -11,6 +11,8 @@ export type {
   PackSpec,
   StudyProtocolStep,
   TailAnalysisSpec,
+  EpistemicSpec,
+  EpistemicQuantity,
   ParsedStudySpec,
 } from './schema.ts';
 export { studyHash, canonicalJson } from './hash.ts';

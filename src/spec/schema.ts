@@ -66,6 +66,13 @@ const quantityVariationSchema = strict({
   cell: distributionSchema.optional(),
 });
 
+/** An epistemic quantity: one value per outer sample, shared by every cell of every pack in it. */
+const epistemicQuantitySchema = strict({
+  scale: scaleSchema.optional(),
+  base: num.optional(),
+  value: distributionSchema,
+});
+
 const correlationBlockSchema = strict({ quantities: z.array(z.string()).min(2), matrix: z.array(z.array(num)) });
 
 const cutoffSchema = positive.optional();
@@ -107,6 +114,8 @@ const tailSchema = strict({
   limit: num,
   tail: z.enum(['upper', 'lower']).optional(),
   direction: z.enum(['upper', 'lower']).optional(),
+  /** Largest acceptable probability of passing the limit (per pack): the headline's verdict compares against it. */
+  target: z.number().gt(0).lt(1).optional(),
 });
 
 export const studySpecSchema = strict({
@@ -129,12 +138,18 @@ export const studySpecSchema = strict({
   protocol: z.array(protocolStepSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
   variation: z.record(z.string(), quantityVariationSchema).default({}),
   correlation: strict({ pack: correlationBlockSchema.optional(), module: correlationBlockSchema.optional(), cell: correlationBlockSchema.optional() }).default({}),
+  epistemic: strict({
+    outer: count,
+    inner: count,
+    quantities: z.record(z.string(), epistemicQuantitySchema),
+  }).optional(),
   analysis: strict({
     tail: z.array(tailSchema).optional(),
     sensitivity: strict({
       method: z.enum(['sobol', 'shapley']).default('sobol'),
       outputs: z.array(z.string().min(1)).min(1),
       n: count.default(256),
+      secondOrder: z.boolean().optional(),
     }).optional(),
   }).optional(),
   run: strict({
@@ -198,10 +213,32 @@ export type StudyProtocolStep =
       upperCutoff?: number;
     };
 
+/** A quantity whose true value is not known: one draw per outer sample, shared by every cell (see EpistemicSpec). */
+export interface EpistemicQuantity {
+  /** Scale on which the draw adds to the quantity's levels (the quantity's variation scale, else its default). */
+  scale: Scale;
+  /** Nominal value, for a quantity not under variation (default: the parameter set's value). */
+  base?: number;
+  /** Distribution of the true value on that scale: additive deviation, relative deviation, or log factor. */
+  value: DistributionSpec;
+}
+
+/**
+ * Two-level Monte Carlo: `outer` draws of the epistemic quantities (what we do not know), and for each the same
+ * `inner` aleatory samples (the manufacturing lottery): run.samples = outer x inner, sample e * inner + i.
+ */
+export interface EpistemicSpec {
+  outer: number;
+  inner: number;
+  quantities: Record<string, EpistemicQuantity>;
+}
+
 export interface TailAnalysisSpec {
   output: string;
   limit: number;
   tail: 'upper' | 'lower';
+  /** Largest acceptable probability (per pack) of passing the limit, in (0, 1); the report's verdict uses it. */
+  target?: number;
 }
 
 export interface StudySpec {
@@ -216,8 +253,10 @@ export interface StudySpec {
   correlation: Partial<Record<Level, CorrelationBlock>>;
   analysis?: {
     tail?: TailAnalysisSpec[];
-    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number };
+    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number; secondOrder?: boolean };
   };
+  /** Epistemic quantities and the outer x inner sizes of the two-level Monte Carlo (absent: one level). */
+  epistemic?: EpistemicSpec;
   run: { samples: number; seed: number; chunkSize: number };
 }
 

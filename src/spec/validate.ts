@@ -10,7 +10,7 @@ import type { ParameterSet } from '../params/types.ts';
 import { correlationCholesky } from '../variation/copula.ts';
 import { distributionFromSpec, type DistributionSpec } from '../variation/distributions.ts';
 import { LEVELS, resolveQuantity, variationKeyNames, type Level, type Scale } from '../variation/quantities.ts';
-import { ALLOWED_KEYS_TAG, studySpecSchema, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
+import { ALLOWED_KEYS_TAG, studySpecSchema, type EpistemicQuantity, type EpistemicSpec, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
 
 export type SpecPath = readonly (string | number)[];
 
@@ -122,10 +122,10 @@ export function validateStudySpec(obj: unknown, _source?: string): StudySpec {
     const issues = [...parsed.error.issues].sort((a, b) => issueRank(a) - issueRank(b));
     throw issueToError(issues[0], obj);
   }
-  return checkSemantics(parsed.data);
+  return checkSemantics(parsed.data, obj);
 }
 
-function checkSemantics(p: ParsedStudySpec): StudySpec {
+function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   let set: ParameterSet;
   try {
     set = getParameterSet(p.params, 'params');
@@ -160,11 +160,20 @@ function checkSemantics(p: ParsedStudySpec): StudySpec {
         }
         const tail = t.tail ?? t.direction;
         if (tail === undefined) throw new StudySpecError(['analysis', 'tail', i, 'tail'], 'is required', undefined, 'upper or lower');
-        return { output: t.output, limit: t.limit, tail };
+        return { output: t.output, limit: t.limit, tail, ...(t.target !== undefined ? { target: t.target } : {}) };
       });
     }
-    if (p.analysis.sensitivity) analysis.sensitivity = { ...p.analysis.sensitivity, outputs: [...p.analysis.sensitivity.outputs] };
+    if (p.analysis.sensitivity) {
+      const { secondOrder, ...rest } = p.analysis.sensitivity;
+      if (secondOrder && rest.method !== 'sobol') {
+        throw new StudySpecError(['analysis', 'sensitivity', 'secondOrder'], 'is only for method sobol (Shapley effects have no second order)', secondOrder);
+      }
+      // Left out when false, so that spelling out the default does not change the study hash.
+      analysis.sensitivity = { ...rest, outputs: [...rest.outputs], ...(secondOrder ? { secondOrder } : {}) };
+    }
   }
+  const run = { ...p.run };
+  const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw) : undefined;
   return {
     name: p.name,
     params: set.name,
@@ -175,8 +184,89 @@ function checkSemantics(p: ParsedStudySpec): StudySpec {
     variation,
     correlation,
     ...(analysis ? { analysis } : {}),
-    run: { ...p.run },
+    ...(epistemic ? { epistemic } : {}),
+    run,
   };
+}
+
+/**
+ * The epistemic block: known quantities, scales that agree with the aleatory variation of the same quantity, no
+ * second writer of a parameter, and the run sized outer x inner. run.samples, when the file gives it, must equal
+ * outer x inner; run.chunkSize, when given, must divide inner or be a multiple of it (so shards hold whole outer
+ * samples); when not given it is chosen so.
+ */
+function checkEpistemic(
+  e: NonNullable<ParsedStudySpec['epistemic']>,
+  variation: Record<string, QuantityVariation>,
+  set: ParameterSet,
+  soc: number,
+  writers: Map<string, string>,
+  run: StudySpec['run'],
+  raw: unknown,
+): EpistemicSpec {
+  const keys = Object.keys(e.quantities);
+  if (keys.length === 0) throw new StudySpecError(['epistemic', 'quantities'], 'must name at least one quantity', e.quantities, 'e.g. negative.diffusivity: { scale: log, value: { distribution: lognormal, sd: 0.2 } }');
+  const quantities: Record<string, EpistemicQuantity> = {};
+  for (const key of keys) {
+    const v = e.quantities[key];
+    const at = ['epistemic', 'quantities', key];
+    const q = resolveQuantity(key, set);
+    if (!q) throw new StudySpecError(at, 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
+    const aleatory = variation[key];
+    const scale: Scale = v.scale ?? aleatory?.scale ?? q.defaultScale;
+    if (aleatory && v.scale !== undefined && v.scale !== aleatory.scale) {
+      throw new StudySpecError([...at, 'scale'], `must equal variation.${key}.scale (${aleatory.scale}): the epistemic draw adds to the same levels`, v.scale);
+    }
+    if (aleatory && v.base !== undefined) {
+      throw new StudySpecError([...at, 'base'], `must not be given for a quantity under variation: set variation.${key}.base`, v.base);
+    }
+    const nominal = aleatory?.base ?? v.base ?? q.nominal(set, soc);
+    if (v.base !== undefined && q.positive && !(v.base > 0)) throw new StudySpecError([...at, 'base'], 'must be > 0', v.base);
+    if ((scale === 'log' || scale === 'relative') && !(nominal > 0) && q.positive) {
+      throw new StudySpecError([...at, 'base'], `must be given (> 0) for the ${scale} scale: the parameter set's value is ${nominal}`, v.base);
+    }
+    checkDistribution([...at, 'value'], v.value, scale);
+    if (!aleatory) {
+      for (const w of q.writes) {
+        const other = writers.get(w);
+        if (other !== undefined && other !== key) {
+          throw new StudySpecError(at, `must not vary the same parameter (${w}) as ${other in variation ? 'variation' : 'epistemic.quantities'}.${other}`, key, `keep one of the two`, true);
+        }
+        writers.set(w, key);
+      }
+    }
+    quantities[key] = { scale, ...(v.base !== undefined ? { base: v.base } : {}), value: structuredClone(v.value) };
+  }
+  const total = e.outer * e.inner;
+  if (!Number.isSafeInteger(total)) throw new StudySpecError(['epistemic', 'inner'], `must keep outer x inner a safe integer (outer ${e.outer})`, e.inner);
+  const given = (k: string) => valueAt(raw, ['run', k]) !== undefined;
+  if (given('samples') && run.samples !== total) {
+    throw new StudySpecError(['run', 'samples'], `must equal epistemic.outer x epistemic.inner = ${e.outer} x ${e.inner} = ${total}, or be left out`, run.samples);
+  }
+  run.samples = total;
+  if (given('chunkSize')) {
+    const problem = epistemicChunkProblem(run.chunkSize, e.inner);
+    if (problem) throw new StudySpecError(['run', 'chunkSize'], problem.rule, run.chunkSize, problem.hint);
+  } else run.chunkSize = epistemicChunkSize(e.inner, run.chunkSize);
+  return { outer: e.outer, inner: e.inner, quantities };
+}
+
+/** Why a chunk size does not fit an inner sample size (chunks must tile outer samples or hold whole ones). */
+export function epistemicChunkProblem(chunkSize: number, inner: number): { rule: string; hint: string } | undefined {
+  if (inner % chunkSize === 0 || chunkSize % inner === 0) return undefined;
+  const divisors: number[] = [];
+  for (let d = Math.min(inner, chunkSize); d >= 1 && divisors.length < 3; d--) if (inner % d === 0) divisors.push(d);
+  return {
+    rule: `must divide epistemic.inner (${inner}) or be a multiple of it, so that chunks and shards hold whole outer samples`,
+    hint: `e.g. ${[...divisors, inner * Math.max(1, Math.round(chunkSize / inner))].filter((v, i, a) => a.indexOf(v) === i).join(', ')}`,
+  };
+}
+
+/** The chunk size used when the file gives none: whole outer samples up to `preferred`, or the largest divisor of inner. */
+export function epistemicChunkSize(inner: number, preferred: number): number {
+  if (inner <= preferred) return inner * Math.floor(preferred / inner);
+  for (let d = preferred; d >= Math.ceil(preferred / 4); d--) if (inner % d === 0) return d;
+  return inner;
 }
 
 function divisors(n: number): number[] {
@@ -238,6 +328,9 @@ function checkVariation(key: string, v: ParsedStudySpec['variation'][string], se
   const q = resolveQuantity(key, set);
   if (!q) {
     throw new StudySpecError(['variation', key], 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
+  }
+  if (q.model === 'spme') {
+    throw new StudySpecError(['variation', key], 'acts only through the electrolyte of the SPMe, which studies cannot run yet (they run the SPM)', key);
   }
   if (!LEVELS.some((l) => v[l] !== undefined)) {
     throw new StudySpecError(['variation', key], 'must vary at least one level (pack, module or cell)', v);

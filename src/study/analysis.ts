@@ -1,14 +1,19 @@
 import { cellsOfPack, interconnectOfPack } from '../backends/reference.ts';
-import type { Backend, PackJob } from '../backends/types.ts';
+import type { Backend } from '../backends/types.ts';
+import { CellspreadInputError } from '../errors.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
-import type { OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
-import { shapley, sobol, type InputRows } from '../sensitivity/index.ts';
+import type { InputColumn, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
+import { analyzeShapley, analyzeSobol, ModelOutputError, type SobolSecondOrder } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
+import { sortedQuantile } from '../math/quantile.ts';
 import { tailSummary } from '../tail/index.ts';
-import { buildSampleDesign, sampleChunkFromLatent } from '../variation/index.ts';
+import { compileStudy, LEVELS } from '../variation/index.ts';
+import { sensitivityStatements } from './headline.ts';
 import { chunkJob } from './runner.ts';
 import type { StudyModel } from './job.ts';
+import { epistemicTail } from './epistemic.ts';
+import { studyLayout } from './samples.ts';
 
 /** Column `name` of a row-major outputs matrix. */
 export function outputColumn(outputs: Float64Array, name: PackOutputName): Float64Array {
@@ -17,13 +22,6 @@ export function outputColumn(outputs: Float64Array, name: PackOutputName): Float
   const col = new Float64Array(n);
   for (let s = 0; s < n; s++) col[s] = outputs[s * PACK_OUTPUT_COUNT + k];
   return col;
-}
-
-function quantile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
 }
 
 /** Mean, sd and quantiles of every output, in f64 over the finite samples. */
@@ -40,9 +38,9 @@ export function outputStatistics(outputs: Float64Array) {
       sd: col.length > 1 ? Math.sqrt(ss / (col.length - 1)) : 0,
       min: col[0] ?? NaN,
       max: col[col.length - 1] ?? NaN,
-      p05: quantile(col, 0.05),
-      p50: quantile(col, 0.5),
-      p95: quantile(col, 0.95),
+      p05: sortedQuantile(col, 0.05),
+      p50: sortedQuantile(col, 0.5),
+      p95: sortedQuantile(col, 0.95),
     };
     return { name: o.name, unit: o.unit, description: o.description, statistics };
   });
@@ -69,86 +67,124 @@ function checkOutputName(name: string, field: string): PackOutputName {
   return name as PackOutputName;
 }
 
-/** The tail summaries the spec asks for (analysis.tail). */
+/**
+ * The tail summaries the spec asks for (analysis.tail), over the Monte Carlo samples. In a two-level (epistemic)
+ * study each entry also carries `epistemic`: the probability per outer sample, pooled, its median and 90 % band over
+ * what we do not know, and which epistemic quantity to measure first; the pooled value is then the recommended
+ * estimate, since the samples are not independent draws (they share epistemic draws and aleatory streams).
+ */
 export function tailAnalyses(spec: StudySpec, outputs: Float64Array): unknown[] {
   return (spec.analysis?.tail ?? []).map((t, i) => {
     const name = checkOutputName(t.output, `analysis.tail[${i}].output`);
-    return tailSummary(outputColumn(outputs, name), { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
+    const column = outputColumn(outputs, name);
+    const summary = tailSummary(column, { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
+    const epistemic = epistemicTail(spec, column, t);
+    if (!epistemic) return summary;
+    const { pooled } = epistemic;
+    return {
+      ...summary,
+      recommended: { estimate: pooled.estimate, lower: pooled.lower, upper: pooled.upper, source: 'two-level' },
+      epistemic,
+      warnings: [
+        ...summary.warnings,
+        'two-level study: the empirical and GPD intervals treat the outer x inner samples as independent, which they are not; quote the pooled value and the band (epistemic)',
+      ],
+    };
   });
 }
 
 /**
- * Sobol or Shapley indices of the requested outputs over (quantity, level) groups of the sampler's latent inputs,
- * with every model evaluation a chunk of packs through the chosen backend. All outputs share one design: the model
- * is evaluated once per design row and the other outputs reuse the recorded evaluations.
+ * Sobol or Shapley indices of the requested outputs over (quantity, level) groups of the sampler's latent inputs (and
+ * one group per epistemic quantity), from the outputs of the sensitivity design rows (`designRows x outputs`, the
+ * run's samples monteCarlo .. total - 1; see study/samples.ts). Pure: the same outputs give the same bits, however
+ * the rows were simulated (one process, shards, resumed). One design serves every output. An output whose design
+ * rows include a failed (non-finite) simulation gets an entry with `error` instead of indices.
  */
-export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, backend: Backend, signal?: AbortSignal): Promise<SensitivitySummary[]> {
+export function analyzeStudySensitivity(spec: StudySpec, designOutputs: Float64Array): SensitivitySummary[] {
   const request = spec.analysis?.sensitivity;
-  if (!request) return [];
-  const design = buildSampleDesign(spec);
-  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`));
-  const groups = design.groups.map((g) => ({ name: g.name, indices: g.indices }));
-  const covered = new Set(groups.flatMap((g) => g.indices));
-  const rest = Array.from({ length: design.latentDimension }, (_, i) => i).filter((i) => !covered.has(i));
-  if (rest.length > 0) groups.push({ name: 'other latent draws', indices: rest });
-  const inputs = {
-    marginals: Array.from({ length: design.latentDimension }, () => ({ dist: 'uniform' as const, a: 0, b: 1 })),
-    groups,
-  };
-  const recorded: Float64Array[] = [];
-  let call = 0;
-  let evaluations = 0;
-  const evaluate = async (rows: InputRows): Promise<Float64Array> => {
-    signal?.throwIfAborted();
-    const chunk = sampleChunkFromLatent(spec, rows.data, rows.length);
-    const job: PackJob = { ...chunkJob(spec, model, 0, 0).job, count: rows.length, kernelParameters: chunk.kernelParameters, interconnectResistance: chunk.interconnectResistance };
-    evaluations += rows.length;
-    return (await backend.simulate(job, signal)).outputs;
-  };
-  const modelFor = (name: PackOutputName) => async (rows: InputRows) => {
-    const index = call++;
-    if (!recorded[index]) recorded[index] = await evaluate(rows);
-    return outputColumn(recorded[index], name);
-  };
-  const out: SensitivitySummary[] = [];
-  for (const name of names) {
-    call = 0;
-    if (request.method === 'shapley') {
-      const r = await shapley({ inputs, model: modelFor(name), seed: spec.run.seed, method: 'random', nPermutations: request.n, batchSize: spec.run.chunkSize * 4 });
-      out.push({
-        output: name,
-        method: 'shapley',
-        factors: r.names,
-        effects: Array.from(r.effects),
-        effectsCI: r.effectsCI.map((c) => [c[0], c[1]] as [number, number]),
-        evaluations,
-        statements: statements(r.names, Array.from(r.effects), name, 'Shapley effect'),
-      });
-    } else {
-      const r = await sobol({ inputs, model: modelFor(name), n: request.n, seed: spec.run.seed, batchSize: spec.run.chunkSize * 4 });
-      out.push({
-        output: name,
-        method: 'sobol',
-        factors: r.names,
-        first: Array.from(r.first),
-        total: Array.from(r.total),
-        firstCI: r.firstCI.map((c) => [c[0], c[1]] as [number, number]),
-        totalCI: r.totalCI.map((c) => [c[0], c[1]] as [number, number]),
-        evaluations,
-        statements: statements(r.names, Array.from(r.first), name, 'first-order index'),
-      });
-    }
+  const design = studyLayout(spec).sensitivity;
+  if (!request || !design) return [];
+  if (designOutputs.length !== design.rowCount * PACK_OUTPUT_COUNT) {
+    throw new CellspreadInputError('design outputs', `must hold ${design.rowCount} rows x ${PACK_OUTPUT_COUNT} outputs`, designOutputs.length);
   }
-  return out;
+  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`));
+  return names.map((name): SensitivitySummary => {
+    const y = outputColumn(designOutputs, name);
+    const base = { output: name, method: request.method, factors: [...design.names], evaluations: design.rowCount };
+    try {
+      if (design.kind === 'shapley') {
+        const r = analyzeShapley(design, y);
+        return withStatements({ ...base, effects: r.effects, effectsCI: r.effectsCI, standardErrors: r.standardErrors, confidence: r.confidenceLevel });
+      }
+      const r = analyzeSobol(design, y);
+      return withStatements({
+        ...base,
+        first: r.first,
+        total: r.total,
+        firstCI: r.firstCI,
+        totalCI: r.totalCI,
+        ...(r.second ? { second: secondOrderPairs(r.names, r.second) } : {}),
+        confidence: r.confidenceLevel,
+      });
+    } catch (err) {
+      if (!(err instanceof CellspreadInputError)) throw err;
+      const row = err instanceof ModelOutputError ? ` (sample ${studyLayout(spec).monteCarlo + err.designRow})` : '';
+      return { ...base, error: `${err.message}${row}`, statements: [] };
+    }
+  });
 }
 
-function statements(factors: readonly string[], shares: number[], output: string, what: string): string[] {
-  return factors
-    .map((f, i) => ({ f, s: shares[i] }))
-    .filter((x) => Number.isFinite(x.s))
-    .sort((a, b) => b.s - a.s)
-    // Estimates can stray outside [0, 1] by sampling error; a share of variance cannot.
-    .map(({ f, s }) => `${f} explains ${(100 * Math.min(1, Math.max(0, s))).toFixed(0)} % of the variance of ${output} (${what})`);
+/** Second-order indices as a list of pairs, largest first (JSON has no NaN diagonal to carry). */
+function secondOrderPairs(names: readonly string[], s: SobolSecondOrder): NonNullable<SensitivitySummary['second']> {
+  const pairs: NonNullable<SensitivitySummary['second']> = [];
+  for (let g = 0; g < names.length; g++) {
+    for (let h = g + 1; h < names.length; h++) pairs.push({ factors: [names[g], names[h]], index: s.indices[g][h], ci: s.ci[g][h] });
+  }
+  return pairs.sort((a, b) => (Number.isFinite(b.index) ? b.index : -Infinity) - (Number.isFinite(a.index) ? a.index : -Infinity));
+}
+
+/**
+ * Library convenience for a study not run through runStudy: simulate the sensitivity design rows through `backend`,
+ * chunk by chunk, and analyse them. The same samples as a run's design rows, so the same indices as a run.
+ */
+export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, backend: Backend, signal?: AbortSignal): Promise<SensitivitySummary[]> {
+  const layout = studyLayout(spec);
+  if (!layout.sensitivity) return [];
+  const outputs = new Float64Array(layout.designRows * PACK_OUTPUT_COUNT);
+  for (let start = layout.monteCarlo; start < layout.total; start += spec.run.chunkSize) {
+    signal?.throwIfAborted();
+    const count = Math.min(spec.run.chunkSize, layout.total - start);
+    const result = await backend.simulate(chunkJob(spec, model, start, count).job, signal);
+    outputs.set(result.outputs, (start - layout.monteCarlo) * PACK_OUTPUT_COUNT);
+  }
+  return analyzeStudySensitivity(spec, outputs);
+}
+
+function withStatements(s: Omit<SensitivitySummary, 'statements'>): SensitivitySummary {
+  return { ...s, statements: sensitivityStatements({ ...s, statements: [] }) };
+}
+
+/**
+ * What each per-sample input column holds (in the order of inputNames): quantity, level, statistic, scale, nominal
+ * and unit, so the report can show a level's draw as the physical quantity without parsing column names. In a
+ * two-level study a quantity's epistemic draw is level 'epistemic' (one value per outer sample, in natural form).
+ */
+export function describeInputs(spec: StudySpec): InputColumn[] {
+  const out: InputColumn[] = [];
+  const stats = ['mean', 'min', 'max'] as const;
+  const compiled = compileStudy(spec);
+  const epistemic = new Set(compiled.epistemic.map((e) => e.key));
+  for (const q of compiled.quantities) {
+    const common = { quantity: q.key, scale: q.scale, nominal: q.nominal, unit: q.info.unit, description: q.info.description };
+    for (const level of LEVELS) {
+      if (!q.levels[level]) continue;
+      if (level === 'pack') out.push({ name: `${q.key}@pack`, ...common, level });
+      else for (const statistic of stats) out.push({ name: `${q.key}@${level}:${statistic}`, ...common, level, statistic });
+    }
+    if (epistemic.has(q.key)) out.push({ name: `${q.key}@epistemic`, ...common, level: 'epistemic' });
+    for (const statistic of stats) out.push({ name: `${q.key}:${statistic}`, ...common, statistic });
+  }
+  return out;
 }
 
 /** Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces. */

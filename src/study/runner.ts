@@ -5,8 +5,8 @@ import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { cellCount } from '../pack/topology.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
 import { studyHash, type StudySpec } from '../spec/index.ts';
-import { sampleChunk } from '../variation/index.ts';
 import { studyModel, type StudyModel } from './job.ts';
+import { studyLayout, studySamples } from './samples.ts';
 
 export interface StudyProgress {
   samplesDone: number;
@@ -37,7 +37,8 @@ export interface RunStudyOptions {
   /** Or an already created backend (kept open for the caller). */
   backendInstance?: Backend;
   backendOptions?: BackendOptions;
-  /** Samples [start, end) of the study to run (default all): shards and resumes use this. */
+  /** Samples [start, end) of the run to simulate (default all: the Monte Carlo samples, then any sensitivity design
+   * rows; see study/samples.ts): shards and resumes use this. */
   range?: { start: number; end: number };
   /** Override of run.chunkSize. */
   chunkSize?: number;
@@ -56,20 +57,21 @@ export interface StudyResult {
   backend: { name: string; device: string; fallbacks: { name: string; reason: string }[] };
   range: { start: number; end: number };
   outputNames: readonly string[];
-  /** samples x outputs, row-major, in sample order from range.start. */
+  /** samples x outputs, row-major, in sample order from range.start (design rows too: see monteCarloResult). */
   outputs: Float64Array;
   inputNames: string[];
   inputs: Float64Array;
-  counts: { samples: number; cells: number; cellSteps: number; chunks: number };
+  /** samples: rows simulated (monteCarloResult: Monte Carlo samples, with designRows the design rows). */
+  counts: { samples: number; designRows?: number; cells: number; cellSteps: number; chunks: number };
   timings: { sampleSeconds: number; simulateSeconds: number; totalSeconds: number };
   /** True when the run was cancelled: only complete chunks are in the result. */
   cancelled: boolean;
 }
 
-/** Build the backend job for a chunk of samples (pure: sampling only). */
+/** Build the backend job for a chunk of samples, Monte Carlo or design rows (pure: sampling only). */
 export function chunkJob(spec: StudySpec, model: StudyModel, start: number, count: number) {
   const t0 = performance.now();
-  const sampled = sampleChunk(spec, start, count);
+  const sampled = studySamples(spec, start, count);
   const job: PackJob = {
     set: model.set,
     layout: model.layout,
@@ -90,7 +92,7 @@ export function chunkJob(spec: StudySpec, model: StudyModel, start: number, coun
 export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): Promise<StudyResult> {
   const t0 = performance.now();
   const model = studyModel(spec);
-  const total = spec.run.samples;
+  const total = studyLayout(spec).total;
   const range = options.range ?? { start: 0, end: total };
   if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end <= total && range.start <= range.end)) {
     throw new CellspreadInputError('range', `must be integers with 0 <= start <= end <= ${total}`, range);

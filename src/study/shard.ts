@@ -1,4 +1,5 @@
 import type { StudySpec } from '../spec/index.ts';
+import { studyLayout } from './samples.ts';
 
 /** Shard `index` of `count` of a study run (0 <= index < count). */
 export interface Shard {
@@ -6,11 +7,15 @@ export interface Shard {
   count: number;
 }
 
-/** Shard I of N gets a contiguous block of whole chunks, so shards merge chunk by chunk into one run's results. */
+/**
+ * Shard I of N gets a contiguous block of whole units of the run's samples (Monte Carlo samples, then sensitivity
+ * design rows): a unit is a chunk, or in a two-level study whole outer samples (see study/samples.ts), so shards
+ * split the outer loop and merge chunk by chunk into one run's results.
+ */
 export function shardRange(spec: StudySpec, shard: Shard): { start: number; end: number } {
-  const cs = spec.run.chunkSize;
-  const chunks = Math.ceil(spec.run.samples / cs);
-  const first = Math.floor((shard.index * chunks) / shard.count);
-  const last = Math.floor(((shard.index + 1) * chunks) / shard.count);
-  return { start: Math.min(first * cs, spec.run.samples), end: Math.min(last * cs, spec.run.samples) };
+  const { total, shardUnit } = studyLayout(spec);
+  const units = Math.ceil(total / shardUnit);
+  const first = Math.floor((shard.index * units) / shard.count);
+  const last = Math.floor(((shard.index + 1) * units) / shard.count);
+  return { start: Math.min(first * shardUnit, total), end: Math.min(last * shardUnit, total) };
 }

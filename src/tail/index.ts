@@ -53,3 +53,5 @@ export type {
 } from './rare.ts';
 export { tailSummary } from './summary.ts';
 export type { TailSummary, TailSummaryOptions, TailSummaryInterval } from './summary.ts';
+export { epistemicTailSummary } from './epistemic.ts';
+export type { EpistemicTailSummary, EpistemicTailOptions, EpistemicDraws, EpistemicQuantile, MeasureFirst } from './epistemic.ts';

@@ -65,8 +65,11 @@ export interface TailSummary {
         warnings: string[];
       }
     | { status: 'skipped'; reason: string };
-  /** The estimate to quote: empirical when at least 10 samples pass the limit, else the GPD extrapolation if any. */
-  recommended: TailSummaryInterval & { source: 'empirical' | 'gpd' | 'empirical-bound' };
+  /**
+   * The estimate to quote: empirical when at least 10 samples pass the limit, else the GPD extrapolation if any; in a
+   * two-level study (src/study/epistemic.ts) the pooled two-level estimate.
+   */
+  recommended: TailSummaryInterval & { source: 'empirical' | 'gpd' | 'empirical-bound' | 'two-level' };
   /** Levels or sections left out, and why. */
   warnings: string[];
 }

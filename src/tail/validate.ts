@@ -73,19 +73,11 @@ export function checkPositiveInteger(field: string, value: unknown, min = 1, hin
   return value;
 }
 
+export { sortedQuantile } from '../math/quantile.ts';
+
 /** Ascending sort of a Float64Array copy. */
 export function sortedCopy(x: Float64Array): Float64Array {
   return Float64Array.from(x).sort();
-}
-
-/** Type-7 (linear interpolation) quantile of an ascending sorted array, p in [0, 1]. */
-export function sortedQuantile(sorted: Float64Array, p: number): number {
-  const n = sorted.length;
-  if (n === 1) return sorted[0];
-  const h = (n - 1) * p;
-  const lo = Math.floor(h);
-  if (lo >= n - 1) return sorted[n - 1];
-  return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
 /** Format a number for messages: 4 significant digits. */

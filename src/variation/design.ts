@@ -17,6 +17,7 @@ import {
   type DistributionSpec,
 } from './distributions.ts';
 import { LEVELS, resolveQuantity, type Level, type ManufacturingQuantity, type Scale } from './quantities.ts';
+import { exp, log } from '../math/elementary.ts';
 
 export interface SampleFactor {
   /** Variation key (manufacturing quantity or parameter path). */
@@ -70,6 +71,19 @@ export interface CompiledQuantity {
   levels: Partial<Record<Level, CompiledLevel>>;
 }
 
+/** One epistemic quantity: a scale-space draw per outer sample, added to every cell's level sum. */
+export interface CompiledEpistemic {
+  key: string;
+  /** Index into CompiledStudy.quantities. */
+  quantity: number;
+  unit: string;
+  scale: Scale;
+  /** Draws in scale space: additive deviation, relative deviation, or ln(factor). */
+  dist: Distribution;
+  /** 32-bit stream key of the quantity's epistemic draws. */
+  streamKey: number;
+}
+
 export interface CompiledCorrelation {
   level: Level;
   /** Quantity keys, in matrix order. */
@@ -83,6 +97,8 @@ export interface CompiledStudy {
   design: SampleDesign;
   quantities: CompiledQuantity[];
   correlations: CompiledCorrelation[];
+  /** Epistemic quantities, in the order of the spec's epistemic block (empty without one). */
+  epistemic: CompiledEpistemic[];
   /** Module of each cell and series group of each cell. */
   moduleOfCell: Int32Array;
   groupOfCell: Int32Array;
@@ -104,7 +120,7 @@ export function scaleDistribution(d: DistributionSpec, scale: Scale, nominal: nu
     const F = distributionFromSpec(d.factor);
     const defect =
       scale === 'log'
-        ? transformed(F, Math.log, Math.exp)
+        ? transformed(F, log, exp)
         : scale === 'relative'
           ? transformed(F, (x) => x - 1, (y) => y + 1)
           : transformed(F, (x) => nominal * (x - 1), (y) => y / nominal + 1);
@@ -112,8 +128,8 @@ export function scaleDistribution(d: DistributionSpec, scale: Scale, nominal: nu
   }
   if (scale !== 'log') return distributionFromSpec(d);
   if (d.distribution === 'lognormal') return normal(d.mu, d.sd); // ln of a lognormal, exactly
-  if (d.distribution === 'fixed') return fixed(Math.log(d.value));
-  return transformed(distributionFromSpec(d), Math.log, Math.exp);
+  if (d.distribution === 'fixed') return fixed(log(d.value));
+  return transformed(distributionFromSpec(d), log, exp);
 }
 
 const cache = new WeakMap<StudySpec, CompiledStudy>();
@@ -152,6 +168,18 @@ export function compileStudy(spec: StudySpec): CompiledStudy {
     }
     quantities.push(cq);
   }
+  const epistemic: CompiledEpistemic[] = [];
+  for (const [key, e] of Object.entries(spec.epistemic?.quantities ?? {})) {
+    let qi = quantities.findIndex((q) => q.key === key);
+    if (qi < 0) {
+      const info = resolveQuantity(key, set);
+      if (!info) throw new CellspreadInputError(`epistemic.quantities.${key}`, 'must be a known quantity', key);
+      quantities.push({ key, info, scale: e.scale, nominal: e.base ?? nominalOf(info, spec, set), levels: {} });
+      qi = quantities.length - 1;
+    }
+    const q = quantities[qi];
+    epistemic.push({ key, quantity: qi, unit: q.info.unit, scale: q.scale, dist: scaleDistribution(e.value, q.scale, q.nominal), streamKey: streamKeyOf(`${key}@epistemic`) });
+  }
   const correlations: CompiledCorrelation[] = [];
   for (const level of LEVELS) {
     const block = spec.correlation[level];
@@ -178,6 +206,7 @@ export function compileStudy(spec: StudySpec): CompiledStudy {
     design: { latentDimension: offset, factors, groups, cellsPerPack, groupsPerPack: series, modules, entities },
     quantities,
     correlations,
+    epistemic,
     moduleOfCell,
     groupOfCell,
   };

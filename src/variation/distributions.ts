@@ -4,6 +4,7 @@
  */
 import { normalCdf, normalQuantile } from '../random/rng.ts';
 import { studentTCdf, studentTQuantile } from './special.ts';
+import { exp, expm1, log, log1p, pow } from '../math/elementary.ts';
 
 export interface Distribution {
   /** Distribution name as in a study file (`normal`, `defectMixture`, ...). */
@@ -105,7 +106,7 @@ export const DISTRIBUTION_NAMES = [
 ] as const satisfies readonly DistributionName[];
 
 /** -ln(1 - u), accurate for small u. */
-const expTail = (u: number) => -Math.log1p(-u);
+const expTail = (u: number) => -log1p(-u);
 
 export function normal(mean: number, sd: number): Distribution {
   if (sd === 0) return fixed(mean);
@@ -143,13 +144,13 @@ export function truncatedNormal(mean: number, sd: number, min = -Infinity, max =
 }
 
 export function lognormal(mu: number, sd: number): Distribution {
-  if (sd === 0) return fixed(Math.exp(mu));
+  if (sd === 0) return fixed(exp(mu));
   return {
     kind: 'lognormal',
     lower: 0,
     upper: Infinity,
-    quantile: (u) => Math.exp(mu + sd * normalQuantile(u)),
-    cdf: (x) => (x <= 0 ? 0 : normalCdf((Math.log(x) - mu) / sd)),
+    quantile: (u) => exp(mu + sd * normalQuantile(u)),
+    cdf: (x) => (x <= 0 ? 0 : normalCdf((log(x) - mu) / sd)),
   };
 }
 
@@ -178,8 +179,8 @@ export function weibull(shape: number, scale: number, location = 0): Distributio
     kind: 'weibull',
     lower: location,
     upper: Infinity,
-    quantile: (u) => location + scale * Math.pow(expTail(u), 1 / shape),
-    cdf: (x) => (x <= location ? 0 : -Math.expm1(-Math.pow((x - location) / scale, shape))),
+    quantile: (u) => location + scale * pow(expTail(u), 1 / shape),
+    cdf: (x) => (x <= location ? 0 : -expm1(-pow((x - location) / scale, shape))),
   };
 }
 
@@ -192,8 +193,8 @@ export function pareto(alpha: number, min = 1): Distribution {
     kind: 'pareto',
     lower: min,
     upper: Infinity,
-    quantile: (u) => min * Math.exp(expTail(u) / alpha),
-    cdf: (x) => (x <= min ? 0 : -Math.expm1(alpha * Math.log(min / x))),
+    quantile: (u) => min * exp(expTail(u) / alpha),
+    cdf: (x) => (x <= min ? 0 : -expm1(alpha * log(min / x))),
   };
 }
 
@@ -203,12 +204,12 @@ export function generalizedPareto(shape: number, scale: number, location = 0): D
     kind: 'generalizedPareto',
     lower: location,
     upper,
-    quantile: (u) => (shape === 0 ? location + scale * expTail(u) : Math.min(upper, location + (scale * Math.expm1(shape * expTail(u))) / shape)),
+    quantile: (u) => (shape === 0 ? location + scale * expTail(u) : Math.min(upper, location + (scale * expm1(shape * expTail(u))) / shape)),
     cdf: (x) => {
       if (x <= location) return 0;
       if (x >= upper) return 1;
       const z = (x - location) / scale;
-      return shape === 0 ? -Math.expm1(-z) : -Math.expm1((-1 / shape) * Math.log1p(shape * z));
+      return shape === 0 ? -expm1(-z) : -expm1((-1 / shape) * log1p(shape * z));
     },
   };
 }

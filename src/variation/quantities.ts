@@ -5,6 +5,7 @@
  */
 import { describeParameter, numericPaths } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
+import { pow } from '../math/elementary.ts';
 
 export type Scale = 'additive' | 'relative' | 'log';
 export type Level = 'pack' | 'module' | 'cell';
@@ -22,6 +23,11 @@ export interface ManufacturingQuantity {
   readonly positive: boolean;
   /** Parameter-set paths the mapping writes (used to detect two variations of one parameter). */
   readonly writes: readonly string[];
+  /**
+   * 'spme': the quantity acts only through the SPMe's electrolyte (src/model/electrolyte.ts derives it), so a study on
+   * the SPM refuses it rather than ignore it. Absent: it acts in both models.
+   */
+  readonly model?: 'spme';
 }
 
 const side = (s: 'negative' | 'positive') => [
@@ -37,7 +43,7 @@ const side = (s: 'negative' | 'positive') => [
   {
     name: `porosity.${s}`,
     unit: '-',
-    description: `${s} electrode porosity eps_e; the active volume fraction becomes a (1 - eps_e)`,
+    description: `${s} electrode porosity eps_e; the active volume fraction becomes a (1 - eps_e); in the SPMe also the pore volume and the transport efficiency eps_e^b`,
     defaultScale: 'additive',
     nominal: (set: ParameterSet) => set[s].porosity,
     positive: true,
@@ -63,9 +69,55 @@ const side = (s: 'negative' | 'positive') => [
   },
 ] satisfies ManufacturingQuantity[];
 
+type Region = 'negative' | 'separator' | 'positive';
+const regionOf = (set: ParameterSet, r: Region) => (r === 'separator' ? set.separator : set[r]);
+
+/**
+ * Tortuosity tau of the pore network of one region (electrolyte transport efficiency eps / tau), as measured by
+ * impedance (MacMullin number N_M = tau / eps). Nominal: the set's Bruggeman relation, tau0 = eps^(1 - b). Sampled, it
+ * replaces the Bruggeman relation for that cell: B = eps_cell / tau_cell.
+ */
+const tortuosity = (r: Region): ManufacturingQuantity => ({
+  name: `tortuosity.${r}`,
+  unit: '-',
+  description: `${r} tortuosity tau: electrolyte transport efficiency eps / tau in place of eps^b (SPMe)`,
+  defaultScale: 'relative',
+  nominal: (set) => pow(regionOf(set, r).porosity, 1 - regionOf(set, r).bruggemanElectrolyte),
+  positive: true,
+  writes: [`tortuosity.${r}`, `${r}.bruggemanElectrolyte`],
+  model: 'spme',
+});
+
+/** Parameter-set paths that only the SPMe's electrolyte reads: varying one in an SPM study would change nothing. */
+const SPME_ONLY_PATH =
+  /^((negative|positive)\.(conductivity|bruggemanElectrolyte|bruggemanElectrode)|separator\.(porosity|bruggemanElectrolyte)|electrolyte\.(transferenceNumber|thermodynamicFactor|diffusivity\..+|conductivity\..+))$/;
+
 export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
   ...side('negative'),
   ...side('positive'),
+  tortuosity('negative'),
+  tortuosity('separator'),
+  tortuosity('positive'),
+  {
+    name: 'electrolyteConductivity',
+    unit: '-',
+    description: "factor on the set's electrolyte conductivity kappa_e(c_e, T) (SPMe: Ohmic drop and heat)",
+    defaultScale: 'relative',
+    nominal: () => 1,
+    positive: true,
+    writes: ['electrolyteConductivity'],
+    model: 'spme',
+  },
+  {
+    name: 'electrolyteDiffusivity',
+    unit: '-',
+    description: "factor on the set's electrolyte diffusivity D_e(c_e, T) (SPMe: concentration gradients)",
+    defaultScale: 'relative',
+    nominal: () => 1,
+    positive: true,
+    writes: ['electrolyteDiffusivity'],
+    model: 'spme',
+  },
   {
     name: 'contactResistance',
     unit: 'Ohm',
@@ -77,7 +129,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
   },
   {
     name: 'capacity',
-    unit: 'A.h',
+    unit: 'Ah',
     description: 'cell capacity through the electrode area: capacity, interfacial area and 1/collector resistance scale together',
     defaultScale: 'relative',
     nominal: (set) => set.electrical.nominalCapacity,
@@ -137,7 +189,7 @@ export const MANUFACTURING_QUANTITY_NAMES: readonly string[] = MANUFACTURING_QUA
 export function resolveQuantity(name: string, set: ParameterSet): ManufacturingQuantity | undefined {
   const mq = MANUFACTURING_QUANTITIES.find((q) => q.name === name);
   if (mq) return mq;
-  if (!numericPaths(set).includes(name)) return undefined;
+  if (!variablePaths(set).includes(name)) return undefined;
   const keys = name.split('.');
   const d = describeParameter(name);
   return {
@@ -150,12 +202,18 @@ export function resolveQuantity(name: string, set: ParameterSet): ManufacturingQ
       for (const k of keys) node = (node as Record<string, unknown>)[k];
       return node as number;
     },
-    positive: !/ActivationEnergy$/.test(name),
+    positive: !/activationEnergy$/i.test(name),
     writes: [name],
+    ...(SPME_ONLY_PATH.test(name) ? { model: 'spme' as const } : {}),
   };
 }
 
 /** Every name a variation key may take for this set, for "did you mean" suggestions. */
 export function variationKeyNames(set: ParameterSet): string[] {
-  return [...MANUFACTURING_QUANTITY_NAMES, ...numericPaths(set)];
+  return [...MANUFACTURING_QUANTITY_NAMES, ...variablePaths(set)];
+}
+
+/** Numeric parameter paths a cell may vary: all but the electrolyte fits' reference concentrations (a fit's scale). */
+function variablePaths(set: ParameterSet): string[] {
+  return numericPaths(set).filter((p) => !p.endsWith('.referenceConcentration'));
 }

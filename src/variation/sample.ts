@@ -15,9 +15,12 @@ import type { ParameterSet } from '../params/types.ts';
 import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy, initialTemperatureOf, type CompiledStudy } from './design.ts';
 import { LEVELS, type Level } from './quantities.ts';
+import { exp } from '../math/elementary.ts';
 
 /** Stream salt so variation draws never coincide with other users of Rng(seed, sample, ...). */
 export const VARIATION_STREAM = 0x7a41;
+/** Stream salt of the epistemic draws: Rng(seed, EPISTEMIC_STREAM, outer sample, key(quantity)). */
+export const EPISTEMIC_STREAM = 0x7a42;
 
 export interface SampleChunk {
   start: number;
@@ -39,19 +42,25 @@ export interface SampleChunk {
   initialSoc: Float64Array;
 }
 
-/** Latent uniforms of samples start .. start+count-1 (count x latentDimension, row-major) from the study's streams. */
+/**
+ * Latent uniforms of samples start .. start+count-1 (count x latentDimension, row-major) from the study's streams.
+ * In a two-level (epistemic) study, sample e * inner + i draws from the streams of inner sample i: every outer sample
+ * sees the same aleatory packs (common random numbers), so outer samples differ only in what we do not know.
+ */
 export function latentChunk(spec: StudySpec, start: number, count: number): Float64Array {
   const c = compileStudy(spec);
   checkRange(start, count);
   const D = c.design.latentDimension;
   const out = new Float64Array(count * D);
   const seed = spec.run.seed;
+  const inner = spec.epistemic?.inner;
   for (let s = 0; s < count; s++) {
+    const stream = inner ? (start + s) % inner : start + s;
     for (const q of c.quantities) {
       for (const level of LEVELS) {
         const cl = q.levels[level];
         if (!cl || cl.factor.latentCount === 0) continue;
-        const rng = new Rng(seed, VARIATION_STREAM, start + s, cl.streamKey);
+        const rng = new Rng(seed, VARIATION_STREAM, stream, cl.streamKey);
         const base = s * D + cl.factor.latentOffset;
         for (let e = 0; e < cl.factor.latentCount; e++) out[base + e] = rng.uniform();
       }
@@ -75,9 +84,28 @@ function checkRange(start: number, count: number): void {
   if (!Number.isSafeInteger(count) || count < 0) throw new CellspreadInputError('count', 'must be a non-negative integer', count);
 }
 
-/** Samples start .. start+count-1 of the study (Monte Carlo with counter-keyed streams). */
+/**
+ * Epistemic uniforms of samples start .. start+count-1 (count x epistemic quantities, row-major): sample s belongs
+ * to outer sample floor(s / inner), whose draw of quantity q comes from Rng(seed, EPISTEMIC_STREAM, outer, key(q)).
+ * Empty for a study without an epistemic block.
+ */
+export function epistemicChunk(spec: StudySpec, start: number, count: number): Float64Array {
+  const c = compileStudy(spec);
+  checkRange(start, count);
+  const Q = c.epistemic.length;
+  const out = new Float64Array(count * Q);
+  if (Q === 0) return out;
+  const inner = spec.epistemic!.inner;
+  for (let s = 0; s < count; s++) {
+    const outer = Math.floor((start + s) / inner);
+    c.epistemic.forEach((e, k) => (out[s * Q + k] = new Rng(spec.run.seed, EPISTEMIC_STREAM, outer, e.streamKey).uniform()));
+  }
+  return out;
+}
+
+/** Samples start .. start+count-1 of the study (Monte Carlo with counter-keyed streams; two-level when epistemic). */
 export function sampleChunk(spec: StudySpec, start: number, count: number): SampleChunk {
-  return sampleChunkFromLatent(spec, latentChunk(spec, start, count), count, start);
+  return sampleChunkFromLatent(spec, latentChunk(spec, start, count), count, start, epistemicChunk(spec, start, count));
 }
 
 /** Every chunk of the study's run (run.samples in run.chunkSize pieces). */
@@ -97,6 +125,7 @@ export function inputNames(spec: StudySpec): string[] {
       if (level === 'pack') names.push(`${q.key}@pack`);
       else names.push(`${q.key}@${level}:mean`, `${q.key}@${level}:min`, `${q.key}@${level}:max`);
     }
+    if (c.epistemic.some((e) => e.key === q.key)) names.push(`${q.key}@epistemic`);
     names.push(`${q.key}:mean`, `${q.key}:min`, `${q.key}:max`);
   }
   return names;
@@ -104,15 +133,17 @@ export function inputNames(spec: StudySpec): string[] {
 
 /** Level draw in natural form: additive deviation, relative deviation, or multiplicative factor (log scale). */
 function natural(scale: string, y: number): number {
-  return scale === 'log' ? Math.exp(y) : y;
+  return scale === 'log' ? exp(y) : y;
 }
 
 /**
  * Samples from given latent uniforms (rows x latentDimension, row-major, each in (0, 1)): Sobol', Shapley,
  * importance or subset-simulation designs drive the sampler through this. Row r is labelled sample
- * firstSampleIndex + r. Fed the rows of latentChunk(spec, s, n) it reproduces sampleChunk(spec, s, n) exactly.
+ * firstSampleIndex + r. Fed the rows of latentChunk(spec, s, n) and epistemicChunk(spec, s, n) it reproduces
+ * sampleChunk(spec, s, n) exactly. `epistemic` (rows x epistemic quantities, uniforms in (0, 1)) sets the epistemic
+ * draws; without it a study's epistemic quantities sit at their median (u = 0.5).
  */
-export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex = 0): SampleChunk {
+export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex = 0, epistemic?: Float64Array): SampleChunk {
   const c = compileStudy(spec);
   checkRange(firstSampleIndex, rows);
   const D = c.design.latentDimension;
@@ -122,6 +153,17 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   for (let i = 0; i < latent.length; i++) {
     if (!(latent[i] > 0 && latent[i] < 1)) throw new CellspreadInputError(`latent[${i}]`, 'must be a uniform in (0, 1)', latent[i]);
   }
+  const Q = c.epistemic.length;
+  if (epistemic !== undefined) {
+    if (epistemic.length !== rows * Q) {
+      throw new CellspreadInputError('epistemic', `must hold rows x epistemic quantities = ${rows} x ${Q} = ${rows * Q} uniforms`, epistemic.length);
+    }
+    for (let i = 0; i < epistemic.length; i++) {
+      if (!(epistemic[i] > 0 && epistemic[i] < 1)) throw new CellspreadInputError(`epistemic[${i}]`, 'must be a uniform in (0, 1)', epistemic[i]);
+    }
+  }
+  // Scale-space epistemic draw per quantity for the current row (0 where the quantity has none).
+  const epiDraw = new Float64Array(c.quantities.length);
   const { cellsPerPack, groupsPerPack } = c.design;
   const count = rows;
   const set = c.set;
@@ -153,6 +195,8 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
 
   for (let s = 0; s < count; s++) {
     const row = s * D;
+    // 0. Epistemic draws: one per outer sample, shared by every cell.
+    c.epistemic.forEach((e, k) => (epiDraw[e.quantity] = e.dist.quantile(epistemic ? epistemic[s * Q + k] : 0.5)));
     // 1. Independent levels: quantile of the sample's own uniform.
     c.quantities.forEach((q, qi) => {
       for (const level of LEVELS) {
@@ -188,8 +232,8 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       const d = draws[qi];
       const v = values[qi];
       for (let cell = 0; cell < cellsPerPack; cell++) {
-        const t = (d.pack ? d.pack[0] : 0) + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
-        v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * Math.exp(t);
+        const t = epiDraw[qi] + (d.pack ? d.pack[0] : 0) + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
+        v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * exp(t);
       }
       for (const level of LEVELS) {
         const arr = d[level];
@@ -197,6 +241,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
         if (level === 'pack') inputRow[col++] = natural(q.scale, arr[0]);
         else col = summarize(arr, (y) => natural(q.scale, y), inputRow, col);
       }
+      if (c.epistemic.some((e) => e.quantity === qi)) inputRow[col++] = natural(q.scale, epiDraw[qi]);
       col = summarize(v, (x) => x, inputRow, col);
       chunk.cellQuantities.values.set(v, (qi * count + s) * cellsPerPack);
     });

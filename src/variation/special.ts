@@ -4,6 +4,7 @@
  */
 
 import { logGamma, regularizedBeta } from '../math/special.ts';
+import { exp, log, log1p, tan } from '../math/elementary.ts';
 
 export { logGamma, regularizedBeta };
 
@@ -22,7 +23,7 @@ function studentTTail(t: number, df: number): number {
 }
 
 function studentTPdf(t: number, df: number): number {
-  return Math.exp(logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((t * t) / df));
+  return exp(logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * log(df * Math.PI) - ((df + 1) / 2) * log1p((t * t) / df));
 }
 
 /**
@@ -40,7 +41,7 @@ export function studentTQuantile(p: number, df: number): number {
   const q = lower ? p : 1 - p; // tail probability, < 0.5
   let t: number;
   if (df === 1) {
-    t = -1 / Math.tan(Math.PI * q);
+    t = -1 / tan(Math.PI * q);
     return lower ? t : -t;
   }
   if (df === 2) {
@@ -50,13 +51,18 @@ export function studentTQuantile(p: number, df: number): number {
   }
   // Starting value: Hill (1970) style expansion in the normal quantile, or the power tail for small q.
   const z = -Math.abs(approxNormalQuantile(q));
-  const g1 = (z ** 3 + z) / 4;
-  const g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96;
-  const g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384;
-  t = z + g1 / df + g2 / df ** 2 + g3 / df ** 3;
+  // Integer powers as products: the same bits in every engine (x ** n goes through the engine's pow).
+  const z2 = z * z;
+  const z3 = z2 * z;
+  const z5 = z3 * z2;
+  const z7 = z5 * z2;
+  const g1 = (z3 + z) / 4;
+  const g2 = (5 * z5 + 16 * z3 + 3 * z) / 96;
+  const g3 = (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / 384;
+  t = z + g1 / df + g2 / (df * df) + g3 / (df * df * df);
   // Far tail: P(T < t) ~ K nu^((nu-1)/2) |t|^-nu, K = Gamma((nu+1)/2) / (Gamma(nu/2) sqrt(nu pi)).
-  const logK = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
-  const tailStart = -Math.exp((logK + ((df - 1) / 2) * Math.log(df) - Math.log(q)) / df);
+  const logK = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * log(df * Math.PI);
+  const tailStart = -exp((logK + ((df - 1) / 2) * log(df) - log(q)) / df);
   if (Number.isFinite(tailStart) && tailStart < t && q < 1e-3) t = tailStart;
   // Safeguarded Newton on the tail probability, bracketing as it goes.
   let lo = -Infinity;
@@ -80,7 +86,7 @@ export function studentTQuantile(p: number, df: number): number {
 /** Rough normal quantile for a starting value (Abramowitz & Stegun 26.2.23, |error| < 4.5e-4). */
 function approxNormalQuantile(p: number): number {
   const q = p < 0.5 ? p : 1 - p;
-  const r = Math.sqrt(-2 * Math.log(q));
+  const r = Math.sqrt(-2 * log(q));
   const x = r - (2.515517 + 0.802853 * r + 0.010328 * r * r) / (1 + 1.432788 * r + 0.189269 * r * r + 0.001308 * r * r * r);
   return p < 0.5 ? -x : x;
 }

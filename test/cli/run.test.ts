@@ -45,9 +45,11 @@ describe('cellspread run', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(JSON.parse(c.out.join('\n')).specHash).toBe(summary.specHash);
     expect(summary.completed).toBe(true);
+    // 12 Monte Carlo samples, then the Sobol design rows as samples of the run: N (G + 2) = 16 x (2 + 2) = 64.
     expect(summary.counts.samples).toBe(12);
-    expect(summary.counts.cells).toBe(48);
-    expect(summary.counts.cellSteps).toBeGreaterThan(48 * 100);
+    expect(summary.counts.designRows).toBe(64);
+    expect(summary.counts.cells).toBe(76 * 4);
+    expect(summary.counts.cellSteps).toBeGreaterThan(76 * 4 * 100);
     expect(summary.timings.simulateSeconds).toBeGreaterThan(0);
     expect(summary.rng.name).toBe('xoshiro128**');
     expect(summary.rng.seed).toBe(3);
@@ -69,7 +71,8 @@ describe('cellspread run', () => {
     expect(arrow.numRows).toBe(12);
     const col = header.indexOf('maxTemperatureK');
     expect(arrow.getChild('maxTemperatureK')!.get(5)).toBe(Number(csv[6].split(',')[col]));
-    expect(readdirSync(join(out, 'chunks'))).toHaveLength(3);
+    expect(readdirSync(join(out, 'chunks'))).toHaveLength(76 / 4);
+    expect(summary.sensitivity[0].evaluations).toBe(64);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 
@@ -83,7 +86,7 @@ describe('cellspread run', () => {
     const a = await run('a', ['--samples', '6', '--seed', '3', '--chunk-size', '2']);
     expect(a.summary.counts.samples).toBe(6);
     expect(a.summary.spec.run).toEqual({ samples: 6, seed: 3, chunkSize: 2 });
-    expect(a.chunks).toBe(3);
+    expect(a.chunks).toBe((6 + 64) / 2); // the 64 sensitivity design rows are samples of the run, analysed or not
     const b = await run('b', ['--samples', '6', '--seed', '4']);
     expect(b.summary.spec.run.seed).toBe(4);
     expect(b.csv).not.toBe(a.csv);

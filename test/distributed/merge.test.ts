@@ -53,6 +53,42 @@ describe('cellspread merge', () => {
     for (let i = 0; i < 3; i++) three.push(await run(join(dir, 'three', String(i)), ['--shard', `${i}/3`]));
   });
 
+  it('sensitivity design rows are samples of the shards: 3 shards merged give indices bit-identical to one run', async () => {
+    // Sobol with second order over 2 groups: N (2G + 2) = 16 x 6 = 96 design rows after the 12 Monte Carlo samples.
+    const sensStudy = join(dir, 'sens.yaml');
+    writeFileSync(
+      sensStudy,
+      STUDY.replace('name: merge-test', 'name: merge-sens-test')
+        .replace('  contactResistance:', '  heatTransferCoefficient: { scale: relative, pack: { distribution: uniform, min: -0.2, max: 0.2 } }\n  contactResistance:')
+        .replace('analysis:\n', 'analysis:\n  sensitivity: { method: sobol, outputs: [maxTemperatureK, capacityAh], n: 16, secondOrder: true }\n'),
+    );
+    const runSens = async (out: string, args: string[]) => {
+      const c = capture();
+      const code = await runRunCommand([sensStudy, '--backend', 'reference', '--no-report', '--quiet', '--out', out, ...args], c.io, { progressStream: quietStream });
+      expect(code, c.text()).toBe(0);
+      return out;
+    };
+    const whole = await runSens(join(dir, 'sens-single'), []);
+    const shards: string[] = [];
+    for (let i = 0; i < 3; i++) shards.push(await runSens(join(dir, 'sens-shards', String(i)), ['--shard', `${i}/3`, '--no-analysis']));
+    const ranges = shards.map((f) => JSON.parse(readFileSync(join(f, 'run.json'), 'utf8')).range);
+    expect(ranges).toEqual([{ start: 0, end: 36 }, { start: 36, end: 72 }, { start: 72, end: 108 }]); // 54 chunks of 2
+    const out = join(dir, 'sens-merged');
+    const r = await merge([...shards, '--out', out]);
+    expect(r.code, r.text).toBe(0);
+    const a = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(whole, 'summary.json'), 'utf8'));
+    expect(b.sensitivity).toHaveLength(2);
+    expect(b.sensitivity[0].evaluations).toBe(96);
+    expect(b.sensitivity[0].second).toHaveLength(1);
+    expect(b.sensitivity[0].factors).toEqual(['pack-level heatTransferCoefficient', 'cell-level contactResistance']);
+    expect(JSON.stringify(a.sensitivity)).toBe(JSON.stringify(b.sensitivity)); // bit-identical (shortest round-trip doubles)
+    expect(a.counts).toEqual(b.counts);
+    expect(a.mergedFrom.sensitivityBackend).toBeUndefined(); // nothing simulated at merge time
+    expect(csv(out)).toBe(csv(whole));
+    expect(csv(out).trim().split('\n')).toHaveLength(13); // samples.csv: the Monte Carlo samples only
+  });
+
   it('takes the shard index from the Slurm or Kubernetes environment', () => {
     // Count from the array: the task's place in it (1-based arrays work).
     expect(shardFromArgs({ 'shard-from-env': true }, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' })).toEqual({ index: 4, count: 8 });

@@ -100,12 +100,15 @@ describe('sharded study on a real single-node Slurm cluster', () => {
     const merge = sh('sbatch', ['--chdir', dir, '--cpus-per-task=1', '--parsable', '--wait', `--dependency=afterok:${array}`, '--kill-on-invalid-dep=yes', '--output', join(dir, 'slurm-merge-%j.out'), join(EXAMPLES, 'slurm-merge.sh')]);
     expect(merge.status, `merge job: ${merge.stderr}\n${slurmLogs()}`).toBe(0);
 
-    // Every array task ran through Slurm (its own log) and wrote its own shard.
+    // Every array task ran through Slurm (its own log) and wrote its own shard. The run's samples are the 12 Monte
+    // Carlo samples, then the Sobol design rows, N (G + 2) = 16 x 4 = 64: 76 samples in 38 chunks of 2, so the
+    // shards, not the merge, simulate the sensitivity design.
     for (let i = 0; i < 3; i++) {
       expect(existsSync(join(dir, `slurm-shard-${array}_${i}.out`)), slurmLogs()).toBe(true);
       const manifest = JSON.parse(readFileSync(join(shards, String(i), 'run.json'), 'utf8'));
       expect(manifest.shard).toEqual({ index: i, count: 3 });
-      expect(manifest.range).toEqual([{ start: 0, end: 4 }, { start: 4, end: 8 }, { start: 8, end: 12 }][i]);
+      expect(manifest.samples).toBe(76);
+      expect(manifest.range).toEqual([{ start: 0, end: 24 }, { start: 24, end: 50 }, { start: 50, end: 76 }][i]);
     }
     const merged = join(dir, 'merged');
     expect(readFileSync(join(merged, 'samples.csv'), 'utf8')).toBe(readFileSync(join(single, 'samples.csv'), 'utf8'));
@@ -119,6 +122,9 @@ describe('sharded study on a real single-node Slurm cluster', () => {
     }
     expect(a.tail).toHaveLength(1);
     expect(a.sensitivity[0].method).toBe('sobol');
+    expect(a.sensitivity[0].evaluations).toBe(64);
+    expect(JSON.stringify(a.sensitivity)).toBe(JSON.stringify(b.sensitivity)); // indices from the shards' outputs, bit for bit
+    expect(a.mergedFrom.sensitivityBackend).toBeUndefined();
     expect(a.mergedFrom.shards.map((s: { shard: { index: number } }) => s.shard.index)).toEqual([0, 1, 2]);
     expect(existsSync(join(merged, 'report.html'))).toBe(true);
   }, 200_000);
@@ -127,14 +133,14 @@ describe('sharded study on a real single-node Slurm cluster', () => {
     requireCluster();
     // Shard 1 died before writing anything; shard 2 was killed after its first chunk (no last chunk, no summary).
     rmSync(join(shards, '1'), { recursive: true });
-    rmSync(join(shards, '2', 'chunks', 'chunk-000005.json'));
+    rmSync(join(shards, '2', 'chunks', 'chunk-000037.json'));
     rmSync(join(shards, '2', 'summary.json'));
     const out = join(dir, 'merged-after-rerun');
     const refused = capture();
     const folders = ['0', '2'].map((i) => join(shards, i));
     expect(await main(['merge', ...folders, '--out', out, '--no-report', '--no-analysis'], refused.io)).toBe(2);
-    expect(refused.text()).toContain('missing shard 1 of 3 (samples 4-7)');
-    expect(refused.text()).toContain(`shard 2 of 3 (folder ${join(shards, '2')}) is incomplete: 1 of 2 chunks missing (samples 10-11)`);
+    expect(refused.text()).toContain('missing shard 1 of 3 (samples 24-49)');
+    expect(refused.text()).toContain(`shard 2 of 3 (folder ${join(shards, '2')}) is incomplete: 1 of 13 chunks missing (samples 74-75)`);
     expect(existsSync(out)).toBe(false);
 
     // Resubmit just the failed tasks; shard 2 resumes from its completed chunk.
@@ -145,6 +151,10 @@ describe('sharded study on a real single-node Slurm cluster', () => {
     expect(await main(['merge', ...['0', '1', '2'].map((i) => join(shards, i)), '--out', out, '--no-report', '--no-analysis', '--quiet'], ok.io), ok.text()).toBe(0);
     expect(readFileSync(join(out, 'samples.csv'), 'utf8')).toBe(readFileSync(join(single, 'samples.csv'), 'utf8'));
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).outputs).toEqual(JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8')).outputs);
+    // The resumed shard's design rows give the same indices as the single run.
+    const withAnalysis = join(dir, 'merged-after-rerun-analysed');
+    expect(await main(['merge', ...['0', '1', '2'].map((i) => join(shards, i)), '--out', withAnalysis, '--no-report', '--quiet'], capture().io)).toBe(0);
+    expect(JSON.parse(readFileSync(join(withAnalysis, 'summary.json'), 'utf8')).sensitivity).toEqual(JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8')).sensitivity);
   });
 
   it('refuses duplicated and foreign shards with a list of what is wrong, exit 2, writing nothing', async () => {
@@ -171,7 +181,7 @@ describe('sharded study on a real single-node Slurm cluster', () => {
     const alien = await merge([folders[0], foreign, folders[2]]);
     expect(alien.code).toBe(2);
     expect(alien.text).toMatch(/shard 1 of 3 \(folder .*foreign\) is from another study \(spec hash [0-9a-f]{12}… != [0-9a-f]{12}…\)/);
-    expect(alien.text).toContain('missing shard 1 of 3 (samples 4-7)');
+    expect(alien.text).toContain('missing shard 1 of 3 (samples 24-49)');
 
     // Another cellspread version.
     const old = join(dir, 'old-version');
@@ -187,6 +197,6 @@ describe('sharded study on a real single-node Slurm cluster', () => {
     expect(all.code).toBe(2);
     expect(all.text).toContain('is given twice');
     expect(all.text).toContain('is from another study');
-    expect(all.text).toContain('missing shard 2 of 3 (samples 8-11)');
+    expect(all.text).toContain('missing shard 2 of 3 (samples 50-75)');
   });
 });

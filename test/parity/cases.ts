@@ -5,7 +5,6 @@
  * Marquis2019 (entropic heat, Arrhenius diffusion and kinetics) in single cells and in the 2-cell pack that the WGSL
  * kernel runs in private memory. Cases on the same set and pack shape share one compiled WGSL pipeline.
  */
-import type { PackOutputName } from '../../src/pack/outputs.ts';
 import { validateStudySpec, type StudySpec } from '../../src/spec/index.ts';
 
 const cellVariation = {
@@ -108,24 +107,3 @@ export const PARITY_CASES: ParityCase[] = [
     }),
   },
 ];
-
-/** Tolerance per output: |a - b| <= abs + rel * |b|. From the WebGPU/WASM issues: capacity 0.05 %, voltage 1 mV, temperature 0.05 K, the rest 0.1 %. */
-export const PARITY_TOLERANCE: Record<PackOutputName, { abs: number; rel: number }> = {
-  capacityAh: { abs: 1e-6, rel: 5e-4 },
-  energyWh: { abs: 1e-6, rel: 1e-3 },
-  durationS: { abs: 1e-3, rel: 5e-4 },
-  timeToFirstCutoffS: { abs: 1e-3, rel: 5e-4 },
-  cutoffCell: { abs: 0, rel: 0 },
-  maxTemperatureK: { abs: 0.05, rel: 0 },
-  maxTemperatureSpreadK: { abs: 0.05, rel: 0 },
-  maxCurrentImbalance: { abs: 1e-6, rel: 1e-3 },
-  minCellVoltageV: { abs: 1e-3, rel: 0 },
-  maxCellVoltageV: { abs: 1e-3, rel: 0 },
-  finalSocSpread: { abs: 1e-3, rel: 0 },
-  weldLossJ: { abs: 1e-3, rel: 1e-3 },
-  interconnectLossJ: { abs: 1e-3, rel: 1e-3 },
-  heatJ: { abs: 1e-2, rel: 1e-3 },
-  finalPackVoltageV: { abs: 1e-3, rel: 0 },
-  stopReason: { abs: 0, rel: 0 },
-};
-

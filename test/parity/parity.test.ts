@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendNames, createBackend } from '../../src/backends/all.ts';
 import { ReferenceBackend } from '../../src/backends/reference.ts';
 import type { Backend } from '../../src/backends/types.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, type PackOutputName } from '../../src/pack/outputs.ts';
+import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { studyModel } from '../../src/study/job.ts';
-import { PARITY_CASES, PARITY_TOLERANCE } from './cases.ts';
+import { PARITY_CASES } from './cases.ts';
+import { compareOutputs } from './tolerance.ts';
 
 const required = new Set(['reference', 'wasm', ...(process.env.CELLSPREAD_REQUIRE_WEBGPU === '1' ? ['webgpu'] : [])]);
 const reference = new ReferenceBackend();
@@ -22,19 +23,6 @@ beforeAll(async () => {
     expected.set(c.name, (await reference.simulate(job)).outputs);
   }
 });
-
-export function compareOutputs(actual: Float64Array, wanted: Float64Array, count: number): string[] {
-  const problems: string[] = [];
-  for (let s = 0; s < count; s++) {
-    PACK_OUTPUT_NAMES.forEach((name, k) => {
-      const a = actual[s * PACK_OUTPUT_COUNT + k];
-      const b = wanted[s * PACK_OUTPUT_COUNT + k];
-      const tol = PARITY_TOLERANCE[name];
-      if (!(Math.abs(a - b) <= tol.abs + tol.rel * Math.abs(b))) problems.push(`sample ${s} ${name}: got ${a}, reference ${b}`);
-    });
-  }
-  return problems;
-}
 
 for (const name of new Set([...required, ...backendNames()])) {
   if (name === 'reference') continue;

@@ -1,14 +1,17 @@
 /**
  * A realistic synthetic results folder (src/results/format.ts) for the report tests: a 6s2p pack in 2 modules,
- * per-sample inputs in the sampler's naming (`contactResistance@cell:max`, ...), all PACK_OUTPUTS columns with
- * plausible dependence on the inputs, real tail summaries (src/tail), Sobol and Shapley entries, and the worst pack.
+ * per-sample inputs in the sampler's naming and natural form (`contactResistance@cell:max` is the largest log-scale
+ * weld factor, `capacity@cell:mean` a relative deviation, ...) with their descriptions, all PACK_OUTPUTS columns with
+ * plausible dependence on the inputs (maxCellVoltageV constant up to rounding, as in real runs), real tail summaries
+ * (src/tail), Sobol and Shapley entries, the worst pack, and the headline built as `cellspread run` builds it.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { PACK_OUTPUTS } from '../../src/pack/outputs.ts';
-import type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from '../../src/results/format.ts';
+import type { InputColumn, RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from '../../src/results/format.ts';
+import { buildHeadline, sensitivityStatements } from '../../src/study/headline.ts';
 import { tailSummary } from '../../src/tail/index.ts';
 
 export interface FixtureOptions {
@@ -21,6 +24,8 @@ export interface FixtureOptions {
   tail?: boolean;
   sensitivity?: boolean;
   worstPack?: boolean;
+  /** false: no stored headline (results written before it existed). */
+  headline?: boolean;
   arrow?: boolean;
   csv?: boolean;
 }
@@ -40,6 +45,28 @@ const SERIES = 6;
 const PARALLEL = 2;
 const MODULES = 2;
 const CELLS = SERIES * PARALLEL;
+/** Nominal values of the varied quantities (the level columns hold deviations or factors around them). */
+const NOMINAL = { contactResistance: 0.5e-3, capacity: 5.0, 'coatingThickness.negative': 8.52e-5, initialSoc: 1 } as const;
+const QUANTITY = {
+  contactResistance: { scale: 'log', unit: 'Ohm', description: 'tab/weld contact resistance in series with the cell' },
+  capacity: { scale: 'relative', unit: 'Ah', description: 'cell capacity through the electrode area' },
+  'coatingThickness.negative': { scale: 'relative', unit: 'm', description: 'negative electrode coating thickness L' },
+  initialSoc: { scale: 'additive', unit: '-', description: 'initial state of charge of the cell' },
+} as const;
+
+/** What the sampler's column `name` holds, as describeInputs (src/study/analysis.ts) says it. */
+function describe(name: string): InputColumn {
+  const m = /^(.+?)(?:@(pack|module|cell))?(?::(mean|min|max))?$/.exec(name)!;
+  const quantity = m[1] as keyof typeof QUANTITY;
+  return {
+    name,
+    quantity,
+    ...(m[2] ? { level: m[2] as InputColumn['level'] } : {}),
+    ...(m[3] ? { statistic: m[3] as InputColumn['statistic'] } : {}),
+    ...QUANTITY[quantity],
+    nominal: NOMINAL[quantity],
+  };
+}
 
 export function makeResults(options: FixtureOptions = {}): { summary: RunSummary; table: SampleTable } {
   const n = options.samples ?? 2000;
@@ -81,20 +108,21 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
     const [rm, rmin, rmax] = stat(rc);
     const [cm, cmin, cmax] = stat(cap);
     const [tm, tmin, tmax] = stat(thick);
-    inputs['contactResistance@cell:mean'][i] = rm;
-    inputs['contactResistance@cell:min'][i] = rmin;
-    inputs['contactResistance@cell:max'][i] = rmax;
-    inputs['capacity@cell:mean'][i] = cm;
-    inputs['capacity@cell:min'][i] = cmin;
-    inputs['capacity@cell:max'][i] = cmax;
-    inputs['coatingThickness.negative@cell:mean'][i] = tm;
-    inputs['coatingThickness.negative@cell:min'][i] = tmin;
-    inputs['coatingThickness.negative@cell:max'][i] = tmax;
+    // Natural form of the level draws: log scale a factor, relative scale a relative deviation, additive a deviation.
+    inputs['contactResistance@cell:mean'][i] = rm / NOMINAL.contactResistance;
+    inputs['contactResistance@cell:min'][i] = rmin / NOMINAL.contactResistance;
+    inputs['contactResistance@cell:max'][i] = rmax / NOMINAL.contactResistance;
+    inputs['capacity@cell:mean'][i] = cm / NOMINAL.capacity - 1;
+    inputs['capacity@cell:min'][i] = cmin / NOMINAL.capacity - 1;
+    inputs['capacity@cell:max'][i] = cmax / NOMINAL.capacity - 1;
+    inputs['coatingThickness.negative@cell:mean'][i] = tm - 1;
+    inputs['coatingThickness.negative@cell:min'][i] = tmin - 1;
+    inputs['coatingThickness.negative@cell:max'][i] = tmax - 1;
     inputs['coatingThickness.negative@module:mean'][i] = (moduleThick[0] + moduleThick[1]) / 2;
     inputs['coatingThickness.negative@module:min'][i] = Math.min(...moduleThick);
     inputs['coatingThickness.negative@module:max'][i] = Math.max(...moduleThick);
     const soc0 = 1 - 0.01 * rand();
-    inputs['initialSoc@pack'][i] = soc0;
+    inputs['initialSoc@pack'][i] = soc0 - NOMINAL.initialSoc;
 
     const temps = rc.map((r, c) => 298.15 + 9 + 6000 * r + 0.4 * (cap[c] - 5) * 10 + 0.2 * normal());
     const currents = cap.map((cp, c) => 5 * (cp / 5) * (1 - 0.15 * (rc[c] - rm) / rm));
@@ -110,7 +138,7 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
     outputs.maxTemperatureSpreadK[i] = maxT - Math.min(...temps);
     outputs.maxCurrentImbalance[i] = Math.max(...currents) / (currents.reduce((a, b) => a + b, 0) / CELLS);
     outputs.minCellVoltageV[i] = 2.5 + 0.3 * rand() - 40 * (rmax - 0.5e-3);
-    outputs.maxCellVoltageV[i] = 4.2 - 0.01 * rand();
+    outputs.maxCellVoltageV[i] = rand() < 0.5 ? 4.2 : 4.2 + 8.9e-16; // the upper cut-off in every pack, up to rounding
     outputs.finalSocSpread[i] = Math.max(...socs) - Math.min(...socs);
     outputs.weldLossJ[i] = rc.reduce((a, r) => a + r, 0) * 25 * 3600;
     outputs.interconnectLossJ[i] = 12 + normal();
@@ -161,8 +189,10 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
       [0.03, 0.09],
     ],
     evaluations: 10240,
-    statements: [`${rf('cell-level contactResistance')} explains 71 % of the variance of ${rn('maxTemperatureK')}`],
+    confidence: 0.95,
+    statements: [],
   };
+  sobol.statements = sensitivityStatements(sobol);
   const shapley: SensitivitySummary = {
     output: rn('finalSocSpread'),
     method: 'shapley',
@@ -174,8 +204,10 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
       [0.02, 0.1],
     ],
     evaluations: 6000,
-    statements: [`${rf('cell-level capacity')} explains 82 % of the variance of ${rn('finalSocSpread')}`],
+    confidence: 0.95,
+    statements: [],
   };
+  shapley.statements = sensitivityStatements(shapley);
 
   let worst = 0;
   for (let i = 1; i < n; i++) if (outputs.maxTemperatureK[i] > outputs.maxTemperatureK[worst]) worst = i;
@@ -198,8 +230,15 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
     pack: { series: SERIES, parallel: PARALLEL, modules: MODULES },
     variation: { contactResistance: { cell: { distribution: 'lognormal', sigma: 0.25 } } },
     run: { samples: n, seed: 7, chunkSize: 500 },
-    analysis: { tail: [{ output: 'maxTemperatureK', limit: tempLimit }] },
+    analysis: {
+      tail: [
+        { output: rn('maxTemperatureK'), limit: tempLimit, tail: 'upper', target: 0.05 },
+        { output: rn('minCellVoltageV'), limit: 2.45, tail: 'lower', target: 1e-4 },
+      ],
+    },
   };
+  const sensitivity = options.sensitivity === false ? [] : [sobol, shapley];
+  const units = Object.fromEntries(PACK_OUTPUTS.map((o) => [rn(o.name), o.unit]));
   const cellSteps = n * CELLS * 360;
   const summary: RunSummary = {
     cellspread: { version: '0.1.0', resultsFormat: 1 },
@@ -211,12 +250,13 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
     rng: { name: 'philox4x32-10', keying: 'sample,cell,quantity', normal: 'inverse-cdf', version: 1, seed: 7 },
     backend: { name: 'reference', device: 'cpu (f64)', fallbacks: [{ name: 'webgpu', reason: 'no adapter' }] },
     range: { start: 0, end: n },
-    counts: { samples: n, cells: CELLS, cellSteps, chunks: Math.ceil(n / 500) },
+    counts: { samples: n, cells: n * CELLS, cellSteps, chunks: Math.ceil(n / 500) },
     timings: { sampleSeconds: 0.4, simulateSeconds: 12.5, analysisSeconds: 0.8, totalSeconds: 13.9 },
     outputs: PACK_OUTPUTS.map((o) => ({ name: rn(o.name), unit: o.unit, description: o.description, statistics: statistics(outputs[o.name]) })),
-    inputs: Object.keys(inputs).map((name) => ({ name })),
+    inputs: Object.keys(inputs).map(describe),
+    ...(options.headline === false ? {} : { headline: buildHeadline({ tail, sensitivity, units, limits: spec.analysis.tail }) }),
     tail,
-    sensitivity: options.sensitivity === false ? [] : [sobol, shapley],
+    sensitivity,
     ...(options.worstPack === false ? {} : { worstPack }),
     nonFiniteSamples: [],
     files: { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', report: 'report.html' },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { runReportCommand } from '../../src/cli/report.ts';
 import { CellspreadInputError } from '../../src/errors.ts';
 import { columnForFactor, escapeHtml, parseSampleCsv, readResultsFolder, renderReport, writeReport } from '../../src/report/index.ts';
+import { formatProbability } from '../../src/study/headline.ts';
+import type { SensitivitySummary } from '../../src/results/format.ts';
+import { epistemicTailSummary } from '../../src/tail/index.ts';
 import { makeResults, writeResultsFolder } from './fixture.ts';
 
 function capture() {
@@ -74,13 +78,59 @@ describe('renderReport', () => {
     expect(html).not.toMatch(/<script/i);
   });
 
-  it('is self-contained: no external references, a CSP that forbids scripts and network', async () => {
+  it('is self-contained: no external references, a CSP that allows only its own style sheet (by hash)', async () => {
     const { summary, table } = makeResults({ samples: 400 });
     const html = await renderReport(summary, table);
     expect(html).toMatch(/^<!DOCTYPE html>/);
-    expect(html).toContain(`default-src 'none'`);
-    expect(html).not.toMatch(/<script|<link|<img|@import|src=|https?:\/\/(?!www\.w3\.org)/i);
-    expect((html.match(/<svg/g) ?? []).length).toBe(16 + 2 + 2 + 2 + 3);
+    expect(html).not.toMatch(/<script|<link|<img|@import|src=|style="|https?:\/\/(?!www\.w3\.org)/i);
+    const css = /<style>([\s\S]*?)<\/style>/.exec(html)![1];
+    const hash = createHash('sha256').update(css, 'utf8').digest('base64');
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-${hash}'; base-uri 'none'; form-action 'none'">`);
+    expect(html.match(/<style>/g)).toHaveLength(1);
+    // Vega charts: 15 histograms (maxCellVoltageV is one value in every pack: a line, not a chart), 2 exceedance
+    // curves, 2 dominant-factor plots, 3 cell maps; and the sensitivity bars (3 factors x 2 indices + 3 Shapley).
+    expect(html.match(/<svg xmlns=/g)).toHaveLength(15 + 2 + 2 + 3);
+    expect(html.match(/<svg class="bar/g)).toHaveLength(9);
+    expect(html).toMatch(/<strong>maxCellVoltageV<\/strong> = 4\.2 V in all 400 packs, spread 8\.9e-16 \(rounding\)/);
+  });
+
+  it('opens with the headline: the stored strings, in the order the CLI prints them', async () => {
+    const { summary, table } = makeResults({ samples: 600 });
+    const html = await renderReport(summary, table);
+    const h = summary.headline!;
+    expect(html.indexOf('<section id="headline">')).toBeLessThan(html.indexOf('<section'.concat(' id="tail"')));
+    expect(html.indexOf('<section id="headline">')).toBe(html.indexOf('<section'));
+    const headline = html.slice(html.indexOf('<section id="headline">'), html.indexOf('<section id="tail">'));
+    const text = headline.replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    let at = 0;
+    for (const l of h.limits) {
+      for (const part of [l.title, l.statement, l.verdictText, l.how]) {
+        const i = text.indexOf(part, at);
+        expect(i, part).toBeGreaterThanOrEqual(at);
+        at = i;
+      }
+    }
+    // The fixture's temperature limit: target 5 %, and the minimum voltage limit: target 1e-4.
+    expect(h.limits.map((l) => l.target)).toEqual([0.05, 1e-4]);
+    expect(headline).toContain('class="limit misses"');
+    for (const f of h.drivers[0].top) expect(text).toContain(f.factor);
+    expect(headline).not.toContain('rebuilt');
+  });
+
+  it('shows a limit\'s further bands under its statement', async () => {
+    const { summary, table } = makeResults({ samples: 200, sensitivity: false });
+    summary.headline!.limits[0].bands = [{ label: 'epistemic median and 90 % band', estimate: 0.011, lower: 0.004, upper: 0.025 }];
+    const html = await renderReport(summary, table);
+    expect(html).toMatch(/<p class="statement">.*?<\/p><p class="band">epistemic median and 90 % band: 1\.1 % \[0\.4 %, 2\.5 %\]<\/p>/);
+  });
+
+  it('rebuilds the headline of results written before it existed, and says so', async () => {
+    const stored = makeResults({ samples: 300 });
+    const old = makeResults({ samples: 300, headline: false });
+    const html = await renderReport(old.summary, old.table);
+    expect(html).toContain('it is rebuilt here from the tail and sensitivity entries');
+    const text = html.replace(/<[^>]+>/g, '');
+    for (const l of stored.summary.headline!.limits) expect(text).toContain(l.statement);
   });
 
   it('escapes names in the raw HTML', async () => {
@@ -90,6 +140,48 @@ describe('renderReport', () => {
     expect(html).not.toContain('<b>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(escapeHtml(`"'<&>`)).toBe('&quot;&#39;&lt;&amp;&gt;');
+  });
+});
+
+describe('renderReport: what we do not know (two-level studies)', () => {
+  it('states the pooled probability, the band and the quantity to measure first, with two charts, names escaped', async () => {
+    const { summary, table } = makeResults({ samples: 150 });
+    // Outer draws theta_e of a quantity whose name needs escaping; the limit splits the packs of most draws.
+    const E = 30;
+    const I = 50;
+    const theta = Array.from({ length: E }, (_, e) => -1 + (2 * e) / (E - 1));
+    const values = new Float64Array(E * I);
+    for (let e = 0; e < E; e++) for (let i = 0; i < I; i++) values[e * I + i] = 310 + 3 * theta[e] + 2 * ((i + 0.5) / I - 0.5);
+    const epistemic = epistemicTailSummary(values, { limit: 311, outer: E, inner: I, output: 'maxTemperatureK', quantities: [{ name: 'h<i>x</i>', values: theta }] });
+    const tail = [{ ...(summary.tail[0] as object), epistemic }];
+    const html = await renderReport({ ...summary, tail, epistemic: { outer: E, inner: I, quantities: [{ name: 'h<i>x</i>', values: theta }] } }, table);
+    const section = html.slice(html.indexOf('<section id="epistemic">'), html.indexOf('</section>', html.indexOf('<section id="epistemic">')));
+    expect(section).toContain('What we do not know');
+    expect(section).toContain(`P(maxTemperatureK &gt; 311) = ${formatProbability(epistemic.pooled.estimate, epistemic.pooled.upper)} pooled over what we do not know`);
+    expect(section).toContain(`between ${formatProbability(epistemic.lower.estimate, epistemic.upper.estimate)} and ${formatProbability(epistemic.upper.estimate)} (90 % band)`);
+    expect(section).toContain('measure first: h&lt;i&gt;x&lt;/i&gt;');
+    expect(section).not.toContain('<i>');
+    expect((section.match(/<svg/g) ?? []).length).toBe(2);
+    // The tail section says it too, and quotes the two-level estimate where the summary recommends it.
+    expect(html).toContain('given what we do not know');
+    const plain = await renderReport(summary, table);
+    expect(plain).not.toContain('<section id="epistemic">');
+  });
+});
+
+describe('renderReport: second-order indices and failed analyses', () => {
+  it('lists second-order pairs with intervals, and says why an output has no indices', async () => {
+    const { summary, table } = makeResults({ samples: 150 });
+    const [first] = summary.sensitivity as SensitivitySummary[];
+    const second = [
+      { factors: ['cell-level <capacity>', 'pack-level h'] as [string, string], index: 0.0521, ci: [0.031, 0.074] as [number, number] },
+      { factors: ['cell-level <capacity>', 'module-level x'] as [string, string], index: 0.002, ci: [-0.01, 0.012] as [number, number] },
+    ];
+    const failed = { output: 'capacityAh', method: 'sobol' as const, factors: first.factors, evaluations: 64, statements: [], error: 'model output for sample 3 of matrix A (design row 12) must be a finite number, got NaN' };
+    const html = await renderReport({ ...summary, sensitivity: [{ ...first, second }, failed] }, table);
+    expect(html).toContain('<th>pair (second-order interaction)</th>');
+    expect(html).toContain('<td>cell-level &lt;capacity&gt; × pack-level h</td><td>0.0521</td><td>[0.031, 0.074]</td>');
+    expect(html).toContain('No indices: model output for sample 3 of matrix A (design row 12) must be a finite number, got NaN');
   });
 });
 

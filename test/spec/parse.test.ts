@@ -78,6 +78,17 @@ analysis:
   });
 });
 
+describe('study spec: tail targets', () => {
+  it('keeps an optional target probability per tail entry and rejects one outside (0, 1) by name', () => {
+    const tail = (target: string) => `${PACK}analysis:\n  tail: [ { output: maxTemperatureK, limit: 333.15, tail: upper${target} } ]\n`;
+    expect(parseStudySpec(tail(', target: 1.0e-4')).analysis?.tail).toEqual([{ output: 'maxTemperatureK', limit: 333.15, tail: 'upper', target: 1e-4 }]);
+    // No target: no key at all, so the spec (and its hash) is what it was before targets existed.
+    expect(Object.keys(parseStudySpec(tail('')).analysis!.tail![0])).toEqual(['output', 'limit', 'tail']);
+    expect(errorOf(tail(', target: 0')).message).toBe('study.yaml:3:74: analysis.tail[0].target must be > 0, got 0');
+    expect(errorOf(tail(', target: 1.5')).message).toBe('study.yaml:3:74: analysis.tail[0].target must be < 1, got 1.5');
+  });
+});
+
 describe('study spec: errors name field, rule, value and place', () => {
   it('negative sd', () => {
     const e = errorOf(`${PACK}variation:\n  porosity.negative:\n    cell: { distribution: normal, sd: -0.1 }\n`);

@@ -8,19 +8,19 @@ import { FARADAY, GAS_CONSTANT } from '../../src/model/constants.ts';
 import { deriveCellParameters } from '../../src/model/derive.ts';
 import type { ParameterSet, SeriesFunction } from '../../src/params/types.ts';
 
-function series(f: SeriesFunction, s: number): number {
+export function series(f: SeriesFunction, s: number): number {
   let u = f.constant + f.linear * s;
   for (const e of f.exp) u += e.amplitude * Math.exp(e.rate * s);
   for (const t of f.tanh) u += t.amplitude * Math.tanh(t.slope * (s - t.center));
   return u;
 }
 
-function ocp(f: SeriesFunction, s: number): number {
+export function ocp(f: SeriesFunction, s: number): number {
   const x = Math.min(Math.max(s, 1e-10), 1 - 1e-10);
   return series(f, x) + 1e-6 * (1 / x + 1 / (x - 1));
 }
 
-class Sphere {
+export class Sphere {
   readonly c: Float64Array;
   private readonly a: Float64Array;
   private readonly b: Float64Array;

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backends/all.ts';
-import { gpuDeviceNodePresent, softwareAdapter, WebGpuBackend, webgpuBackendFactory } from '../../src/backends/webgpu/index.ts';
+import { softwareAdapter, WebGpuBackend, webgpuBackendFactory } from '../../src/backends/webgpu/index.ts';
+import { gpuDeviceNodePresent } from '../../src/platform/node.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 let explicit: WebGpuBackend | undefined;

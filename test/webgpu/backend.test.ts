@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CellspreadInputError } from '../../src/errors.ts';
+import '../../src/backends/all.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/index.ts';
 import type { PackJob } from '../../src/backends/types.ts';
 import { studyModel } from '../../src/study/job.ts';
@@ -100,6 +101,7 @@ describe('webgpu backend', () => {
   it('lets the process exit after dispose()', () => {
     if (!base) return expect(required).toBe(false);
     const script = [
+      "import './src/backends/all.ts';",
       "import { WebGpuBackend } from './src/backends/webgpu/index.ts';",
       "import { studyModel } from './src/study/job.ts';",
       "import { chunkJob } from './src/study/runner.ts';",

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../../src/backends/all.ts';
 import { acquireGpu, type GpuContext } from '../../src/backends/webgpu/gpu.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';

@@ -4,9 +4,6 @@
  * split by pack index, and a pack's result does not depend on which worker or which neighbour pack it ran with, so the
  * outputs are identical whatever the worker count. See docs/wasm.md.
  */
-import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
-import { Worker as NodeWorker } from 'node:worker_threads';
 import { CellspreadInputError } from '../../errors.ts';
 import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
@@ -17,7 +14,7 @@ import { SPM_DEFINITION } from '../../model/physics.ts';
 import { flattenSeries } from '../../model/series.ts';
 import { packSegments } from '../../pack/protocol.ts';
 import type { SeriesFunction } from '../../params/types.ts';
-import { registerBackend } from '../registry.ts';
+import { currentPlatform, type PackageAsset, type Platform, type WorkerPort } from '../../platform/index.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
 
 /** A compiled WebAssembly.Module (opaque here: the TypeScript libs in use carry no WebAssembly types). */
@@ -29,7 +26,9 @@ const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly
 
 /** Where the build puts the module (asconfig.json, target release). */
 export const WASM_URL = new URL('../../../build/cellspread.wasm', import.meta.url);
-const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+const WASM_ASSET: PackageAsset = { path: 'build/cellspread.wasm', url: WASM_URL };
+/** The worker script (plain JavaScript, copied next to the compiled modules by the build). */
+const WORKER_ASSET: PackageAsset = { path: 'dist/backends/wasm/worker.mjs', url: new URL('./worker.mjs', import.meta.url) };
 
 /** A job as plain numbers and Float64Arrays (what a worker receives), for packs [first, first + count) of a PackJob. */
 export interface FlatJob {
@@ -80,30 +79,10 @@ export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob 
   };
 }
 
-/** The part of a worker the backend uses: Node worker_threads or a browser module worker behind one face. */
-interface WorkerPort {
-  post(message: unknown, transfer?: ArrayBuffer[]): void;
-  onMessage(handler: (message: WorkerReply) => void): void;
-  onError(handler: (err: Error) => void): void;
-  ref(on: boolean): void;
-  terminate(): Promise<unknown> | void;
-}
-
 type WorkerReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number }
   | { type: 'error'; id?: number; message: string };
-
-function startWorker(): WorkerPort {
-  const w = new NodeWorker(WORKER_URL);
-  return {
-    post: (m, t) => w.postMessage(m, t as never),
-    onMessage: (h) => w.on('message', h),
-    onError: (h) => w.on('error', h),
-    ref: (on) => (on ? w.ref() : w.unref()),
-    terminate: () => w.terminate(),
-  };
-}
 
 /** Contiguous split of `count` packs over `workers` (empty ranges dropped). */
 export function splitRange(count: number, workers: number): Array<[number, number]> {
@@ -129,7 +108,8 @@ class PoolWorker {
 
   constructor(private readonly port: WorkerPort, module: WasmModule) {
     this.ready = new Promise((resolve, reject) => {
-      port.onMessage((m) => {
+      port.onMessage((message) => {
+        const m = message as WorkerReply;
         if (m.type === 'ready') return resolve();
         const p = m.id === undefined ? undefined : this.pending.get(m.id);
         if (m.type === 'error' && m.id === undefined) return reject(new Error(m.message));
@@ -176,13 +156,14 @@ export class WasmBackend implements Backend {
   constructor(
     private readonly module: WasmModule,
     readonly workers: number,
+    private readonly platform: Platform = currentPlatform(),
   ) {
     this.device = `CPU (WebAssembly f64 SIMD, ${workers} worker${workers === 1 ? '' : 's'})`;
   }
 
   private async ensurePool(): Promise<PoolWorker[]> {
     if (!this.pool) {
-      this.pool = Array.from({ length: this.workers }, () => new PoolWorker(startWorker(), this.module));
+      this.pool = Array.from({ length: this.workers }, () => new PoolWorker(this.platform.startWorker(WORKER_ASSET), this.module));
       await Promise.all(this.pool.map((w) => w.ready));
       for (const w of this.pool) w.idle();
     }
@@ -234,11 +215,12 @@ export class WasmBackend implements Backend {
 
 let compiled: Promise<WasmModule> | null = null;
 
-/** Compile build/cellspread.wasm once per process (the module is shared with every worker). */
-export function loadWasmModule(): Promise<WasmModule> {
-  compiled ??= readFile(WASM_URL)
+/** Compile build/cellspread.wasm once per process or page (the module is shared with every worker). */
+export function loadWasmModule(platform: Platform = currentPlatform()): Promise<WasmModule> {
+  compiled ??= platform
+    .readBytes(WASM_ASSET)
     .catch((err: Error) => {
-      throw new Error(`${WASM_URL.pathname} is missing (${err.message}); build it with npm run build:wasm`);
+      throw new Error(`${WASM_ASSET.path} could not be read (${err.message}); a checkout builds it with npm run build`);
     })
     .then((bytes) => wasmApi!.compile(bytes));
   compiled.catch(() => (compiled = null));
@@ -246,10 +228,11 @@ export function loadWasmModule(): Promise<WasmModule> {
 }
 
 export async function createWasmBackend(options: BackendOptions = {}): Promise<WasmBackend> {
-  const workers = options.workers ?? availableParallelism();
+  const platform = options.platform ?? currentPlatform();
+  const workers = options.workers ?? platform.parallelism();
   if (!(Number.isInteger(workers) && workers >= 1)) throw new CellspreadInputError('workers', 'must be an integer >= 1', workers);
   if (!wasmApi) throw new Error('WebAssembly is not available');
-  return new WasmBackend(await loadWasmModule(), workers);
+  return new WasmBackend(await loadWasmModule(platform), workers, platform);
 }
 
 export const wasmBackendFactory: BackendFactory = {
@@ -257,5 +240,3 @@ export const wasmBackendFactory: BackendFactory = {
   priority: 50,
   create: (options) => createWasmBackend(options),
 };
-
-registerBackend(wasmBackendFactory);

@@ -72,7 +72,7 @@ export class WebGpuBackend implements Backend {
 
   /** Under `auto` (set by the registry for backend "auto") software adapters are refused, so auto falls back to wasm. */
   static async create(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
-    return new WebGpuBackend(await acquireGpu({ ...options, rejectSoftware: options.rejectSoftware ?? options.auto === true }), options);
+    return new WebGpuBackend(await acquireGpu({ ...options, rejectSoftware: options.rejectSoftware ?? options.auto === true }, options.platform), options);
   }
 
   get limits(): GPUSupportedLimits {
@@ -102,7 +102,7 @@ export class WebGpuBackend implements Backend {
   }
 
   private async pipeline(job: PackJob, variant: WorkVariant, workgroupSize: number): Promise<GPUComputePipeline> {
-    const code = await shaderSource(job, { variant, workgroupSize });
+    const code = await shaderSource(job, { variant, workgroupSize }, this.options.platform);
     let p = this.pipelines.get(code);
     if (!p) {
       p = this.compile(code);

@@ -1,20 +1,11 @@
 /**
- * Adapter and device acquisition for the WebGPU backend, in browsers (navigator.gpu) and in Node (the `webgpu` package,
- * Dawn). In Node a real GPU is tried first through Vulkan (high-performance), then Dawn's OpenGL ES backend in
- * compatibility mode (which is how Mesa's CPU rasterizer runs it on machines without a GPU).
+ * Adapter and device acquisition for the WebGPU backend. Where adapters come from is the platform's business
+ * (src/platform: navigator.gpu in browsers, Dawn in Node); here the candidates are tried in order, software adapters
+ * refused under backend "auto", and a device opened with the limits the kernel needs.
  */
+import { currentPlatform, type GpuOptions, type Platform } from '../../platform/index.ts';
 
-export type NodeGpuBackend = 'vulkan' | 'opengles';
-
-export interface GpuOptions {
-  /** Node only: which Dawn backend to use; default tries vulkan then opengles. */
-  backend?: NodeGpuBackend | 'auto';
-  /**
-   * Refuse software adapters (Mesa llvmpipe / lavapipe / softpipe, SwiftShader, WARP, fallback adapters): set under
-   * backend "auto", where a CPU rasterizer is no GPU and the WASM backend is the better CPU path.
-   */
-  rejectSoftware?: boolean;
-}
+export type { GpuOptions } from '../../platform/index.ts';
 
 /** Names of CPU implementations of WebGPU / the APIs under it, as they appear in adapter info. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swrast|swiftshader|\bwarp\b|microsoft basic render|software (?:rasterizer|renderer|adapter)/i;
@@ -86,80 +77,29 @@ async function requestDevice(instance: GPU, adapter: GPUAdapter, via: string): P
   return { device, adapter, description: describe(adapter, via), timestampQuery, instance };
 }
 
-export async function acquireGpu(options: GpuOptions = {}): Promise<GpuContext> {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) {
-    if (!nav?.gpu) throw new Error('WebGPU is not available in this browser (navigator.gpu is undefined)');
-    const adapter =
-      (await nav.gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
-      (await nav.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions));
-    if (!adapter) throw new Error('no WebGPU adapter found (navigator.gpu.requestAdapter returned null)');
-    const soft = options.rejectSoftware ? softwareAdapter(adapter.info) : undefined;
-    if (soft) throw softwareError([soft]);
-    return requestDevice(nav.gpu, adapter, 'browser');
-  }
-  if (options.rejectSoftware && !(await gpuDeviceNodePresent())) {
-    // No GPU device node: any adapter Dawn could find would be a CPU rasterizer. Saying so without loading Dawn keeps
-    // `auto` quick and quiet (Dawn's Vulkan probe prints native warnings on machines with only Mesa's drivers).
-    throw new Error(
-      'no GPU device was found (no /dev/dri/renderD*, /dev/nvidia* or /dev/dxg), so only a software adapter would be available; auto prefers the wasm backend (use --backend webgpu to run on it anyway)',
-    );
-  }
-  // Mesa's EGL needs these to run headless; set them before Dawn loads if the caller has not.
-  process.env.EGL_PLATFORM ??= 'surfaceless';
-  process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  let create: (flags: string[]) => GPU;
-  try {
-    ({ create } = (await import('webgpu')) as { create: (flags: string[]) => GPU });
-  } catch (err) {
-    throw new Error(`the "webgpu" package (Dawn for Node) could not be loaded: ${(err as Error).message}`);
-  }
-  const order: NodeGpuBackend[] = options.backend === 'vulkan' ? ['vulkan'] : options.backend === 'opengles' ? ['opengles'] : ['vulkan', 'opengles'];
+export async function acquireGpu(options: GpuOptions = {}, platform: Platform = currentPlatform()): Promise<GpuContext> {
+  const { candidates, hint } = await platform.gpuCandidates(options);
   const tried: string[] = [];
   const software: string[] = [];
-  for (const backend of order) {
+  for (const candidate of candidates) {
     try {
-      const gpu = create([`backend=${backend}`]);
-      const adapter =
-        backend === 'vulkan'
-          ? await gpu.requestAdapter({ powerPreference: 'high-performance' })
-          : await gpu.requestAdapter({ featureLevel: 'compatibility', powerPreference: 'high-performance' } as GPURequestAdapterOptions);
-      const soft = adapter && options.rejectSoftware ? softwareAdapter(adapter.info) : undefined;
+      const { instance, adapter } = await candidate.open();
+      if (!adapter) {
+        tried.push(`${candidate.name}: no adapter`);
+        continue;
+      }
+      const soft = options.rejectSoftware ? softwareAdapter(adapter.info) : undefined;
       if (soft) {
         // No device was requested on it, so dropping this instance is safe (see GpuContext.instance).
         software.push(soft);
-        tried.push(`${backend}: software adapter ${soft}`);
+        tried.push(`${candidate.name}: software adapter ${soft}`);
         continue;
       }
-      if (adapter) return await requestDevice(gpu, adapter, `${backend}${backend === 'opengles' ? ', compatibility' : ''}`);
-      tried.push(`${backend}: no adapter`);
+      return await requestDevice(instance, adapter, candidate.via);
     } catch (err) {
-      tried.push(`${backend}: ${(err as Error).message}`);
+      tried.push(`${candidate.name}: ${(err as Error).message}`);
     }
   }
   if (software.length > 0) throw softwareError(software);
-  throw new Error(
-    `no WebGPU adapter found (${tried.join('; ')}); on Linux without a GPU install libegl1 libegl-mesa0 libgles2 and set EGL_PLATFORM=surfaceless`,
-  );
-}
-
-/**
- * Whether this machine exposes a GPU device node. Only decided on Linux (elsewhere: assume yes and let the adapter
- * info decide): DRM render nodes (Intel, AMD, NVIDIA open drivers), NVIDIA's proprietary nodes, WSL's /dev/dxg.
- */
-export async function gpuDeviceNodePresent(
-  list: (dir: string) => Promise<string[]> = async (dir) => (await import('node:fs/promises')).readdir(dir),
-  platform: string = process.platform,
-): Promise<boolean> {
-  if (platform !== 'linux') return true;
-  const names = async (dir: string) => {
-    try {
-      return await list(dir);
-    } catch {
-      return [];
-    }
-  };
-  if ((await names('/dev/dri')).some((n) => n.startsWith('renderD'))) return true;
-  return (await names('/dev')).some((n) => /^nvidia\d+$/.test(n) || n === 'dxg');
+  throw new Error(`no WebGPU adapter found (${tried.join('; ')})${hint ? `; ${hint}` : ''}`);
 }

@@ -7,6 +7,7 @@
  * series functions, from the WGSL emitter; the pack shape and settings) and one of the two working-memory variants.
  */
 import { CellspreadInputError } from '../../errors.ts';
+import { currentPlatform, type Platform } from '../../platform/index.ts';
 import { compiled } from '../../kernels/generate.ts';
 import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
 import { kernelConstants } from '../../model/cell.ts';
@@ -44,24 +45,16 @@ const SHADER_FILES = ['layout.generated.wgsl', 'kernel.generated.wgsl', 'step.wg
 type ShaderFiles = Record<(typeof SHADER_FILES)[number], string>;
 let shaderFiles: Promise<ShaderFiles> | undefined;
 
-/** Read the WGSL files next to the package (Node: the file system; browsers: fetch relative to this module). */
-export function loadShaderFiles(): Promise<ShaderFiles> {
+/** The WGSL files the package ships (shaders/), found through the platform (Node: the file system; browsers: fetch). */
+export function loadShaderFiles(platform: Platform = currentPlatform()): Promise<ShaderFiles> {
   shaderFiles ??= (async () => {
     const out = {} as ShaderFiles;
-    const isNode = typeof process !== 'undefined' && !!process.versions?.node;
     for (const name of SHADER_FILES) {
-      const url = new URL(`../../../shaders/${name}`, import.meta.url);
-      if (isNode) {
-        const { readFile } = await import('node:fs/promises');
-        out[name] = await readFile(url, 'utf8');
-      } else {
-        const res = await fetch(url);
-        if (!res.ok) throw new Error(`webgpu: could not load shader ${url.href} (${res.status})`);
-        out[name] = await res.text();
-      }
+      out[name] = await platform.readText({ path: `shaders/${name}`, url: new URL(`../../../shaders/${name}`, import.meta.url) });
     }
     return out;
   })();
+  shaderFiles.catch(() => (shaderFiles = undefined));
   return shaderFiles;
 }
 
@@ -93,8 +86,8 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
   ].join('\n');
 }
 
-export async function shaderSource(job: PackJob, config: ShaderConfig): Promise<string> {
-  const files = await loadShaderFiles();
+export async function shaderSource(job: PackJob, config: ShaderConfig, platform?: Platform): Promise<string> {
+  const files = await loadShaderFiles(platform);
   return [
     files['layout.generated.wgsl'],
     prelude(job, config),
