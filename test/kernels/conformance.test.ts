@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../../src/backends/all.ts';
 import { acquireGpu, type GpuContext } from '../../src/backends/webgpu/gpu.ts';
 import { webgpuStepCells, type StepCase, type StepCaseResult } from '../../src/backends/webgpu/conformance.ts';
 import { wasmStepCells } from '../../src/backends/wasm/conformance.ts';
