@@ -9,7 +9,7 @@
 import '../src/backends/all.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/index.ts';
 import { stepOperations } from '../src/kernels/cost.ts';
-import { compiled } from '../src/kernels/generate.ts';
+import { compiled } from '../src/model/compiled.ts';
 import { chen2020 } from '../src/params/index.ts';
 import { validateStudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';

@@ -4,11 +4,11 @@
  * `npx tsx scripts/generate.ts` writes them; test/kernels/generated.test.ts fails if a committed file is stale.
  */
 import { BINDINGS, DISPATCH_FIELDS, PERSIST_CELL_SLOTS, PERSIST_FIELDS_LIST, WORK_SLOTS } from '../backends/webgpu/layout.ts';
-import { F32_OVERRIDES } from '../model/physics-f32.ts';
+import { compiled } from '../model/compiled.ts';
 import { SPM_DEFINITION } from '../model/physics.ts';
 import { PACK_OUTPUTS, STOP_REASON } from '../pack/outputs.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../pack/protocol.ts';
-import { compileModel, stateLayout, type CompiledModel, type Precision } from './compile.ts';
+import { stateLayout, type CompiledModel } from './compile.ts';
 import { assemblyscriptConfigure } from './configure.ts';
 import { assemblyscriptKernels } from './emit/assemblyscript.ts';
 import { cKernels } from './emit/c.ts';
@@ -145,10 +145,6 @@ function wgslLayout(model: CompiledModel): string {
   for (const b of BINDINGS) if (!b.variant) lines.push(`// ${b.description}`, `@group(0) @binding(${b.binding}) ${b.declaration};`);
   lines.push('', ...indexers('wgsl'), '');
   return lines.join('\n');
-}
-
-export function compiled(precision: Precision): CompiledModel {
-  return precision === 'f32' ? compileModel(SPM_DEFINITION, 'f32', F32_OVERRIDES) : compileModel(SPM_DEFINITION, 'f64');
 }
 
 export function generatedFiles(): Record<string, string> {

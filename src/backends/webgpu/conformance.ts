@@ -4,7 +4,7 @@
  * reference (f64) layout; the f32 layout's conversions come from the definition's f32 overrides.
  */
 import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
-import { compiled } from '../../kernels/generate.ts';
+import { compiled } from '../../model/compiled.ts';
 import { wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
 import { kernelConstants, type ThermalMode } from '../../model/cell.ts';
 import { DERIVED_ROWS, derivedRows } from '../../model/kernel.generated.ts';

@@ -8,7 +8,7 @@
  */
 import { CellspreadInputError } from '../../errors.ts';
 import { currentPlatform, type Platform } from '../../platform/index.ts';
-import { compiled } from '../../kernels/generate.ts';
+import { compiled } from '../../model/compiled.ts';
 import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
 import { kernelConstants } from '../../model/cell.ts';
 import { DERIVED_ROWS, derivedRows, jobParameterIndex, uploadIndex } from '../../model/kernel.generated.ts';
