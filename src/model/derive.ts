@@ -1,7 +1,8 @@
 import { CellspreadInputError } from '../errors.ts';
 import type { ElectrodeParameters, ParameterSet } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
-import type { CellKernelParameters } from './layout.ts';
+import type { ParameterDecl } from '../kernels/define.ts';
+import { CELL_PARAMETERS, type CellKernelParameters } from './layout.ts';
 import { illinois } from './roots.ts';
 import { openCircuitPotential, openCircuitPotentialSlope } from './series.ts';
 
@@ -222,7 +223,7 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
   const cellVolume = pick(overrides, 'geometry.cellVolume', set.geometry.cellVolume);
   if (!(contactResistance >= 0)) throw new CellspreadInputError('electrical.contactResistance', 'must be >= 0', contactResistance);
   if (!(h >= 0)) throw new CellspreadInputError('thermal.heatTransferCoefficient', 'must be >= 0', h);
-  return {
+  const derived: Omit<CellKernelParameters, 'ambientTemperature' | 'initialTemperature'> = {
     capacityNeg: balance.capacityNeg,
     capacityPos: balance.capacityPos,
     diffusionTimeNeg: (neg.radius * neg.radius) / neg.diffusivity,
@@ -237,11 +238,23 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
     collectorResistance,
     heatCapacity: cellVolume * effectiveVolumetricHeatCapacity(set, overrides),
     coolingConductance: h * coolingArea,
-    ambientTemperature: pick(overrides, 'thermal.ambientTemperature', set.thermal.ambientTemperature),
     initialStoichNeg: balance.x0 + soc * (balance.x100 - balance.x0),
     initialStoichPos: balance.y0 + soc * (balance.y100 - balance.y0),
-    initialTemperature: pick(overrides, 'thermal.initialTemperature', set.thermal.initialTemperature),
     stoichNegEmpty: balance.x0,
     stoichNegFull: balance.x100,
   };
+  // Parameters the definition derives itself (src/model/physics.ts `fromSet`), read through the same overrides.
+  const out = derived as CellKernelParameters;
+  for (const p of CELL_PARAMETERS as readonly ParameterDecl[]) {
+    if (p.fromSet) out[p.name as keyof CellKernelParameters] = p.fromSet((path) => pick(overrides, path, leaf(set, path)));
+  }
+  return out;
+}
+
+/** The numeric leaf of a set at a dotted path. */
+function leaf(set: ParameterSet, path: string): number {
+  let node: unknown = set;
+  for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  if (typeof node !== 'number') throw new CellspreadInputError(path, 'must name a numeric leaf of the parameter set', path);
+  return node;
 }
