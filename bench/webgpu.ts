@@ -25,7 +25,7 @@ const peakTflops = Number(arg('peak-tflops') ?? 67);
 const gpu = await WebGpuBackend.create({ backend });
 console.log(`adapter: ${gpu.device}`);
 console.log(`date: ${new Date().toISOString()}`);
-console.log(`kernel: ~${FLOPS_PER_CELL_STEP} FP32 operations per cell-step (hand count)`);
+console.log(`kernel: ~${FLOPS_PER_CELL_STEP} FP32 operations per cell-step (counted on the generated kernels, src/kernels/cost.ts)`);
 // Warm-up: compile the pipeline outside the timings.
 {
   const spec = validateStudySpec({ params: 'chen2020', pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 1 }], run: { samples: 1, seed: 1, chunkSize: 1 } });

@@ -28,6 +28,8 @@ export interface PackChunkResult {
   outputs: Float64Array;
   /** Cell-steps simulated (committed steps times cells). */
   cellSteps: number;
+  /** Cell step evaluations (Newton trials and cut-off location included), where the backend counts them. */
+  cellEvaluations?: number;
   /** Where the time went, from backends that can tell (benchmarks print it; studies ignore it). */
   phases?: BackendPhases;
 }

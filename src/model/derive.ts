@@ -2,7 +2,8 @@ import { CellspreadInputError } from '../errors.ts';
 import { exp, tanh } from '../math/elementary.ts';
 import type { ParameterSet, SeriesFunction } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
-import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, unpackCellParameters, type CellKernelParameters } from './layout.ts';
+import type { ParameterDecl } from '../kernels/define.ts';
+import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, CELL_PARAMETERS, unpackCellParameters, type CellKernelParameters } from './layout.ts';
 import { illinois } from './roots.ts';
 import { OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
 
@@ -42,11 +43,20 @@ const ELECTRODE_FIELDS = [
 ] as const;
 
 /**
+ * Kernel parameters the cell-physics definition reads from the set itself (`fromSet` in src/model/physics.ts), with
+ * the paths they read (found once, by calling each with a recording reader).
+ */
+const FROM_SET = (CELL_PARAMETERS as readonly ParameterDecl[]).flatMap((p, index) => (p.fromSet ? [{ index, fromSet: p.fromSet }] : []));
+const FROM_SET_PATHS = new Set<string>();
+for (const p of FROM_SET) p.fromSet((path) => (FROM_SET_PATHS.add(path), 1));
+
+/**
  * Every value the derivation reads per cell, named by the dotted path an override uses, in a fixed order: a cell's
  * input vector. The sampler fills these vectors directly (no per-cell objects); `cellInputs` builds one from a set and
- * overrides. The negative electrode's fields come first, then the positive's in the same order.
+ * overrides. The negative electrode's fields come first, then the positive's in the same order, then the rest, then any
+ * path a `fromSet` parameter reads that the list does not name yet.
  */
-export const CELL_INPUTS: readonly string[] = [
+export const CELL_INPUTS: readonly string[] = withFromSetPaths([
   ...ELECTRODE_FIELDS.map((f) => `negative.${f}`),
   ...ELECTRODE_FIELDS.map((f) => `positive.${f}`),
   'separator.thickness',
@@ -63,7 +73,7 @@ export const CELL_INPUTS: readonly string[] = [
   'thermal.ambientTemperature',
   'thermal.initialTemperature',
   'lithiumInventoryFactor',
-];
+]);
 export const CELL_INPUT_COUNT = CELL_INPUTS.length;
 const INPUT_INDEX = new Map(CELL_INPUTS.map((path, i) => [path, i]));
 
@@ -96,15 +106,19 @@ const CONTACT_RESISTANCE = at('electrical.contactResistance');
 const V_MIN = at('electrical.lowerVoltageCutoff');
 const V_MAX = at('electrical.upperVoltageCutoff');
 const HEAT_TRANSFER = at('thermal.heatTransferCoefficient');
-const AMBIENT = at('thermal.ambientTemperature');
-const INITIAL_TEMPERATURE = at('thermal.initialTemperature');
 const LITHIUM_FACTOR = at('lithiumInventoryFactor');
 
+function withFromSetPaths(paths: string[]): string[] {
+  return [...paths, ...[...FROM_SET_PATHS].filter((p) => !paths.includes(p))];
+}
+
+/** The set's value at an input path (lithiumInventoryFactor: 1). */
 function readPath(set: ParameterSet, path: string): number {
   if (path === 'lithiumInventoryFactor') return 1;
   let node: unknown = set;
-  for (const key of path.split('.')) node = (node as Record<string, unknown>)[key];
-  return node as number;
+  for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  if (typeof node !== 'number') throw new CellspreadInputError(path, 'must name a numeric leaf of the parameter set', path);
+  return node;
 }
 
 /** The override at `path`, else the set's value `base` (for derivations on override objects, e.g. the electrolyte's). */
@@ -217,7 +231,9 @@ class Derivation {
   private readonly collectorResistancePerArea: number;
   /** The nominal cell's roots (undefined only while they are being solved for, from the middle of the range). */
   private readonly nominal: { full: NominalRoot; empty: NominalRoot } | undefined;
-  // The balance of the cell being derived (scratch, so a cell allocates nothing).
+  // The cell being derived and its balance (scratch, so a cell allocates nothing).
+  private current: Float64Array;
+  private readonly readCurrent = (path: string): number => this.current[INPUT_INDEX.get(path)!];
   capacityNeg = 0;
   capacityPos = 0;
   lithiumInventory = 0;
@@ -226,6 +242,7 @@ class Derivation {
 
   constructor(private readonly set: ParameterSet) {
     this.nominalInputs = Float64Array.from(CELL_INPUTS, (path) => readPath(set, path));
+    this.current = this.nominalInputs;
     this.ocpNeg = new OcpCurve(set.negative.ocp);
     this.ocpPos = new OcpCurve(set.positive.ocp);
     this.collectorResistancePerArea =
@@ -360,12 +377,13 @@ class Derivation {
     out[offset + P_COLLECTOR_RESISTANCE * stride] = this.collectorResistancePerArea / area;
     out[offset + P_HEAT_CAPACITY * stride] = v[CELL_VOLUME] * volumetricHeatCapacity(this.set, v[NEG + THICKNESS], v[SEPARATOR_THICKNESS], v[POS + THICKNESS]);
     out[offset + P_COOLING_CONDUCTANCE * stride] = h * v[COOLING_AREA];
-    out[offset + P_AMBIENT_TEMPERATURE * stride] = v[AMBIENT];
     out[offset + P_INITIAL_STOICH_NEG * stride] = x0 + soc * (x100 - x0);
     out[offset + P_INITIAL_STOICH_POS * stride] = y0 + soc * (y100 - y0);
-    out[offset + P_INITIAL_TEMPERATURE * stride] = v[INITIAL_TEMPERATURE];
     out[offset + P_STOICH_NEG_EMPTY * stride] = x0;
     out[offset + P_STOICH_NEG_FULL * stride] = x100;
+    // Parameters the definition derives itself, read from this cell's inputs.
+    this.current = v;
+    for (let i = 0; i < FROM_SET.length; i++) out[offset + FROM_SET[i].index * stride] = FROM_SET[i].fromSet(this.readCurrent);
   }
 }
 
@@ -383,10 +401,8 @@ const P_CONTACT_RESISTANCE = CELL_PARAMETER_INDEX.contactResistance;
 const P_COLLECTOR_RESISTANCE = CELL_PARAMETER_INDEX.collectorResistance;
 const P_HEAT_CAPACITY = CELL_PARAMETER_INDEX.heatCapacity;
 const P_COOLING_CONDUCTANCE = CELL_PARAMETER_INDEX.coolingConductance;
-const P_AMBIENT_TEMPERATURE = CELL_PARAMETER_INDEX.ambientTemperature;
 const P_INITIAL_STOICH_NEG = CELL_PARAMETER_INDEX.initialStoichNeg;
 const P_INITIAL_STOICH_POS = CELL_PARAMETER_INDEX.initialStoichPos;
-const P_INITIAL_TEMPERATURE = CELL_PARAMETER_INDEX.initialTemperature;
 const P_STOICH_NEG_EMPTY = CELL_PARAMETER_INDEX.stoichNegEmpty;
 const P_STOICH_NEG_FULL = CELL_PARAMETER_INDEX.stoichNegFull;
 

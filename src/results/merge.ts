@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { cellCount } from '../pack/topology.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
-import { shardRange } from '../cli/shard.ts';
+import { shardRange } from '../study/shard.ts';
 import { studyHash, type StudySpec } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
 import type { StudyChunk, StudyResult } from '../study/runner.ts';
