@@ -1,36 +1,26 @@
 // cellspread WebAssembly kernels: entry points used by src/backends/wasm (raw bindings, no loader).
 // Memory protocol: the host calls resetHeap(), allocates its buffers with alloc(), writes them, calls configure()
-// (which allocates the simulator's own buffers), then runPacks() for a range of packs of the job in memory.
-import { configureCell } from './cell';
-import { configurePack, PackSim, runPair } from './pack';
-import { PACK_OUTPUT_COUNT } from './layout.generated';
+// (generated: assembly/configure.generated.ts; it allocates the simulators' own buffers), then runPacks() for a range
+// of packs of the job in memory.
+import { CELL_PARAMETER_COUNT, PACK_OUTPUT_COUNT } from './layout.generated';
+import { stateLength } from './kernel.generated';
+import { runPair, sim, sim2 } from './pack';
+import { ld, st } from './simd-math';
+import { finish2, prepare2, r0Heat, r0Slope, r0Voltage, r0VoltageStart, r1Heat, r1Slope, r1Voltage, r1VoltageStart } from './step';
 
 export { PACK_OUTPUT_COUNT, CELL_PARAMETER_COUNT, SEGMENT_FIELD_COUNT } from './layout.generated';
-
-let sim: PackSim | null = null;
-let sim2: PackSim | null = null;
+export { configure } from './configure.generated';
 
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);
 }
 
 export function resetHeap(): void {
-  sim = null;
-  sim2 = null;
   heap.reset();
 }
 
-export function configure(
-  modes: i32, isothermal: bool, referenceTemperature: f64, tailCoefficient: f64, eigenvalues: usize,
-  ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize,
-  series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool,
-  segments: usize, segmentCount: i32,
-): void {
-  configureCell(modes, isothermal, referenceTemperature, tailCoefficient, eigenvalues, ocpNeg, ocpPos, entropicNeg, entropicPos);
-  configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
-  sim = new PackSim();
-  sim2 = new PackSim();
-}
+/** Cell step evaluations of the last runPacks call (Newton trials and cut-off location included). */
+export let lastCellEvaluations: f64 = 0;
 
 /**
  * Simulate packs [first, last) of a job of `count` packs whose parameters (SoA, src/backends/types.ts) and interconnect
@@ -40,6 +30,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
   const s = sim!;
   const s2 = sim2!;
   let cellSteps: f64 = 0;
+  let evaluations: f64 = 0;
   let i = first;
   if (s.n == 1) {
     // Single-cell packs: two at a time, one per SIMD lane.
@@ -50,6 +41,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
       s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
       s2.writeOutputs(outputs + ((<usize>(i + 1 - first) * PACK_OUTPUT_COUNT) << 3));
       cellSteps += s.cellSteps + s2.cellSteps;
+      evaluations += s.cellEvaluations + s2.cellEvaluations;
     }
   }
   for (; i < last; i++) {
@@ -57,6 +49,48 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
     s.runFrom(0, 0);
     s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
     cellSteps += s.cellSteps;
+    evaluations += s.cellEvaluations;
   }
+  lastCellEvaluations = evaluations;
   return cellSteps;
+}
+
+/**
+ * Kernel conformance (test/kernels/conformance.test.ts): one step of each of `count` cells with slopes, two per SIMD
+ * call. `states`: count x stateLength() f64, start states in, end states out; `params`: count x CELL_PARAMETER_COUNT
+ * (cell-major); `inputs`: count x [current, dt, external heat]; `outputs`: count x [voltage, dV/dI, heat, start voltage].
+ */
+export function stepCells(states: usize, params: usize, inputs: usize, count: i32, outputs: usize): void {
+  const L = stateLength();
+  const bytes = <usize>L << 3;
+  const scratch = heap.alloc(bytes * 6);
+  const a0 = scratch;
+  const b0 = scratch + bytes;
+  const e0 = scratch + 2 * bytes;
+  const a1 = scratch + 3 * bytes;
+  const b1 = scratch + 4 * bytes;
+  const e1 = scratch + 5 * bytes;
+  for (let i = 0; i < count; i += 2) {
+    const j = i + 1 < count ? i + 1 : i;
+    const s0 = states + ((<usize>i * L) << 3);
+    const s1 = states + ((<usize>j * L) << 3);
+    const p0 = params + ((<usize>i * CELL_PARAMETER_COUNT) << 3);
+    const p1 = params + ((<usize>j * CELL_PARAMETER_COUNT) << 3);
+    prepare2(s0, a0, b0, p0, ld(inputs, 3 * i + 1), s1, a1, b1, p1, ld(inputs, 3 * j + 1));
+    finish2(
+      s0, a0, b0, e0, p0, ld(inputs, 3 * i), ld(inputs, 3 * i + 1), ld(inputs, 3 * i + 2),
+      s1, a1, b1, e1, p1, ld(inputs, 3 * j), ld(inputs, 3 * j + 1), ld(inputs, 3 * j + 2),
+      true,
+    );
+    st(outputs, 4 * i, r0Voltage);
+    st(outputs, 4 * i + 1, r0Slope);
+    st(outputs, 4 * i + 2, r0Heat);
+    st(outputs, 4 * i + 3, r0VoltageStart);
+    st(outputs, 4 * j, r1Voltage);
+    st(outputs, 4 * j + 1, r1Slope);
+    st(outputs, 4 * j + 2, r1Heat);
+    st(outputs, 4 * j + 3, r1VoltageStart);
+    memory.copy(s0, e0, bytes);
+    memory.copy(s1, e1, bytes);
+  }
 }

@@ -1,24 +1,24 @@
-// One pack through a compiled protocol: an exact port of src/pack/simulate.ts (PackSimulator).
-// All buffers live in linear memory (heap.alloc, stub runtime); a PackSim is reused for every pack of a job.
+// One pack through a compiled protocol: the AssemblyScript port of src/pack/simulate.ts (PackSimulator), around the
+// step template of assembly/step.ts. All buffers live in linear memory (heap.alloc, stub runtime); a PackSim is
+// reused for every pack of a job. Tolerances and iteration limits are the f64 column of src/kernels/tolerances.ts.
 import {
-  CELL_PARAMETER_COUNT, P_CONTACT_RESISTANCE, P_STOICH_NEG_EMPTY, P_STOICH_NEG_FULL, S_STOICH_NEG, S_TEMPERATURE_RISE,
+  CELL_PARAMETER_COUNT, P_CONTACT_RESISTANCE, S_TEMPERATURE_RISE,
   O_CAPACITY_AH, O_ENERGY_WH, O_DURATION_S, O_TIME_TO_FIRST_CUTOFF_S, O_CUTOFF_CELL, O_MAX_TEMPERATURE_K,
   O_MAX_TEMPERATURE_SPREAD_K, O_MAX_CURRENT_IMBALANCE, O_MIN_CELL_VOLTAGE_V, O_MAX_CELL_VOLTAGE_V, O_FINAL_SOC_SPREAD,
   O_WELD_LOSS_J, O_INTERCONNECT_LOSS_J, O_HEAT_J, O_FINAL_PACK_VOLTAGE_V, O_STOP_REASON, PACK_OUTPUT_COUNT,
   SEG_MODE, SEG_VALUE, SEG_DURATION, SEG_LOWER_CUTOFF, SEG_UPPER_CUTOFF, SEG_CURRENT_CUTOFF, SEG_MAX_CURRENT,
   SEG_CONTINUE_ON_LIMIT, SEG_STEP, SEGMENT_FIELD_COUNT, MODE_CURRENT, MODE_POWER, MODE_CONSTANT_VOLTAGE,
   STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT,
+  TOL_GROUP_CURRENT, TOL_GROUP_VOLTAGE, TOL_GROUP_CURRENT_RESOLUTION, TOL_POWER, TOL_CROSSING, TOL_CONSTANT_VOLTAGE,
+  TOL_FALLBACK_SLOPE, TOL_MAX_NEWTON, TOL_MAX_BACKTRACK, TOL_MAX_ILLINOIS, jobParameterIndex,
 } from './layout.generated';
+import { evaluate, init, outSoc, outVoltage, referenceTemperature, soc, stateLength } from './kernel.generated';
+import { lane0, ld, sp, st } from './simd-math';
 import {
-  ld, st, stateLength, referenceTemperature, isothermal, initialState, evaluate, evVoltage,
-} from './cell';
-import {
-  step2, l0Heat, l0Cooling, l0VoltageStart, l0OcvStart, l0OcvEnd, l0Voltage,
-  l1Heat, l1Cooling, l1VoltageStart, l1OcvStart, l1OcvEnd, l1Voltage,
-} from './simd';
+  finish2, isothermal, prepare2, r0Cooling, r0Heat, r0OcvEnd, r0OcvStart, r0Slope, r0Voltage, r0VoltageStart, r1Cooling, r1Heat,
+  r1OcvEnd, r1OcvStart, r1Slope, r1Voltage, r1VoltageStart,
+} from './step';
 
-const CURRENT_TOLERANCE: f64 = 1e-10;
-const MAX_NEWTON: i32 = 40;
 /** Result of runSegment when no limit ended the segment. */
 const NO_STOP: i32 = -1;
 
@@ -32,6 +32,11 @@ export let stopAtPack: bool = false;
 export let segments: usize = 0;
 export let segmentCount: i32 = 0;
 
+/** The two simulators of a job (the pair runner needs two); allocated by configurePack. */
+export let sim: PackSim | null = null;
+export let sim2: PackSim | null = null;
+
+/** The pack settings of a study, in the order of src/kernels/configure.ts PACK_CONFIGURE_ARGUMENTS. */
 export function configurePack(s: i32, p: i32, m: i32, dt: f64, g: f64, atPack: bool, seg: usize, nseg: i32): void {
   series = s;
   parallel = p;
@@ -41,6 +46,8 @@ export function configurePack(s: i32, p: i32, m: i32, dt: f64, g: f64, atPack: b
   stopAtPack = atPack;
   segments = seg;
   segmentCount = nseg;
+  sim = new PackSim();
+  sim2 = new PackSim();
 }
 
 // @ts-ignore: decorator
@@ -64,6 +71,8 @@ export class PackSim {
   states: usize;
   start: usize;
   trial: usize;
+  partA: usize;
+  partB: usize;
   current: usize;
   voltage: usize;
   slope: usize;
@@ -73,17 +82,28 @@ export class PackSim {
   stepVStart: usize;
   stepOcvStart: usize;
   stepOcvEnd: usize;
+  committed1: usize; // cell currents of the last three commits, latest first
+  committed2: usize;
+  committed3: usize;
   groupVoltage: usize;
   trialI: usize;
   trialV: usize;
+  trialS: usize;
   deltas: usize;
-  saved: usize;
   out: usize; // PACK_OUTPUT_COUNT outputs of the current pack
   interconnectTotal: f64 = 0;
   packSlope: f64 = 0;
   stringCurrent: f64 = 0;
   time: f64 = 0;
   cellSteps: f64 = 0;
+  cellEvaluations: f64 = 0;
+  preparedDt: f64 = NaN;
+  wantSlope: bool = false;
+  firstSolve: bool = false;
+  history: i32 = 0;
+  historyDt: f64 = NaN;
+  historySegment: i32 = -1;
+  segmentIndex: i32 = -1;
   // Results of limitExcess.
   excess: f64 = 0;
   excessGroup: i32 = -1;
@@ -91,12 +111,14 @@ export class PackSim {
   constructor() {
     const n = series * parallel;
     this.n = n;
-    this.L = stateLength;
+    this.L = stateLength();
     const nL = n * this.L;
     this.params = alloc64(n * CELL_PARAMETER_COUNT);
     this.states = alloc64(nL);
     this.start = alloc64(nL);
     this.trial = alloc64(nL);
+    this.partA = alloc64(nL);
+    this.partB = alloc64(nL);
     this.current = alloc64(n);
     this.voltage = alloc64(n);
     this.slope = alloc64(n);
@@ -106,11 +128,14 @@ export class PackSim {
     this.stepVStart = alloc64(n);
     this.stepOcvStart = alloc64(n);
     this.stepOcvEnd = alloc64(n);
+    this.committed1 = alloc64(n);
+    this.committed2 = alloc64(n);
+    this.committed3 = alloc64(n);
     this.groupVoltage = alloc64(series);
     this.trialI = alloc64(parallel);
     this.trialV = alloc64(parallel);
+    this.trialS = alloc64(parallel);
     this.deltas = alloc64(parallel);
-    this.saved = alloc64(this.L + 8);
     this.out = alloc64(PACK_OUTPUT_COUNT);
   }
 
@@ -127,17 +152,19 @@ export class PackSim {
     return referenceTemperature + ld(buf, c * this.L + S_TEMPERATURE_RISE);
   }
 
-  /** Load pack `sample` of a job (SoA parameters ((k * count) + sample) * n + c, interconnect sample * series + g). */
+  /** Load pack `sample` of a job (SoA parameters jobParameterIndex, interconnect sample * series + g). */
   load(jobParams: usize, jobInterconnect: usize, count: i32, sample: i32): void {
     const n = this.n;
     for (let c = 0; c < n; c++) {
-      for (let k = 0; k < CELL_PARAMETER_COUNT; k++) st(this.params, c * CELL_PARAMETER_COUNT + k, ld(jobParams, (k * count + sample) * n + c));
+      for (let k = 0; k < CELL_PARAMETER_COUNT; k++) st(this.params, c * CELL_PARAMETER_COUNT + k, ld(jobParams, jobParameterIndex(k, count, sample, n, c)));
     }
     let r: f64 = 0;
     for (let g = 0; g < series; g++) r += ld(jobInterconnect, sample * series + g);
     this.interconnectTotal = r;
     for (let c = 0; c < n; c++) {
-      initialState(this.cellState(this.states, c), this.cellParams(c));
+      const s = this.cellState(this.states, c);
+      const p = this.cellParams(c);
+      init(s, s, p, p);
       st(this.current, c, 0);
       st(this.voltage, c, 0);
       st(this.slope, c, NaN);
@@ -147,6 +174,9 @@ export class PackSim {
       st(this.stepVStart, c, 0);
       st(this.stepOcvStart, c, 0);
       st(this.stepOcvEnd, c, 0);
+      st(this.committed1, c, 0);
+      st(this.committed2, c, 0);
+      st(this.committed3, c, 0);
     }
     for (let g = 0; g < series; g++) st(this.groupVoltage, g, 0);
     for (let k = 0; k < PACK_OUTPUT_COUNT; k++) st(this.out, k, 0);
@@ -157,9 +187,22 @@ export class PackSim {
     this.stringCurrent = 0;
     this.time = 0;
     this.cellSteps = 0;
-    memory.copy(this.start, this.states, <usize>(n * this.L) << 3);
+    this.cellEvaluations = 0;
+    this.history = 0;
+    this.historyDt = NaN;
+    this.historySegment = -1;
+    this.segmentIndex = -1;
+    this.wantSlope = false;
+    this.beginStep();
     this.solveAll(0, 0);
     this.observe(0);
+  }
+
+  /** A new step starts from the committed states: the prepared parts are stale. */
+  beginStep(): void {
+    memory.copy(this.start, this.states, <usize>(this.n * this.L) << 3);
+    this.preparedDt = NaN;
+    this.firstSolve = true;
   }
 
   chainedToNext(c: i32): bool {
@@ -180,49 +223,65 @@ export class PackSim {
     }
   }
 
-  /** Copy the start state of cell c into the trial buffer (before a trial step). */
-  // @ts-ignore: decorator
-  @inline resetTrial(c: i32): void {
-    memory.copy(this.cellState(this.trial, c), this.cellState(this.start, c), <usize>this.L << 3);
+  /** The current-independent part of every cell's step over dt, two cells per SIMD call (once per start state and dt). */
+  prepareAll(dt: f64): void {
+    if (this.preparedDt == dt) return;
+    const n = this.n;
+    let c = 0;
+    for (; c + 1 < n; c += 2) {
+      prepare2(this.cellState(this.start, c), this.cellState(this.partA, c), this.cellState(this.partB, c), this.cellParams(c), dt,
+        this.cellState(this.start, c + 1), this.cellState(this.partA, c + 1), this.cellState(this.partB, c + 1), this.cellParams(c + 1), dt);
+    }
+    if (c < n) {
+      const s = this.cellState(this.start, c);
+      const a = this.cellState(this.partA, c);
+      const b = this.cellState(this.partB, c);
+      const p = this.cellParams(c);
+      prepare2(s, a, b, p, dt, s, a, b, p, dt);
+    }
+    this.preparedDt = dt;
   }
 
-  /** Store lane results of the last step2 for cell c. */
+  /** Store lane results of the last finish2 for cell c. */
   // @ts-ignore: decorator
   @inline storeLane0(c: i32): void {
-    st(this.stepHeat, c, l0Heat);
-    st(this.stepCooling, c, l0Cooling);
-    st(this.stepVStart, c, l0VoltageStart);
-    st(this.stepOcvStart, c, l0OcvStart);
-    st(this.stepOcvEnd, c, l0OcvEnd);
-    st(this.voltage, c, l0Voltage);
+    st(this.stepHeat, c, r0Heat);
+    st(this.stepCooling, c, r0Cooling);
+    st(this.stepVStart, c, r0VoltageStart);
+    st(this.stepOcvStart, c, r0OcvStart);
+    st(this.stepOcvEnd, c, r0OcvEnd);
   }
   // @ts-ignore: decorator
   @inline storeLane1(c: i32): void {
-    st(this.stepHeat, c, l1Heat);
-    st(this.stepCooling, c, l1Cooling);
-    st(this.stepVStart, c, l1VoltageStart);
-    st(this.stepOcvStart, c, l1OcvStart);
-    st(this.stepOcvEnd, c, l1OcvEnd);
-    st(this.voltage, c, l1Voltage);
+    st(this.stepHeat, c, r1Heat);
+    st(this.stepCooling, c, r1Cooling);
+    st(this.stepVStart, c, r1VoltageStart);
+    st(this.stepOcvStart, c, r1OcvStart);
+    st(this.stepOcvEnd, c, r1OcvEnd);
   }
 
-  /** Advance cell c from the start state over dt at current I into the trial buffer; returns its end voltage. */
-  trialCell(c: i32, I: f64, dt: f64): f64 {
-    this.resetTrial(c);
-    const s = this.cellState(this.trial, c);
+  /** Cell c from the start state over dt at current I into the trial buffer: its end voltage (slope in r0Slope). */
+  trialCell(c: i32, I: f64, dt: f64, slope: bool): f64 {
+    const s = this.cellState(this.start, c);
+    const a = this.cellState(this.partA, c);
+    const b = this.cellState(this.partB, c);
+    const e = this.cellState(this.trial, c);
     const p = this.cellParams(c);
-    step2(s, p, I, dt, ld(this.heatIn, c), s, p, I, dt, ld(this.heatIn, c), true);
+    const q = ld(this.heatIn, c);
+    finish2(s, a, b, e, p, I, dt, q, s, a, b, e, p, I, dt, q, slope);
+    this.cellEvaluations += 1;
     this.storeLane0(c);
-    return l0Voltage;
+    return r0Voltage;
   }
 
-  /** Trial-step cells c and c + 1 together (one SIMD step, a cell per lane). */
-  trialPair(c: i32, I0: f64, I1: f64, dt: f64): void {
-    this.resetTrial(c);
-    this.resetTrial(c + 1);
-    const s0 = this.cellState(this.trial, c);
-    const s1 = this.cellState(this.trial, c + 1);
-    step2(s0, this.cellParams(c), I0, dt, ld(this.heatIn, c), s1, this.cellParams(c + 1), I1, dt, ld(this.heatIn, c + 1), false);
+  /** Cells c and c + 1 together (one SIMD step, a cell per lane). */
+  trialPair(c: i32, I0: f64, I1: f64, dt: f64, slope: bool): void {
+    finish2(
+      this.cellState(this.start, c), this.cellState(this.partA, c), this.cellState(this.partB, c), this.cellState(this.trial, c), this.cellParams(c), I0, dt, ld(this.heatIn, c),
+      this.cellState(this.start, c + 1), this.cellState(this.partA, c + 1), this.cellState(this.partB, c + 1), this.cellState(this.trial, c + 1), this.cellParams(c + 1), I1, dt, ld(this.heatIn, c + 1),
+      slope,
+    );
+    this.cellEvaluations += 2;
     this.storeLane0(c);
     this.storeLane1(c + 1);
   }
@@ -232,81 +291,108 @@ export class PackSim {
     const c0 = g * np;
     if (np == 1) {
       st(this.current, c0, I);
-      const v = this.trialCell(c0, I, dt);
-      if (isNaN(ld(this.slope, c0))) st(this.slope, c0, this.finiteDifferenceSlope(c0, I, dt, v));
+      const v = this.trialCell(c0, I, dt, this.wantSlope);
+      st(this.voltage, c0, v);
+      st(this.slope, c0, r0Slope);
       st(this.groupVoltage, g, v);
       return v;
     }
-    let previousSum: f64 = 0;
-    for (let j = 0; j < np; j++) previousSum += ld(this.current, c0 + j);
+    // Starting split: extrapolated from the last committed steps on the first solve of a step that continues a run
+    // of equal steps (quadratic after three, linear after two), else the last solve's; shifted to sum to I.
+    const order = this.firstSolve && sameLength(dt, this.historyDt) ? min(this.history - 1, 2) : 0;
+    let guessSum: f64 = 0;
     for (let j = 0; j < np; j++) {
-      st(this.current, c0 + j, Math.abs(previousSum) > 1e-12 * Math.max(1, Math.abs(I)) ? (ld(this.current, c0 + j) * I) / previousSum : I / <f64>np);
+      const c = c0 + j;
+      if (order == 2) st(this.current, c, 3 * ld(this.committed1, c) - 3 * ld(this.committed2, c) + ld(this.committed3, c));
+      else if (order == 1) st(this.current, c, 2 * ld(this.committed1, c) - ld(this.committed2, c));
+      guessSum += ld(this.current, c);
     }
-    const tolerance = CURRENT_TOLERANCE * Math.max(1, Math.abs(I));
+    const shift = (I - guessSum) / <f64>np;
+    for (let j = 0; j < np; j++) st(this.current, c0 + j, ld(this.current, c0 + j) + shift);
+    const tolerance = TOL_GROUP_CURRENT * Math.max(1, Math.abs(I));
     const cap = 0.5 * (Math.abs(I) / <f64>np + 1);
     const trialI = this.trialI;
     const trialV = this.trialV;
+    const trialS = this.trialS;
     const deltas = this.deltas;
     const cur = this.current + (<usize>c0 << 3);
     const vol = this.voltage + (<usize>c0 << 3);
-    let spread = this.evaluateGroup(c0, np, dt, cur, vol);
-    for (let iter = 0; iter < MAX_NEWTON; iter++) {
+    const slo = this.slope + (<usize>c0 << 3);
+    let spread = this.evaluateGroup(c0, np, dt, cur, vol, slo, true);
+    for (let iter = 0; iter < TOL_MAX_NEWTON; iter++) {
       let sumI: f64 = 0;
       let sumInv: f64 = 0;
       let sumVoverS: f64 = 0;
       for (let j = 0; j < np; j++) {
         const c = c0 + j;
-        if (!(ld(this.slope, c) < 0)) st(this.slope, c, this.finiteDifferenceSlope(c, ld(this.current, c), dt, ld(this.voltage, c)));
-        const sl = ld(this.slope, c);
+        const s = usableSlope(ld(this.slope, c));
         sumI += ld(this.current, c);
-        sumInv += 1 / sl;
-        sumVoverS += ld(this.voltage, c) / sl;
+        sumInv += 1 / s;
+        sumVoverS += ld(this.voltage, c) / s;
       }
       const common = (I - sumI + sumVoverS) / sumInv;
       let worst: f64 = 0;
+      let converged = true;
       for (let j = 0; j < np; j++) {
         const c = c0 + j;
-        const d = (common - ld(this.voltage, c)) / ld(this.slope, c);
-        st(trialI, j, d);
+        const d = (common - ld(this.voltage, c)) / usableSlope(ld(this.slope, c));
+        st(deltas, j, d);
         worst = Math.max(worst, Math.abs(d));
+        converged = converged && Math.abs(d) < tolerance
+          && (Math.abs(common - ld(this.voltage, c)) < TOL_GROUP_VOLTAGE || Math.abs(d) < TOL_GROUP_CURRENT_RESOLUTION * Math.max(1, Math.abs(ld(this.current, c))));
       }
-      if (worst < tolerance) break;
+      if (converged) break;
+      // The slopes of the solve's first evaluation serve the next update (a chord step); afresh after a halving or
+      // from the third iteration on (the reference's rule).
       let alpha = Math.min(1, cap / worst);
-      memory.copy(deltas, trialI, <usize>np << 3);
       for (let attempt = 0; ; attempt++) {
         for (let j = 0; j < np; j++) st(trialI, j, ld(this.current, c0 + j) + alpha * ld(deltas, j));
-        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV);
-        if (newSpread < spread || attempt >= 8) {
-          for (let j = 0; j < np; j++) {
-            const c = c0 + j;
-            // A fresh finite-difference slope is taken at the new currents in the next iteration.
-            st(this.slope, c, NaN);
-            st(this.current, c, ld(trialI, j));
-            st(this.voltage, c, ld(trialV, j));
-          }
+        const fresh = attempt > 0 || iter >= 1;
+        if (!fresh) memory.copy(trialS, slo, <usize>np << 3);
+        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
+        if (newSpread < spread || attempt >= TOL_MAX_BACKTRACK) {
+          memory.copy(cur, trialI, <usize>np << 3);
+          memory.copy(vol, trialV, <usize>np << 3);
+          memory.copy(slo, trialS, <usize>np << 3);
           spread = newSpread;
           break;
         }
         alpha *= 0.5;
       }
     }
-    this.evaluateGroup(c0, np, dt, cur, vol);
-    let sum: f64 = 0;
-    for (let j = 0; j < np; j++) sum += ld(this.voltage, c0 + j);
-    const gv = sum / <f64>np;
+    // The trial states are those of the last evaluation: the accepted currents. The group voltage: the linearised
+    // Kirchhoff solve there, each cell weighted by its conductance (the reference's).
+    let sumI: f64 = 0;
+    let sumInv: f64 = 0;
+    let sumVoverS: f64 = 0;
+    for (let j = 0; j < np; j++) {
+      const c = c0 + j;
+      const s = usableSlope(ld(this.slope, c));
+      sumI += ld(this.current, c);
+      sumInv += 1 / s;
+      sumVoverS += ld(this.voltage, c) / s;
+    }
+    const gv = (I - sumI + sumVoverS) / sumInv;
     st(this.groupVoltage, g, gv);
     return gv;
   }
 
-  /** Trial-step every cell of a group at the given currents (cells paired into SIMD lanes); returns the voltage spread. */
-  evaluateGroup(c0: i32, np: i32, dt: f64, currents: usize, voltages: usize): f64 {
+  /** Trial-step every cell of a group at the given currents, with slopes if asked (cells paired into SIMD lanes); returns the spread. */
+  evaluateGroup(c0: i32, np: i32, dt: f64, currents: usize, voltages: usize, slopes: usize, slope: bool): f64 {
     let j = 0;
     for (; j + 1 < np; j += 2) {
-      this.trialPair(c0 + j, ld(currents, j), ld(currents, j + 1), dt);
-      st(voltages, j, l0Voltage);
-      st(voltages, j + 1, l1Voltage);
+      this.trialPair(c0 + j, ld(currents, j), ld(currents, j + 1), dt, slope);
+      st(voltages, j, r0Voltage);
+      st(voltages, j + 1, r1Voltage);
+      if (slope) {
+        st(slopes, j, r0Slope);
+        st(slopes, j + 1, r1Slope);
+      }
     }
-    if (j < np) st(voltages, j, this.trialCell(c0 + j, ld(currents, j), dt));
+    if (j < np) {
+      st(voltages, j, this.trialCell(c0 + j, ld(currents, j), dt, slope));
+      if (slope) st(slopes, j, r0Slope);
+    }
     let lo = Infinity;
     let hi = -Infinity;
     for (j = 0; j < np; j++) {
@@ -317,44 +403,20 @@ export class PackSim {
     return isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
-  finiteDifferenceSlope(c: i32, I: f64, dt: f64, v: f64): f64 {
-    const h = 1e-4;
-    const L = this.L;
-    const saved = this.saved;
-    memory.copy(saved, this.cellState(this.trial, c), <usize>L << 3);
-    st(saved, L, ld(this.stepHeat, c));
-    st(saved, L + 1, ld(this.stepCooling, c));
-    st(saved, L + 2, ld(this.stepVStart, c));
-    st(saved, L + 3, ld(this.stepOcvStart, c));
-    st(saved, L + 4, ld(this.stepOcvEnd, c));
-    st(saved, L + 5, ld(this.voltage, c));
-    const vh = this.trialCell(c, I + h, dt);
-    memory.copy(this.cellState(this.trial, c), saved, <usize>L << 3);
-    st(this.stepHeat, c, ld(saved, L));
-    st(this.stepCooling, c, ld(saved, L + 1));
-    st(this.stepVStart, c, ld(saved, L + 2));
-    st(this.stepOcvStart, c, ld(saved, L + 3));
-    st(this.stepOcvEnd, c, ld(saved, L + 4));
-    st(this.voltage, c, ld(saved, L + 5));
-    const s = (vh - v) / h;
-    return s < 0 && isFinite(s) ? s : -1e-3;
-  }
-
   solveAll(I: f64, dt: f64): f64 {
     this.computeConduction();
+    if (dt > 0) this.prepareAll(dt);
     let v: f64 = 0;
     let slope: f64 = 0;
     const np = parallel;
     for (let g = 0; g < series; g++) {
       v += dt > 0 ? this.solveGroup(g, I, dt) : this.openCircuitGroup(g);
       let inv: f64 = 0;
-      for (let j = 0; j < np; j++) {
-        const s = ld(this.slope, g * np + j);
-        inv += 1 / (s != 0 && !isNaN(s) ? s : -1e-3);
-      }
+      for (let j = 0; j < np; j++) inv += 1 / usableSlope(ld(this.slope, g * np + j));
       slope += 1 / inv;
     }
     this.packSlope = slope - this.interconnectTotal;
+    this.firstSolve = false;
     return v - I * this.interconnectTotal;
   }
 
@@ -363,9 +425,12 @@ export class PackSim {
     let sum: f64 = 0;
     for (let j = 0; j < np; j++) {
       const c = g * np + j;
-      evaluate(this.cellState(this.start, c), this.cellParams(c), 0, this.cellTemperature(c, this.start));
-      st(this.voltage, c, evVoltage);
-      sum += evVoltage;
+      const s = this.cellState(this.start, c);
+      const p = this.cellParams(c);
+      evaluate(s, s, p, p, sp(0), sp(ld(s, S_TEMPERATURE_RISE)));
+      const v = lane0(outVoltage);
+      st(this.voltage, c, v);
+      sum += v;
     }
     const gv = sum / <f64>np;
     st(this.groupVoltage, g, gv);
@@ -395,7 +460,7 @@ export class PackSim {
     if (sign(flo) == sign(fhi)) return NaN;
     let side = 0;
     let x = lo;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < TOL_MAX_ILLINOIS; i++) {
       x = (lo * fhi - hi * flo) / (fhi - flo);
       const fx = this.cvExcess(x, dt, target);
       if (fx == 0 || Math.abs(hi - lo) < tol * Math.max(1, Math.abs(x))) return x;
@@ -416,6 +481,7 @@ export class PackSim {
 
   drive(seg: i32, dt: f64): f64 {
     const mode = <i32>sf(seg, SEG_MODE);
+    this.wantSlope = mode == MODE_POWER;
     if (mode == MODE_CURRENT) {
       const I = sf(seg, SEG_VALUE);
       this.solveAll(I, dt);
@@ -425,11 +491,11 @@ export class PackSim {
       const P = sf(seg, SEG_VALUE);
       const fv = ld(this.out, O_FINAL_PACK_VOLTAGE_V);
       let I = this.stringCurrent != 0 && sign(this.stringCurrent) == sign(P) ? this.stringCurrent : P / (fv != 0 && !isNaN(fv) ? fv : 1);
-      for (let iter = 0; iter < MAX_NEWTON; iter++) {
+      for (let iter = 0; iter < TOL_MAX_NEWTON; iter++) {
         const v = this.solveAll(I, dt);
         const f = I * v - P;
         const df = v + I * this.packSlope;
-        if (Math.abs(f) < 1e-10 * Math.abs(P)) return I;
+        if (Math.abs(f) < TOL_POWER * Math.abs(P)) return I;
         if (P > 0 && df <= 0) return NaN;
         const next = I - f / df;
         I = sign(next) == sign(P) || next == 0 ? next : I / 2;
@@ -438,7 +504,7 @@ export class PackSim {
     }
     const target = sf(seg, SEG_VALUE);
     const maxI = sf(seg, SEG_MAX_CURRENT);
-    let I = this.illinoisCV(-maxI, 0, 1e-13, dt, target);
+    let I = this.illinoisCV(-maxI, 0, TOL_CONSTANT_VOLTAGE, dt, target);
     if (!isFinite(I)) I = this.cvExcess(0, dt, target) >= 0 ? 0 : -maxI;
     this.solveAll(I, dt);
     return I;
@@ -515,6 +581,16 @@ export class PackSim {
     st(out, O_WELD_LOSS_J, weld);
     st(out, O_HEAT_J, heat);
     memory.copy(this.states, this.trial, <usize>(this.n * this.L) << 3);
+    const bytes = <usize>this.n << 3;
+    memory.copy(this.committed3, this.committed2, bytes);
+    memory.copy(this.committed2, this.committed1, bytes);
+    memory.copy(this.committed1, this.current, bytes);
+    if (this.segmentIndex == this.historySegment && sameLength(dt, this.historyDt)) this.history++;
+    else {
+      this.history = 1;
+      this.historySegment = this.segmentIndex;
+      this.historyDt = dt;
+    }
     this.time += dt;
     this.stringCurrent = I;
     this.cellSteps += <f64>this.n;
@@ -547,8 +623,10 @@ export class PackSim {
   }
 
   cellSoc(c: i32): f64 {
+    const s = this.cellState(this.states, c);
     const p = this.cellParams(c);
-    return (ld(this.states, c * this.L + S_STOICH_NEG) - ld(p, P_STOICH_NEG_EMPTY)) / (ld(p, P_STOICH_NEG_FULL) - ld(p, P_STOICH_NEG_EMPTY));
+    soc(s, s, p, p);
+    return lane0(outSoc);
   }
 
   crossExcess(seg: i32, tau: f64): f64 {
@@ -558,7 +636,7 @@ export class PackSim {
     return this.excess;
   }
 
-  /** illinois(f, 0, h, 1e-12) with f(tau) = limit excess after a step of tau (the cut-off crossing). */
+  /** illinois(f, 0, h, tol) with f(tau) = limit excess after a step of tau (the cut-off crossing). */
   illinoisCross(seg: i32, lo: f64, hi: f64, tol: f64): f64 {
     let flo = this.crossExcess(seg, lo);
     let fhi = this.crossExcess(seg, hi);
@@ -567,7 +645,7 @@ export class PackSim {
     if (sign(flo) == sign(fhi)) return NaN;
     let side = 0;
     let x = lo;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < TOL_MAX_ILLINOIS; i++) {
       x = (lo * fhi - hi * flo) / (fhi - flo);
       const fx = this.crossExcess(seg, x);
       if (fx == 0 || Math.abs(hi - lo) < tol * Math.max(1, Math.abs(x))) return x;
@@ -603,7 +681,7 @@ export class PackSim {
     }
     this.limitExcess(seg, I);
     if (this.excess >= 0) {
-      const tau = this.illinoisCross(seg, 0, h, 1e-12);
+      const tau = this.illinoisCross(seg, 0, h, TOL_CROSSING);
       const stepLength = isFinite(tau) && tau > 0 ? tau : h;
       const Ic = this.drive(seg, stepLength);
       this.limitExcess(seg, Ic);
@@ -617,7 +695,7 @@ export class PackSim {
     return NO_STOP;
   }
 
-  /** Step count of a segment and the time it starts. */
+  /** Length of step k of `steps` of a segment that started at t0. */
   // @ts-ignore: decorator
   @inline stepLength(seg: i32, k: i32, steps: i32, t0: f64): f64 {
     return (k == steps ? t0 + sf(seg, SEG_DURATION) : t0 + <f64>k * timeStep) - this.time;
@@ -628,7 +706,7 @@ export class PackSim {
     const t0 = this.time;
     for (let k = 1; k <= steps; k++) {
       const h = this.stepLength(seg, k, steps, t0);
-      memory.copy(this.start, this.states, <usize>(this.n * this.L) << 3);
+      this.beginStep();
       const I = this.drive(seg, h);
       const r = this.finishStep(seg, I, h);
       if (r != NO_STOP) return r;
@@ -638,22 +716,23 @@ export class PackSim {
 
   // ---- Pieces of one constant-current step of a single-cell pack, for the SIMD pair runner ----
 
-  /** What runSegment -> drive -> solveAll -> solveGroup do before the cell's trial step (1s1p, current drive). */
+  /** What runSegment -> drive -> solveAll -> solveGroup do before the cell's step (1s1p, current drive). */
   beginStep1(I: f64): void {
-    memory.copy(this.start, this.states, <usize>this.L << 3);
+    this.beginStep();
+    this.wantSlope = false;
     this.computeConduction();
     st(this.current, 0, I);
-    this.resetTrial(0);
   }
 
-  /** ... and after it (the trial results already stored): slope, group voltage, pack slope. */
-  endStep1(I: f64, dt: f64): void {
-    const v = ld(this.voltage, 0);
-    if (isNaN(ld(this.slope, 0))) st(this.slope, 0, this.finiteDifferenceSlope(0, I, dt, v));
+  /** ... and after it (the step results already stored, v its end voltage): voltages, pack slope, counts. */
+  endStep1(v: f64, dt: f64): void {
+    st(this.voltage, 0, v);
+    st(this.slope, 0, NaN);
     st(this.groupVoltage, 0, v);
-    const s = ld(this.slope, 0);
-    const inv = 1 / (s != 0 && !isNaN(s) ? s : -1e-3);
-    this.packSlope = 1 / inv - this.interconnectTotal;
+    this.packSlope = usableSlope(NaN) - this.interconnectTotal;
+    this.preparedDt = dt;
+    this.firstSolve = false;
+    this.cellEvaluations += 1;
   }
 
   markCutoff(I: f64, group: i32): void {
@@ -674,7 +753,7 @@ export class PackSim {
     let extreme = I > 0 ? Infinity : -Infinity;
     for (let j = 0; j < np; j++) {
       const c = group * np + j;
-      const own = ld(this.voltage, c) + ld(this.current, c) * ld(this.cellParams(c), P_CONTACT_RESISTANCE);
+      const own = ld(this.groupVoltage, group) + ld(this.current, c) * ld(this.cellParams(c), P_CONTACT_RESISTANCE);
       if (I > 0 ? own < extreme : own > extreme) {
         extreme = own;
         cell = c;
@@ -690,6 +769,7 @@ export class PackSim {
   runFrom(first: i32, reasonSoFar: i32): void {
     let stopReason = reasonSoFar;
     for (let s = first; s < segmentCount; s++) {
+      this.segmentIndex = s;
       const reason = this.runSegment(s);
       const next = this.afterSegment(s, reason, stopReason);
       if (next < 0) {
@@ -722,9 +802,9 @@ export class PackSim {
     let socMin = Infinity;
     let socMax = -Infinity;
     for (let c = 0; c < this.n; c++) {
-      const soc = this.cellSoc(c);
-      socMin = Math.min(socMin, soc);
-      socMax = Math.max(socMax, soc);
+      const q = this.cellSoc(c);
+      socMin = Math.min(socMin, q);
+      socMax = Math.max(socMax, q);
     }
     st(out, O_FINAL_SOC_SPREAD, socMax - socMin);
   }
@@ -736,9 +816,10 @@ export class PackSim {
 
 /**
  * Two single-cell (1s1p) packs in lockstep through their constant-current segments, one pack per SIMD lane: each step
- * is one step2 for both cells, then each pack's own bookkeeping (limit check, crossing, commit) in scalar code. A pack
- * whose segment ends first waits while the other steps with a single lane; when the packs reach different segments or
- * a non-current segment, each finishes alone with runFrom. Every pack performs exactly the operations it would alone.
+ * is one prepare2 + finish2 for both cells, then each pack's own bookkeeping (limit check, crossing, commit) in scalar
+ * code. A pack whose segment ends first waits while the other steps with a single lane; when the packs reach different
+ * segments or a non-current segment, each finishes alone with runFrom. Every pack performs exactly the operations it
+ * would alone.
  */
 export function runPair(A: PackSim, B: PackSim): void {
   let sA = 0;
@@ -747,6 +828,8 @@ export function runPair(A: PackSim, B: PackSim): void {
   let rB = STOP_COMPLETED;
   while (sA < segmentCount && sA == sB && <i32>sf(sA, SEG_MODE) == MODE_CURRENT) {
     const seg = sA;
+    A.segmentIndex = seg;
+    B.segmentIndex = seg;
     const I = sf(seg, SEG_VALUE);
     const steps = <i32>Math.ceil(sf(seg, SEG_DURATION) / timeStep - 1e-9);
     const t0A = A.time;
@@ -762,24 +845,28 @@ export function runPair(A: PackSim, B: PackSim): void {
       const hB = doneB ? 0 : B.stepLength(seg, kB, steps, t0B);
       if (!doneA) A.beginStep1(I);
       if (!doneB) B.beginStep1(I);
-      if (!doneA && !doneB) {
-        step2(A.trial, A.params, I, hA, ld(A.heatIn, 0), B.trial, B.params, I, hB, ld(B.heatIn, 0), false);
-        A.storeLane0(0);
-        B.storeLane1(0);
-      } else if (!doneA) {
-        step2(A.trial, A.params, I, hA, ld(A.heatIn, 0), A.trial, A.params, I, hA, ld(A.heatIn, 0), true);
-        A.storeLane0(0);
-      } else {
-        step2(B.trial, B.params, I, hB, ld(B.heatIn, 0), B.trial, B.params, I, hB, ld(B.heatIn, 0), true);
-        B.storeLane0(0);
-      }
+      // Lane 0 is A unless A is done; lane 1 is B (or a copy of the single pack).
+      const X = doneA ? B : A;
+      const Y = doneA || doneB ? X : B;
+      const hX = doneA ? hB : hA;
+      const hY = doneA || doneB ? hX : hB;
+      prepare2(X.start, X.partA, X.partB, X.params, hX, Y.start, Y.partA, Y.partB, Y.params, hY);
+      finish2(
+        X.start, X.partA, X.partB, X.trial, X.params, I, hX, ld(X.heatIn, 0),
+        Y.start, Y.partA, Y.partB, Y.trial, Y.params, I, hY, ld(Y.heatIn, 0),
+        false,
+      );
+      X.storeLane0(0);
+      if (Y != X) Y.storeLane1(0);
+      const vA = r0Voltage; // lane 0 is A whenever A stepped
+      const vB = doneA ? r0Voltage : r1Voltage;
       if (!doneA) {
-        A.endStep1(I, hA);
+        A.endStep1(vA, hA);
         resA = A.finishStep(seg, I, hA);
         if (resA != NO_STOP || ++kA > steps) doneA = true;
       }
       if (!doneB) {
-        B.endStep1(I, hB);
+        B.endStep1(vB, hB);
         resB = B.finishStep(seg, I, hB);
         if (resB != NO_STOP || ++kB > steps) doneB = true;
       }
@@ -795,4 +882,16 @@ export function runPair(A: PackSim, B: PackSim): void {
   }
   A.runFrom(sA, rA);
   B.runFrom(sB, rB);
+}
+
+/** A cell's slope as the linearised solves use it: the fallback where it is not a finite negative number. */
+// @ts-ignore: decorator
+@inline function usableSlope(s: f64): f64 {
+  return s < 0 && isFinite(s) ? s : TOL_FALLBACK_SLOPE;
+}
+
+/** Step lengths equal but for the rounding of the time grid. */
+// @ts-ignore: decorator
+@inline function sameLength(a: f64, b: f64): bool {
+  return Math.abs(a - b) <= 1e-9 * Math.max(a, b);
 }

@@ -1,59 +1,76 @@
 /**
- * WebAssembly backend benchmark: `npx tsx bench/wasm.ts [packs]`. Side by side in one process, on the same sampled
- * Chen2020 cells (1s1p packs, 1C constant-current discharge to the cut-off, 10 s step, 10 modes, cell-to-cell variation):
- *   - the TypeScript f64 reference (1 thread),
- *   - the wasm backend on 1 worker and on all cores,
- *   - bench/native/cell.c, the same numerical scheme in scalar C (gcc -O3 -march=native), skipped if no compiler.
- * Reports cell-steps per second and full discharges (cells) per second: best of `rounds` interleaved rounds.
- * Usage: npx tsx bench/wasm.ts [packs=960] [rounds=5]
+ * CPU backend benchmark, in one process so ratios are fair on a shared machine:
+ *   - single cells (1s1p, Chen2020, 1C CC discharge to the cut-off, cell-to-cell variation): the TypeScript reference,
+ *     the wasm backend on 1 worker and on all cores, and bench/native/cell.c (the generated C kernels, gcc -O3);
+ *   - packs: the default 12s2p study and examples/pack-96s4p-welds.yaml on the wasm backend (1 worker), as
+ *     cell-discharges per second next to the single-cell rate, with cell evaluations per committed cell-step;
+ *   - with `--old <commit>`: the same single cells and packs on that commit's wasm backend (its tree extracted with
+ *     git archive into a temporary folder and its module built there), interleaved with the current one.
+ * Best of `rounds` interleaved rounds (round 0 warms up).
+ * Usage: npx tsx bench/wasm.ts [--packs 960] [--rounds 5] [--old <commit>]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createBackend } from '../src/backends/all.ts';
 import { ReferenceBackend } from '../src/backends/reference.ts';
 import type { Backend, PackJob } from '../src/backends/types.ts';
-import { WASM_URL, flattenSeries } from '../src/backends/wasm/index.ts';
+import { WASM_URL } from '../src/backends/wasm/index.ts';
+import { kernelConstants } from '../src/model/cell.ts';
 import { CELL_PARAMETER_COUNT } from '../src/model/layout.ts';
-import { sphereEigenvalues, truncatedTail } from '../src/model/spectral.ts';
+import { flattenSeries } from '../src/model/series.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
-import { validateStudySpec } from '../src/spec/index.ts';
+import { DEFAULT_STUDY_YAML, parseStudySpec, validateStudySpec, type StudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
+import { singleCellStudy } from './studies.ts';
 
+const { values: opts } = parseArgs({ options: { packs: { type: 'string', default: '960' }, rounds: { type: 'string', default: '5' }, old: { type: 'string' } } });
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packs = Number(process.argv[2] ?? 960);
+const packs = Number(opts.packs);
+const rounds = Number(opts.rounds);
 const referencePacks = Math.min(packs, 96);
-const rounds = Number(process.argv[3] ?? 5);
 
 if (!existsSync(WASM_URL)) {
   console.log('building build/cellspread.wasm (npm run build:wasm)');
   execFileSync('npm', ['run', '--silent', 'build:wasm'], { cwd: root, stdio: 'inherit' });
 }
 
-const spec = validateStudySpec({
-  params: 'chen2020',
-  pack: { series: 1, parallel: 1 },
-  protocol: [{ type: 'discharge', cRate: 1 }],
-  variation: {
-    'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.1 } },
-    capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.02 } },
-    contactResistance: { scale: 'log', base: 5e-4, cell: { distribution: 'lognormal', sd: 0.2 } },
-  },
-  run: { samples: packs, seed: 1, chunkSize: packs },
-});
-const model = studyModel(spec);
-const { job } = chunkJob(spec, model, 0, packs);
-const refJob = chunkJob(spec, model, 0, referencePacks).job;
+const singleSpec = singleCellStudy(packs);
+const packYaml = { '12s2p': DEFAULT_STUDY_YAML, '96s4p': readFileSync(join(root, 'examples/pack-96s4p-welds.yaml'), 'utf8') };
+/** Packs per pack study: about the single-cell study's cell count, at least 2. */
+const packCount = { '12s2p': Math.max(2, Math.round(packs / 24)), '96s4p': Math.max(1, Math.round(packs / 384)) };
 
-interface Row {
-  name: string;
-  packs: number;
-  seconds: number;
-  cellSteps: number;
-  capacityMeanAh: number;
+interface Api {
+  createBackend: typeof createBackend;
+  validateStudySpec: typeof validateStudySpec;
+  parseStudySpec: typeof parseStudySpec;
+  studyModel: typeof studyModel;
+  chunkJob: typeof chunkJob;
+}
+const current: Api = { createBackend, validateStudySpec, parseStudySpec, studyModel, chunkJob };
+
+/** The old commit's tree with its wasm module built, imported next to the current code. */
+async function oldApi(commit: string, dir: string): Promise<Api> {
+  execFileSync('sh', ['-c', `git -C "${root}" archive "${commit}" | tar -x -C "${dir}"`]);
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  execFileSync('npx', ['asc', 'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release'], { cwd: dir, stdio: 'ignore' });
+  const load = (p: string) => import(pathToFileURL(join(dir, p)).href);
+  const [all, spec, job, runner] = await Promise.all([load('src/backends/all.ts'), load('src/spec/index.ts'), load('src/study/job.ts'), load('src/study/runner.ts')]);
+  return { createBackend: all.createBackend, validateStudySpec: spec.validateStudySpec, parseStudySpec: spec.parseStudySpec, studyModel: job.studyModel, chunkJob: runner.chunkJob };
+}
+
+function studyJob(api: Api, kind: 'single' | '12s2p' | '96s4p', count = packs): PackJob {
+  let spec: StudySpec;
+  if (kind === 'single') spec = api.validateStudySpec({ ...singleSpec, run: { ...singleSpec.run, samples: count, chunkSize: count } });
+  else {
+    const s = api.parseStudySpec(packYaml[kind], { source: kind });
+    spec = { ...s, run: { ...s.run, samples: packCount[kind], chunkSize: packCount[kind] } };
+  }
+  return api.chunkJob(spec, api.studyModel(spec), 0, spec.run.samples).job as PackJob;
 }
 
 function meanCapacity(outputs: Float64Array, count: number): number {
@@ -62,33 +79,59 @@ function meanCapacity(outputs: Float64Array, count: number): number {
   return s / count;
 }
 
-/** A contender: run once, return [seconds, cellSteps, mean capacity]. */
-type Contender = { name: string; packs: number; run: () => Promise<[number, number, number]> };
+interface Result {
+  seconds: number;
+  cellSteps: number;
+  evaluations?: number;
+  capacity: number;
+}
+interface Contender {
+  group: 'single' | '12s2p' | '96s4p';
+  name: string;
+  cells: number;
+  run: () => Promise<Result>;
+}
+
 const contenders: Contender[] = [];
 const disposers: Array<() => unknown> = [];
 
-function backendContender(name: string, backend: Backend, j: PackJob): Contender {
+function backendContender(group: Contender['group'], name: string, backend: Backend, job: PackJob): Contender {
+  const cellsPerPack = job.layout.series * job.layout.parallel;
   return {
+    group,
     name,
-    packs: j.count,
+    cells: job.count * cellsPerPack,
     run: async () => {
       const t0 = performance.now();
-      const r = await backend.simulate(j);
-      return [(performance.now() - t0) / 1000, r.cellSteps, meanCapacity(r.outputs, j.count)];
+      const r = await backend.simulate(job);
+      return { seconds: (performance.now() - t0) / 1000, cellSteps: r.cellSteps, evaluations: r.cellEvaluations, capacity: meanCapacity(r.outputs, job.count) };
     },
   };
 }
 
-contenders.push(backendContender('TypeScript reference (1 thread)', new ReferenceBackend(), refJob));
-const cores = availableParallelism();
-for (const workers of [...new Set([1, cores])]) {
-  const { backend } = await createBackend('wasm', { workers });
-  await backend.simulate(chunkJob(spec, model, 0, 16).job); // start the workers
-  disposers.push(() => backend.dispose());
-  contenders.push(backendContender(`WASM backend, ${workers} worker${workers === 1 ? '' : 's'}`, backend, job));
+const tmp = mkdtempSync(join(tmpdir(), 'cellspread-bench-'));
+disposers.push(() => rmSync(tmp, { recursive: true, force: true }));
+
+const apis: Array<[string, Api]> = [['', current]];
+if (opts.old) {
+  const dir = join(tmp, 'old');
+  execFileSync('mkdir', ['-p', dir]);
+  const sha = execFileSync('git', ['-C', root, 'rev-parse', '--short', opts.old], { encoding: 'utf8' }).trim();
+  apis.push([` (old ${sha})`, await oldApi(opts.old, dir)]);
 }
 
-// Native C: the same cells (cell-major parameters), same segment.
+contenders.push(backendContender('single', 'TypeScript reference (1 thread)', new ReferenceBackend(), studyJob(current, 'single', referencePacks)));
+const cores = availableParallelism();
+for (const [label, api] of apis) {
+  for (const workers of [...new Set([1, cores])]) {
+    const { backend } = await api.createBackend('wasm', { workers });
+    await backend.simulate(studyJob(api, 'single', 16)); // start the workers
+    disposers.push(() => backend.dispose());
+    contenders.push(backendContender('single', `WASM, ${workers} worker${workers === 1 ? '' : 's'}${label}`, backend, studyJob(api, 'single')));
+  }
+}
+
+// Native C: the same cells (cell-major parameters), same segment, the generated kernels.
 const gcc = (() => {
   try {
     execFileSync('gcc', ['--version'], { stdio: 'ignore' });
@@ -97,62 +140,83 @@ const gcc = (() => {
     return null;
   }
 })();
-const dir = mkdtempSync(join(tmpdir(), 'cellspread-native-'));
-disposers.push(() => rmSync(dir, { recursive: true, force: true }));
 if (!gcc) console.log('native C yardstick skipped: no gcc on PATH');
 else {
-  const exe = join(dir, 'cell');
-  execFileSync(gcc, ['-O3', '-march=native', '-o', exe, join(root, 'bench/native/cell.c'), '-lm']);
-  const K = model.settings.modes;
-  const mu = sphereEigenvalues(K);
+  const exe = join(tmp, 'cell');
+  execFileSync(gcc, ['-O3', '-march=native', '-I', join(root, 'bench/native'), '-o', exe, join(root, 'bench/native/cell.c'), '-lm']);
+  const job = studyJob(current, 'single');
+  const model = current.studyModel(current.validateStudySpec(singleSpec));
+  const k = kernelConstants(model.set, model.settings.modes);
   const seg = model.segments[0];
-  const n = 1;
   const cellMajor: number[] = [];
-  for (let s = 0; s < packs; s++) for (let k = 0; k < CELL_PARAMETER_COUNT; k++) cellMajor.push(job.kernelParameters[(k * packs + s) * n]);
-  const ocpNeg = flattenSeries(model.set.negative.ocp);
-  const ocpPos = flattenSeries(model.set.positive.ocp);
-  const input = Float64Array.from([
-    K, packs, model.set.thermal.referenceTemperature, (2 / 3) * truncatedTail(mu), model.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff,
-    ocpNeg.length, ...ocpNeg, ocpPos.length, ...ocpPos, ...mu.map((m) => m * m), ...cellMajor,
-  ]);
-  const file = join(dir, 'input.bin');
+  for (let s = 0; s < packs; s++) for (let p = 0; p < CELL_PARAMETER_COUNT; p++) cellMajor.push(job.kernelParameters[(p * packs + s) * 1]);
+  const series = [k.ocpNeg, k.ocpPos, k.entropicNeg, k.entropicPos].flatMap((f) => {
+    const flat = flattenSeries(f);
+    return [flat.length, ...flat];
+  });
+  const input = Float64Array.from([packs, k.modes, model.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff, 1, k.referenceTemperature, k.tailCoefficient, ...k.eigenvalues, ...series, ...cellMajor]);
+  const file = join(tmp, 'input.bin');
   writeFileSync(file, input);
   contenders.push({
+    group: 'single',
     name: 'native C, gcc -O3 -march=native (1 thread)',
-    packs,
+    cells: packs,
     run: async () => {
       const f = execFileSync(exe, [file, '1'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-      return [f[0], f[1], f[2] / packs];
+      return { seconds: f[0], cellSteps: f[1], capacity: f[2] / packs };
     },
   });
 }
 
+for (const [label, api] of apis) {
+  const { backend } = await api.createBackend('wasm', { workers: 1 });
+  disposers.push(() => backend.dispose());
+  for (const kind of ['12s2p', '96s4p'] as const) contenders.push(backendContender(kind, `WASM, 1 worker${label}`, backend, studyJob(api, kind)));
+}
+
 // Interleaved rounds, best of each: the machine may be shared, so every contender sees the same load periods.
-const rows: Row[] = contenders.map((c) => ({ name: c.name, packs: c.packs, seconds: Infinity, cellSteps: 0, capacityMeanAh: 0 }));
+const best: Result[] = contenders.map(() => ({ seconds: Infinity, cellSteps: 0, capacity: 0 }));
 for (let round = 0; round < rounds + 1; round++) {
   for (let i = 0; i < contenders.length; i++) {
-    const [sec, steps, cap] = await contenders[i].run();
-    if (round > 0 && sec < rows[i].seconds) Object.assign(rows[i], { seconds: sec, cellSteps: steps, capacityMeanAh: cap }); // round 0 warms up
+    const r = await contenders[i].run();
+    if (round > 0 && r.seconds < best[i].seconds) best[i] = r; // round 0 warms up
   }
 }
 for (const d of disposers) await d();
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-console.log(`\ncellspread wasm benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpu}, ${cores} logical cores (availableParallelism), Node ${process.version}`);
-console.log('Chen2020, 1s1p packs, 1C CC discharge to 2.5 V, 10 s step, 10 modes, lumped thermal, cell-to-cell variation\n');
-const c = rows.find((r) => r.name.startsWith('native'));
-const header = ['implementation', 'packs', 'seconds', 'cell-steps/s', 'discharges/s', 'x native C', 'mean capacity [Ah]'];
-const table = rows.map((r) => [
-  r.name,
-  String(r.packs),
-  r.seconds.toFixed(3),
-  (r.cellSteps / r.seconds).toExponential(3),
-  (r.packs / r.seconds).toFixed(1),
-  c ? (r.packs / r.seconds / (c.packs / c.seconds)).toFixed(2) : '-',
-  r.capacityMeanAh.toFixed(6),
-]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+console.log(`\ncellspread CPU benchmark — ${new Date().toISOString().slice(0, 16)} UTC, ${cpu}, ${cores} logical cores, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end`);
+const singleRate = (name: string) => {
+  const i = contenders.findIndex((c) => c.group === 'single' && c.name === name);
+  return i < 0 ? NaN : contenders[i].cells / best[i].seconds;
+};
+const native = singleRate('native C, gcc -O3 -march=native (1 thread)');
+const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'mean capacity [Ah]'];
+const rows = contenders.map((c, i) => {
+  const b = best[i];
+  const rate = c.cells / b.seconds;
+  const label = c.name.includes('(old') ? c.name.slice(c.name.indexOf(' (old')) : '';
+  const single = c.group === 'single' ? NaN : singleRate(`WASM, 1 worker${label}`);
+  return [
+    c.group,
+    c.name,
+    String(c.cells),
+    b.seconds.toFixed(3),
+    (b.cellSteps / b.seconds).toExponential(3),
+    rate.toFixed(1),
+    c.group === 'single' && Number.isFinite(native) ? (rate / native).toFixed(2) : '-',
+    Number.isFinite(single) ? (rate / single).toFixed(2) : '-',
+    b.evaluations !== undefined ? (b.evaluations / b.cellSteps).toFixed(2) : '-',
+    b.capacity.toFixed(6),
+  ];
+});
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => '| ' + cells.map((x, i) => x.padEnd(widths[i])).join(' | ') + ' |';
 console.log(line(header));
 console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-for (const t of table) console.log(line(t));
+for (const r of rows) console.log(line(r));
+if (opts.old) {
+  const now = singleRate('WASM, 1 worker');
+  const then = singleRate(contenders.find((c) => c.group === 'single' && c.name.startsWith('WASM, 1 worker (old'))!.name);
+  console.log(`\nsingle-cell WASM (1 worker), this tree / old: ${(now / then).toFixed(3)}`);
+}

@@ -1,327 +1,31 @@
 // cellspread WebGPU kernel: one invocation runs one pack through the whole compiled protocol.
 //
-// A port of src/model/cell.ts (CellKernel) and src/pack/simulate.ts (PackSimulator) to f32. The source is assembled at
+// The hand-written part of the f32 port: the step template around the generated cell kernels, the group Newton and the
+// protocol machines (src/model/cell.ts CellKernel and src/pack/simulate.ts PackSimulator). The source is assembled at
 // load time by src/backends/webgpu/shader.ts from:
-//   shaders/layout.generated.wgsl    P_*, S_*, O_*, SEG_*, MODE_*, STOP_* indices (generated from the TS layout)
-//   a prelude                        study constants: N_CELLS, N_SERIES, N_PARALLEL, MODES, EIG, TAIL_COEF, DT, the
-//                                    OCP / entropic series as functions ocp_neg_series(s) ..., LUMPED, CONDUCTION, ...
-//   shaders/work-private.wgsl   or   per-cell working arrays in private memory (small packs: registers)
-//   shaders/work-storage.wgsl        per-cell working arrays in a storage buffer laid out [slot][cell][pack]
+//   shaders/layout.generated.wgsl    P_*, D_*, S_*, O_*, SEG_*, MODE_*, STOP_*, W_*, F_* indices, TOL_* tolerances,
+//                                    the dispatch struct and bindings (generated from the TypeScript)
+//   the study prelude                MODES, STATE_LEN, EIGENVALUES, REFERENCE_TEMPERATURE, TAIL_COEFFICIENT, the series
+//                                    functions (src/kernels/emit/wgsl.ts), and the pack constants N_CELLS, N_SERIES,
+//                                    N_PARALLEL, DT, LUMPED, CONDUCTION, STOP_AT_PACK (src/backends/webgpu/shader.ts)
+//   shaders/kernel.generated.wgsl    the cell kernels (cell_prepare, cell_apply, cell_evaluate*, cell_thermal, ...),
+//                                    generated from src/model/physics.ts with the f32 overrides of physics-f32.ts
+//   shaders/step.wgsl                the step template (cell_finish: the Heun step with its exact derivative)
+//   shaders/work-private.wgsl   or   per-cell working slots in private memory (small packs: registers)
+//   shaders/work-storage.wgsl        per-cell working slots in a storage buffer laid out [slot][cell][pack]
 //   this file.
 //
-// f32 choices (docs/webgpu.md): temperatures are carried as the rise over T_REF; 1/T_ref - 1/T is computed as
-// rise / (T_ref T) without cancellation; tanh, expm1, log1p and asinh are our own stable versions; Newton and root
-// finding tolerances are set at the f32 noise floor instead of the reference's f64 ones; energy-like sums are
-// accumulated in blocks of BLOCK commits (partial sums) rather than relying on compensated summation.
+// f32 choices (docs/webgpu.md): temperatures are carried as the rise over the reference; Newton and root-finding
+// tolerances are the f32 column of src/kernels/tolerances.ts; energy-like sums are accumulated in blocks of BLOCK
+// commits (partial sums).
 
-struct Dispatch {
-  packs: u32,      // packs in this dispatch
-  groupsX: u32,    // workgroups along x (2-D dispatch beyond maxComputeWorkgroupsPerDimension)
-  segments: u32,   // compiled segments
-  budget: u32,     // loop iterations after which an invocation saves its pack at the next step and returns
-}
-
-@group(0) @binding(0) var<uniform> info: Dispatch;
-// [param][cell][pack]: CELL_PARAMETER_COUNT generated rows followed by the derived rows D_* below.
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-// SEGMENT_FIELD_COUNT f32 per segment (generated SEG_* layout).
-@group(0) @binding(2) var<storage, read> segs: array<f32>;
-// Per segment: number of steps (exact integer in f32) and the length of the last step, computed in f64 on the CPU.
-@group(0) @binding(3) var<storage, read> segAux: array<f32>;
-// Per pack: total interconnect resistance [Ohm] (sum over series groups in f64 on the CPU).
-@group(0) @binding(4) var<storage, read> interconnect: array<f32>;
-// [pack][OUT_STRIDE]: PACK_OUTPUT_COUNT outputs then the number of committed steps.
-@group(0) @binding(5) var<storage, read_write> outputs: array<f32>;
-// [field][pack]: what a pack carries from one dispatch to the next when it pauses at a step boundary (R_* fields, then
-// the persistent per-cell slots of the private variant).
-@group(0) @binding(7) var<storage, read_write> persist: array<f32>;
-// Packs that paused in this dispatch (the host dispatches again until it reads 0).
-@group(0) @binding(8) var<storage, read_write> pausedPacks: atomic<u32>;
-
-// Derived per-cell rows after the generated parameters (computed in f64 on the CPU, uploaded as f32).
-const D_G_NEG: u32 = CELL_PARAMETER_COUNT + 0u;        // 1 / (3600 Q_neg) [1/(A s)]
-const D_G_POS: u32 = CELL_PARAMETER_COUNT + 1u;        // 1 / (3600 Q_pos)
-const D_RATE_NEG: u32 = CELL_PARAMETER_COUNT + 2u;     // 1 / diffusion time [1/s]
-const D_RATE_POS: u32 = CELL_PARAMETER_COUNT + 3u;
-const D_AMBIENT_RISE: u32 = CELL_PARAMETER_COUNT + 4u; // T_amb - T_ref [K]
-const D_INITIAL_RISE: u32 = CELL_PARAMETER_COUNT + 5u; // T_0 - T_ref [K]
-const D_SOC_SCALE: u32 = CELL_PARAMETER_COUNT + 6u;    // 1 / (x_full - x_empty)
-const D_HA_OVER_C: u32 = CELL_PARAMETER_COUNT + 7u;    // hA / C [1/s]
-const D_INV_C: u32 = CELL_PARAMETER_COUNT + 8u;        // 1 / C [K/J]
-const D_INITIAL_COMP_POS: u32 = CELL_PARAMETER_COUNT + 9u; // 1 - initial positive stoichiometry (f32 head)
-const D_INITIAL_COMP_POS_LO: u32 = CELL_PARAMETER_COUNT + 10u; // its f32 tail (1 - y0 = head + tail)
-const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + 11u;
-
-const OUT_STRIDE: u32 = PACK_OUTPUT_COUNT + 1u;
 const BIG: f32 = 1.0e30;
-const MAX_NEWTON: i32 = 40;
 const BLOCK: u32 = 32u;
-
-// Working slots per cell (see work-*.wgsl): the start state, the trial state, then per-cell scalars.
-const W_START: u32 = 0u;
-const W_TRIAL: u32 = STATE_LEN;
-const W_CURRENT: u32 = 2u * STATE_LEN;
-const W_VOLTAGE: u32 = W_CURRENT + 1u;
-const W_SLOPE: u32 = W_CURRENT + 2u;     // dV/dI; 0 = unknown (the reference's NaN)
-const W_HEAT_IN: u32 = W_CURRENT + 3u;
-const W_STEP_HEAT: u32 = W_CURRENT + 4u;
-const W_V_START: u32 = W_CURRENT + 5u;
-const W_GROUP_V: u32 = W_CURRENT + 6u;   // indexed by group
-const W_TRIAL_I: u32 = W_CURRENT + 7u;   // indexed by position in the group
-const W_TRIAL_V: u32 = W_CURRENT + 8u;
-const W_DELTA: u32 = W_CURRENT + 9u;
-const W_ZLO_START: u32 = W_CURRENT + 10u; // tail of the double-float positive surface complement Z (see evaluate())
-const W_ZLO_TRIAL: u32 = W_CURRENT + 11u;
-const W_LAST: u32 = W_ZLO_TRIAL;
-
-// f32 replacements of the reference's f64 tolerances (docs/webgpu.md).
-const CURRENT_TOLERANCE: f32 = 5.0e-5;   // reference 1e-10 (on currents; the voltage test below decides)
-const VOLTAGE_TOLERANCE: f32 = 1.0e-5;   // group Newton: largest voltage gap of a converged cell [V]
-const CURRENT_RESOLUTION: f32 = 5.0e-7;  // ... or its current update below ~4 f32 ulps
-const POWER_TOLERANCE: f32 = 4.0e-6;     // reference 1e-10
-const TAU_TOLERANCE: f32 = 2.4e-7;       // reference 1e-12: two f32 ulps (the voltage can fall steeply at the cut-off)
-const CV_TOLERANCE: f32 = 2.0e-6;        // reference 1e-13
-const FD_STEP: f32 = 1.0e-3;             // relative finite-difference step (reference: 1e-4 A absolute)
-
-// ---------------------------------------------------------------- stable elementary functions
-
-// exp(x) - 1: Taylor polynomial for |x| < 0.5 (truncation < 3e-10 relative), exp(x) - 1 beyond (no cancellation).
-fn expm1_s(x: f32) -> f32 {
-  if (abs(x) < 0.5) {
-    return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0
-      + x * (1.0 / 5040.0 + x * (1.0 / 40320.0 + x * (1.0 / 362880.0)))))))));
-  }
-  return exp(x) - 1.0;
-}
-
-// tanh without overflow for any |x| and accurate near 0: -expm1(-2|x|) / (2 + expm1(-2|x|)).
-fn tanh_s(x: f32) -> f32 {
-  let e = expm1_s(-2.0 * min(abs(x), 40.0));
-  let t = -e / (2.0 + e);
-  return select(t, -t, x < 0.0);
-}
-
-// log(1 + u) for u >= 0: 2 atanh(u / (2 + u)) series for small u.
-fn log1p_s(u: f32) -> f32 {
-  if (u < 0.5) {
-    let z = u / (2.0 + u);
-    let z2 = z * z;
-    return 2.0 * z * (1.0 + z2 * (1.0 / 3.0 + z2 * (1.0 / 5.0 + z2 * (1.0 / 7.0 + z2 * (1.0 / 9.0 + z2 * (1.0 / 11.0))))));
-  }
-  return log(1.0 + u);
-}
-
-fn asinh_s(x: f32) -> f32 {
-  let a = abs(x);
-  var r: f32;
-  if (a > 1.0e4) {
-    r = log(a) + 0.6931471805599453;
-  } else {
-    r = log1p_s(a + a * a / (1.0 + sqrt(1.0 + a * a)));
-  }
-  return select(r, -r, x < 0.0);
-}
-
-fn sign_s(x: f32) -> f32 {
-  return select(select(0.0, 1.0, x > 0.0), -1.0, x < 0.0);
-}
-
-// ---------------------------------------------------------------- double-float (head + tail) arithmetic
-//
-// Error-free transformations for the positive surface complement (see evaluate()). Shader compilers may simplify
-// (a + b) - a to b (Mesa's NIR does: measured, the TwoSum error term came out 0 for every input on llvmpipe), so the
-// subtraction that recovers the rounding error goes through ONE, a 1.0 the compiler cannot see (set from the
-// dispatch uniform in main()). Products are split by masking the low 12 significand bits (bitcast, so no rounding
-// and nothing to simplify): the four partial products are exact, fused or not. Tested in test/webgpu.
-var<private> ONE: f32;
-
-fn two_sum(a: f32, b: f32) -> vec2<f32> {
-  let s = a + b;
-  let bb = s * ONE - a;
-  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
-}
-
-fn split12(a: f32) -> vec2<f32> {
-  let h = bitcast<f32>(bitcast<u32>(a) & 0xFFFFF000u);
-  return vec2<f32>(h, a - h);
-}
-
-fn two_prod(a: f32, b: f32) -> vec2<f32> {
-  let p = a * b;
-  let x = split12(a);
-  let y = split12(b);
-  return vec2<f32>(p, ((x.x * y.x - p) + x.x * y.y + x.y * y.x) + x.y * y.y);
-}
-
-// (a.x + a.y) + (b.x + b.y) as a normalised head + tail.
-fn df_add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-  let s = two_sum(a.x, b.x);
-  let e = s.y + (a.y + b.y);
-  let h = s.x + e;
-  return vec2<f32>(h, e - (h * ONE - s.x));
-}
-
-// ---------------------------------------------------------------- cell kernel (src/model/cell.ts)
-
-struct Eval {
-  voltage: f32,
-  heat: f32,
-}
-
-// The state of the cell being stepped (function-free working copy, index S_* then modes). The S_STOICH_POS slot holds
-// the head of Z = (1 - y) - sum of the positive modes, csZlo its tail (see evaluate()).
-var<private> cs: array<f32, STATE_LEN>;
-var<private> csZlo: f32;
-
-// Open-circuit potential with PyBaMM's clip and end regularisation; 1 - s is formed from the unclipped stoichiometry
-// so the upper clip does not round to 1 in f32.
-fn ocp_neg(x: f32) -> f32 {
-  let s = clamp(x, OCP_STOICH_MIN, 1.0);
-  let om = max(1.0 - x, OCP_STOICH_MIN);
-  return ocp_neg_series(s) + OCP_REGULARISATION * (1.0 / s - 1.0 / om);
-}
-
-// The positive electrode is evaluated from y and its complement 1 - y carried separately (see evaluate()).
-fn ocp_pos(x: f32, oneMinusX: f32) -> f32 {
-  let s = clamp(x, OCP_STOICH_MIN, 1.0);
-  let om = max(oneMinusX, OCP_STOICH_MIN);
-  return ocp_pos_series(s) + OCP_REGULARISATION * (1.0 / s - 1.0 / om);
-}
-
-fn diffusion_rate(invTau: f32, activation: f32, invTdiff: f32) -> f32 {
-  if (activation == 0.0) {
-    return invTau;
-  }
-  return exp(activation * invTdiff) * invTau;
-}
-
-// Terminal voltage and heat at the working state `cs`, current I and temperature T_REF + rise.
-fn evaluate(c: u32, I: f32, rise: f32) -> Eval {
-  let T = T_REF + rise;
-  let invTdiff = rise / (T_REF * T); // 1/T_ref - 1/T without cancellation
-  var sumNeg = 0.0;
-  for (var m = 0u; m < MODES; m++) {
-    sumNeg += cs[CELL_STATE_FIXED + m];
-  }
-  let gNeg = I * prm(D_G_NEG, c);
-  let gPos = -I * prm(D_G_POS, c);
-  let rNeg = diffusion_rate(prm(D_RATE_NEG, c), prm(P_DIFFUSION_ACTIVATION_NEG, c), invTdiff);
-  let rPos = diffusion_rate(prm(D_RATE_POS, c), prm(P_DIFFUSION_ACTIVATION_POS, c), invTdiff);
-  let xs = cs[S_STOICH_NEG] + sumNeg - TAIL_COEF * gNeg / rNeg;
-  // The positive surface complement 1 - y_s = Z + TAIL gPos / r with Z = (1 - y) - sum b_m carried in double-float
-  // (head in S_STOICH_POS, tail in csZlo). At the end of a discharge 1 - y_s falls to ~1e-6, where the cut-off is on
-  // the OCP regularisation 1e-6 / (1 - y_s): formed in f32 from terms of ~0.05 it would carry ~1e-8 of rounding noise
-  // as a function of the current (millivolts of jitter in the located cut-off and in the group current sharing). The
-  // tail term is linear in I: (-I) * (G TAIL / r) with an exact product, so 1 - y_s is smooth in I to ~1e-14.
-  let oysd = df_add(vec2<f32>(cs[S_STOICH_POS], csZlo), two_prod(-I, prm(D_G_POS, c) * (TAIL_COEF / rPos)));
-  let oys = oysd.x + oysd.y;
-  let ys = 1.0 - oys;
-  var uNeg = ocp_neg(xs);
-  var uPos = ocp_pos(ys, oys);
-  var reversible = 0.0;
-  if (HAS_ENTROPIC) {
-    let dUn = entropic_neg_series(clamp(xs, OCP_STOICH_MIN, 1.0 - OCP_STOICH_MIN));
-    let dUp = entropic_pos_series(clamp(ys, OCP_STOICH_MIN, 1.0 - OCP_STOICH_MIN));
-    uNeg += rise * dUn;
-    uPos += rise * dUp;
-    reversible = I * T * (dUn - dUp);
-  }
-  // clip(s) (1 - clip(s)) with both factors formed without rounding 1 - 1e-8 to 1.
-  let sn = max(xs, KINETIC_STOICH_MIN) * max(1.0 - xs, KINETIC_STOICH_MIN);
-  let sp = max(ys, KINETIC_STOICH_MIN) * max(oys, KINETIC_STOICH_MIN);
-  let i0Neg = prm(P_KINETIC_CURRENT_NEG, c) * exp(prm(P_KINETIC_ACTIVATION_NEG, c) * invTdiff) * sqrt(sn);
-  let i0Pos = prm(P_KINETIC_CURRENT_POS, c) * exp(prm(P_KINETIC_ACTIVATION_POS, c) * invTdiff) * sqrt(sp);
-  let thermalVoltage = (2.0 * GAS_CONSTANT / FARADAY) * T;
-  let etaNeg = thermalVoltage * asinh_s(I / i0Neg);
-  let etaPos = thermalVoltage * asinh_s(-I / i0Pos);
-  let rc = prm(P_CONTACT_RESISTANCE, c);
-  var e: Eval;
-  e.voltage = uPos - uNeg + etaPos - etaNeg - I * rc;
-  e.heat = I * (etaNeg - etaPos) + reversible + I * I * (rc + prm(P_COLLECTOR_RESISTANCE, c));
-  return e;
-}
-
-// Exact particle update over dt at constant current with D at the start temperature.
-fn advance_particles(c: u32, I: f32, dt: f32) {
-  let rise = cs[S_TEMPERATURE_RISE];
-  let invTdiff = rise / (T_REF * (T_REF + rise));
-  let gNeg = I * prm(D_G_NEG, c);
-  let gPos = -I * prm(D_G_POS, c);
-  let rNeg = diffusion_rate(prm(D_RATE_NEG, c), prm(P_DIFFUSION_ACTIVATION_NEG, c), invTdiff);
-  let rPos = diffusion_rate(prm(D_RATE_POS, c), prm(P_DIFFUSION_ACTIVATION_POS, c), invTdiff);
-  cs[S_STOICH_NEG] -= gNeg * dt;
-  // Z = (1 - y) - sum b_m (double-float, see evaluate()). With w_m = 1 - exp(-lambda_m dt) the exact update
-  //   Z1 = Z0 + gPos dt - sum (tgt_m - b_m) w_m = Z0 + sum b_m w_m + gPos (dt + (2/3) sum w_m / lambda_m)
-  // is an I-independent part plus (-I) times an I-independent factor: exact products, no rounding noise in I.
-  var z = vec2<f32>(cs[S_STOICH_POS], csZlo);
-  var sw = 0.0;
-  for (var m = 0u; m < MODES; m++) {
-    var lambda = EIG[m] * rNeg;
-    var tgt = (-(2.0 / 3.0) * gNeg) / lambda;
-    var i = CELL_STATE_FIXED + m;
-    cs[i] = tgt + (cs[i] - tgt) * exp(-lambda * dt);
-    lambda = EIG[m] * rPos;
-    tgt = (-(2.0 / 3.0) * gPos) / lambda;
-    i = CELL_STATE_FIXED + MODES + m;
-    let w = -expm1_s(-lambda * dt);
-    z = df_add(z, two_prod(cs[i], w));
-    sw += w / lambda;
-    cs[i] = tgt + (cs[i] - tgt) * exp(-lambda * dt);
-  }
-  z = df_add(z, two_prod(-I, prm(D_G_POS, c) * (dt + (2.0 / 3.0) * sw)));
-  cs[S_STOICH_POS] = z.x;
-  csZlo = z.y;
-}
-
-// Exact solution of C dT/dt = Q - hA (T - T_amb) over dt with Q constant (cooling energy is a diagnostic: not kept).
-fn advance_temperature(c: u32, heat: f32, dt: f32) {
-  let rise0 = cs[S_TEMPERATURE_RISE];
-  let hA = prm(P_COOLING_CONDUCTANCE, c);
-  if (hA > 0.0) {
-    let decay = -expm1_s(-prm(D_HA_OVER_C, c) * dt);
-    let steady = prm(D_AMBIENT_RISE, c) + heat / hA;
-    cs[S_TEMPERATURE_RISE] = rise0 + (steady - rise0) * decay;
-  } else {
-    cs[S_TEMPERATURE_RISE] = rise0 + heat * dt * prm(D_INV_C, c);
-  }
-}
-
-struct StepOut {
-  voltage: f32,    // end voltage
-  heatJ: f32,      // heat generated over the step [J]
-  vStart: f32,     // voltage at the start of the step with the step's current
-}
-
-// CellKernel.step on the working state `cs`: particles exactly, temperature with the Heun heat source.
-fn cell_step(c: u32, I: f32, dt: f32, externalHeat: f32) -> StepOut {
-  let rise0 = cs[S_TEMPERATURE_RISE];
-  let start = evaluate(c, I, rise0);
-  var o: StepOut;
-  o.vStart = start.voltage;
-  advance_particles(c, I, dt);
-  if (!LUMPED) {
-    let e = evaluate(c, I, rise0);
-    o.heatJ = 0.5 * (start.heat + e.heat) * dt;
-    o.voltage = e.voltage;
-    return o;
-  }
-  // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
-  advance_temperature(c, start.heat + externalHeat, dt);
-  let heatEnd = evaluate(c, I, cs[S_TEMPERATURE_RISE]).heat;
-  cs[S_TEMPERATURE_RISE] = rise0;
-  let heat = 0.5 * (start.heat + heatEnd);
-  advance_temperature(c, heat + externalHeat, dt);
-  let e = evaluate(c, I, cs[S_TEMPERATURE_RISE]);
-  o.heatJ = heat * dt;
-  o.voltage = e.voltage;
-  return o;
-}
 
 fn load_start(c: u32) {
   for (var k = 0u; k < STATE_LEN; k++) {
     cs[k] = ld(W_START + k, c);
   }
-  csZlo = ld(W_ZLO_START, c);
 }
 
 // ---------------------------------------------------------------- pack (src/pack/simulate.ts)
@@ -334,6 +38,16 @@ var<private> packSlope: f32;
 var<private> stringCurrent: f32;
 var<private> time: f32;
 var<private> committed: u32;
+// Step length the prepared parts are for (-1: none since the start states changed), and whether the drive needs
+// single cells' slopes (power).
+var<private> preparedDt: f32;
+var<private> wantSlope: bool;
+// The split extrapolation: the next solve is the first of a step; consecutive equal steps of one segment.
+var<private> firstSolve: bool;
+var<private> history: i32;
+var<private> historyDt: f32;
+var<private> historySegment: i32;
+var<private> segmentIndex: i32;
 // Outputs: running extremes and block (partial) sums flushed into the totals every BLOCK commits.
 var<private> o: array<f32, PACK_OUTPUT_COUNT>;
 var<private> blk: array<f32, 5>; // capacityAh, energyWh, weldLossJ, interconnectLossJ, heatJ
@@ -347,6 +61,20 @@ fn flush_blocks() {
   for (var k = 0u; k < 5u; k++) {
     blk[k] = 0.0;
   }
+}
+
+fn sign_s(x: f32) -> f32 {
+  return select(select(0.0, 1.0, x > 0.0), -1.0, x < 0.0);
+}
+
+// A cell's slope as the linearised solves use it: the fallback where it is not a finite negative number.
+fn usable_slope(s: f32) -> f32 {
+  return select(TOL_FALLBACK_SLOPE, s, s < 0.0 && s > -BIG);
+}
+
+// Step lengths equal but for the rounding of the time grid.
+fn same_length(a: f32, b: f32) -> bool {
+  return abs(a - b) <= 1.0e-6 * max(a, b);
 }
 
 fn cell_temperature_rise(c: u32, slot: u32) -> f32 {
@@ -375,56 +103,81 @@ fn compute_conduction() {
   }
 }
 
-// Run cell c from the start state over dt at current I. With `keep`, the end state goes to the trial slots with the
-// step's heat, start voltage and end voltage (the reference's trialCell); without, nothing is stored (its
-// finite-difference probe). Returns the end voltage.
-fn cell_eval(c: u32, I: f32, dt: f32, keep: bool) -> f32 {
-  load_start(c);
-  let r = cell_step(c, I, dt, ld(W_HEAT_IN, c));
-  if (keep) {
-    for (var k = 0u; k < STATE_LEN; k++) {
-      st(W_TRIAL + k, c, cs[k]);
-    }
-    st(W_ZLO_TRIAL, c, csZlo);
-    st(W_STEP_HEAT, c, r.heatJ);
-    st(W_V_START, c, r.vStart);
-    st(W_VOLTAGE, c, r.voltage);
+// The current-independent part of every cell's step over dt (once per start state and step length).
+fn prepare_all(dt: f32) {
+  if (dt == preparedDt) {
+    return;
   }
-  return r.voltage;
+  for (var c = 0u; c < N_CELLS; c++) {
+    load_start(c);
+    cell_prepare(&cs, &ca, &cb, c, dt, cs[S_TEMPERATURE_RISE]);
+    for (var k = 0u; k < STATE_LEN; k++) {
+      st(W_PART_A + k, c, ca[k]);
+      st(W_PART_B + k, c, cb[k]);
+    }
+  }
+  loops += N_CELLS;
+  preparedDt = dt;
 }
 
-const G_INIT: u32 = 0u;   // evaluate the group at W_CURRENT (voltages to W_VOLTAGE)
-const G_SLOPE: u32 = 1u;  // finite-difference probes of the cells without a slope
-const G_TRIAL: u32 = 2u;  // evaluate at the damped Newton currents W_TRIAL_I (voltages to W_TRIAL_V)
-const G_FINAL: u32 = 3u;  // re-run at the accepted currents
-const G_DONE: u32 = 4u;
+// Cell c from its start state over dt at current I, from its prepared parts: the end state goes to the trial slots
+// with the step's heat and start voltage (the reference's trialCell). Returns the end voltage and (slope) dV/dI.
+fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
+  load_start(c);
+  for (var k = 0u; k < STATE_LEN; k++) {
+    ca[k] = ld(W_PART_A + k, c);
+    cb[k] = ld(W_PART_B + k, c);
+  }
+  let r = cell_finish(c, I, dt, ld(W_HEAT_IN, c), slope);
+  for (var k = 0u; k < STATE_LEN; k++) {
+    st(W_TRIAL + k, c, ce[k]);
+  }
+  st(W_STEP_HEAT, c, r.heatJ);
+  st(W_V_START, c, r.vStart);
+  return r;
+}
 
-// Current sharing of group g carrying I over dt: damped Newton with backtracking on the voltage spread (the
-// reference's solveGroup), as a loop around one cell_eval() call site.
+const G_EVAL: u32 = 0u;   // evaluate the group at W_CURRENT (voltages, slopes to W_VOLTAGE, W_SLOPE)
+const G_TRIAL: u32 = 1u;  // evaluate at the damped Newton currents W_TRIAL_I (to W_TRIAL_V, W_TRIAL_S)
+const G_DONE: u32 = 2u;
+
+// Current sharing of group g carrying I over dt: Newton on the exact slopes with backtracking on the voltage spread
+// (the reference's solveGroup), as a loop around one cell_eval() call site.
 fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
   let c0 = g * N_PARALLEL;
   let np = f32(N_PARALLEL);
-  if (N_PARALLEL > 1u) {
-    var previousSum = 0.0;
-    for (var j = 0u; j < N_PARALLEL; j++) {
-      previousSum += ld(W_CURRENT, c0 + j);
-    }
-    // Proportional restart from the previous split unless its sum is at the f32 noise floor.
-    let usePrevious = abs(previousSum) > 1.0e-3 * max(1.0, abs(I));
-    for (var j = 0u; j < N_PARALLEL; j++) {
-      let c = c0 + j;
-      if (usePrevious) {
-        st(W_CURRENT, c, (ld(W_CURRENT, c) * I) / previousSum);
-      } else {
-        st(W_CURRENT, c, I / np);
-      }
-    }
-  } else {
+  if (N_PARALLEL == 1u) {
     st(W_CURRENT, c0, I);
+    let r = cell_eval(c0, I, dt, wantSlope);
+    st(W_VOLTAGE, c0, r.voltage);
+    st(W_SLOPE, c0, r.slope);
+    st(W_GROUP_V, g, r.voltage);
+    loops += 1u;
+    return r.voltage;
   }
-  let tolerance = CURRENT_TOLERANCE * max(1.0, abs(I));
+  // Starting split: extrapolated from the last committed steps on the first solve of a step that continues a run of
+  // equal steps (quadratic after three, linear after two), else the last solve's; shifted to sum to I.
+  var order = 0;
+  if (firstSolve && same_length(dt, historyDt)) {
+    order = min(history - 1, 2);
+  }
+  var guessSum = 0.0;
+  for (var j = 0u; j < N_PARALLEL; j++) {
+    let c = c0 + j;
+    if (order == 2) {
+      st(W_CURRENT, c, 3.0 * ld(W_COMMITTED1, c) - 3.0 * ld(W_COMMITTED2, c) + ld(W_COMMITTED3, c));
+    } else if (order == 1) {
+      st(W_CURRENT, c, 2.0 * ld(W_COMMITTED1, c) - ld(W_COMMITTED2, c));
+    }
+    guessSum += ld(W_CURRENT, c);
+  }
+  let shift = (I - guessSum) / np;
+  for (var j = 0u; j < N_PARALLEL; j++) {
+    st(W_CURRENT, c0 + j, ld(W_CURRENT, c0 + j) + shift);
+  }
+  let tolerance = TOL_GROUP_CURRENT * max(1.0, abs(I));
   let cap = 0.5 * (abs(I) / np + 1.0);
-  var phase = G_INIT;
+  var phase = G_EVAL;
   var j = 0u;
   var spread = 0.0;
   var lo = BIG;
@@ -432,7 +185,6 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
   var iter = 0;
   var attempt = 0;
   var alpha = 1.0;
-  var probed = false; // slopes probed in this call (else the first iteration runs on the previous solve's slopes)
   loop {
     if (phase == G_DONE) {
       break;
@@ -440,60 +192,35 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     loops += 1u;
     // ---- the one cell evaluation of this iteration
     let c = c0 + j;
-    var Iq = ld(W_CURRENT, c);
+    let Iq = select(ld(W_CURRENT, c), ld(W_TRIAL_I, j), phase == G_TRIAL);
+    // The slopes of the solve's first evaluation serve the next update (a chord step); afresh after a halving or from
+    // the third iteration on (the reference's rule).
+    let fresh = phase != G_TRIAL || attempt > 0 || iter >= 1;
+    let r = cell_eval(c, Iq, dt, fresh);
     if (phase == G_TRIAL) {
-      Iq = ld(W_TRIAL_I, j);
+      st(W_TRIAL_V, j, r.voltage);
+      st(W_TRIAL_S, j, select(ld(W_SLOPE, c), r.slope, fresh));
+    } else {
+      st(W_VOLTAGE, c, r.voltage);
+      st(W_SLOPE, c, r.slope);
     }
-    var hq = 0.0;
-    if (phase == G_SLOPE) {
-      hq = FD_STEP * max(1.0, abs(Iq));
-    }
-    let v = cell_eval(c, Iq + hq, dt, phase != G_SLOPE);
-    if (phase == G_SLOPE) {
-      let s = (v - ld(W_VOLTAGE, c)) / hq;
-      st(W_SLOPE, c, select(-1.0e-3, s, s < 0.0));
-    } else if (phase == G_TRIAL) {
-      st(W_TRIAL_V, j, v);
-    }
-    lo = min(lo, v);
-    hi = max(hi, v);
+    lo = min(lo, r.voltage);
+    hi = max(hi, r.voltage);
     j++;
-    // ---- next cell of the same phase
-    if (phase == G_SLOPE) {
-      while (j < N_PARALLEL && ld(W_SLOPE, c0 + j) < 0.0) {
-        j++;
-      }
-    }
     if (j < N_PARALLEL) {
       continue;
     }
-    // ---- end of a phase
+    // ---- the group is evaluated
     let groupSpread = hi - lo;
     lo = BIG;
     hi = -BIG;
     j = 0u;
-    if (phase == G_FINAL || (N_PARALLEL == 1u && phase == G_SLOPE)) {
-      phase = G_DONE;
-      continue;
-    }
-    if (N_PARALLEL == 1u) {
-      // Single cell: the slope is probed once and kept (the reference's finite difference when it is unknown).
-      phase = select(G_SLOPE, G_DONE, ld(W_SLOPE, c0) < 0.0);
-      continue;
-    }
-    if (phase == G_INIT) {
-      spread = groupSpread;
-    } else if (phase == G_TRIAL) {
-      if (groupSpread < spread || attempt >= 8) {
+    if (phase == G_TRIAL) {
+      if (groupSpread < spread || attempt >= TOL_MAX_BACKTRACK) {
         for (var i = 0u; i < N_PARALLEL; i++) {
-          let ci = c0 + i;
-          let dI = ld(W_TRIAL_I, i) - ld(W_CURRENT, ci);
-          // As in the reference, W_VOLTAGE already holds the trial voltage here, so this secant is 0 and the slope
-          // becomes unknown (a finite difference at the next iteration).
-          let secant = (ld(W_TRIAL_V, i) - ld(W_VOLTAGE, ci)) / dI;
-          st(W_SLOPE, ci, select(0.0, secant, abs(dI) > 1.0e-9 && secant < 0.0 && abs(secant) < BIG));
-          st(W_CURRENT, ci, ld(W_TRIAL_I, i));
-          st(W_VOLTAGE, ci, ld(W_TRIAL_V, i));
+          st(W_CURRENT, c0 + i, ld(W_TRIAL_I, i));
+          st(W_VOLTAGE, c0 + i, ld(W_TRIAL_V, i));
+          st(W_SLOPE, c0 + i, ld(W_TRIAL_S, i));
         }
         spread = groupSpread;
         iter++;
@@ -503,23 +230,14 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
         for (var i = 0u; i < N_PARALLEL; i++) {
           st(W_TRIAL_I, i, ld(W_CURRENT, c0 + i) + alpha * ld(W_DELTA, i));
         }
-        phase = G_TRIAL;
         continue;
       }
+    } else {
+      spread = groupSpread;
     }
-    // ---- top of a Newton iteration (after G_INIT, an accepted trial, or the slope probes)
-    if (iter >= MAX_NEWTON) {
-      phase = G_FINAL;
-      continue;
-    }
-    var missing = 0u;
-    while (missing < N_PARALLEL && ld(W_SLOPE, c0 + missing) < 0.0) {
-      missing++;
-    }
-    if (missing < N_PARALLEL) {
-      probed = true;
-      phase = G_SLOPE;
-      j = missing;
+    // ---- a Newton iteration: the linearised Kirchhoff solve
+    if (iter >= TOL_MAX_NEWTON) {
+      phase = G_DONE;
       continue;
     }
     var sumI = 0.0;
@@ -527,7 +245,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     var sumVoverS = 0.0;
     for (var i = 0u; i < N_PARALLEL; i++) {
       let ci = c0 + i;
-      let s = ld(W_SLOPE, ci);
+      let s = usable_slope(ld(W_SLOPE, ci));
       sumI += ld(W_CURRENT, ci);
       sumInv += 1.0 / s;
       sumVoverS += ld(W_VOLTAGE, ci) / s;
@@ -537,20 +255,16 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     var converged = true;
     for (var i = 0u; i < N_PARALLEL; i++) {
       let ci = c0 + i;
-      let d = (vCommon - ld(W_VOLTAGE, ci)) / ld(W_SLOPE, ci);
+      let d = (vCommon - ld(W_VOLTAGE, ci)) / usable_slope(ld(W_SLOPE, ci));
       st(W_DELTA, i, d);
       worst = max(worst, abs(d));
       // Converged cell: a small current update that also closes its voltage gap, or one at the f32 resolution of its
-      // current (a cell on the positive cliff, |dV/dI| ~ 1e3 V/A, cannot do better). The f32 current criterion alone
-      // passed with volts of mismatch when the slope carried over from another step length was that of the cliff.
-      // The resolution clause needs a slope probed at this solve: one carried over (the reference's first iteration)
-      // can be that of another step length, far steeper.
+      // current (a cell on the positive cliff, |dV/dI| ~ 1e3 V/A, cannot do better).
       converged = converged && abs(d) < tolerance
-        && (abs(vCommon - ld(W_VOLTAGE, ci)) < VOLTAGE_TOLERANCE
-          || ((iter > 0 || probed) && abs(d) < CURRENT_RESOLUTION * max(1.0, abs(ld(W_CURRENT, ci)))));
+        && (abs(vCommon - ld(W_VOLTAGE, ci)) < TOL_GROUP_VOLTAGE || abs(d) < TOL_GROUP_CURRENT_RESOLUTION * max(1.0, abs(ld(W_CURRENT, ci))));
     }
     if (converged) {
-      phase = G_FINAL;
+      phase = G_DONE;
       continue;
     }
     alpha = min(1.0, cap / worst);
@@ -560,30 +274,28 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     }
     phase = G_TRIAL;
   }
-  if (N_PARALLEL == 1u) {
-    let v1 = ld(W_VOLTAGE, c0);
-    st(W_GROUP_V, g, v1);
-    return v1;
-  }
-  // The group voltage: the reference's mean of the (equal, to 1e-10 A) cell voltages. In f32 a cell at the end of its
-  // positive electrode (1 - y_s ~ 1e-6, dV/dI ~ 1e3 V/A) cannot have its voltage pinned closer than its current's
-  // rounding times that slope (millivolts), so the plain mean would carry that cell's noise. The linearised common
-  // voltage weights each cell by its conductance -1/slope (the same solve as a Newton iteration, with the residual of
-  // the current sum): equal to the mean at the reference's solution, and insensitive to a cell on the cliff.
+  // The trial states are those of the last evaluation: the accepted currents.
+  let gv = group_voltage(g, I);
+  st(W_GROUP_V, g, gv);
+  return gv;
+}
+
+// The group's common voltage: the linearised Kirchhoff solve at the accepted currents, each cell weighted by its
+// conductance -1/slope (equal to the cells' voltages at the solution; in f32 insensitive to a cell on the positive
+// cliff, whose voltage cannot be pinned closer than its current's rounding times a slope of ~1e3 V/A).
+fn group_voltage(g: u32, I: f32) -> f32 {
+  let c0 = g * N_PARALLEL;
   var sumI = 0.0;
   var sumInv = 0.0;
   var sumVoverS = 0.0;
   for (var i = 0u; i < N_PARALLEL; i++) {
     let ci = c0 + i;
-    let s0 = ld(W_SLOPE, ci);
-    let s = select(-1.0e-3, s0, s0 < 0.0);
+    let s = usable_slope(ld(W_SLOPE, ci));
     sumI += ld(W_CURRENT, ci);
     sumInv += 1.0 / s;
     sumVoverS += ld(W_VOLTAGE, ci) / s;
   }
-  let gv = (I - sumI + sumVoverS) / sumInv;
-  st(W_GROUP_V, g, gv);
-  return gv;
+  return (I - sumI + sumVoverS) / sumInv;
 }
 
 fn open_circuit_group(g: u32) -> f32 {
@@ -591,7 +303,7 @@ fn open_circuit_group(g: u32) -> f32 {
   for (var j = 0u; j < N_PARALLEL; j++) {
     let c = g * N_PARALLEL + j;
     load_start(c);
-    let e = evaluate(c, 0.0, cs[S_TEMPERATURE_RISE]);
+    let e = cell_evaluate(&cs, c, 0.0, cs[S_TEMPERATURE_RISE]);
     st(W_VOLTAGE, c, e.voltage);
     sum += e.voltage;
   }
@@ -603,6 +315,9 @@ fn open_circuit_group(g: u32) -> f32 {
 // All groups at string current I over dt from the start states; returns the pack voltage and sets packSlope.
 fn solve_all(I: f32, dt: f32) -> f32 {
   compute_conduction();
+  if (dt > 0.0) {
+    prepare_all(dt);
+  }
   var v = 0.0;
   var slope = 0.0;
   for (var g = 0u; g < N_SERIES; g++) {
@@ -613,12 +328,12 @@ fn solve_all(I: f32, dt: f32) -> f32 {
     }
     var inv = 0.0;
     for (var j = 0u; j < N_PARALLEL; j++) {
-      let s = ld(W_SLOPE, g * N_PARALLEL + j);
-      inv += 1.0 / select(-1.0e-3, s, s != 0.0);
+      inv += 1.0 / usable_slope(ld(W_SLOPE, g * N_PARALLEL + j));
     }
     slope += 1.0 / inv;
   }
   packSlope = slope - interconnectTotal;
+  firstSolve = false;
   return v - I * interconnectTotal;
 }
 
@@ -679,6 +394,7 @@ fn drive_start(s: u32, dt: f32) {
   reqDt = dt;
   let mode = u32(seg_field(s, SEG_MODE));
   let value = seg_field(s, SEG_VALUE);
+  wantSlope = mode == MODE_POWER;
   if (mode == MODE_CURRENT) {
     dI = value;
     dPhase = D_FINAL;
@@ -707,7 +423,7 @@ fn drive_feed(v: f32) -> bool {
       let I = reqI;
       let f = I * v - P;
       let df = v + I * packSlope;
-      if (abs(f) < POWER_TOLERANCE * abs(P)) {
+      if (abs(f) < TOL_POWER * abs(P)) {
         dI = I;
         return false;
       }
@@ -719,7 +435,7 @@ fn drive_feed(v: f32) -> bool {
       let next = I - f / df;
       dI = select(I / 2.0, next, sign_s(next) == sign_s(P) || next == 0.0);
       dIter++;
-      if (dIter >= MAX_NEWTON) {
+      if (dIter >= TOL_MAX_NEWTON) {
         return false; // as the reference: the updated current, with the trial states of the last solve
       }
       reqI = dI;
@@ -763,7 +479,7 @@ fn drive_feed(v: f32) -> bool {
       }
       // D_CV_ITER
       let x = dX;
-      if (fx == 0.0 || abs(dHi - dLo) < CV_TOLERANCE * max(1.0, abs(x)) || dIter + 1 >= 100) {
+      if (fx == 0.0 || abs(dHi - dLo) < TOL_CONSTANT_VOLTAGE * max(1.0, abs(x)) || dIter + 1 >= TOL_MAX_ILLINOIS) {
         dI = x;
         dPhase = D_FINAL;
         reqI = dI;
@@ -842,7 +558,7 @@ fn observe(I: f32) {
     tMin = min(tMin, r);
     tMax = max(tMax, r);
   }
-  o[O_MAX_TEMPERATURE_K] = max(o[O_MAX_TEMPERATURE_K], T_REF + tMax);
+  o[O_MAX_TEMPERATURE_K] = max(o[O_MAX_TEMPERATURE_K], REFERENCE_TEMPERATURE + tMax);
   o[O_MAX_TEMPERATURE_SPREAD_K] = max(o[O_MAX_TEMPERATURE_SPREAD_K], tMax - tMin);
   for (var g = 0u; g < N_SERIES; g++) {
     let v = ld(W_GROUP_V, g);
@@ -880,8 +596,20 @@ fn commit(I: f32, dt: f32) {
     for (var k = 0u; k < STATE_LEN; k++) {
       st(W_START + k, c, ld(W_TRIAL + k, c));
     }
-    st(W_ZLO_START, c, ld(W_ZLO_TRIAL, c));
+    st(W_COMMITTED3, c, ld(W_COMMITTED2, c));
+    st(W_COMMITTED2, c, ld(W_COMMITTED1, c));
+    st(W_COMMITTED1, c, ic);
   }
+  if (segmentIndex == historySegment && same_length(dt, historyDt)) {
+    history++;
+  } else {
+    history = 1;
+    historySegment = segmentIndex;
+    historyDt = dt;
+  }
+  // The start states changed: the next solve is the first of a new step.
+  preparedDt = -1.0;
+  firstSolve = true;
   time += dt;
   stringCurrent = I;
   committed += 1u;
@@ -924,30 +652,9 @@ fn mark_cutoff(I: f32, groupIn: i32) {
   o[O_CUTOFF_CELL] = f32(cell);
 }
 
-fn commit_start() {
-  for (var c = 0u; c < N_CELLS; c++) {
-    for (var k = 0u; k < STATE_LEN; k++) {
-      st(W_TRIAL + k, c, ld(W_START + k, c));
-    }
-    st(W_ZLO_TRIAL, c, ld(W_ZLO_START, c));
-  }
-}
-
 const NO_STOP: i32 = -1;
 
-// ---- pause and resume at step boundaries
-const F_O: u32 = 0u;                                // PACK_OUTPUT_COUNT outputs
-const F_BLK: u32 = PACK_OUTPUT_COUNT;               // 5 block sums
-const F_TIME: u32 = F_BLK + 5u;
-const F_COMMITTED: u32 = F_TIME + 1u;
-const F_STRING_CURRENT: u32 = F_TIME + 2u;
-const F_STOP_REASON: u32 = F_TIME + 3u;
-const F_SEGMENT: u32 = F_TIME + 4u;
-const F_STEP: u32 = F_TIME + 5u;
-const F_T0: u32 = F_TIME + 6u;
-const F_STATUS: u32 = F_TIME + 7u;                  // 0 not started, 1 paused, 2 finished
-const F_CELLS: u32 = F_TIME + 8u;                   // private variant: start state, current, slope, Z tail per cell
-
+// ---- pause and resume at step boundaries (F_* fields: shaders/layout.generated.wgsl)
 fn pld(f: u32, p: u32) -> f32 {
   return persist[f * info.packs + p];
 }
@@ -980,6 +687,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   loops = 0u;
   interconnectTotal = interconnect[p];
   packSlope = 0.0;
+  preparedDt = -1.0;
+  firstSolve = true;
+  wantSlope = false;
+  segmentIndex = -1;
 
   var stopReason = i32(STOP_COMPLETED);
   var phase = R_INIT;
@@ -1015,19 +726,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     o[O_CUTOFF_CELL] = -1.0;
     o[O_MIN_CELL_VOLTAGE_V] = BIG;
     o[O_MAX_CELL_VOLTAGE_V] = -BIG;
+    history = 0;
+    historyDt = -1.0;
+    historySegment = -1;
     for (var c = 0u; c < N_CELLS; c++) {
+      cell_init(&cs, c);
       for (var q = 0u; q < STATE_LEN; q++) {
-        st(W_START + q, c, 0.0);
+        st(W_START + q, c, cs[q]);
       }
-      st(W_START + S_STOICH_NEG, c, prm(P_INITIAL_STOICH_NEG, c));
-      st(W_START + S_STOICH_POS, c, prm(D_INITIAL_COMP_POS, c)); // Z = 1 - y0 as head + tail (see evaluate())
-      st(W_ZLO_START, c, prm(D_INITIAL_COMP_POS_LO, c));
-      st(W_START + S_TEMPERATURE_RISE, c, prm(D_INITIAL_RISE, c));
       st(W_CURRENT, c, 0.0);
       st(W_VOLTAGE, c, 0.0);
       st(W_SLOPE, c, 0.0);
+      st(W_COMMITTED1, c, 0.0);
+      st(W_COMMITTED2, c, 0.0);
+      st(W_COMMITTED3, c, 0.0);
     }
-    commit_start();
   } else {
     // Resume at the step boundary where this pack paused.
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
@@ -1043,6 +756,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     s = u32(pld(F_SEGMENT, p));
     k = u32(pld(F_STEP, p));
     t0 = pld(F_T0, p);
+    history = i32(pld(F_HISTORY, p));
+    historyDt = pld(F_HISTORY_DT, p);
+    historySegment = i32(pld(F_HISTORY_SEGMENT, p));
+    segmentIndex = i32(s);
     restore_cells(p);
     steps = u32(segAux[2u * s]);
     hLast = segAux[2u * s + 1u];
@@ -1139,7 +856,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             drive_start(s, x);
           }
         } else {
-          if (fx == 0.0 || abs(hi - lo) < TAU_TOLERANCE * max(1.0, abs(x)) || it + 1 >= 100) {
+          if (fx == 0.0 || abs(hi - lo) < TOL_CROSSING * max(1.0, abs(x)) || it + 1 >= TOL_MAX_ILLINOIS) {
             tau = x;
           } else {
             if (sign_s(fx) == sign_s(fhi)) {
@@ -1217,6 +934,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     t0 = time;
     k = 1u;
+    segmentIndex = i32(s);
     if (loops > info.budget) {
       paused = true;
       break;
@@ -1239,6 +957,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     pst(F_SEGMENT, p, f32(s));
     pst(F_STEP, p, f32(k));
     pst(F_T0, p, t0);
+    pst(F_HISTORY, p, f32(history));
+    pst(F_HISTORY_DT, p, historyDt);
+    pst(F_HISTORY_SEGMENT, p, f32(historySegment));
     save_cells(p);
     pst(F_STATUS, p, 1.0);
     atomicAdd(&pausedPacks, 1u);
@@ -1254,7 +975,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var socMin = BIG;
   var socMax = -BIG;
   for (var c = 0u; c < N_CELLS; c++) {
-    let soc = (ld(W_START + S_STOICH_NEG, c) - prm(P_STOICH_NEG_EMPTY, c)) * prm(D_SOC_SCALE, c);
+    load_start(c);
+    let soc = cell_soc(&cs, c).soc;
     socMin = min(socMin, soc);
     socMax = max(socMax, soc);
   }

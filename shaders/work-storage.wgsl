@@ -1,8 +1,6 @@
-// Per-cell working arrays in a storage buffer laid out [slot][cell][pack], so that neighbouring invocations (packs)
-// touch neighbouring words: every access of a warp is one coalesced transaction.
-const WORK_SLOTS: u32 = W_LAST + 1u;
-
-@group(0) @binding(6) var<storage, read_write> work: array<f32>;
+// Per-cell working slots (W_*, shaders/layout.generated.wgsl) in a storage buffer laid out [slot][cell][pack], so that
+// neighbouring invocations (packs) touch neighbouring words: every access of a warp is one coalesced transaction.
+// The `work` binding is declared by the host from src/backends/webgpu/layout.ts.
 var<private> packIndex: u32;
 
 fn begin_pack(p: u32) {
@@ -10,15 +8,15 @@ fn begin_pack(p: u32) {
 }
 
 fn prm(k: u32, c: u32) -> f32 {
-  return params[(k * N_CELLS + c) * info.packs + packIndex];
+  return params[uploadIndex(k, c, packIndex, N_CELLS, info.packs)];
 }
 
 fn ld(slot: u32, c: u32) -> f32 {
-  return work[(slot * N_CELLS + c) * info.packs + packIndex];
+  return work[uploadIndex(slot, c, packIndex, N_CELLS, info.packs)];
 }
 
 fn st(slot: u32, c: u32, v: f32) {
-  work[(slot * N_CELLS + c) * info.packs + packIndex] = v;
+  work[uploadIndex(slot, c, packIndex, N_CELLS, info.packs)] = v;
 }
 
 // Pause/resume: the working slots already live in `work`, which persists between dispatches.

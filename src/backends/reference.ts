@@ -1,3 +1,4 @@
+import { jobParameterIndex } from '../model/kernel.generated.ts';
 import { CELL_PARAMETERS, CELL_PARAMETER_COUNT, type CellKernelParameters } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
@@ -10,7 +11,7 @@ export function cellsOfPack(job: PackJob, sample: number): CellKernelParameters[
   const cells: CellKernelParameters[] = [];
   for (let c = 0; c < n; c++) {
     const p = {} as CellKernelParameters;
-    for (let k = 0; k < CELL_PARAMETER_COUNT; k++) p[CELL_PARAMETERS[k].name] = job.kernelParameters[(k * job.count + sample) * n + c];
+    for (let k = 0; k < CELL_PARAMETER_COUNT; k++) p[CELL_PARAMETERS[k].name] = job.kernelParameters[jobParameterIndex(k, job.count, sample, n, c)];
     cells.push(p);
   }
   return cells;
@@ -29,6 +30,7 @@ export class ReferenceBackend implements Backend {
   async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
     let cellSteps = 0;
+    let cellEvaluations = 0;
     for (let s = 0; s < job.count; s++) {
       signal?.throwIfAborted();
       const r = simulatePack({
@@ -41,10 +43,11 @@ export class ReferenceBackend implements Backend {
       });
       PACK_OUTPUT_NAMES.forEach((name, k) => (outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
       cellSteps += r.cellSteps;
+      cellEvaluations += r.cellEvaluations;
       // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
       if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { outputs, cellSteps };
+    return { outputs, cellSteps, cellEvaluations };
   }
 
   dispose(): void {}

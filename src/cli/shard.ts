@@ -1,11 +1,7 @@
 import { CellspreadInputError } from '../errors.ts';
-import type { StudySpec } from '../spec/index.ts';
-import { studyLayout } from '../study/samples.ts';
+import type { Shard } from '../study/shard.ts';
 
-export interface Shard {
-  index: number;
-  count: number;
-}
+export { shardRange, type Shard } from '../study/shard.ts';
 
 /**
  * --shard I/N, or --shard-from-env with SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX (count from --shard-count or
@@ -36,17 +32,4 @@ function checked(s: Shard, field: string): Shard {
     throw new CellspreadInputError(field, 'must give 0 <= I < N', `${s.index}/${s.count}`);
   }
   return s;
-}
-
-/**
- * Shard I of N gets a contiguous block of whole units of the run's samples (Monte Carlo samples, then sensitivity
- * design rows): a unit is a chunk, or in a two-level study whole outer samples (see study/samples.ts), so shards
- * split the outer loop and merge chunk by chunk into one run's results.
- */
-export function shardRange(spec: StudySpec, shard: Shard): { start: number; end: number } {
-  const { total, shardUnit } = studyLayout(spec);
-  const units = Math.ceil(total / shardUnit);
-  const first = Math.floor((shard.index * units) / shard.count);
-  const last = Math.floor(((shard.index + 1) * units) / shard.count);
-  return { start: Math.min(first * shardUnit, total), end: Math.min(last * shardUnit, total) };
 }

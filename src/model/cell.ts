@@ -1,8 +1,18 @@
-import type { ParameterSet, SeriesFunction } from '../params/types.ts';
-import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
-import { CELL_STATE, CELL_STATE_INDEX, cellStateLength, type CellKernelParameters } from './layout.ts';
-import { evaluateSeries, KINETIC_STOICH_MIN, openCircuitPotential, OCP_STOICH_MIN } from './series.ts';
-import { sphereEigenvalues, truncatedTail } from './spectral.ts';
+/**
+ * The f64 reference step template around the generated kernels (src/model/kernel.generated.ts, from
+ * src/model/physics.ts): one time step of a cell at constant current, and its exact derivative dV/dI.
+ *
+ * A step is `prepare` (the exact particle update split as a + b I, done once per start state and step length), then
+ * `finish` at a current I: the end state a + b I, and the temperature by Heun (the exact cooling exponential with the
+ * heat averaged over the start and a predicted end). With `slope`, `finish` also carries the derivative of every
+ * quantity in I through the same steps (the state's is b; the temperature's through both thermal updates), so the end
+ * voltage's derivative is exact: what the pack's group Newton uses. The same template is written in
+ * assembly/step.ts, shaders/pack.wgsl and bench/native/cell.c.
+ */
+import type { ParameterSet } from '../params/types.ts';
+import * as K from './kernel.generated.ts';
+import { cellStateLength, type CellKernelParameters } from './layout.ts';
+import { SPM_DEFINITION } from './physics.ts';
 
 export type ThermalMode = 'lumped' | 'isothermal';
 
@@ -29,209 +39,6 @@ export function newEvaluation(): CellEvaluation {
   return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0 };
 }
 
-const S = CELL_STATE_INDEX;
-/** Index of the first negative-electrode mode in the state vector. */
-export const MODE_OFFSET = CELL_STATE.length;
-
-/**
- * The SPM + lumped thermal cell kernel in f64: the readable reference every other backend is tested against.
- *
- * Numerics (docs/numerics.md): the particle concentration is the particle average plus Neumann eigenmodes of the
- * sphere; for a current held constant over a step every mode is integrated exactly (exponential update), so diffusion
- * has no time-step error under constant current. Modes beyond `modes` are held at their quasi-steady value.
- * Temperature uses the exact exponential solution of the cooling term with the heat source averaged over the step
- * (Heun: trapezoid of the start heat and the heat at the predicted end state), second order in the time step.
- */
-export class CellKernel {
-  readonly modes: number;
-  readonly thermal: ThermalMode;
-  readonly referenceTemperature: number;
-  /** mu_m^2 for m = 1..modes. */
-  readonly eigenvalues: Float64Array;
-  /** (2/3) * (1/10 - sum 1/mu_m^2): quasi-steady tail coefficient. */
-  readonly tailCoefficient: number;
-  readonly stateLength: number;
-  private readonly ocpNeg: SeriesFunction;
-  private readonly ocpPos: SeriesFunction;
-  private readonly entropicNeg: SeriesFunction;
-  private readonly entropicPos: SeriesFunction;
-  private readonly hasEntropic: boolean;
-  private readonly scratch: Float64Array;
-  private readonly evalScratch = newEvaluation();
-
-  constructor(set: ParameterSet, options: KernelOptions = {}) {
-    this.modes = options.modes ?? DEFAULT_MODES;
-    this.thermal = options.thermal ?? 'lumped';
-    this.referenceTemperature = set.thermal.referenceTemperature;
-    const mu = sphereEigenvalues(this.modes);
-    this.eigenvalues = mu.map((m) => m * m);
-    this.tailCoefficient = (2 / 3) * truncatedTail(mu);
-    this.stateLength = cellStateLength(this.modes);
-    this.ocpNeg = set.negative.ocp;
-    this.ocpPos = set.positive.ocp;
-    this.entropicNeg = set.negative.entropicChange;
-    this.entropicPos = set.positive.entropicChange;
-    this.hasEntropic = [this.entropicNeg, this.entropicPos].some((f) => f.constant !== 0 || f.linear !== 0 || f.exp.length > 0 || f.tanh.length > 0);
-    this.scratch = new Float64Array(this.stateLength);
-  }
-
-  initialState(p: CellKernelParameters, out: Float64Array = new Float64Array(this.stateLength)): Float64Array {
-    out.fill(0);
-    out[S.stoichNeg] = p.initialStoichNeg;
-    out[S.stoichPos] = p.initialStoichPos;
-    out[S.temperatureRise] = p.initialTemperature - this.referenceTemperature;
-    return out;
-  }
-
-  temperature(state: Float64Array): number {
-    return this.referenceTemperature + state[S.temperatureRise];
-  }
-
-  /** Particle diffusion rate D(T) / R^2 [1/s] of one electrode. */
-  private diffusionRate(diffusionTime: number, activation: number, T: number): number {
-    return activation === 0 ? 1 / diffusionTime : Math.exp(activation * (1 / this.referenceTemperature - 1 / T)) / diffusionTime;
-  }
-
-  /**
-   * Advance both particles over `dt` with the current `current` [A, > 0 discharge] held constant: exact for the
-   * linear diffusion, with D evaluated at the temperature at the start of the step.
-   */
-  advanceParticles(state: Float64Array, p: CellKernelParameters, current: number, dt: number): void {
-    const T = this.temperature(state);
-    const K = this.modes;
-    const gNeg = current / (SECONDS_PER_HOUR * p.capacityNeg);
-    const gPos = -current / (SECONDS_PER_HOUR * p.capacityPos);
-    const rNeg = this.diffusionRate(p.diffusionTimeNeg, p.diffusionActivationNeg, T);
-    const rPos = this.diffusionRate(p.diffusionTimePos, p.diffusionActivationPos, T);
-    state[S.stoichNeg] -= gNeg * dt;
-    state[S.stoichPos] -= gPos * dt;
-    const base = MODE_OFFSET;
-    for (let m = 0; m < K; m++) {
-      const mu2 = this.eigenvalues[m];
-      let lambda = mu2 * rNeg;
-      let target = (-(2 / 3) * gNeg) / lambda;
-      let i = base + m;
-      state[i] = target + (state[i] - target) * Math.exp(-lambda * dt);
-      lambda = mu2 * rPos;
-      target = (-(2 / 3) * gPos) / lambda;
-      i = base + K + m;
-      state[i] = target + (state[i] - target) * Math.exp(-lambda * dt);
-    }
-  }
-
-  /** Surface stoichiometries at `current` (the truncated modes answer the current instantly), written into `ev`. */
-  private surfaceStoichiometries(state: Float64Array, p: CellKernelParameters, current: number, T: number, ev: CellEvaluation): void {
-    const K = this.modes;
-    const base = MODE_OFFSET;
-    let sumNeg = 0;
-    let sumPos = 0;
-    for (let m = 0; m < K; m++) {
-      sumNeg += state[base + m];
-      sumPos += state[base + K + m];
-    }
-    const gNeg = current / (SECONDS_PER_HOUR * p.capacityNeg);
-    const gPos = -current / (SECONDS_PER_HOUR * p.capacityPos);
-    const rNeg = this.diffusionRate(p.diffusionTimeNeg, p.diffusionActivationNeg, T);
-    const rPos = this.diffusionRate(p.diffusionTimePos, p.diffusionActivationPos, T);
-    ev.surfaceStoichNeg = state[S.stoichNeg] + sumNeg - (this.tailCoefficient * gNeg) / rNeg;
-    ev.surfaceStoichPos = state[S.stoichPos] + sumPos - (this.tailCoefficient * gPos) / rPos;
-  }
-
-  /** Terminal voltage, heat source and surface quantities at the given state, current and temperature. */
-  evaluate(state: Float64Array, p: CellKernelParameters, current: number, T: number, ev: CellEvaluation = newEvaluation()): CellEvaluation {
-    this.surfaceStoichiometries(state, p, current, T, ev);
-    const xs = ev.surfaceStoichNeg;
-    const ys = ev.surfaceStoichPos;
-    const dT = T - this.referenceTemperature;
-    let uNeg = openCircuitPotential(this.ocpNeg, xs);
-    let uPos = openCircuitPotential(this.ocpPos, ys);
-    let reversible = 0;
-    if (this.hasEntropic) {
-      const dUn = evaluateSeries(this.entropicNeg, clip(xs, OCP_STOICH_MIN));
-      const dUp = evaluateSeries(this.entropicPos, clip(ys, OCP_STOICH_MIN));
-      uNeg += dT * dUn;
-      uPos += dT * dUp;
-      reversible = current * T * (dUn - dUp);
-    }
-    const invTdiff = 1 / this.referenceTemperature - 1 / T;
-    const sn = clip(xs, KINETIC_STOICH_MIN);
-    const sp = clip(ys, KINETIC_STOICH_MIN);
-    const i0Neg = p.kineticCurrentNeg * Math.exp(p.kineticActivationNeg * invTdiff) * Math.sqrt(sn * (1 - sn));
-    const i0Pos = p.kineticCurrentPos * Math.exp(p.kineticActivationPos * invTdiff) * Math.sqrt(sp * (1 - sp));
-    const thermalVoltage = (2 * GAS_CONSTANT * T) / FARADAY;
-    const etaNeg = thermalVoltage * Math.asinh(current / i0Neg);
-    const etaPos = thermalVoltage * Math.asinh(-current / i0Pos);
-    ev.surfaceOcv = uPos - uNeg;
-    ev.voltage = uPos - uNeg + etaPos - etaNeg - current * p.contactResistance;
-    ev.heat = current * (etaNeg - etaPos) + reversible + current * current * (p.contactResistance + p.collectorResistance);
-    return ev;
-  }
-
-  /**
-   * One full time step of a cell at constant current: particles exactly, temperature with the Heun heat source.
-   * `externalHeat` [W] is heat arriving from outside the cell (conduction from neighbours), constant over the step.
-   * Returns the evaluation at the end of the step (voltage, heat) and the heat [J] and cooling [J] over it.
-   */
-  step(
-    state: Float64Array,
-    p: CellKernelParameters,
-    current: number,
-    dt: number,
-    ev: CellEvaluation = newEvaluation(),
-    externalHeat = 0,
-  ): StepEnergy {
-    const T0 = this.temperature(state);
-    const start = this.evaluate(state, p, current, T0, this.evalScratch);
-    const voltageStart = start.voltage;
-    const surfaceOcvStart = start.surfaceOcv;
-    if (this.thermal === 'isothermal') {
-      const heatStart = start.heat;
-      this.advanceParticles(state, p, current, dt);
-      this.evaluate(state, p, current, T0, ev);
-      return { heat: 0.5 * (heatStart + ev.heat) * dt, cooling: 0.5 * (heatStart + ev.heat) * dt, voltageStart, surfaceOcvStart };
-    }
-    const heatStart = start.heat;
-    this.advanceParticles(state, p, current, dt);
-    // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
-    const rise0 = state[S.temperatureRise];
-    this.advanceTemperature(state, p, heatStart + externalHeat, dt);
-    const heatEndPredicted = this.evaluate(state, p, current, this.temperature(state), ev).heat;
-    state[S.temperatureRise] = rise0;
-    const heat = 0.5 * (heatStart + heatEndPredicted);
-    const energy = this.advanceTemperature(state, p, heat + externalHeat, dt);
-    this.evaluate(state, p, current, this.temperature(state), ev);
-    return { heat: heat * dt, cooling: energy.cooling, voltageStart, surfaceOcvStart };
-  }
-
-  /**
-   * Exact solution of C dT/dt = Q - hA (T - T_amb) over dt with Q constant. Returns heat and cooling energies [J];
-   * their difference is C times the temperature change.
-   */
-  advanceTemperature(state: Float64Array, p: CellKernelParameters, heat: number, dt: number): { heat: number; cooling: number } {
-    const C = p.heatCapacity;
-    const hA = p.coolingConductance;
-    const rise0 = state[S.temperatureRise];
-    const ambientRise = p.ambientTemperature - this.referenceTemperature;
-    let rise1: number;
-    if (hA > 0) {
-      const decay = -Math.expm1((-hA * dt) / C); // 1 - exp(-dt/tau), accurate for small dt/tau
-      const steady = ambientRise + heat / hA;
-      rise1 = rise0 + (steady - rise0) * decay;
-    } else {
-      rise1 = rise0 + (heat * dt) / C;
-    }
-    state[S.temperatureRise] = rise1;
-    const heatEnergy = heat * dt;
-    return { heat: heatEnergy, cooling: heatEnergy - C * (rise1 - rise0) };
-  }
-
-  /** Copy of a state (for re-integration from the start of a step). */
-  copyState(src: Float64Array, dst: Float64Array = this.scratch): Float64Array {
-    dst.set(src);
-    return dst;
-  }
-}
-
 export interface StepEnergy {
   /** Heat generated in the cell over the step [J] (external heat excluded). */
   heat: number;
@@ -243,6 +50,195 @@ export interface StepEnergy {
   surfaceOcvStart: number;
 }
 
-function clip(s: number, eps: number): number {
-  return s < eps ? eps : s > 1 - eps ? 1 - eps : s;
+/** Everything a finished step yields. */
+export interface StepResult extends StepEnergy {
+  /** End-of-step terminal voltage [V]. */
+  voltage: number;
+  /** dV/dI of the end voltage over the step [V/A] (NaN when not asked for). */
+  slope: number;
+  surfaceOcvEnd: number;
+  surfaceStoichNeg: number;
+  surfaceStoichPos: number;
+  /** End-of-step heat source [W]. */
+  heatEnd: number;
+}
+
+export function newStepResult(): StepResult {
+  return { heat: 0, cooling: 0, voltageStart: 0, surfaceOcvStart: 0, voltage: 0, slope: NaN, surfaceOcvEnd: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, heatEnd: 0 };
+}
+
+/** The per-study constants of the generated kernels for a parameter set and mode count. */
+export function kernelConstants(set: ParameterSet, modes: number): K.KernelConstants {
+  const def = SPM_DEFINITION;
+  const ctx = { set, modes };
+  const k: Record<string, unknown> = {};
+  for (const l of def.lengths) k[l.name] = l.value(ctx);
+  for (const c of def.constants) k[c.name] = c.value(ctx);
+  for (const t of def.tables) k[t.name] = t.value(ctx);
+  for (const s of def.series) k[s.name] = s.value(set);
+  return k as unknown as K.KernelConstants;
+}
+
+const RISE = K.S_TEMPERATURE_RISE;
+
+/** Index of the first negative-electrode mode in the state vector (the positive modes follow after `modes`). */
+export const MODE_OFFSET = K.STATE_FIXED;
+
+export class CellKernel {
+  readonly modes: number;
+  readonly thermal: ThermalMode;
+  readonly referenceTemperature: number;
+  readonly stateLength: number;
+  readonly constants: K.KernelConstants;
+  private readonly ev: K.EvaluateTangentOutputs = { voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, voltageTangent: 0, heatTangent: 0 };
+  private readonly th: K.ThermalOutputs = { rise: 0, cooling: 0, riseTangent: 0 };
+  private readonly partA: Float64Array;
+  private readonly partB: Float64Array;
+  private readonly end: Float64Array;
+  private readonly result = newStepResult();
+
+  constructor(set: ParameterSet, options: KernelOptions = {}) {
+    this.modes = options.modes ?? DEFAULT_MODES;
+    this.thermal = options.thermal ?? 'lumped';
+    this.referenceTemperature = set.thermal.referenceTemperature;
+    this.constants = kernelConstants(set, this.modes);
+    this.stateLength = cellStateLength(this.modes);
+    this.partA = new Float64Array(this.stateLength);
+    this.partB = new Float64Array(this.stateLength);
+    this.end = new Float64Array(this.stateLength);
+  }
+
+  initialState(p: CellKernelParameters, out: Float64Array = new Float64Array(this.stateLength)): Float64Array {
+    K.init(out, p, this.constants);
+    return out;
+  }
+
+  temperature(state: Float64Array): number {
+    return this.referenceTemperature + state[RISE];
+  }
+
+  /** Terminal voltage, heat source and surface quantities at the given state, current and temperature [K]. */
+  evaluate(state: Float64Array, p: CellKernelParameters, current: number, T: number, ev: CellEvaluation = newEvaluation()): CellEvaluation {
+    K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, ev);
+    return ev;
+  }
+
+  /** State of charge of a state (0 at the lower cut-off's negative stoichiometry, 1 at the upper's). */
+  soc(state: Float64Array, p: CellKernelParameters): number {
+    const out = { soc: 0 };
+    K.soc(state, p, this.constants, out);
+    return out.soc;
+  }
+
+  /** The current-independent work of a step from `start` over dt: the end state is a + b I. */
+  prepare(start: Float64Array, p: CellKernelParameters, dt: number, a: Float64Array, b: Float64Array): void {
+    K.prepare(start, a, b, p, this.constants, dt, start[RISE]);
+  }
+
+  /**
+   * A step from `start` over dt at current I, from its prepared parts a and b, with `externalHeat` [W] held over it:
+   * the end state goes to `end`, the results to `r`; with `slope`, r.slope = dV_end/dI (exact).
+   */
+  finish(
+    start: Float64Array,
+    a: Float64Array,
+    b: Float64Array,
+    p: CellKernelParameters,
+    current: number,
+    dt: number,
+    externalHeat: number,
+    end: Float64Array,
+    r: StepResult,
+    slope: boolean,
+  ): StepResult {
+    const k = this.constants;
+    const ev = this.ev;
+    const th = this.th;
+    const rise0 = start[RISE];
+    K.apply(a, b, end, p, k, current);
+    // Start of the step (the state does not depend on the step's current: its tangent is 0).
+    if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
+    else K.evaluate(start, p, k, current, rise0, ev);
+    r.voltageStart = ev.voltage;
+    r.surfaceOcvStart = ev.surfaceOcv;
+    const heatStart = ev.heat;
+    const heatStartTangent = slope ? ev.heatTangent : 0;
+    let rise1 = rise0;
+    let rise1Tangent = 0;
+    if (this.thermal === 'isothermal') {
+      if (slope) K.evaluateTangent(end, b, p, k, current, rise0, 0, ev);
+      else K.evaluate(end, p, k, current, rise0, ev);
+      r.heat = 0.5 * (heatStart + ev.heat) * dt;
+      r.cooling = r.heat;
+    } else {
+      // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
+      K.thermal(p, k, rise0, heatStart + externalHeat, dt, th);
+      const risePredicted = th.rise;
+      const risePredictedTangent = th.riseTangent * heatStartTangent;
+      // The predictor needs the heat alone (no OCPs: the heat-only kernels).
+      if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, ev);
+      else K.evaluateHeat(end, p, k, current, risePredicted, ev);
+      const heat = 0.5 * (heatStart + ev.heat);
+      const heatTangent = slope ? 0.5 * (heatStartTangent + ev.heatTangent) : 0;
+      K.thermal(p, k, rise0, heat + externalHeat, dt, th);
+      rise1 = th.rise;
+      rise1Tangent = th.riseTangent * heatTangent;
+      r.heat = heat * dt;
+      r.cooling = th.cooling;
+      if (slope) K.evaluateTangent(end, b, p, k, current, rise1, rise1Tangent, ev);
+      else K.evaluate(end, p, k, current, rise1, ev);
+    }
+    end[RISE] = rise1;
+    r.voltage = ev.voltage;
+    r.slope = slope ? ev.voltageTangent : NaN;
+    r.surfaceOcvEnd = ev.surfaceOcv;
+    r.surfaceStoichNeg = ev.surfaceStoichNeg;
+    r.surfaceStoichPos = ev.surfaceStoichPos;
+    r.heatEnd = ev.heat;
+    return r;
+  }
+
+  /**
+   * One full time step of a cell at constant current, in place. `externalHeat` [W] is heat arriving from outside the
+   * cell (conduction from neighbours), constant over the step. Writes the end evaluation into `ev` and returns the
+   * heat [J] and cooling [J] over the step.
+   */
+  step(state: Float64Array, p: CellKernelParameters, current: number, dt: number, ev: CellEvaluation = newEvaluation(), externalHeat = 0): StepEnergy {
+    this.prepare(state, p, dt, this.partA, this.partB);
+    const r = this.finish(state, this.partA, this.partB, p, current, dt, externalHeat, this.end, this.result, false);
+    state.set(this.end);
+    ev.voltage = r.voltage;
+    ev.heat = r.heatEnd;
+    ev.surfaceOcv = r.surfaceOcvEnd;
+    ev.surfaceStoichNeg = r.surfaceStoichNeg;
+    ev.surfaceStoichPos = r.surfaceStoichPos;
+    return { heat: r.heat, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
+  }
+
+  // ---- Building blocks of a step, for the hand-written SPMe and SEI prototypes (src/model/spme.ts, sei.ts) until
+  // they are ported into the definition.
+
+  /** (2/3) (1/10 - sum 1/mu_m^2): the quasi-steady tail coefficient. */
+  get tailCoefficient(): number {
+    return this.constants.tailCoefficient;
+  }
+
+  /** The particles over dt at constant current, in place (D at the state's temperature): prepare, then apply. */
+  advanceParticles(state: Float64Array, p: CellKernelParameters, current: number, dt: number): void {
+    K.prepare(state, this.partA, this.partB, p, this.constants, dt, state[RISE]);
+    K.apply(this.partA, this.partB, state, p, this.constants, current);
+  }
+
+  /** The exact lumped temperature update with the heat held over dt, in place; the heat [J] and cooling [J]. */
+  advanceTemperature(state: Float64Array, p: CellKernelParameters, heat: number, dt: number): { heat: number; cooling: number } {
+    K.thermal(p, this.constants, state[RISE], heat, dt, this.th);
+    state[RISE] = this.th.rise;
+    return { heat: heat * dt, cooling: this.th.cooling };
+  }
+
+  /** Copy of a state (for re-integration from the start of a step). */
+  copyState(src: Float64Array, dst: Float64Array = new Float64Array(this.stateLength)): Float64Array {
+    dst.set(src);
+    return dst;
+  }
 }

@@ -1,12 +1,79 @@
 import type { SeriesFunction } from '../params/types.ts';
 import { exp, tanh } from '../math/elementary.ts';
 
-/** U(s) = constant + linear*s + sum a exp(b s) + sum a tanh(k (s - c)), the shape every backend evaluates. */
+/**
+ * U(s) = constant + linear s + sum a exp(b s) + sum a tanh(k (s - c)) + sum a sech^2(k (s - c)): the shape of every
+ * parameter-set function of stoichiometry, evaluated by every backend (the kernels get it from src/model/physics.ts).
+ */
 export function evaluateSeries(f: SeriesFunction, s: number): number {
   let u = f.constant + f.linear * s;
   for (const e of f.exp) u += e.amplitude * exp(e.rate * s);
   for (const t of f.tanh) u += t.amplitude * tanh(t.slope * (s - t.center));
+  if (f.sech2) for (const t of f.sech2) u += t.amplitude * sech2(t.slope * (s - t.center));
   return u;
+}
+
+/** dU/ds of a series. */
+export function evaluateSeriesSlope(f: SeriesFunction, s: number): number {
+  let d = f.linear;
+  for (const e of f.exp) d += e.amplitude * e.rate * exp(e.rate * s);
+  for (const t of f.tanh) {
+    const th = tanh(t.slope * (s - t.center));
+    d += t.amplitude * t.slope * (1 - th * th);
+  }
+  if (f.sech2) {
+    for (const t of f.sech2) {
+      const x = t.slope * (s - t.center);
+      d -= 2 * t.amplitude * t.slope * sech2(x) * tanh(x);
+    }
+  }
+  return d;
+}
+
+/** U(s), returned, and dU/ds, in slope[0]: one evaluation of the exponentials serves both. */
+export function evaluateSeriesBoth(f: SeriesFunction, s: number, slope: Float64Array): number {
+  let u = f.constant + f.linear * s;
+  let d = f.linear;
+  for (const e of f.exp) {
+    const x = e.amplitude * exp(e.rate * s);
+    u += x;
+    d += e.rate * x;
+  }
+  for (const t of f.tanh) {
+    const th = tanh(t.slope * (s - t.center));
+    u += t.amplitude * th;
+    d += t.amplitude * t.slope * (1 - th * th);
+  }
+  if (f.sech2) {
+    for (const t of f.sech2) {
+      const x = t.slope * (s - t.center);
+      const h = sech2(x);
+      u += t.amplitude * h;
+      d -= 2 * t.amplitude * t.slope * h * tanh(x);
+    }
+  }
+  slope[0] = d;
+  return u;
+}
+
+/** sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2, without overflow or cancellation for any x. */
+export function sech2(x: number): number {
+  const e = exp(-2 * Math.abs(x));
+  const d = 1 + e;
+  return (4 * e) / (d * d);
+}
+
+/**
+ * A series as flat numbers, the form the AssemblyScript and C kernels read: [constant, linear, nExp, nTanh, nSech2,
+ * (amplitude, rate) x nExp, (amplitude, slope, center) x nTanh, (amplitude, slope, center) x nSech2].
+ */
+export function flattenSeries(f: SeriesFunction): Float64Array {
+  const sech2Terms = f.sech2 ?? [];
+  const out = [f.constant, f.linear, f.exp.length, f.tanh.length, sech2Terms.length];
+  for (const e of f.exp) out.push(e.amplitude, e.rate);
+  for (const t of f.tanh) out.push(t.amplitude, t.slope, t.center);
+  for (const t of sech2Terms) out.push(t.amplitude, t.slope, t.center);
+  return Float64Array.from(out);
 }
 
 /** Stoichiometry clip used inside OCP evaluation (PyBaMM convention). */
@@ -25,11 +92,5 @@ export function openCircuitPotential(f: SeriesFunction, stoich: number): number 
 /** dU/ds of the series (same clip as openCircuitPotential, including the regularisation's derivative). */
 export function openCircuitPotentialSlope(f: SeriesFunction, stoich: number): number {
   const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
-  let d = f.linear;
-  for (const e of f.exp) d += e.amplitude * e.rate * exp(e.rate * s);
-  for (const t of f.tanh) {
-    const th = tanh(t.slope * (s - t.center));
-    d += t.amplitude * t.slope * (1 - th * th);
-  }
-  return d - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));
+  return evaluateSeriesSlope(f, s) - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));
 }

@@ -62,6 +62,16 @@ export interface Segment {
   continueOnLimit: number;
 }
 
+/** Segment row layout in the flat f32/f64 protocol buffer shared by the kernels (generated SEG_* indices). */
+export const SEGMENT_FIELDS = ['mode', 'value', 'duration', 'lowerCutoff', 'upperCutoff', 'currentCutoff', 'maxCurrent', 'continueOnLimit', 'step'] as const;
+
+/** Pack compiled segments into the flat buffer the kernels read (SEGMENT_FIELDS.length numbers per segment). */
+export function packSegments(segments: ReadonlyArray<Record<(typeof SEGMENT_FIELDS)[number], number>>): Float64Array {
+  const out = new Float64Array(segments.length * SEGMENT_FIELDS.length);
+  segments.forEach((s, i) => SEGMENT_FIELDS.forEach((f, k) => (out[i * SEGMENT_FIELDS.length + k] = s[f])));
+  return out;
+}
+
 export interface CompileContext {
   layout: PackLayout;
   nominalCapacity: number;

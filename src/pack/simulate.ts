@@ -1,5 +1,7 @@
 import { CellspreadInputError } from '../errors.ts';
-import { CellKernel, newEvaluation, type ThermalMode } from '../model/cell.ts';
+import { F64 } from '../kernels/tolerances.ts';
+import { CellKernel, newEvaluation, newStepResult, type ThermalMode } from '../model/cell.ts';
+import { S_TEMPERATURE_RISE } from '../model/kernel.generated.ts';
 import type { CellKernelParameters } from '../model/layout.ts';
 import { illinois } from '../model/roots.ts';
 import type { ParameterSet } from '../params/types.ts';
@@ -57,21 +59,22 @@ export interface PackSimulationResult {
   outputs: PackOutputs;
   /** Cell-steps taken on the committed path (Newton trials not counted). */
   cellSteps: number;
+  /** Cell step evaluations, Newton trials and cut-off location included (cellEvaluations / cellSteps: the solver's cost). */
+  cellEvaluations: number;
   diagnostics: PackDiagnostics;
   trace?: PackTrace;
 }
-
-/** Newton tolerance on cell currents, relative to max(1 A, |group current|). */
-const CURRENT_TOLERANCE = 1e-10;
-const MAX_NEWTON = 40;
 
 /**
  * One pack through a compiled protocol with the f64 reference kernel.
  *
  * Each step solves Kirchhoff's laws in every parallel group at the END of the step: the cell currents I_j are those for
  * which every cell, advanced over the step with its own current, ends at the same terminal voltage and the currents sum
- * to the string current. Newton iterations use per-cell slopes dV_j/dI_j: the first iteration of a step reuses the slope
- * of the previous step's last iteration, every later iteration takes a fresh finite difference (h = 1e-4 A).
+ * to the string current. Newton on each group uses the exact dV_j/dI_j of every cell over the step (generated from the
+ * cell definition: the particle state is affine in the step current, and the derivative is carried through the Heun
+ * thermal update), so it converges quadratically: ordinary steps take one or two Newton updates, two or three cell
+ * evaluations (`cellEvaluations` in the result). The current-independent part of every cell's step (the particle
+ * update) is prepared once per step and step length.
  * This is the implicit counterpart of the explicit per-step split used by established pack tools (e.g. liionpack),
  * which solves a linear network built from each cell's lagged OCV and internal resistance and can oscillate when a
  * cell's effective resistance is small compared with the step's change; see docs/packs.md.
@@ -86,6 +89,10 @@ export class PackSimulator {
   private readonly states: Float64Array;
   private readonly start: Float64Array;
   private readonly trial: Float64Array;
+  private readonly partA: Float64Array;
+  private readonly partB: Float64Array;
+  /** Per-cell views of start, trial, partA, partB. */
+  private readonly views: Array<{ start: Float64Array; trial: Float64Array; a: Float64Array; b: Float64Array }>;
   private readonly current: Float64Array;
   private readonly voltage: Float64Array;
   private readonly slope: Float64Array;
@@ -96,14 +103,32 @@ export class PackSimulator {
   private readonly stepOcvStart: Float64Array;
   private readonly stepOcvEnd: Float64Array;
   private readonly groupVoltage: Float64Array;
+  private readonly trialI: Float64Array;
+  private readonly trialV: Float64Array;
+  private readonly trialS: Float64Array;
+  private readonly deltas: Float64Array;
   private readonly interconnectTotal: number;
   private readonly ev = newEvaluation();
+  private readonly result = newStepResult();
+  /** Step length the prepared parts are for (NaN: none since the start state changed). */
+  private preparedDt = NaN;
+  /** Cell currents of the last three commits (latest first), and how many consecutive commits of one segment had length historyDt. */
+  private readonly committed: [Float64Array, Float64Array, Float64Array];
+  private history = 0;
+  private historyDt = NaN;
+  private historySegment = -1;
+  private segmentIndex = -1;
+  /** The next pack solve is the first of a step. */
+  private firstSolve = false;
+  /** Whether the drive being solved needs the pack's slope (power), so single cells compute theirs. */
+  private wantSlope = false;
   private packSlope = 0;
   private stringCurrent = 0;
   private time = 0;
   private readonly out: PackOutputs;
   private readonly diag: PackDiagnostics;
   private cellSteps = 0;
+  private cellEvaluations = 0;
   private readonly trace?: PackTrace;
 
   constructor(private readonly input: PackSimulationInput) {
@@ -118,12 +143,21 @@ export class PackSimulator {
       throw new CellspreadInputError('interconnect', `must hold one resistance per series group (${this.layout.series})`, input.interconnect.length);
     }
     this.kernel = new CellKernel(input.set, { modes: this.settings.modes, thermal: this.settings.thermal });
-    this.L = this.kernel.stateLength;
-    this.states = new Float64Array(this.n * this.L);
-    for (let c = 0; c < this.n; c++) this.kernel.initialState(this.cells[c], this.states.subarray(c * this.L, (c + 1) * this.L));
+    const L = (this.L = this.kernel.stateLength);
+    this.states = new Float64Array(this.n * L);
+    for (let c = 0; c < this.n; c++) this.kernel.initialState(this.cells[c], this.states.subarray(c * L, (c + 1) * L));
     this.start = new Float64Array(this.states.length);
     this.trial = new Float64Array(this.states.length);
+    this.partA = new Float64Array(this.states.length);
+    this.partB = new Float64Array(this.states.length);
+    this.views = Array.from({ length: this.n }, (_, c) => ({
+      start: this.start.subarray(c * L, (c + 1) * L),
+      trial: this.trial.subarray(c * L, (c + 1) * L),
+      a: this.partA.subarray(c * L, (c + 1) * L),
+      b: this.partB.subarray(c * L, (c + 1) * L),
+    }));
     this.current = new Float64Array(this.n);
+    this.committed = [new Float64Array(this.n), new Float64Array(this.n), new Float64Array(this.n)];
     this.voltage = new Float64Array(this.n);
     this.slope = new Float64Array(this.n).fill(NaN);
     this.heatIn = new Float64Array(this.n);
@@ -133,6 +167,11 @@ export class PackSimulator {
     this.stepOcvStart = new Float64Array(this.n);
     this.stepOcvEnd = new Float64Array(this.n);
     this.groupVoltage = new Float64Array(this.layout.series);
+    const np = this.layout.parallel;
+    this.trialI = new Float64Array(np);
+    this.trialV = new Float64Array(np);
+    this.trialS = new Float64Array(np);
+    this.deltas = new Float64Array(np);
     let r = 0;
     for (let g = 0; g < this.layout.series; g++) r += input.interconnect[g];
     this.interconnectTotal = r;
@@ -152,7 +191,7 @@ export class PackSimulator {
     if (input.record) this.trace = { time: [], current: [], packVoltage: [], cellTemperature: [], cellCurrent: [], cellSoc: [] };
     // Initial open-circuit state: group voltages at zero current (cells in a group may differ slightly before the
     // first step equalises them; the common voltage is their mean).
-    this.start.set(this.states);
+    this.beginStep();
     this.solveAll(0, 0);
     this.observe(0);
     this.record();
@@ -175,7 +214,14 @@ export class PackSimulator {
   }
 
   private cellTemperature(c: number, states = this.states): number {
-    return this.kernel.referenceTemperature + states[c * this.L + 2];
+    return this.kernel.referenceTemperature + states[c * this.L + S_TEMPERATURE_RISE];
+  }
+
+  /** A new step starts from the committed states: the prepared parts are stale. */
+  private beginStep(): void {
+    this.start.set(this.states);
+    this.preparedDt = NaN;
+    this.firstSolve = true;
   }
 
   /** Conduction heat into each cell from its chain neighbours, from the temperatures at the start of the step. */
@@ -191,19 +237,30 @@ export class PackSimulator {
     }
   }
 
-  /** Advance cell c from the start state over dt at current I into the trial buffer; returns its end voltage (trials are not counted as cell-steps). */
-  private trialCell(c: number, I: number, dt: number): number {
-    const L = this.L;
-    const s = this.trial.subarray(c * L, (c + 1) * L);
-    s.set(this.start.subarray(c * L, (c + 1) * L));
-    const e = this.kernel.step(s, this.cells[c], I, dt, this.ev, this.heatIn[c]);
-    this.stepHeat[c] = e.heat;
-    this.stepCooling[c] = e.cooling;
-    this.stepVoltageStart[c] = e.voltageStart;
-    this.stepOcvStart[c] = e.surfaceOcvStart;
-    this.stepOcvEnd[c] = this.ev.surfaceOcv;
-    this.voltage[c] = this.ev.voltage;
-    return this.ev.voltage;
+  /** The current-independent part of every cell's step over dt (once per start state and step length). */
+  private prepareAll(dt: number): void {
+    if (this.preparedDt === dt) return;
+    for (let c = 0; c < this.n; c++) {
+      const v = this.views[c];
+      this.kernel.prepare(v.start, this.cells[c], dt, v.a, v.b);
+    }
+    this.preparedDt = dt;
+  }
+
+  /**
+   * Cell c from the start state over dt at current I into the trial buffer: its end voltage, and with `slope` its exact
+   * dV/dI in this.result.slope (trials are not counted as cell-steps, but as cell evaluations).
+   */
+  private trialCell(c: number, I: number, dt: number, slope: boolean): number {
+    const v = this.views[c];
+    const r = this.kernel.finish(v.start, v.a, v.b, this.cells[c], I, dt, this.heatIn[c], v.trial, this.result, slope);
+    this.cellEvaluations++;
+    this.stepHeat[c] = r.heat;
+    this.stepCooling[c] = r.cooling;
+    this.stepVoltageStart[c] = r.voltageStart;
+    this.stepOcvStart[c] = r.surfaceOcvStart;
+    this.stepOcvEnd[c] = r.surfaceOcvEnd;
+    return r.voltage;
   }
 
   /** Solve the current sharing of group g carrying `I` over `dt`; leaves the trial states at the solution. */
@@ -212,108 +269,122 @@ export class PackSimulator {
     const c0 = g * np;
     if (np === 1) {
       this.current[c0] = I;
-      const v = this.trialCell(c0, I, dt);
-      if (Number.isNaN(this.slope[c0])) this.slope[c0] = this.finiteDifferenceSlope(c0, I, dt, v);
+      const v = this.trialCell(c0, I, dt, this.wantSlope);
+      this.voltage[c0] = v;
+      this.slope[c0] = this.result.slope;
       this.groupVoltage[g] = v;
       return v;
     }
-    let previousSum = 0;
-    for (let j = 0; j < np; j++) previousSum += this.current[c0 + j];
+    // Starting split: on the first solve of a step that continues a run of equal steps, the committed currents
+    // extrapolated in time (quadratically after three such steps, linearly after two); otherwise the last solve's.
+    // Then shifted equally so that they sum to I.
+    const order = this.firstSolve && sameLength(dt, this.historyDt) ? Math.min(this.history - 1, 2) : 0;
+    const [c1, c2, c3] = this.committed;
+    let guessSum = 0;
     for (let j = 0; j < np; j++) {
-      this.current[c0 + j] = Math.abs(previousSum) > 1e-12 * Math.max(1, Math.abs(I)) ? (this.current[c0 + j] * I) / previousSum : I / np;
+      const c = c0 + j;
+      if (order === 2) this.current[c] = 3 * c1[c] - 3 * c2[c] + c3[c];
+      else if (order === 1) this.current[c] = 2 * c1[c] - c2[c];
+      guessSum += this.current[c];
     }
-    const tolerance = CURRENT_TOLERANCE * Math.max(1, Math.abs(I));
+    const shift = (I - guessSum) / np;
+    for (let j = 0; j < np; j++) this.current[c0 + j] += shift;
+    const tolerance = F64.groupCurrent * Math.max(1, Math.abs(I));
     // Largest change of a cell current per iteration: Newton steps beyond this are damped.
     const cap = 0.5 * (Math.abs(I) / np + 1);
-    const trialI = new Float64Array(np);
-    const trialV = new Float64Array(np);
-    let spread = this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np));
-    for (let iter = 0; iter < MAX_NEWTON; iter++) {
+    const { trialI, trialV, trialS, deltas } = this;
+    let spread = this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np), this.slope.subarray(c0, c0 + np), true);
+    for (let iter = 0; iter < F64.maxNewton; iter++) {
       // Linearised Kirchhoff solve: common voltage V and updates delta_j with sum(delta_j) = I - sum(I_j).
       let sumI = 0;
       let sumInv = 0;
       let sumVoverS = 0;
       for (let j = 0; j < np; j++) {
         const c = c0 + j;
-        if (!(this.slope[c] < 0)) this.slope[c] = this.finiteDifferenceSlope(c, this.current[c], dt, this.voltage[c]);
+        const s = usableSlope(this.slope[c]);
         sumI += this.current[c];
-        sumInv += 1 / this.slope[c];
-        sumVoverS += this.voltage[c] / this.slope[c];
+        sumInv += 1 / s;
+        sumVoverS += this.voltage[c] / s;
       }
       const common = (I - sumI + sumVoverS) / sumInv;
       let worst = 0;
+      let converged = true;
       for (let j = 0; j < np; j++) {
         const c = c0 + j;
-        trialI[j] = (common - this.voltage[c]) / this.slope[c];
-        worst = Math.max(worst, Math.abs(trialI[j]));
+        const d = (common - this.voltage[c]) / usableSlope(this.slope[c]);
+        deltas[j] = d;
+        worst = Math.max(worst, Math.abs(d));
+        converged &&= Math.abs(d) < tolerance && (Math.abs(common - this.voltage[c]) < F64.groupVoltage || Math.abs(d) < F64.groupCurrentResolution * Math.max(1, Math.abs(this.current[c])));
       }
-      if (worst < tolerance) break;
-      // Damped step with backtracking: accept the first step length that shrinks the voltage mismatch.
+      if (converged) break;
+      // Damped step with backtracking: accept the first step length that shrinks the voltage mismatch. The slopes of
+      // the step's first evaluation serve the next update (a chord step: the slope changes by ~1e-5 relative over an
+      // update); they are taken afresh after a halving or from the third iteration on.
       let alpha = Math.min(1, cap / worst);
-      const deltas = Float64Array.from(trialI);
       for (let attempt = 0; ; attempt++) {
         for (let j = 0; j < np; j++) trialI[j] = this.current[c0 + j] + alpha * deltas[j];
-        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV);
-        if (newSpread < spread || attempt >= 8) {
-          for (let j = 0; j < np; j++) {
-            const c = c0 + j;
-            // A fresh finite-difference slope is taken at the new currents in the next iteration.
-            this.slope[c] = NaN;
-            this.current[c] = trialI[j];
-            this.voltage[c] = trialV[j];
-          }
+        const fresh = attempt > 0 || iter >= 1;
+        if (!fresh) trialS.set(this.slope.subarray(c0, c0 + np));
+        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
+        if (newSpread < spread || attempt >= F64.maxBacktrack) {
+          this.current.set(trialI, c0);
+          this.voltage.set(trialV, c0);
+          this.slope.set(trialS, c0);
           spread = newSpread;
           break;
         }
         alpha *= 0.5;
       }
     }
-    // Re-run the cells at the accepted currents so the trial states are exactly those currents' end states.
-    this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np));
-    let sum = 0;
-    for (let j = 0; j < np; j++) sum += this.voltage[c0 + j];
-    this.groupVoltage[g] = sum / np;
+    // The trial states are those of the last evaluation: the accepted currents. The group's common voltage is the
+    // linearised Kirchhoff solve there, each cell weighted by its conductance -1/slope: the cells' voltage at the
+    // solution (and, in f32, insensitive to a cell on the steep end of its OCP).
+    let sumI = 0;
+    let sumInv = 0;
+    let sumVoverS = 0;
+    for (let j = 0; j < np; j++) {
+      const c = c0 + j;
+      const s = usableSlope(this.slope[c]);
+      sumI += this.current[c];
+      sumInv += 1 / s;
+      sumVoverS += this.voltage[c] / s;
+    }
+    this.groupVoltage[g] = (I - sumI + sumVoverS) / sumInv;
     return this.groupVoltage[g];
   }
 
-  /** Trial-step every cell of a group at the given currents; returns the spread (max - min) of end voltages. */
-  private evaluateGroup(c0: number, np: number, dt: number, currents: ArrayLike<number>, voltages: Float64Array): number {
+  /**
+   * Trial-step every cell of a group at the given currents (with `slope`: and their exact slopes, else the slopes are
+   * left as they are); returns the spread (max - min) of end voltages.
+   */
+  private evaluateGroup(c0: number, np: number, dt: number, currents: ArrayLike<number>, voltages: Float64Array, slopes: Float64Array, slope: boolean): number {
     let lo = Infinity;
     let hi = -Infinity;
     for (let j = 0; j < np; j++) {
-      const v = this.trialCell(c0 + j, currents[j], dt);
+      const v = this.trialCell(c0 + j, currents[j], dt, slope);
       voltages[j] = v;
+      if (slope) slopes[j] = this.result.slope;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
     }
     return Number.isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
-  private finiteDifferenceSlope(c: number, I: number, dt: number, v: number): number {
-    const h = 1e-4;
-    const L = this.L;
-    const saved = this.trial.slice(c * L, (c + 1) * L);
-    const keep = [this.stepHeat[c], this.stepCooling[c], this.stepVoltageStart[c], this.stepOcvStart[c], this.stepOcvEnd[c], this.voltage[c]];
-    const vh = this.trialCell(c, I + h, dt);
-    this.trial.set(saved, c * L);
-    [this.stepHeat[c], this.stepCooling[c], this.stepVoltageStart[c], this.stepOcvStart[c], this.stepOcvEnd[c], this.voltage[c]] = keep;
-    const s = (vh - v) / h;
-    return s < 0 && Number.isFinite(s) ? s : -1e-3;
-  }
-
   /** All groups at string current I over dt from the start states; returns the pack voltage. */
   private solveAll(I: number, dt: number): number {
     this.computeConduction();
+    if (dt > 0) this.prepareAll(dt);
     let v = 0;
     let slope = 0;
     const np = this.layout.parallel;
     for (let g = 0; g < this.layout.series; g++) {
       v += dt > 0 ? this.solveGroup(g, I, dt) : this.openCircuitGroup(g);
       let inv = 0;
-      for (let j = 0; j < np; j++) inv += 1 / (this.slope[g * np + j] || -1e-3);
+      for (let j = 0; j < np; j++) inv += 1 / usableSlope(this.slope[g * np + j]);
       slope += 1 / inv;
     }
     this.packSlope = slope - this.interconnectTotal;
+    this.firstSolve = false;
     return v - I * this.interconnectTotal;
   }
 
@@ -333,6 +404,7 @@ export class PackSimulator {
 
   /** Solve the drive of a segment over dt: returns the string current, or NaN if the power cannot be delivered. */
   private drive(seg: Segment, dt: number): number {
+    this.wantSlope = seg.mode === SEGMENT_MODE.power;
     if (seg.mode === SEGMENT_MODE.current) {
       this.solveAll(seg.value, dt);
       return seg.value;
@@ -340,11 +412,11 @@ export class PackSimulator {
     if (seg.mode === SEGMENT_MODE.power) {
       const P = seg.value;
       let I = this.stringCurrent !== 0 && Math.sign(this.stringCurrent) === Math.sign(P) ? this.stringCurrent : P / (this.out.finalPackVoltageV || 1);
-      for (let iter = 0; iter < MAX_NEWTON; iter++) {
+      for (let iter = 0; iter < F64.maxNewton; iter++) {
         const v = this.solveAll(I, dt);
         const f = I * v - P;
         const df = v + I * this.packSlope;
-        if (Math.abs(f) < 1e-10 * Math.abs(P)) return I;
+        if (Math.abs(f) < F64.power * Math.abs(P)) return I;
         if (P > 0 && df <= 0) return NaN; // past the maximum-power point: the demand cannot be met
         const next = I - f / df;
         I = Math.sign(next) === Math.sign(P) || next === 0 ? next : I / 2;
@@ -359,7 +431,7 @@ export class PackSimulator {
       for (let g = 0; g < this.layout.series; g++) vmax = Math.max(vmax, this.groupVoltage[g]);
       return vmax - target;
     };
-    let I = illinois(f, -seg.maxCurrent, 0, 1e-13);
+    let I = illinois(f, -seg.maxCurrent, 0, F64.constantVoltage, F64.maxIllinois);
     if (!Number.isFinite(I)) I = f(0) >= 0 ? 0 : -seg.maxCurrent;
     this.solveAll(I, dt);
     return I;
@@ -417,6 +489,16 @@ export class PackSimulator {
       this.diag.chemicalEnergyJ += 0.5 * ic * (this.stepOcvStart[c] + this.stepOcvEnd[c]) * dt;
     }
     this.states.set(this.trial);
+    const [c1, c2, c3] = this.committed;
+    c3.set(c2);
+    c2.set(c1);
+    c1.set(this.current);
+    if (this.segmentIndex === this.historySegment && sameLength(dt, this.historyDt)) this.history++;
+    else {
+      this.history = 1;
+      this.historySegment = this.segmentIndex;
+      this.historyDt = dt;
+    }
     this.time += dt;
     this.stringCurrent = I;
     this.cellSteps += this.n;
@@ -447,8 +529,7 @@ export class PackSimulator {
   }
 
   private cellSoc(c: number): number {
-    const p = this.cells[c];
-    return (this.states[c * this.L] - p.stoichNegEmpty) / (p.stoichNegFull - p.stoichNegEmpty);
+    return this.kernel.soc(this.states.subarray(c * this.L, (c + 1) * this.L), this.cells[c]);
   }
 
   private record(): void {
@@ -474,7 +555,7 @@ export class PackSimulator {
     const t0 = this.time;
     for (let k = 1; k <= steps; k++) {
       const h = (k === steps ? t0 + seg.duration : t0 + k * dt) - this.time;
-      this.start.set(this.states);
+      this.beginStep();
       const I = this.drive(seg, h);
       if (Number.isNaN(I)) return STOP_REASON.powerLimit;
       if (seg.mode === SEGMENT_MODE.constantVoltage && -I <= seg.currentCutoff) {
@@ -492,7 +573,7 @@ export class PackSimulator {
           const Ii = this.drive(seg, tau);
           return Number.isNaN(Ii) ? 1 : this.limitExcess(seg, Ii).excess;
         };
-        const tau = illinois(f, 0, h, 1e-12);
+        const tau = illinois(f, 0, h, F64.crossing, F64.maxIllinois);
         const step = Number.isFinite(tau) && tau > 0 ? tau : h;
         const Ic = this.drive(seg, step);
         const cross = this.limitExcess(seg, Ic);
@@ -519,12 +600,13 @@ export class PackSimulator {
       }
       group = best;
     }
-    // Within the group the terminal voltages are equal; the cell whose own voltage (before its weld) is most extreme is the limiting cell.
+    // Within the group the terminal voltages are equal (the group voltage); the cell whose own voltage (before its
+    // weld) is most extreme is the limiting cell.
     let cell = group * np;
     let extreme = I > 0 ? Infinity : -Infinity;
     for (let j = 0; j < np; j++) {
       const c = group * np + j;
-      const own = this.voltage[c] + this.current[c] * this.cells[c].contactResistance;
+      const own = this.groupVoltage[group] + this.current[c] * this.cells[c].contactResistance;
       if (I > 0 ? own < extreme : own > extreme) [extreme, cell] = [own, c];
     }
     this.out.cutoffCell = cell;
@@ -534,6 +616,7 @@ export class PackSimulator {
     const segments = this.input.segments;
     let stopReason: number = STOP_REASON.completed;
     for (let s = 0; s < segments.length; s++) {
+      this.segmentIndex = s;
       const reason = this.runSegment(segments[s]);
       if (reason === STOP_REASON.powerLimit) {
         stopReason = reason;
@@ -562,10 +645,20 @@ export class PackSimulator {
     }
     this.diag.storedHeatJ = stored;
     this.out.finalSocSpread = socMax - socMin;
-    return { outputs: { ...this.out }, cellSteps: this.cellSteps, diagnostics: this.diag, trace: this.trace };
+    return { outputs: { ...this.out }, cellSteps: this.cellSteps, cellEvaluations: this.cellEvaluations, diagnostics: this.diag, trace: this.trace };
   }
 }
 
 export function simulatePack(input: PackSimulationInput): PackSimulationResult {
   return new PackSimulator(input).run();
+}
+
+/** A cell's slope as the linearised solves use it: the fallback where it is not a finite negative number. */
+function usableSlope(s: number): number {
+  return s < 0 && Number.isFinite(s) ? s : F64.fallbackSlope;
+}
+
+/** Step lengths equal but for the rounding of the time grid. */
+function sameLength(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(a, b);
 }

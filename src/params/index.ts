@@ -1,15 +1,16 @@
 import { CellspreadInputError, unknownNameError } from '../errors.ts';
 import { chen2020 } from './chen2020.ts';
+import { marquis2019 } from './marquis2019.ts';
 import { okane2022 } from './okane2022.ts';
 import type { ParameterSet } from './types.ts';
 
 export type * from './types.ts';
 export { PARAMETER_DESCRIPTORS, describeParameter } from './descriptors.ts';
 export type { ParameterDescriptor } from './descriptors.ts';
-export { chen2020, okane2022 };
+export { chen2020, marquis2019, okane2022 };
 
 /** Built-in parameter sets by name. Adding a set is one file plus one line here. */
-export const PARAMETER_SETS: Readonly<Record<string, ParameterSet>> = { chen2020, okane2022 };
+export const PARAMETER_SETS: Readonly<Record<string, ParameterSet>> = { chen2020, marquis2019, okane2022 };
 
 /** Look up a built-in parameter set; unknown names get a "did you mean" error naming `field`. */
 export function getParameterSet(name: string, field = 'params'): ParameterSet {

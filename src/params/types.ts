@@ -5,15 +5,17 @@
 
 /**
  * Open-circuit potential (or its entropic coefficient) as a series in the stoichiometry s:
- *   U(s) = constant + linear * s + sum(a * exp(b * s)) + sum(a * tanh(k * (s - c)))
- * Every backend (TS, WGSL, AssemblyScript) evaluates the same coefficients, so a new parameter set needs no new kernel
- * code as long as its fits have this shape (PyBaMM's Chen2020, Marquis2019 and Ecker2015 fits do).
+ *   U(s) = constant + linear * s + sum(a * exp(b * s)) + sum(a * tanh(k * (s - c))) + sum(a * sech^2(k * (s - c)))
+ * Every backend (TS, WGSL, AssemblyScript, C) evaluates the same coefficients, so a new parameter set needs no new
+ * kernel code as long as its fits have this shape (PyBaMM's Chen2020 and Marquis2019 fits do; the sech^2 terms are the
+ * derivatives of tanh fits, as in Marquis2019's entropic changes).
  */
 export interface SeriesFunction {
   constant: number;
   linear: number;
   exp: ReadonlyArray<{ amplitude: number; rate: number }>;
   tanh: ReadonlyArray<{ amplitude: number; slope: number; center: number }>;
+  sech2?: ReadonlyArray<{ amplitude: number; slope: number; center: number }>;
 }
 
 /**

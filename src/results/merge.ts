@@ -17,7 +17,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellspreadResultsError } from '../errors.ts';
-import { shardRange } from '../cli/shard.ts';
+import { shardRange } from '../study/shard.ts';
 import { simulationHash, studyHash, type StudySpec } from '../spec/index.ts';
 import type { StudyChunk } from '../study/runner.ts';
 import { studyLayout, studySamples } from '../study/samples.ts';

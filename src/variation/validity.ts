@@ -5,7 +5,7 @@
  * stoichiometry window inside (0, 1), positive capacities and heat capacity). The first violation is a spec error
  * naming the quantity, the level that pushed it out, the sample, the cell and the value; nothing is clipped.
  */
-import type { CellKernelParameters } from '../model/layout.ts';
+import { CELL_PARAMETER_INDEX, CELL_PARAMETERS, type CellKernelParameters, type CellParameterName } from '../model/layout.ts';
 import { StudySpecError } from '../spec/errors.ts';
 import { inTemperatureRange } from '../spec/physical.ts';
 import type { StudySpec } from '../spec/schema.ts';
@@ -64,19 +64,15 @@ export function checkCellValue(
   );
 }
 
-/** Volume fractions of an electrode: porosity + active material <= 1. */
-export function checkVolumeFractions(overrides: Record<string, number>, defaults: Record<'negative' | 'positive', { porosity: number; eps: number }>, sample: number, cell: number): void {
-  for (const side of ['negative', 'positive'] as const) {
-    const porosity = overrides[`${side}.porosity`] ?? defaults[side].porosity;
-    const eps = overrides[`${side}.activeMaterialVolumeFraction`] ?? defaults[side].eps;
-    if (porosity + eps > 1 + 1e-12) {
-      throw new StudySpecError(
-        ['variation'],
-        `must keep every cell's ${side} porosity + active material volume fraction <= 1 (sample ${sample}, cell ${cell})`,
-        porosity + eps,
-        `porosity ${porosity.toPrecision(4)}, active material ${eps.toPrecision(4)}; vary porosity.${side} and activeFraction.${side} instead, which keep the sum valid`,
-      );
-    }
+/** Volume fractions of an electrode: porosity + active material volume fraction <= 1. */
+export function checkVolumeFraction(side: 'negative' | 'positive', porosity: number, activeMaterial: number, sample: number, cell: number): void {
+  if (porosity + activeMaterial > 1 + 1e-12) {
+    throw new StudySpecError(
+      ['variation'],
+      `must keep every cell's ${side} porosity + active material volume fraction <= 1 (sample ${sample}, cell ${cell})`,
+      porosity + activeMaterial,
+      `porosity ${porosity.toPrecision(4)}, active material ${activeMaterial.toPrecision(4)}; vary porosity.${side} and activeFraction.${side} instead, which keep the sum valid`,
+    );
   }
 }
 
@@ -85,13 +81,22 @@ const NON_NEGATIVE_PARAMETERS = ['contactResistance', 'collectorResistance', 'co
 
 /** What is wrong with a cell's derived kernel parameters, or undefined. */
 export function kernelParameterProblem(p: CellKernelParameters): string | undefined {
-  for (const [name, v] of Object.entries(p)) if (!Number.isFinite(v)) return `${name} is ${v}`;
-  for (const name of POSITIVE_PARAMETERS) if (!(p[name] > 0)) return `${name} is ${p[name]}, must be > 0`;
-  for (const name of NON_NEGATIVE_PARAMETERS) if (!(p[name] >= 0)) return `${name} is ${p[name]}, must be >= 0`;
-  if (!(p.stoichNegEmpty > 0 && p.stoichNegEmpty < p.stoichNegFull && p.stoichNegFull < 1)) {
-    return `the negative stoichiometry window [${p.stoichNegEmpty}, ${p.stoichNegFull}] is not inside (0, 1)`;
-  }
-  for (const name of ['initialStoichNeg', 'initialStoichPos'] as const) if (!(p[name] > 0 && p[name] < 1)) return `${name} is ${p[name]}, must be in (0, 1)`;
-  for (const name of ['ambientTemperature', 'initialTemperature'] as const) if (!inTemperatureRange(p[name])) return `${name} is ${p[name]} K, outside the physical range`;
+  return parameterProblem((name) => p[name]);
+}
+
+/** kernelParameterProblem of the cell at `index` of a struct-of-arrays parameter block (parameter p at p * stride + index). */
+export function kernelParameterProblemAt(parameters: Float64Array, index: number, stride: number): string | undefined {
+  return parameterProblem((name) => parameters[CELL_PARAMETER_INDEX[name] * stride + index]);
+}
+
+function parameterProblem(get: (name: CellParameterName) => number): string | undefined {
+  for (const { name } of CELL_PARAMETERS) if (!Number.isFinite(get(name))) return `${name} is ${get(name)}`;
+  for (const name of POSITIVE_PARAMETERS) if (!(get(name) > 0)) return `${name} is ${get(name)}, must be > 0`;
+  for (const name of NON_NEGATIVE_PARAMETERS) if (!(get(name) >= 0)) return `${name} is ${get(name)}, must be >= 0`;
+  const empty = get('stoichNegEmpty');
+  const full = get('stoichNegFull');
+  if (!(empty > 0 && empty < full && full < 1)) return `the negative stoichiometry window [${empty}, ${full}] is not inside (0, 1)`;
+  for (const name of ['initialStoichNeg', 'initialStoichPos'] as const) if (!(get(name) > 0 && get(name) < 1)) return `${name} is ${get(name)}, must be in (0, 1)`;
+  for (const name of ['ambientTemperature', 'initialTemperature'] as const) if (!inTemperatureRange(get(name))) return `${name} is ${get(name)} K, outside the physical range`;
   return undefined;
 }

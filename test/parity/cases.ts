@@ -1,6 +1,9 @@
 /**
- * Shared parity cases: randomized parameter draws through the real sampler, covering single cells at several C-rates,
- * cold starts, high C-rates, defect welds, conduction, CC-CV charge, rest, constant power and a drive-cycle table.
+ * Shared parity cases: randomized parameter draws through the real sampler, covering where the ports can differ:
+ * single cells at several C-rates, cold starts, high C-rates, defect welds, conduction, CC-CV charge and rest, constant
+ * power to the power limit, a CC charge ending on its cut-off, current and power tables (step and linear), and
+ * Marquis2019 (entropic heat, Arrhenius diffusion and kinetics) in single cells and in the 2-cell pack that the WGSL
+ * kernel runs in private memory. Cases on the same set and pack shape share one compiled WGSL pipeline.
  */
 import { validateStudySpec, type StudySpec } from '../../src/spec/index.ts';
 
@@ -20,6 +23,14 @@ const cellVariation = {
 function spec(o: Record<string, unknown>): StudySpec {
   return validateStudySpec({ params: 'chen2020', variation: cellVariation, run: { samples: 12, seed: 7, chunkSize: 12 }, ...o });
 }
+
+/** Marquis2019 cells vary in particle size and capacity (its weld-free contact resistance is 0). */
+const marquisVariation = {
+  'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.15 } },
+  'particleRadius.positive': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.15 } },
+  capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.03 } },
+  heatTransferCoefficient: { scale: 'relative', cell: { distribution: 'uniform', min: -0.5, max: 0.5 } },
+};
 
 export interface ParityCase {
   name: string;
@@ -49,6 +60,50 @@ export const PARITY_CASES: ParityCase[] = [
         { type: 'table', time: [0, 60, 120, 180, 240], current: [20, -8, 30, 0, 0] },
       ],
       run: { samples: 6, seed: 9, chunkSize: 6 },
+    }),
+  },
+  {
+    name: 'cells constant power until the power can no longer be delivered',
+    spec: spec({ pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', power: 60 }] }),
+  },
+  {
+    name: 'cells CC charge ending on its cut-off, then linear current and power tables',
+    spec: spec({
+      pack: { series: 1, parallel: 1 },
+      initial: { soc: 0.3 },
+      protocol: [
+        { type: 'charge', cRate: 1.5, cutoffVoltage: 4.1 },
+        { type: 'table', time: [0, 100, 200, 300], current: [5, 15, -10, 2], interpolation: 'linear' },
+        { type: 'table', time: [0, 60, 120, 240], power: [40, 10, -20, 25] },
+        { type: 'table', time: [0, 90, 180], power: [30, -15, 5], interpolation: 'linear' },
+      ],
+    }),
+  },
+  {
+    name: 'pack 3s2p power and linear tables, charge to the cut-off',
+    spec: spec({
+      pack: { series: 3, parallel: 2, interconnectResistance: 1e-4 },
+      initial: { soc: 0.5 },
+      protocol: [
+        { type: 'table', time: [0, 120, 300], power: [150, -60, 90], interpolation: 'linear' },
+        { type: 'charge', cRate: 1, cutoffVoltage: 4.15 },
+        { type: 'rest', duration: 300 },
+      ],
+      run: { samples: 6, seed: 13, chunkSize: 6 },
+    }),
+  },
+  {
+    name: 'marquis2019 cells 2C (entropic heat, Arrhenius)',
+    spec: validateStudySpec({ params: 'marquis2019', variation: marquisVariation, pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 2 }], run: { samples: 12, seed: 17, chunkSize: 12 } }),
+  },
+  {
+    name: 'marquis2019 pack 1s2p at 268 K, 1.5C then rest (2-cell private WGSL variant)',
+    spec: validateStudySpec({
+      params: 'marquis2019',
+      variation: marquisVariation,
+      pack: { series: 1, parallel: 2, ambientTemperature: 268.15 },
+      protocol: [{ type: 'discharge', cRate: 1.5 }, { type: 'rest', duration: 600 }],
+      run: { samples: 8, seed: 19, chunkSize: 8 },
     }),
   },
 ];

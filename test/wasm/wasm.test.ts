@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backends/all.ts';
 import { splitRange, wasmBackendFactory, type WasmBackend } from '../../src/backends/wasm/index.ts';
 import type { Backend } from '../../src/backends/types.ts';
-import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
+import { ReferenceBackend } from '../../src/backends/reference.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../../src/pack/outputs.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { studyModel } from '../../src/study/job.ts';
 import { PARITY_CASES } from '../parity/cases.ts';
@@ -58,6 +59,20 @@ describe('wasm backend', () => {
     for (const [start, count] of [[5, 1], [3, 3], [10, 5], [23, 1]]) {
       const part = await b.simulate(chunkJob(c.spec, model, start, count).job);
       expect(Array.from(part.outputs)).toEqual(Array.from(whole.outputs.subarray(start * PACK_OUTPUT_COUNT, (start + count) * PACK_OUTPUT_COUNT)));
+    }
+  });
+
+  it('agrees with the f64 reference to 1e-9 relative on every parity case (the same generated kernels and Newton)', async () => {
+    const b = await wasm(1);
+    const reference = new ReferenceBackend();
+    for (const c of PARITY_CASES) {
+      const { job } = chunkJob(c.spec, studyModel(c.spec), 0, c.spec.run.samples);
+      const got = (await b.simulate(job)).outputs;
+      const want = (await reference.simulate(job)).outputs;
+      for (let i = 0; i < want.length; i++) {
+        const name = PACK_OUTPUT_NAMES[i % PACK_OUTPUT_COUNT];
+        expect(Math.abs(got[i] - want[i]), `${c.name} sample ${Math.floor(i / PACK_OUTPUT_COUNT)} ${name}`).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(want[i]), 1e-3));
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 /**
- * The kernel's error-free transformations (two_sum, two_prod, df_add in shaders/pack.wgsl) must survive the shader
+ * The kernel's error-free transformations (two_sum, two_prod, df_add, emitted into shaders/kernel.generated.wgsl) must survive the shader
  * compiler: Mesa's NIR simplifies (a + b) - a to b, which turned the TwoSum error term into 0 before the opaque ONE
- * was put in. The functions are taken from pack.wgsl itself and checked against exact f64 results on the device.
+ * was put in. The functions are taken from the generated kernel (shaders/kernel.generated.wgsl) itself and checked against exact f64 results on the device.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ afterAll(() => gpu?.device.destroy());
 
 function kernelFunction(src: string, name: string): string {
   const start = src.indexOf(`fn ${name}(`);
-  if (start < 0) throw new Error(`fn ${name} not found in pack.wgsl`);
+  if (start < 0) throw new Error(`fn ${name} not found in kernel.generated.wgsl`);
   const end = src.indexOf('\n}\n', start);
   return src.slice(start, end + 3);
 }
@@ -31,7 +31,7 @@ function kernelFunction(src: string, name: string): string {
 describe('webgpu double-float arithmetic on the device', () => {
   it('two_sum, two_prod and df_add are exact', async () => {
     if (!gpu) return expect(required, `webgpu unavailable: ${unavailable}`).toBe(false);
-    const pack = readFileSync(new URL('../../shaders/pack.wgsl', import.meta.url), 'utf8');
+    const pack = readFileSync(new URL('../../shaders/kernel.generated.wgsl', import.meta.url), 'utf8');
     const code = [
       '@group(0) @binding(0) var<storage, read> a: array<f32>;',
       '@group(0) @binding(1) var<storage, read_write> o: array<f32>;',
@@ -40,7 +40,7 @@ describe('webgpu double-float arithmetic on the device', () => {
       '@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) {',
       '  let i = id.x;',
       '  if (i >= arrayLength(&a) / 4u) { return; }',
-      '  ONE = select(1.0, 0.5, arrayLength(&a) == 7u); // as in pack.wgsl: a 1.0 the compiler cannot fold',
+      '  ONE = select(1.0, 0.5, arrayLength(&a) == 7u); // as in the kernel: a 1.0 the compiler cannot fold',
       '  let x = a[4u * i]; let y = a[4u * i + 1u];',
       '  let s = two_sum(x, y); let p = two_prod(x, y);',
       '  let d = df_add(vec2<f32>(a[4u * i + 2u], 0.0), p);',

@@ -7,9 +7,12 @@
 import { CellspreadInputError } from '../../errors.ts';
 import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
-import { packSegments } from '../../model/generate.ts';
+import { kernelConfigureArguments, PACK_CONFIGURE_ARGUMENTS, STEP_CONFIGURE_ARGUMENTS } from '../../kernels/configure.ts';
+import { kernelConstants } from '../../model/cell.ts';
 import { CELL_PARAMETER_COUNT } from '../../model/layout.ts';
-import { sphereEigenvalues, truncatedTail } from '../../model/spectral.ts';
+import { SPM_DEFINITION } from '../../model/physics.ts';
+import { flattenSeries } from '../../model/series.ts';
+import { packSegments } from '../../pack/protocol.ts';
 import type { SeriesFunction } from '../../params/types.ts';
 import { currentPlatform, type PackageAsset, type Platform, type WorkerPort } from '../../platform/index.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
@@ -29,56 +32,26 @@ const WORKER_ASSET: PackageAsset = { path: 'dist/backends/wasm/worker.mjs', url:
 
 /** A job as plain numbers and Float64Arrays (what a worker receives), for packs [first, first + count) of a PackJob. */
 export interface FlatJob {
-  modes: number;
-  isothermal: boolean;
-  referenceTemperature: number;
-  tailCoefficient: number;
-  eigenvalues: Float64Array;
-  ocpNeg: Float64Array;
-  ocpPos: Float64Array;
-  entropicNeg: Float64Array;
-  entropicPos: Float64Array;
-  series: number;
-  parallel: number;
-  modules: number;
-  timeStep: number;
-  conduction: number;
-  stopAtPack: boolean;
-  segments: Float64Array;
-  segmentCount: number;
+  /**
+   * The arguments of the module's generated `configure`, in order (src/kernels/configure.ts): numbers, booleans, and
+   * Float64Arrays that the worker copies into linear memory and passes by address.
+   */
+  configure: Array<number | boolean | Float64Array>;
   count: number;
   kernelParameters: Float64Array;
   interconnectResistance: Float64Array;
 }
 
-/** [constant, linear, nExp, nTanh, (amplitude, rate) x nExp, (amplitude, slope, center) x nTanh]. */
-export function flattenSeries(f: SeriesFunction): Float64Array {
-  const out = [f.constant, f.linear, f.exp.length, f.tanh.length];
-  for (const e of f.exp) out.push(e.amplitude, e.rate);
-  for (const t of f.tanh) out.push(t.amplitude, t.slope, t.center);
-  return Float64Array.from(out);
-}
-
-/** Packs [first, first + count) of a job, with their own SoA parameter block (count' = count). */
-export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob {
-  const n = cellCount(job.layout);
-  const mu = sphereEigenvalues(job.settings.modes);
-  const params = new Float64Array(CELL_PARAMETER_COUNT * count * n);
-  for (let k = 0; k < CELL_PARAMETER_COUNT; k++) {
-    params.set(job.kernelParameters.subarray((k * job.count + first) * n, (k * job.count + first + count) * n), k * count * n);
-  }
-  const s = job.layout.series;
-  return {
-    modes: job.settings.modes,
+/** The configure arguments of a job: the cell definition's study constants, then the step and pack settings. */
+export function configureArguments(job: Pick<PackJob, 'set' | 'settings' | 'layout' | 'segments'>): Array<number | boolean | Float64Array> {
+  const k = kernelConstants(job.set, job.settings.modes) as unknown as Record<string, number | Float64Array | SeriesFunction>;
+  const kernel = kernelConfigureArguments(SPM_DEFINITION).map((a) => {
+    const v = k[a.name];
+    return a.type === 'array' ? (v instanceof Float64Array ? v : flattenSeries(v as SeriesFunction)) : (v as number);
+  });
+  const pack: Record<string, number | boolean | Float64Array> = {
     isothermal: job.settings.thermal === 'isothermal',
-    referenceTemperature: job.set.thermal.referenceTemperature,
-    tailCoefficient: (2 / 3) * truncatedTail(mu),
-    eigenvalues: mu.map((m) => m * m),
-    ocpNeg: flattenSeries(job.set.negative.ocp),
-    ocpPos: flattenSeries(job.set.positive.ocp),
-    entropicNeg: flattenSeries(job.set.negative.entropicChange),
-    entropicPos: flattenSeries(job.set.positive.entropicChange),
-    series: s,
+    series: job.layout.series,
     parallel: job.layout.parallel,
     modules: job.layout.modules,
     timeStep: job.settings.timeStep,
@@ -86,6 +59,20 @@ export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob 
     stopAtPack: job.settings.stopAt === 'pack',
     segments: packSegments(job.segments),
     segmentCount: job.segments.length,
+  };
+  return [...kernel, ...[...STEP_CONFIGURE_ARGUMENTS, ...PACK_CONFIGURE_ARGUMENTS].map((a) => pack[a.name])];
+}
+
+/** Packs [first, first + count) of a job, with their own SoA parameter block (count' = count). */
+export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob {
+  const n = cellCount(job.layout);
+  const params = new Float64Array(CELL_PARAMETER_COUNT * count * n);
+  for (let k = 0; k < CELL_PARAMETER_COUNT; k++) {
+    params.set(job.kernelParameters.subarray((k * job.count + first) * n, (k * job.count + first + count) * n), k * count * n);
+  }
+  const s = job.layout.series;
+  return {
+    configure: configureArguments(job),
     count,
     kernelParameters: params,
     interconnectResistance: job.interconnectResistance.slice(first * s, (first + count) * s),
@@ -94,7 +81,7 @@ export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob 
 
 type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number }
+  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number }
   | { type: 'error'; id?: number; message: string };
 
 /** Contiguous split of `count` packs over `workers` (empty ranges dropped). */
@@ -108,8 +95,14 @@ export function splitRange(count: number, workers: number): Array<[number, numbe
   return out;
 }
 
+interface WorkerResult {
+  outputs: Float64Array;
+  cellSteps: number;
+  cellEvaluations: number;
+}
+
 class PoolWorker {
-  private readonly pending = new Map<number, { resolve: (r: { outputs: Float64Array; cellSteps: number }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   readonly ready: Promise<void>;
 
@@ -123,7 +116,7 @@ class PoolWorker {
         if (!p) return;
         this.pending.delete((m as { id: number }).id);
         if (this.pending.size === 0) port.ref(false);
-        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps });
+        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations });
         else p.reject(new Error(`wasm worker: ${m.message}`));
       });
       port.onError((err) => {
@@ -135,7 +128,7 @@ class PoolWorker {
     port.post({ type: 'init', module });
   }
 
-  run(job: FlatJob): Promise<{ outputs: Float64Array; cellSteps: number }> {
+  run(job: FlatJob): Promise<WorkerResult> {
     const id = this.nextId++;
     this.port.ref(true);
     return new Promise((resolve, reject) => {
@@ -204,11 +197,13 @@ export class WasmBackend implements Backend {
     } else parts = await work;
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
     let cellSteps = 0;
+    let cellEvaluations = 0;
     ranges.forEach(([a], w) => {
       outputs.set(parts[w].outputs, a * PACK_OUTPUT_COUNT);
       cellSteps += parts[w].cellSteps;
+      cellEvaluations += parts[w].cellEvaluations;
     });
-    return { outputs, cellSteps };
+    return { outputs, cellSteps, cellEvaluations };
   }
 
   async dispose(): Promise<void> {

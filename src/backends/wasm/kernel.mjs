@@ -1,5 +1,5 @@
 // Host glue shared by the workers and the in-thread path: copies one job into WebAssembly memory and runs it.
-// A job (see flattenJob in index.ts) is plain numbers and Float64Arrays, so it can be posted to any worker.
+// A job (see flattenJob in index.ts) is plain numbers, booleans and Float64Arrays, so it can be posted to any worker.
 
 /** Allocate `array` in wasm memory; returns its byte address. */
 function place(exports, array, pending) {
@@ -10,31 +10,23 @@ function place(exports, array, pending) {
 
 /**
  * Run packs [0, job.count) of a flattened job on one instance.
- * @returns {{ outputs: Float64Array, cellSteps: number }}
+ * @returns {{ outputs: Float64Array, cellSteps: number, cellEvaluations: number }}
  */
 export function runWasmJob(exports, job) {
   const outCount = exports.PACK_OUTPUT_COUNT.value;
   exports.resetHeap();
   const pending = [];
-  const eig = place(exports, job.eigenvalues, pending);
-  const on = place(exports, job.ocpNeg, pending);
-  const op = place(exports, job.ocpPos, pending);
-  const en = place(exports, job.entropicNeg, pending);
-  const ep = place(exports, job.entropicPos, pending);
-  const seg = place(exports, job.segments, pending);
+  // The generated configure's arguments in order (src/kernels/configure.ts): arrays go to memory, booleans to 0/1.
+  const args = job.configure.map((a) => (a instanceof Float64Array ? place(exports, a, pending) : typeof a === 'boolean' ? (a ? 1 : 0) : a));
   const params = place(exports, job.kernelParameters, pending);
   const inter = place(exports, job.interconnectResistance, pending);
   const out = exports.alloc(Math.max(8, job.count * outCount * 8));
   // Views only after the allocations: growing memory detaches earlier views.
   const buffer = exports.memory.buffer;
   for (const [ptr, array] of pending) new Float64Array(buffer, ptr, array.length).set(array);
-  exports.configure(
-    job.modes, job.isothermal ? 1 : 0, job.referenceTemperature, job.tailCoefficient, eig, on, op, en, ep,
-    job.series, job.parallel, job.modules, job.timeStep, job.conduction, job.stopAtPack ? 1 : 0,
-    seg, job.segmentCount,
-  );
+  exports.configure(...args);
   const cellSteps = exports.runPacks(params, inter, job.count, 0, job.count, out);
   const outputs = new Float64Array(job.count * outCount);
   outputs.set(new Float64Array(exports.memory.buffer, out, job.count * outCount));
-  return { outputs, cellSteps };
+  return { outputs, cellSteps, cellEvaluations: exports.lastCellEvaluations.value };
 }

@@ -5,9 +5,10 @@
  */
 import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
-import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
+import type { Backend, BackendFactory, BackendOptions, BackendPhases, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
-import { PARAM_ROWS, PERSIST_FIELDS, packInputs, persistCellFields, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
+import { BINDING } from './layout.ts';
+import { PARAM_ROWS, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
 
 // GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
@@ -138,7 +139,7 @@ export class WebGpuBackend implements Backend {
   maxPacksPerDispatch(job: PackJob, variant: WorkVariant): number {
     const n = cellCount(job.layout);
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
-    const perPack = Math.max(PARAM_ROWS * n, variant === 'storage' ? workSlots(job.settings.modes) * n : 0, PERSIST_FIELDS + persistCellFields(job.settings.modes) * n) * 4;
+    const perPack = Math.max(PARAM_ROWS * n, variant === 'storage' ? workSlots(job.settings.modes) * n : 0, PERSIST_FIELDS + persistFieldsPerCell(job.settings.modes) * n) * 4;
     const byMemory = Math.floor(limit / perPack);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
     const byDispatch = wgMax * wgMax * this.workgroupSize();
@@ -168,7 +169,14 @@ export class WebGpuBackend implements Backend {
         steps += out[p * OUT_STRIDE + PACK_OUTPUT_COUNT];
       }
     }
-    return { outputs, cellSteps: steps * n };
+    const t = this.lastTimings;
+    const phases: BackendPhases = {
+      uploadSeconds: t.reduce((a, x) => a + x.uploadS, 0),
+      kernelSeconds: t.reduce((a, x) => a + (x.gpuTimestampS ?? x.gpuS), 0),
+      kernelTimer: t.every((x) => x.gpuTimestampS !== undefined) ? 'gpu-timestamps' : 'wall-clock',
+      readbackSeconds: t.reduce((a, x) => a + x.readbackS, 0),
+    };
+    return { outputs, cellSteps: steps * n, phases };
   }
 
   private async dispatch(
@@ -218,22 +226,22 @@ export class WebGpuBackend implements Backend {
       const outBuf = make(outBytes, USAGE.STORAGE | USAGE.COPY_SRC, 'outputs');
       const readBuf = make(outBytes, USAGE.MAP_READ | USAGE.COPY_DST, 'readback');
       const entries: GPUBindGroupEntry[] = [
-        { binding: 0, resource: { buffer: uniform } },
-        { binding: 1, resource: { buffer: paramBuf } },
-        { binding: 2, resource: { buffer: segBuf } },
-        { binding: 3, resource: { buffer: auxBuf } },
-        { binding: 4, resource: { buffer: icBuf } },
-        { binding: 5, resource: { buffer: outBuf } },
+        { binding: BINDING.info, resource: { buffer: uniform } },
+        { binding: BINDING.params, resource: { buffer: paramBuf } },
+        { binding: BINDING.segs, resource: { buffer: segBuf } },
+        { binding: BINDING.segAux, resource: { buffer: auxBuf } },
+        { binding: BINDING.interconnect, resource: { buffer: icBuf } },
+        { binding: BINDING.outputs, resource: { buffer: outBuf } },
       ];
       if (variant === 'storage') {
         const workBuf = make(workSlots(job.settings.modes) * n * count * 4, USAGE.STORAGE, 'work');
-        entries.push({ binding: 6, resource: { buffer: workBuf } });
+        entries.push({ binding: BINDING.work, resource: { buffer: workBuf } });
       }
-      const persistFields = PERSIST_FIELDS + (variant === 'private' ? persistCellFields(job.settings.modes) * n : 0);
+      const persistFields = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(job.settings.modes) * n : 0);
       const persistBuf = make(persistFields * count * 4, USAGE.STORAGE, 'persist');
       const activeBuf = make(4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'active');
       const activeRead = make(4, USAGE.MAP_READ | USAGE.COPY_DST, 'active readback');
-      entries.push({ binding: 7, resource: { buffer: persistBuf } }, { binding: 8, resource: { buffer: activeBuf } });
+      entries.push({ binding: BINDING.persist, resource: { buffer: persistBuf } }, { binding: BINDING.pausedPacks, resource: { buffer: activeBuf } });
       const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
       await device.queue.onSubmittedWorkDone();
       t1 = performance.now();

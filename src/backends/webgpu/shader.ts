@@ -1,39 +1,47 @@
 /**
  * WGSL source assembly and the f32 upload layout of the WebGPU backend.
  *
- * The kernel is shaders/pack.wgsl; at load time it is prefixed with shaders/layout.generated.wgsl (the one layout of
- * parameters, state, outputs and segments, generated from the TypeScript), a prelude of study constants (pack shape,
- * eigenvalues, OCP series, thermal settings) and one of the two working-memory variants (private or storage).
+ * The kernel is shaders/pack.wgsl (the step template, group Newton and protocol machines) around the generated cell
+ * kernels (shaders/kernel.generated.wgsl, from src/model/physics.ts) and layout (shaders/layout.generated.wgsl); at
+ * load time they are joined with a prelude of study constants (the definition's lengths, constants, tables and
+ * series functions, from the WGSL emitter; the pack shape and settings) and one of the two working-memory variants.
  */
 import { CellspreadInputError } from '../../errors.ts';
 import { currentPlatform, type Platform } from '../../platform/index.ts';
-import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, cellStateLength } from '../../model/layout.ts';
-import { SEGMENT_FIELDS } from '../../model/generate.ts';
-import { sphereEigenvalues, truncatedTail } from '../../model/spectral.ts';
-import { SEGMENT_MODE } from '../../pack/protocol.ts';
+import { compiled } from '../../model/compiled.ts';
+import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
+import { kernelConstants } from '../../model/cell.ts';
+import { DERIVED_ROWS, derivedRows, jobParameterIndex, uploadIndex } from '../../model/kernel.generated.ts';
+import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, unpackCellParameters } from '../../model/layout.ts';
+import { SEGMENT_FIELDS, SEGMENT_MODE } from '../../pack/protocol.ts';
 import { cellCount, groupsPerModule } from '../../pack/topology.ts';
-import type { SeriesFunction } from '../../params/types.ts';
 import type { PackJob } from '../types.ts';
+import { BINDINGS, persistCellFields, PERSIST_FIELDS, workSlotCount } from './layout.ts';
 
 export type WorkVariant = 'private' | 'storage';
 
-/** Derived per-cell rows uploaded after the CELL_PARAMETER_COUNT generated rows (order = D_* in shaders/pack.wgsl). */
-export const DERIVED_ROWS = ['gNeg', 'gPos', 'rateNeg', 'ratePos', 'ambientRise', 'initialRise', 'socScale', 'hAOverC', 'invC', 'initialCompPos', 'initialCompPosLo'] as const;
+/** Parameter rows then the derived rows of the f32 kernel (D_* in shaders/layout.generated.wgsl). */
 export const PARAM_ROWS = CELL_PARAMETER_COUNT + DERIVED_ROWS.length;
-/** Working slots per cell in the kernel: start state, trial state, then 12 scalars (W_* in shaders/pack.wgsl). */
+export { PERSIST_FIELDS };
+
+const F32_MODEL = compiled('f32');
+
+/** The f32 state length for a mode count. */
+export function f32StateLength(modes: number): number {
+  const fixed = F32_MODEL.states.filter((s) => !s.length).reduce((n, s) => n + (s.type === 'df' ? 2 : 1), 0);
+  return fixed + F32_MODEL.states.filter((s) => s.length === 'modes').length * modes;
+}
+/** Working slots per cell in the kernel (W_* in shaders/layout.generated.wgsl). */
 export function workSlots(modes: number): number {
-  return 2 * cellStateLength(modes) + 12;
+  return workSlotCount(f32StateLength(modes));
 }
-/** Per-cell fields kept between dispatches by the private variant: start state, current, slope, Z tail. */
-export function persistCellFields(modes: number): number {
-  return cellStateLength(modes) + 3;
+/** Per-cell fields kept between dispatches by the private variant (FC_*). */
+export function persistFieldsPerCell(modes: number): number {
+  return persistCellFields(f32StateLength(modes));
 }
-/** Per-pack fields kept between dispatches before the per-cell ones (F_CELLS in shaders/pack.wgsl). */
-export const PERSIST_FIELDS = 16 + 5 + 8;
-/** Outputs per pack in the GPU buffer: PACK_OUTPUT_COUNT then the committed step count. */
 export const BIG = 1e30;
 
-const SHADER_FILES = ['layout.generated.wgsl', 'pack.wgsl', 'work-private.wgsl', 'work-storage.wgsl'] as const;
+const SHADER_FILES = ['layout.generated.wgsl', 'kernel.generated.wgsl', 'step.wgsl', 'pack.wgsl', 'work-private.wgsl', 'work-storage.wgsl', 'conformance.wgsl'] as const;
 type ShaderFiles = Record<(typeof SHADER_FILES)[number], string>;
 let shaderFiles: Promise<ShaderFiles> | undefined;
 
@@ -50,23 +58,7 @@ export function loadShaderFiles(platform: Platform = currentPlatform()): Promise
   return shaderFiles;
 }
 
-/** A WGSL float literal with enough digits to round-trip through f32. */
-export function lit(x: number): string {
-  if (!Number.isFinite(x)) throw new Error(`webgpu: non-finite constant ${x}`);
-  return `(${x.toPrecision(10)})`;
-}
-
-function seriesWgsl(name: string, f: SeriesFunction): string {
-  const lines = [`fn ${name}(s: f32) -> f32 {`, `  var u = ${lit(f.constant)} + ${lit(f.linear)} * s;`];
-  for (const e of f.exp) lines.push(`  u += ${lit(e.amplitude)} * exp(${lit(e.rate)} * s);`);
-  for (const t of f.tanh) lines.push(`  u += ${lit(t.amplitude)} * tanh_s(${lit(t.slope)} * (s - ${lit(t.center)}));`);
-  lines.push('  return u;', '}');
-  return lines.join('\n');
-}
-
-function isZeroSeries(f: SeriesFunction): boolean {
-  return f.constant === 0 && f.linear === 0 && f.exp.length === 0 && f.tanh.length === 0;
-}
+export { lit };
 
 export interface ShaderConfig {
   variant: WorkVariant;
@@ -77,31 +69,19 @@ export interface ShaderConfig {
 export function prelude(job: PackJob, config: ShaderConfig): string {
   const { layout, settings, set } = job;
   const n = cellCount(layout);
-  const K = settings.modes;
-  const mu = sphereEigenvalues(K);
-  const eig = Array.from(mu, (m) => lit(m * m));
-  const hasEntropic = !isZeroSeries(set.negative.entropicChange) || !isZeroSeries(set.positive.entropicChange);
   return [
-    `// Study constants (src/backends/webgpu/shader.ts).`,
+    wgslStudyConstants(F32_MODEL, { set, modes: settings.modes }),
+    `// Pack constants (src/backends/webgpu/shader.ts).`,
     `const N_CELLS: u32 = ${n}u;`,
     `const N_SERIES: u32 = ${layout.series}u;`,
     `const N_PARALLEL: u32 = ${layout.parallel}u;`,
     `const CELLS_PER_MODULE: u32 = ${groupsPerModule(layout) * layout.parallel}u;`,
-    `const MODES: u32 = ${K}u;`,
-    `const STATE_LEN: u32 = ${cellStateLength(K)}u;`,
-    `const EIG = array<f32, ${K}>(${eig.join(', ')});`,
-    `const TAIL_COEF: f32 = ${lit((2 / 3) * truncatedTail(mu))};`,
     `const DT: f32 = ${lit(settings.timeStep)};`,
-    `const T_REF: f32 = ${lit(set.thermal.referenceTemperature)};`,
     `const LUMPED: bool = ${settings.thermal === 'lumped'};`,
     `const CONDUCTION: f32 = ${lit(settings.conduction)};`,
     `const STOP_AT_PACK: bool = ${settings.stopAt === 'pack'};`,
-    `const HAS_ENTROPIC: bool = ${hasEntropic};`,
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
-    seriesWgsl('ocp_neg_series', set.negative.ocp),
-    seriesWgsl('ocp_pos_series', set.positive.ocp),
-    seriesWgsl('entropic_neg_series', set.negative.entropicChange),
-    seriesWgsl('entropic_pos_series', set.positive.entropicChange),
+    ...BINDINGS.filter((b) => b.variant === config.variant).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
     '',
   ].join('\n');
 }
@@ -111,6 +91,8 @@ export async function shaderSource(job: PackJob, config: ShaderConfig, platform?
   return [
     files['layout.generated.wgsl'],
     prelude(job, config),
+    files['kernel.generated.wgsl'],
+    files['step.wgsl'],
     files['pack.wgsl'],
     config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl'],
   ].join('\n');
@@ -188,45 +170,26 @@ export function segmentBuffers(job: PackJob): { rows: Float32Array; aux: Float32
   return { rows, aux };
 }
 
-/** x as an f32 head and the f32 of what it leaves (x = head + tail to ~1e-15 relative). */
-function headTail(x: number): [number, number] {
-  const head = Math.fround(x);
-  return [head, x - head];
-}
-
 /**
- * Per-cell parameters of packs [first, first + count) of a job as f32 rows [row][cell][pack] (the generated parameter
- * rows, then the derived rows computed in f64), and the per-pack interconnect totals.
+ * Per-cell parameters of packs [first, first + count) of a job as f32 rows [row][cell][pack] (the parameter rows, then
+ * the derived rows computed in f64 by the generated derivedRows), and the per-pack interconnect totals.
  */
 export function packInputs(job: PackJob, first: number, count: number): { params: Float32Array; interconnect: Float32Array } {
   const n = cellCount(job.layout);
   const P = job.count;
   const src = job.kernelParameters;
   const params = new Float32Array(PARAM_ROWS * n * count);
-  for (let r = 0; r < CELL_PARAMETER_COUNT; r++) {
-    for (let c = 0; c < n; c++) {
-      const dst = (r * n + c) * count;
-      for (let p = 0; p < count; p++) params[dst + p] = src[(r * P + first + p) * n + c];
-    }
-  }
-  const I = CELL_PARAMETER_INDEX;
-  const tRef = job.set.thermal.referenceTemperature;
-  const get = (name: keyof typeof I, c: number, p: number) => src[(I[name] * P + first + p) * n + c];
+  const k = kernelConstants(job.set, job.settings.modes);
+  const cell = new Float64Array(CELL_PARAMETER_COUNT);
+  const rows = new Float64Array(DERIVED_ROWS.length);
   for (let c = 0; c < n; c++) {
     for (let p = 0; p < count; p++) {
-      const derived = [
-        1 / (3600 * get('capacityNeg', c, p)),
-        1 / (3600 * get('capacityPos', c, p)),
-        1 / get('diffusionTimeNeg', c, p),
-        1 / get('diffusionTimePos', c, p),
-        get('ambientTemperature', c, p) - tRef,
-        get('initialTemperature', c, p) - tRef,
-        1 / (get('stoichNegFull', c, p) - get('stoichNegEmpty', c, p)),
-        get('coolingConductance', c, p) / get('heatCapacity', c, p),
-        1 / get('heatCapacity', c, p),
-        ...headTail(1 - get('initialStoichPos', c, p)),
-      ];
-      for (let d = 0; d < derived.length; d++) params[((CELL_PARAMETER_COUNT + d) * n + c) * count + p] = derived[d];
+      for (let r = 0; r < CELL_PARAMETER_COUNT; r++) {
+        cell[r] = src[jobParameterIndex(r, P, first + p, n, c)];
+        params[uploadIndex(r, c, p, n, count)] = cell[r];
+      }
+      derivedRows(unpackCellParameters(cell), k, rows);
+      for (let d = 0; d < rows.length; d++) params[uploadIndex(CELL_PARAMETER_COUNT + d, c, p, n, count)] = rows[d];
     }
   }
   const s = job.layout.series;

@@ -1,0 +1,99 @@
+// The step template around the generated kernels (assembly/kernel.generated.ts), two cells at a time, one per f64x2
+// lane: the AssemblyScript copy of src/model/cell.ts (CellKernel.prepare / finish). A single cell runs with both lanes
+// on the same inputs, which makes a pack's outputs independent of how packs were paired or split.
+import { S_TEMPERATURE_RISE } from './layout.generated';
+import {
+  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
+  outVoltageTangent, prepare, thermal,
+} from './kernel.generated';
+import { at, lane0, lane1, put, sp, two } from './simd-math';
+
+export let isothermal: bool = false;
+
+export function configureStep(iso: bool): void {
+  isothermal = iso;
+}
+
+// ---- Per-lane results of the last finish2
+export let r0Voltage: f64 = 0;
+export let r0Slope: f64 = 0;
+export let r0Heat: f64 = 0;
+export let r0Cooling: f64 = 0;
+export let r0VoltageStart: f64 = 0;
+export let r0OcvStart: f64 = 0;
+export let r0OcvEnd: f64 = 0;
+export let r1Voltage: f64 = 0;
+export let r1Slope: f64 = 0;
+export let r1Heat: f64 = 0;
+export let r1Cooling: f64 = 0;
+export let r1VoltageStart: f64 = 0;
+export let r1OcvStart: f64 = 0;
+export let r1OcvEnd: f64 = 0;
+
+/** The current-independent part of a step from start states s over dt: end = a + b I. */
+export function prepare2(s0: usize, a0: usize, b0: usize, p0: usize, dt0: f64, s1: usize, a1: usize, b1: usize, p1: usize, dt1: f64): void {
+  prepare(s0, s1, a0, a1, b0, b1, p0, p1, two(dt0, dt1), at(s0, s1, S_TEMPERATURE_RISE));
+}
+
+/**
+ * A step from start states s at currents I over dt with external heat q, from the prepared parts a and b: end states
+ * to e, results to r0* and r1*; with `slope`, r*Slope = dV_end/dI (exact, through the Heun thermal update).
+ */
+export function finish2(
+  s0: usize, a0: usize, b0: usize, e0: usize, p0: usize, I0: f64, dt0: f64, q0: f64,
+  s1: usize, a1: usize, b1: usize, e1: usize, p1: usize, I1: f64, dt1: f64, q1: f64,
+  slope: bool,
+): void {
+  const I = two(I0, I1);
+  const dt = two(dt0, dt1);
+  const q = two(q0, q1);
+  apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
+  const rise0 = at(s0, s1, S_TEMPERATURE_RISE);
+  if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
+  else evaluate(s0, s1, p0, p1, I, rise0);
+  const voltageStart = outVoltage;
+  const ocvStart = outSurfaceOcv;
+  const heatStart = outHeat;
+  const heatStartTangent = slope ? outHeatTangent : sp(0);
+  let rise1 = rise0;
+  let heatJ: v128;
+  let cooling: v128;
+  if (isothermal) {
+    if (slope) evaluateTangent(e0, e1, b0, b1, p0, p1, I, rise0, sp(0));
+    else evaluate(e0, e1, p0, p1, I, rise0);
+    heatJ = f64x2.mul(f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat)), dt);
+    cooling = heatJ;
+  } else {
+    // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
+    thermal(p0, p1, rise0, f64x2.add(heatStart, q), dt);
+    const risePredicted = outRise;
+    const risePredictedTangent = f64x2.mul(outRiseTangent, heatStartTangent);
+    // The predictor needs the heat alone (no OCPs: the heat-only kernels).
+    if (slope) evaluateHeatTangent(e0, e1, b0, b1, p0, p1, I, risePredicted, risePredictedTangent);
+    else evaluateHeat(e0, e1, p0, p1, I, risePredicted);
+    const heat = f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat));
+    const heatTangent = slope ? f64x2.mul(sp(0.5), f64x2.add(heatStartTangent, outHeatTangent)) : sp(0);
+    thermal(p0, p1, rise0, f64x2.add(heat, q), dt);
+    rise1 = outRise;
+    const rise1Tangent = f64x2.mul(outRiseTangent, heatTangent);
+    heatJ = f64x2.mul(heat, dt);
+    cooling = outCooling;
+    if (slope) evaluateTangent(e0, e1, b0, b1, p0, p1, I, rise1, rise1Tangent);
+    else evaluate(e0, e1, p0, p1, I, rise1);
+  }
+  put(e0, e1, S_TEMPERATURE_RISE, rise1);
+  r0Voltage = lane0(outVoltage);
+  r1Voltage = lane1(outVoltage);
+  r0Slope = slope ? lane0(outVoltageTangent) : NaN;
+  r1Slope = slope ? lane1(outVoltageTangent) : NaN;
+  r0Heat = lane0(heatJ);
+  r1Heat = lane1(heatJ);
+  r0Cooling = lane0(cooling);
+  r1Cooling = lane1(cooling);
+  r0VoltageStart = lane0(voltageStart);
+  r1VoltageStart = lane1(voltageStart);
+  r0OcvStart = lane0(ocvStart);
+  r1OcvStart = lane1(ocvStart);
+  r0OcvEnd = lane0(outSurfaceOcv);
+  r1OcvEnd = lane1(outSurfaceOcv);
+}

@@ -1,0 +1,79 @@
+// The f32 step template around the generated cell kernels: the WGSL copy of src/model/cell.ts (CellKernel.finish),
+// shared by the pack kernel (pack.wgsl) and the kernel conformance check (conformance.wgsl). Needs prm(row, cell) from
+// the including shader.
+
+// The cell being stepped: its start state, its end state, and the prepared step end = part A + part B * I.
+var<private> cs: CellState;
+var<private> ce: CellState;
+var<private> ca: CellState;
+var<private> cb: CellState;
+
+struct StepOut {
+  voltage: f32,    // end voltage
+  slope: f32,      // its exact dV/dI (0 when not asked for)
+  heatJ: f32,      // heat generated over the step [J]
+  vStart: f32,     // voltage at the start of the step with the step's current
+}
+
+// The end of a step from cs (start) and ca, cb (prepared) at current I into ce: the Heun thermal update, with the
+// derivative in I carried through it when `slope`.
+fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
+  cell_apply(&ca, &cb, &ce, c, I);
+  let rise0 = cs[S_TEMPERATURE_RISE];
+  var o: StepOut;
+  var heatStart: f32;
+  var heatStartT = 0.0;
+  if (slope) {
+    let e = cell_evaluate_current_tangent(&cs, c, I, rise0, 0.0);
+    o.vStart = e.voltage;
+    heatStart = e.heat;
+    heatStartT = e.heatTangent;
+  } else {
+    let e = cell_evaluate(&cs, c, I, rise0);
+    o.vStart = e.voltage;
+    heatStart = e.heat;
+  }
+  var rise1 = rise0;
+  var rise1T = 0.0;
+  if (LUMPED) {
+    // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
+    let predicted = cell_thermal(c, rise0, heatStart + q, dt);
+    // The predictor needs the heat alone (no OCPs: the heat-only kernels).
+    var midHeat: f32;
+    var midHeatT = 0.0;
+    if (slope) {
+      let mid = cell_evaluate_heat_tangent(&ce, &cb, c, I, predicted.rise, predicted.riseTangent * heatStartT);
+      midHeat = mid.heat;
+      midHeatT = mid.heatTangent;
+    } else {
+      midHeat = cell_evaluate_heat(&ce, c, I, predicted.rise).heat;
+    }
+    let heat = 0.5 * (heatStart + midHeat);
+    let corrected = cell_thermal(c, rise0, heat + q, dt);
+    rise1 = corrected.rise;
+    rise1T = corrected.riseTangent * 0.5 * (heatStartT + midHeatT);
+    o.heatJ = heat * dt;
+  }
+  let e = end_evaluation(c, I, rise1, rise1T, slope);
+  if (!LUMPED) {
+    o.heatJ = 0.5 * (heatStart + e.heat) * dt;
+  }
+  ce[S_TEMPERATURE_RISE] = rise1;
+  o.voltage = e.voltage;
+  o.slope = e.voltageTangent;
+  return o;
+}
+
+// The end state ce evaluated at a temperature rise, with (slope) the derivative along the state's (cb), the current
+// and the rise's tangent riseT.
+fn end_evaluation(c: u32, I: f32, rise: f32, riseT: f32, slope: bool) -> EvaluateTangentOutputs {
+  if (slope) {
+    return cell_evaluate_tangent(&ce, &cb, c, I, rise, riseT);
+  }
+  let e = cell_evaluate(&ce, c, I, rise);
+  var r: EvaluateTangentOutputs;
+  r.voltage = e.voltage;
+  r.heat = e.heat;
+  return r;
+}
+

@@ -1,0 +1,423 @@
+/**
+ * From a cell definition to the kernels every backend calls, for one target precision.
+ *
+ *   init             initial state from the parameters                                   (definition)
+ *   evaluate         outputs at a state, current and temperature rise                     (definition)
+ *   evaluateTangent  the same outputs plus the derivative of the `tangents` outputs along (current = 1, rise = the
+ *                    `riseTangent` input, state = the 'ds' buffer)                        (forward-mode derivative)
+ *   prepare          the advance split into its part at zero current ('a') and its derivative in the current ('b'):
+ *                    under the exact modal update every state is affine in the step current, end = a + b I
+ *   apply            end = a + b I (double-float states in double-float)
+ *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
+ *   soc              the reported state of charge
+ *
+ * f32 targets first apply the named per-target overrides of src/model/physics-f32.ts: intermediates replaced by
+ * f32-stable forms, states carried as double-float, derived rows of their own.
+ */
+import type { CellDefinition, DerivedDecl, KernelDecl, KernelOutput, KernelWrite, LayoutEntry, StateDecl } from './define.ts';
+import { add, derivedRow, dfAdd, elem, input, mul, ONE, rebuild, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
+
+export type Precision = 'f64' | 'f32';
+
+/** A state as a target stores it: df states take two slots (head, then tail). */
+export interface TargetState extends StateDecl {
+  readonly type: ValueType;
+}
+
+/** Per-precision changes to a definition (src/model/physics-f32.ts). */
+export interface PrecisionOverrides {
+  readonly description: string;
+  /**
+   * States carried with another type and meaning: `fromReference` gives the target's value from the reference state
+   * (its states by name: numbers, vectors as arrays), `toReference` the reference value from the target's state
+   * (double-float states read as head + tail). Hosts and tests convert states with them.
+   */
+  readonly states: Readonly<
+    Record<
+      string,
+      {
+        type: ValueType;
+        description: string;
+        fromReference(state: (name: string) => number | Float64Array): number;
+        toReference(state: (name: string) => number | Float64Array): number;
+      }
+    >
+  >;
+  /** Replacement expressions of named intermediates or derived values, built from the definition's own nodes. */
+  intermediates(get: (name: string) => Node): Record<string, Node>;
+  /** Replacement state updates per kernel ('init', 'advance'). */
+  stores(get: (name: string) => Node): Partial<Record<'init' | 'advance', Record<string, Node>>>;
+  /** Extra derived values of this precision (referenced by the replacements). */
+  derived(get: (name: string) => Node): DerivedDecl[];
+}
+
+export type CompiledKernelName =
+  | 'init'
+  | 'evaluate'
+  | 'evaluateTangent'
+  | 'evaluateCurrentTangent'
+  | 'evaluateHeat'
+  | 'evaluateHeatTangent'
+  | 'prepare'
+  | 'apply'
+  | 'thermal'
+  | 'soc';
+
+export interface CompiledModel {
+  readonly definition: CellDefinition;
+  readonly precision: Precision;
+  readonly overrides?: PrecisionOverrides;
+  readonly states: readonly TargetState[];
+  readonly derived: readonly DerivedDecl[];
+  readonly kernels: Readonly<Record<CompiledKernelName, KernelDecl>>;
+  /** Local-variable names of nodes (named intermediates, derived values and their derivatives). */
+  readonly names: ReadonlyMap<Node, string>;
+}
+
+/** Inputs every compiled kernel may take besides the definition's own. */
+export const RISE_TANGENT: LayoutEntry = { name: 'riseTangent', unit: 'K/A', description: 'derivative of the temperature rise in the current' };
+
+export function compileModel(def: CellDefinition, precision: Precision, overrides?: PrecisionOverrides): CompiledModel {
+  const names = new Map<Node, string>();
+  for (const [name, { node }] of def.named) if (!names.has(node)) names.set(node, name);
+  for (const d of def.derived) names.set(d.node, d.name);
+
+  let states: TargetState[] = def.states.map((s) => ({ ...s, type: 'f' as ValueType }));
+  let derivedDecls: DerivedDecl[] = [...def.derived];
+  let kernels: Record<string, KernelDecl> = { ...def.kernels };
+
+  if (precision === 'f32' && overrides) {
+    const get = lookup(def, derivedDecls);
+    const extra = overrides.derived(get);
+    for (const d of extra) names.set(d.node, d.name);
+    derivedDecls = [...derivedDecls, ...extra];
+    const getAll = lookup(def, derivedDecls);
+    states = states.map((s) => {
+      const o = overrides.states[s.name];
+      if (!o) return s;
+      if (s.length) throw new Error(`kernels: vector state ${s.name} cannot change type`);
+      return { ...s, type: o.type, description: o.description };
+    });
+    const replacements = new Map<Node, Node>();
+    for (const [name, node] of Object.entries(overrides.intermediates(getAll))) {
+      const original = getAll(name);
+      replacements.set(original, node);
+      names.set(node, name);
+    }
+    const replaced = replacer(replacements, names);
+    const storeOverrides = overrides.stores(getAll);
+    kernels = Object.fromEntries(
+      Object.entries(kernels).map(([k, decl]) => {
+        const storeOverride = storeOverrides[k as 'init' | 'advance'] ?? {};
+        const stores = decl.stores.map((w) => {
+          const o = storeOverride[w.state];
+          return { ...w, node: replaced(o ?? w.node) };
+        });
+        return [k, { ...decl, outputs: decl.outputs.map((o) => ({ ...o, node: replaced(o.node) })), stores }];
+      }),
+    );
+    checkStateTypes(states, Object.values(kernels));
+  }
+
+  if (precision === 'f32') kernels = withDerivedRows(kernels, names);
+
+  const evaluate = kernels.evaluate;
+  const advance = kernels.advance;
+  const thermal = kernels.thermal;
+  const compiled: Record<CompiledKernelName, KernelDecl> = {
+    init: kernels.init,
+    evaluate,
+    evaluateTangent: evaluateTangentKernel(def, evaluate, names, true),
+    evaluateCurrentTangent: evaluateTangentKernel(def, evaluate, names, false),
+    evaluateHeat: only(evaluate, 'evaluateHeat', ['heat'], 'The heat source alone (the Heun predictor needs no voltage).'),
+    evaluateHeatTangent: only(evaluateTangentKernel(def, evaluate, names, true), 'evaluateHeatTangent', ['heat', 'heatTangent'], 'The heat source and its derivative alone.'),
+    prepare: prepareKernel(advance, states, names),
+    apply: applyKernel(advance, states),
+    thermal: thermalKernel(thermal, names),
+    soc: kernels.soc,
+  };
+  for (const k of Object.values(compiled)) checkBuffers(k);
+  return { definition: def, precision, overrides: precision === 'f32' ? overrides : undefined, states, derived: derivedDecls, kernels: compiled, names };
+}
+
+/** f32 targets read derived values as rows computed in f64 on the host. */
+function withDerivedRows(kernels: Record<string, KernelDecl>, names: Map<Node, string>): Record<string, KernelDecl> {
+  const memo = new Map<Node, Node>();
+  const visit = (n: Node): Node => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    const r = n.kind === 'derived' && n.args.length > 0 ? derivedRow(n.name, n.type) : rebuild(n, n.args.map(visit));
+    memo.set(n, r);
+    const name = names.get(n);
+    if (name && !names.has(r)) names.set(r, name);
+    return r;
+  };
+  return Object.fromEntries(
+    Object.entries(kernels).map(([k, d]) => [
+      k,
+      { ...d, outputs: d.outputs.map((o) => ({ ...o, node: visit(o.node) })), stores: d.stores.map((w) => ({ ...w, node: visit(w.node) })) },
+    ]),
+  );
+}
+
+function lookup(def: CellDefinition, derivedDecls: readonly DerivedDecl[]): (name: string) => Node {
+  return (name: string) => {
+    const n = def.named.get(name)?.node ?? derivedDecls.find((d) => d.name === name)?.node;
+    if (!n) throw new Error(`kernels: no named intermediate or derived value ${name} in ${def.name}`);
+    return n;
+  };
+}
+
+/** Rewrites that replace nodes by their overrides, recursively (an override may use other overridden nodes). */
+function replacer(replacements: ReadonlyMap<Node, Node>, names: Map<Node, string>): (n: Node) => Node {
+  const memo = new Map<Node, Node>();
+  const visit = (n: Node): Node => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    const target = replacements.get(n);
+    const r = target ? visit(target) : rebuild(n, n.args.map(visit));
+    memo.set(n, r);
+    const name = names.get(n);
+    if (name && !names.has(r)) names.set(r, name);
+    return r;
+  };
+  return visit;
+}
+
+function checkStateTypes(states: readonly TargetState[], kernels: readonly KernelDecl[]): void {
+  const types = new Map(states.map((s) => [s.name, s.type]));
+  for (const k of kernels) {
+    const roots = [...k.outputs.map((o) => o.node), ...k.stores.map((w) => w.node)];
+    for (const n of topological(roots)) {
+      if (n.kind === 'state' && n.buffer === 's' && types.get(n.name) !== n.type) {
+        throw new Error(`kernels: ${k.name} reads state ${n.name} as ${n.type}, but this target stores it as ${types.get(n.name)}`);
+      }
+    }
+    for (const w of k.stores) {
+      const t = types.get(w.state);
+      if (t === undefined) throw new Error(`kernels: ${k.name} writes unknown state ${w.state}`);
+      if (w.node.type !== t) throw new Error(`kernels: ${k.name} writes ${w.state} as ${w.node.type}, but this target stores it as ${t}`);
+    }
+  }
+}
+
+/** Every kernel reads and writes disjoint buffers, so no generated loop can read a value it has already overwritten. */
+function checkBuffers(k: KernelDecl): void {
+  for (const w of k.writes) if (k.reads.includes(w)) throw new Error(`kernels: ${k.name} reads and writes buffer ${w}`);
+  const roots = [...k.outputs.map((o) => o.node), ...k.stores.map((w) => w.node)];
+  for (const n of topological(roots)) {
+    if ((n.kind === 'state' || n.kind === 'elem') && !k.reads.includes(n.buffer)) {
+      throw new Error(`kernels: ${k.name} reads ${n.name} from buffer ${n.buffer}, which it does not declare`);
+    }
+    if (n.kind === 'input' && !k.inputs.includes(n.name)) throw new Error(`kernels: ${k.name} uses input ${n.name}, which it does not declare`);
+  }
+}
+
+/** A kernel restricted to some outputs (everything only the others need drops out of the generated code). */
+function only(k: KernelDecl, name: string, outputs: readonly string[], description: string): KernelDecl {
+  return { ...k, name, description, outputs: k.outputs.filter((o) => outputs.includes(o.name)) };
+}
+
+/** The kernel's own names: the model's, plus `<name>Tangent` for the derivative of each named node. */
+function tangentNames(memo: ReadonlyMap<Node, Node>, names: ReadonlyMap<Node, string>): Map<Node, string> {
+  const own = new Map(names);
+  for (const [n, t] of memo) {
+    const name = names.get(n);
+    if (name && !t.isConst && !own.has(t)) own.set(t, `${name}Tangent`);
+  }
+  return own;
+}
+
+/**
+ * The derivative of the tangent outputs along current = 1, rise = riseTangent and (withState) state = the 'ds' buffer;
+ * without it the state is held (the start of a step, which does not depend on the step's current).
+ */
+function evaluateTangentKernel(def: CellDefinition, evaluate: KernelDecl, names: Map<Node, string>, withState: boolean): KernelDecl {
+  const current = input('current');
+  const rise = input('rise');
+  const riseTangent = input(RISE_TANGENT.name);
+  const memo = new Map<Node, Node>();
+  const leaf = (n: Node): Node | undefined => {
+    if (n === current) return ONE;
+    if (n === rise) return riseTangent;
+    if (withState && n.kind === 'state' && n.buffer === 's') return state(n.name, 'ds');
+    if (withState && n.kind === 'elem' && n.buffer === 's') return elem(n.name, n.length, 'ds');
+    return undefined;
+  };
+  const outputs: KernelOutput[] = [...evaluate.outputs];
+  for (const name of def.tangents) {
+    const o = evaluate.outputs.find((x) => x.name === name);
+    if (!o) throw new Error(`kernels: tangent of unknown output ${name}`);
+    outputs.push({ name: `${name}Tangent`, node: tangent(o.node, leaf, memo) });
+  }
+  const own = tangentNames(memo, names);
+  const along = withState ? 'the current (1), the temperature rise (riseTangent) and the state (the ds buffer)' : 'the current (1) and the temperature rise (riseTangent), the state held';
+  return {
+    name: withState ? 'evaluateTangent' : 'evaluateCurrentTangent',
+    description: `${evaluate.description} With the derivatives ${def.tangents.map((t) => `${t}Tangent`).join(', ')} along ${along}.`,
+    inputs: [...evaluate.inputs, RISE_TANGENT.name],
+    reads: withState ? [...evaluate.reads, 'ds'] : evaluate.reads,
+    writes: [],
+    outputs,
+    stores: [],
+    names: own,
+  };
+}
+
+/** advance = a + b I: a is the update at zero current, b its derivative in the current (which must not depend on it). */
+function prepareKernel(advance: KernelDecl, states: readonly TargetState[], names: Map<Node, string>): KernelDecl {
+  const current = input('current');
+  const zeroMemo = new Map<Node, Node>();
+  const atZero = (n: Node): Node => {
+    const visit = (x: Node): Node => {
+      const hit = zeroMemo.get(x);
+      if (hit) return hit;
+      const r = x === current ? ZERO : rebuild(x, x.args.map(visit));
+      zeroMemo.set(x, r);
+      return r;
+    };
+    return visit(n);
+  };
+  const slopeMemo = new Map<Node, Node>();
+  const stores: KernelWrite[] = [];
+  for (const w of advance.stores) {
+    const a = atZero(w.node);
+    const b = tangent(w.node, (n) => (n === current ? ONE : undefined), slopeMemo);
+    if (topological([b]).includes(current)) throw new Error(`kernels: the update of ${w.state} is not affine in the current`);
+    const t = states.find((s) => s.name === w.state)!;
+    if (a.type !== t.type) throw new Error(`kernels: prepare of ${w.state}: ${a.type} for a ${t.type} state`);
+    stores.push({ buffer: 'a', state: w.state, node: a }, { buffer: 'b', state: w.state, node: b });
+  }
+  const own = tangentNames(slopeMemo, names);
+  for (const [n, z] of zeroMemo) {
+    const name = names.get(n);
+    if (name && !z.isConst && !own.has(z)) own.set(z, name);
+  }
+  return {
+    name: 'prepare',
+    description: 'The update over a step split as end = a + b I: a at zero current, b the derivative in the current.',
+    inputs: advance.inputs.filter((i) => i !== 'current'),
+    reads: advance.reads,
+    writes: ['a', 'b'],
+    outputs: [],
+    stores,
+    names: own,
+  };
+}
+
+function applyKernel(advance: KernelDecl, states: readonly TargetState[]): KernelDecl {
+  const current = input('current');
+  const stores: KernelWrite[] = advance.stores.map((w) => {
+    const s = states.find((x) => x.name === w.state)!;
+    if (s.length) return { buffer: 's', state: w.state, node: add(elem(w.state, s.length, 'a'), mul(elem(w.state, s.length, 'b'), current)) };
+    if (s.type === 'df') return { buffer: 's', state: w.state, node: dfAdd(state(w.state, 'a', 'df'), twoProd(state(w.state, 'b'), current)) };
+    return { buffer: 's', state: w.state, node: add(state(w.state, 'a'), mul(state(w.state, 'b'), current)) };
+  });
+  return {
+    name: 'apply',
+    description: 'The end state of a step at current I from its prepared parts: a + b I.',
+    inputs: ['current'],
+    reads: ['a', 'b'],
+    writes: ['s'],
+    outputs: [],
+    stores,
+  };
+}
+
+/** The thermal update with the derivative of the new rise in the heat (for the slope through the Heun step). */
+function thermalKernel(thermal: KernelDecl, names: Map<Node, string>): KernelDecl {
+  const heat = input('heat');
+  const rise = thermal.outputs.find((o) => o.name === 'rise');
+  if (!rise) throw new Error('kernels: the thermal kernel must output rise');
+  const memo = new Map<Node, Node>();
+  const slope = tangent(rise.node, (n) => (n === heat ? ONE : undefined), memo);
+  return { ...thermal, outputs: [...thermal.outputs, { name: 'riseTangent', node: slope }], names: tangentNames(memo, names) };
+}
+
+/** Slot offsets of a target's states: scalars first (df: head then tail), then vectors in order. */
+export interface StateLayout {
+  /** Scalar slots before the first vector. */
+  readonly fixed: number;
+  /** Slot of each scalar state (head for df). */
+  readonly scalar: ReadonlyMap<string, number>;
+  /** Tail slot of each df state. */
+  readonly tail: ReadonlyMap<string, number>;
+  /** Vectors in order: offset = fixed + sum of previous lengths. */
+  readonly vectors: ReadonlyArray<{ name: string; length: string }>;
+}
+
+export function stateLayout(states: readonly TargetState[]): StateLayout {
+  const scalar = new Map<string, number>();
+  const tail = new Map<string, number>();
+  let k = 0;
+  for (const s of states) if (!s.length) scalar.set(s.name, k++);
+  for (const s of states) if (!s.length && s.type === 'df') tail.set(s.name, k++);
+  return { fixed: k, scalar, tail, vectors: states.filter((s) => s.length).map((s) => ({ name: s.name, length: s.length! })) };
+}
+
+/** Total state length for the given vector lengths. */
+export function stateLength(layout: StateLayout, lengths: Readonly<Record<string, number>>): number {
+  return layout.fixed + layout.vectors.reduce((n, v) => n + lengths[v.length], 0);
+}
+
+/** A reference (f64 layout) state in a target's layout, as f64 numbers (double-float states split head + tail). */
+export function toTargetState(model: CompiledModel, reference: Float64Array, lengths: Readonly<Record<string, number>>): Float64Array {
+  const ref = stateLayout(model.definition.states.map((s) => ({ ...s, type: 'f' as ValueType })));
+  const target = stateLayout(model.states);
+  const read = reader(ref, reference, lengths);
+  const out = new Float64Array(stateLength(target, lengths));
+  for (const s of model.states) {
+    if (s.length) {
+      out.set(read(s.name) as Float64Array, vectorOffset(target, s.name, lengths));
+      continue;
+    }
+    const o = model.overrides?.states[s.name];
+    const v = o ? o.fromReference(read) : (read(s.name) as number);
+    const i = target.scalar.get(s.name)!;
+    if (s.type === 'df') {
+      out[i] = Math.fround(v);
+      out[target.tail.get(s.name)!] = v - Math.fround(v);
+    } else out[i] = v;
+  }
+  return out;
+}
+
+/** A target state back in the reference (f64) layout. */
+export function toReferenceState(model: CompiledModel, state: ArrayLike<number>, lengths: Readonly<Record<string, number>>): Float64Array {
+  const ref = stateLayout(model.definition.states.map((s) => ({ ...s, type: 'f' as ValueType })));
+  const target = stateLayout(model.states);
+  const read = reader(target, state, lengths);
+  const out = new Float64Array(stateLength(ref, lengths));
+  for (const s of model.definition.states) {
+    if (s.length) {
+      out.set(read(s.name) as Float64Array, vectorOffset(ref, s.name, lengths));
+      continue;
+    }
+    const o = model.overrides?.states[s.name];
+    out[ref.scalar.get(s.name)!] = o ? o.toReference(read) : (read(s.name) as number);
+  }
+  return out;
+}
+
+function vectorOffset(layout: StateLayout, name: string, lengths: Readonly<Record<string, number>>): number {
+  let k = layout.fixed;
+  for (const v of layout.vectors) {
+    if (v.name === name) return k;
+    k += lengths[v.length];
+  }
+  throw new Error(`kernels: ${name} is not a vector state`);
+}
+
+function reader(layout: StateLayout, state: ArrayLike<number>, lengths: Readonly<Record<string, number>>): (name: string) => number | Float64Array {
+  return (name) => {
+    const i = layout.scalar.get(name);
+    if (i !== undefined) {
+      const tail = layout.tail.get(name);
+      return tail === undefined ? state[i] : state[i] + state[tail];
+    }
+    const v = layout.vectors.find((x) => x.name === name);
+    if (!v) throw new Error(`kernels: no state ${name}`);
+    const k = vectorOffset(layout, name, lengths);
+    return Float64Array.from({ length: lengths[v.length] }, (_, m) => state[k + m]);
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The arguments of the WebAssembly module's `configure` (generated into assembly/configure.generated.ts): the study
+ * constants of the cell definition (vector lengths, scalars, tables, series) followed by the pack settings. The host
+ * (src/backends/wasm) builds its argument list from the same two lists, so the two sides cannot drift.
+ */
+import type { CellDefinition } from './define.ts';
+
+export type ConfigureType = 'i32' | 'f64' | 'bool' | 'array';
+
+export interface ConfigureArgument {
+  readonly name: string;
+  readonly type: ConfigureType;
+  readonly description: string;
+}
+
+/** The cell definition's study constants, in the order configureKernel takes them. */
+export function kernelConfigureArguments(def: CellDefinition): ConfigureArgument[] {
+  return [
+    ...def.lengths.map((l) => ({ name: l.name, type: 'i32' as const, description: l.description })),
+    ...def.constants.map((c) => ({ name: c.name, type: 'f64' as const, description: c.description })),
+    ...def.tables.map((t) => ({ name: t.name, type: 'array' as const, description: t.description })),
+    ...def.series.map((s) => ({ name: s.name, type: 'array' as const, description: `${s.description} (flattened series)` })),
+  ];
+}
+
+/** The step template's and pack machine's settings (assembly/step.ts configureStep, assembly/pack.ts configurePack). */
+export const STEP_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [{ name: 'isothermal', type: 'bool', description: 'isothermal (no temperature update)' }];
+
+export const PACK_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [
+  { name: 'series', type: 'i32', description: 'series groups' },
+  { name: 'parallel', type: 'i32', description: 'cells per group' },
+  { name: 'modules', type: 'i32', description: 'modules' },
+  { name: 'timeStep', type: 'f64', description: 'time step [s]' },
+  { name: 'conduction', type: 'f64', description: 'conductance between chain neighbours [W/K]' },
+  { name: 'stopAtPack', type: 'bool', description: 'stop on the pack voltage (else on a cell)' },
+  { name: 'segments', type: 'array', description: 'compiled segments, SEGMENT_FIELD_COUNT per row' },
+  { name: 'segmentCount', type: 'i32', description: 'number of segments' },
+];
+
+const AS_TYPE: Record<ConfigureType, string> = { i32: 'i32', f64: 'f64', bool: 'bool', array: 'usize' };
+
+/** assembly/configure.generated.ts */
+export function assemblyscriptConfigure(def: CellDefinition, header: string): string {
+  const kernel = kernelConfigureArguments(def);
+  const all = [...kernel, ...STEP_CONFIGURE_ARGUMENTS, ...PACK_CONFIGURE_ARGUMENTS];
+  const names = (xs: readonly ConfigureArgument[]) => xs.map((a) => a.name).join(', ');
+  return [
+    `// ${header}`,
+    "import { configureKernel } from './kernel.generated';",
+    "import { configurePack } from './pack';",
+    "import { configureStep } from './step';",
+    '',
+    '/**',
+    ' * Configure the module for one study (arrays are byte addresses in linear memory, written by the host first):',
+    ...all.map((a) => ` *   ${a.name}: ${a.description}`),
+    ' */',
+    `export function configure(${all.map((a) => `${a.name}: ${AS_TYPE[a.type]}`).join(', ')}): void {`,
+    `  configureKernel(${names(kernel)});`,
+    `  configureStep(${names(STEP_CONFIGURE_ARGUMENTS)});`,
+    `  configurePack(${names(PACK_CONFIGURE_ARGUMENTS)});`,
+    '}',
+    '',
+  ].join('\n');
+}

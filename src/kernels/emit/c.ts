@@ -1,0 +1,190 @@
+/**
+ * The C kernels (bench/native/kernel.generated.h): scalar f64 with the C library's elementary functions, the native
+ * yardstick of bench/wasm.ts and a backend of the kernel conformance suite. Parameters are a double array in layout
+ * order, study constants a KernelConstants struct (series flattened as in src/model/series.ts), states double arrays.
+ */
+import type { CompiledModel } from '../compile.ts';
+import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
+import type { Node } from '../ir.ts';
+import { atom, f64Literal, HEADER, infix, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { TOLERANCES } from '../tolerances.ts';
+
+const MATH: Record<string, string> = { exp: 'exp', expm1: 'expm1', log: 'log', sqrt: 'sqrt', tanh: 'tanh', asinh: 'asinh', sech2: 'sech2', min: 'fmin', max: 'fmax' };
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+export const cKernelName = (name: string) => `cell_${upperSnake(name).toLowerCase()}`;
+
+class CEmitter extends KernelEmitter {
+  protected reserved(): Set<string> {
+    return new Set(['s', 'ds', 'a', 'b', 'p', 'k', 'm', 'out', 'exp', 'log', 'sqrt', 'tanh', 'asinh', 'expm1', ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
+  }
+
+  protected signature(k: KernelDecl): string[] {
+    const args = [
+      ...k.reads.map((b) => `const double *${b}`),
+      ...k.writes.map((b) => `double *${b}`),
+      'const double *p',
+      'const KernelConstants *k',
+      ...k.inputs.map((i) => `double ${i}`),
+      ...(k.outputs.length ? [`${cap(k.name)}Outputs *out`] : []),
+    ];
+    return [`/* ${k.description} */`, `static void ${cKernelName(k.name)}(${args.join(', ')}) {`];
+  }
+
+  protected leaf(n: Node): Rendered {
+    switch (n.kind) {
+      case 'const':
+        return n.value < 0 ? { code: `-${f64Literal(-n.value)}`, prec: PREC.ADD } : atom(f64Literal(n.value));
+      case 'param':
+        return atom(`p[P_${upperSnake(n.name)}]`);
+      case 'constant':
+        return atom(`k->${n.name}`);
+      case 'input':
+        return atom(n.name);
+      case 'table':
+        return atom(`k->${n.name}[m]`);
+      case 'state':
+        return atom(`${n.buffer}[S_${upperSnake(n.name)}]`);
+      case 'elem':
+        return atom(`${n.buffer}[${this.vectorOffset(n.name, (l) => `k->${l}`).replace(/^\d+/, 'CELL_STATE_FIXED')} + m]`);
+      default:
+        throw new Error(`c emitter: unexpected leaf ${n.kind}`);
+    }
+  }
+
+  protected operation(n: Node, a: Rendered[]): Rendered {
+    if (n.kind === 'derived') return a[0];
+    if (n.kind === 'series') return atom(`series_${n.op === 'slope' ? 'slope' : 'value'}(k->${n.name}, ${a[0].code})`);
+    switch (n.op) {
+      case 'add':
+        return infix('+', a[0], a[1]);
+      case 'sub':
+        return infix('-', a[0], a[1]);
+      case 'mul':
+        return infix('*', a[0], a[1]);
+      case 'div':
+        return infix('/', a[0], a[1]);
+      case 'neg':
+        return { code: `-${wrap(a[0], a[0].code.startsWith('-') ? PREC.ATOM + 1 : PREC.UNARY)}`, prec: PREC.ADD };
+      case 'gt':
+        return infix('>', a[0], a[1]);
+      case 'lt':
+        return infix('<', a[0], a[1]);
+      case 'select':
+        return { code: `${wrap(a[0], PREC.UNARY)} ? ${wrap(a[1], PREC.UNARY)} : ${wrap(a[2], PREC.UNARY)}`, prec: 0 };
+      case 'arrhenius':
+        return { code: `${wrap(a[0], PREC.UNARY)} == 0.0 ? 1.0 : exp(${infix('*', a[0], a[1]).code})`, prec: 0 };
+      default: {
+        const f = MATH[n.op];
+        if (!f) throw new Error(`c emitter: no f64 form of ${n.op}`);
+        return atom(`${f}(${a.map((x) => x.code).join(', ')})`);
+      }
+    }
+  }
+
+  protected override prologue(): string[] {
+    return ['(void)p;', '(void)k;'];
+  }
+
+  protected declare(name: string, value: Rendered): string {
+    return `const double ${name} = ${value.code};`;
+  }
+  protected loopOpen(length: string): string {
+    return `for (int m = 0; m < k->${length}; m++) {`;
+  }
+  protected loopClose(): string {
+    return '}';
+  }
+  protected sumDeclare(name: string): string {
+    return `double ${name} = 0.0;`;
+  }
+  protected sumAdd(name: string, body: Rendered): string {
+    return `${name} += ${body.code};`;
+  }
+  protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
+    const index = vector ? `${this.vectorOffset(w.state, (l) => `k->${l}`).replace(/^\d+/, 'CELL_STATE_FIXED')} + m` : `S_${upperSnake(w.state)}`;
+    return `${w.buffer}[${index}] = ${value.code};`;
+  }
+  protected output(o: KernelOutput, value: Rendered): string {
+    return `out->${o.name} = ${value.code};`;
+  }
+  protected seriesPair(series: string, arg: Rendered, value: string, slope: string): string {
+    return `double ${slope};\nconst double ${value} = series_both(k->${series}, ${arg.code}, &${slope});`;
+  }
+}
+
+/** bench/native/kernel.generated.h */
+export function cKernels(model: CompiledModel): string {
+  if (model.precision !== 'f64') throw new Error('c emitter: f64 only');
+  const def = model.definition;
+  const emitter = new CEmitter(model);
+  const layout = emitter['layout'];
+  const lines = [
+    `/* ${HEADER} */`,
+    `/* ${def.name}: ${def.description}; scalar f64. */`,
+    '#ifndef CELLSPREAD_KERNEL_GENERATED_H',
+    '#define CELLSPREAD_KERNEL_GENERATED_H',
+    '#include <math.h>',
+    '',
+    ...def.parameters.map((p, i) => `#define P_${upperSnake(p.name)} ${i} /* ${p.description} [${p.unit}] */`),
+    `#define CELL_PARAMETER_COUNT ${def.parameters.length}`,
+    ...[...layout.scalar].map(([name, i]) => `#define S_${upperSnake(name)} ${i}`),
+    `#define CELL_STATE_FIXED ${layout.fixed}`,
+    ...Object.entries(TOLERANCES).map(([name, t]) => `#define TOL_${upperSnake(name)} ${t.f64 === Infinity ? 'INFINITY' : f64Literal(t.f64)} /* ${t.meaning} */`),
+    '',
+    '/* Per-study constants: vector lengths, scalars, tables, series flattened as in src/model/series.ts. */',
+    'typedef struct {',
+    ...def.lengths.map((l) => `  int ${l.name}; /* ${l.description} */`),
+    ...def.constants.map((c) => `  double ${c.name}; /* ${c.description} [${c.unit}] */`),
+    ...def.tables.map((t) => `  const double *${t.name}; /* ${t.description} */`),
+    ...def.series.map((s) => `  const double *${s.name}; /* ${s.description} [${s.unit}] */`),
+    '} KernelConstants;',
+    '',
+    `static inline int cell_state_length(const KernelConstants *k) { return ${emitter.stateLengthExpression((l) => `k->${l}`, 'CELL_STATE_FIXED')}; }`,
+    '',
+    '/* sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2: no overflow, no cancellation. */',
+    'static inline double sech2(double x) { const double e = exp(-2.0 * fabs(x)); const double d = 1.0 + e; return 4.0 * e / (d * d); }',
+    '',
+    'static double series_value(const double *f, double s) {',
+    '  double u = f[0] + f[1] * s;',
+    '  const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];',
+    '  int q = 5;',
+    '  for (int i = 0; i < ne; i++, q += 2) u += f[q] * exp(f[q + 1] * s);',
+    '  for (int i = 0; i < nt; i++, q += 3) u += f[q] * tanh(f[q + 1] * (s - f[q + 2]));',
+    '  for (int i = 0; i < nh; i++, q += 3) u += f[q] * sech2(f[q + 1] * (s - f[q + 2]));',
+    '  return u;',
+    '}',
+    '',
+    '/* U(s), returned, and dU/ds: one evaluation of the exponentials serves both. */',
+    'static double series_both(const double *f, double s, double *slope) {',
+    '  double u = f[0] + f[1] * s, d = f[1];',
+    '  const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];',
+    '  int q = 5;',
+    '  for (int i = 0; i < ne; i++, q += 2) { const double x = f[q] * exp(f[q + 1] * s); u += x; d += f[q + 1] * x; }',
+    '  for (int i = 0; i < nt; i++, q += 3) { const double th = tanh(f[q + 1] * (s - f[q + 2])); u += f[q] * th; d += f[q] * f[q + 1] * (1.0 - th * th); }',
+    '  for (int i = 0; i < nh; i++, q += 3) { const double x = f[q + 1] * (s - f[q + 2]); const double h = sech2(x); u += f[q] * h; d -= 2.0 * f[q] * f[q + 1] * h * tanh(x); }',
+    '  *slope = d;',
+    '  return u;',
+    '}',
+    '',
+    'static double series_slope(const double *f, double s) {',
+    '  double d = f[1];',
+    '  const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];',
+    '  int q = 5;',
+    '  for (int i = 0; i < ne; i++, q += 2) d += f[q] * f[q + 1] * exp(f[q + 1] * s);',
+    '  for (int i = 0; i < nt; i++, q += 3) { const double th = tanh(f[q + 1] * (s - f[q + 2])); d += f[q] * f[q + 1] * (1.0 - th * th); }',
+    '  for (int i = 0; i < nh; i++, q += 3) { const double x = f[q + 1] * (s - f[q + 2]); d -= 2.0 * f[q] * f[q + 1] * sech2(x) * tanh(x); }',
+    '  return d;',
+    '}',
+    '',
+  ];
+  const seen = new Set<string>();
+  for (const k of kernelOrder(model)) {
+    if (!k.outputs.length || seen.has(k.name)) continue;
+    seen.add(k.name);
+    lines.push(`typedef struct { ${k.outputs.map((o) => `double ${o.name};`).join(' ')} } ${cap(k.name)}Outputs;`);
+  }
+  lines.push('');
+  for (const k of kernelOrder(model)) lines.push(emitter.emit(k), '');
+  lines.push('#endif', '');
+  return lines.join('\n');
+}

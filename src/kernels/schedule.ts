@@ -1,0 +1,105 @@
+/**
+ * Orders one kernel's graph for straight-line emission: scalar blocks and loop blocks alternate
+ * (scalar 0, loops 1, scalar 1, loops 2, ...). A loop block holds every reduction and vector store whose element
+ * expression needs only scalars of earlier blocks; loops of the same length in one block become one loop. Values that
+ * do not vary with the loop index are computed before the loop. Every emitter walks the same schedule.
+ */
+import type { KernelDecl, KernelOutput, KernelWrite, StateDecl } from './define.ts';
+import { topological, type Node } from './ir.ts';
+
+export interface ScalarBlock {
+  readonly kind: 'scalar';
+  /** Invariant nodes to bind, children first. */
+  readonly nodes: readonly Node[];
+}
+
+export interface LoopBlock {
+  readonly kind: 'loop';
+  readonly length: string;
+  /** Varying nodes to compute per element, children first. */
+  readonly nodes: readonly Node[];
+  /** Reductions closed by this loop. */
+  readonly sums: readonly Node[];
+  /** Vector stores of this loop. */
+  readonly stores: readonly KernelWrite[];
+}
+
+export interface Schedule {
+  readonly blocks: ReadonlyArray<ScalarBlock | LoopBlock>;
+  /** Nodes bound to a local variable (the others are written inline where used). */
+  readonly locals: ReadonlySet<Node>;
+  /** Number of uses of each node (roots count once). */
+  readonly uses: ReadonlyMap<Node, number>;
+  readonly outputs: readonly KernelOutput[];
+  /** Scalar stores, written after every block. */
+  readonly stores: readonly KernelWrite[];
+}
+
+const isLeaf = (n: Node) => n.args.length === 0;
+
+export function schedule(k: KernelDecl, named: ReadonlyMap<Node, string>, states: readonly StateDecl[]): Schedule {
+  const lengthOf = (w: KernelWrite) => states.find((s) => s.name === w.state)?.length;
+  const loopLength = (w: KernelWrite) => lengthOf(w)!;
+  const vectorStores = k.stores.filter((w) => lengthOf(w) !== undefined);
+  for (const w of vectorStores) {
+    if (w.node.loop !== null && w.node.loop !== lengthOf(w)) throw new Error(`kernels: ${k.name} stores into ${w.state} an element expression over ${w.node.loop}`);
+  }
+  const scalarStores = k.stores.filter((w) => !vectorStores.includes(w));
+  const roots = [...k.outputs.map((o) => o.node), ...k.stores.map((w) => w.node)];
+  const order = topological(roots);
+  const uses = new Map<Node, number>();
+  const varyingParent = new Set<Node>();
+  for (const n of order) {
+    for (const a of n.args) {
+      uses.set(a, (uses.get(a) ?? 0) + 1);
+      if (n.loop !== null && a.loop === null) varyingParent.add(a);
+    }
+  }
+  for (const r of roots) uses.set(r, (uses.get(r) ?? 0) + 1);
+
+  // stage: the scalar block an invariant node is computed in; need: the first loop block a varying node can run in.
+  const stage = new Map<Node, number>();
+  const need = new Map<Node, number>();
+  for (const n of order) {
+    if (n.loop !== null) {
+      let s = 1;
+      for (const a of n.args) s = Math.max(s, a.loop !== null ? need.get(a)! : stage.get(a)! + 1);
+      need.set(n, s);
+    } else if (n.kind === 'sum') {
+      stage.set(n, need.get(n.args[0])!);
+    } else {
+      let s = 0;
+      for (const a of n.args) s = Math.max(s, stage.get(a)!);
+      stage.set(n, s);
+    }
+  }
+  const storeStage = (w: KernelWrite) => (w.node.loop !== null ? need.get(w.node)! : stage.get(w.node)! + 1);
+
+  const blocks: Array<ScalarBlock | LoopBlock> = [];
+  let last = 0;
+  for (const n of order) if (n.loop === null) last = Math.max(last, stage.get(n)!);
+  for (const w of vectorStores) last = Math.max(last, storeStage(w));
+  for (let b = 0; b <= last; b++) {
+    if (b > 0) {
+      const sums = order.filter((n) => n.kind === 'sum' && stage.get(n) === b);
+      const stores = vectorStores.filter((w) => storeStage(w) === b);
+      const lengths = [...new Set([...sums.map((s) => s.length), ...stores.map(loopLength)])];
+      for (const length of lengths) {
+        const mySums = sums.filter((s) => s.length === length);
+        const myStores = stores.filter((w) => loopLength(w) === length);
+        const body = topological([...mySums.map((s) => s.args[0]), ...myStores.map((w) => w.node)]).filter((n) => n.loop !== null);
+        blocks.push({ kind: 'loop', length, nodes: body, sums: mySums, stores: myStores });
+      }
+    }
+    blocks.push({ kind: 'scalar', nodes: order.filter((n) => n.loop === null && n.kind !== 'sum' && stage.get(n) === b && !isLeaf(n)) });
+  }
+
+  const locals = new Set<Node>();
+  for (const n of order) {
+    if (isLeaf(n)) continue;
+    // Series calls are bound (an emitter computes a series' value and slope at one argument in one call).
+    if (n.kind === 'sum' || n.kind === 'series' || named.has(n) || (uses.get(n) ?? 0) > 1 || varyingParent.has(n)) locals.add(n);
+  }
+  return { blocks, locals, uses, outputs: k.outputs, stores: scalarStores };
+}
+

@@ -1,0 +1,257 @@
+/**
+ * THE cell physics: the single particle model (SPM) with lumped thermal, in PyBaMM's conventions, defined once.
+ *
+ * Every kernel is generated from this file (src/kernels, `npx tsx scripts/generate.ts`): the f64 TypeScript reference
+ * (src/model/kernel.generated.ts), the AssemblyScript f64x2 SIMD kernel (assembly/kernel.generated.ts), the WGSL f32
+ * kernel (shaders/kernel.generated.wgsl) and the C yardstick (bench/native/kernel.generated.h). Target forms (f32-stable
+ * elementary functions, double-float arithmetic) live in the emitters and in the named f32 overrides of
+ * src/model/physics-f32.ts, never here. docs/kernels.md walks through adding a term.
+ *
+ * Numerics (docs/numerics.md): each particle's concentration is its average plus Neumann eigenmodes of the sphere; for a
+ * current held constant over a step every mode is integrated exactly, so diffusion has no time-step error, and the
+ * end state is affine in the step current (the compiler splits it into a + b I; b is the exact derivative the pack's
+ * current sharing uses). Modes beyond `modes` are held at their quasi-steady value (the tail term). The temperature
+ * update is the exact exponential solution with a constant heat source (the step template averages the heat, Heun).
+ */
+import { CellBuilder, type ParameterDecl } from '../kernels/define.ts';
+import { add, arrhenius, asinh, clamp, div, expm1, exp, gt, max, mul, neg, select, series, sqrt, sub, sum, ZERO, type Node } from '../kernels/ir.ts';
+import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
+import { KINETIC_STOICH_MIN, OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
+import { sphereEigenvalues, truncatedTail } from './spectral.ts';
+
+/**
+ * Per-cell kernel parameters, in layout order (every backend reads them by these positions). Those with `fromSet` are
+ * read from the parameter set here (through the cell's overrides); the others are derived by src/model/derive.ts.
+ */
+export const CELL_PARAMETERS = [
+  { name: 'capacityNeg', unit: 'Ah', description: 'negative electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
+  { name: 'capacityPos', unit: 'Ah', description: 'positive electrode capacity eps_s L c_max F A_cc n_elec / 3600' },
+  { name: 'diffusionTimeNeg', unit: 's', description: 'negative particle diffusion time R^2 / D at the reference temperature' },
+  { name: 'diffusionTimePos', unit: 's', description: 'positive particle diffusion time R^2 / D at the reference temperature' },
+  { name: 'diffusionActivationNeg', unit: 'K', description: 'negative diffusivity activation energy over R (E / R)' },
+  { name: 'diffusionActivationPos', unit: 'K', description: 'positive diffusivity activation energy over R (E / R)' },
+  { name: 'kineticCurrentNeg', unit: 'A', description: 'negative kinetic current scale 2 A_int m sqrt(c_e) c_max' },
+  { name: 'kineticCurrentPos', unit: 'A', description: 'positive kinetic current scale 2 A_int m sqrt(c_e) c_max' },
+  { name: 'kineticActivationNeg', unit: 'K', description: 'negative exchange-current activation energy over R (E / R)' },
+  { name: 'kineticActivationPos', unit: 'K', description: 'positive exchange-current activation energy over R (E / R)' },
+  { name: 'contactResistance', unit: 'Ohm', description: 'contact/weld resistance in series with the cell' },
+  { name: 'collectorResistance', unit: 'Ohm', description: 'current-collector resistance (L_cn/sigma_cn + L_cp/sigma_cp) / (n_elec A_cc), heat only' },
+  { name: 'heatCapacity', unit: 'J/K', description: 'lumped heat capacity V_cell rho_cp_eff' },
+  { name: 'coolingConductance', unit: 'W/K', description: 'heat-transfer coefficient times cooled area h A' },
+  { name: 'ambientTemperature', unit: 'K', description: 'coolant/ambient temperature', fromSet: (get) => get('thermal.ambientTemperature') },
+  { name: 'initialStoichNeg', unit: '-', description: 'initial negative stoichiometry x (uniform in the particle)' },
+  { name: 'initialStoichPos', unit: '-', description: 'initial positive stoichiometry y (uniform in the particle)' },
+  { name: 'initialTemperature', unit: 'K', description: 'initial cell temperature', fromSet: (get) => get('thermal.initialTemperature') },
+  { name: 'stoichNegEmpty', unit: '-', description: 'negative stoichiometry at 0 % SOC (for reporting SOC)' },
+  { name: 'stoichNegFull', unit: '-', description: 'negative stoichiometry at 100 % SOC (for reporting SOC)' },
+] as const satisfies readonly ParameterDecl[];
+
+/** The electrode-level building blocks written once for both electrodes. */
+interface Electrode {
+  side: 'Neg' | 'Pos';
+  /** +1 for the negative electrode (delithiated on discharge), -1 for the positive. */
+  sign: number;
+  modes: Node;
+}
+
+function build() {
+  const b = new CellBuilder('spm-lumped', 'single particle model (exact sphere eigenmodes) with a lumped thermal model');
+  const p = Object.fromEntries(CELL_PARAMETERS.map((e) => [e.name, b.parameter(e)])) as Record<(typeof CELL_PARAMETERS)[number]['name'], Node>;
+
+  // ---- per-study numerics
+  const modes = b.length({ name: 'modes', description: 'particle eigenmodes kept per electrode', max: 200, value: (c) => c.modes });
+  const referenceTemperature = b.constant({
+    name: 'referenceTemperature', unit: 'K', description: 'reference temperature of the OCP fits and Arrhenius laws',
+    value: (c) => c.set.thermal.referenceTemperature,
+  });
+  const tailCoefficient = b.constant({
+    name: 'tailCoefficient', unit: '-', description: '(2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes`',
+    value: (c) => (2 / 3) * truncatedTail(sphereEigenvalues(c.modes)),
+  });
+  const eigenvalue = b.table({
+    name: 'eigenvalues', length: modes, unit: '-', description: 'mu_m^2 with tan(mu_m) = mu_m, m = 1..modes',
+    value: (c) => sphereEigenvalues(c.modes).map((m) => m * m),
+  });
+  const ocp = {
+    Neg: b.series({ name: 'ocpNeg', unit: 'V', description: 'negative electrode OCP at the reference temperature', value: (s) => s.negative.ocp }),
+    Pos: b.series({ name: 'ocpPos', unit: 'V', description: 'positive electrode OCP at the reference temperature', value: (s) => s.positive.ocp }),
+  };
+  const entropic = {
+    Neg: b.series({ name: 'entropicNeg', unit: 'V/K', description: 'negative electrode entropic change dU/dT', value: (s) => s.negative.entropicChange }),
+    Pos: b.series({ name: 'entropicPos', unit: 'V/K', description: 'positive electrode entropic change dU/dT', value: (s) => s.positive.entropicChange }),
+  };
+
+  // ---- state
+  const stoich = {
+    Neg: b.state({ name: 'stoichNeg', unit: '-', description: 'particle-average negative stoichiometry' }),
+    Pos: b.state({ name: 'stoichPos', unit: '-', description: 'particle-average positive stoichiometry' }),
+  };
+  b.state({ name: 'temperatureRise', unit: 'K', description: 'cell temperature minus the reference temperature' });
+  const mode = {
+    Neg: b.vector({ name: 'modesNeg', length: modes, unit: '-', description: 'negative particle eigenmode amplitudes (surface value of each mode)' }),
+    Pos: b.vector({ name: 'modesPos', length: modes, unit: '-', description: 'positive particle eigenmode amplitudes (surface value of each mode)' }),
+  };
+
+  // ---- kernel inputs
+  const current = b.input({ name: 'current', unit: 'A', description: 'cell current, > 0 on discharge' });
+  const rise = b.input({ name: 'rise', unit: 'K', description: 'temperature rise over the reference at which the cell is evaluated' });
+  const dt = b.input({ name: 'dt', unit: 's', description: 'step length' });
+  const heat = b.input({ name: 'heat', unit: 'W', description: 'heat source held over the step (generated plus conducted in)' });
+
+  // ---- per-cell derived values
+  const invCharge = {
+    Neg: b.derived({ name: 'invChargeNeg', unit: '1/(A s)', description: 'stoichiometry change per coulomb, 1 / (3600 Q_neg)' }, div(1, mul(SECONDS_PER_HOUR, p.capacityNeg))),
+    Pos: b.derived({ name: 'invChargePos', unit: '1/(A s)', description: 'stoichiometry change per coulomb, 1 / (3600 Q_pos)' }, div(1, mul(SECONDS_PER_HOUR, p.capacityPos))),
+  };
+  const baseRate = {
+    Neg: b.derived({ name: 'baseRateNeg', unit: '1/s', description: 'D / R^2 at the reference temperature' }, div(1, p.diffusionTimeNeg)),
+    Pos: b.derived({ name: 'baseRatePos', unit: '1/s', description: 'D / R^2 at the reference temperature' }, div(1, p.diffusionTimePos)),
+  };
+  const ambientRise = b.derived({ name: 'ambientRise', unit: 'K', description: 'ambient temperature minus the reference' }, sub(p.ambientTemperature, referenceTemperature));
+  const initialRise = b.derived({ name: 'initialRise', unit: 'K', description: 'initial temperature minus the reference' }, sub(p.initialTemperature, referenceTemperature));
+  const coolingRate = b.derived({ name: 'coolingRate', unit: '1/s', description: 'h A / C_th' }, div(p.coolingConductance, p.heatCapacity));
+  const invHeatCapacity = b.derived({ name: 'invHeatCapacity', unit: 'K/J', description: '1 / C_th' }, div(1, p.heatCapacity));
+  const socScale = b.derived({ name: 'socScale', unit: '-', description: '1 / (x_100 - x_0)' }, div(1, sub(p.stoichNegFull, p.stoichNegEmpty)));
+
+  const electrodes: Record<'Neg' | 'Pos', Electrode> = {
+    Neg: { side: 'Neg', sign: 1, modes: mode.Neg },
+    Pos: { side: 'Pos', sign: -1, modes: mode.Pos },
+  };
+
+  // ---- temperature dependence (at the temperature rise `rise`)
+  const temperature = b.let('temperature', 'K', 'cell temperature', add(referenceTemperature, rise));
+  const inverseTemperatureGap = b.let('inverseTemperatureGap', '1/K', '1/T_ref - 1/T, the Arrhenius argument',
+    sub(div(1, referenceTemperature), div(1, temperature)));
+  /** Rate of change of the particle-average stoichiometry per unit time, > 0 when the electrode delithiates. */
+  const flux = (e: Electrode) => b.let(`flux${e.side}`, '1/s', `${e.side === 'Neg' ? 'negative' : 'positive'} average stoichiometry decrease per second`,
+    e.sign > 0 ? mul(current, invCharge.Neg) : mul(neg(current), invCharge.Pos));
+  const diffusionRate = (e: Electrode) => b.let(`diffusionRate${e.side}`, '1/s', `D(T) / R^2 of the ${e.side === 'Neg' ? 'negative' : 'positive'} particle`,
+    mul(baseRate[e.side], arrhenius(p[`diffusionActivation${e.side}`], inverseTemperatureGap)));
+
+  const fluxes = { Neg: flux(electrodes.Neg), Pos: flux(electrodes.Pos) };
+  const rates = { Neg: diffusionRate(electrodes.Neg), Pos: diffusionRate(electrodes.Pos) };
+
+  // ---- evaluate: surface stoichiometries, OCPs with entropic terms, kinetics, voltage, heat
+  const surface = (e: Electrode) =>
+    b.let(`surfaceStoich${e.side}`, '-', `${e.side === 'Neg' ? 'negative' : 'positive'} surface stoichiometry (kept modes plus the quasi-steady tail)`,
+      sub(add(stoich[e.side], sum(modes, e.modes)), div(mul(tailCoefficient, fluxes[e.side]), rates[e.side])));
+  const surfaceStoich = { Neg: surface(electrodes.Neg), Pos: surface(electrodes.Pos) };
+  const vacancy = {
+    Neg: b.let('surfaceVacancyNeg', '-', '1 - negative surface stoichiometry', sub(1, surfaceStoich.Neg)),
+    Pos: b.let('surfaceVacancyPos', '-', '1 - positive surface stoichiometry', sub(1, surfaceStoich.Pos)),
+  };
+  const ocpStoich = (e: Electrode) => b.let(`ocpStoich${e.side}`, '-', 'surface stoichiometry clipped for the OCP fits (PyBaMM)',
+    clamp(surfaceStoich[e.side], OCP_STOICH_MIN, 1 - OCP_STOICH_MIN));
+  const clipped = { Neg: ocpStoich(electrodes.Neg), Pos: ocpStoich(electrodes.Pos) };
+  const entropicChange = (e: Electrode) => b.let(`entropicChange${e.side}`, 'V/K', 'dU/dT at the surface', series(entropic[e.side], clipped[e.side]));
+  const dUdT = { Neg: entropicChange(electrodes.Neg), Pos: entropicChange(electrodes.Pos) };
+  /** U(s) + 1e-6 (1/s - 1/(1-s)) + (T - T_ref) dU/dT: PyBaMM's regularised OCP with its entropic term. */
+  const openCircuit = (e: Electrode) =>
+    b.let(`ocp${e.side}Value`, 'V', `${e.side === 'Neg' ? 'negative' : 'positive'} open-circuit potential at the surface`,
+      add(
+        add(series(ocp[e.side], clipped[e.side]), mul(OCP_REGULARISATION, sub(div(1, max(surfaceStoich[e.side], OCP_STOICH_MIN)), div(1, max(vacancy[e.side], OCP_STOICH_MIN))))),
+        mul(rise, dUdT[e.side]),
+      ));
+  const U = { Neg: openCircuit(electrodes.Neg), Pos: openCircuit(electrodes.Pos) };
+  const exchange = (e: Electrode) =>
+    b.let(`exchangeCurrent${e.side}`, 'A', 'exchange current i0 = k0 arrhenius sqrt(s (1 - s))',
+      mul(mul(p[`kineticCurrent${e.side}`], arrhenius(p[`kineticActivation${e.side}`], inverseTemperatureGap)),
+        sqrt(mul(max(surfaceStoich[e.side], KINETIC_STOICH_MIN), max(vacancy[e.side], KINETIC_STOICH_MIN)))));
+  const i0 = { Neg: exchange(electrodes.Neg), Pos: exchange(electrodes.Pos) };
+  const thermalVoltage = b.let('thermalVoltage', 'V', '2 R T / F', mul((2 * GAS_CONSTANT) / FARADAY, temperature));
+  const overpotential = {
+    Neg: b.let('overpotentialNeg', 'V', 'negative reaction overpotential (symmetric Butler-Volmer, inverted)', mul(thermalVoltage, asinh(div(current, i0.Neg)))),
+    Pos: b.let('overpotentialPos', 'V', 'positive reaction overpotential', mul(thermalVoltage, asinh(div(neg(current), i0.Pos)))),
+  };
+  const surfaceOcv = b.let('surfaceOcv', 'V', 'open-circuit voltage at the particle surfaces U_p - U_n', sub(U.Pos, U.Neg));
+  const voltage = b.let('voltage', 'V', 'terminal voltage', sub(sub(add(surfaceOcv, overpotential.Pos), overpotential.Neg), mul(current, p.contactResistance)));
+  const reversibleHeat = b.let('reversibleHeat', 'W', 'reversible (entropic) heat I T (dU_n/dT - dU_p/dT)', mul(mul(current, temperature), sub(dUdT.Neg, dUdT.Pos)));
+  const irreversibleHeat = b.let('irreversibleHeat', 'W', 'reaction heat I (eta_n - eta_p)', mul(current, sub(overpotential.Neg, overpotential.Pos)));
+  const ohmicHeat = b.let('ohmicHeat', 'W', 'Ohmic heat in the contact and the current collectors', mul(mul(current, current), add(p.contactResistance, p.collectorResistance)));
+  const totalHeat = b.let('totalHeat', 'W', 'heat generated in the cell', add(add(irreversibleHeat, reversibleHeat), ohmicHeat));
+
+  b.kernel({
+    name: 'evaluate',
+    description: 'Terminal voltage, heat and surface quantities at a state, a current and a temperature rise.',
+    inputs: ['current', 'rise'],
+    reads: ['s'],
+    writes: [],
+    outputs: [
+      { name: 'voltage', node: voltage },
+      { name: 'heat', node: totalHeat },
+      { name: 'surfaceOcv', node: surfaceOcv },
+      { name: 'surfaceStoichNeg', node: surfaceStoich.Neg },
+      { name: 'surfaceStoichPos', node: surfaceStoich.Pos },
+    ],
+    stores: [],
+  });
+
+  // ---- advance: the exact update of the particles over dt at constant current, D at the start temperature
+  const advanceModes = (e: Electrode) => {
+    const lambda = b.let(`decayRate${e.side}`, '1/s', 'mu_m^2 D / R^2 of mode m', mul(eigenvalue, rates[e.side]));
+    const target = b.let(`modeTarget${e.side}`, '-', 'steady amplitude of mode m under the step current', div(mul(-2 / 3, fluxes[e.side]), lambda));
+    return add(target, mul(sub(e.modes, target), exp(neg(mul(lambda, dt)))));
+  };
+  b.kernel({
+    name: 'advance',
+    description: 'The particles over dt at a constant current: exact for the linear diffusion, D at the start temperature.',
+    inputs: ['current', 'dt', 'rise'],
+    reads: ['s'],
+    writes: ['s'],
+    outputs: [],
+    stores: [
+      { buffer: 's', state: 'stoichNeg', node: sub(stoich.Neg, mul(fluxes.Neg, dt)) },
+      { buffer: 's', state: 'stoichPos', node: sub(stoich.Pos, mul(fluxes.Pos, dt)) },
+      { buffer: 's', state: 'modesNeg', node: advanceModes(electrodes.Neg) },
+      { buffer: 's', state: 'modesPos', node: advanceModes(electrodes.Pos) },
+    ],
+  });
+
+  // ---- thermal: exact solution of C dT/dt = Q - h A (T - T_amb) over dt with Q held constant
+  const decay = b.let('coolingDecay', '-', '1 - exp(-h A dt / C)', neg(expm1(neg(mul(coolingRate, dt)))));
+  const cooled = add(rise, mul(sub(add(ambientRise, div(heat, p.coolingConductance)), rise), decay));
+  const adiabatic = add(rise, mul(mul(heat, dt), invHeatCapacity));
+  const riseEnd = b.let('riseEnd', 'K', 'temperature rise at the end of the step', select(gt(p.coolingConductance, 0), cooled, adiabatic));
+  b.kernel({
+    name: 'thermal',
+    description: 'The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J].',
+    inputs: ['rise', 'heat', 'dt'],
+    reads: [],
+    writes: [],
+    outputs: [
+      { name: 'rise', node: riseEnd },
+      { name: 'cooling', node: sub(mul(heat, dt), mul(p.heatCapacity, sub(riseEnd, rise))) },
+    ],
+    stores: [],
+  });
+
+  b.kernel({
+    name: 'init',
+    description: 'The initial state: uniform particles at the initial stoichiometries, the initial temperature.',
+    inputs: [],
+    reads: [],
+    writes: ['s'],
+    outputs: [],
+    stores: [
+      { buffer: 's', state: 'stoichNeg', node: p.initialStoichNeg },
+      { buffer: 's', state: 'stoichPos', node: p.initialStoichPos },
+      { buffer: 's', state: 'temperatureRise', node: initialRise },
+      { buffer: 's', state: 'modesNeg', node: ZERO },
+      { buffer: 's', state: 'modesPos', node: ZERO },
+    ],
+  });
+
+  b.kernel({
+    name: 'soc',
+    description: 'State of charge from the negative electrode average (0 at the lower cut-off, 1 at the upper).',
+    inputs: [],
+    reads: ['s'],
+    writes: [],
+    outputs: [{ name: 'soc', node: mul(sub(stoich.Neg, p.stoichNegEmpty), socScale) }],
+    stores: [],
+  });
+  return b.build(['voltage', 'heat']);
+}
+
+/** The SPM + lumped thermal definition (the only model so far; SPMe is issue 14). */
+export const SPM_DEFINITION = build();

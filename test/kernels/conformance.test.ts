@@ -1,0 +1,202 @@
+/**
+ * Kernel conformance: one suite, every backend (as TensorFlow.js runs its kernel tests on every backend). One step
+ * through each backend's step template and generated kernels, over a grid of states (fresh, mid-discharge, near the
+ * cut-off, after a charge, relaxing at rest), parameters (with a contact resistance, adiabatic), temperatures (-25 K
+ * to +15 K from the reference), currents (-1.5C to 3C), step lengths (1 s to 60 s) and external heat, for both
+ * parameter sets and both thermal modes; each backend against the f64 reference with its column of the conformance
+ * tolerances (src/kernels/tolerances.ts): end voltage, exact dV/dI, heat, start voltage and every end state.
+ * Required: wasm and C (gcc is a listed dependency) always, webgpu when CELLSPREAD_REQUIRE_WEBGPU=1 (CI).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../../src/backends/all.ts';
+import { acquireGpu, type GpuContext } from '../../src/backends/webgpu/gpu.ts';
+import { webgpuStepCells, type StepCase, type StepCaseResult } from '../../src/backends/webgpu/conformance.ts';
+import { wasmStepCells } from '../../src/backends/wasm/conformance.ts';
+import { CONFORMANCE, type Precision } from '../../src/kernels/tolerances.ts';
+import { CellKernel, kernelConstants, newStepResult, type ThermalMode } from '../../src/model/cell.ts';
+import { deriveCellParameters, type CellOverrides } from '../../src/model/derive.ts';
+import { S_STOICH_NEG, S_STOICH_POS, S_TEMPERATURE_RISE, STATE_FIXED } from '../../src/model/kernel.generated.ts';
+import { CELL_PARAMETERS } from '../../src/model/layout.ts';
+import { flattenSeries } from '../../src/model/series.ts';
+import { chen2020, marquis2019, type ParameterSet } from '../../src/params/index.ts';
+
+const MODES = 10;
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** States to step from: a cell driven through part of a protocol. */
+function states(set: ParameterSet, p: ReturnType<typeof deriveCellParameters>, thermal: ThermalMode): Float64Array[] {
+  const k = new CellKernel(set, { modes: MODES, thermal });
+  const Q = set.electrical.nominalCapacity;
+  const out: Float64Array[] = [k.initialState(p)];
+  const run = (start: Float64Array, current: number, seconds: number) => {
+    const s = Float64Array.from(start);
+    for (let t = 0; t < seconds; t += 10) k.step(s, p, current, 10);
+    return s;
+  };
+  out.push(run(out[0], Q, 1200));
+  // Near the end of a 1C discharge: within 60 mV of the lower cut-off.
+  const s = Float64Array.from(out[0]);
+  for (let i = 0; i < 2000 && k.evaluate(s, p, Q, k.temperature(s)).voltage > set.electrical.lowerVoltageCutoff + 0.06; i++) k.step(s, p, Q, 10);
+  out.push(s);
+  const low = k.initialState(deriveCellParameters(set, 0.2));
+  out.push(run(low, -Q, 1500));
+  out.push(run(run(out[0], 2 * Q, 600), 0, 600));
+  return out;
+}
+
+function casesFor(set: ParameterSet, thermal: ThermalMode): StepCase[] {
+  const Q = set.electrical.nominalCapacity;
+  const variants: CellOverrides[] = [{}, { 'electrical.contactResistance': 1e-3, 'thermal.heatTransferCoefficient': 0 }];
+  const cases: StepCase[] = [];
+  for (const o of variants) {
+    const p = deriveCellParameters(set, 1, o);
+    for (const base of states(set, p, thermal)) {
+      for (const rise of [-25, 0, 15]) {
+        const state = Float64Array.from(base);
+        state[S_TEMPERATURE_RISE] = rise;
+        for (const c of [-1.5, -0.3, 0, 0.3, 1, 3]) for (const dt of [1, 10, 60]) for (const heat of [0, 0.3]) cases.push({ state, params: p, current: c * Q, dt, heat });
+      }
+    }
+  }
+  return cases;
+}
+
+function reference(set: ParameterSet, thermal: ThermalMode, cases: readonly StepCase[]): StepCaseResult[] {
+  const k = new CellKernel(set, { modes: MODES, thermal });
+  const L = k.stateLength;
+  const a = new Float64Array(L);
+  const b = new Float64Array(L);
+  const r = newStepResult();
+  return cases.map((c) => {
+    const e = new Float64Array(L);
+    k.prepare(c.state, c.params, c.dt, a, b);
+    k.finish(c.state, a, b, c.params, c.current, c.dt, c.heat, e, r, true);
+    return { voltage: r.voltage, slope: r.slope, heatJ: r.heat, voltageStart: r.voltageStart, state: e };
+  });
+}
+
+/** The native harness: the generated C kernels and bench/native/step.h, compiled once. */
+let cExe: string | undefined;
+let cUnavailable = '';
+const dir = mkdtempSync(join(tmpdir(), 'cellspread-conformance-'));
+function cStepCells(set: ParameterSet, thermal: ThermalMode, cases: readonly StepCase[]): StepCaseResult[] {
+  if (!cExe) throw new Error(cUnavailable);
+  const k = kernelConstants(set, MODES);
+  const series = [k.ocpNeg, k.ocpPos, k.entropicNeg, k.entropicPos].flatMap((f) => {
+    const flat = flattenSeries(f);
+    return [flat.length, ...flat];
+  });
+  const L = cases[0].state.length;
+  const data = [cases.length, MODES, thermal === 'lumped' ? 1 : 0, k.referenceTemperature, k.tailCoefficient, ...k.eigenvalues, ...series];
+  for (const c of cases) data.push(...c.state, ...CELL_PARAMETERS.map((p) => c.params[p.name]), c.current, c.dt, c.heat);
+  const file = join(dir, 'input.bin');
+  writeFileSync(file, Float64Array.from(data));
+  const raw = execFileSync(cExe, [file], { maxBuffer: 1 << 28 });
+  const out = new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
+  return cases.map((_, i) => {
+    const o = out.subarray(i * (4 + L), (i + 1) * (4 + L));
+    return { voltage: o[0], slope: o[1], heatJ: o[2], voltageStart: o[3], state: o.slice(4) };
+  });
+}
+
+/** Worst error over tolerance per quantity (<= 1 passes); names the case of the worst. */
+function compare(got: readonly StepCaseResult[], want: readonly StepCaseResult[], cases: readonly StepCase[], precision: Precision) {
+  const t = CONFORMANCE;
+  const worst: Record<string, { ratio: number; at: string }> = {};
+  const note = (q: string, ratio: number, i: number) => {
+    if (!(ratio <= (worst[q]?.ratio ?? -1))) worst[q] = { ratio: Number.isNaN(ratio) ? Infinity : ratio, at: `case ${i} (I ${cases[i].current.toFixed(2)} A, dt ${cases[i].dt} s, rise ${cases[i].state[S_TEMPERATURE_RISE]} K)` };
+  };
+  want.forEach((w, i) => {
+    const g = got[i];
+    const vTol = (v: number) => t.voltage[precision] + t.voltageRelative[precision] * Math.abs(v);
+    note('voltage', Math.abs(g.voltage - w.voltage) / vTol(w.voltage), i);
+    note('voltageStart', Math.abs(g.voltageStart - w.voltageStart) / vTol(w.voltageStart), i);
+    note('slope', Math.abs(g.slope - w.slope) / (t.slope[precision] * Math.abs(w.slope)), i);
+    note('heat', Math.abs(g.heatJ - w.heatJ) / (t.heat[precision] * (Math.abs(w.heatJ) + cases[i].dt * 1e-3)), i);
+    note('stoichiometry', Math.max(Math.abs(g.state[S_STOICH_NEG] - w.state[S_STOICH_NEG]), Math.abs(g.state[S_STOICH_POS] - w.state[S_STOICH_POS])) / t.stoichiometry[precision], i);
+    note('temperatureRise', Math.abs(g.state[S_TEMPERATURE_RISE] - w.state[S_TEMPERATURE_RISE]) / t.temperatureRise[precision], i);
+    let modes = 0;
+    for (let k = STATE_FIXED; k < w.state.length; k++) modes = Math.max(modes, Math.abs(g.state[k] - w.state[k]));
+    note('modes', modes / t.stoichiometry[precision], i);
+  });
+  return worst;
+}
+
+const requireWebgpu = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
+let gpu: GpuContext | undefined;
+let gpuUnavailable = '';
+
+beforeAll(async () => {
+  try {
+    gpu = await acquireGpu();
+  } catch (err) {
+    gpuUnavailable = (err as Error).message;
+  }
+  try {
+    cExe = join(dir, 'conformance');
+    execFileSync('gcc', ['-O2', '-I', join(root, 'bench/native'), '-o', cExe, join(root, 'test/kernels/conformance.c'), '-lm'], { stdio: 'pipe' });
+  } catch (err) {
+    cExe = undefined;
+    cUnavailable = `gcc could not build the C harness: ${(err as Error).message}`;
+  }
+});
+afterAll(() => {
+  gpu?.device.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const suites = [
+  { set: chen2020, thermal: 'lumped' as const },
+  { set: chen2020, thermal: 'isothermal' as const },
+  { set: marquis2019, thermal: 'lumped' as const },
+];
+
+describe('kernel conformance: every backend against the f64 reference, one step over a grid', () => {
+  it('the C harness builds (gcc is required)', () => expect(cUnavailable).toBe(''));
+  it(`the webgpu device starts${requireWebgpu ? ' (required here)' : ''}`, () => {
+    if (requireWebgpu) expect(gpuUnavailable).toBe('');
+    else if (gpuUnavailable) console.warn(`conformance: webgpu unavailable here: ${gpuUnavailable}`);
+  });
+
+  for (const { set, thermal } of suites) {
+    describe(`${set.name} ${thermal}`, () => {
+      const cases = casesFor(set, thermal);
+      const want = reference(set, thermal, cases);
+      const check = (backend: string, got: StepCaseResult[], precision: Precision) => {
+        const worst = compare(got, want, cases, precision);
+        console.log(`conformance ${set.name} ${thermal} ${backend} (${cases.length} cases), worst error / tolerance: ${Object.entries(worst).map(([q, w]) => `${q} ${w.ratio.toExponential(2)}`).join(', ')}`);
+        for (const [q, w] of Object.entries(worst)) expect(w.ratio, `${backend} ${q} at ${w.at}`).toBeLessThanOrEqual(1);
+      };
+
+      it('the reference\'s slope is the derivative of its end voltage (central differences)', () => {
+        const k = new CellKernel(set, { modes: MODES, thermal });
+        const a = new Float64Array(k.stateLength);
+        const b = new Float64Array(k.stateLength);
+        const e = new Float64Array(k.stateLength);
+        const r = newStepResult();
+        let worst = 0;
+        cases.forEach((c, i) => {
+          if (i % 7 !== 0) return;
+          k.prepare(c.state, c.params, c.dt, a, b);
+          const v = (I: number) => k.finish(c.state, a, b, c.params, I, c.dt, c.heat, e, r, false).voltage;
+          const h = 1e-4 * Math.max(1, Math.abs(c.current));
+          const fd = (v(c.current + h) - v(c.current - h)) / (2 * h);
+          worst = Math.max(worst, Math.abs(fd - want[i].slope) / Math.abs(want[i].slope));
+        });
+        expect(worst).toBeLessThan(1e-5);
+      });
+
+      it('wasm (f64x2 SIMD)', async () => check('wasm', await wasmStepCells(set, MODES, thermal, cases), 'f64'));
+      it('C (gcc)', () => check('c', cStepCells(set, thermal, cases), 'f64'));
+      it('webgpu (f32)', async () => {
+        if (!gpu) return expect(requireWebgpu, `webgpu unavailable: ${gpuUnavailable}`).toBe(false);
+        check('webgpu', await webgpuStepCells(gpu, set, MODES, thermal, cases), 'f32');
+      });
+    });
+  }
+});
