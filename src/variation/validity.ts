@@ -84,9 +84,29 @@ export function kernelParameterProblem(p: CellKernelParameters): string | undefi
   return parameterProblem((name) => p[name]);
 }
 
-/** kernelParameterProblem of the cell at `index` of a struct-of-arrays parameter block (parameter p at p * stride + index). */
+const I = CELL_PARAMETER_INDEX;
+const POSITIVE_AT = POSITIVE_PARAMETERS.map((n) => I[n]);
+const NON_NEGATIVE_AT = NON_NEGATIVE_PARAMETERS.map((n) => I[n]);
+const PARAMETER_COUNT = CELL_PARAMETERS.length;
+
+/**
+ * kernelParameterProblem of the cell at `index` of a struct-of-arrays parameter block (parameter p at
+ * p * stride + index). On the sampling path: a quick pass over the numbers, the message only for a bad cell.
+ */
 export function kernelParameterProblemAt(parameters: Float64Array, index: number, stride: number): string | undefined {
-  return parameterProblem((name) => parameters[CELL_PARAMETER_INDEX[name] * stride + index]);
+  // x * 0 is 0 for every finite x and NaN otherwise: one sum tells whether all parameters are finite.
+  let zero = 0;
+  for (let p = 0, at = index; p < PARAMETER_COUNT; p++, at += stride) zero += parameters[at] * 0;
+  let ok = zero === 0;
+  for (let k = 0; k < POSITIVE_AT.length; k++) ok = ok && parameters[POSITIVE_AT[k] * stride + index] > 0;
+  for (let k = 0; k < NON_NEGATIVE_AT.length; k++) ok = ok && parameters[NON_NEGATIVE_AT[k] * stride + index] >= 0;
+  const empty = parameters[I.stoichNegEmpty * stride + index];
+  const full = parameters[I.stoichNegFull * stride + index];
+  const x0 = parameters[I.initialStoichNeg * stride + index];
+  const y0 = parameters[I.initialStoichPos * stride + index];
+  ok = ok && empty > 0 && empty < full && full < 1 && x0 > 0 && x0 < 1 && y0 > 0 && y0 < 1;
+  ok = ok && inTemperatureRange(parameters[I.ambientTemperature * stride + index]) && inTemperatureRange(parameters[I.initialTemperature * stride + index]);
+  return ok ? undefined : parameterProblem((name) => parameters[I[name] * stride + index]);
 }
 
 function parameterProblem(get: (name: CellParameterName) => number): string | undefined {
