@@ -43,6 +43,7 @@ export let outHeat: v128 = f64x2.splat(0);
 export let outSurfaceOcv: v128 = f64x2.splat(0);
 export let outSurfaceStoichNeg: v128 = f64x2.splat(0);
 export let outSurfaceStoichPos: v128 = f64x2.splat(0);
+export let outStoichiometryMargin: v128 = f64x2.splat(0);
 export let outVoltageTangent: v128 = f64x2.splat(0);
 export let outHeatTangent: v128 = f64x2.splat(0);
 export let outRise: v128 = f64x2.splat(0);
@@ -121,11 +122,13 @@ export function evaluate(s0: usize, s1: usize, p0: usize, p1: usize, current: v1
   const irreversibleHeat = f64x2.mul(current, f64x2.sub(overpotentialNeg, overpotentialPos));
   const reversibleHeat = f64x2.mul(f64x2.mul(current, temperature), f64x2.sub(entropicChangeNeg, entropicChangePos));
   const totalHeat = f64x2.add(f64x2.add(irreversibleHeat, reversibleHeat), ohmicHeat);
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   outVoltage = voltage;
   outHeat = totalHeat;
   outSurfaceOcv = surfaceOcv;
   outSurfaceStoichNeg = surfaceStoichNeg;
   outSurfaceStoichPos = surfaceStoichPos;
+  outStoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -227,18 +230,19 @@ export function evaluateTangent(s0: usize, s1: usize, ds0: usize, ds1: usize, p0
   const t112 = f64x2.sub(entropicChangeNeg, entropicChangePos);
   const reversibleHeat = f64x2.mul(t57, t112);
   const totalHeat = f64x2.add(f64x2.add(irreversibleHeat, reversibleHeat), ohmicHeat);
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   const surfaceStoichPosTangent = f64x2.sub(f64x2.add(at(ds0, ds1, S_STOICH_POS), t68), f64x2.sub(f64x2.div(f64x2.mul(sp(tailCoefficient), fluxPosTangent), diffusionRatePos), f64x2.div(f64x2.mul(t45, diffusionRatePosTangent), diffusionRatePos)));
-  const t116 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t116, sp(0.0), f64x2.lt(t71, sp(0.9999999999)));
+  const t117 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t117, sp(0.0), f64x2.lt(t71, sp(0.9999999999)));
   const surfaceVacancyPosTangent = f64x2.neg(surfaceStoichPosTangent);
   const entropicChangePosTangent = f64x2.mul(t80, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t74, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t75, t116), t71)), f64x2.div(f64x2.mul(t78, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t77)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t74, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t75, t117), t71)), f64x2.div(f64x2.mul(t78, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t77)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
   const surfaceStoichNegTangent = f64x2.sub(f64x2.add(at(ds0, ds1, S_STOICH_NEG), t69), f64x2.sub(f64x2.div(f64x2.mul(sp(tailCoefficient), invChargeNeg), diffusionRateNeg), f64x2.div(f64x2.mul(t51, diffusionRateNegTangent), diffusionRateNeg)));
-  const t122 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t122, sp(0.0), f64x2.lt(t83, sp(0.9999999999)));
+  const t123 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t123, sp(0.0), f64x2.lt(t83, sp(0.9999999999)));
   const surfaceVacancyNegTangent = f64x2.neg(surfaceStoichNegTangent);
   const entropicChangeNegTangent = f64x2.mul(t92, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t86, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t87, t122), t83)), f64x2.div(f64x2.mul(t90, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t89)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t86, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t87, t123), t83)), f64x2.div(f64x2.mul(t90, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t89)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t53, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t97), f64x2.mul(t54, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t96), f64x2.mul(t95, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t97))));
   const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t100), f64x2.mul(thermalVoltage, f64x2.div(f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t99, exchangeCurrentPosTangent), exchangeCurrentPos)), f64x2.sqrt(f64x2.add(f64x2.mul(t99, t99), sp(1.0))))));
@@ -253,6 +257,7 @@ export function evaluateTangent(s0: usize, s1: usize, ds0: usize, ds1: usize, p0
   outSurfaceOcv = surfaceOcv;
   outSurfaceStoichNeg = surfaceStoichNeg;
   outSurfaceStoichPos = surfaceStoichPos;
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
 }
@@ -356,14 +361,15 @@ export function evaluateCurrentTangent(s0: usize, s1: usize, p0: usize, p1: usiz
   const t114 = f64x2.sub(entropicChangeNeg, entropicChangePos);
   const reversibleHeat = f64x2.mul(t57, t114);
   const totalHeat = f64x2.add(f64x2.add(irreversibleHeat, reversibleHeat), ohmicHeat);
-  const t117 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t117, sp(0.0), f64x2.lt(t73, sp(0.9999999999)));
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
+  const t118 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t118, sp(0.0), f64x2.lt(t73, sp(0.9999999999)));
   const entropicChangePosTangent = f64x2.mul(t82, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t76, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t77, t117), t73)), f64x2.div(f64x2.mul(t80, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t79)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
-  const t121 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t121, sp(0.0), f64x2.lt(t85, sp(0.9999999999)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t76, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t77, t118), t73)), f64x2.div(f64x2.mul(t80, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t79)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const t122 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t122, sp(0.0), f64x2.lt(t85, sp(0.9999999999)));
   const entropicChangeNegTangent = f64x2.mul(t94, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t88, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t89, t121), t85)), f64x2.div(f64x2.mul(t92, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t91)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t88, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t89, t122), t85)), f64x2.div(f64x2.mul(t92, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t91)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t53, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t99), f64x2.mul(t54, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t98), f64x2.mul(t97, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t99))));
   const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t102), f64x2.mul(thermalVoltage, f64x2.div(f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t101, exchangeCurrentPosTangent), exchangeCurrentPos)), f64x2.sqrt(f64x2.add(f64x2.mul(t101, t101), sp(1.0))))));
@@ -378,6 +384,7 @@ export function evaluateCurrentTangent(s0: usize, s1: usize, p0: usize, p1: usiz
   outSurfaceOcv = surfaceOcv;
   outSurfaceStoichNeg = surfaceStoichNeg;
   outSurfaceStoichPos = surfaceStoichPos;
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
 }

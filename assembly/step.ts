@@ -3,7 +3,7 @@
 // on the same inputs, which makes a pack's outputs independent of how packs were paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
+  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outStoichiometryMargin, outSurfaceOcv, outVoltage,
   outVoltageTangent, prepare, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, put, sp, two } from './simd-math';
@@ -22,6 +22,7 @@ export let r0Cooling: f64 = 0;
 export let r0VoltageStart: f64 = 0;
 export let r0OcvStart: f64 = 0;
 export let r0OcvEnd: f64 = 0;
+export let r0Margin: f64 = 0;
 export let r1Voltage: f64 = 0;
 export let r1Slope: f64 = 0;
 export let r1Heat: f64 = 0;
@@ -29,6 +30,7 @@ export let r1Cooling: f64 = 0;
 export let r1VoltageStart: f64 = 0;
 export let r1OcvStart: f64 = 0;
 export let r1OcvEnd: f64 = 0;
+export let r1Margin: f64 = 0;
 
 /** The current-independent part of a step from start states s over dt: end = a + b I. */
 export function prepare2(s0: usize, a0: usize, b0: usize, p0: usize, dt0: f64, s1: usize, a1: usize, b1: usize, p1: usize, dt1: f64): void {
@@ -96,4 +98,6 @@ export function finish2(
   r1OcvStart = lane1(ocvStart);
   r0OcvEnd = lane0(outSurfaceOcv);
   r1OcvEnd = lane1(outSurfaceOcv);
+  r0Margin = lane0(outStoichiometryMargin);
+  r1Margin = lane1(outStoichiometryMargin);
 }

@@ -105,6 +105,7 @@ struct EvaluateOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  stoichiometryMargin: f32,
 }
 
 struct EvaluateTangentOutputs {
@@ -113,6 +114,7 @@ struct EvaluateTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
@@ -123,6 +125,7 @@ struct EvaluateCurrentTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
@@ -197,11 +200,13 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.stoichiometryMargin = stoichiometryMargin;
   return result;
 }
 
@@ -295,12 +300,13 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   let t122 = entropicChangeNeg - entropicChangePos;
   let reversibleHeat = t81 * t122;
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   let surfaceStoichNegTangent = (*ds)[S_STOICH_NEG] + t98 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t68 * diffusionRateNegTangent / diffusionRateNeg);
-  let t126 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t126, (t100 < 1.0));
+  let t127 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t127, (t100 < 1.0));
   let surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   let entropicChangeNegTangent = t109 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t103 * ocpStoichNegTangent + 0.000001 * (-(t104 * t126 / t100) + t107 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t106) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t103 * ocpStoichNegTangent + 0.000001 * (-(t104 * t127 / t100) + t107 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t106) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t79 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t114 + t80 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t113 + t112 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t114));
   let overpotentialNegTangent = thermalVoltageTangent * t117 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t116 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t116 * t116 + 1.0));
@@ -313,6 +319,7 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
@@ -408,10 +415,11 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   let t123 = entropicChangeNeg - entropicChangePos;
   let reversibleHeat = t81 * t123;
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  let t126 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t126, (t101 < 1.0));
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
+  let t127 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t127, (t101 < 1.0));
   let entropicChangeNegTangent = t110 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t104 * ocpStoichNegTangent + 0.000001 * (-(t105 * t126 / t101) + t108 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t107) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t104 * ocpStoichNegTangent + 0.000001 * (-(t105 * t127 / t101) + t108 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t107) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t79 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t115 + t80 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t114 + t113 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t115));
   let overpotentialNegTangent = thermalVoltageTangent * t118 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t117 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t117 * t117 + 1.0));
@@ -424,6 +432,7 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;

@@ -42,7 +42,7 @@ const O_WELD_LOSS_J: u32 = 11u; // Ohmic loss in the cell welds/contacts [J]
 const O_INTERCONNECT_LOSS_J: u32 = 12u; // Ohmic loss in the series interconnects (busbars) [J]
 const O_HEAT_J: u32 = 13u; // heat generated in the cells (reaction, reversible, Ohmic incl. welds) [J]
 const O_FINAL_PACK_VOLTAGE_V: u32 = 14u; // pack terminal voltage at the end [V]
-const O_STOP_REASON: u32 = 15u; // 0 protocol completed, 1 cell voltage limit, 2 pack voltage limit, 3 power not deliverable [-]
+const O_STOP_REASON: u32 = 15u; // 0 protocol completed, 1 cell voltage limit, 2 pack voltage limit, 3 power not deliverable, 4 cell exhausted, 5 voltage out of range [-]
 const PACK_OUTPUT_COUNT: u32 = 16u; // outputs per pack
 const SEG_MODE: u32 = 0u; // segment field mode
 const SEG_VALUE: u32 = 1u; // segment field value
@@ -61,6 +61,8 @@ const STOP_COMPLETED: u32 = 0u; // stop reason completed
 const STOP_CELL_LIMIT: u32 = 1u; // stop reason cellLimit
 const STOP_PACK_LIMIT: u32 = 2u; // stop reason packLimit
 const STOP_POWER_LIMIT: u32 = 3u; // stop reason powerLimit
+const STOP_CELL_EXHAUSTED: u32 = 4u; // stop reason cellExhausted
+const STOP_VOLTAGE_OUT_OF_RANGE: u32 = 5u; // stop reason voltageOutOfRange
 const TOL_GROUP_CURRENT: f32 = 0.00005; // group Newton: largest current update of a converged cell [relative to max(1 A, |group current|)]
 const TOL_GROUP_VOLTAGE: f32 = 0.00001; // group Newton: largest gap between a converged cell and the common voltage [V]
 const TOL_GROUP_CURRENT_RESOLUTION: f32 = 5.0e-7; // group Newton: a cell whose update is below this is converged even with a voltage gap [relative to max(1 A, |cell current|)]
@@ -68,6 +70,8 @@ const TOL_POWER: f32 = 0.000004; // power drive: Newton on I V(I) = P stops when
 const TOL_CROSSING: f32 = 2.4e-7; // cut-off location: Illinois bracket width on the sub-step length [relative to max(1 s, tau)]
 const TOL_CONSTANT_VOLTAGE: f32 = 0.000002; // CV drive: Illinois bracket width on the string current [relative to max(1 A, |I|)]
 const TOL_FALLBACK_SLOPE: f32 = -0.001; // slope used where a cell has none (not finite or not negative: a cell outside its physical range) [V/A]
+const TOL_STOICHIOMETRY_MARGIN: f32 = 1.0e-10; // valid state: a cell whose surface stoichiometry is this close to 0 or 1 (or beyond) is exhausted [-]
+const TOL_MAX_CELL_VOLTAGE: f32 = 10.0; // valid state: a cell voltage above this (or not finite) is out of range [V]
 const TOL_MAX_NEWTON: i32 = 40; // group, power Newton: iteration limit [iterations]
 const TOL_MAX_BACKTRACK: i32 = 8; // group Newton: step halvings before a step is taken anyway [halvings]
 const TOL_MAX_ILLINOIS: i32 = 100; // cut-off location and CV drive: Illinois iteration limit [iterations]
@@ -105,7 +109,10 @@ const W_DELTA: u32 = 4u * STATE_LEN + 10u; // Newton updates
 const W_COMMITTED1: u32 = 4u * STATE_LEN + 11u; // cell current of the last commit
 const W_COMMITTED2: u32 = 4u * STATE_LEN + 12u; // ... of the commit before
 const W_COMMITTED3: u32 = 4u * STATE_LEN + 13u; // ... of the one before that
-const WORK_SLOTS: u32 = 4u * STATE_LEN + 14u;
+const W_STEP_MARGIN: u32 = 4u * STATE_LEN + 14u; // end-of-step distance of the particle surfaces from the ends of the stoichiometry range
+const W_ITERATE_MARGIN: u32 = 4u * STATE_LEN + 15u; // ... at the group Newton's current iterate
+const W_VALID_CURRENT: u32 = 4u * STATE_LEN + 16u; // cell current of the last valid solve while a step is located
+const WORK_SLOTS: u32 = 4u * STATE_LEN + 17u;
 
 // Per-pack fields a paused pack keeps in `persist` (src/backends/webgpu/layout.ts), then the per-cell ones.
 const F_O: u32 = 0u; // the outputs so far (16)
@@ -121,13 +128,15 @@ const F_STATUS: u32 = 28u; // 0 not started, 1 paused, 2 finished
 const F_HISTORY: u32 = 29u; // consecutive equal steps of one segment (the split extrapolation)
 const F_HISTORY_DT: u32 = 30u; // their length
 const F_HISTORY_SEGMENT: u32 = 31u; // their segment
-const F_CELLS: u32 = 32u;
+const F_LOCATION: u32 = 32u; // a pack paused while locating a stop within a step: phase (0: none), the pending probe, lo, hi, flo, fhi, x, side, iteration, hiReason, hiCell (11)
+const F_CELLS: u32 = 43u;
 const FC_START: u32 = 0u; // saved W_START (private variant)
 const FC_CURRENT: u32 = 1u * STATE_LEN + 0u; // saved W_CURRENT (private variant)
 const FC_COMMITTED1: u32 = 1u * STATE_LEN + 1u; // saved W_COMMITTED1 (private variant)
 const FC_COMMITTED2: u32 = 1u * STATE_LEN + 2u; // saved W_COMMITTED2 (private variant)
 const FC_COMMITTED3: u32 = 1u * STATE_LEN + 3u; // saved W_COMMITTED3 (private variant)
-const PERSIST_CELL_FIELDS: u32 = 1u * STATE_LEN + 4u;
+const FC_VALID_CURRENT: u32 = 1u * STATE_LEN + 4u; // saved W_VALID_CURRENT (private variant)
+const PERSIST_CELL_FIELDS: u32 = 1u * STATE_LEN + 5u;
 const OUT_STRIDE: u32 = PACK_OUTPUT_COUNT + 1u; // outputs then the committed step count
 
 struct Dispatch {

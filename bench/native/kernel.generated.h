@@ -36,6 +36,8 @@
 #define TOL_CROSSING 1e-12 /* cut-off location: Illinois bracket width on the sub-step length */
 #define TOL_CONSTANT_VOLTAGE 1e-13 /* CV drive: Illinois bracket width on the string current */
 #define TOL_FALLBACK_SLOPE -0.001 /* slope used where a cell has none (not finite or not negative: a cell outside its physical range) */
+#define TOL_STOICHIOMETRY_MARGIN 1e-10 /* valid state: a cell whose surface stoichiometry is this close to 0 or 1 (or beyond) is exhausted */
+#define TOL_MAX_CELL_VOLTAGE 10.0 /* valid state: a cell voltage above this (or not finite) is out of range */
 #define TOL_MAX_NEWTON 40.0 /* group, power Newton: iteration limit */
 #define TOL_MAX_BACKTRACK 8.0 /* group Newton: step halvings before a step is taken anyway */
 #define TOL_MAX_ILLINOIS 100.0 /* cut-off location and CV drive: Illinois iteration limit */
@@ -89,9 +91,9 @@ static double series_slope(const double *f, double s) {
   return d;
 }
 
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; } EvaluateOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double stoichiometryMargin; } EvaluateOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
 typedef struct { double heat; } EvaluateHeatOutputs;
 typedef struct { double heat; double heatTangent; } EvaluateHeatTangentOutputs;
 typedef struct { double rise; double cooling; double riseTangent; } ThermalOutputs;
@@ -157,11 +159,13 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->stoichiometryMargin = stoichiometryMargin;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -253,18 +257,19 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   const double t95 = entropicChangeNeg - entropicChangePos;
   const double reversibleHeat = t40 * t95;
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t51 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t28 * diffusionRatePosTangent / diffusionRatePos);
-  const double t99 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t54 < 0.9999999999) ? t99 : 0.0;
+  const double t100 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t54 < 0.9999999999) ? t100 : 0.0;
   const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
   const double entropicChangePosTangent = t63 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t57 * ocpStoichPosTangent + 0.000001 * (-(t58 * t99 / t54) + t61 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t60) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double ocpPosValueTangent = t57 * ocpStoichPosTangent + 0.000001 * (-(t58 * t100 / t54) + t61 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t60) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   const double surfaceStoichNegTangent = ds[S_STOICH_NEG] + t52 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t34 * diffusionRateNegTangent / diffusionRateNeg);
-  const double t105 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t66 < 0.9999999999) ? t105 : 0.0;
+  const double t106 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t66 < 0.9999999999) ? t106 : 0.0;
   const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   const double entropicChangeNegTangent = t75 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t69 * ocpStoichNegTangent + 0.000001 * (-(t70 * t105 / t66) + t73 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t72) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t69 * ocpStoichNegTangent + 0.000001 * (-(t70 * t106 / t66) + t73 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t72) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t36 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t80 + t37 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t79 + t78 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t80));
   const double overpotentialPosTangent = thermalVoltageTangent * t83 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t82 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t82 * t82 + 1.0));
@@ -279,6 +284,7 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
@@ -372,14 +378,15 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   const double t97 = entropicChangeNeg - entropicChangePos;
   const double reversibleHeat = t40 * t97;
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  const double t100 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t56 < 0.9999999999) ? t100 : 0.0;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
+  const double t101 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t56 < 0.9999999999) ? t101 : 0.0;
   const double entropicChangePosTangent = t65 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t59 * ocpStoichPosTangent + 0.000001 * (-(t60 * t100 / t56) + t63 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t62) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double t104 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t68 < 0.9999999999) ? t104 : 0.0;
+  const double ocpPosValueTangent = t59 * ocpStoichPosTangent + 0.000001 * (-(t60 * t101 / t56) + t63 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t62) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t105 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t68 < 0.9999999999) ? t105 : 0.0;
   const double entropicChangeNegTangent = t77 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t71 * ocpStoichNegTangent + 0.000001 * (-(t72 * t104 / t68) + t75 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t74) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t71 * ocpStoichNegTangent + 0.000001 * (-(t72 * t105 / t68) + t75 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t74) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t36 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t82 + t37 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t81 + t80 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t82));
   const double overpotentialPosTangent = thermalVoltageTangent * t85 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t84 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t84 * t84 + 1.0));
@@ -394,6 +401,7 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }

@@ -33,10 +33,12 @@ export interface CellEvaluation {
   surfaceStoichPos: number;
   /** Open-circuit voltage at the particle surfaces U_p(y_s) - U_n(x_s) [V]. */
   surfaceOcv: number;
+  /** Distance of the particle surfaces from the ends of the stoichiometry range (min of s and 1 - s). */
+  stoichiometryMargin: number;
 }
 
 export function newEvaluation(): CellEvaluation {
-  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0 };
+  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0, stoichiometryMargin: 0 };
 }
 
 export interface StepEnergy {
@@ -59,12 +61,14 @@ export interface StepResult extends StepEnergy {
   surfaceOcvEnd: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  /** End-of-step distance of the particle surfaces from the ends of the stoichiometry range (min of s, 1 - s). */
+  stoichiometryMargin: number;
   /** End-of-step heat source [W]. */
   heatEnd: number;
 }
 
 export function newStepResult(): StepResult {
-  return { heat: 0, cooling: 0, voltageStart: 0, surfaceOcvStart: 0, voltage: 0, slope: NaN, surfaceOcvEnd: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, heatEnd: 0 };
+  return { heat: 0, cooling: 0, voltageStart: 0, surfaceOcvStart: 0, voltage: 0, slope: NaN, surfaceOcvEnd: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, stoichiometryMargin: 0, heatEnd: 0 };
 }
 
 /** The per-study constants of the generated kernels for a parameter set and mode count. */
@@ -90,7 +94,7 @@ export class CellKernel {
   readonly referenceTemperature: number;
   readonly stateLength: number;
   readonly constants: K.KernelConstants;
-  private readonly ev: K.EvaluateTangentOutputs = { voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, voltageTangent: 0, heatTangent: 0 };
+  private readonly ev: K.EvaluateTangentOutputs = { voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, stoichiometryMargin: 0, voltageTangent: 0, heatTangent: 0 };
   private readonly th: K.ThermalOutputs = { rise: 0, cooling: 0, riseTangent: 0 };
   private readonly partA: Float64Array;
   private readonly partB: Float64Array;
@@ -194,6 +198,7 @@ export class CellKernel {
     r.surfaceOcvEnd = ev.surfaceOcv;
     r.surfaceStoichNeg = ev.surfaceStoichNeg;
     r.surfaceStoichPos = ev.surfaceStoichPos;
+    r.stoichiometryMargin = ev.stoichiometryMargin;
     r.heatEnd = ev.heat;
     return r;
   }
@@ -212,6 +217,7 @@ export class CellKernel {
     ev.surfaceOcv = r.surfaceOcvEnd;
     ev.surfaceStoichNeg = r.surfaceStoichNeg;
     ev.surfaceStoichPos = r.surfaceStoichPos;
+    ev.stoichiometryMargin = r.stoichiometryMargin;
     return { heat: r.heat, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
   }
 

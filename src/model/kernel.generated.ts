@@ -39,6 +39,7 @@ export interface EvaluateOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  stoichiometryMargin: number;
 }
 
 export interface EvaluateTangentOutputs {
@@ -47,6 +48,7 @@ export interface EvaluateTangentOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
 }
@@ -57,6 +59,7 @@ export interface EvaluateCurrentTangentOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
 }
@@ -136,11 +139,13 @@ export function evaluate(s: Float64Array, p: CellKernelParameters, k: KernelCons
   const irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   out.voltage = voltage;
   out.heat = totalHeat;
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.stoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -230,18 +235,19 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   const t89 = entropicChangeNeg - entropicChangePos;
   const reversibleHeat = t34 * t89;
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   const surfaceStoichPosTangent = ds[S_STOICH_POS] + t45 - (k.tailCoefficient * fluxPosTangent / diffusionRatePos - t22 * diffusionRatePosTangent / diffusionRatePos);
-  const t93 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t48 < 0.9999999999) ? t93 : 0.0;
+  const t94 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t48 < 0.9999999999) ? t94 : 0.0;
   const surfaceVacancyPosTangent = -surfaceStoichPosTangent;
   const entropicChangePosTangent = t57 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t51 * ocpStoichPosTangent + 0.000001 * (-(t52 * t93 / t48) + t55 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t54) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const ocpPosValueTangent = t51 * ocpStoichPosTangent + 0.000001 * (-(t52 * t94 / t48) + t55 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t54) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   const surfaceStoichNegTangent = ds[S_STOICH_NEG] + t46 - (k.tailCoefficient * invChargeNeg / diffusionRateNeg - t28 * diffusionRateNegTangent / diffusionRateNeg);
-  const t99 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t60 < 0.9999999999) ? t99 : 0.0;
+  const t100 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t60 < 0.9999999999) ? t100 : 0.0;
   const surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   const entropicChangeNegTangent = t69 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t63 * ocpStoichNegTangent + 0.000001 * (-(t64 * t99 / t60) + t67 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t66) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t63 * ocpStoichNegTangent + 0.000001 * (-(t64 * t100 / t60) + t67 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t66) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t30 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t74 + t31 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t73 + t72 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t74));
   const overpotentialPosTangent = thermalVoltageTangent * t77 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t76 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t76 * t76 + 1.0));
@@ -256,6 +262,7 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }
@@ -347,14 +354,15 @@ export function evaluateCurrentTangent(s: Float64Array, p: CellKernelParameters,
   const t91 = entropicChangeNeg - entropicChangePos;
   const reversibleHeat = t34 * t91;
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  const t94 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t50 < 0.9999999999) ? t94 : 0.0;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
+  const t95 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t50 < 0.9999999999) ? t95 : 0.0;
   const entropicChangePosTangent = t59 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t53 * ocpStoichPosTangent + 0.000001 * (-(t54 * t94 / t50) + t57 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t56) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const t98 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t62 < 0.9999999999) ? t98 : 0.0;
+  const ocpPosValueTangent = t53 * ocpStoichPosTangent + 0.000001 * (-(t54 * t95 / t50) + t57 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t56) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const t99 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t62 < 0.9999999999) ? t99 : 0.0;
   const entropicChangeNegTangent = t71 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t65 * ocpStoichNegTangent + 0.000001 * (-(t66 * t98 / t62) + t69 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t68) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t65 * ocpStoichNegTangent + 0.000001 * (-(t66 * t99 / t62) + t69 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t68) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t30 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t76 + t31 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t75 + t74 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t76));
   const overpotentialPosTangent = thermalVoltageTangent * t79 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t78 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t78 * t78 + 1.0));
@@ -369,6 +377,7 @@ export function evaluateCurrentTangent(s: Float64Array, p: CellKernelParameters,
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }

@@ -14,7 +14,7 @@
  * update is the exact exponential solution with a constant heat source (the step template averages the heat, Heun).
  */
 import { CellBuilder, type ParameterDecl } from '../kernels/define.ts';
-import { add, arrhenius, asinh, clamp, div, expm1, exp, gt, max, mul, neg, select, series, sqrt, sub, sum, ZERO, type Node } from '../kernels/ir.ts';
+import { add, arrhenius, asinh, clamp, div, expm1, exp, gt, max, min, mul, neg, select, series, sqrt, sub, sum, ZERO, type Node } from '../kernels/ir.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import { KINETIC_STOICH_MIN, OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
 import { sphereEigenvalues, truncatedTail } from './spectral.ts';
@@ -140,6 +140,8 @@ function build() {
     Neg: b.let('surfaceVacancyNeg', '-', '1 - negative surface stoichiometry', sub(1, surfaceStoich.Neg)),
     Pos: b.let('surfaceVacancyPos', '-', '1 - positive surface stoichiometry', sub(1, surfaceStoich.Pos)),
   };
+  const stoichiometryMargin = b.let('stoichiometryMargin', '-', 'distance of the particle surfaces from the ends of the stoichiometry range: min of s and 1 - s over both electrodes (the pack machines stop a cell whose margin vanishes)',
+    min(min(surfaceStoich.Neg, vacancy.Neg), min(surfaceStoich.Pos, vacancy.Pos)));
   const ocpStoich = (e: Electrode) => b.let(`ocpStoich${e.side}`, '-', 'surface stoichiometry clipped for the OCP fits (PyBaMM)',
     clamp(surfaceStoich[e.side], OCP_STOICH_MIN, 1 - OCP_STOICH_MIN));
   const clipped = { Neg: ocpStoich(electrodes.Neg), Pos: ocpStoich(electrodes.Pos) };
@@ -182,6 +184,7 @@ function build() {
       { name: 'surfaceOcv', node: surfaceOcv },
       { name: 'surfaceStoichNeg', node: surfaceStoich.Neg },
       { name: 'surfaceStoichPos', node: surfaceStoich.Pos },
+      { name: 'stoichiometryMargin', node: stoichiometryMargin },
     ],
     stores: [],
   });

@@ -20,7 +20,7 @@ export const PACK_OUTPUTS = [
   { name: 'interconnectLossJ', unit: 'J', description: 'Ohmic loss in the series interconnects (busbars)' },
   { name: 'heatJ', unit: 'J', description: 'heat generated in the cells (reaction, reversible, Ohmic incl. welds)' },
   { name: 'finalPackVoltageV', unit: 'V', description: 'pack terminal voltage at the end' },
-  { name: 'stopReason', unit: '-', description: '0 protocol completed, 1 cell voltage limit, 2 pack voltage limit, 3 power not deliverable' },
+  { name: 'stopReason', unit: '-', description: '0 protocol completed, 1 cell voltage limit, 2 pack voltage limit, 3 power not deliverable, 4 cell exhausted, 5 voltage out of range' },
 ] as const satisfies readonly LayoutEntry[];
 
 export type PackOutputName = (typeof PACK_OUTPUTS)[number]['name'];
@@ -29,4 +29,9 @@ export const PACK_OUTPUT_COUNT = PACK_OUTPUTS.length;
 export const PACK_OUTPUT_INDEX = Object.fromEntries(PACK_OUTPUTS.map((o, i) => [o.name, i])) as Record<PackOutputName, number>;
 export const PACK_OUTPUT_NAMES: readonly PackOutputName[] = PACK_OUTPUTS.map((o) => o.name);
 
-export const STOP_REASON = { completed: 0, cellLimit: 1, packLimit: 2, powerLimit: 3 } as const;
+/**
+ * Why a pack's run ended (the `stopReason` output). A voltage limit ends its protocol step (the next step runs); power
+ * not deliverable, a cell exhausted and a voltage out of range end the whole run, located within the step where they
+ * happened (docs/packs.md, "Valid states only"). src/results/validity.ts says which are valid ends.
+ */
+export const STOP_REASON = { completed: 0, cellLimit: 1, packLimit: 2, powerLimit: 3, cellExhausted: 4, voltageOutOfRange: 5 } as const;

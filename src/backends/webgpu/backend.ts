@@ -25,8 +25,10 @@ export interface WebGpuOptions extends GpuOptions, BackendOptions {
   /** Override of maxComputeWorkgroupsPerDimension (tests of the 2-D dispatch). */
   maxWorkgroupsPerDimension?: number;
   /**
-   * Loop iterations after which a pack pauses at its next step boundary and the host dispatches again (default 12,000
-   * on Mesa's llvmpipe, which ends an invocation's loops after 65,535 iterations; 2^22 on real GPUs).
+   * Loop iterations after which a pack pauses at its next step boundary (or between two probes of a stop it is
+   * locating) and the host dispatches again (default 4,000 on Mesa's llvmpipe, which ends an invocation's loops after
+   * 65,535 iterations, counted over its SIMD lanes: packs that diverge, as when each locates its own stop, cost more
+   * than one pack counts; 2^22 on real GPUs).
    */
   loopBudget?: number;
 }
@@ -92,7 +94,7 @@ export class WebGpuBackend implements Backend {
   }
 
   loopBudget(): number {
-    const b = this.options.loopBudget ?? (/llvmpipe|softpipe|lavapipe|swiftshader/i.test(this.device) ? 12_000 : 1 << 22);
+    const b = this.options.loopBudget ?? (/llvmpipe|softpipe|lavapipe|swiftshader/i.test(this.device) ? 4_000 : 1 << 22);
     if (!(Number.isInteger(b) && b >= 1 && b < 2 ** 32)) throw new Error(`webgpu: loopBudget must be a positive integer, got ${b}`);
     return b;
   }
