@@ -72,13 +72,18 @@ function statisticsTable(outputs: OutputInfo[]): string {
   return scrollBox(`<table class="grid">${head}<tbody>${body}</tbody></table>`);
 }
 
-/** stopReason's codes by name, for its bars. */
-const STOP_REASON_LABELS: Record<number, string> = {
-  [STOP_REASON.completed]: 'protocol completed',
-  [STOP_REASON.cellLimit]: 'cell voltage limit',
-  [STOP_REASON.packLimit]: 'pack voltage limit',
-  [STOP_REASON.powerLimit]: 'power not deliverable',
+/** stopReason's codes by name, for its bars (keyed by STOP_REASON's names: a new kernel reason needs its label). */
+const STOP_REASON_NAMES: Record<keyof typeof STOP_REASON, string> = {
+  completed: 'protocol completed',
+  cellLimit: 'cell voltage limit',
+  packLimit: 'pack voltage limit',
+  powerLimit: 'power not deliverable',
+  cellExhausted: 'cell exhausted',
+  voltageOutOfRange: 'voltage out of range',
 };
+const STOP_REASON_LABELS: Record<number, string> = Object.fromEntries(
+  Object.entries(STOP_REASON_NAMES).map(([name, label]) => [STOP_REASON[name as keyof typeof STOP_REASON], label]),
+);
 
 async function distributionsSection(outputs: OutputInfo[], cols: Columns, tails: TailSummary[]): Promise<string> {
   const charts: string[] = [];

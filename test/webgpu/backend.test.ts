@@ -1,6 +1,7 @@
 /**
  * WebGPU backend specifics (the physics is covered by test/parity): dispatch shapes beyond the per-dimension
- * workgroup limit, splitting a job into several dispatches, pause/resume at step boundaries, the storage-memory
+ * workgroup limit, splitting a job into several dispatches, pause/resume at step boundaries and within the location
+ * of a stop, the storage-memory
  * variant, clear errors on bad input, and that a process using the backend exits after dispose().
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { WebGpuBackend } from '../../src/backends/webgpu/index.ts';
 import type { PackJob } from '../../src/backends/types.ts';
 import { studyModel } from '../../src/study/job.ts';
 import { chunkJob } from '../../src/study/runner.ts';
-import { PARITY_CASES } from '../parity/cases.ts';
+import { caseModel, PARITY_CASES } from '../parity/cases.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 let base: WebGpuBackend | undefined;
@@ -86,6 +87,20 @@ describe('webgpu backend', () => {
       const r = await b.simulate(job);
       expect(b.lastTimings[0].rounds).toBeGreaterThan(5);
       expect(Array.from(r.outputs)).toEqual(Array.from(expected));
+    });
+  });
+
+  it('pauses packs between the probes of a stop it locates and resumes them bit for bit (12s2p at 10C)', async () => {
+    const c = PARITY_CASES.find((p) => p.name.startsWith('pack 12s2p at 10C'))!;
+    const hot = chunkJob(c.spec, caseModel(c), 0, c.spec.run.samples).job;
+    await withBackend({ loopBudget: 3000 }, async (coarse) => {
+      const want = (await coarse.simulate(hot)).outputs;
+      await withBackend({ loopBudget: 150 }, async (b) => {
+        const r = await b.simulate(hot);
+        // A step of this pack is ~100 loop iterations and a location ~20 solves: with 150 every location pauses.
+        expect(b.lastTimings[0].rounds).toBeGreaterThan(coarse.lastTimings[0].rounds + 20);
+        expect(Array.from(r.outputs)).toEqual(Array.from(want));
+      });
     });
   });
 
