@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashKeys, Rng, normalCdf, normalQuantile } from '../src/random/rng.ts';
+import { normalCdf, normalQuantile } from '../src/math/special.ts';
+import { hashKeys, Rng } from '../src/random/rng.ts';
 
 describe('counter-keyed RNG', () => {
   it('is a pure function of (seed, keys)', () => {
