@@ -1,7 +1,8 @@
 /** The chi-square distribution with df degrees of freedom (the profile-likelihood intervals' critical values). */
-import { exp, log } from '../math/elementary.ts';
+import { log } from '../math/elementary.ts';
 import { logGamma, normalQuantile, regularizedGamma, regularizedGammaComplement } from '../math/special.ts';
 import { requirePositive } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 /**
@@ -45,16 +46,14 @@ export function chiSquare(df: number): ContinuousDistribution {
     }
     return 0.5 * (lo + hi);
   };
-  return {
+  return continuous({
     name: 'chiSquare',
     support: [0, Infinity],
     ppf,
     cdf,
     sf,
-    logsf: (x) => log(sf(x)),
-    pdf: (x) => exp(logpdf(x)),
     logpdf,
     mean: df,
     variance: 2 * df,
-  };
+  });
 }

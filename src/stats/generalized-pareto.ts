@@ -5,6 +5,7 @@
  */
 import { exp, expm1, log, log1p } from '../math/elementary.ts';
 import { requireFinite, requirePositive } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 export function generalizedPareto(shape: number, scale: number, location = 0): ContinuousDistribution {
@@ -26,7 +27,7 @@ export function generalizedPareto(shape: number, scale: number, location = 0): C
     if (shape === 0) return -logScale - z;
     return shape === -1 ? -logScale : -logScale - (1 + 1 / shape) * log1p(shape * z); // shape -1: uniform on [location, upper]
   };
-  return {
+  return continuous({
     name: 'generalizedPareto',
     support: [location, upper],
     ppf: (q) => (shape === 0 ? location + scale * -log1p(-q) : Math.min(upper, location + (scale * expm1(shape * -log1p(-q))) / shape)),
@@ -38,9 +39,8 @@ export function generalizedPareto(shape: number, scale: number, location = 0): C
     },
     sf: (x) => exp(logsf(x)),
     logsf,
-    pdf: (x) => exp(logpdf(x)),
     logpdf,
     mean: shape < 1 ? location + scale / (1 - shape) : Infinity,
     variance: shape < 0.5 ? (scale * scale) / ((1 - shape) * (1 - shape) * (1 - 2 * shape)) : Infinity,
-  };
+  });
 }

@@ -3,6 +3,7 @@ import { exp, expm1, log } from '../math/elementary.ts';
 import { LOG_SQRT_2PI, logNormalCdf, normalCdf, normalQuantile } from '../math/special.ts';
 import { fixed } from './fixed.ts';
 import { requireFinite, requireParameter } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 /** ln X ~ N(mu, sd^2); sd = 0 gives fixed(exp(mu)). */
@@ -17,16 +18,15 @@ export function lognormal(mu = 0, sd = 1): ContinuousDistribution {
     const z = (lx - mu) / sd;
     return -0.5 * z * z - LOG_SQRT_2PI - logSd - lx;
   };
-  return {
+  return continuous({
     name: 'lognormal',
     support: [0, Infinity],
     ppf: (q) => exp(mu + sd * normalQuantile(q)),
     cdf: (x) => (x <= 0 ? 0 : normalCdf((log(x) - mu) / sd)),
     sf: (x) => (x <= 0 ? 1 : normalCdf((mu - log(x)) / sd)),
     logsf: (x) => (x <= 0 ? 0 : logNormalCdf((mu - log(x)) / sd)),
-    pdf: (x) => exp(logpdf(x)),
     logpdf,
     mean: exp(mu + 0.5 * sd * sd),
     variance: expm1(sd * sd) * exp(2 * mu + sd * sd),
-  };
+  });
 }

@@ -1,6 +1,7 @@
 /** A two-component mixture (1 - p) base + p defect: the defect mixture of welds and contacts. */
 import { log } from '../math/elementary.ts';
 import { requireParameter } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 /**
@@ -19,12 +20,11 @@ export function mixture(p: number, base: ContinuousDistribution, defect: Continu
   const sf = (x: number) => q * base.sf(x) + p * defect.sf(x);
   const pdf = (x: number) => q * base.pdf(x) + p * defect.pdf(x);
   const moments = mixtureMoments(p, base, defect);
-  return {
+  return continuous({
     name,
     support: [Math.min(baseLower, defectLower), Math.max(baseUpper, defectUpper)],
     cdf,
     sf,
-    logsf: (x) => log(sf(x)),
     pdf,
     logpdf: (x) => log(pdf(x)),
     ...moments,
@@ -49,7 +49,7 @@ export function mixture(p: number, base: ContinuousDistribution, defect: Continu
       }
       return hi;
     },
-  };
+  });
 }
 
 /** Mean and variance by the law of total variance, where both components have them. */

@@ -3,6 +3,7 @@ import { CellspreadInputError } from '../errors.ts';
 import { exp, log } from '../math/elementary.ts';
 import { LOG_SQRT_2PI, normalCdf, normalQuantile } from '../math/special.ts';
 import { requireFinite, requirePositive, requireParameter } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 /** Standard normal density, 0 at +-Infinity. */
@@ -41,7 +42,7 @@ export function truncatedNormal(mean: number, sd: number, min = -Infinity, max =
   const pB = phi(b);
   const shift = (pA - pB) / mass;
   const spread = (Number.isFinite(a) ? a * pA : 0) - (Number.isFinite(b) ? b * pB : 0);
-  return {
+  return continuous({
     name: 'truncatedNormal',
     support: [min, max],
     ppf: (q) => {
@@ -56,10 +57,8 @@ export function truncatedNormal(mean: number, sd: number, min = -Infinity, max =
       return upperSide ? (pa - normalCdf(-z)) / (pa - pb) : (normalCdf(z) - pa) / (pb - pa);
     },
     sf,
-    logsf: (x) => log(sf(x)),
-    pdf: (x) => exp(logpdf(x)),
     logpdf,
     mean: mean + sd * shift,
     variance: sd * sd * (1 + spread / mass - shift * shift),
-  };
+  });
 }

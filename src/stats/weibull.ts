@@ -2,6 +2,7 @@
 import { exp, expm1, log, log1p, pow } from '../math/elementary.ts';
 import { logGamma } from '../math/special.ts';
 import { requireFinite, requirePositive } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 export function weibull(shape: number, scale: number, location = 0): ContinuousDistribution {
@@ -16,16 +17,15 @@ export function weibull(shape: number, scale: number, location = 0): ContinuousD
     return logShapeOverScale + (shape - 1) * log(z) - pow(z, shape);
   };
   const g1 = exp(logGamma(1 + 1 / shape));
-  return {
+  return continuous({
     name: 'weibull',
     support: [location, Infinity],
     ppf: (q) => location + scale * pow(-log1p(-q), 1 / shape),
     cdf: (x) => (x <= location ? 0 : -expm1(-pow((x - location) / scale, shape))),
     sf: (x) => (x <= location ? 1 : exp(-pow((x - location) / scale, shape))),
     logsf: (x) => (x <= location ? 0 : -pow((x - location) / scale, shape)),
-    pdf: (x) => exp(logpdf(x)),
     logpdf,
     mean: location + scale * g1,
     variance: scale * scale * (exp(logGamma(1 + 2 / shape)) - g1 * g1),
-  };
+  });
 }
