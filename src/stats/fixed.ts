@@ -1,10 +1,11 @@
 /** A fixed value: all the probability at one point (a degenerate distribution). */
 import { requireParameter } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 export function fixed(value: number): ContinuousDistribution {
   requireParameter(typeof value === 'number' && !Number.isNaN(value), 'fixed', 'value', 'must be a number', value);
-  return {
+  return continuous({
     name: 'fixed',
     support: [value, value],
     ppf: () => value,
@@ -15,5 +16,5 @@ export function fixed(value: number): ContinuousDistribution {
     logpdf: (x) => (x === value ? Infinity : -Infinity),
     mean: value,
     variance: 0,
-  };
+  });
 }

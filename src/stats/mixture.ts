@@ -20,15 +20,20 @@ export function mixture(p: number, base: ContinuousDistribution, defect: Continu
   const sf = (x: number) => q * base.sf(x) + p * defect.sf(x);
   const pdf = (x: number) => q * base.pdf(x) + p * defect.pdf(x);
   const moments = mixtureMoments(p, base, defect);
+  const lower = Math.min(baseLower, defectLower);
+  const upper = Math.max(baseUpper, defectUpper);
   return continuous({
     name,
-    support: [Math.min(baseLower, defectLower), Math.max(baseUpper, defectUpper)],
+    support: [lower, upper],
     cdf,
     sf,
     pdf,
     logpdf: (x) => log(pdf(x)),
     ...moments,
     ppf: (u) => {
+      // The ends exactly (the brackets below assume u inside (0, 1): at u = 1 a bounded base would cap them).
+      if (u <= 0) return lower;
+      if (u >= 1) return upper;
       if (u / q < 1) {
         const y = base.ppf(u / q);
         if (y < defectLower || (y === defectLower && defect.cdf(y) === 0)) return y;

@@ -1,6 +1,7 @@
 /** The distribution of y = f(X) for a monotone increasing f (ln of a multiplicative factor, a shift and scale). */
 import { CellspreadInputError } from '../errors.ts';
 import { log } from '../math/elementary.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 /**
@@ -18,7 +19,7 @@ export function transformed(
     if (finvDerivative) return finvDerivative;
     throw new CellspreadInputError(`transformed ${name}: pdf`, 'needs the derivative of the inverse transform (argument finvDerivative)', undefined);
   };
-  return {
+  return continuous({
     name,
     support: [f(d.support[0]), f(d.support[1])],
     ppf: (q) => f(d.ppf(q)),
@@ -27,5 +28,5 @@ export function transformed(
     logsf: (y) => d.logsf(finv(y)),
     pdf: (y) => d.pdf(finv(y)) * density()(y),
     logpdf: (y) => d.logpdf(finv(y)) + log(density()(y)),
-  };
+  });
 }

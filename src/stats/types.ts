@@ -13,7 +13,7 @@ export interface ContinuousDistribution {
   /**
    * Percent point function, the inverse CDF: the smallest x with cdf(x) >= q, for q in [0, 1]; q = 0 and q = 1 give
    * the ends of the support. Exact (to the last bits the functions allow) and monotone in q, so one uniform drives
-   * one draw.
+   * one draw. Unchecked, as the sampler's hot path: outside [0, 1] it gives NaN or throws (normal-based members).
    */
   ppf(q: number): number;
   /** P(X <= x). */

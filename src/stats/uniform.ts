@@ -1,6 +1,7 @@
 /** The uniform distribution on [min, max]. */
 import { log } from '../math/elementary.ts';
 import { requireFinite, requireParameter } from './parameters.ts';
+import { continuous } from './continuous.ts';
 import type { ContinuousDistribution } from './types.ts';
 
 export function uniform(min = 0, max = 1): ContinuousDistribution {
@@ -9,7 +10,7 @@ export function uniform(min = 0, max = 1): ContinuousDistribution {
   requireParameter(max > min, 'uniform', 'max', `must be > min (${min})`, max);
   const width = max - min;
   const logWidth = log(width);
-  return {
+  return continuous({
     name: 'uniform',
     support: [min, max],
     ppf: (q) => Math.min(max, min + q * (max - min)), // rounding would put q near 1 above max
@@ -20,5 +21,5 @@ export function uniform(min = 0, max = 1): ContinuousDistribution {
     logpdf: (x) => (x < min || x > max ? -Infinity : -logWidth),
     mean: 0.5 * (min + max),
     variance: (width * width) / 12,
-  };
+  });
 }

@@ -76,6 +76,7 @@ const CASES: Case[] = [
   { d: chiSquare(10), xs: [3, 9.5, 25], tol: 1e-12 },
   // Quadrature through the kinks of a mixture's quantile function converges slowly.
   { d: mixture(0.3, normal(1, 0.5), generalizedPareto(0.1, 0.5, 0.5)), xs: [0.2, 1, 2.5], momentTol: 1e-5 },
+  { d: mixture(0.3, truncatedNormal(1, 0.5, 0, 1.2), generalizedPareto(-0.2, 0.5, 1.1)), xs: [0.2, 1.15, 2], momentTol: 1e-5 },
   { d: transformed(lognormal(0.1, 0.2), Math.log, Math.exp, 'ln lognormal', Math.exp), xs: [-0.3, 0.1, 0.5] },
 ];
 
