@@ -4,6 +4,7 @@ import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import type { ParameterDecl } from '../kernels/define.ts';
 import { CELL_PARAMETERS, type CellKernelParameters } from './layout.ts';
 import { illinois } from './roots.ts';
+import { ocpFunction } from './ocp-table.ts';
 import { openCircuitPotential, openCircuitPotentialSlope } from './series.ts';
 
 /**
@@ -110,11 +111,12 @@ export function electrodeBalance(set: ParameterSet, overrides?: CellOverrides): 
   if (!(xHi > xLo)) {
     throw new CellspreadInputError('lithiumInventory', 'must fit both electrodes (0 < x, y < 1)', lithiumInventory);
   }
-  const ocvAt = (x: number) =>
-    openCircuitPotential(set.positive.ocp, (lithiumInventory - x * capacityNeg) / capacityPos) - openCircuitPotential(set.negative.ocp, x);
+  // The OCPs as the set defines them: measured tables where it gives them (the balance PyBaMM computes).
+  const uNeg = ocpFunction(set.negative, 'negative.ocpTable');
+  const uPos = ocpFunction(set.positive, 'positive.ocpTable');
+  const ocvAt = (x: number) => openCircuitPotential(uPos, (lithiumInventory - x * capacityNeg) / capacityPos) - openCircuitPotential(uNeg, x);
   const ocvSlope = (x: number) =>
-    (-capacityNeg / capacityPos) * openCircuitPotentialSlope(set.positive.ocp, (lithiumInventory - x * capacityNeg) / capacityPos) -
-    openCircuitPotentialSlope(set.negative.ocp, x);
+    (-capacityNeg / capacityPos) * openCircuitPotentialSlope(uPos, (lithiumInventory - x * capacityNeg) / capacityPos) - openCircuitPotentialSlope(uNeg, x);
   const guess = overrides === undefined ? undefined : nominalBalance(set);
   const solve = (v: number, name: string, guess: number | undefined) => {
     const x = solveOcv(ocvAt, ocvSlope, v, xLo, xHi, guess);
@@ -242,6 +244,7 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
     initialStoichPos: balance.y0 + soc * (balance.y100 - balance.y0),
     stoichNegEmpty: balance.x0,
     stoichNegFull: balance.x100,
+    ...seiParameters(set, overrides, interfacialArea(neg)),
   };
   // Parameters the definition derives itself (src/model/physics.ts `fromSet`), read through the same overrides.
   const out = derived as CellKernelParameters;
@@ -249,6 +252,44 @@ export function deriveCellParameters(set: ParameterSet, soc: number, overrides?:
     if (p.fromSet) out[p.name as keyof CellKernelParameters] = p.fromSet((path) => pick(overrides, path, leaf(set, path)));
   }
   return out;
+}
+
+type SeiRow = 'seiInitialThickness' | 'seiFilmResistivity' | 'seiLithiumPerThickness' | 'seiSolventGrowth' | 'seiReactionGrowth' | 'seiOcp' | 'seiActivation' | 'seiRateFactor';
+
+/**
+ * The SEI rows of one cell (docs/lifetime.md section 2), from the set's `sei` block with the cell's overrides (`sei.*`,
+ * and the negative electrode's geometry through a_n L_n A, the interfacial area `area` [m2]); all 0 (no film, no
+ * growth) for a set without one. `sei.rateFactor` (default 1) multiplies the growth: the ageing variation's handle.
+ */
+export function seiParameters(set: ParameterSet, overrides: CellOverrides | undefined, area: number): Record<SeiRow, number> {
+  const sei = set.sei;
+  const factor = pick(overrides, 'sei.rateFactor', 1);
+  if (!(factor >= 0 && Number.isFinite(factor))) throw new CellspreadInputError('sei.rateFactor', 'must be a finite number >= 0', factor);
+  if (!sei) {
+    return { seiInitialThickness: 0, seiFilmResistivity: 0, seiLithiumPerThickness: 0, seiSolventGrowth: 0, seiReactionGrowth: 0, seiOcp: 0, seiActivation: 0, seiRateFactor: factor };
+  }
+  const v = (key: keyof typeof sei) => pick(overrides, `sei.${key}`, sei[key]);
+  for (const key of ['initialThickness', 'partialMolarVolume', 'lithiumPerSeiMole'] as const) {
+    if (!(v(key) > 0 && Number.isFinite(v(key)))) throw new CellspreadInputError(`sei.${key}`, 'must be a finite number > 0', v(key));
+  }
+  for (const key of ['resistivity', 'solventDiffusivity', 'bulkSolventConcentration', 'reactionExchangeCurrentDensity'] as const) {
+    if (!(v(key) >= 0 && Number.isFinite(v(key)))) throw new CellspreadInputError(`sei.${key}`, 'must be a finite number >= 0', v(key));
+  }
+  for (const key of ['openCircuitPotential', 'activationEnergy'] as const) {
+    if (!Number.isFinite(v(key))) throw new CellspreadInputError(`sei.${key}`, 'must be a finite number', v(key));
+  }
+  const z = v('lithiumPerSeiMole');
+  const vBar = v('partialMolarVolume');
+  return {
+    seiInitialThickness: v('initialThickness'),
+    seiFilmResistivity: v('resistivity') / area,
+    seiLithiumPerThickness: (area * z * FARADAY) / (SECONDS_PER_HOUR * vBar),
+    seiSolventGrowth: (vBar * v('solventDiffusivity') * v('bulkSolventConcentration')) / z,
+    seiReactionGrowth: (vBar * v('reactionExchangeCurrentDensity')) / (FARADAY * z),
+    seiOcp: v('openCircuitPotential'),
+    seiActivation: v('activationEnergy') / GAS_CONSTANT,
+    seiRateFactor: factor,
+  };
 }
 
 /** The numeric leaf of a set at a dotted path. */
