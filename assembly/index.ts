@@ -19,6 +19,11 @@ export function resetHeap(): void {
   heap.reset();
 }
 
+/** Address of pack i's states in a job's states array (0: none). */
+function packState(states: usize, i: i32, packBytes: usize): usize {
+  return states == 0 ? 0 : states + <usize>i * packBytes;
+}
+
 /** Cell step evaluations of the last runPacks call (Newton trials and cut-off location included). */
 export let lastCellEvaluations: f64 = 0;
 
@@ -32,32 +37,31 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
   const s = sim!;
   const s2 = sim2!;
   const packBytes = <usize>(s.n * s.L) << 3;
-  const stateOf = (i: i32): usize => (states == 0 || !statesIn ? 0 : states + <usize>i * packBytes);
-  const stateOut = (i: i32): usize => states + <usize>i * packBytes;
+  const statesFrom = statesIn ? states : 0;
   let cellSteps: f64 = 0;
   let evaluations: f64 = 0;
   let i = first;
   if (s.n == 1) {
     // Single-cell packs: two at a time, one per SIMD lane.
     for (; i + 1 < last; i += 2) {
-      s.load(jobParams, jobInterconnect, count, i, stateOf(i));
-      s2.load(jobParams, jobInterconnect, count, i + 1, stateOf(i + 1));
+      s.load(jobParams, jobInterconnect, count, i, packState(statesFrom, i, packBytes));
+      s2.load(jobParams, jobInterconnect, count, i + 1, packState(statesFrom, i + 1, packBytes));
       runPair(s, s2);
       s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
       s2.writeOutputs(outputs + ((<usize>(i + 1 - first) * PACK_OUTPUT_COUNT) << 3));
       if (states != 0) {
-        s.writeStates(stateOut(i));
-        s2.writeStates(stateOut(i + 1));
+        s.writeStates(packState(states, i, packBytes));
+        s2.writeStates(packState(states, i + 1, packBytes));
       }
       cellSteps += s.cellSteps + s2.cellSteps;
       evaluations += s.cellEvaluations + s2.cellEvaluations;
     }
   }
   for (; i < last; i++) {
-    s.load(jobParams, jobInterconnect, count, i, stateOf(i));
+    s.load(jobParams, jobInterconnect, count, i, packState(statesFrom, i, packBytes));
     s.runFrom(0, 0);
     s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
-    if (states != 0) s.writeStates(stateOut(i));
+    if (states != 0) s.writeStates(packState(states, i, packBytes));
     cellSteps += s.cellSteps;
     evaluations += s.cellEvaluations;
   }

@@ -146,6 +146,7 @@ struct Dispatch {
   groupsX: u32, // workgroups along x (2-D dispatch beyond maxComputeWorkgroupsPerDimension)
   segments: u32, // compiled segments
   budget: u32, // loop iterations after which an invocation saves its pack at the next step and returns
+  states: u32, // 0: cells start from their initial states; 1: and their end states go to persist (F_STATES); 2: they start from the states there too
 }
 
 // the dispatch uniform

@@ -82,6 +82,8 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
     `const CONDUCTION: f32 = ${lit(settings.conduction)};`,
     `const STOP_AT_PACK: bool = ${settings.stopAt === 'pack'};`,
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
+    `// Cell states of lifetime runs in persist: after the per-cell pause fields of the private variant.`,
+    `const F_STATES: u32 = ${config.variant === 'private' ? 'F_CELLS + PERSIST_CELL_FIELDS * N_CELLS' : 'F_CELLS'};`,
     ...BINDINGS.filter((b) => b.variant === config.variant).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
     '',
   ].join('\n');
