@@ -87,7 +87,7 @@ export const CYCLE_OUTPUTS = [
   { name: 'maxCellLliPercent', unit: '%', description: 'largest loss of lithium inventory of a cell' },
   { name: 'meanSeiThicknessM', unit: 'm', description: 'mean SEI thickness over the cells' },
   { name: 'maxSeiThicknessM', unit: 'm', description: 'largest SEI thickness of a cell' },
-  { name: 'simulated', unit: '-', description: '1 when the whole cycle was simulated, 0 when a part was interpolated (cycle jumping)' },
+  { name: 'simulated', unit: '-', description: "1 when the cycle's discharge was simulated, 0 when it was interpolated between simulated cycles (cycle jumping)" },
 ] as const satisfies readonly LayoutEntry[];
 
 export type CycleOutputName = (typeof CYCLE_OUTPUTS)[number]['name'];
@@ -670,7 +670,8 @@ export async function runLifetime(
       cycleOutputs[row + P('maxSeiThicknessM')] = maxL;
       const headKnown = J === 0 || life.head[i] !== undefined;
       const tailKnown = J === S || life.tail[i] !== undefined;
-      cycleOutputs[row + P('simulated')] = headKnown && tailKnown ? 1 : 0;
+      const dischargeKnown = dis === tl ? tailKnown : hd[PART.dischargeAh] > 0 ? headKnown : headKnown && tailKnown;
+      cycleOutputs[row + P('simulated')] = dischargeKnown ? 1 : 0;
     }
   }
   const partRows = (pick: (l: PackLife) => Float64Array, steps: (l: PackLife) => number) => {
