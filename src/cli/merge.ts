@@ -2,7 +2,7 @@ import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CellspreadInputError } from '../errors.ts';
-import { ensureWritableFolder, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
+import { ensureWritableFolder, writeChunk, writeCycleTable, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { loadShards, mergedStudyResult, MergeRefusedError } from '../results/merge.ts';
 import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { studyModel } from '../study/job.ts';
@@ -103,9 +103,12 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     writeManifest(staging, manifest);
     for (const shard of loaded.shards) for (const chunk of shard.chunks) writeChunk(staging, chunk);
     writeSampleTable(staging, studyResultTable(mc));
+    writeCycleTable(staging, mc);
     mc.timings.totalSeconds = (performance.now() - t0) / 1000;
+    const base = buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: mc.timings.totalSeconds });
     const summary = {
-      ...buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: mc.timings.totalSeconds }),
+      ...base,
+      files: mc.lifetime ? { ...base.files, cycles: 'cycles.csv' } : base.files,
       mergedFrom: {
         shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
       },

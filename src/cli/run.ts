@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../backends/all.ts';
 import { CellspreadInputError } from '../errors.ts';
 import type { RunSummary } from '../results/format.ts';
-import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
+import { ensureWritableFolder, listChunks, readChunk, readManifest, writeChunk, writeCycleTable, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { chunkChecksums } from '../results/merge.ts';
 import { studyResultTable } from '../results/table.ts';
@@ -158,6 +158,10 @@ export async function runRunCommand(argv: string[], io: CliIo, hooks: RunCommand
     const analysisSeconds = (performance.now() - tA) / 1000;
     const summary = buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: (performance.now() - t0) / 1000, shard });
     writeSampleTable(out, studyResultTable(mc));
+    if (mc.lifetime) {
+      writeCycleTable(out, mc);
+      summary.files.cycles = 'cycles.csv';
+    }
     writeFileAtomic(join(out, 'checksums.json'), `${JSON.stringify(chunkChecksums(out), null, 2)}\n`);
     summary.files.checksums = 'checksums.json';
     writeSummary(out, summary);
@@ -189,7 +193,9 @@ export function backendLine(backend: { name: string; device: string }, fallbacks
 
 /** The closing lines of a run: counts, a few statistics, then the headline (the same strings summary.json holds). */
 export function describe(summary: RunSummary, out: string): string {
-  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance'];
+  const pick = summary.lifetime
+    ? ['cyclesToEol', 'capacityRetention', 'finalLliPercent', 'maxSeiThicknessM', 'simulatedCycles']
+    : ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance'];
   const rows = summary.outputs
     .filter((o) => pick.includes(o.name))
     .map((o) => `  ${o.name.padEnd(22)} mean ${fmt(o.statistics.mean)}  p05 ${fmt(o.statistics.p05)}  p95 ${fmt(o.statistics.p95)}  max ${fmt(o.statistics.max)}${o.unit === '-' ? '' : ` ${o.unit}`}`);
@@ -200,7 +206,11 @@ export function describe(summary: RunSummary, out: string): string {
     `${summary.name}: ${summary.counts.samples} packs of ${spec.pack.series}s${spec.pack.parallel}p (${cellsPerPack} cells per pack, ${summary.counts.cells} cells in the run), ${summary.counts.cellSteps} cell-steps (${throughput.toExponential(2)} cell-steps/s on ${summary.backend.name})`,
     ...rows,
   ];
-  lines.push(`results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''}`);
+  if (summary.lifetime) {
+    const e = summary.lifetime.eol;
+    lines.push(`  end of life (${summary.lifetime.endOfLife} of the initial capacity): ${e.reached} of ${e.packs} packs within ${summary.lifetime.cycles} cycles; median ${e.p50 === null ? `> ${summary.lifetime.cycles}` : e.p50.toFixed(0)} cycles`);
+  }
+  lines.push(`results: ${out}/summary.json, samples.csv, samples.arrow${summary.files.cycles ? ', cycles.csv' : ''}${summary.files.report ? ', report.html' : ''}`);
   const headline = summary.headline ? headlineLines(summary.headline) : [];
   if (headline.length > 0) lines.push('', 'Headline (summary.json "headline", and the top of report.html):', ...headline.map((l) => `  ${l}`));
   return lines.join('\n');

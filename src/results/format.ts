@@ -3,7 +3,9 @@
  *
  *   <out>/summary.json     RunSummary below: the spec as run, its hash, RNG, backend, timings, counts, statistics,
  *                          tail and sensitivity results, the worst pack's per-cell map. Written last, atomically.
- *   <out>/samples.csv      one row per sample: `sample`, the per-sample inputs, then the PACK_OUTPUTS columns
+ *   <out>/samples.csv      one row per sample: `sample`, the per-sample inputs, then the output columns (the PACK_OUTPUTS,
+ *                          or a lifetime study's outputs)
+ *   <out>/cycles.csv       lifetime studies: one row per sample and cycle, the CYCLE_OUTPUTS columns
  *   <out>/samples.arrow    the same table as an Apache Arrow IPC file (Float64 columns; `sample` Int32)
  *   <out>/chunks/          chunk-NNNNNN.json, one per completed chunk, written atomically as the run goes (resume)
  *   <out>/report.html      self-contained report (no network)
@@ -67,6 +69,8 @@ export interface RunSummary {
   sampling?: { monteCarlo: number; designRows: number; sensitivityDesign?: 'sobol' | 'shapley'; outer?: number; inner?: number };
   /** Two-level study: the epistemic draws and output statistics per outer sample (src/study/epistemic.ts). */
   epistemic?: unknown;
+  /** Lifetime study: the capacity-fade fan chart and the end-of-life distribution (src/study/lifetime.ts LifetimeSummary). */
+  lifetime?: import('../study/lifetime.ts').LifetimeSummary;
   files: Record<string, string>;
 }
 

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { CellspreadInputError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import type { StudyChunk } from '../study/runner.ts';
+import type { StudyChunk, StudyResult } from '../study/runner.ts';
 import type { RunSummary, SampleTable } from './format.ts';
-import { sampleTableArrow, sampleTableCsv } from './table.ts';
+import { cycleTableCsv, sampleTableArrow, sampleTableCsv } from './table.ts';
 
 export { sampleTableArrow, sampleTableCsv };
 
@@ -56,7 +56,13 @@ export function decodeNumbers(values: readonly (number | string | null)[]): Floa
 
 /** Chunks are JSON with plain number arrays: exact for doubles (shortest round-trip form), human-readable. */
 export function writeChunk(dir: string, chunk: StudyChunk): void {
-  const data = { ...chunk, outputs: encodeNumbers(chunk.outputs), inputs: encodeNumbers(chunk.inputs) };
+  const { cellGrowth: _notPersisted, ...rest } = chunk;
+  const data = {
+    ...rest,
+    outputs: encodeNumbers(chunk.outputs),
+    inputs: encodeNumbers(chunk.inputs),
+    ...(chunk.cycleOutputs ? { cycleOutputs: encodeNumbers(chunk.cycleOutputs) } : {}),
+  };
   writeFileAtomic(join(dir, CHUNK_DIR, chunkFileName(chunk.index)), JSON.stringify(data));
 }
 
@@ -64,7 +70,12 @@ export function readChunk(dir: string, index: number): StudyChunk | undefined {
   const path = join(dir, CHUNK_DIR, chunkFileName(index));
   if (!existsSync(path)) return undefined;
   const raw = JSON.parse(readFileSync(path, 'utf8'));
-  return { ...raw, outputs: decodeNumbers(raw.outputs), inputs: decodeNumbers(raw.inputs) } as StudyChunk;
+  return {
+    ...raw,
+    outputs: decodeNumbers(raw.outputs),
+    inputs: decodeNumbers(raw.inputs),
+    ...(raw.cycleOutputs ? { cycleOutputs: decodeNumbers(raw.cycleOutputs) } : {}),
+  } as StudyChunk;
 }
 
 export function listChunks(dir: string): number[] {
@@ -75,6 +86,11 @@ export function listChunks(dir: string): number[] {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
+}
+
+/** A lifetime study's per-cycle table (cycles.csv). */
+export function writeCycleTable(dir: string, result: StudyResult): void {
+  if (result.lifetime) writeFileAtomic(join(dir, 'cycles.csv'), cycleTableCsv(result));
 }
 
 export function writeSampleTable(dir: string, table: SampleTable): void {

@@ -16,7 +16,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { CYCLE_OUTPUT_COUNT, CYCLE_OUTPUTS } from '../pack/lifetime.ts';
+import { repeatBlock } from '../study/lifetime.ts';
+import { studyOutputNames } from '../study/outputs.ts';
 import { cellCount } from '../pack/topology.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
 import { shardRange } from '../study/shard.ts';
@@ -345,10 +347,17 @@ export function loadShards(folders: string[], options: { version: string }): Loa
         folderProblems.push(`${rel} has other input columns than the other shards`);
         continue;
       }
-      const outputs = numbersOf(raw.outputs, count * PACK_OUTPUT_COUNT);
+      const W = studyOutputNames(spec).length;
+      const outputs = numbersOf(raw.outputs, count * W);
       const inputs = numbersOf(raw.inputs, count * names.length);
       if (!outputs || !inputs) {
-        folderProblems.push(`${rel} has ${!outputs ? 'outputs' : 'inputs'} of the wrong length or type (${!outputs ? `${count} x ${PACK_OUTPUT_COUNT}` : `${count} x ${names.length}`} numbers expected)`);
+        folderProblems.push(`${rel} has ${!outputs ? 'outputs' : 'inputs'} of the wrong length or type (${!outputs ? `${count} x ${W}` : `${count} x ${names.length}`} numbers expected)`);
+        continue;
+      }
+      const cycles = repeatBlock(spec)?.repeat ?? 0;
+      const cycleOutputs = cycles ? numbersOf(raw.cycleOutputs, count * cycles * CYCLE_OUTPUT_COUNT) : undefined;
+      if (cycles && !cycleOutputs) {
+        folderProblems.push(`${rel} has per-cycle outputs of the wrong length or type (${count} x ${cycles} x ${CYCLE_OUTPUT_COUNT} numbers expected)`);
         continue;
       }
       const redrawn = studySamples(spec, start, count).inputs;
@@ -366,6 +375,7 @@ export function loadShards(folders: string[], options: { version: string }): Loa
         start,
         count,
         outputs,
+        ...(cycleOutputs ? { cycleOutputs } : {}),
         inputs,
         inputNames: names as string[],
         cellSteps: typeof raw.cellSteps === 'number' ? raw.cellSteps : 0,
@@ -390,13 +400,18 @@ export function mergedStudyResult(loaded: LoadedShards, totalSeconds = 0): Study
   const samples = studyLayout(spec).total;
   const chunks = loaded.shards.flatMap((s) => s.chunks);
   const inputNames = chunks[0]?.inputNames ?? [];
-  const outputs = new Float64Array(samples * PACK_OUTPUT_COUNT);
+  const outputNames = studyOutputNames(spec);
+  const W = outputNames.length;
+  const outputs = new Float64Array(samples * W);
   const inputs = new Float64Array(samples * inputNames.length);
+  const cycles = repeatBlock(spec)?.repeat ?? 0;
+  const cycleOutputs = cycles ? new Float64Array(samples * cycles * CYCLE_OUTPUT_COUNT) : undefined;
   let cellSteps = 0;
   let sampleSeconds = 0;
   let simulateSeconds = 0;
   for (const c of chunks) {
-    outputs.set(c.outputs, c.start * PACK_OUTPUT_COUNT);
+    outputs.set(c.outputs, c.start * W);
+    if (cycleOutputs && c.cycleOutputs) cycleOutputs.set(c.cycleOutputs, c.start * cycles * CYCLE_OUTPUT_COUNT);
     inputs.set(c.inputs, c.start * inputNames.length);
     cellSteps += c.cellSteps;
     sampleSeconds += c.sampleSeconds;
@@ -416,7 +431,8 @@ export function mergedStudyResult(loaded: LoadedShards, totalSeconds = 0): Study
       fallbacks: [...fallbacks.values()],
     },
     range: { start: 0, end: samples },
-    outputNames: PACK_OUTPUT_NAMES,
+    outputNames,
+    ...(cycleOutputs ? { lifetime: { cycles, width: CYCLE_OUTPUT_COUNT, names: CYCLE_OUTPUTS.map((o) => o.name), cycleOutputs } } : {}),
     outputs,
     inputNames,
     inputs,

@@ -83,6 +83,12 @@ function issueToError(issue: z.core.$ZodIssue, input: unknown): StudySpecError {
         if (value === undefined) return new StudySpecError(at, 'is required', value, `one of ${options.join(', ')}`);
         return new StudySpecError(at, `must be one of ${options.join(', ')}`, value, typeof value === 'string' ? didYouMean(value, options) : undefined);
       }
+      // A protocol item is a repeat block (it has the key `repeat`) or a step: report the branch that applies.
+      const branches = (u as { errors?: z.core.$ZodIssue[][] }).errors;
+      if (branches?.length === 2 && received !== null && typeof received === 'object') {
+        const branch = [...branches['repeat' in received ? 0 : 1]].sort((a, b) => issueRank(a) - issueRank(b));
+        if (branch[0]) return issueToError({ ...branch[0], path: [...path, ...branch[0].path] } as z.core.$ZodIssue, input);
+      }
       return new StudySpecError(path, 'does not match any allowed form', received);
     }
     case 'invalid_type': {
@@ -138,6 +144,18 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
     throw new StudySpecError(['pack', 'modules'], `must divide pack.series (${pack.series})`, pack.modules, `e.g. ${divisors(pack.series).join(', ')}`);
   }
   checkProtocol(p.protocol);
+  const repeat = p.protocol.find((s) => 'repeat' in s) as { repeat: number } | undefined;
+  if (p.simulation.sei !== 'none' && !set.sei) {
+    throw new StudySpecError(['simulation', 'sei'], `needs a parameter set with SEI parameters (${set.name} has none)`, p.simulation.sei, `e.g. params: okane2022`);
+  }
+  if (p.ageing?.randomWalk && p.simulation.sei === 'none') {
+    throw new StudySpecError(['ageing', 'randomWalk'], 'needs SEI growth (simulation.sei) to act on', p.ageing.randomWalk);
+  }
+  if (p.ageing?.randomWalk && !repeat) throw new StudySpecError(['ageing', 'randomWalk'], 'needs a repeat block in the protocol (it walks from cycle to cycle)', p.ageing.randomWalk);
+  if (p.analysis?.lifetime && !repeat) throw new StudySpecError(['analysis', 'lifetime'], 'needs a repeat block in the protocol', p.analysis.lifetime);
+  p.analysis?.lifetime?.capacityAt?.forEach((n, i) => {
+    if (n > repeat!.repeat) throw new StudySpecError(['analysis', 'lifetime', 'capacityAt', i], `must be at most the repeat count (${repeat!.repeat})`, n);
+  });
   const variation: Record<string, QuantityVariation> = {};
   const writers = new Map<string, string>();
   for (const [key, v] of Object.entries(p.variation)) {
@@ -163,6 +181,10 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
         return { output: t.output, limit: t.limit, tail, ...(t.target !== undefined ? { target: t.target } : {}) };
       });
     }
+    if (p.analysis.lifetime) {
+      const l = p.analysis.lifetime;
+      analysis.lifetime = { endOfLife: l.endOfLife, reference: l.reference, cellStates: l.cellStates, ...(l.capacityAt ? { capacityAt: [...l.capacityAt] } : {}) };
+    }
     if (p.analysis.sensitivity) {
       const { secondOrder, ...rest } = p.analysis.sensitivity;
       if (secondOrder && rest.method !== 'sobol') {
@@ -179,8 +201,16 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
     params: set.name,
     pack: { ...pack },
     initial: { ...p.initial },
-    simulation: { ...p.simulation },
+    // SEI growth and film heat are left out at their defaults, so that studies without ageing keep their hash.
+    simulation: {
+      timeStep: p.simulation.timeStep,
+      modes: p.simulation.modes,
+      thermal: p.simulation.thermal,
+      ...(p.simulation.sei !== 'none' ? { sei: p.simulation.sei } : {}),
+      ...(p.simulation.filmHeat === false ? { filmHeat: false } : {}),
+    },
     protocol: p.protocol.map((s) => structuredClone(s)),
+    ...(p.ageing?.randomWalk ? { ageing: { randomWalk: { ...p.ageing.randomWalk } } } : {}),
     variation,
     correlation,
     ...(analysis ? { analysis } : {}),
@@ -276,21 +306,39 @@ function divisors(n: number): number[] {
 }
 
 function checkProtocol(protocol: ParsedStudySpec['protocol']): void {
-  protocol.forEach((step, i) => {
-    const at = (k: string) => ['protocol', i, k];
+  const repeats = protocol.map((s, i) => ('repeat' in s ? i : -1)).filter((i) => i >= 0);
+  if (repeats.length > 1) throw new StudySpecError(['protocol', repeats[1]], 'must not be a second repeat block (a protocol holds at most one)', 'repeat');
+  protocol.forEach((item, i) => {
+    if ('repeat' in item) {
+      checkSteps(item.steps, ['protocol', i, 'steps']);
+      const j = item.jumping;
+      if (typeof j === 'object' && j.jumpBefore !== undefined && j.jumpBefore >= item.steps.length) {
+        throw new StudySpecError(['protocol', i, 'jumping', 'jumpBefore'], `must be the index of a step of the block (0 to ${item.steps.length - 1})`, j.jumpBefore);
+      }
+    } else checkSteps([item], ['protocol', i]);
+  });
+}
+
+type ParsedStep = Exclude<ParsedStudySpec['protocol'][number], { repeat: number }>;
+
+function checkSteps(steps: readonly ParsedStep[], base: SpecPath): void {
+  steps.forEach((step, n) => {
+    const i = base.length === 2 ? (base[1] as number) : n;
+    const prefix = base.length === 2 ? ['protocol'] : base;
+    const at = (k: string) => [...prefix, i, k];
     if (step.type === 'discharge' || step.type === 'charge' || step.type === 'cccv') {
       const given = (['cRate', 'current', 'power'] as const).filter((k) => (step as Record<string, unknown>)[k] !== undefined);
       const allowed = step.type === 'cccv' ? 'cRate or current' : 'cRate, current or power';
-      if (given.length !== 1) throw new StudySpecError(['protocol', i], `must give exactly one of ${allowed}`, given.length ? given.join(' and ') : 'none');
+      if (given.length !== 1) throw new StudySpecError([...prefix, i], `must give exactly one of ${allowed}`, given.length ? given.join(' and ') : 'none');
     }
     if (step.type === 'table') {
       const given = (['current', 'power'] as const).filter((k) => step[k] !== undefined);
-      if (given.length !== 1) throw new StudySpecError(['protocol', i], 'must give exactly one of current or power', given.length ? given.join(' and ') : 'none');
+      if (given.length !== 1) throw new StudySpecError([...prefix, i], 'must give exactly one of current or power', given.length ? given.join(' and ') : 'none');
       const values = (step.current ?? step.power)!;
       if (values.length !== step.time.length) throw new StudySpecError(at(given[0]), `must have one value per time (${step.time.length})`, values.length);
-      if (step.time[0] !== 0) throw new StudySpecError(['protocol', i, 'time', 0], 'must be 0', step.time[0]);
+      if (step.time[0] !== 0) throw new StudySpecError([...prefix, i, 'time', 0], 'must be 0', step.time[0]);
       for (let k = 1; k < step.time.length; k++) {
-        if (!(step.time[k] > step.time[k - 1])) throw new StudySpecError(['protocol', i, 'time', k], `must be greater than time[${k - 1}] = ${step.time[k - 1]}`, step.time[k]);
+        if (!(step.time[k] > step.time[k - 1])) throw new StudySpecError([...prefix, i, 'time', k], `must be greater than time[${k - 1}] = ${step.time[k - 1]}`, step.time[k]);
       }
     }
   });

@@ -1,7 +1,8 @@
 import { cellsOfPack, interconnectOfPack } from '../backends/reference.ts';
 import type { Backend } from '../backends/types.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
+import type { LayoutEntry } from '../model/layout.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, PACK_OUTPUTS } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import type { InputColumn, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import { analyzeShapley, analyzeSobol, ModelOutputError, type SobolSecondOrder } from '../sensitivity/index.ts';
@@ -10,24 +11,28 @@ import { sortedQuantile } from '../math/quantile.ts';
 import { tailSummary } from '../tail/index.ts';
 import { compileStudy, LEVELS } from '../variation/index.ts';
 import { sensitivityStatements } from './headline.ts';
-import { chunkJob } from './runner.ts';
+import { chunkJob, simulateChunk } from './runner.ts';
+import { studyOutputNames } from './outputs.ts';
 import type { StudyModel } from './job.ts';
 import { epistemicTail } from './epistemic.ts';
 import { studyLayout } from './samples.ts';
 
-/** Column `name` of a row-major outputs matrix. */
-export function outputColumn(outputs: Float64Array, name: PackOutputName): Float64Array {
-  const k = PACK_OUTPUT_INDEX[name];
-  const n = outputs.length / PACK_OUTPUT_COUNT;
+/** Column `name` of a row-major outputs matrix whose columns are `names` (default: the pack outputs). */
+export function outputColumn(outputs: Float64Array, name: string, names: readonly string[] = PACK_OUTPUT_NAMES): Float64Array {
+  const k = names.indexOf(name);
+  if (k < 0) throw new Error(`outputColumn: no output ${name}`);
+  const W = names.length;
+  const n = outputs.length / W;
   const col = new Float64Array(n);
-  for (let s = 0; s < n; s++) col[s] = outputs[s * PACK_OUTPUT_COUNT + k];
+  for (let s = 0; s < n; s++) col[s] = outputs[s * W + k];
   return col;
 }
 
-/** Mean, sd and quantiles of every output, in f64 over the finite samples. */
-export function outputStatistics(outputs: Float64Array) {
-  return PACK_OUTPUTS.map((o) => {
-    const col = outputColumn(outputs, o.name).filter(Number.isFinite).sort();
+/** Mean, sd and quantiles of every output (columns `info`, default the pack outputs), in f64 over the finite samples. */
+export function outputStatistics(outputs: Float64Array, info: readonly LayoutEntry[] = PACK_OUTPUTS) {
+  const names = info.map((o) => o.name);
+  return info.map((o) => {
+    const col = outputColumn(outputs, o.name, names).filter(Number.isFinite).sort();
     let mean = 0;
     for (const v of col) mean += v;
     mean /= col.length || 1;
@@ -46,12 +51,12 @@ export function outputStatistics(outputs: Float64Array) {
   });
 }
 
-/** Samples with any non-finite output: reported by index, never averaged in. */
-export function nonFiniteSamples(outputs: Float64Array, first = 0): number[] {
+/** Samples with any non-finite output (rows of `width` outputs): reported by index, never averaged in. */
+export function nonFiniteSamples(outputs: Float64Array, first = 0, width: number = PACK_OUTPUT_COUNT): number[] {
   const bad: number[] = [];
-  for (let s = 0; s < outputs.length / PACK_OUTPUT_COUNT; s++) {
-    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
-      if (!Number.isFinite(outputs[s * PACK_OUTPUT_COUNT + k])) {
+  for (let s = 0; s < outputs.length / width; s++) {
+    for (let k = 0; k < width; k++) {
+      if (!Number.isFinite(outputs[s * width + k])) {
         bad.push(first + s);
         break;
       }
@@ -60,11 +65,9 @@ export function nonFiniteSamples(outputs: Float64Array, first = 0): number[] {
   return bad;
 }
 
-function checkOutputName(name: string, field: string): PackOutputName {
-  if (!(PACK_OUTPUT_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`${field} must name a pack output (${PACK_OUTPUT_NAMES.join(', ')}), got "${name}"`);
-  }
-  return name as PackOutputName;
+function checkOutputName(name: string, field: string, names: readonly string[]): string {
+  if (!names.includes(name)) throw new Error(`${field} must name an output of this study (${names.join(', ')}), got "${name}"`);
+  return name;
 }
 
 /**
@@ -74,9 +77,10 @@ function checkOutputName(name: string, field: string): PackOutputName {
  * estimate, since the samples are not independent draws (they share epistemic draws and aleatory streams).
  */
 export function tailAnalyses(spec: StudySpec, outputs: Float64Array): unknown[] {
+  const names = studyOutputNames(spec);
   return (spec.analysis?.tail ?? []).map((t, i) => {
-    const name = checkOutputName(t.output, `analysis.tail[${i}].output`);
-    const column = outputColumn(outputs, name);
+    const name = checkOutputName(t.output, `analysis.tail[${i}].output`, names);
+    const column = outputColumn(outputs, name, names);
     const summary = tailSummary(column, { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
     const epistemic = epistemicTail(spec, column, t);
     if (!epistemic) return summary;
@@ -104,12 +108,13 @@ export function analyzeStudySensitivity(spec: StudySpec, designOutputs: Float64A
   const request = spec.analysis?.sensitivity;
   const design = studyLayout(spec).sensitivity;
   if (!request || !design) return [];
-  if (designOutputs.length !== design.rowCount * PACK_OUTPUT_COUNT) {
-    throw new CellspreadInputError('design outputs', `must hold ${design.rowCount} rows x ${PACK_OUTPUT_COUNT} outputs`, designOutputs.length);
+  const all = studyOutputNames(spec);
+  if (designOutputs.length !== design.rowCount * all.length) {
+    throw new CellspreadInputError('design outputs', `must hold ${design.rowCount} rows x ${all.length} outputs`, designOutputs.length);
   }
-  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`));
+  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`, all));
   return names.map((name): SensitivitySummary => {
-    const y = outputColumn(designOutputs, name);
+    const y = outputColumn(designOutputs, name, all);
     const base = { output: name, method: request.method, factors: [...design.names], evaluations: design.rowCount };
     try {
       if (design.kind === 'shapley') {
@@ -150,12 +155,13 @@ function secondOrderPairs(names: readonly string[], s: SobolSecondOrder): NonNul
 export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, backend: Backend, signal?: AbortSignal): Promise<SensitivitySummary[]> {
   const layout = studyLayout(spec);
   if (!layout.sensitivity) return [];
-  const outputs = new Float64Array(layout.designRows * PACK_OUTPUT_COUNT);
+  const W = studyOutputNames(spec).length;
+  const outputs = new Float64Array(layout.designRows * W);
   for (let start = layout.monteCarlo; start < layout.total; start += spec.run.chunkSize) {
     signal?.throwIfAborted();
     const count = Math.min(spec.run.chunkSize, layout.total - start);
-    const result = await backend.simulate(chunkJob(spec, model, start, count).job, signal);
-    outputs.set(result.outputs, (start - layout.monteCarlo) * PACK_OUTPUT_COUNT);
+    const result = await simulateChunk(spec, model, backend, start, count, signal);
+    outputs.set(result.outputs, (start - layout.monteCarlo) * W);
   }
   return analyzeStudySensitivity(spec, outputs);
 }
@@ -187,12 +193,16 @@ export function describeInputs(spec: StudySpec): InputColumn[] {
   return out;
 }
 
-/** Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces. */
+/**
+ * Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces.
+ * Not for lifetime studies (their packs are not re-simulated here): undefined.
+ */
 export function worstPackMap(spec: StudySpec, model: StudyModel, outputs: Float64Array, first = 0): WorstPackMap | undefined {
+  if (model.lifetime) return undefined;
   const n = outputs.length / PACK_OUTPUT_COUNT;
   if (n === 0) return undefined;
   const t = spec.analysis?.tail?.[0];
-  const name = t && (PACK_OUTPUT_NAMES as readonly string[]).includes(t.output) ? (t.output as PackOutputName) : 'maxTemperatureK';
+  const name = t && (PACK_OUTPUT_NAMES as readonly string[]).includes(t.output) ? t.output : 'maxTemperatureK';
   const highest = t ? t.tail !== 'lower' : true;
   const col = outputColumn(outputs, name);
   let worst = -1;

@@ -1,11 +1,13 @@
 import { CellspreadInputError } from '../errors.ts';
 import { createBackend } from '../backends/registry.ts';
 import type { Backend, BackendOptions, PackJob } from '../backends/types.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { CYCLE_OUTPUT_COUNT, CYCLE_OUTPUTS } from '../pack/lifetime.ts';
 import { cellCount } from '../pack/topology.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
 import { studyHash, type StudySpec } from '../spec/index.ts';
 import { studyModel, type StudyModel } from './job.ts';
+import { repeatBlock, simulateLifetimeChunk } from './lifetime.ts';
+import { studyOutputNames } from './outputs.ts';
 import { studyLayout, studySamples } from './samples.ts';
 
 export interface StudyProgress {
@@ -21,8 +23,12 @@ export interface StudyChunk {
   index: number;
   start: number;
   count: number;
-  /** count x PACK_OUTPUT_COUNT, row-major, columns PACK_OUTPUT_NAMES. */
+  /** count x outputs, row-major, columns studyOutputNames(spec) (the pack outputs, or a lifetime study's). */
   outputs: Float64Array;
+  /** A lifetime study: count x cycles x CYCLE_OUTPUT_COUNT per-cycle outputs (src/pack/lifetime.ts CYCLE_OUTPUTS). */
+  cycleOutputs?: Float64Array;
+  /** A lifetime study with analysis.lifetime.cellStates: count x cycles x cells SEI growth [m] (not persisted). */
+  cellGrowth?: Float32Array;
   /** count x inputNames.length, row-major. */
   inputs: Float64Array;
   inputNames: string[];
@@ -66,6 +72,25 @@ export interface StudyResult {
   timings: { sampleSeconds: number; simulateSeconds: number; totalSeconds: number };
   /** True when the run was cancelled: only complete chunks are in the result. */
   cancelled: boolean;
+  /** A lifetime study: the per-cycle outputs of every sample (samples x cycles x width, width = names.length). */
+  lifetime?: { cycles: number; width: number; names: readonly string[]; cycleOutputs: Float64Array; cellGrowth?: Float32Array };
+}
+
+/**
+ * One chunk of samples through a backend: the protocol once (PackJob), or, for a lifetime study, the lifetime runner
+ * around the backend (src/study/lifetime.ts). Returns the per-sample outputs (studyOutputNames(spec) columns).
+ */
+export async function simulateChunk(
+  spec: StudySpec,
+  model: StudyModel,
+  backend: Backend,
+  start: number,
+  count: number,
+  signal?: AbortSignal,
+  built = chunkJob(spec, model, start, count),
+): Promise<{ outputs: Float64Array; cellSteps: number; cycleOutputs?: Float64Array; cellGrowth?: Float32Array }> {
+  if (model.lifetime) return simulateLifetimeChunk(spec, model, backend, built.sampled, start, count, signal);
+  return backend.simulate(built.job, signal);
 }
 
 /** Build the backend job for a chunk of samples, Monte Carlo or design rows (pure: sampling only). */
@@ -104,7 +129,13 @@ export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): 
     : await createBackend(options.backend ?? 'auto', options.backendOptions);
   const backend = created.backend;
   const samples = range.end - range.start;
-  const outputs = new Float64Array(samples * PACK_OUTPUT_COUNT);
+  const outputNames = studyOutputNames(spec);
+  const W = outputNames.length;
+  const outputs = new Float64Array(samples * W);
+  const cycles = repeatBlock(spec)?.repeat ?? 0;
+  const cycleOutputs = cycles ? new Float64Array(samples * cycles * CYCLE_OUTPUT_COUNT) : undefined;
+  const cellCountPerPack = cellCount(model.layout);
+  const cellGrowth = cycles && spec.analysis?.lifetime?.cellStates ? new Float32Array(samples * cycles * cellCountPerPack) : undefined;
   let inputs = new Float64Array(0);
   let inputNames: string[] = [];
   let cellSteps = 0;
@@ -125,11 +156,12 @@ export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): 
       const count = Math.min((index + 1) * chunkSize, range.end) - start;
       let chunk = options.completedChunk?.(index, start, count);
       if (!chunk) {
-        const { job, sampled, sampleSeconds: ss } = chunkJob(spec, model, start, count);
+        const built = chunkJob(spec, model, start, count);
+        const { sampled, sampleSeconds: ss } = built;
         const t1 = performance.now();
         let result;
         try {
-          result = await backend.simulate(job, options.signal);
+          result = await simulateChunk(spec, model, backend, start, count, options.signal, built);
         } catch (err) {
           if (options.signal?.aborted) {
             cancelled = true;
@@ -142,6 +174,8 @@ export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): 
           start,
           count,
           outputs: result.outputs,
+          ...(result.cycleOutputs ? { cycleOutputs: result.cycleOutputs } : {}),
+          ...(result.cellGrowth ? { cellGrowth: result.cellGrowth } : {}),
           inputs: sampled.inputs.values,
           inputNames: sampled.inputs.names,
           cellSteps: result.cellSteps,
@@ -154,7 +188,12 @@ export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): 
         inputNames = chunk.inputNames;
         inputs = new Float64Array(samples * inputNames.length);
       }
-      outputs.set(chunk.outputs, (start - range.start) * PACK_OUTPUT_COUNT);
+      outputs.set(chunk.outputs, (start - range.start) * W);
+      if (cycleOutputs) {
+        if (!chunk.cycleOutputs) throw new Error(`chunk ${index} holds no per-cycle outputs (a lifetime study's chunks must)`);
+        cycleOutputs.set(chunk.cycleOutputs, (start - range.start) * cycles * CYCLE_OUTPUT_COUNT);
+      }
+      if (cellGrowth && chunk.cellGrowth) cellGrowth.set(chunk.cellGrowth, (start - range.start) * cycles * cellCountPerPack);
       inputs.set(chunk.inputs, (start - range.start) * inputNames.length);
       cellSteps += chunk.cellSteps;
       sampleSeconds += chunk.sampleSeconds;
@@ -174,8 +213,19 @@ export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): 
     rng: RNG_ALGORITHM,
     backend: { name: backend.name, device: backend.device, fallbacks: created.fallbacks },
     range: { start: range.start, end: range.start + done },
-    outputNames: PACK_OUTPUT_NAMES,
-    outputs: done === samples ? outputs : outputs.slice(0, done * PACK_OUTPUT_COUNT),
+    outputNames,
+    outputs: done === samples ? outputs : outputs.slice(0, done * W),
+    ...(cycleOutputs
+      ? {
+          lifetime: {
+            cycles,
+            width: CYCLE_OUTPUT_COUNT,
+            names: CYCLE_OUTPUTS.map((o) => o.name),
+            cycleOutputs: done === samples ? cycleOutputs : cycleOutputs.slice(0, done * cycles * CYCLE_OUTPUT_COUNT),
+            ...(cellGrowth ? { cellGrowth: done === samples ? cellGrowth : cellGrowth.slice(0, done * cycles * cellCountPerPack) } : {}),
+          },
+        }
+      : {}),
     inputNames,
     inputs: done === samples ? inputs : inputs.slice(0, done * inputNames.length),
     counts: { samples: done, cells: done * cellCount(model.layout), cellSteps, chunks },

@@ -10,7 +10,7 @@
  * a single run.
  */
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT } from '../pack/outputs.ts';
+import { studyOutputNames } from './outputs.ts';
 import { cellCount } from '../pack/topology.ts';
 import { shapleyDesign, sobolDesign, type ShapleyDesign, type SobolDesign } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
@@ -129,9 +129,12 @@ export function monteCarloResult(result: StudyResult): StudyResult {
   const mc = mcEnd - start;
   const rows = end - start;
   const ni = result.inputNames.length;
+  const W = studyOutputNames(result.spec).length;
+  const lifetime = result.lifetime && mc !== rows ? { ...result.lifetime, cycleOutputs: result.lifetime.cycleOutputs.slice(0, mc * result.lifetime.cycles * result.lifetime.width) } : result.lifetime;
   return {
     ...result,
-    outputs: mc === rows ? result.outputs : result.outputs.slice(0, mc * PACK_OUTPUT_COUNT),
+    ...(lifetime ? { lifetime } : {}),
+    outputs: mc === rows ? result.outputs : result.outputs.slice(0, mc * W),
     inputs: mc === rows ? result.inputs : result.inputs.slice(0, mc * ni),
     counts: { ...result.counts, samples: mc, designRows: rows - mc, cells: rows * cellCount(result.spec.pack) },
   };
@@ -143,7 +146,8 @@ export function designOutputs(result: StudyResult): Float64Array | undefined {
   if (!layout.sensitivity) return undefined;
   const { start, end } = result.range;
   if (start > layout.monteCarlo || end < layout.total) return undefined;
-  return result.outputs.subarray((layout.monteCarlo - start) * PACK_OUTPUT_COUNT, (layout.total - start) * PACK_OUTPUT_COUNT);
+  const W = studyOutputNames(result.spec).length;
+  return result.outputs.subarray((layout.monteCarlo - start) * W, (layout.total - start) * W);
 }
 
 /**

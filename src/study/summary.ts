@@ -1,5 +1,6 @@
 /** summary.json of a study run (src/results/format.ts) from its result and analyses: pure, for the CLI and the browser page. */
-import { PACK_OUTPUTS } from '../pack/outputs.ts';
+import { lifetimeSummary } from './lifetime.ts';
+import { studyOutputs } from './outputs.ts';
 import { RESULTS_FORMAT_VERSION, type RunSummary, type SensitivitySummary } from '../results/format.ts';
 import type { StudySpec } from '../spec/index.ts';
 import type { TailSummary } from '../tail/index.ts';
@@ -38,18 +39,19 @@ export function buildSummary(spec: StudySpec, result: StudyResult, extra: Summar
     ...(extra.shard ? { shard: extra.shard } : {}),
     counts: result.counts,
     timings: { sampleSeconds: result.timings.sampleSeconds, simulateSeconds: result.timings.simulateSeconds, analysisSeconds: extra.analysisSeconds, totalSeconds: extra.totalSeconds },
-    outputs: outputStatistics(result.outputs),
+    outputs: outputStatistics(result.outputs, studyOutputs(spec)),
     inputs: describeInputs(spec),
     headline: buildHeadline({
       tail: extra.tail as TailSummary[],
       sensitivity: extra.sensitivity as SensitivitySummary[],
-      units: Object.fromEntries(PACK_OUTPUTS.map((o) => [o.name, o.unit])),
+      units: Object.fromEntries(studyOutputs(spec).map((o) => [o.name, o.unit])),
       limits: spec.analysis?.tail,
     }),
     tail: extra.tail,
     sensitivity: extra.sensitivity,
     ...(extra.worstPack ? { worstPack: extra.worstPack } : {}),
-    nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start),
+    nonFiniteSamples: nonFiniteSamples(result.outputs, result.range.start, studyOutputs(spec).length),
+    ...(result.lifetime && result.counts.samples > 0 ? { lifetime: lifetimeSummary(spec, result.outputs, result.lifetime.cycleOutputs) } : {}),
     sampling: {
       monteCarlo: layout.monteCarlo,
       designRows: layout.designRows,
