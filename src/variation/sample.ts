@@ -358,6 +358,8 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
       return (x) => Math.min(1, Math.max(0, x));
     case 'lithiumInventory':
       return (x, o) => void (o.lithiumInventoryFactor = x);
+    case 'seiRateFactor':
+      return (x, o) => void (o['sei.rateFactor'] = x);
     case 'heatTransferCoefficient':
       return (x, o) => void (o['thermal.heatTransferCoefficient'] = x);
     case 'ambientTemperature':
