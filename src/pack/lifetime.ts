@@ -164,6 +164,8 @@ export interface LifetimeJob {
   /** Nominal cell capacity [Ah]: the scale of the jump tolerances. */
   nominalCapacity: number;
   walk?: RateWalk;
+  /** The key of each pack's walk streams (default its sample index firstSample + i). */
+  walkKeys?: ArrayLike<number>;
   /** End of life, to keep jumps from landing past it: a fraction of the reference cycle's discharge capacity. */
   endOfLife?: { fraction: number; reference: 'first' | 'second' };
   /** Keep every cell's SEI growth at the end of every cycle (cells x cycles per pack). */
@@ -354,7 +356,7 @@ export async function runLifetime(
   if (walk && !(walk.rho >= 0 && walk.rho <= 1)) throw new CellspreadInputError('ageing.randomWalk.rho', 'must be in [0, 1]', walk.rho);
   const jumping = plan.jumping;
   const J = jumping ? jumping.jumpBefore : S;
-  const lives = Array.from({ length: count }, (_, i) => new PackLife(i, packs.firstSample + i, n, N));
+  const lives = Array.from({ length: count }, (_, i) => new PackLife(i, job.walkKeys?.[i] ?? packs.firstSample + i, n, N));
   const lpt = (life: PackLife, c: number) => packs.kernelParameters[(CELL_PARAMETER_INDEX.seiLithiumPerThickness * count + life.index) * n + c];
   const nominal = job.nominalCapacity;
   const states = new Float64Array(count * perPack);

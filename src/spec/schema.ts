@@ -169,6 +169,7 @@ export const studySpecSchema = strict({
       outputs: z.array(z.string().min(1)).min(1),
       n: count.default(256),
       secondOrder: z.boolean().optional(),
+      groups: z.enum(['quantity', 'origin']).optional(),
     }).optional(),
     lifetime: strict({
       endOfLife: z.number().gt(0).lt(1).default(0.8),
@@ -306,7 +307,8 @@ export interface StudySpec {
   correlation: Partial<Record<Level, CorrelationBlock>>;
   analysis?: {
     tail?: TailAnalysisSpec[];
-    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number; secondOrder?: boolean };
+    /** groups: the factors, per (quantity, level) (default) or by origin (manufacturing, ageing parameters; the walk). */
+    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number; secondOrder?: boolean; groups?: 'quantity' | 'origin' };
     lifetime?: LifetimeAnalysisSpec;
   };
   /** Epistemic quantities and the outer x inner sizes of the two-level Monte Carlo (absent: one level). */

@@ -40,6 +40,11 @@ export interface SampleChunk {
   cellQuantities: { names: string[]; units: string[]; values: Float64Array };
   /** Initial SOC of each cell (count x cellsPerPack). */
   initialSoc: Float64Array;
+  /**
+   * Lifetime studies with a random walk: the key of each sample's walk streams (src/pack/lifetime.ts): the sample index
+   * for Monte Carlo samples, the design's walk coordinate for sensitivity design rows (src/study/samples.ts).
+   */
+  walkKeys?: Float64Array;
 }
 
 /**
