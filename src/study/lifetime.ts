@@ -118,6 +118,7 @@ export async function simulateLifetimeChunk(
   start: number,
   count: number,
   signal?: AbortSignal,
+  onFraction?: (done: number) => void,
 ): Promise<{ outputs: Float64Array; cycleOutputs: Float64Array; cellSteps: number; cellGrowth?: Float32Array }> {
   const l = lifetimeSettings(spec);
   const walk = spec.ageing?.randomWalk;
@@ -131,7 +132,7 @@ export async function simulateLifetimeChunk(
       endOfLife: { fraction: l.endOfLife, reference: l.reference },
       recordCells: l.cellStates,
     },
-    { signal },
+    { signal, onRound: onFraction ? (cycle, cycles) => onFraction(Math.min(1, (cycle - 1) / cycles)) : undefined },
   );
   return { outputs: lifetimeOutputRows(spec, r, count), cycleOutputs: r.cycleOutputs, cellSteps: r.cellSteps, ...(r.cellGrowth ? { cellGrowth: r.cellGrowth } : {}) };
 }

@@ -88,8 +88,9 @@ export async function simulateChunk(
   count: number,
   signal?: AbortSignal,
   built = chunkJob(spec, model, start, count),
+  onFraction?: (done: number) => void,
 ): Promise<{ outputs: Float64Array; cellSteps: number; cycleOutputs?: Float64Array; cellGrowth?: Float32Array }> {
-  if (model.lifetime) return simulateLifetimeChunk(spec, model, backend, built.sampled, start, count, signal);
+  if (model.lifetime) return simulateLifetimeChunk(spec, model, backend, built.sampled, start, count, signal, onFraction);
   return backend.simulate(built.job, signal);
 }
 
@@ -161,7 +162,14 @@ export async function runStudy(spec: StudySpec, options: RunStudyOptions = {}): 
         const t1 = performance.now();
         let result;
         try {
-          result = await simulateChunk(spec, model, backend, start, count, options.signal, built);
+          // A lifetime chunk reports its progress through the cycles (its packs' slowest cycle).
+          const report = (fraction: number) => {
+            const elapsed = (performance.now() - t0) / 1000;
+            const partial = done + fraction * count;
+            const rate = partial / Math.max(elapsed, 1e-9);
+            options.onProgress?.({ samplesDone: partial, samplesTotal: samples, elapsedSeconds: elapsed, samplesPerSecond: rate, etaSeconds: (samples - partial) / Math.max(rate, 1e-12) });
+          };
+          result = await simulateChunk(spec, model, backend, start, count, options.signal, built, model.lifetime ? report : undefined);
         } catch (err) {
           if (options.signal?.aborted) {
             cancelled = true;
