@@ -40,6 +40,19 @@ export interface PackChunkResult {
   cellEvaluations?: number;
   /** The end states when the job asked for them (PackJob.returnStates). */
   states?: Float64Array;
+  /** Where the time went, from backends that can tell (benchmarks print it; studies ignore it). */
+  phases?: BackendPhases;
+}
+
+/** Seconds of one simulate() call by phase, for a device with its own memory (the WebGPU backend). */
+export interface BackendPhases {
+  /** Preparing and writing the inputs to the device, until the queue has them. */
+  uploadSeconds: number;
+  /** The kernel: GPU timestamps when the device has them (`kernelTimer`), else wall time from submit to completion. */
+  kernelSeconds: number;
+  kernelTimer: 'gpu-timestamps' | 'wall-clock';
+  /** Copying the outputs back and reading them. */
+  readbackSeconds: number;
 }
 
 export interface Backend {

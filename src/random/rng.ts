@@ -21,20 +21,21 @@ function mix32(x: number): number {
 
 /** Hash a seed and integer keys (each a safe integer, may exceed 32 bits) into a 32-bit value. */
 export function hashKeys(seed: number, keys: readonly number[], salt = 0): number {
-  let h = mix32((salt + 0x9e3779b9) >>> 0);
-  const absorb = (v: number) => {
-    const lo = v >>> 0;
-    const hi = Math.floor(v / 4294967296) >>> 0;
-    h = mix32((h ^ lo) + 0x9e3779b9);
-    h = mix32((h ^ hi) + 0x7f4a7c15);
-  };
-  absorb(seed);
-  for (const k of keys) absorb(k);
+  let h = absorb(mix32((salt + 0x9e3779b9) >>> 0), seed);
+  for (let i = 0; i < keys.length; i++) h = absorb(h, keys[i]);
   return h;
 }
 
-function checkKey(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
+/** One key into the hash chain, low 32 bits then high. (A plain function: no closure per call on the sampling path.) */
+function absorb(h: number, v: number): number {
+  const lo = v >>> 0;
+  const hi = Math.floor(v / 4294967296) >>> 0;
+  h = mix32((h ^ lo) + 0x9e3779b9);
+  return mix32((h ^ hi) + 0x7f4a7c15);
+}
+
+function checkKey(v: number, index: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${index < 0 ? 'seed' : `key ${index}`} must be a non-negative safe integer, got ${v}`);
 }
 
 export class Rng {
@@ -45,8 +46,8 @@ export class Rng {
 
   /** A stream determined by `seed` and the integer `keys` alone. */
   constructor(seed: number, ...keys: number[]) {
-    checkKey('seed', seed);
-    keys.forEach((k, i) => checkKey(`key ${i}`, k));
+    checkKey(seed, -1);
+    for (let i = 0; i < keys.length; i++) checkKey(keys[i], i);
     this.s0 = hashKeys(seed, keys, 1);
     this.s1 = hashKeys(seed, keys, 2);
     this.s2 = hashKeys(seed, keys, 3);

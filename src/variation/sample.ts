@@ -1,19 +1,20 @@
 /**
  * Sampling packs: latent uniforms -> (Gaussian copula) -> level draws in scale space -> per-cell quantity values ->
- * CellOverrides -> kernel parameters, in struct-of-arrays typed arrays ready for GPU upload.
+ * cell input vectors -> kernel parameters, in struct-of-arrays typed arrays ready for GPU upload.
  *
  * Reproducibility: the uniforms of sample i for (quantity, level) come from Rng(seed, i, key(quantity, level)), so
  * sample i is the same whatever the chunk size, worker count, backend or shard, and adding or removing one varied
  * quantity leaves the draws of the others unchanged (common random numbers between study variants).
  */
 import { CellspreadInputError } from '../errors.ts';
-import { deriveCellParameters } from '../model/derive.ts';
-import { CELL_PARAMETER_COUNT, CELL_PARAMETERS } from '../model/layout.ts';
+import { CELL_INPUT_COUNT, CELL_INPUTS, cellDeriver, cellInputIndex, cellInputs } from '../model/derive.ts';
+import { CELL_PARAMETER_COUNT } from '../model/layout.ts';
 import { normalCdf, normalQuantile, Rng } from '../random/rng.ts';
 import { SobolSequence } from '../random/sobol.ts';
 import type { ParameterSet } from '../params/types.ts';
 import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy, initialTemperatureOf, type CompiledStudy } from './design.ts';
+import type { Distribution } from './distributions.ts';
 import { LEVELS, type Level } from './quantities.ts';
 import { exp } from '../math/elementary.ts';
 
@@ -136,11 +137,6 @@ export function inputNames(spec: StudySpec): string[] {
   return names;
 }
 
-/** Level draw in natural form: additive deviation, relative deviation, or multiplicative factor (log scale). */
-function natural(scale: string, y: number): number {
-  return scale === 'log' ? exp(y) : y;
-}
-
 /**
  * Samples from given latent uniforms (rows x latentDimension, row-major, each in (0, 1)): Sobol', Shapley,
  * importance or subset-simulation designs drive the sampler through this. Row r is labelled sample
@@ -192,100 +188,123 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
     cell: q.levels.cell ? new Float64Array(cellsPerPack) : null,
   }));
   const values = c.quantities.map(() => new Float64Array(cellsPerPack));
-  const corrScratch = c.correlations.map((k) => ({ z: new Float64Array(k.quantities.length), w: new Float64Array(k.quantities.length) }));
-  const constant = constantOverrides(spec, c);
-  const kernelNames = CELL_PARAMETERS.map((p) => p.name);
+  // Independent levels, and the members of each correlation block, resolved once per chunk.
+  const independent: { out: Float64Array; dist: Distribution; offset: number; fixed: boolean }[] = [];
+  c.quantities.forEach((q, qi) => {
+    for (const level of LEVELS) {
+      const cl = q.levels[level];
+      const out = draws[qi][level];
+      if (!cl || !out) continue;
+      const fixed = cl.factor.latentCount === 0;
+      if (fixed || cl.corrIndex < 0) independent.push({ out, dist: cl.dist, offset: cl.factor.latentOffset, fixed });
+    }
+  });
+  const blocks = c.correlations.map((k) => {
+    const members = k.quantities.map((key) => {
+      const qi = c.quantities.findIndex((q) => q.key === key);
+      const cl = c.quantities[qi].levels[k.level]!;
+      return { dist: cl.dist, offset: cl.factor.latentOffset, out: draws[qi][k.level]! };
+    });
+    const n = members.length;
+    return { L: k.L, members, entities: c.design.entities[k.level], z: new Float64Array(n), w: new Float64Array(n) };
+  });
+  const deriver = cellDeriver(set);
+  const baseInputs = cellInputs(set, constantOverrides(spec, c));
+  const inputs = new Float64Array(CELL_INPUT_COUNT); // the cell being derived
+  const parameterStride = count * cellsPerPack;
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
+  const epistemicOf = c.quantities.map((_, qi) => c.epistemic.some((e) => e.quantity === qi));
 
   for (let s = 0; s < count; s++) {
     const row = s * D;
     // 0. Epistemic draws: one per outer sample, shared by every cell.
-    c.epistemic.forEach((e, k) => (epiDraw[e.quantity] = e.dist.quantile(epistemic ? epistemic[s * Q + k] : 0.5)));
+    for (let k = 0; k < Q; k++) epiDraw[c.epistemic[k].quantity] = c.epistemic[k].dist.quantile(epistemic ? epistemic[s * Q + k] : 0.5);
     // 1. Independent levels: quantile of the sample's own uniform.
-    c.quantities.forEach((q, qi) => {
-      for (const level of LEVELS) {
-        const cl = q.levels[level];
-        const out = draws[qi][level];
-        if (!cl || !out) continue;
-        if (cl.factor.latentCount === 0) out.fill(cl.dist.quantile(0.5));
-        else if (cl.corrIndex < 0) for (let e = 0; e < out.length; e++) out[e] = cl.dist.quantile(latent[row + cl.factor.latentOffset + e]);
-      }
-    });
+    for (const { out, dist, offset, fixed } of independent) {
+      if (fixed) out.fill(dist.quantile(0.5));
+      else for (let e = 0; e < out.length; e++) out[e] = dist.quantile(latent[row + offset + e]);
+    }
     // 2. Correlated levels: Gaussian copula, z' = L z per entity.
-    c.correlations.forEach((k, ki) => {
-      const n = k.quantities.length;
-      const { z, w } = corrScratch[ki];
-      const members = k.quantities.map((key) => {
-        const qi = c.quantities.findIndex((q) => q.key === key);
-        return { cl: c.quantities[qi].levels[k.level]!, out: draws[qi][k.level]! };
-      });
-      const entities = c.design.entities[k.level];
+    for (const { L, members, entities, z, w } of blocks) {
+      const n = members.length;
       for (let e = 0; e < entities; e++) {
-        for (let i = 0; i < n; i++) z[i] = normalQuantile(latent[row + members[i].cl.factor.latentOffset + e]);
+        for (let i = 0; i < n; i++) z[i] = normalQuantile(latent[row + members[i].offset + e]);
         for (let i = 0; i < n; i++) {
           let acc = 0;
-          for (let j = 0; j <= i; j++) acc += k.L[i * n + j] * z[j];
+          for (let j = 0; j <= i; j++) acc += L[i * n + j] * z[j];
           w[i] = acc;
         }
-        for (let i = 0; i < n; i++) members[i].out[e] = members[i].cl.dist.quantile(normalToUniform(w[i]));
+        for (let i = 0; i < n; i++) members[i].out[e] = members[i].dist.quantile(normalToUniform(w[i]));
       }
-    });
+    }
     // 3. Per-cell values on the natural scale, and the per-sample input summaries.
     let col = 0;
-    c.quantities.forEach((q, qi) => {
+    for (let qi = 0; qi < nq; qi++) {
+      const q = c.quantities[qi];
       const d = draws[qi];
       const v = values[qi];
+      const pack = epiDraw[qi] + (d.pack ? d.pack[0] : 0); // the levels every cell of the pack shares
       for (let cell = 0; cell < cellsPerPack; cell++) {
-        const t = epiDraw[qi] + (d.pack ? d.pack[0] : 0) + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
+        const t = pack + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
         v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * exp(t);
       }
+      const logScale = q.scale === 'log';
       for (const level of LEVELS) {
         const arr = d[level];
         if (!arr) continue;
-        if (level === 'pack') inputRow[col++] = natural(q.scale, arr[0]);
-        else col = summarize(arr, (y) => natural(q.scale, y), inputRow, col);
+        if (level === 'pack') inputRow[col++] = logScale ? exp(arr[0]) : arr[0];
+        else col = summarize(arr, logScale, inputRow, col);
       }
-      if (c.epistemic.some((e) => e.quantity === qi)) inputRow[col++] = natural(q.scale, epiDraw[qi]);
-      col = summarize(v, (x) => x, inputRow, col);
-      chunk.cellQuantities.values.set(v, (qi * count + s) * cellsPerPack);
-    });
-    chunk.inputs.values.set(inputRow, s * names.length);
-    // 4. Map to overrides and derive the kernel parameters of every cell.
+      if (epistemicOf[qi]) inputRow[col++] = logScale ? exp(epiDraw[qi]) : epiDraw[qi];
+      col = summarize(v, false, inputRow, col);
+      copy(v, chunk.cellQuantities.values, (qi * count + s) * cellsPerPack);
+    }
+    copy(inputRow, chunk.inputs.values, s * names.length);
+    // 4. Write each cell's input vector and derive its kernel parameters straight into the chunk.
     for (let cell = 0; cell < cellsPerPack; cell++) {
-      const o: Record<string, number> = { ...constant.overrides };
+      copy(baseInputs, inputs, 0);
       let soc = spec.initial.soc;
       for (let qi = 0; qi < nq; qi++) {
-        const r = appliers[qi](values[qi][cell], o, cell);
+        const r = appliers[qi](values[qi][cell], inputs, cell);
         if (r !== undefined) soc = r;
       }
       chunk.initialSoc[s * cellsPerPack + cell] = soc;
-      let kp;
       try {
-        kp = deriveCellParameters(set, soc, o);
+        deriver.derive(inputs, soc, chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new CellspreadInputError(
           `sample ${firstSampleIndex + s} cell ${cell}`,
           'must give physical cell parameters',
-          o,
+          changedInputs(inputs, baseInputs),
           `${msg}; narrow the variation or use truncatedNormal`,
         );
-      }
-      for (let p = 0; p < CELL_PARAMETER_COUNT; p++) {
-        chunk.kernelParameters[(p * count + s) * cellsPerPack + cell] = kp[kernelNames[p]];
       }
     }
   }
   return chunk;
 }
 
-function summarize(arr: Float64Array, f: (x: number) => number, out: Float64Array, col: number): number {
+/** to.set(from, offset) for the short arrays of one sample, where a loop beats the native call. */
+function copy(from: Float64Array, to: Float64Array, offset: number): void {
+  for (let i = 0; i < from.length; i++) to[offset + i] = from[i];
+}
+
+/** The inputs of a cell that differ from the study's nominal cell, by path (for error messages). */
+function changedInputs(inputs: Float64Array, base: Float64Array): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (let i = 0; i < CELL_INPUT_COUNT; i++) if (inputs[i] !== base[i]) o[CELL_INPUTS[i]] = inputs[i];
+  return o;
+}
+
+/** Mean, min and max of arr (of exp(arr) on the log scale) into out[col..col+2]; returns col + 3. */
+function summarize(arr: Float64Array, logScale: boolean, out: Float64Array, col: number): number {
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < arr.length; i++) {
-    const x = f(arr[i]);
+    const x = logScale ? exp(arr[i]) : arr[i];
     sum += x;
     if (x < min) min = x;
     if (x > max) max = x;
@@ -303,19 +322,21 @@ function normalToUniform(w: number): number {
 }
 
 /** Overrides that are the same for every cell (study-level temperatures). */
-function constantOverrides(spec: StudySpec, c: CompiledStudy): { overrides: Record<string, number> } {
+function constantOverrides(spec: StudySpec, c: CompiledStudy): Record<string, number> {
   const o: Record<string, number> = {};
   if (spec.pack.ambientTemperature !== undefined) o['thermal.ambientTemperature'] = spec.pack.ambientTemperature;
   const t0 = initialTemperatureOf(spec, c.set);
   if (t0 !== c.set.thermal.initialTemperature) o['thermal.initialTemperature'] = t0;
-  return { overrides: o };
+  return o;
 }
 
-type Applier = (x: number, o: Record<string, number>, cell: number) => number | undefined;
+/** Writes one quantity's cell value into the cell's input vector; returns the cell's initial SOC for `initialSoc`. */
+type Applier = (x: number, inputs: Float64Array, cell: number) => number | undefined;
 
 /**
- * How one quantity's cell value is written into the overrides (docs/variation.md has the formulas). An applier
- * returns the cell's initial SOC for `initialSoc`, undefined otherwise. Built once per chunk.
+ * How one quantity's cell value is written into the cell input vector (src/model/derive.ts CELL_INPUTS;
+ * docs/variation.md has the formulas). Built once per chunk. A raw parameter path the cell derivation does not read
+ * changes nothing, as an override of it never did.
  */
 function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Applier {
   const set: ParameterSet = c.set;
@@ -323,55 +344,54 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
     const i = c.quantities.findIndex((q) => q.key === key);
     return i < 0 ? undefined : values[i];
   };
+  const writeTo = (path: string): Applier => {
+    const i = cellInputIndex(path);
+    return i < 0 ? () => undefined : (x, v) => void (v[i] = x);
+  };
   const m = /^(coatingThickness|porosity|activeFraction|particleRadius)\.(negative|positive)$/.exec(name);
   if (m) {
     const side = m[2] as 'negative' | 'positive';
     const e = set[side];
-    const thickness = `${side}.thickness`;
-    const radius = `${side}.particleRadius`;
-    const porosity = `${side}.porosity`;
-    const epsS = `${side}.activeMaterialVolumeFraction`;
+    const epsS = cellInputIndex(`${side}.activeMaterialVolumeFraction`);
     switch (m[1]) {
       case 'coatingThickness':
-        return (x, o) => void (o[thickness] = x);
+        return writeTo(`${side}.thickness`);
       case 'particleRadius':
-        return (x, o) => void (o[radius] = x);
+        return writeTo(`${side}.particleRadius`);
       case 'porosity': {
+        // The SPM reads no porosity; it sets the solid fraction eps_s = a (1 - eps_e).
         const a = valuesOf(`activeFraction.${side}`);
         const a0 = e.activeMaterialVolumeFraction / (1 - e.porosity);
-        return (x, o, cell) => {
-          o[porosity] = x;
-          o[epsS] = (a ? a[cell] : a0) * (1 - x);
-          return undefined;
-        };
+        return (x, v, cell) => void (v[epsS] = (a ? a[cell] : a0) * (1 - x));
       }
       default: {
         const eps = valuesOf(`porosity.${side}`);
-        return (x, o, cell) => void (o[epsS] = x * (1 - (eps ? eps[cell] : e.porosity)));
+        return (x, v, cell) => void (v[epsS] = x * (1 - (eps ? eps[cell] : e.porosity)));
       }
     }
   }
   switch (name) {
     case 'contactResistance':
-      return (x, o) => void (o['electrical.contactResistance'] = x);
+      return writeTo('electrical.contactResistance');
     case 'capacity': {
+      const width = cellInputIndex('geometry.electrodeWidth');
       const w0 = set.geometry.electrodeWidth;
       const q0 = set.electrical.nominalCapacity;
-      return (x, o) => void (o['geometry.electrodeWidth'] = (w0 * x) / q0);
+      return (x, v) => void (v[width] = (w0 * x) / q0);
     }
     case 'initialSoc':
       return (x) => Math.min(1, Math.max(0, x));
     case 'lithiumInventory':
-      return (x, o) => void (o.lithiumInventoryFactor = x);
+      return writeTo('lithiumInventoryFactor');
     case 'seiRateFactor':
-      return (x, o) => void (o['sei.rateFactor'] = x);
+      return writeTo('sei.rateFactor');
     case 'heatTransferCoefficient':
-      return (x, o) => void (o['thermal.heatTransferCoefficient'] = x);
+      return writeTo('thermal.heatTransferCoefficient');
     case 'ambientTemperature':
-      return (x, o) => void (o['thermal.ambientTemperature'] = x);
+      return writeTo('thermal.ambientTemperature');
     case 'initialTemperature':
-      return (x, o) => void (o['thermal.initialTemperature'] = x);
+      return writeTo('thermal.initialTemperature');
     default:
-      return (x, o) => void (o[name] = x); // a raw parameter-set path
+      return writeTo(name); // a raw parameter-set path
   }
 }

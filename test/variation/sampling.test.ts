@@ -309,6 +309,25 @@ run: { samples: 20, seed: 5 }
     expect(r[col('capacityPos')]).toBe(ch.kernelParameters[(CELL_PARAMETER_INDEX.capacityPos * 2 + 1) * 12 + 5]);
   });
 
+  it('an unphysical sampled cell is refused with its sample, cell, varied inputs and the rule it broke', () => {
+    // Relative normal with sd 2: some cells get a negative diffusivity.
+    const s = parseStudySpec(`
+pack: { series: 4, parallel: 1 }
+variation:
+  negative.diffusivity: { cell: { distribution: normal, sd: 2 } }
+  capacity: { cell: { distribution: fixed, value: 0.1 } }
+`);
+    let message = '';
+    try {
+      sampleChunk(s, 0, 8);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^sample \d+ cell \d+ must give physical cell parameters, got \{"negative\.diffusivity":-[\d.e-]+,"geometry\.electrodeWidth":1\.73/);
+    expect(message).toContain('negative.diffusivity must be a finite number > 0');
+    expect(message).toContain('narrow the variation or use truncatedNormal');
+  });
+
   it('porosity and active fraction combine as eps_s = a (1 - eps_e); capacity scales area', () => {
     const s = parseStudySpec(`
 pack: { series: 2, parallel: 1 }

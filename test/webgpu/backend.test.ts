@@ -57,6 +57,22 @@ describe('webgpu backend', () => {
     });
   });
 
+  it('reports its phases (upload, kernel, readback) summed over the dispatches of a simulate() call', async () => {
+    await withBackend({ maxPacksPerDispatch: 10 }, async (b) => {
+      const t0 = performance.now();
+      const r = await b.simulate(job);
+      const wall = (performance.now() - t0) / 1000;
+      const p = r.phases!;
+      expect(b.lastTimings).toHaveLength(3);
+      expect(p.kernelSeconds).toBeGreaterThan(0);
+      expect(p.uploadSeconds).toBeGreaterThan(0);
+      expect(p.readbackSeconds).toBeGreaterThanOrEqual(0);
+      expect(p.kernelTimer).toBe(b.lastTimings.every((t) => t.gpuTimestampS !== undefined) ? 'gpu-timestamps' : 'wall-clock');
+      expect(p.uploadSeconds).toBeCloseTo(b.lastTimings.reduce((a, t) => a + t.uploadS, 0), 12);
+      if (p.kernelTimer === 'wall-clock') expect(p.uploadSeconds + p.kernelSeconds + p.readbackSeconds).toBeLessThanOrEqual(wall);
+    });
+  });
+
   it('splits a job into several dispatches with identical results', async () => {
     await withBackend({ maxPacksPerDispatch: 5 }, async (b) => {
       const r = await b.simulate(job);

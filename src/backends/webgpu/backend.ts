@@ -5,7 +5,7 @@
  */
 import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
-import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
+import type { Backend, BackendFactory, BackendOptions, BackendPhases, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
 import { BINDING } from './layout.ts';
 import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
@@ -177,7 +177,14 @@ export class WebGpuBackend implements Backend {
       }
       if (states && endStates) states.set(endStates, first * perPack);
     }
-    return { outputs, cellSteps: steps * n, states };
+    const t = this.lastTimings;
+    const phases: BackendPhases = {
+      uploadSeconds: t.reduce((a, x) => a + x.uploadS, 0),
+      kernelSeconds: t.reduce((a, x) => a + (x.gpuTimestampS ?? x.gpuS), 0),
+      kernelTimer: t.every((x) => x.gpuTimestampS !== undefined) ? 'gpu-timestamps' : 'wall-clock',
+      readbackSeconds: t.reduce((a, x) => a + x.readbackS, 0),
+    };
+    return { outputs, cellSteps: steps * n, phases, states };
   }
 
   private async dispatch(
