@@ -94,8 +94,6 @@ export type CycleOutputName = (typeof CYCLE_OUTPUTS)[number]['name'];
 export const CYCLE_OUTPUT_COUNT = CYCLE_OUTPUTS.length;
 export const CYCLE_OUTPUT_INDEX = Object.fromEntries(CYCLE_OUTPUTS.map((o, i) => [o.name, i])) as Record<CycleOutputName, number>;
 
-const field = (name: string) => `protocol ${name}`;
-
 /** Split compiled segments by their protocol step (renumbered from 0 within each step). */
 function byStep(segments: readonly Segment[], steps: number): Segment[][] {
   const out: Segment[][] = Array.from({ length: steps }, () => []);
@@ -119,7 +117,7 @@ export function compileLifetimeProtocol(protocol: readonly LifetimeProtocolStep[
   block.steps.forEach((s, i) => {
     if (isRepeatBlock(s)) throw new CellspreadInputError(`${f}.steps[${i}]`, 'must not be a repeat block (repeats do not nest)', 'repeat');
   });
-  const compile = (steps: readonly PackProtocolStep[], label: string) => (steps.length ? byStep(compileProtocol(steps, ctx, label), steps.length) : []);
+  const compile = (steps: readonly PackProtocolStep[], label: string, first = 0) => (steps.length ? byStep(compileProtocol(steps, ctx, label, first), steps.length) : []);
   const before = protocol.slice(0, r) as PackProtocolStep[];
   const after = protocol.slice(r + 1) as PackProtocolStep[];
   let jumping: JumpSettings | null = null;
@@ -142,7 +140,7 @@ export function compileLifetimeProtocol(protocol: readonly LifetimeProtocolStep[
   return {
     before: compile(before, name),
     cycle: compile(block.steps, `${f}.steps`),
-    after: byStep(after.length ? compileProtocol(after, ctx, field('after the repeat block')) : [], after.length),
+    after: compile(after, name, r + 1),
     cycles: block.repeat,
     jumping,
   };
@@ -421,7 +419,6 @@ export async function runLifetime(
   /** sum over the jumped cycles of f u, u linear through (i2, u2) with slope s: u2 f0 + s (f1 - i2 f0). */
   const linearSum = (u2: number, i2: number, slope: number, f0: number, f1: number) => u2 * f0 + slope * (f1 - i2 * f0);
 
-  const factorAt = (life: PackLife) => (c: number) => (walk ? exp(life.walk[c]) : 1);
 
   /** Discharge capacity of simulated cycles (the part with the discharge), newest last. */
   const capacities = (life: PackLife): Array<[number, number]> => {
@@ -458,7 +455,7 @@ export async function runLifetime(
   const atJumpPoint = (life: PackLife) => {
     const c = life.cycle;
     const z = growth(life);
-    const f = factorAt(life);
+    const f = (cell: number) => (walk ? exp(life.walk[cell]) : 1);
     if (life.jumpPoint) {
       // The full cycle since the last jump point: the tail of c - 1 and the head of c.
       const uTail = new Float64Array(n);

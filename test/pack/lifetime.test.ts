@@ -165,6 +165,7 @@ describe('lifetime physics of packs', () => {
     expect(() => compileLifetimeProtocol([{ repeat: 3, steps: [] }], ctx)).toThrow(/protocol\[0\].steps must be a non-empty list of steps/);
     expect(() => compileLifetimeProtocol([{ repeat: 3, steps: REFERENCE_CYCLE, jumping: { jumpBefore: 4 } }], ctx)).toThrow(/protocol\[0\].jumping.jumpBefore must be the index of a step of the block \(0 to 3\), got 4/);
     expect(() => compileLifetimeProtocol([{ repeat: 3, steps: [{ type: 'rest', duration: -1 }] }], ctx)).toThrow(/protocol\[0\].steps\[0\].duration must be a number > 0, got -1/);
+    expect(() => compileLifetimeProtocol([{ type: 'rest', duration: 60 }, { repeat: 3, steps: REFERENCE_CYCLE }, { type: 'rest', duration: 0 }], ctx)).toThrow(/protocol\[2\].duration must be a number > 0, got 0/);
     expect(compileLifetimeProtocol(REFERENCE_CYCLE, ctx)).toBeNull();
   });
 });
