@@ -12,6 +12,7 @@ import { cyclesToEndOfLife, lifetimeOutputs, lifetimeSummary } from '../../src/s
 import { runStudy } from '../../src/study/runner.ts';
 import { designOutputs, monteCarloResult, studyLayout, studySamples } from '../../src/study/samples.ts';
 
+const rel = (a: number, b: number) => Math.abs(a / b - 1);
 const cycle = [
   { type: 'discharge', cRate: 1 },
   { type: 'rest', duration: 600 },
@@ -66,6 +67,22 @@ describe('lifetime studies', () => {
     // Tail risk on the end of life: P(EOL < 30 cycles), censored packs counted as survivors.
     const [tail] = tailAnalyses(spec, monteCarloResult(a).outputs) as { empirical: { exceedances: number } }[];
     expect(tail.empirical.exceedances).toBe(col('cyclesToEol').filter((x) => x < 30).length);
+  });
+
+  it('per-cycle cell states on request: every cell\'s SEI growth at every cycle\'s end, consistent with the pack rows', async () => {
+    const spec = study({ protocol: [{ repeat: 12, steps: cycle, jumping: true }], analysis: { lifetime: { cellStates: true } }, run: { samples: 2, seed: 4, chunkSize: 2 } });
+    const r = await runStudy(spec, { backendInstance: new ReferenceBackend() });
+    const g = r.lifetime!.cellGrowth!;
+    expect(g.length).toBe(2 * 12 * 2);
+    const L0 = 5e-9;
+    for (let s = 0; s < 2; s++) {
+      for (let i = 0; i < 12; i++) {
+        const mean = L0 + (g[(s * 12 + i) * 2] + g[(s * 12 + i) * 2 + 1]) / 2;
+        const row = (s * 12 + i) * CYCLE_OUTPUT_COUNT;
+        expect(rel(mean, r.lifetime!.cycleOutputs[row + CYCLE_OUTPUT_INDEX.meanSeiThicknessM])).toBeLessThan(1e-6);
+        if (i > 0) for (let c = 0; c < 2; c++) expect(g[(s * 12 + i) * 2 + c]).toBeGreaterThan(g[(s * 12 + i - 1) * 2 + c]);
+      }
+    }
   });
 
   it('cycles to end of life: interpolated between the cycles around the crossing, NaN when not reached', () => {
