@@ -4,7 +4,8 @@
 // paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluatePredictor, evaluatePredictorTangent, evaluateTangent, integrate, integrateTangent,
+  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluatePredictor, evaluatePredictorTangent, evaluateStart, evaluateStartTangent, evaluateTangent,
+  integrate, integrateTangent,
   outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSeiDrive, outSeiDriveTangent, outSurfaceOcv, outVoltage, outVoltageTangent, prepare, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, put, sp, two } from './simd-math';
@@ -60,7 +61,11 @@ export function finish2(
   const q = two(q0, q1);
   apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
   const rise0 = at(s0, s1, S_TEMPERATURE_RISE);
-  if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
+  // An ageing step needs the SEI drive at the start too.
+  if (aging) {
+    if (slope) evaluateStartTangent(s0, s1, p0, p1, I, rise0, sp(0));
+    else evaluateStart(s0, s1, p0, p1, I, rise0);
+  } else if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
   else evaluate(s0, s1, p0, p1, I, rise0);
   const voltageStart = outVoltage;
   const ocvStart = outSurfaceOcv;

@@ -105,7 +105,6 @@ struct EvaluateOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
-  seiDrive: f32,
 }
 
 struct EvaluateTangentOutputs {
@@ -114,13 +113,30 @@ struct EvaluateTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
-  seiDrive: f32,
   voltageTangent: f32,
   heatTangent: f32,
-  seiDriveTangent: f32,
 }
 
 struct EvaluateCurrentTangentOutputs {
+  voltage: f32,
+  heat: f32,
+  surfaceOcv: f32,
+  surfaceStoichNeg: f32,
+  surfaceStoichPos: f32,
+  voltageTangent: f32,
+  heatTangent: f32,
+}
+
+struct EvaluateStartOutputs {
+  voltage: f32,
+  heat: f32,
+  surfaceOcv: f32,
+  surfaceStoichNeg: f32,
+  surfaceStoichPos: f32,
+  seiDrive: f32,
+}
+
+struct EvaluateStartTangentOutputs {
   voltage: f32,
   heat: f32,
   surfaceOcv: f32,
@@ -205,18 +221,17 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   let t69 = current * current;
   let ohmicHeat = t69 * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
   let filmHeat = t69 * filmResistance * FILM_HEAT_ON;
-  let seiArrhenius = arrhenius_s(prm(P_SEI_ACTIVATION, c), inverseTemperatureGap);
-  var t73 = 0.0;
+  var t72 = 0.0;
   for (var m = 0u; m < MODES; m++) {
-    t73 += (*s)[CELL_STATE_FIXED + m];
+    t72 += (*s)[CELL_STATE_FIXED + m];
   }
-  let surfaceStoichNeg = stoichNegAverage + t73 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
-  let t75 = max(surfaceStoichNeg, 1.0e-10);
-  let ocpStoichNeg = min(t75, 1.0);
-  let t77 = series_ocp_neg(ocpStoichNeg);
+  let surfaceStoichNeg = stoichNegAverage + t72 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t74 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t74, 1.0);
+  let t76 = series_ocp_neg(ocpStoichNeg);
   let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
   let entropicChangeNeg = series_entropic_neg(ocpStoichNeg);
-  let ocpNegValue = t77 + 0.000001 * (1.0 / t75 - 1.0 / max(surfaceVacancyNeg, 1.0e-10)) + rise * entropicChangeNeg;
+  let ocpNegValue = t76 + 0.000001 * (1.0 / t74 - 1.0 / max(surfaceVacancyNeg, 1.0e-10)) + rise * entropicChangeNeg;
   let surfaceOcv = ocpPosValue - ocpNegValue;
   let exchangeCurrentNeg = prm(P_KINETIC_CURRENT_NEG, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap) * sqrt(max(surfaceStoichNeg, 1.0e-8) * max(surfaceVacancyNeg, 1.0e-8));
   let overpotentialNeg = thermalVoltage * asinh_s(current / exchangeCurrentNeg);
@@ -224,14 +239,11 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
-  let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
-  let seiDrive = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius * (SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c) * exp(-(seiOverpotential / thermalVoltage)));
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
-  result.seiDrive = seiDrive;
   return result;
 }
 
@@ -285,96 +297,258 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   let t91 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
   let ohmicHeat = t90 * t91;
   let filmHeat = t90 * filmResistance * FILM_HEAT_ON;
-  let seiArrhenius = arrhenius_s(prm(P_SEI_ACTIVATION, c), inverseTemperatureGap);
-  let t95 = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius;
-  let t96 = SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c);
   let inverseTemperatureGapTangent = riseTangent / t51 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t51;
   let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t53 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
   let surfaceVacancyPosTangent = (*ds)[S_STOICH_POS] + (-t55 + t49 * (-(t55 * diffusionRatePosTangent / diffusionRatePos)));
   let surfaceStoichPosTangent = -surfaceVacancyPosTangent;
-  let t101 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
-  let ocpStoichPosTangent = select(0.0, t101, (t58 < 1.0));
+  let t98 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
+  let ocpStoichPosTangent = select(0.0, t98, (t58 < 1.0));
   let entropicChangePosTangent = t66 * ocpStoichPosTangent;
-  let ocpPosValueTangent = t61 * ocpStoichPosTangent + 0.000001 * (-(t62 * t101 / t58) + t64 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t63) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  let ocpPosValueTangent = t61 * ocpStoichPosTangent + 0.000001 * (-(t62 * t98 / t58) + t64 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t63) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   let stoichNegAverageTangent = (*ds)[S_STOICH_NEG] - (*ds)[S_SEI_GROWTH] * prm(D_SEI_STOICH_PER_THICKNESS, c);
   let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t71 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
   let thermalVoltageTangent = 0.000172346665 * riseTangent;
   let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t75 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t79 + t76 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t78 + t77 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t79));
   let overpotentialPosTangent = thermalVoltageTangent * t82 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t81 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t81 * t81 + 1.0));
   let filmResistanceTangent = prm(P_SEI_FILM_RESISTIVITY, c) * (*ds)[S_SEI_GROWTH] * t87;
-  let t111 = current + current;
-  let ohmicHeatTangent = t111 * t91;
-  let filmHeatTangent = (t111 * filmResistance + t90 * filmResistanceTangent) * FILM_HEAT_ON;
-  let seiArrheniusTangent = seiArrhenius * (prm(P_SEI_ACTIVATION, c) * inverseTemperatureGapTangent);
-  var t115 = 0.0;
-  var t116 = 0.0;
+  let t108 = current + current;
+  let ohmicHeatTangent = t108 * t91;
+  let filmHeatTangent = (t108 * filmResistance + t90 * filmResistanceTangent) * FILM_HEAT_ON;
+  var t111 = 0.0;
+  var t112 = 0.0;
   for (var m = 0u; m < MODES; m++) {
-    t115 += (*s)[CELL_STATE_FIXED + m];
-    t116 += (*ds)[CELL_STATE_FIXED + m];
+    t111 += (*s)[CELL_STATE_FIXED + m];
+    t112 += (*ds)[CELL_STATE_FIXED + m];
   }
-  let surfaceStoichNeg = stoichNegAverage + t115 - t73;
-  let t118 = max(surfaceStoichNeg, 1.0e-10);
-  let ocpStoichNeg = min(t118, 1.0);
-  let t120_and_slope = series_both_ocp_neg(ocpStoichNeg);
-  let t120 = t120_and_slope.x;
-  let t121 = t120_and_slope.y;
-  let t122 = 1.0 / t118;
+  let surfaceStoichNeg = stoichNegAverage + t111 - t73;
+  let t114 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t114, 1.0);
+  let t116_and_slope = series_both_ocp_neg(ocpStoichNeg);
+  let t116 = t116_and_slope.x;
+  let t117 = t116_and_slope.y;
+  let t118 = 1.0 / t114;
   let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  let t124 = max(surfaceVacancyNeg, 1.0e-10);
-  let t125 = 1.0 / t124;
+  let t120 = max(surfaceVacancyNeg, 1.0e-10);
+  let t121 = 1.0 / t120;
   let entropicChangeNeg_and_slope = series_both_entropic_neg(ocpStoichNeg);
   let entropicChangeNeg = entropicChangeNeg_and_slope.x;
-  let t127 = entropicChangeNeg_and_slope.y;
-  let ocpNegValue = t120 + 0.000001 * (t122 - t125) + rise * entropicChangeNeg;
+  let t123 = entropicChangeNeg_and_slope.y;
+  let ocpNegValue = t116 + 0.000001 * (t118 - t121) + rise * entropicChangeNeg;
   let surfaceOcv = ocpPosValue - ocpNegValue;
-  let t130 = max(surfaceStoichNeg, 1.0e-8);
-  let t131 = max(surfaceVacancyNeg, 1.0e-8);
-  let t132 = sqrt(t130 * t131);
-  let exchangeCurrentNeg = t85 * t132;
-  let t134 = current / exchangeCurrentNeg;
-  let t135 = asinh_s(t134);
-  let overpotentialNeg = thermalVoltage * t135;
+  let t126 = max(surfaceStoichNeg, 1.0e-8);
+  let t127 = max(surfaceVacancyNeg, 1.0e-8);
+  let t128 = sqrt(t126 * t127);
+  let exchangeCurrentNeg = t85 * t128;
+  let t130 = current / exchangeCurrentNeg;
+  let t131 = asinh_s(t130);
+  let overpotentialNeg = thermalVoltage * t131;
   let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
-  let t138 = overpotentialNeg - overpotentialPos;
-  let irreversibleHeat = current * t138;
-  let t140 = entropicChangeNeg - entropicChangePos;
-  let reversibleHeat = t89 * t140;
+  let t134 = overpotentialNeg - overpotentialPos;
+  let irreversibleHeat = current * t134;
+  let t136 = entropicChangeNeg - entropicChangePos;
+  let reversibleHeat = t89 * t136;
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
-  let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
-  let t144 = seiOverpotential / thermalVoltage;
-  let t145 = exp(-t144);
-  let t146 = SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + t96 * t145;
-  let seiDrive = t95 * t146;
-  let surfaceStoichNegTangent = stoichNegAverageTangent + t116 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg);
-  let t149 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t149, (t118 < 1.0));
+  let surfaceStoichNegTangent = stoichNegAverageTangent + t112 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg);
+  let t140 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t140, (t114 < 1.0));
   let surfaceVacancyNegTangent = -surfaceStoichNegTangent;
-  let entropicChangeNegTangent = t127 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t121 * ocpStoichNegTangent + 0.000001 * (-(t122 * t149 / t118) + t125 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t124) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let entropicChangeNegTangent = t123 * ocpStoichNegTangent;
+  let ocpNegValueTangent = t117 * ocpStoichNegTangent + 0.000001 * (-(t118 * t140 / t114) + t121 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t120) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t132 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t131 + t130 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t132));
-  let overpotentialNegTangent = thermalVoltageTangent * t135 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t134 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t134 * t134 + 1.0));
+  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t128 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t127 + t126 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t128));
+  let overpotentialNegTangent = thermalVoltageTangent * t131 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t130 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t130 * t130 + 1.0));
   let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - prm(P_CONTACT_RESISTANCE, c) - (filmResistance + current * filmResistanceTangent);
-  let irreversibleHeatTangent = t138 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  let reversibleHeatTangent = (temperature + current * riseTangent) * t140 + t89 * (entropicChangeNegTangent - entropicChangePosTangent);
+  let irreversibleHeatTangent = t134 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  let reversibleHeatTangent = (temperature + current * riseTangent) * t136 + t89 * (entropicChangeNegTangent - entropicChangePosTangent);
   let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
-  let seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
-  let seiDriveTangent = prm(P_SEI_RATE_FACTOR, c) * seiArrheniusTangent * t146 + t95 * (t96 * (t145 * (-(seiOverpotentialTangent / thermalVoltage - t144 * thermalVoltageTangent / thermalVoltage))));
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
-  result.seiDrive = seiDrive;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
-  result.seiDriveTangent = seiDriveTangent;
   return result;
 }
 
 // Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held.
 fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluateCurrentTangentOutputs {
   var result: EvaluateCurrentTangentOutputs;
+  let t49 = -current;
+  let temperature = REFERENCE_TEMPERATURE + rise;
+  let t51 = REFERENCE_TEMPERATURE * temperature;
+  let inverseTemperatureGap = rise / t51;
+  let t53 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t53;
+  let t55 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t49, t55)));
+  let surfaceStoichPos = 1.0 - surfaceVacancyPos;
+  let t58 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t58, 1.0);
+  let t60_and_slope = series_both_ocp_pos(ocpStoichPos);
+  let t60 = t60_and_slope.x;
+  let t61 = t60_and_slope.y;
+  let t62 = 1.0 / t58;
+  let t63 = max(surfaceVacancyPos, 1.0e-10);
+  let t64 = 1.0 / t63;
+  let entropicChangePos_and_slope = series_both_entropic_pos(ocpStoichPos);
+  let entropicChangePos = entropicChangePos_and_slope.x;
+  let t66 = entropicChangePos_and_slope.y;
+  let ocpPosValue = t60 + 0.000001 * (t62 - t64) + rise * entropicChangePos;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
+  let t71 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t71;
+  let t73 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let thermalVoltage = 0.000172346665 * temperature;
+  let t75 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
+  let t76 = prm(P_KINETIC_CURRENT_POS, c) * t75;
+  let t77 = max(surfaceStoichPos, 1.0e-8);
+  let t78 = max(surfaceVacancyPos, 1.0e-8);
+  let t79 = sqrt(t77 * t78);
+  let exchangeCurrentPos = t76 * t79;
+  let t81 = t49 / exchangeCurrentPos;
+  let t82 = asinh_s(t81);
+  let overpotentialPos = thermalVoltage * t82;
+  let t84 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let t85 = prm(P_KINETIC_CURRENT_NEG, c) * t84;
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let t88 = current * temperature;
+  let t89 = current * current;
+  let t90 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
+  let ohmicHeat = t89 * t90;
+  let filmHeat = t89 * filmResistance * FILM_HEAT_ON;
+  let inverseTemperatureGapTangent = riseTangent / t51 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t51;
+  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t53 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyPosTangent = -t55 + t49 * (-(t55 * diffusionRatePosTangent / diffusionRatePos));
+  let surfaceStoichPosTangent = -surfaceVacancyPosTangent;
+  let t97 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
+  let ocpStoichPosTangent = select(0.0, t97, (t58 < 1.0));
+  let entropicChangePosTangent = t66 * ocpStoichPosTangent;
+  let ocpPosValueTangent = t61 * ocpStoichPosTangent + 0.000001 * (-(t62 * t97 / t58) + t64 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t63) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t71 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyNegTangent = TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg;
+  let surfaceStoichNegTangent = -surfaceVacancyNegTangent;
+  let thermalVoltageTangent = 0.000172346665 * riseTangent;
+  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t75 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t79 + t76 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t78 + t77 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t79));
+  let overpotentialPosTangent = thermalVoltageTangent * t82 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t81 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t81 * t81 + 1.0));
+  let t107 = current + current;
+  let ohmicHeatTangent = t107 * t90;
+  let filmHeatTangent = t107 * filmResistance * FILM_HEAT_ON;
+  var t110 = 0.0;
+  for (var m = 0u; m < MODES; m++) {
+    t110 += (*s)[CELL_STATE_FIXED + m];
+  }
+  let surfaceStoichNeg = stoichNegAverage + t110 - t73;
+  let t112 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t112, 1.0);
+  let t114_and_slope = series_both_ocp_neg(ocpStoichNeg);
+  let t114 = t114_and_slope.x;
+  let t115 = t114_and_slope.y;
+  let t116 = 1.0 / t112;
+  let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  let t118 = max(surfaceVacancyNeg, 1.0e-10);
+  let t119 = 1.0 / t118;
+  let entropicChangeNeg_and_slope = series_both_entropic_neg(ocpStoichNeg);
+  let entropicChangeNeg = entropicChangeNeg_and_slope.x;
+  let t121 = entropicChangeNeg_and_slope.y;
+  let ocpNegValue = t114 + 0.000001 * (t116 - t119) + rise * entropicChangeNeg;
+  let surfaceOcv = ocpPosValue - ocpNegValue;
+  let t124 = max(surfaceStoichNeg, 1.0e-8);
+  let t125 = max(surfaceVacancyNeg, 1.0e-8);
+  let t126 = sqrt(t124 * t125);
+  let exchangeCurrentNeg = t85 * t126;
+  let t128 = current / exchangeCurrentNeg;
+  let t129 = asinh_s(t128);
+  let overpotentialNeg = thermalVoltage * t129;
+  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
+  let t132 = overpotentialNeg - overpotentialPos;
+  let irreversibleHeat = current * t132;
+  let t134 = entropicChangeNeg - entropicChangePos;
+  let reversibleHeat = t88 * t134;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let t137 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t137, (t112 < 1.0));
+  let entropicChangeNegTangent = t121 * ocpStoichNegTangent;
+  let ocpNegValueTangent = t115 * ocpStoichNegTangent + 0.000001 * (-(t116 * t137 / t112) + t119 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t118) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
+  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t126 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t125 + t124 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t126));
+  let overpotentialNegTangent = thermalVoltageTangent * t129 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t128 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t128 * t128 + 1.0));
+  let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - prm(P_CONTACT_RESISTANCE, c) - filmResistance;
+  let irreversibleHeatTangent = t132 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  let reversibleHeatTangent = (temperature + current * riseTangent) * t134 + t88 * (entropicChangeNegTangent - entropicChangePosTangent);
+  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
+  result.voltage = voltage;
+  result.heat = totalHeat;
+  result.surfaceOcv = surfaceOcv;
+  result.surfaceStoichNeg = surfaceStoichNeg;
+  result.surfaceStoichPos = surfaceStoichPos;
+  result.voltageTangent = voltageTangent;
+  result.heatTangent = totalHeatTangent;
+  return result;
+}
+
+// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the rates (seiDrive): the start of an ageing step.
+fn cell_evaluate_start(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) -> EvaluateStartOutputs {
+  var result: EvaluateStartOutputs;
+  let t49 = -current;
+  let temperature = REFERENCE_TEMPERATURE + rise;
+  let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t49, prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos)));
+  let surfaceStoichPos = 1.0 - surfaceVacancyPos;
+  let t55 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t55, 1.0);
+  let t57 = series_ocp_pos(ocpStoichPos);
+  let entropicChangePos = series_entropic_pos(ocpStoichPos);
+  let ocpPosValue = t57 + 0.000001 * (1.0 / t55 - 1.0 / max(surfaceVacancyPos, 1.0e-10)) + rise * entropicChangePos;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let thermalVoltage = 0.000172346665 * temperature;
+  let exchangeCurrentPos = prm(P_KINETIC_CURRENT_POS, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap) * sqrt(max(surfaceStoichPos, 1.0e-8) * max(surfaceVacancyPos, 1.0e-8));
+  let overpotentialPos = thermalVoltage * asinh_s(t49 / exchangeCurrentPos);
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let t69 = current * current;
+  let ohmicHeat = t69 * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
+  let filmHeat = t69 * filmResistance * FILM_HEAT_ON;
+  let seiArrhenius = arrhenius_s(prm(P_SEI_ACTIVATION, c), inverseTemperatureGap);
+  var t73 = 0.0;
+  for (var m = 0u; m < MODES; m++) {
+    t73 += (*s)[CELL_STATE_FIXED + m];
+  }
+  let surfaceStoichNeg = stoichNegAverage + t73 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t75 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t75, 1.0);
+  let t77 = series_ocp_neg(ocpStoichNeg);
+  let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  let entropicChangeNeg = series_entropic_neg(ocpStoichNeg);
+  let ocpNegValue = t77 + 0.000001 * (1.0 / t75 - 1.0 / max(surfaceVacancyNeg, 1.0e-10)) + rise * entropicChangeNeg;
+  let surfaceOcv = ocpPosValue - ocpNegValue;
+  let exchangeCurrentNeg = prm(P_KINETIC_CURRENT_NEG, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap) * sqrt(max(surfaceStoichNeg, 1.0e-8) * max(surfaceVacancyNeg, 1.0e-8));
+  let overpotentialNeg = thermalVoltage * asinh_s(current / exchangeCurrentNeg);
+  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
+  let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
+  let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
+  let seiDrive = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius * (SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c) * exp(-(seiOverpotential / thermalVoltage)));
+  result.voltage = voltage;
+  result.heat = totalHeat;
+  result.surfaceOcv = surfaceOcv;
+  result.surfaceStoichNeg = surfaceStoichNeg;
+  result.surfaceStoichPos = surfaceStoichPos;
+  result.seiDrive = seiDrive;
+  return result;
+}
+
+// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held.
+fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluateStartTangentOutputs {
+  var result: EvaluateStartTangentOutputs;
   let t49 = -current;
   let temperature = REFERENCE_TEMPERATURE + rise;
   let t51 = REFERENCE_TEMPERATURE * temperature;

@@ -25,18 +25,28 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
   var heatStartT = 0.0;
   var drive0: f32;
   var drive0T = 0.0;
-  if (slope) {
-    let e = cell_evaluate_current_tangent(&cs, c, I, rise0, 0.0);
+  // An ageing step needs the SEI drive at the start too.
+  if (AGING && slope) {
+    let e = cell_evaluate_start_tangent(&cs, c, I, rise0, 0.0);
     o.vStart = e.voltage;
     heatStart = e.heat;
     heatStartT = e.heatTangent;
     drive0 = e.seiDrive;
     drive0T = e.seiDriveTangent;
+  } else if (AGING) {
+    let e = cell_evaluate_start(&cs, c, I, rise0);
+    o.vStart = e.voltage;
+    heatStart = e.heat;
+    drive0 = e.seiDrive;
+  } else if (slope) {
+    let e = cell_evaluate_current_tangent(&cs, c, I, rise0, 0.0);
+    o.vStart = e.voltage;
+    heatStart = e.heat;
+    heatStartT = e.heatTangent;
   } else {
     let e = cell_evaluate(&cs, c, I, rise0);
     o.vStart = e.voltage;
     heatStart = e.heat;
-    drive0 = e.seiDrive;
   }
   var rise1 = rise0;
   var rise1T = 0.0;

@@ -64,20 +64,35 @@ static void step_predictor(const double *e, const double *b, const double *p, co
 static void step_finish(const double *s, const double *a, double *b, double *e, const double *p, const KernelConstants *k,
                         double I, double dt, double q, int lumped, int aging, int slope, StepResult *r) {
   EvaluateTangentOutputs ev;
-  EvaluateCurrentTangentOutputs start;
+  EvaluateStartTangentOutputs start;
   ThermalOutputs th;
   cell_apply(a, b, e, p, k, I);
   const double rise0 = s[S_TEMPERATURE_RISE];
-  if (slope) cell_evaluate_current_tangent(s, p, k, I, rise0, 0.0, &start);
-  else {
+  /* An ageing step needs the SEI drive at the start too. */
+  start.seiDrive = 0.0;
+  start.seiDriveTangent = 0.0;
+  start.heatTangent = 0.0;
+  if (aging && slope) cell_evaluate_start_tangent(s, p, k, I, rise0, 0.0, &start);
+  else if (aging) {
+    EvaluateStartOutputs plain;
+    cell_evaluate_start(s, p, k, I, rise0, &plain);
+    start.voltage = plain.voltage;
+    start.heat = plain.heat;
+    start.surfaceOcv = plain.surfaceOcv;
+    start.seiDrive = plain.seiDrive;
+  } else if (slope) {
+    EvaluateCurrentTangentOutputs plain;
+    cell_evaluate_current_tangent(s, p, k, I, rise0, 0.0, &plain);
+    start.voltage = plain.voltage;
+    start.heat = plain.heat;
+    start.surfaceOcv = plain.surfaceOcv;
+    start.heatTangent = plain.heatTangent;
+  } else {
     EvaluateOutputs plain;
     cell_evaluate(s, p, k, I, rise0, &plain);
     start.voltage = plain.voltage;
     start.heat = plain.heat;
     start.surfaceOcv = plain.surfaceOcv;
-    start.seiDrive = plain.seiDrive;
-    start.heatTangent = 0.0;
-    start.seiDriveTangent = 0.0;
   }
   r->voltageStart = start.voltage;
   r->ocvStart = start.surfaceOcv;

@@ -13,6 +13,8 @@
  *   integrateTangent the same, and the derivative of each such end state in the current into 'ds' (from the rates'
  *                    tangents, inputs `<input>Tangent`): the state tangent the end evaluation's derivative reads
  *   evaluatePredictor(Tangent)  the heat and the rates alone (the Heun predictor of an ageing step)
+ *   evaluateStart(Tangent)      evaluate(CurrentTangent) with the rates (the start of an ageing step); the plain
+ *                    evaluate kernels leave the rates out (no other evaluation needs them)
  *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
  *   soc              the reported state of charge
  *
@@ -61,6 +63,8 @@ export type CompiledKernelName =
   | 'evaluate'
   | 'evaluateTangent'
   | 'evaluateCurrentTangent'
+  | 'evaluateStart'
+  | 'evaluateStartTangent'
   | 'evaluateHeat'
   | 'evaluateHeatTangent'
   | 'evaluatePredictor'
@@ -130,14 +134,19 @@ export function compileModel(def: CellDefinition, precision: Precision, override
 
   if (precision === 'f32') kernels = withDerivedRows(kernels, names);
 
+  // evaluate without the rates (what every evaluation but an ageing step's start needs), and with them.
   const evaluate = kernels.evaluate;
   const advance = kernels.advance;
   const thermal = kernels.thermal;
+  const rated = new Set([...def.rates, ...def.rates.map((r) => `${r}Tangent`)]);
+  const withoutRates = (k: KernelDecl, name: string) => only(k, name, k.outputs.map((o) => o.name).filter((o) => !rated.has(o)), k.description);
   const compiled: Record<CompiledKernelName, KernelDecl> = {
     init: kernels.init,
-    evaluate,
-    evaluateTangent: evaluateTangentKernel(def, evaluate, names, true),
-    evaluateCurrentTangent: evaluateTangentKernel(def, evaluate, names, false),
+    evaluate: withoutRates(evaluate, 'evaluate'),
+    evaluateTangent: withoutRates(evaluateTangentKernel(def, evaluate, names, true), 'evaluateTangent'),
+    evaluateCurrentTangent: withoutRates(evaluateTangentKernel(def, evaluate, names, false), 'evaluateCurrentTangent'),
+    evaluateStart: { ...evaluate, name: 'evaluateStart', description: `${evaluate.description} With the rates (${def.rates.join(', ')}): the start of an ageing step.` },
+    evaluateStartTangent: { ...evaluateTangentKernel(def, evaluate, names, false), name: 'evaluateStartTangent' },
     evaluateHeat: only(evaluate, 'evaluateHeat', ['heat'], 'The heat source alone (the Heun predictor needs no voltage).'),
     evaluateHeatTangent: only(evaluateTangentKernel(def, evaluate, names, true), 'evaluateHeatTangent', ['heat', 'heatTangent'], 'The heat source and its derivative alone.'),
     evaluatePredictor: only(evaluate, 'evaluatePredictor', ['heat', ...def.rates], `The heat source and the rates (${def.rates.join(', ')}) alone (the Heun predictor of an ageing step).`),

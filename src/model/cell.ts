@@ -110,7 +110,7 @@ export class CellKernel {
   /** SEI growth is on (the integrate kernels run in every step). */
   readonly aging: boolean;
   readonly sei: SeiLaw;
-  private readonly ev: K.EvaluateTangentOutputs = {
+  private readonly ev: K.EvaluateTangentOutputs & K.EvaluateStartTangentOutputs = {
     voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, seiDrive: 0, voltageTangent: 0, heatTangent: 0, seiDriveTangent: 0,
   };
   private readonly th: K.ThermalOutputs = { rise: 0, cooling: 0, riseTangent: 0 };
@@ -143,7 +143,8 @@ export class CellKernel {
 
   /** Terminal voltage, heat source and surface quantities at the given state, current and temperature [K]. */
   evaluate(state: Float64Array, p: CellKernelParameters, current: number, T: number, ev: CellEvaluation = newEvaluation()): CellEvaluation {
-    K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, ev);
+    if (this.aging) K.evaluateStart(state, p, this.constants, current, T - this.referenceTemperature, ev);
+    else K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, ev);
     return ev;
   }
 
@@ -180,8 +181,12 @@ export class CellKernel {
     const th = this.th;
     const rise0 = start[RISE];
     K.apply(a, b, end, p, k, current);
-    // Start of the step (the state does not depend on the step's current: its tangent is 0).
-    if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
+    // Start of the step (the state does not depend on the step's current: its tangent is 0); an ageing step needs the
+    // SEI drive there too.
+    if (this.aging) {
+      if (slope) K.evaluateStartTangent(start, p, k, current, rise0, 0, ev);
+      else K.evaluateStart(start, p, k, current, rise0, ev);
+    } else if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
     else K.evaluate(start, p, k, current, rise0, ev);
     r.voltageStart = ev.voltage;
     r.surfaceOcvStart = ev.surfaceOcv;

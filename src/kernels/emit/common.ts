@@ -231,7 +231,8 @@ export function f64Literal(v: number): string {
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
   return [
-    k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.evaluatePredictor, k.evaluatePredictorTangent,
+    k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateStart, k.evaluateStartTangent,
+    k.evaluateHeat, k.evaluateHeatTangent, k.evaluatePredictor, k.evaluatePredictorTangent,
     k.prepare, k.apply, k.integrate, k.integrateTangent, k.thermal, k.soc,
   ];
 }
