@@ -273,8 +273,8 @@ export class CellKernel {
     return { heat: r.heat, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
   }
 
-  // ---- Building blocks of a step, for the hand-written SPMe and SEI prototypes (src/model/spme.ts, sei.ts) until
-  // they are ported into the definition.
+  // ---- Building blocks of a step, for the hand-written SPMe prototype (src/model/spme.ts) until it is ported into the
+  // definition (the SEI prototype was: SEI growth is in src/model/physics.ts).
 
   /** (2/3) (1/10 - sum 1/mu_m^2): the quasi-steady tail coefficient. */
   get tailCoefficient(): number {
