@@ -1,5 +1,7 @@
 /**
- * THE cell physics: the single particle model (SPM) with lumped thermal, in PyBaMM's conventions, defined once.
+ * THE cell physics: the single particle model (SPM) with lumped thermal and SEI growth on the negative electrode
+ * (PyBaMM's "solvent-diffusion limited" and "reaction limited" laws, a per-study option), in PyBaMM's conventions,
+ * defined once. OCPs are the set's closed-form series or measured tables (OKane2022's graphite).
  *
  * Every kernel is generated from this file (src/kernels, `npx tsx scripts/generate.ts`): the f64 TypeScript reference
  * (src/model/kernel.generated.ts), the AssemblyScript f64x2 SIMD kernel (assembly/kernel.generated.ts), the WGSL f32
@@ -12,6 +14,9 @@
  * end state is affine in the step current (the compiler splits it into a + b I; b is the exact derivative the pack's
  * current sharing uses). Modes beyond `modes` are held at their quasi-steady value (the tail term). The temperature
  * update is the exact exponential solution with a constant heat source (the step template averages the heat, Heun).
+ * The SEI growth is not affine in the current: the `integrate` kernel updates it from its drive at the start and the
+ * predicted end of the step (docs/lifetime.md); its lithium is taken out of the stored negative stoichiometry by the
+ * named intermediate `stoichNegAverage`, so particles + SEI conserve lithium by construction.
  */
 import { CellBuilder, type ParameterDecl } from '../kernels/define.ts';
 import { add, arrhenius, asinh, clamp, div, expm1, exp, gt, max, mul, neg, select, series, sqrt, sub, sum, ZERO, type Node } from '../kernels/ir.ts';
@@ -332,5 +337,5 @@ function build() {
   return b.build(['voltage', 'heat'], ['seiDrive']);
 }
 
-/** The SPM + lumped thermal definition (the only model so far; SPMe is issue 14). */
+/** The SPM + lumped thermal + SEI definition (the only model so far; SPMe is issue 14). */
 export const SPM_DEFINITION = build();
