@@ -341,7 +341,15 @@ function hermite(t: number, y0: number, y1: number, m0: number, m1: number): num
 export async function runLifetime(
   backend: Backend,
   job: LifetimeJob,
-  options: { signal?: AbortSignal; onRound?: (cycle: number, cycles: number) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onRound?: (cycle: number, cycles: number) => void;
+    /**
+     * After every backend call: the protocol step's segments, the packs it ran (indices in the chunk), their output rows
+     * (PACK_OUTPUT_COUNT each, in that order) and where each pack stood (for a validity check's message).
+     */
+    onStep?: (segments: readonly Segment[], packs: readonly number[], outputs: Float64Array, where: (j: number) => string) => void;
+  } = {},
 ): Promise<LifetimeChunkResult> {
   const { packs, plan } = job;
   const n = cellCount(packs.layout);
@@ -380,7 +388,7 @@ export async function runLifetime(
   if (walk && walk.rho < 1) for (const life of lives) for (let c = 0; c < n; c++) life.walk[c] = walk.sigma * draw(life, c, 1);
 
   /** Run one protocol step for some packs; `record` gets each pack's output row. */
-  const runStep = async (segments: Segment[], active: PackLife[], record: (life: PackLife, out: Float64Array, at: number) => void) => {
+  const runStep = async (segments: Segment[], active: PackLife[], record: (life: PackLife, out: Float64Array, at: number) => void, where: (life: PackLife) => string) => {
     if (active.length === 0) return;
     options.signal?.throwIfAborted();
     const sub = subJob(job, active, segments, states, perPack, walk !== undefined);
@@ -397,6 +405,7 @@ export async function runLifetime(
       states.set(r.states!.subarray(j * perPack, (j + 1) * perPack), life.index * perPack);
       record(life, r.outputs, j * PACK_OUTPUT_COUNT);
     });
+    options.onStep?.(segments, active.map((l) => l.index), r.outputs, (j) => where(active[j]));
   };
 
   /** Sums of the walk factors over cycles [a, b] from log f at cycle `from` (x): f0 = sum f, f1 = sum f i, per cell. */
@@ -573,22 +582,32 @@ export async function runLifetime(
   };
 
   // ---- the rounds
-  for (const segments of plan.before) {
-    await runStep(segments, lives, (life, out, at) => {
-      addStep(life.before, out, at);
-      life.beforeSteps++;
-    });
+  for (const [k, segments] of plan.before.entries()) {
+    await runStep(
+      segments,
+      lives,
+      (life, out, at) => {
+        addStep(life.before, out, at);
+        life.beforeSteps++;
+      },
+      () => `step ${k} before the repeat block`,
+    );
   }
   let phase = 0;
   for (;;) {
     const active = lives.filter((l) => !l.done);
     if (active.length === 0) break;
     if (jumping && phase === J) for (const life of active) atJumpPoint(life);
-    await runStep(plan.cycle[phase], active, (life, out, at) => {
-      const parts = phase < J ? life.head : life.tail;
-      const part = (parts[life.cycle] ??= emptyPart());
-      addStep(part, out, at);
-    });
+    await runStep(
+      plan.cycle[phase],
+      active,
+      (life, out, at) => {
+        const parts = phase < J ? life.head : life.tail;
+        const part = (parts[life.cycle] ??= emptyPart());
+        addStep(part, out, at);
+      },
+      (life) => `cycle ${life.cycle}, step ${phase} of the repeat block`,
+    );
     phase++;
     if (phase === S) {
       phase = 0;
@@ -596,11 +615,16 @@ export async function runLifetime(
     }
     options.onRound?.(Math.min(...lives.map((l) => l.cycle)), N);
   }
-  for (const segments of plan.after) {
-    await runStep(segments, lives, (life, out, at) => {
-      addStep(life.after, out, at);
-      life.afterSteps++;
-    });
+  for (const [k, segments] of plan.after.entries()) {
+    await runStep(
+      segments,
+      lives,
+      (life, out, at) => {
+        addStep(life.after, out, at);
+        life.afterSteps++;
+      },
+      () => `step ${k} after the repeat block`,
+    );
   }
 
   // ---- per-cycle outputs

@@ -7,6 +7,7 @@ import { compileLifetimeProtocol, type LifetimePlan, type LifetimeProtocolStep }
 import { compileProtocol, SEGMENT_MODE, type PackProtocolStep, type Segment } from '../pack/protocol.ts';
 import type { PackSettings } from '../pack/simulate.ts';
 import { validateLayout, type PackLayout } from '../pack/topology.ts';
+import { protocolContext } from '../spec/limits.ts';
 import type { StudySpec } from '../spec/index.ts';
 
 /** Everything a backend needs besides the sampled arrays, derived once per study. */
@@ -34,13 +35,7 @@ export function nominalOverrides(spec: StudySpec): CellOverrides {
 export function studyModel(spec: StudySpec): StudyModel {
   const set = getParameterSet(spec.params, 'params');
   const layout = validateLayout({ series: spec.pack.series, parallel: spec.pack.parallel, modules: spec.pack.modules }, 'pack');
-  const ctx = {
-    layout,
-    nominalCapacity: set.electrical.nominalCapacity,
-    lowerCutoff: set.electrical.lowerVoltageCutoff,
-    upperCutoff: set.electrical.upperVoltageCutoff,
-    nominalVoltage: 0.5 * (set.electrical.lowerVoltageCutoff + set.electrical.upperVoltageCutoff),
-  };
+  const ctx = protocolContext(set, layout);
   const lifetime = compileLifetimeProtocol(spec.protocol as LifetimeProtocolStep[], ctx) ?? undefined;
   const segments = lifetime ? [...lifetime.before, ...lifetime.cycle, ...lifetime.after].flat() : compileProtocol(spec.protocol as PackProtocolStep[], ctx);
   const settings: PackSettings = {

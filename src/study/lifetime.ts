@@ -8,6 +8,9 @@ import type { Backend } from '../backends/types.ts';
 import { sortedQuantile } from '../math/quantile.ts';
 import { CYCLE_OUTPUT_COUNT, CYCLE_OUTPUT_INDEX, CYCLE_OUTPUTS, runLifetime, type LifetimeChunkResult } from '../pack/lifetime.ts';
 import type { LayoutEntry } from '../model/layout.ts';
+import { PACK_OUTPUT_COUNT } from '../pack/outputs.ts';
+import type { Segment } from '../pack/protocol.ts';
+import { chargeBounds, invalidPackReason, validityContext, type InvalidPack, type ValidityContext } from '../results/validity.ts';
 import type { LifetimeAnalysisSpec, RepeatBlockSpec, StudySpec } from '../spec/index.ts';
 import type { StudyModel } from './job.ts';
 
@@ -119,9 +122,24 @@ export async function simulateLifetimeChunk(
   count: number,
   signal?: AbortSignal,
   onFraction?: (done: number) => void,
-): Promise<{ outputs: Float64Array; cycleOutputs: Float64Array; cellSteps: number; cellGrowth?: Float32Array }> {
+): Promise<{ outputs: Float64Array; cycleOutputs: Float64Array; cellSteps: number; invalid: InvalidPack[]; cellGrowth?: Float32Array }> {
   const l = lifetimeSettings(spec);
   const walk = spec.ageing?.randomWalk;
+  // Valid states only: every protocol step of every simulated cycle goes through the pack validity checks (against
+  // that step's limits); a pack's first invalid step is its reason. The cells' charge bound is their cycle-1 capacity
+  // (SEI growth only lowers it).
+  const bounds = chargeBounds(sampled.kernelParameters, count, model.layout);
+  const contexts = new Map<readonly Segment[], ValidityContext>();
+  const reasons: (string | undefined)[] = new Array(count);
+  const onStep = (segments: readonly Segment[], packs: readonly number[], out: Float64Array, where: (j: number) => string) => {
+    let ctx = contexts.get(segments);
+    if (!ctx) contexts.set(segments, (ctx = validityContext(model.set, model.layout, segments)));
+    packs.forEach((p, j) => {
+      if (reasons[p] !== undefined) return;
+      const reason = invalidPackReason(out, j * PACK_OUTPUT_COUNT, ctx, bounds[p]);
+      if (reason !== undefined) reasons[p] = `${where(j)}: ${reason}`;
+    });
+  };
   const r = await runLifetime(
     backend,
     {
@@ -132,9 +150,21 @@ export async function simulateLifetimeChunk(
       endOfLife: { fraction: l.endOfLife, reference: l.reference },
       recordCells: l.cellStates,
     },
-    { signal, onRound: onFraction ? (cycle, cycles) => onFraction(Math.min(1, (cycle - 1) / cycles)) : undefined },
+    { signal, onRound: onFraction ? (cycle, cycles) => onFraction(Math.min(1, (cycle - 1) / cycles)) : undefined, onStep },
   );
-  return { outputs: lifetimeOutputRows(spec, r, count), cycleOutputs: r.cycleOutputs, cellSteps: r.cellSteps, ...(r.cellGrowth ? { cellGrowth: r.cellGrowth } : {}) };
+  const outputs = lifetimeOutputRows(spec, r, count);
+  const names = lifetimeOutputs(spec).map((o) => o.name);
+  const W = names.length;
+  const invalid: InvalidPack[] = [];
+  for (let p = 0; p < count; p++) {
+    let reason = reasons[p];
+    for (let k = 0; reason === undefined && k < W; k++) {
+      const v = outputs[p * W + k];
+      if (!Number.isFinite(v)) reason = `${names[k]} is ${v}: not a result`;
+    }
+    if (reason !== undefined) invalid.push({ sample: start + p, reason });
+  }
+  return { outputs, cycleOutputs: r.cycleOutputs, cellSteps: r.cellSteps, invalid, ...(r.cellGrowth ? { cellGrowth: r.cellGrowth } : {}) };
 }
 
 /** What summary.json says about a lifetime study: the fade fan chart and the end-of-life distribution. */
@@ -154,32 +184,97 @@ export interface LifetimeSummary {
   simulatedCycles: { mean: number; min: number; max: number };
 }
 
-/** The lifetime summary of the Monte Carlo samples (cycleOutputs: samples x cycles x CYCLE_OUTPUT_COUNT). */
-export function lifetimeSummary(spec: StudySpec, outputs: Float64Array, cycleOutputs: Float64Array): LifetimeSummary {
-  const N = repeatBlock(spec)!.repeat;
-  const l = lifetimeSettings(spec);
-  const names = lifetimeOutputs(spec).map((o) => o.name);
-  const W = names.length;
-  const n = outputs.length / W;
-  const K = CYCLE_OUTPUT_COUNT;
-  const col = (name: string) => Float64Array.from({ length: n }, (_, s) => outputs[s * W + names.indexOf(name)]);
-  const initial = col('initialCapacityAh');
+/** The cycles the summary's fan charts sample: every cycle up to 200, else about 200 evenly spaced, and the last. */
+export function fanCycles(N: number): number[] {
   const step = Math.max(1, Math.ceil(N / 200));
   const cycles: number[] = [];
   for (let i = 1; i <= N; i += step) cycles.push(i);
   if (cycles[cycles.length - 1] !== N) cycles.push(N);
-  const fan: LifetimeSummary['fan'] = { cycle: cycles, p05: [], p25: [], p50: [], p75: [], p95: [], mean: [] };
+  return cycles;
+}
+
+/**
+ * The per-cycle values the summary's fan charts need, per pack at fanCycles only (a streamed run keeps these, not
+ * every cycle of every pack): discharge capacity [Ah] and LLI [%], packs x cycles.length, row-major.
+ */
+export interface LifetimeFanData {
+  cycles: number[];
+  capacity: Float64Array;
+  lli: Float64Array;
+}
+
+/** The fan data of `count` packs' per-cycle outputs (count x N x CYCLE_OUTPUT_COUNT). */
+export function lifetimeFanData(spec: StudySpec, cycleOutputs: Float64Array, count = cycleOutputs.length / (repeatBlock(spec)!.repeat * CYCLE_OUTPUT_COUNT)): LifetimeFanData {
+  const N = repeatBlock(spec)!.repeat;
+  const cycles = fanCycles(N);
+  const m = cycles.length;
+  const K = CYCLE_OUTPUT_COUNT;
+  const capacity = new Float64Array(count * m);
+  const lli = new Float64Array(count * m);
+  for (let s = 0; s < count; s++) {
+    cycles.forEach((i, k) => {
+      capacity[s * m + k] = cycleOutputs[(s * N + i - 1) * K + CYCLE_OUTPUT_INDEX.dischargeCapacityAh];
+      lli[s * m + k] = cycleOutputs[(s * N + i - 1) * K + CYCLE_OUTPUT_INDEX.lliPercent];
+    });
+  }
+  return { cycles, capacity, lli };
+}
+
+/** Concatenate the fan data of consecutive chunks. */
+export function concatFanData(parts: readonly LifetimeFanData[]): LifetimeFanData | undefined {
+  if (parts.length === 0) return undefined;
+  const cat = (key: 'capacity' | 'lli') => {
+    const out = new Float64Array(parts.reduce((n, p) => n + p[key].length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p[key], at);
+      at += p[key].length;
+    }
+    return out;
+  };
+  return { cycles: parts[0].cycles, capacity: cat('capacity'), lli: cat('lli') };
+}
+
+/**
+ * The lifetime summary of the Monte Carlo samples. `outputs`: their lifetime outputs (a row-major matrix, or the
+ * columns of a streamed run; an invalid pack's values NaN, and a pack without a finite initial capacity or cycles to
+ * end of life is left out); `fan`: their per-cycle outputs (samples x cycles x CYCLE_OUTPUT_COUNT) or fan data.
+ */
+export function lifetimeSummary(spec: StudySpec, outputs: Float64Array | ((name: string) => Float64Array), fan: Float64Array | LifetimeFanData): LifetimeSummary {
+  const N = repeatBlock(spec)!.repeat;
+  const l = lifetimeSettings(spec);
+  const names = lifetimeOutputs(spec).map((o) => o.name);
+  const W = names.length;
+  const column =
+    typeof outputs === 'function'
+      ? outputs
+      : (name: string) => Float64Array.from({ length: outputs.length / W }, (_, s) => outputs[s * W + names.indexOf(name)]);
+  const initialAll = column('initialCapacityAh');
+  const data = fan instanceof Float64Array ? lifetimeFanData(spec, fan, initialAll.length) : fan;
+  const cycles = data.cycles;
+  const m = cycles.length;
+  // The packs with a result: valid, with a reference capacity and a cycles-to-end-of-life.
+  const eolAll = column('cyclesToEol');
+  const keep: number[] = [];
+  for (let s = 0; s < initialAll.length; s++) if (Number.isFinite(initialAll[s]) && Number.isFinite(eolAll[s])) keep.push(s);
+  const n = keep.length;
+  const col = (name: string) => {
+    const c = name === 'initialCapacityAh' ? initialAll : name === 'cyclesToEol' ? eolAll : column(name);
+    return Float64Array.from(keep, (s) => c[s]);
+  };
+  const initial = col('initialCapacityAh');
+  const fanOut: LifetimeSummary['fan'] = { cycle: cycles, p05: [], p25: [], p50: [], p75: [], p95: [], mean: [] };
   const lliFan: LifetimeSummary['lliFan'] = { cycle: cycles, p05: [], p50: [], p95: [] };
   const q = (sorted: Float64Array, p: number) => (sorted.length ? sortedQuantile(sorted, p) : NaN);
-  for (const i of cycles) {
-    const rel = Float64Array.from({ length: n }, (_, s) => cycleOutputs[(s * N + i - 1) * K + CYCLE_OUTPUT_INDEX.dischargeCapacityAh] / initial[s]).filter(Number.isFinite).sort();
-    const lli = Float64Array.from({ length: n }, (_, s) => cycleOutputs[(s * N + i - 1) * K + CYCLE_OUTPUT_INDEX.lliPercent]).filter(Number.isFinite).sort();
-    fan.p05.push(q(rel, 0.05));
-    fan.p25.push(q(rel, 0.25));
-    fan.p50.push(q(rel, 0.5));
-    fan.p75.push(q(rel, 0.75));
-    fan.p95.push(q(rel, 0.95));
-    fan.mean.push(rel.reduce((a, b) => a + b, 0) / (rel.length || 1));
+  for (let k = 0; k < m; k++) {
+    const rel = Float64Array.from(keep, (s, j) => data.capacity[s * m + k] / initial[j]).filter(Number.isFinite).sort();
+    const lli = Float64Array.from(keep, (s) => data.lli[s * m + k]).filter(Number.isFinite).sort();
+    fanOut.p05.push(q(rel, 0.05));
+    fanOut.p25.push(q(rel, 0.25));
+    fanOut.p50.push(q(rel, 0.5));
+    fanOut.p75.push(q(rel, 0.75));
+    fanOut.p95.push(q(rel, 0.95));
+    fanOut.mean.push(rel.reduce((a, b) => a + b, 0) / (rel.length || 1));
     lliFan.p05.push(q(lli, 0.05));
     lliFan.p50.push(q(lli, 0.5));
     lliFan.p95.push(q(lli, 0.95));
@@ -187,11 +282,11 @@ export function lifetimeSummary(spec: StudySpec, outputs: Float64Array, cycleOut
   const eolCol = col('cyclesToEol');
   const reached = col('eolReached');
   const all = Float64Array.from(eolCol).sort();
-  const reachedCount = reached.reduce((a, b) => a + b, 0);
+  const reachedCount = reached.reduce((a, b) => a + (b === 1 ? 1 : 0), 0);
   // Censored packs sit at N: a quantile is known only where it falls below the censoring point.
   const censoredQuantile = (p: number) => (n > 0 && reachedCount / n >= p ? q(all, p) : null);
   const bins: LifetimeSummary['eol']['bins'] = [];
-  const lo = Math.floor(Math.min(...all.filter((v) => v < N), N));
+  const lo = Math.floor(all.reduce((a, v) => (v < N ? Math.min(a, v) : a), N));
   const width = Math.max(1, Math.ceil((N - lo) / 25));
   for (let from = lo; from < N; from += width) {
     const to = Math.min(N, from + width);
@@ -205,9 +300,9 @@ export function lifetimeSummary(spec: StudySpec, outputs: Float64Array, cycleOut
     endOfLife: l.endOfLife,
     reference: l.reference,
     cycleOutputs: CYCLE_OUTPUTS.map((o) => ({ ...o })),
-    fan,
+    fan: fanOut,
     lliFan,
     eol: { packs: n, reached: reachedCount, censored: n - reachedCount, p05: censoredQuantile(0.05), p50: censoredQuantile(0.5), p95: censoredQuantile(0.95), bins },
-    simulatedCycles: { mean: sim.reduce((a, b) => a + b, 0) / (n || 1), min: Math.min(...sim), max: Math.max(...sim) },
+    simulatedCycles: { mean: sim.reduce((a, b) => a + b, 0) / (n || 1), min: sim.reduce((a, b) => Math.min(a, b), Infinity), max: sim.reduce((a, b) => Math.max(a, b), -Infinity) },
   };
 }
