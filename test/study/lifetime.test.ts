@@ -11,6 +11,9 @@ import { analyzeStudySensitivity, tailAnalyses } from '../../src/study/analysis.
 import { cyclesToEndOfLife, lifetimeOutputs, lifetimeSummary } from '../../src/study/lifetime.ts';
 import { runStudy } from '../../src/study/runner.ts';
 import { designOutputs, monteCarloResult, studyLayout, studySamples } from '../../src/study/samples.ts';
+import { buildSummary } from '../../src/study/summary.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../src/pack/outputs.ts';
+import type { Backend, PackJob } from '../../src/backends/types.ts';
 
 const rel = (a: number, b: number) => Math.abs(a / b - 1);
 const cycle = [
@@ -131,6 +134,13 @@ describe('lifetime studies', () => {
     expect(() => study({ protocol: [{ repeat: 40, steps: cycle, jumping: { jumpBefore: 9 } }] })).toThrow(/protocol\[0\].jumping.jumpBefore must be the index of a step of the block \(0 to 3\), got 9/);
     expect(() => study({ analysis: { lifetime: { capacityAt: [41] } } })).toThrow(/analysis.lifetime.capacityAt\[0\] must be at most the repeat count \(40\), got 41/);
     expect(() => study({ protocol: [{ repeat: 40, steps: cycle, jumpng: true }] })).toThrow(/protocol\[0\].jumpng is not a known key/);
+    // The analysis names the lifetime study's outputs, not the pack outputs of one protocol run.
+    expect(() => study({ analysis: { tail: [{ output: 'capacityAh', limit: 1, tail: 'lower' }] } })).toThrow(/analysis.tail\[0\].output must name an output of the lifetime study, got "capacityAh"/);
+    // Voltage limits inside the set's window hold for steps inside the block too.
+    expect(() => study({ protocol: [{ repeat: 40, steps: [{ type: 'cccv', cRate: 1, voltage: 4.5 }] }] })).toThrow(/protocol\[0\].steps\[0\].voltage must be <= 4.2 V/);
+    // The declared cost counts the block once per cycle.
+    expect(() => study({ protocol: [{ repeat: 1000, steps: cycle }] })).toThrow(/protocol\[0\] must stay within the limit of 1,000,000 time steps per pack \(this repeat block/);
+    expect(study({ protocol: [{ repeat: 1000, steps: cycle }], limits: { stepsPerPack: 3e6 } }).limits).toEqual({ stepsPerPack: 3e6 });
     expect(() => parseStudySpec('params: okane2022\npack: { series: 1, parallel: 1 }\nsimulation: { sei: reaction limitd }\n')).toThrow(/3:\d+: simulation.sei must be one of none, solvent-diffusion limited, reaction limited, got "reaction limitd"/);
   });
 
@@ -148,5 +158,31 @@ describe('lifetime studies', () => {
         expect(r.lifetime!.cycleOutputs[row + C.lliPercent]).toBeGreaterThan(r.lifetime!.cycleOutputs[row - CYCLE_OUTPUT_COUNT + C.lliPercent]);
       }
     }
+  });
+
+  it('valid packs only: a step of a simulated cycle past its limits makes the pack invalid, out of every statistic and the fan', async () => {
+    const spec = study({ run: { samples: 4, seed: 4, chunkSize: 4 } });
+    const inner = new ReferenceBackend();
+    let calls = 0;
+    // A backend that reports a cell below 0 V for the chunk's pack 2 in its 7th call (cycle 2, the CC-CV step).
+    const faulty: Backend = {
+      name: 'faulty',
+      device: 'test',
+      simulate: async (job: PackJob, signal?: AbortSignal) => {
+        const r = await inner.simulate(job, signal);
+        if (++calls === 7) r.outputs[2 * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX.minCellVoltageV] = -0.5;
+        return r;
+      },
+      dispose: async () => {},
+    } as Backend;
+    const r = await runStudy(spec, { backendInstance: faulty });
+    expect(r.invalid).toHaveLength(1);
+    expect(r.invalid[0].sample).toBe(2);
+    expect(r.invalid[0].reason).toMatch(/^cycle 2, step 2 of the repeat block: minCellVoltageV = -0.5 V: a cell voltage must stay above 0 V/);
+    expect(r.counts.validSamples).toBe(3);
+    const summary = buildSummary(spec, r, { tail: [], sensitivity: [], worstPack: undefined, analysisSeconds: 0, totalSeconds: 0 });
+    expect(summary.validity!.invalidSamples).toBe(1);
+    expect(summary.lifetime!.eol.packs).toBe(3);
+    expect(summary.outputs.find((o) => o.name === 'cyclesToEol')!.statistics.count).toBe(3);
   });
 });
