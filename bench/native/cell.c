@@ -5,9 +5,9 @@
  * the sub-step length; capacity, energy and heat bookkeeping. Scalar f64 with the C library's elementary functions.
  *
  * Input (binary f64 file, written by bench/wasm.ts):
- *   count, modes, timeStep, current, duration, lowerCutoff, lumped, referenceTemperature, tailCoefficient,
- *   eigenvalues[modes], then ocpNeg, ocpPos, entropicNeg, entropicPos each as its length and flattened values,
- *   then params[count * CELL_PARAMETER_COUNT] (cell-major, src/model/physics.ts order)
+ *   count, timeStep, current, duration, lowerCutoff, lumped, the study constants in definition order
+ *   (src/kernels/configure.ts flattenKernelConstants), then params[count * CELL_PARAMETER_COUNT] (cell-major,
+ *   src/model/physics.ts order)
  * Usage: cell <input> <repeats>. Prints: seconds cellSteps capacitySumAh durationSumS
  */
 #include <stdio.h>
@@ -18,12 +18,6 @@
 static double *input;
 static long at;
 static double next(void) { return input[at++]; }
-static const double *series(void) {
-  const long n = (long)next();
-  const double *f = input + at;
-  at += n;
-  return f;
-}
 
 static KernelConstants k;
 static int lumped, L;
@@ -32,7 +26,7 @@ static double *s, *a, *b, *e;
 /* The end voltage minus the cut-off after a step of tau from s (the crossing's residual). */
 static double excess(const double *p, double I, double tau, double cutoff, StepResult *r) {
   step_prepare(s, a, b, p, &k, tau);
-  step_finish(s, a, b, e, p, &k, I, tau, 0.0, lumped, 0, r);
+  step_finish(s, a, b, e, p, &k, I, tau, 0.0, lumped, 0, 0, r);
   return cutoff - r->voltage;
 }
 
@@ -91,18 +85,9 @@ int main(int argc, char **argv) {
   fclose(f);
   const int repeats = atoi(argv[2]);
   const long count = (long)next();
-  k.modes = (int)next();
   const double dt = next(), I = next(), duration = next(), cutoff = next();
   lumped = (int)next();
-  k.referenceTemperature = next();
-  k.tailCoefficient = next();
-  k.eigenvalues = input + at;
-  at += k.modes;
-  k.ocpNeg = series();
-  k.ocpPos = series();
-  k.entropicNeg = series();
-  k.entropicPos = series();
-  const double *params = input + at;
+  const double *params = kernel_constants_read(&k, input + at);
   L = cell_state_length(&k);
   s = malloc(L * sizeof(double));
   a = malloc(L * sizeof(double));
