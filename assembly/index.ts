@@ -21,6 +21,8 @@ export function resetHeap(): void {
 
 /** Cell step evaluations of the last runPacks call (Newton trials and cut-off location included). */
 export let lastCellEvaluations: f64 = 0;
+/** Group Newton updates evaluated with the thermal part linearised in the last runPacks call. */
+export let lastCellCorrections: f64 = 0;
 
 /**
  * Simulate packs [first, last) of a job of `count` packs whose parameters (SoA, src/backends/types.ts) and interconnect
@@ -31,6 +33,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
   const s2 = sim2!;
   let cellSteps: f64 = 0;
   let evaluations: f64 = 0;
+  let corrections: f64 = 0;
   let i = first;
   if (s.n == 1) {
     // Single-cell packs: two at a time, one per SIMD lane.
@@ -42,6 +45,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
       s2.writeOutputs(outputs + ((<usize>(i + 1 - first) * PACK_OUTPUT_COUNT) << 3));
       cellSteps += s.cellSteps + s2.cellSteps;
       evaluations += s.cellEvaluations + s2.cellEvaluations;
+      corrections += s.cellCorrections + s2.cellCorrections;
     }
   }
   for (; i < last; i++) {
@@ -50,8 +54,10 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
     s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
     cellSteps += s.cellSteps;
     evaluations += s.cellEvaluations;
+    corrections += s.cellCorrections;
   }
   lastCellEvaluations = evaluations;
+  lastCellCorrections = corrections;
   return cellSteps;
 }
 

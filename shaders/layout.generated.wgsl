@@ -64,6 +64,7 @@ const STOP_POWER_LIMIT: u32 = 3u; // stop reason powerLimit
 const TOL_GROUP_CURRENT: f32 = 0.00005; // group Newton: largest current update of a converged cell [relative to max(1 A, |group current|)]
 const TOL_GROUP_VOLTAGE: f32 = 0.00001; // group Newton: largest gap between a converged cell and the common voltage [V]
 const TOL_GROUP_CURRENT_RESOLUTION: f32 = 5.0e-7; // group Newton: a cell whose update is below this is converged even with a voltage gap [relative to max(1 A, |cell current|)]
+const TOL_LINEARISED_RISE: f32 = 0.000001; // group Newton: the first update is evaluated with the thermal part linearised (CellKernel.correct) when every cell's bound on the neglected rise, (dt / C_th) |dV/dI| delta^2, is below this [K]
 const TOL_POWER: f32 = 0.000004; // power drive: Newton on I V(I) = P stops when the power error is below this [relative to |P|]
 const TOL_CROSSING: f32 = 2.4e-7; // cut-off location: Illinois bracket width on the sub-step length [relative to max(1 s, tau)]
 const TOL_CONSTANT_VOLTAGE: f32 = 0.000002; // CV drive: Illinois bracket width on the string current [relative to max(1 A, |I|)]

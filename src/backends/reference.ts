@@ -31,6 +31,7 @@ export class ReferenceBackend implements Backend {
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
     let cellSteps = 0;
     let cellEvaluations = 0;
+    let cellCorrections = 0;
     for (let s = 0; s < job.count; s++) {
       signal?.throwIfAborted();
       const r = simulatePack({
@@ -44,10 +45,11 @@ export class ReferenceBackend implements Backend {
       PACK_OUTPUT_NAMES.forEach((name, k) => (outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
       cellSteps += r.cellSteps;
       cellEvaluations += r.cellEvaluations;
+      cellCorrections += r.cellCorrections;
       // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
       if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { outputs, cellSteps, cellEvaluations };
+    return { outputs, cellSteps, cellEvaluations, cellCorrections };
   }
 
   dispose(): void {}

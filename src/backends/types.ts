@@ -30,6 +30,8 @@ export interface PackChunkResult {
   cellSteps: number;
   /** Cell step evaluations (Newton trials and cut-off location included), where the backend counts them. */
   cellEvaluations?: number;
+  /** Group Newton updates evaluated with the thermal part linearised (about a third of an evaluation each), where counted. */
+  cellCorrections?: number;
   /** Where the time went, from backends that can tell (benchmarks print it; studies ignore it). */
   phases?: BackendPhases;
 }

@@ -70,6 +70,10 @@ export interface EvaluateHeatTangentOutputs {
   heatTangent: number;
 }
 
+export interface PrepareFactorsOutputs {
+  riseSensitive: number;
+}
+
 export interface ThermalOutputs {
   rise: number;
   cooling: number;
@@ -533,6 +537,46 @@ export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: Ce
   b[S_STOICH_NEG] = -(invChargeNeg * dt);
   a[S_STOICH_POS] = s[S_STOICH_POS];
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
+}
+
+/** The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+export function prepareFactors(b: Float64Array, f: Float64Array, p: CellKernelParameters, k: KernelConstants, dt: number, rise: number, out: PrepareFactorsOutputs): void {
+  const invChargeNeg = 1.0 / (3600.0 * p.capacityNeg);
+  const invChargePos = 1.0 / (3600.0 * p.capacityPos);
+  const fluxPosTangent = -invChargePos;
+  const baseRateNeg = 1.0 / p.diffusionTimeNeg;
+  const temperature = k.referenceTemperature + rise;
+  const inverseTemperatureGap = 1.0 / k.referenceTemperature - 1.0 / temperature;
+  const diffusionRateNeg = baseRateNeg * (p.diffusionActivationNeg === 0 ? 1 : Math.exp(p.diffusionActivationNeg * inverseTemperatureGap));
+  const t20 = (-0.6666666666666666) * invChargeNeg;
+  const baseRatePos = 1.0 / p.diffusionTimePos;
+  const diffusionRatePos = baseRatePos * (p.diffusionActivationPos === 0 ? 1 : Math.exp(p.diffusionActivationPos * inverseTemperatureGap));
+  const t23 = (-0.6666666666666666) * fluxPosTangent;
+  for (let m = 0; m < k.modes; m++) {
+    const decayRateNeg = k.eigenvalues[m] * diffusionRateNeg;
+    const t25 = Math.exp(-(decayRateNeg * dt));
+    const modeTargetNegTangent = t20 / decayRateNeg;
+    const decayRatePos = k.eigenvalues[m] * diffusionRatePos;
+    const t28 = Math.exp(-(decayRatePos * dt));
+    const modeTargetPosTangent = t23 / decayRatePos;
+    f[3 + m] = t25;
+    b[3 + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t25;
+    f[3 + k.modes + m] = t28;
+    b[3 + k.modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t28;
+  }
+  b[S_STOICH_NEG] = -(invChargeNeg * dt);
+  b[S_STOICH_POS] = -(fluxPosTangent * dt);
+  out.riseSensitive = Math.max(p.diffusionActivationNeg, -p.diffusionActivationNeg) + Math.max(p.diffusionActivationPos, -p.diffusionActivationPos);
+}
+
+/** The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+export function prepareStart(s: Float64Array, f: Float64Array, a: Float64Array, b: Float64Array, p: CellKernelParameters, k: KernelConstants, dt: number, rise: number): void {
+  for (let m = 0; m < k.modes; m++) {
+    a[3 + m] = s[3 + m] * f[3 + m];
+    a[3 + k.modes + m] = s[3 + k.modes + m] * f[3 + k.modes + m];
+  }
+  a[S_STOICH_NEG] = s[S_STOICH_NEG];
+  a[S_STOICH_POS] = s[S_STOICH_POS];
 }
 
 /** The end state of a step at current I from its prepared parts: a + b I. */

@@ -81,7 +81,7 @@ export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob 
 
 type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number }
+  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number; cellCorrections: number }
   | { type: 'error'; id?: number; message: string };
 
 /** Contiguous split of `count` packs over `workers` (empty ranges dropped). */
@@ -99,6 +99,7 @@ interface WorkerResult {
   outputs: Float64Array;
   cellSteps: number;
   cellEvaluations: number;
+  cellCorrections: number;
 }
 
 class PoolWorker {
@@ -116,7 +117,7 @@ class PoolWorker {
         if (!p) return;
         this.pending.delete((m as { id: number }).id);
         if (this.pending.size === 0) port.ref(false);
-        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations });
+        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations, cellCorrections: m.cellCorrections });
         else p.reject(new Error(`wasm worker: ${m.message}`));
       });
       port.onError((err) => {
@@ -198,12 +199,14 @@ export class WasmBackend implements Backend {
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
     let cellSteps = 0;
     let cellEvaluations = 0;
+    let cellCorrections = 0;
     ranges.forEach(([a], w) => {
       outputs.set(parts[w].outputs, a * PACK_OUTPUT_COUNT);
       cellSteps += parts[w].cellSteps;
       cellEvaluations += parts[w].cellEvaluations;
+      cellCorrections += parts[w].cellCorrections;
     });
-    return { outputs, cellSteps, cellEvaluations };
+    return { outputs, cellSteps, cellEvaluations, cellCorrections };
   }
 
   async dispose(): Promise<void> {

@@ -10,7 +10,7 @@ function place(exports, array, pending) {
 
 /**
  * Run packs [0, job.count) of a flattened job on one instance.
- * @returns {{ outputs: Float64Array, cellSteps: number, cellEvaluations: number }}
+ * @returns {{ outputs: Float64Array, cellSteps: number, cellEvaluations: number, cellCorrections: number }}
  */
 export function runWasmJob(exports, job) {
   const outCount = exports.PACK_OUTPUT_COUNT.value;
@@ -28,5 +28,5 @@ export function runWasmJob(exports, job) {
   const cellSteps = exports.runPacks(params, inter, job.count, 0, job.count, out);
   const outputs = new Float64Array(job.count * outCount);
   outputs.set(new Float64Array(exports.memory.buffer, out, job.count * outCount));
-  return { outputs, cellSteps, cellEvaluations: exports.lastCellEvaluations.value };
+  return { outputs, cellSteps, cellEvaluations: exports.lastCellEvaluations.value, cellCorrections: exports.lastCellCorrections.value };
 }

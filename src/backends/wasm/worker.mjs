@@ -13,8 +13,8 @@ async function handle(msg, reply) {
       return;
     }
     if (msg.type === 'run') {
-      const { outputs, cellSteps, cellEvaluations } = runWasmJob(instance.exports, msg.job);
-      reply({ type: 'done', id: msg.id, outputs, cellSteps, cellEvaluations }, [outputs.buffer]);
+      const { outputs, cellSteps, cellEvaluations, cellCorrections } = runWasmJob(instance.exports, msg.job);
+      reply({ type: 'done', id: msg.id, outputs, cellSteps, cellEvaluations, cellCorrections }, [outputs.buffer]);
     }
   } catch (err) {
     reply({ type: 'error', id: msg.id, message: String(err && err.stack ? err.stack : err) });

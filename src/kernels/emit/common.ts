@@ -228,9 +228,11 @@ export function f64Literal(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
+/** The kernels a target emits; the prepare split only for f64 targets (the f32 double-float state does not split). */
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
-  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.prepare, k.apply, k.thermal, k.soc];
+  const split = model.precision === 'f64' ? [k.prepareFactors, k.prepareStart] : [];
+  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.prepare, ...split, k.apply, k.thermal, k.soc];
 }
 
 export function upperSnake(name: string): string {
