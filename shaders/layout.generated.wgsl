@@ -140,7 +140,7 @@ struct Dispatch {
 
 // the dispatch uniform
 @group(0) @binding(0) var<uniform> info: Dispatch;
-// [row][cell][pack]: parameter rows, then the derived rows D_*
+// parameter rows, then the derived rows D_*: [row][cell][pack] (per-pack variants), [pack][row][cell] (workgroup)
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 // SEGMENT_FIELD_COUNT f32 per segment
 @group(0) @binding(2) var<storage, read> segs: array<f32>;
@@ -158,4 +158,8 @@ struct Dispatch {
 // Index of the WebGPU upload and working layout [row][cell][pack]: neighbouring packs in neighbouring words.
 fn uploadIndex(row: u32, cell: u32, pack: u32, cells: u32, packs: u32) -> u32 {
   return (row * cells + cell) * packs + pack;
+}
+// Index of the WebGPU workgroup-per-pack layout [pack][row][cell] (parameters, working slots): neighbouring cells of a pack in neighbouring words.
+fn packMajorIndex(row: u32, cell: u32, pack: u32, cells: u32, rows: u32) -> u32 {
+  return (pack * rows + row) * cells + cell;
 }

@@ -667,3 +667,8 @@ export function jobParameterIndex(k: number, count: number, sample: number, cell
 export function uploadIndex(row: number, cell: number, pack: number, cells: number, packs: number): number {
   return (row * cells + cell) * packs + pack;
 }
+
+/** Index of the WebGPU workgroup-per-pack layout [pack][row][cell] (parameters, working slots): neighbouring cells of a pack in neighbouring words. */
+export function packMajorIndex(row: number, cell: number, pack: number, cells: number, rows: number): number {
+  return (pack * rows + row) * cells + cell;
+}
