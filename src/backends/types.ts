@@ -45,6 +45,8 @@ export interface BackendPhases {
   kernelTimer: 'gpu-timestamps' | 'wall-clock';
   /** Copying the outputs back and reading them. */
   readbackSeconds: number;
+  /** How the packs were mapped onto the device's threads (e.g. one workgroup per pack, an invocation per cell). */
+  mapping?: string;
 }
 
 export interface Backend {

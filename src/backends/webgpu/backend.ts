@@ -132,6 +132,13 @@ export class WebGpuBackend implements Backend {
     return workgroupShape(cellCount(job.layout), job.layout.series, max);
   }
 
+  /** The thread mapping in words, for benchmarks. */
+  describeMapping(job: PackJob, variant: WorkVariant = this.variant(job)): string {
+    if (variant !== 'workgroup') return `one invocation per pack, ${this.workgroupSize()} packs per workgroup, working state in ${variant} memory`;
+    const w = this.packWorkgroup(job);
+    return `one workgroup per pack, ${w.invocations} invocations of ${w.cellsPerInvocation} cell${w.cellsPerInvocation > 1 ? 's' : ''}`;
+  }
+
   /** Invocations per workgroup for a job in a variant. */
   private invocations(job: PackJob, variant: WorkVariant): number {
     return variant === 'workgroup' ? this.packWorkgroup(job).invocations : this.workgroupSize();
@@ -211,6 +218,7 @@ export class WebGpuBackend implements Backend {
       kernelSeconds: t.reduce((a, x) => a + (x.gpuTimestampS ?? x.gpuS), 0),
       kernelTimer: t.every((x) => x.gpuTimestampS !== undefined) ? 'gpu-timestamps' : 'wall-clock',
       readbackSeconds: t.reduce((a, x) => a + x.readbackS, 0),
+      mapping: this.describeMapping(job, variant),
     };
     return { outputs, cellSteps: steps * n, phases };
   }
