@@ -5,6 +5,7 @@
  * Generator: xoshiro128** (Blackman & Vigna 2018), 32-bit arithmetic that is fast in JavaScript, seeded by a
  * splitmix32-style hash chain over the keys. Doubles take 53 random bits from two outputs.
  */
+import { CellspreadInputError } from '../errors.ts';
 import { exp, log } from '../math/elementary.ts';
 export const RNG_ALGORITHM = {
   name: 'xoshiro128**',
@@ -35,7 +36,7 @@ function absorb(h: number, v: number): number {
 }
 
 function checkKey(v: number, index: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${index < 0 ? 'seed' : `key ${index}`} must be a non-negative safe integer, got ${v}`);
+  if (!Number.isSafeInteger(v) || v < 0) throw new CellspreadInputError(index < 0 ? 'seed' : `key ${index}`, 'must be a non-negative safe integer', v);
 }
 
 export class Rng {
@@ -97,7 +98,7 @@ export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) {
     if (p === 0) return -Infinity;
     if (p === 1) return Infinity;
-    throw new RangeError(`normalQuantile: p must be in [0, 1], got ${p}`);
+    throw new CellspreadInputError('normalQuantile: p', 'must be in [0, 1]', p);
   }
   const q = p - 0.5;
   if (Math.abs(q) <= 0.425) {

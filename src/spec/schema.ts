@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { DistributionSpec, FixedSpec, GeneralizedParetoSpec, ParetoSpec, SimpleDistributionSpec } from '../variation/distributions.ts';
 import type { Level, Scale } from '../variation/quantities.ts';
+import type { StudyLimits } from './limits.ts';
 
 /** Marker put in the message of an unknown-key issue, followed by the allowed keys (for "did you mean"). */
 export const ALLOWED_KEYS_TAG = 'allowed-keys:';
@@ -157,6 +158,13 @@ export const studySpecSchema = strict({
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
     chunkSize: count.default(256),
   }).default({ samples: 1000, seed: 1, chunkSize: 256 }),
+  limits: strict({
+    samples: count.optional(),
+    cellsPerPack: count.optional(),
+    tableLength: count.optional(),
+    stepsPerPack: count.optional(),
+    chunkMemoryMB: positive.optional(),
+  }).optional(),
 });
 
 // ----- Types of a validated study (defaults filled, scales resolved) -----
@@ -258,6 +266,8 @@ export interface StudySpec {
   /** Epistemic quantities and the outer x inner sizes of the two-level Monte Carlo (absent: one level). */
   epistemic?: EpistemicSpec;
   run: { samples: number; seed: number; chunkSize: number };
+  /** Raised caps (src/spec/limits.ts); they bound the work and decide nothing about the results. */
+  limits?: Partial<StudyLimits>;
 }
 
 /** What the schema alone produces (before the semantic pass fills scales and normalizes aliases). */

@@ -5,50 +5,19 @@
  */
 import type { z } from 'zod';
 import { CellspreadInputError, closestNames, formatValue } from '../errors.ts';
+import { StudySpecError, type SpecPath } from './errors.ts';
 import { getParameterSet, PARAMETER_SETS } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { correlationCholesky } from '../variation/copula.ts';
 import { distributionFromSpec, type DistributionSpec } from '../variation/distributions.ts';
 import { LEVELS, resolveQuantity, variationKeyNames, type Level, type Scale } from '../variation/quantities.ts';
+import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { checkStudyCost } from './limits.ts';
+import { inTemperatureRange, TEMPERATURE_RANGE_K } from './physical.ts';
 import { ALLOWED_KEYS_TAG, studySpecSchema, type EpistemicQuantity, type EpistemicSpec, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
 
-export type SpecPath = readonly (string | number)[];
-
-export interface SourceLocation {
-  source?: string;
-  line: number;
-  column: number;
-}
-
-export class StudySpecError extends CellspreadInputError {
-  /** Path of the offending field in the study object. */
-  readonly path: SpecPath;
-  /** True when the offending thing is the key itself (unknown key), so locations point at the key. */
-  readonly atKey: boolean;
-  location?: SourceLocation;
-
-  constructor(path: SpecPath, rule: string, received: unknown, hint?: string, atKey = false) {
-    super(formatPath(path), rule, received, hint);
-    this.name = 'StudySpecError';
-    this.path = path;
-    this.atKey = atKey;
-  }
-
-  /** Prefix the message with `source:line:col: `. */
-  locate(location: SourceLocation): this {
-    this.location = location;
-    const where = `${location.source ? `${location.source}:` : ''}${location.line}:${location.column}`;
-    this.message = `${where}: ${this.message}`;
-    return this;
-  }
-}
-
-/** `variation.porosity.negative.cell.sd`, `protocol[0].cRate`. */
-export function formatPath(path: SpecPath): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
-  return out || 'study';
-}
+export { StudySpecError, StudyLimitError, formatPath } from './errors.ts';
+export type { SpecPath, SourceLocation } from './errors.ts';
 
 function valueAt(obj: unknown, path: SpecPath): unknown {
   let node = obj;
@@ -137,7 +106,10 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   if (pack.series % pack.modules !== 0) {
     throw new StudySpecError(['pack', 'modules'], `must divide pack.series (${pack.series})`, pack.modules, `e.g. ${divisors(pack.series).join(', ')}`);
   }
+  checkTemperature(['pack', 'ambientTemperature'], pack.ambientTemperature);
+  checkTemperature(['initial', 'temperature'], p.initial.temperature);
   checkProtocol(p.protocol);
+  checkVoltageLimits(p.protocol, set);
   const variation: Record<string, QuantityVariation> = {};
   const writers = new Map<string, string>();
   for (const [key, v] of Object.entries(p.variation)) {
@@ -174,7 +146,8 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   }
   const run = { ...p.run };
   const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw) : undefined;
-  return {
+  if (analysis) checkAnalysis(analysis, variation, epistemic);
+  const spec: StudySpec = {
     name: p.name,
     params: set.name,
     pack: { ...pack },
@@ -186,7 +159,70 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
     ...(analysis ? { analysis } : {}),
     ...(epistemic ? { epistemic } : {}),
     run,
+    ...(p.limits ? { limits: { ...p.limits } } : {}),
   };
+  checkStudyCost(spec, set);
+  return spec;
+}
+
+function checkTemperature(path: SpecPath, t: number | undefined): void {
+  if (t !== undefined && !inTemperatureRange(t)) {
+    throw new StudySpecError(path, `must be a temperature in [${TEMPERATURE_RANGE_K[0]}, ${TEMPERATURE_RANGE_K[1]}] K (-100 to 200 degC)`, t, 'temperatures are in kelvin');
+  }
+}
+
+/**
+ * Voltage limits inside the parameter set's window: charging above its upper cut-off (or discharging below its lower
+ * one) drives the electrodes past the stoichiometries the set is defined for.
+ */
+function checkVoltageLimits(protocol: ParsedStudySpec['protocol'], set: ParameterSet): void {
+  const lo = set.electrical.lowerVoltageCutoff;
+  const hi = set.electrical.upperVoltageCutoff;
+  const window = `parameter set ${set.name} is defined for ${lo}-${hi} V per cell`;
+  const atMost = (path: SpecPath, v: number | undefined) => {
+    if (v !== undefined && !(v <= hi)) throw new StudySpecError(path, `must be <= ${hi} V, the upper voltage limit of the parameter set`, v, window);
+    if (v !== undefined && !(v > lo)) throw new StudySpecError(path, `must be > ${lo} V, the lower voltage limit of the parameter set`, v, window);
+  };
+  const atLeast = (path: SpecPath, v: number | undefined) => {
+    if (v !== undefined && !(v >= lo)) throw new StudySpecError(path, `must be >= ${lo} V, the lower voltage limit of the parameter set`, v, window);
+    if (v !== undefined && !(v < hi)) throw new StudySpecError(path, `must be < ${hi} V, the upper voltage limit of the parameter set`, v, window);
+  };
+  protocol.forEach((step, i) => {
+    if (step.type === 'charge') atMost(['protocol', i, 'cutoffVoltage'], step.cutoffVoltage);
+    if (step.type === 'discharge') atLeast(['protocol', i, 'cutoffVoltage'], step.cutoffVoltage);
+    if (step.type === 'cccv') atMost(['protocol', i, 'voltage'], step.voltage);
+    if (step.type === 'table') {
+      atLeast(['protocol', i, 'lowerCutoff'], step.lowerCutoff);
+      atMost(['protocol', i, 'upperCutoff'], step.upperCutoff);
+      const lower = step.lowerCutoff ?? lo;
+      if (step.upperCutoff !== undefined && !(step.upperCutoff > lower)) {
+        throw new StudySpecError(['protocol', i, 'upperCutoff'], `must be > the lower cut-off (${lower} V)`, step.upperCutoff);
+      }
+    }
+  });
+}
+
+/** The analysis names outputs the packs have, and asks sensitivity only of a study that varies something. */
+function checkAnalysis(analysis: NonNullable<StudySpec['analysis']>, variation: Record<string, QuantityVariation>, epistemic: EpistemicSpec | undefined): void {
+  const outputs = PACK_OUTPUT_NAMES as readonly string[];
+  analysis.tail?.forEach((t, i) => {
+    if (!outputs.includes(t.output)) throw new StudySpecError(['analysis', 'tail', i, 'output'], 'must name a pack output', t.output, didYouMean(t.output, outputs));
+  });
+  const sens = analysis.sensitivity;
+  if (!sens) return;
+  sens.outputs.forEach((o, i) => {
+    if (!outputs.includes(o)) throw new StudySpecError(['analysis', 'sensitivity', 'outputs', i], 'must name a pack output', o, didYouMean(o, outputs));
+  });
+  const random = Object.values(variation).some((v) => LEVELS.some((l) => v[l] !== undefined && v[l]!.distribution !== 'fixed')) || Object.keys(epistemic?.quantities ?? {}).length > 0;
+  if (!random) throw new StudySpecError(['analysis', 'sensitivity'], 'needs at least one random quantity (under variation or epistemic)', Object.keys(variation));
+  if (sens.method === 'sobol') {
+    const n = sens.n;
+    if (n < 16) throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be >= 16 for Sobol indices', n);
+    if ((n & (n - 1)) !== 0 || n > 2 ** 30) {
+      const lo = 2 ** Math.min(30, Math.floor(Math.log2(n)));
+      throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be a power of two (<= 2^30) for the scrambled Sobol design', n, `use ${lo}${lo < 2 ** 30 ? ` or ${lo * 2}` : ''}`);
+    }
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ParameterSet } from '../params/types.ts';
 import { compileProtocol, SEGMENT_MODE, type PackProtocolStep, type Segment } from '../pack/protocol.ts';
 import type { PackSettings } from '../pack/simulate.ts';
 import { validateLayout, type PackLayout } from '../pack/topology.ts';
+import { protocolContext } from '../spec/limits.ts';
 import type { StudySpec } from '../spec/index.ts';
 
 /** Everything a backend needs besides the sampled arrays, derived once per study. */
@@ -30,13 +31,7 @@ export function nominalOverrides(spec: StudySpec): CellOverrides {
 export function studyModel(spec: StudySpec): StudyModel {
   const set = getParameterSet(spec.params, 'params');
   const layout = validateLayout({ series: spec.pack.series, parallel: spec.pack.parallel, modules: spec.pack.modules }, 'pack');
-  const segments = compileProtocol(spec.protocol as PackProtocolStep[], {
-    layout,
-    nominalCapacity: set.electrical.nominalCapacity,
-    lowerCutoff: set.electrical.lowerVoltageCutoff,
-    upperCutoff: set.electrical.upperVoltageCutoff,
-    nominalVoltage: 0.5 * (set.electrical.lowerVoltageCutoff + set.electrical.upperVoltageCutoff),
-  });
+  const segments = compileProtocol(spec.protocol as PackProtocolStep[], protocolContext(set, layout));
   const settings: PackSettings = {
     timeStep: spec.simulation.timeStep,
     modes: spec.simulation.modes,

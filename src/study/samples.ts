@@ -133,7 +133,15 @@ export function monteCarloResult(result: StudyResult): StudyResult {
     ...result,
     outputs: mc === rows ? result.outputs : result.outputs.slice(0, mc * PACK_OUTPUT_COUNT),
     inputs: mc === rows ? result.inputs : result.inputs.slice(0, mc * ni),
-    counts: { ...result.counts, samples: mc, designRows: rows - mc, cells: rows * cellCount(result.spec.pack) },
+    invalid: result.invalid.filter((p) => p.sample < mcEnd),
+    counts: {
+      ...result.counts,
+      samples: mc,
+      designRows: rows - mc,
+      cells: rows * cellCount(result.spec.pack),
+      invalidSamples: result.invalid.filter((p) => p.sample < mcEnd).length,
+      validSamples: mc - result.invalid.filter((p) => p.sample < mcEnd).length,
+    },
   };
 }
 

@@ -16,6 +16,8 @@ import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy, initialTemperatureOf, type CompiledStudy } from './design.ts';
 import type { Distribution } from './distributions.ts';
 import { LEVELS, type Level } from './quantities.ts';
+import { StudySpecError } from '../spec/errors.ts';
+import { checkCellValue, checkVolumeFraction, kernelParameterProblemAt } from './validity.ts';
 import { exp } from '../math/elementary.ts';
 
 /** Stream salt so variation draws never coincide with other users of Rng(seed, sample, ...). */
@@ -140,6 +142,24 @@ export function inputNames(spec: StudySpec): string[] {
  * draws; without it a study's epistemic quantities sit at their median (u = 0.5).
  */
 export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex = 0, epistemic?: Float64Array): SampleChunk {
+  return sampleCells(spec, latent, rows, firstSampleIndex, epistemic, true);
+}
+
+/**
+ * Check every cell of samples [start, start + count) without deriving kernel parameters (cheap): each varied quantity
+ * inside its valid range. Throws the first violation as a StudySpecError (see validity.ts). Walks the samples in
+ * slices of `sliceSize`, so memory stays flat however many samples are checked.
+ */
+export function checkSampledCells(spec: StudySpec, start: number, count: number, sliceSize = 1024, afterSlice?: () => void): void {
+  checkRange(start, count);
+  for (let s = start; s < start + count; s += sliceSize) {
+    const n = Math.min(sliceSize, start + count - s);
+    sampleCells(spec, latentChunk(spec, s, n), n, s, epistemicChunk(spec, s, n), false);
+    afterSlice?.();
+  }
+}
+
+function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex: number, epistemic: Float64Array | undefined, derive: boolean): SampleChunk {
   const c = compileStudy(spec);
   checkRange(firstSampleIndex, rows);
   const D = c.design.latentDimension;
@@ -170,7 +190,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
     count,
     cellsPerPack,
     groupsPerPack,
-    kernelParameters: new Float64Array(CELL_PARAMETER_COUNT * count * cellsPerPack),
+    kernelParameters: new Float64Array(derive ? CELL_PARAMETER_COUNT * count * cellsPerPack : 0),
     interconnectResistance: new Float64Array(count * groupsPerPack).fill(spec.pack.interconnectResistance),
     inputs: { names, values: new Float64Array(count * names.length) },
     cellQuantities: { names: c.quantities.map((q) => q.key), units: c.quantities.map((q) => q.info.unit), values: new Float64Array(nq * count * cellsPerPack) },
@@ -210,6 +230,13 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
   const epistemicOf = c.quantities.map((_, qi) => c.epistemic.some((e) => e.quantity === qi));
+  // Volume fractions: porosity (the quantity's cell value, else the set's) + active material (the derived input) <= 1.
+  const fractionChecks = (['negative', 'positive'] as const).map((side) => ({
+    side,
+    porosity: values[c.quantities.findIndex((q) => q.key === `porosity.${side}` || q.key === `${side}.porosity`)] as Float64Array | undefined,
+    nominal: set[side].porosity,
+    epsS: cellInputIndex(`${side}.activeMaterialVolumeFraction`),
+  }));
 
   for (let s = 0; s < count; s++) {
     const row = s * D;
@@ -243,6 +270,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       for (let cell = 0; cell < cellsPerPack; cell++) {
         const t = pack + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
         v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * exp(t);
+        checkCellValue(spec, q, d, c.moduleOfCell, firstSampleIndex + s, cell, v[cell], epistemicOf[qi] ? epiDraw[qi] : undefined);
       }
       const logScale = q.scale === 'log';
       for (const level of LEVELS) {
@@ -256,7 +284,9 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       copy(v, chunk.cellQuantities.values, (qi * count + s) * cellsPerPack);
     }
     copy(inputRow, chunk.inputs.values, s * names.length);
-    // 4. Write each cell's input vector and derive its kernel parameters straight into the chunk.
+    if (!derive) continue;
+    // 4. Write each cell's input vector, check its volume fractions, and derive and check its kernel parameters
+    // straight into the chunk.
     for (let cell = 0; cell < cellsPerPack; cell++) {
       copy(baseInputs, inputs, 0);
       let soc = spec.initial.soc;
@@ -265,16 +295,16 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
         if (r !== undefined) soc = r;
       }
       chunk.initialSoc[s * cellsPerPack + cell] = soc;
+      for (const f of fractionChecks) checkVolumeFraction(f.side, f.porosity ? f.porosity[cell] : f.nominal, inputs[f.epsS], firstSampleIndex + s, cell);
       try {
         deriver.derive(inputs, soc, chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        throw new CellspreadInputError(
-          `sample ${firstSampleIndex + s} cell ${cell}`,
-          'must give physical cell parameters',
-          changedInputs(inputs, baseInputs),
-          `${msg}; narrow the variation or use truncatedNormal`,
-        );
+        if (!(e instanceof CellspreadInputError)) throw e;
+        throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, e.message, `changed inputs ${JSON.stringify(changedInputs(inputs, baseInputs))}; narrow the variation or bound it with truncatedNormal (min/max)`);
+      }
+      const problem = kernelParameterProblemAt(chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
+      if (problem !== undefined) {
+        throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, problem, 'narrow the variation or bound it with truncatedNormal (min/max)');
       }
     }
   }
@@ -375,7 +405,7 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
       return (x, v) => void (v[width] = (w0 * x) / q0);
     }
     case 'initialSoc':
-      return (x) => Math.min(1, Math.max(0, x));
+      return (x) => x; // checked to lie in [0, 1] (validity.ts), never clipped
     case 'lithiumInventory':
       return writeTo('lithiumInventoryFactor');
     case 'heatTransferCoefficient':

@@ -14,7 +14,9 @@ async function handle(msg, reply) {
     }
     if (msg.type === 'run') {
       const { outputs, cellSteps, cellEvaluations, cellCorrections } = runWasmJob(instance.exports, msg.job);
-      reply({ type: 'done', id: msg.id, outputs, cellSteps, cellEvaluations, cellCorrections }, [outputs.buffer]);
+      // The job's big inputs go back with the reply: a worker's own garbage collector runs too rarely to free them.
+      const spent = [msg.job.kernelParameters.buffer, msg.job.interconnectResistance.buffer];
+      reply({ type: 'done', id: msg.id, outputs, cellSteps, cellEvaluations, cellCorrections, spent }, [outputs.buffer, ...spent]);
     }
   } catch (err) {
     reply({ type: 'error', id: msg.id, message: String(err && err.stack ? err.stack : err) });
