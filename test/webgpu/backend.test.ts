@@ -90,7 +90,7 @@ describe('webgpu backend', () => {
   });
 
   it('gives the same single-cell results with the per-cell state in a storage buffer', async () => {
-    await withBackend({ privateMaxCells: 0 }, async (b) => {
+    await withBackend({ privateMaxCells: 0, mapping: 'pack' }, async (b) => {
       expect(b.variant(job)).toBe('storage');
       const r = await b.simulate(job);
       for (let i = 0; i < r.outputs.length; i++) expect(r.outputs[i]).toBeCloseTo(expected[i], 4);
