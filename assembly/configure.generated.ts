@@ -8,12 +8,16 @@ import { configureStep } from './step';
  *   modes: particle eigenmodes kept per electrode
  *   referenceTemperature: reference temperature of the OCP fits and Arrhenius laws
  *   tailCoefficient: (2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes`
+ *   seiSolventLaw: 1 when the SEI grows by the solvent-diffusion limited law, else 0
+ *   seiReactionLaw: 1 when the SEI grows by the reaction limited law, else 0
+ *   filmHeatOn: 1 when the SEI film's Joule heat is in the cell heat (PyBaMM's SPM leaves it out: 0)
  *   eigenvalues: mu_m^2 with tan(mu_m) = mu_m, m = 1..modes
- *   ocpNeg: negative electrode OCP at the reference temperature (flattened series)
- *   ocpPos: positive electrode OCP at the reference temperature (flattened series)
+ *   ocpNeg: negative electrode OCP at the reference temperature (series or measured table) (flattened series)
+ *   ocpPos: positive electrode OCP at the reference temperature (series or measured table) (flattened series)
  *   entropicNeg: negative electrode entropic change dU/dT (flattened series)
  *   entropicPos: positive electrode entropic change dU/dT (flattened series)
  *   isothermal: isothermal (no temperature update)
+ *   aging: SEI growth on (the integrate kernels run in every step)
  *   series: series groups
  *   parallel: cells per group
  *   modules: modules
@@ -23,8 +27,8 @@ import { configureStep } from './step';
  *   segments: compiled segments, SEGMENT_FIELD_COUNT per row
  *   segmentCount: number of segments
  */
-export function configure(modes: i32, referenceTemperature: f64, tailCoefficient: f64, eigenvalues: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
-  configureKernel(modes, referenceTemperature, tailCoefficient, eigenvalues, ocpNeg, ocpPos, entropicNeg, entropicPos);
-  configureStep(isothermal);
+export function configure(modes: i32, referenceTemperature: f64, tailCoefficient: f64, seiSolventLaw: f64, seiReactionLaw: f64, filmHeatOn: f64, eigenvalues: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, aging: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
+  configureKernel(modes, referenceTemperature, tailCoefficient, seiSolventLaw, seiReactionLaw, filmHeatOn, eigenvalues, ocpNeg, ocpPos, entropicNeg, entropicPos);
+  configureStep(isothermal, aging);
   configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
 }

@@ -15,7 +15,7 @@ import {
 import { evaluate, init, outSoc, outVoltage, referenceTemperature, soc, stateLength } from './kernel.generated';
 import { lane0, ld, sp, st } from './simd-math';
 import {
-  correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0OcvEnd, r0OcvStart, r0Rise, r0RiseTangent, r0Slope,
+  aging, correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0OcvEnd, r0OcvStart, r0Rise, r0RiseTangent, r0Slope,
   r0Voltage, r0VoltageStart, r0VoltageStartTangent, r1Cooling, r1Heat, r1HeatTangent, r1OcvEnd, r1OcvStart, r1Rise, r1RiseTangent, r1Slope, r1Voltage,
   r1VoltageStart, r1VoltageStartTangent,
 } from './step';
@@ -167,8 +167,11 @@ export class PackSim {
     return referenceTemperature + ld(buf, c * this.L + S_TEMPERATURE_RISE);
   }
 
-  /** Load pack `sample` of a job (SoA parameters jobParameterIndex, interconnect sample * series + g). */
-  load(jobParams: usize, jobInterconnect: usize, count: i32, sample: i32): void {
+  /**
+   * Load pack `sample` of a job (SoA parameters jobParameterIndex, interconnect sample * series + g); its cells start
+   * from `statesIn` (this pack's n x L states, reference layout) when it is not 0, else from their initial states.
+   */
+  load(jobParams: usize, jobInterconnect: usize, count: i32, sample: i32, statesIn: usize): void {
     const n = this.n;
     for (let c = 0; c < n; c++) {
       for (let k = 0; k < CELL_PARAMETER_COUNT; k++) st(this.params, c * CELL_PARAMETER_COUNT + k, ld(jobParams, jobParameterIndex(k, count, sample, n, c)));
@@ -179,7 +182,8 @@ export class PackSim {
     for (let c = 0; c < n; c++) {
       const s = this.cellState(this.states, c);
       const p = this.cellParams(c);
-      init(s, s, p, p);
+      if (statesIn != 0) memory.copy(s, statesIn + ((<usize>c * this.L) << 3), <usize>this.L << 3);
+      else init(s, s, p, p);
       st(this.kept, c * KEPT_FIELDS + KEPT_DT, NaN);
       st(this.current, c, 0);
       st(this.voltage, c, 0);
@@ -349,8 +353,12 @@ export class PackSim {
     return isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
-  /** The reference's linearisable: the bound (dt / C_th) |dV/dI| delta^2 below TOL_LINEARISED_RISE for every cell. */
+  /**
+   * The reference's linearisable: no SEI growth (not affine in the current), and the bound (dt / C_th) |dV/dI| delta^2
+   * below TOL_LINEARISED_RISE for every cell.
+   */
   linearisable(c0: i32, np: i32, dt: f64, alpha: f64): bool {
+    if (aging) return false;
     for (let j = 0; j < np; j++) {
       const c = c0 + j;
       const d = alpha * ld(this.deltas, j);
@@ -887,6 +895,11 @@ export class PackSim {
 
   writeOutputs(dst: usize): void {
     memory.copy(dst, this.out, <usize>PACK_OUTPUT_COUNT << 3);
+  }
+
+  /** Copy every cell's state (n x L, reference layout) to dst. */
+  writeStates(dst: usize): void {
+    memory.copy(dst, this.states, <usize>(this.n * this.L) << 3);
   }
 }
 

@@ -21,7 +21,8 @@ import type { Backend, PackJob } from '../src/backends/types.ts';
 import { WASM_URL } from '../src/backends/wasm/index.ts';
 import { kernelConstants } from '../src/model/cell.ts';
 import { CELL_PARAMETER_COUNT } from '../src/model/layout.ts';
-import { flattenSeries } from '../src/model/series.ts';
+import { flattenKernelConstants } from '../src/kernels/configure.ts';
+import { SPM_DEFINITION } from '../src/model/physics.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
 import { DEFAULT_STUDY_YAML, parseStudySpec, validateStudySpec, type StudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
@@ -151,11 +152,8 @@ else {
   const seg = model.segments[0];
   const cellMajor: number[] = [];
   for (let s = 0; s < packs; s++) for (let p = 0; p < CELL_PARAMETER_COUNT; p++) cellMajor.push(job.kernelParameters[(p * packs + s) * 1]);
-  const series = [k.ocpNeg, k.ocpPos, k.entropicNeg, k.entropicPos].flatMap((f) => {
-    const flat = flattenSeries(f);
-    return [flat.length, ...flat];
-  });
-  const input = Float64Array.from([packs, k.modes, model.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff, 1, k.referenceTemperature, k.tailCoefficient, ...k.eigenvalues, ...series, ...cellMajor]);
+  const constants = flattenKernelConstants(SPM_DEFINITION, k as unknown as Record<string, unknown>);
+  const input = Float64Array.from([packs, model.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff, 1, ...constants, ...cellMajor]);
   const file = join(tmp, 'input.bin');
   writeFileSync(file, input);
   contenders.push({

@@ -116,7 +116,7 @@ fn conduction_into(c: u32) -> f32 {
 const RF_INIT: u32 = 1u;      // initialise every cell (a fresh pack)
 const RF_COMMIT: u32 = 2u;    // accept the trial states of the last solve (the leader committed a step)
 const RF_OBSERVE: u32 = 4u;   // cell temperature extremes and the current imbalance at rObserveI
-const RF_SOC: u32 = 8u;       // cell SOC extremes (the end of the protocol)
+const RF_SOC: u32 = 8u;       // cell SOC extremes and, when asked for, the end states (the end of the protocol)
 const RF_SOLVE: u32 = 16u;    // one pack solve at (rI, rDt)
 const RF_OPEN: u32 = 32u;     // ... at zero step length: open-circuit group voltages
 const RF_PREPARE: u32 = 64u;  // ... with new prepared parts (the start states or the step length changed)
@@ -176,9 +176,16 @@ fn cells_before_solve(lid: u32, flags: u32) {
       break;
     }
     if ((flags & RF_INIT) != 0u) {
-      cell_init(&cs, c);
-      for (var q = 0u; q < STATE_LEN; q++) {
-        st(W_START + q, c, cs[q]);
+      if (info.states == 2u) {
+        // A lifetime run resumes the pack from the states its last protocol step left (src/pack/lifetime.ts).
+        for (var q = 0u; q < STATE_LEN; q++) {
+          st(W_START + q, c, pld(F_STATES + q * N_CELLS + c, packIndex));
+        }
+      } else {
+        cell_init(&cs, c);
+        for (var q = 0u; q < STATE_LEN; q++) {
+          st(W_START + q, c, cs[q]);
+        }
       }
       st(W_CURRENT, c, 0.0);
       st(W_VOLTAGE, c, 0.0);
@@ -211,6 +218,12 @@ fn cells_before_solve(lid: u32, flags: u32) {
       let soc = cell_soc(&cs, c).soc;
       socMin = min(socMin, soc);
       socMax = max(socMax, soc);
+      // The end states, for a lifetime run's next protocol step (info.states: pack.wgsl's F_STATES region).
+      if (info.states != 0u) {
+        for (var q = 0u; q < STATE_LEN; q++) {
+          pst(F_STATES + q * N_CELLS + c, packIndex, cs[q]);
+        }
+      }
     }
   }
   pWeld[lid] = weld;

@@ -6,9 +6,9 @@
  * sub-step length; capacity, energy and heat bookkeeping. Scalar f64 with the C library's elementary functions.
  *
  * Input (binary f64 file, written by bench/wasm.ts):
- *   count, modes, timeStep, current, duration, lowerCutoff, lumped, referenceTemperature, tailCoefficient,
- *   eigenvalues[modes], then ocpNeg, ocpPos, entropicNeg, entropicPos each as its length and flattened values,
- *   then params[count * CELL_PARAMETER_COUNT] (cell-major, src/model/physics.ts order)
+ *   count, timeStep, current, duration, lowerCutoff, lumped, the study constants in definition order
+ *   (src/kernels/configure.ts flattenKernelConstants), then params[count * CELL_PARAMETER_COUNT] (cell-major,
+ *   src/model/physics.ts order)
  * Usage: cell <input> <repeats>. Prints: seconds cellSteps capacitySumAh durationSumS
  */
 #include <stdio.h>
@@ -19,12 +19,6 @@
 static double *input;
 static long at;
 static double next(void) { return input[at++]; }
-static const double *series(void) {
-  const long n = (long)next();
-  const double *f = input + at;
-  at += n;
-  return f;
-}
 
 static KernelConstants k;
 static int lumped, L;
@@ -49,7 +43,7 @@ static void prepare_kept(const double *p, double dt) {
 /* The end voltage minus the cut-off after a step of tau from s (the crossing's residual). */
 static double excess(const double *p, double I, double tau, double cutoff, StepResult *r) {
   prepare_kept(p, tau);
-  step_finish(s, a, b, e, p, &k, I, tau, 0.0, lumped, 0, r);
+  step_finish(s, a, b, e, p, &k, I, tau, 0.0, lumped, 0, 0, r);
   return cutoff - r->voltage;
 }
 
@@ -109,18 +103,9 @@ int main(int argc, char **argv) {
   fclose(f);
   const int repeats = atoi(argv[2]);
   const long count = (long)next();
-  k.modes = (int)next();
   const double dt = next(), I = next(), duration = next(), cutoff = next();
   lumped = (int)next();
-  k.referenceTemperature = next();
-  k.tailCoefficient = next();
-  k.eigenvalues = input + at;
-  at += k.modes;
-  k.ocpNeg = series();
-  k.ocpPos = series();
-  k.entropicNeg = series();
-  k.entropicPos = series();
-  const double *params = input + at;
+  const double *params = kernel_constants_read(&k, input + at);
   L = cell_state_length(&k);
   s = malloc(L * sizeof(double));
   a = malloc(L * sizeof(double));

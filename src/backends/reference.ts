@@ -1,5 +1,5 @@
 import { jobParameterIndex } from '../model/kernel.generated.ts';
-import { CELL_PARAMETERS, CELL_PARAMETER_COUNT, type CellKernelParameters } from '../model/layout.ts';
+import { CELL_PARAMETERS, CELL_PARAMETER_COUNT, cellStateLength, type CellKernelParameters } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import { cellCount } from '../pack/topology.ts';
@@ -29,6 +29,8 @@ export class ReferenceBackend implements Backend {
 
   async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
+    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes);
+    const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
     let cellSteps = 0;
     let cellEvaluations = 0;
     let cellCorrections = 0;
@@ -41,15 +43,17 @@ export class ReferenceBackend implements Backend {
         settings: job.settings,
         cells: cellsOfPack(job, s),
         interconnect: interconnectOfPack(job, s),
+        states: job.states?.subarray(s * perPack, (s + 1) * perPack),
       });
       PACK_OUTPUT_NAMES.forEach((name, k) => (outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
+      states?.set(r.states, s * perPack);
       cellSteps += r.cellSteps;
       cellEvaluations += r.cellEvaluations;
       cellCorrections += r.cellCorrections;
       // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
       if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { outputs, cellSteps, cellEvaluations, cellCorrections };
+    return { outputs, cellSteps, cellEvaluations, cellCorrections, states };
   }
 
   dispose(): void {}

@@ -21,6 +21,14 @@ export interface PackJob {
   kernelParameters: Float64Array;
   /** count x series: index sample * series + group. */
   interconnectResistance: Float64Array;
+  /**
+   * Start states, count x cells x stateLength in the reference (f64) layout (src/model/layout.ts cellStateLength), pack
+   * by pack, cell by cell; absent: every cell starts from its initial state. Lifetime runs (src/pack/lifetime.ts) resume
+   * packs from the states of the step before.
+   */
+  states?: Float64Array;
+  /** Return every cell's end state (PackChunkResult.states), in the same layout. */
+  returnStates?: boolean;
 }
 
 export interface PackChunkResult {
@@ -32,6 +40,8 @@ export interface PackChunkResult {
   cellEvaluations?: number;
   /** Group Newton updates evaluated with the thermal part linearised (about a third of an evaluation each), where counted. */
   cellCorrections?: number;
+  /** The end states when the job asked for them (PackJob.returnStates). */
+  states?: Float64Array;
   /** Where the time went, from backends that can tell (benchmarks print it; studies ignore it). */
   phases?: BackendPhases;
 }

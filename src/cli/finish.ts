@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellspreadInterruptedError } from '../errors.ts';
 import { MemoryValve } from '../io/memory.ts';
-import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import type { RunSummary } from '../results/format.ts';
 import { writeChecksums, writeSummary } from '../results/io.ts';
 import type { StreamedDesign, StreamedResults } from '../results/stream.ts';
@@ -16,6 +15,8 @@ import { analysisHash, simulationHash, studyHash, type StudyCost, type StudySpec
 import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
 import { headlineLines } from '../study/headline.ts';
 import type { StudyModel } from '../study/job.ts';
+import type { LifetimeFanData } from '../study/lifetime.ts';
+import { studyOutputNames } from '../study/outputs.ts';
 import { cellCount } from '../pack/topology.ts';
 import type { StudyResult } from '../study/runner.ts';
 import { studyLayout } from '../study/samples.ts';
@@ -32,6 +33,8 @@ export interface FinishOptions {
   /** The Monte Carlo samples, streamed; and the sensitivity design rows, if the run had them. */
   streamed: StreamedResults;
   design?: StreamedDesign;
+  /** A lifetime study: the fan-chart values of the streamed Monte Carlo samples (study/outputs.ts studyStreamShape). */
+  lifetimeFan?: LifetimeFanData;
   /** The run's range (Monte Carlo samples and design rows). */
   range: { start: number; end: number };
   /** The backend that simulated the samples, as recorded. */
@@ -94,7 +97,7 @@ async function analyseAndWrite(o: FinishOptions): Promise<RunSummary> {
     rng: RNG_ALGORITHM,
     backend: o.backend,
     range: o.range,
-    outputNames: PACK_OUTPUT_NAMES,
+    outputNames: studyOutputNames(spec),
     outputs: new Float64Array(0),
     inputNames: streamed.inputNames,
     inputs: new Float64Array(0),
@@ -120,7 +123,7 @@ async function analyseAndWrite(o: FinishOptions): Promise<RunSummary> {
       analysisSeconds: (performance.now() - tA) / 1000,
       totalSeconds: (performance.now() - o.t0) / 1000,
       shard: o.shard,
-      streamed,
+      streamed: { ...streamed, ...(o.lifetimeFan ? { lifetimeFan: o.lifetimeFan } : {}) },
     }),
     ...(o.extra ?? {}),
   };
@@ -142,6 +145,7 @@ export function existingFiles(dir: string, withReport = true): Record<string, st
     summary: 'summary.json',
     samplesCsv: 'samples.csv',
     samplesArrow: 'samples.arrow',
+    cycles: 'cycles.csv',
     chunks: 'chunks/',
     checksums: 'checksums.json',
     report: 'report.html',
@@ -156,7 +160,9 @@ export function existingFiles(dir: string, withReport = true): Record<string, st
 
 /** The closing lines of a run or merge: counts, invalid packs, a few statistics, then the headline. */
 export function describeSummary(summary: RunSummary, out: string): string {
-  const pick = ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance'];
+  const pick = summary.lifetime
+    ? ['cyclesToEol', 'capacityRetention', 'finalLliPercent', 'maxSeiThicknessM', 'simulatedCycles']
+    : ['capacityAh', 'energyWh', 'maxTemperatureK', 'maxTemperatureSpreadK', 'maxCurrentImbalance'];
   const rows = summary.outputs
     .filter((o) => pick.includes(o.name))
     .map((o) =>
@@ -177,6 +183,11 @@ export function describeSummary(summary: RunSummary, out: string): string {
     if (v.invalidSamples > 3) lines.push(`    ... and ${v.invalidSamples - 3} more (summary.json lists the first ${v.invalid.length})`);
   }
   lines.push(...rows);
+  if (summary.lifetime) {
+    const e = summary.lifetime.eol;
+    const median = e.p50 === null ? `> ${summary.lifetime.cycles}` : e.p50.toFixed(0);
+    lines.push(`  end of life (${summary.lifetime.endOfLife} of the initial capacity): ${e.reached} of ${e.packs} valid packs within ${summary.lifetime.cycles} cycles; median ${median} cycles`);
+  }
   const files = Object.values(summary.files).filter((f) => f !== 'chunks/' && f !== 'checksums.json' && f !== 'summary.json');
   lines.push(`results: ${out}/summary.json${files.length ? `, ${files.join(', ')}` : ''}`);
   const headline = summary.headline ? headlineLines(summary.headline) : [];

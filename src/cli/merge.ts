@@ -11,6 +11,7 @@ import { loadShards, MergeRefusedError, streamShards } from '../results/merge.ts
 import { RunSamplesSink } from '../results/stream.ts';
 import { analysisHash, checkStudyCost, simulationHash } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
+import { studyStreamShape } from '../study/outputs.ts';
 import { describeCost, studyLayout } from '../study/samples.ts';
 import { inputNames } from '../variation/index.ts';
 import { choiceFlag, numberFlag } from './args.ts';
@@ -123,7 +124,8 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
       version: PACKAGE_VERSION,
     };
     writeManifest(staging, manifest);
-    const sink = new RunSamplesSink(staging, range, layout);
+    const stream = studyStreamShape(spec);
+    const sink = new RunSamplesSink(staging, range, layout, stream.shape);
     const valve = new MemoryValve();
     let simulatedBy;
     try {
@@ -144,6 +146,7 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
       model,
       streamed,
       design,
+      lifetimeFan: stream.fan(),
       range,
       backend: simulatedBy.backend,
       analyse: !values['no-analysis'],

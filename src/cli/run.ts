@@ -11,6 +11,7 @@ import { ensureWritableFolder, readChunk, readManifest, writeChunk, writeManifes
 import { RunSamplesSink } from '../results/stream.ts';
 import { analysisHash, checkStudyCost, defaultStudy, describeStudyCost, parseStudySpec, simulationHash, studyHash, validateStudySpec, type StudySpec } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
+import { studyChunkShape, studyStreamShape } from '../study/outputs.ts';
 import { runStudy } from '../study/runner.ts';
 import { describeCost, studyLayout } from '../study/samples.ts';
 import { inputNames } from '../variation/index.ts';
@@ -159,6 +160,7 @@ interface LockedRun {
 export function verifyResumableChunks(out: string, spec: StudySpec, range: { start: number; end: number }): { good: Set<number>; bad: string[] } {
   const identity = { simulationHash: simulationHash(spec), seed: spec.run.seed };
   const names = inputNames(spec);
+  const shape = studyChunkShape(spec);
   const grid = new Map(chunkGrid(range, spec.run.chunkSize).map((p) => [p.index, p]));
   const good = new Set<number>();
   const bad: string[] = [];
@@ -169,7 +171,7 @@ export function verifyResumableChunks(out: string, spec: StudySpec, range: { sta
       bad.push(`${file} lies outside this run's samples ${range.start}-${range.end - 1}`);
       continue;
     }
-    const r = readChunkFile(out, { ...place, ...identity, inputNames: names });
+    const r = readChunkFile(out, { ...place, ...identity, inputNames: names, shape });
     if (r.ok) good.add(index);
     else bad.push(`${file} ${r.problem}`);
   }
@@ -228,7 +230,9 @@ async function runLocked(r: LockedRun): Promise<number> {
   const { backend, fallbacks } = await createBackend(r.backendName, { workers: r.workers }, '--backend');
   const t0 = performance.now();
   const layout = studyLayout(spec);
-  const sink = new RunSamplesSink(out, range, layout);
+  const stream = studyStreamShape(spec);
+  const sink = new RunSamplesSink(out, range, layout, stream.shape);
+  const shape = studyChunkShape(spec);
   const valve = new MemoryValve();
   const identity = { simulationHash: manifest.simulationHash!, seed: spec.run.seed };
   try {
@@ -247,7 +251,7 @@ async function runLocked(r: LockedRun): Promise<number> {
         collect: false,
         onProgress: (p) => progress.update(p),
         onChunk: (chunk) => writeChunk(out, chunk, identity),
-        completedChunk: (index, start, count) => (reusable.has(index) ? readChunk(out, index, { start, count, ...identity }) : undefined),
+        completedChunk: (index, start, count) => (reusable.has(index) ? readChunk(out, index, { start, count, ...identity, shape }) : undefined),
         consumeChunk: (chunk) => sink.add(chunk),
         betweenSteps: () => valve.relieve(),
       });
@@ -263,6 +267,7 @@ async function runLocked(r: LockedRun): Promise<number> {
       model,
       streamed,
       design,
+      lifetimeFan: stream.fan(),
       range: result.range,
       backend: { ...result.backend, fallbacks },
       analyse: !values['no-analysis'] && completed && !shard,

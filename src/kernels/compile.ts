@@ -13,6 +13,13 @@
  *                    bit; a host that steps a cell repeatedly with one step length keeps the factors while
  *                    `riseSensitive` is 0 (no Arrhenius factor with a non-zero activation in them)
  *   apply            end = a + b I (double-float states in double-float)
+ *   integrate        the states that are not affine in the current (SEI growth), from the start state and the
+ *                    definition's `rates` at the start and the predicted end of the step, into the end state 'e'
+ *   integrateTangent the same, and the derivative of each such end state in the current into 'ds' (from the rates'
+ *                    tangents, inputs `<input>Tangent`): the state tangent the end evaluation's derivative reads
+ *   evaluatePredictor(Tangent)  the heat and the rates alone (the Heun predictor of an ageing step)
+ *   evaluateStart(Tangent)      evaluate(CurrentTangent) with the rates (the start of an ageing step); the plain
+ *                    evaluate kernels leave the rates out (no other evaluation needs them)
  *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
  *   soc              the reported state of charge
  *
@@ -50,8 +57,8 @@ export interface PrecisionOverrides {
   >;
   /** Replacement expressions of named intermediates or derived values, built from the definition's own nodes. */
   intermediates(get: (name: string) => Node): Record<string, Node>;
-  /** Replacement state updates per kernel ('init', 'advance'). */
-  stores(get: (name: string) => Node): Partial<Record<'init' | 'advance', Record<string, Node>>>;
+  /** Replacement state updates per kernel ('init', 'advance', 'integrate'). */
+  stores(get: (name: string) => Node): Partial<Record<'init' | 'advance' | 'integrate', Record<string, Node>>>;
   /** Extra derived values of this precision (referenced by the replacements). */
   derived(get: (name: string) => Node): DerivedDecl[];
 }
@@ -61,12 +68,18 @@ export type CompiledKernelName =
   | 'evaluate'
   | 'evaluateTangent'
   | 'evaluateCurrentTangent'
+  | 'evaluateStart'
+  | 'evaluateStartTangent'
   | 'evaluateHeat'
   | 'evaluateHeatTangent'
+  | 'evaluatePredictor'
+  | 'evaluatePredictorTangent'
   | 'prepare'
   | 'prepareFactors'
   | 'prepareStart'
   | 'apply'
+  | 'integrate'
+  | 'integrateTangent'
   | 'thermal'
   | 'soc';
 
@@ -115,7 +128,7 @@ export function compileModel(def: CellDefinition, precision: Precision, override
     const storeOverrides = overrides.stores(getAll);
     kernels = Object.fromEntries(
       Object.entries(kernels).map(([k, decl]) => {
-        const storeOverride = storeOverrides[k as 'init' | 'advance'] ?? {};
+        const storeOverride = storeOverrides[k as 'init' | 'advance' | 'integrate'] ?? {};
         const stores = decl.stores.map((w) => {
           const o = storeOverride[w.state];
           return { ...w, node: replaced(o ?? w.node) };
@@ -128,20 +141,34 @@ export function compileModel(def: CellDefinition, precision: Precision, override
 
   if (precision === 'f32') kernels = withDerivedRows(kernels, names);
 
+  // evaluate without the rates (what every evaluation but an ageing step's start needs), and with them.
   const evaluate = kernels.evaluate;
   const advance = kernels.advance;
   const thermal = kernels.thermal;
   const prepare = prepareKernel(advance, states, names);
+  const rated = new Set([...def.rates, ...def.rates.map((r) => `${r}Tangent`)]);
+  const withoutRates = (k: KernelDecl, name: string) => only(k, name, k.outputs.map((o) => o.name).filter((o) => !rated.has(o)), k.description);
   const compiled: Record<CompiledKernelName, KernelDecl> = {
     init: kernels.init,
-    evaluate,
-    evaluateTangent: evaluateTangentKernel(def, evaluate, names, true),
-    evaluateCurrentTangent: evaluateTangentKernel(def, evaluate, names, false),
+    evaluate: withoutRates(evaluate, 'evaluate'),
+    evaluateTangent: withoutRates(evaluateTangentKernel(def, evaluate, names, true), 'evaluateTangent'),
+    evaluateCurrentTangent: withoutRates(evaluateTangentKernel(def, evaluate, names, false), 'evaluateCurrentTangent'),
+    evaluateStart: { ...evaluate, name: 'evaluateStart', description: `${evaluate.description} With the rates (${def.rates.join(', ')}): the start of an ageing step.` },
+    evaluateStartTangent: { ...evaluateTangentKernel(def, evaluate, names, false), name: 'evaluateStartTangent' },
     evaluateHeat: only(evaluate, 'evaluateHeat', ['heat'], 'The heat source alone (the Heun predictor needs no voltage).'),
     evaluateHeatTangent: only(evaluateTangentKernel(def, evaluate, names, true), 'evaluateHeatTangent', ['heat', 'heatTangent'], 'The heat source and its derivative alone.'),
+    evaluatePredictor: only(evaluate, 'evaluatePredictor', ['heat', ...def.rates], `The heat source and the rates (${def.rates.join(', ')}) alone (the Heun predictor of an ageing step).`),
+    evaluatePredictorTangent: only(
+      evaluateTangentKernel(def, evaluate, names, true),
+      'evaluatePredictorTangent',
+      ['heat', 'heatTangent', ...def.rates, ...def.rates.map((r) => `${r}Tangent`)],
+      'The heat source, the rates and their derivatives alone.',
+    ),
     prepare,
     ...splitPrepare(prepare, states),
     apply: applyKernel(advance, states),
+    integrate: kernels.integrate,
+    integrateTangent: integrateTangentKernel(def, kernels.integrate, names),
     thermal: thermalKernel(thermal, names),
     soc: kernels.soc,
   };
@@ -394,6 +421,31 @@ function riseSensitivity(roots: readonly Node[]): Node {
   roots.forEach(visit);
   if (other) return ONE;
   return activations.length ? add(...activations.map((a) => max(a, neg(a)))) : ZERO;
+}
+
+/**
+ * integrate, plus the derivative of every state it writes in the current, into 'ds': along the inputs that carry the
+ * definition's rates (`<rate>Start`, `<rate>End`), whose tangents are inputs `<input>Tangent`; the start state does
+ * not depend on the step's current.
+ */
+function integrateTangentKernel(def: CellDefinition, integrate: KernelDecl, names: Map<Node, string>): KernelDecl {
+  const driven = integrate.inputs.filter((i) => def.rates.some((r) => i === `${r}Start` || i === `${r}End`));
+  const leaves = new Map(driven.map((i) => [input(i), input(`${i}Tangent`)]));
+  const memo = new Map<Node, Node>();
+  const stores: KernelWrite[] = [];
+  for (const w of integrate.stores) {
+    stores.push(w, { buffer: 'ds', state: w.state, node: tangent(w.node, (n) => leaves.get(n), memo) });
+  }
+  return {
+    name: 'integrateTangent',
+    description: `${integrate.description} With the derivative of each end state in the current into ds (along ${driven.map((i) => `${i}Tangent`).join(', ')}).`,
+    inputs: [...integrate.inputs, ...driven.map((i) => `${i}Tangent`)],
+    reads: integrate.reads,
+    writes: [...integrate.writes, 'ds'],
+    outputs: [],
+    stores,
+    names: tangentNames(memo, names),
+  };
 }
 
 function applyKernel(advance: KernelDecl, states: readonly TargetState[]): KernelDecl {

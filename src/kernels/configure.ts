@@ -4,6 +4,7 @@
  * (src/backends/wasm) builds its argument list from the same two lists, so the two sides cannot drift.
  */
 import type { CellDefinition } from './define.ts';
+import { flattenSeries, type StoichFunction } from '../model/series.ts';
 
 export type ConfigureType = 'i32' | 'f64' | 'bool' | 'array';
 
@@ -23,8 +24,29 @@ export function kernelConfigureArguments(def: CellDefinition): ConfigureArgument
   ];
 }
 
+/**
+ * The study constants of a kernel-constants object as one f64 stream in definition order (what the generated C reader
+ * `kernel_constants_read` takes): lengths, scalars, tables, then each series as its length and flattened values.
+ */
+export function flattenKernelConstants(def: CellDefinition, k: Readonly<Record<string, unknown>>): number[] {
+  const out: number[] = [];
+  for (const a of kernelConfigureArguments(def)) {
+    const v = k[a.name];
+    if (a.type !== 'array') out.push(v as number);
+    else if (v instanceof Float64Array) out.push(...v);
+    else {
+      const flat = flattenSeries(v as StoichFunction);
+      out.push(flat.length, ...flat);
+    }
+  }
+  return out;
+}
+
 /** The step template's and pack machine's settings (assembly/step.ts configureStep, assembly/pack.ts configurePack). */
-export const STEP_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [{ name: 'isothermal', type: 'bool', description: 'isothermal (no temperature update)' }];
+export const STEP_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [
+  { name: 'isothermal', type: 'bool', description: 'isothermal (no temperature update)' },
+  { name: 'aging', type: 'bool', description: 'SEI growth on (the integrate kernels run in every step)' },
+];
 
 export const PACK_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [
   { name: 'series', type: 'i32', description: 'series groups' },

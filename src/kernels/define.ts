@@ -11,16 +11,20 @@
  *   inputs       kernel arguments (current, temperature rise, step length, heat)
  *   derived      per-cell functions of the parameters (uploaded as rows by f32 targets)
  *   named        the named intermediate quantities (every emitter names its local variables after them)
- * and five kernels as expression graphs (src/kernels/ir.ts):
+ * and six kernels as expression graphs (src/kernels/ir.ts):
  *   init         the initial state from the parameters
  *   evaluate     outputs (voltage, heat, ...) at a state, current and temperature rise
  *   advance      the exact per-state update over a step at constant current (must be affine in the current:
  *                the compiler splits it into the end state at zero current plus the current times its derivative)
+ *   integrate    the update of the states that are NOT affine in the current (SEI growth): from the start state and
+ *                the `rates` outputs of evaluate at the start and at the predicted end of the step (the step template
+ *                evaluates them; inputs `<rate>Start`, `<rate>End`), into the end state 'e'
  *   thermal      the lumped temperature update over a step with a constant heat source
  *   soc          the reported state of charge
  * From these src/kernels/compile.ts derives, per target precision, the kernels every backend calls.
  */
-import type { ParameterSet, SeriesFunction } from '../params/types.ts';
+import type { ParameterSet } from '../params/types.ts';
+import type { StoichFunction } from '../model/series.ts';
 import { constant, derived, elem, input, param, rebuild, state, table, type Node } from './ir.ts';
 
 export interface LayoutEntry {
@@ -41,6 +45,10 @@ export interface StudyContext {
   set: ParameterSet;
   /** Particle modes per electrode (the `modes` length). */
   modes: number;
+  /** SEI growth law (PyBaMM's "SEI" option; default 'none'). */
+  sei?: 'none' | 'solvent-diffusion limited' | 'reaction limited';
+  /** The SEI film's Joule heat in the cell heat (default true; false reproduces PyBaMM's SPM). */
+  filmHeat?: boolean;
 }
 
 export interface LengthDecl {
@@ -60,8 +68,9 @@ export interface TableDecl extends LayoutEntry {
   value(ctx: StudyContext): Float64Array;
 }
 
+/** A parameter-set function of stoichiometry: a closed-form series or a measured table (src/model/series.ts). */
 export interface SeriesDecl extends LayoutEntry {
-  value(set: ParameterSet): SeriesFunction;
+  value(set: ParameterSet): StoichFunction;
 }
 
 export interface StateDecl extends LayoutEntry {
@@ -100,7 +109,7 @@ export interface KernelDecl {
   readonly names?: ReadonlyMap<Node, string>;
 }
 
-export type KernelName = 'init' | 'evaluate' | 'advance' | 'thermal' | 'soc';
+export type KernelName = 'init' | 'evaluate' | 'advance' | 'integrate' | 'thermal' | 'soc';
 
 export interface CellDefinition {
   readonly name: string;
@@ -117,6 +126,8 @@ export interface CellDefinition {
   readonly named: ReadonlyMap<string, { node: Node; unit: string; description: string }>;
   /** Outputs of `evaluate` whose derivative (along the current, the temperature rise and the state) is generated. */
   readonly tangents: readonly string[];
+  /** Outputs of `evaluate` that drive the integrate kernel (evaluated at the start and the predicted end of a step). */
+  readonly rates: readonly string[];
   readonly kernels: Readonly<Record<KernelName, KernelDecl>>;
 }
 
@@ -216,9 +227,9 @@ export class CellBuilder {
     this.kernels.set(k.name, k);
   }
 
-  build(tangents: readonly string[]): CellDefinition {
+  build(tangents: readonly string[], rates: readonly string[] = []): CellDefinition {
     const kernels = {} as Record<KernelName, KernelDecl>;
-    for (const k of ['init', 'evaluate', 'advance', 'thermal', 'soc'] as const) {
+    for (const k of ['init', 'evaluate', 'advance', 'integrate', 'thermal', 'soc'] as const) {
       const decl = this.kernels.get(k);
       if (!decl) throw new Error(`kernels: definition ${this.name} has no ${k} kernel`);
       kernels[k] = decl;
@@ -235,7 +246,8 @@ export class CellBuilder {
       inputs: this.inputs,
       derived: this.derivedDecls,
       named: this.named,
-      tangents,
+      tangents: [...tangents, ...rates.filter((r) => !tangents.includes(r))],
+      rates,
       kernels,
     };
   }

@@ -6,13 +6,18 @@
  * `finish` at a current I: the end state a + b I, and the temperature by Heun (the exact cooling exponential with the
  * heat averaged over the start and a predicted end). With `slope`, `finish` also carries the derivative of every
  * quantity in I through the same steps (the state's is b; the temperature's through both thermal updates), so the end
- * voltage's derivative is exact: what the pack's group Newton uses. The same template is written in
- * assembly/step.ts, shaders/pack.wgsl and bench/native/cell.c.
+ * voltage's derivative is exact: what the pack's group Newton uses.
+ *
+ * With SEI growth (`sei` not 'none', an ageing step) the SEI state, which is not affine in the current, is integrated
+ * alongside the Heun update: its drive at the start of the step, the growth predicted with it (integrate), the drive at
+ * the predicted end (evaluatePredictor, with the predicted temperature), and the growth corrected with both. Its
+ * derivative in the current travels the same way (integrateTangent writes it into b), so the slope stays exact.
+ * The same template is written in assembly/step.ts, shaders/step.wgsl and bench/native/step.h.
  */
 import type { ParameterSet } from '../params/types.ts';
 import * as K from './kernel.generated.ts';
 import { cellStateLength, type CellKernelParameters } from './layout.ts';
-import { SPM_DEFINITION } from './physics.ts';
+import { SPM_DEFINITION, type SeiLaw } from './physics.ts';
 
 export type ThermalMode = 'lumped' | 'isothermal';
 
@@ -20,6 +25,10 @@ export interface KernelOptions {
   /** Particle eigenmodes kept per electrode (the modes beyond are held at their quasi-steady value). */
   modes?: number;
   thermal?: ThermalMode;
+  /** SEI growth law (default 'none': the cell does not age). */
+  sei?: SeiLaw;
+  /** The SEI film's Joule heat in the cell heat (default true; false reproduces PyBaMM's SPM). */
+  filmHeat?: boolean;
 }
 
 export const DEFAULT_MODES = 10;
@@ -33,10 +42,12 @@ export interface CellEvaluation {
   surfaceStoichPos: number;
   /** Open-circuit voltage at the particle surfaces U_p(y_s) - U_n(x_s) [V]. */
   surfaceOcv: number;
+  /** The SEI growth law's driver (src/model/physics.ts seiDrive; 0 without SEI growth). */
+  seiDrive: number;
 }
 
 export function newEvaluation(): CellEvaluation {
-  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0 };
+  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0, seiDrive: 0 };
 }
 
 export interface StepEnergy {
@@ -80,10 +91,16 @@ export function newStepResult(): StepResult {
   };
 }
 
-/** The per-study constants of the generated kernels for a parameter set and mode count. */
-export function kernelConstants(set: ParameterSet, modes: number): K.KernelConstants {
+/** The model options of the kernels' study constants (the SEI growth law and film heat). */
+export interface ModelOptions {
+  sei?: SeiLaw;
+  filmHeat?: boolean;
+}
+
+/** The per-study constants of the generated kernels for a parameter set, mode count and model options. */
+export function kernelConstants(set: ParameterSet, modes: number, model: ModelOptions = {}): K.KernelConstants {
   const def = SPM_DEFINITION;
-  const ctx = { set, modes };
+  const ctx = { set, modes, sei: model.sei, filmHeat: model.filmHeat };
   const k: Record<string, unknown> = {};
   for (const l of def.lengths) k[l.name] = l.value(ctx);
   for (const c of def.constants) k[c.name] = c.value(ctx);
@@ -103,7 +120,12 @@ export class CellKernel {
   readonly referenceTemperature: number;
   readonly stateLength: number;
   readonly constants: K.KernelConstants;
-  private readonly ev: K.EvaluateTangentOutputs = { voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, voltageTangent: 0, heatTangent: 0 };
+  /** SEI growth is on (the integrate kernels run in every step). */
+  readonly aging: boolean;
+  readonly sei: SeiLaw;
+  private readonly ev: K.EvaluateTangentOutputs & K.EvaluateStartTangentOutputs = {
+    voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, seiDrive: 0, voltageTangent: 0, heatTangent: 0, seiDriveTangent: 0,
+  };
   private readonly th: K.ThermalOutputs = { rise: 0, cooling: 0, riseTangent: 0 };
   private readonly partA: Float64Array;
   private readonly partB: Float64Array;
@@ -113,8 +135,10 @@ export class CellKernel {
   constructor(set: ParameterSet, options: KernelOptions = {}) {
     this.modes = options.modes ?? DEFAULT_MODES;
     this.thermal = options.thermal ?? 'lumped';
+    this.sei = options.sei ?? 'none';
+    this.aging = this.sei !== 'none';
     this.referenceTemperature = set.thermal.referenceTemperature;
-    this.constants = kernelConstants(set, this.modes);
+    this.constants = kernelConstants(set, this.modes, { sei: this.sei, filmHeat: options.filmHeat });
     this.stateLength = cellStateLength(this.modes);
     this.partA = new Float64Array(this.stateLength);
     this.partB = new Float64Array(this.stateLength);
@@ -132,7 +156,8 @@ export class CellKernel {
 
   /** Terminal voltage, heat source and surface quantities at the given state, current and temperature [K]. */
   evaluate(state: Float64Array, p: CellKernelParameters, current: number, T: number, ev: CellEvaluation = newEvaluation()): CellEvaluation {
-    K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, ev);
+    if (this.aging) K.evaluateStart(state, p, this.constants, current, T - this.referenceTemperature, ev);
+    else K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, ev);
     return ev;
   }
 
@@ -169,17 +194,29 @@ export class CellKernel {
     const th = this.th;
     const rise0 = start[RISE];
     K.apply(a, b, end, p, k, current);
-    // Start of the step (the state does not depend on the step's current: its tangent is 0).
-    if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
+    // Start of the step (the state does not depend on the step's current: its tangent is 0); an ageing step needs the
+    // SEI drive there too.
+    if (this.aging) {
+      if (slope) K.evaluateStartTangent(start, p, k, current, rise0, 0, ev);
+      else K.evaluateStart(start, p, k, current, rise0, ev);
+    } else if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
     else K.evaluate(start, p, k, current, rise0, ev);
     r.voltageStart = ev.voltage;
     r.surfaceOcvStart = ev.surfaceOcv;
     r.voltageStartTangent = slope ? ev.voltageTangent : 0;
     const heatStart = ev.heat;
     const heatStartTangent = slope ? ev.heatTangent : 0;
+    const drive0 = ev.seiDrive;
+    const drive0Tangent = slope ? ev.seiDriveTangent : 0;
     let rise1 = rise0;
     let rise1Tangent = 0;
     if (this.thermal === 'isothermal') {
+      if (this.aging) {
+        // SEI: predicted with the start drive, corrected with the drive at the predicted end.
+        this.integrate(start, end, b, p, drive0, drive0, dt, drive0Tangent, drive0Tangent, slope);
+        this.predictor(end, b, p, current, rise0, 0, slope);
+        this.integrate(start, end, b, p, drive0, ev.seiDrive, dt, drive0Tangent, slope ? ev.seiDriveTangent : 0, slope);
+      }
       if (slope) K.evaluateTangent(end, b, p, k, current, rise0, 0, ev);
       else K.evaluate(end, p, k, current, rise0, ev);
       r.heat = 0.5 * (heatStart + ev.heat) * dt;
@@ -191,8 +228,16 @@ export class CellKernel {
       K.thermal(p, k, rise0, heatStart + externalHeat, dt, th);
       const risePredicted = th.rise;
       const risePredictedTangent = th.riseTangent * heatStartTangent;
+      let driveEnd = 0;
+      let driveEndTangent = 0;
+      if (this.aging) {
+        // The SEI is predicted with the start drive; its drive at the predicted end comes with the end heat.
+        this.integrate(start, end, b, p, drive0, drive0, dt, drive0Tangent, drive0Tangent, slope);
+        this.predictor(end, b, p, current, risePredicted, risePredictedTangent, slope);
+        driveEnd = ev.seiDrive;
+        driveEndTangent = slope ? ev.seiDriveTangent : 0;
+      } else if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, ev);
       // The predictor needs the heat alone (no OCPs: the heat-only kernels).
-      if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, ev);
       else K.evaluateHeat(end, p, k, current, risePredicted, ev);
       const heat = 0.5 * (heatStart + ev.heat);
       const heatTangent = slope ? 0.5 * (heatStartTangent + ev.heatTangent) : 0;
@@ -204,6 +249,7 @@ export class CellKernel {
       // cooling = (heat + external) dt - C (rise1 - rise0) (the thermal kernel's bookkeeping).
       r.heatTangent = heatTangent * dt;
       r.coolingTangent = r.heatTangent - p.heatCapacity * rise1Tangent;
+      if (this.aging) this.integrate(start, end, b, p, drive0, driveEnd, dt, drive0Tangent, driveEndTangent, slope);
       if (slope) K.evaluateTangent(end, b, p, k, current, rise1, rise1Tangent, ev);
       else K.evaluate(end, p, k, current, rise1, ev);
     }
@@ -219,6 +265,18 @@ export class CellKernel {
     return r;
   }
 
+  /** The SEI growth of the end state from the drives (with `slope`, its derivative in the current into b). */
+  private integrate(start: Float64Array, end: Float64Array, b: Float64Array, p: CellKernelParameters, drive0: number, drive1: number, dt: number, t0: number, t1: number, slope: boolean): void {
+    if (slope) K.integrateTangent(start, end, b, p, this.constants, drive0, drive1, dt, t0, t1);
+    else K.integrate(start, end, p, this.constants, drive0, drive1, dt);
+  }
+
+  /** The heat and the SEI drive at the end state (into this.ev), with derivatives along b when `slope`. */
+  private predictor(end: Float64Array, b: Float64Array, p: CellKernelParameters, current: number, rise: number, riseTangent: number, slope: boolean): void {
+    if (slope) K.evaluatePredictorTangent(end, b, p, this.constants, current, rise, riseTangent, this.ev);
+    else K.evaluatePredictor(end, p, this.constants, current, rise, this.ev);
+  }
+
   /**
    * The same step at `current`, from the last `finish` with slope at current - delta (its results in r, its prepared
    * parts a and b): the particle states exactly (a + b I: the update is affine in the current), the thermal part (end
@@ -229,6 +287,7 @@ export class CellKernel {
    * (the slope is the first evaluation's) and writes the end state.
    */
   correct(a: Float64Array, b: Float64Array, p: CellKernelParameters, current: number, delta: number, end: Float64Array, r: StepResult): StepResult {
+    if (this.aging) throw new Error('CellKernel.correct: the SEI growth of an ageing step is not affine in the current');
     const ev = this.ev;
     K.apply(a, b, end, p, this.constants, current);
     const rise = r.rise + r.riseTangent * delta;
@@ -263,8 +322,8 @@ export class CellKernel {
     return { heat: r.heat, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
   }
 
-  // ---- Building blocks of a step, for the hand-written SPMe and SEI prototypes (src/model/spme.ts, sei.ts) until
-  // they are ported into the definition.
+  // ---- Building blocks of a step, for the hand-written SPMe prototype (src/model/spme.ts) until it is ported into the
+  // definition (the SEI prototype was: SEI growth is in src/model/physics.ts).
 
   /** (2/3) (1/10 - sum 1/mu_m^2): the quasi-steady tail coefficient. */
   get tailCoefficient(): number {

@@ -1,11 +1,13 @@
 import { CellspreadInputError } from '../errors.ts';
 import { exp, tanh } from '../math/elementary.ts';
-import type { ParameterSet, SeriesFunction } from '../params/types.ts';
+import { intervalOf, type PiecewiseCubic } from '../math/spline.ts';
+import type { ParameterSet, SeiParameters } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import type { ParameterDecl } from '../kernels/define.ts';
 import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, CELL_PARAMETERS, unpackCellParameters, type CellKernelParameters } from './layout.ts';
 import { illinois } from './roots.ts';
-import { OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
+import { ocpFunction } from './ocp-table.ts';
+import { isPiecewiseCubic, OCP_REGULARISATION, OCP_STOICH_MIN, type StoichFunction } from './series.ts';
 
 /**
  * Per-cell deviations from the parameter set: any numeric leaf by dotted path (e.g. "negative.particleRadius",
@@ -29,6 +31,19 @@ export interface ElectrodeBalance {
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The cell input vector
+
+/** The `sei` block's fields (a set without the block reads 0 for each: no film, no growth). */
+const SEI_FIELDS = [
+  'initialThickness',
+  'partialMolarVolume',
+  'resistivity',
+  'solventDiffusivity',
+  'bulkSolventConcentration',
+  'reactionExchangeCurrentDensity',
+  'openCircuitPotential',
+  'activationEnergy',
+  'lithiumPerSeiMole',
+] as const satisfies readonly (keyof SeiParameters)[];
 
 const ELECTRODE_FIELDS = [
   'thickness',
@@ -73,6 +88,8 @@ export const CELL_INPUTS: readonly string[] = withFromSetPaths([
   'thermal.ambientTemperature',
   'thermal.initialTemperature',
   'lithiumInventoryFactor',
+  ...SEI_FIELDS.map((f) => `sei.${f}`),
+  'sei.rateFactor',
 ]);
 export const CELL_INPUT_COUNT = CELL_INPUTS.length;
 const INPUT_INDEX = new Map(CELL_INPUTS.map((path, i) => [path, i]));
@@ -107,14 +124,17 @@ const V_MIN = at('electrical.lowerVoltageCutoff');
 const V_MAX = at('electrical.upperVoltageCutoff');
 const HEAT_TRANSFER = at('thermal.heatTransferCoefficient');
 const LITHIUM_FACTOR = at('lithiumInventoryFactor');
+const SEI = Object.fromEntries(SEI_FIELDS.map((f) => [f, at(`sei.${f}`)])) as Record<(typeof SEI_FIELDS)[number], number>;
+const SEI_RATE_FACTOR = at('sei.rateFactor');
 
 function withFromSetPaths(paths: string[]): string[] {
   return [...paths, ...[...FROM_SET_PATHS].filter((p) => !paths.includes(p))];
 }
 
-/** The set's value at an input path (lithiumInventoryFactor: 1). */
+/** The set's value at an input path (lithiumInventoryFactor and sei.rateFactor: 1; sei.* of a set without SEI: 0). */
 function readPath(set: ParameterSet, path: string): number {
-  if (path === 'lithiumInventoryFactor') return 1;
+  if (path === 'lithiumInventoryFactor' || path === 'sei.rateFactor') return 1;
+  if (path.startsWith('sei.') && !set.sei) return 0;
   let node: unknown = set;
   for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
   if (typeof node !== 'number') throw new CellspreadInputError(path, 'must name a numeric leaf of the parameter set', path);
@@ -156,11 +176,12 @@ export function cellInputs(set: ParameterSet, overrides?: CellOverrides, out = n
  * One OCP series with PyBaMM's clip and end regularisation, evaluated with its slope in one pass so each exp and tanh
  * is computed once. Same arithmetic, in the same order and with the same engine-independent exp and tanh
  * (src/math/elementary.ts), as openCircuitPotential and openCircuitPotentialSlope in series.ts (a test checks they agree
- * bit for bit).
+ * bit for bit). A measured table (a piecewise cubic) is evaluated on its interval, the same regularisation added.
  */
 export class OcpCurve {
   value = 0;
   slope = 0;
+  private readonly table: PiecewiseCubic | undefined;
   private readonly constant: number;
   private readonly linear: number;
   private readonly expAmplitude: Float64Array;
@@ -169,7 +190,9 @@ export class OcpCurve {
   private readonly tanhSlope: Float64Array;
   private readonly tanhCenter: Float64Array;
 
-  constructor(f: SeriesFunction) {
+  constructor(curve: StoichFunction) {
+    this.table = isPiecewiseCubic(curve) ? curve : undefined;
+    const f = isPiecewiseCubic(curve) ? { constant: 0, linear: 0, exp: [], tanh: [] } : curve;
     this.constant = f.constant;
     this.linear = f.linear;
     this.expAmplitude = Float64Array.from(f.exp, (e) => e.amplitude);
@@ -182,6 +205,16 @@ export class OcpCurve {
   /** Sets `value` = U(stoich) and `slope` = dU/ds. */
   evaluate(stoich: number): void {
     const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
+    const t = this.table;
+    if (t) {
+      const i = intervalOf(t, s);
+      const h = s - t.knots[i];
+      const c = t.coefficients;
+      const j = 4 * i;
+      this.value = c[j] + h * (c[j + 1] + h * (c[j + 2] + h * c[j + 3])) + OCP_REGULARISATION * (1 / s + 1 / (s - 1));
+      this.slope = c[j + 1] + h * (2 * c[j + 2] + h * 3 * c[j + 3]) - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));
+      return;
+    }
     let u = this.constant + this.linear * s;
     let d = this.linear;
     for (let i = 0; i < this.expRate.length; i++) {
@@ -243,8 +276,9 @@ class Derivation {
   constructor(private readonly set: ParameterSet) {
     this.nominalInputs = Float64Array.from(CELL_INPUTS, (path) => readPath(set, path));
     this.current = this.nominalInputs;
-    this.ocpNeg = new OcpCurve(set.negative.ocp);
-    this.ocpPos = new OcpCurve(set.positive.ocp);
+    // The OCPs as the set defines them: measured tables where it gives them (the balance PyBaMM computes).
+    this.ocpNeg = new OcpCurve(ocpFunction(set.negative, 'negative.ocpTable'));
+    this.ocpPos = new OcpCurve(ocpFunction(set.positive, 'positive.ocpTable'));
     this.collectorResistancePerArea =
       set.negative.collectorThickness / set.negative.collectorConductivity + set.positive.collectorThickness / set.positive.collectorConductivity;
     this.balance(this.nominalInputs);
@@ -343,6 +377,40 @@ class Derivation {
   }
 
   /**
+   * The SEI rows of the cell (docs/lifetime.md section 2) from its `sei.*` inputs and the negative electrode's
+   * interfacial area a_n L_n A [m2]; all 0 (no film, no growth) for a set without an `sei` block. `sei.rateFactor`
+   * (default 1) multiplies the growth: the ageing variation's handle.
+   */
+  private deriveSei(v: Float64Array, area: number, out: Float64Array, offset: number, stride: number): void {
+    const factor = v[SEI_RATE_FACTOR];
+    if (!(factor >= 0 && Number.isFinite(factor))) throw new CellspreadInputError('sei.rateFactor', 'must be a finite number >= 0', factor);
+    out[offset + P_SEI_RATE_FACTOR * stride] = factor;
+    const rows = [P_SEI_INITIAL_THICKNESS, P_SEI_FILM_RESISTIVITY, P_SEI_LITHIUM_PER_THICKNESS, P_SEI_SOLVENT_GROWTH, P_SEI_REACTION_GROWTH, P_SEI_OCP, P_SEI_ACTIVATION];
+    if (!this.set.sei) {
+      for (const p of rows) out[offset + p * stride] = 0;
+      return;
+    }
+    for (const key of ['initialThickness', 'partialMolarVolume', 'lithiumPerSeiMole'] as const) {
+      if (!(v[SEI[key]] > 0 && Number.isFinite(v[SEI[key]]))) throw new CellspreadInputError(`sei.${key}`, 'must be a finite number > 0', v[SEI[key]]);
+    }
+    for (const key of ['resistivity', 'solventDiffusivity', 'bulkSolventConcentration', 'reactionExchangeCurrentDensity'] as const) {
+      if (!(v[SEI[key]] >= 0 && Number.isFinite(v[SEI[key]]))) throw new CellspreadInputError(`sei.${key}`, 'must be a finite number >= 0', v[SEI[key]]);
+    }
+    for (const key of ['openCircuitPotential', 'activationEnergy'] as const) {
+      if (!Number.isFinite(v[SEI[key]])) throw new CellspreadInputError(`sei.${key}`, 'must be a finite number', v[SEI[key]]);
+    }
+    const z = v[SEI.lithiumPerSeiMole];
+    const vBar = v[SEI.partialMolarVolume];
+    out[offset + P_SEI_INITIAL_THICKNESS * stride] = v[SEI.initialThickness];
+    out[offset + P_SEI_FILM_RESISTIVITY * stride] = v[SEI.resistivity] / area;
+    out[offset + P_SEI_LITHIUM_PER_THICKNESS * stride] = (area * z * FARADAY) / (SECONDS_PER_HOUR * vBar);
+    out[offset + P_SEI_SOLVENT_GROWTH * stride] = (vBar * v[SEI.solventDiffusivity] * v[SEI.bulkSolventConcentration]) / z;
+    out[offset + P_SEI_REACTION_GROWTH * stride] = (vBar * v[SEI.reactionExchangeCurrentDensity]) / (FARADAY * z);
+    out[offset + P_SEI_OCP * stride] = v[SEI.openCircuitPotential];
+    out[offset + P_SEI_ACTIVATION * stride] = v[SEI.activationEnergy] / GAS_CONSTANT;
+  }
+
+  /**
    * Kernel parameters of the cell with input vector `v` at state of charge `soc`, written to
    * out[offset + p * stride] for each parameter p in layout order (stride 1: a packed vector; the sampler writes
    * its struct-of-arrays chunk directly).
@@ -381,12 +449,21 @@ class Derivation {
     out[offset + P_INITIAL_STOICH_POS * stride] = y0 + soc * (y100 - y0);
     out[offset + P_STOICH_NEG_EMPTY * stride] = x0;
     out[offset + P_STOICH_NEG_FULL * stride] = x100;
+    this.deriveSei(v, interfacialArea(v, NEG, area), out, offset, stride);
     // Parameters the definition derives itself, read from this cell's inputs.
     this.current = v;
     for (let i = 0; i < FROM_SET.length; i++) out[offset + FROM_SET[i].index * stride] = FROM_SET[i].fromSet(this.readCurrent);
   }
 }
 
+const P_SEI_INITIAL_THICKNESS = CELL_PARAMETER_INDEX.seiInitialThickness;
+const P_SEI_FILM_RESISTIVITY = CELL_PARAMETER_INDEX.seiFilmResistivity;
+const P_SEI_LITHIUM_PER_THICKNESS = CELL_PARAMETER_INDEX.seiLithiumPerThickness;
+const P_SEI_SOLVENT_GROWTH = CELL_PARAMETER_INDEX.seiSolventGrowth;
+const P_SEI_REACTION_GROWTH = CELL_PARAMETER_INDEX.seiReactionGrowth;
+const P_SEI_OCP = CELL_PARAMETER_INDEX.seiOcp;
+const P_SEI_ACTIVATION = CELL_PARAMETER_INDEX.seiActivation;
+const P_SEI_RATE_FACTOR = CELL_PARAMETER_INDEX.seiRateFactor;
 const P_CAPACITY_NEG = CELL_PARAMETER_INDEX.capacityNeg;
 const P_CAPACITY_POS = CELL_PARAMETER_INDEX.capacityPos;
 const P_DIFFUSION_TIME_NEG = CELL_PARAMETER_INDEX.diffusionTimeNeg;

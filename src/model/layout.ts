@@ -26,7 +26,7 @@ export const CELL_STATE: readonly (LayoutEntry & { length?: string })[] = SPM_DE
 const F64_LAYOUT = stateLayout(SPM_DEFINITION.states.map((s): TargetState => ({ ...s, type: 'f' })));
 
 /** Position of each scalar state in the state vector (the vectors follow, from CELL_STATE_FIXED). */
-export const CELL_STATE_INDEX = Object.fromEntries(F64_LAYOUT.scalar) as Record<'stoichNeg' | 'stoichPos' | 'temperatureRise', number>;
+export const CELL_STATE_INDEX = Object.fromEntries(F64_LAYOUT.scalar) as Record<'stoichNeg' | 'stoichPos' | 'temperatureRise' | 'seiGrowth', number>;
 
 /** Total state length for a model with `modes` particle modes per electrode. */
 export function cellStateLength(modes: number): number {

@@ -4,6 +4,7 @@ import type { ParameterSet } from '../params/types.ts';
 import { CellKernel, newEvaluation, type CellEvaluation, type ThermalMode } from './cell.ts';
 import { SECONDS_PER_HOUR } from './constants.ts';
 import { deriveCellParameters, electrodeBalance, type CellOverrides } from './derive.ts';
+import { ocpFunction } from './ocp-table.ts';
 import { evaluateSeries } from './series.ts';
 import type { CellKernelParameters } from './layout.ts';
 import { stepCurrent, validateProtocol, type ProtocolStep } from './protocol.ts';
@@ -216,7 +217,7 @@ export function reachableVoltageRange(set: ParameterSet, overrides?: CellOverrid
   const b = electrodeBalance(set, overrides);
   const ocv = (x: number) => {
     const y = (b.lithiumInventory - x * b.capacityNeg) / b.capacityPos;
-    return evaluateSeries(set.positive.ocp, y) - evaluateSeries(set.negative.ocp, x);
+    return evaluateSeries(ocpFunction(set.positive), y) - evaluateSeries(ocpFunction(set.negative), x);
   };
   const xMin = Math.max(0, (b.lithiumInventory - b.capacityPos) / b.capacityNeg);
   const xMax = Math.min(1, b.lithiumInventory / b.capacityNeg);

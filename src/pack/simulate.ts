@@ -5,6 +5,7 @@ import { S_TEMPERATURE_RISE } from '../model/kernel.generated.ts';
 import type { CellKernelParameters } from '../model/layout.ts';
 import { illinois } from '../model/roots.ts';
 import type { ParameterSet } from '../params/types.ts';
+import type { SeiLaw } from '../model/physics.ts';
 import { PACK_OUTPUT_NAMES, STOP_REASON, type PackOutputs } from './outputs.ts';
 import { SEGMENT_MODE, type Segment } from './protocol.ts';
 import { cellCount, chainedToNext, validateLayout, type PackLayout } from './topology.ts';
@@ -17,6 +18,10 @@ export interface PackSettings {
   conduction: number;
   /** 'cell': stop a step when any cell reaches its voltage limit (as a BMS would); 'pack': when the pack voltage does. */
   stopAt: 'cell' | 'pack';
+  /** SEI growth law (default 'none': the cells do not age). */
+  sei?: SeiLaw;
+  /** The SEI film's Joule heat in the cell heat (default true). */
+  filmHeat?: boolean;
 }
 
 export interface PackSimulationInput {
@@ -30,6 +35,8 @@ export interface PackSimulationInput {
   interconnect: ArrayLike<number>;
   /** Keep per-step, per-cell traces (for the worst pack's map). */
   record?: boolean;
+  /** Start states of the cells (cell after cell, reference layout); absent: their initial states. */
+  states?: Float64Array;
 }
 
 export interface PackTrace {
@@ -68,6 +75,8 @@ export interface PackSimulationResult {
   cellCorrections: number;
   diagnostics: PackDiagnostics;
   trace?: PackTrace;
+  /** End states of the cells (cell after cell, reference layout). */
+  states: Float64Array;
 }
 
 /**
@@ -154,10 +163,13 @@ export class PackSimulator {
     if (input.interconnect.length !== this.layout.series) {
       throw new CellspreadInputError('interconnect', `must hold one resistance per series group (${this.layout.series})`, input.interconnect.length);
     }
-    this.kernel = new CellKernel(input.set, { modes: this.settings.modes, thermal: this.settings.thermal });
+    this.kernel = new CellKernel(input.set, { modes: this.settings.modes, thermal: this.settings.thermal, sei: this.settings.sei, filmHeat: this.settings.filmHeat });
     const L = (this.L = this.kernel.stateLength);
     this.states = new Float64Array(this.n * L);
-    for (let c = 0; c < this.n; c++) this.kernel.initialState(this.cells[c], this.states.subarray(c * L, (c + 1) * L));
+    if (input.states) {
+      if (input.states.length !== this.n * L) throw new CellspreadInputError('states', `must hold ${this.n} cells x ${L} state values`, input.states.length);
+      this.states.set(input.states);
+    } else for (let c = 0; c < this.n; c++) this.kernel.initialState(this.cells[c], this.states.subarray(c * L, (c + 1) * L));
     this.start = new Float64Array(this.states.length);
     this.trial = new Float64Array(this.states.length);
     this.partA = new Float64Array(this.states.length);
@@ -311,11 +323,13 @@ export class PackSimulator {
   }
 
   /**
-   * Whether the group's first Newton update may be evaluated with the thermal part linearised: for every cell the
-   * bound on the neglected second-order rise, (dt / C_th) |dV/dI| delta^2, is below the tolerance table's
-   * linearisedRise.
+   * Whether the group's first Newton update may be evaluated with the thermal part linearised: no SEI growth (its
+   * update is not affine in the current), and for every cell the bound on the neglected second-order rise,
+   * (dt / C_th) |dV/dI| delta^2, is below the tolerance table's linearisedRise.
    */
   private linearisable(c0: number, np: number, dt: number, alpha: number): boolean {
+    // SEI growth (ageing) is integrated from the drives, not affine in the current: no correction there.
+    if (this.kernel.aging) return false;
     for (let j = 0; j < np; j++) {
       const c = c0 + j;
       const d = alpha * this.deltas[j];
@@ -724,7 +738,15 @@ export class PackSimulator {
     }
     this.diag.storedHeatJ = stored;
     this.out.finalSocSpread = socMax - socMin;
-    return { outputs: { ...this.out }, cellSteps: this.cellSteps, cellEvaluations: this.cellEvaluations, cellCorrections: this.cellCorrections, diagnostics: this.diag, trace: this.trace };
+    return {
+      outputs: { ...this.out },
+      cellSteps: this.cellSteps,
+      cellEvaluations: this.cellEvaluations,
+      cellCorrections: this.cellCorrections,
+      diagnostics: this.diag,
+      trace: this.trace,
+      states: Float64Array.from(this.states),
+    };
   }
 }
 

@@ -17,6 +17,7 @@ import { chart, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox
 import { unitSymbol, withUnit } from './quantities.ts';
 import { dominantSection, sensitivitySection } from './sensitivity.ts';
 import { epistemicSection, epistemicTails } from './epistemic.ts';
+import { lifetimeOf, lifetimeSection } from './lifetime.ts';
 
 export { columnForFactor, dominantFactor } from './sensitivity.ts';
 
@@ -447,6 +448,8 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
         ? note(rawTails > 0 ? 'The tail entries in summary.json could not be read: section left out.' : 'No tail analysis in this run (add analysis.tail to the spec).')
         : (await tailSection(tails, cols, outputs)) + (rawTails > tails.length ? note(`${rawTails - tails.length} unreadable tail entries left out.`) : ''),
   });
+  const lifetime = lifetimeOf(summary);
+  if (lifetime) sections.push({ id: 'lifetime', title: 'Lifetime: capacity fade and end of life', html: await lifetimeSection(lifetime) });
   if (epistemicTails(summary.tail).length > 0) {
     sections.push({ id: 'epistemic', title: 'What we do not know', html: await epistemicSection(summary, chart) });
   }

@@ -8,6 +8,9 @@
  *    "inputNames":[…],"outputs":[…],"inputs":[…],"invalid":[[13,"reason"]],"cellSteps":…,"sampleSeconds":…,
  *    "simulateSeconds":…,"checksum":"<sha256 hex of the text before ',"checksum"'>"}
  *
+ * A lifetime study's chunk has "cycleOutputs":[…] after "inputs" (count x cycles x CYCLE_OUTPUT_COUNT), and its
+ * "outputs" are the study's lifetime outputs (ChunkShape: what a reader expects).
+ *
  * Numbers are JSON numbers (exact for doubles); NaN and ±Infinity are the strings "NaN", "Infinity", "-Infinity".
  */
 import { createHash } from 'node:crypto';
@@ -15,6 +18,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { temporaryPath } from '../io/atomic.ts';
 import { fileSystemFault } from '../io/faults.ts';
+import { CYCLE_OUTPUT_COUNT } from '../pack/lifetime.ts';
 import { PACK_OUTPUT_COUNT } from '../pack/outputs.ts';
 import type { StudyChunk } from '../study/runner.ts';
 
@@ -35,6 +39,15 @@ export interface ChunkPlace {
   start: number;
   count: number;
 }
+
+/** What a study's chunks hold per sample: its outputs, and per-cycle outputs of `cycles` cycles (0: none). */
+export interface ChunkShape {
+  outputs: number;
+  cycles: number;
+}
+
+/** The shape of a study without a repeat block: the pack outputs. */
+export const PACK_CHUNK_SHAPE: Readonly<ChunkShape> = { outputs: PACK_OUTPUT_COUNT, cycles: 0 };
 
 export function chunkFileName(index: number): string {
   return `chunk-${String(index).padStart(6, '0')}.json`;
@@ -107,6 +120,10 @@ function* chunkBodyPieces(chunk: StudyChunk, identity: ChunkIdentity): Generator
   yield* numberArrayPieces(chunk.outputs);
   yield ',"inputs":';
   yield* numberArrayPieces(chunk.inputs);
+  if (chunk.cycleOutputs) {
+    yield ',"cycleOutputs":';
+    yield* numberArrayPieces(chunk.cycleOutputs);
+  }
   const tail = JSON.stringify({
     invalid: chunk.invalid.map((p) => [p.sample, p.reason]),
     cellSteps: chunk.cellSteps,
@@ -164,7 +181,11 @@ export type ChunkReading = { ok: true; chunk: StudyChunk } | { ok: false; proble
  * must match. Checks, most specific first: parse, place on the grid, columns, lengths, then (unless `integrity` is
  * false, for a caller with checks of its own to run first, then chunkIntegrityProblem) identity and own checksum.
  */
-export function decodeChunk(text: string, expect: ChunkPlace & Partial<ChunkIdentity> & { inputNames?: readonly string[] }, integrity = true): ChunkReading {
+export function decodeChunk(
+  text: string,
+  expect: ChunkPlace & Partial<ChunkIdentity> & { inputNames?: readonly string[]; shape?: ChunkShape },
+  integrity = true,
+): ChunkReading {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(text);
@@ -180,14 +201,20 @@ export function decodeChunk(text: string, expect: ChunkPlace & Partial<ChunkIden
   if (expect.inputNames && (names.length !== expect.inputNames.length || names.some((n, i) => n !== expect.inputNames![i]))) {
     return { ok: false, problem: 'has other input columns than the study samples' };
   }
-  const outputs = decodeNumbers(raw.outputs, expect.count * PACK_OUTPUT_COUNT);
+  const shape = expect.shape ?? PACK_CHUNK_SHAPE;
+  const outputs = decodeNumbers(raw.outputs, expect.count * shape.outputs);
   const inputs = decodeNumbers(raw.inputs, expect.count * names.length);
   if (!outputs || !inputs) {
     return {
       ok: false,
-      problem: `has ${!outputs ? 'outputs' : 'inputs'} of the wrong length or type (${!outputs ? `${expect.count} x ${PACK_OUTPUT_COUNT}` : `${expect.count} x ${names.length}`} numbers expected): a chunk missing samples`,
+      problem: `has ${!outputs ? 'outputs' : 'inputs'} of the wrong length or type (${!outputs ? `${expect.count} x ${shape.outputs}` : `${expect.count} x ${names.length}`} numbers expected): a chunk missing samples`,
     };
   }
+  const cycleOutputs = shape.cycles > 0 ? decodeNumbers(raw.cycleOutputs, expect.count * shape.cycles * CYCLE_OUTPUT_COUNT) : undefined;
+  if (shape.cycles > 0 && !cycleOutputs) {
+    return { ok: false, problem: `has no per-cycle outputs of the right length (${expect.count} x ${shape.cycles} x ${CYCLE_OUTPUT_COUNT} numbers expected)` };
+  }
+  if (shape.cycles === 0 && raw.cycleOutputs !== undefined) return { ok: false, problem: 'holds per-cycle outputs, but the study has no repeat block' };
   if (integrity) {
     const problem = integrityProblem(text, raw, expect);
     if (problem) return { ok: false, problem };
@@ -204,6 +231,7 @@ export function decodeChunk(text: string, expect: ChunkPlace & Partial<ChunkIden
       start: expect.start,
       count: expect.count,
       outputs,
+      ...(cycleOutputs ? { cycleOutputs } : {}),
       inputs,
       inputNames: names as string[],
       invalid: (invalidRaw as [number, string][]).map(([sample, reason]) => ({ sample, reason })),

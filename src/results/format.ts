@@ -3,8 +3,10 @@
  *
  *   <out>/summary.json     RunSummary below: the spec as run, its hash, RNG, backend, timings, counts, statistics,
  *                          tail and sensitivity results, the worst pack's per-cell map. Written last, atomically.
- *   <out>/samples.csv      one row per sample: `sample`, the per-sample inputs, the PACK_OUTPUTS columns, then
- *                          `status` (valid | invalid) and `reason` (why a pack is invalid; empty when valid)
+ *   <out>/samples.csv      one row per sample: `sample`, the per-sample inputs, the output columns (the PACK_OUTPUTS,
+ *                          or a lifetime study's outputs), then `status` (valid | invalid) and `reason` (why a pack is
+ *                          invalid; empty when valid)
+ *   <out>/cycles.csv       lifetime studies: one row per sample and cycle, the CYCLE_OUTPUTS columns
  *   <out>/samples.arrow    the same table as an Apache Arrow IPC file (Float64 columns; `sample` Int32; status and
  *                          reason Utf8)
  *   <out>/run.json         the run's manifest (RunManifest in io.ts): hashes, seed, chunk size, sample range, shard
@@ -95,6 +97,8 @@ export interface RunSummary {
   sampling?: { monteCarlo: number; designRows: number; sensitivityDesign?: 'sobol' | 'shapley'; outer?: number; inner?: number };
   /** Two-level study: the epistemic draws and output statistics per outer sample (src/study/epistemic.ts). */
   epistemic?: unknown;
+  /** Lifetime study: the capacity-fade fan chart and the end-of-life distribution (src/study/lifetime.ts LifetimeSummary). */
+  lifetime?: import('../study/lifetime.ts').LifetimeSummary;
   files: Record<string, string>;
 }
 

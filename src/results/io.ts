@@ -5,7 +5,7 @@ import { CellspreadInputError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { errnoCode } from '../io/faults.ts';
 import type { StudyChunk } from '../study/runner.ts';
-import { CHUNK_DIR, chunkFileName, listChunks, readChunkFile, writeChunkFile, type ChunkIdentity } from './chunks.ts';
+import { CHUNK_DIR, chunkFileName, listChunks, readChunkFile, writeChunkFile, type ChunkIdentity, type ChunkShape } from './chunks.ts';
 import type { RunSummary } from './format.ts';
 
 export { CHUNK_DIR, chunkFileName, listChunks };
@@ -58,7 +58,7 @@ export function writeChunk(dir: string, chunk: StudyChunk, identity: ChunkIdenti
 }
 
 /** Read and check a chunk of a folder; undefined when it is missing or fails a check. */
-export function readChunk(dir: string, index: number, expect: { start: number; count: number } & Partial<ChunkIdentity>): StudyChunk | undefined {
+export function readChunk(dir: string, index: number, expect: { start: number; count: number; shape?: ChunkShape } & Partial<ChunkIdentity>): StudyChunk | undefined {
   const r = readChunkFile(dir, { index, ...expect });
   return r.ok ? r.chunk : undefined;
 }

@@ -20,6 +20,7 @@ import { CellspreadResultsError } from '../errors.ts';
 import { shardRange } from '../study/shard.ts';
 import { simulationHash, studyHash, type StudySpec } from '../spec/index.ts';
 import type { StudyChunk } from '../study/runner.ts';
+import { studyChunkShape } from '../study/outputs.ts';
 import { studyLayout, studySamples } from '../study/samples.ts';
 import { chunkGrid, chunkIntegrityProblem, decodeChunk, readChunkFile, sha256Hex, type ChunkPlace } from './chunks.ts';
 import { CHUNK_DIR, chunkFileName, listChunks, type RunManifest } from './io.ts';
@@ -297,7 +298,7 @@ export function loadShards(folders: string[], options: { version: string }): Loa
       const rel = `${CHUNK_DIR}/${chunkFileName(place.index)}`;
       const bytes = readFileSync(join(c.folder, rel));
       const text = bytes.toString('utf8');
-      const r = decodeChunk(text, { ...place, inputNames }, false);
+      const r = decodeChunk(text, { ...place, inputNames, shape: studyChunkShape(spec) }, false);
       if (!r.ok) {
         folderProblems.push(`${rel} ${r.problem}`);
         continue;
@@ -339,7 +340,7 @@ export async function streamShards(loaded: LoadedShards, consume: (chunk: StudyC
   const identity = { seed: loaded.spec.run.seed };
   for (const shard of loaded.shards) {
     for (const place of shard.chunks) {
-      const r = readChunkFile(shard.folder, { ...place, ...identity, simulationHash: shard.manifest.simulationHash ?? simulationHash(loaded.spec) });
+      const r = readChunkFile(shard.folder, { ...place, ...identity, shape: studyChunkShape(loaded.spec), simulationHash: shard.manifest.simulationHash ?? simulationHash(loaded.spec) });
       if (!r.ok) throw new MergeRefusedError([`${who({ folder: shard.folder, manifest: shard.manifest })}: ${CHUNK_DIR}/${chunkFileName(place.index)} ${r.problem} (it changed during the merge)`]);
       await consume(r.chunk, join(shard.folder, CHUNK_DIR, chunkFileName(place.index)));
     }

@@ -1,7 +1,7 @@
 /**
  * Flat memory: the chunks of a run (simulated now, reused from a resume, or read from shards) stream, in sample order,
- * into samples.csv and samples.arrow and into one column file per output for the analysis stage, so no array grows
- * with the number of samples. The analysis then reads one output column at a time (8 bytes per sample), and the
+ * into samples.csv and samples.arrow (a lifetime study: cycles.csv too) and into one column file per output for the
+ * analysis stage, so no array grows with the number of samples. The analysis then reads one output column at a time (8 bytes per sample), and the
  * samples of invalid packs are NaN in those columns, so they never enter a statistic.
  *
  * Files are written under temporary names and renamed into place by finish(); abort() removes them.
@@ -11,13 +11,25 @@ import { join } from 'node:path';
 import { Field, Float64, Int32, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
 import { temporaryPath } from '../io/atomic.ts';
 import { fileSystemFault } from '../io/faults.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { CYCLE_OUTPUT_COUNT, CYCLE_OUTPUTS } from '../pack/lifetime.ts';
+import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import type { StudyChunk } from '../study/runner.ts';
 import type { OutputColumns } from './format.ts';
 import { LISTED_SAMPLES, type InvalidPack } from './validity.ts';
 
 export const SAMPLES_CSV = 'samples.csv';
 export const SAMPLES_ARROW = 'samples.arrow';
+export const CYCLES_CSV = 'cycles.csv';
+
+/** What a stream's chunks hold: the output columns, and (a lifetime study) the per-cycle outputs of `cycles` cycles. */
+export interface StreamShape {
+  names: readonly string[];
+  cycles: number;
+  /** Called with each Monte Carlo chunk's per-cycle outputs (count x cycles x CYCLE_OUTPUT_COUNT), in sample order. */
+  onCycles?: (cycleOutputs: Float64Array, count: number) => void;
+}
+
+const PACK_SHAPE: StreamShape = { names: PACK_OUTPUT_NAMES, cycles: 0 };
 
 export { LISTED_SAMPLES } from './validity.ts';
 export type { OutputColumns } from './format.ts';
@@ -97,6 +109,8 @@ function columnFiles(dir: string, samples: number): OutputColumns {
 export class SampleStream {
   private readonly csvPath: string;
   private readonly arrowPath: string;
+  private readonly cyclesPath: string;
+  private cyclesFd = -1;
   private readonly columnDir: string;
   private csvFd = -1;
   private arrowFd = -1;
@@ -119,8 +133,10 @@ export class SampleStream {
   constructor(
     private readonly dir: string,
     private readonly range: { start: number; end: number },
+    private readonly shape: StreamShape = PACK_SHAPE,
   ) {
     this.csvPath = join(dir, SAMPLES_CSV);
+    this.cyclesPath = join(dir, CYCLES_CSV);
     this.arrowPath = join(dir, SAMPLES_ARROW);
     this.columnDir = join(dir, `.columns-${process.pid}`);
     this.next = range.start;
@@ -136,14 +152,20 @@ export class SampleStream {
 
   private open(inputNames: string[]): void {
     this.inputNames = inputNames;
-    const columns = ['sample', ...inputNames, ...PACK_OUTPUT_NAMES, 'status', 'reason'];
+    const names = this.shape.names;
+    const columns = ['sample', ...inputNames, ...names, 'status', 'reason'];
     this.io(this.columnDir, 'create', () => mkdirSync(this.columnDir, { recursive: true }));
     this.csvFd = this.io(this.csvPath, 'write', () => openSync(temporaryPath(this.csvPath), 'w'));
     this.io(this.csvPath, 'write', () => writeSync(this.csvFd, `${columns.map(csvField).join(',')}\n`));
-    this.columnFds = PACK_OUTPUT_NAMES.map((name) => this.io(this.columnDir, 'write', () => openSync(join(this.columnDir, `${name}.f64`), 'w')));
+    this.columnFds = names.map((name) => this.io(this.columnDir, 'write', () => openSync(join(this.columnDir, `${name}.f64`), 'w')));
+    if (this.shape.cycles > 0) {
+      this.cyclesFd = this.io(this.cyclesPath, 'write', () => openSync(temporaryPath(this.cyclesPath), 'w'));
+      const header = ['sample', 'cycle', ...CYCLE_OUTPUTS.map((o) => o.name)].join(',');
+      this.io(this.cyclesPath, 'write', () => writeSync(this.cyclesFd, `${header}\n`));
+    }
     this.schema = new Schema([
       new Field('sample', new Int32()),
-      ...[...inputNames, ...PACK_OUTPUT_NAMES].map((n) => new Field(n, new Float64())),
+      ...[...inputNames, ...names].map((n) => new Field(n, new Float64())),
       new Field('status', new Utf8()),
       new Field('reason', new Utf8()),
     ]);
@@ -173,6 +195,7 @@ export class SampleStream {
     if (!this.inputNames) this.open(chunk.inputNames);
     const ni = this.inputNames!.length;
     const n = chunk.count;
+    const W = this.shape.names.length;
     const reasons = new Map(chunk.invalid.map((p) => [p.sample, p.reason]));
     let text = '';
     for (let s = 0; s < n; s++) {
@@ -181,8 +204,8 @@ export class SampleStream {
       const row: string[] = [String(sample)];
       for (let k = 0; k < ni; k++) row.push(csvNumber(chunk.inputs[s * ni + k]));
       let finite = true;
-      for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
-        const v = chunk.outputs[s * PACK_OUTPUT_COUNT + k];
+      for (let k = 0; k < W; k++) {
+        const v = chunk.outputs[s * W + k];
         if (!Number.isFinite(v)) finite = false;
         row.push(csvNumber(v));
       }
@@ -199,10 +222,11 @@ export class SampleStream {
     for (const p of chunk.invalid) if (this.invalidCount++ < LISTED_SAMPLES) this.invalid.push(p);
     // Column files: NaN for invalid packs, so they never enter a statistic.
     const col = new Float64Array(n);
-    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
-      for (let s = 0; s < n; s++) col[s] = reasons.has(chunk.start + s) ? NaN : chunk.outputs[s * PACK_OUTPUT_COUNT + k];
+    for (let k = 0; k < W; k++) {
+      for (let s = 0; s < n; s++) col[s] = reasons.has(chunk.start + s) ? NaN : chunk.outputs[s * W + k];
       this.io(this.columnDir, 'write', () => writeSync(this.columnFds[k], new Uint8Array(col.buffer, 0, n * 8)));
     }
+    if (this.shape.cycles > 0) this.addCycles(chunk);
     this.writeArrowBatch(chunk, reasons);
     await new Promise<void>((r) => setImmediate(r)); // let the Arrow bytes drain to disk
     if (this.arrowError !== undefined) throw fileSystemFault(this.arrowError, this.arrowPath, 'write') ?? this.arrowError;
@@ -213,12 +237,37 @@ export class SampleStream {
     this.simulateSeconds += chunk.simulateSeconds;
   }
 
+  /** cycles.csv rows of a chunk: one per sample and cycle. */
+  private addCycles(chunk: StudyChunk): void {
+    const N = this.shape.cycles;
+    const K = CYCLE_OUTPUT_COUNT;
+    const c = chunk.cycleOutputs;
+    if (!c || c.length !== chunk.count * N * K) throw new Error(`internal: chunk at sample ${chunk.start} holds no per-cycle outputs for ${N} cycles`);
+    let text = '';
+    for (let s = 0; s < chunk.count; s++) {
+      for (let i = 0; i < N; i++) {
+        const at = (s * N + i) * K;
+        let row = `${chunk.start + s},${i + 1}`;
+        for (let k = 0; k < K; k++) row += `,${csvNumber(c[at + k])}`;
+        text += `${row}\n`;
+        if (text.length > 32_768) {
+          const piece = text;
+          this.io(this.cyclesPath, 'write', () => writeSync(this.cyclesFd, piece));
+          text = '';
+        }
+      }
+    }
+    if (text) this.io(this.cyclesPath, 'write', () => writeSync(this.cyclesFd, text));
+    this.shape.onCycles?.(c, chunk.count);
+  }
+
   private writeArrowBatch(chunk: StudyChunk, reasons: Map<number, string>): void {
     const n = chunk.count;
     const ni = this.inputNames!.length;
     const children = [makeVector(Int32Array.from({ length: n }, (_, s) => chunk.start + s)).data[0]];
     for (let k = 0; k < ni; k++) children.push(makeVector(Float64Array.from({ length: n }, (_, s) => chunk.inputs[s * ni + k])).data[0] as never);
-    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) children.push(makeVector(Float64Array.from({ length: n }, (_, s) => chunk.outputs[s * PACK_OUTPUT_COUNT + k])).data[0] as never);
+    const W = this.shape.names.length;
+    for (let k = 0; k < W; k++) children.push(makeVector(Float64Array.from({ length: n }, (_, s) => chunk.outputs[s * W + k])).data[0] as never);
     const status = Array.from({ length: n }, (_, s) => (reasons.has(chunk.start + s) ? 'invalid' : 'valid'));
     const reason = Array.from({ length: n }, (_, s) => reasons.get(chunk.start + s) ?? '');
     children.push(vectorFromArray(status, new Utf8()).data[0] as never, vectorFromArray(reason, new Utf8()).data[0] as never);
@@ -236,6 +285,7 @@ export class SampleStream {
     this.closeFiles();
     this.io(this.csvPath, 'write', () => renameSync(temporaryPath(this.csvPath), this.csvPath));
     this.io(this.arrowPath, 'write', () => renameSync(temporaryPath(this.arrowPath), this.arrowPath));
+    if (this.shape.cycles > 0) this.io(this.cyclesPath, 'write', () => renameSync(temporaryPath(this.cyclesPath), this.cyclesPath));
     const columnDir = this.columnDir;
     const samples = this.next - this.range.start;
     const columns = columnFiles(columnDir, samples);
@@ -257,7 +307,7 @@ export class SampleStream {
   }
 
   private closeFiles(): void {
-    for (const fd of [this.csvFd, this.arrowFd, ...this.columnFds]) {
+    for (const fd of [this.csvFd, this.arrowFd, this.cyclesFd, ...this.columnFds]) {
       if (fd >= 0) {
         try {
           closeSync(fd);
@@ -266,7 +316,7 @@ export class SampleStream {
         }
       }
     }
-    this.csvFd = this.arrowFd = -1;
+    this.csvFd = this.arrowFd = this.cyclesFd = -1;
     this.columnFds = [];
   }
 
@@ -274,21 +324,23 @@ export class SampleStream {
   abort(): void {
     this.arrow?.abort();
     this.closeFiles();
-    for (const path of [temporaryPath(this.csvPath), temporaryPath(this.arrowPath)]) if (existsSync(path)) rmSync(path, { force: true });
+    for (const path of [temporaryPath(this.csvPath), temporaryPath(this.arrowPath), temporaryPath(this.cyclesPath)]) if (existsSync(path)) rmSync(path, { force: true });
     rmSync(this.columnDir, { recursive: true, force: true });
   }
 }
 
-/** Rows [from, to) of a chunk (global sample indices) as a chunk of their own. */
-function sliceChunk(chunk: StudyChunk, from: number, to: number): StudyChunk {
+/** Rows [from, to) of a chunk (global sample indices; `W` outputs per sample) as a chunk of their own. */
+function sliceChunk(chunk: StudyChunk, from: number, to: number, W: number): StudyChunk {
   const a = from - chunk.start;
   const b = to - chunk.start;
   const ni = chunk.inputNames.length;
+  const perPack = chunk.cycleOutputs ? chunk.cycleOutputs.length / chunk.count : 0;
   return {
     ...chunk,
     start: from,
     count: b - a,
-    outputs: chunk.outputs.subarray(a * PACK_OUTPUT_COUNT, b * PACK_OUTPUT_COUNT),
+    outputs: chunk.outputs.subarray(a * W, b * W),
+    ...(chunk.cycleOutputs ? { cycleOutputs: chunk.cycleOutputs.subarray(a * perPack, b * perPack) } : {}),
     inputs: chunk.inputs.subarray(a * ni, b * ni),
     invalid: chunk.invalid.filter((p) => p.sample >= from && p.sample < to),
   };
@@ -319,25 +371,29 @@ export class RunSamplesSink {
   private simulateSeconds = 0;
   private chunks = 0;
 
+  private readonly width: number;
+
   constructor(
     dir: string,
     private readonly range: { start: number; end: number },
     private readonly layout: { monteCarlo: number; total: number },
+    shape: StreamShape = PACK_SHAPE,
   ) {
-    this.stream = new SampleStream(dir, { start: Math.min(range.start, layout.monteCarlo), end: Math.max(range.start, Math.min(range.end, layout.monteCarlo)) });
-    this.design = new Float64Array((layout.total - layout.monteCarlo) * PACK_OUTPUT_COUNT);
+    this.stream = new SampleStream(dir, { start: Math.min(range.start, layout.monteCarlo), end: Math.max(range.start, Math.min(range.end, layout.monteCarlo)) }, shape);
+    this.width = shape.names.length;
+    this.design = new Float64Array((layout.total - layout.monteCarlo) * this.width);
   }
 
   async add(chunk: StudyChunk): Promise<void> {
     const M = this.layout.monteCarlo;
     const end = chunk.start + chunk.count;
     if (chunk.start < M) {
-      const mc = end <= M ? chunk : sliceChunk(chunk, chunk.start, M);
+      const mc = end <= M ? chunk : sliceChunk(chunk, chunk.start, M, this.width);
       await this.stream.add({ ...mc, cellSteps: 0, sampleSeconds: 0, simulateSeconds: 0 });
     }
     if (end > M) {
-      const rows = sliceChunk(chunk, Math.max(chunk.start, M), end);
-      this.design.set(rows.outputs, (rows.start - M) * PACK_OUTPUT_COUNT);
+      const rows = sliceChunk(chunk, Math.max(chunk.start, M), end, this.width);
+      this.design.set(rows.outputs, (rows.start - M) * this.width);
       this.designFilled += rows.count;
       this.designInvalid.push(...rows.invalid);
     }

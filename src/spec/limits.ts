@@ -6,11 +6,12 @@
  */
 import { CELL_PARAMETER_COUNT, cellStateLength } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT } from '../pack/outputs.ts';
+import { compileLifetimeProtocol, CYCLE_OUTPUT_COUNT, type LifetimeProtocolStep } from '../pack/lifetime.ts';
 import { compileProtocol, type CompileContext, type PackProtocolStep, type Segment } from '../pack/protocol.ts';
 import type { PackLayout } from '../pack/topology.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { StudyLimitError } from './errors.ts';
-import type { StudySpec } from './schema.ts';
+import type { RepeatBlockSpec, StudyProtocolStep, StudySpec } from './schema.ts';
 
 /** Caps a study file may raise under `limits:` (they decide nothing about the results, so they are not hashed). */
 export interface StudyLimits {
@@ -20,7 +21,8 @@ export interface StudyLimits {
   cellsPerPack: number;
   /** Entries of one `table` protocol step. */
   tableLength: number;
-  /** Time steps one pack may take through the whole protocol (each step at its maximum duration). */
+  /** Time steps one pack may take through the whole protocol (each step at its maximum duration; a repeat block's
+   * steps once per cycle, as if every cycle were simulated). */
   stepsPerPack: number;
   /** Estimated working memory of one chunk of packs [MiB]. */
   chunkMemoryMB: number;
@@ -56,7 +58,7 @@ export interface StudyCost {
   stepsPerPack: number;
   /** samples x cellsPerPack x stepsPerPack. */
   cellSteps: number;
-  /** Per protocol step: its maximum duration [s] and time steps. */
+  /** Per protocol item: its maximum duration [s] and time steps (a repeat block: all its cycles). */
   steps: { step: number; maxDurationS: number; timeSteps: number }[];
   chunkSize: number;
   /** Estimated working memory of one chunk [bytes]. */
@@ -87,8 +89,12 @@ export function chunkMemoryBytes(spec: StudySpec, chunkSize: number): number {
   const quantities = Object.keys(spec.variation).length;
   const inputs = Object.values(spec.variation).reduce((n, v) => n + 3 + (v.pack ? 1 : 0) + (v.module ? 3 : 0) + (v.cell ? 3 : 0), 0);
   const perCell = (CELL_PARAMETER_COUNT + 4 * cellStateLength(spec.simulation.modes) + quantities + 2) * 8;
-  // Per pack: the numbers as Float64 and once more as chunk-file text (about 24 characters each).
-  const perPack = cells * perCell + (PACK_OUTPUT_COUNT + inputs) * (8 + 24);
+  // Per pack: the numbers as Float64 and once more as chunk-file text (about 24 characters each); a lifetime study
+  // adds its per-cycle outputs (and, with analysis.lifetime.cellStates, every cell's SEI growth per cycle, Float32).
+  const block = spec.protocol.find((s): s is RepeatBlockSpec => 'repeat' in s);
+  const cycles = block ? block.repeat : 0;
+  const perCycle = cycles * (CYCLE_OUTPUT_COUNT * (8 + 24) + (spec.analysis?.lifetime?.cellStates ? cells * 4 : 0));
+  const perPack = cells * perCell + (PACK_OUTPUT_COUNT + inputs) * (8 + 24) + perCycle;
   return chunkSize * perPack;
 }
 
@@ -109,10 +115,10 @@ export function checkStudyCost(spec: StudySpec, set: ParameterSet): StudyCost {
   }
   const dt = spec.simulation.timeStep;
   // Tables first: a long table, or a linear one cut into 10 s pieces over a huge span, must not be compiled at all.
-  spec.protocol.forEach((step, i) => {
+  const checkTable = (step: StudyProtocolStep, at: (string | number)[]) => {
     if (step.type !== 'table') return;
     if (step.time.length > limits.tableLength) {
-      throw new StudyLimitError(['protocol', i, 'time'], 'entries per table', step.time.length, limits.tableLength, RAISE('tableLength'));
+      throw new StudyLimitError([...at, 'time'], 'entries per table', step.time.length, limits.tableLength, RAISE('tableLength'));
     }
     let pieces = 0;
     for (let k = 0; k + 1 < step.time.length; k++) {
@@ -120,24 +126,43 @@ export function checkStudyCost(spec: StudySpec, set: ParameterSet): StudyCost {
       pieces += step.interpolation === 'linear' ? Math.max(1, Math.ceil(span / 10)) : segmentSteps(span, dt);
     }
     if (!(pieces <= limits.stepsPerPack)) {
-      throw new StudyLimitError(['protocol', i, 'time'], 'time steps per pack', pieces, limits.stepsPerPack, RAISE('stepsPerPack', 'shorten the table, or '));
+      throw new StudyLimitError([...at, 'time'], 'time steps per pack', pieces, limits.stepsPerPack, RAISE('stepsPerPack', 'shorten the table, or '));
     }
+  };
+  spec.protocol.forEach((item, i) => {
+    if ('repeat' in item) item.steps.forEach((step, n) => checkTable(step, ['protocol', i, 'steps', n]));
+    else checkTable(item, ['protocol', i]);
   });
-  const segments = compileProtocol(spec.protocol as PackProtocolStep[], protocolContext(set, layout));
+  const ctx = protocolContext(set, layout);
   const steps = spec.protocol.map((_, step) => ({ step, maxDurationS: 0, timeSteps: 0 }));
-  for (const s of segments) {
-    steps[s.step].maxDurationS += s.duration;
-    steps[s.step].timeSteps += segmentSteps(s.duration, dt);
+  const itemSegments: Segment[][] = spec.protocol.map(() => []);
+  const count = (segments: readonly Segment[], item: number, times = 1) => {
+    itemSegments[item].push(...segments);
+    for (const s of segments) {
+      steps[item].maxDurationS += times * s.duration;
+      steps[item].timeSteps += times * segmentSteps(s.duration, dt);
+    }
+  };
+  const plan = compileLifetimeProtocol(spec.protocol as LifetimeProtocolStep[], ctx);
+  // A lifetime study: the block's steps once per cycle (an honest bound; cycle jumping simulates far fewer cycles).
+  const r = spec.protocol.findIndex((s) => 'repeat' in s);
+  if (plan) {
+    plan.before.forEach((s, k) => count(s, k));
+    count(plan.cycle.flat(), r, plan.cycles);
+    plan.after.forEach((s, k) => count(s, r + 1 + k));
+  } else {
+    for (const s of compileProtocol(spec.protocol as PackProtocolStep[], ctx)) count([s], s.step);
   }
   const stepsPerPack = steps.reduce((n, s) => n + s.timeSteps, 0);
   if (!(stepsPerPack <= limits.stepsPerPack)) {
     const worst = steps.reduce((a, b) => (b.timeSteps > a.timeSteps ? b : a));
+    const bound = plan && worst.step === r ? `lower protocol[${r}].repeat, bound its steps (${blockBound(spec.protocol[r] as RepeatBlockSpec, r)})` : stepBound(spec.protocol[worst.step] as StudyProtocolStep, worst.step, itemSegments[worst.step]);
     throw new StudyLimitError(
       ['protocol', worst.step],
-      `time steps per pack (this step may last ${worst.maxDurationS.toPrecision(3)} s, ${worst.timeSteps.toPrecision(3)} steps of ${dt} s)`,
+      `time steps per pack (this ${plan && worst.step === r ? 'repeat block' : 'step'} may last ${worst.maxDurationS.toPrecision(3)} s, ${worst.timeSteps.toPrecision(3)} steps of ${dt} s)`,
       stepsPerPack,
       limits.stepsPerPack,
-      RAISE('stepsPerPack', `${stepBound(spec.protocol[worst.step], worst.step, segments)}, a larger simulation.timeStep, or `),
+      RAISE('stepsPerPack', `${bound}, a larger simulation.timeStep, or `),
     );
   }
   // The sensitivity design's rows are samples of the run too (study/samples.ts): N (G + 2) for Sobol (N (2G + 2) with
@@ -171,13 +196,20 @@ export function checkStudyCost(spec: StudySpec, set: ParameterSet): StudyCost {
   return { samples, cellsPerPack, stepsPerPack, cellSteps: samples * cellsPerPack * stepsPerPack, steps, chunkSize, chunkMemoryBytes: memory };
 }
 
+/** How to bound the steps of a repeat block, for the time-step cap's message. */
+function blockBound(block: RepeatBlockSpec, i: number): string {
+  const cccv = block.steps.findIndex((s) => s.type === 'cccv');
+  if (cccv >= 0) return `e.g. a shorter protocol[${i}].steps[${cccv}].maxDuration, default 36000 s per phase`;
+  return `e.g. durations of protocol[${i}].steps`;
+}
+
 /** How to bound one protocol step, for the time-step cap's message. */
-function stepBound(step: StudySpec['protocol'][number], i: number, segments: readonly Segment[]): string {
+function stepBound(step: StudyProtocolStep, i: number, segments: readonly Segment[]): string {
   switch (step.type) {
     case 'discharge':
     case 'charge':
       return step.duration === undefined
-        ? `give protocol[${i}].duration (without it a step may last 3 x the time its current takes to move the pack's capacity: ${segments.find((s) => s.step === i)!.duration.toPrecision(3)} s)`
+        ? `give protocol[${i}].duration (without it a step may last 3 x the time its current takes to move the pack's capacity: ${segments[0].duration.toPrecision(3)} s)`
         : `shorten protocol[${i}].duration`;
     case 'cccv':
       return `give a shorter protocol[${i}].maxDuration (default 36000 s per phase)`;

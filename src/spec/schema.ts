@@ -110,6 +110,20 @@ const protocolStepSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A cycle repeated `repeat` times (lifetime studies): `steps` are ordinary protocol steps. */
+const jumpingSchema = z.union([
+  z.boolean(),
+  strict({
+    tolerance: positive.optional(),
+    relativeTolerance: positive.optional(),
+    maxJump: count.optional(),
+    jumpBefore: z.number().int().min(0).optional(),
+  }),
+]);
+export const repeatBlockSchema = strict({ repeat: count, steps: z.array(protocolStepSchema).min(1), jumping: jumpingSchema.optional() });
+/** A protocol item: a repeat block (it has the key `repeat`) or a step; validate.ts reports the branch that applies. */
+const protocolItemSchema = z.union([repeatBlockSchema, protocolStepSchema]);
+
 const tailSchema = strict({
   output: z.string().min(1),
   limit: num,
@@ -135,8 +149,13 @@ export const studySpecSchema = strict({
     timeStep: positive.default(10),
     modes: count.max(64).default(10),
     thermal: z.enum(['lumped', 'isothermal']).default('lumped'),
-  }).default({ timeStep: 10, modes: 10, thermal: 'lumped' }),
-  protocol: z.array(protocolStepSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
+    sei: z.enum(['none', 'solvent-diffusion limited', 'reaction limited']).default('none'),
+    filmHeat: z.boolean().default(true),
+  }).default({ timeStep: 10, modes: 10, thermal: 'lumped', sei: 'none', filmHeat: true }),
+  protocol: z.array(protocolItemSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
+  ageing: strict({
+    randomWalk: strict({ sigma: nonNegative, rho: z.number().min(0).max(1).default(1) }).optional(),
+  }).optional(),
   variation: z.record(z.string(), quantityVariationSchema).default({}),
   correlation: strict({ pack: correlationBlockSchema.optional(), module: correlationBlockSchema.optional(), cell: correlationBlockSchema.optional() }).default({}),
   epistemic: strict({
@@ -151,6 +170,13 @@ export const studySpecSchema = strict({
       outputs: z.array(z.string().min(1)).min(1),
       n: count.default(256),
       secondOrder: z.boolean().optional(),
+      groups: z.enum(['quantity', 'origin']).optional(),
+    }).optional(),
+    lifetime: strict({
+      endOfLife: z.number().gt(0).lt(1).default(0.8),
+      reference: z.enum(['first', 'second']).default('first'),
+      capacityAt: z.array(count).optional(),
+      cellStates: z.boolean().default(false),
     }).optional(),
   }).optional(),
   run: strict({
@@ -221,6 +247,30 @@ export type StudyProtocolStep =
       upperCutoff?: number;
     };
 
+/** A cycle repeated `repeat` times (a lifetime study); `jumping` turns on cycle jumping (true: default tolerances). */
+export interface RepeatBlockSpec {
+  repeat: number;
+  steps: StudyProtocolStep[];
+  jumping?: boolean | { tolerance?: number; relativeTolerance?: number; maxJump?: number; jumpBefore?: number };
+}
+
+export type StudyProtocolItem = StudyProtocolStep | RepeatBlockSpec;
+
+/** SEI growth law of the cells (PyBaMM's "SEI" option). */
+export type SeiLawSpec = 'none' | 'solvent-diffusion limited' | 'reaction limited';
+
+/** Lifetime outputs (a study with a repeat block). */
+export interface LifetimeAnalysisSpec {
+  /** End of life: this fraction of the reference cycle's discharge capacity (default 0.8). */
+  endOfLife: number;
+  /** The reference cycle: the first (from the SOC-1 equilibrium) or the second (the first after a charge). */
+  reference: 'first' | 'second';
+  /** Discharge capacity after these cycles, as outputs capacityAt<N>Ah. */
+  capacityAt?: number[];
+  /** Keep every cell's SEI growth at the end of every cycle (cells x cycles per pack; the library result only). */
+  cellStates: boolean;
+}
+
 /** A quantity whose true value is not known: one draw per outer sample, shared by every cell (see EpistemicSpec). */
 export interface EpistemicQuantity {
   /** Scale on which the draw adds to the quantity's levels (the quantity's variation scale, else its default). */
@@ -255,13 +305,19 @@ export interface StudySpec {
   params: string;
   pack: PackSpec;
   initial: { soc: number; temperature?: number };
-  simulation: { timeStep: number; modes: number; thermal: 'lumped' | 'isothermal' };
-  protocol: StudyProtocolStep[];
+  /** sei: SEI growth law (absent: none); filmHeat: the film's Joule heat (absent: on). */
+  simulation: { timeStep: number; modes: number; thermal: 'lumped' | 'isothermal'; sei?: SeiLawSpec; filmHeat?: boolean };
+  /** Steps, with at most one repeat block (a lifetime study). */
+  protocol: StudyProtocolItem[];
+  /** The time-evolving part of ageing: a per-cycle random walk of each cell's SEI rate factor. */
+  ageing?: { randomWalk?: { sigma: number; rho: number } };
   variation: Record<string, QuantityVariation>;
   correlation: Partial<Record<Level, CorrelationBlock>>;
   analysis?: {
     tail?: TailAnalysisSpec[];
-    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number; secondOrder?: boolean };
+    /** groups: the factors, per (quantity, level) (default) or by origin (manufacturing, ageing parameters; the walk). */
+    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number; secondOrder?: boolean; groups?: 'quantity' | 'origin' };
+    lifetime?: LifetimeAnalysisSpec;
   };
   /** Epistemic quantities and the outer x inner sizes of the two-level Monte Carlo (absent: one level). */
   epistemic?: EpistemicSpec;

@@ -1,7 +1,8 @@
 import { cellsOfPack, interconnectOfPack } from '../backends/reference.ts';
 import type { Backend } from '../backends/types.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
+import type { LayoutEntry } from '../model/layout.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import type { InputColumn, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import type { OutputColumns } from '../results/format.ts';
@@ -12,28 +13,31 @@ import type { StudySpec } from '../spec/index.ts';
 import { tailSummary } from '../tail/index.ts';
 import { compileStudy, LEVELS } from '../variation/index.ts';
 import { sensitivityStatements } from './headline.ts';
-import { chunkJob } from './runner.ts';
+import { chunkJob, simulateChunk } from './runner.ts';
+import { studyOutputNames } from './outputs.ts';
 import type { StudyModel } from './job.ts';
 import { epistemicTail } from './epistemic.ts';
 import { studyLayout } from './samples.ts';
 
-/** Column `name` of a row-major outputs matrix. */
-export function outputColumn(outputs: Float64Array, name: PackOutputName): Float64Array {
-  const k = PACK_OUTPUT_INDEX[name];
-  const n = outputs.length / PACK_OUTPUT_COUNT;
+/** Column `name` of a row-major outputs matrix whose columns are `names` (default: the pack outputs). */
+export function outputColumn(outputs: Float64Array, name: string, names: readonly string[] = PACK_OUTPUT_NAMES): Float64Array {
+  const k = names.indexOf(name);
+  if (k < 0) throw new Error(`outputColumn: no output ${name}`);
+  const W = names.length;
+  const n = outputs.length / W;
   const col = new Float64Array(n);
-  for (let s = 0; s < n; s++) col[s] = outputs[s * PACK_OUTPUT_COUNT + k];
+  for (let s = 0; s < n; s++) col[s] = outputs[s * W + k];
   return col;
 }
 
 /**
- * The output columns of the valid packs: from a row-major outputs matrix (samples from `first`), with the samples of
- * `invalid` packs set to NaN, or an OutputColumns already (a streamed run's column files).
+ * The output columns of the valid packs: from a row-major outputs matrix (samples from `first`, columns `names`), with
+ * the samples of `invalid` packs set to NaN, or an OutputColumns already (a streamed run's column files).
  */
-export function validColumns(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0): OutputColumns {
+export function validColumns(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0, names: readonly string[] = PACK_OUTPUT_NAMES): OutputColumns {
   if (typeof outputs === 'function') return outputs;
   return (name) => {
-    const col = outputColumn(outputs, name as PackOutputName);
+    const col = outputColumn(outputs, name, names);
     for (const p of invalid) if (p.sample - first >= 0 && p.sample - first < col.length) col[p.sample - first] = NaN;
     return col;
   };
@@ -48,21 +52,21 @@ export function columnStatistics(column: Float64Array): OutputStatistics {
 }
 
 /**
- * Statistics of every output over the valid packs' finite values. `outputs` is a row-major matrix (then `invalid`
- * packs are left out) or the columns of a streamed run.
+ * Statistics of every output (`info`, default the pack outputs; a lifetime study's: studyOutputs) over the valid packs'
+ * finite values. `outputs` is a row-major matrix (then `invalid` packs are left out) or the columns of a streamed run.
  */
-export function outputStatistics(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0) {
-  const columns = validColumns(outputs, invalid, first);
+export function outputStatistics(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0, info: readonly LayoutEntry[] = PACK_OUTPUTS) {
+  const columns = validColumns(outputs, invalid, first, info.map((o) => o.name));
   // Block by block: a streamed run's columns are never held whole.
-  return PACK_OUTPUTS.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: blockStatistics(columnBlocks(columns, o.name)) }));
+  return info.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: blockStatistics(columnBlocks(columns, o.name)) }));
 }
 
-/** Samples with any non-finite output: reported by index, never averaged in. */
-export function nonFiniteSamples(outputs: Float64Array, first = 0): number[] {
+/** Samples with any non-finite output (rows of `width` outputs): reported by index, never averaged in. */
+export function nonFiniteSamples(outputs: Float64Array, first = 0, width: number = PACK_OUTPUT_COUNT): number[] {
   const bad: number[] = [];
-  for (let s = 0; s < outputs.length / PACK_OUTPUT_COUNT; s++) {
-    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
-      if (!Number.isFinite(outputs[s * PACK_OUTPUT_COUNT + k])) {
+  for (let s = 0; s < outputs.length / width; s++) {
+    for (let k = 0; k < width; k++) {
+      if (!Number.isFinite(outputs[s * width + k])) {
         bad.push(first + s);
         break;
       }
@@ -71,11 +75,9 @@ export function nonFiniteSamples(outputs: Float64Array, first = 0): number[] {
   return bad;
 }
 
-function checkOutputName(name: string, field: string): PackOutputName {
-  if (!(PACK_OUTPUT_NAMES as readonly string[]).includes(name)) {
-    throw new CellspreadInputError(field, 'must name a pack output', name, `one of ${PACK_OUTPUT_NAMES.join(', ')}`);
-  }
-  return name as PackOutputName;
+function checkOutputName(name: string, field: string, names: readonly string[]): string {
+  if (!names.includes(name)) throw new CellspreadInputError(field, 'must name an output of this study', name, `one of ${names.join(', ')}`);
+  return name;
 }
 
 /**
@@ -86,9 +88,10 @@ function checkOutputName(name: string, field: string): PackOutputName {
  * estimate, since the samples are not independent draws (they share epistemic draws and aleatory streams).
  */
 export function tailAnalyses(spec: StudySpec, outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0): unknown[] {
-  const columns = validColumns(outputs, invalid, first);
+  const names = studyOutputNames(spec);
+  const columns = validColumns(outputs, invalid, first, names);
   return (spec.analysis?.tail ?? []).map((t, i) => {
-    const name = checkOutputName(t.output, `analysis.tail[${i}].output`);
+    const name = checkOutputName(t.output, `analysis.tail[${i}].output`, names);
     const column = columns(name);
     const summary = tailSummary(column, { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
     const epistemic = epistemicTail(spec, column, t);
@@ -120,12 +123,13 @@ export function analyzeStudySensitivity(spec: StudySpec, designOutputs: Float64A
   if (!request || !design) return [];
   // Invalid packs among the design rows cannot be left out of a variance decomposition: they are counted and said.
   const invalidEvaluations = invalid.filter((p) => p.sample >= layout.monteCarlo && p.sample < layout.total).length;
-  if (designOutputs.length !== design.rowCount * PACK_OUTPUT_COUNT) {
-    throw new CellspreadInputError('design outputs', `must hold ${design.rowCount} rows x ${PACK_OUTPUT_COUNT} outputs`, designOutputs.length);
+  const all = studyOutputNames(spec);
+  if (designOutputs.length !== design.rowCount * all.length) {
+    throw new CellspreadInputError('design outputs', `must hold ${design.rowCount} rows x ${all.length} outputs`, designOutputs.length);
   }
-  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`));
+  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`, all));
   return names.map((name): SensitivitySummary => {
-    const y = outputColumn(designOutputs, name);
+    const y = outputColumn(designOutputs, name, all);
     const base = { output: name, method: request.method, factors: [...design.names], evaluations: design.rowCount, ...(invalidEvaluations > 0 ? { invalidEvaluations } : {}) };
     try {
       if (design.kind === 'shapley') {
@@ -166,14 +170,17 @@ function secondOrderPairs(names: readonly string[], s: SobolSecondOrder): NonNul
 export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, backend: Backend, signal?: AbortSignal): Promise<SensitivitySummary[]> {
   const layout = studyLayout(spec);
   if (!layout.sensitivity) return [];
-  const outputs = new Float64Array(layout.designRows * PACK_OUTPUT_COUNT);
+  const W = studyOutputNames(spec).length;
+  const outputs = new Float64Array(layout.designRows * W);
+  const invalid: InvalidPack[] = [];
   for (let start = layout.monteCarlo; start < layout.total; start += spec.run.chunkSize) {
     signal?.throwIfAborted();
     const count = Math.min(spec.run.chunkSize, layout.total - start);
-    const result = await backend.simulate(chunkJob(spec, model, start, count).job, signal);
-    outputs.set(result.outputs, (start - layout.monteCarlo) * PACK_OUTPUT_COUNT);
+    const result = await simulateChunk(spec, model, backend, start, count, signal);
+    outputs.set(result.outputs, (start - layout.monteCarlo) * W);
+    invalid.push(...result.invalid);
   }
-  return analyzeStudySensitivity(spec, outputs);
+  return analyzeStudySensitivity(spec, outputs, invalid);
 }
 
 function withStatements(s: Omit<SensitivitySummary, 'statements'>): SensitivitySummary {
@@ -206,9 +213,10 @@ export function describeInputs(spec: StudySpec): InputColumn[] {
 
 /**
  * Pick the worst valid pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with
- * traces.
+ * traces. Not for lifetime studies (their packs are not re-simulated here): undefined.
  */
 export function worstPackMap(spec: StudySpec, model: StudyModel, outputs: Float64Array | OutputColumns, first = 0, invalid: readonly InvalidPack[] = []): WorstPackMap | undefined {
+  if (model.lifetime) return undefined;
   const t = spec.analysis?.tail?.[0];
   const name = t && (PACK_OUTPUT_NAMES as readonly string[]).includes(t.output) ? (t.output as PackOutputName) : 'maxTemperatureK';
   const highest = t ? t.tail !== 'lower' : true;

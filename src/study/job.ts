@@ -3,6 +3,7 @@ import { CellKernel } from '../model/cell.ts';
 import { deriveCellParameters, type CellOverrides } from '../model/derive.ts';
 import { getParameterSet } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
+import { compileLifetimeProtocol, type LifetimePlan, type LifetimeProtocolStep } from '../pack/lifetime.ts';
 import { compileProtocol, SEGMENT_MODE, type PackProtocolStep, type Segment } from '../pack/protocol.ts';
 import type { PackSettings } from '../pack/simulate.ts';
 import { validateLayout, type PackLayout } from '../pack/topology.ts';
@@ -13,8 +14,11 @@ import type { StudySpec } from '../spec/index.ts';
 export interface StudyModel {
   set: ParameterSet;
   layout: PackLayout;
+  /** The compiled protocol (a lifetime study: every step of its plan, in order, for checks that look at all of them). */
   segments: Segment[];
   settings: PackSettings;
+  /** A study with a repeat block: its lifetime plan (src/pack/lifetime.ts), run by the lifetime runner. */
+  lifetime?: LifetimePlan;
 }
 
 /** Nominal-cell overrides implied by the spec (ambient and initial temperature). */
@@ -31,16 +35,20 @@ export function nominalOverrides(spec: StudySpec): CellOverrides {
 export function studyModel(spec: StudySpec): StudyModel {
   const set = getParameterSet(spec.params, 'params');
   const layout = validateLayout({ series: spec.pack.series, parallel: spec.pack.parallel, modules: spec.pack.modules }, 'pack');
-  const segments = compileProtocol(spec.protocol as PackProtocolStep[], protocolContext(set, layout));
+  const ctx = protocolContext(set, layout);
+  const lifetime = compileLifetimeProtocol(spec.protocol as LifetimeProtocolStep[], ctx) ?? undefined;
+  const segments = lifetime ? [...lifetime.before, ...lifetime.cycle, ...lifetime.after].flat() : compileProtocol(spec.protocol as PackProtocolStep[], ctx);
   const settings: PackSettings = {
     timeStep: spec.simulation.timeStep,
     modes: spec.simulation.modes,
     thermal: spec.simulation.thermal,
     conduction: spec.pack.conduction,
     stopAt: (spec.simulation as { stopAt?: 'cell' | 'pack' }).stopAt ?? 'cell',
+    sei: spec.simulation.sei ?? 'none',
+    filmHeat: spec.simulation.filmHeat ?? true,
   };
   preflight(spec, set, layout, segments);
-  return { set, layout, segments, settings };
+  return { set, layout, segments, settings, ...(lifetime ? { lifetime } : {}) };
 }
 
 /**

@@ -1,13 +1,15 @@
 import { CellspreadInputError } from '../errors.ts';
 import { createBackend } from '../backends/registry.ts';
 import type { Backend, BackendOptions, PackJob } from '../backends/types.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { CYCLE_OUTPUT_COUNT, CYCLE_OUTPUTS } from '../pack/lifetime.ts';
 import { cellCount } from '../pack/topology.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
 import { chargeBounds, invalidPacks, validityContext, type InvalidPack, type ValidityContext } from '../results/validity.ts';
 import { analysisHash, checkStudyCost, simulationHash, studyHash, validateStudySpec, type StudyCost, type StudySpec } from '../spec/index.ts';
 import { checkSampledCells } from '../variation/index.ts';
 import { studyModel, type StudyModel } from './job.ts';
+import { repeatBlock, simulateLifetimeChunk } from './lifetime.ts';
+import { studyOutputNames } from './outputs.ts';
 import { studyLayout, studySamples } from './samples.ts';
 
 export interface StudyProgress {
@@ -23,8 +25,12 @@ export interface StudyChunk {
   index: number;
   start: number;
   count: number;
-  /** count x PACK_OUTPUT_COUNT, row-major, columns PACK_OUTPUT_NAMES. */
+  /** count x outputs, row-major, columns studyOutputNames(spec) (the pack outputs, or a lifetime study's). */
   outputs: Float64Array;
+  /** A lifetime study: count x cycles x CYCLE_OUTPUT_COUNT per-cycle outputs (src/pack/lifetime.ts CYCLE_OUTPUTS). */
+  cycleOutputs?: Float64Array;
+  /** A lifetime study with analysis.lifetime.cellStates: count x cycles x cells SEI growth [m] (not persisted). */
+  cellGrowth?: Float32Array;
   /** count x inputNames.length, row-major. */
   inputs: Float64Array;
   inputNames: string[];
@@ -87,11 +93,37 @@ export interface StudyResult {
   timings: { sampleSeconds: number; simulateSeconds: number; totalSeconds: number };
   /** True when the run was cancelled: only complete chunks are in the result. */
   cancelled: boolean;
+  /**
+   * A lifetime study: the per-cycle outputs of every sample (samples x cycles x width, width = names.length; empty
+   * when `collect` is false).
+   */
+  lifetime?: { cycles: number; width: number; names: readonly string[]; cycleOutputs: Float64Array; cellGrowth?: Float32Array };
 }
 
 /** The validity context of a study model (the checks every pack's outputs go through). */
 export function studyValidity(model: StudyModel): ValidityContext {
   return validityContext(model.set, model.layout, model.segments);
+}
+
+/**
+ * One chunk of samples through a backend: the protocol once (PackJob), or, for a lifetime study, the lifetime runner
+ * around the backend (src/study/lifetime.ts). Returns the per-sample outputs (studyOutputNames(spec) columns) and the
+ * packs whose outputs are not a valid result.
+ */
+export async function simulateChunk(
+  spec: StudySpec,
+  model: StudyModel,
+  backend: Backend,
+  start: number,
+  count: number,
+  signal?: AbortSignal,
+  built = chunkJob(spec, model, start, count),
+  onFraction?: (done: number) => void,
+  validity = studyValidity(model),
+): Promise<{ outputs: Float64Array; cellSteps: number; invalid: InvalidPack[]; cycleOutputs?: Float64Array; cellGrowth?: Float32Array }> {
+  if (model.lifetime) return simulateLifetimeChunk(spec, model, backend, built.sampled, start, count, signal, onFraction);
+  const result = await backend.simulate(built.job, signal);
+  return { outputs: result.outputs, cellSteps: result.cellSteps, invalid: invalidPacks(result.outputs, start, validity, chargeBounds(built.job.kernelParameters, count, model.layout)) };
 }
 
 /** Build the backend job for a chunk of samples, Monte Carlo or design rows (pure: sampling only). */
@@ -141,7 +173,13 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
     : await createBackend(options.backend ?? 'auto', options.backendOptions);
   const backend = created.backend;
   const samples = range.end - range.start;
-  const outputs = new Float64Array(collect ? samples * PACK_OUTPUT_COUNT : 0);
+  const outputNames = studyOutputNames(spec);
+  const W = outputNames.length;
+  const outputs = new Float64Array(collect ? samples * W : 0);
+  const cycles = repeatBlock(spec)?.repeat ?? 0;
+  const cycleOutputs = cycles ? new Float64Array(collect ? samples * cycles * CYCLE_OUTPUT_COUNT : 0) : undefined;
+  const cellsPerPack = cellCount(model.layout);
+  const cellGrowth = cycles && spec.analysis?.lifetime?.cellStates ? new Float32Array(collect ? samples * cycles * cellsPerPack : 0) : undefined;
   const invalid: InvalidPack[] = [];
   let inputs = new Float64Array(0);
   let inputNames: string[] = [];
@@ -163,11 +201,20 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
       const count = Math.min((index + 1) * chunkSize, range.end) - start;
       let chunk = options.completedChunk?.(index, start, count);
       if (!chunk) {
-        const { job, sampled, sampleSeconds: ss } = chunkJob(spec, model, start, count);
+        const built = chunkJob(spec, model, start, count);
+        const { sampled, sampleSeconds: ss } = built;
         const t1 = performance.now();
         let result;
         try {
-          result = await backend.simulate(job, options.signal);
+          // A lifetime chunk reports its progress through the cycles (its packs' slowest cycle).
+          const report = (fraction: number) => {
+            if (!(fraction > 0)) return;
+            const elapsed = (performance.now() - t0) / 1000;
+            const partial = done + fraction * count;
+            const rate = partial / Math.max(elapsed, 1e-9);
+            options.onProgress?.({ samplesDone: partial, samplesTotal: samples, elapsedSeconds: elapsed, samplesPerSecond: rate, etaSeconds: (samples - partial) / Math.max(rate, 1e-12) });
+          };
+          result = await simulateChunk(spec, model, backend, start, count, options.signal, built, model.lifetime ? report : undefined, validity);
         } catch (err) {
           if (options.signal?.aborted) {
             cancelled = true;
@@ -180,9 +227,11 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
           start,
           count,
           outputs: result.outputs,
+          ...(result.cycleOutputs ? { cycleOutputs: result.cycleOutputs } : {}),
+          ...(result.cellGrowth ? { cellGrowth: result.cellGrowth } : {}),
           inputs: sampled.inputs.values,
           inputNames: sampled.inputs.names,
-          invalid: invalidPacks(result.outputs, start, validity, chargeBounds(job.kernelParameters, count, model.layout)),
+          invalid: result.invalid,
           cellSteps: result.cellSteps,
           sampleSeconds: ss,
           simulateSeconds: (performance.now() - t1) / 1000,
@@ -195,8 +244,13 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
         if (collect) inputs = new Float64Array(samples * inputNames.length);
       }
       if (collect) {
-        outputs.set(chunk.outputs, (start - range.start) * PACK_OUTPUT_COUNT);
+        outputs.set(chunk.outputs, (start - range.start) * W);
         inputs.set(chunk.inputs, (start - range.start) * inputNames.length);
+        if (cycleOutputs) {
+          if (!chunk.cycleOutputs) throw new Error(`chunk ${index} holds no per-cycle outputs (a lifetime study's chunks must)`);
+          cycleOutputs.set(chunk.cycleOutputs, (start - range.start) * cycles * CYCLE_OUTPUT_COUNT);
+        }
+        if (cellGrowth && chunk.cellGrowth) cellGrowth.set(chunk.cellGrowth, (start - range.start) * cycles * cellsPerPack);
       }
       for (const bad of chunk.invalid) invalid.push(bad);
       options.betweenSteps?.();
@@ -220,12 +274,23 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
     rng: RNG_ALGORITHM,
     backend: { name: backend.name, device: backend.device, fallbacks: created.fallbacks },
     range: { start: range.start, end: range.start + done },
-    outputNames: PACK_OUTPUT_NAMES,
-    outputs: !collect || done === samples ? outputs : outputs.slice(0, done * PACK_OUTPUT_COUNT),
+    outputNames,
+    outputs: !collect || done === samples ? outputs : outputs.slice(0, done * W),
+    ...(cycleOutputs
+      ? {
+          lifetime: {
+            cycles,
+            width: CYCLE_OUTPUT_COUNT,
+            names: CYCLE_OUTPUTS.map((o) => o.name),
+            cycleOutputs: !collect || done === samples ? cycleOutputs : cycleOutputs.slice(0, done * cycles * CYCLE_OUTPUT_COUNT),
+            ...(cellGrowth ? { cellGrowth: !collect || done === samples ? cellGrowth : cellGrowth.slice(0, done * cycles * cellsPerPack) } : {}),
+          },
+        }
+      : {}),
     inputNames,
     inputs: !collect || done === samples ? inputs : inputs.slice(0, done * inputNames.length),
     invalid,
-    counts: { samples: done, validSamples: done - invalid.length, invalidSamples: invalid.length, cells: done * cellCount(model.layout), cellSteps, chunks },
+    counts: { samples: done, validSamples: done - invalid.length, invalidSamples: invalid.length, cells: done * cellsPerPack, cellSteps, chunks },
     cost,
     timings: { sampleSeconds, simulateSeconds, totalSeconds: (performance.now() - t0) / 1000 },
     cancelled,

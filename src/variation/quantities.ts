@@ -200,6 +200,16 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     writes: ['lithiumInventoryFactor'],
   },
   {
+    name: 'seiRateFactor',
+    unit: '-',
+    description: "factor on the cell's SEI growth rate (nominal 1): the cell-to-cell spread of ageing not explained by its sei.* parameters; the per-cycle random walk (ageing.randomWalk) multiplies it",
+    defaultScale: 'log',
+    nominal: () => 1,
+    positive: true,
+    valid: POSITIVE,
+    writes: ['sei.rateFactor'],
+  },
+  {
     name: 'heatTransferCoefficient',
     unit: 'W/(m2 K)',
     description: 'heat-transfer coefficient to the coolant (cooling conductance h A follows)',

@@ -43,6 +43,11 @@ export interface SampleChunk {
   cellQuantities: { names: string[]; units: string[]; values: Float64Array };
   /** Initial SOC of each cell (count x cellsPerPack). */
   initialSoc: Float64Array;
+  /**
+   * Lifetime studies with a random walk: the key of each sample's walk streams (src/pack/lifetime.ts): the sample index
+   * for Monte Carlo samples, the design's walk coordinate for sensitivity design rows (src/study/samples.ts).
+   */
+  walkKeys?: Float64Array;
 }
 
 /**
@@ -408,6 +413,8 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
       return (x) => x; // checked to lie in [0, 1] (validity.ts), never clipped
     case 'lithiumInventory':
       return writeTo('lithiumInventoryFactor');
+    case 'seiRateFactor':
+      return writeTo('sei.rateFactor');
     case 'heatTransferCoefficient':
       return writeTo('thermal.heatTransferCoefficient');
     case 'ambientTemperature':

@@ -185,7 +185,7 @@ describe('fuzzed studies', () => {
         completed++;
         expect(r.cancelled).toBe(false);
         const invalid = new Set(r.invalid.map((p) => p.sample));
-        const dischargeOnly = r.spec.protocol.every((s) => s.type === 'discharge' || s.type === 'rest');
+        const dischargeOnly = r.spec.protocol.every((s) => 'type' in s && (s.type === 'discharge' || s.type === 'rest'));
         for (let s = 0; s < r.counts.samples; s++) {
           if (invalid.has(s)) continue;
           const problem = impossible(r.outputs, s * PACK_OUTPUT_COUNT, dischargeOnly);

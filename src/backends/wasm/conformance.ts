@@ -3,7 +3,7 @@
  * generated f64x2 kernels (assembly/index.ts stepCells), in this thread, for test/kernels/conformance.test.ts.
  */
 import { CELL_PARAMETERS } from '../../model/layout.ts';
-import type { ThermalMode } from '../../model/cell.ts';
+import type { ModelOptions, ThermalMode } from '../../model/cell.ts';
 import type { ParameterSet } from '../../params/types.ts';
 import type { StepCase, StepCaseResult } from '../webgpu/conformance.ts';
 import { configureArguments, loadWasmModule } from './index.ts';
@@ -16,7 +16,7 @@ interface Exports {
   stepCells(states: number, params: number, inputs: number, count: number, outputs: number): void;
 }
 
-export async function wasmStepCells(set: ParameterSet, modes: number, thermal: ThermalMode, cases: readonly StepCase[]): Promise<StepCaseResult[]> {
+export async function wasmStepCells(set: ParameterSet, modes: number, thermal: ThermalMode, cases: readonly StepCase[], model: ModelOptions = {}): Promise<StepCaseResult[]> {
   const module = await loadWasmModule();
   const wasm = (globalThis as unknown as { WebAssembly: { instantiate(m: object, imports: object): Promise<{ exports: unknown }> } }).WebAssembly;
   const instance = await wasm.instantiate(module, { env: { abort: () => { throw new Error('cellspread.wasm aborted'); } } });
@@ -24,7 +24,7 @@ export async function wasmStepCells(set: ParameterSet, modes: number, thermal: T
   x.resetHeap();
   const job = {
     set,
-    settings: { timeStep: 10, modes, thermal, conduction: 0, stopAt: 'cell' as const },
+    settings: { timeStep: 10, modes, thermal, conduction: 0, stopAt: 'cell' as const, sei: model.sei, filmHeat: model.filmHeat },
     layout: { series: 1, parallel: 1, modules: 1 },
     segments: [{ step: 0, mode: 0 as const, value: 0, duration: 10, lowerCutoff: 0, upperCutoff: 10, currentCutoff: 0, maxCurrent: 0, continueOnLimit: 0 }],
   };

@@ -10,14 +10,18 @@ import { cellCount } from '../../pack/topology.ts';
 import type { Backend, BackendFactory, BackendOptions, BackendPhases, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
 import { BINDING } from './layout.ts';
+import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
+import { compiled } from '../../model/compiled.ts';
+import { cellStateLength } from '../../model/layout.ts';
 import {
-  PARAM_ROWS, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workgroupShape, workSlots, type WorkVariant,
+  f32StateLength, PARAM_ROWS, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workgroupShape, workSlots, type WorkVariant,
 } from './shader.ts';
 
 // GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
 const MAP_READ = 0x1;
 const OUT_STRIDE = PACK_OUTPUT_COUNT + 1;
+const F32_MODEL = compiled('f32');
 
 export interface WebGpuOptions extends GpuOptions, BackendOptions {
   /** Invocations per workgroup of the per-pack mapping (default 64; at most the device's limit). */
@@ -182,7 +186,8 @@ export class WebGpuBackend implements Backend {
   maxPacksPerDispatch(job: PackJob, variant: WorkVariant): number {
     const n = cellCount(job.layout);
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
-    const perPack = Math.max(PARAM_ROWS * n, variant === 'private' ? 0 : workSlots(job.settings.modes) * n, PERSIST_FIELDS + persistFieldsPerCell(job.settings.modes) * n) * 4;
+    const states = job.states || job.returnStates ? f32StateLength(job.settings.modes) * n : 0;
+    const perPack = Math.max(PARAM_ROWS * n, variant === 'private' ? 0 : workSlots(job.settings.modes) * n, PERSIST_FIELDS + persistFieldsPerCell(job.settings.modes) * n + states) * 4;
     const byMemory = Math.floor(limit / perPack);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
     const byDispatch = wgMax * wgMax * (variant === 'workgroup' ? 1 : this.workgroupSize());
@@ -202,15 +207,18 @@ export class WebGpuBackend implements Backend {
     const segments = segmentBuffers(job);
     const perDispatch = this.maxPacksPerDispatch(job, variant);
     const n = cellCount(job.layout);
+    const perPack = n * cellStateLength(job.settings.modes);
+    const states = job.returnStates || job.states ? new Float64Array(job.count * perPack) : undefined;
     let steps = 0;
     for (let first = 0; first < job.count; first += perDispatch) {
       signal?.throwIfAborted();
       const count = Math.min(perDispatch, job.count - first);
-      const out = await this.dispatch(job, pipeline, variant, wg, segments, first, count, signal);
+      const { out, endStates } = await this.dispatch(job, pipeline, variant, wg, segments, first, count, signal);
       for (let p = 0; p < count; p++) {
         for (let k = 0; k < PACK_OUTPUT_COUNT; k++) outputs[(first + p) * PACK_OUTPUT_COUNT + k] = out[p * OUT_STRIDE + k];
         steps += out[p * OUT_STRIDE + PACK_OUTPUT_COUNT];
       }
+      if (states && endStates) states.set(endStates, first * perPack);
     }
     const t = this.lastTimings;
     const phases: BackendPhases = {
@@ -220,7 +228,7 @@ export class WebGpuBackend implements Backend {
       readbackSeconds: t.reduce((a, x) => a + x.readbackS, 0),
       mapping: this.describeMapping(job, variant),
     };
-    return { outputs, cellSteps: steps * n, phases };
+    return { outputs, cellSteps: steps * n, phases, states };
   }
 
   private async dispatch(
@@ -232,7 +240,7 @@ export class WebGpuBackend implements Backend {
     first: number,
     count: number,
     signal?: AbortSignal,
-  ): Promise<Float32Array> {
+  ): Promise<{ out: Float32Array; endStates?: Float64Array }> {
     const device = this.gpu.device;
     const n = cellCount(job.layout);
     const groups = variant === 'workgroup' ? count : Math.ceil(count / wg);
@@ -251,12 +259,14 @@ export class WebGpuBackend implements Backend {
     let t1 = t0;
     let t2 = t0;
     let out: Float32Array;
+    let endStates: Float64Array | undefined;
     let gpuTimestampS: number | undefined;
     let rounds = 0;
     try {
       const { params, interconnect } = packInputs(job, first, count, variant);
-      const uniform = make(16, USAGE.UNIFORM | USAGE.COPY_DST, 'dispatch');
-      device.queue.writeBuffer(uniform, 0, new Uint32Array([count, gx, job.segments.length, this.loopBudget()]));
+      const statesMode = job.states ? 2 : job.returnStates ? 1 : 0;
+      const uniform = make(32, USAGE.UNIFORM | USAGE.COPY_DST, 'dispatch');
+      device.queue.writeBuffer(uniform, 0, new Uint32Array([count, gx, job.segments.length, this.loopBudget(), statesMode, 0, 0, 0]));
       const input = (data: Float32Array, label: string) => {
         const b = make(data.byteLength, USAGE.STORAGE | USAGE.COPY_DST, label);
         device.queue.writeBuffer(b, 0, data);
@@ -281,8 +291,23 @@ export class WebGpuBackend implements Backend {
         const workBuf = make(workSlots(job.settings.modes) * n * count * 4, USAGE.STORAGE, 'work');
         entries.push({ binding: BINDING.work, resource: { buffer: workBuf } });
       }
-      const persistFields = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(job.settings.modes) * n : 0);
-      const persistBuf = make(persistFields * count * 4, USAGE.STORAGE, 'persist');
+      const statesAt = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(job.settings.modes) * n : 0);
+      const L32 = f32StateLength(job.settings.modes);
+      const persistFields = statesAt + (statesMode ? L32 * n : 0);
+      const persistBuf = make(persistFields * count * 4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'persist');
+      if (statesMode === 2) {
+        // Start states, [F_STATES + k * cells + cell][pack] in the f32 layout (double-float states split head + tail).
+        const region = new Float32Array(L32 * n * count);
+        const L = cellStateLength(job.settings.modes);
+        for (let p = 0; p < count; p++) {
+          for (let c = 0; c < n; c++) {
+            const at = ((first + p) * n + c) * L;
+            const s = toTargetState(F32_MODEL, job.states!.subarray(at, at + L), { modes: job.settings.modes });
+            for (let k = 0; k < L32; k++) region[(k * n + c) * count + p] = s[k];
+          }
+        }
+        device.queue.writeBuffer(persistBuf, statesAt * count * 4, region);
+      }
       const activeBuf = make(4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'active');
       const activeRead = make(4, USAGE.MAP_READ | USAGE.COPY_DST, 'active readback');
       entries.push({ binding: BINDING.persist, resource: { buffer: persistBuf } }, { binding: BINDING.pausedPacks, resource: { buffer: activeBuf } });
@@ -334,6 +359,25 @@ export class WebGpuBackend implements Backend {
       await readBuf.mapAsync(MAP_READ, 0, outBytes);
       out = new Float32Array(readBuf.getMappedRange(0, outBytes).slice(0));
       readBuf.unmap();
+      if (statesMode) {
+        const bytes = L32 * n * count * 4;
+        const stateRead = make(bytes, USAGE.MAP_READ | USAGE.COPY_DST, 'states readback');
+        const e = device.createCommandEncoder();
+        e.copyBufferToBuffer(persistBuf, statesAt * count * 4, stateRead, 0, bytes);
+        device.queue.submit([e.finish()]);
+        await stateRead.mapAsync(MAP_READ, 0, bytes);
+        const region = new Float32Array(stateRead.getMappedRange(0, bytes).slice(0));
+        stateRead.unmap();
+        const L = cellStateLength(job.settings.modes);
+        endStates = new Float64Array(count * n * L);
+        const cell = new Float64Array(L32);
+        for (let p = 0; p < count; p++) {
+          for (let c = 0; c < n; c++) {
+            for (let k = 0; k < L32; k++) cell[k] = region[(k * n + c) * count + p];
+            endStates.set(toReferenceState(F32_MODEL, cell, { modes: job.settings.modes }), (p * n + c) * L);
+          }
+        }
+      }
       query?.destroy();
     } catch (err) {
       await device.popErrorScope().catch(() => null);
@@ -351,7 +395,7 @@ export class WebGpuBackend implements Backend {
     if (this.uncaptured) throw new Error(`webgpu: ${this.uncaptured}`);
     const t3 = performance.now();
     this.lastTimings.push({ packs: count, uploadS: (t1 - t0) / 1e3, gpuS: (t2 - t1) / 1e3, gpuTimestampS, readbackS: (t3 - t2) / 1e3, workgroups: [gx, gy], rounds });
-    return out;
+    return { out, endStates };
   }
 
   dispose(): void {

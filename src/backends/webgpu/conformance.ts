@@ -6,7 +6,7 @@
 import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
 import { compiled } from '../../model/compiled.ts';
 import { wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
-import { kernelConstants, type ThermalMode } from '../../model/cell.ts';
+import { kernelConstants, type ModelOptions, type ThermalMode } from '../../model/cell.ts';
 import { DERIVED_ROWS, derivedRows } from '../../model/kernel.generated.ts';
 import { CELL_PARAMETERS, type CellKernelParameters } from '../../model/layout.ts';
 import type { ParameterSet } from '../../params/types.ts';
@@ -31,12 +31,13 @@ export interface StepCaseResult {
 
 const F32 = compiled('f32');
 
-export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes: number, thermal: ThermalMode, cases: readonly StepCase[]): Promise<StepCaseResult[]> {
+export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes: number, thermal: ThermalMode, cases: readonly StepCase[], model: ModelOptions = {}): Promise<StepCaseResult[]> {
   const files = await loadShaderFiles();
   const code = [
     files['layout.generated.wgsl'],
-    wgslStudyConstants(F32, { set, modes }),
+    wgslStudyConstants(F32, { set, modes, sei: model.sei, filmHeat: model.filmHeat }),
     `const LUMPED: bool = ${thermal === 'lumped'};`,
+    `const AGING: bool = ${(model.sei ?? 'none') !== 'none'};`,
     files['kernel.generated.wgsl'],
     files['step.wgsl'],
     files['conformance.wgsl'],
@@ -54,7 +55,7 @@ export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes:
   const params = new Float32Array(rowsPerCase * n);
   const states = new Float32Array(L * n);
   const inputs = new Float32Array(3 * n);
-  const k = kernelConstants(set, modes);
+  const k = kernelConstants(set, modes, model);
   const derived = new Float64Array(DERIVED_ROWS.length);
   cases.forEach((c, i) => {
     CELL_PARAMETERS.forEach((p, r) => (params[r * n + i] = c.params[p.name]));

@@ -95,7 +95,7 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
   const { layout, settings, set } = job;
   const n = cellCount(layout);
   return [
-    wgslStudyConstants(F32_MODEL, { set, modes: settings.modes }),
+    wgslStudyConstants(F32_MODEL, { set, modes: settings.modes, sei: settings.sei, filmHeat: settings.filmHeat }),
     `// Pack constants (src/backends/webgpu/shader.ts).`,
     `const N_CELLS: u32 = ${n}u;`,
     `const N_SERIES: u32 = ${layout.series}u;`,
@@ -103,6 +103,7 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
     `const CELLS_PER_MODULE: u32 = ${groupsPerModule(layout) * layout.parallel}u;`,
     `const DT: f32 = ${lit(settings.timeStep)};`,
     `const LUMPED: bool = ${settings.thermal === 'lumped'};`,
+    `const AGING: bool = ${(settings.sei ?? 'none') !== 'none'};`,
     `const CONDUCTION: f32 = ${lit(settings.conduction)};`,
     `const STOP_AT_PACK: bool = ${settings.stopAt === 'pack'};`,
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
@@ -112,6 +113,8 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
           `const GROUPS_PER_INVOCATION: u32 = ${Math.ceil(layout.series / config.workgroupSize)}u;`,
         ]
       : []),
+    `// Cell states of lifetime runs in persist: after the per-cell pause fields of the private variant.`,
+    `const F_STATES: u32 = ${config.variant === 'private' ? 'F_CELLS + PERSIST_CELL_FIELDS * N_CELLS' : 'F_CELLS'};`,
     ...BINDINGS.filter((b) => b.variants?.includes(config.variant)).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
     '',
   ].join('\n');
@@ -206,7 +209,7 @@ export function packInputs(job: PackJob, first: number, count: number, variant: 
   const P = job.count;
   const src = job.kernelParameters;
   const params = new Float32Array(PARAM_ROWS * n * count);
-  const k = kernelConstants(job.set, job.settings.modes);
+  const k = kernelConstants(job.set, job.settings.modes, { sei: job.settings.sei, filmHeat: job.settings.filmHeat });
   const cell = new Float64Array(CELL_PARAMETER_COUNT);
   const rows = new Float64Array(DERIVED_ROWS.length);
   const index = variant === 'workgroup' ? (r: number, c: number, p: number) => packMajorIndex(r, c, p, n, PARAM_ROWS) : (r: number, c: number, p: number) => uploadIndex(r, c, p, n, count);

@@ -15,7 +15,7 @@ export const cKernelName = (name: string) => `cell_${upperSnake(name).toLowerCas
 
 class CEmitter extends KernelEmitter {
   protected reserved(): Set<string> {
-    return new Set(['s', 'ds', 'a', 'b', 'p', 'k', 'm', 'out', 'exp', 'log', 'sqrt', 'tanh', 'asinh', 'expm1', ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
+    return new Set(['s', 'ds', 'a', 'b', 'e', 'p', 'k', 'm', 'out', 'exp', 'log', 'sqrt', 'tanh', 'asinh', 'expm1', ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
   }
 
   protected signature(k: KernelDecl): string[] {
@@ -141,10 +141,34 @@ export function cKernels(model: CompiledModel): string {
     '',
     `static inline int cell_state_length(const KernelConstants *k) { return ${emitter.stateLengthExpression((l) => `k->${l}`, 'CELL_STATE_FIXED')}; }`,
     '',
+    '/* The study constants from a flat f64 stream in definition order (src/kernels/configure.ts flattenKernelConstants):',
+    ' * lengths, scalars, tables (their length\'s values), series (each its length, then its flattened values). The',
+    ' * pointers point into the stream; returns the position after it. */',
+    'static const double *kernel_constants_read(KernelConstants *k, const double *in) {',
+    ...def.lengths.map((l) => `  k->${l.name} = (int)*in++;`),
+    ...def.constants.map((c) => `  k->${c.name} = *in++;`),
+    ...def.tables.map((t) => `  k->${t.name} = in;\n  in += k->${t.length};`),
+    ...def.series.map((f) => `  { const long n = (long)*in++; k->${f.name} = in; in += n; }`),
+    '  return in;',
+    '}',
+    '',
     '/* sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2: no overflow, no cancellation. */',
     'static inline double sech2(double x) { const double e = exp(-2.0 * fabs(x)); const double d = 1.0 + e; return 4.0 * e / (d * d); }',
     '',
+    '/* A piecewise cubic (flattened with nExp = -1, src/model/series.ts): its value, returned, and its slope. */',
+    'static double spline_both(const double *f, double s, double *slope) {',
+    '  const int n = (int)f[3];',
+    '  const double *x = f + 5, *c = f + 5 + n;',
+    '  int lo = 0, hi = n - 2;',
+    '  while (lo < hi) { const int mid = (lo + hi + 1) >> 1; if (x[mid] <= s) lo = mid; else hi = mid - 1; }',
+    '  const double t = s - x[lo];',
+    '  const double *q = c + 4 * lo;',
+    '  *slope = q[1] + t * (2.0 * q[2] + t * 3.0 * q[3]);',
+    '  return q[0] + t * (q[1] + t * (q[2] + t * q[3]));',
+    '}',
+    '',
     'static double series_value(const double *f, double s) {',
+    '  if (f[2] < 0) { double d; return spline_both(f, s, &d); }',
     '  double u = f[0] + f[1] * s;',
     '  const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];',
     '  int q = 5;',
@@ -156,6 +180,7 @@ export function cKernels(model: CompiledModel): string {
     '',
     '/* U(s), returned, and dU/ds: one evaluation of the exponentials serves both. */',
     'static double series_both(const double *f, double s, double *slope) {',
+    '  if (f[2] < 0) return spline_both(f, s, slope);',
     '  double u = f[0] + f[1] * s, d = f[1];',
     '  const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];',
     '  int q = 5;',
@@ -167,6 +192,7 @@ export function cKernels(model: CompiledModel): string {
     '}',
     '',
     'static double series_slope(const double *f, double s) {',
+    '  if (f[2] < 0) { double d; spline_both(f, s, &d); return d; }',
     '  double d = f[1];',
     '  const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];',
     '  int q = 5;',

@@ -124,7 +124,7 @@ export abstract class KernelEmitter {
         } else series.set(key, n);
       }
     }
-    this.used = new Set(this.reserved());
+    this.used = new Set([...this.reserved(), ...k.inputs]);
     for (const l of this.signature(k)) this.lines.push(l);
     this.depth = 1;
     for (const l of this.prologue()) this.line(l);
@@ -232,7 +232,11 @@ export function f64Literal(v: number): string {
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
   const split = model.precision === 'f64' ? [k.prepareFactors, k.prepareStart] : [];
-  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.prepare, ...split, k.apply, k.thermal, k.soc];
+  return [
+    k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateStart, k.evaluateStartTangent,
+    k.evaluateHeat, k.evaluateHeatTangent, k.evaluatePredictor, k.evaluatePredictorTangent,
+    k.prepare, ...split, k.apply, k.integrate, k.integrateTangent, k.thermal, k.soc,
+  ];
 }
 
 export function upperSnake(name: string): string {
