@@ -57,6 +57,7 @@ export let outVoltageTangent: v128 = f64x2.splat(0);
 export let outHeatTangent: v128 = f64x2.splat(0);
 export let outSeiDrive: v128 = f64x2.splat(0);
 export let outSeiDriveTangent: v128 = f64x2.splat(0);
+export let outRiseSensitive: v128 = f64x2.splat(0);
 export let outRise: v128 = f64x2.splat(0);
 export let outCooling: v128 = f64x2.splat(0);
 export let outRiseTangent: v128 = f64x2.splat(0);
@@ -1105,6 +1106,54 @@ export function prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b
   put(b0, b1, S_STOICH_POS, f64x2.neg(f64x2.mul(fluxPosTangent, dt)));
   put(a0, a1, S_SEI_GROWTH, at(s0, s1, S_SEI_GROWTH));
   put(b0, b1, S_SEI_GROWTH, sp(0.0));
+}
+
+/** The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+export function prepareFactors(b0: usize, b1: usize, f0: usize, f1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  const p_capacityNeg = at(p0, p1, P_CAPACITY_NEG);
+  const p_capacityPos = at(p0, p1, P_CAPACITY_POS);
+  const p_diffusionTimeNeg = at(p0, p1, P_DIFFUSION_TIME_NEG);
+  const p_diffusionTimePos = at(p0, p1, P_DIFFUSION_TIME_POS);
+  const p_diffusionActivationNeg = at(p0, p1, P_DIFFUSION_ACTIVATION_NEG);
+  const p_diffusionActivationPos = at(p0, p1, P_DIFFUSION_ACTIVATION_POS);
+  const invChargeNeg = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityNeg));
+  const invChargePos = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityPos));
+  const fluxPosTangent = f64x2.neg(invChargePos);
+  const baseRateNeg = f64x2.div(sp(1.0), p_diffusionTimeNeg);
+  const temperature = f64x2.add(sp(referenceTemperature), rise);
+  const inverseTemperatureGap = f64x2.sub(f64x2.div(sp(1.0), sp(referenceTemperature)), f64x2.div(sp(1.0), temperature));
+  const diffusionRateNeg = f64x2.mul(baseRateNeg, varrhenius(p_diffusionActivationNeg, inverseTemperatureGap));
+  const t55 = f64x2.mul(sp(-0.6666666666666666), invChargeNeg);
+  const baseRatePos = f64x2.div(sp(1.0), p_diffusionTimePos);
+  const diffusionRatePos = f64x2.mul(baseRatePos, varrhenius(p_diffusionActivationPos, inverseTemperatureGap));
+  const t58 = f64x2.mul(sp(-0.6666666666666666), fluxPosTangent);
+  for (let m = 0; m < modes; m++) {
+    const decayRateNeg = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRateNeg);
+    const t60 = vexp(f64x2.neg(f64x2.mul(decayRateNeg, dt)));
+    const modeTargetNegTangent = f64x2.div(t55, decayRateNeg);
+    const decayRatePos = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRatePos);
+    const t63 = vexp(f64x2.neg(f64x2.mul(decayRatePos, dt)));
+    const modeTargetPosTangent = f64x2.div(t58, decayRatePos);
+    put(f0, f1, CELL_STATE_FIXED + m, t60);
+    put(b0, b1, CELL_STATE_FIXED + m, f64x2.add(modeTargetNegTangent, f64x2.mul(f64x2.neg(modeTargetNegTangent), t60)));
+    put(f0, f1, CELL_STATE_FIXED + modes + m, t63);
+    put(b0, b1, CELL_STATE_FIXED + modes + m, f64x2.add(modeTargetPosTangent, f64x2.mul(f64x2.neg(modeTargetPosTangent), t63)));
+  }
+  put(b0, b1, S_STOICH_NEG, f64x2.neg(f64x2.mul(invChargeNeg, dt)));
+  put(b0, b1, S_STOICH_POS, f64x2.neg(f64x2.mul(fluxPosTangent, dt)));
+  put(b0, b1, S_SEI_GROWTH, sp(0.0));
+  outRiseSensitive = f64x2.add(f64x2.max(p_diffusionActivationNeg, f64x2.neg(p_diffusionActivationNeg)), f64x2.max(p_diffusionActivationPos, f64x2.neg(p_diffusionActivationPos)));
+}
+
+/** The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+export function prepareStart(s0: usize, s1: usize, f0: usize, f1: usize, a0: usize, a1: usize, b0: usize, b1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  for (let m = 0; m < modes; m++) {
+    put(a0, a1, CELL_STATE_FIXED + m, f64x2.mul(at(s0, s1, CELL_STATE_FIXED + m), at(f0, f1, CELL_STATE_FIXED + m)));
+    put(a0, a1, CELL_STATE_FIXED + modes + m, f64x2.mul(at(s0, s1, CELL_STATE_FIXED + modes + m), at(f0, f1, CELL_STATE_FIXED + modes + m)));
+  }
+  put(a0, a1, S_STOICH_NEG, at(s0, s1, S_STOICH_NEG));
+  put(a0, a1, S_STOICH_POS, at(s0, s1, S_STOICH_POS));
+  put(a0, a1, S_SEI_GROWTH, at(s0, s1, S_SEI_GROWTH));
 }
 
 /** The end state of a step at current I from its prepared parts: a + b I. */

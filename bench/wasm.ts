@@ -84,6 +84,7 @@ interface Result {
   seconds: number;
   cellSteps: number;
   evaluations?: number;
+  corrections?: number;
   capacity: number;
 }
 interface Contender {
@@ -105,7 +106,7 @@ function backendContender(group: Contender['group'], name: string, backend: Back
     run: async () => {
       const t0 = performance.now();
       const r = await backend.simulate(job);
-      return { seconds: (performance.now() - t0) / 1000, cellSteps: r.cellSteps, evaluations: r.cellEvaluations, capacity: meanCapacity(r.outputs, job.count) };
+      return { seconds: (performance.now() - t0) / 1000, cellSteps: r.cellSteps, evaluations: r.cellEvaluations, corrections: r.cellCorrections, capacity: meanCapacity(r.outputs, job.count) };
     },
   };
 }
@@ -189,7 +190,7 @@ const singleRate = (name: string) => {
   return i < 0 ? NaN : contenders[i].cells / best[i].seconds;
 };
 const native = singleRate('native C, gcc -O3 -march=native (1 thread)');
-const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'mean capacity [Ah]'];
+const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'corrections / cell-step', 'mean capacity [Ah]'];
 const rows = contenders.map((c, i) => {
   const b = best[i];
   const rate = c.cells / b.seconds;
@@ -205,6 +206,7 @@ const rows = contenders.map((c, i) => {
     c.group === 'single' && Number.isFinite(native) ? (rate / native).toFixed(2) : '-',
     Number.isFinite(single) ? (rate / single).toFixed(2) : '-',
     b.evaluations !== undefined ? (b.evaluations / b.cellSteps).toFixed(2) : '-',
+    b.corrections !== undefined ? (b.corrections / b.cellSteps).toFixed(2) : '-',
     b.capacity.toFixed(6),
   ];
 });

@@ -1005,8 +1005,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
         if (phase == R_LOC_FIRST) {
           // Already at the step's first instant: the step ends at once (0 Ah) with its stop reason, the limit first.
-          var crossed = fx >= 0.0;
-          if (r != VALID && !dFailed) {
+          // (a power the pack cannot deliver has no limit excess: the reference's NaN)
+          var crossed = false;
+          if (r == VALID) {
+            crossed = fx >= 0.0;
+          } else if (!dFailed) {
             crossed = limit_excess(s, I) >= 0.0;
           }
           if (crossed) {

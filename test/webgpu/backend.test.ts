@@ -1,8 +1,8 @@
 /**
  * WebGPU backend specifics (the physics is covered by test/parity): dispatch shapes beyond the per-dimension
  * workgroup limit, splitting a job into several dispatches, pause/resume at step boundaries and within the location
- * of a stop, the storage-memory
- * variant, clear errors on bad input, and that a process using the backend exits after dispose().
+ * of a stop (in both thread mappings), the storage-memory variant, clear errors on bad input, and that a process using
+ * the backend exits after dispose().
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { chunkJob } from '../../src/study/runner.ts';
 import { caseModel, PARITY_CASES } from '../parity/cases.ts';
 import { S_SEI_GROWTH, S_STOICH_NEG } from '../../src/model/kernel.generated.ts';
 import { cellCount } from '../../src/pack/topology.ts';
+import { PACK_OUTPUT_INDEX, STOP_REASON } from '../../src/pack/outputs.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 let base: WebGpuBackend | undefined;
@@ -95,9 +96,9 @@ describe('webgpu backend', () => {
   it('pauses packs between the probes of a stop it locates and resumes them bit for bit (12s2p at 10C)', async () => {
     const c = PARITY_CASES.find((p) => p.name.startsWith('pack 12s2p at 10C'))!;
     const hot = chunkJob(c.spec, caseModel(c), 0, c.spec.run.samples).job;
-    await withBackend({ loopBudget: 3000 }, async (coarse) => {
+    await withBackend({ loopBudget: 3000, mapping: 'pack' }, async (coarse) => {
       const want = (await coarse.simulate(hot)).outputs;
-      await withBackend({ loopBudget: 150 }, async (b) => {
+      await withBackend({ loopBudget: 150, mapping: 'pack' }, async (b) => {
         const r = await b.simulate(hot);
         // A step of this pack is ~100 loop iterations and a location ~20 solves: with 150 every location pauses.
         expect(b.lastTimings[0].rounds).toBeGreaterThan(coarse.lastTimings[0].rounds + 20);
@@ -106,20 +107,44 @@ describe('webgpu backend', () => {
     });
   });
 
+  it('one workgroup per pack: pauses between the probes of a stop it locates and resumes bit for bit (12s2p at 10C)', async () => {
+    const c = PARITY_CASES.find((p) => p.name.startsWith('pack 12s2p at 10C'))!;
+    const one = chunkJob(c.spec, caseModel(c), 0, 1).job;
+    await withBackend({ mapping: 'workgroup', loopBudget: 1 << 22 }, async (whole) => {
+      const want = await whole.simulate(one);
+      expect(whole.lastTimings[0].rounds).toBe(1);
+      expect(want.outputs[PACK_OUTPUT_INDEX.stopReason]).not.toBe(STOP_REASON.completed);
+      await withBackend({ mapping: 'workgroup', loopBudget: 1 }, async (b) => {
+        const r = await b.simulate(one);
+        // A budget of 1 pauses the pack at every step boundary and between any two probes of the location of its
+        // stop (about 20): more rounds than steps by far.
+        const steps = want.cellSteps / cellCount(one.layout);
+        expect(b.lastTimings[0].rounds).toBeGreaterThan(steps + 10);
+        expect(Array.from(r.outputs)).toEqual(Array.from(want.outputs));
+      });
+    });
+  });
+
   it('gives the same single-cell results with the per-cell state in a storage buffer', async () => {
-    await withBackend({ privateMaxCells: 0 }, async (b) => {
+    await withBackend({ privateMaxCells: 0, mapping: 'pack' }, async (b) => {
       expect(b.variant(job)).toBe('storage');
       const r = await b.simulate(job);
       for (let i = 0; i < r.outputs.length; i++) expect(r.outputs[i]).toBeCloseTo(expected[i], 4);
     });
   });
 
-  it('starts packs from given states and returns their end states, in both working-memory variants, through pauses', async () => {
+  it('starts packs from given states and returns their end states, in every working-memory variant, through pauses', async () => {
     // A discharge from states the reference left after a first protocol step (the lifetime runs' path): single cells
-    // (private memory) and a 2s2p pack (storage buffer), with a small loop budget so the packs pause on the way.
+    // (private memory) and a 2s2p pack (one workgroup per pack, and one invocation per pack with a storage buffer),
+    // with a small loop budget so the packs pause on the way.
     const { ReferenceBackend } = await import('../../src/backends/reference.ts');
     const reference = new ReferenceBackend();
-    for (const name of ['okane2022 cells with SEI growth', 'okane2022 pack 2s2p']) {
+    const runs = [
+      ['okane2022 cells with SEI growth', 'auto', 'private'],
+      ['okane2022 pack 2s2p', 'auto', 'workgroup'],
+      ['okane2022 pack 2s2p', 'pack', 'storage'],
+    ] as const;
+    for (const [name, mapping, variant] of runs) {
       const c = PARITY_CASES.find((x) => x.name.startsWith(name))!;
       const model = studyModel(c.spec);
       const first = { ...chunkJob(c.spec, model, 0, 4).job, returnStates: true };
@@ -128,9 +153,9 @@ describe('webgpu backend', () => {
       const current = name.includes('cells') ? -5 : 10;
       const next = { ...first, segments: [{ ...model.segments[0], mode: 0 as const, value: current, duration: 1200 }], states };
       const want = await reference.simulate(next);
-      await withBackend({ loopBudget: 300 }, async (b) => {
+      await withBackend({ loopBudget: 300, mapping }, async (b) => {
         const got = await b.simulate(next);
-        expect(b.variant(next)).toBe(name.includes('cells') ? 'private' : 'storage');
+        expect(b.variant(next)).toBe(variant);
         expect(b.lastTimings.some((t) => t.rounds > 1)).toBe(true);
         for (let i = 0; i < got.outputs.length; i++) expect(Math.abs(got.outputs[i] - want.outputs[i])).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(want.outputs[i])));
         // End states back in the reference layout: the SEI growth (a double-float on the GPU) to 1e-4 of its value.

@@ -1,24 +1,26 @@
 /**
  * WGSL source assembly and the f32 upload layout of the WebGPU backend.
  *
- * The kernel is shaders/pack.wgsl (the step template, group Newton and protocol machines) around the generated cell
- * kernels (shaders/kernel.generated.wgsl, from src/model/physics.ts) and layout (shaders/layout.generated.wgsl); at
- * load time they are joined with a prelude of study constants (the definition's lengths, constants, tables and
- * series functions, from the WGSL emitter; the pack shape and settings) and one of the two working-memory variants.
+ * The kernel is shaders/pack.wgsl (one invocation per pack: group Newton and protocol machines) with one of its two
+ * working-memory variants, or shaders/pack-workgroup.wgsl (one workgroup per pack, an invocation per cell), around the
+ * step template (shaders/step.wgsl), the generated cell kernels (shaders/kernel.generated.wgsl, from
+ * src/model/physics.ts) and layout (shaders/layout.generated.wgsl); at load time they are joined with a prelude of study
+ * constants (the definition's lengths, constants, tables and series functions, from the WGSL emitter; the pack shape,
+ * settings and thread mapping).
  */
 import { CellspreadInputError } from '../../errors.ts';
 import { currentPlatform, type Platform } from '../../platform/index.ts';
 import { compiled } from '../../model/compiled.ts';
 import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
 import { kernelConstants } from '../../model/cell.ts';
-import { DERIVED_ROWS, derivedRows, jobParameterIndex, uploadIndex } from '../../model/kernel.generated.ts';
+import { DERIVED_ROWS, derivedRows, jobParameterIndex, packMajorIndex, uploadIndex } from '../../model/kernel.generated.ts';
 import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, unpackCellParameters } from '../../model/layout.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../../pack/protocol.ts';
 import { cellCount, groupsPerModule } from '../../pack/topology.ts';
 import type { PackJob } from '../types.ts';
-import { BINDINGS, persistCellFields, PERSIST_FIELDS, workSlotCount } from './layout.ts';
+import { BINDINGS, persistCellFields, PERSIST_FIELDS, workSlotCount, type WorkVariant } from './layout.ts';
 
-export type WorkVariant = 'private' | 'storage';
+export type { WorkVariant };
 
 /** Parameter rows then the derived rows of the f32 kernel (D_* in shaders/layout.generated.wgsl). */
 export const PARAM_ROWS = CELL_PARAMETER_COUNT + DERIVED_ROWS.length;
@@ -41,7 +43,16 @@ export function persistFieldsPerCell(modes: number): number {
 }
 export const BIG = 1e30;
 
-const SHADER_FILES = ['layout.generated.wgsl', 'kernel.generated.wgsl', 'step.wgsl', 'pack.wgsl', 'work-private.wgsl', 'work-storage.wgsl', 'conformance.wgsl'] as const;
+const SHADER_FILES = [
+  'layout.generated.wgsl',
+  'kernel.generated.wgsl',
+  'step.wgsl',
+  'pack.wgsl',
+  'work-private.wgsl',
+  'work-storage.wgsl',
+  'pack-workgroup.wgsl',
+  'conformance.wgsl',
+] as const;
 type ShaderFiles = Record<(typeof SHADER_FILES)[number], string>;
 let shaderFiles: Promise<ShaderFiles> | undefined;
 
@@ -62,7 +73,21 @@ export { lit };
 
 export interface ShaderConfig {
   variant: WorkVariant;
+  /** Invocations per workgroup: packs per workgroup (per-pack variants), or the invocations of one pack (workgroup). */
   workgroupSize: number;
+}
+
+/**
+ * The workgroup mapping's shape for a pack of n cells and s series groups, at most `maxInvocations` invocations: cells
+ * and groups per invocation, and the workgroup memory it declares (bytes).
+ */
+export function workgroupShape(n: number, series: number, maxInvocations: number): { invocations: number; cellsPerInvocation: number; groupsPerInvocation: number; sharedBytes: number } {
+  const cellsPerInvocation = Math.ceil(n / maxInvocations);
+  const invocations = Math.ceil(n / cellsPerInvocation);
+  const groupsPerInvocation = Math.ceil(series / invocations);
+  // shaders/pack-workgroup.wgsl: 9 arrays per group, 8 per invocation, the round's scalars and 2 counters.
+  const sharedBytes = 4 * (9 * series + 8 * invocations + 8);
+  return { invocations, cellsPerInvocation, groupsPerInvocation, sharedBytes };
 }
 
 /** Study constants as WGSL, from a job. Two jobs with equal preludes share a pipeline. */
@@ -82,23 +107,24 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
     `const CONDUCTION: f32 = ${lit(settings.conduction)};`,
     `const STOP_AT_PACK: bool = ${settings.stopAt === 'pack'};`,
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
+    ...(config.variant === 'workgroup'
+      ? [
+          `const CELLS_PER_INVOCATION: u32 = ${Math.ceil(n / config.workgroupSize)}u;`,
+          `const GROUPS_PER_INVOCATION: u32 = ${Math.ceil(layout.series / config.workgroupSize)}u;`,
+        ]
+      : []),
     `// Cell states of lifetime runs in persist: after the per-cell pause fields of the private variant.`,
     `const F_STATES: u32 = ${config.variant === 'private' ? 'F_CELLS + PERSIST_CELL_FIELDS * N_CELLS' : 'F_CELLS'};`,
-    ...BINDINGS.filter((b) => b.variant === config.variant).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
+    ...BINDINGS.filter((b) => b.variants?.includes(config.variant)).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
     '',
   ].join('\n');
 }
 
 export async function shaderSource(job: PackJob, config: ShaderConfig, platform?: Platform): Promise<string> {
   const files = await loadShaderFiles(platform);
-  return [
-    files['layout.generated.wgsl'],
-    prelude(job, config),
-    files['kernel.generated.wgsl'],
-    files['step.wgsl'],
-    files['pack.wgsl'],
-    config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl'],
-  ].join('\n');
+  const mapping =
+    config.variant === 'workgroup' ? [files['pack-workgroup.wgsl']] : [files['pack.wgsl'], config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl']];
+  return [files['layout.generated.wgsl'], prelude(job, config), files['kernel.generated.wgsl'], files['step.wgsl'], ...mapping].join('\n');
 }
 
 /** Check a job before it reaches the GPU; the errors name the field and the sample, as the reference's do. */
@@ -174,10 +200,11 @@ export function segmentBuffers(job: PackJob): { rows: Float32Array; aux: Float32
 }
 
 /**
- * Per-cell parameters of packs [first, first + count) of a job as f32 rows [row][cell][pack] (the parameter rows, then
- * the derived rows computed in f64 by the generated derivedRows), and the per-pack interconnect totals.
+ * Per-cell parameters of packs [first, first + count) of a job as f32 rows (the parameter rows, then the derived rows
+ * computed in f64 by the generated derivedRows) in the variant's layout: [row][cell][pack] (uploadIndex) for the
+ * per-pack variants, [pack][row][cell] (packMajorIndex) for the workgroup one; and the per-pack interconnect totals.
  */
-export function packInputs(job: PackJob, first: number, count: number): { params: Float32Array; interconnect: Float32Array } {
+export function packInputs(job: PackJob, first: number, count: number, variant: WorkVariant = 'private'): { params: Float32Array; interconnect: Float32Array } {
   const n = cellCount(job.layout);
   const P = job.count;
   const src = job.kernelParameters;
@@ -185,14 +212,15 @@ export function packInputs(job: PackJob, first: number, count: number): { params
   const k = kernelConstants(job.set, job.settings.modes, { sei: job.settings.sei, filmHeat: job.settings.filmHeat });
   const cell = new Float64Array(CELL_PARAMETER_COUNT);
   const rows = new Float64Array(DERIVED_ROWS.length);
+  const index = variant === 'workgroup' ? (r: number, c: number, p: number) => packMajorIndex(r, c, p, n, PARAM_ROWS) : (r: number, c: number, p: number) => uploadIndex(r, c, p, n, count);
   for (let c = 0; c < n; c++) {
     for (let p = 0; p < count; p++) {
       for (let r = 0; r < CELL_PARAMETER_COUNT; r++) {
         cell[r] = src[jobParameterIndex(r, P, first + p, n, c)];
-        params[uploadIndex(r, c, p, n, count)] = cell[r];
+        params[index(r, c, p)] = cell[r];
       }
       derivedRows(unpackCellParameters(cell), k, rows);
-      for (let d = 0; d < rows.length; d++) params[uploadIndex(CELL_PARAMETER_COUNT + d, c, p, n, count)] = rows[d];
+      for (let d = 0; d < rows.length; d++) params[index(CELL_PARAMETER_COUNT + d, c, p)] = rows[d];
     }
   }
   const s = job.layout.series;

@@ -228,12 +228,14 @@ export function f64Literal(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
+/** The kernels a target emits; the prepare split only for f64 targets (the f32 double-float state does not split). */
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
+  const split = model.precision === 'f64' ? [k.prepareFactors, k.prepareStart] : [];
   return [
     k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateStart, k.evaluateStartTangent,
     k.evaluateHeat, k.evaluateHeatTangent, k.evaluatePredictor, k.evaluatePredictorTangent,
-    k.prepare, k.apply, k.integrate, k.integrateTangent, k.thermal, k.soc,
+    k.prepare, ...split, k.apply, k.integrate, k.integrateTangent, k.thermal, k.soc,
   ];
 }
 
