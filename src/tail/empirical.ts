@@ -14,6 +14,7 @@ import {
   fmt,
   orientedData,
   resolveTail,
+  SortedColumn,
   sortedCopy,
   sortedQuantile,
 } from './validate.ts';
@@ -91,8 +92,22 @@ export function exceedanceProbability(data: ArrayLike<number>, limit: number, op
   const lim = tail === 'lower' ? -limit : limit;
   let count = 0;
   for (let i = 0; i < x.length; i++) if (x[i] > lim) count++;
-  const ci = binomialInterval(count, x.length, confidence, method);
-  const result: ExceedanceResult = { ...ci, exceedances: count, n: x.length, limit, tail, confidence, method };
+  return exceedanceResult(count, x.length, limit, tail, confidence, method);
+}
+
+/** exceedanceProbability of a sorted column (tailSummary): the samples beyond the limit counted from the sorted end. */
+export function exceedanceOfSorted(column: SortedColumn, limit: number, tail: TailDirection, confidence: number): ExceedanceResult {
+  const a = column.ascending;
+  const n = a.length;
+  let count = 0;
+  if (tail === 'upper') for (let i = n - 1; i >= 0 && a[i] > limit; i--) count++;
+  else for (let i = 0; i < n && a[i] < limit; i++) count++;
+  return exceedanceResult(count, n, limit, tail, confidence, 'clopper-pearson');
+}
+
+function exceedanceResult(count: number, n: number, limit: number, tail: TailDirection, confidence: number, method: BinomialIntervalMethod): ExceedanceResult {
+  const ci = binomialInterval(count, n, confidence, method);
+  const result: ExceedanceResult = { ...ci, exceedances: count, n, limit, tail, confidence, method };
   if (count === 0) {
     result.note =
       `no sample is ${tail === 'upper' ? 'above' : 'below'} the limit; the upper bound ${fmt(ci.upper)} is all the data can say ` +
@@ -183,8 +198,13 @@ export function valueAtRisk(data: ArrayLike<number>, level: number, options: Ris
   checkProbability('level', level, 'e.g. 0.99: the tail beyond the VaR has probability 1 - level');
   const tail = resolveTail(options);
   const confidence = checkConfidence(options.confidence);
-  const sorted = sortedCopy(orientedData(data, 'upper'));
-  const q = quantileFromSorted(sorted, tail === 'upper' ? level : 1 - level, confidence);
+  return valueAtRiskOfSorted(SortedColumn.of(data), level, tail, confidence);
+}
+
+/** valueAtRisk of a sorted column (tailSummary). */
+export function valueAtRiskOfSorted(column: SortedColumn, level: number, tail: TailDirection, confidence: number): ValueAtRiskResult {
+  checkProbability('level', level, 'e.g. 0.99: the tail beyond the VaR has probability 1 - level');
+  const q = quantileFromSorted(column.ascending, tail === 'upper' ? level : 1 - level, confidence);
   return { ...q, level, tail };
 }
 
@@ -215,7 +235,13 @@ export function conditionalValueAtRisk(data: ArrayLike<number>, level: number, o
   checkProbability('level', level, 'e.g. 0.99: average over the worst 1 % of outcomes');
   const tail = resolveTail(options);
   const confidence = checkConfidence(options.confidence);
-  const x = sortedCopy(orientedData(data, tail)); // upper tail of x is the risk
+  return conditionalValueAtRiskOfSorted(SortedColumn.of(data), level, tail, confidence);
+}
+
+/** conditionalValueAtRisk of a sorted column (tailSummary). */
+export function conditionalValueAtRiskOfSorted(column: SortedColumn, level: number, tail: TailDirection, confidence: number): CvarResult {
+  checkProbability('level', level, 'e.g. 0.99: average over the worst 1 % of outcomes');
+  const x = column.oriented(tail); // upper tail of x is the risk
   const n = x.length;
   const beta = 1 - level;
   let m = n * beta;

@@ -16,6 +16,7 @@ import {
   fmt,
   orientedData,
   resolveTail,
+  SortedColumn,
   sortedCopy,
   sortedQuantile,
 } from './validate.ts';
@@ -282,11 +283,20 @@ function defaultThresholdIndex(n: number): number {
  * reduction), falling back to probability-weighted moments when the likelihood has no interior maximum.
  */
 export function fitGeneralizedPareto(data: ArrayLike<number>, options: GpdFitOptions = {}): GpdFit {
+  return fitSorted(() => sortedCopy(orientedData(data, resolveTail(options))), options);
+}
+
+/** fitGeneralizedPareto of a sorted column (tailSummary). */
+export function fitGeneralizedParetoOfSorted(column: SortedColumn, options: GpdFitOptions = {}): GpdFit {
+  return fitSorted(() => column.oriented(resolveTail(options)), options);
+}
+
+/** The fit, with the options checked before the oriented values ascending are asked for (`oriented`). */
+function fitSorted(oriented: () => Float64Array, options: GpdFitOptions): GpdFit {
   const tail = resolveTail(options);
   const confidence = checkConfidence(options.confidence);
   const minExceedances = checkPositiveInteger('minExceedances', options.minExceedances ?? 10, 3);
-  const x = orientedData(data, tail);
-  const sorted = sortedCopy(x);
+  const sorted = oriented();
   const n = sorted.length;
   const sign = tail === 'lower' ? -1 : 1;
   let u: number;
