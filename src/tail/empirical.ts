@@ -242,7 +242,7 @@ export function conditionalValueAtRisk(data: ArrayLike<number>, level: number, o
 export function conditionalValueAtRiskOfSorted(column: SortedColumn, level: number, tail: TailDirection, confidence: number): CvarResult {
   checkProbability('level', level, 'e.g. 0.99: average over the worst 1 % of outcomes');
   const x = column.oriented(tail); // upper tail of x is the risk
-  const n = x.length;
+  const n = column.length;
   const beta = 1 - level;
   let m = n * beta;
   if (Math.abs(m - Math.round(m)) < 1e-9 * n) m = Math.round(m); // 10000 * (1 - 0.99) is 100, not 99.99999999999
@@ -256,16 +256,17 @@ export function conditionalValueAtRiskOfSorted(column: SortedColumn, level: numb
   }
   const whole = Math.floor(m);
   let sum = 0;
-  for (let i = 0; i < whole; i++) sum += x[n - 1 - i];
+  for (let i = 0; i < whole; i++) sum += x(n - 1 - i);
   const frac = m - whole;
-  if (frac > 0) sum += frac * x[n - 1 - whole];
+  if (frac > 0) sum += frac * x(n - 1 - whole);
   const es = sum / m;
-  const varQ = x[Math.max(0, n - 1 - whole)];
+  const varQ = x(Math.max(0, n - 1 - whole));
   // Influence-function variance: Var((Y - VaR)+) / beta^2 / n.
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
-    const e = x[i] > varQ ? x[i] - varQ : 0;
+    const xi = x(i);
+    const e = xi > varQ ? xi - varQ : 0;
     s1 += e;
     s2 += e * e;
   }

@@ -81,9 +81,21 @@ const errText = (e: unknown): string => (e instanceof Error ? e.message : String
  * Tail summary of one output column for one analysis entry `{ output, limit, tail | direction }`: empirical
  * exceedance with CI, VaR and CVaR at several levels, GPD fit with extrapolated exceedance probability where the
  * data allow, and a recommended estimate. JSON-serialisable (non-finite bounds become null). The column is checked and
- * sorted once (one copy, and the negated copy for a lower tail) and every estimator reads that copy.
+ * sorted once, in one copy, and every estimator reads that copy.
  */
 export function tailSummary(values: ArrayLike<number>, options: TailSummaryOptions): TailSummary {
+  return summarise(values, options, false);
+}
+
+/**
+ * tailSummary of a column the caller hands over (the study's analysis, which reads each column afresh): its finite
+ * values are compacted and sorted in place, so no copy is made. The same summary, to the bit.
+ */
+export function tailSummaryOfOwnColumn(values: Float64Array, options: TailSummaryOptions): TailSummary {
+  return summarise(values, options, true);
+}
+
+function summarise(values: ArrayLike<number>, options: TailSummaryOptions, own: boolean): TailSummary {
   if (!options || typeof options !== 'object') throw new CellspreadInputError('options', 'must give at least { limit }', options);
   const tail = resolveTail(options);
   const limit = checkFinite('limit', options.limit, 'the design limit in the units of the output');
@@ -98,7 +110,12 @@ export function tailSummary(values: ArrayLike<number>, options: TailSummaryOptio
   const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   let dropped = 0;
   let data: SortedColumn;
-  if (nonFinite === 'drop') {
+  if (own && values instanceof Float64Array && (nonFinite === 'drop' || values.every(finite))) {
+    let kept = 0;
+    for (let i = 0; i < values.length; i++) if (finite(values[i])) values[kept++] = values[i];
+    dropped = values.length - kept;
+    data = SortedColumn.adopt(values.subarray(0, kept), field);
+  } else if (nonFinite === 'drop') {
     let kept = 0;
     for (let i = 0; i < values.length; i++) if (finite(values[i])) kept++;
     const copy = new Float64Array(kept);

@@ -82,13 +82,11 @@ export function sortedCopy(x: Float64Array): Float64Array {
 
 /**
  * One column checked and sorted once, shared by the estimators of a tail summary (tailSummary) instead of each making
- * its own oriented, sorted copy: the values ascending, and for a lower tail the oriented values ascending (the negated
- * values in reverse order, made on first use). Each holds exactly what sortedCopy(orientedData(data, tail)) holds, so
- * every estimate is the same to the bit.
+ * its own oriented, sorted copy. It holds the values ascending; the oriented values ascending (what
+ * sortedCopy(orientedData(data, tail)) holds: for a lower tail the negated values, in reverse order) are read through
+ * `oriented(tail)` without a second copy, so every estimate is the same to the bit.
  */
 export class SortedColumn {
-  private lowerOriented?: Float64Array;
-
   private constructor(readonly ascending: Float64Array) {}
 
   /** Checks `data` as orientedData does (the same errors) and sorts one copy. */
@@ -106,17 +104,11 @@ export class SortedColumn {
     return this.ascending.length;
   }
 
-  /** The oriented values ascending: the values for an upper tail, the negated values for a lower tail. */
-  oriented(tail: TailDirection): Float64Array {
-    if (tail === 'upper') return this.ascending;
-    if (!this.lowerOriented) {
-      const a = this.ascending;
-      const n = a.length;
-      const o = new Float64Array(n);
-      for (let i = 0; i < n; i++) o[i] = -a[n - 1 - i];
-      this.lowerOriented = o;
-    }
-    return this.lowerOriented;
+  /** The i-th smallest oriented value: the values for an upper tail, the negated values for a lower tail. */
+  oriented(tail: TailDirection): (i: number) => number {
+    const a = this.ascending;
+    const last = a.length - 1;
+    return tail === 'upper' ? (i) => a[i] : (i) => -a[last - i];
   }
 }
 

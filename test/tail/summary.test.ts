@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CellspreadInputError, conditionalValueAtRisk, exceedanceProbability, fitGeneralizedPareto, tailSummary, valueAtRisk } from '../../src/index.ts';
+import { tailSummaryOfOwnColumn } from '../../src/tail/summary.ts';
 import { gpdSample, normalSample } from './helpers.ts';
 
 describe('tailSummary', () => {
@@ -25,6 +26,17 @@ describe('tailSummary', () => {
     expect(s.gpd.status).toBe('fitted');
     if (s.gpd.status !== 'fitted') return;
     expect([s.gpd.threshold, s.gpd.shape, s.gpd.scale, s.gpd.exceedances]).toEqual([fit.threshold, fit.shape, fit.scale, fit.exceedances]);
+  });
+
+  it('a column handed over (the study analysis) gives the same summary, compacted and sorted in place without a copy', () => {
+    const raw = Array.from(gpdSample(4000, 1.5, 0.1, 83), (v, i) => (i % 333 === 0 ? NaN : 300 + v));
+    const options = { limit: 306, tail: 'upper' as const, nonFinite: 'drop' as const };
+    const own = Float64Array.from(raw);
+    expect(tailSummaryOfOwnColumn(own, options)).toEqual(tailSummary(raw, options));
+    const finite = raw.filter(Number.isFinite).sort((a, b) => a - b);
+    expect(Array.from(own.subarray(0, finite.length))).toEqual(finite);
+    // With nonFinite 'error' a NaN is still the error naming the column and index.
+    expect(() => tailSummaryOfOwnColumn(Float64Array.from(raw), { limit: 306, output: 'peak' })).toThrow(/peak\[0\] must be a finite number/);
   });
 
   it('summarises an upper tail with empirical, VaR, CVaR and GPD sections, JSON-safe', () => {
