@@ -13,7 +13,7 @@ import type { GpdFit, TailSummary } from '../tail/index.ts';
 import { type CellDatum, cellMapSpec, exceedanceSpec, histogramBins, histogramSpec } from './charts.ts';
 import { headlineOf, headlineSection } from './headline.ts';
 import { escapeHtml as esc, fmt, fmtInt, fmtInterval, fmtSeconds, kvTable, note, page } from './html.ts';
-import { chart, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox, str } from './parts.ts';
+import { chart, type ColumnSource, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox, str } from './parts.ts';
 import { unitSymbol, withUnit } from './quantities.ts';
 import { dominantSection, sensitivitySection } from './sensitivity.ts';
 import { epistemicSection, epistemicTails } from './epistemic.ts';
@@ -430,8 +430,11 @@ function invalidPacksSection(s: RunSummary): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Render the report for a run summary and its per-sample table. Pure: returns the HTML text. */
-export async function renderReport(summary: RunSummary, table: SampleTable): Promise<string> {
+/**
+ * Render the report for a run summary and its per-sample table (in memory, or a ColumnSource read column by column).
+ * Pure: returns the HTML text.
+ */
+export async function renderReport(summary: RunSummary, table: SampleTable | ColumnSource): Promise<string> {
   const cols = new Columns(table ?? { columns: [], data: [] });
   const outputs = outputsOf(summary);
   const tails = tailsOf(summary);
