@@ -43,7 +43,7 @@ function isSource(t: SampleTable | ColumnSource): t is ColumnSource {
 }
 
 /** Columns of a ColumnSource kept at once (the report's sections use one or two at a time). */
-const KEPT_COLUMNS = 4;
+const KEPT_COLUMNS = 2;
 
 /**
  * The sample table's columns by name (first occurrence wins); rows of invalid packs (status 1) read as NaN, so no chart
@@ -65,7 +65,6 @@ export class Columns {
       this.rowCount = table.rows;
       const status = this.index.has(STATUS_COLUMN) ? table.column(STATUS_COLUMN) : undefined;
       if (status && status.some((v) => v === 1)) this.invalidRows = Uint8Array.from(status, (v) => (v === 1 ? 1 : 0));
-      if (status) this.kept.set(STATUS_COLUMN, status);
       return;
     }
     const cols = Array.isArray(table?.columns) ? table.columns : [];
@@ -101,24 +100,30 @@ export class Columns {
   }
 }
 
-export function finiteValues(col: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < col.length; i++) if (Number.isFinite(col[i])) out.push(col[i]);
+export function finiteValues(col: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < col.length; i++) if (Number.isFinite(col[i])) n++;
+  const out = new Float64Array(n);
+  for (let i = 0, j = 0; i < col.length; i++) if (Number.isFinite(col[i])) out[j++] = col[i];
   return out;
 }
 
 /** Pearson r over the pairs where both are finite; NaN with fewer than 3 pairs or no spread. */
 export function correlation(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
-      a.push(x[i]);
-      b.push(y[i]);
+  const m = Math.min(x.length, y.length);
+  const both = (i: number) => Number.isFinite(x[i]) && Number.isFinite(y[i]);
+  let n = 0;
+  for (let i = 0; i < m; i++) if (both(i)) n++;
+  if (n < 3) return NaN;
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let i = 0, j = 0; i < m; i++) {
+    if (both(i)) {
+      a[j] = x[i];
+      b[j++] = y[i];
     }
   }
-  if (a.length < 3) return NaN;
-  const r = sampleCorrelation(a, b);
+  const r = sampleCorrelation(a as unknown as number[], b as unknown as number[]);
   return Number.isFinite(r) ? r : NaN;
 }
 

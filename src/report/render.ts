@@ -8,7 +8,10 @@
 import { STOP_REASON } from '../pack/outputs.ts';
 import type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import { formatProbability, formatQuantity } from '../study/headline.ts';
-import { exceedanceCurve, fitGeneralizedPareto, gpdExceedanceProbability } from '../tail/index.ts';
+import { exceedanceCurveOfSorted } from '../tail/empirical.ts';
+import { fitGeneralizedParetoOfSorted } from '../tail/gpd.ts';
+import { gpdExceedanceProbability } from '../tail/index.ts';
+import { SortedColumn } from '../tail/validate.ts';
 import type { GpdFit, TailSummary } from '../tail/index.ts';
 import { type CellDatum, cellMapSpec, exceedanceSpec, histogramBins, histogramSpec } from './charts.ts';
 import { headlineOf, headlineSection } from './headline.ts';
@@ -137,13 +140,15 @@ interface CurvePoint {
 
 /** The exceedance curve and GPD fit (re-fitted at the summary's threshold) of one tail entry, as chart data. */
 export function tailChartData(
-  values: number[],
+  values: ArrayLike<number>,
   t: TailSummary,
 ): { empirical: CurvePoint[]; fit: CurvePoint[]; atLimit: CurvePoint | null; threshold: number | null; fitted: GpdFit | null; notes: string[] } {
   const notes: string[] = [];
   const confidence = num(t.confidence) ?? 0.95;
   const tail = t.tail === 'lower' ? 'lower' : 'upper';
-  const curve = exceedanceCurve(values, { tail, confidence, maxPoints: 120 });
+  // One sorted copy for the curve and the re-fit.
+  const column = SortedColumn.of(values);
+  const curve = exceedanceCurveOfSorted(column, tail, confidence, 'clopper-pearson', 120);
   const empirical: CurvePoint[] = curve.points
     .filter((p) => p.probability > 0)
     .map((p) => ({ value: p.value, probability: p.probability, lower: p.lower, upper: p.upper }));
@@ -155,7 +160,7 @@ export function tailChartData(
   if (isObj(g) && g.status === 'fitted' && num(g.threshold) !== undefined) {
     threshold = g.threshold as number;
     try {
-      fitted = fitGeneralizedPareto(values, {
+      fitted = fitGeneralizedParetoOfSorted(column, {
         tail,
         confidence,
         threshold,
@@ -171,7 +176,7 @@ export function tailChartData(
       }
       const sign = tail === 'lower' ? -1 : 1;
       let extreme = values[0];
-      for (const v of values) if (sign * v > sign * extreme) extreme = v;
+      for (let i = 0; i < values.length; i++) if (sign * values[i] > sign * extreme) extreme = values[i];
       const u = fitted.threshold;
       let far = sign * Math.max(sign * extreme, sign * t.limit);
       far = far + sign * 0.08 * Math.abs(far - u);

@@ -15,7 +15,6 @@ import {
   orientedData,
   resolveTail,
   SortedColumn,
-  sortedCopy,
   sortedQuantile,
 } from './validate.ts';
 
@@ -177,7 +176,7 @@ function quantileFromSorted(sorted: Float64Array, p: number, confidence: number)
 export function empiricalQuantile(data: ArrayLike<number>, p: number, options: QuantileOptions = {}): QuantileResult {
   checkProbability('p', p, 'e.g. 0.99 for the 99th percentile');
   const confidence = checkConfidence(options.confidence);
-  return quantileFromSorted(sortedCopy(orientedData(data, 'upper')), p, confidence);
+  return quantileFromSorted(SortedColumn.of(data).ascending, p, confidence);
 }
 
 export interface RiskOptions extends TailOption {
@@ -325,8 +324,13 @@ export function exceedanceCurve(data: ArrayLike<number>, options: ExceedanceCurv
   const method = options.method ?? 'clopper-pearson';
   const maxPoints = options.maxPoints ?? 100;
   if (!Number.isSafeInteger(maxPoints) || maxPoints < 2) throw new CellspreadInputError('maxPoints', 'must be an integer >= 2', maxPoints);
-  const x = sortedCopy(orientedData(data, tail));
-  const n = x.length;
+  return exceedanceCurveOfSorted(SortedColumn.of(data), tail, confidence, method, maxPoints);
+}
+
+/** exceedanceCurve of a sorted column (the report's exceedance chart, which fits the GPD to the same copy). */
+export function exceedanceCurveOfSorted(column: SortedColumn, tail: TailDirection, confidence: number, method: BinomialIntervalMethod, maxPoints: number): ExceedanceCurve {
+  const x = column.oriented(tail);
+  const n = column.length;
   const sign = tail === 'lower' ? -1 : 1;
   // Candidate counts k = number of samples strictly beyond x_(n-k): log-spaced from n-1 down to 1, plus 0 at the max.
   const ks = new Set<number>();
@@ -338,12 +342,12 @@ export function exceedanceCurve(data: ArrayLike<number>, options: ExceedanceCurv
   for (const k of [...ks].sort((a, b) => b - a)) {
     if (k > n - 1) continue;
     const idx = n - 1 - k;
-    const v = x[idx];
+    const v = x(idx);
     if (seen.has(v)) continue;
     seen.add(v);
     // count strictly greater than v (handles ties)
     let hi = idx;
-    while (hi + 1 < n && x[hi + 1] === v) hi++;
+    while (hi + 1 < n && x(hi + 1) === v) hi++;
     const count = n - 1 - hi;
     const ci = binomialInterval(count, n, confidence, method);
     points.push({ value: sign * v, probability: ci.estimate, exceedances: count, lower: ci.lower, upper: ci.upper });
