@@ -15,8 +15,8 @@ import {
 import { evaluate, init, outSoc, outVoltage, referenceTemperature, soc, stateLength } from './kernel.generated';
 import { lane0, ld, sp, st } from './simd-math';
 import {
-  aging, correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0Margin, r0OcvEnd, r0OcvStart, r0Rise, r0RiseTangent,
-  r0Slope, r0Voltage, r0VoltageStart, r0VoltageStartTangent, r1Cooling, r1Heat, r1HeatTangent, r1Margin, r1OcvEnd, r1OcvStart, r1Rise, r1RiseTangent, r1Slope,
+  aging, correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0StoichMargin, r0OcvEnd, r0OcvStart, r0Rise, r0RiseTangent,
+  r0Slope, r0Voltage, r0VoltageStart, r0VoltageStartTangent, r1Cooling, r1Heat, r1HeatTangent, r1StoichMargin, r1OcvEnd, r1OcvStart, r1Rise, r1RiseTangent, r1Slope,
   r1Voltage, r1VoltageStart, r1VoltageStartTangent,
 } from './step';
 
@@ -93,8 +93,8 @@ export class PackSim {
   stepVStart: usize;
   stepOcvStart: usize;
   stepOcvEnd: usize;
-  stepMargin: usize; // end-of-step distance of each cell's particle surfaces from the ends of the stoichiometry range
-  iterateMargin: usize; // ... at the group Newton's current iterate
+  stepStoichMargin: usize; // end-of-step distance of each cell's particle surfaces from the ends of the stoichiometry range
+  iterateStoichMargin: usize; // ... at the group Newton's current iterate
   validCurrents: usize; // cell currents of the last valid solve while a step is located (see probe)
   // Of the last evaluation with a slope, per cell: the end rise and the thermal part's derivatives (correctPair).
   stepRise: usize;
@@ -152,8 +152,8 @@ export class PackSim {
     this.stepVStart = alloc64(n);
     this.stepOcvStart = alloc64(n);
     this.stepOcvEnd = alloc64(n);
-    this.stepMargin = alloc64(n);
-    this.iterateMargin = alloc64(n);
+    this.stepStoichMargin = alloc64(n);
+    this.iterateStoichMargin = alloc64(n);
     this.validCurrents = alloc64(n);
     this.stepRise = alloc64(n);
     this.stepRiseTangent = alloc64(n);
@@ -210,7 +210,7 @@ export class PackSim {
       st(this.stepVStart, c, 0);
       st(this.stepOcvStart, c, 0);
       st(this.stepOcvEnd, c, 0);
-      st(this.stepMargin, c, 0);
+      st(this.stepStoichMargin, c, 0);
       st(this.committed1, c, 0);
       st(this.committed2, c, 0);
       st(this.committed3, c, 0);
@@ -282,7 +282,7 @@ export class PackSim {
     st(this.stepVStart, c, r0VoltageStart);
     st(this.stepOcvStart, c, r0OcvStart);
     st(this.stepOcvEnd, c, r0OcvEnd);
-    st(this.stepMargin, c, r0Margin);
+    st(this.stepStoichMargin, c, r0StoichMargin);
     st(this.stepRise, c, r0Rise);
     st(this.stepRiseTangent, c, r0RiseTangent);
     st(this.stepHeatTangent, c, r0HeatTangent);
@@ -295,7 +295,7 @@ export class PackSim {
     st(this.stepVStart, c, r1VoltageStart);
     st(this.stepOcvStart, c, r1OcvStart);
     st(this.stepOcvEnd, c, r1OcvEnd);
-    st(this.stepMargin, c, r1Margin);
+    st(this.stepStoichMargin, c, r1StoichMargin);
     st(this.stepRise, c, r1Rise);
     st(this.stepRiseTangent, c, r1RiseTangent);
     st(this.stepHeatTangent, c, r1HeatTangent);
@@ -337,16 +337,16 @@ export class PackSim {
       this.cellState(this.partA, c), this.cellState(this.partB, c), this.cellState(this.trial, c), this.cellParams(c), I0, delta0, ld(this.stepRise, c), ld(this.stepRiseTangent, c),
       this.cellState(this.partA, c1), this.cellState(this.partB, c1), this.cellState(this.trial, c1), this.cellParams(c1), I1, delta1, ld(this.stepRise, c1), ld(this.stepRiseTangent, c1),
     );
-    this.updateCorrected(c, delta0, r0Rise, r0OcvEnd, r0Margin);
-    if (c1 != c) this.updateCorrected(c1, delta1, r1Rise, r1OcvEnd, r1Margin);
+    this.updateCorrected(c, delta0, r0Rise, r0OcvEnd, r0StoichMargin);
+    if (c1 != c) this.updateCorrected(c1, delta1, r1Rise, r1OcvEnd, r1StoichMargin);
   }
 
   // @ts-ignore: decorator
-  @inline updateCorrected(c: i32, delta: f64, rise: f64, ocvEnd: f64, margin: f64): void {
+  @inline updateCorrected(c: i32, delta: f64, rise: f64, ocvEnd: f64, stoichMargin: f64): void {
     st(this.stepHeat, c, ld(this.stepHeat, c) + ld(this.stepHeatTangent, c) * delta);
     st(this.stepVStart, c, ld(this.stepVStart, c) + ld(this.stepVStartTangent, c) * delta);
     st(this.stepOcvEnd, c, ocvEnd);
-    st(this.stepMargin, c, margin);
+    st(this.stepStoichMargin, c, stoichMargin);
     st(this.stepRise, c, rise);
     this.cellCorrections += 1;
   }
@@ -370,7 +370,7 @@ export class PackSim {
       const v = ld(voltages, j);
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
-      inRange = inRange && ld(this.stepMargin, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
+      inRange = inRange && ld(this.stepStoichMargin, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
     }
     // As in evaluateGroup: a cell past the end of its stoichiometry range counts as an infinite spread.
     return inRange && isFinite(hi - lo) ? hi - lo : Infinity;
@@ -425,7 +425,7 @@ export class PackSim {
     let spread = this.evaluateGroup(c0, np, dt, cur, vol, slo, true);
     const marginBytes = <usize>np << 3;
     const cellOffset = <usize>c0 << 3;
-    memory.copy(this.iterateMargin + cellOffset, this.stepMargin + cellOffset, marginBytes);
+    memory.copy(this.iterateStoichMargin + cellOffset, this.stepStoichMargin + cellOffset, marginBytes);
     for (let iter = 0; iter < TOL_MAX_NEWTON; iter++) {
       let sumI: f64 = 0;
       let sumInv: f64 = 0;
@@ -465,7 +465,7 @@ export class PackSim {
           memory.copy(cur, trialI, <usize>np << 3);
           memory.copy(vol, trialV, <usize>np << 3);
           memory.copy(slo, trialS, <usize>np << 3);
-          memory.copy(this.iterateMargin + cellOffset, this.stepMargin + cellOffset, marginBytes);
+          memory.copy(this.iterateStoichMargin + cellOffset, this.stepStoichMargin + cellOffset, marginBytes);
           spread = newSpread;
           break;
         }
@@ -498,8 +498,8 @@ export class PackSim {
     let lo: f64 = 0;
     let hi = alpha;
     for (let j = 0; j < np; j++) {
-      const m0 = ld(this.iterateMargin, c0 + j);
-      const rate = (ld(this.stepMargin, c0 + j) - m0) / alpha;
+      const m0 = ld(this.iterateStoichMargin, c0 + j);
+      const rate = (ld(this.stepStoichMargin, c0 + j) - m0) / alpha;
       const bound = (TOL_STOICHIOMETRY_MARGIN - m0) / rate;
       if (rate > 0) lo = Math.max(lo, bound);
       else if (rate < 0) hi = Math.min(hi, bound);
@@ -531,7 +531,7 @@ export class PackSim {
       const v = ld(voltages, j);
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
-      inRange = inRange && ld(this.stepMargin, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
+      inRange = inRange && ld(this.stepStoichMargin, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
     }
     // A cell past the end of its stoichiometry range counts as an infinite spread: the backtracking never steps there.
     return inRange && isFinite(hi - lo) ? hi - lo : Infinity;
@@ -874,7 +874,7 @@ export class PackSim {
   invalidState(I: f64): i32 {
     const n = this.n;
     for (let c = 0; c < n; c++) {
-      if (!(ld(this.stepMargin, c) > TOL_STOICHIOMETRY_MARGIN) || ld(this.voltage, c) <= 0) {
+      if (!(ld(this.stepStoichMargin, c) > TOL_STOICHIOMETRY_MARGIN) || ld(this.voltage, c) <= 0) {
         this.invalidCell = c;
         return STOP_CELL_EXHAUSTED;
       }

@@ -35,7 +35,7 @@ export let r0Cooling: f64 = 0;
 export let r0VoltageStart: f64 = 0;
 export let r0OcvStart: f64 = 0;
 export let r0OcvEnd: f64 = 0;
-export let r0Margin: f64 = 0;
+export let r0StoichMargin: f64 = 0;
 // With a slope, the end rise and the thermal part's derivatives in the current (for correct2); 0 without.
 export let r0Rise: f64 = 0;
 export let r0RiseTangent: f64 = 0;
@@ -48,7 +48,7 @@ export let r1Cooling: f64 = 0;
 export let r1VoltageStart: f64 = 0;
 export let r1OcvStart: f64 = 0;
 export let r1OcvEnd: f64 = 0;
-export let r1Margin: f64 = 0;
+export let r1StoichMargin: f64 = 0;
 export let r1Rise: f64 = 0;
 export let r1RiseTangent: f64 = 0;
 export let r1HeatTangent: f64 = 0;
@@ -185,8 +185,8 @@ export function finish2(
   r1OcvStart = lane1(ocvStart);
   r0OcvEnd = lane0(outSurfaceOcv);
   r1OcvEnd = lane1(outSurfaceOcv);
-  r0Margin = lane0(outStoichiometryMargin);
-  r1Margin = lane1(outStoichiometryMargin);
+  r0StoichMargin = lane0(outStoichiometryMargin);
+  r1StoichMargin = lane1(outStoichiometryMargin);
   r0Rise = lane0(rise1);
   r1Rise = lane1(rise1);
   r0RiseTangent = lane0(rise1Tangent);
@@ -216,8 +216,8 @@ export function correct2(
   r1Voltage = lane1(outVoltage);
   r0OcvEnd = lane0(outSurfaceOcv);
   r1OcvEnd = lane1(outSurfaceOcv);
-  r0Margin = lane0(outStoichiometryMargin);
-  r1Margin = lane1(outStoichiometryMargin);
+  r0StoichMargin = lane0(outStoichiometryMargin);
+  r1StoichMargin = lane1(outStoichiometryMargin);
   r0Rise = lane0(rise);
   r1Rise = lane1(rise);
 }

@@ -121,8 +121,8 @@ const W_DELTA: u32 = 4u * STATE_LEN + 10u; // Newton updates
 const W_COMMITTED1: u32 = 4u * STATE_LEN + 11u; // cell current of the last commit
 const W_COMMITTED2: u32 = 4u * STATE_LEN + 12u; // ... of the commit before
 const W_COMMITTED3: u32 = 4u * STATE_LEN + 13u; // ... of the one before that
-const W_STEP_MARGIN: u32 = 4u * STATE_LEN + 14u; // end-of-step distance of the particle surfaces from the ends of the stoichiometry range
-const W_ITERATE_MARGIN: u32 = 4u * STATE_LEN + 15u; // ... at the group Newton's current iterate
+const W_STEP_STOICH_MARGIN: u32 = 4u * STATE_LEN + 14u; // end-of-step distance of the particle surfaces from the ends of the stoichiometry range
+const W_ITERATE_STOICH_MARGIN: u32 = 4u * STATE_LEN + 15u; // ... at the group Newton's current iterate
 const W_VALID_CURRENT: u32 = 4u * STATE_LEN + 16u; // cell current of the last valid solve while a step is located
 const WORK_SLOTS: u32 = 4u * STATE_LEN + 17u;
 

@@ -78,7 +78,7 @@ fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
   }
   st(W_STEP_HEAT, c, r.heatJ);
   st(W_V_START, c, r.vStart);
-  st(W_STEP_MARGIN, c, r.margin);
+  st(W_STEP_STOICH_MARGIN, c, r.stoichMargin);
   return r;
 }
 
@@ -318,7 +318,7 @@ fn group_update(g: u32, I: f32) {
     let v = ld(slot, c0 + j);
     lo = min(lo, v);
     hi = max(hi, v);
-    inRange = inRange && ld(W_STEP_MARGIN, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
+    inRange = inRange && ld(W_STEP_STOICH_MARGIN, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
   }
   // A cell past the end of its stoichiometry range counts as an infinite spread: the backtracking never steps there.
   let groupSpread = select(BIG, hi - lo, inRange);
@@ -329,7 +329,7 @@ fn group_update(g: u32, I: f32) {
         st(W_CURRENT, c, ld(W_TRIAL_I, c));
         st(W_VOLTAGE, c, ld(W_TRIAL_V, c));
         st(W_SLOPE, c, ld(W_TRIAL_S, c));
-        st(W_ITERATE_MARGIN, c, ld(W_STEP_MARGIN, c));
+        st(W_ITERATE_STOICH_MARGIN, c, ld(W_STEP_STOICH_MARGIN, c));
       }
       gSpread[g] = groupSpread;
       gIter[g] += 1;
@@ -354,7 +354,7 @@ fn group_update(g: u32, I: f32) {
   } else {
     gSpread[g] = groupSpread;
     for (var j = 0u; j < N_PARALLEL; j++) {
-      st(W_ITERATE_MARGIN, c0 + j, ld(W_STEP_MARGIN, c0 + j));
+      st(W_ITERATE_STOICH_MARGIN, c0 + j, ld(W_STEP_STOICH_MARGIN, c0 + j));
     }
   }
   // ---- a Newton iteration: the linearised Kirchhoff solve
@@ -405,8 +405,8 @@ fn range_window(c0: u32, alpha: f32) -> f32 {
   var lo = 0.0;
   var hi = alpha;
   for (var j = 0u; j < N_PARALLEL; j++) {
-    let m0 = ld(W_ITERATE_MARGIN, c0 + j);
-    let rate = (ld(W_STEP_MARGIN, c0 + j) - m0) / alpha;
+    let m0 = ld(W_ITERATE_STOICH_MARGIN, c0 + j);
+    let rate = (ld(W_STEP_STOICH_MARGIN, c0 + j) - m0) / alpha;
     let bound = (TOL_STOICHIOMETRY_MARGIN - m0) / rate;
     if (rate > 0.0) {
       lo = max(lo, bound);
@@ -536,7 +536,7 @@ fn group_invalid(g: u32) -> u32 {
   for (var j = 0u; j < N_PARALLEL; j++) {
     let c = g * N_PARALLEL + j;
     let v = ld(W_VOLTAGE, c);
-    if (!(ld(W_STEP_MARGIN, c) > TOL_STOICHIOMETRY_MARGIN) || v <= 0.0) {
+    if (!(ld(W_STEP_STOICH_MARGIN, c) > TOL_STOICHIOMETRY_MARGIN) || v <= 0.0) {
       return c;
     }
     if (!(v <= TOL_MAX_CELL_VOLTAGE)) {

@@ -134,7 +134,7 @@ fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
   }
   st(W_STEP_HEAT, c, r.heatJ);
   st(W_V_START, c, r.vStart);
-  st(W_STEP_MARGIN, c, r.margin);
+  st(W_STEP_STOICH_MARGIN, c, r.stoichMargin);
   return r;
 }
 
@@ -209,7 +209,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     }
     lo = min(lo, r.voltage);
     hi = max(hi, r.voltage);
-    inRange = inRange && r.margin > TOL_STOICHIOMETRY_MARGIN;
+    inRange = inRange && r.stoichMargin > TOL_STOICHIOMETRY_MARGIN;
     j++;
     if (j < N_PARALLEL) {
       continue;
@@ -227,7 +227,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
           st(W_CURRENT, c0 + i, ld(W_TRIAL_I, i));
           st(W_VOLTAGE, c0 + i, ld(W_TRIAL_V, i));
           st(W_SLOPE, c0 + i, ld(W_TRIAL_S, i));
-          st(W_ITERATE_MARGIN, c0 + i, ld(W_STEP_MARGIN, c0 + i));
+          st(W_ITERATE_STOICH_MARGIN, c0 + i, ld(W_STEP_STOICH_MARGIN, c0 + i));
         }
         spread = groupSpread;
         iter++;
@@ -249,7 +249,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     } else {
       spread = groupSpread;
       for (var i = 0u; i < N_PARALLEL; i++) {
-        st(W_ITERATE_MARGIN, c0 + i, ld(W_STEP_MARGIN, c0 + i));
+        st(W_ITERATE_STOICH_MARGIN, c0 + i, ld(W_STEP_STOICH_MARGIN, c0 + i));
       }
     }
     // ---- a Newton iteration: the linearised Kirchhoff solve
@@ -305,8 +305,8 @@ fn range_window(c0: u32, alpha: f32) -> f32 {
   var lo = 0.0;
   var hi = alpha;
   for (var i = 0u; i < N_PARALLEL; i++) {
-    let m0 = ld(W_ITERATE_MARGIN, c0 + i);
-    let rate = (ld(W_STEP_MARGIN, c0 + i) - m0) / alpha;
+    let m0 = ld(W_ITERATE_STOICH_MARGIN, c0 + i);
+    let rate = (ld(W_STEP_STOICH_MARGIN, c0 + i) - m0) / alpha;
     let bound = (TOL_STOICHIOMETRY_MARGIN - m0) / rate;
     if (rate > 0.0) {
       lo = max(lo, bound);
@@ -705,7 +705,7 @@ var<private> invalidCell: i32;
 fn invalid_state(I: f32) -> i32 {
   loops += 2u * N_CELLS;
   for (var c = 0u; c < N_CELLS; c++) {
-    if (!(ld(W_STEP_MARGIN, c) > TOL_STOICHIOMETRY_MARGIN) || ld(W_VOLTAGE, c) <= 0.0) {
+    if (!(ld(W_STEP_STOICH_MARGIN, c) > TOL_STOICHIOMETRY_MARGIN) || ld(W_VOLTAGE, c) <= 0.0) {
       invalidCell = i32(c);
       return i32(STOP_CELL_EXHAUSTED);
     }

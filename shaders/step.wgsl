@@ -13,7 +13,7 @@ struct StepOut {
   slope: f32,      // its exact dV/dI (0 when not asked for)
   heatJ: f32,      // heat generated over the step [J]
   vStart: f32,     // voltage at the start of the step with the step's current
-  margin: f32,     // end distance of the particle surfaces from the ends of the stoichiometry range
+  stoichMargin: f32, // end distance of the particle surfaces from the ends of the stoichiometry range
 }
 
 // The end of a step from cs (start) and ca, cb (prepared) at current I into ce: the Heun thermal update, with the
@@ -95,7 +95,7 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
   ce[S_TEMPERATURE_RISE] = rise1;
   o.voltage = e.voltage;
   o.slope = e.voltageTangent;
-  o.margin = e.stoichiometryMargin;
+  o.stoichMargin = e.stoichiometryMargin;
   return o;
 }
 

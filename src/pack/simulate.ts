@@ -117,9 +117,9 @@ export class PackSimulator {
   private readonly stepOcvStart: Float64Array;
   private readonly stepOcvEnd: Float64Array;
   /** Per cell: the end-of-step distance of its particle surfaces from the ends of the stoichiometry range. */
-  private readonly stepMargin: Float64Array;
+  private readonly stepStoichMargin: Float64Array;
   /** ... at the group Newton's current iterate. */
-  private readonly iterateMargin: Float64Array;
+  private readonly iterateStoichMargin: Float64Array;
   /** Of the last evaluation with a slope, per cell: end rise and the thermal part's derivatives (CellKernel.correct). */
   private readonly stepRise: Float64Array;
   private readonly stepRiseTangent: Float64Array;
@@ -199,8 +199,8 @@ export class PackSimulator {
     this.stepVoltageStart = new Float64Array(this.n);
     this.stepOcvStart = new Float64Array(this.n);
     this.stepOcvEnd = new Float64Array(this.n);
-    this.stepMargin = new Float64Array(this.n);
-    this.iterateMargin = new Float64Array(this.n);
+    this.stepStoichMargin = new Float64Array(this.n);
+    this.iterateStoichMargin = new Float64Array(this.n);
     this.stepRise = new Float64Array(this.n);
     this.stepRiseTangent = new Float64Array(this.n);
     this.stepHeatTangent = new Float64Array(this.n);
@@ -300,7 +300,7 @@ export class PackSimulator {
     this.stepVoltageStart[c] = r.voltageStart;
     this.stepOcvStart[c] = r.surfaceOcvStart;
     this.stepOcvEnd[c] = r.surfaceOcvEnd;
-    this.stepMargin[c] = r.stoichiometryMargin;
+    this.stepStoichMargin[c] = r.stoichiometryMargin;
     this.stepRise[c] = r.rise;
     this.stepRiseTangent[c] = r.riseTangent;
     this.stepHeatTangent[c] = r.heatTangent;
@@ -330,7 +330,7 @@ export class PackSimulator {
     this.stepCooling[c] = r.cooling;
     this.stepVoltageStart[c] = r.voltageStart;
     this.stepOcvEnd[c] = r.surfaceOcvEnd;
-    this.stepMargin[c] = r.stoichiometryMargin;
+    this.stepStoichMargin[c] = r.stoichiometryMargin;
     this.stepRise[c] = r.rise;
     return r.voltage;
   }
@@ -382,7 +382,7 @@ export class PackSimulator {
     const cap = 0.5 * (Math.abs(I) / np + 1);
     const { trialI, trialV, trialS, deltas } = this;
     let spread = this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np), this.slope.subarray(c0, c0 + np), true);
-    this.iterateMargin.set(this.stepMargin.subarray(c0, c0 + np), c0);
+    this.iterateStoichMargin.set(this.stepStoichMargin.subarray(c0, c0 + np), c0);
     for (let iter = 0; iter < F64.maxNewton; iter++) {
       // Linearised Kirchhoff solve: common voltage V and updates delta_j with sum(delta_j) = I - sum(I_j).
       let sumI = 0;
@@ -425,7 +425,7 @@ export class PackSimulator {
           this.current.set(trialI, c0);
           this.voltage.set(trialV, c0);
           this.slope.set(trialS, c0);
-          this.iterateMargin.set(this.stepMargin.subarray(c0, c0 + np), c0);
+          this.iterateStoichMargin.set(this.stepStoichMargin.subarray(c0, c0 + np), c0);
           spread = newSpread;
           break;
         }
@@ -457,14 +457,14 @@ export class PackSimulator {
   /**
    * The middle of the step lengths in (0, alpha) that keep every cell of the group inside its stoichiometry range, 0
    * if there are none: each cell's margin is affine in its own current (the end state is a + b I), so in the step
-   * length, through its value at the iterate (this.iterateMargin) and at the trial of length alpha (this.stepMargin).
+   * length, through its value at the iterate (this.iterateStoichMargin) and at the trial of length alpha (this.stepStoichMargin).
    */
   private rangeWindow(c0: number, np: number, alpha: number): number {
     let lo = 0;
     let hi = alpha;
     for (let j = 0; j < np; j++) {
-      const m0 = this.iterateMargin[c0 + j];
-      const rate = (this.stepMargin[c0 + j] - m0) / alpha;
+      const m0 = this.iterateStoichMargin[c0 + j];
+      const rate = (this.stepStoichMargin[c0 + j] - m0) / alpha;
       const bound = (F64.stoichiometryMargin - m0) / rate;
       if (rate > 0) lo = Math.max(lo, bound);
       else if (rate < 0) hi = Math.min(hi, bound);
@@ -487,7 +487,7 @@ export class PackSimulator {
       if (slope) slopes[j] = this.result.slope;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
-      inRange &&= this.stepMargin[c0 + j] > F64.stoichiometryMargin;
+      inRange &&= this.stepStoichMargin[c0 + j] > F64.stoichiometryMargin;
     }
     // A cell past the end of its stoichiometry range counts as an infinite spread: the backtracking never steps there.
     return inRange && Number.isFinite(hi - lo) ? hi - lo : Infinity;
@@ -503,7 +503,7 @@ export class PackSimulator {
       voltages[j] = v;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
-      inRange &&= this.stepMargin[c0 + j] > F64.stoichiometryMargin;
+      inRange &&= this.stepStoichMargin[c0 + j] > F64.stoichiometryMargin;
     }
     // As in evaluateGroup: a cell past the end of its stoichiometry range counts as an infinite spread.
     return inRange && Number.isFinite(hi - lo) ? hi - lo : Infinity;
@@ -796,7 +796,7 @@ export class PackSimulator {
    */
   private invalidState(I: number): number {
     for (let c = 0; c < this.n; c++) {
-      if (!(this.stepMargin[c] > F64.stoichiometryMargin) || this.voltage[c] <= 0) {
+      if (!(this.stepStoichMargin[c] > F64.stoichiometryMargin) || this.voltage[c] <= 0) {
         this.invalidCell = c;
         return STOP_REASON.cellExhausted;
       }

@@ -67,8 +67,8 @@ export const WORK_SLOTS = [
   { name: 'committed1', state: false, description: 'cell current of the last commit' },
   { name: 'committed2', state: false, description: '... of the commit before' },
   { name: 'committed3', state: false, description: '... of the one before that' },
-  { name: 'stepMargin', state: false, description: 'end-of-step distance of the particle surfaces from the ends of the stoichiometry range' },
-  { name: 'iterateMargin', state: false, description: '... at the group Newton\'s current iterate' },
+  { name: 'stepStoichMargin', state: false, description: 'end-of-step distance of the particle surfaces from the ends of the stoichiometry range' },
+  { name: 'iterateStoichMargin', state: false, description: '... at the group Newton\'s current iterate' },
   { name: 'validCurrent', state: false, description: 'cell current of the last valid solve while a step is located' },
 ] as const;
 
