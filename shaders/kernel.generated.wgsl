@@ -105,6 +105,10 @@ struct EvaluateOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
 }
 
 struct EvaluateTangentOutputs {
@@ -113,6 +117,10 @@ struct EvaluateTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
@@ -123,16 +131,28 @@ struct EvaluateCurrentTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
 
 struct EvaluateHeatOutputs {
   heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
 }
 
 struct EvaluateHeatTangentOutputs {
   heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   heatTangent: f32,
 }
 
@@ -144,6 +164,11 @@ struct ThermalOutputs {
 
 struct SocOutputs {
   soc: f32,
+}
+
+struct LimitsOutputs {
+  electrolyteMinimum: f32,
+  depletionMargin: f32,
 }
 
 // The initial state: uniform particles at the initial stoichiometries, the initial temperature.
@@ -202,6 +227,10 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = 0.0;
   return result;
 }
 
@@ -313,6 +342,10 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = 0.0;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
@@ -424,12 +457,16 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = 0.0;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
 }
 
-// The heat source alone (the Heun predictor needs no voltage).
+// The heat source and its terms alone (the Heun predictor needs no voltage).
 fn cell_evaluate_heat(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) -> EvaluateHeatOutputs {
   var result: EvaluateHeatOutputs;
   let temperature = REFERENCE_TEMPERATURE + rise;
@@ -460,10 +497,14 @@ fn cell_evaluate_heat(s: ptr<private, CellState>, c: u32, current: f32, rise: f3
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
   result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = 0.0;
   return result;
 }
 
-// The heat source and its derivative alone.
+// The heat source, its terms and its derivative alone.
 fn cell_evaluate_heat_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluateHeatTangentOutputs {
   var result: EvaluateHeatTangentOutputs;
   let temperature = REFERENCE_TEMPERATURE + rise;
@@ -545,6 +586,10 @@ fn cell_evaluate_heat_tangent(s: ptr<private, CellState>, ds: ptr<private, CellS
   let reversibleHeatTangent = (temperature + current * riseTangent) * t106 + t71 * (entropicChangeNegTangent - entropicChangePosTangent);
   let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
   result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = 0.0;
   result.heatTangent = totalHeatTangent;
   return result;
 }
@@ -614,5 +659,13 @@ fn cell_thermal(c: u32, rise: f32, heat: f32, dt: f32) -> ThermalOutputs {
 fn cell_soc(s: ptr<private, CellState>, c: u32) -> SocOutputs {
   var result: SocOutputs;
   result.soc = ((*s)[S_STOICH_NEG] - prm(P_STOICH_NEG_EMPTY, c)) * prm(D_SOC_SCALE, c);
+  return result;
+}
+
+// What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3).
+fn cell_limits(s: ptr<private, CellState>, c: u32) -> LimitsOutputs {
+  var result: LimitsOutputs;
+  result.electrolyteMinimum = 1.0;
+  result.depletionMargin = 1.0;
   return result;
 }

@@ -89,13 +89,14 @@ static double series_slope(const double *f, double s) {
   return d;
 }
 
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; } EvaluateOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
-typedef struct { double heat; } EvaluateHeatOutputs;
-typedef struct { double heat; double heatTangent; } EvaluateHeatTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateHeatOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
 typedef struct { double rise; double cooling; double riseTangent; } ThermalOutputs;
 typedef struct { double soc; } SocOutputs;
+typedef struct { double electrolyteMinimum; double depletionMargin; } LimitsOutputs;
 
 /* The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
 static void cell_init(double *s, const double *p, const KernelConstants *k) {
@@ -162,6 +163,10 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = 0.0;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -279,6 +284,10 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = 0.0;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
@@ -394,11 +403,15 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = 0.0;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
 
-/* The heat source alone (the Heun predictor needs no voltage). */
+/* The heat source and its terms alone (the Heun predictor needs no voltage). */
 static void cell_evaluate_heat(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluateHeatOutputs *out) {
   (void)p;
   (void)k;
@@ -437,9 +450,13 @@ static void cell_evaluate_heat(const double *s, const double *p, const KernelCon
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
   out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = 0.0;
 }
 
-/* The heat source and its derivative alone. */
+/* The heat source, its terms and its derivative alone. */
 static void cell_evaluate_heat_tangent(const double *s, const double *ds, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateHeatTangentOutputs *out) {
   (void)p;
   (void)k;
@@ -530,6 +547,10 @@ static void cell_evaluate_heat_tangent(const double *s, const double *ds, const 
   const double reversibleHeatTangent = (temperature + current * riseTangent) * t81 + t40 * (entropicChangeNegTangent - entropicChangePosTangent);
   const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
   out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = 0.0;
   out->heatTangent = totalHeatTangent;
 }
 
@@ -601,6 +622,14 @@ static void cell_soc(const double *s, const double *p, const KernelConstants *k,
   (void)k;
   const double socScale = 1.0 / (p[P_STOICH_NEG_FULL] - p[P_STOICH_NEG_EMPTY]);
   out->soc = (s[S_STOICH_NEG] - p[P_STOICH_NEG_EMPTY]) * socScale;
+}
+
+/* What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3). */
+static void cell_limits(const double *s, const double *p, const KernelConstants *k, LimitsOutputs *out) {
+  (void)p;
+  (void)k;
+  out->electrolyteMinimum = 1.0;
+  out->depletionMargin = 1.0;
 }
 
 #endif

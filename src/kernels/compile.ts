@@ -7,15 +7,18 @@
  *                    `riseTangent` input, state = the 'ds' buffer)                        (forward-mode derivative)
  *   prepare          the advance split into its part at zero current ('a') and its derivative in the current ('b'):
  *                    under the exact modal update every state is affine in the step current, end = a + b I
- *   apply            end = a + b I (double-float states in double-float)
+ *   apply            end = a + b I (double-float states in double-float), then the summary states at the end state
+ *                    and their derivative in the current (written into b's summary slots, so that b stays the end
+ *                    state's derivative in the current: the tangent the evaluation kernels read)
  *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
  *   soc              the reported state of charge
+ *   limits           the stop quantities other than the voltage
  *
  * f32 targets first apply the named per-target overrides of src/model/physics-f32.ts: intermediates replaced by
  * f32-stable forms, states carried as double-float, derived rows of their own.
  */
 import type { CellDefinition, DerivedDecl, KernelDecl, KernelOutput, KernelWrite, LayoutEntry, StateDecl } from './define.ts';
-import { add, derivedRow, dfAdd, elem, input, mul, ONE, rebuild, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
+import { add, derivedRow, dfAdd, elem, input, mul, ONE, rebuild, rewrite, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
 
 export type Precision = 'f64' | 'f32';
 
@@ -61,7 +64,8 @@ export type CompiledKernelName =
   | 'prepare'
   | 'apply'
   | 'thermal'
-  | 'soc';
+  | 'soc'
+  | 'limits';
 
 export interface CompiledModel {
   readonly definition: CellDefinition;
@@ -84,7 +88,17 @@ export function compileModel(def: CellDefinition, precision: Precision, override
 
   let states: TargetState[] = def.states.map((s) => ({ ...s, type: 'f' as ValueType }));
   let derivedDecls: DerivedDecl[] = [...def.derived];
-  let kernels: Record<string, KernelDecl> = { ...def.kernels };
+  // The summaries travel as a pseudo-kernel, so that the f32 rewrites reach them as they reach every kernel.
+  const summaries: KernelDecl = {
+    name: 'summaries',
+    description: 'summary states as functions of the state',
+    inputs: [],
+    reads: ['s'],
+    writes: [],
+    outputs: [],
+    stores: def.summaries.map((x) => ({ buffer: 's', state: x.name, node: x.node })),
+  };
+  let kernels: Record<string, KernelDecl> = { ...def.kernels, summaries };
 
   if (precision === 'f32' && overrides) {
     const get = lookup(def, derivedDecls);
@@ -116,7 +130,7 @@ export function compileModel(def: CellDefinition, precision: Precision, override
         return [k, { ...decl, outputs: decl.outputs.map((o) => ({ ...o, node: replaced(o.node) })), stores }];
       }),
     );
-    checkStateTypes(states, Object.values(kernels));
+    checkStateTypes(states, Object.values(kernels).filter((k) => k.name !== 'summaries'));
   }
 
   if (precision === 'f32') kernels = withDerivedRows(kernels, names);
@@ -129,12 +143,18 @@ export function compileModel(def: CellDefinition, precision: Precision, override
     evaluate,
     evaluateTangent: evaluateTangentKernel(def, evaluate, names, true),
     evaluateCurrentTangent: evaluateTangentKernel(def, evaluate, names, false),
-    evaluateHeat: only(evaluate, 'evaluateHeat', ['heat'], 'The heat source alone (the Heun predictor needs no voltage).'),
-    evaluateHeatTangent: only(evaluateTangentKernel(def, evaluate, names, true), 'evaluateHeatTangent', ['heat', 'heatTangent'], 'The heat source and its derivative alone.'),
+    evaluateHeat: only(evaluate, 'evaluateHeat', heatOutputs(evaluate), 'The heat source and its terms alone (the Heun predictor needs no voltage).'),
+    evaluateHeatTangent: only(
+      evaluateTangentKernel(def, evaluate, names, true),
+      'evaluateHeatTangent',
+      [...heatOutputs(evaluate), 'heatTangent'],
+      'The heat source, its terms and its derivative alone.',
+    ),
     prepare: prepareKernel(advance, states, names),
-    apply: applyKernel(advance, states),
+    apply: applyKernel(advance, kernels.summaries, states, names),
     thermal: thermalKernel(thermal, names),
     soc: kernels.soc,
+    limits: kernels.limits,
   };
   for (const k of Object.values(compiled)) checkBuffers(k);
   return { definition: def, precision, overrides: precision === 'f32' ? overrides : undefined, states, derived: derivedDecls, kernels: compiled, names };
@@ -201,11 +221,24 @@ function checkStateTypes(states: readonly TargetState[], kernels: readonly Kerne
   }
 }
 
-/** Every kernel reads and writes disjoint buffers, so no generated loop can read a value it has already overwritten. */
+/** The evaluate outputs the heat-only kernels keep: the heat and its terms (outputs named heat...). */
+function heatOutputs(evaluate: KernelDecl): string[] {
+  return evaluate.outputs.filter((o) => o.name.startsWith('heat')).map((o) => o.name);
+}
+
+/**
+ * No kernel reads a slot it writes, so no generated loop can read a value it has already overwritten: a buffer both
+ * read and written (apply's b: the affine parts read, the summaries' derivatives written) holds disjoint states.
+ */
 function checkBuffers(k: KernelDecl): void {
-  for (const w of k.writes) if (k.reads.includes(w)) throw new Error(`kernels: ${k.name} reads and writes buffer ${w}`);
   const roots = [...k.outputs.map((o) => o.node), ...k.stores.map((w) => w.node)];
-  for (const n of topological(roots)) {
+  const nodes = topological(roots);
+  for (const w of k.writes) {
+    if (!k.reads.includes(w)) continue;
+    const read = new Set(nodes.filter((n) => (n.kind === 'state' || n.kind === 'elem') && n.buffer === w).map((n) => n.name));
+    for (const st of k.stores) if (st.buffer === w && read.has(st.state)) throw new Error(`kernels: ${k.name} reads and writes ${st.state} in buffer ${w}`);
+  }
+  for (const n of nodes) {
     if ((n.kind === 'state' || n.kind === 'elem') && !k.reads.includes(n.buffer)) {
       throw new Error(`kernels: ${k.name} reads ${n.name} from buffer ${n.buffer}, which it does not declare`);
     }
@@ -305,22 +338,55 @@ function prepareKernel(advance: KernelDecl, states: readonly TargetState[], name
   };
 }
 
-function applyKernel(advance: KernelDecl, states: readonly TargetState[]): KernelDecl {
+/**
+ * The end state a + b I; then every summary at that end state (its state reads replaced by a + b I) and its exact
+ * derivative in the current, written into b's summary slot: b is then the whole end state's derivative in I.
+ */
+function applyKernel(advance: KernelDecl, summaries: KernelDecl, states: readonly TargetState[], names: Map<Node, string>): KernelDecl {
   const current = input('current');
+  const ends = new Map<string, Node>();
   const stores: KernelWrite[] = advance.stores.map((w) => {
     const s = states.find((x) => x.name === w.state)!;
-    if (s.length) return { buffer: 's', state: w.state, node: add(elem(w.state, s.length, 'a'), mul(elem(w.state, s.length, 'b'), current)) };
-    if (s.type === 'df') return { buffer: 's', state: w.state, node: dfAdd(state(w.state, 'a', 'df'), twoProd(state(w.state, 'b'), current)) };
-    return { buffer: 's', state: w.state, node: add(state(w.state, 'a'), mul(state(w.state, 'b'), current)) };
+    let node: Node;
+    if (s.length) node = add(elem(w.state, s.length, 'a'), mul(elem(w.state, s.length, 'b'), current));
+    else if (s.type === 'df') node = dfAdd(state(w.state, 'a', 'df'), twoProd(state(w.state, 'b'), current));
+    else node = add(state(w.state, 'a'), mul(state(w.state, 'b'), current));
+    ends.set(w.state, node);
+    return { buffer: 's', state: w.state, node };
   });
+  const memo = new Map<Node, Node>();
+  const atEnd = (n: Node) =>
+    rewrite(
+      n,
+      (x) => {
+        if ((x.kind !== 'state' && x.kind !== 'elem') || x.buffer !== 's') return undefined;
+        const end = ends.get(x.name);
+        if (!end) throw new Error(`kernels: summary reads ${x.name}, which advance does not update`);
+        return end;
+      },
+      memo,
+    );
+  const slopeMemo = new Map<Node, Node>();
+  for (const w of summaries.stores) {
+    const node = atEnd(w.node);
+    stores.push({ buffer: 's', state: w.state, node }, { buffer: 'b', state: w.state, node: tangent(node, (n) => (n === current ? ONE : undefined), slopeMemo) });
+  }
+  const own = tangentNames(slopeMemo, names);
+  for (const [n, e] of memo) {
+    const name = names.get(n);
+    if (name && !e.isConst && !own.has(e)) own.set(e, name);
+  }
   return {
     name: 'apply',
-    description: 'The end state of a step at current I from its prepared parts: a + b I.',
+    description: summaries.stores.length
+      ? 'The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b).'
+      : 'The end state of a step at current I from its prepared parts: a + b I.',
     inputs: ['current'],
     reads: ['a', 'b'],
-    writes: ['s'],
+    writes: summaries.stores.length ? ['s', 'b'] : ['s'],
     outputs: [],
     stores,
+    names: own,
   };
 }
 

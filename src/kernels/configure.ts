@@ -3,7 +3,7 @@
  * constants of the cell definition (vector lengths, scalars, tables, series) followed by the pack settings. The host
  * (src/backends/wasm) builds its argument list from the same two lists, so the two sides cannot drift.
  */
-import type { CellDefinition } from './define.ts';
+import { studyConstantUnion, type CellDefinition } from './define.ts';
 
 export type ConfigureType = 'i32' | 'f64' | 'bool' | 'array';
 
@@ -13,13 +13,18 @@ export interface ConfigureArgument {
   readonly description: string;
 }
 
-/** The cell definition's study constants, in the order configureKernel takes them. */
-export function kernelConfigureArguments(def: CellDefinition): ConfigureArgument[] {
+/**
+ * The study constants of every model's definition (their union by name), after the model index, in the order
+ * configureKernel takes them. A study of one model passes 0 (or an empty array) for another model's constants.
+ */
+export function kernelConfigureArguments(defs: readonly CellDefinition[]): ConfigureArgument[] {
+  const u = studyConstantUnion(defs);
   return [
-    ...def.lengths.map((l) => ({ name: l.name, type: 'i32' as const, description: l.description })),
-    ...def.constants.map((c) => ({ name: c.name, type: 'f64' as const, description: c.description })),
-    ...def.tables.map((t) => ({ name: t.name, type: 'array' as const, description: t.description })),
-    ...def.series.map((s) => ({ name: s.name, type: 'array' as const, description: `${s.description} (flattened series)` })),
+    { name: 'model', type: 'i32', description: 'the cell model: index in src/model/physics.ts CELL_MODELS' },
+    ...u.lengths.map((l) => ({ name: l.name, type: 'i32' as const, description: l.description })),
+    ...u.constants.map((c) => ({ name: c.name, type: 'f64' as const, description: c.description })),
+    ...u.tables.map((t) => ({ name: t.name, type: 'array' as const, description: t.description })),
+    ...u.series.map((s) => ({ name: s.name, type: 'array' as const, description: `${s.description} (flattened series)` })),
   ];
 }
 
@@ -40,8 +45,8 @@ export const PACK_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [
 const AS_TYPE: Record<ConfigureType, string> = { i32: 'i32', f64: 'f64', bool: 'bool', array: 'usize' };
 
 /** assembly/configure.generated.ts */
-export function assemblyscriptConfigure(def: CellDefinition, header: string): string {
-  const kernel = kernelConfigureArguments(def);
+export function assemblyscriptConfigure(defs: readonly CellDefinition[], header: string): string {
+  const kernel = kernelConfigureArguments(defs);
   const all = [...kernel, ...STEP_CONFIGURE_ARGUMENTS, ...PACK_CONFIGURE_ARGUMENTS];
   const names = (xs: readonly ConfigureArgument[]) => xs.map((a) => a.name).join(', ');
   return [

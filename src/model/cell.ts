@@ -1,6 +1,7 @@
 /**
- * The f64 reference step template around the generated kernels (src/model/kernel.generated.ts, from
- * src/model/physics.ts): one time step of a cell at constant current, and its exact derivative dV/dI.
+ * The f64 reference step template around the generated kernels (src/model/kernel.generated.ts for the SPM,
+ * src/model/kernel-spme.generated.ts for the SPMe, both from src/model/physics.ts): one time step of a cell at constant
+ * current, its exact derivative dV/dI, and the heat of each term.
  *
  * A step is `prepare` (the exact particle update split as a + b I, done once per start state and step length), then
  * `finish` at a current I: the end state a + b I, and the temperature by Heun (the exact cooling exponential with the
@@ -10,16 +11,57 @@
  * assembly/step.ts, shaders/pack.wgsl and bench/native/cell.c.
  */
 import type { ParameterSet } from '../params/types.ts';
-import * as K from './kernel.generated.ts';
+import * as SPM from './kernel.generated.ts';
+import * as SPME from './kernel-spme.generated.ts';
 import { cellStateLength, type CellKernelParameters } from './layout.ts';
-import { SPM_DEFINITION } from './physics.ts';
+import { DEFAULT_ELECTROLYTE_MESH, DEFINITIONS, type CellModel, type ElectrolyteMesh } from './physics.ts';
 
 export type ThermalMode = 'lumped' | 'isothermal';
 
 export interface KernelOptions {
+  /** The cell model (default 'spm'). */
+  model?: CellModel;
   /** Particle eigenmodes kept per electrode (the modes beyond are held at their quasi-steady value). */
   modes?: number;
   thermal?: ThermalMode;
+  /** Finite volumes of the SPMe's electrolyte per region (default 12 / 2 / 12). */
+  mesh?: ElectrolyteMesh;
+}
+
+/** Per-study constants of a model's generated kernels (vector lengths, scalars, tables, series): the SPM's, and the SPMe's. */
+export type KernelConstants = SPM.KernelConstants & Partial<SPME.KernelConstants>;
+
+type Out = Record<string, number>;
+type S = Float64Array;
+type P = CellKernelParameters;
+type KC = KernelConstants;
+/** What every model's generated TypeScript module provides (the same kernels and arguments, src/kernels/compile.ts). */
+interface GeneratedKernels {
+  S_TEMPERATURE_RISE: number;
+  init(s: S, p: P, k: KC): void;
+  evaluate(s: S, p: P, k: KC, current: number, rise: number, out: Out): void;
+  evaluateTangent(s: S, ds: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
+  evaluateCurrentTangent(s: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
+  evaluateHeat(s: S, p: P, k: KC, current: number, rise: number, out: Out): void;
+  evaluateHeatTangent(s: S, ds: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
+  prepare(s: S, a: S, b: S, p: P, k: KC, dt: number, rise: number): void;
+  apply(a: S, b: S, s: S, p: P, k: KC, current: number): void;
+  thermal(p: P, k: KC, rise: number, heat: number, dt: number, out: Out): void;
+  soc(s: S, p: P, k: KC, out: Out): void;
+  limits(s: S, p: P, k: KC, out: Out): void;
+}
+
+const GENERATED: Record<CellModel, GeneratedKernels> = { spm: SPM as unknown as GeneratedKernels, spme: SPME as unknown as GeneratedKernels };
+
+/** The heat terms a step integrates besides the contact and collector terms (I^2 R, known from the current alone). */
+export const HEAT_TERMS = ['irreversible', 'reversible', 'ohmicElectrolyte', 'ohmicSolid'] as const;
+export type HeatTerm = (typeof HEAT_TERMS)[number];
+export type HeatBreakdown = Record<HeatTerm, number>;
+/** The evaluate output of each term. */
+const HEAT_OUTPUT: Record<HeatTerm, string> = { irreversible: 'heatIrreversible', reversible: 'heatReversible', ohmicElectrolyte: 'heatOhmicElectrolyte', ohmicSolid: 'heatOhmicSolid' };
+
+export function zeroHeat(): HeatBreakdown {
+  return { irreversible: 0, reversible: 0, ohmicElectrolyte: 0, ohmicSolid: 0 };
 }
 
 export const DEFAULT_MODES = 10;
@@ -42,6 +84,8 @@ export function newEvaluation(): CellEvaluation {
 export interface StepEnergy {
   /** Heat generated in the cell over the step [J] (external heat excluded). */
   heat: number;
+  /** Its terms [J] (Heun averages, as the temperature sees them); the rest is contact and collectors, I^2 R dt. */
+  heatTerms: HeatBreakdown;
   /** Heat removed by cooling over the step [J]. */
   cooling: number;
   /** Terminal voltage at the start of the step with the step's current [V]. */
@@ -61,56 +105,78 @@ export interface StepResult extends StepEnergy {
   surfaceStoichPos: number;
   /** End-of-step heat source [W]. */
   heatEnd: number;
+  /** Lowest c_e / c_e0 over the electrolyte at the end of the step (1 for the SPM). */
+  electrolyteMinimum: number;
+  /** Its margin to depletion (10 mol/m3): the step crossed into depletion where it is <= 0. */
+  depletionMargin: number;
 }
 
 export function newStepResult(): StepResult {
-  return { heat: 0, cooling: 0, voltageStart: 0, surfaceOcvStart: 0, voltage: 0, slope: NaN, surfaceOcvEnd: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, heatEnd: 0 };
+  return {
+    heat: 0, heatTerms: zeroHeat(), cooling: 0, voltageStart: 0, surfaceOcvStart: 0, voltage: 0, slope: NaN, surfaceOcvEnd: 0, surfaceStoichNeg: 0,
+    surfaceStoichPos: 0, heatEnd: 0, electrolyteMinimum: 1, depletionMargin: 1,
+  };
 }
 
-/** The per-study constants of the generated kernels for a parameter set and mode count. */
-export function kernelConstants(set: ParameterSet, modes: number): K.KernelConstants {
-  const def = SPM_DEFINITION;
-  const ctx = { set, modes };
+/** The per-study constants of a model's generated kernels for a parameter set, mode count and electrolyte mesh. */
+export function kernelConstants(set: ParameterSet, modes: number, model: CellModel = 'spm', mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH): KernelConstants {
+  const def = DEFINITIONS[model];
+  const ctx = { set, modes, mesh };
   const k: Record<string, unknown> = {};
   for (const l of def.lengths) k[l.name] = l.value(ctx);
   for (const c of def.constants) k[c.name] = c.value(ctx);
   for (const t of def.tables) k[t.name] = t.value(ctx);
   for (const s of def.series) k[s.name] = s.value(set);
-  return k as unknown as K.KernelConstants;
+  return k as unknown as KernelConstants;
 }
 
-const RISE = K.S_TEMPERATURE_RISE;
+const RISE = SPM.S_TEMPERATURE_RISE;
 
 /** Index of the first negative-electrode mode in the state vector (the positive modes follow after `modes`). */
-export const MODE_OFFSET = K.STATE_FIXED;
+export const MODE_OFFSET = SPM.STATE_FIXED;
 
 export class CellKernel {
+  readonly model: CellModel;
   readonly modes: number;
+  readonly mesh: Readonly<ElectrolyteMesh>;
   readonly thermal: ThermalMode;
   readonly referenceTemperature: number;
   readonly stateLength: number;
-  readonly constants: K.KernelConstants;
-  private readonly ev: K.EvaluateTangentOutputs = { voltage: 0, heat: 0, surfaceOcv: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, voltageTangent: 0, heatTangent: 0 };
-  private readonly th: K.ThermalOutputs = { rise: 0, cooling: 0, riseTangent: 0 };
+  readonly constants: KernelConstants;
+  private readonly K: GeneratedKernels;
+  private readonly ev: Out = {};
+  private readonly heatOut: Out = {};
+  private readonly th: Out = {};
+  private readonly lim: Out = {};
+  private readonly startTerms = zeroHeat();
   private readonly partA: Float64Array;
   private readonly partB: Float64Array;
   private readonly end: Float64Array;
   private readonly result = newStepResult();
 
   constructor(set: ParameterSet, options: KernelOptions = {}) {
+    this.model = options.model ?? 'spm';
     this.modes = options.modes ?? DEFAULT_MODES;
+    this.mesh = { ...(options.mesh ?? DEFAULT_ELECTROLYTE_MESH) };
     this.thermal = options.thermal ?? 'lumped';
     this.referenceTemperature = set.thermal.referenceTemperature;
-    this.constants = kernelConstants(set, this.modes);
-    this.stateLength = cellStateLength(this.modes);
+    this.K = GENERATED[this.model];
+    this.constants = kernelConstants(set, this.modes, this.model, this.mesh);
+    this.stateLength = cellStateLength(this.modes, this.model, this.mesh);
     this.partA = new Float64Array(this.stateLength);
     this.partB = new Float64Array(this.stateLength);
     this.end = new Float64Array(this.stateLength);
   }
 
   initialState(p: CellKernelParameters, out: Float64Array = new Float64Array(this.stateLength)): Float64Array {
-    K.init(out, p, this.constants);
+    this.K.init(out, p, this.constants);
     return out;
+  }
+
+  /** Lowest c_e / c_e0 of a state and its margin to depletion (the SPM: 1 and 1). */
+  limits(state: Float64Array, p: CellKernelParameters): { electrolyteMinimum: number; depletionMargin: number } {
+    this.K.limits(state, p, this.constants, this.lim);
+    return { electrolyteMinimum: this.lim.electrolyteMinimum, depletionMargin: this.lim.depletionMargin };
   }
 
   temperature(state: Float64Array): number {
@@ -119,20 +185,33 @@ export class CellKernel {
 
   /** Terminal voltage, heat source and surface quantities at the given state, current and temperature [K]. */
   evaluate(state: Float64Array, p: CellKernelParameters, current: number, T: number, ev: CellEvaluation = newEvaluation()): CellEvaluation {
-    K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, ev);
+    const o = this.ev;
+    this.K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, o);
+    ev.voltage = o.voltage;
+    ev.heat = o.heat;
+    ev.surfaceOcv = o.surfaceOcv;
+    ev.surfaceStoichNeg = o.surfaceStoichNeg;
+    ev.surfaceStoichPos = o.surfaceStoichPos;
     return ev;
+  }
+
+  /** Every output of the generated evaluate kernel (heat terms included) at a state, current and temperature [K]. */
+  evaluateAll(state: Float64Array, p: CellKernelParameters, current: number, T: number): Readonly<Record<string, number>> {
+    const out: Out = {};
+    this.K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, out);
+    return out;
   }
 
   /** State of charge of a state (0 at the lower cut-off's negative stoichiometry, 1 at the upper's). */
   soc(state: Float64Array, p: CellKernelParameters): number {
     const out = { soc: 0 };
-    K.soc(state, p, this.constants, out);
+    this.K.soc(state, p, this.constants, out);
     return out.soc;
   }
 
   /** The current-independent work of a step from `start` over dt: the end state is a + b I. */
   prepare(start: Float64Array, p: CellKernelParameters, dt: number, a: Float64Array, b: Float64Array): void {
-    K.prepare(start, a, b, p, this.constants, dt, start[RISE]);
+    this.K.prepare(start, a, b, p, this.constants, dt, start[RISE]);
   }
 
   /**
@@ -151,9 +230,12 @@ export class CellKernel {
     r: StepResult,
     slope: boolean,
   ): StepResult {
+    const K = this.K;
     const k = this.constants;
     const ev = this.ev;
     const th = this.th;
+    const terms = r.heatTerms;
+    const startTerms = this.startTerms;
     const rise0 = start[RISE];
     K.apply(a, b, end, p, k, current);
     // Start of the step (the state does not depend on the step's current: its tangent is 0).
@@ -163,6 +245,7 @@ export class CellKernel {
     r.surfaceOcvStart = ev.surfaceOcv;
     const heatStart = ev.heat;
     const heatStartTangent = slope ? ev.heatTangent : 0;
+    for (const t of HEAT_TERMS) startTerms[t] = ev[HEAT_OUTPUT[t]];
     let rise1 = rise0;
     let rise1Tangent = 0;
     if (this.thermal === 'isothermal') {
@@ -170,16 +253,19 @@ export class CellKernel {
       else K.evaluate(end, p, k, current, rise0, ev);
       r.heat = 0.5 * (heatStart + ev.heat) * dt;
       r.cooling = r.heat;
+      for (const t of HEAT_TERMS) terms[t] = 0.5 * (startTerms[t] + ev[HEAT_OUTPUT[t]]) * dt;
     } else {
       // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
       K.thermal(p, k, rise0, heatStart + externalHeat, dt, th);
       const risePredicted = th.rise;
       const risePredictedTangent = th.riseTangent * heatStartTangent;
       // The predictor needs the heat alone (no OCPs: the heat-only kernels).
-      if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, ev);
-      else K.evaluateHeat(end, p, k, current, risePredicted, ev);
-      const heat = 0.5 * (heatStart + ev.heat);
-      const heatTangent = slope ? 0.5 * (heatStartTangent + ev.heatTangent) : 0;
+      const mid = this.heatOut;
+      if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, mid);
+      else K.evaluateHeat(end, p, k, current, risePredicted, mid);
+      const heat = 0.5 * (heatStart + mid.heat);
+      const heatTangent = slope ? 0.5 * (heatStartTangent + mid.heatTangent) : 0;
+      for (const t of HEAT_TERMS) terms[t] = 0.5 * (startTerms[t] + mid[HEAT_OUTPUT[t]]) * dt;
       K.thermal(p, k, rise0, heat + externalHeat, dt, th);
       rise1 = th.rise;
       rise1Tangent = th.riseTangent * heatTangent;
@@ -195,6 +281,10 @@ export class CellKernel {
     r.surfaceStoichNeg = ev.surfaceStoichNeg;
     r.surfaceStoichPos = ev.surfaceStoichPos;
     r.heatEnd = ev.heat;
+    const lim = this.lim;
+    K.limits(end, p, k, lim);
+    r.electrolyteMinimum = lim.electrolyteMinimum;
+    r.depletionMargin = lim.depletionMargin;
     return r;
   }
 
@@ -212,11 +302,11 @@ export class CellKernel {
     ev.surfaceOcv = r.surfaceOcvEnd;
     ev.surfaceStoichNeg = r.surfaceStoichNeg;
     ev.surfaceStoichPos = r.surfaceStoichPos;
-    return { heat: r.heat, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
+    return { heat: r.heat, heatTerms: { ...r.heatTerms }, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
   }
 
-  // ---- Building blocks of a step, for the hand-written SPMe and SEI prototypes (src/model/spme.ts, sei.ts) until
-  // they are ported into the definition.
+  // ---- Building blocks of a step, for the hand-written SEI prototype (src/model/sei.ts) until it is ported into the
+  // definition.
 
   /** (2/3) (1/10 - sum 1/mu_m^2): the quasi-steady tail coefficient. */
   get tailCoefficient(): number {
@@ -225,13 +315,13 @@ export class CellKernel {
 
   /** The particles over dt at constant current, in place (D at the state's temperature): prepare, then apply. */
   advanceParticles(state: Float64Array, p: CellKernelParameters, current: number, dt: number): void {
-    K.prepare(state, this.partA, this.partB, p, this.constants, dt, state[RISE]);
-    K.apply(this.partA, this.partB, state, p, this.constants, current);
+    this.K.prepare(state, this.partA, this.partB, p, this.constants, dt, state[RISE]);
+    this.K.apply(this.partA, this.partB, state, p, this.constants, current);
   }
 
   /** The exact lumped temperature update with the heat held over dt, in place; the heat [J] and cooling [J]. */
   advanceTemperature(state: Float64Array, p: CellKernelParameters, heat: number, dt: number): { heat: number; cooling: number } {
-    K.thermal(p, this.constants, state[RISE], heat, dt, this.th);
+    this.K.thermal(p, this.constants, state[RISE], heat, dt, this.th);
     state[RISE] = this.th.rise;
     return { heat: heat * dt, cooling: this.th.cooling };
   }

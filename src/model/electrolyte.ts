@@ -18,42 +18,11 @@ import { CellspreadInputError } from '../errors.ts';
 import type { ElectrolyteFunction, ParameterSet } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT } from './constants.ts';
 import { electrodeArea, pick, type CellOverrides } from './derive.ts';
-import type { LayoutEntry } from './layout.ts';
+import type { ElectrolyteParameterName, LayoutEntry } from './layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, TRANSPORT_CONCENTRATION_MIN, type ElectrolyteMesh } from './physics.ts';
 
-/** Finite volumes per region. */
-export interface ElectrolyteMesh {
-  negative: number;
-  separator: number;
-  positive: number;
-}
-
-/** Default mesh: 12 / 2 / 12 volumes (docs/numerics.md: 0.27 % electrolyte heat, 0.06 K at 2C against the converged solution). */
-export const DEFAULT_ELECTROLYTE_MESH: Readonly<ElectrolyteMesh> = { negative: 12, separator: 2, positive: 12 };
-
-export function electrolyteStateLength(mesh: ElectrolyteMesh): number {
-  return mesh.negative + mesh.separator + mesh.positive;
-}
-
-/** Per-cell parameters the SPMe adds to the SPM's (layout entries, so the port appends them to CELL_PARAMETERS). */
-export const ELECTROLYTE_PARAMETERS = [
-  { name: 'electrolyteConcentration', unit: 'mol/m3', description: 'initial electrolyte concentration c_e0; the state is c_e / c_e0' },
-  { name: 'poreWidthNeg', unit: 'm', description: 'eps_n h_n: pore volume per electrode area of one negative finite volume (h_n = L_n / N_n)' },
-  { name: 'poreWidthSep', unit: 'm', description: 'eps_s h_s: pore volume per electrode area of one separator finite volume' },
-  { name: 'poreWidthPos', unit: 'm', description: 'eps_p h_p: pore volume per electrode area of one positive finite volume' },
-  { name: 'pathLengthNeg', unit: 'm', description: 'h_n / B_n: width over transport efficiency B = eps^b (or eps / tau) of a negative finite volume' },
-  { name: 'pathLengthSep', unit: 'm', description: 'h_s / B_s of a separator finite volume' },
-  { name: 'pathLengthPos', unit: 'm', description: 'h_p / B_p of a positive finite volume' },
-  { name: 'diffusivityScale', unit: '-', description: "factor on the set's D_e(c_e, T) (variation: electrolyteDiffusivity)" },
-  { name: 'diffusivityActivation', unit: 'K', description: 'electrolyte diffusivity activation energy over R (E / R)' },
-  { name: 'sourceNeg', unit: 'm/(A s)', description: 'q_n = (1 - t+) / (F c_e0 A N_n): salt released into one negative finite volume per ampere' },
-  { name: 'sourcePos', unit: 'm/(A s)', description: 'q_p = -(1 - t+) / (F c_e0 A N_p): salt taken from one positive finite volume per ampere (< 0)' },
-  { name: 'macinnesCoefficient', unit: 'V/K', description: 'chi R / F = 2 (1 - t+) TDF R / F: eta_c = coefficient T (<ln theta>_p - <ln theta>_n)' },
-  { name: 'electrolyteResistance', unit: 'Ohm', description: '(L_n/(3 B_n) + L_s/B_s + L_p/(3 B_p)) / (A kappa_e(c_e0, T_ref)): electrolyte Ohmic resistance at T_ref' },
-  { name: 'conductivityActivation', unit: 'K', description: 'electrolyte conductivity activation energy over R (E / R)' },
-  { name: 'solidResistance', unit: 'Ohm', description: '(L_n/(3 sigma_n,eff) + L_p/(3 sigma_p,eff)) / A: solid-phase Ohmic resistance of both electrodes' },
-] as const satisfies readonly LayoutEntry[];
-
-export type ElectrolyteParameterName = (typeof ELECTROLYTE_PARAMETERS)[number]['name'];
+export { DEFAULT_ELECTROLYTE_MESH, ELECTROLYTE_PARAMETERS, electrolyteStateLength, TRANSPORT_CONCENTRATION_MIN, type ElectrolyteMesh } from './physics.ts';
+export type { ElectrolyteParameterName } from './layout.ts';
 export type ElectrolyteKernelParameters = Record<ElectrolyteParameterName, number>;
 
 /** What the scheme needs that is the same for every cell of a study: the mesh, the D_e fit, the reference temperature. */
@@ -71,8 +40,6 @@ export function electrolyteModel(set: ParameterSet, mesh: ElectrolyteMesh = DEFA
   return { mesh: { ...mesh }, diffusivity: set.electrolyte.diffusivity, referenceTemperature: set.thermal.referenceTemperature };
 }
 
-/** PyBaMM's floor on c_e inside D_e and kappa_e (settings.tolerances D_e__c_e, kappa_e__c_e) [mol/m3]. */
-export const TRANSPORT_CONCENTRATION_MIN = 10;
 
 /**
  * f(c_e) = sum a z^p exp(r z), z = max(c_e, 10) / c_ref, without the Arrhenius factor (see ElectrolyteFunction).

@@ -39,6 +39,10 @@ export interface EvaluateOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
 }
 
 export interface EvaluateTangentOutputs {
@@ -47,6 +51,10 @@ export interface EvaluateTangentOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   voltageTangent: number;
   heatTangent: number;
 }
@@ -57,16 +65,28 @@ export interface EvaluateCurrentTangentOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   voltageTangent: number;
   heatTangent: number;
 }
 
 export interface EvaluateHeatOutputs {
   heat: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
 }
 
 export interface EvaluateHeatTangentOutputs {
   heat: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   heatTangent: number;
 }
 
@@ -78,6 +98,11 @@ export interface ThermalOutputs {
 
 export interface SocOutputs {
   soc: number;
+}
+
+export interface LimitsOutputs {
+  electrolyteMinimum: number;
+  depletionMargin: number;
 }
 
 /** The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
@@ -141,6 +166,10 @@ export function evaluate(s: Float64Array, p: CellKernelParameters, k: KernelCons
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = 0.0;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -256,6 +285,10 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = 0.0;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }
@@ -369,11 +402,15 @@ export function evaluateCurrentTangent(s: Float64Array, p: CellKernelParameters,
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = 0.0;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }
 
-/** The heat source alone (the Heun predictor needs no voltage). */
+/** The heat source and its terms alone (the Heun predictor needs no voltage). */
 export function evaluateHeat(s: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number, rise: number, out: EvaluateHeatOutputs): void {
   const temperature = k.referenceTemperature + rise;
   const thermalVoltage = 0.00017234666524563961 * temperature;
@@ -410,9 +447,13 @@ export function evaluateHeat(s: Float64Array, p: CellKernelParameters, k: Kernel
   const reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
   out.heat = totalHeat;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = 0.0;
 }
 
-/** The heat source and its derivative alone. */
+/** The heat source, its terms and its derivative alone. */
 export function evaluateHeatTangent(s: Float64Array, ds: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number, rise: number, riseTangent: number, out: EvaluateHeatTangentOutputs): void {
   const temperature = k.referenceTemperature + rise;
   const thermalVoltage = 0.00017234666524563961 * temperature;
@@ -501,6 +542,10 @@ export function evaluateHeatTangent(s: Float64Array, ds: Float64Array, p: CellKe
   const reversibleHeatTangent = (temperature + current * riseTangent) * t75 + t34 * (entropicChangeNegTangent - entropicChangePosTangent);
   const totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
   out.heat = totalHeat;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = 0.0;
   out.heatTangent = totalHeatTangent;
 }
 
@@ -564,6 +609,12 @@ export function thermal(p: CellKernelParameters, k: KernelConstants, rise: numbe
 export function soc(s: Float64Array, p: CellKernelParameters, k: KernelConstants, out: SocOutputs): void {
   const socScale = 1.0 / (p.stoichNegFull - p.stoichNegEmpty);
   out.soc = (s[S_STOICH_NEG] - p.stoichNegEmpty) * socScale;
+}
+
+/** What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3). */
+export function limits(s: Float64Array, p: CellKernelParameters, k: KernelConstants, out: LimitsOutputs): void {
+  out.electrolyteMinimum = 1.0;
+  out.depletionMargin = 1.0;
 }
 
 

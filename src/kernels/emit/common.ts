@@ -7,7 +7,7 @@ import type { CompiledModel } from '../compile.ts';
 import { stateLayout, type StateLayout } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { schedule, type LoopBlock, type Schedule } from '../schedule.ts';
+import { isArray, schedule, type LoopBlock, type Schedule } from '../schedule.ts';
 
 export const PREC = { ADD: 1, MUL: 2, UNARY: 3, ATOM: 4 } as const;
 
@@ -52,6 +52,12 @@ export abstract class KernelEmitter {
   /** For each series node, its value-or-slope partner at the same argument in this kernel. */
   private partners = new Map<Node, Node>();
   private used = new Set<string>();
+  /**
+   * Kernel-local arrays: a vector's one array; a solve's lower, diagonal, upper and right-hand side (the solution).
+   * Solves of one matrix share its three arrays (one factorisation, several right-hand sides).
+   */
+  private arrays = new Map<Node, string[]>();
+  private matrixOf = new Map<Node, string[]>();
   protected sched!: Schedule;
   protected kernel!: KernelDecl;
 
@@ -76,6 +82,20 @@ export abstract class KernelEmitter {
    * `slope` (one evaluation of its exponentials serves both).
    */
   protected abstract seriesPair(series: string, arg: Rendered, value: string, slope: string): string;
+  /** Declarations of the kernel-local arrays (vectors and the four arrays of each solve) along `length`. */
+  protected abstract arrayDeclare(names: readonly string[], length: string): string[];
+  /** Element m of array `name` = value (inside the loop). */
+  protected abstract arrayStore(name: string, value: Rendered): string;
+  /** Element m + offset of array `name` along `length`, 0 outside [0, length). */
+  protected abstract arrayRead(name: string, length: string, offset: number): Rendered;
+  /** Element m + offset (offset != 0) of a vector state or table, 0 outside [0, length). */
+  protected abstract shiftedRead(n: Node, offset: number): Rendered;
+  /**
+   * The Thomas algorithm on the arrays lower, diag, upper and each right-hand side along `length`, in place: the
+   * solutions end in the rhs arrays. Forward elimination w = lower_j / diag_{j-1}, diag_j -= w upper_{j-1},
+   * rhs_j -= w rhs_{j-1}; back substitution rhs_{n-1} /= diag_{n-1}, rhs_j = (rhs_j - upper_j rhs_{j+1}) / diag_j.
+   */
+  protected abstract thomas(lower: string, diag: string, upper: string, rhs: readonly string[], length: string): string;
   /** Declarations at the top of a kernel body (parameter loads and the like). */
   protected prologue(): string[] {
     return [];
@@ -125,11 +145,44 @@ export abstract class KernelEmitter {
       }
     }
     this.used = new Set(this.reserved());
+    this.arrays = new Map();
+    this.matrixOf = new Map();
     for (const l of this.signature(k)) this.lines.push(l);
     this.depth = 1;
     for (const l of this.prologue()) this.line(l);
+    const byLength = new Map<string, string[]>();
+    const declare = (length: string, name: string) => {
+      const n = this.unique(name);
+      byLength.set(length, [...(byLength.get(length) ?? []), n]);
+      return n;
+    };
+    const matrices = new Map<string, string[]>();
+    for (const b of this.sched.blocks) {
+      if (b.kind !== 'loop') continue;
+      for (const v of [...b.vectors, ...b.solves]) {
+        const base = v.kind === 'vector' ? v.name : (this.kernel.names ?? this.model.names).get(v) ?? 'solution';
+        if (v.kind === 'vector') {
+          this.arrays.set(v, [declare(v.length, base)]);
+          continue;
+        }
+        const key = v.args.slice(0, 3).map((a) => a.id).join(',');
+        let matrix = matrices.get(key);
+        const shared = matrix !== undefined;
+        if (!matrix) matrices.set(key, (matrix = ['Lower', 'Diag', 'Upper'].map((s) => declare(v.length, `${base}${s}`))));
+        // A solve sharing an earlier one's matrix stores only its right-hand side (empty names: nothing stored).
+        this.arrays.set(v, [...(shared ? ['', '', ''] : matrix), declare(v.length, base)]);
+        this.matrixOf.set(v, matrix);
+      }
+    }
+    for (const [length, names] of byLength) for (const l of this.arrayDeclare(names, length)) this.line(l);
     for (const block of this.sched.blocks) {
       if (block.kind === 'scalar') {
+        const groups = new Map<string[], string[]>();
+        for (const v of block.solves) {
+          const matrix = this.matrixOf.get(v)!;
+          groups.set(matrix, [...(groups.get(matrix) ?? []), this.arrays.get(v)![3]]);
+        }
+        for (const [[lower, diag, upper], rhs] of groups) this.line(this.thomas(lower, diag, upper, rhs, block.solves[0].length));
         for (const n of block.nodes) if (this.sched.locals.has(n)) this.bind(n);
       } else this.loop(block);
     }
@@ -158,6 +211,10 @@ export abstract class KernelEmitter {
     }
     for (const s of block.sums) this.line(this.sumAdd(this.localNames.get(s)!, this.render(s.args[0]), s));
     for (const w of block.stores) this.line(this.store(w, this.render(w.node), true));
+    for (const v of [...block.vectors, ...block.solves]) {
+      const names = this.arrays.get(v)!;
+      v.args.forEach((a, i) => names[i] && this.line(this.arrayStore(names[i], this.render(a))));
+    }
     this.depth--;
     this.line(this.loopClose());
     // Per-element locals go out of scope with the loop.
@@ -166,7 +223,11 @@ export abstract class KernelEmitter {
 
   private nameOf(n: Node): string {
     const base = (this.kernel.names ?? this.model.names).get(n) ?? 't';
-    let name = base === 't' ? `t${this.used.size}` : base;
+    return this.unique(base === 't' ? `t${this.used.size}` : base);
+  }
+
+  private unique(base: string): string {
+    let name = base;
     while (this.used.has(name)) name = `${name}_`;
     this.used.add(name);
     return name;
@@ -200,6 +261,16 @@ export abstract class KernelEmitter {
   }
 
   private expression(n: Node): Rendered {
+    if (n.kind === 'at') {
+      const source = n.args[0];
+      if (isArray(source)) {
+        const names = this.arrays.get(source);
+        if (!names) throw new Error(`kernels: ${n} reads an array this kernel does not store`);
+        return this.arrayRead(names[names.length - 1], source.length, n.offset);
+      }
+      return this.shiftedRead(source, n.offset);
+    }
+    if (isArray(n)) throw new Error('kernels: an array is read through at()');
     if (n.args.length > 0 && n.kind !== 'sum') return this.operation(n, n.args.map((a) => this.render(a)));
     if (n.kind === 'sum') throw new Error('kernels: a sum must be bound before use');
     return this.leaf(n);
@@ -228,9 +299,14 @@ export function f64Literal(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
+/** The state buffers a kernel takes, in argument order: those it reads, then those it only writes. */
+export function kernelBuffers(k: KernelDecl): string[] {
+  return [...new Set([...k.reads, ...k.writes])];
+}
+
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
-  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.prepare, k.apply, k.thermal, k.soc];
+  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.prepare, k.apply, k.thermal, k.soc, k.limits];
 }
 
 export function upperSnake(name: string): string {

@@ -11,7 +11,7 @@ import type { ParameterSet, SeriesFunction } from '../../params/types.ts';
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite, StudyContext } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, HEADER, infix, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { atom, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
 
 /** An f32 literal that WGSL parses as an abstract float. */
 export function wgslLiteral(v: number): string {
@@ -41,7 +41,7 @@ class WgslEmitter extends KernelEmitter {
   }
 
   protected signature(k: KernelDecl): string[] {
-    const args = [...k.reads, ...k.writes].map((b) => `${b}: ptr<private, CellState>`);
+    const args = kernelBuffers(k).map((b) => `${b}: ptr<private, CellState>`);
     args.push('c: u32', ...k.inputs.map((i) => `${i}: f32`));
     const ret = k.outputs.length ? ` -> ${outputsStruct(k)}` : '';
     return [`// ${k.description}`, `fn ${wgslKernelName(k.name)}(${args.join(', ')})${ret} {`];
@@ -125,10 +125,41 @@ class WgslEmitter extends KernelEmitter {
     return '}';
   }
   protected sumDeclare(name: string, n: Node): string {
+    if (n.op === 'min') return `var ${name} = 3.0e38;`;
     return n.type === 'df' ? `var ${name} = vec2<f32>(0.0, 0.0);` : `var ${name} = 0.0;`;
   }
   protected sumAdd(name: string, body: Rendered, n: Node): string {
+    if (n.op === 'min') return `${name} = min(${name}, ${body.code});`;
     return n.type === 'df' ? `${name} = df_add(${name}, ${body.code});` : `${name} += ${body.code};`;
+  }
+  protected arrayDeclare(names: readonly string[], length: string): string[] {
+    return names.map((n) => `var ${n}: array<f32, ${upperSnake(length)}>;`);
+  }
+  protected arrayStore(name: string, value: Rendered): string {
+    return `${name}[m] = ${value.code};`;
+  }
+  protected arrayRead(name: string, length: string, offset: number): Rendered {
+    return guarded((i) => `${name}[${i}]`, upperSnake(length), offset);
+  }
+  protected shiftedRead(n: Node, offset: number): Rendered {
+    const at = (i: string) => (n.kind === 'table' ? `${upperSnake(n.name)}[${i}]` : `(*${n.buffer})[${this.offset(n.name)} + ${i}]`);
+    return guarded(at, upperSnake(n.length), offset);
+  }
+  protected thomas(lower: string, diag: string, upper: string, rhs: readonly string[], length: string): string {
+    const n = upperSnake(length);
+    return [
+      `for (var j = 1u; j < ${n}; j++) {`,
+      `  let w = ${lower}[j] / ${diag}[j - 1u];`,
+      `  ${diag}[j] -= w * ${upper}[j - 1u];`,
+      ...rhs.map((r) => `  ${r}[j] -= w * ${r}[j - 1u];`),
+      '}',
+      ...rhs.flatMap((r) => [
+        `${r}[${n} - 1u] /= ${diag}[${n} - 1u];`,
+        `for (var j = i32(${n}) - 2; j >= 0; j--) {`,
+        `  ${r}[j] = (${r}[j] - ${upper}[j] * ${r}[j + 1]) / ${diag}[j];`,
+        '}',
+      ]),
+    ].join('\n');
   }
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     if (vector) return `(*${w.buffer})[${this.offset(w.state)} + m] = ${value.code};`;
@@ -146,6 +177,15 @@ class WgslEmitter extends KernelEmitter {
     const pair = `${value}_and_slope`;
     return `let ${pair} = series_both_${snake(series)}(${arg.code});\nlet ${value} = ${pair}.x;\nlet ${slope} = ${pair}.y;`;
   }
+}
+
+/**
+ * A read at m + offset, 0 outside [0, length): the index is clamped into range (WGSL evaluates both sides of select).
+ */
+function guarded(read: (index: string) => string, length: string, offset: number): Rendered {
+  if (offset === 0) return atom(read('m'));
+  if (offset > 0) return atom(`select(0.0, ${read(`min(m + ${offset}u, ${length} - 1u)`)}, m + ${offset}u < ${length})`);
+  return atom(`select(0.0, ${read(`max(m, ${-offset}u) - ${-offset}u`)}, m >= ${-offset}u)`);
 }
 
 /** Elementary functions in forms that stay accurate in f32, and double-float arithmetic. */
