@@ -92,6 +92,10 @@ export interface StepEnergy {
   voltageStart: number;
   /** Surface open-circuit voltage at the start of the step with the step's current [V]. */
   surfaceOcvStart: number;
+  /** Lowest c_e / c_e0 over the electrolyte at the end of the step (1 for the SPM). */
+  electrolyteMinimum: number;
+  /** Its margin to depletion (10 mol/m3): the step crossed into depletion where it is <= 0. */
+  depletionMargin: number;
 }
 
 /** Everything a finished step yields. */
@@ -105,10 +109,6 @@ export interface StepResult extends StepEnergy {
   surfaceStoichPos: number;
   /** End-of-step heat source [W]. */
   heatEnd: number;
-  /** Lowest c_e / c_e0 over the electrolyte at the end of the step (1 for the SPM). */
-  electrolyteMinimum: number;
-  /** Its margin to depletion (10 mol/m3): the step crossed into depletion where it is <= 0. */
-  depletionMargin: number;
 }
 
 export function newStepResult(): StepResult {
@@ -302,7 +302,15 @@ export class CellKernel {
     ev.surfaceOcv = r.surfaceOcvEnd;
     ev.surfaceStoichNeg = r.surfaceStoichNeg;
     ev.surfaceStoichPos = r.surfaceStoichPos;
-    return { heat: r.heat, heatTerms: { ...r.heatTerms }, cooling: r.cooling, voltageStart: r.voltageStart, surfaceOcvStart: r.surfaceOcvStart };
+    return {
+      heat: r.heat,
+      heatTerms: { ...r.heatTerms },
+      cooling: r.cooling,
+      voltageStart: r.voltageStart,
+      surfaceOcvStart: r.surfaceOcvStart,
+      electrolyteMinimum: r.electrolyteMinimum,
+      depletionMargin: r.depletionMargin,
+    };
   }
 
   // ---- Building blocks of a step, for the hand-written SEI prototype (src/model/sei.ts) until it is ported into the

@@ -17,9 +17,9 @@
 import { CellspreadInputError } from '../errors.ts';
 import type { ElectrolyteFunction, ParameterSet } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT } from './constants.ts';
-import { electrodeArea, pick, type CellOverrides } from './derive.ts';
-import type { ElectrolyteParameterName, LayoutEntry } from './layout.ts';
-import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, TRANSPORT_CONCENTRATION_MIN, type ElectrolyteMesh } from './physics.ts';
+import { deriveCellParameters, electrodeArea, pick, type CellOverrides } from './derive.ts';
+import type { CellKernelParameters, ElectrolyteParameterName, LayoutEntry } from './layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, TRANSPORT_CONCENTRATION_MIN, type CellModel, type ElectrolyteMesh } from './physics.ts';
 
 export { DEFAULT_ELECTROLYTE_MESH, ELECTROLYTE_PARAMETERS, electrolyteStateLength, TRANSPORT_CONCENTRATION_MIN, type ElectrolyteMesh } from './physics.ts';
 export type { ElectrolyteParameterName } from './layout.ts';
@@ -63,6 +63,21 @@ export function arrheniusFactor(activation: number, referenceTemperature: number
 // ---------------------------------------------------------------------------------------------------------------
 // Parameter derivation and validation
 // ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The kernel parameters of one cell for a model (src/model/physics.ts): the SPM's (deriveCellParameters), and for the
+ * SPMe the electrolyte's after them, on the study's mesh.
+ */
+export function deriveModelParameters(
+  set: ParameterSet,
+  soc: number,
+  model: CellModel,
+  overrides?: CellOverrides,
+  mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH,
+): CellKernelParameters {
+  const p = deriveCellParameters(set, soc, overrides);
+  return model === 'spme' ? { ...p, ...deriveElectrolyteParameters(set, mesh, overrides) } : p;
+}
 
 /**
  * Per-cell SPMe parameters from a parameter set, the mesh and per-cell overrides (the same overrides

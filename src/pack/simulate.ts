@@ -1,9 +1,10 @@
 import { CellspreadInputError } from '../errors.ts';
 import { F64 } from '../kernels/tolerances.ts';
-import { CellKernel, newEvaluation, newStepResult, type ThermalMode } from '../model/cell.ts';
+import { CellKernel, HEAT_TERMS, newEvaluation, newStepResult, type ThermalMode } from '../model/cell.ts';
 import { S_TEMPERATURE_RISE } from '../model/kernel.generated.ts';
 import type { CellKernelParameters } from '../model/layout.ts';
 import { illinois } from '../model/roots.ts';
+import type { CellModel, ElectrolyteMesh } from '../model/physics.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { PACK_OUTPUT_NAMES, STOP_REASON, type PackOutputs } from './outputs.ts';
 import { SEGMENT_MODE, type Segment } from './protocol.ts';
@@ -13,6 +14,10 @@ export interface PackSettings {
   timeStep: number;
   modes: number;
   thermal: ThermalMode;
+  /** The cell model (default 'spm'). */
+  model?: CellModel;
+  /** The SPMe's electrolyte mesh (default 12 / 2 / 12). */
+  mesh?: ElectrolyteMesh;
   /** Thermal conductance between neighbouring cells of a module [W/K] (0: none). */
   conduction: number;
   /** 'cell': stop a step when any cell reaches its voltage limit (as a BMS would); 'pack': when the pack voltage does. */
@@ -47,8 +52,6 @@ export interface PackDiagnostics {
   chemicalEnergyJ: number;
   /** Heat removed by cooling [J]. */
   coolingJ: number;
-  /** Collector Ohmic heat (part of heatJ) [J]. */
-  collectorLossJ: number;
   /** Final cell temperatures [K] and sum of C_th (T - T0) [J]. */
   storedHeatJ: number;
   finalCellSoc: Float64Array;
@@ -102,6 +105,10 @@ export class PackSimulator {
   private readonly stepVoltageStart: Float64Array;
   private readonly stepOcvStart: Float64Array;
   private readonly stepOcvEnd: Float64Array;
+  /** Per cell, the heat of each term over the trial step [J] (HEAT_TERMS order), and its end's depletion margin and c_e minimum. */
+  private readonly stepTerms: Float64Array;
+  private readonly stepMargin: Float64Array;
+  private readonly stepMinimum: Float64Array;
   private readonly groupVoltage: Float64Array;
   private readonly trialI: Float64Array;
   private readonly trialV: Float64Array;
@@ -142,7 +149,7 @@ export class PackSimulator {
     if (input.interconnect.length !== this.layout.series) {
       throw new CellspreadInputError('interconnect', `must hold one resistance per series group (${this.layout.series})`, input.interconnect.length);
     }
-    this.kernel = new CellKernel(input.set, { modes: this.settings.modes, thermal: this.settings.thermal });
+    this.kernel = new CellKernel(input.set, { model: this.settings.model, modes: this.settings.modes, thermal: this.settings.thermal, mesh: this.settings.mesh });
     const L = (this.L = this.kernel.stateLength);
     this.states = new Float64Array(this.n * L);
     for (let c = 0; c < this.n; c++) this.kernel.initialState(this.cells[c], this.states.subarray(c * L, (c + 1) * L));
@@ -166,6 +173,9 @@ export class PackSimulator {
     this.stepVoltageStart = new Float64Array(this.n);
     this.stepOcvStart = new Float64Array(this.n);
     this.stepOcvEnd = new Float64Array(this.n);
+    this.stepTerms = new Float64Array(this.n * HEAT_TERMS.length);
+    this.stepMargin = new Float64Array(this.n).fill(1);
+    this.stepMinimum = new Float64Array(this.n).fill(1);
     this.groupVoltage = new Float64Array(this.layout.series);
     const np = this.layout.parallel;
     this.trialI = new Float64Array(np);
@@ -180,10 +190,10 @@ export class PackSimulator {
     this.out.cutoffCell = -1;
     this.out.minCellVoltageV = Infinity;
     this.out.maxCellVoltageV = -Infinity;
+    this.out.minElectrolyteFraction = 1;
     this.diag = {
       chemicalEnergyJ: 0,
       coolingJ: 0,
-      collectorLossJ: 0,
       storedHeatJ: 0,
       finalCellSoc: new Float64Array(this.n),
       finalCellTemperature: new Float64Array(this.n),
@@ -260,6 +270,9 @@ export class PackSimulator {
     this.stepVoltageStart[c] = r.voltageStart;
     this.stepOcvStart[c] = r.surfaceOcvStart;
     this.stepOcvEnd[c] = r.surfaceOcvEnd;
+    HEAT_TERMS.forEach((t, i) => (this.stepTerms[c * HEAT_TERMS.length + i] = r.heatTerms[t]));
+    this.stepMargin[c] = r.depletionMargin;
+    this.stepMinimum[c] = r.electrolyteMinimum;
     return r.voltage;
   }
 
@@ -437,8 +450,21 @@ export class PackSimulator {
     return I;
   }
 
-  /** How far the pack is past the segment's limit (> 0 means crossed), for the current direction. */
-  private limitExcess(seg: Segment, I: number): { excess: number; group: number } {
+  /**
+   * How far the pack is past a limit (> 0 means crossed): the segment's voltage limit for the current direction, or
+   * the electrolyte's depletion in any cell (its margin below 0; the SPM's never is). The larger of the two; with it,
+   * whether depletion is the one, and the group or cell concerned.
+   */
+  private limitExcess(seg: Segment, I: number): { excess: number; group: number; depleted: boolean; cell: number } {
+    const v = this.voltageExcess(seg, I);
+    let cell = -1;
+    let margin = Infinity;
+    for (let c = 0; c < this.n; c++) if (this.stepMargin[c] < margin) [margin, cell] = [this.stepMargin[c], c];
+    return -margin > v.excess ? { excess: -margin, group: -1, depleted: true, cell } : { ...v, depleted: false, cell: -1 };
+  }
+
+  /** How far the pack is past the segment's voltage limit (> 0 means crossed), for the current direction. */
+  private voltageExcess(seg: Segment, I: number): { excess: number; group: number } {
     let worstGroup = -1;
     if (I > 0) {
       if (this.settings.stopAt === 'pack') return { excess: this.series() * seg.lowerCutoff - this.packVoltage(I), group: -1 };
@@ -480,10 +506,16 @@ export class PackSimulator {
     this.out.energyWh += (0.5 * I * (vStart + vEnd) * dt) / 3600;
     this.out.capacityAh += (I * dt) / 3600;
     this.out.interconnectLossJ += I * I * this.interconnectTotal * dt;
+    const T = HEAT_TERMS.length;
     for (let c = 0; c < this.n; c++) {
       const ic = this.current[c];
       this.out.weldLossJ += ic * ic * this.cells[c].contactResistance * dt;
-      this.diag.collectorLossJ += ic * ic * this.cells[c].collectorResistance * dt;
+      this.out.heatCollectorJ += ic * ic * this.cells[c].collectorResistance * dt;
+      this.out.heatIrreversibleJ += this.stepTerms[c * T];
+      this.out.heatReversibleJ += this.stepTerms[c * T + 1];
+      this.out.heatOhmicElectrolyteJ += this.stepTerms[c * T + 2];
+      this.out.heatOhmicSolidJ += this.stepTerms[c * T + 3];
+      this.out.minElectrolyteFraction = Math.min(this.out.minElectrolyteFraction, this.stepMinimum[c]);
       this.out.heatJ += this.stepHeat[c];
       this.diag.coolingJ += this.stepCooling[c];
       this.diag.chemicalEnergyJ += 0.5 * ic * (this.stepOcvStart[c] + this.stepOcvEnd[c]) * dt;
@@ -578,6 +610,10 @@ export class PackSimulator {
         const Ic = this.drive(seg, step);
         const cross = this.limitExcess(seg, Ic);
         this.commit(Ic, step);
+        if (cross.depleted) {
+          this.markDepleted(cross.cell);
+          return STOP_REASON.electrolyteDepleted;
+        }
         // A CC phase ending at its CV voltage hands over to the CV segment: no cut-off event.
         if (seg.continueOnLimit) return STOP_REASON.completed;
         this.markCutoff(Ic, cross.group);
@@ -586,6 +622,13 @@ export class PackSimulator {
       this.commit(I, h);
     }
     return null;
+  }
+
+  /** The electrolyte of cell `cell` depleted: the first limit event, if no voltage limit came before. */
+  private markDepleted(cell: number): void {
+    if (this.out.cutoffCell >= 0) return;
+    this.out.timeToFirstCutoffS = this.time;
+    this.out.cutoffCell = cell;
   }
 
   private markCutoff(I: number, group: number): void {
@@ -618,7 +661,8 @@ export class PackSimulator {
     for (let s = 0; s < segments.length; s++) {
       this.segmentIndex = s;
       const reason = this.runSegment(segments[s]);
-      if (reason === STOP_REASON.powerLimit) {
+      // Power that cannot be delivered, or an electrolyte depleted (the SPMe holds no further), ends the run.
+      if (reason === STOP_REASON.powerLimit || reason === STOP_REASON.electrolyteDepleted) {
         stopReason = reason;
         if (this.out.cutoffCell < 0) this.out.timeToFirstCutoffS = this.time;
         break;
