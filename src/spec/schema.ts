@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import type { DistributionSpec, FixedSpec, GeneralizedParetoSpec, ParetoSpec, SimpleDistributionSpec } from '../variation/distributions.ts';
 import type { Level, Scale } from '../variation/quantities.ts';
+import { CELL_MODELS, type CellModel, type ElectrolyteMesh } from '../model/physics.ts';
+
+/** The cell model a study runs when its file names none (README: which to choose when). */
+export const DEFAULT_MODEL: CellModel = 'spm';
 
 /** Marker put in the message of an unknown-key issue, followed by the allowed keys (for "did you mean"). */
 export const ALLOWED_KEYS_TAG = 'allowed-keys:';
@@ -134,7 +138,9 @@ export const studySpecSchema = strict({
     timeStep: positive.default(10),
     modes: count.max(64).default(10),
     thermal: z.enum(['lumped', 'isothermal']).default('lumped'),
-  }).default({ timeStep: 10, modes: 10, thermal: 'lumped' }),
+    model: z.enum(CELL_MODELS).default(DEFAULT_MODEL),
+    electrolyteMesh: strict({ negative: count.max(200), separator: count.max(200), positive: count.max(200) }).optional(),
+  }).default({ timeStep: 10, modes: 10, thermal: 'lumped', model: DEFAULT_MODEL }),
   protocol: z.array(protocolStepSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
   variation: z.record(z.string(), quantityVariationSchema).default({}),
   correlation: strict({ pack: correlationBlockSchema.optional(), module: correlationBlockSchema.optional(), cell: correlationBlockSchema.optional() }).default({}),
@@ -247,7 +253,15 @@ export interface StudySpec {
   params: string;
   pack: PackSpec;
   initial: { soc: number; temperature?: number };
-  simulation: { timeStep: number; modes: number; thermal: 'lumped' | 'isothermal' };
+  simulation: {
+    timeStep: number;
+    modes: number;
+    thermal: 'lumped' | 'isothermal';
+    /** The cell model: 'spm', or 'spme' (the SPM with electrolyte, every heat source). */
+    model: CellModel;
+    /** The SPMe's electrolyte finite volumes per region (default 12 / 2 / 12). */
+    electrolyteMesh?: ElectrolyteMesh;
+  };
   protocol: StudyProtocolStep[];
   variation: Record<string, QuantityVariation>;
   correlation: Partial<Record<Level, CorrelationBlock>>;

@@ -10,6 +10,7 @@ import type { ParameterSet } from '../params/types.ts';
 import { correlationCholesky } from '../variation/copula.ts';
 import { distributionFromSpec, type DistributionSpec } from '../variation/distributions.ts';
 import { LEVELS, resolveQuantity, variationKeyNames, type Level, type Scale } from '../variation/quantities.ts';
+import type { CellModel } from '../model/physics.ts';
 import { ALLOWED_KEYS_TAG, studySpecSchema, type EpistemicQuantity, type EpistemicSpec, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
 
 export type SpecPath = readonly (string | number)[];
@@ -141,7 +142,7 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   const variation: Record<string, QuantityVariation> = {};
   const writers = new Map<string, string>();
   for (const [key, v] of Object.entries(p.variation)) {
-    variation[key] = checkVariation(key, v, set, p.initial.soc, writers);
+    variation[key] = checkVariation(key, v, set, p.initial.soc, writers, p.simulation.model);
   }
   const correlation: StudySpec['correlation'] = {};
   for (const level of LEVELS) {
@@ -173,13 +174,13 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
     }
   }
   const run = { ...p.run };
-  const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw) : undefined;
+  const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw, p.simulation.model) : undefined;
   return {
     name: p.name,
     params: set.name,
     pack: { ...pack },
     initial: { ...p.initial },
-    simulation: { ...p.simulation },
+    simulation: { ...p.simulation, ...(p.simulation.electrolyteMesh ? { electrolyteMesh: { ...p.simulation.electrolyteMesh } } : {}) },
     protocol: p.protocol.map((s) => structuredClone(s)),
     variation,
     correlation,
@@ -203,6 +204,7 @@ function checkEpistemic(
   writers: Map<string, string>,
   run: StudySpec['run'],
   raw: unknown,
+  model: CellModel,
 ): EpistemicSpec {
   const keys = Object.keys(e.quantities);
   if (keys.length === 0) throw new StudySpecError(['epistemic', 'quantities'], 'must name at least one quantity', e.quantities, 'e.g. negative.diffusivity: { scale: log, value: { distribution: lognormal, sd: 0.2 } }');
@@ -212,6 +214,9 @@ function checkEpistemic(
     const at = ['epistemic', 'quantities', key];
     const q = resolveQuantity(key, set);
     if (!q) throw new StudySpecError(at, 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
+    if (q.model === 'spme' && model !== 'spme') {
+      throw new StudySpecError(at, `acts only through the electrolyte of the SPMe, and this study runs the ${model} (set simulation.model: spme)`, key);
+    }
     const aleatory = variation[key];
     const scale: Scale = v.scale ?? aleatory?.scale ?? q.defaultScale;
     if (aleatory && v.scale !== undefined && v.scale !== aleatory.scale) {
@@ -324,13 +329,20 @@ function checkDistribution(path: SpecPath, d: DistributionSpec, scale: Scale): v
   }
 }
 
-function checkVariation(key: string, v: ParsedStudySpec['variation'][string], set: ParameterSet, soc: number, writers: Map<string, string>): QuantityVariation {
+function checkVariation(
+  key: string,
+  v: ParsedStudySpec['variation'][string],
+  set: ParameterSet,
+  soc: number,
+  writers: Map<string, string>,
+  model: CellModel,
+): QuantityVariation {
   const q = resolveQuantity(key, set);
   if (!q) {
     throw new StudySpecError(['variation', key], 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
   }
-  if (q.model === 'spme') {
-    throw new StudySpecError(['variation', key], 'acts only through the electrolyte of the SPMe, which studies cannot run yet (they run the SPM)', key);
+  if (q.model === 'spme' && model !== 'spme') {
+    throw new StudySpecError(['variation', key], `acts only through the electrolyte of the SPMe, and this study runs the ${model} (set simulation.model: spme)`, key);
   }
   if (!LEVELS.some((l) => v[l] !== undefined)) {
     throw new StudySpecError(['variation', key], 'must vary at least one level (pack, module or cell)', v);

@@ -7,8 +7,9 @@
  * quantity leaves the draws of the others unchanged (common random numbers between study variants).
  */
 import { CellspreadInputError } from '../errors.ts';
-import { deriveCellParameters } from '../model/derive.ts';
-import { CELL_PARAMETER_COUNT, CELL_PARAMETERS } from '../model/layout.ts';
+import { deriveModelParameters } from '../model/electrolyte.ts';
+import { cellParameters } from '../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH } from '../model/physics.ts';
 import { normalCdf, normalQuantile, Rng } from '../random/rng.ts';
 import { SobolSequence } from '../random/sobol.ts';
 import type { ParameterSet } from '../params/types.ts';
@@ -27,7 +28,10 @@ export interface SampleChunk {
   count: number;
   cellsPerPack: number;
   groupsPerPack: number;
-  /** CELL_PARAMETER_COUNT x count x cellsPerPack; index ((param * count) + sample) * cellsPerPack + cell. */
+  /**
+   * The study model's kernel parameters (src/model/layout.ts cellParameters) x count x cellsPerPack; index
+   * ((param * count) + sample) * cellsPerPack + cell.
+   */
   kernelParameters: Float64Array;
   /** Interconnect resistance per series connection [Ohm]: count x groupsPerPack, index sample * groupsPerPack + group. */
   interconnectResistance: Float64Array;
@@ -169,12 +173,16 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   const set = c.set;
   const nq = c.quantities.length;
   const names = inputNames(spec);
+  const model = spec.simulation.model;
+  const mesh = spec.simulation.electrolyteMesh ?? DEFAULT_ELECTROLYTE_MESH;
+  const kernelNames = cellParameters(model).map((p) => p.name);
+  const P = kernelNames.length;
   const chunk: SampleChunk = {
     start: firstSampleIndex,
     count,
     cellsPerPack,
     groupsPerPack,
-    kernelParameters: new Float64Array(CELL_PARAMETER_COUNT * count * cellsPerPack),
+    kernelParameters: new Float64Array(P * count * cellsPerPack),
     interconnectResistance: new Float64Array(count * groupsPerPack).fill(spec.pack.interconnectResistance),
     inputs: { names, values: new Float64Array(count * names.length) },
     cellQuantities: { names: c.quantities.map((q) => q.key), units: c.quantities.map((q) => q.info.unit), values: new Float64Array(nq * count * cellsPerPack) },
@@ -189,7 +197,6 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   const values = c.quantities.map(() => new Float64Array(cellsPerPack));
   const corrScratch = c.correlations.map((k) => ({ z: new Float64Array(k.quantities.length), w: new Float64Array(k.quantities.length) }));
   const constant = constantOverrides(spec, c);
-  const kernelNames = CELL_PARAMETERS.map((p) => p.name);
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
 
@@ -257,7 +264,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
       chunk.initialSoc[s * cellsPerPack + cell] = soc;
       let kp;
       try {
-        kp = deriveCellParameters(set, soc, o);
+        kp = deriveModelParameters(set, soc, model, o, mesh) as unknown as Record<string, number>;
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new CellspreadInputError(
@@ -267,7 +274,7 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
           `${msg}; narrow the variation or use truncatedNormal`,
         );
       }
-      for (let p = 0; p < CELL_PARAMETER_COUNT; p++) {
+      for (let p = 0; p < P; p++) {
         chunk.kernelParameters[(p * count + s) * cellsPerPack + cell] = kp[kernelNames[p]];
       }
     }
