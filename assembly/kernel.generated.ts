@@ -121,11 +121,11 @@ export let outDepletionMargin: v128 = f64x2.splat(0);
 // ---- Scratch arrays of the kernels (vectors along a loop, tridiagonal solves): two lanes per element
 const spme_prepare_diffusivity: usize = memory.data(9600, 16);
 const spme_prepare_faceConductance: usize = memory.data(9600, 16);
-const spme_prepare_solutionLower: usize = memory.data(9600, 16);
-const spme_prepare_solutionDiag: usize = memory.data(9600, 16);
-const spme_prepare_solutionUpper: usize = memory.data(9600, 16);
+const spme_prepare_electrolyteRateLower: usize = memory.data(9600, 16);
+const spme_prepare_electrolyteRateDiag: usize = memory.data(9600, 16);
+const spme_prepare_electrolyteRateUpper: usize = memory.data(9600, 16);
+const spme_prepare_electrolyteRate: usize = memory.data(9600, 16);
 const spme_prepare_solution: usize = memory.data(9600, 16);
-const spme_prepare_solution_: usize = memory.data(9600, 16);
 
 /** The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
 function spm_init(s0: usize, s1: usize, p0: usize, p1: usize): void {
@@ -746,13 +746,13 @@ function spme_init(s0: usize, s1: usize, p0: usize, p1: usize): void {
     t59 = f64x2.add(t59, f64x2.mul(sp(ld(regionPos, m)), t62));
   }
   const t63 = f64x2.mul(t56, sp(inverseCellsNeg));
-  const t64 = f64x2.gt(t63, sp(1e-12));
+  const t64 = f64x2.gt(t63, sp(1e-30));
   const t65 = f64x2.div(f64x2.mul(t57, sp(inverseCellsNeg)), f64x2.mul(sp(2.0), t63));
   const t66 = f64x2.sqrt(f64x2.add(f64x2.mul(t65, t65), t63));
   const t67 = f64x2.sub(t65, t66);
   const t68 = f64x2.add(t65, t66);
   const t69 = f64x2.mul(t58, sp(inverseCellsPos));
-  const t70 = f64x2.gt(t69, sp(1e-12));
+  const t70 = f64x2.gt(t69, sp(1e-30));
   const t71 = f64x2.div(f64x2.mul(t59, sp(inverseCellsPos)), f64x2.mul(sp(2.0), t69));
   const t72 = f64x2.sqrt(f64x2.add(f64x2.mul(t71, t71), t69));
   const t73 = f64x2.sub(t71, t72);
@@ -1392,11 +1392,11 @@ function spme_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1:
   const p_sourcePos = at(p0, p1, P_SOURCE_POS);
   const diffusivity = spme_prepare_diffusivity;
   const faceConductance = spme_prepare_faceConductance;
-  const solutionLower = spme_prepare_solutionLower;
-  const solutionDiag = spme_prepare_solutionDiag;
-  const solutionUpper = spme_prepare_solutionUpper;
+  const electrolyteRateLower = spme_prepare_electrolyteRateLower;
+  const electrolyteRateDiag = spme_prepare_electrolyteRateDiag;
+  const electrolyteRateUpper = spme_prepare_electrolyteRateUpper;
+  const electrolyteRate = spme_prepare_electrolyteRate;
   const solution = spme_prepare_solution;
-  const solution_ = spme_prepare_solution_;
   const invChargeNeg = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityNeg));
   const invChargePos = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityPos));
   const fluxPosTangent = f64x2.neg(invChargePos);
@@ -1437,25 +1437,25 @@ function spme_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1:
     const t82 = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_poreWidthNeg), f64x2.mul(sp(ld(regionSep, m)), p_poreWidthSep)), f64x2.mul(sp(ld(regionPos, m)), p_poreWidthPos)), f64x2.mul(dt, f64x2.add(t79, t81)));
     const t83 = f64x2.neg(f64x2.mul(dt, t81));
     const t84 = (m + 1 < electrolyteCells ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m + 1) : sp(0));
-    vst(solutionLower, m, t80);
-    vst(solutionDiag, m, t82);
-    vst(solutionUpper, m, t83);
-    vst(solution, m, f64x2.add(f64x2.mul(t79, f64x2.sub((m >= 1 ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m - 1) : sp(0)), at(s0, s1, STATE_FIXED_SPME + modes + modes + m))), f64x2.mul(t81, f64x2.sub(t84, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)))));
-    vst(solution_, m, f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_sourceNeg), f64x2.mul(sp(ld(regionPos, m)), p_sourcePos)));
+    vst(electrolyteRateLower, m, t80);
+    vst(electrolyteRateDiag, m, t82);
+    vst(electrolyteRateUpper, m, t83);
+    vst(electrolyteRate, m, f64x2.add(f64x2.mul(t79, f64x2.sub((m >= 1 ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m - 1) : sp(0)), at(s0, s1, STATE_FIXED_SPME + modes + modes + m))), f64x2.mul(t81, f64x2.sub(t84, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)))));
+    vst(solution, m, f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_sourceNeg), f64x2.mul(sp(ld(regionPos, m)), p_sourcePos)));
   }
   for (let j = 1; j < electrolyteCells; j++) {
-    const w = f64x2.div(vld(solutionLower, j), vld(solutionDiag, j - 1));
-    vst(solutionDiag, j, f64x2.sub(vld(solutionDiag, j), f64x2.mul(w, vld(solutionUpper, j - 1))));
+    const w = f64x2.div(vld(electrolyteRateLower, j), vld(electrolyteRateDiag, j - 1));
+    vst(electrolyteRateDiag, j, f64x2.sub(vld(electrolyteRateDiag, j), f64x2.mul(w, vld(electrolyteRateUpper, j - 1))));
+    vst(electrolyteRate, j, f64x2.sub(vld(electrolyteRate, j), f64x2.mul(w, vld(electrolyteRate, j - 1))));
     vst(solution, j, f64x2.sub(vld(solution, j), f64x2.mul(w, vld(solution, j - 1))));
-    vst(solution_, j, f64x2.sub(vld(solution_, j), f64x2.mul(w, vld(solution_, j - 1))));
   }
-  vst(solution, electrolyteCells - 1, f64x2.div(vld(solution, electrolyteCells - 1), vld(solutionDiag, electrolyteCells - 1)));
-  for (let j = electrolyteCells - 2; j >= 0; j--) vst(solution, j, f64x2.div(f64x2.sub(vld(solution, j), f64x2.mul(vld(solutionUpper, j), vld(solution, j + 1))), vld(solutionDiag, j)));
-  vst(solution_, electrolyteCells - 1, f64x2.div(vld(solution_, electrolyteCells - 1), vld(solutionDiag, electrolyteCells - 1)));
-  for (let j = electrolyteCells - 2; j >= 0; j--) vst(solution_, j, f64x2.div(f64x2.sub(vld(solution_, j), f64x2.mul(vld(solutionUpper, j), vld(solution_, j + 1))), vld(solutionDiag, j)));
+  vst(electrolyteRate, electrolyteCells - 1, f64x2.div(vld(electrolyteRate, electrolyteCells - 1), vld(electrolyteRateDiag, electrolyteCells - 1)));
+  for (let j = electrolyteCells - 2; j >= 0; j--) vst(electrolyteRate, j, f64x2.div(f64x2.sub(vld(electrolyteRate, j), f64x2.mul(vld(electrolyteRateUpper, j), vld(electrolyteRate, j + 1))), vld(electrolyteRateDiag, j)));
+  vst(solution, electrolyteCells - 1, f64x2.div(vld(solution, electrolyteCells - 1), vld(electrolyteRateDiag, electrolyteCells - 1)));
+  for (let j = electrolyteCells - 2; j >= 0; j--) vst(solution, j, f64x2.div(f64x2.sub(vld(solution, j), f64x2.mul(vld(electrolyteRateUpper, j), vld(solution, j + 1))), vld(electrolyteRateDiag, j)));
   for (let m = 0; m < electrolyteCells; m++) {
-    put(a0, a1, STATE_FIXED_SPME + modes + modes + m, f64x2.add(at(s0, s1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(dt, vld(solution, m))));
-    put(b0, b1, STATE_FIXED_SPME + modes + modes + m, f64x2.mul(dt, vld(solution_, m)));
+    put(a0, a1, STATE_FIXED_SPME + modes + modes + m, f64x2.add(at(s0, s1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(dt, vld(electrolyteRate, m))));
+    put(b0, b1, STATE_FIXED_SPME + modes + modes + m, f64x2.mul(dt, vld(solution, m)));
   }
   put(a0, a1, S_STOICH_NEG, at(s0, s1, S_STOICH_NEG));
   put(b0, b1, S_STOICH_NEG, f64x2.neg(f64x2.mul(invChargeNeg, dt)));
@@ -1531,7 +1531,7 @@ function spme_apply(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: u
     t78 = f64x2.add(t78, f64x2.mul(sp(ld(regionPos, m)), t89));
   }
   const varianceInverseRootNeg = f64x2.mul(t71, sp(inverseCellsNeg));
-  const t92 = f64x2.gt(varianceInverseRootNeg, sp(1e-12));
+  const t92 = f64x2.gt(varianceInverseRootNeg, sp(1e-30));
   const skewInverseRootNeg = f64x2.mul(t72, sp(inverseCellsNeg));
   const t94 = f64x2.mul(sp(2.0), varianceInverseRootNeg);
   const t95 = f64x2.div(skewInverseRootNeg, t94);
@@ -1546,7 +1546,7 @@ function spme_apply(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: u
   const t104 = f64x2.sub(t102, t97);
   const t105 = f64x2.div(t102, t104);
   const varianceInverseRootPos = f64x2.mul(t75, sp(inverseCellsPos));
-  const t107 = f64x2.gt(varianceInverseRootPos, sp(1e-12));
+  const t107 = f64x2.gt(varianceInverseRootPos, sp(1e-30));
   const skewInverseRootPos = f64x2.mul(t76, sp(inverseCellsPos));
   const t109 = f64x2.mul(sp(2.0), varianceInverseRootPos);
   const t110 = f64x2.div(skewInverseRootPos, t109);

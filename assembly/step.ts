@@ -3,7 +3,8 @@
 // on the same inputs, which makes a pack's outputs independent of how packs were paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, outCooling, outHeat, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
+  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
+  outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
   outVoltageTangent, prepare, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, put, sp, two } from './simd-math';
@@ -29,6 +30,20 @@ export let r1Cooling: f64 = 0;
 export let r1VoltageStart: f64 = 0;
 export let r1OcvStart: f64 = 0;
 export let r1OcvEnd: f64 = 0;
+// Heat terms over the step [J] (irreversible, reversible, electrolyte Ohmic, solid Ohmic: Heun averages), and the end
+// state's lowest c_e / c_e0 and margin to depletion.
+export let r0Irreversible: f64 = 0;
+export let r0Reversible: f64 = 0;
+export let r0OhmicElectrolyte: f64 = 0;
+export let r0OhmicSolid: f64 = 0;
+export let r0Minimum: f64 = 1;
+export let r0Margin: f64 = 1;
+export let r1Irreversible: f64 = 0;
+export let r1Reversible: f64 = 0;
+export let r1OhmicElectrolyte: f64 = 0;
+export let r1OhmicSolid: f64 = 0;
+export let r1Minimum: f64 = 1;
+export let r1Margin: f64 = 1;
 
 /** The current-independent part of a step from start states s over dt: end = a + b I. */
 export function prepare2(s0: usize, a0: usize, b0: usize, p0: usize, dt0: f64, s1: usize, a1: usize, b1: usize, p1: usize, dt1: f64): void {
@@ -55,6 +70,10 @@ export function finish2(
   const ocvStart = outSurfaceOcv;
   const heatStart = outHeat;
   const heatStartTangent = slope ? outHeatTangent : sp(0);
+  const irreversibleStart = outHeatIrreversible;
+  const reversibleStart = outHeatReversible;
+  const electrolyteStart = outHeatOhmicElectrolyte;
+  const solidStart = outHeatOhmicSolid;
   let rise1 = rise0;
   let heatJ: v128;
   let cooling: v128;
@@ -63,6 +82,7 @@ export function finish2(
     else evaluate(e0, e1, p0, p1, I, rise0);
     heatJ = f64x2.mul(f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat)), dt);
     cooling = heatJ;
+    storeTerms(irreversibleStart, reversibleStart, electrolyteStart, solidStart, dt);
   } else {
     // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
     thermal(p0, p1, rise0, f64x2.add(heatStart, q), dt);
@@ -73,6 +93,7 @@ export function finish2(
     else evaluateHeat(e0, e1, p0, p1, I, risePredicted);
     const heat = f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat));
     const heatTangent = slope ? f64x2.mul(sp(0.5), f64x2.add(heatStartTangent, outHeatTangent)) : sp(0);
+    storeTerms(irreversibleStart, reversibleStart, electrolyteStart, solidStart, dt);
     thermal(p0, p1, rise0, f64x2.add(heat, q), dt);
     rise1 = outRise;
     const rise1Tangent = f64x2.mul(outRiseTangent, heatTangent);
@@ -96,4 +117,26 @@ export function finish2(
   r1OcvStart = lane1(ocvStart);
   r0OcvEnd = lane0(outSurfaceOcv);
   r1OcvEnd = lane1(outSurfaceOcv);
+  limits(e0, e1, p0, p1);
+  r0Minimum = lane0(outElectrolyteMinimum);
+  r1Minimum = lane1(outElectrolyteMinimum);
+  r0Margin = lane0(outDepletionMargin);
+  r1Margin = lane1(outDepletionMargin);
+}
+
+/** Each heat term over the step [J]: the Heun average of its start value and the one of the last heat evaluation. */
+function storeTerms(irreversible: v128, reversible: v128, electrolyte: v128, solid: v128, dt: v128): void {
+  const h = f64x2.mul(sp(0.5), dt);
+  const a = f64x2.mul(h, f64x2.add(irreversible, outHeatIrreversible));
+  const b = f64x2.mul(h, f64x2.add(reversible, outHeatReversible));
+  const c = f64x2.mul(h, f64x2.add(electrolyte, outHeatOhmicElectrolyte));
+  const d = f64x2.mul(h, f64x2.add(solid, outHeatOhmicSolid));
+  r0Irreversible = lane0(a);
+  r1Irreversible = lane1(a);
+  r0Reversible = lane0(b);
+  r1Reversible = lane1(b);
+  r0OhmicElectrolyte = lane0(c);
+  r1OhmicElectrolyte = lane1(c);
+  r0OhmicSolid = lane0(d);
+  r1OhmicSolid = lane1(d);
 }

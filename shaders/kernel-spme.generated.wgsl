@@ -200,13 +200,13 @@ fn cell_init(s: ptr<private, CellState>, c: u32) {
     t53 += REGION_POS[m] * t56;
   }
   let t57 = t50 * INVERSE_CELLS_NEG;
-  let t58 = (t57 > 1.0e-12);
+  let t58 = (t57 > 1.0e-30);
   let t59 = t51 * INVERSE_CELLS_NEG / (2.0 * t57);
   let t60 = sqrt(t59 * t59 + t57);
   let t61 = t59 - t60;
   let t62 = t59 + t60;
   let t63 = t52 * INVERSE_CELLS_POS;
-  let t64 = (t63 > 1.0e-12);
+  let t64 = (t63 > 1.0e-30);
   let t65 = t53 * INVERSE_CELLS_POS / (2.0 * t63);
   let t66 = sqrt(t65 * t65 + t63);
   let t67 = t65 - t66;
@@ -729,11 +729,11 @@ fn cell_evaluate_heat_tangent(s: ptr<private, CellState>, ds: ptr<private, CellS
 fn cell_prepare(s: ptr<private, CellState>, a: ptr<private, CellState>, b: ptr<private, CellState>, c: u32, dt: f32, rise: f32) {
   var diffusivity: array<f32, ELECTROLYTE_CELLS>;
   var faceConductance: array<f32, ELECTROLYTE_CELLS>;
-  var solutionLower: array<f32, ELECTROLYTE_CELLS>;
-  var solutionDiag: array<f32, ELECTROLYTE_CELLS>;
-  var solutionUpper: array<f32, ELECTROLYTE_CELLS>;
+  var electrolyteRateLower: array<f32, ELECTROLYTE_CELLS>;
+  var electrolyteRateDiag: array<f32, ELECTROLYTE_CELLS>;
+  var electrolyteRateUpper: array<f32, ELECTROLYTE_CELLS>;
+  var electrolyteRate: array<f32, ELECTROLYTE_CELLS>;
   var solution: array<f32, ELECTROLYTE_CELLS>;
-  var solution_: array<f32, ELECTROLYTE_CELLS>;
   let temperature = REFERENCE_TEMPERATURE + rise;
   let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
   let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
@@ -776,29 +776,29 @@ fn cell_prepare(s: ptr<private, CellState>, a: ptr<private, CellState>, b: ptr<p
     let t77 = REGION_NEG[m] * prm(P_PORE_WIDTH_NEG, c) + REGION_SEP[m] * prm(P_PORE_WIDTH_SEP, c) + REGION_POS[m] * prm(P_PORE_WIDTH_POS, c) + dt * (t74 + t76);
     let t78 = -(dt * t76);
     let t79 = select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS);
-    solutionLower[m] = t75;
-    solutionDiag[m] = t77;
-    solutionUpper[m] = t78;
-    solution[m] = t74 * (select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + max(m, 1u) - 1u], m >= 1u) - (*s)[CELL_STATE_FIXED + MODES + MODES + m]) + t76 * (t79 - (*s)[CELL_STATE_FIXED + MODES + MODES + m]);
-    solution_[m] = REGION_NEG[m] * prm(P_SOURCE_NEG, c) + REGION_POS[m] * prm(P_SOURCE_POS, c);
+    electrolyteRateLower[m] = t75;
+    electrolyteRateDiag[m] = t77;
+    electrolyteRateUpper[m] = t78;
+    electrolyteRate[m] = t74 * (select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + max(m, 1u) - 1u], m >= 1u) - (*s)[CELL_STATE_FIXED + MODES + MODES + m]) + t76 * (t79 - (*s)[CELL_STATE_FIXED + MODES + MODES + m]);
+    solution[m] = REGION_NEG[m] * prm(P_SOURCE_NEG, c) + REGION_POS[m] * prm(P_SOURCE_POS, c);
   }
   for (var j = 1u; j < ELECTROLYTE_CELLS; j++) {
-    let w = solutionLower[j] / solutionDiag[j - 1u];
-    solutionDiag[j] -= w * solutionUpper[j - 1u];
+    let w = electrolyteRateLower[j] / electrolyteRateDiag[j - 1u];
+    electrolyteRateDiag[j] -= w * electrolyteRateUpper[j - 1u];
+    electrolyteRate[j] -= w * electrolyteRate[j - 1u];
     solution[j] -= w * solution[j - 1u];
-    solution_[j] -= w * solution_[j - 1u];
   }
-  solution[ELECTROLYTE_CELLS - 1u] /= solutionDiag[ELECTROLYTE_CELLS - 1u];
+  electrolyteRate[ELECTROLYTE_CELLS - 1u] /= electrolyteRateDiag[ELECTROLYTE_CELLS - 1u];
   for (var j = i32(ELECTROLYTE_CELLS) - 2; j >= 0; j--) {
-    solution[j] = (solution[j] - solutionUpper[j] * solution[j + 1]) / solutionDiag[j];
+    electrolyteRate[j] = (electrolyteRate[j] - electrolyteRateUpper[j] * electrolyteRate[j + 1]) / electrolyteRateDiag[j];
   }
-  solution_[ELECTROLYTE_CELLS - 1u] /= solutionDiag[ELECTROLYTE_CELLS - 1u];
+  solution[ELECTROLYTE_CELLS - 1u] /= electrolyteRateDiag[ELECTROLYTE_CELLS - 1u];
   for (var j = i32(ELECTROLYTE_CELLS) - 2; j >= 0; j--) {
-    solution_[j] = (solution_[j] - solutionUpper[j] * solution_[j + 1]) / solutionDiag[j];
+    solution[j] = (solution[j] - electrolyteRateUpper[j] * solution[j + 1]) / electrolyteRateDiag[j];
   }
   for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
-    (*a)[CELL_STATE_FIXED + MODES + MODES + m] = (*s)[CELL_STATE_FIXED + MODES + MODES + m] + dt * solution[m];
-    (*b)[CELL_STATE_FIXED + MODES + MODES + m] = dt * solution_[m];
+    (*a)[CELL_STATE_FIXED + MODES + MODES + m] = (*s)[CELL_STATE_FIXED + MODES + MODES + m] + dt * electrolyteRate[m];
+    (*b)[CELL_STATE_FIXED + MODES + MODES + m] = dt * solution[m];
   }
   (*a)[S_STOICH_NEG] = (*s)[S_STOICH_NEG];
   (*b)[S_STOICH_NEG] = -(prm(D_INV_CHARGE_NEG, c) * dt);
@@ -876,7 +876,7 @@ fn cell_apply(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<pri
     t73 += REGION_POS[m] * t84;
   }
   let varianceInverseRootNeg = t66 * INVERSE_CELLS_NEG;
-  let t87 = (varianceInverseRootNeg > 1.0e-12);
+  let t87 = (varianceInverseRootNeg > 1.0e-30);
   let skewInverseRootNeg = t67 * INVERSE_CELLS_NEG;
   let t89 = 2.0 * varianceInverseRootNeg;
   let t90 = skewInverseRootNeg / t89;
@@ -891,7 +891,7 @@ fn cell_apply(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<pri
   let t99 = t97 - t92;
   let t100 = t97 / t99;
   let varianceInverseRootPos = t70 * INVERSE_CELLS_POS;
-  let t102 = (varianceInverseRootPos > 1.0e-12);
+  let t102 = (varianceInverseRootPos > 1.0e-30);
   let skewInverseRootPos = t71 * INVERSE_CELLS_POS;
   let t104 = 2.0 * varianceInverseRootPos;
   let t105 = skewInverseRootPos / t104;

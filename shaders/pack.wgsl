@@ -50,7 +50,10 @@ var<private> historySegment: i32;
 var<private> segmentIndex: i32;
 // Outputs: running extremes and block (partial) sums flushed into the totals every BLOCK commits.
 var<private> o: array<f32, PACK_OUTPUT_COUNT>;
-var<private> blk: array<f32, 5>; // capacityAh, energyWh, weldLossJ, interconnectLossJ, heatJ
+// capacityAh, energyWh, weldLossJ, interconnectLossJ, heatJ, the heat terms (irreversible, reversible, electrolyte,
+// solid), heatCollectorJ
+const BLOCK_SUMS: u32 = 10u;
+var<private> blk: array<f32, BLOCK_SUMS>;
 
 fn flush_blocks() {
   o[O_CAPACITY_AH] += blk[0];
@@ -58,7 +61,12 @@ fn flush_blocks() {
   o[O_WELD_LOSS_J] += blk[2];
   o[O_INTERCONNECT_LOSS_J] += blk[3];
   o[O_HEAT_J] += blk[4];
-  for (var k = 0u; k < 5u; k++) {
+  o[O_HEAT_IRREVERSIBLE_J] += blk[5];
+  o[O_HEAT_REVERSIBLE_J] += blk[6];
+  o[O_HEAT_OHMIC_ELECTROLYTE_J] += blk[7];
+  o[O_HEAT_OHMIC_SOLID_J] += blk[8];
+  o[O_HEAT_COLLECTOR_J] += blk[9];
+  for (var k = 0u; k < BLOCK_SUMS; k++) {
     blk[k] = 0.0;
   }
 }
@@ -134,6 +142,12 @@ fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
   }
   st(W_STEP_HEAT, c, r.heatJ);
   st(W_V_START, c, r.vStart);
+  st(W_TERM_IRREVERSIBLE, c, r.terms.x);
+  st(W_TERM_REVERSIBLE, c, r.terms.y);
+  st(W_TERM_ELECTROLYTE, c, r.terms.z);
+  st(W_TERM_SOLID, c, r.terms.w);
+  st(W_MINIMUM, c, r.minimum);
+  st(W_MARGIN, c, r.margin);
   return r;
 }
 
@@ -306,6 +320,10 @@ fn open_circuit_group(g: u32) -> f32 {
     let e = cell_evaluate(&cs, c, 0.0, cs[S_TEMPERATURE_RISE]);
     st(W_VOLTAGE, c, e.voltage);
     sum += e.voltage;
+    // A step of length 0 ends where it starts: the start state's electrolyte margin.
+    let lim = cell_limits(&cs, c);
+    st(W_MINIMUM, c, lim.electrolyteMinimum);
+    st(W_MARGIN, c, lim.depletionMargin);
   }
   let gv = sum / f32(N_PARALLEL);
   st(W_GROUP_V, g, gv);
@@ -513,9 +531,35 @@ fn pack_voltage(I: f32) -> f32 {
 }
 
 var<private> limitGroup: i32;
+var<private> limitCell: i32;
+var<private> limitDepleted: bool;
 
-// How far the pack is past segment s's limit (> 0: crossed) for the current direction; sets limitGroup.
+// How far the pack is past a limit (> 0: crossed): segment s's voltage limit for the current direction, or the
+// electrolyte's depletion in a cell (minus its lowest margin), the larger; sets limitGroup (voltage) or limitCell and
+// limitDepleted (depletion).
 fn limit_excess(s: u32, I: f32) -> f32 {
+  let v = voltage_excess(s, I);
+  var margin = BIG;
+  var cell = -1;
+  for (var c = 0u; c < N_CELLS; c++) {
+    let m = ld(W_MARGIN, c);
+    if (m < margin) {
+      margin = m;
+      cell = i32(c);
+    }
+  }
+  limitDepleted = -margin > v;
+  limitCell = -1;
+  if (limitDepleted) {
+    limitGroup = -1;
+    limitCell = cell;
+    return -margin;
+  }
+  return v;
+}
+
+// How far the pack is past segment s's voltage limit (> 0: crossed) for the current direction; sets limitGroup.
+fn voltage_excess(s: u32, I: f32) -> f32 {
   limitGroup = -1;
   if (I > 0.0) {
     let cut = seg_field(s, SEG_LOWER_CUTOFF);
@@ -593,6 +637,12 @@ fn commit(I: f32, dt: f32) {
     let ic = ld(W_CURRENT, c);
     blk[2] += ic * ic * prm(P_CONTACT_RESISTANCE, c) * dt;
     blk[4] += ld(W_STEP_HEAT, c);
+    blk[5] += ld(W_TERM_IRREVERSIBLE, c);
+    blk[6] += ld(W_TERM_REVERSIBLE, c);
+    blk[7] += ld(W_TERM_ELECTROLYTE, c);
+    blk[8] += ld(W_TERM_SOLID, c);
+    blk[9] += ic * ic * prm(P_COLLECTOR_RESISTANCE, c) * dt;
+    o[O_MIN_ELECTROLYTE_FRACTION] = min(o[O_MIN_ELECTROLYTE_FRACTION], ld(W_MINIMUM, c));
     for (var k = 0u; k < STATE_LEN; k++) {
       st(W_START + k, c, ld(W_TRIAL + k, c));
     }
@@ -617,6 +667,15 @@ fn commit(I: f32, dt: f32) {
     flush_blocks();
   }
   observe(I);
+}
+
+// The electrolyte of a cell depleted: the first limit event, if no voltage limit came before.
+fn mark_depleted(cell: i32) {
+  if (o[O_CUTOFF_CELL] >= 0.0) {
+    return;
+  }
+  o[O_TIME_TO_FIRST_CUTOFF_S] = time;
+  o[O_CUTOFF_CELL] = f32(cell);
 }
 
 fn mark_cutoff(I: f32, groupIn: i32) {
@@ -720,12 +779,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       o[q] = 0.0;
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       blk[q] = 0.0;
     }
     o[O_CUTOFF_CELL] = -1.0;
     o[O_MIN_CELL_VOLTAGE_V] = BIG;
     o[O_MAX_CELL_VOLTAGE_V] = -BIG;
+    o[O_MIN_ELECTROLYTE_FRACTION] = 1.0;
     history = 0;
     historyDt = -1.0;
     historySegment = -1;
@@ -737,6 +797,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       st(W_CURRENT, c, 0.0);
       st(W_VOLTAGE, c, 0.0);
       st(W_SLOPE, c, 0.0);
+      st(W_MINIMUM, c, 1.0);
+      st(W_MARGIN, c, 1.0);
       st(W_COMMITTED1, c, 0.0);
       st(W_COMMITTED2, c, 0.0);
       st(W_COMMITTED3, c, 0.0);
@@ -746,7 +808,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       o[q] = pld(F_O + q, p);
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       blk[q] = pld(F_BLK + q, p);
     }
     time = pld(F_TIME, p);
@@ -884,9 +946,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       default: { // R_LOC_FINAL
         limit_excess(s, I);
         let crossGroup = limitGroup;
+        let depleted = limitDepleted;
+        let depletedCell = limitCell;
         commit(I, stepLen);
         segmentDone = true;
-        if (seg_field(s, SEG_CONTINUE_ON_LIMIT) != 0.0) {
+        if (depleted) {
+          mark_depleted(depletedCell);
+          reason = i32(STOP_ELECTROLYTE_DEPLETED);
+        } else if (seg_field(s, SEG_CONTINUE_ON_LIMIT) != 0.0) {
           reason = i32(STOP_COMPLETED);
         } else {
           mark_cutoff(I, crossGroup);
@@ -901,7 +968,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       continue;
     }
     // ---- a segment ended (or the run starts): the reference's run() loop
-    if (reason == i32(STOP_POWER_LIMIT)) {
+    if (reason == i32(STOP_POWER_LIMIT) || reason == i32(STOP_ELECTROLYTE_DEPLETED)) {
       stopReason = reason;
       if (o[O_CUTOFF_CELL] < 0.0) {
         o[O_TIME_TO_FIRST_CUTOFF_S] = time;
@@ -947,7 +1014,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       pst(F_O + q, p, o[q]);
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       pst(F_BLK + q, p, blk[q]);
     }
     pst(F_TIME, p, time);

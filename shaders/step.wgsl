@@ -13,6 +13,9 @@ struct StepOut {
   slope: f32,      // its exact dV/dI (0 when not asked for)
   heatJ: f32,      // heat generated over the step [J]
   vStart: f32,     // voltage at the start of the step with the step's current
+  terms: vec4<f32>, // heat terms over the step [J]: irreversible, reversible, electrolyte Ohmic, solid Ohmic
+  minimum: f32,    // lowest c_e / c_e0 of the end state (1 for the SPM)
+  margin: f32,     // its margin to electrolyte depletion
 }
 
 // The end of a step from cs (start) and ca, cb (prepared) at current I into ce: the Heun thermal update, with the
@@ -23,15 +26,18 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
   var o: StepOut;
   var heatStart: f32;
   var heatStartT = 0.0;
+  var termsStart: vec4<f32>;
   if (slope) {
     let e = cell_evaluate_current_tangent(&cs, c, I, rise0, 0.0);
     o.vStart = e.voltage;
     heatStart = e.heat;
     heatStartT = e.heatTangent;
+    termsStart = vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid);
   } else {
     let e = cell_evaluate(&cs, c, I, rise0);
     o.vStart = e.voltage;
     heatStart = e.heat;
+    termsStart = vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid);
   }
   var rise1 = rise0;
   var rise1T = 0.0;
@@ -41,13 +47,18 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
     // The predictor needs the heat alone (no OCPs: the heat-only kernels).
     var midHeat: f32;
     var midHeatT = 0.0;
+    var midTerms: vec4<f32>;
     if (slope) {
       let mid = cell_evaluate_heat_tangent(&ce, &cb, c, I, predicted.rise, predicted.riseTangent * heatStartT);
       midHeat = mid.heat;
       midHeatT = mid.heatTangent;
+      midTerms = vec4<f32>(mid.heatIrreversible, mid.heatReversible, mid.heatOhmicElectrolyte, mid.heatOhmicSolid);
     } else {
-      midHeat = cell_evaluate_heat(&ce, c, I, predicted.rise).heat;
+      let mid = cell_evaluate_heat(&ce, c, I, predicted.rise);
+      midHeat = mid.heat;
+      midTerms = vec4<f32>(mid.heatIrreversible, mid.heatReversible, mid.heatOhmicElectrolyte, mid.heatOhmicSolid);
     }
+    o.terms = 0.5 * (termsStart + midTerms) * dt;
     let heat = 0.5 * (heatStart + midHeat);
     let corrected = cell_thermal(c, rise0, heat + q, dt);
     rise1 = corrected.rise;
@@ -57,10 +68,14 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
   let e = end_evaluation(c, I, rise1, rise1T, slope);
   if (!LUMPED) {
     o.heatJ = 0.5 * (heatStart + e.heat) * dt;
+    o.terms = 0.5 * (termsStart + vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid)) * dt;
   }
   ce[S_TEMPERATURE_RISE] = rise1;
   o.voltage = e.voltage;
   o.slope = e.voltageTangent;
+  let lim = cell_limits(&ce, c);
+  o.minimum = lim.electrolyteMinimum;
+  o.margin = lim.depletionMargin;
   return o;
 }
 
@@ -74,6 +89,10 @@ fn end_evaluation(c: u32, I: f32, rise: f32, riseT: f32, slope: bool) -> Evaluat
   var r: EvaluateTangentOutputs;
   r.voltage = e.voltage;
   r.heat = e.heat;
+  r.heatIrreversible = e.heatIrreversible;
+  r.heatReversible = e.heatReversible;
+  r.heatOhmicElectrolyte = e.heatOhmicElectrolyte;
+  r.heatOhmicSolid = e.heatOhmicSolid;
   return r;
 }
 

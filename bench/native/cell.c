@@ -4,10 +4,11 @@
  * single cell: each step prepared once, finished at the current; the cut-off located inside the step by Illinois on
  * the sub-step length; capacity, energy and heat bookkeeping. Scalar f64 with the C library's elementary functions.
  *
+ * The model's kernels: the SPM's, or the SPMe's with -DCELLSPREAD_SPME (step.h).
+ *
  * Input (binary f64 file, written by bench/wasm.ts):
- *   count, modes, timeStep, current, duration, lowerCutoff, lumped, referenceTemperature, tailCoefficient,
- *   eigenvalues[modes], then ocpNeg, ocpPos, entropicNeg, entropicPos each as its length and flattened values,
- *   then params[count * CELL_PARAMETER_COUNT] (cell-major, src/model/physics.ts order)
+ *   count, timeStep, current, duration, lowerCutoff, lumped, the study constants (src/kernels/configure.ts
+ *   flatKernelConstants), then params[count * CELL_PARAMETER_COUNT] (cell-major, src/model/physics.ts order)
  * Usage: cell <input> <repeats>. Prints: seconds cellSteps capacitySumAh durationSumS
  */
 #include <stdio.h>
@@ -18,12 +19,6 @@
 static double *input;
 static long at;
 static double next(void) { return input[at++]; }
-static const double *series(void) {
-  const long n = (long)next();
-  const double *f = input + at;
-  at += n;
-  return f;
-}
 
 static KernelConstants k;
 static int lumped, L;
@@ -91,17 +86,9 @@ int main(int argc, char **argv) {
   fclose(f);
   const int repeats = atoi(argv[2]);
   const long count = (long)next();
-  k.modes = (int)next();
   const double dt = next(), I = next(), duration = next(), cutoff = next();
   lumped = (int)next();
-  k.referenceTemperature = next();
-  k.tailCoefficient = next();
-  k.eigenvalues = input + at;
-  at += k.modes;
-  k.ocpNeg = series();
-  k.ocpPos = series();
-  k.entropicNeg = series();
-  k.entropicPos = series();
+  at += kernel_constants_read(&k, input + at);
   const double *params = input + at;
   L = cell_state_length(&k);
   s = malloc(L * sizeof(double));

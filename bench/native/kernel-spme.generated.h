@@ -2,6 +2,7 @@
 /* spme-lumped: single particle model with electrolyte (exact sphere eigenmodes, finite-volume electrolyte) with a lumped thermal model; scalar f64. */
 #ifndef CELLSPREAD_KERNEL_GENERATED_H
 #define CELLSPREAD_KERNEL_GENERATED_H
+#define CELLSPREAD_MODEL "spme-lumped"
 #include <math.h>
 
 #define P_CAPACITY_NEG 0 /* negative electrode capacity eps_s L c_max F A_cc n_elec / 3600 [Ah] */
@@ -90,6 +91,34 @@ typedef struct {
 
 static inline int cell_state_length(const KernelConstants *k) { return CELL_STATE_FIXED + k->modes + k->modes + k->electrolyteCells; }
 
+/* The study constants from a flat array in definition order (src/kernels/configure.ts flatKernelConstants): lengths,
+   scalars, then each table and series as its length and values (pointers into `in`). Returns the values read. */
+static long kernel_constants_read(KernelConstants *k, const double *in) {
+  long at = 0;
+  k->modes = (int)in[at++];
+  k->electrolyteCells = (int)in[at++];
+  k->referenceTemperature = in[at++];
+  k->tailCoefficient = in[at++];
+  k->inverseCellsNeg = in[at++];
+  k->inverseCellsPos = in[at++];
+  k->diffusivityReference = in[at++];
+  k->diffusivityTerm0 = in[at++];
+  k->diffusivityTerm1 = in[at++];
+  k->diffusivityTerm2 = in[at++];
+  k->diffusivityTerm3 = in[at++];
+  k->diffusivityRate = in[at++];
+  { const long n = (long)in[at++]; k->eigenvalues = in + at; at += n; }
+  { const long n = (long)in[at++]; k->regionNeg = in + at; at += n; }
+  { const long n = (long)in[at++]; k->regionSep = in + at; at += n; }
+  { const long n = (long)in[at++]; k->regionPos = in + at; at += n; }
+  { const long n = (long)in[at++]; k->interiorFace = in + at; at += n; }
+  { const long n = (long)in[at++]; k->ocpNeg = in + at; at += n; }
+  { const long n = (long)in[at++]; k->ocpPos = in + at; at += n; }
+  { const long n = (long)in[at++]; k->entropicNeg = in + at; at += n; }
+  { const long n = (long)in[at++]; k->entropicPos = in + at; at += n; }
+  return at;
+}
+
 /* sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2: no overflow, no cancellation. */
 static inline double sech2(double x) { const double e = exp(-2.0 * fabs(x)); const double d = 1.0 + e; return 4.0 * e / (d * d); }
 
@@ -166,13 +195,13 @@ static void cell_init(double *s, const double *p, const KernelConstants *k) {
     t27 += k->regionPos[m] * t30;
   }
   const double t31 = t24 * k->inverseCellsNeg;
-  const double t32 = t31 > 1e-12;
+  const double t32 = t31 > 1e-30;
   const double t33 = t25 * k->inverseCellsNeg / (2.0 * t31);
   const double t34 = sqrt(t33 * t33 + t31);
   const double t35 = t33 - t34;
   const double t36 = t33 + t34;
   const double t37 = t26 * k->inverseCellsPos;
-  const double t38 = t37 > 1e-12;
+  const double t38 = t37 > 1e-30;
   const double t39 = t27 * k->inverseCellsPos / (2.0 * t37);
   const double t40 = sqrt(t39 * t39 + t37);
   const double t41 = t39 - t40;
@@ -727,11 +756,11 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   (void)k;
   double diffusivity[600];
   double faceConductance[600];
-  double solutionLower[600];
-  double solutionDiag[600];
-  double solutionUpper[600];
+  double electrolyteRateLower[600];
+  double electrolyteRateDiag[600];
+  double electrolyteRateUpper[600];
+  double electrolyteRate[600];
   double solution[600];
-  double solution_[600];
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
   const double fluxPosTangent = -invChargePos;
@@ -772,25 +801,25 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
     const double t50 = k->regionNeg[m] * p[P_PORE_WIDTH_NEG] + k->regionSep[m] * p[P_PORE_WIDTH_SEP] + k->regionPos[m] * p[P_PORE_WIDTH_POS] + dt * (t47 + t49);
     const double t51 = -(dt * t49);
     const double t52 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
-    solutionLower[m] = t48;
-    solutionDiag[m] = t50;
-    solutionUpper[m] = t51;
-    solution[m] = t47 * ((m >= 1 ? s[CELL_STATE_FIXED + k->modes + k->modes + m - 1] : 0.0) - s[CELL_STATE_FIXED + k->modes + k->modes + m]) + t49 * (t52 - s[CELL_STATE_FIXED + k->modes + k->modes + m]);
-    solution_[m] = k->regionNeg[m] * p[P_SOURCE_NEG] + k->regionPos[m] * p[P_SOURCE_POS];
+    electrolyteRateLower[m] = t48;
+    electrolyteRateDiag[m] = t50;
+    electrolyteRateUpper[m] = t51;
+    electrolyteRate[m] = t47 * ((m >= 1 ? s[CELL_STATE_FIXED + k->modes + k->modes + m - 1] : 0.0) - s[CELL_STATE_FIXED + k->modes + k->modes + m]) + t49 * (t52 - s[CELL_STATE_FIXED + k->modes + k->modes + m]);
+    solution[m] = k->regionNeg[m] * p[P_SOURCE_NEG] + k->regionPos[m] * p[P_SOURCE_POS];
   }
   for (int j = 1; j < k->electrolyteCells; j++) {
-    const double w = solutionLower[j] / solutionDiag[j - 1];
-    solutionDiag[j] -= w * solutionUpper[j - 1];
+    const double w = electrolyteRateLower[j] / electrolyteRateDiag[j - 1];
+    electrolyteRateDiag[j] -= w * electrolyteRateUpper[j - 1];
+    electrolyteRate[j] -= w * electrolyteRate[j - 1];
     solution[j] -= w * solution[j - 1];
-    solution_[j] -= w * solution_[j - 1];
   }
-  solution[k->electrolyteCells - 1] /= solutionDiag[k->electrolyteCells - 1];
-  for (int j = k->electrolyteCells - 2; j >= 0; j--) solution[j] = (solution[j] - solutionUpper[j] * solution[j + 1]) / solutionDiag[j];
-  solution_[k->electrolyteCells - 1] /= solutionDiag[k->electrolyteCells - 1];
-  for (int j = k->electrolyteCells - 2; j >= 0; j--) solution_[j] = (solution_[j] - solutionUpper[j] * solution_[j + 1]) / solutionDiag[j];
+  electrolyteRate[k->electrolyteCells - 1] /= electrolyteRateDiag[k->electrolyteCells - 1];
+  for (int j = k->electrolyteCells - 2; j >= 0; j--) electrolyteRate[j] = (electrolyteRate[j] - electrolyteRateUpper[j] * electrolyteRate[j + 1]) / electrolyteRateDiag[j];
+  solution[k->electrolyteCells - 1] /= electrolyteRateDiag[k->electrolyteCells - 1];
+  for (int j = k->electrolyteCells - 2; j >= 0; j--) solution[j] = (solution[j] - electrolyteRateUpper[j] * solution[j + 1]) / electrolyteRateDiag[j];
   for (int m = 0; m < k->electrolyteCells; m++) {
-    a[CELL_STATE_FIXED + k->modes + k->modes + m] = s[CELL_STATE_FIXED + k->modes + k->modes + m] + dt * solution[m];
-    b[CELL_STATE_FIXED + k->modes + k->modes + m] = dt * solution_[m];
+    a[CELL_STATE_FIXED + k->modes + k->modes + m] = s[CELL_STATE_FIXED + k->modes + k->modes + m] + dt * electrolyteRate[m];
+    b[CELL_STATE_FIXED + k->modes + k->modes + m] = dt * solution[m];
   }
   a[S_STOICH_NEG] = s[S_STOICH_NEG];
   b[S_STOICH_NEG] = -(invChargeNeg * dt);
@@ -868,7 +897,7 @@ static void cell_apply(const double *a, double *b, double *s, const double *p, c
     t46 += k->regionPos[m] * t57;
   }
   const double varianceInverseRootNeg = t39 * k->inverseCellsNeg;
-  const double t60 = varianceInverseRootNeg > 1e-12;
+  const double t60 = varianceInverseRootNeg > 1e-30;
   const double skewInverseRootNeg = t40 * k->inverseCellsNeg;
   const double t62 = 2.0 * varianceInverseRootNeg;
   const double t63 = skewInverseRootNeg / t62;
@@ -883,7 +912,7 @@ static void cell_apply(const double *a, double *b, double *s, const double *p, c
   const double t72 = t70 - t65;
   const double t73 = t70 / t72;
   const double varianceInverseRootPos = t43 * k->inverseCellsPos;
-  const double t75 = varianceInverseRootPos > 1e-12;
+  const double t75 = varianceInverseRootPos > 1e-30;
   const double skewInverseRootPos = t44 * k->inverseCellsPos;
   const double t77 = 2.0 * varianceInverseRootPos;
   const double t78 = skewInverseRootPos / t77;

@@ -2,6 +2,7 @@
 /* spm-lumped: single particle model (exact sphere eigenmodes) with a lumped thermal model; scalar f64. */
 #ifndef CELLSPREAD_KERNEL_GENERATED_H
 #define CELLSPREAD_KERNEL_GENERATED_H
+#define CELLSPREAD_MODEL "spm-lumped"
 #include <math.h>
 
 #define P_CAPACITY_NEG 0 /* negative electrode capacity eps_s L c_max F A_cc n_elec / 3600 [Ah] */
@@ -53,6 +54,21 @@ typedef struct {
 } KernelConstants;
 
 static inline int cell_state_length(const KernelConstants *k) { return CELL_STATE_FIXED + k->modes + k->modes; }
+
+/* The study constants from a flat array in definition order (src/kernels/configure.ts flatKernelConstants): lengths,
+   scalars, then each table and series as its length and values (pointers into `in`). Returns the values read. */
+static long kernel_constants_read(KernelConstants *k, const double *in) {
+  long at = 0;
+  k->modes = (int)in[at++];
+  k->referenceTemperature = in[at++];
+  k->tailCoefficient = in[at++];
+  { const long n = (long)in[at++]; k->eigenvalues = in + at; at += n; }
+  { const long n = (long)in[at++]; k->ocpNeg = in + at; at += n; }
+  { const long n = (long)in[at++]; k->ocpPos = in + at; at += n; }
+  { const long n = (long)in[at++]; k->entropicNeg = in + at; at += n; }
+  { const long n = (long)in[at++]; k->entropicPos = in + at; at += n; }
+  return at;
+}
 
 /* sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2: no overflow, no cancellation. */
 static inline double sech2(double x) { const double e = exp(-2.0 * fabs(x)); const double d = 1.0 + e; return 4.0 * e / (d * d); }

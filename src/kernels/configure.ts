@@ -3,6 +3,8 @@
  * constants of the cell definition (vector lengths, scalars, tables, series) followed by the pack settings. The host
  * (src/backends/wasm) builds its argument list from the same two lists, so the two sides cannot drift.
  */
+import { flattenSeries } from '../model/series.ts';
+import type { SeriesFunction } from '../params/types.ts';
 import { studyConstantUnion, type CellDefinition } from './define.ts';
 
 export type ConfigureType = 'i32' | 'f64' | 'bool' | 'array';
@@ -66,4 +68,24 @@ export function assemblyscriptConfigure(defs: readonly CellDefinition[], header:
     '}',
     '',
   ].join('\n');
+}
+
+/**
+ * A definition's study constants as one flat array in definition order: lengths, scalars, then each table and series
+ * (flattened, src/model/series.ts) as its length and values. What the generated C kernels' kernel_constants_read takes.
+ */
+export function flatKernelConstants(def: CellDefinition, constants: object): number[] {
+  const k = constants as Readonly<Record<string, unknown>>;
+  const out: number[] = [];
+  for (const l of def.lengths) out.push(k[l.name] as number);
+  for (const c of def.constants) out.push(k[c.name] as number);
+  for (const t of def.tables) {
+    const v = k[t.name] as Float64Array;
+    out.push(v.length, ...v);
+  }
+  for (const s of def.series) {
+    const v = flattenSeries(k[s.name] as SeriesFunction);
+    out.push(v.length, ...v);
+  }
+  return out;
 }

@@ -142,11 +142,11 @@ export interface LimitsOutputs {
 // Scratch arrays of the kernels (vectors along a loop, tridiagonal solves), at their largest length.
 const prepare_diffusivity = new Float64Array(600);
 const prepare_faceConductance = new Float64Array(600);
-const prepare_solutionLower = new Float64Array(600);
-const prepare_solutionDiag = new Float64Array(600);
-const prepare_solutionUpper = new Float64Array(600);
+const prepare_electrolyteRateLower = new Float64Array(600);
+const prepare_electrolyteRateDiag = new Float64Array(600);
+const prepare_electrolyteRateUpper = new Float64Array(600);
+const prepare_electrolyteRate = new Float64Array(600);
 const prepare_solution = new Float64Array(600);
-const prepare_solution_ = new Float64Array(600);
 
 /** The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
 export function init(s: Float64Array, p: SpmeKernelParameters, k: KernelConstants): void {
@@ -178,13 +178,13 @@ export function init(s: Float64Array, p: SpmeKernelParameters, k: KernelConstant
     t21 += k.regionPos[m] * t24;
   }
   const t25 = t18 * k.inverseCellsNeg;
-  const t26 = t25 > 1e-12;
+  const t26 = t25 > 1e-30;
   const t27 = t19 * k.inverseCellsNeg / (2.0 * t25);
   const t28 = Math.sqrt(t27 * t27 + t25);
   const t29 = t27 - t28;
   const t30 = t27 + t28;
   const t31 = t20 * k.inverseCellsPos;
-  const t32 = t31 > 1e-12;
+  const t32 = t31 > 1e-30;
   const t33 = t21 * k.inverseCellsPos / (2.0 * t31);
   const t34 = Math.sqrt(t33 * t33 + t31);
   const t35 = t33 - t34;
@@ -727,11 +727,11 @@ export function evaluateHeatTangent(s: Float64Array, ds: Float64Array, p: SpmeKe
 export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: SpmeKernelParameters, k: KernelConstants, dt: number, rise: number): void {
   const diffusivity = prepare_diffusivity;
   const faceConductance = prepare_faceConductance;
-  const solutionLower = prepare_solutionLower;
-  const solutionDiag = prepare_solutionDiag;
-  const solutionUpper = prepare_solutionUpper;
+  const electrolyteRateLower = prepare_electrolyteRateLower;
+  const electrolyteRateDiag = prepare_electrolyteRateDiag;
+  const electrolyteRateUpper = prepare_electrolyteRateUpper;
+  const electrolyteRate = prepare_electrolyteRate;
   const solution = prepare_solution;
-  const solution_ = prepare_solution_;
   const invChargeNeg = 1.0 / (3600.0 * p.capacityNeg);
   const invChargePos = 1.0 / (3600.0 * p.capacityPos);
   const fluxPosTangent = -invChargePos;
@@ -772,25 +772,25 @@ export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: Sp
     const t44 = k.regionNeg[m] * p.poreWidthNeg + k.regionSep[m] * p.poreWidthSep + k.regionPos[m] * p.poreWidthPos + dt * (t41 + t43);
     const t45 = -(dt * t43);
     const t46 = (m + 1 < k.electrolyteCells ? s[11 + k.modes + k.modes + m + 1] : 0);
-    solutionLower[m] = t42;
-    solutionDiag[m] = t44;
-    solutionUpper[m] = t45;
-    solution[m] = t41 * ((m >= 1 ? s[11 + k.modes + k.modes + m - 1] : 0) - s[11 + k.modes + k.modes + m]) + t43 * (t46 - s[11 + k.modes + k.modes + m]);
-    solution_[m] = k.regionNeg[m] * p.sourceNeg + k.regionPos[m] * p.sourcePos;
+    electrolyteRateLower[m] = t42;
+    electrolyteRateDiag[m] = t44;
+    electrolyteRateUpper[m] = t45;
+    electrolyteRate[m] = t41 * ((m >= 1 ? s[11 + k.modes + k.modes + m - 1] : 0) - s[11 + k.modes + k.modes + m]) + t43 * (t46 - s[11 + k.modes + k.modes + m]);
+    solution[m] = k.regionNeg[m] * p.sourceNeg + k.regionPos[m] * p.sourcePos;
   }
   for (let j = 1; j < k.electrolyteCells; j++) {
-    const w = solutionLower[j] / solutionDiag[j - 1];
-    solutionDiag[j] -= w * solutionUpper[j - 1];
+    const w = electrolyteRateLower[j] / electrolyteRateDiag[j - 1];
+    electrolyteRateDiag[j] -= w * electrolyteRateUpper[j - 1];
+    electrolyteRate[j] -= w * electrolyteRate[j - 1];
     solution[j] -= w * solution[j - 1];
-    solution_[j] -= w * solution_[j - 1];
   }
-  solution[k.electrolyteCells - 1] /= solutionDiag[k.electrolyteCells - 1];
-  for (let j = k.electrolyteCells - 2; j >= 0; j--) solution[j] = (solution[j] - solutionUpper[j] * solution[j + 1]) / solutionDiag[j];
-  solution_[k.electrolyteCells - 1] /= solutionDiag[k.electrolyteCells - 1];
-  for (let j = k.electrolyteCells - 2; j >= 0; j--) solution_[j] = (solution_[j] - solutionUpper[j] * solution_[j + 1]) / solutionDiag[j];
+  electrolyteRate[k.electrolyteCells - 1] /= electrolyteRateDiag[k.electrolyteCells - 1];
+  for (let j = k.electrolyteCells - 2; j >= 0; j--) electrolyteRate[j] = (electrolyteRate[j] - electrolyteRateUpper[j] * electrolyteRate[j + 1]) / electrolyteRateDiag[j];
+  solution[k.electrolyteCells - 1] /= electrolyteRateDiag[k.electrolyteCells - 1];
+  for (let j = k.electrolyteCells - 2; j >= 0; j--) solution[j] = (solution[j] - electrolyteRateUpper[j] * solution[j + 1]) / electrolyteRateDiag[j];
   for (let m = 0; m < k.electrolyteCells; m++) {
-    a[11 + k.modes + k.modes + m] = s[11 + k.modes + k.modes + m] + dt * solution[m];
-    b[11 + k.modes + k.modes + m] = dt * solution_[m];
+    a[11 + k.modes + k.modes + m] = s[11 + k.modes + k.modes + m] + dt * electrolyteRate[m];
+    b[11 + k.modes + k.modes + m] = dt * solution[m];
   }
   a[S_STOICH_NEG] = s[S_STOICH_NEG];
   b[S_STOICH_NEG] = -(invChargeNeg * dt);
@@ -866,7 +866,7 @@ export function apply(a: Float64Array, b: Float64Array, s: Float64Array, p: Spme
     t40 += k.regionPos[m] * t51;
   }
   const varianceInverseRootNeg = t33 * k.inverseCellsNeg;
-  const t54 = varianceInverseRootNeg > 1e-12;
+  const t54 = varianceInverseRootNeg > 1e-30;
   const skewInverseRootNeg = t34 * k.inverseCellsNeg;
   const t56 = 2.0 * varianceInverseRootNeg;
   const t57 = skewInverseRootNeg / t56;
@@ -881,7 +881,7 @@ export function apply(a: Float64Array, b: Float64Array, s: Float64Array, p: Spme
   const t66 = t64 - t59;
   const t67 = t64 / t66;
   const varianceInverseRootPos = t37 * k.inverseCellsPos;
-  const t69 = varianceInverseRootPos > 1e-12;
+  const t69 = varianceInverseRootPos > 1e-30;
   const skewInverseRootPos = t38 * k.inverseCellsPos;
   const t71 = 2.0 * varianceInverseRootPos;
   const t72 = skewInverseRootPos / t71;

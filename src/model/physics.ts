@@ -101,8 +101,12 @@ export const TRANSPORT_CONCENTRATION_MIN = 10;
 /** Floor on theta = c_e / c_e0 inside ln and the square root (the cell stops at 10 mol/m3 long before; this only keeps NaN out). */
 export const THETA_FLOOR = 1e-6;
 
-/** Below this variance of theta^(-1/2) the volumes of an electrode are treated as equal (one node of weight 1/2). */
-const VARIANCE_MIN = 1e-12;
+/**
+ * Below this variance of theta^(-1/2) the volumes of an electrode are treated as equal (one node of weight 1/2): only a
+ * uniform electrolyte (0/0 in the nodes); any spread the arithmetic resolves keeps the rule, so the nodes stay
+ * continuous in the state (their jump at the threshold is ~sqrt(1e-30) relative).
+ */
+const VARIANCE_MIN = 1e-30;
 
 /**
  * D_e(c_e) as the kernels evaluate it: (d0 + d1 z + d2 z^2 + d3 z^3) exp(r z), z = max(c_e, 10) / c_ref, times the

@@ -410,6 +410,10 @@ export class PackSimulator {
       const e = this.kernel.evaluate(s, this.cells[c], 0, this.cellTemperature(c, this.start), this.ev);
       this.voltage[c] = e.voltage;
       sum += e.voltage;
+      // A step of length 0 ends where it starts: the start state's electrolyte margin.
+      const lim = this.kernel.limits(s, this.cells[c]);
+      this.stepMargin[c] = lim.depletionMargin;
+      this.stepMinimum[c] = lim.electrolyteMinimum;
     }
     this.groupVoltage[g] = sum / np;
     return this.groupVoltage[g];

@@ -1,9 +1,9 @@
 /*
- * Kernel conformance in C: one step of each case through bench/native/step.h and the generated kernels, for
- * test/kernels/conformance.test.ts (compiled there with gcc). Input (f64, binary): count, modes, lumped,
- * referenceTemperature, tailCoefficient, eigenvalues[modes], then four series (ocpNeg, ocpPos, entropicNeg,
- * entropicPos) each as its length and flattened values, then per case: state[L], params[CELL_PARAMETER_COUNT], current,
- * dt, heat. Output (f64, binary, stdout): per case voltage, slope, heat, start voltage, end state[L].
+ * Kernel conformance in C: one step of each case through bench/native/step.h and the generated kernels of a model
+ * (-DCELLSPREAD_SPME for the SPMe), for test/kernels/conformance.test.ts (compiled there with gcc). Input (f64,
+ * binary): count, lumped, the study constants (src/kernels/configure.ts flatKernelConstants), then per case:
+ * state[L], params[CELL_PARAMETER_COUNT], current, dt, heat. Output (f64, binary, stdout): per case voltage, slope,
+ * heat, start voltage, the four heat terms, the depletion margin, end state[L].
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +12,6 @@
 static double *input;
 static long at;
 static double next(void) { return input[at++]; }
-static const double *series(void) {
-  const long n = (long)next();
-  const double *f = input + at;
-  at += n;
-  return f;
-}
 
 int main(int argc, char **argv) {
   if (argc < 2) return 2;
@@ -31,16 +25,8 @@ int main(int argc, char **argv) {
   fclose(f);
   const long count = (long)next();
   KernelConstants k;
-  k.modes = (int)next();
   const int lumped = (int)next();
-  k.referenceTemperature = next();
-  k.tailCoefficient = next();
-  k.eigenvalues = input + at;
-  at += k.modes;
-  k.ocpNeg = series();
-  k.ocpPos = series();
-  k.entropicNeg = series();
-  k.entropicPos = series();
+  at += kernel_constants_read(&k, input + at);
   const int L = cell_state_length(&k);
   double *a = malloc(L * sizeof(double)), *b = malloc(L * sizeof(double)), *e = malloc(L * sizeof(double));
   for (long i = 0; i < count; i++) {
@@ -51,8 +37,8 @@ int main(int argc, char **argv) {
     StepResult r;
     step_prepare(s, a, b, p, &k, in[1]);
     step_finish(s, a, b, e, p, &k, in[0], in[1], in[2], lumped, 1, &r);
-    const double head[4] = { r.voltage, r.slope, r.heat, r.voltageStart };
-    fwrite(head, sizeof(double), 4, stdout);
+    const double head[9] = { r.voltage, r.slope, r.heat, r.voltageStart, r.terms[0], r.terms[1], r.terms[2], r.terms[3], r.margin };
+    fwrite(head, sizeof(double), 9, stdout);
     fwrite(e, sizeof(double), L, stdout);
   }
   return 0;

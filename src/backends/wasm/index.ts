@@ -9,8 +9,8 @@ import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
 import { kernelConfigureArguments, PACK_CONFIGURE_ARGUMENTS, STEP_CONFIGURE_ARGUMENTS } from '../../kernels/configure.ts';
 import { kernelConstants } from '../../model/cell.ts';
-import { CELL_PARAMETER_COUNT } from '../../model/layout.ts';
-import { SPM_DEFINITION } from '../../model/physics.ts';
+import { cellParameters } from '../../model/layout.ts';
+import { CELL_MODELS, DEFINITIONS } from '../../model/physics.ts';
 import { flattenSeries } from '../../model/series.ts';
 import { packSegments } from '../../pack/protocol.ts';
 import type { SeriesFunction } from '../../params/types.ts';
@@ -42,11 +42,17 @@ export interface FlatJob {
   interconnectResistance: Float64Array;
 }
 
-/** The configure arguments of a job: the cell definition's study constants, then the step and pack settings. */
+/**
+ * The configure arguments of a job: the model, the study constants of every model's definition (those of another
+ * model than the job's are 0 or empty), then the step and pack settings.
+ */
 export function configureArguments(job: Pick<PackJob, 'set' | 'settings' | 'layout' | 'segments'>): Array<number | boolean | Float64Array> {
-  const k = kernelConstants(job.set, job.settings.modes) as unknown as Record<string, number | Float64Array | SeriesFunction>;
-  const kernel = kernelConfigureArguments(SPM_DEFINITION).map((a) => {
+  const model = job.settings.model ?? 'spm';
+  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh) as unknown as Record<string, number | Float64Array | SeriesFunction | undefined>;
+  const kernel = kernelConfigureArguments(CELL_MODELS.map((m) => DEFINITIONS[m])).map((a) => {
+    if (a.name === 'model') return CELL_MODELS.indexOf(model);
     const v = k[a.name];
+    if (v === undefined) return a.type === 'array' ? new Float64Array(0) : 0;
     return a.type === 'array' ? (v instanceof Float64Array ? v : flattenSeries(v as SeriesFunction)) : (v as number);
   });
   const pack: Record<string, number | boolean | Float64Array> = {
@@ -66,8 +72,9 @@ export function configureArguments(job: Pick<PackJob, 'set' | 'settings' | 'layo
 /** Packs [first, first + count) of a job, with their own SoA parameter block (count' = count). */
 export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob {
   const n = cellCount(job.layout);
-  const params = new Float64Array(CELL_PARAMETER_COUNT * count * n);
-  for (let k = 0; k < CELL_PARAMETER_COUNT; k++) {
+  const P = cellParameters(job.settings.model).length;
+  const params = new Float64Array(P * count * n);
+  for (let k = 0; k < P; k++) {
     params.set(job.kernelParameters.subarray((k * job.count + first) * n, (k * job.count + first + count) * n), k * count * n);
   }
   const s = job.layout.series;

@@ -8,7 +8,7 @@ import { cellCount } from '../../pack/topology.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
 import { BINDING } from './layout.ts';
-import { PARAM_ROWS, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
+import { paramRows, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
 
 // GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
@@ -139,7 +139,8 @@ export class WebGpuBackend implements Backend {
   maxPacksPerDispatch(job: PackJob, variant: WorkVariant): number {
     const n = cellCount(job.layout);
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
-    const perPack = Math.max(PARAM_ROWS * n, variant === 'storage' ? workSlots(job.settings.modes) * n : 0, PERSIST_FIELDS + persistFieldsPerCell(job.settings.modes) * n) * 4;
+    const { modes, model, mesh } = job.settings;
+    const perPack = Math.max(paramRows(model) * n, variant === 'storage' ? workSlots(modes, model, mesh) * n : 0, PERSIST_FIELDS + persistFieldsPerCell(modes, model, mesh) * n) * 4;
     const byMemory = Math.floor(limit / perPack);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
     const byDispatch = wgMax * wgMax * this.workgroupSize();
@@ -227,10 +228,10 @@ export class WebGpuBackend implements Backend {
         { binding: BINDING.outputs, resource: { buffer: outBuf } },
       ];
       if (variant === 'storage') {
-        const workBuf = make(workSlots(job.settings.modes) * n * count * 4, USAGE.STORAGE, 'work');
+        const workBuf = make(workSlots(job.settings.modes, job.settings.model, job.settings.mesh) * n * count * 4, USAGE.STORAGE, 'work');
         entries.push({ binding: BINDING.work, resource: { buffer: workBuf } });
       }
-      const persistFields = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(job.settings.modes) * n : 0);
+      const persistFields = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(job.settings.modes, job.settings.model, job.settings.mesh) * n : 0);
       const persistBuf = make(persistFields * count * 4, USAGE.STORAGE, 'persist');
       const activeBuf = make(4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'active');
       const activeRead = make(4, USAGE.MAP_READ | USAGE.COPY_DST, 'active readback');

@@ -2,17 +2,21 @@
  * WGSL source assembly and the f32 upload layout of the WebGPU backend.
  *
  * The kernel is shaders/pack.wgsl (the step template, group Newton and protocol machines) around the generated cell
- * kernels (shaders/kernel.generated.wgsl, from src/model/physics.ts) and layout (shaders/layout.generated.wgsl); at
- * load time they are joined with a prelude of study constants (the definition's lengths, constants, tables and
- * series functions, from the WGSL emitter; the pack shape and settings) and one of the two working-memory variants.
+ * kernels of the study's model (shaders/kernel.generated.wgsl for the SPM, kernel-spme.generated.wgsl for the SPMe,
+ * from src/model/physics.ts) and their layout (layout.generated.wgsl, layout-spme.generated.wgsl); at load time they
+ * are joined with a prelude of study constants (the definition's lengths, constants, tables and series functions,
+ * from the WGSL emitter; the pack shape and settings) and one of the two working-memory variants.
  */
 import { CellspreadInputError } from '../../errors.ts';
 import { currentPlatform, type Platform } from '../../platform/index.ts';
 import { compiled } from '../../model/compiled.ts';
 import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
-import { kernelConstants } from '../../model/cell.ts';
-import { DERIVED_ROWS, derivedRows, jobParameterIndex, uploadIndex } from '../../model/kernel.generated.ts';
-import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, unpackCellParameters } from '../../model/layout.ts';
+import { kernelConstants, type KernelConstants } from '../../model/cell.ts';
+import * as SPM from '../../model/kernel.generated.ts';
+import * as SPME from '../../model/kernel-spme.generated.ts';
+import { jobParameterIndex, uploadIndex } from '../../model/kernel.generated.ts';
+import { CELL_PARAMETER_INDEX, cellParameters, unpackCellParameters, type CellKernelParameters } from '../../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, type CellModel, type ElectrolyteMesh } from '../../model/physics.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../../pack/protocol.ts';
 import { cellCount, groupsPerModule } from '../../pack/topology.ts';
 import type { PackJob } from '../types.ts';
@@ -20,28 +24,52 @@ import { BINDINGS, persistCellFields, PERSIST_FIELDS, workSlotCount } from './la
 
 export type WorkVariant = 'private' | 'storage';
 
-/** Parameter rows then the derived rows of the f32 kernel (D_* in shaders/layout.generated.wgsl). */
-export const PARAM_ROWS = CELL_PARAMETER_COUNT + DERIVED_ROWS.length;
+/** The derived rows of each model's f32 kernel (computed in f64 by its generated derivedRows). */
+const DERIVED: Record<CellModel, { names: readonly string[]; rows: (p: CellKernelParameters, k: KernelConstants, out: Float64Array) => void }> = {
+  spm: { names: SPM.DERIVED_ROWS, rows: SPM.derivedRows },
+  spme: { names: SPME.DERIVED_ROWS, rows: SPME.derivedRows as unknown as (p: CellKernelParameters, k: KernelConstants, out: Float64Array) => void },
+};
+
+/** Parameter rows then the derived rows of a model's f32 kernel (D_* in its shaders/layout*.generated.wgsl). */
+export function paramRows(model: CellModel = 'spm'): number {
+  return cellParameters(model).length + DERIVED[model].names.length;
+}
 export { PERSIST_FIELDS };
 
-const F32_MODEL = compiled('f32');
+/** The generated WGSL files of a model. */
+export function modelFiles(model: CellModel = 'spm'): { layout: ShaderFile; kernel: ShaderFile } {
+  return model === 'spm' ? { layout: 'layout.generated.wgsl', kernel: 'kernel.generated.wgsl' } : { layout: 'layout-spme.generated.wgsl', kernel: 'kernel-spme.generated.wgsl' };
+}
 
-/** The f32 state length for a mode count. */
-export function f32StateLength(modes: number): number {
-  const fixed = F32_MODEL.states.filter((s) => !s.length).reduce((n, s) => n + (s.type === 'df' ? 2 : 1), 0);
-  return fixed + F32_MODEL.states.filter((s) => s.length === 'modes').length * modes;
+/** The f32 state length for a model, mode count and electrolyte mesh. */
+export function f32StateLength(modes: number, model: CellModel = 'spm', mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH): number {
+  const m = compiled('f32', model);
+  const lengths: Record<string, number> = { modes, electrolyteCells: electrolyteStateLength(mesh) };
+  const fixed = m.states.filter((s) => !s.length).reduce((n, s) => n + (s.type === 'df' ? 2 : 1), 0);
+  return fixed + m.states.filter((s) => s.length).reduce((n, s) => n + lengths[s.length!], 0);
 }
 /** Working slots per cell in the kernel (W_* in shaders/layout.generated.wgsl). */
-export function workSlots(modes: number): number {
-  return workSlotCount(f32StateLength(modes));
+export function workSlots(modes: number, model?: CellModel, mesh?: ElectrolyteMesh): number {
+  return workSlotCount(f32StateLength(modes, model, mesh));
 }
 /** Per-cell fields kept between dispatches by the private variant (FC_*). */
-export function persistFieldsPerCell(modes: number): number {
-  return persistCellFields(f32StateLength(modes));
+export function persistFieldsPerCell(modes: number, model?: CellModel, mesh?: ElectrolyteMesh): number {
+  return persistCellFields(f32StateLength(modes, model, mesh));
 }
 export const BIG = 1e30;
 
-const SHADER_FILES = ['layout.generated.wgsl', 'kernel.generated.wgsl', 'step.wgsl', 'pack.wgsl', 'work-private.wgsl', 'work-storage.wgsl', 'conformance.wgsl'] as const;
+const SHADER_FILES = [
+  'layout.generated.wgsl',
+  'kernel.generated.wgsl',
+  'layout-spme.generated.wgsl',
+  'kernel-spme.generated.wgsl',
+  'step.wgsl',
+  'pack.wgsl',
+  'work-private.wgsl',
+  'work-storage.wgsl',
+  'conformance.wgsl',
+] as const;
+type ShaderFile = (typeof SHADER_FILES)[number];
 type ShaderFiles = Record<(typeof SHADER_FILES)[number], string>;
 let shaderFiles: Promise<ShaderFiles> | undefined;
 
@@ -69,8 +97,9 @@ export interface ShaderConfig {
 export function prelude(job: PackJob, config: ShaderConfig): string {
   const { layout, settings, set } = job;
   const n = cellCount(layout);
+  const model = settings.model ?? 'spm';
   return [
-    wgslStudyConstants(F32_MODEL, { set, modes: settings.modes }),
+    wgslStudyConstants(compiled('f32', model), { set, modes: settings.modes, mesh: settings.mesh ?? DEFAULT_ELECTROLYTE_MESH }),
     `// Pack constants (src/backends/webgpu/shader.ts).`,
     `const N_CELLS: u32 = ${n}u;`,
     `const N_SERIES: u32 = ${layout.series}u;`,
@@ -88,10 +117,11 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
 
 export async function shaderSource(job: PackJob, config: ShaderConfig, platform?: Platform): Promise<string> {
   const files = await loadShaderFiles(platform);
+  const generated = modelFiles(job.settings.model);
   return [
-    files['layout.generated.wgsl'],
+    files[generated.layout],
     prelude(job, config),
-    files['kernel.generated.wgsl'],
+    files[generated.kernel],
     files['step.wgsl'],
     files['pack.wgsl'],
     config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl'],
@@ -107,8 +137,9 @@ export function validateJob(job: PackJob): void {
   if (layout.series % layout.modules !== 0) throw new CellspreadInputError('pack.modules', `must divide the series count ${layout.series}`, layout.modules);
   const n = cellCount(layout);
   if (!Number.isInteger(job.count) || job.count < 0) throw new CellspreadInputError('job.count', 'must be an integer >= 0', job.count);
-  if (job.kernelParameters.length !== CELL_PARAMETER_COUNT * job.count * n) {
-    throw new CellspreadInputError('job.kernelParameters', `must hold ${CELL_PARAMETER_COUNT} x ${job.count} x ${n} values`, job.kernelParameters.length);
+  const P = cellParameters(settings.model).length;
+  if (job.kernelParameters.length !== P * job.count * n) {
+    throw new CellspreadInputError('job.kernelParameters', `must hold ${P} x ${job.count} x ${n} values`, job.kernelParameters.length);
   }
   if (job.interconnectResistance.length !== job.count * layout.series) {
     throw new CellspreadInputError('job.interconnectResistance', `must hold ${job.count} x ${layout.series} values`, job.interconnectResistance.length);
@@ -178,18 +209,21 @@ export function packInputs(job: PackJob, first: number, count: number): { params
   const n = cellCount(job.layout);
   const P = job.count;
   const src = job.kernelParameters;
-  const params = new Float32Array(PARAM_ROWS * n * count);
-  const k = kernelConstants(job.set, job.settings.modes);
-  const cell = new Float64Array(CELL_PARAMETER_COUNT);
-  const rows = new Float64Array(DERIVED_ROWS.length);
+  const model = job.settings.model ?? 'spm';
+  const R = cellParameters(model).length;
+  const params = new Float32Array(paramRows(model) * n * count);
+  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh);
+  const cell = new Float64Array(R);
+  const derived = DERIVED[model];
+  const rows = new Float64Array(derived.names.length);
   for (let c = 0; c < n; c++) {
     for (let p = 0; p < count; p++) {
-      for (let r = 0; r < CELL_PARAMETER_COUNT; r++) {
+      for (let r = 0; r < R; r++) {
         cell[r] = src[jobParameterIndex(r, P, first + p, n, c)];
         params[uploadIndex(r, c, p, n, count)] = cell[r];
       }
-      derivedRows(unpackCellParameters(cell), k, rows);
-      for (let d = 0; d < rows.length; d++) params[uploadIndex(CELL_PARAMETER_COUNT + d, c, p, n, count)] = rows[d];
+      derived.rows(unpackCellParameters(cell, 0, model), k, rows);
+      for (let d = 0; d < rows.length; d++) params[uploadIndex(R + d, c, p, n, count)] = rows[d];
     }
   }
   const s = job.layout.series;
@@ -200,4 +234,12 @@ export function packInputs(job: PackJob, first: number, count: number): { params
     interconnect[p] = r;
   }
   return { params, interconnect };
+}
+
+/** The derived rows of one cell of a model in f64 (the f32 kernel's D_* rows), and their names. */
+export function derivedRowsOf(model: CellModel, p: CellKernelParameters, k: KernelConstants): Float64Array {
+  const d = DERIVED[model];
+  const out = new Float64Array(d.names.length);
+  d.rows(p, k, out);
+  return out;
 }
