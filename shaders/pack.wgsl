@@ -31,7 +31,8 @@ fn load_start(c: u32) {
 // ---------------------------------------------------------------- pack (src/pack/simulate.ts)
 
 var<private> interconnectTotal: f32;
-// Loop iterations so far in this dispatch (Mesa's llvmpipe ends any invocation's loops after 65535 iterations in
+// Loop iterations so far in this dispatch, counted as if no loop were unrolled (EVAL_LOOPS, PREPARE_LOOPS: the
+// step template's and kernels' own loops; Mesa's llvmpipe ends any invocation's loops after 65535 iterations in
 // total, and real GPUs have watchdogs: a pack pauses at the next step boundary once it passes info.budget).
 var<private> loops: u32;
 var<private> packSlope: f32;
@@ -124,7 +125,7 @@ fn prepare_all(dt: f32) {
       st(W_PART_B + k, c, cb[k]);
     }
   }
-  loops += N_CELLS;
+  loops += N_CELLS * PREPARE_LOOPS;
   preparedDt = dt;
 }
 
@@ -166,7 +167,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     st(W_VOLTAGE, c0, r.voltage);
     st(W_SLOPE, c0, r.slope);
     st(W_GROUP_V, g, r.voltage);
-    loops += 1u;
+    loops += EVAL_LOOPS;
     return r.voltage;
   }
   // Starting split: extrapolated from the last committed steps on the first solve of a step that continues a run of
@@ -203,7 +204,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     if (phase == G_DONE) {
       break;
     }
-    loops += 1u;
+    loops += EVAL_LOOPS;
     // ---- the one cell evaluation of this iteration
     let c = c0 + j;
     let Iq = select(ld(W_CURRENT, c), ld(W_TRIAL_I, j), phase == G_TRIAL);
@@ -830,9 +831,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     drive_start(s, h);
   }
   var paused = false;
+  // Set at every exit of the main loop below: a loop that ends otherwise was ended by the device (Mesa's llvmpipe
+  // ends an invocation's loops after 65,535 iterations), and the pack's outputs say so instead of being cut short.
+  var exited = false;
   loop {
     // ---- the one pack solve of this iteration
-    loops += 1u + 2u * N_CELLS;
+    loops += 1u + 2u * N_CELLS + N_CELLS * STATE_LEN; // the solve's own loops; a commit's state copies
     let v = solve_all(reqI, reqDt);
     if (drive_feed(v)) {
       continue;
@@ -883,6 +887,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           } else {
             if (loops > info.budget) {
               paused = true;
+              exited = true;
               break;
             }
             h = select(DT, hLast, k == steps);
@@ -962,6 +967,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
     if (paused) {
+      exited = true;
       break; // (a `break` inside a switch case only leaves the switch)
     }
     if (!segmentDone) {
@@ -973,6 +979,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (o[O_CUTOFF_CELL] < 0.0) {
         o[O_TIME_TO_FIRST_CUTOFF_S] = time;
       }
+      exited = true;
       break;
     }
     if (reason != NO_STOP && reason != i32(STOP_COMPLETED)) {
@@ -997,6 +1004,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
     if (!started) {
+      exited = true;
       break;
     }
     t0 = time;
@@ -1004,6 +1012,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     segmentIndex = i32(s);
     if (loops > info.budget) {
       paused = true;
+      exited = true;
       break;
     }
     h = select(DT, hLast, k == steps);
@@ -1033,6 +1042,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     return;
   }
   pst(F_STATUS, p, 2.0);
+  if (!exited) {
+    outputs[p * OUT_STRIDE + O_STOP_REASON] = -1.0;
+    return;
+  }
   flush_blocks();
   o[O_DURATION_S] = time;
   if (o[O_CUTOFF_CELL] < 0.0) {

@@ -12,6 +12,7 @@ import type { PackJob } from '../../src/backends/types.ts';
 import { studyModel } from '../../src/study/job.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { PARITY_CASES } from '../parity/cases.ts';
+import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 let base: WebGpuBackend | undefined;
@@ -73,6 +74,22 @@ describe('webgpu backend', () => {
     });
   });
 
+  it('pauses SPMe packs too, and reports a pack the device cut short instead of returning its partial outputs', async () => {
+    const c = PARITY_CASES.find((x) => x.name === 'spme pack 3s2p defect welds, conduction, 2C')!;
+    const spme = chunkJob(c.spec, studyModel(c.spec), 0, 2).job;
+    await withBackend({ loopBudget: 2000 }, async (b) => {
+      const small = await b.simulate(spme);
+      expect(b.lastTimings[0].rounds).toBeGreaterThan(2);
+      await withBackend({}, async (d) => expect(Array.from((await d.simulate(spme)).outputs)).toEqual(Array.from(small.outputs)));
+    });
+    // Without pauses, a 2C discharge of six SPMe cells runs far past the 65,535 loop iterations llvmpipe allows one
+    // invocation; a real GPU has no such limit and completes.
+    await withBackend({ loopBudget: 2 ** 31 }, async (b) => {
+      if (/llvmpipe|softpipe|lavapipe/i.test(b.device)) await expect(b.simulate(spme)).rejects.toThrow(/was cut short by the device's loop limit/);
+      else expect((await b.simulate(spme)).outputs.length).toBe(2 * PACK_OUTPUT_COUNT);
+    });
+  });
+
   it('gives the same single-cell results with the per-cell state in a storage buffer', async () => {
     await withBackend({ privateMaxCells: 0 }, async (b) => {
       expect(b.variant(job)).toBe('storage');
@@ -114,7 +131,7 @@ describe('webgpu backend', () => {
     ].join('\n');
     const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(res.error, String(res.error)).toBeUndefined();
-    expect(res.stdout).toContain('done 32');
+    expect(res.stdout).toContain(`done ${2 * PACK_OUTPUT_COUNT}`);
     expect(res.status).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
  * private memory for small packs and in a [slot][cell][pack] storage buffer otherwise. A job is split into dispatches
  * that fit the device's buffer limits; each dispatch is read back once.
  */
-import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
@@ -14,6 +14,8 @@ import { paramRows, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuf
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
 const MAP_READ = 0x1;
 const OUT_STRIDE = PACK_OUTPUT_COUNT + 1;
+/** The kernel writes -1 here when the device ended its loops (shaders/pack.wgsl `exited`). */
+const STOP_REASON_INDEX = PACK_OUTPUT_INDEX.stopReason;
 
 export interface WebGpuOptions extends GpuOptions, BackendOptions {
   /** Invocations per workgroup (default 64; at most the device's limit). */
@@ -26,7 +28,8 @@ export interface WebGpuOptions extends GpuOptions, BackendOptions {
   maxWorkgroupsPerDimension?: number;
   /**
    * Loop iterations after which a pack pauses at its next step boundary and the host dispatches again (default 12,000
-   * on Mesa's llvmpipe, which ends an invocation's loops after 65,535 iterations; 2^22 on real GPUs).
+   * on Mesa's llvmpipe, which ends an invocation's loops after 65,535 iterations; 2^25 on real GPUs), counted as the
+   * kernel counts them (shaders/pack.wgsl: every loop iteration, as if none were unrolled).
    */
   loopBudget?: number;
 }
@@ -92,7 +95,10 @@ export class WebGpuBackend implements Backend {
   }
 
   loopBudget(): number {
-    const b = this.options.loopBudget ?? (/llvmpipe|softpipe|lavapipe|swiftshader/i.test(this.device) ? 12_000 : 1 << 22);
+    // Loop iterations (shaders/pack.wgsl counts them as if nothing were unrolled): on llvmpipe, room below its 65,535
+    // for the longest step (a CV step of a 4-cell SPMe pack takes up to ~50,000; a longer one is reported, not cut
+    // short); elsewhere a dispatch of well under a second per invocation (GPU watchdogs).
+    const b = this.options.loopBudget ?? (/llvmpipe|softpipe|lavapipe|swiftshader/i.test(this.device) ? 12_000 : 1 << 25);
     if (!(Number.isInteger(b) && b >= 1 && b < 2 ** 32)) throw new Error(`webgpu: loopBudget must be a positive integer, got ${b}`);
     return b;
   }
@@ -166,6 +172,11 @@ export class WebGpuBackend implements Backend {
       const count = Math.min(perDispatch, job.count - first);
       const out = await this.dispatch(job, pipeline, variant, wg, segments, first, count, signal);
       for (let p = 0; p < count; p++) {
+        if (out[p * OUT_STRIDE + STOP_REASON_INDEX] === -1) {
+          throw new Error(
+            `webgpu: pack ${job.firstSample + first + p} was cut short by the device's loop limit (${this.device}; Mesa's llvmpipe ends an invocation's loops after 65,535 iterations): give the backend a smaller loopBudget (now ${this.loopBudget()})`,
+          );
+        }
         for (let k = 0; k < PACK_OUTPUT_COUNT; k++) outputs[(first + p) * PACK_OUTPUT_COUNT + k] = out[p * OUT_STRIDE + k];
         steps += out[p * OUT_STRIDE + PACK_OUTPUT_COUNT];
       }

@@ -10,6 +10,7 @@
 import { CellspreadInputError } from '../../errors.ts';
 import { currentPlatform, type Platform } from '../../platform/index.ts';
 import { compiled } from '../../model/compiled.ts';
+import { kernelLoopIterations } from '../../kernels/cost.ts';
 import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
 import { kernelConstants, type KernelConstants } from '../../model/cell.ts';
 import * as SPM from '../../model/kernel.generated.ts';
@@ -93,13 +94,33 @@ export interface ShaderConfig {
   workgroupSize: number;
 }
 
+/**
+ * Loop iterations of one cell evaluation (the step template's state copies and kernels) and of one cell's prepare, as
+ * if nothing were unrolled: the pack kernel counts them against its loop budget, so that an invocation pauses before
+ * Mesa's llvmpipe ends its loops (65,535 iterations in total per invocation).
+ */
+export function loopCounts(model: CellModel, modes: number, mesh: ElectrolyteMesh): { evaluation: number; prepare: number } {
+  const m = compiled('f32', model);
+  const lengths = { modes, electrolyteCells: electrolyteStateLength(mesh) };
+  const L = f32StateLength(modes, model, mesh);
+  const it = (k: Parameters<typeof kernelLoopIterations>[1]) => kernelLoopIterations(m, k, lengths);
+  return {
+    // load the start and the prepared parts, store the end; apply, three evaluations, the depletion margin
+    evaluation: 3 * L + it('apply') + it('evaluateCurrentTangent') + it('evaluateHeatTangent') + it('evaluateTangent') + it('limits') + 1,
+    // load the start, store both prepared parts
+    prepare: 2 * L + it('prepare') + 1,
+  };
+}
+
 /** Study constants as WGSL, from a job. Two jobs with equal preludes share a pipeline. */
 export function prelude(job: PackJob, config: ShaderConfig): string {
   const { layout, settings, set } = job;
   const n = cellCount(layout);
   const model = settings.model ?? 'spm';
+  const mesh = settings.mesh ?? DEFAULT_ELECTROLYTE_MESH;
+  const loops = loopCounts(model, settings.modes, mesh);
   return [
-    wgslStudyConstants(compiled('f32', model), { set, modes: settings.modes, mesh: settings.mesh ?? DEFAULT_ELECTROLYTE_MESH }),
+    wgslStudyConstants(compiled('f32', model), { set, modes: settings.modes, mesh }),
     `// Pack constants (src/backends/webgpu/shader.ts).`,
     `const N_CELLS: u32 = ${n}u;`,
     `const N_SERIES: u32 = ${layout.series}u;`,
@@ -110,6 +131,8 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
     `const CONDUCTION: f32 = ${lit(settings.conduction)};`,
     `const STOP_AT_PACK: bool = ${settings.stopAt === 'pack'};`,
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
+    `const EVAL_LOOPS: u32 = ${loops.evaluation}u; // loop iterations of one cell evaluation`,
+    `const PREPARE_LOOPS: u32 = ${loops.prepare}u; // ... of one cell's prepare`,
     ...BINDINGS.filter((b) => b.variant === config.variant).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
     '',
   ].join('\n');
