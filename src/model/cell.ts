@@ -13,6 +13,7 @@
 import type { ParameterSet } from '../params/types.ts';
 import * as SPM from './kernel.generated.ts';
 import * as SPME from './kernel-spme.generated.ts';
+import { checkElectrolyteMesh } from './electrolyte.ts';
 import { cellStateLength, type CellKernelParameters } from './layout.ts';
 import { DEFAULT_ELECTROLYTE_MESH, DEFINITIONS, type CellModel, type ElectrolyteMesh } from './physics.ts';
 
@@ -158,6 +159,7 @@ export class CellKernel {
     this.model = options.model ?? 'spm';
     this.modes = options.modes ?? DEFAULT_MODES;
     this.mesh = { ...(options.mesh ?? DEFAULT_ELECTROLYTE_MESH) };
+    if (this.model === 'spme') checkElectrolyteMesh(this.mesh);
     this.thermal = options.thermal ?? 'lumped';
     this.referenceTemperature = set.thermal.referenceTemperature;
     this.K = GENERATED[this.model];
