@@ -12,7 +12,7 @@ import { configureStep } from './step';
  *   tailCoefficient: (2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes`
  *   inverseCellsNeg: 1 / (finite volumes of the negative electrode)
  *   inverseCellsPos: 1 / (finite volumes of the positive electrode)
- *   diffusivityReference: c_ref of the D_e fit
+ *   diffusivityInverseReference: 1 / c_ref of the D_e fit
  *   diffusivityTerm0: coefficient of z^0 in the D_e fit [m2/s]
  *   diffusivityTerm1: coefficient of z^1 in the D_e fit [m2/s]
  *   diffusivityTerm2: coefficient of z^2 in the D_e fit [m2/s]
@@ -37,8 +37,8 @@ import { configureStep } from './step';
  *   segments: compiled segments, SEGMENT_FIELD_COUNT per row
  *   segmentCount: number of segments
  */
-export function configure(model: i32, modes: i32, electrolyteCells: i32, referenceTemperature: f64, tailCoefficient: f64, inverseCellsNeg: f64, inverseCellsPos: f64, diffusivityReference: f64, diffusivityTerm0: f64, diffusivityTerm1: f64, diffusivityTerm2: f64, diffusivityTerm3: f64, diffusivityRate: f64, eigenvalues: usize, regionNeg: usize, regionSep: usize, regionPos: usize, interiorFace: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
-  configureKernel(model, modes, electrolyteCells, referenceTemperature, tailCoefficient, inverseCellsNeg, inverseCellsPos, diffusivityReference, diffusivityTerm0, diffusivityTerm1, diffusivityTerm2, diffusivityTerm3, diffusivityRate, eigenvalues, regionNeg, regionSep, regionPos, interiorFace, ocpNeg, ocpPos, entropicNeg, entropicPos);
+export function configure(model: i32, modes: i32, electrolyteCells: i32, referenceTemperature: f64, tailCoefficient: f64, inverseCellsNeg: f64, inverseCellsPos: f64, diffusivityInverseReference: f64, diffusivityTerm0: f64, diffusivityTerm1: f64, diffusivityTerm2: f64, diffusivityTerm3: f64, diffusivityRate: f64, eigenvalues: usize, regionNeg: usize, regionSep: usize, regionPos: usize, interiorFace: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
+  configureKernel(model, modes, electrolyteCells, referenceTemperature, tailCoefficient, inverseCellsNeg, inverseCellsPos, diffusivityInverseReference, diffusivityTerm0, diffusivityTerm1, diffusivityTerm2, diffusivityTerm3, diffusivityRate, eigenvalues, regionNeg, regionSep, regionPos, interiorFace, ocpNeg, ocpPos, entropicNeg, entropicPos);
   configureStep(isothermal);
   configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
 }

@@ -29,8 +29,8 @@ export let tailCoefficient: f64 = 0;
 export let inverseCellsNeg: f64 = 0;
 /** 1 / (finite volumes of the positive electrode) [-] */
 export let inverseCellsPos: f64 = 0;
-/** c_ref of the D_e fit [mol/m3] */
-export let diffusivityReference: f64 = 0;
+/** 1 / c_ref of the D_e fit [m3/mol] */
+export let diffusivityInverseReference: f64 = 0;
 /** coefficient of z^0 in the D_e fit [m2/s] [-] */
 export let diffusivityTerm0: f64 = 0;
 /** coefficient of z^1 in the D_e fit [m2/s] [-] */
@@ -60,7 +60,7 @@ export let entropicNeg: usize = 0;
 /** positive electrode entropic change dU/dT (flattened series, src/model/series.ts) [V/K] */
 export let entropicPos: usize = 0;
 
-export function configureKernel(modelIn: i32, modesIn: i32, electrolyteCellsIn: i32, referenceTemperatureIn: f64, tailCoefficientIn: f64, inverseCellsNegIn: f64, inverseCellsPosIn: f64, diffusivityReferenceIn: f64, diffusivityTerm0In: f64, diffusivityTerm1In: f64, diffusivityTerm2In: f64, diffusivityTerm3In: f64, diffusivityRateIn: f64, eigenvaluesIn: usize, regionNegIn: usize, regionSepIn: usize, regionPosIn: usize, interiorFaceIn: usize, ocpNegIn: usize, ocpPosIn: usize, entropicNegIn: usize, entropicPosIn: usize): void {
+export function configureKernel(modelIn: i32, modesIn: i32, electrolyteCellsIn: i32, referenceTemperatureIn: f64, tailCoefficientIn: f64, inverseCellsNegIn: f64, inverseCellsPosIn: f64, diffusivityInverseReferenceIn: f64, diffusivityTerm0In: f64, diffusivityTerm1In: f64, diffusivityTerm2In: f64, diffusivityTerm3In: f64, diffusivityRateIn: f64, eigenvaluesIn: usize, regionNegIn: usize, regionSepIn: usize, regionPosIn: usize, interiorFaceIn: usize, ocpNegIn: usize, ocpPosIn: usize, entropicNegIn: usize, entropicPosIn: usize): void {
   model = modelIn;
   modes = modesIn;
   electrolyteCells = electrolyteCellsIn;
@@ -68,7 +68,7 @@ export function configureKernel(modelIn: i32, modesIn: i32, electrolyteCellsIn: 
   tailCoefficient = tailCoefficientIn;
   inverseCellsNeg = inverseCellsNegIn;
   inverseCellsPos = inverseCellsPosIn;
-  diffusivityReference = diffusivityReferenceIn;
+  diffusivityInverseReference = diffusivityInverseReferenceIn;
   diffusivityTerm0 = diffusivityTerm0In;
   diffusivityTerm1 = diffusivityTerm1In;
   diffusivityTerm2 = diffusivityTerm2In;
@@ -120,12 +120,16 @@ export let outDepletionMargin: v128 = f64x2.splat(0);
 
 // ---- Scratch arrays of the kernels (vectors along a loop, tridiagonal solves): two lanes per element
 const spme_prepare_diffusivity: usize = memory.data(9600, 16);
+const spme_prepare_pathLength: usize = memory.data(9600, 16);
 const spme_prepare_faceConductance: usize = memory.data(9600, 16);
 const spme_prepare_electrolyteRateLower: usize = memory.data(9600, 16);
 const spme_prepare_electrolyteRateDiag: usize = memory.data(9600, 16);
 const spme_prepare_electrolyteRateUpper: usize = memory.data(9600, 16);
 const spme_prepare_electrolyteRate: usize = memory.data(9600, 16);
 const spme_prepare_solution: usize = memory.data(9600, 16);
+const spme_apply_inverseRootTheta: usize = memory.data(9600, 16);
+const spme_applyTangent_inverseRootTheta: usize = memory.data(9600, 16);
+const spme_applyTangent_inverseRootThetaTangent: usize = memory.data(9600, 16);
 
 /** The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
 function spm_init(s0: usize, s1: usize, p0: usize, p1: usize): void {
@@ -673,6 +677,16 @@ function spm_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1: 
 
 /** The end state of a step at current I from its prepared parts: a + b I. */
 function spm_apply(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: usize, p0: usize, p1: usize, current: v128): void {
+  for (let m = 0; m < modes; m++) {
+    put(s0, s1, STATE_FIXED_SPM + m, f64x2.add(at(a0, a1, STATE_FIXED_SPM + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPM + m), current)));
+    put(s0, s1, STATE_FIXED_SPM + modes + m, f64x2.add(at(a0, a1, STATE_FIXED_SPM + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPM + modes + m), current)));
+  }
+  put(s0, s1, S_STOICH_NEG, f64x2.add(at(a0, a1, S_STOICH_NEG), f64x2.mul(at(b0, b1, S_STOICH_NEG), current)));
+  put(s0, s1, S_STOICH_POS, f64x2.add(at(a0, a1, S_STOICH_POS), f64x2.mul(at(b0, b1, S_STOICH_POS), current)));
+}
+
+/** The end state of a step at current I from its prepared parts: a + b I. */
+function spm_applyTangent(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: usize, p0: usize, p1: usize, current: v128): void {
   for (let m = 0; m < modes; m++) {
     put(s0, s1, STATE_FIXED_SPM + m, f64x2.add(at(a0, a1, STATE_FIXED_SPM + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPM + m), current)));
     put(s0, s1, STATE_FIXED_SPM + modes + m, f64x2.add(at(a0, a1, STATE_FIXED_SPM + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPM + modes + m), current)));
@@ -1391,6 +1405,7 @@ function spme_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1:
   const p_sourceNeg = at(p0, p1, P_SOURCE_NEG);
   const p_sourcePos = at(p0, p1, P_SOURCE_POS);
   const diffusivity = spme_prepare_diffusivity;
+  const pathLength = spme_prepare_pathLength;
   const faceConductance = spme_prepare_faceConductance;
   const electrolyteRateLower = spme_prepare_electrolyteRateLower;
   const electrolyteRateDiag = spme_prepare_electrolyteRateDiag;
@@ -1404,55 +1419,108 @@ function spme_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1:
   const temperature = f64x2.add(sp(referenceTemperature), rise);
   const inverseTemperatureGap = f64x2.sub(f64x2.div(sp(1.0), sp(referenceTemperature)), f64x2.div(sp(1.0), temperature));
   const diffusionRateNeg = f64x2.mul(baseRateNeg, varrhenius(p_diffusionActivationNeg, inverseTemperatureGap));
-  const t65 = f64x2.mul(sp(-0.6666666666666666), invChargeNeg);
+  const t66 = f64x2.mul(sp(-0.6666666666666666), invChargeNeg);
   const baseRatePos = f64x2.div(sp(1.0), p_diffusionTimePos);
   const diffusionRatePos = f64x2.mul(baseRatePos, varrhenius(p_diffusionActivationPos, inverseTemperatureGap));
-  const t68 = f64x2.mul(sp(-0.6666666666666666), fluxPosTangent);
+  const t69 = f64x2.mul(sp(-0.6666666666666666), fluxPosTangent);
   const electrolyteDiffusivityFactor = f64x2.mul(p_diffusivityScale, varrhenius(p_diffusivityActivation, inverseTemperatureGap));
   for (let m = 0; m < electrolyteCells; m++) {
-    const t70 = f64x2.div(f64x2.max(f64x2.mul(p_electrolyteConcentration, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)), sp(10.0)), sp(diffusivityReference));
-    vst(diffusivity, m, f64x2.mul(f64x2.add(sp(diffusivityTerm0), f64x2.mul(t70, f64x2.add(sp(diffusivityTerm1), f64x2.mul(t70, f64x2.add(sp(diffusivityTerm2), f64x2.mul(t70, sp(diffusivityTerm3))))))), varrhenius(sp(diffusivityRate), t70)));
+    const t71 = f64x2.mul(f64x2.max(f64x2.mul(p_electrolyteConcentration, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)), sp(10.0)), sp(diffusivityInverseReference));
+    vst(diffusivity, m, f64x2.mul(f64x2.add(sp(diffusivityTerm0), f64x2.mul(t71, f64x2.add(sp(diffusivityTerm1), f64x2.mul(t71, f64x2.add(sp(diffusivityTerm2), f64x2.mul(t71, sp(diffusivityTerm3))))))), varrhenius(sp(diffusivityRate), t71)));
+    vst(pathLength, m, f64x2.add(f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_pathLengthNeg), f64x2.mul(sp(ld(regionSep, m)), p_pathLengthSep)), f64x2.mul(sp(ld(regionPos, m)), p_pathLengthPos)));
   }
   for (let m = 0; m < modes; m++) {
     const decayRateNeg = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRateNeg);
-    const t72 = vexp(f64x2.neg(f64x2.mul(decayRateNeg, dt)));
-    const modeTargetNegTangent = f64x2.div(t65, decayRateNeg);
+    const t73 = vexp(f64x2.neg(f64x2.mul(decayRateNeg, dt)));
+    const modeTargetNegTangent = f64x2.div(t66, decayRateNeg);
     const decayRatePos = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRatePos);
-    const t75 = vexp(f64x2.neg(f64x2.mul(decayRatePos, dt)));
-    const modeTargetPosTangent = f64x2.div(t68, decayRatePos);
-    put(a0, a1, STATE_FIXED_SPME + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPME + m), t72));
-    put(b0, b1, STATE_FIXED_SPME + m, f64x2.add(modeTargetNegTangent, f64x2.mul(f64x2.neg(modeTargetNegTangent), t72)));
-    put(a0, a1, STATE_FIXED_SPME + modes + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPME + modes + m), t75));
-    put(b0, b1, STATE_FIXED_SPME + modes + m, f64x2.add(modeTargetPosTangent, f64x2.mul(f64x2.neg(modeTargetPosTangent), t75)));
+    const t76 = vexp(f64x2.neg(f64x2.mul(decayRatePos, dt)));
+    const modeTargetPosTangent = f64x2.div(t69, decayRatePos);
+    put(a0, a1, STATE_FIXED_SPME + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPME + m), t73));
+    put(b0, b1, STATE_FIXED_SPME + m, f64x2.add(modeTargetNegTangent, f64x2.mul(f64x2.neg(modeTargetNegTangent), t73)));
+    put(a0, a1, STATE_FIXED_SPME + modes + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPME + modes + m), t76));
+    put(b0, b1, STATE_FIXED_SPME + modes + m, f64x2.add(modeTargetPosTangent, f64x2.mul(f64x2.neg(modeTargetPosTangent), t76)));
   }
   for (let m = 0; m < electrolyteCells; m++) {
-    const t77 = (m + 1 < electrolyteCells ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m + 1) : sp(0));
-    const t78 = f64x2.div(f64x2.max(f64x2.mul(p_electrolyteConcentration, f64x2.mul(sp(0.5), f64x2.add(at(s0, s1, STATE_FIXED_SPME + modes + modes + m), t77))), sp(10.0)), sp(diffusivityReference));
-    vst(faceConductance, m, f64x2.mul(sp(ld(interiorFace, m)), f64x2.div(f64x2.mul(f64x2.mul(electrolyteDiffusivityFactor, f64x2.div(f64x2.add(f64x2.add(vld(diffusivity, m), (m + 1 < electrolyteCells ? vld(diffusivity, m + 1) : sp(0))), f64x2.mul(sp(4.0), f64x2.mul(f64x2.add(sp(diffusivityTerm0), f64x2.mul(t78, f64x2.add(sp(diffusivityTerm1), f64x2.mul(t78, f64x2.add(sp(diffusivityTerm2), f64x2.mul(t78, sp(diffusivityTerm3))))))), varrhenius(sp(diffusivityRate), t78)))), sp(6.0))), sp(2.0)), f64x2.add(f64x2.add(f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_pathLengthNeg), f64x2.mul(sp(ld(regionSep, m)), p_pathLengthSep)), f64x2.mul(sp(ld(regionPos, m)), p_pathLengthPos)), f64x2.add(f64x2.add(f64x2.mul((m + 1 < electrolyteCells ? sp(ld(regionNeg, m + 1)) : sp(0)), p_pathLengthNeg), f64x2.mul((m + 1 < electrolyteCells ? sp(ld(regionSep, m + 1)) : sp(0)), p_pathLengthSep)), f64x2.mul((m + 1 < electrolyteCells ? sp(ld(regionPos, m + 1)) : sp(0)), p_pathLengthPos))))));
+    const t78 = (m + 1 < electrolyteCells ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m + 1) : sp(0));
+    const t79 = f64x2.mul(f64x2.max(f64x2.mul(p_electrolyteConcentration, f64x2.mul(sp(0.5), f64x2.add(at(s0, s1, STATE_FIXED_SPME + modes + modes + m), t78))), sp(10.0)), sp(diffusivityInverseReference));
+    vst(faceConductance, m, f64x2.mul(sp(ld(interiorFace, m)), f64x2.div(f64x2.mul(f64x2.mul(electrolyteDiffusivityFactor, f64x2.mul(f64x2.add(f64x2.add(vld(diffusivity, m), (m + 1 < electrolyteCells ? vld(diffusivity, m + 1) : sp(0))), f64x2.mul(sp(4.0), f64x2.mul(f64x2.add(sp(diffusivityTerm0), f64x2.mul(t79, f64x2.add(sp(diffusivityTerm1), f64x2.mul(t79, f64x2.add(sp(diffusivityTerm2), f64x2.mul(t79, sp(diffusivityTerm3))))))), varrhenius(sp(diffusivityRate), t79)))), sp(0.16666666666666666))), sp(2.0)), f64x2.add(vld(pathLength, m), (m + 1 < electrolyteCells ? vld(pathLength, m + 1) : sp(0))))));
   }
   for (let m = 0; m < electrolyteCells; m++) {
-    const t79 = (m >= 1 ? vld(faceConductance, m - 1) : sp(0));
-    const t80 = f64x2.neg(f64x2.mul(dt, t79));
-    const t81 = vld(faceConductance, m);
-    const t82 = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_poreWidthNeg), f64x2.mul(sp(ld(regionSep, m)), p_poreWidthSep)), f64x2.mul(sp(ld(regionPos, m)), p_poreWidthPos)), f64x2.mul(dt, f64x2.add(t79, t81)));
-    const t83 = f64x2.neg(f64x2.mul(dt, t81));
-    const t84 = (m + 1 < electrolyteCells ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m + 1) : sp(0));
-    vst(electrolyteRateLower, m, t80);
-    vst(electrolyteRateDiag, m, t82);
-    vst(electrolyteRateUpper, m, t83);
-    vst(electrolyteRate, m, f64x2.add(f64x2.mul(t79, f64x2.sub((m >= 1 ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m - 1) : sp(0)), at(s0, s1, STATE_FIXED_SPME + modes + modes + m))), f64x2.mul(t81, f64x2.sub(t84, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)))));
+    const t80 = (m >= 1 ? vld(faceConductance, m - 1) : sp(0));
+    const t81 = f64x2.neg(f64x2.mul(dt, t80));
+    const t82 = vld(faceConductance, m);
+    const t83 = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_poreWidthNeg), f64x2.mul(sp(ld(regionSep, m)), p_poreWidthSep)), f64x2.mul(sp(ld(regionPos, m)), p_poreWidthPos)), f64x2.mul(dt, f64x2.add(t80, t82)));
+    const t84 = f64x2.neg(f64x2.mul(dt, t82));
+    const t85 = (m + 1 < electrolyteCells ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m + 1) : sp(0));
+    vst(electrolyteRateLower, m, t81);
+    vst(electrolyteRateDiag, m, t83);
+    vst(electrolyteRateUpper, m, t84);
+    vst(electrolyteRate, m, f64x2.add(f64x2.mul(t80, f64x2.sub((m >= 1 ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m - 1) : sp(0)), at(s0, s1, STATE_FIXED_SPME + modes + modes + m))), f64x2.mul(t82, f64x2.sub(t85, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)))));
     vst(solution, m, f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_sourceNeg), f64x2.mul(sp(ld(regionPos, m)), p_sourcePos)));
   }
-  for (let j = 1; j < electrolyteCells; j++) {
-    const w = f64x2.div(vld(electrolyteRateLower, j), vld(electrolyteRateDiag, j - 1));
-    vst(electrolyteRateDiag, j, f64x2.sub(vld(electrolyteRateDiag, j), f64x2.mul(w, vld(electrolyteRateUpper, j - 1))));
-    vst(electrolyteRate, j, f64x2.sub(vld(electrolyteRate, j), f64x2.mul(w, vld(electrolyteRate, j - 1))));
-    vst(solution, j, f64x2.sub(vld(solution, j), f64x2.mul(w, vld(solution, j - 1))));
+  {
+    const mid: i32 = (electrolyteCells) >> 1;
+    let cUp = sp(0);
+    let aDown = sp(0);
+    let x0 = sp(0);
+    let y0 = sp(0);
+    let x1 = sp(0);
+    let y1 = sp(0);
+    let pivot = f64x2.div(sp(1), vld(electrolyteRateDiag, 0));
+    cUp = f64x2.mul(vld(electrolyteRateUpper, 0), pivot);
+    vst(electrolyteRateDiag, 0, cUp);
+    x0 = f64x2.mul(vld(electrolyteRate, 0), pivot);
+    vst(electrolyteRate, 0, x0);
+    x1 = f64x2.mul(vld(solution, 0), pivot);
+    vst(solution, 0, x1);
+    if (electrolyteCells - 1 > mid) {
+      pivot = f64x2.div(sp(1), vld(electrolyteRateDiag, electrolyteCells - 1));
+      aDown = f64x2.mul(vld(electrolyteRateLower, electrolyteCells - 1), pivot);
+      vst(electrolyteRateDiag, electrolyteCells - 1, aDown);
+      y0 = f64x2.mul(vld(electrolyteRate, electrolyteCells - 1), pivot);
+      vst(electrolyteRate, electrolyteCells - 1, y0);
+      y1 = f64x2.mul(vld(solution, electrolyteCells - 1), pivot);
+      vst(solution, electrolyteCells - 1, y1);
+    }
+    for (let i: i32 = 1; i <= mid - 1; i++) {
+      pivot = f64x2.div(sp(1), f64x2.sub(vld(electrolyteRateDiag, i), f64x2.mul(vld(electrolyteRateLower, i), cUp)));
+      cUp = f64x2.mul(vld(electrolyteRateUpper, i), pivot);
+      vst(electrolyteRateDiag, i, cUp);
+      x0 = f64x2.mul(f64x2.sub(vld(electrolyteRate, i), f64x2.mul(vld(electrolyteRateLower, i), x0)), pivot);
+      vst(electrolyteRate, i, x0);
+      x1 = f64x2.mul(f64x2.sub(vld(solution, i), f64x2.mul(vld(electrolyteRateLower, i), x1)), pivot);
+      vst(solution, i, x1);
+      if (electrolyteCells - 1 - i > mid) {
+        pivot = f64x2.div(sp(1), f64x2.sub(vld(electrolyteRateDiag, electrolyteCells - 1 - i), f64x2.mul(vld(electrolyteRateUpper, electrolyteCells - 1 - i), aDown)));
+        aDown = f64x2.mul(vld(electrolyteRateLower, electrolyteCells - 1 - i), pivot);
+        vst(electrolyteRateDiag, electrolyteCells - 1 - i, aDown);
+        y0 = f64x2.mul(f64x2.sub(vld(electrolyteRate, electrolyteCells - 1 - i), f64x2.mul(vld(electrolyteRateUpper, electrolyteCells - 1 - i), y0)), pivot);
+        vst(electrolyteRate, electrolyteCells - 1 - i, y0);
+        y1 = f64x2.mul(f64x2.sub(vld(solution, electrolyteCells - 1 - i), f64x2.mul(vld(electrolyteRateUpper, electrolyteCells - 1 - i), y1)), pivot);
+        vst(solution, electrolyteCells - 1 - i, y1);
+      }
+    }
+    pivot = f64x2.div(sp(1), f64x2.sub(f64x2.sub(vld(electrolyteRateDiag, mid), f64x2.mul(vld(electrolyteRateLower, mid), cUp)), (mid + 1 < electrolyteCells ? f64x2.mul(vld(electrolyteRateUpper, mid), aDown) : sp(0))));
+    x0 = f64x2.mul(f64x2.sub(f64x2.sub(vld(electrolyteRate, mid), f64x2.mul(vld(electrolyteRateLower, mid), x0)), (mid + 1 < electrolyteCells ? f64x2.mul(vld(electrolyteRateUpper, mid), y0) : sp(0))), pivot);
+    vst(electrolyteRate, mid, x0);
+    y0 = x0;
+    x1 = f64x2.mul(f64x2.sub(f64x2.sub(vld(solution, mid), f64x2.mul(vld(electrolyteRateLower, mid), x1)), (mid + 1 < electrolyteCells ? f64x2.mul(vld(electrolyteRateUpper, mid), y1) : sp(0))), pivot);
+    vst(solution, mid, x1);
+    y1 = x1;
+    for (let i: i32 = 1; i <= mid; i++) {
+      x0 = f64x2.sub(vld(electrolyteRate, mid - i), f64x2.mul(vld(electrolyteRateDiag, mid - i), x0));
+      vst(electrolyteRate, mid - i, x0);
+      x1 = f64x2.sub(vld(solution, mid - i), f64x2.mul(vld(electrolyteRateDiag, mid - i), x1));
+      vst(solution, mid - i, x1);
+      if (mid + i < electrolyteCells) {
+        y0 = f64x2.sub(vld(electrolyteRate, mid + i), f64x2.mul(vld(electrolyteRateDiag, mid + i), y0));
+        vst(electrolyteRate, mid + i, y0);
+        y1 = f64x2.sub(vld(solution, mid + i), f64x2.mul(vld(electrolyteRateDiag, mid + i), y1));
+        vst(solution, mid + i, y1);
+      }
+    }
   }
-  vst(electrolyteRate, electrolyteCells - 1, f64x2.div(vld(electrolyteRate, electrolyteCells - 1), vld(electrolyteRateDiag, electrolyteCells - 1)));
-  for (let j = electrolyteCells - 2; j >= 0; j--) vst(electrolyteRate, j, f64x2.div(f64x2.sub(vld(electrolyteRate, j), f64x2.mul(vld(electrolyteRateUpper, j), vld(electrolyteRate, j + 1))), vld(electrolyteRateDiag, j)));
-  vst(solution, electrolyteCells - 1, f64x2.div(vld(solution, electrolyteCells - 1), vld(electrolyteRateDiag, electrolyteCells - 1)));
-  for (let j = electrolyteCells - 2; j >= 0; j--) vst(solution, j, f64x2.div(f64x2.sub(vld(solution, j), f64x2.mul(vld(electrolyteRateUpper, j), vld(solution, j + 1))), vld(electrolyteRateDiag, j)));
   for (let m = 0; m < electrolyteCells; m++) {
     put(a0, a1, STATE_FIXED_SPME + modes + modes + m, f64x2.add(at(s0, s1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(dt, vld(electrolyteRate, m))));
     put(b0, b1, STATE_FIXED_SPME + modes + modes + m, f64x2.mul(dt, vld(solution, m)));
@@ -1463,121 +1531,184 @@ function spme_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1:
   put(b0, b1, S_STOICH_POS, f64x2.neg(f64x2.mul(fluxPosTangent, dt)));
 }
 
-/** The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b). */
+/** The end state of a step at current I from its prepared parts, a + b I, and its summaries. */
 function spme_apply(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: usize, p0: usize, p1: usize, current: v128): void {
-  let t51 = sp(0);
-  let t52 = sp(0);
-  let t53 = sp(0);
+  const inverseRootTheta = spme_apply_inverseRootTheta;
+  let t52 = sp(1);
+  let t53 = sp(1);
   let t54 = sp(0);
   let t55 = sp(0);
-  let t56 = sp(0);
-  let t57 = sp(0);
-  let t58 = sp(0);
   for (let m = 0; m < electrolyteCells; m++) {
-    const t59 = f64x2.add(at(a0, a1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + modes + modes + m), current));
-    const t60 = f64x2.max(t59, sp(0.000001));
-    const lnTheta = vlog(t60);
-    const t62 = v128.bitselect(at(b0, b1, STATE_FIXED_SPME + modes + modes + m), sp(0.0), f64x2.gt(t59, sp(0.000001)));
-    const t63 = f64x2.div(t62, t60);
-    const t64 = f64x2.sqrt(t60);
-    const inverseRootTheta = f64x2.div(sp(1.0), t64);
-    const t66 = f64x2.neg(f64x2.div(f64x2.mul(inverseRootTheta, f64x2.div(t62, f64x2.mul(sp(2.0), t64))), t64));
-    t51 = f64x2.add(t51, f64x2.mul(sp(ld(regionNeg, m)), lnTheta));
-    t52 = f64x2.add(t52, f64x2.mul(sp(ld(regionNeg, m)), t63));
-    t53 = f64x2.add(t53, f64x2.mul(sp(ld(regionPos, m)), lnTheta));
-    t54 = f64x2.add(t54, f64x2.mul(sp(ld(regionPos, m)), t63));
-    t55 = f64x2.add(t55, f64x2.mul(sp(ld(regionNeg, m)), inverseRootTheta));
-    t56 = f64x2.add(t56, f64x2.mul(sp(ld(regionPos, m)), inverseRootTheta));
-    t57 = f64x2.add(t57, f64x2.mul(sp(ld(regionNeg, m)), t66));
-    t58 = f64x2.add(t58, f64x2.mul(sp(ld(regionPos, m)), t66));
-    put(s0, s1, STATE_FIXED_SPME + modes + modes + m, t59);
+    const t56 = f64x2.add(at(a0, a1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + modes + modes + m), current));
+    const t57 = f64x2.max(t56, sp(0.001));
+    const t58 = f64x2.div(sp(1.0), f64x2.sqrt(t57));
+    t52 = f64x2.mul(t52, v128.bitselect(t57, sp(1.0), f64x2.gt(sp(ld(regionNeg, m)), sp(0.5))));
+    t53 = f64x2.mul(t53, v128.bitselect(t57, sp(1.0), f64x2.gt(sp(ld(regionPos, m)), sp(0.5))));
+    t54 = f64x2.add(t54, f64x2.mul(sp(ld(regionNeg, m)), t58));
+    t55 = f64x2.add(t55, f64x2.mul(sp(ld(regionPos, m)), t58));
+    put(s0, s1, STATE_FIXED_SPME + modes + modes + m, t56);
+    vst(inverseRootTheta, m, t58);
   }
   for (let m = 0; m < modes; m++) {
     put(s0, s1, STATE_FIXED_SPME + m, f64x2.add(at(a0, a1, STATE_FIXED_SPME + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + m), current)));
     put(s0, s1, STATE_FIXED_SPME + modes + m, f64x2.add(at(a0, a1, STATE_FIXED_SPME + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + modes + m), current)));
   }
-  const meanInverseRootNeg = f64x2.mul(t55, sp(inverseCellsNeg));
-  const meanInverseRootPos = f64x2.mul(t56, sp(inverseCellsPos));
-  const t69 = f64x2.mul(t57, sp(inverseCellsNeg));
-  const t70 = f64x2.mul(t58, sp(inverseCellsPos));
-  let t71 = sp(0);
-  let t72 = sp(0);
-  let t73 = sp(0);
-  let t74 = sp(0);
+  const meanInverseRootNeg = f64x2.mul(t54, sp(inverseCellsNeg));
+  const meanInverseRootPos = f64x2.mul(t55, sp(inverseCellsPos));
+  let t61 = sp(0);
+  let t62 = sp(0);
+  let t63 = sp(0);
+  let t64 = sp(0);
+  for (let m = 0; m < electrolyteCells; m++) {
+    const t65 = f64x2.sub(vld(inverseRootTheta, m), f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), meanInverseRootNeg), f64x2.mul(sp(ld(regionPos, m)), meanInverseRootPos)));
+    const t66 = f64x2.mul(t65, t65);
+    const t67 = f64x2.mul(t66, t65);
+    t61 = f64x2.add(t61, f64x2.mul(sp(ld(regionNeg, m)), t66));
+    t62 = f64x2.add(t62, f64x2.mul(sp(ld(regionNeg, m)), t67));
+    t63 = f64x2.add(t63, f64x2.mul(sp(ld(regionPos, m)), t66));
+    t64 = f64x2.add(t64, f64x2.mul(sp(ld(regionPos, m)), t67));
+  }
+  const varianceInverseRootNeg = f64x2.mul(t61, sp(inverseCellsNeg));
+  const t69 = f64x2.gt(varianceInverseRootNeg, sp(1e-30));
+  const skewInverseRootNeg = f64x2.mul(t62, sp(inverseCellsNeg));
+  const t71 = f64x2.div(skewInverseRootNeg, f64x2.mul(sp(2.0), varianceInverseRootNeg));
+  const t72 = f64x2.sqrt(f64x2.add(f64x2.mul(t71, t71), varianceInverseRootNeg));
+  const t73 = f64x2.sub(t71, t72);
+  const t74 = f64x2.add(t71, t72);
+  const varianceInverseRootPos = f64x2.mul(t63, sp(inverseCellsPos));
+  const t76 = f64x2.gt(varianceInverseRootPos, sp(1e-30));
+  const skewInverseRootPos = f64x2.mul(t64, sp(inverseCellsPos));
+  const t78 = f64x2.div(skewInverseRootPos, f64x2.mul(sp(2.0), varianceInverseRootPos));
+  const t79 = f64x2.sqrt(f64x2.add(f64x2.mul(t78, t78), varianceInverseRootPos));
+  const t80 = f64x2.sub(t78, t79);
+  const t81 = f64x2.add(t78, t79);
+  put(s0, s1, S_STOICH_NEG, f64x2.add(at(a0, a1, S_STOICH_NEG), f64x2.mul(at(b0, b1, S_STOICH_NEG), current)));
+  put(s0, s1, S_STOICH_POS, f64x2.add(at(a0, a1, S_STOICH_POS), f64x2.mul(at(b0, b1, S_STOICH_POS), current)));
+  put(s0, s1, S_LN_MEAN_NEG, f64x2.mul(vlog(t52), sp(inverseCellsNeg)));
+  put(s0, s1, S_LN_MEAN_POS, f64x2.mul(vlog(t53), sp(inverseCellsPos)));
+  put(s0, s1, S_NODE_NEG1, v128.bitselect(f64x2.add(meanInverseRootNeg, t73), meanInverseRootNeg, t69));
+  put(s0, s1, S_NODE_NEG2, v128.bitselect(f64x2.add(meanInverseRootNeg, t74), meanInverseRootNeg, t69));
+  put(s0, s1, S_WEIGHT_NEG1, v128.bitselect(f64x2.div(t74, f64x2.sub(t74, t73)), sp(0.5), t69));
+  put(s0, s1, S_NODE_POS1, v128.bitselect(f64x2.add(meanInverseRootPos, t80), meanInverseRootPos, t76));
+  put(s0, s1, S_NODE_POS2, v128.bitselect(f64x2.add(meanInverseRootPos, t81), meanInverseRootPos, t76));
+  put(s0, s1, S_WEIGHT_POS1, v128.bitselect(f64x2.div(t81, f64x2.sub(t81, t80)), sp(0.5), t76));
+}
+
+/** The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b). */
+function spme_applyTangent(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: usize, p0: usize, p1: usize, current: v128): void {
+  const inverseRootTheta = spme_applyTangent_inverseRootTheta;
+  const inverseRootThetaTangent = spme_applyTangent_inverseRootThetaTangent;
+  let t53 = sp(1);
+  let t54 = sp(0);
+  let t55 = sp(1);
+  let t56 = sp(0);
+  let t57 = sp(0);
+  let t58 = sp(0);
+  let t59 = sp(0);
+  let t60 = sp(0);
+  for (let m = 0; m < electrolyteCells; m++) {
+    const t61 = f64x2.gt(sp(ld(regionNeg, m)), sp(0.5));
+    const t62 = f64x2.add(at(a0, a1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + modes + modes + m), current));
+    const t63 = f64x2.max(t62, sp(0.001));
+    const t64 = v128.bitselect(t63, sp(1.0), t61);
+    const t65 = v128.bitselect(at(b0, b1, STATE_FIXED_SPME + modes + modes + m), sp(0.0), f64x2.gt(t62, sp(0.001)));
+    const t66 = f64x2.gt(sp(ld(regionPos, m)), sp(0.5));
+    const t67 = v128.bitselect(t63, sp(1.0), t66);
+    const t68 = f64x2.sqrt(t63);
+    const t69 = f64x2.div(sp(1.0), t68);
+    const t70 = f64x2.neg(f64x2.div(f64x2.mul(t69, f64x2.div(t65, f64x2.mul(sp(2.0), t68))), t68));
+    t53 = f64x2.mul(t53, t64);
+    t54 = f64x2.add(t54, f64x2.div(v128.bitselect(t65, sp(0.0), t61), t64));
+    t55 = f64x2.mul(t55, t67);
+    t56 = f64x2.add(t56, f64x2.div(v128.bitselect(t65, sp(0.0), t66), t67));
+    t57 = f64x2.add(t57, f64x2.mul(sp(ld(regionNeg, m)), t69));
+    t58 = f64x2.add(t58, f64x2.mul(sp(ld(regionPos, m)), t69));
+    t59 = f64x2.add(t59, f64x2.mul(sp(ld(regionNeg, m)), t70));
+    t60 = f64x2.add(t60, f64x2.mul(sp(ld(regionPos, m)), t70));
+    put(s0, s1, STATE_FIXED_SPME + modes + modes + m, t62);
+    vst(inverseRootTheta, m, t69);
+    vst(inverseRootThetaTangent, m, t70);
+  }
+  for (let m = 0; m < modes; m++) {
+    put(s0, s1, STATE_FIXED_SPME + m, f64x2.add(at(a0, a1, STATE_FIXED_SPME + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + m), current)));
+    put(s0, s1, STATE_FIXED_SPME + modes + m, f64x2.add(at(a0, a1, STATE_FIXED_SPME + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + modes + m), current)));
+  }
+  const meanInverseRootNeg = f64x2.mul(t57, sp(inverseCellsNeg));
+  const meanInverseRootPos = f64x2.mul(t58, sp(inverseCellsPos));
+  const t73 = f64x2.mul(t59, sp(inverseCellsNeg));
+  const t74 = f64x2.mul(t60, sp(inverseCellsPos));
   let t75 = sp(0);
   let t76 = sp(0);
   let t77 = sp(0);
   let t78 = sp(0);
+  let t79 = sp(0);
+  let t80 = sp(0);
+  let t81 = sp(0);
+  let t82 = sp(0);
   for (let m = 0; m < electrolyteCells; m++) {
-    const t79 = f64x2.add(at(a0, a1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(at(b0, b1, STATE_FIXED_SPME + modes + modes + m), current));
-    const t80 = f64x2.max(t79, sp(0.000001));
-    const t81 = f64x2.sqrt(t80);
-    const inverseRootTheta_ = f64x2.div(sp(1.0), t81);
-    const t83 = f64x2.sub(inverseRootTheta_, f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), meanInverseRootNeg), f64x2.mul(sp(ld(regionPos, m)), meanInverseRootPos)));
+    const t83 = f64x2.sub(vld(inverseRootTheta, m), f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), meanInverseRootNeg), f64x2.mul(sp(ld(regionPos, m)), meanInverseRootPos)));
     const t84 = f64x2.mul(t83, t83);
     const t85 = f64x2.mul(t84, t83);
-    const t86 = v128.bitselect(at(b0, b1, STATE_FIXED_SPME + modes + modes + m), sp(0.0), f64x2.gt(t79, sp(0.000001)));
-    const t87 = f64x2.neg(f64x2.div(f64x2.mul(inverseRootTheta_, f64x2.div(t86, f64x2.mul(sp(2.0), t81))), t81));
-    const t88 = f64x2.sub(t87, f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), t69), f64x2.mul(sp(ld(regionPos, m)), t70)));
-    const t89 = f64x2.add(f64x2.mul(t88, t83), f64x2.mul(t83, t88));
-    const t90 = f64x2.add(f64x2.mul(t89, t83), f64x2.mul(t84, t88));
-    t71 = f64x2.add(t71, f64x2.mul(sp(ld(regionNeg, m)), t84));
-    t72 = f64x2.add(t72, f64x2.mul(sp(ld(regionNeg, m)), t85));
-    t73 = f64x2.add(t73, f64x2.mul(sp(ld(regionNeg, m)), t90));
-    t74 = f64x2.add(t74, f64x2.mul(sp(ld(regionNeg, m)), t89));
-    t75 = f64x2.add(t75, f64x2.mul(sp(ld(regionPos, m)), t84));
-    t76 = f64x2.add(t76, f64x2.mul(sp(ld(regionPos, m)), t85));
-    t77 = f64x2.add(t77, f64x2.mul(sp(ld(regionPos, m)), t90));
-    t78 = f64x2.add(t78, f64x2.mul(sp(ld(regionPos, m)), t89));
+    const t86 = f64x2.sub(vld(inverseRootThetaTangent, m), f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), t73), f64x2.mul(sp(ld(regionPos, m)), t74)));
+    const t87 = f64x2.add(f64x2.mul(t86, t83), f64x2.mul(t83, t86));
+    const t88 = f64x2.add(f64x2.mul(t87, t83), f64x2.mul(t84, t86));
+    t75 = f64x2.add(t75, f64x2.mul(sp(ld(regionNeg, m)), t84));
+    t76 = f64x2.add(t76, f64x2.mul(sp(ld(regionNeg, m)), t85));
+    t77 = f64x2.add(t77, f64x2.mul(sp(ld(regionNeg, m)), t88));
+    t78 = f64x2.add(t78, f64x2.mul(sp(ld(regionNeg, m)), t87));
+    t79 = f64x2.add(t79, f64x2.mul(sp(ld(regionPos, m)), t84));
+    t80 = f64x2.add(t80, f64x2.mul(sp(ld(regionPos, m)), t85));
+    t81 = f64x2.add(t81, f64x2.mul(sp(ld(regionPos, m)), t88));
+    t82 = f64x2.add(t82, f64x2.mul(sp(ld(regionPos, m)), t87));
   }
-  const varianceInverseRootNeg = f64x2.mul(t71, sp(inverseCellsNeg));
-  const t92 = f64x2.gt(varianceInverseRootNeg, sp(1e-30));
-  const skewInverseRootNeg = f64x2.mul(t72, sp(inverseCellsNeg));
-  const t94 = f64x2.mul(sp(2.0), varianceInverseRootNeg);
-  const t95 = f64x2.div(skewInverseRootNeg, t94);
-  const t96 = f64x2.sqrt(f64x2.add(f64x2.mul(t95, t95), varianceInverseRootNeg));
-  const t97 = f64x2.sub(t95, t96);
-  const t98 = f64x2.mul(t74, sp(inverseCellsNeg));
-  const t99 = f64x2.sub(f64x2.div(f64x2.mul(t73, sp(inverseCellsNeg)), t94), f64x2.div(f64x2.mul(t95, f64x2.mul(sp(2.0), t98)), t94));
-  const t100 = f64x2.div(f64x2.add(f64x2.add(f64x2.mul(t99, t95), f64x2.mul(t95, t99)), t98), f64x2.mul(sp(2.0), t96));
-  const t101 = f64x2.sub(t99, t100);
-  const t102 = f64x2.add(t95, t96);
-  const t103 = f64x2.add(t99, t100);
-  const t104 = f64x2.sub(t102, t97);
-  const t105 = f64x2.div(t102, t104);
-  const varianceInverseRootPos = f64x2.mul(t75, sp(inverseCellsPos));
-  const t107 = f64x2.gt(varianceInverseRootPos, sp(1e-30));
-  const skewInverseRootPos = f64x2.mul(t76, sp(inverseCellsPos));
-  const t109 = f64x2.mul(sp(2.0), varianceInverseRootPos);
-  const t110 = f64x2.div(skewInverseRootPos, t109);
-  const t111 = f64x2.sqrt(f64x2.add(f64x2.mul(t110, t110), varianceInverseRootPos));
-  const t112 = f64x2.sub(t110, t111);
-  const t113 = f64x2.mul(t78, sp(inverseCellsPos));
-  const t114 = f64x2.sub(f64x2.div(f64x2.mul(t77, sp(inverseCellsPos)), t109), f64x2.div(f64x2.mul(t110, f64x2.mul(sp(2.0), t113)), t109));
-  const t115 = f64x2.div(f64x2.add(f64x2.add(f64x2.mul(t114, t110), f64x2.mul(t110, t114)), t113), f64x2.mul(sp(2.0), t111));
-  const t116 = f64x2.sub(t114, t115);
-  const t117 = f64x2.add(t110, t111);
-  const t118 = f64x2.add(t114, t115);
-  const t119 = f64x2.sub(t117, t112);
-  const t120 = f64x2.div(t117, t119);
+  const varianceInverseRootNeg = f64x2.mul(t75, sp(inverseCellsNeg));
+  const t90 = f64x2.gt(varianceInverseRootNeg, sp(1e-30));
+  const skewInverseRootNeg = f64x2.mul(t76, sp(inverseCellsNeg));
+  const t92 = f64x2.mul(sp(2.0), varianceInverseRootNeg);
+  const t93 = f64x2.div(skewInverseRootNeg, t92);
+  const t94 = f64x2.sqrt(f64x2.add(f64x2.mul(t93, t93), varianceInverseRootNeg));
+  const t95 = f64x2.sub(t93, t94);
+  const t96 = f64x2.mul(t78, sp(inverseCellsNeg));
+  const t97 = f64x2.sub(f64x2.div(f64x2.mul(t77, sp(inverseCellsNeg)), t92), f64x2.div(f64x2.mul(t93, f64x2.mul(sp(2.0), t96)), t92));
+  const t98 = f64x2.div(f64x2.add(f64x2.add(f64x2.mul(t97, t93), f64x2.mul(t93, t97)), t96), f64x2.mul(sp(2.0), t94));
+  const t99 = f64x2.sub(t97, t98);
+  const t100 = f64x2.add(t93, t94);
+  const t101 = f64x2.add(t97, t98);
+  const t102 = f64x2.sub(t100, t95);
+  const t103 = f64x2.div(t100, t102);
+  const varianceInverseRootPos = f64x2.mul(t79, sp(inverseCellsPos));
+  const t105 = f64x2.gt(varianceInverseRootPos, sp(1e-30));
+  const skewInverseRootPos = f64x2.mul(t80, sp(inverseCellsPos));
+  const t107 = f64x2.mul(sp(2.0), varianceInverseRootPos);
+  const t108 = f64x2.div(skewInverseRootPos, t107);
+  const t109 = f64x2.sqrt(f64x2.add(f64x2.mul(t108, t108), varianceInverseRootPos));
+  const t110 = f64x2.sub(t108, t109);
+  const t111 = f64x2.mul(t82, sp(inverseCellsPos));
+  const t112 = f64x2.sub(f64x2.div(f64x2.mul(t81, sp(inverseCellsPos)), t107), f64x2.div(f64x2.mul(t108, f64x2.mul(sp(2.0), t111)), t107));
+  const t113 = f64x2.div(f64x2.add(f64x2.add(f64x2.mul(t112, t108), f64x2.mul(t108, t112)), t111), f64x2.mul(sp(2.0), t109));
+  const t114 = f64x2.sub(t112, t113);
+  const t115 = f64x2.add(t108, t109);
+  const t116 = f64x2.add(t112, t113);
+  const t117 = f64x2.sub(t115, t110);
+  const t118 = f64x2.div(t115, t117);
   put(s0, s1, S_STOICH_NEG, f64x2.add(at(a0, a1, S_STOICH_NEG), f64x2.mul(at(b0, b1, S_STOICH_NEG), current)));
   put(s0, s1, S_STOICH_POS, f64x2.add(at(a0, a1, S_STOICH_POS), f64x2.mul(at(b0, b1, S_STOICH_POS), current)));
-  put(s0, s1, S_LN_MEAN_NEG, f64x2.mul(t51, sp(inverseCellsNeg)));
-  put(b0, b1, S_LN_MEAN_NEG, f64x2.mul(t52, sp(inverseCellsNeg)));
-  put(s0, s1, S_LN_MEAN_POS, f64x2.mul(t53, sp(inverseCellsPos)));
-  put(b0, b1, S_LN_MEAN_POS, f64x2.mul(t54, sp(inverseCellsPos)));
-  put(s0, s1, S_NODE_NEG1, v128.bitselect(f64x2.add(meanInverseRootNeg, t97), meanInverseRootNeg, t92));
-  put(b0, b1, S_NODE_NEG1, v128.bitselect(f64x2.add(t69, t101), t69, t92));
-  put(s0, s1, S_NODE_NEG2, v128.bitselect(f64x2.add(meanInverseRootNeg, t102), meanInverseRootNeg, t92));
-  put(b0, b1, S_NODE_NEG2, v128.bitselect(f64x2.add(t69, t103), t69, t92));
-  put(s0, s1, S_WEIGHT_NEG1, v128.bitselect(t105, sp(0.5), t92));
-  put(b0, b1, S_WEIGHT_NEG1, v128.bitselect(f64x2.sub(f64x2.div(t103, t104), f64x2.div(f64x2.mul(t105, f64x2.sub(t103, t101)), t104)), sp(0.0), t92));
-  put(s0, s1, S_NODE_POS1, v128.bitselect(f64x2.add(meanInverseRootPos, t112), meanInverseRootPos, t107));
-  put(b0, b1, S_NODE_POS1, v128.bitselect(f64x2.add(t70, t116), t70, t107));
-  put(s0, s1, S_NODE_POS2, v128.bitselect(f64x2.add(meanInverseRootPos, t117), meanInverseRootPos, t107));
-  put(b0, b1, S_NODE_POS2, v128.bitselect(f64x2.add(t70, t118), t70, t107));
-  put(s0, s1, S_WEIGHT_POS1, v128.bitselect(t120, sp(0.5), t107));
-  put(b0, b1, S_WEIGHT_POS1, v128.bitselect(f64x2.sub(f64x2.div(t118, t119), f64x2.div(f64x2.mul(t120, f64x2.sub(t118, t116)), t119)), sp(0.0), t107));
+  put(s0, s1, S_LN_MEAN_NEG, f64x2.mul(vlog(t53), sp(inverseCellsNeg)));
+  put(b0, b1, S_LN_MEAN_NEG, f64x2.mul(f64x2.div(f64x2.mul(t53, t54), t53), sp(inverseCellsNeg)));
+  put(s0, s1, S_LN_MEAN_POS, f64x2.mul(vlog(t55), sp(inverseCellsPos)));
+  put(b0, b1, S_LN_MEAN_POS, f64x2.mul(f64x2.div(f64x2.mul(t55, t56), t55), sp(inverseCellsPos)));
+  put(s0, s1, S_NODE_NEG1, v128.bitselect(f64x2.add(meanInverseRootNeg, t95), meanInverseRootNeg, t90));
+  put(b0, b1, S_NODE_NEG1, v128.bitselect(f64x2.add(t73, t99), t73, t90));
+  put(s0, s1, S_NODE_NEG2, v128.bitselect(f64x2.add(meanInverseRootNeg, t100), meanInverseRootNeg, t90));
+  put(b0, b1, S_NODE_NEG2, v128.bitselect(f64x2.add(t73, t101), t73, t90));
+  put(s0, s1, S_WEIGHT_NEG1, v128.bitselect(t103, sp(0.5), t90));
+  put(b0, b1, S_WEIGHT_NEG1, v128.bitselect(f64x2.sub(f64x2.div(t101, t102), f64x2.div(f64x2.mul(t103, f64x2.sub(t101, t99)), t102)), sp(0.0), t90));
+  put(s0, s1, S_NODE_POS1, v128.bitselect(f64x2.add(meanInverseRootPos, t110), meanInverseRootPos, t105));
+  put(b0, b1, S_NODE_POS1, v128.bitselect(f64x2.add(t74, t114), t74, t105));
+  put(s0, s1, S_NODE_POS2, v128.bitselect(f64x2.add(meanInverseRootPos, t115), meanInverseRootPos, t105));
+  put(b0, b1, S_NODE_POS2, v128.bitselect(f64x2.add(t74, t116), t74, t105));
+  put(s0, s1, S_WEIGHT_POS1, v128.bitselect(t118, sp(0.5), t105));
+  put(b0, b1, S_WEIGHT_POS1, v128.bitselect(f64x2.sub(f64x2.div(t116, t117), f64x2.div(f64x2.mul(t118, f64x2.sub(t116, t114)), t117)), sp(0.0), t105));
 }
 
 /** The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */
@@ -1665,6 +1796,12 @@ export function prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b
 export function apply(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: usize, p0: usize, p1: usize, current: v128): void {
   if (model == MODEL_SPM) spm_apply(a0, a1, b0, b1, s0, s1, p0, p1, current);
   else spme_apply(a0, a1, b0, b1, s0, s1, p0, p1, current);
+}
+
+/** The end state of a step at current I from its prepared parts: a + b I. */
+export function applyTangent(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: usize, p0: usize, p1: usize, current: v128): void {
+  if (model == MODEL_SPM) spm_applyTangent(a0, a1, b0, b1, s0, s1, p0, p1, current);
+  else spme_applyTangent(a0, a1, b0, b1, s0, s1, p0, p1, current);
 }
 
 /** The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */

@@ -3,7 +3,7 @@
 // on the same inputs, which makes a pack's outputs independent of how packs were paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
+  apply, applyTangent, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
   outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
   outVoltageTangent, prepare, thermal,
 } from './kernel.generated';
@@ -62,7 +62,9 @@ export function finish2(
   const I = two(I0, I1);
   const dt = two(dt0, dt1);
   const q = two(q0, q1);
-  apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
+  // With the slope, b becomes the end state's whole derivative in I (the summaries' too).
+  if (slope) applyTangent(a0, a1, b0, b1, e0, e1, p0, p1, I);
+  else apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
   const rise0 = at(s0, s1, S_TEMPERATURE_RISE);
   if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
   else evaluate(s0, s1, p0, p1, I, rise0);

@@ -728,6 +728,7 @@ fn cell_evaluate_heat_tangent(s: ptr<private, CellState>, ds: ptr<private, CellS
 // The update over a step split as end = a + b I: a at zero current, b the derivative in the current.
 fn cell_prepare(s: ptr<private, CellState>, a: ptr<private, CellState>, b: ptr<private, CellState>, c: u32, dt: f32, rise: f32) {
   var diffusivity: array<f32, ELECTROLYTE_CELLS>;
+  var pathLength: array<f32, ELECTROLYTE_CELLS>;
   var faceConductance: array<f32, ELECTROLYTE_CELLS>;
   var electrolyteRateLower: array<f32, ELECTROLYTE_CELLS>;
   var electrolyteRateDiag: array<f32, ELECTROLYTE_CELLS>;
@@ -738,63 +739,112 @@ fn cell_prepare(s: ptr<private, CellState>, a: ptr<private, CellState>, b: ptr<p
   let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
   let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
   let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let t57 = (-0.666666667) * prm(D_INV_CHARGE_NEG, c);
+  let t58 = (-0.666666667) * prm(D_INV_CHARGE_NEG, c);
   let fluxPosTangent = -prm(D_INV_CHARGE_POS, c);
-  let t59 = (-0.666666667) * fluxPosTangent;
+  let t60 = (-0.666666667) * fluxPosTangent;
   let electrolyteDiffusivityFactor = prm(P_DIFFUSIVITY_SCALE, c) * arrhenius_s(prm(P_DIFFUSIVITY_ACTIVATION, c), inverseTemperatureGap);
-  var t61 = vec2<f32>(0.0, 0.0);
-  var t62 = 0.0;
+  var t62 = vec2<f32>(0.0, 0.0);
+  var t63 = 0.0;
   for (var m = 0u; m < MODES; m++) {
     let decayRatePos = EIGENVALUES[m] * diffusionRatePos;
-    let t64 = -(decayRatePos * dt);
-    let t65 = -expm1_s(t64);
+    let t65 = -(decayRatePos * dt);
+    let t66 = -expm1_s(t65);
     let decayRateNeg = EIGENVALUES[m] * diffusionRateNeg;
-    let t67 = exp(-(decayRateNeg * dt));
-    let modeTargetNegTangent = t57 / decayRateNeg;
-    let t69 = exp(t64);
-    let modeTargetPosTangent = t59 / decayRatePos;
-    t61 = df_add(t61, two_prod((*s)[CELL_STATE_FIXED + MODES + m], t65));
-    t62 += t65 / decayRatePos;
-    (*a)[CELL_STATE_FIXED + m] = (*s)[CELL_STATE_FIXED + m] * t67;
-    (*b)[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t67;
-    (*a)[CELL_STATE_FIXED + MODES + m] = (*s)[CELL_STATE_FIXED + MODES + m] * t69;
-    (*b)[CELL_STATE_FIXED + MODES + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t69;
+    let t68 = exp(-(decayRateNeg * dt));
+    let modeTargetNegTangent = t58 / decayRateNeg;
+    let t70 = exp(t65);
+    let modeTargetPosTangent = t60 / decayRatePos;
+    t62 = df_add(t62, two_prod((*s)[CELL_STATE_FIXED + MODES + m], t66));
+    t63 += t66 / decayRatePos;
+    (*a)[CELL_STATE_FIXED + m] = (*s)[CELL_STATE_FIXED + m] * t68;
+    (*b)[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t68;
+    (*a)[CELL_STATE_FIXED + MODES + m] = (*s)[CELL_STATE_FIXED + MODES + m] * t70;
+    (*b)[CELL_STATE_FIXED + MODES + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t70;
   }
   for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
-    let t71 = max(prm(P_ELECTROLYTE_CONCENTRATION, c) * (*s)[CELL_STATE_FIXED + MODES + MODES + m], 10.0) / DIFFUSIVITY_REFERENCE;
-    diffusivity[m] = (DIFFUSIVITY_TERM0 + t71 * (DIFFUSIVITY_TERM1 + t71 * (DIFFUSIVITY_TERM2 + t71 * DIFFUSIVITY_TERM3))) * arrhenius_s(DIFFUSIVITY_RATE, t71);
+    let t72 = max(prm(P_ELECTROLYTE_CONCENTRATION, c) * (*s)[CELL_STATE_FIXED + MODES + MODES + m], 10.0) * DIFFUSIVITY_INVERSE_REFERENCE;
+    diffusivity[m] = (DIFFUSIVITY_TERM0 + t72 * (DIFFUSIVITY_TERM1 + t72 * (DIFFUSIVITY_TERM2 + t72 * DIFFUSIVITY_TERM3))) * arrhenius_s(DIFFUSIVITY_RATE, t72);
+    pathLength[m] = REGION_NEG[m] * prm(P_PATH_LENGTH_NEG, c) + REGION_SEP[m] * prm(P_PATH_LENGTH_SEP, c) + REGION_POS[m] * prm(P_PATH_LENGTH_POS, c);
   }
   for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
-    let t72 = select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS);
-    let t73 = max(prm(P_ELECTROLYTE_CONCENTRATION, c) * (0.5 * ((*s)[CELL_STATE_FIXED + MODES + MODES + m] + t72)), 10.0) / DIFFUSIVITY_REFERENCE;
-    faceConductance[m] = INTERIOR_FACE[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + select(0.0, diffusivity[min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS) + 4.0 * ((DIFFUSIVITY_TERM0 + t73 * (DIFFUSIVITY_TERM1 + t73 * (DIFFUSIVITY_TERM2 + t73 * DIFFUSIVITY_TERM3))) * arrhenius_s(DIFFUSIVITY_RATE, t73))) / 6.0) * 2.0 / (REGION_NEG[m] * prm(P_PATH_LENGTH_NEG, c) + REGION_SEP[m] * prm(P_PATH_LENGTH_SEP, c) + REGION_POS[m] * prm(P_PATH_LENGTH_POS, c) + (select(0.0, REGION_NEG[min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS) * prm(P_PATH_LENGTH_NEG, c) + select(0.0, REGION_SEP[min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS) * prm(P_PATH_LENGTH_SEP, c) + select(0.0, REGION_POS[min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS) * prm(P_PATH_LENGTH_POS, c))));
+    let t73 = select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS);
+    let t74 = max(prm(P_ELECTROLYTE_CONCENTRATION, c) * (0.5 * ((*s)[CELL_STATE_FIXED + MODES + MODES + m] + t73)), 10.0) * DIFFUSIVITY_INVERSE_REFERENCE;
+    faceConductance[m] = INTERIOR_FACE[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + select(0.0, diffusivity[min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS) + 4.0 * ((DIFFUSIVITY_TERM0 + t74 * (DIFFUSIVITY_TERM1 + t74 * (DIFFUSIVITY_TERM2 + t74 * DIFFUSIVITY_TERM3))) * arrhenius_s(DIFFUSIVITY_RATE, t74))) * 0.166666667) * 2.0 / (pathLength[m] + select(0.0, pathLength[min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS)));
   }
   for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
-    let t74 = select(0.0, faceConductance[max(m, 1u) - 1u], m >= 1u);
-    let t75 = -(dt * t74);
-    let t76 = faceConductance[m];
-    let t77 = REGION_NEG[m] * prm(P_PORE_WIDTH_NEG, c) + REGION_SEP[m] * prm(P_PORE_WIDTH_SEP, c) + REGION_POS[m] * prm(P_PORE_WIDTH_POS, c) + dt * (t74 + t76);
-    let t78 = -(dt * t76);
-    let t79 = select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS);
-    electrolyteRateLower[m] = t75;
-    electrolyteRateDiag[m] = t77;
-    electrolyteRateUpper[m] = t78;
-    electrolyteRate[m] = t74 * (select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + max(m, 1u) - 1u], m >= 1u) - (*s)[CELL_STATE_FIXED + MODES + MODES + m]) + t76 * (t79 - (*s)[CELL_STATE_FIXED + MODES + MODES + m]);
+    let t75 = select(0.0, faceConductance[max(m, 1u) - 1u], m >= 1u);
+    let t76 = -(dt * t75);
+    let t77 = faceConductance[m];
+    let t78 = REGION_NEG[m] * prm(P_PORE_WIDTH_NEG, c) + REGION_SEP[m] * prm(P_PORE_WIDTH_SEP, c) + REGION_POS[m] * prm(P_PORE_WIDTH_POS, c) + dt * (t75 + t77);
+    let t79 = -(dt * t77);
+    let t80 = select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + min(m + 1u, ELECTROLYTE_CELLS - 1u)], m + 1u < ELECTROLYTE_CELLS);
+    electrolyteRateLower[m] = t76;
+    electrolyteRateDiag[m] = t78;
+    electrolyteRateUpper[m] = t79;
+    electrolyteRate[m] = t75 * (select(0.0, (*s)[CELL_STATE_FIXED + MODES + MODES + max(m, 1u) - 1u], m >= 1u) - (*s)[CELL_STATE_FIXED + MODES + MODES + m]) + t77 * (t80 - (*s)[CELL_STATE_FIXED + MODES + MODES + m]);
     solution[m] = REGION_NEG[m] * prm(P_SOURCE_NEG, c) + REGION_POS[m] * prm(P_SOURCE_POS, c);
   }
-  for (var j = 1u; j < ELECTROLYTE_CELLS; j++) {
-    let w = electrolyteRateLower[j] / electrolyteRateDiag[j - 1u];
-    electrolyteRateDiag[j] -= w * electrolyteRateUpper[j - 1u];
-    electrolyteRate[j] -= w * electrolyteRate[j - 1u];
-    solution[j] -= w * solution[j - 1u];
-  }
-  electrolyteRate[ELECTROLYTE_CELLS - 1u] /= electrolyteRateDiag[ELECTROLYTE_CELLS - 1u];
-  for (var j = i32(ELECTROLYTE_CELLS) - 2; j >= 0; j--) {
-    electrolyteRate[j] = (electrolyteRate[j] - electrolyteRateUpper[j] * electrolyteRate[j + 1]) / electrolyteRateDiag[j];
-  }
-  solution[ELECTROLYTE_CELLS - 1u] /= electrolyteRateDiag[ELECTROLYTE_CELLS - 1u];
-  for (var j = i32(ELECTROLYTE_CELLS) - 2; j >= 0; j--) {
-    solution[j] = (solution[j] - electrolyteRateUpper[j] * solution[j + 1]) / electrolyteRateDiag[j];
+  {
+    let mid = (i32(ELECTROLYTE_CELLS)) / 2;
+    var cUp = 0.0;
+    var aDown = 0.0;
+    var x0 = 0.0;
+    var y0 = 0.0;
+    var x1 = 0.0;
+    var y1 = 0.0;
+    var pivot = 1.0 / electrolyteRateDiag[0];
+    cUp = electrolyteRateUpper[0] * pivot;
+    electrolyteRateDiag[0] = cUp;
+    x0 = electrolyteRate[0] * pivot;
+    electrolyteRate[0] = x0;
+    x1 = solution[0] * pivot;
+    solution[0] = x1;
+    if (i32(ELECTROLYTE_CELLS) - 1 > mid) {
+      pivot = 1.0 / electrolyteRateDiag[i32(ELECTROLYTE_CELLS) - 1];
+      aDown = electrolyteRateLower[i32(ELECTROLYTE_CELLS) - 1] * pivot;
+      electrolyteRateDiag[i32(ELECTROLYTE_CELLS) - 1] = aDown;
+      y0 = electrolyteRate[i32(ELECTROLYTE_CELLS) - 1] * pivot;
+      electrolyteRate[i32(ELECTROLYTE_CELLS) - 1] = y0;
+      y1 = solution[i32(ELECTROLYTE_CELLS) - 1] * pivot;
+      solution[i32(ELECTROLYTE_CELLS) - 1] = y1;
+    }
+    for (var i = 1; i <= mid - 1; i++) {
+      pivot = 1.0 / (electrolyteRateDiag[i] - (electrolyteRateLower[i] * cUp));
+      cUp = electrolyteRateUpper[i] * pivot;
+      electrolyteRateDiag[i] = cUp;
+      x0 = (electrolyteRate[i] - (electrolyteRateLower[i] * x0)) * pivot;
+      electrolyteRate[i] = x0;
+      x1 = (solution[i] - (electrolyteRateLower[i] * x1)) * pivot;
+      solution[i] = x1;
+      if (i32(ELECTROLYTE_CELLS) - 1 - i > mid) {
+        pivot = 1.0 / (electrolyteRateDiag[i32(ELECTROLYTE_CELLS) - 1 - i] - (electrolyteRateUpper[i32(ELECTROLYTE_CELLS) - 1 - i] * aDown));
+        aDown = electrolyteRateLower[i32(ELECTROLYTE_CELLS) - 1 - i] * pivot;
+        electrolyteRateDiag[i32(ELECTROLYTE_CELLS) - 1 - i] = aDown;
+        y0 = (electrolyteRate[i32(ELECTROLYTE_CELLS) - 1 - i] - (electrolyteRateUpper[i32(ELECTROLYTE_CELLS) - 1 - i] * y0)) * pivot;
+        electrolyteRate[i32(ELECTROLYTE_CELLS) - 1 - i] = y0;
+        y1 = (solution[i32(ELECTROLYTE_CELLS) - 1 - i] - (electrolyteRateUpper[i32(ELECTROLYTE_CELLS) - 1 - i] * y1)) * pivot;
+        solution[i32(ELECTROLYTE_CELLS) - 1 - i] = y1;
+      }
+    }
+    pivot = 1.0 / ((electrolyteRateDiag[mid] - (electrolyteRateLower[mid] * cUp)) - (select(0.0, electrolyteRateUpper[mid] * aDown, mid + 1 < i32(ELECTROLYTE_CELLS))));
+    x0 = ((electrolyteRate[mid] - (electrolyteRateLower[mid] * x0)) - (select(0.0, electrolyteRateUpper[mid] * y0, mid + 1 < i32(ELECTROLYTE_CELLS)))) * pivot;
+    electrolyteRate[mid] = x0;
+    y0 = x0;
+    x1 = ((solution[mid] - (electrolyteRateLower[mid] * x1)) - (select(0.0, electrolyteRateUpper[mid] * y1, mid + 1 < i32(ELECTROLYTE_CELLS)))) * pivot;
+    solution[mid] = x1;
+    y1 = x1;
+    for (var i = 1; i <= mid; i++) {
+      x0 = electrolyteRate[mid - i] - (electrolyteRateDiag[mid - i] * x0);
+      electrolyteRate[mid - i] = x0;
+      x1 = solution[mid - i] - (electrolyteRateDiag[mid - i] * x1);
+      solution[mid - i] = x1;
+      if (mid + i < i32(ELECTROLYTE_CELLS)) {
+        y0 = electrolyteRate[mid + i] - (electrolyteRateDiag[mid + i] * y0);
+        electrolyteRate[mid + i] = y0;
+        y1 = solution[mid + i] - (electrolyteRateDiag[mid + i] * y1);
+        solution[mid + i] = y1;
+      }
+    }
   }
   for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
     (*a)[CELL_STATE_FIXED + MODES + MODES + m] = (*s)[CELL_STATE_FIXED + MODES + MODES + m] + dt * electrolyteRate[m];
@@ -802,129 +852,194 @@ fn cell_prepare(s: ptr<private, CellState>, a: ptr<private, CellState>, b: ptr<p
   }
   (*a)[S_STOICH_NEG] = (*s)[S_STOICH_NEG];
   (*b)[S_STOICH_NEG] = -(prm(D_INV_CHARGE_NEG, c) * dt);
-  let a_stoich_pos = df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), t61);
+  let a_stoich_pos = df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), t62);
   (*a)[S_STOICH_POS] = a_stoich_pos.x;
   (*a)[S_STOICH_POS_TAIL] = a_stoich_pos.y;
-  (*b)[S_STOICH_POS] = -(prm(D_INV_CHARGE_POS, c) * (dt + 0.666666667 * t62));
+  (*b)[S_STOICH_POS] = -(prm(D_INV_CHARGE_POS, c) * (dt + 0.666666667 * t63));
 }
 
-// The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b).
+// The end state of a step at current I from its prepared parts, a + b I, and its summaries.
 fn cell_apply(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<private, CellState>, c: u32, current: f32) {
-  var t46 = 0.0;
-  var t47 = 0.0;
-  var t48 = 0.0;
+  var inverseRootTheta: array<f32, ELECTROLYTE_CELLS>;
+  var t47 = 1.0;
+  var t48 = 1.0;
   var t49 = 0.0;
   var t50 = 0.0;
-  var t51 = 0.0;
-  var t52 = 0.0;
-  var t53 = 0.0;
   for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
-    let t54 = (*a)[CELL_STATE_FIXED + MODES + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + MODES + m] * current;
-    let t55 = max(t54, 0.000001);
-    let lnTheta = log(t55);
-    let t57 = select(0.0, (*b)[CELL_STATE_FIXED + MODES + MODES + m], (t54 > 0.000001));
-    let t58 = t57 / t55;
-    let t59 = sqrt(t55);
-    let inverseRootTheta = 1.0 / t59;
-    let t61 = -(inverseRootTheta * (t57 / (2.0 * t59)) / t59);
-    t46 += REGION_NEG[m] * lnTheta;
-    t47 += REGION_NEG[m] * t58;
-    t48 += REGION_POS[m] * lnTheta;
-    t49 += REGION_POS[m] * t58;
-    t50 += REGION_NEG[m] * inverseRootTheta;
-    t51 += REGION_POS[m] * inverseRootTheta;
-    t52 += REGION_NEG[m] * t61;
-    t53 += REGION_POS[m] * t61;
-    (*s)[CELL_STATE_FIXED + MODES + MODES + m] = t54;
+    let t51 = (*a)[CELL_STATE_FIXED + MODES + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + MODES + m] * current;
+    let t52 = max(t51, 0.001);
+    let t53 = 1.0 / sqrt(t52);
+    t47 *= select(1.0, t52, (REGION_NEG[m] > 0.5));
+    t48 *= select(1.0, t52, (REGION_POS[m] > 0.5));
+    t49 += REGION_NEG[m] * t53;
+    t50 += REGION_POS[m] * t53;
+    (*s)[CELL_STATE_FIXED + MODES + MODES + m] = t51;
+    inverseRootTheta[m] = t53;
   }
   for (var m = 0u; m < MODES; m++) {
     (*s)[CELL_STATE_FIXED + m] = (*a)[CELL_STATE_FIXED + m] + (*b)[CELL_STATE_FIXED + m] * current;
     (*s)[CELL_STATE_FIXED + MODES + m] = (*a)[CELL_STATE_FIXED + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + m] * current;
   }
-  let meanInverseRootNeg = t50 * INVERSE_CELLS_NEG;
-  let meanInverseRootPos = t51 * INVERSE_CELLS_POS;
-  let t64 = t52 * INVERSE_CELLS_NEG;
-  let t65 = t53 * INVERSE_CELLS_POS;
-  var t66 = 0.0;
-  var t67 = 0.0;
-  var t68 = 0.0;
-  var t69 = 0.0;
-  var t70 = 0.0;
-  var t71 = 0.0;
-  var t72 = 0.0;
-  var t73 = 0.0;
+  let meanInverseRootNeg = t49 * INVERSE_CELLS_NEG;
+  let meanInverseRootPos = t50 * INVERSE_CELLS_POS;
+  var t56 = 0.0;
+  var t57 = 0.0;
+  var t58 = 0.0;
+  var t59 = 0.0;
   for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
-    let t74 = (*a)[CELL_STATE_FIXED + MODES + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + MODES + m] * current;
-    let t75 = max(t74, 0.000001);
-    let t76 = sqrt(t75);
-    let inverseRootTheta_ = 1.0 / t76;
-    let t78 = inverseRootTheta_ - (REGION_NEG[m] * meanInverseRootNeg + REGION_POS[m] * meanInverseRootPos);
-    let t79 = t78 * t78;
-    let t80 = t79 * t78;
-    let t81 = select(0.0, (*b)[CELL_STATE_FIXED + MODES + MODES + m], (t74 > 0.000001));
-    let t82 = -(inverseRootTheta_ * (t81 / (2.0 * t76)) / t76);
-    let t83 = t82 - (REGION_NEG[m] * t64 + REGION_POS[m] * t65);
-    let t84 = t83 * t78 + t78 * t83;
-    let t85 = t84 * t78 + t79 * t83;
-    t66 += REGION_NEG[m] * t79;
-    t67 += REGION_NEG[m] * t80;
-    t68 += REGION_NEG[m] * t85;
-    t69 += REGION_NEG[m] * t84;
-    t70 += REGION_POS[m] * t79;
-    t71 += REGION_POS[m] * t80;
-    t72 += REGION_POS[m] * t85;
-    t73 += REGION_POS[m] * t84;
+    let t60 = inverseRootTheta[m] - (REGION_NEG[m] * meanInverseRootNeg + REGION_POS[m] * meanInverseRootPos);
+    let t61 = t60 * t60;
+    let t62 = t61 * t60;
+    t56 += REGION_NEG[m] * t61;
+    t57 += REGION_NEG[m] * t62;
+    t58 += REGION_POS[m] * t61;
+    t59 += REGION_POS[m] * t62;
   }
-  let varianceInverseRootNeg = t66 * INVERSE_CELLS_NEG;
-  let t87 = (varianceInverseRootNeg > 1.0e-30);
-  let skewInverseRootNeg = t67 * INVERSE_CELLS_NEG;
-  let t89 = 2.0 * varianceInverseRootNeg;
-  let t90 = skewInverseRootNeg / t89;
-  let t91 = sqrt(t90 * t90 + varianceInverseRootNeg);
-  let t92 = t90 - t91;
-  let t93 = t69 * INVERSE_CELLS_NEG;
-  let t94 = t68 * INVERSE_CELLS_NEG / t89 - t90 * (2.0 * t93) / t89;
-  let t95 = (t94 * t90 + t90 * t94 + t93) / (2.0 * t91);
-  let t96 = t94 - t95;
-  let t97 = t90 + t91;
-  let t98 = t94 + t95;
-  let t99 = t97 - t92;
-  let t100 = t97 / t99;
-  let varianceInverseRootPos = t70 * INVERSE_CELLS_POS;
-  let t102 = (varianceInverseRootPos > 1.0e-30);
-  let skewInverseRootPos = t71 * INVERSE_CELLS_POS;
-  let t104 = 2.0 * varianceInverseRootPos;
-  let t105 = skewInverseRootPos / t104;
-  let t106 = sqrt(t105 * t105 + varianceInverseRootPos);
-  let t107 = t105 - t106;
-  let t108 = t73 * INVERSE_CELLS_POS;
-  let t109 = t72 * INVERSE_CELLS_POS / t104 - t105 * (2.0 * t108) / t104;
-  let t110 = (t109 * t105 + t105 * t109 + t108) / (2.0 * t106);
-  let t111 = t109 - t110;
-  let t112 = t105 + t106;
-  let t113 = t109 + t110;
-  let t114 = t112 - t107;
-  let t115 = t112 / t114;
+  let varianceInverseRootNeg = t56 * INVERSE_CELLS_NEG;
+  let t64 = (varianceInverseRootNeg > 1.0e-30);
+  let skewInverseRootNeg = t57 * INVERSE_CELLS_NEG;
+  let t66 = skewInverseRootNeg / (2.0 * varianceInverseRootNeg);
+  let t67 = sqrt(t66 * t66 + varianceInverseRootNeg);
+  let t68 = t66 - t67;
+  let t69 = t66 + t67;
+  let varianceInverseRootPos = t58 * INVERSE_CELLS_POS;
+  let t71 = (varianceInverseRootPos > 1.0e-30);
+  let skewInverseRootPos = t59 * INVERSE_CELLS_POS;
+  let t73 = skewInverseRootPos / (2.0 * varianceInverseRootPos);
+  let t74 = sqrt(t73 * t73 + varianceInverseRootPos);
+  let t75 = t73 - t74;
+  let t76 = t73 + t74;
   (*s)[S_STOICH_NEG] = (*a)[S_STOICH_NEG] + (*b)[S_STOICH_NEG] * current;
   let s_stoich_pos = df_add(vec2<f32>((*a)[S_STOICH_POS], (*a)[S_STOICH_POS_TAIL]), two_prod((*b)[S_STOICH_POS], current));
   (*s)[S_STOICH_POS] = s_stoich_pos.x;
   (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
-  (*s)[S_LN_MEAN_NEG] = t46 * INVERSE_CELLS_NEG;
-  (*b)[S_LN_MEAN_NEG] = t47 * INVERSE_CELLS_NEG;
-  (*s)[S_LN_MEAN_POS] = t48 * INVERSE_CELLS_POS;
-  (*b)[S_LN_MEAN_POS] = t49 * INVERSE_CELLS_POS;
-  (*s)[S_NODE_NEG1] = select(meanInverseRootNeg, meanInverseRootNeg + t92, t87);
-  (*b)[S_NODE_NEG1] = select(t64, t64 + t96, t87);
-  (*s)[S_NODE_NEG2] = select(meanInverseRootNeg, meanInverseRootNeg + t97, t87);
-  (*b)[S_NODE_NEG2] = select(t64, t64 + t98, t87);
-  (*s)[S_WEIGHT_NEG1] = select(0.5, t100, t87);
-  (*b)[S_WEIGHT_NEG1] = select(0.0, t98 / t99 - t100 * (t98 - t96) / t99, t87);
-  (*s)[S_NODE_POS1] = select(meanInverseRootPos, meanInverseRootPos + t107, t102);
-  (*b)[S_NODE_POS1] = select(t65, t65 + t111, t102);
-  (*s)[S_NODE_POS2] = select(meanInverseRootPos, meanInverseRootPos + t112, t102);
-  (*b)[S_NODE_POS2] = select(t65, t65 + t113, t102);
-  (*s)[S_WEIGHT_POS1] = select(0.5, t115, t102);
-  (*b)[S_WEIGHT_POS1] = select(0.0, t113 / t114 - t115 * (t113 - t111) / t114, t102);
+  (*s)[S_LN_MEAN_NEG] = log(t47) * INVERSE_CELLS_NEG;
+  (*s)[S_LN_MEAN_POS] = log(t48) * INVERSE_CELLS_POS;
+  (*s)[S_NODE_NEG1] = select(meanInverseRootNeg, meanInverseRootNeg + t68, t64);
+  (*s)[S_NODE_NEG2] = select(meanInverseRootNeg, meanInverseRootNeg + t69, t64);
+  (*s)[S_WEIGHT_NEG1] = select(0.5, t69 / (t69 - t68), t64);
+  (*s)[S_NODE_POS1] = select(meanInverseRootPos, meanInverseRootPos + t75, t71);
+  (*s)[S_NODE_POS2] = select(meanInverseRootPos, meanInverseRootPos + t76, t71);
+  (*s)[S_WEIGHT_POS1] = select(0.5, t76 / (t76 - t75), t71);
+}
+
+// The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b).
+fn cell_apply_tangent(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<private, CellState>, c: u32, current: f32) {
+  var inverseRootTheta: array<f32, ELECTROLYTE_CELLS>;
+  var inverseRootThetaTangent: array<f32, ELECTROLYTE_CELLS>;
+  var t48 = 1.0;
+  var t49 = 0.0;
+  var t50 = 1.0;
+  var t51 = 0.0;
+  var t52 = 0.0;
+  var t53 = 0.0;
+  var t54 = 0.0;
+  var t55 = 0.0;
+  for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
+    let t56 = (REGION_NEG[m] > 0.5);
+    let t57 = (*a)[CELL_STATE_FIXED + MODES + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + MODES + m] * current;
+    let t58 = max(t57, 0.001);
+    let t59 = select(1.0, t58, t56);
+    let t60 = select(0.0, (*b)[CELL_STATE_FIXED + MODES + MODES + m], (t57 > 0.001));
+    let t61 = (REGION_POS[m] > 0.5);
+    let t62 = select(1.0, t58, t61);
+    let t63 = sqrt(t58);
+    let t64 = 1.0 / t63;
+    let t65 = -(t64 * (t60 / (2.0 * t63)) / t63);
+    t48 *= t59;
+    t49 += select(0.0, t60, t56) / t59;
+    t50 *= t62;
+    t51 += select(0.0, t60, t61) / t62;
+    t52 += REGION_NEG[m] * t64;
+    t53 += REGION_POS[m] * t64;
+    t54 += REGION_NEG[m] * t65;
+    t55 += REGION_POS[m] * t65;
+    (*s)[CELL_STATE_FIXED + MODES + MODES + m] = t57;
+    inverseRootTheta[m] = t64;
+    inverseRootThetaTangent[m] = t65;
+  }
+  for (var m = 0u; m < MODES; m++) {
+    (*s)[CELL_STATE_FIXED + m] = (*a)[CELL_STATE_FIXED + m] + (*b)[CELL_STATE_FIXED + m] * current;
+    (*s)[CELL_STATE_FIXED + MODES + m] = (*a)[CELL_STATE_FIXED + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + m] * current;
+  }
+  let meanInverseRootNeg = t52 * INVERSE_CELLS_NEG;
+  let meanInverseRootPos = t53 * INVERSE_CELLS_POS;
+  let t68 = t54 * INVERSE_CELLS_NEG;
+  let t69 = t55 * INVERSE_CELLS_POS;
+  var t70 = 0.0;
+  var t71 = 0.0;
+  var t72 = 0.0;
+  var t73 = 0.0;
+  var t74 = 0.0;
+  var t75 = 0.0;
+  var t76 = 0.0;
+  var t77 = 0.0;
+  for (var m = 0u; m < ELECTROLYTE_CELLS; m++) {
+    let t78 = inverseRootTheta[m] - (REGION_NEG[m] * meanInverseRootNeg + REGION_POS[m] * meanInverseRootPos);
+    let t79 = t78 * t78;
+    let t80 = t79 * t78;
+    let t81 = inverseRootThetaTangent[m] - (REGION_NEG[m] * t68 + REGION_POS[m] * t69);
+    let t82 = t81 * t78 + t78 * t81;
+    let t83 = t82 * t78 + t79 * t81;
+    t70 += REGION_NEG[m] * t79;
+    t71 += REGION_NEG[m] * t80;
+    t72 += REGION_NEG[m] * t83;
+    t73 += REGION_NEG[m] * t82;
+    t74 += REGION_POS[m] * t79;
+    t75 += REGION_POS[m] * t80;
+    t76 += REGION_POS[m] * t83;
+    t77 += REGION_POS[m] * t82;
+  }
+  let varianceInverseRootNeg = t70 * INVERSE_CELLS_NEG;
+  let t85 = (varianceInverseRootNeg > 1.0e-30);
+  let skewInverseRootNeg = t71 * INVERSE_CELLS_NEG;
+  let t87 = 2.0 * varianceInverseRootNeg;
+  let t88 = skewInverseRootNeg / t87;
+  let t89 = sqrt(t88 * t88 + varianceInverseRootNeg);
+  let t90 = t88 - t89;
+  let t91 = t73 * INVERSE_CELLS_NEG;
+  let t92 = t72 * INVERSE_CELLS_NEG / t87 - t88 * (2.0 * t91) / t87;
+  let t93 = (t92 * t88 + t88 * t92 + t91) / (2.0 * t89);
+  let t94 = t92 - t93;
+  let t95 = t88 + t89;
+  let t96 = t92 + t93;
+  let t97 = t95 - t90;
+  let t98 = t95 / t97;
+  let varianceInverseRootPos = t74 * INVERSE_CELLS_POS;
+  let t100 = (varianceInverseRootPos > 1.0e-30);
+  let skewInverseRootPos = t75 * INVERSE_CELLS_POS;
+  let t102 = 2.0 * varianceInverseRootPos;
+  let t103 = skewInverseRootPos / t102;
+  let t104 = sqrt(t103 * t103 + varianceInverseRootPos);
+  let t105 = t103 - t104;
+  let t106 = t77 * INVERSE_CELLS_POS;
+  let t107 = t76 * INVERSE_CELLS_POS / t102 - t103 * (2.0 * t106) / t102;
+  let t108 = (t107 * t103 + t103 * t107 + t106) / (2.0 * t104);
+  let t109 = t107 - t108;
+  let t110 = t103 + t104;
+  let t111 = t107 + t108;
+  let t112 = t110 - t105;
+  let t113 = t110 / t112;
+  (*s)[S_STOICH_NEG] = (*a)[S_STOICH_NEG] + (*b)[S_STOICH_NEG] * current;
+  let s_stoich_pos = df_add(vec2<f32>((*a)[S_STOICH_POS], (*a)[S_STOICH_POS_TAIL]), two_prod((*b)[S_STOICH_POS], current));
+  (*s)[S_STOICH_POS] = s_stoich_pos.x;
+  (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
+  (*s)[S_LN_MEAN_NEG] = log(t48) * INVERSE_CELLS_NEG;
+  (*b)[S_LN_MEAN_NEG] = t48 * t49 / t48 * INVERSE_CELLS_NEG;
+  (*s)[S_LN_MEAN_POS] = log(t50) * INVERSE_CELLS_POS;
+  (*b)[S_LN_MEAN_POS] = t50 * t51 / t50 * INVERSE_CELLS_POS;
+  (*s)[S_NODE_NEG1] = select(meanInverseRootNeg, meanInverseRootNeg + t90, t85);
+  (*b)[S_NODE_NEG1] = select(t68, t68 + t94, t85);
+  (*s)[S_NODE_NEG2] = select(meanInverseRootNeg, meanInverseRootNeg + t95, t85);
+  (*b)[S_NODE_NEG2] = select(t68, t68 + t96, t85);
+  (*s)[S_WEIGHT_NEG1] = select(0.5, t98, t85);
+  (*b)[S_WEIGHT_NEG1] = select(0.0, t96 / t97 - t98 * (t96 - t94) / t97, t85);
+  (*s)[S_NODE_POS1] = select(meanInverseRootPos, meanInverseRootPos + t105, t100);
+  (*b)[S_NODE_POS1] = select(t69, t69 + t109, t100);
+  (*s)[S_NODE_POS2] = select(meanInverseRootPos, meanInverseRootPos + t110, t100);
+  (*b)[S_NODE_POS2] = select(t69, t69 + t111, t100);
+  (*s)[S_WEIGHT_POS1] = select(0.5, t113, t100);
+  (*b)[S_WEIGHT_POS1] = select(0.0, t111 / t112 - t113 * (t111 - t109) / t112, t100);
 }
 
 // The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J].

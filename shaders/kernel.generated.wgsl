@@ -641,6 +641,18 @@ fn cell_apply(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<pri
   (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
 }
 
+// The end state of a step at current I from its prepared parts: a + b I.
+fn cell_apply_tangent(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<private, CellState>, c: u32, current: f32) {
+  for (var m = 0u; m < MODES; m++) {
+    (*s)[CELL_STATE_FIXED + m] = (*a)[CELL_STATE_FIXED + m] + (*b)[CELL_STATE_FIXED + m] * current;
+    (*s)[CELL_STATE_FIXED + MODES + m] = (*a)[CELL_STATE_FIXED + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + m] * current;
+  }
+  (*s)[S_STOICH_NEG] = (*a)[S_STOICH_NEG] + (*b)[S_STOICH_NEG] * current;
+  let s_stoich_pos = df_add(vec2<f32>((*a)[S_STOICH_POS], (*a)[S_STOICH_POS_TAIL]), two_prod((*b)[S_STOICH_POS], current));
+  (*s)[S_STOICH_POS] = s_stoich_pos.x;
+  (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
+}
+
 // The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J].
 fn cell_thermal(c: u32, rise: f32, heat: f32, dt: f32) -> ThermalOutputs {
   var result: ThermalOutputs;

@@ -21,7 +21,12 @@ struct StepOut {
 // The end of a step from cs (start) and ca, cb (prepared) at current I into ce: the Heun thermal update, with the
 // derivative in I carried through it when `slope`.
 fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
-  cell_apply(&ca, &cb, &ce, c, I);
+  // With the slope, cb becomes the end state's whole derivative in I (the summaries' too).
+  if (slope) {
+    cell_apply_tangent(&ca, &cb, &ce, c, I);
+  } else {
+    cell_apply(&ca, &cb, &ce, c, I);
+  }
   let rise0 = cs[S_TEMPERATURE_RISE];
   var o: StepOut;
   var heatStart: f32;

@@ -72,7 +72,7 @@ typedef struct {
   double tailCoefficient; /* (2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes` [-] */
   double inverseCellsNeg; /* 1 / (finite volumes of the negative electrode) [-] */
   double inverseCellsPos; /* 1 / (finite volumes of the positive electrode) [-] */
-  double diffusivityReference; /* c_ref of the D_e fit [mol/m3] */
+  double diffusivityInverseReference; /* 1 / c_ref of the D_e fit [m3/mol] */
   double diffusivityTerm0; /* coefficient of z^0 in the D_e fit [m2/s] [-] */
   double diffusivityTerm1; /* coefficient of z^1 in the D_e fit [m2/s] [-] */
   double diffusivityTerm2; /* coefficient of z^2 in the D_e fit [m2/s] [-] */
@@ -101,7 +101,7 @@ static long kernel_constants_read(KernelConstants *k, const double *in) {
   k->tailCoefficient = in[at++];
   k->inverseCellsNeg = in[at++];
   k->inverseCellsPos = in[at++];
-  k->diffusivityReference = in[at++];
+  k->diffusivityInverseReference = in[at++];
   k->diffusivityTerm0 = in[at++];
   k->diffusivityTerm1 = in[at++];
   k->diffusivityTerm2 = in[at++];
@@ -755,6 +755,7 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   (void)p;
   (void)k;
   double diffusivity[600];
+  double pathLength[600];
   double faceConductance[600];
   double electrolyteRateLower[600];
   double electrolyteRateDiag[600];
@@ -768,55 +769,108 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   const double temperature = k->referenceTemperature + rise;
   const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
   const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
-  const double t33 = (-0.6666666666666666) * invChargeNeg;
+  const double t34 = (-0.6666666666666666) * invChargeNeg;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
-  const double t36 = (-0.6666666666666666) * fluxPosTangent;
+  const double t37 = (-0.6666666666666666) * fluxPosTangent;
   const double electrolyteDiffusivityFactor = p[P_DIFFUSIVITY_SCALE] * (p[P_DIFFUSIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_DIFFUSIVITY_ACTIVATION] * inverseTemperatureGap));
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t38 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * s[CELL_STATE_FIXED + k->modes + k->modes + m], 10.0) / k->diffusivityReference;
-    diffusivity[m] = (k->diffusivityTerm0 + t38 * (k->diffusivityTerm1 + t38 * (k->diffusivityTerm2 + t38 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t38));
+    const double t39 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * s[CELL_STATE_FIXED + k->modes + k->modes + m], 10.0) * k->diffusivityInverseReference;
+    diffusivity[m] = (k->diffusivityTerm0 + t39 * (k->diffusivityTerm1 + t39 * (k->diffusivityTerm2 + t39 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t39));
+    pathLength[m] = k->regionNeg[m] * p[P_PATH_LENGTH_NEG] + k->regionSep[m] * p[P_PATH_LENGTH_SEP] + k->regionPos[m] * p[P_PATH_LENGTH_POS];
   }
   for (int m = 0; m < k->modes; m++) {
     const double decayRateNeg = k->eigenvalues[m] * diffusionRateNeg;
-    const double t40 = exp(-(decayRateNeg * dt));
-    const double modeTargetNegTangent = t33 / decayRateNeg;
+    const double t41 = exp(-(decayRateNeg * dt));
+    const double modeTargetNegTangent = t34 / decayRateNeg;
     const double decayRatePos = k->eigenvalues[m] * diffusionRatePos;
-    const double t43 = exp(-(decayRatePos * dt));
-    const double modeTargetPosTangent = t36 / decayRatePos;
-    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * t40;
-    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t40;
-    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * t43;
-    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t43;
+    const double t44 = exp(-(decayRatePos * dt));
+    const double modeTargetPosTangent = t37 / decayRatePos;
+    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * t41;
+    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t41;
+    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * t44;
+    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t44;
   }
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t45 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
-    const double t46 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * (0.5 * (s[CELL_STATE_FIXED + k->modes + k->modes + m] + t45)), 10.0) / k->diffusivityReference;
-    faceConductance[m] = k->interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k->electrolyteCells ? diffusivity[m + 1] : 0.0) + 4.0 * ((k->diffusivityTerm0 + t46 * (k->diffusivityTerm1 + t46 * (k->diffusivityTerm2 + t46 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t46)))) / 6.0) * 2.0 / (k->regionNeg[m] * p[P_PATH_LENGTH_NEG] + k->regionSep[m] * p[P_PATH_LENGTH_SEP] + k->regionPos[m] * p[P_PATH_LENGTH_POS] + ((m + 1 < k->electrolyteCells ? k->regionNeg[m + 1] : 0.0) * p[P_PATH_LENGTH_NEG] + (m + 1 < k->electrolyteCells ? k->regionSep[m + 1] : 0.0) * p[P_PATH_LENGTH_SEP] + (m + 1 < k->electrolyteCells ? k->regionPos[m + 1] : 0.0) * p[P_PATH_LENGTH_POS])));
+    const double t46 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
+    const double t47 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * (0.5 * (s[CELL_STATE_FIXED + k->modes + k->modes + m] + t46)), 10.0) * k->diffusivityInverseReference;
+    faceConductance[m] = k->interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k->electrolyteCells ? diffusivity[m + 1] : 0.0) + 4.0 * ((k->diffusivityTerm0 + t47 * (k->diffusivityTerm1 + t47 * (k->diffusivityTerm2 + t47 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t47)))) * 0.16666666666666666) * 2.0 / (pathLength[m] + (m + 1 < k->electrolyteCells ? pathLength[m + 1] : 0.0)));
   }
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t47 = (m >= 1 ? faceConductance[m - 1] : 0.0);
-    const double t48 = -(dt * t47);
-    const double t49 = faceConductance[m];
-    const double t50 = k->regionNeg[m] * p[P_PORE_WIDTH_NEG] + k->regionSep[m] * p[P_PORE_WIDTH_SEP] + k->regionPos[m] * p[P_PORE_WIDTH_POS] + dt * (t47 + t49);
-    const double t51 = -(dt * t49);
-    const double t52 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
-    electrolyteRateLower[m] = t48;
-    electrolyteRateDiag[m] = t50;
-    electrolyteRateUpper[m] = t51;
-    electrolyteRate[m] = t47 * ((m >= 1 ? s[CELL_STATE_FIXED + k->modes + k->modes + m - 1] : 0.0) - s[CELL_STATE_FIXED + k->modes + k->modes + m]) + t49 * (t52 - s[CELL_STATE_FIXED + k->modes + k->modes + m]);
+    const double t48 = (m >= 1 ? faceConductance[m - 1] : 0.0);
+    const double t49 = -(dt * t48);
+    const double t50 = faceConductance[m];
+    const double t51 = k->regionNeg[m] * p[P_PORE_WIDTH_NEG] + k->regionSep[m] * p[P_PORE_WIDTH_SEP] + k->regionPos[m] * p[P_PORE_WIDTH_POS] + dt * (t48 + t50);
+    const double t52 = -(dt * t50);
+    const double t53 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
+    electrolyteRateLower[m] = t49;
+    electrolyteRateDiag[m] = t51;
+    electrolyteRateUpper[m] = t52;
+    electrolyteRate[m] = t48 * ((m >= 1 ? s[CELL_STATE_FIXED + k->modes + k->modes + m - 1] : 0.0) - s[CELL_STATE_FIXED + k->modes + k->modes + m]) + t50 * (t53 - s[CELL_STATE_FIXED + k->modes + k->modes + m]);
     solution[m] = k->regionNeg[m] * p[P_SOURCE_NEG] + k->regionPos[m] * p[P_SOURCE_POS];
   }
-  for (int j = 1; j < k->electrolyteCells; j++) {
-    const double w = electrolyteRateLower[j] / electrolyteRateDiag[j - 1];
-    electrolyteRateDiag[j] -= w * electrolyteRateUpper[j - 1];
-    electrolyteRate[j] -= w * electrolyteRate[j - 1];
-    solution[j] -= w * solution[j - 1];
+  {
+    const int mid = (k->electrolyteCells) >> 1;
+    double cUp = 0.0;
+    double aDown = 0.0;
+    double x0 = 0.0;
+    double y0 = 0.0;
+    double x1 = 0.0;
+    double y1 = 0.0;
+    double pivot = 1.0 / electrolyteRateDiag[0];
+    cUp = electrolyteRateUpper[0] * pivot;
+    electrolyteRateDiag[0] = cUp;
+    x0 = electrolyteRate[0] * pivot;
+    electrolyteRate[0] = x0;
+    x1 = solution[0] * pivot;
+    solution[0] = x1;
+    if (k->electrolyteCells - 1 > mid) {
+      pivot = 1.0 / electrolyteRateDiag[k->electrolyteCells - 1];
+      aDown = electrolyteRateLower[k->electrolyteCells - 1] * pivot;
+      electrolyteRateDiag[k->electrolyteCells - 1] = aDown;
+      y0 = electrolyteRate[k->electrolyteCells - 1] * pivot;
+      electrolyteRate[k->electrolyteCells - 1] = y0;
+      y1 = solution[k->electrolyteCells - 1] * pivot;
+      solution[k->electrolyteCells - 1] = y1;
+    }
+    for (int i = 1; i <= mid - 1; i++) {
+      pivot = 1.0 / (electrolyteRateDiag[i] - (electrolyteRateLower[i] * cUp));
+      cUp = electrolyteRateUpper[i] * pivot;
+      electrolyteRateDiag[i] = cUp;
+      x0 = (electrolyteRate[i] - (electrolyteRateLower[i] * x0)) * pivot;
+      electrolyteRate[i] = x0;
+      x1 = (solution[i] - (electrolyteRateLower[i] * x1)) * pivot;
+      solution[i] = x1;
+      if (k->electrolyteCells - 1 - i > mid) {
+        pivot = 1.0 / (electrolyteRateDiag[k->electrolyteCells - 1 - i] - (electrolyteRateUpper[k->electrolyteCells - 1 - i] * aDown));
+        aDown = electrolyteRateLower[k->electrolyteCells - 1 - i] * pivot;
+        electrolyteRateDiag[k->electrolyteCells - 1 - i] = aDown;
+        y0 = (electrolyteRate[k->electrolyteCells - 1 - i] - (electrolyteRateUpper[k->electrolyteCells - 1 - i] * y0)) * pivot;
+        electrolyteRate[k->electrolyteCells - 1 - i] = y0;
+        y1 = (solution[k->electrolyteCells - 1 - i] - (electrolyteRateUpper[k->electrolyteCells - 1 - i] * y1)) * pivot;
+        solution[k->electrolyteCells - 1 - i] = y1;
+      }
+    }
+    pivot = 1.0 / ((electrolyteRateDiag[mid] - (electrolyteRateLower[mid] * cUp)) - ((mid + 1 < k->electrolyteCells ? electrolyteRateUpper[mid] * aDown : 0.0)));
+    x0 = ((electrolyteRate[mid] - (electrolyteRateLower[mid] * x0)) - ((mid + 1 < k->electrolyteCells ? electrolyteRateUpper[mid] * y0 : 0.0))) * pivot;
+    electrolyteRate[mid] = x0;
+    y0 = x0;
+    x1 = ((solution[mid] - (electrolyteRateLower[mid] * x1)) - ((mid + 1 < k->electrolyteCells ? electrolyteRateUpper[mid] * y1 : 0.0))) * pivot;
+    solution[mid] = x1;
+    y1 = x1;
+    for (int i = 1; i <= mid; i++) {
+      x0 = electrolyteRate[mid - i] - (electrolyteRateDiag[mid - i] * x0);
+      electrolyteRate[mid - i] = x0;
+      x1 = solution[mid - i] - (electrolyteRateDiag[mid - i] * x1);
+      solution[mid - i] = x1;
+      if (mid + i < k->electrolyteCells) {
+        y0 = electrolyteRate[mid + i] - (electrolyteRateDiag[mid + i] * y0);
+        electrolyteRate[mid + i] = y0;
+        y1 = solution[mid + i] - (electrolyteRateDiag[mid + i] * y1);
+        solution[mid + i] = y1;
+      }
+    }
   }
-  electrolyteRate[k->electrolyteCells - 1] /= electrolyteRateDiag[k->electrolyteCells - 1];
-  for (int j = k->electrolyteCells - 2; j >= 0; j--) electrolyteRate[j] = (electrolyteRate[j] - electrolyteRateUpper[j] * electrolyteRate[j + 1]) / electrolyteRateDiag[j];
-  solution[k->electrolyteCells - 1] /= electrolyteRateDiag[k->electrolyteCells - 1];
-  for (int j = k->electrolyteCells - 2; j >= 0; j--) solution[j] = (solution[j] - electrolyteRateUpper[j] * solution[j + 1]) / electrolyteRateDiag[j];
   for (int m = 0; m < k->electrolyteCells; m++) {
     a[CELL_STATE_FIXED + k->modes + k->modes + m] = s[CELL_STATE_FIXED + k->modes + k->modes + m] + dt * electrolyteRate[m];
     b[CELL_STATE_FIXED + k->modes + k->modes + m] = dt * solution[m];
@@ -827,123 +881,188 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
 }
 
-/* The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b). */
+/* The end state of a step at current I from its prepared parts, a + b I, and its summaries. */
 static void cell_apply(const double *a, double *b, double *s, const double *p, const KernelConstants *k, double current) {
   (void)p;
   (void)k;
-  double t19 = 0.0;
-  double t20 = 0.0;
-  double t21 = 0.0;
+  double inverseRootTheta[600];
+  double t20 = 1.0;
+  double t21 = 1.0;
   double t22 = 0.0;
   double t23 = 0.0;
-  double t24 = 0.0;
-  double t25 = 0.0;
-  double t26 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t27 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
-    const double t28 = fmax(t27, 0.000001);
-    const double lnTheta = log(t28);
-    const double t30 = (t27 > 0.000001) ? b[CELL_STATE_FIXED + k->modes + k->modes + m] : 0.0;
-    const double t31 = t30 / t28;
-    const double t32 = sqrt(t28);
-    const double inverseRootTheta = 1.0 / t32;
-    const double t34 = -(inverseRootTheta * (t30 / (2.0 * t32)) / t32);
-    t19 += k->regionNeg[m] * lnTheta;
-    t20 += k->regionNeg[m] * t31;
-    t21 += k->regionPos[m] * lnTheta;
-    t22 += k->regionPos[m] * t31;
-    t23 += k->regionNeg[m] * inverseRootTheta;
-    t24 += k->regionPos[m] * inverseRootTheta;
-    t25 += k->regionNeg[m] * t34;
-    t26 += k->regionPos[m] * t34;
-    s[CELL_STATE_FIXED + k->modes + k->modes + m] = t27;
+    const double t24 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
+    const double t25 = fmax(t24, 0.001);
+    const double t26 = 1.0 / sqrt(t25);
+    t20 *= (k->regionNeg[m] > 0.5) ? t25 : 1.0;
+    t21 *= (k->regionPos[m] > 0.5) ? t25 : 1.0;
+    t22 += k->regionNeg[m] * t26;
+    t23 += k->regionPos[m] * t26;
+    s[CELL_STATE_FIXED + k->modes + k->modes + m] = t24;
+    inverseRootTheta[m] = t26;
   }
   for (int m = 0; m < k->modes; m++) {
     s[CELL_STATE_FIXED + m] = a[CELL_STATE_FIXED + m] + b[CELL_STATE_FIXED + m] * current;
     s[CELL_STATE_FIXED + k->modes + m] = a[CELL_STATE_FIXED + k->modes + m] + b[CELL_STATE_FIXED + k->modes + m] * current;
   }
-  const double meanInverseRootNeg = t23 * k->inverseCellsNeg;
-  const double meanInverseRootPos = t24 * k->inverseCellsPos;
-  const double t37 = t25 * k->inverseCellsNeg;
-  const double t38 = t26 * k->inverseCellsPos;
-  double t39 = 0.0;
-  double t40 = 0.0;
-  double t41 = 0.0;
-  double t42 = 0.0;
+  const double meanInverseRootNeg = t22 * k->inverseCellsNeg;
+  const double meanInverseRootPos = t23 * k->inverseCellsPos;
+  double t29 = 0.0;
+  double t30 = 0.0;
+  double t31 = 0.0;
+  double t32 = 0.0;
+  for (int m = 0; m < k->electrolyteCells; m++) {
+    const double t33 = inverseRootTheta[m] - (k->regionNeg[m] * meanInverseRootNeg + k->regionPos[m] * meanInverseRootPos);
+    const double t34 = t33 * t33;
+    const double t35 = t34 * t33;
+    t29 += k->regionNeg[m] * t34;
+    t30 += k->regionNeg[m] * t35;
+    t31 += k->regionPos[m] * t34;
+    t32 += k->regionPos[m] * t35;
+  }
+  const double varianceInverseRootNeg = t29 * k->inverseCellsNeg;
+  const double t37 = varianceInverseRootNeg > 1e-30;
+  const double skewInverseRootNeg = t30 * k->inverseCellsNeg;
+  const double t39 = skewInverseRootNeg / (2.0 * varianceInverseRootNeg);
+  const double t40 = sqrt(t39 * t39 + varianceInverseRootNeg);
+  const double t41 = t39 - t40;
+  const double t42 = t39 + t40;
+  const double varianceInverseRootPos = t31 * k->inverseCellsPos;
+  const double t44 = varianceInverseRootPos > 1e-30;
+  const double skewInverseRootPos = t32 * k->inverseCellsPos;
+  const double t46 = skewInverseRootPos / (2.0 * varianceInverseRootPos);
+  const double t47 = sqrt(t46 * t46 + varianceInverseRootPos);
+  const double t48 = t46 - t47;
+  const double t49 = t46 + t47;
+  s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
+  s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+  s[S_LN_MEAN_NEG] = log(t20) * k->inverseCellsNeg;
+  s[S_LN_MEAN_POS] = log(t21) * k->inverseCellsPos;
+  s[S_NODE_NEG1] = t37 ? (meanInverseRootNeg + t41) : meanInverseRootNeg;
+  s[S_NODE_NEG2] = t37 ? (meanInverseRootNeg + t42) : meanInverseRootNeg;
+  s[S_WEIGHT_NEG1] = t37 ? (t42 / (t42 - t41)) : 0.5;
+  s[S_NODE_POS1] = t44 ? (meanInverseRootPos + t48) : meanInverseRootPos;
+  s[S_NODE_POS2] = t44 ? (meanInverseRootPos + t49) : meanInverseRootPos;
+  s[S_WEIGHT_POS1] = t44 ? (t49 / (t49 - t48)) : 0.5;
+}
+
+/* The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b). */
+static void cell_apply_tangent(const double *a, double *b, double *s, const double *p, const KernelConstants *k, double current) {
+  (void)p;
+  (void)k;
+  double inverseRootTheta[600];
+  double inverseRootThetaTangent[600];
+  double t21 = 1.0;
+  double t22 = 0.0;
+  double t23 = 1.0;
+  double t24 = 0.0;
+  double t25 = 0.0;
+  double t26 = 0.0;
+  double t27 = 0.0;
+  double t28 = 0.0;
+  for (int m = 0; m < k->electrolyteCells; m++) {
+    const double t29 = k->regionNeg[m] > 0.5;
+    const double t30 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
+    const double t31 = fmax(t30, 0.001);
+    const double t32 = t29 ? t31 : 1.0;
+    const double t33 = (t30 > 0.001) ? b[CELL_STATE_FIXED + k->modes + k->modes + m] : 0.0;
+    const double t34 = k->regionPos[m] > 0.5;
+    const double t35 = t34 ? t31 : 1.0;
+    const double t36 = sqrt(t31);
+    const double t37 = 1.0 / t36;
+    const double t38 = -(t37 * (t33 / (2.0 * t36)) / t36);
+    t21 *= t32;
+    t22 += (t29 ? t33 : 0.0) / t32;
+    t23 *= t35;
+    t24 += (t34 ? t33 : 0.0) / t35;
+    t25 += k->regionNeg[m] * t37;
+    t26 += k->regionPos[m] * t37;
+    t27 += k->regionNeg[m] * t38;
+    t28 += k->regionPos[m] * t38;
+    s[CELL_STATE_FIXED + k->modes + k->modes + m] = t30;
+    inverseRootTheta[m] = t37;
+    inverseRootThetaTangent[m] = t38;
+  }
+  for (int m = 0; m < k->modes; m++) {
+    s[CELL_STATE_FIXED + m] = a[CELL_STATE_FIXED + m] + b[CELL_STATE_FIXED + m] * current;
+    s[CELL_STATE_FIXED + k->modes + m] = a[CELL_STATE_FIXED + k->modes + m] + b[CELL_STATE_FIXED + k->modes + m] * current;
+  }
+  const double meanInverseRootNeg = t25 * k->inverseCellsNeg;
+  const double meanInverseRootPos = t26 * k->inverseCellsPos;
+  const double t41 = t27 * k->inverseCellsNeg;
+  const double t42 = t28 * k->inverseCellsPos;
   double t43 = 0.0;
   double t44 = 0.0;
   double t45 = 0.0;
   double t46 = 0.0;
+  double t47 = 0.0;
+  double t48 = 0.0;
+  double t49 = 0.0;
+  double t50 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t47 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
-    const double t48 = fmax(t47, 0.000001);
-    const double t49 = sqrt(t48);
-    const double inverseRootTheta_ = 1.0 / t49;
-    const double t51 = inverseRootTheta_ - (k->regionNeg[m] * meanInverseRootNeg + k->regionPos[m] * meanInverseRootPos);
+    const double t51 = inverseRootTheta[m] - (k->regionNeg[m] * meanInverseRootNeg + k->regionPos[m] * meanInverseRootPos);
     const double t52 = t51 * t51;
     const double t53 = t52 * t51;
-    const double t54 = (t47 > 0.000001) ? b[CELL_STATE_FIXED + k->modes + k->modes + m] : 0.0;
-    const double t55 = -(inverseRootTheta_ * (t54 / (2.0 * t49)) / t49);
-    const double t56 = t55 - (k->regionNeg[m] * t37 + k->regionPos[m] * t38);
-    const double t57 = t56 * t51 + t51 * t56;
-    const double t58 = t57 * t51 + t52 * t56;
-    t39 += k->regionNeg[m] * t52;
-    t40 += k->regionNeg[m] * t53;
-    t41 += k->regionNeg[m] * t58;
-    t42 += k->regionNeg[m] * t57;
-    t43 += k->regionPos[m] * t52;
-    t44 += k->regionPos[m] * t53;
-    t45 += k->regionPos[m] * t58;
-    t46 += k->regionPos[m] * t57;
+    const double t54 = inverseRootThetaTangent[m] - (k->regionNeg[m] * t41 + k->regionPos[m] * t42);
+    const double t55 = t54 * t51 + t51 * t54;
+    const double t56 = t55 * t51 + t52 * t54;
+    t43 += k->regionNeg[m] * t52;
+    t44 += k->regionNeg[m] * t53;
+    t45 += k->regionNeg[m] * t56;
+    t46 += k->regionNeg[m] * t55;
+    t47 += k->regionPos[m] * t52;
+    t48 += k->regionPos[m] * t53;
+    t49 += k->regionPos[m] * t56;
+    t50 += k->regionPos[m] * t55;
   }
-  const double varianceInverseRootNeg = t39 * k->inverseCellsNeg;
-  const double t60 = varianceInverseRootNeg > 1e-30;
-  const double skewInverseRootNeg = t40 * k->inverseCellsNeg;
-  const double t62 = 2.0 * varianceInverseRootNeg;
-  const double t63 = skewInverseRootNeg / t62;
-  const double t64 = sqrt(t63 * t63 + varianceInverseRootNeg);
-  const double t65 = t63 - t64;
-  const double t66 = t42 * k->inverseCellsNeg;
-  const double t67 = t41 * k->inverseCellsNeg / t62 - t63 * (2.0 * t66) / t62;
-  const double t68 = (t67 * t63 + t63 * t67 + t66) / (2.0 * t64);
-  const double t69 = t67 - t68;
-  const double t70 = t63 + t64;
-  const double t71 = t67 + t68;
-  const double t72 = t70 - t65;
-  const double t73 = t70 / t72;
-  const double varianceInverseRootPos = t43 * k->inverseCellsPos;
-  const double t75 = varianceInverseRootPos > 1e-30;
-  const double skewInverseRootPos = t44 * k->inverseCellsPos;
-  const double t77 = 2.0 * varianceInverseRootPos;
-  const double t78 = skewInverseRootPos / t77;
-  const double t79 = sqrt(t78 * t78 + varianceInverseRootPos);
-  const double t80 = t78 - t79;
-  const double t81 = t46 * k->inverseCellsPos;
-  const double t82 = t45 * k->inverseCellsPos / t77 - t78 * (2.0 * t81) / t77;
-  const double t83 = (t82 * t78 + t78 * t82 + t81) / (2.0 * t79);
-  const double t84 = t82 - t83;
-  const double t85 = t78 + t79;
-  const double t86 = t82 + t83;
-  const double t87 = t85 - t80;
-  const double t88 = t85 / t87;
+  const double varianceInverseRootNeg = t43 * k->inverseCellsNeg;
+  const double t58 = varianceInverseRootNeg > 1e-30;
+  const double skewInverseRootNeg = t44 * k->inverseCellsNeg;
+  const double t60 = 2.0 * varianceInverseRootNeg;
+  const double t61 = skewInverseRootNeg / t60;
+  const double t62 = sqrt(t61 * t61 + varianceInverseRootNeg);
+  const double t63 = t61 - t62;
+  const double t64 = t46 * k->inverseCellsNeg;
+  const double t65 = t45 * k->inverseCellsNeg / t60 - t61 * (2.0 * t64) / t60;
+  const double t66 = (t65 * t61 + t61 * t65 + t64) / (2.0 * t62);
+  const double t67 = t65 - t66;
+  const double t68 = t61 + t62;
+  const double t69 = t65 + t66;
+  const double t70 = t68 - t63;
+  const double t71 = t68 / t70;
+  const double varianceInverseRootPos = t47 * k->inverseCellsPos;
+  const double t73 = varianceInverseRootPos > 1e-30;
+  const double skewInverseRootPos = t48 * k->inverseCellsPos;
+  const double t75 = 2.0 * varianceInverseRootPos;
+  const double t76 = skewInverseRootPos / t75;
+  const double t77 = sqrt(t76 * t76 + varianceInverseRootPos);
+  const double t78 = t76 - t77;
+  const double t79 = t50 * k->inverseCellsPos;
+  const double t80 = t49 * k->inverseCellsPos / t75 - t76 * (2.0 * t79) / t75;
+  const double t81 = (t80 * t76 + t76 * t80 + t79) / (2.0 * t77);
+  const double t82 = t80 - t81;
+  const double t83 = t76 + t77;
+  const double t84 = t80 + t81;
+  const double t85 = t83 - t78;
+  const double t86 = t83 / t85;
   s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
-  s[S_LN_MEAN_NEG] = t19 * k->inverseCellsNeg;
-  b[S_LN_MEAN_NEG] = t20 * k->inverseCellsNeg;
-  s[S_LN_MEAN_POS] = t21 * k->inverseCellsPos;
-  b[S_LN_MEAN_POS] = t22 * k->inverseCellsPos;
-  s[S_NODE_NEG1] = t60 ? (meanInverseRootNeg + t65) : meanInverseRootNeg;
-  b[S_NODE_NEG1] = t60 ? (t37 + t69) : t37;
-  s[S_NODE_NEG2] = t60 ? (meanInverseRootNeg + t70) : meanInverseRootNeg;
-  b[S_NODE_NEG2] = t60 ? (t37 + t71) : t37;
-  s[S_WEIGHT_NEG1] = t60 ? t73 : 0.5;
-  b[S_WEIGHT_NEG1] = t60 ? (t71 / t72 - t73 * (t71 - t69) / t72) : 0.0;
-  s[S_NODE_POS1] = t75 ? (meanInverseRootPos + t80) : meanInverseRootPos;
-  b[S_NODE_POS1] = t75 ? (t38 + t84) : t38;
-  s[S_NODE_POS2] = t75 ? (meanInverseRootPos + t85) : meanInverseRootPos;
-  b[S_NODE_POS2] = t75 ? (t38 + t86) : t38;
-  s[S_WEIGHT_POS1] = t75 ? t88 : 0.5;
-  b[S_WEIGHT_POS1] = t75 ? (t86 / t87 - t88 * (t86 - t84) / t87) : 0.0;
+  s[S_LN_MEAN_NEG] = log(t21) * k->inverseCellsNeg;
+  b[S_LN_MEAN_NEG] = t21 * t22 / t21 * k->inverseCellsNeg;
+  s[S_LN_MEAN_POS] = log(t23) * k->inverseCellsPos;
+  b[S_LN_MEAN_POS] = t23 * t24 / t23 * k->inverseCellsPos;
+  s[S_NODE_NEG1] = t58 ? (meanInverseRootNeg + t63) : meanInverseRootNeg;
+  b[S_NODE_NEG1] = t58 ? (t41 + t67) : t41;
+  s[S_NODE_NEG2] = t58 ? (meanInverseRootNeg + t68) : meanInverseRootNeg;
+  b[S_NODE_NEG2] = t58 ? (t41 + t69) : t41;
+  s[S_WEIGHT_NEG1] = t58 ? t71 : 0.5;
+  b[S_WEIGHT_NEG1] = t58 ? (t69 / t70 - t71 * (t69 - t67) / t70) : 0.0;
+  s[S_NODE_POS1] = t73 ? (meanInverseRootPos + t78) : meanInverseRootPos;
+  b[S_NODE_POS1] = t73 ? (t42 + t82) : t42;
+  s[S_NODE_POS2] = t73 ? (meanInverseRootPos + t83) : meanInverseRootPos;
+  b[S_NODE_POS2] = t73 ? (t42 + t84) : t42;
+  s[S_WEIGHT_POS1] = t73 ? t86 : 0.5;
+  b[S_WEIGHT_POS1] = t73 ? (t84 / t85 - t86 * (t84 - t82) / t85) : 0.0;
 }
 
 /* The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */
@@ -978,7 +1097,7 @@ static void cell_limits(const double *s, const double *p, const KernelConstants 
   const double depletedFraction = 10.0 / p[P_ELECTROLYTE_CONCENTRATION];
   double electrolyteMinimum = INFINITY;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    electrolyteMinimum = fmin(electrolyteMinimum, s[CELL_STATE_FIXED + k->modes + k->modes + m]);
+    { const double x = s[CELL_STATE_FIXED + k->modes + k->modes + m]; if (x < electrolyteMinimum) electrolyteMinimum = x; }
   }
   out->electrolyteMinimum = electrolyteMinimum;
   out->depletionMargin = electrolyteMinimum - depletedFraction;

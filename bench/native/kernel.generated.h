@@ -615,6 +615,18 @@ static void cell_apply(const double *a, const double *b, double *s, const double
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
 }
 
+/* The end state of a step at current I from its prepared parts: a + b I. */
+static void cell_apply_tangent(const double *a, const double *b, double *s, const double *p, const KernelConstants *k, double current) {
+  (void)p;
+  (void)k;
+  for (int m = 0; m < k->modes; m++) {
+    s[CELL_STATE_FIXED + m] = a[CELL_STATE_FIXED + m] + b[CELL_STATE_FIXED + m] * current;
+    s[CELL_STATE_FIXED + k->modes + m] = a[CELL_STATE_FIXED + k->modes + m] + b[CELL_STATE_FIXED + k->modes + m] * current;
+  }
+  s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
+  s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+}
+
 /* The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */
 static void cell_thermal(const double *p, const KernelConstants *k, double rise, double heat, double dt, ThermalOutputs *out) {
   (void)p;

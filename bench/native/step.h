@@ -65,7 +65,9 @@ static void step_finish(const double *s, const double *a, double *b, double *e, 
   EvaluateCurrentTangentOutputs start;
   ThermalOutputs th;
   LimitsOutputs lim;
-  cell_apply(a, b, e, p, k, I);
+  /* With the slope, b becomes the end state's whole derivative in I (the summaries' too). */
+  if (slope) cell_apply_tangent(a, b, e, p, k, I);
+  else cell_apply(a, b, e, p, k, I);
   const double rise0 = s[S_TEMPERATURE_RISE];
   if (slope) cell_evaluate_current_tangent(s, p, k, I, rise0, 0.0, &start);
   else {

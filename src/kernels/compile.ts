@@ -8,8 +8,8 @@
  *   prepare          the advance split into its part at zero current ('a') and its derivative in the current ('b'):
  *                    under the exact modal update every state is affine in the step current, end = a + b I
  *   apply            end = a + b I (double-float states in double-float), then the summary states at the end state
- *                    and their derivative in the current (written into b's summary slots, so that b stays the end
- *                    state's derivative in the current: the tangent the evaluation kernels read)
+ *   applyTangent     the same, and the summaries' derivative in the current (written into b's summary slots, so that b
+ *                    is the end state's whole derivative in the current: the tangent the evaluation kernels read)
  *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
  *   soc              the reported state of charge
  *   limits           the stop quantities other than the voltage
@@ -63,6 +63,7 @@ export type CompiledKernelName =
   | 'evaluateHeatTangent'
   | 'prepare'
   | 'apply'
+  | 'applyTangent'
   | 'thermal'
   | 'soc'
   | 'limits';
@@ -151,7 +152,8 @@ export function compileModel(def: CellDefinition, precision: Precision, override
       'The heat source, its terms and its derivative alone.',
     ),
     prepare: prepareKernel(advance, states, names),
-    apply: applyKernel(advance, kernels.summaries, states, names),
+    apply: applyKernel(advance, kernels.summaries, states, names, false),
+    applyTangent: applyKernel(advance, kernels.summaries, states, names, true),
     thermal: thermalKernel(thermal, names),
     soc: kernels.soc,
     limits: kernels.limits,
@@ -339,10 +341,10 @@ function prepareKernel(advance: KernelDecl, states: readonly TargetState[], name
 }
 
 /**
- * The end state a + b I; then every summary at that end state (its state reads replaced by a + b I) and its exact
- * derivative in the current, written into b's summary slot: b is then the whole end state's derivative in I.
+ * The end state a + b I; then every summary at that end state (its state reads replaced by a + b I), and (withTangent)
+ * its exact derivative in the current, written into b's summary slot: b is then the whole end state's derivative in I.
  */
-function applyKernel(advance: KernelDecl, summaries: KernelDecl, states: readonly TargetState[], names: Map<Node, string>): KernelDecl {
+function applyKernel(advance: KernelDecl, summaries: KernelDecl, states: readonly TargetState[], names: Map<Node, string>, withTangent: boolean): KernelDecl {
   const current = input('current');
   const ends = new Map<string, Node>();
   const stores: KernelWrite[] = advance.stores.map((w) => {
@@ -369,20 +371,26 @@ function applyKernel(advance: KernelDecl, summaries: KernelDecl, states: readonl
   const slopeMemo = new Map<Node, Node>();
   for (const w of summaries.stores) {
     const node = atEnd(w.node);
-    stores.push({ buffer: 's', state: w.state, node }, { buffer: 'b', state: w.state, node: tangent(node, (n) => (n === current ? ONE : undefined), slopeMemo) });
+    stores.push({ buffer: 's', state: w.state, node });
+    if (withTangent) stores.push({ buffer: 'b', state: w.state, node: tangent(node, (n) => (n === current ? ONE : undefined), slopeMemo) });
   }
   const own = tangentNames(slopeMemo, names);
   for (const [n, e] of memo) {
     const name = names.get(n);
     if (name && !e.isConst && !own.has(e)) own.set(e, name);
   }
+  const tangents = withTangent && summaries.stores.length > 0;
   return {
-    name: 'apply',
-    description: summaries.stores.length
-      ? 'The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b).'
-      : 'The end state of a step at current I from its prepared parts: a + b I.',
+    name: withTangent ? 'applyTangent' : 'apply',
+    description: !summaries.stores.length
+      ? 'The end state of a step at current I from its prepared parts: a + b I.'
+      : tangents
+        ? 'The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b).'
+        : 'The end state of a step at current I from its prepared parts, a + b I, and its summaries.',
     inputs: ['current'],
     reads: ['a', 'b'],
+    // b is written (its summary slots) whenever the model has summaries, so that apply and applyTangent take the same
+    // arguments in every target; apply leaves it as it is.
     writes: summaries.stores.length ? ['s', 'b'] : ['s'],
     outputs: [],
     stores,

@@ -38,8 +38,8 @@ export type OpName = UnaryOp | BinaryOp | 'select';
 
 export type NodeKind = 'const' | 'param' | 'derived' | 'constant' | 'input' | 'state' | 'elem' | 'table' | 'op' | 'series' | 'sum' | 'vector' | 'solve' | 'at';
 
-/** The reductions of a `sum` node: 'add' (sum) or 'min' (minimum). */
-export type Reduction = 'add' | 'min';
+/** The reductions of a `sum` node: '' (sum), 'min' (minimum) or 'mul' (product). */
+export type Reduction = '' | 'min' | 'mul';
 
 let nextId = 0;
 const interned = new Map<string, Node>();
@@ -56,8 +56,8 @@ export class Node {
     readonly args: readonly Node[],
     /** const: the value. */
     readonly value = 0,
-    /** op: the operation; series: 'value' or 'slope'; sum: the reduction ('' for add, 'min'). */
-    readonly op: OpName | 'value' | 'slope' | 'min' | '' = '',
+    /** op: the operation; series: 'value' or 'slope'; sum: the reduction ('' for a sum, 'min', 'mul'). */
+    readonly op: OpName | 'value' | 'slope' | Reduction = '',
     /** state/elem: the buffer read. */
     readonly buffer = '',
     /** elem/table/sum/vector/solve/at: the loop length. */
@@ -273,6 +273,21 @@ export function sum(length: string, body: Num): Node {
   return intern('sum', b.type, '', [b], 0, '', '', length);
 }
 
+/**
+ * Product over m < length of a body that varies with m. One logarithm of a product replaces a sum of logarithms (keep
+ * the factors where their product cannot leave the target's range).
+ */
+export function product(length: string, body: Num): Node {
+  const b = lift(body);
+  if (b.type !== 'f') throw new Error('kernels: product of a non-float body');
+  if (b.loop === null) {
+    if (b.isConst && b.value === 1) return ONE;
+    throw new Error(`kernels: product over ${length} of a body that does not vary with the loop`);
+  }
+  if (b.loop !== length) throw new Error(`kernels: product over ${length} of a body that varies over ${b.loop}`);
+  return intern('sum', 'f', '', [b], 0, 'mul', '', length);
+}
+
 /** Minimum over m < length of a body that varies with m (no derivative: a stop criterion, never differentiated). */
 export function minimum(length: string, body: Num): Node {
   const b = lift(body);
@@ -291,7 +306,8 @@ export function minimum(length: string, body: Num): Node {
 export function vector(name: string, body: Num): Node {
   const b = lift(body);
   if (b.type !== 'f') throw new Error(`kernels: vector ${name} of a non-float body`);
-  if (b.loop === null) throw new Error(`kernels: vector ${name} of a body that does not vary with a loop`);
+  // A body that does not vary (a rewrite made it uniform, e.g. the initial state) needs no array: it is its own value.
+  if (b.loop === null) return b;
   return intern('vector', 'f', name, [b], 0, '', '', b.loop);
 }
 
@@ -315,6 +331,11 @@ export function solve(lower: Num, diag: Num, upper: Num, rhs: Num): Node {
  */
 export function at(source: Node, offset: number): Node {
   if (!Number.isInteger(offset)) throw new Error('kernels: at() takes an integer offset');
+  if (source.loop === null && source.kind !== 'vector' && source.kind !== 'solve') {
+    // A uniform vector (see vector()): element m is the value itself.
+    if (offset === 0) return source;
+    throw new Error('kernels: at() of a uniform value away from the element itself');
+  }
   if (source.kind === 'elem' || source.kind === 'table') {
     if (offset === 0) return source;
   } else if (source.kind !== 'vector' && source.kind !== 'solve') {
@@ -378,7 +399,7 @@ export function rebuild(n: Node, args: Node[]): Node {
     case 'series':
       return series(n.name, args[0], n.op === 'slope');
     case 'sum':
-      return n.op === 'min' ? minimum(n.length, args[0]) : sum(n.length, args[0]);
+      return n.op === 'min' ? minimum(n.length, args[0]) : n.op === 'mul' ? product(n.length, args[0]) : sum(n.length, args[0]);
     case 'vector':
       return vector(n.name, args[0]);
     case 'solve':
@@ -476,6 +497,8 @@ export function tangent(root: Node, leaf: (n: Node) => Node | undefined, memo = 
         const body = d(n.args[0]);
         if (body.isConst && body.value === 0) return ZERO;
         if (n.op === 'min') throw new Error('kernels: derivative of a minimum requested');
+        // d(prod x) = prod x * sum dx / x
+        if (n.op === 'mul') return mul(n, sum(n.length, div(body, n.args[0])));
         return sum(n.length, body);
       }
       case 'at':
@@ -621,7 +644,7 @@ export function describe(n: Node, depth = 3): string {
     case 'series':
       return `${n.name}${n.op === 'slope' ? "'" : ''}(${describe(n.args[0], depth - 1)})`;
     case 'sum':
-      return `${n.op === 'min' ? 'min' : 'sum'}(${describe(n.args[0], depth - 1)})`;
+      return `${n.op === 'min' ? 'min' : n.op === 'mul' ? 'prod' : 'sum'}(${describe(n.args[0], depth - 1)})`;
     case 'vector':
       return `${n.name}[]`;
     case 'solve':

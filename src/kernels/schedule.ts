@@ -45,14 +45,17 @@ export interface Schedule {
 
 const isLeaf = (n: Node) => n.args.length === 0;
 
-/** The element nodes of a loop body, children first, not descending into arrays (materialised by earlier loops). */
+/**
+ * The element nodes of a loop body, children first, not descending into reductions and arrays: those of earlier loops
+ * are values by now (this loop's own are its roots' parents, never reached).
+ */
 function bodyNodes(roots: readonly Node[]): Node[] {
   const seen = new Set<Node>();
   const out: Node[] = [];
   const visit = (n: Node) => {
     if (seen.has(n)) return;
     seen.add(n);
-    if (!isArray(n)) for (const a of n.args) visit(a);
+    if (!closesLoop(n)) for (const a of n.args) visit(a);
     out.push(n);
   };
   for (const r of roots) visit(r);

@@ -47,6 +47,7 @@ interface GeneratedKernels {
   evaluateHeatTangent(s: S, ds: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
   prepare(s: S, a: S, b: S, p: P, k: KC, dt: number, rise: number): void;
   apply(a: S, b: S, s: S, p: P, k: KC, current: number): void;
+  applyTangent(a: S, b: S, s: S, p: P, k: KC, current: number): void;
   thermal(p: P, k: KC, rise: number, heat: number, dt: number, out: Out): void;
   soc(s: S, p: P, k: KC, out: Out): void;
   limits(s: S, p: P, k: KC, out: Out): void;
@@ -239,7 +240,9 @@ export class CellKernel {
     const terms = r.heatTerms;
     const startTerms = this.startTerms;
     const rise0 = start[RISE];
-    K.apply(a, b, end, p, k, current);
+    // With the slope, b becomes the end state's whole derivative in I (the summaries' too).
+    if (slope) K.applyTangent(a, b, end, p, k, current);
+    else K.apply(a, b, end, p, k, current);
     // Start of the step (the state does not depend on the step's current: its tangent is 0).
     if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
     else K.evaluate(start, p, k, current, rise0, ev);

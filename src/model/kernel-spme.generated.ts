@@ -21,8 +21,8 @@ export interface KernelConstants {
   inverseCellsNeg: number;
   /** 1 / (finite volumes of the positive electrode) [-] */
   inverseCellsPos: number;
-  /** c_ref of the D_e fit [mol/m3] */
-  diffusivityReference: number;
+  /** 1 / c_ref of the D_e fit [m3/mol] */
+  diffusivityInverseReference: number;
   /** coefficient of z^0 in the D_e fit [m2/s] [-] */
   diffusivityTerm0: number;
   /** coefficient of z^1 in the D_e fit [m2/s] [-] */
@@ -141,12 +141,16 @@ export interface LimitsOutputs {
 
 // Scratch arrays of the kernels (vectors along a loop, tridiagonal solves), at their largest length.
 const prepare_diffusivity = new Float64Array(600);
+const prepare_pathLength = new Float64Array(600);
 const prepare_faceConductance = new Float64Array(600);
 const prepare_electrolyteRateLower = new Float64Array(600);
 const prepare_electrolyteRateDiag = new Float64Array(600);
 const prepare_electrolyteRateUpper = new Float64Array(600);
 const prepare_electrolyteRate = new Float64Array(600);
 const prepare_solution = new Float64Array(600);
+const apply_inverseRootTheta = new Float64Array(600);
+const applyTangent_inverseRootTheta = new Float64Array(600);
+const applyTangent_inverseRootThetaTangent = new Float64Array(600);
 
 /** The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
 export function init(s: Float64Array, p: SpmeKernelParameters, k: KernelConstants): void {
@@ -726,6 +730,7 @@ export function evaluateHeatTangent(s: Float64Array, ds: Float64Array, p: SpmeKe
 /** The update over a step split as end = a + b I: a at zero current, b the derivative in the current. */
 export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: SpmeKernelParameters, k: KernelConstants, dt: number, rise: number): void {
   const diffusivity = prepare_diffusivity;
+  const pathLength = prepare_pathLength;
   const faceConductance = prepare_faceConductance;
   const electrolyteRateLower = prepare_electrolyteRateLower;
   const electrolyteRateDiag = prepare_electrolyteRateDiag;
@@ -739,55 +744,108 @@ export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: Sp
   const temperature = k.referenceTemperature + rise;
   const inverseTemperatureGap = 1.0 / k.referenceTemperature - 1.0 / temperature;
   const diffusionRateNeg = baseRateNeg * (p.diffusionActivationNeg === 0 ? 1 : Math.exp(p.diffusionActivationNeg * inverseTemperatureGap));
-  const t27 = (-0.6666666666666666) * invChargeNeg;
+  const t28 = (-0.6666666666666666) * invChargeNeg;
   const baseRatePos = 1.0 / p.diffusionTimePos;
   const diffusionRatePos = baseRatePos * (p.diffusionActivationPos === 0 ? 1 : Math.exp(p.diffusionActivationPos * inverseTemperatureGap));
-  const t30 = (-0.6666666666666666) * fluxPosTangent;
+  const t31 = (-0.6666666666666666) * fluxPosTangent;
   const electrolyteDiffusivityFactor = p.diffusivityScale * (p.diffusivityActivation === 0 ? 1 : Math.exp(p.diffusivityActivation * inverseTemperatureGap));
   for (let m = 0; m < k.electrolyteCells; m++) {
-    const t32 = Math.max(p.electrolyteConcentration * s[11 + k.modes + k.modes + m], 10.0) / k.diffusivityReference;
-    diffusivity[m] = (k.diffusivityTerm0 + t32 * (k.diffusivityTerm1 + t32 * (k.diffusivityTerm2 + t32 * k.diffusivityTerm3))) * (k.diffusivityRate === 0 ? 1 : Math.exp(k.diffusivityRate * t32));
+    const t33 = Math.max(p.electrolyteConcentration * s[11 + k.modes + k.modes + m], 10.0) * k.diffusivityInverseReference;
+    diffusivity[m] = (k.diffusivityTerm0 + t33 * (k.diffusivityTerm1 + t33 * (k.diffusivityTerm2 + t33 * k.diffusivityTerm3))) * (k.diffusivityRate === 0 ? 1 : Math.exp(k.diffusivityRate * t33));
+    pathLength[m] = k.regionNeg[m] * p.pathLengthNeg + k.regionSep[m] * p.pathLengthSep + k.regionPos[m] * p.pathLengthPos;
   }
   for (let m = 0; m < k.modes; m++) {
     const decayRateNeg = k.eigenvalues[m] * diffusionRateNeg;
-    const t34 = Math.exp(-(decayRateNeg * dt));
-    const modeTargetNegTangent = t27 / decayRateNeg;
+    const t35 = Math.exp(-(decayRateNeg * dt));
+    const modeTargetNegTangent = t28 / decayRateNeg;
     const decayRatePos = k.eigenvalues[m] * diffusionRatePos;
-    const t37 = Math.exp(-(decayRatePos * dt));
-    const modeTargetPosTangent = t30 / decayRatePos;
-    a[11 + m] = s[11 + m] * t34;
-    b[11 + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t34;
-    a[11 + k.modes + m] = s[11 + k.modes + m] * t37;
-    b[11 + k.modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t37;
+    const t38 = Math.exp(-(decayRatePos * dt));
+    const modeTargetPosTangent = t31 / decayRatePos;
+    a[11 + m] = s[11 + m] * t35;
+    b[11 + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t35;
+    a[11 + k.modes + m] = s[11 + k.modes + m] * t38;
+    b[11 + k.modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t38;
   }
   for (let m = 0; m < k.electrolyteCells; m++) {
-    const t39 = (m + 1 < k.electrolyteCells ? s[11 + k.modes + k.modes + m + 1] : 0);
-    const t40 = Math.max(p.electrolyteConcentration * (0.5 * (s[11 + k.modes + k.modes + m] + t39)), 10.0) / k.diffusivityReference;
-    faceConductance[m] = k.interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k.electrolyteCells ? diffusivity[m + 1] : 0) + 4.0 * ((k.diffusivityTerm0 + t40 * (k.diffusivityTerm1 + t40 * (k.diffusivityTerm2 + t40 * k.diffusivityTerm3))) * (k.diffusivityRate === 0 ? 1 : Math.exp(k.diffusivityRate * t40)))) / 6.0) * 2.0 / (k.regionNeg[m] * p.pathLengthNeg + k.regionSep[m] * p.pathLengthSep + k.regionPos[m] * p.pathLengthPos + ((m + 1 < k.electrolyteCells ? k.regionNeg[m + 1] : 0) * p.pathLengthNeg + (m + 1 < k.electrolyteCells ? k.regionSep[m + 1] : 0) * p.pathLengthSep + (m + 1 < k.electrolyteCells ? k.regionPos[m + 1] : 0) * p.pathLengthPos)));
+    const t40 = (m + 1 < k.electrolyteCells ? s[11 + k.modes + k.modes + m + 1] : 0);
+    const t41 = Math.max(p.electrolyteConcentration * (0.5 * (s[11 + k.modes + k.modes + m] + t40)), 10.0) * k.diffusivityInverseReference;
+    faceConductance[m] = k.interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k.electrolyteCells ? diffusivity[m + 1] : 0) + 4.0 * ((k.diffusivityTerm0 + t41 * (k.diffusivityTerm1 + t41 * (k.diffusivityTerm2 + t41 * k.diffusivityTerm3))) * (k.diffusivityRate === 0 ? 1 : Math.exp(k.diffusivityRate * t41)))) * 0.16666666666666666) * 2.0 / (pathLength[m] + (m + 1 < k.electrolyteCells ? pathLength[m + 1] : 0)));
   }
   for (let m = 0; m < k.electrolyteCells; m++) {
-    const t41 = (m >= 1 ? faceConductance[m - 1] : 0);
-    const t42 = -(dt * t41);
-    const t43 = faceConductance[m];
-    const t44 = k.regionNeg[m] * p.poreWidthNeg + k.regionSep[m] * p.poreWidthSep + k.regionPos[m] * p.poreWidthPos + dt * (t41 + t43);
-    const t45 = -(dt * t43);
-    const t46 = (m + 1 < k.electrolyteCells ? s[11 + k.modes + k.modes + m + 1] : 0);
-    electrolyteRateLower[m] = t42;
-    electrolyteRateDiag[m] = t44;
-    electrolyteRateUpper[m] = t45;
-    electrolyteRate[m] = t41 * ((m >= 1 ? s[11 + k.modes + k.modes + m - 1] : 0) - s[11 + k.modes + k.modes + m]) + t43 * (t46 - s[11 + k.modes + k.modes + m]);
+    const t42 = (m >= 1 ? faceConductance[m - 1] : 0);
+    const t43 = -(dt * t42);
+    const t44 = faceConductance[m];
+    const t45 = k.regionNeg[m] * p.poreWidthNeg + k.regionSep[m] * p.poreWidthSep + k.regionPos[m] * p.poreWidthPos + dt * (t42 + t44);
+    const t46 = -(dt * t44);
+    const t47 = (m + 1 < k.electrolyteCells ? s[11 + k.modes + k.modes + m + 1] : 0);
+    electrolyteRateLower[m] = t43;
+    electrolyteRateDiag[m] = t45;
+    electrolyteRateUpper[m] = t46;
+    electrolyteRate[m] = t42 * ((m >= 1 ? s[11 + k.modes + k.modes + m - 1] : 0) - s[11 + k.modes + k.modes + m]) + t44 * (t47 - s[11 + k.modes + k.modes + m]);
     solution[m] = k.regionNeg[m] * p.sourceNeg + k.regionPos[m] * p.sourcePos;
   }
-  for (let j = 1; j < k.electrolyteCells; j++) {
-    const w = electrolyteRateLower[j] / electrolyteRateDiag[j - 1];
-    electrolyteRateDiag[j] -= w * electrolyteRateUpper[j - 1];
-    electrolyteRate[j] -= w * electrolyteRate[j - 1];
-    solution[j] -= w * solution[j - 1];
+  {
+    const mid = (k.electrolyteCells) >> 1;
+    let cUp = 0;
+    let aDown = 0;
+    let x0 = 0;
+    let y0 = 0;
+    let x1 = 0;
+    let y1 = 0;
+    let pivot = 1 / electrolyteRateDiag[0];
+    cUp = electrolyteRateUpper[0] * pivot;
+    electrolyteRateDiag[0] = cUp;
+    x0 = electrolyteRate[0] * pivot;
+    electrolyteRate[0] = x0;
+    x1 = solution[0] * pivot;
+    solution[0] = x1;
+    if (k.electrolyteCells - 1 > mid) {
+      pivot = 1 / electrolyteRateDiag[k.electrolyteCells - 1];
+      aDown = electrolyteRateLower[k.electrolyteCells - 1] * pivot;
+      electrolyteRateDiag[k.electrolyteCells - 1] = aDown;
+      y0 = electrolyteRate[k.electrolyteCells - 1] * pivot;
+      electrolyteRate[k.electrolyteCells - 1] = y0;
+      y1 = solution[k.electrolyteCells - 1] * pivot;
+      solution[k.electrolyteCells - 1] = y1;
+    }
+    for (let i = 1; i <= mid - 1; i++) {
+      pivot = 1 / (electrolyteRateDiag[i] - (electrolyteRateLower[i] * cUp));
+      cUp = electrolyteRateUpper[i] * pivot;
+      electrolyteRateDiag[i] = cUp;
+      x0 = (electrolyteRate[i] - (electrolyteRateLower[i] * x0)) * pivot;
+      electrolyteRate[i] = x0;
+      x1 = (solution[i] - (electrolyteRateLower[i] * x1)) * pivot;
+      solution[i] = x1;
+      if (k.electrolyteCells - 1 - i > mid) {
+        pivot = 1 / (electrolyteRateDiag[k.electrolyteCells - 1 - i] - (electrolyteRateUpper[k.electrolyteCells - 1 - i] * aDown));
+        aDown = electrolyteRateLower[k.electrolyteCells - 1 - i] * pivot;
+        electrolyteRateDiag[k.electrolyteCells - 1 - i] = aDown;
+        y0 = (electrolyteRate[k.electrolyteCells - 1 - i] - (electrolyteRateUpper[k.electrolyteCells - 1 - i] * y0)) * pivot;
+        electrolyteRate[k.electrolyteCells - 1 - i] = y0;
+        y1 = (solution[k.electrolyteCells - 1 - i] - (electrolyteRateUpper[k.electrolyteCells - 1 - i] * y1)) * pivot;
+        solution[k.electrolyteCells - 1 - i] = y1;
+      }
+    }
+    pivot = 1 / ((electrolyteRateDiag[mid] - (electrolyteRateLower[mid] * cUp)) - ((mid + 1 < k.electrolyteCells ? electrolyteRateUpper[mid] * aDown : 0)));
+    x0 = ((electrolyteRate[mid] - (electrolyteRateLower[mid] * x0)) - ((mid + 1 < k.electrolyteCells ? electrolyteRateUpper[mid] * y0 : 0))) * pivot;
+    electrolyteRate[mid] = x0;
+    y0 = x0;
+    x1 = ((solution[mid] - (electrolyteRateLower[mid] * x1)) - ((mid + 1 < k.electrolyteCells ? electrolyteRateUpper[mid] * y1 : 0))) * pivot;
+    solution[mid] = x1;
+    y1 = x1;
+    for (let i = 1; i <= mid; i++) {
+      x0 = electrolyteRate[mid - i] - (electrolyteRateDiag[mid - i] * x0);
+      electrolyteRate[mid - i] = x0;
+      x1 = solution[mid - i] - (electrolyteRateDiag[mid - i] * x1);
+      solution[mid - i] = x1;
+      if (mid + i < k.electrolyteCells) {
+        y0 = electrolyteRate[mid + i] - (electrolyteRateDiag[mid + i] * y0);
+        electrolyteRate[mid + i] = y0;
+        y1 = solution[mid + i] - (electrolyteRateDiag[mid + i] * y1);
+        solution[mid + i] = y1;
+      }
+    }
   }
-  electrolyteRate[k.electrolyteCells - 1] /= electrolyteRateDiag[k.electrolyteCells - 1];
-  for (let j = k.electrolyteCells - 2; j >= 0; j--) electrolyteRate[j] = (electrolyteRate[j] - electrolyteRateUpper[j] * electrolyteRate[j + 1]) / electrolyteRateDiag[j];
-  solution[k.electrolyteCells - 1] /= electrolyteRateDiag[k.electrolyteCells - 1];
-  for (let j = k.electrolyteCells - 2; j >= 0; j--) solution[j] = (solution[j] - electrolyteRateUpper[j] * solution[j + 1]) / electrolyteRateDiag[j];
   for (let m = 0; m < k.electrolyteCells; m++) {
     a[11 + k.modes + k.modes + m] = s[11 + k.modes + k.modes + m] + dt * electrolyteRate[m];
     b[11 + k.modes + k.modes + m] = dt * solution[m];
@@ -798,121 +856,184 @@ export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: Sp
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
 }
 
-/** The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b). */
+/** The end state of a step at current I from its prepared parts, a + b I, and its summaries. */
 export function apply(a: Float64Array, b: Float64Array, s: Float64Array, p: SpmeKernelParameters, k: KernelConstants, current: number): void {
-  let t13 = 0;
-  let t14 = 0;
-  let t15 = 0;
+  const inverseRootTheta = apply_inverseRootTheta;
+  let t14 = 1;
+  let t15 = 1;
   let t16 = 0;
   let t17 = 0;
-  let t18 = 0;
-  let t19 = 0;
-  let t20 = 0;
   for (let m = 0; m < k.electrolyteCells; m++) {
-    const t21 = a[11 + k.modes + k.modes + m] + b[11 + k.modes + k.modes + m] * current;
-    const t22 = Math.max(t21, 0.000001);
-    const lnTheta = Math.log(t22);
-    const t24 = (t21 > 0.000001) ? b[11 + k.modes + k.modes + m] : 0.0;
-    const t25 = t24 / t22;
-    const t26 = Math.sqrt(t22);
-    const inverseRootTheta = 1.0 / t26;
-    const t28 = -(inverseRootTheta * (t24 / (2.0 * t26)) / t26);
-    t13 += k.regionNeg[m] * lnTheta;
-    t14 += k.regionNeg[m] * t25;
-    t15 += k.regionPos[m] * lnTheta;
-    t16 += k.regionPos[m] * t25;
-    t17 += k.regionNeg[m] * inverseRootTheta;
-    t18 += k.regionPos[m] * inverseRootTheta;
-    t19 += k.regionNeg[m] * t28;
-    t20 += k.regionPos[m] * t28;
-    s[11 + k.modes + k.modes + m] = t21;
+    const t18 = a[11 + k.modes + k.modes + m] + b[11 + k.modes + k.modes + m] * current;
+    const t19 = Math.max(t18, 0.001);
+    const t20 = 1.0 / Math.sqrt(t19);
+    t14 *= (k.regionNeg[m] > 0.5) ? t19 : 1.0;
+    t15 *= (k.regionPos[m] > 0.5) ? t19 : 1.0;
+    t16 += k.regionNeg[m] * t20;
+    t17 += k.regionPos[m] * t20;
+    s[11 + k.modes + k.modes + m] = t18;
+    inverseRootTheta[m] = t20;
   }
   for (let m = 0; m < k.modes; m++) {
     s[11 + m] = a[11 + m] + b[11 + m] * current;
     s[11 + k.modes + m] = a[11 + k.modes + m] + b[11 + k.modes + m] * current;
   }
-  const meanInverseRootNeg = t17 * k.inverseCellsNeg;
-  const meanInverseRootPos = t18 * k.inverseCellsPos;
-  const t31 = t19 * k.inverseCellsNeg;
-  const t32 = t20 * k.inverseCellsPos;
-  let t33 = 0;
-  let t34 = 0;
-  let t35 = 0;
-  let t36 = 0;
+  const meanInverseRootNeg = t16 * k.inverseCellsNeg;
+  const meanInverseRootPos = t17 * k.inverseCellsPos;
+  let t23 = 0;
+  let t24 = 0;
+  let t25 = 0;
+  let t26 = 0;
+  for (let m = 0; m < k.electrolyteCells; m++) {
+    const t27 = inverseRootTheta[m] - (k.regionNeg[m] * meanInverseRootNeg + k.regionPos[m] * meanInverseRootPos);
+    const t28 = t27 * t27;
+    const t29 = t28 * t27;
+    t23 += k.regionNeg[m] * t28;
+    t24 += k.regionNeg[m] * t29;
+    t25 += k.regionPos[m] * t28;
+    t26 += k.regionPos[m] * t29;
+  }
+  const varianceInverseRootNeg = t23 * k.inverseCellsNeg;
+  const t31 = varianceInverseRootNeg > 1e-30;
+  const skewInverseRootNeg = t24 * k.inverseCellsNeg;
+  const t33 = skewInverseRootNeg / (2.0 * varianceInverseRootNeg);
+  const t34 = Math.sqrt(t33 * t33 + varianceInverseRootNeg);
+  const t35 = t33 - t34;
+  const t36 = t33 + t34;
+  const varianceInverseRootPos = t25 * k.inverseCellsPos;
+  const t38 = varianceInverseRootPos > 1e-30;
+  const skewInverseRootPos = t26 * k.inverseCellsPos;
+  const t40 = skewInverseRootPos / (2.0 * varianceInverseRootPos);
+  const t41 = Math.sqrt(t40 * t40 + varianceInverseRootPos);
+  const t42 = t40 - t41;
+  const t43 = t40 + t41;
+  s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
+  s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+  s[S_LN_MEAN_NEG] = Math.log(t14) * k.inverseCellsNeg;
+  s[S_LN_MEAN_POS] = Math.log(t15) * k.inverseCellsPos;
+  s[S_NODE_NEG1] = t31 ? (meanInverseRootNeg + t35) : meanInverseRootNeg;
+  s[S_NODE_NEG2] = t31 ? (meanInverseRootNeg + t36) : meanInverseRootNeg;
+  s[S_WEIGHT_NEG1] = t31 ? (t36 / (t36 - t35)) : 0.5;
+  s[S_NODE_POS1] = t38 ? (meanInverseRootPos + t42) : meanInverseRootPos;
+  s[S_NODE_POS2] = t38 ? (meanInverseRootPos + t43) : meanInverseRootPos;
+  s[S_WEIGHT_POS1] = t38 ? (t43 / (t43 - t42)) : 0.5;
+}
+
+/** The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b). */
+export function applyTangent(a: Float64Array, b: Float64Array, s: Float64Array, p: SpmeKernelParameters, k: KernelConstants, current: number): void {
+  const inverseRootTheta = applyTangent_inverseRootTheta;
+  const inverseRootThetaTangent = applyTangent_inverseRootThetaTangent;
+  let t15 = 1;
+  let t16 = 0;
+  let t17 = 1;
+  let t18 = 0;
+  let t19 = 0;
+  let t20 = 0;
+  let t21 = 0;
+  let t22 = 0;
+  for (let m = 0; m < k.electrolyteCells; m++) {
+    const t23 = k.regionNeg[m] > 0.5;
+    const t24 = a[11 + k.modes + k.modes + m] + b[11 + k.modes + k.modes + m] * current;
+    const t25 = Math.max(t24, 0.001);
+    const t26 = t23 ? t25 : 1.0;
+    const t27 = (t24 > 0.001) ? b[11 + k.modes + k.modes + m] : 0.0;
+    const t28 = k.regionPos[m] > 0.5;
+    const t29 = t28 ? t25 : 1.0;
+    const t30 = Math.sqrt(t25);
+    const t31 = 1.0 / t30;
+    const t32 = -(t31 * (t27 / (2.0 * t30)) / t30);
+    t15 *= t26;
+    t16 += (t23 ? t27 : 0.0) / t26;
+    t17 *= t29;
+    t18 += (t28 ? t27 : 0.0) / t29;
+    t19 += k.regionNeg[m] * t31;
+    t20 += k.regionPos[m] * t31;
+    t21 += k.regionNeg[m] * t32;
+    t22 += k.regionPos[m] * t32;
+    s[11 + k.modes + k.modes + m] = t24;
+    inverseRootTheta[m] = t31;
+    inverseRootThetaTangent[m] = t32;
+  }
+  for (let m = 0; m < k.modes; m++) {
+    s[11 + m] = a[11 + m] + b[11 + m] * current;
+    s[11 + k.modes + m] = a[11 + k.modes + m] + b[11 + k.modes + m] * current;
+  }
+  const meanInverseRootNeg = t19 * k.inverseCellsNeg;
+  const meanInverseRootPos = t20 * k.inverseCellsPos;
+  const t35 = t21 * k.inverseCellsNeg;
+  const t36 = t22 * k.inverseCellsPos;
   let t37 = 0;
   let t38 = 0;
   let t39 = 0;
   let t40 = 0;
+  let t41 = 0;
+  let t42 = 0;
+  let t43 = 0;
+  let t44 = 0;
   for (let m = 0; m < k.electrolyteCells; m++) {
-    const t41 = a[11 + k.modes + k.modes + m] + b[11 + k.modes + k.modes + m] * current;
-    const t42 = Math.max(t41, 0.000001);
-    const t43 = Math.sqrt(t42);
-    const inverseRootTheta_ = 1.0 / t43;
-    const t45 = inverseRootTheta_ - (k.regionNeg[m] * meanInverseRootNeg + k.regionPos[m] * meanInverseRootPos);
+    const t45 = inverseRootTheta[m] - (k.regionNeg[m] * meanInverseRootNeg + k.regionPos[m] * meanInverseRootPos);
     const t46 = t45 * t45;
     const t47 = t46 * t45;
-    const t48 = (t41 > 0.000001) ? b[11 + k.modes + k.modes + m] : 0.0;
-    const t49 = -(inverseRootTheta_ * (t48 / (2.0 * t43)) / t43);
-    const t50 = t49 - (k.regionNeg[m] * t31 + k.regionPos[m] * t32);
-    const t51 = t50 * t45 + t45 * t50;
-    const t52 = t51 * t45 + t46 * t50;
-    t33 += k.regionNeg[m] * t46;
-    t34 += k.regionNeg[m] * t47;
-    t35 += k.regionNeg[m] * t52;
-    t36 += k.regionNeg[m] * t51;
-    t37 += k.regionPos[m] * t46;
-    t38 += k.regionPos[m] * t47;
-    t39 += k.regionPos[m] * t52;
-    t40 += k.regionPos[m] * t51;
+    const t48 = inverseRootThetaTangent[m] - (k.regionNeg[m] * t35 + k.regionPos[m] * t36);
+    const t49 = t48 * t45 + t45 * t48;
+    const t50 = t49 * t45 + t46 * t48;
+    t37 += k.regionNeg[m] * t46;
+    t38 += k.regionNeg[m] * t47;
+    t39 += k.regionNeg[m] * t50;
+    t40 += k.regionNeg[m] * t49;
+    t41 += k.regionPos[m] * t46;
+    t42 += k.regionPos[m] * t47;
+    t43 += k.regionPos[m] * t50;
+    t44 += k.regionPos[m] * t49;
   }
-  const varianceInverseRootNeg = t33 * k.inverseCellsNeg;
-  const t54 = varianceInverseRootNeg > 1e-30;
-  const skewInverseRootNeg = t34 * k.inverseCellsNeg;
-  const t56 = 2.0 * varianceInverseRootNeg;
-  const t57 = skewInverseRootNeg / t56;
-  const t58 = Math.sqrt(t57 * t57 + varianceInverseRootNeg);
-  const t59 = t57 - t58;
-  const t60 = t36 * k.inverseCellsNeg;
-  const t61 = t35 * k.inverseCellsNeg / t56 - t57 * (2.0 * t60) / t56;
-  const t62 = (t61 * t57 + t57 * t61 + t60) / (2.0 * t58);
-  const t63 = t61 - t62;
-  const t64 = t57 + t58;
-  const t65 = t61 + t62;
-  const t66 = t64 - t59;
-  const t67 = t64 / t66;
-  const varianceInverseRootPos = t37 * k.inverseCellsPos;
-  const t69 = varianceInverseRootPos > 1e-30;
-  const skewInverseRootPos = t38 * k.inverseCellsPos;
-  const t71 = 2.0 * varianceInverseRootPos;
-  const t72 = skewInverseRootPos / t71;
-  const t73 = Math.sqrt(t72 * t72 + varianceInverseRootPos);
-  const t74 = t72 - t73;
-  const t75 = t40 * k.inverseCellsPos;
-  const t76 = t39 * k.inverseCellsPos / t71 - t72 * (2.0 * t75) / t71;
-  const t77 = (t76 * t72 + t72 * t76 + t75) / (2.0 * t73);
-  const t78 = t76 - t77;
-  const t79 = t72 + t73;
-  const t80 = t76 + t77;
-  const t81 = t79 - t74;
-  const t82 = t79 / t81;
+  const varianceInverseRootNeg = t37 * k.inverseCellsNeg;
+  const t52 = varianceInverseRootNeg > 1e-30;
+  const skewInverseRootNeg = t38 * k.inverseCellsNeg;
+  const t54 = 2.0 * varianceInverseRootNeg;
+  const t55 = skewInverseRootNeg / t54;
+  const t56 = Math.sqrt(t55 * t55 + varianceInverseRootNeg);
+  const t57 = t55 - t56;
+  const t58 = t40 * k.inverseCellsNeg;
+  const t59 = t39 * k.inverseCellsNeg / t54 - t55 * (2.0 * t58) / t54;
+  const t60 = (t59 * t55 + t55 * t59 + t58) / (2.0 * t56);
+  const t61 = t59 - t60;
+  const t62 = t55 + t56;
+  const t63 = t59 + t60;
+  const t64 = t62 - t57;
+  const t65 = t62 / t64;
+  const varianceInverseRootPos = t41 * k.inverseCellsPos;
+  const t67 = varianceInverseRootPos > 1e-30;
+  const skewInverseRootPos = t42 * k.inverseCellsPos;
+  const t69 = 2.0 * varianceInverseRootPos;
+  const t70 = skewInverseRootPos / t69;
+  const t71 = Math.sqrt(t70 * t70 + varianceInverseRootPos);
+  const t72 = t70 - t71;
+  const t73 = t44 * k.inverseCellsPos;
+  const t74 = t43 * k.inverseCellsPos / t69 - t70 * (2.0 * t73) / t69;
+  const t75 = (t74 * t70 + t70 * t74 + t73) / (2.0 * t71);
+  const t76 = t74 - t75;
+  const t77 = t70 + t71;
+  const t78 = t74 + t75;
+  const t79 = t77 - t72;
+  const t80 = t77 / t79;
   s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
-  s[S_LN_MEAN_NEG] = t13 * k.inverseCellsNeg;
-  b[S_LN_MEAN_NEG] = t14 * k.inverseCellsNeg;
-  s[S_LN_MEAN_POS] = t15 * k.inverseCellsPos;
-  b[S_LN_MEAN_POS] = t16 * k.inverseCellsPos;
-  s[S_NODE_NEG1] = t54 ? (meanInverseRootNeg + t59) : meanInverseRootNeg;
-  b[S_NODE_NEG1] = t54 ? (t31 + t63) : t31;
-  s[S_NODE_NEG2] = t54 ? (meanInverseRootNeg + t64) : meanInverseRootNeg;
-  b[S_NODE_NEG2] = t54 ? (t31 + t65) : t31;
-  s[S_WEIGHT_NEG1] = t54 ? t67 : 0.5;
-  b[S_WEIGHT_NEG1] = t54 ? (t65 / t66 - t67 * (t65 - t63) / t66) : 0.0;
-  s[S_NODE_POS1] = t69 ? (meanInverseRootPos + t74) : meanInverseRootPos;
-  b[S_NODE_POS1] = t69 ? (t32 + t78) : t32;
-  s[S_NODE_POS2] = t69 ? (meanInverseRootPos + t79) : meanInverseRootPos;
-  b[S_NODE_POS2] = t69 ? (t32 + t80) : t32;
-  s[S_WEIGHT_POS1] = t69 ? t82 : 0.5;
-  b[S_WEIGHT_POS1] = t69 ? (t80 / t81 - t82 * (t80 - t78) / t81) : 0.0;
+  s[S_LN_MEAN_NEG] = Math.log(t15) * k.inverseCellsNeg;
+  b[S_LN_MEAN_NEG] = t15 * t16 / t15 * k.inverseCellsNeg;
+  s[S_LN_MEAN_POS] = Math.log(t17) * k.inverseCellsPos;
+  b[S_LN_MEAN_POS] = t17 * t18 / t17 * k.inverseCellsPos;
+  s[S_NODE_NEG1] = t52 ? (meanInverseRootNeg + t57) : meanInverseRootNeg;
+  b[S_NODE_NEG1] = t52 ? (t35 + t61) : t35;
+  s[S_NODE_NEG2] = t52 ? (meanInverseRootNeg + t62) : meanInverseRootNeg;
+  b[S_NODE_NEG2] = t52 ? (t35 + t63) : t35;
+  s[S_WEIGHT_NEG1] = t52 ? t65 : 0.5;
+  b[S_WEIGHT_NEG1] = t52 ? (t63 / t64 - t65 * (t63 - t61) / t64) : 0.0;
+  s[S_NODE_POS1] = t67 ? (meanInverseRootPos + t72) : meanInverseRootPos;
+  b[S_NODE_POS1] = t67 ? (t36 + t76) : t36;
+  s[S_NODE_POS2] = t67 ? (meanInverseRootPos + t77) : meanInverseRootPos;
+  b[S_NODE_POS2] = t67 ? (t36 + t78) : t36;
+  s[S_WEIGHT_POS1] = t67 ? t80 : 0.5;
+  b[S_WEIGHT_POS1] = t67 ? (t78 / t79 - t80 * (t78 - t76) / t79) : 0.0;
 }
 
 /** The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */

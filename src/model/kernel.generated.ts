@@ -590,6 +590,16 @@ export function apply(a: Float64Array, b: Float64Array, s: Float64Array, p: Cell
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
 }
 
+/** The end state of a step at current I from its prepared parts: a + b I. */
+export function applyTangent(a: Float64Array, b: Float64Array, s: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number): void {
+  for (let m = 0; m < k.modes; m++) {
+    s[3 + m] = a[3 + m] + b[3 + m] * current;
+    s[3 + k.modes + m] = a[3 + k.modes + m] + b[3 + k.modes + m] * current;
+  }
+  s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
+  s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+}
+
 /** The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */
 export function thermal(p: CellKernelParameters, k: KernelConstants, rise: number, heat: number, dt: number, out: ThermalOutputs): void {
   const t13 = p.coolingConductance > 0.0;

@@ -21,7 +21,7 @@
 import { CellspreadInputError } from '../errors.ts';
 import { CellBuilder, type CellDefinition, type LayoutEntry, type ParameterDecl } from '../kernels/define.ts';
 import {
-  add, arrhenius, asinh, at, clamp, div, expm1, exp, gt, log, max, minimum, mul, neg, ONE, select, series, solve, sqrt, sub, sum, vector, ZERO, type Node,
+  add, arrhenius, asinh, at, clamp, div, expm1, exp, gt, log, max, minimum, mul, neg, ONE, product, select, series, solve, sqrt, sub, sum, vector, ZERO, type Node,
 } from '../kernels/ir.ts';
 import type { ElectrolyteFunction } from '../params/types.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
@@ -98,8 +98,12 @@ export function electrolyteStateLength(mesh: ElectrolyteMesh): number {
 /** PyBaMM's floor on c_e inside D_e and kappa_e (settings.tolerances D_e__c_e, kappa_e__c_e) [mol/m3]; also the SPMe's depletion stop. */
 export const TRANSPORT_CONCENTRATION_MIN = 10;
 
-/** Floor on theta = c_e / c_e0 inside ln and the square root (the cell stops at 10 mol/m3 long before; this only keeps NaN out). */
-export const THETA_FLOOR = 1e-6;
+/**
+ * Floor on theta = c_e / c_e0 inside ln and the square root: 1 mol/m3 at c_e0 = 1000 (the cell stops at 10 mol/m3; this
+ * only keeps NaN out of the steps a stop is located in, and the product of an electrode's 12 floored values, 1e-36,
+ * inside f32's range).
+ */
+export const THETA_FLOOR = 1e-3;
 
 /**
  * Below this variance of theta^(-1/2) the volumes of an electrode are treated as equal (one node of weight 1/2): only a
@@ -423,25 +427,31 @@ function electrolyteDeclarations(b: CellBuilder, e: Record<(typeof ELECTROLYTE_P
   const perPos = inverseCount('positive', 'inverseCellsPos');
   const fit = (key: string, description: string, value: (f: ReturnType<typeof diffusivityFit>) => number) =>
     b.constant({ name: key, unit: '-', description, value: (c) => value(diffusivityFit(c.set.electrolyte.diffusivity)) });
-  const dRef = b.constant({ name: 'diffusivityReference', unit: 'mol/m3', description: 'c_ref of the D_e fit', value: (c) => diffusivityFit(c.set.electrolyte.diffusivity).reference });
+  const dPerRef = b.constant({ name: 'diffusivityInverseReference', unit: 'm3/mol', description: '1 / c_ref of the D_e fit', value: (c) => 1 / diffusivityFit(c.set.electrolyte.diffusivity).reference });
   const d = [0, 1, 2, 3].map((k) => fit(`diffusivityTerm${k}`, `coefficient of z^${k} in the D_e fit [m2/s]`, (f) => f.terms[k]));
   const dRate = fit('diffusivityRate', 'r in exp(r z) of the D_e fit', (f) => f.rate);
 
   const theta = b.vector({ name: 'electrolyte', length: cells, unit: '-', description: 'electrolyte concentration over its initial value, theta = c_e / c_e0, per finite volume' });
-  const byRegion = (neg: Node, sep: Node, pos: Node, shift = 0) => add(add(mul(at(inNeg, shift), neg), mul(at(inSep, shift), sep)), mul(at(inPos, shift), pos));
+  const byRegion = (neg: Node, sep: Node, pos: Node) => add(add(mul(inNeg, neg), mul(inSep, sep)), mul(inPos, pos));
 
   // ---- summaries of theta (recomputed after each step)
   const floored = max(theta, THETA_FLOOR);
-  const s = b.let('inverseRootTheta', '-', 's = theta^(-1/2) per volume', div(1, sqrt(floored)));
-  const lnTheta = b.let('lnTheta', '-', 'ln theta per volume', log(floored));
+  // s is stored as the first pass (the means) computes it, so the second (the central moments) reads it.
+  const s = div(1, sqrt(floored));
+  const stored = at(vector('inverseRootTheta', s), 0);
   const electrode = (side: 'Neg' | 'Pos', weight: Node, per: Node) => {
-    const lnMean = b.summary({ name: `lnMean${side}`, unit: '-', description: `<ln theta> over the ${side === 'Neg' ? 'negative' : 'positive'} electrode volumes` }, mul(sum(cells, mul(weight, lnTheta)), per));
+    // <ln theta> as the logarithm of the electrode's product of theta: one logarithm per electrode, not one per volume.
+    const factors = select(gt(weight, 0.5), floored, 1);
+    const lnMean = b.summary(
+      { name: `lnMean${side}`, unit: '-', description: `<ln theta> over the ${side === 'Neg' ? 'negative' : 'positive'} electrode volumes` },
+      mul(log(product(cells, factors)), per),
+    );
     const mean = b.let(`meanInverseRoot${side}`, '-', `mean of s over the ${side === 'Neg' ? 'negative' : 'positive'} electrode`, mul(sum(cells, mul(weight, s)), per));
     return { lnMean, mean };
   };
   const neg_ = electrode('Neg', inNeg, perNeg);
   const pos_ = electrode('Pos', inPos, perPos);
-  const deviation = sub(s, add(mul(inNeg, neg_.mean), mul(inPos, pos_.mean)));
+  const deviation = sub(stored, add(mul(inNeg, neg_.mean), mul(inPos, pos_.mean)));
   const gauss = (side: 'Neg' | 'Pos', weight: Node, per: Node, mean: Node) => {
     const mu2 = b.let(`varianceInverseRoot${side}`, '-', 'central second moment mu2 of s', mul(sum(cells, mul(weight, mul(deviation, deviation))), per));
     const mu3 = b.let(`skewInverseRoot${side}`, '-', 'central third moment mu3 of s', mul(sum(cells, mul(weight, mul(mul(deviation, deviation), deviation))), per));
@@ -472,7 +482,7 @@ function electrolyteDeclarations(b: CellBuilder, e: Record<(typeof ELECTROLYTE_P
     },
     /** theta at the end of a step of dt at current I (D_e at the start state and temperature). */
     advance: (current: Node, dt: Node, inverseTemperatureGap: Node) => {
-      const concentration = (x: Node) => div(max(mul(e.electrolyteConcentration, x), TRANSPORT_CONCENTRATION_MIN), dRef);
+      const concentration = (x: Node) => mul(max(mul(e.electrolyteConcentration, x), TRANSPORT_CONCENTRATION_MIN), dPerRef);
       const diffusivityOf = (x: Node) => {
         const z = concentration(x);
         return mul(add(d[0], mul(z, add(d[1], mul(z, add(d[2], mul(z, d[3])))))), arrhenius(dRate, z));
@@ -480,10 +490,9 @@ function electrolyteDeclarations(b: CellBuilder, e: Record<(typeof ELECTROLYTE_P
       const scale = b.let('electrolyteDiffusivityFactor', '-', 'scale times the Arrhenius factor of D_e at the start temperature', mul(e.diffusivityScale, arrhenius(e.diffusivityActivation, inverseTemperatureGap)));
       const centre = vector('diffusivity', diffusivityOf(theta));
       const right = at(theta, 1);
-      const simpson = div(add(add(at(centre, 0), at(centre, 1)), mul(4, diffusivityOf(mul(0.5, add(theta, right))))), 6);
-      const pathHere = byRegion(e.pathLengthNeg, e.pathLengthSep, e.pathLengthPos);
-      const pathNext = byRegion(e.pathLengthNeg, e.pathLengthSep, e.pathLengthPos, 1);
-      const face = vector('faceConductance', mul(interior, div(mul(mul(scale, simpson), 2), add(pathHere, pathNext))));
+      const simpson = mul(add(add(at(centre, 0), at(centre, 1)), mul(4, diffusivityOf(mul(0.5, add(theta, right))))), 1 / 6);
+      const path = vector('pathLength', byRegion(e.pathLengthNeg, e.pathLengthSep, e.pathLengthPos));
+      const face = vector('faceConductance', mul(interior, div(mul(mul(scale, simpson), 2), add(at(path, 0), at(path, 1)))));
       const west = at(face, -1);
       const east = at(face, 0);
       const pore = byRegion(e.poreWidthNeg, e.poreWidthSep, e.poreWidthPos);

@@ -8,7 +8,7 @@
 import { stateLayout, type CompiledModel } from '../compile.ts';
 import { studyConstantUnion, type KernelDecl, type KernelOutput, type KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, f64Literal, HEADER, KernelEmitter, kernelBuffers, kernelOrder, upperSnake, type Rendered } from './common.ts';
+import { atom, f64Literal, HEADER, KernelEmitter, kernelBuffers, kernelOrder, upperSnake, type Rendered, type SolveSyntax } from './common.ts';
 
 const FN: Record<string, string> = {
   add: 'f64x2.add', sub: 'f64x2.sub', mul: 'f64x2.mul', div: 'f64x2.div', min: 'f64x2.min', max: 'f64x2.max', gt: 'f64x2.gt', lt: 'f64x2.lt',
@@ -107,10 +107,11 @@ class AssemblyScriptEmitter extends KernelEmitter {
     return '}';
   }
   protected sumDeclare(name: string, n: Node): string {
-    return n.op === 'min' ? `let ${name} = sp(Infinity);` : `let ${name} = sp(0);`;
+    return n.op === 'min' ? `let ${name} = sp(Infinity);` : n.op === 'mul' ? `let ${name} = sp(1);` : `let ${name} = sp(0);`;
   }
   protected sumAdd(name: string, body: Rendered, n: Node): string {
-    return n.op === 'min' ? `${name} = f64x2.min(${name}, ${body.code});` : `${name} = f64x2.add(${name}, ${body.code});`;
+    if (n.op === 'min') return `${name} = f64x2.min(${name}, ${body.code});`;
+    return n.op === 'mul' ? `${name} = f64x2.mul(${name}, ${body.code});` : `${name} = f64x2.add(${name}, ${body.code});`;
   }
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     const index = vector ? `${this.offset(w.state)} + m` : `S_${upperSnake(w.state)}`;
@@ -142,18 +143,24 @@ class AssemblyScriptEmitter extends KernelEmitter {
     const code = n.kind === 'table' ? `sp(ld(${n.name}, ${shift(offset)}))` : `at(${n.buffer}0, ${n.buffer}1, ${this.offset(n.name)} + ${shift(offset)})`;
     return guarded(code, n.length, offset);
   }
-  protected thomas(lower: string, diag: string, upper: string, rhs: readonly string[], length: string): string {
-    return [
-      `for (let j = 1; j < ${length}; j++) {`,
-      `  const w = f64x2.div(vld(${lower}, j), vld(${diag}, j - 1));`,
-      `  vst(${diag}, j, f64x2.sub(vld(${diag}, j), f64x2.mul(w, vld(${upper}, j - 1))));`,
-      ...rhs.map((r) => `  vst(${r}, j, f64x2.sub(vld(${r}, j), f64x2.mul(w, vld(${r}, j - 1))));`),
-      '}',
-      ...rhs.flatMap((r) => [
-        `vst(${r}, ${length} - 1, f64x2.div(vld(${r}, ${length} - 1), vld(${diag}, ${length} - 1)));`,
-        `for (let j = ${length} - 2; j >= 0; j--) vst(${r}, j, f64x2.div(f64x2.sub(vld(${r}, j), f64x2.mul(vld(${upper}, j), vld(${r}, j + 1))), vld(${diag}, j)));`,
-      ]),
-    ].join('\n');
+  protected syntax(): SolveSyntax {
+    return {
+      length: (l) => l,
+      half: (n) => `(${n}) >> 1`,
+      let: (name, value) => `let ${name} = ${value};`,
+      int: (name, value) => `const ${name}: i32 = ${value};`,
+      loop: (i, from, to, body) => [`for (let ${i}: i32 = ${from}; ${i} <= ${to}; ${i}++) {`, ...body.map((l) => `  ${l}`), '}'],
+      get: (array, index) => `vld(${array}, ${index})`,
+      set: (array, index, value) => `vst(${array}, ${index}, ${value});`,
+      add: (x, y) => `f64x2.add(${x}, ${y})`,
+      sub: (x, y) => `f64x2.sub(${x}, ${y})`,
+      mul: (x, y) => `f64x2.mul(${x}, ${y})`,
+      div: (x, y) => `f64x2.div(${x}, ${y})`,
+      one: 'sp(1)',
+      zero: 'sp(0)',
+      pick: (cond, x, y) => `(${cond} ? ${x} : ${y})`,
+      when: (cond, body) => [`if (${cond}) {`, ...body.map((l) => `  ${l}`), '}'],
+    };
   }
 }
 

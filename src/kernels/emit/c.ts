@@ -6,7 +6,7 @@
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { atom, cLikeSyntax, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 import { TOLERANCES } from '../tolerances.ts';
 
 const MATH: Record<string, string> = { exp: 'exp', expm1: 'expm1', log: 'log', sqrt: 'sqrt', tanh: 'tanh', asinh: 'asinh', sech2: 'sech2', min: 'fmin', max: 'fmax' };
@@ -94,10 +94,11 @@ class CEmitter extends KernelEmitter {
     return '}';
   }
   protected sumDeclare(name: string, n: Node): string {
-    return n.op === 'min' ? `double ${name} = INFINITY;` : `double ${name} = 0.0;`;
+    return n.op === 'min' ? `double ${name} = INFINITY;` : n.op === 'mul' ? `double ${name} = 1.0;` : `double ${name} = 0.0;`;
   }
   protected sumAdd(name: string, body: Rendered, n: Node): string {
-    return n.op === 'min' ? `${name} = fmin(${name}, ${body.code});` : `${name} += ${body.code};`;
+    if (n.op === 'min') return `{ const double x = ${body.code}; if (x < ${name}) ${name} = x; }`;
+    return n.op === 'mul' ? `${name} *= ${body.code};` : `${name} += ${body.code};`;
   }
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     const index = vector ? `${this.vectorOffset(w.state, (l) => `k->${l}`).replace(/^\d+/, 'CELL_STATE_FIXED')} + m` : `S_${upperSnake(w.state)}`;
@@ -125,19 +126,8 @@ class CEmitter extends KernelEmitter {
       : `${n.buffer}[${this.vectorOffset(n.name, (l) => `k->${l}`).replace(/^\d+/, 'CELL_STATE_FIXED')} + ${shift(offset)}]`;
     return guarded(code, n.length, offset);
   }
-  protected thomas(lower: string, diag: string, upper: string, rhs: readonly string[], length: string): string {
-    const n = `k->${length}`;
-    return [
-      `for (int j = 1; j < ${n}; j++) {`,
-      `  const double w = ${lower}[j] / ${diag}[j - 1];`,
-      `  ${diag}[j] -= w * ${upper}[j - 1];`,
-      ...rhs.map((r) => `  ${r}[j] -= w * ${r}[j - 1];`),
-      '}',
-      ...rhs.flatMap((r) => [
-        `${r}[${n} - 1] /= ${diag}[${n} - 1];`,
-        `for (int j = ${n} - 2; j >= 0; j--) ${r}[j] = (${r}[j] - ${upper}[j] * ${r}[j + 1]) / ${diag}[j];`,
-      ]),
-    ].join('\n');
+  protected syntax(): SolveSyntax {
+    return cLikeSyntax({ length: (l) => `k->${l}`, float: 'double', int: 'const int', loopVar: 'int', one: '1.0', zero: '0.0' });
   }
 }
 

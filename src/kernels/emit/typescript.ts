@@ -6,7 +6,7 @@
 import { compileModel, type CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { atom, cLikeSyntax, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 
 const MATH: Record<string, string> = { exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', sqrt: 'Math.sqrt', tanh: 'Math.tanh', asinh: 'Math.asinh', sech2: 'sech2' };
 
@@ -94,10 +94,10 @@ class TypeScriptEmitter extends KernelEmitter {
     return '}';
   }
   protected sumDeclare(name: string, n: Node): string {
-    return n.op === 'min' ? `let ${name} = Infinity;` : `let ${name} = 0;`;
+    return n.op === 'min' ? `let ${name} = Infinity;` : n.op === 'mul' ? `let ${name} = 1;` : `let ${name} = 0;`;
   }
   protected sumAdd(name: string, body: Rendered, n: Node): string {
-    return n.op === 'min' ? `${name} = Math.min(${name}, ${body.code});` : `${name} += ${body.code};`;
+    return n.op === 'min' ? `${name} = Math.min(${name}, ${body.code});` : n.op === 'mul' ? `${name} *= ${body.code};` : `${name} += ${body.code};`;
   }
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     return vector ? `${w.buffer}[${this.vectorOffset(w.state, (l) => `k.${l}`)} + m] = ${value.code};` : `${w.buffer}[${stateIndex(w.state)}] = ${value.code};`;
@@ -126,19 +126,8 @@ class TypeScriptEmitter extends KernelEmitter {
     const code = n.kind === 'table' ? `k.${n.name}[${shift(offset)}]` : `${n.buffer}[${this.vectorOffset(n.name, (l) => `k.${l}`)} + ${shift(offset)}]`;
     return guarded(code, n.length, offset);
   }
-  protected thomas(lower: string, diag: string, upper: string, rhs: readonly string[], length: string): string {
-    const n = `k.${length}`;
-    return [
-      `for (let j = 1; j < ${n}; j++) {`,
-      `  const w = ${lower}[j] / ${diag}[j - 1];`,
-      `  ${diag}[j] -= w * ${upper}[j - 1];`,
-      ...rhs.map((r) => `  ${r}[j] -= w * ${r}[j - 1];`),
-      '}',
-      ...rhs.flatMap((r) => [
-        `${r}[${n} - 1] /= ${diag}[${n} - 1];`,
-        `for (let j = ${n} - 2; j >= 0; j--) ${r}[j] = (${r}[j] - ${upper}[j] * ${r}[j + 1]) / ${diag}[j];`,
-      ]),
-    ].join('\n');
+  protected syntax(): SolveSyntax {
+    return cLikeSyntax({ length: (l) => `k.${l}`, float: 'let', int: 'const', loopVar: 'let' });
   }
 }
 

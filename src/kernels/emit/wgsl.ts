@@ -11,7 +11,7 @@ import type { ParameterSet, SeriesFunction } from '../../params/types.ts';
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite, StudyContext } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { atom, cLikeSyntax, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 
 /** An f32 literal that WGSL parses as an abstract float. */
 export function wgslLiteral(v: number): string {
@@ -126,10 +126,12 @@ class WgslEmitter extends KernelEmitter {
   }
   protected sumDeclare(name: string, n: Node): string {
     if (n.op === 'min') return `var ${name} = 3.0e38;`;
+    if (n.op === 'mul') return `var ${name} = 1.0;`;
     return n.type === 'df' ? `var ${name} = vec2<f32>(0.0, 0.0);` : `var ${name} = 0.0;`;
   }
   protected sumAdd(name: string, body: Rendered, n: Node): string {
     if (n.op === 'min') return `${name} = min(${name}, ${body.code});`;
+    if (n.op === 'mul') return `${name} *= ${body.code};`;
     return n.type === 'df' ? `${name} = df_add(${name}, ${body.code});` : `${name} += ${body.code};`;
   }
   protected arrayDeclare(names: readonly string[], length: string): string[] {
@@ -145,22 +147,17 @@ class WgslEmitter extends KernelEmitter {
     const at = (i: string) => (n.kind === 'table' ? `${upperSnake(n.name)}[${i}]` : `(*${n.buffer})[${this.offset(n.name)} + ${i}]`);
     return guarded(at, upperSnake(n.length), offset);
   }
-  protected thomas(lower: string, diag: string, upper: string, rhs: readonly string[], length: string): string {
-    const n = upperSnake(length);
-    return [
-      `for (var j = 1u; j < ${n}; j++) {`,
-      `  let w = ${lower}[j] / ${diag}[j - 1u];`,
-      `  ${diag}[j] -= w * ${upper}[j - 1u];`,
-      ...rhs.map((r) => `  ${r}[j] -= w * ${r}[j - 1u];`),
-      '}',
-      ...rhs.flatMap((r) => [
-        `${r}[${n} - 1u] /= ${diag}[${n} - 1u];`,
-        `for (var j = i32(${n}) - 2; j >= 0; j--) {`,
-        `  ${r}[j] = (${r}[j] - ${upper}[j] * ${r}[j + 1]) / ${diag}[j];`,
-        '}',
-      ]),
-    ].join('\n');
+  protected syntax(): SolveSyntax {
+    // Indices as i32 (the loops count down as well as up); the lengths are u32 constants.
+    return {
+      ...cLikeSyntax({ length: (l) => `i32(${upperSnake(l)})`, float: 'var', int: 'let', loopVar: 'var', one: '1.0', zero: '0.0' }),
+      pick: (cond, x, y) => `select(${y}, ${x}, ${cond})`,
+      half: (n) => `(${n}) / 2`,
+    };
   }
+
+
+
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     if (vector) return `(*${w.buffer})[${this.offset(w.state)} + m] = ${value.code};`;
     const i = `S_${upperSnake(w.state)}`;
