@@ -25,7 +25,7 @@ import { flatKernelConstants } from '../src/kernels/configure.ts';
 import { kernelConstants } from '../src/model/cell.ts';
 import { cellParameters } from '../src/model/layout.ts';
 import { DEFINITIONS, type CellModel } from '../src/model/physics.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
+import { PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
 import { DEFAULT_STUDY_YAML, parseStudySpec, validateStudySpec, type StudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
@@ -91,8 +91,10 @@ function studyJob(api: Api, kind: 'single' | '12s2p' | '96s4p', count = packs, m
 }
 
 function meanCapacity(outputs: Float64Array, count: number): number {
+  // The stride from the outputs themselves: an older commit's backend may have fewer outputs (they are appended).
+  const stride = outputs.length / count;
   let s = 0;
-  for (let i = 0; i < count; i++) s += outputs[i * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX.capacityAh];
+  for (let i = 0; i < count; i++) s += outputs[i * stride + PACK_OUTPUT_INDEX.capacityAh];
   return s / count;
 }
 

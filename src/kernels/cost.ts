@@ -58,12 +58,12 @@ export function kernelLoopIterations(model: CompiledModel, kernel: CompiledKerne
 
 /**
  * One cell-step of the step template (prepare, apply, start and end evaluations, the heat-only predictor, two thermal
- * updates), without (single cells) or with (pack Newton) the exact slope.
+ * updates, the depletion margin), without (single cells) or with (pack Newton: applyTangent) the exact slope.
  */
 export function stepOperations(model: CompiledModel, lengths: Readonly<Record<string, number>>, series: Readonly<Record<string, SeriesFunction>>, slope: boolean): number {
   const ops = (k: CompiledKernelName) => kernelOperations(model, k, lengths, series);
   const evaluate = slope ? ops('evaluateTangent') : ops('evaluate');
   const start = slope ? ops('evaluateCurrentTangent') : ops('evaluate');
   const predictor = slope ? ops('evaluateHeatTangent') : ops('evaluateHeat');
-  return ops('prepare') + ops('apply') + start + predictor + evaluate + 2 * ops('thermal') + 10;
+  return ops('prepare') + (slope ? ops('applyTangent') : ops('apply')) + start + predictor + evaluate + 2 * ops('thermal') + ops('limits') + 10;
 }
