@@ -506,7 +506,7 @@ function electrolyteDeclarations(b: CellBuilder, e: Record<(typeof ELECTROLYTE_P
 
 /** The SPM + lumped thermal definition. */
 export const SPM_DEFINITION = build('spm');
-/** The SPMe + lumped thermal definition (the SPM's layout is a prefix of its own). */
+/** The SPMe + lumped thermal definition (the SPM's parameter rows are a prefix of its own). */
 export const SPME_DEFINITION = build('spme');
 /** Every model's definition. */
 export const DEFINITIONS: Readonly<Record<CellModel, CellDefinition>> = { spm: SPM_DEFINITION, spme: SPME_DEFINITION };

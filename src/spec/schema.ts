@@ -8,8 +8,11 @@ import type { DistributionSpec, FixedSpec, GeneralizedParetoSpec, ParetoSpec, Si
 import type { Level, Scale } from '../variation/quantities.ts';
 import { CELL_MODELS, type CellModel, type ElectrolyteMesh } from '../model/physics.ts';
 
-/** The cell model a study runs when its file names none (README: which to choose when). */
-export const DEFAULT_MODEL: CellModel = 'spm';
+/**
+ * The cell model a study runs when its file names none: the SPMe, whose cost per cell-discharge on the WASM backend is
+ * 1.8 to 1.95x the SPM's (bench/RESULTS.md; issue 14: the SPMe when within 2x). README: which to choose when.
+ */
+export const DEFAULT_MODEL: CellModel = 'spme';
 
 /** Marker put in the message of an unknown-key issue, followed by the allowed keys (for "did you mean"). */
 export const ALLOWED_KEYS_TAG = 'allowed-keys:';
