@@ -10,6 +10,9 @@ import { configureStep } from './step';
  *   electrolyteCells: finite volumes of the electrolyte: negative electrode, separator, positive electrode
  *   referenceTemperature: reference temperature of the OCP fits and Arrhenius laws
  *   tailCoefficient: (2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes`
+ *   seiSolventLaw: 1 when the SEI grows by the solvent-diffusion limited law, else 0
+ *   seiReactionLaw: 1 when the SEI grows by the reaction limited law, else 0
+ *   filmHeatOn: 1 when the SEI film's Joule heat is in the cell heat (PyBaMM's SPM leaves it out: 0)
  *   inverseCellsNeg: 1 / (finite volumes of the negative electrode)
  *   inverseCellsPos: 1 / (finite volumes of the positive electrode)
  *   diffusivityInverseReference: 1 / c_ref of the D_e fit
@@ -23,11 +26,12 @@ import { configureStep } from './step';
  *   regionSep: 1 in the separator volumes, else 0
  *   regionPos: 1 in the positive volumes, else 0
  *   interiorFace: 1 where volume m has a neighbour m + 1 (0 at the positive current collector)
- *   ocpNeg: negative electrode OCP at the reference temperature (flattened series)
- *   ocpPos: positive electrode OCP at the reference temperature (flattened series)
+ *   ocpNeg: negative electrode OCP at the reference temperature (series or measured table) (flattened series)
+ *   ocpPos: positive electrode OCP at the reference temperature (series or measured table) (flattened series)
  *   entropicNeg: negative electrode entropic change dU/dT (flattened series)
  *   entropicPos: positive electrode entropic change dU/dT (flattened series)
  *   isothermal: isothermal (no temperature update)
+ *   aging: SEI growth on (the integrate kernels run in every step)
  *   series: series groups
  *   parallel: cells per group
  *   modules: modules
@@ -37,8 +41,8 @@ import { configureStep } from './step';
  *   segments: compiled segments, SEGMENT_FIELD_COUNT per row
  *   segmentCount: number of segments
  */
-export function configure(model: i32, modes: i32, electrolyteCells: i32, referenceTemperature: f64, tailCoefficient: f64, inverseCellsNeg: f64, inverseCellsPos: f64, diffusivityInverseReference: f64, diffusivityTerm0: f64, diffusivityTerm1: f64, diffusivityTerm2: f64, diffusivityTerm3: f64, diffusivityRate: f64, eigenvalues: usize, regionNeg: usize, regionSep: usize, regionPos: usize, interiorFace: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
-  configureKernel(model, modes, electrolyteCells, referenceTemperature, tailCoefficient, inverseCellsNeg, inverseCellsPos, diffusivityInverseReference, diffusivityTerm0, diffusivityTerm1, diffusivityTerm2, diffusivityTerm3, diffusivityRate, eigenvalues, regionNeg, regionSep, regionPos, interiorFace, ocpNeg, ocpPos, entropicNeg, entropicPos);
-  configureStep(isothermal);
+export function configure(model: i32, modes: i32, electrolyteCells: i32, referenceTemperature: f64, tailCoefficient: f64, seiSolventLaw: f64, seiReactionLaw: f64, filmHeatOn: f64, inverseCellsNeg: f64, inverseCellsPos: f64, diffusivityInverseReference: f64, diffusivityTerm0: f64, diffusivityTerm1: f64, diffusivityTerm2: f64, diffusivityTerm3: f64, diffusivityRate: f64, eigenvalues: usize, regionNeg: usize, regionSep: usize, regionPos: usize, interiorFace: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, aging: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
+  configureKernel(model, modes, electrolyteCells, referenceTemperature, tailCoefficient, seiSolventLaw, seiReactionLaw, filmHeatOn, inverseCellsNeg, inverseCellsPos, diffusivityInverseReference, diffusivityTerm0, diffusivityTerm1, diffusivityTerm2, diffusivityTerm3, diffusivityRate, eigenvalues, regionNeg, regionSep, regionPos, interiorFace, ocpNeg, ocpPos, entropicNeg, entropicPos);
+  configureStep(isothermal, aging);
   configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
 }

@@ -22,35 +22,49 @@ export function resetHeap(): void {
   heap.reset();
 }
 
+/** Address of pack i's states in a job's states array (0: none). */
+function packState(states: usize, i: i32, packBytes: usize): usize {
+  return states == 0 ? 0 : states + <usize>i * packBytes;
+}
+
 /** Cell step evaluations of the last runPacks call (Newton trials and cut-off location included). */
 export let lastCellEvaluations: f64 = 0;
 
 /**
  * Simulate packs [first, last) of a job of `count` packs whose parameters (SoA, src/backends/types.ts) and interconnect
- * resistances are at the given addresses; outputs row-major at `outputs` (row 0 = pack `first`). Returns cell-steps.
+ * resistances are at the given addresses; outputs row-major at `outputs` (row 0 = pack `first`). With `states` (not 0:
+ * count x cells x stateLength f64, reference layout) the end states are written there, and with `statesIn` the packs
+ * start from the states found there. Returns cell-steps.
  */
-export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, first: i32, last: i32, outputs: usize): f64 {
+export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, first: i32, last: i32, outputs: usize, states: usize, statesIn: bool): f64 {
   const s = sim!;
   const s2 = sim2!;
+  const packBytes = <usize>(s.n * s.L) << 3;
+  const statesFrom = statesIn ? states : 0;
   let cellSteps: f64 = 0;
   let evaluations: f64 = 0;
   let i = first;
   if (s.n == 1) {
     // Single-cell packs: two at a time, one per SIMD lane.
     for (; i + 1 < last; i += 2) {
-      s.load(jobParams, jobInterconnect, count, i);
-      s2.load(jobParams, jobInterconnect, count, i + 1);
+      s.load(jobParams, jobInterconnect, count, i, packState(statesFrom, i, packBytes));
+      s2.load(jobParams, jobInterconnect, count, i + 1, packState(statesFrom, i + 1, packBytes));
       runPair(s, s2);
       s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
       s2.writeOutputs(outputs + ((<usize>(i + 1 - first) * PACK_OUTPUT_COUNT) << 3));
+      if (states != 0) {
+        s.writeStates(packState(states, i, packBytes));
+        s2.writeStates(packState(states, i + 1, packBytes));
+      }
       cellSteps += s.cellSteps + s2.cellSteps;
       evaluations += s.cellEvaluations + s2.cellEvaluations;
     }
   }
   for (; i < last; i++) {
-    s.load(jobParams, jobInterconnect, count, i);
+    s.load(jobParams, jobInterconnect, count, i, packState(statesFrom, i, packBytes));
     s.runFrom(0, 0);
     s.writeOutputs(outputs + ((<usize>(i - first) * PACK_OUTPUT_COUNT) << 3));
+    if (states != 0) s.writeStates(packState(states, i, packBytes));
     cellSteps += s.cellSteps;
     evaluations += s.cellEvaluations;
   }

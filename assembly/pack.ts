@@ -162,8 +162,11 @@ export class PackSim {
     return referenceTemperature + ld(buf, c * this.L + S_TEMPERATURE_RISE);
   }
 
-  /** Load pack `sample` of a job (SoA parameters jobParameterIndex, interconnect sample * series + g). */
-  load(jobParams: usize, jobInterconnect: usize, count: i32, sample: i32): void {
+  /**
+   * Load pack `sample` of a job (SoA parameters jobParameterIndex, interconnect sample * series + g); its cells start
+   * from `statesIn` (this pack's n x L states, reference layout) when it is not 0, else from their initial states.
+   */
+  load(jobParams: usize, jobInterconnect: usize, count: i32, sample: i32, statesIn: usize): void {
     const n = this.n;
     const P = parameterCount();
     for (let c = 0; c < n; c++) {
@@ -175,7 +178,8 @@ export class PackSim {
     for (let c = 0; c < n; c++) {
       const s = this.cellState(this.states, c);
       const p = this.cellParams(c);
-      init(s, s, p, p);
+      if (statesIn != 0) memory.copy(s, statesIn + ((<usize>c * this.L) << 3), <usize>this.L << 3);
+      else init(s, s, p, p);
       st(this.current, c, 0);
       st(this.voltage, c, 0);
       st(this.slope, c, NaN);
@@ -897,6 +901,11 @@ export class PackSim {
 
   writeOutputs(dst: usize): void {
     memory.copy(dst, this.out, <usize>PACK_OUTPUT_COUNT << 3);
+  }
+
+  /** Copy every cell's state (n x L, reference layout) to dst. */
+  writeStates(dst: usize): void {
+    memory.copy(dst, this.states, <usize>(this.n * this.L) << 3);
   }
 }
 

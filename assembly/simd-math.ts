@@ -132,10 +132,44 @@ export function varrhenius(a: v128, x: v128): v128 {
 }
 
 // Series functions (src/model/series.ts flattenSeries): [constant, linear, nExp, nTanh, nSech2,
-// (amplitude, rate) x nExp, (amplitude, slope, center) x nTanh, (amplitude, slope, center) x nSech2].
+// (amplitude, rate) x nExp, (amplitude, slope, center) x nTanh, (amplitude, slope, center) x nSech2], or a piecewise
+// cubic marked by nExp = -1: [0, 0, -1, n, 0, knots x n, (c0, c1, c2, c3) x (n - 1)].
+
+/** Slope of the last splineLane call. */
+let splineSlope: f64 = 0;
+
+/** A piecewise cubic at s (one lane): its value, returned, and its slope in splineSlope (bisection on the knots). */
+function splineLane(f: usize, s: f64): f64 {
+  const n = <i32>ld(f, 3);
+  const x = f + (5 << 3);
+  let lo = 0;
+  let hi = n - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ld(x, mid) <= s) lo = mid;
+    else hi = mid - 1;
+  }
+  const t = s - ld(x, lo);
+  const q = x + (<usize>(n + 4 * lo) << 3);
+  const c1 = ld(q, 1);
+  const c2 = ld(q, 2);
+  const c3 = ld(q, 3);
+  splineSlope = c1 + t * (2.0 * c2 + t * 3.0 * c3);
+  return ld(q, 0) + t * (c1 + t * (c2 + t * c3));
+}
+
+/** A piecewise cubic per lane: the value, returned, and the slope in seriesSlope. */
+function vspline(f: usize, s: v128): v128 {
+  const u0 = splineLane(f, f64x2.extract_lane(s, 0));
+  const d0 = splineSlope;
+  const u1 = splineLane(f, f64x2.extract_lane(s, 1));
+  seriesSlope = two(d0, splineSlope);
+  return two(u0, u1);
+}
 
 /** U(s) per lane. */
 export function vseries(f: usize, s: v128): v128 {
+  if (ld(f, 2) < 0) return vspline(f, s);
   let u = f64x2.add(sp(ld(f, 0)), f64x2.mul(sp(ld(f, 1)), s));
   const nExp = <i32>ld(f, 2);
   const nTanh = <i32>ld(f, 3);
@@ -149,6 +183,10 @@ export function vseries(f: usize, s: v128): v128 {
 
 /** dU/ds per lane. */
 export function vseriesSlope(f: usize, s: v128): v128 {
+  if (ld(f, 2) < 0) {
+    vspline(f, s);
+    return seriesSlope;
+  }
   let d = sp(ld(f, 1));
   const nExp = <i32>ld(f, 2);
   const nTanh = <i32>ld(f, 3);
@@ -176,6 +214,7 @@ export let seriesSlope: v128 = f64x2.splat(0);
 
 /** U(s), returned, and dU/ds (into seriesSlope) per lane: one evaluation of the exponentials serves both. */
 export function vseriesBoth(f: usize, s: v128): v128 {
+  if (ld(f, 2) < 0) return vspline(f, s);
   let u = f64x2.add(sp(ld(f, 0)), f64x2.mul(sp(ld(f, 1)), s));
   let d = sp(ld(f, 1));
   const nExp = <i32>ld(f, 2);

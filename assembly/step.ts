@@ -1,18 +1,30 @@
 // The step template around the generated kernels (assembly/kernel.generated.ts), two cells at a time, one per f64x2
-// lane: the AssemblyScript copy of src/model/cell.ts (CellKernel.prepare / finish). A single cell runs with both lanes
-// on the same inputs, which makes a pack's outputs independent of how packs were paired or split.
+// lane: the AssemblyScript copy of src/model/cell.ts (CellKernel.prepare / finish), SEI growth included (`aging`). A
+// single cell runs with both lanes on the same inputs, which makes a pack's outputs independent of how packs were
+// paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, applyTangent, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
-  outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseTangent, outSurfaceOcv, outVoltage,
-  outVoltageTangent, prepare, thermal,
+  apply, applyTangent, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluatePredictor, evaluatePredictorTangent, evaluateStart,
+  evaluateStartTangent, evaluateTangent, integrate, integrateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
+  outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseTangent, outSeiDrive,
+  outSeiDriveTangent, outSurfaceOcv, outVoltage, outVoltageTangent, prepare, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, put, sp, two } from './simd-math';
 
 export let isothermal: bool = false;
+/** SEI growth is on: the integrate kernels run in every step. */
+export let aging: bool = false;
 
-export function configureStep(iso: bool): void {
+export function configureStep(iso: bool, ageing: bool): void {
   isothermal = iso;
+  aging = ageing;
+}
+
+/** The SEI growth of the end states from the drives (with `slope`, its derivative in the current into b). */
+// @ts-ignore: decorator
+@inline function grow(s0: usize, s1: usize, e0: usize, e1: usize, b0: usize, b1: usize, p0: usize, p1: usize, d0: v128, d1: v128, dt: v128, t0: v128, t1: v128, slope: bool): void {
+  if (slope) integrateTangent(s0, s1, e0, e1, b0, b1, p0, p1, d0, d1, dt, t0, t1);
+  else integrate(s0, s1, e0, e1, p0, p1, d0, d1, dt);
 }
 
 // ---- Per-lane results of the last finish2
@@ -66,7 +78,11 @@ export function finish2(
   if (slope) applyTangent(a0, a1, b0, b1, e0, e1, p0, p1, I);
   else apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
   const rise0 = at(s0, s1, S_TEMPERATURE_RISE);
-  if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
+  // An ageing step needs the SEI drive at the start too.
+  if (aging) {
+    if (slope) evaluateStartTangent(s0, s1, p0, p1, I, rise0, sp(0));
+    else evaluateStart(s0, s1, p0, p1, I, rise0);
+  } else if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
   else evaluate(s0, s1, p0, p1, I, rise0);
   const voltageStart = outVoltage;
   const ocvStart = outSurfaceOcv;
@@ -76,10 +92,19 @@ export function finish2(
   const reversibleStart = outHeatReversible;
   const electrolyteStart = outHeatOhmicElectrolyte;
   const solidStart = outHeatOhmicSolid;
+  const drive0 = outSeiDrive;
+  const drive0Tangent = slope ? outSeiDriveTangent : sp(0);
   let rise1 = rise0;
   let heatJ: v128;
   let cooling: v128;
   if (isothermal) {
+    if (aging) {
+      // SEI: predicted with the start drive, corrected with the drive at the predicted end.
+      grow(s0, s1, e0, e1, b0, b1, p0, p1, drive0, drive0, dt, drive0Tangent, drive0Tangent, slope);
+      if (slope) evaluatePredictorTangent(e0, e1, b0, b1, p0, p1, I, rise0, sp(0));
+      else evaluatePredictor(e0, e1, p0, p1, I, rise0);
+      grow(s0, s1, e0, e1, b0, b1, p0, p1, drive0, outSeiDrive, dt, drive0Tangent, slope ? outSeiDriveTangent : sp(0), slope);
+    }
     if (slope) evaluateTangent(e0, e1, b0, b1, p0, p1, I, rise0, sp(0));
     else evaluate(e0, e1, p0, p1, I, rise0);
     heatJ = f64x2.mul(f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat)), dt);
@@ -90,8 +115,17 @@ export function finish2(
     thermal(p0, p1, rise0, f64x2.add(heatStart, q), dt);
     const risePredicted = outRise;
     const risePredictedTangent = f64x2.mul(outRiseTangent, heatStartTangent);
+    let driveEnd = sp(0);
+    let driveEndTangent = sp(0);
+    if (aging) {
+      // The SEI is predicted with the start drive; its drive at the predicted end comes with the end heat.
+      grow(s0, s1, e0, e1, b0, b1, p0, p1, drive0, drive0, dt, drive0Tangent, drive0Tangent, slope);
+      if (slope) evaluatePredictorTangent(e0, e1, b0, b1, p0, p1, I, risePredicted, risePredictedTangent);
+      else evaluatePredictor(e0, e1, p0, p1, I, risePredicted);
+      driveEnd = outSeiDrive;
+      driveEndTangent = slope ? outSeiDriveTangent : sp(0);
+    } else if (slope) evaluateHeatTangent(e0, e1, b0, b1, p0, p1, I, risePredicted, risePredictedTangent);
     // The predictor needs the heat alone (no OCPs: the heat-only kernels).
-    if (slope) evaluateHeatTangent(e0, e1, b0, b1, p0, p1, I, risePredicted, risePredictedTangent);
     else evaluateHeat(e0, e1, p0, p1, I, risePredicted);
     const heat = f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat));
     const heatTangent = slope ? f64x2.mul(sp(0.5), f64x2.add(heatStartTangent, outHeatTangent)) : sp(0);
@@ -101,6 +135,7 @@ export function finish2(
     const rise1Tangent = f64x2.mul(outRiseTangent, heatTangent);
     heatJ = f64x2.mul(heat, dt);
     cooling = outCooling;
+    if (aging) grow(s0, s1, e0, e1, b0, b1, p0, p1, drive0, driveEnd, dt, drive0Tangent, driveEndTangent, slope);
     if (slope) evaluateTangent(e0, e1, b0, b1, p0, p1, I, rise1, rise1Tangent);
     else evaluate(e0, e1, p0, p1, I, rise1);
   }

@@ -2,17 +2,17 @@
  * SEI ageing: the numbers behind docs/lifetime.md and bench/RESULTS.md ("SEI growth and cycle jumping").
  *   oracle  the independent oracle (test/support/spmSeiOracle.ts) converged (100 shells, 1 s) over PyBaMM's 50 cycles,
  *           and its own convergence (200 shells, 0.5 s, 3 cycles)
- *   scheme  the fixed-step scheme (src/model/sei.ts) at 5, 10, 20, 40 s against the converged oracle over 50 cycles
+ *   scheme  the generated reference kernel and pack machine (a 1s1p pack through src/pack/lifetime.ts) at 5, 10, 20,
+ *           40 s against the converged oracle over 50 cycles
  *   film    the film's Joule heat (absent from PyBaMM's SPM) on and off, against PyBaMM, at cycle 50
  *   f32     storing the SEI growth in f32 (test/support/f32Accumulation.ts)
  *   jump    cycle jumping against full cycling over 500 cycles at 10 s, wall time of both
  * Run: npx tsx bench/aging.ts [sections...] (default: all; the oracle section takes minutes).
  */
 import os from 'node:os';
-import { cycleCellWithJumps } from '../src/model/cycle-jump.ts';
-import { cycleCell, REFERENCE_CYCLE, type CycleOutputs } from '../src/model/cycling.ts';
-import { deriveSeiParameters } from '../src/model/sei.ts';
+import { deriveCellParameters } from '../src/model/derive.ts';
 import { okane2022 } from '../src/params/index.ts';
+import { cyclePacks, type CycleRow } from '../test/support/lifetime.ts';
 import { DT, f, STEPS_PER_CYCLE, storageErrors } from '../test/support/f32Accumulation.ts';
 import { pybammCycles } from '../test/support/pybammAging.ts';
 import { runSpmSeiOracle, type OracleCycle } from '../test/support/spmSeiOracle.ts';
@@ -24,7 +24,21 @@ const want = (s: string) => sections.length === 0 || sections.includes(s);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const e = (x: number) => x.toExponential(1);
 
-type Row = Pick<CycleOutputs, 'dischargeCapacityAh' | 'lliPercent' | 'seiThicknessM' | 'dischargeEndTemperatureK'>;
+interface Row {
+  dischargeCapacityAh: number;
+  lliPercent: number;
+  seiThicknessM: number;
+  /** The end of the discharge (the pack rows: the cycle's maximum temperature, reached there at 1C). */
+  dischargeEndTemperatureK: number;
+}
+
+const asRow = (r: CycleRow): Row => ({ dischargeCapacityAh: r.dischargeCapacityAh, lliPercent: r.lliPercent, seiThicknessM: r.meanSeiThicknessM, dischargeEndTemperatureK: r.maxTemperatureK });
+
+/** One cell (a 1s1p pack) through the reference cycle, through the lifetime runner. */
+async function cycleCell(o: { sei: Law; cycles: number; timeStep: number; filmHeat?: boolean; jumping?: boolean }) {
+  const r = await cyclePacks(o);
+  return { rows: r.rows[0].map(asRow), simulated: r.result.simulatedCycles[0], rejected: r.result.rejectedJumps[0], seconds: r.seconds };
+}
 /** Worst relative capacity, LLI and thickness differences and worst temperature difference [K] over the cycles. */
 function worst(a: readonly Row[], b: readonly Row[]) {
   const w = { capacity: 0, lli: 0, thickness: 0, temperature: 0 };
@@ -78,7 +92,7 @@ if (want('scheme')) {
   for (const law of LAWS) {
     for (const dt of [5, 10, 20, 40]) {
       const t0 = performance.now();
-      const rows = cycleCell({ sei: law, cycles: 50, timeStep: dt, filmHeat: false });
+      const { rows } = await cycleCell({ sei: law, cycles: 50, timeStep: dt, filmHeat: false });
       const t = seconds(t0);
       const w = worst(rows, oracles.get(law)!);
       console.log(`| ${law} | ${dt} | ${e(w.capacity)} | ${e(w.lli)} | ${e(w.thickness)} | ${e(w.temperature)} | ${t.toFixed(2)} s | ${((1000 * t) / 50).toFixed(0)} ms |`);
@@ -93,7 +107,7 @@ if (want('film')) {
   for (const law of LAWS) {
     const ref = pybammRows(law)[49];
     for (const filmHeat of [false, true]) {
-      const r = cycleCell({ sei: law, cycles: 50, timeStep: 10, filmHeat })[49];
+      const r = (await cycleCell({ sei: law, cycles: 50, timeStep: 10, filmHeat })).rows[49];
       console.log(`| ${law} | ${filmHeat ? 'on' : 'off'} | ${e(r.dischargeCapacityAh / ref.dischargeCapacityAh - 1)} | ${e(r.lliPercent / ref.lliPercent - 1)} | ${(r.dischargeEndTemperatureK - ref.dischargeEndTemperatureK).toFixed(3)} |`);
     }
   }
@@ -101,7 +115,7 @@ if (want('film')) {
 
 if (want('f32')) {
   console.log('\n## f32 storage of the SEI growth, 1,000 cycles x 1,380 steps: relative error of the growth');
-  const s = deriveSeiParameters(okane2022);
+  const s = deriveCellParameters(okane2022, 1);
   const k = s.seiSolventGrowth;
   const perStep = 0.82e-9 / STEPS_PER_CYCLE;
   const cases: Array<[string, Parameters<typeof storageErrors>[0]]> = [
@@ -126,16 +140,12 @@ if (want('jump')) {
   console.log('| law | capacity at 500 | LLI at 500 | worst capacity, any cycle | cycles simulated | speed-up (cycles) | full run | jumped run | speed-up (wall) |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const law of LAWS) {
-    let t0 = performance.now();
-    const full = cycleCell({ sei: law, cycles: 500, timeStep: 10 });
-    const tFull = seconds(t0);
-    t0 = performance.now();
-    const j = cycleCellWithJumps({ sei: law, cycles: 500, timeStep: 10, steps: REFERENCE_CYCLE });
-    const tJump = seconds(t0);
-    const [a, b] = [full[499], j.rows[499]];
-    const w = worst(j.rows, full);
+    const full = await cycleCell({ sei: law, cycles: 500, timeStep: 10 });
+    const j = await cycleCell({ sei: law, cycles: 500, timeStep: 10, jumping: true });
+    const [a, b] = [full.rows[499], j.rows[499]];
+    const w = worst(j.rows, full.rows);
     console.log(
-      `| ${law} | ${a.dischargeCapacityAh.toFixed(4)} Ah, ${e(b.dischargeCapacityAh / a.dischargeCapacityAh - 1)} | ${a.lliPercent.toFixed(3)} %, ${e(b.lliPercent / a.lliPercent - 1)} | ${e(w.capacity)} | ${j.simulatedCycles} (${j.rejected} rejected) | ${(500 / j.simulatedCycles).toFixed(1)}x | ${tFull.toFixed(1)} s | ${tJump.toFixed(2)} s | ${(tFull / tJump).toFixed(1)}x |`,
+      `| ${law} | ${a.dischargeCapacityAh.toFixed(4)} Ah, ${e(b.dischargeCapacityAh / a.dischargeCapacityAh - 1)} | ${a.lliPercent.toFixed(3)} %, ${e(b.lliPercent / a.lliPercent - 1)} | ${e(w.capacity)} | ${j.simulated} (${j.rejected} rejected) | ${(500 / j.simulated).toFixed(1)}x | ${full.seconds.toFixed(1)} s | ${j.seconds.toFixed(2)} s | ${(full.seconds / j.seconds).toFixed(1)}x |`,
     );
   }
 }

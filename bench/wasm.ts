@@ -21,7 +21,7 @@ import { createBackend } from '../src/backends/all.ts';
 import { ReferenceBackend } from '../src/backends/reference.ts';
 import type { Backend, PackJob } from '../src/backends/types.ts';
 import { WASM_URL } from '../src/backends/wasm/index.ts';
-import { flatKernelConstants } from '../src/kernels/configure.ts';
+import { flattenKernelConstants } from '../src/kernels/configure.ts';
 import { kernelConstants } from '../src/model/cell.ts';
 import { cellParameters } from '../src/model/layout.ts';
 import { DEFINITIONS, type CellModel } from '../src/model/physics.ts';
@@ -29,6 +29,7 @@ import { PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
 import { DEFAULT_STUDY_YAML, parseStudySpec, validateStudySpec, type StudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
+import { singleCellStudy } from './studies.ts';
 
 const { values: opts } = parseArgs({
   options: { packs: { type: 'string', default: '960' }, rounds: { type: 'string', default: '5' }, models: { type: 'string', default: 'spm,spme' }, old: { type: 'string' } },
@@ -44,17 +45,7 @@ if (!existsSync(WASM_URL)) {
   execFileSync('npm', ['run', '--silent', 'build:wasm'], { cwd: root, stdio: 'inherit' });
 }
 
-const singleSpec = {
-  params: 'chen2020',
-  pack: { series: 1, parallel: 1 },
-  protocol: [{ type: 'discharge', cRate: 1 }],
-  variation: {
-    'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.1 } },
-    capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.02 } },
-    contactResistance: { scale: 'log', base: 5e-4, cell: { distribution: 'lognormal', sd: 0.2 } },
-  },
-  run: { samples: packs, seed: 1, chunkSize: packs },
-};
+const singleSpec = singleCellStudy(packs);
 const packYaml = { '12s2p': DEFAULT_STUDY_YAML, '96s4p': readFileSync(join(root, 'examples/pack-96s4p-welds.yaml'), 'utf8') };
 /** Packs per pack study: about the single-cell study's cell count, at least 2. */
 const packCount = { '12s2p': Math.max(2, Math.round(packs / 24)), '96s4p': Math.max(1, Math.round(packs / 384)) };
@@ -174,7 +165,7 @@ else {
     const P = cellParameters(model).length;
     const cellMajor: number[] = [];
     for (let s = 0; s < packs; s++) for (let p = 0; p < P; p++) cellMajor.push(job.kernelParameters[(p * packs + s) * 1]);
-    const input = Float64Array.from([packs, study.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff, 1, ...flatKernelConstants(DEFINITIONS[model], k), ...cellMajor]);
+    const input = Float64Array.from([packs, study.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff, 1, ...flattenKernelConstants(DEFINITIONS[model], k as unknown as Record<string, unknown>), ...cellMajor]);
     const file = join(tmp, `input-${model}.bin`);
     writeFileSync(file, input);
     contenders.push({

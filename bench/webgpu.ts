@@ -8,25 +8,10 @@
  */
 import '../src/backends/all.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/index.ts';
-import { stepOperations } from '../src/kernels/cost.ts';
-import { compiled } from '../src/model/compiled.ts';
-import { chen2020 } from '../src/params/index.ts';
 import { validateStudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
-
-/**
- * FP32 operations per cell-step of the kernel, counted by hand in shaders/pack.wgsl (transcendentals exp/log/sqrt and
- * divisions counted as one operation, an FMA as two, a bitcast/mask as one): evaluate() ~265 (OCP series: 1 exp +
- * 6 tanh at ~15 each, 2 exchange currents, 2 asinh at ~20, 10 negative mode sums, the double-float positive surface
- * two_prod + df_add ~35, voltage and heat), three evaluations per Heun step, particle update 10 modes x 2 electrodes
- * x ~7 = ~150 plus the double-float positive surface complement 10 x (two_prod ~17 + df_add ~11 + 3) = ~310, two
- * exact thermal updates ~50, pack bookkeeping ~60.
- */
-/** FP32 operations per cell-step of a single cell (no slope), counted on the generated f32 kernels (src/kernels/cost.ts). */
-const f32Model = compiled('f32');
-const chen = chen2020;
-export const FLOPS_PER_CELL_STEP = stepOperations(f32Model, { modes: 10 }, { ocpNeg: chen.negative.ocp, ocpPos: chen.positive.ocp, entropicNeg: chen.negative.entropicChange, entropicPos: chen.positive.entropicChange }, false);
+import { FLOPS_PER_CELL_STEP, STEPS_PER_1C_DISCHARGE } from './kernel-flops.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,7 +60,7 @@ for (const n of sizes) {
   );
   void wall;
 }
-const stepsPerDischarge = 335; // 1C Chen2020 to 2.5 V at 10 s steps (~3345 s)
+const stepsPerDischarge = STEPS_PER_1C_DISCHARGE;
 const ideal = (1e6 * stepsPerDischarge * FLOPS_PER_CELL_STEP) / (peakTflops * 1e12);
 console.log(
   `1,000,000 cells x ${stepsPerDischarge} steps x ${FLOPS_PER_CELL_STEP} flop = ${((1e6 * stepsPerDischarge * FLOPS_PER_CELL_STEP) / 1e12).toFixed(2)} TFLOP: ` +

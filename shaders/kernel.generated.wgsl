@@ -139,6 +139,35 @@ struct EvaluateCurrentTangentOutputs {
   heatTangent: f32,
 }
 
+struct EvaluateStartOutputs {
+  voltage: f32,
+  heat: f32,
+  surfaceOcv: f32,
+  surfaceStoichNeg: f32,
+  surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
+  seiDrive: f32,
+}
+
+struct EvaluateStartTangentOutputs {
+  voltage: f32,
+  heat: f32,
+  surfaceOcv: f32,
+  surfaceStoichNeg: f32,
+  surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
+  seiDrive: f32,
+  voltageTangent: f32,
+  heatTangent: f32,
+  seiDriveTangent: f32,
+}
+
 struct EvaluateHeatOutputs {
   heat: f32,
   heatIrreversible: f32,
@@ -154,6 +183,26 @@ struct EvaluateHeatTangentOutputs {
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
   heatTangent: f32,
+}
+
+struct EvaluatePredictorOutputs {
+  heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
+  seiDrive: f32,
+}
+
+struct EvaluatePredictorTangentOutputs {
+  heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
+  seiDrive: f32,
+  heatTangent: f32,
+  seiDriveTangent: f32,
 }
 
 struct ThermalOutputs {
@@ -182,46 +231,55 @@ fn cell_init(s: ptr<private, CellState>, c: u32) {
   (*s)[S_STOICH_POS] = s_stoich_pos.x;
   (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
   (*s)[S_TEMPERATURE_RISE] = prm(D_INITIAL_RISE, c);
+  let s_sei_growth = vec2<f32>(0.0, 0.0);
+  (*s)[S_SEI_GROWTH] = s_sei_growth.x;
+  (*s)[S_SEI_GROWTH_TAIL] = s_sei_growth.y;
 }
 
 // Terminal voltage, heat and surface quantities at a state, a current and a temperature rise.
 fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) -> EvaluateOutputs {
   var result: EvaluateOutputs;
-  let t46 = -current;
+  let t49 = -current;
   let temperature = REFERENCE_TEMPERATURE + rise;
   let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
   let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
-  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t46, prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos)));
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t49, prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos)));
   let surfaceStoichPos = 1.0 - surfaceVacancyPos;
-  let t52 = max(surfaceStoichPos, 1.0e-10);
-  let ocpStoichPos = min(t52, 1.0);
-  let t54 = series_ocp_pos(ocpStoichPos);
+  let t55 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t55, 1.0);
+  let t57 = series_ocp_pos(ocpStoichPos);
   let entropicChangePos = series_entropic_pos(ocpStoichPos);
-  let ocpPosValue = t54 + 0.000001 * (1.0 / t52 - 1.0 / max(surfaceVacancyPos, 1.0e-10)) + rise * entropicChangePos;
+  let ocpPosValue = t57 + 0.000001 * (1.0 / t55 - 1.0 / max(surfaceVacancyPos, 1.0e-10)) + rise * entropicChangePos;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
   let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
   let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
   let thermalVoltage = 0.000172346665 * temperature;
   let exchangeCurrentPos = prm(P_KINETIC_CURRENT_POS, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap) * sqrt(max(surfaceStoichPos, 1.0e-8) * max(surfaceVacancyPos, 1.0e-8));
-  let overpotentialPos = thermalVoltage * asinh_s(t46 / exchangeCurrentPos);
-  let ohmicHeat = current * current * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
-  var t63 = 0.0;
+  let overpotentialPos = thermalVoltage * asinh_s(t49 / exchangeCurrentPos);
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let t69 = current * current;
+  let ohmicHeat = t69 * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
+  let filmHeat = t69 * filmResistance * FILM_HEAT_ON;
+  var t72 = 0.0;
   for (var m = 0u; m < MODES; m++) {
-    t63 += (*s)[CELL_STATE_FIXED + m];
+    t72 += (*s)[CELL_STATE_FIXED + m];
   }
-  let surfaceStoichNeg = (*s)[S_STOICH_NEG] + t63 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
-  let t65 = max(surfaceStoichNeg, 1.0e-10);
-  let ocpStoichNeg = min(t65, 1.0);
-  let t67 = series_ocp_neg(ocpStoichNeg);
+  let surfaceStoichNeg = stoichNegAverage + t72 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t74 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t74, 1.0);
+  let t76 = series_ocp_neg(ocpStoichNeg);
   let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
   let entropicChangeNeg = series_entropic_neg(ocpStoichNeg);
-  let ocpNegValue = t67 + 0.000001 * (1.0 / t65 - 1.0 / max(surfaceVacancyNeg, 1.0e-10)) + rise * entropicChangeNeg;
+  let ocpNegValue = t76 + 0.000001 * (1.0 / t74 - 1.0 / max(surfaceVacancyNeg, 1.0e-10)) + rise * entropicChangeNeg;
   let surfaceOcv = ocpPosValue - ocpNegValue;
   let exchangeCurrentNeg = prm(P_KINETIC_CURRENT_NEG, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap) * sqrt(max(surfaceStoichNeg, 1.0e-8) * max(surfaceVacancyNeg, 1.0e-8));
   let overpotentialNeg = thermalVoltage * asinh_s(current / exchangeCurrentNeg);
-  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c);
+  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
   let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
-  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
@@ -230,113 +288,124 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   result.heatIrreversible = irreversibleHeat;
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
-  result.heatOhmicSolid = 0.0;
+  result.heatOhmicSolid = filmHeat;
   return result;
 }
 
-// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer).
+// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer).
 fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluateTangentOutputs {
   var result: EvaluateTangentOutputs;
-  let t46 = -current;
+  let t49 = -current;
   let temperature = REFERENCE_TEMPERATURE + rise;
-  let t48 = REFERENCE_TEMPERATURE * temperature;
-  let inverseTemperatureGap = rise / t48;
-  let t50 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
-  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t50;
-  let t52 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
-  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t46, t52)));
+  let t51 = REFERENCE_TEMPERATURE * temperature;
+  let inverseTemperatureGap = rise / t51;
+  let t53 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t53;
+  let t55 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t49, t55)));
   let surfaceStoichPos = 1.0 - surfaceVacancyPos;
-  let t55 = max(surfaceStoichPos, 1.0e-10);
-  let ocpStoichPos = min(t55, 1.0);
-  let t57_and_slope = series_both_ocp_pos(ocpStoichPos);
-  let t57 = t57_and_slope.x;
-  let t58 = t57_and_slope.y;
-  let t59 = 1.0 / t55;
-  let t60 = max(surfaceVacancyPos, 1.0e-10);
-  let t61 = 1.0 / t60;
+  let t58 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t58, 1.0);
+  let t60_and_slope = series_both_ocp_pos(ocpStoichPos);
+  let t60 = t60_and_slope.x;
+  let t61 = t60_and_slope.y;
+  let t62 = 1.0 / t58;
+  let t63 = max(surfaceVacancyPos, 1.0e-10);
+  let t64 = 1.0 / t63;
   let entropicChangePos_and_slope = series_both_entropic_pos(ocpStoichPos);
   let entropicChangePos = entropicChangePos_and_slope.x;
-  let t63 = entropicChangePos_and_slope.y;
-  let ocpPosValue = t57 + 0.000001 * (t59 - t61) + rise * entropicChangePos;
+  let t66 = entropicChangePos_and_slope.y;
+  let ocpPosValue = t60 + 0.000001 * (t62 - t64) + rise * entropicChangePos;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
   let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
-  let t66 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t66;
-  let t68 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t71 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t71;
+  let t73 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
   let thermalVoltage = 0.000172346665 * temperature;
-  let t70 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
-  let t71 = prm(P_KINETIC_CURRENT_POS, c) * t70;
-  let t72 = max(surfaceStoichPos, 1.0e-8);
-  let t73 = max(surfaceVacancyPos, 1.0e-8);
-  let t74 = sqrt(t72 * t73);
-  let exchangeCurrentPos = t71 * t74;
-  let t76 = t46 / exchangeCurrentPos;
-  let t77 = asinh_s(t76);
-  let overpotentialPos = thermalVoltage * t77;
-  let t79 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let t80 = prm(P_KINETIC_CURRENT_NEG, c) * t79;
-  let t81 = current * temperature;
-  let t82 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
-  let ohmicHeat = current * current * t82;
-  let inverseTemperatureGapTangent = riseTangent / t48 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t48;
-  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t50 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
-  let surfaceVacancyPosTangent = (*ds)[S_STOICH_POS] + (-t52 + t46 * (-(t52 * diffusionRatePosTangent / diffusionRatePos)));
+  let t75 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
+  let t76 = prm(P_KINETIC_CURRENT_POS, c) * t75;
+  let t77 = max(surfaceStoichPos, 1.0e-8);
+  let t78 = max(surfaceVacancyPos, 1.0e-8);
+  let t79 = sqrt(t77 * t78);
+  let exchangeCurrentPos = t76 * t79;
+  let t81 = t49 / exchangeCurrentPos;
+  let t82 = asinh_s(t81);
+  let overpotentialPos = thermalVoltage * t82;
+  let t84 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let t85 = prm(P_KINETIC_CURRENT_NEG, c) * t84;
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let t87 = SEI_SOLVENT_LAW + SEI_REACTION_LAW;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * t87;
+  let t89 = current * temperature;
+  let t90 = current * current;
+  let t91 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
+  let ohmicHeat = t90 * t91;
+  let filmHeat = t90 * filmResistance * FILM_HEAT_ON;
+  let inverseTemperatureGapTangent = riseTangent / t51 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t51;
+  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t53 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyPosTangent = (*ds)[S_STOICH_POS] + (-t55 + t49 * (-(t55 * diffusionRatePosTangent / diffusionRatePos)));
   let surfaceStoichPosTangent = -surfaceVacancyPosTangent;
-  let t88 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
-  let ocpStoichPosTangent = select(0.0, t88, (t55 < 1.0));
-  let entropicChangePosTangent = t63 * ocpStoichPosTangent;
-  let ocpPosValueTangent = t58 * ocpStoichPosTangent + 0.000001 * (-(t59 * t88 / t55) + t61 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t60) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t66 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
+  let t98 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
+  let ocpStoichPosTangent = select(0.0, t98, (t58 < 1.0));
+  let entropicChangePosTangent = t66 * ocpStoichPosTangent;
+  let ocpPosValueTangent = t61 * ocpStoichPosTangent + 0.000001 * (-(t62 * t98 / t58) + t64 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t63) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  let stoichNegAverageTangent = (*ds)[S_STOICH_NEG] - (*ds)[S_SEI_GROWTH] * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t71 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
   let thermalVoltageTangent = 0.000172346665 * riseTangent;
-  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t70 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t74 + t71 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t73 + t72 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t74));
-  let overpotentialPosTangent = thermalVoltageTangent * t77 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t76 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t76 * t76 + 1.0));
-  let ohmicHeatTangent = (current + current) * t82;
-  var t97 = 0.0;
-  var t98 = 0.0;
+  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t75 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t79 + t76 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t78 + t77 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t79));
+  let overpotentialPosTangent = thermalVoltageTangent * t82 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t81 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t81 * t81 + 1.0));
+  let filmResistanceTangent = prm(P_SEI_FILM_RESISTIVITY, c) * (*ds)[S_SEI_GROWTH] * t87;
+  let t108 = current + current;
+  let ohmicHeatTangent = t108 * t91;
+  let filmHeatTangent = (t108 * filmResistance + t90 * filmResistanceTangent) * FILM_HEAT_ON;
+  var t111 = 0.0;
+  var t112 = 0.0;
   for (var m = 0u; m < MODES; m++) {
-    t97 += (*s)[CELL_STATE_FIXED + m];
-    t98 += (*ds)[CELL_STATE_FIXED + m];
+    t111 += (*s)[CELL_STATE_FIXED + m];
+    t112 += (*ds)[CELL_STATE_FIXED + m];
   }
-  let surfaceStoichNeg = (*s)[S_STOICH_NEG] + t97 - t68;
-  let t100 = max(surfaceStoichNeg, 1.0e-10);
-  let ocpStoichNeg = min(t100, 1.0);
-  let t102_and_slope = series_both_ocp_neg(ocpStoichNeg);
-  let t102 = t102_and_slope.x;
-  let t103 = t102_and_slope.y;
-  let t104 = 1.0 / t100;
+  let surfaceStoichNeg = stoichNegAverage + t111 - t73;
+  let t114 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t114, 1.0);
+  let t116_and_slope = series_both_ocp_neg(ocpStoichNeg);
+  let t116 = t116_and_slope.x;
+  let t117 = t116_and_slope.y;
+  let t118 = 1.0 / t114;
   let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  let t106 = max(surfaceVacancyNeg, 1.0e-10);
-  let t107 = 1.0 / t106;
+  let t120 = max(surfaceVacancyNeg, 1.0e-10);
+  let t121 = 1.0 / t120;
   let entropicChangeNeg_and_slope = series_both_entropic_neg(ocpStoichNeg);
   let entropicChangeNeg = entropicChangeNeg_and_slope.x;
-  let t109 = entropicChangeNeg_and_slope.y;
-  let ocpNegValue = t102 + 0.000001 * (t104 - t107) + rise * entropicChangeNeg;
+  let t123 = entropicChangeNeg_and_slope.y;
+  let ocpNegValue = t116 + 0.000001 * (t118 - t121) + rise * entropicChangeNeg;
   let surfaceOcv = ocpPosValue - ocpNegValue;
-  let t112 = max(surfaceStoichNeg, 1.0e-8);
-  let t113 = max(surfaceVacancyNeg, 1.0e-8);
-  let t114 = sqrt(t112 * t113);
-  let exchangeCurrentNeg = t80 * t114;
-  let t116 = current / exchangeCurrentNeg;
-  let t117 = asinh_s(t116);
-  let overpotentialNeg = thermalVoltage * t117;
-  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c);
-  let t120 = overpotentialNeg - overpotentialPos;
-  let irreversibleHeat = current * t120;
-  let t122 = entropicChangeNeg - entropicChangePos;
-  let reversibleHeat = t81 * t122;
-  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  let surfaceStoichNegTangent = (*ds)[S_STOICH_NEG] + t98 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t68 * diffusionRateNegTangent / diffusionRateNeg);
-  let t126 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t126, (t100 < 1.0));
+  let t126 = max(surfaceStoichNeg, 1.0e-8);
+  let t127 = max(surfaceVacancyNeg, 1.0e-8);
+  let t128 = sqrt(t126 * t127);
+  let exchangeCurrentNeg = t85 * t128;
+  let t130 = current / exchangeCurrentNeg;
+  let t131 = asinh_s(t130);
+  let overpotentialNeg = thermalVoltage * t131;
+  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
+  let t134 = overpotentialNeg - overpotentialPos;
+  let irreversibleHeat = current * t134;
+  let t136 = entropicChangeNeg - entropicChangePos;
+  let reversibleHeat = t89 * t136;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let surfaceStoichNegTangent = stoichNegAverageTangent + t112 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg);
+  let t140 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t140, (t114 < 1.0));
   let surfaceVacancyNegTangent = -surfaceStoichNegTangent;
-  let entropicChangeNegTangent = t109 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t103 * ocpStoichNegTangent + 0.000001 * (-(t104 * t126 / t100) + t107 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t106) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let entropicChangeNegTangent = t123 * ocpStoichNegTangent;
+  let ocpNegValueTangent = t117 * ocpStoichNegTangent + 0.000001 * (-(t118 * t140 / t114) + t121 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t120) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t79 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t114 + t80 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t113 + t112 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t114));
-  let overpotentialNegTangent = thermalVoltageTangent * t117 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t116 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t116 * t116 + 1.0));
-  let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - prm(P_CONTACT_RESISTANCE, c);
-  let irreversibleHeatTangent = t120 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  let reversibleHeatTangent = (temperature + current * riseTangent) * t122 + t81 * (entropicChangeNegTangent - entropicChangePosTangent);
-  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
+  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t128 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t127 + t126 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t128));
+  let overpotentialNegTangent = thermalVoltageTangent * t131 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t130 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t130 * t130 + 1.0));
+  let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - prm(P_CONTACT_RESISTANCE, c) - (filmResistance + current * filmResistanceTangent);
+  let irreversibleHeatTangent = t134 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  let reversibleHeatTangent = (temperature + current * riseTangent) * t136 + t89 * (entropicChangeNegTangent - entropicChangePosTangent);
+  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
@@ -345,113 +414,121 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   result.heatIrreversible = irreversibleHeat;
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
-  result.heatOhmicSolid = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
 }
 
-// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1) and the temperature rise (riseTangent), the state held.
+// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held.
 fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluateCurrentTangentOutputs {
   var result: EvaluateCurrentTangentOutputs;
-  let t46 = -current;
+  let t49 = -current;
   let temperature = REFERENCE_TEMPERATURE + rise;
-  let t48 = REFERENCE_TEMPERATURE * temperature;
-  let inverseTemperatureGap = rise / t48;
-  let t50 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
-  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t50;
-  let t52 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
-  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t46, t52)));
+  let t51 = REFERENCE_TEMPERATURE * temperature;
+  let inverseTemperatureGap = rise / t51;
+  let t53 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t53;
+  let t55 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t49, t55)));
   let surfaceStoichPos = 1.0 - surfaceVacancyPos;
-  let t55 = max(surfaceStoichPos, 1.0e-10);
-  let ocpStoichPos = min(t55, 1.0);
-  let t57_and_slope = series_both_ocp_pos(ocpStoichPos);
-  let t57 = t57_and_slope.x;
-  let t58 = t57_and_slope.y;
-  let t59 = 1.0 / t55;
-  let t60 = max(surfaceVacancyPos, 1.0e-10);
-  let t61 = 1.0 / t60;
+  let t58 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t58, 1.0);
+  let t60_and_slope = series_both_ocp_pos(ocpStoichPos);
+  let t60 = t60_and_slope.x;
+  let t61 = t60_and_slope.y;
+  let t62 = 1.0 / t58;
+  let t63 = max(surfaceVacancyPos, 1.0e-10);
+  let t64 = 1.0 / t63;
   let entropicChangePos_and_slope = series_both_entropic_pos(ocpStoichPos);
   let entropicChangePos = entropicChangePos_and_slope.x;
-  let t63 = entropicChangePos_and_slope.y;
-  let ocpPosValue = t57 + 0.000001 * (t59 - t61) + rise * entropicChangePos;
+  let t66 = entropicChangePos_and_slope.y;
+  let ocpPosValue = t60 + 0.000001 * (t62 - t64) + rise * entropicChangePos;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
   let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
-  let t66 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t66;
-  let t68 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t71 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t71;
+  let t73 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
   let thermalVoltage = 0.000172346665 * temperature;
-  let t70 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
-  let t71 = prm(P_KINETIC_CURRENT_POS, c) * t70;
-  let t72 = max(surfaceStoichPos, 1.0e-8);
-  let t73 = max(surfaceVacancyPos, 1.0e-8);
-  let t74 = sqrt(t72 * t73);
-  let exchangeCurrentPos = t71 * t74;
-  let t76 = t46 / exchangeCurrentPos;
-  let t77 = asinh_s(t76);
-  let overpotentialPos = thermalVoltage * t77;
-  let t79 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let t80 = prm(P_KINETIC_CURRENT_NEG, c) * t79;
-  let t81 = current * temperature;
-  let t82 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
-  let ohmicHeat = current * current * t82;
-  let inverseTemperatureGapTangent = riseTangent / t48 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t48;
-  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t50 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
-  let surfaceVacancyPosTangent = -t52 + t46 * (-(t52 * diffusionRatePosTangent / diffusionRatePos));
+  let t75 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
+  let t76 = prm(P_KINETIC_CURRENT_POS, c) * t75;
+  let t77 = max(surfaceStoichPos, 1.0e-8);
+  let t78 = max(surfaceVacancyPos, 1.0e-8);
+  let t79 = sqrt(t77 * t78);
+  let exchangeCurrentPos = t76 * t79;
+  let t81 = t49 / exchangeCurrentPos;
+  let t82 = asinh_s(t81);
+  let overpotentialPos = thermalVoltage * t82;
+  let t84 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let t85 = prm(P_KINETIC_CURRENT_NEG, c) * t84;
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let t88 = current * temperature;
+  let t89 = current * current;
+  let t90 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
+  let ohmicHeat = t89 * t90;
+  let filmHeat = t89 * filmResistance * FILM_HEAT_ON;
+  let inverseTemperatureGapTangent = riseTangent / t51 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t51;
+  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t53 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyPosTangent = -t55 + t49 * (-(t55 * diffusionRatePosTangent / diffusionRatePos));
   let surfaceStoichPosTangent = -surfaceVacancyPosTangent;
-  let t88 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
-  let ocpStoichPosTangent = select(0.0, t88, (t55 < 1.0));
-  let entropicChangePosTangent = t63 * ocpStoichPosTangent;
-  let ocpPosValueTangent = t58 * ocpStoichPosTangent + 0.000001 * (-(t59 * t88 / t55) + t61 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t60) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t66 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
-  let surfaceVacancyNegTangent = TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t68 * diffusionRateNegTangent / diffusionRateNeg;
+  let t97 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
+  let ocpStoichPosTangent = select(0.0, t97, (t58 < 1.0));
+  let entropicChangePosTangent = t66 * ocpStoichPosTangent;
+  let ocpPosValueTangent = t61 * ocpStoichPosTangent + 0.000001 * (-(t62 * t97 / t58) + t64 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t63) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t71 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyNegTangent = TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg;
   let surfaceStoichNegTangent = -surfaceVacancyNegTangent;
   let thermalVoltageTangent = 0.000172346665 * riseTangent;
-  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t70 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t74 + t71 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t73 + t72 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t74));
-  let overpotentialPosTangent = thermalVoltageTangent * t77 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t76 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t76 * t76 + 1.0));
-  let ohmicHeatTangent = (current + current) * t82;
-  var t99 = 0.0;
+  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t75 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t79 + t76 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t78 + t77 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t79));
+  let overpotentialPosTangent = thermalVoltageTangent * t82 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t81 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t81 * t81 + 1.0));
+  let t107 = current + current;
+  let ohmicHeatTangent = t107 * t90;
+  let filmHeatTangent = t107 * filmResistance * FILM_HEAT_ON;
+  var t110 = 0.0;
   for (var m = 0u; m < MODES; m++) {
-    t99 += (*s)[CELL_STATE_FIXED + m];
+    t110 += (*s)[CELL_STATE_FIXED + m];
   }
-  let surfaceStoichNeg = (*s)[S_STOICH_NEG] + t99 - t68;
-  let t101 = max(surfaceStoichNeg, 1.0e-10);
-  let ocpStoichNeg = min(t101, 1.0);
-  let t103_and_slope = series_both_ocp_neg(ocpStoichNeg);
-  let t103 = t103_and_slope.x;
-  let t104 = t103_and_slope.y;
-  let t105 = 1.0 / t101;
+  let surfaceStoichNeg = stoichNegAverage + t110 - t73;
+  let t112 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t112, 1.0);
+  let t114_and_slope = series_both_ocp_neg(ocpStoichNeg);
+  let t114 = t114_and_slope.x;
+  let t115 = t114_and_slope.y;
+  let t116 = 1.0 / t112;
   let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  let t107 = max(surfaceVacancyNeg, 1.0e-10);
-  let t108 = 1.0 / t107;
+  let t118 = max(surfaceVacancyNeg, 1.0e-10);
+  let t119 = 1.0 / t118;
   let entropicChangeNeg_and_slope = series_both_entropic_neg(ocpStoichNeg);
   let entropicChangeNeg = entropicChangeNeg_and_slope.x;
-  let t110 = entropicChangeNeg_and_slope.y;
-  let ocpNegValue = t103 + 0.000001 * (t105 - t108) + rise * entropicChangeNeg;
+  let t121 = entropicChangeNeg_and_slope.y;
+  let ocpNegValue = t114 + 0.000001 * (t116 - t119) + rise * entropicChangeNeg;
   let surfaceOcv = ocpPosValue - ocpNegValue;
-  let t113 = max(surfaceStoichNeg, 1.0e-8);
-  let t114 = max(surfaceVacancyNeg, 1.0e-8);
-  let t115 = sqrt(t113 * t114);
-  let exchangeCurrentNeg = t80 * t115;
-  let t117 = current / exchangeCurrentNeg;
-  let t118 = asinh_s(t117);
-  let overpotentialNeg = thermalVoltage * t118;
-  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c);
-  let t121 = overpotentialNeg - overpotentialPos;
-  let irreversibleHeat = current * t121;
-  let t123 = entropicChangeNeg - entropicChangePos;
-  let reversibleHeat = t81 * t123;
-  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  let t126 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t126, (t101 < 1.0));
-  let entropicChangeNegTangent = t110 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t104 * ocpStoichNegTangent + 0.000001 * (-(t105 * t126 / t101) + t108 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t107) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let t124 = max(surfaceStoichNeg, 1.0e-8);
+  let t125 = max(surfaceVacancyNeg, 1.0e-8);
+  let t126 = sqrt(t124 * t125);
+  let exchangeCurrentNeg = t85 * t126;
+  let t128 = current / exchangeCurrentNeg;
+  let t129 = asinh_s(t128);
+  let overpotentialNeg = thermalVoltage * t129;
+  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
+  let t132 = overpotentialNeg - overpotentialPos;
+  let irreversibleHeat = current * t132;
+  let t134 = entropicChangeNeg - entropicChangePos;
+  let reversibleHeat = t88 * t134;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let t137 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t137, (t112 < 1.0));
+  let entropicChangeNegTangent = t121 * ocpStoichNegTangent;
+  let ocpNegValueTangent = t115 * ocpStoichNegTangent + 0.000001 * (-(t116 * t137 / t112) + t119 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t118) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t79 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t115 + t80 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t114 + t113 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t115));
-  let overpotentialNegTangent = thermalVoltageTangent * t118 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t117 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t117 * t117 + 1.0));
-  let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - prm(P_CONTACT_RESISTANCE, c);
-  let irreversibleHeatTangent = t121 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  let reversibleHeatTangent = (temperature + current * riseTangent) * t123 + t81 * (entropicChangeNegTangent - entropicChangePosTangent);
-  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
+  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t126 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t125 + t124 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t126));
+  let overpotentialNegTangent = thermalVoltageTangent * t129 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t128 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t128 * t128 + 1.0));
+  let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - prm(P_CONTACT_RESISTANCE, c) - filmResistance;
+  let irreversibleHeatTangent = t132 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  let reversibleHeatTangent = (temperature + current * riseTangent) * t134 + t88 * (entropicChangeNegTangent - entropicChangePosTangent);
+  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
@@ -460,9 +537,205 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   result.heatIrreversible = irreversibleHeat;
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
-  result.heatOhmicSolid = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
+  return result;
+}
+
+// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the rates (seiDrive): the start of an ageing step.
+fn cell_evaluate_start(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) -> EvaluateStartOutputs {
+  var result: EvaluateStartOutputs;
+  let t49 = -current;
+  let temperature = REFERENCE_TEMPERATURE + rise;
+  let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t49, prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos)));
+  let surfaceStoichPos = 1.0 - surfaceVacancyPos;
+  let t55 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t55, 1.0);
+  let t57 = series_ocp_pos(ocpStoichPos);
+  let entropicChangePos = series_entropic_pos(ocpStoichPos);
+  let ocpPosValue = t57 + 0.000001 * (1.0 / t55 - 1.0 / max(surfaceVacancyPos, 1.0e-10)) + rise * entropicChangePos;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let thermalVoltage = 0.000172346665 * temperature;
+  let exchangeCurrentPos = prm(P_KINETIC_CURRENT_POS, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap) * sqrt(max(surfaceStoichPos, 1.0e-8) * max(surfaceVacancyPos, 1.0e-8));
+  let overpotentialPos = thermalVoltage * asinh_s(t49 / exchangeCurrentPos);
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let t69 = current * current;
+  let ohmicHeat = t69 * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
+  let filmHeat = t69 * filmResistance * FILM_HEAT_ON;
+  let seiArrhenius = arrhenius_s(prm(P_SEI_ACTIVATION, c), inverseTemperatureGap);
+  var t73 = 0.0;
+  for (var m = 0u; m < MODES; m++) {
+    t73 += (*s)[CELL_STATE_FIXED + m];
+  }
+  let surfaceStoichNeg = stoichNegAverage + t73 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t75 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t75, 1.0);
+  let t77 = series_ocp_neg(ocpStoichNeg);
+  let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  let entropicChangeNeg = series_entropic_neg(ocpStoichNeg);
+  let ocpNegValue = t77 + 0.000001 * (1.0 / t75 - 1.0 / max(surfaceVacancyNeg, 1.0e-10)) + rise * entropicChangeNeg;
+  let surfaceOcv = ocpPosValue - ocpNegValue;
+  let exchangeCurrentNeg = prm(P_KINETIC_CURRENT_NEG, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap) * sqrt(max(surfaceStoichNeg, 1.0e-8) * max(surfaceVacancyNeg, 1.0e-8));
+  let overpotentialNeg = thermalVoltage * asinh_s(current / exchangeCurrentNeg);
+  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
+  let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
+  let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
+  let seiDrive = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius * (SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c) * exp(-(seiOverpotential / thermalVoltage)));
+  result.voltage = voltage;
+  result.heat = totalHeat;
+  result.surfaceOcv = surfaceOcv;
+  result.surfaceStoichNeg = surfaceStoichNeg;
+  result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
+  result.seiDrive = seiDrive;
+  return result;
+}
+
+// Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held.
+fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluateStartTangentOutputs {
+  var result: EvaluateStartTangentOutputs;
+  let t49 = -current;
+  let temperature = REFERENCE_TEMPERATURE + rise;
+  let t51 = REFERENCE_TEMPERATURE * temperature;
+  let inverseTemperatureGap = rise / t51;
+  let t53 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t53;
+  let t55 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t49, t55)));
+  let surfaceStoichPos = 1.0 - surfaceVacancyPos;
+  let t58 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t58, 1.0);
+  let t60_and_slope = series_both_ocp_pos(ocpStoichPos);
+  let t60 = t60_and_slope.x;
+  let t61 = t60_and_slope.y;
+  let t62 = 1.0 / t58;
+  let t63 = max(surfaceVacancyPos, 1.0e-10);
+  let t64 = 1.0 / t63;
+  let entropicChangePos_and_slope = series_both_entropic_pos(ocpStoichPos);
+  let entropicChangePos = entropicChangePos_and_slope.x;
+  let t66 = entropicChangePos_and_slope.y;
+  let ocpPosValue = t60 + 0.000001 * (t62 - t64) + rise * entropicChangePos;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
+  let t71 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t71;
+  let t73 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let thermalVoltage = 0.000172346665 * temperature;
+  let t75 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
+  let t76 = prm(P_KINETIC_CURRENT_POS, c) * t75;
+  let t77 = max(surfaceStoichPos, 1.0e-8);
+  let t78 = max(surfaceVacancyPos, 1.0e-8);
+  let t79 = sqrt(t77 * t78);
+  let exchangeCurrentPos = t76 * t79;
+  let t81 = t49 / exchangeCurrentPos;
+  let t82 = asinh_s(t81);
+  let overpotentialPos = thermalVoltage * t82;
+  let t84 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let t85 = prm(P_KINETIC_CURRENT_NEG, c) * t84;
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let t88 = current * temperature;
+  let t89 = current * current;
+  let t90 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
+  let ohmicHeat = t89 * t90;
+  let filmHeat = t89 * filmResistance * FILM_HEAT_ON;
+  let seiArrhenius = arrhenius_s(prm(P_SEI_ACTIVATION, c), inverseTemperatureGap);
+  let t94 = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius;
+  let t95 = SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c);
+  let inverseTemperatureGapTangent = riseTangent / t51 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t51;
+  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t53 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyPosTangent = -t55 + t49 * (-(t55 * diffusionRatePosTangent / diffusionRatePos));
+  let surfaceStoichPosTangent = -surfaceVacancyPosTangent;
+  let t100 = select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10));
+  let ocpStoichPosTangent = select(0.0, t100, (t58 < 1.0));
+  let entropicChangePosTangent = t66 * ocpStoichPosTangent;
+  let ocpPosValueTangent = t61 * ocpStoichPosTangent + 0.000001 * (-(t62 * t100 / t58) + t64 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-10)) / t63) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t71 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyNegTangent = TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg;
+  let surfaceStoichNegTangent = -surfaceVacancyNegTangent;
+  let thermalVoltageTangent = 0.000172346665 * riseTangent;
+  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t75 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t79 + t76 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t78 + t77 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t79));
+  let overpotentialPosTangent = thermalVoltageTangent * t82 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t81 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t81 * t81 + 1.0));
+  let t110 = current + current;
+  let ohmicHeatTangent = t110 * t90;
+  let filmHeatTangent = t110 * filmResistance * FILM_HEAT_ON;
+  let seiArrheniusTangent = seiArrhenius * (prm(P_SEI_ACTIVATION, c) * inverseTemperatureGapTangent);
+  var t114 = 0.0;
+  for (var m = 0u; m < MODES; m++) {
+    t114 += (*s)[CELL_STATE_FIXED + m];
+  }
+  let surfaceStoichNeg = stoichNegAverage + t114 - t73;
+  let t116 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t116, 1.0);
+  let t118_and_slope = series_both_ocp_neg(ocpStoichNeg);
+  let t118 = t118_and_slope.x;
+  let t119 = t118_and_slope.y;
+  let t120 = 1.0 / t116;
+  let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  let t122 = max(surfaceVacancyNeg, 1.0e-10);
+  let t123 = 1.0 / t122;
+  let entropicChangeNeg_and_slope = series_both_entropic_neg(ocpStoichNeg);
+  let entropicChangeNeg = entropicChangeNeg_and_slope.x;
+  let t125 = entropicChangeNeg_and_slope.y;
+  let ocpNegValue = t118 + 0.000001 * (t120 - t123) + rise * entropicChangeNeg;
+  let surfaceOcv = ocpPosValue - ocpNegValue;
+  let t128 = max(surfaceStoichNeg, 1.0e-8);
+  let t129 = max(surfaceVacancyNeg, 1.0e-8);
+  let t130 = sqrt(t128 * t129);
+  let exchangeCurrentNeg = t85 * t130;
+  let t132 = current / exchangeCurrentNeg;
+  let t133 = asinh_s(t132);
+  let overpotentialNeg = thermalVoltage * t133;
+  let voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * prm(P_CONTACT_RESISTANCE, c) - current * filmResistance;
+  let t136 = overpotentialNeg - overpotentialPos;
+  let irreversibleHeat = current * t136;
+  let t138 = entropicChangeNeg - entropicChangePos;
+  let reversibleHeat = t88 * t138;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
+  let t142 = seiOverpotential / thermalVoltage;
+  let t143 = exp(-t142);
+  let t144 = SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + t95 * t143;
+  let seiDrive = t94 * t144;
+  let t146 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t146, (t116 < 1.0));
+  let entropicChangeNegTangent = t125 * ocpStoichNegTangent;
+  let ocpNegValueTangent = t119 * ocpStoichNegTangent + 0.000001 * (-(t120 * t146 / t116) + t123 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t122) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
+  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t130 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t129 + t128 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t130));
+  let overpotentialNegTangent = thermalVoltageTangent * t133 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t132 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t132 * t132 + 1.0));
+  let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - prm(P_CONTACT_RESISTANCE, c) - filmResistance;
+  let irreversibleHeatTangent = t136 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  let reversibleHeatTangent = (temperature + current * riseTangent) * t138 + t88 * (entropicChangeNegTangent - entropicChangePosTangent);
+  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
+  let seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
+  let seiDriveTangent = prm(P_SEI_RATE_FACTOR, c) * seiArrheniusTangent * t144 + t94 * (t95 * (t143 * (-(seiOverpotentialTangent / thermalVoltage - t142 * thermalVoltageTangent / thermalVoltage))));
+  result.voltage = voltage;
+  result.heat = totalHeat;
+  result.surfaceOcv = surfaceOcv;
+  result.surfaceStoichNeg = surfaceStoichNeg;
+  result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
+  result.seiDrive = seiDrive;
+  result.voltageTangent = voltageTangent;
+  result.heatTangent = totalHeatTangent;
+  result.seiDriveTangent = seiDriveTangent;
   return result;
 }
 
@@ -472,22 +745,28 @@ fn cell_evaluate_heat(s: ptr<private, CellState>, c: u32, current: f32, rise: f3
   let temperature = REFERENCE_TEMPERATURE + rise;
   let thermalVoltage = 0.000172346665 * temperature;
   let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
   let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
   let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let t51 = -current;
+  let t56 = -current;
   let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
-  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t51, prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos)));
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t56, prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos)));
   let surfaceStoichPos = 1.0 - surfaceVacancyPos;
   let exchangeCurrentPos = prm(P_KINETIC_CURRENT_POS, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap) * sqrt(max(surfaceStoichPos, 1.0e-8) * max(surfaceVacancyPos, 1.0e-8));
-  let overpotentialPos = thermalVoltage * asinh_s(t51 / exchangeCurrentPos);
+  let overpotentialPos = thermalVoltage * asinh_s(t56 / exchangeCurrentPos);
   let ocpStoichPos = min(max(surfaceStoichPos, 1.0e-10), 1.0);
   let entropicChangePos = series_entropic_pos(ocpStoichPos);
-  let ohmicHeat = current * current * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
-  var t60 = 0.0;
+  let t64 = current * current;
+  let ohmicHeat = t64 * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let filmHeat = t64 * filmResistance * FILM_HEAT_ON;
+  var t69 = 0.0;
   for (var m = 0u; m < MODES; m++) {
-    t60 += (*s)[CELL_STATE_FIXED + m];
+    t69 += (*s)[CELL_STATE_FIXED + m];
   }
-  let surfaceStoichNeg = (*s)[S_STOICH_NEG] + t60 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let surfaceStoichNeg = stoichNegAverage + t69 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
   let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
   let exchangeCurrentNeg = prm(P_KINETIC_CURRENT_NEG, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap) * sqrt(max(surfaceStoichNeg, 1.0e-8) * max(surfaceVacancyNeg, 1.0e-8));
   let overpotentialNeg = thermalVoltage * asinh_s(current / exchangeCurrentNeg);
@@ -495,12 +774,12 @@ fn cell_evaluate_heat(s: ptr<private, CellState>, c: u32, current: f32, rise: f3
   let ocpStoichNeg = min(max(surfaceStoichNeg, 1.0e-10), 1.0);
   let entropicChangeNeg = series_entropic_neg(ocpStoichNeg);
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
-  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   result.heat = totalHeat;
   result.heatIrreversible = irreversibleHeat;
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
-  result.heatOhmicSolid = 0.0;
+  result.heatOhmicSolid = filmHeat;
   return result;
 }
 
@@ -509,88 +788,273 @@ fn cell_evaluate_heat_tangent(s: ptr<private, CellState>, ds: ptr<private, CellS
   var result: EvaluateHeatTangentOutputs;
   let temperature = REFERENCE_TEMPERATURE + rise;
   let thermalVoltage = 0.000172346665 * temperature;
-  let t48 = REFERENCE_TEMPERATURE * temperature;
-  let inverseTemperatureGap = rise / t48;
-  let t50 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let t51 = prm(P_KINETIC_CURRENT_NEG, c) * t50;
+  let t51 = REFERENCE_TEMPERATURE * temperature;
+  let inverseTemperatureGap = rise / t51;
+  let t53 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let t54 = prm(P_KINETIC_CURRENT_NEG, c) * t53;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
   let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
-  let t53 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t53;
-  let t55 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
-  let t56 = -current;
-  let t57 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
-  let t58 = prm(P_KINETIC_CURRENT_POS, c) * t57;
-  let t59 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
-  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t59;
-  let t61 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
-  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t56, t61)));
+  let t58 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t58;
+  let t60 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t61 = -current;
+  let t62 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
+  let t63 = prm(P_KINETIC_CURRENT_POS, c) * t62;
+  let t64 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t64;
+  let t66 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t61, t66)));
   let surfaceStoichPos = 1.0 - surfaceVacancyPos;
-  let t64 = max(surfaceStoichPos, 1.0e-8);
-  let t65 = max(surfaceVacancyPos, 1.0e-8);
-  let t66 = sqrt(t64 * t65);
-  let exchangeCurrentPos = t58 * t66;
-  let t68 = t56 / exchangeCurrentPos;
-  let t69 = asinh_s(t68);
-  let overpotentialPos = thermalVoltage * t69;
-  let t71 = current * temperature;
-  let t72 = max(surfaceStoichPos, 1.0e-10);
-  let ocpStoichPos = min(t72, 1.0);
+  let t69 = max(surfaceStoichPos, 1.0e-8);
+  let t70 = max(surfaceVacancyPos, 1.0e-8);
+  let t71 = sqrt(t69 * t70);
+  let exchangeCurrentPos = t63 * t71;
+  let t73 = t61 / exchangeCurrentPos;
+  let t74 = asinh_s(t73);
+  let overpotentialPos = thermalVoltage * t74;
+  let t76 = current * temperature;
+  let t77 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t77, 1.0);
   let entropicChangePos_and_slope = series_both_entropic_pos(ocpStoichPos);
   let entropicChangePos = entropicChangePos_and_slope.x;
-  let t75 = entropicChangePos_and_slope.y;
-  let t76 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
-  let ohmicHeat = current * current * t76;
+  let t80 = entropicChangePos_and_slope.y;
+  let t81 = current * current;
+  let t82 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
+  let ohmicHeat = t81 * t82;
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let t85 = SEI_SOLVENT_LAW + SEI_REACTION_LAW;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * t85;
+  let filmHeat = t81 * filmResistance * FILM_HEAT_ON;
   let thermalVoltageTangent = 0.000172346665 * riseTangent;
-  let inverseTemperatureGapTangent = riseTangent / t48 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t48;
-  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t53 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
-  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t59 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
-  let surfaceVacancyPosTangent = (*ds)[S_STOICH_POS] + (-t61 + t56 * (-(t61 * diffusionRatePosTangent / diffusionRatePos)));
+  let inverseTemperatureGapTangent = riseTangent / t51 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t51;
+  let stoichNegAverageTangent = (*ds)[S_STOICH_NEG] - (*ds)[S_SEI_GROWTH] * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t58 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
+  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t64 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyPosTangent = (*ds)[S_STOICH_POS] + (-t66 + t61 * (-(t66 * diffusionRatePosTangent / diffusionRatePos)));
   let surfaceStoichPosTangent = -surfaceVacancyPosTangent;
-  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t57 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t66 + t58 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t65 + t64 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t66));
-  let overpotentialPosTangent = thermalVoltageTangent * t69 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t68 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t68 * t68 + 1.0));
-  let ocpStoichPosTangent = select(0.0, select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10)), (t72 < 1.0));
-  let entropicChangePosTangent = t75 * ocpStoichPosTangent;
-  let ohmicHeatTangent = (current + current) * t76;
-  var t89 = 0.0;
-  var t90 = 0.0;
+  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t62 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t71 + t63 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t70 + t69 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t71));
+  let overpotentialPosTangent = thermalVoltageTangent * t74 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t73 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t73 * t73 + 1.0));
+  let ocpStoichPosTangent = select(0.0, select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10)), (t77 < 1.0));
+  let entropicChangePosTangent = t80 * ocpStoichPosTangent;
+  let t99 = current + current;
+  let ohmicHeatTangent = t99 * t82;
+  let filmResistanceTangent = prm(P_SEI_FILM_RESISTIVITY, c) * (*ds)[S_SEI_GROWTH] * t85;
+  let filmHeatTangent = (t99 * filmResistance + t81 * filmResistanceTangent) * FILM_HEAT_ON;
+  var t103 = 0.0;
+  var t104 = 0.0;
   for (var m = 0u; m < MODES; m++) {
-    t89 += (*s)[CELL_STATE_FIXED + m];
-    t90 += (*ds)[CELL_STATE_FIXED + m];
+    t103 += (*s)[CELL_STATE_FIXED + m];
+    t104 += (*ds)[CELL_STATE_FIXED + m];
   }
-  let surfaceStoichNeg = (*s)[S_STOICH_NEG] + t89 - t55;
-  let t92 = max(surfaceStoichNeg, 1.0e-8);
+  let surfaceStoichNeg = stoichNegAverage + t103 - t60;
+  let t106 = max(surfaceStoichNeg, 1.0e-8);
   let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  let t94 = max(surfaceVacancyNeg, 1.0e-8);
-  let t95 = sqrt(t92 * t94);
-  let exchangeCurrentNeg = t51 * t95;
-  let t97 = current / exchangeCurrentNeg;
-  let t98 = asinh_s(t97);
-  let overpotentialNeg = thermalVoltage * t98;
-  let t100 = overpotentialNeg - overpotentialPos;
-  let irreversibleHeat = current * t100;
-  let t102 = max(surfaceStoichNeg, 1.0e-10);
-  let ocpStoichNeg = min(t102, 1.0);
+  let t108 = max(surfaceVacancyNeg, 1.0e-8);
+  let t109 = sqrt(t106 * t108);
+  let exchangeCurrentNeg = t54 * t109;
+  let t111 = current / exchangeCurrentNeg;
+  let t112 = asinh_s(t111);
+  let overpotentialNeg = thermalVoltage * t112;
+  let t114 = overpotentialNeg - overpotentialPos;
+  let irreversibleHeat = current * t114;
+  let t116 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t116, 1.0);
   let entropicChangeNeg_and_slope = series_both_entropic_neg(ocpStoichNeg);
   let entropicChangeNeg = entropicChangeNeg_and_slope.x;
-  let t105 = entropicChangeNeg_and_slope.y;
-  let t106 = entropicChangeNeg - entropicChangePos;
-  let reversibleHeat = t71 * t106;
-  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  let surfaceStoichNegTangent = (*ds)[S_STOICH_NEG] + t90 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t55 * diffusionRateNegTangent / diffusionRateNeg);
+  let t119 = entropicChangeNeg_and_slope.y;
+  let t120 = entropicChangeNeg - entropicChangePos;
+  let reversibleHeat = t76 * t120;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let surfaceStoichNegTangent = stoichNegAverageTangent + t104 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t60 * diffusionRateNegTangent / diffusionRateNeg);
   let surfaceVacancyNegTangent = -surfaceStoichNegTangent;
-  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t50 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t95 + t51 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t94 + t92 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t95));
-  let overpotentialNegTangent = thermalVoltageTangent * t98 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t97 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t97 * t97 + 1.0));
-  let irreversibleHeatTangent = t100 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  let ocpStoichNegTangent = select(0.0, select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10)), (t102 < 1.0));
-  let entropicChangeNegTangent = t105 * ocpStoichNegTangent;
-  let reversibleHeatTangent = (temperature + current * riseTangent) * t106 + t71 * (entropicChangeNegTangent - entropicChangePosTangent);
-  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
+  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t53 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t109 + t54 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t108 + t106 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t109));
+  let overpotentialNegTangent = thermalVoltageTangent * t112 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t111 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t111 * t111 + 1.0));
+  let irreversibleHeatTangent = t114 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  let ocpStoichNegTangent = select(0.0, select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10)), (t116 < 1.0));
+  let entropicChangeNegTangent = t119 * ocpStoichNegTangent;
+  let reversibleHeatTangent = (temperature + current * riseTangent) * t120 + t76 * (entropicChangeNegTangent - entropicChangePosTangent);
+  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   result.heat = totalHeat;
   result.heatIrreversible = irreversibleHeat;
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
-  result.heatOhmicSolid = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.heatTangent = totalHeatTangent;
+  return result;
+}
+
+// The heat source, its terms and the rates (seiDrive) alone (the Heun predictor of an ageing step).
+fn cell_evaluate_predictor(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) -> EvaluatePredictorOutputs {
+  var result: EvaluatePredictorOutputs;
+  let temperature = REFERENCE_TEMPERATURE + rise;
+  let thermalVoltage = 0.000172346665 * temperature;
+  let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let t56 = -current;
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t56, prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos)));
+  let surfaceStoichPos = 1.0 - surfaceVacancyPos;
+  let exchangeCurrentPos = prm(P_KINETIC_CURRENT_POS, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap) * sqrt(max(surfaceStoichPos, 1.0e-8) * max(surfaceVacancyPos, 1.0e-8));
+  let overpotentialPos = thermalVoltage * asinh_s(t56 / exchangeCurrentPos);
+  let ocpStoichPos = min(max(surfaceStoichPos, 1.0e-10), 1.0);
+  let entropicChangePos = series_entropic_pos(ocpStoichPos);
+  let t64 = current * current;
+  let ohmicHeat = t64 * (prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c));
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * (SEI_SOLVENT_LAW + SEI_REACTION_LAW);
+  let filmHeat = t64 * filmResistance * FILM_HEAT_ON;
+  let seiArrhenius = arrhenius_s(prm(P_SEI_ACTIVATION, c), inverseTemperatureGap);
+  var t70 = 0.0;
+  for (var m = 0u; m < MODES; m++) {
+    t70 += (*s)[CELL_STATE_FIXED + m];
+  }
+  let surfaceStoichNeg = stoichNegAverage + t70 - TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  let exchangeCurrentNeg = prm(P_KINETIC_CURRENT_NEG, c) * arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap) * sqrt(max(surfaceStoichNeg, 1.0e-8) * max(surfaceVacancyNeg, 1.0e-8));
+  let overpotentialNeg = thermalVoltage * asinh_s(current / exchangeCurrentNeg);
+  let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
+  let t76 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t76, 1.0);
+  let entropicChangeNeg = series_entropic_neg(ocpStoichNeg);
+  let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let t81 = series_ocp_neg(ocpStoichNeg);
+  let ocpNegValue = t81 + 0.000001 * (1.0 / t76 - 1.0 / max(surfaceVacancyNeg, 1.0e-10)) + rise * entropicChangeNeg;
+  let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
+  let seiDrive = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius * (SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c) * exp(-(seiOverpotential / thermalVoltage)));
+  result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
+  result.seiDrive = seiDrive;
+  return result;
+}
+
+// The heat source, its terms, the rates and their derivatives alone.
+fn cell_evaluate_predictor_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluatePredictorTangentOutputs {
+  var result: EvaluatePredictorTangentOutputs;
+  let temperature = REFERENCE_TEMPERATURE + rise;
+  let thermalVoltage = 0.000172346665 * temperature;
+  let t51 = REFERENCE_TEMPERATURE * temperature;
+  let inverseTemperatureGap = rise / t51;
+  let t53 = arrhenius_s(prm(P_KINETIC_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let t54 = prm(P_KINETIC_CURRENT_NEG, c) * t53;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let fluxNeg = current * prm(D_INV_CHARGE_NEG, c);
+  let t58 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
+  let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * t58;
+  let t60 = TAIL_COEFFICIENT * fluxNeg / diffusionRateNeg;
+  let t61 = -current;
+  let t62 = arrhenius_s(prm(P_KINETIC_ACTIVATION_POS, c), inverseTemperatureGap);
+  let t63 = prm(P_KINETIC_CURRENT_POS, c) * t62;
+  let t64 = arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
+  let diffusionRatePos = prm(D_BASE_RATE_POS, c) * t64;
+  let t66 = prm(D_INV_CHARGE_POS, c) * TAIL_COEFFICIENT / diffusionRatePos;
+  let surfaceVacancyPos = df_value(df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), two_prod(t61, t66)));
+  let surfaceStoichPos = 1.0 - surfaceVacancyPos;
+  let t69 = max(surfaceStoichPos, 1.0e-8);
+  let t70 = max(surfaceVacancyPos, 1.0e-8);
+  let t71 = sqrt(t69 * t70);
+  let exchangeCurrentPos = t63 * t71;
+  let t73 = t61 / exchangeCurrentPos;
+  let t74 = asinh_s(t73);
+  let overpotentialPos = thermalVoltage * t74;
+  let t76 = current * temperature;
+  let t77 = max(surfaceStoichPos, 1.0e-10);
+  let ocpStoichPos = min(t77, 1.0);
+  let entropicChangePos_and_slope = series_both_entropic_pos(ocpStoichPos);
+  let entropicChangePos = entropicChangePos_and_slope.x;
+  let t80 = entropicChangePos_and_slope.y;
+  let t81 = current * current;
+  let t82 = prm(P_CONTACT_RESISTANCE, c) + prm(P_COLLECTOR_RESISTANCE, c);
+  let ohmicHeat = t81 * t82;
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let t85 = SEI_SOLVENT_LAW + SEI_REACTION_LAW;
+  let filmResistance = prm(P_SEI_FILM_RESISTIVITY, c) * seiThickness * t85;
+  let filmHeat = t81 * filmResistance * FILM_HEAT_ON;
+  let seiArrhenius = arrhenius_s(prm(P_SEI_ACTIVATION, c), inverseTemperatureGap);
+  let t89 = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius;
+  let t90 = SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c);
+  let thermalVoltageTangent = 0.000172346665 * riseTangent;
+  let inverseTemperatureGapTangent = riseTangent / t51 - inverseTemperatureGap * (REFERENCE_TEMPERATURE * riseTangent) / t51;
+  let stoichNegAverageTangent = (*ds)[S_STOICH_NEG] - (*ds)[S_SEI_GROWTH] * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  let diffusionRateNegTangent = prm(D_BASE_RATE_NEG, c) * (t58 * (prm(P_DIFFUSION_ACTIVATION_NEG, c) * inverseTemperatureGapTangent));
+  let diffusionRatePosTangent = prm(D_BASE_RATE_POS, c) * (t64 * (prm(P_DIFFUSION_ACTIVATION_POS, c) * inverseTemperatureGapTangent));
+  let surfaceVacancyPosTangent = (*ds)[S_STOICH_POS] + (-t66 + t61 * (-(t66 * diffusionRatePosTangent / diffusionRatePos)));
+  let surfaceStoichPosTangent = -surfaceVacancyPosTangent;
+  let exchangeCurrentPosTangent = prm(P_KINETIC_CURRENT_POS, c) * (t62 * (prm(P_KINETIC_ACTIVATION_POS, c) * inverseTemperatureGapTangent)) * t71 + t63 * ((select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-8)) * t70 + t69 * select(0.0, surfaceVacancyPosTangent, (surfaceVacancyPos > 1.0e-8))) / (2.0 * t71));
+  let overpotentialPosTangent = thermalVoltageTangent * t74 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t73 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t73 * t73 + 1.0));
+  let ocpStoichPosTangent = select(0.0, select(0.0, surfaceStoichPosTangent, (surfaceStoichPos > 1.0e-10)), (t77 < 1.0));
+  let entropicChangePosTangent = t80 * ocpStoichPosTangent;
+  let t102 = current + current;
+  let ohmicHeatTangent = t102 * t82;
+  let filmResistanceTangent = prm(P_SEI_FILM_RESISTIVITY, c) * (*ds)[S_SEI_GROWTH] * t85;
+  let filmHeatTangent = (t102 * filmResistance + t81 * filmResistanceTangent) * FILM_HEAT_ON;
+  let seiArrheniusTangent = seiArrhenius * (prm(P_SEI_ACTIVATION, c) * inverseTemperatureGapTangent);
+  var t107 = 0.0;
+  var t108 = 0.0;
+  for (var m = 0u; m < MODES; m++) {
+    t107 += (*s)[CELL_STATE_FIXED + m];
+    t108 += (*ds)[CELL_STATE_FIXED + m];
+  }
+  let surfaceStoichNeg = stoichNegAverage + t107 - t60;
+  let t110 = max(surfaceStoichNeg, 1.0e-8);
+  let surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  let t112 = max(surfaceVacancyNeg, 1.0e-8);
+  let t113 = sqrt(t110 * t112);
+  let exchangeCurrentNeg = t54 * t113;
+  let t115 = current / exchangeCurrentNeg;
+  let t116 = asinh_s(t115);
+  let overpotentialNeg = thermalVoltage * t116;
+  let t118 = overpotentialNeg - overpotentialPos;
+  let irreversibleHeat = current * t118;
+  let t120 = max(surfaceStoichNeg, 1.0e-10);
+  let ocpStoichNeg = min(t120, 1.0);
+  let entropicChangeNeg_and_slope = series_both_entropic_neg(ocpStoichNeg);
+  let entropicChangeNeg = entropicChangeNeg_and_slope.x;
+  let t123 = entropicChangeNeg_and_slope.y;
+  let t124 = entropicChangeNeg - entropicChangePos;
+  let reversibleHeat = t76 * t124;
+  let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let t127_and_slope = series_both_ocp_neg(ocpStoichNeg);
+  let t127 = t127_and_slope.x;
+  let t128 = t127_and_slope.y;
+  let t129 = 1.0 / t120;
+  let t130 = max(surfaceVacancyNeg, 1.0e-10);
+  let t131 = 1.0 / t130;
+  let ocpNegValue = t127 + 0.000001 * (t129 - t131) + rise * entropicChangeNeg;
+  let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
+  let t134 = seiOverpotential / thermalVoltage;
+  let t135 = exp(-t134);
+  let t136 = SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + t90 * t135;
+  let seiDrive = t89 * t136;
+  let surfaceStoichNegTangent = stoichNegAverageTangent + t108 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t60 * diffusionRateNegTangent / diffusionRateNeg);
+  let surfaceVacancyNegTangent = -surfaceStoichNegTangent;
+  let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t53 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t113 + t54 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t112 + t110 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t113));
+  let overpotentialNegTangent = thermalVoltageTangent * t116 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t115 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t115 * t115 + 1.0));
+  let irreversibleHeatTangent = t118 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  let t143 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t143, (t120 < 1.0));
+  let entropicChangeNegTangent = t123 * ocpStoichNegTangent;
+  let reversibleHeatTangent = (temperature + current * riseTangent) * t124 + t76 * (entropicChangeNegTangent - entropicChangePosTangent);
+  let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
+  let ocpNegValueTangent = t128 * ocpStoichNegTangent + 0.000001 * (-(t129 * t143 / t120) + t131 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t130) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
+  let seiDriveTangent = prm(P_SEI_RATE_FACTOR, c) * seiArrheniusTangent * t136 + t89 * (t90 * (t135 * (-(seiOverpotentialTangent / thermalVoltage - t134 * thermalVoltageTangent / thermalVoltage))));
+  result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
+  result.seiDrive = seiDrive;
+  result.heatTangent = totalHeatTangent;
+  result.seiDriveTangent = seiDriveTangent;
   return result;
 }
 
@@ -600,33 +1064,37 @@ fn cell_prepare(s: ptr<private, CellState>, a: ptr<private, CellState>, b: ptr<p
   let inverseTemperatureGap = rise / (REFERENCE_TEMPERATURE * temperature);
   let diffusionRatePos = prm(D_BASE_RATE_POS, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_POS, c), inverseTemperatureGap);
   let diffusionRateNeg = prm(D_BASE_RATE_NEG, c) * arrhenius_s(prm(P_DIFFUSION_ACTIVATION_NEG, c), inverseTemperatureGap);
-  let t50 = (-0.666666667) * prm(D_INV_CHARGE_NEG, c);
+  let t53 = (-0.666666667) * prm(D_INV_CHARGE_NEG, c);
   let fluxPosTangent = -prm(D_INV_CHARGE_POS, c);
-  let t52 = (-0.666666667) * fluxPosTangent;
-  var t53 = vec2<f32>(0.0, 0.0);
-  var t54 = 0.0;
+  let t55 = (-0.666666667) * fluxPosTangent;
+  var t56 = vec2<f32>(0.0, 0.0);
+  var t57 = 0.0;
   for (var m = 0u; m < MODES; m++) {
     let decayRatePos = EIGENVALUES[m] * diffusionRatePos;
-    let t56 = -(decayRatePos * dt);
-    let t57 = -expm1_s(t56);
+    let t59 = -(decayRatePos * dt);
+    let t60 = -expm1_s(t59);
     let decayRateNeg = EIGENVALUES[m] * diffusionRateNeg;
-    let t59 = exp(-(decayRateNeg * dt));
-    let modeTargetNegTangent = t50 / decayRateNeg;
-    let t61 = exp(t56);
-    let modeTargetPosTangent = t52 / decayRatePos;
-    t53 = df_add(t53, two_prod((*s)[CELL_STATE_FIXED + MODES + m], t57));
-    t54 += t57 / decayRatePos;
-    (*a)[CELL_STATE_FIXED + m] = (*s)[CELL_STATE_FIXED + m] * t59;
-    (*b)[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t59;
-    (*a)[CELL_STATE_FIXED + MODES + m] = (*s)[CELL_STATE_FIXED + MODES + m] * t61;
-    (*b)[CELL_STATE_FIXED + MODES + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t61;
+    let t62 = exp(-(decayRateNeg * dt));
+    let modeTargetNegTangent = t53 / decayRateNeg;
+    let t64 = exp(t59);
+    let modeTargetPosTangent = t55 / decayRatePos;
+    t56 = df_add(t56, two_prod((*s)[CELL_STATE_FIXED + MODES + m], t60));
+    t57 += t60 / decayRatePos;
+    (*a)[CELL_STATE_FIXED + m] = (*s)[CELL_STATE_FIXED + m] * t62;
+    (*b)[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t62;
+    (*a)[CELL_STATE_FIXED + MODES + m] = (*s)[CELL_STATE_FIXED + MODES + m] * t64;
+    (*b)[CELL_STATE_FIXED + MODES + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t64;
   }
   (*a)[S_STOICH_NEG] = (*s)[S_STOICH_NEG];
   (*b)[S_STOICH_NEG] = -(prm(D_INV_CHARGE_NEG, c) * dt);
-  let a_stoich_pos = df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), t53);
+  let a_stoich_pos = df_add(vec2<f32>((*s)[S_STOICH_POS], (*s)[S_STOICH_POS_TAIL]), t56);
   (*a)[S_STOICH_POS] = a_stoich_pos.x;
   (*a)[S_STOICH_POS_TAIL] = a_stoich_pos.y;
-  (*b)[S_STOICH_POS] = -(prm(D_INV_CHARGE_POS, c) * (dt + 0.666666667 * t54));
+  (*b)[S_STOICH_POS] = -(prm(D_INV_CHARGE_POS, c) * (dt + 0.666666667 * t57));
+  let a_sei_growth = vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]);
+  (*a)[S_SEI_GROWTH] = a_sei_growth.x;
+  (*a)[S_SEI_GROWTH_TAIL] = a_sei_growth.y;
+  (*b)[S_SEI_GROWTH] = 0.0;
 }
 
 // The end state of a step at current I from its prepared parts: a + b I.
@@ -639,6 +1107,9 @@ fn cell_apply(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<pri
   let s_stoich_pos = df_add(vec2<f32>((*a)[S_STOICH_POS], (*a)[S_STOICH_POS_TAIL]), two_prod((*b)[S_STOICH_POS], current));
   (*s)[S_STOICH_POS] = s_stoich_pos.x;
   (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
+  let s_sei_growth = df_add(vec2<f32>((*a)[S_SEI_GROWTH], (*a)[S_SEI_GROWTH_TAIL]), two_prod((*b)[S_SEI_GROWTH], current));
+  (*s)[S_SEI_GROWTH] = s_sei_growth.x;
+  (*s)[S_SEI_GROWTH_TAIL] = s_sei_growth.y;
 }
 
 // The end state of a step at current I from its prepared parts: a + b I.
@@ -651,26 +1122,60 @@ fn cell_apply_tangent(a: ptr<private, CellState>, b: ptr<private, CellState>, s:
   let s_stoich_pos = df_add(vec2<f32>((*a)[S_STOICH_POS], (*a)[S_STOICH_POS_TAIL]), two_prod((*b)[S_STOICH_POS], current));
   (*s)[S_STOICH_POS] = s_stoich_pos.x;
   (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
+  let s_sei_growth = df_add(vec2<f32>((*a)[S_SEI_GROWTH], (*a)[S_SEI_GROWTH_TAIL]), two_prod((*b)[S_SEI_GROWTH], current));
+  (*s)[S_SEI_GROWTH] = s_sei_growth.x;
+  (*s)[S_SEI_GROWTH_TAIL] = s_sei_growth.y;
+}
+
+// The SEI growth over dt from its drive at the start and the end of the step, into the end state.
+fn cell_integrate(s: ptr<private, CellState>, e: ptr<private, CellState>, c: u32, seiDriveStart: f32, seiDriveEnd: f32, dt: f32) {
+  let seiTwiceIntegral = (seiDriveStart + seiDriveEnd) * dt;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let seiGrowthIncrement = SEI_SOLVENT_LAW * (seiTwiceIntegral / (seiThickness + sqrt(seiThickness * seiThickness + seiTwiceIntegral))) + SEI_REACTION_LAW * 0.5 * seiTwiceIntegral;
+  let e_sei_growth = df_add(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]), vec2<f32>(seiGrowthIncrement, 0.0));
+  (*e)[S_SEI_GROWTH] = e_sei_growth.x;
+  (*e)[S_SEI_GROWTH_TAIL] = e_sei_growth.y;
+}
+
+// The SEI growth over dt from its drive at the start and the end of the step, into the end state. With the derivative of each end state in the current into ds (along seiDriveStartTangent, seiDriveEndTangent).
+fn cell_integrate_tangent(s: ptr<private, CellState>, e: ptr<private, CellState>, ds: ptr<private, CellState>, c: u32, seiDriveStart: f32, seiDriveEnd: f32, dt: f32, seiDriveStartTangent: f32, seiDriveEndTangent: f32) {
+  let seiTwiceIntegral = (seiDriveStart + seiDriveEnd) * dt;
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let seiThickness = prm(P_SEI_INITIAL_THICKNESS, c) + seiGrowthValue;
+  let t54 = sqrt(seiThickness * seiThickness + seiTwiceIntegral);
+  let t55 = seiThickness + t54;
+  let t56 = seiTwiceIntegral / t55;
+  let t57 = SEI_REACTION_LAW * 0.5;
+  let seiGrowthIncrement = SEI_SOLVENT_LAW * t56 + t57 * seiTwiceIntegral;
+  let seiTwiceIntegralTangent = (seiDriveStartTangent + seiDriveEndTangent) * dt;
+  let seiGrowthIncrementTangent = SEI_SOLVENT_LAW * (seiTwiceIntegralTangent / t55 - t56 * (seiTwiceIntegralTangent / (2.0 * t54)) / t55) + t57 * seiTwiceIntegralTangent;
+  let e_sei_growth = df_add(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]), vec2<f32>(seiGrowthIncrement, 0.0));
+  (*e)[S_SEI_GROWTH] = e_sei_growth.x;
+  (*e)[S_SEI_GROWTH_TAIL] = e_sei_growth.y;
+  (*ds)[S_SEI_GROWTH] = seiGrowthIncrementTangent;
 }
 
 // The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J].
 fn cell_thermal(c: u32, rise: f32, heat: f32, dt: f32) -> ThermalOutputs {
   var result: ThermalOutputs;
-  let t46 = (prm(P_COOLING_CONDUCTANCE, c) > 0.0);
+  let t49 = (prm(P_COOLING_CONDUCTANCE, c) > 0.0);
   let coolingDecay = -expm1_s(-(prm(D_COOLING_RATE, c) * dt));
-  let t48 = heat * dt;
-  let riseEnd = select(rise + t48 * prm(D_INV_HEAT_CAPACITY, c), rise + (prm(D_AMBIENT_RISE, c) + heat / prm(P_COOLING_CONDUCTANCE, c) - rise) * coolingDecay, t46);
-  let riseEndTangent = select(dt * prm(D_INV_HEAT_CAPACITY, c), 1.0 / prm(P_COOLING_CONDUCTANCE, c) * coolingDecay, t46);
+  let t51 = heat * dt;
+  let riseEnd = select(rise + t51 * prm(D_INV_HEAT_CAPACITY, c), rise + (prm(D_AMBIENT_RISE, c) + heat / prm(P_COOLING_CONDUCTANCE, c) - rise) * coolingDecay, t49);
+  let riseEndTangent = select(dt * prm(D_INV_HEAT_CAPACITY, c), 1.0 / prm(P_COOLING_CONDUCTANCE, c) * coolingDecay, t49);
   result.rise = riseEnd;
-  result.cooling = t48 - prm(P_HEAT_CAPACITY, c) * (riseEnd - rise);
+  result.cooling = t51 - prm(P_HEAT_CAPACITY, c) * (riseEnd - rise);
   result.riseTangent = riseEndTangent;
   return result;
 }
 
-// State of charge from the negative electrode average (0 at the lower cut-off, 1 at the upper).
+// State of charge from the negative particle average (0 at the lower cut-off, 1 at the upper of the fresh cell).
 fn cell_soc(s: ptr<private, CellState>, c: u32) -> SocOutputs {
   var result: SocOutputs;
-  result.soc = ((*s)[S_STOICH_NEG] - prm(P_STOICH_NEG_EMPTY, c)) * prm(D_SOC_SCALE, c);
+  let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
+  let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
+  result.soc = (stoichNegAverage - prm(P_STOICH_NEG_EMPTY, c)) * prm(D_SOC_SCALE, c);
   return result;
 }
 

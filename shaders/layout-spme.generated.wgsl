@@ -21,35 +21,45 @@ const P_INITIAL_STOICH_POS: u32 = 16u; // initial positive stoichiometry y (unif
 const P_INITIAL_TEMPERATURE: u32 = 17u; // initial cell temperature [K]
 const P_STOICH_NEG_EMPTY: u32 = 18u; // negative stoichiometry at 0 % SOC (for reporting SOC) [-]
 const P_STOICH_NEG_FULL: u32 = 19u; // negative stoichiometry at 100 % SOC (for reporting SOC) [-]
-const P_ELECTROLYTE_CONCENTRATION: u32 = 20u; // initial electrolyte concentration c_e0; the state is c_e / c_e0 [mol/m3]
-const P_PORE_WIDTH_NEG: u32 = 21u; // eps_n h_n: pore volume per electrode area of one negative finite volume (h_n = L_n / N_n) [m]
-const P_PORE_WIDTH_SEP: u32 = 22u; // eps_s h_s: pore volume per electrode area of one separator finite volume [m]
-const P_PORE_WIDTH_POS: u32 = 23u; // eps_p h_p: pore volume per electrode area of one positive finite volume [m]
-const P_PATH_LENGTH_NEG: u32 = 24u; // h_n / B_n: width over transport efficiency B = eps^b (or eps / tau) of a negative finite volume [m]
-const P_PATH_LENGTH_SEP: u32 = 25u; // h_s / B_s of a separator finite volume [m]
-const P_PATH_LENGTH_POS: u32 = 26u; // h_p / B_p of a positive finite volume [m]
-const P_DIFFUSIVITY_SCALE: u32 = 27u; // factor on the set's D_e(c_e, T) (variation: electrolyteDiffusivity) [-]
-const P_DIFFUSIVITY_ACTIVATION: u32 = 28u; // electrolyte diffusivity activation energy over R (E / R) [K]
-const P_SOURCE_NEG: u32 = 29u; // q_n = (1 - t+) / (F c_e0 A N_n): salt released into one negative finite volume per ampere [m/(A s)]
-const P_SOURCE_POS: u32 = 30u; // q_p = -(1 - t+) / (F c_e0 A N_p): salt taken from one positive finite volume per ampere (< 0) [m/(A s)]
-const P_MACINNES_COEFFICIENT: u32 = 31u; // chi R / F = 2 (1 - t+) TDF R / F: eta_c = coefficient T (<ln theta>_p - <ln theta>_n) [V/K]
-const P_ELECTROLYTE_RESISTANCE: u32 = 32u; // (L_n/(3 B_n) + L_s/B_s + L_p/(3 B_p)) / (A kappa_e(c_e0, T_ref)): electrolyte Ohmic resistance at T_ref [Ohm]
-const P_CONDUCTIVITY_ACTIVATION: u32 = 33u; // electrolyte conductivity activation energy over R (E / R) [K]
-const P_SOLID_RESISTANCE: u32 = 34u; // (L_n/(3 sigma_n,eff) + L_p/(3 sigma_p,eff)) / A: solid-phase Ohmic resistance of both electrodes [Ohm]
-const CELL_PARAMETER_COUNT: u32 = 35u; // per-cell parameters
+const P_SEI_INITIAL_THICKNESS: u32 = 20u; // initial SEI thickness L_sei_0 [m]
+const P_SEI_FILM_RESISTIVITY: u32 = 21u; // SEI film resistance per metre of film R_sei / (a_n L_n A n_elec) [Ohm/m]
+const P_SEI_LITHIUM_PER_THICKNESS: u32 = 22u; // lithium held per metre of SEI a_n L_n A n_elec z_sei F / (3600 V_bar_sei) [Ah/m]
+const P_SEI_SOLVENT_GROWTH: u32 = 23u; // solvent-diffusion limited growth constant V_bar_sei D_sol c_sol / z_sei (L dL/dt at T_ref) [m2/s]
+const P_SEI_REACTION_GROWTH: u32 = 24u; // reaction limited growth rate V_bar_sei j0_sei / (F z_sei) (dL/dt at T_ref and eta_SEI = 0) [m/s]
+const P_SEI_OCP: u32 = 25u; // SEI open-circuit potential U_sei [V]
+const P_SEI_ACTIVATION: u32 = 26u; // SEI growth activation energy over R (E_sei / R) [K]
+const P_SEI_RATE_FACTOR: u32 = 27u; // ageing rate factor multiplying the SEI growth (1: the set; cell-to-cell variation and the per-cycle random walk) [-]
+const P_ELECTROLYTE_CONCENTRATION: u32 = 28u; // initial electrolyte concentration c_e0; the state is c_e / c_e0 [mol/m3]
+const P_PORE_WIDTH_NEG: u32 = 29u; // eps_n h_n: pore volume per electrode area of one negative finite volume (h_n = L_n / N_n) [m]
+const P_PORE_WIDTH_SEP: u32 = 30u; // eps_s h_s: pore volume per electrode area of one separator finite volume [m]
+const P_PORE_WIDTH_POS: u32 = 31u; // eps_p h_p: pore volume per electrode area of one positive finite volume [m]
+const P_PATH_LENGTH_NEG: u32 = 32u; // h_n / B_n: width over transport efficiency B = eps^b (or eps / tau) of a negative finite volume [m]
+const P_PATH_LENGTH_SEP: u32 = 33u; // h_s / B_s of a separator finite volume [m]
+const P_PATH_LENGTH_POS: u32 = 34u; // h_p / B_p of a positive finite volume [m]
+const P_DIFFUSIVITY_SCALE: u32 = 35u; // factor on the set's D_e(c_e, T) (variation: electrolyteDiffusivity) [-]
+const P_DIFFUSIVITY_ACTIVATION: u32 = 36u; // electrolyte diffusivity activation energy over R (E / R) [K]
+const P_SOURCE_NEG: u32 = 37u; // q_n = (1 - t+) / (F c_e0 A N_n): salt released into one negative finite volume per ampere [m/(A s)]
+const P_SOURCE_POS: u32 = 38u; // q_p = -(1 - t+) / (F c_e0 A N_p): salt taken from one positive finite volume per ampere (< 0) [m/(A s)]
+const P_MACINNES_COEFFICIENT: u32 = 39u; // chi R / F = 2 (1 - t+) TDF R / F: eta_c = coefficient T (<ln theta>_p - <ln theta>_n) [V/K]
+const P_ELECTROLYTE_RESISTANCE: u32 = 40u; // (L_n/(3 B_n) + L_s/B_s + L_p/(3 B_p)) / (A kappa_e(c_e0, T_ref)): electrolyte Ohmic resistance at T_ref [Ohm]
+const P_CONDUCTIVITY_ACTIVATION: u32 = 41u; // electrolyte conductivity activation energy over R (E / R) [K]
+const P_SOLID_RESISTANCE: u32 = 42u; // (L_n/(3 sigma_n,eff) + L_p/(3 sigma_p,eff)) / A: solid-phase Ohmic resistance of both electrodes [Ohm]
+const CELL_PARAMETER_COUNT: u32 = 43u; // per-cell parameters
 const S_STOICH_NEG: u32 = 0u; // particle-average negative stoichiometry [-]
 const S_STOICH_POS: u32 = 1u; // Z = (1 - y) - sum of the positive modes, double-float (the positive surface complement without the tail term) [-] (double-float head)
 const S_TEMPERATURE_RISE: u32 = 2u; // cell temperature minus the reference temperature [K]
-const S_LN_MEAN_NEG: u32 = 3u; // <ln theta> over the negative electrode volumes [-]
-const S_LN_MEAN_POS: u32 = 4u; // <ln theta> over the positive electrode volumes [-]
-const S_NODE_NEG1: u32 = 5u; // first Gauss node in theta^(-1/2), negative electrode [-]
-const S_NODE_NEG2: u32 = 6u; // second Gauss node in theta^(-1/2), negative electrode [-]
-const S_WEIGHT_NEG1: u32 = 7u; // weight of the first node, negative electrode (the second has 1 - w) [-]
-const S_NODE_POS1: u32 = 8u; // first Gauss node in theta^(-1/2), positive electrode [-]
-const S_NODE_POS2: u32 = 9u; // second Gauss node in theta^(-1/2), positive electrode [-]
-const S_WEIGHT_POS1: u32 = 10u; // weight of the first node, positive electrode (the second has 1 - w) [-]
-const S_STOICH_POS_TAIL: u32 = 11u; // double-float tail of stoichPos
-const CELL_STATE_FIXED: u32 = 12u; // state slots before the vectors (modesNeg[modes], modesPos[modes], electrolyte[electrolyteCells])
+const S_SEI_GROWTH: u32 = 3u; // SEI growth since manufacture L_sei - L_sei_0, double-float [m] (double-float head)
+const S_LN_MEAN_NEG: u32 = 4u; // <ln theta> over the negative electrode volumes [-]
+const S_LN_MEAN_POS: u32 = 5u; // <ln theta> over the positive electrode volumes [-]
+const S_NODE_NEG1: u32 = 6u; // first Gauss node in theta^(-1/2), negative electrode [-]
+const S_NODE_NEG2: u32 = 7u; // second Gauss node in theta^(-1/2), negative electrode [-]
+const S_WEIGHT_NEG1: u32 = 8u; // weight of the first node, negative electrode (the second has 1 - w) [-]
+const S_NODE_POS1: u32 = 9u; // first Gauss node in theta^(-1/2), positive electrode [-]
+const S_NODE_POS2: u32 = 10u; // second Gauss node in theta^(-1/2), positive electrode [-]
+const S_WEIGHT_POS1: u32 = 11u; // weight of the first node, positive electrode (the second has 1 - w) [-]
+const S_STOICH_POS_TAIL: u32 = 12u; // double-float tail of stoichPos
+const S_SEI_GROWTH_TAIL: u32 = 13u; // double-float tail of seiGrowth
+const CELL_STATE_FIXED: u32 = 14u; // state slots before the vectors (modesNeg[modes], modesPos[modes], electrolyte[electrolyteCells])
 const O_CAPACITY_AH: u32 = 0u; // net charge delivered by the pack (string), discharge positive [Ah]
 const O_ENERGY_WH: u32 = 1u; // net electrical energy delivered at the pack terminals [Wh]
 const O_DURATION_S: u32 = 2u; // time until the protocol ended [s]
@@ -69,7 +79,7 @@ const O_STOP_REASON: u32 = 15u; // 0 protocol completed, 1 cell voltage limit, 2
 const O_HEAT_IRREVERSIBLE_J: u32 = 16u; // heat term: irreversible (reaction) heat I (eta_n - eta_p), over the cells and the run [J]
 const O_HEAT_REVERSIBLE_J: u32 = 17u; // heat term: reversible (entropic) heat I T (dU_n/dT - dU_p/dT) [J]
 const O_HEAT_OHMIC_ELECTROLYTE_J: u32 = 18u; // heat term: electrolyte Ohmic heat -I (eta_c + dphi_e) (0 for the SPM) [J]
-const O_HEAT_OHMIC_SOLID_J: u32 = 19u; // heat term: solid-phase Ohmic heat I^2 R_s (0 for the SPM) [J]
+const O_HEAT_OHMIC_SOLID_J: u32 = 19u; // heat term: solid-phase Ohmic heat I^2 R_s (0 for the SPM) and the Joule heat of the SEI film I^2 R_film (0 without SEI growth) [J]
 const O_HEAT_COLLECTOR_J: u32 = 20u; // heat term: current-collector Ohmic heat I^2 R_cc (the contact term is weldLossJ) [J]
 const O_MIN_ELECTROLYTE_FRACTION: u32 = 21u; // lowest electrolyte concentration over the cells and the run, over its initial value (1 for the SPM) [-]
 const PACK_OUTPUT_COUNT: u32 = 22u; // outputs per pack
@@ -112,10 +122,11 @@ const D_INITIAL_RISE: u32 = CELL_PARAMETER_COUNT + 5u; // initial temperature mi
 const D_COOLING_RATE: u32 = CELL_PARAMETER_COUNT + 6u; // h A / C_th [1/s]
 const D_INV_HEAT_CAPACITY: u32 = CELL_PARAMETER_COUNT + 7u; // 1 / C_th [K/J]
 const D_SOC_SCALE: u32 = CELL_PARAMETER_COUNT + 8u; // 1 / (x_100 - x_0) [-]
-const D_DEPLETED_FRACTION: u32 = CELL_PARAMETER_COUNT + 9u; // 10 mol/m3 / c_e0: theta at depletion [-]
-const D_INITIAL_VACANCY_POS: u32 = CELL_PARAMETER_COUNT + 10u; // 1 - initial positive stoichiometry, as a double-float computed in f64 [-]
-const D_INITIAL_VACANCY_POS_TAIL: u32 = CELL_PARAMETER_COUNT + 11u; // its f32 tail
-const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + 12u;
+const D_SEI_STOICH_PER_THICKNESS: u32 = CELL_PARAMETER_COUNT + 9u; // negative stoichiometry held by a metre of SEI, Q_sei / Q_neg [1/m]
+const D_DEPLETED_FRACTION: u32 = CELL_PARAMETER_COUNT + 10u; // 10 mol/m3 / c_e0: theta at depletion [-]
+const D_INITIAL_VACANCY_POS: u32 = CELL_PARAMETER_COUNT + 11u; // 1 - initial positive stoichiometry, as a double-float computed in f64 [-]
+const D_INITIAL_VACANCY_POS_TAIL: u32 = CELL_PARAMETER_COUNT + 12u; // its f32 tail
+const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + 13u;
 
 // Working slots per cell (src/backends/webgpu/layout.ts): state-sized slots, then scalars.
 const W_START: u32 = 0u; // committed state (the start of the step)
@@ -172,6 +183,7 @@ struct Dispatch {
   groupsX: u32, // workgroups along x (2-D dispatch beyond maxComputeWorkgroupsPerDimension)
   segments: u32, // compiled segments
   budget: u32, // loop iterations after which an invocation saves its pack at the next step and returns
+  states: u32, // 0: cells start from their initial states; 1: and their end states go to persist (F_STATES); 2: they start from the states there too
 }
 
 // the dispatch uniform

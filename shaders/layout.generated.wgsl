@@ -21,12 +21,22 @@ const P_INITIAL_STOICH_POS: u32 = 16u; // initial positive stoichiometry y (unif
 const P_INITIAL_TEMPERATURE: u32 = 17u; // initial cell temperature [K]
 const P_STOICH_NEG_EMPTY: u32 = 18u; // negative stoichiometry at 0 % SOC (for reporting SOC) [-]
 const P_STOICH_NEG_FULL: u32 = 19u; // negative stoichiometry at 100 % SOC (for reporting SOC) [-]
-const CELL_PARAMETER_COUNT: u32 = 20u; // per-cell parameters
+const P_SEI_INITIAL_THICKNESS: u32 = 20u; // initial SEI thickness L_sei_0 [m]
+const P_SEI_FILM_RESISTIVITY: u32 = 21u; // SEI film resistance per metre of film R_sei / (a_n L_n A n_elec) [Ohm/m]
+const P_SEI_LITHIUM_PER_THICKNESS: u32 = 22u; // lithium held per metre of SEI a_n L_n A n_elec z_sei F / (3600 V_bar_sei) [Ah/m]
+const P_SEI_SOLVENT_GROWTH: u32 = 23u; // solvent-diffusion limited growth constant V_bar_sei D_sol c_sol / z_sei (L dL/dt at T_ref) [m2/s]
+const P_SEI_REACTION_GROWTH: u32 = 24u; // reaction limited growth rate V_bar_sei j0_sei / (F z_sei) (dL/dt at T_ref and eta_SEI = 0) [m/s]
+const P_SEI_OCP: u32 = 25u; // SEI open-circuit potential U_sei [V]
+const P_SEI_ACTIVATION: u32 = 26u; // SEI growth activation energy over R (E_sei / R) [K]
+const P_SEI_RATE_FACTOR: u32 = 27u; // ageing rate factor multiplying the SEI growth (1: the set; cell-to-cell variation and the per-cycle random walk) [-]
+const CELL_PARAMETER_COUNT: u32 = 28u; // per-cell parameters
 const S_STOICH_NEG: u32 = 0u; // particle-average negative stoichiometry [-]
 const S_STOICH_POS: u32 = 1u; // Z = (1 - y) - sum of the positive modes, double-float (the positive surface complement without the tail term) [-] (double-float head)
 const S_TEMPERATURE_RISE: u32 = 2u; // cell temperature minus the reference temperature [K]
-const S_STOICH_POS_TAIL: u32 = 3u; // double-float tail of stoichPos
-const CELL_STATE_FIXED: u32 = 4u; // state slots before the vectors (modesNeg[modes], modesPos[modes])
+const S_SEI_GROWTH: u32 = 3u; // SEI growth since manufacture L_sei - L_sei_0, double-float [m] (double-float head)
+const S_STOICH_POS_TAIL: u32 = 4u; // double-float tail of stoichPos
+const S_SEI_GROWTH_TAIL: u32 = 5u; // double-float tail of seiGrowth
+const CELL_STATE_FIXED: u32 = 6u; // state slots before the vectors (modesNeg[modes], modesPos[modes])
 const O_CAPACITY_AH: u32 = 0u; // net charge delivered by the pack (string), discharge positive [Ah]
 const O_ENERGY_WH: u32 = 1u; // net electrical energy delivered at the pack terminals [Wh]
 const O_DURATION_S: u32 = 2u; // time until the protocol ended [s]
@@ -46,7 +56,7 @@ const O_STOP_REASON: u32 = 15u; // 0 protocol completed, 1 cell voltage limit, 2
 const O_HEAT_IRREVERSIBLE_J: u32 = 16u; // heat term: irreversible (reaction) heat I (eta_n - eta_p), over the cells and the run [J]
 const O_HEAT_REVERSIBLE_J: u32 = 17u; // heat term: reversible (entropic) heat I T (dU_n/dT - dU_p/dT) [J]
 const O_HEAT_OHMIC_ELECTROLYTE_J: u32 = 18u; // heat term: electrolyte Ohmic heat -I (eta_c + dphi_e) (0 for the SPM) [J]
-const O_HEAT_OHMIC_SOLID_J: u32 = 19u; // heat term: solid-phase Ohmic heat I^2 R_s (0 for the SPM) [J]
+const O_HEAT_OHMIC_SOLID_J: u32 = 19u; // heat term: solid-phase Ohmic heat I^2 R_s (0 for the SPM) and the Joule heat of the SEI film I^2 R_film (0 without SEI growth) [J]
 const O_HEAT_COLLECTOR_J: u32 = 20u; // heat term: current-collector Ohmic heat I^2 R_cc (the contact term is weldLossJ) [J]
 const O_MIN_ELECTROLYTE_FRACTION: u32 = 21u; // lowest electrolyte concentration over the cells and the run, over its initial value (1 for the SPM) [-]
 const PACK_OUTPUT_COUNT: u32 = 22u; // outputs per pack
@@ -89,9 +99,10 @@ const D_INITIAL_RISE: u32 = CELL_PARAMETER_COUNT + 5u; // initial temperature mi
 const D_COOLING_RATE: u32 = CELL_PARAMETER_COUNT + 6u; // h A / C_th [1/s]
 const D_INV_HEAT_CAPACITY: u32 = CELL_PARAMETER_COUNT + 7u; // 1 / C_th [K/J]
 const D_SOC_SCALE: u32 = CELL_PARAMETER_COUNT + 8u; // 1 / (x_100 - x_0) [-]
-const D_INITIAL_VACANCY_POS: u32 = CELL_PARAMETER_COUNT + 9u; // 1 - initial positive stoichiometry, as a double-float computed in f64 [-]
-const D_INITIAL_VACANCY_POS_TAIL: u32 = CELL_PARAMETER_COUNT + 10u; // its f32 tail
-const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + 11u;
+const D_SEI_STOICH_PER_THICKNESS: u32 = CELL_PARAMETER_COUNT + 9u; // negative stoichiometry held by a metre of SEI, Q_sei / Q_neg [1/m]
+const D_INITIAL_VACANCY_POS: u32 = CELL_PARAMETER_COUNT + 10u; // 1 - initial positive stoichiometry, as a double-float computed in f64 [-]
+const D_INITIAL_VACANCY_POS_TAIL: u32 = CELL_PARAMETER_COUNT + 11u; // its f32 tail
+const PARAM_ROWS: u32 = CELL_PARAMETER_COUNT + 12u;
 
 // Working slots per cell (src/backends/webgpu/layout.ts): state-sized slots, then scalars.
 const W_START: u32 = 0u; // committed state (the start of the step)
@@ -148,6 +159,7 @@ struct Dispatch {
   groupsX: u32, // workgroups along x (2-D dispatch beyond maxComputeWorkgroupsPerDimension)
   segments: u32, // compiled segments
   budget: u32, // loop iterations after which an invocation saves its pack at the next step and returns
+  states: u32, // 0: cells start from their initial states; 1: and their end states go to persist (F_STATES); 2: they start from the states there too
 }
 
 // the dispatch uniform

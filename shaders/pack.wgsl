@@ -791,9 +791,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     historyDt = -1.0;
     historySegment = -1;
     for (var c = 0u; c < N_CELLS; c++) {
-      cell_init(&cs, c);
-      for (var q = 0u; q < STATE_LEN; q++) {
-        st(W_START + q, c, cs[q]);
+      if (info.states == 2u) {
+        // A lifetime run resumes the pack from the states its last protocol step left (src/pack/lifetime.ts).
+        for (var q = 0u; q < STATE_LEN; q++) {
+          st(W_START + q, c, pld(F_STATES + q * N_CELLS + c, p));
+        }
+      } else {
+        cell_init(&cs, c);
+        for (var q = 0u; q < STATE_LEN; q++) {
+          st(W_START + q, c, cs[q]);
+        }
       }
       st(W_CURRENT, c, 0.0);
       st(W_VOLTAGE, c, 0.0);
@@ -1061,6 +1068,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     socMax = max(socMax, soc);
   }
   o[O_FINAL_SOC_SPREAD] = socMax - socMin;
+  if (info.states != 0u) {
+    for (var c = 0u; c < N_CELLS; c++) {
+      for (var q = 0u; q < STATE_LEN; q++) {
+        pst(F_STATES + q * N_CELLS + c, p, ld(W_START + q, c));
+      }
+    }
+  }
   for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
     outputs[p * OUT_STRIDE + q] = o[q];
   }

@@ -24,6 +24,8 @@ export type { PackSettings, PackSimulationInput, PackSimulationResult, PackTrace
 export type { PackLayout } from './pack/topology.ts';
 export { runStudy, chunkJob } from './study/runner.ts';
 export type { RunStudyOptions, StudyResult, StudyChunk, StudyProgress } from './study/runner.ts';
+export { invalidPackReason, invalidPacks, validityContext, stopReasonStatus, STOP_REASON_STATUS, LISTED_SAMPLES } from './results/validity.ts';
+export type { InvalidPack, ValidityContext } from './results/validity.ts';
 export { studyModel } from './study/job.ts';
 export { createBackend, registerBackend, backendNames, SHIPPED_BACKENDS } from './backends/registry.ts';
 export type { Backend, BackendFactory, BackendOptions, PackJob, PackChunkResult } from './backends/types.ts';
@@ -31,7 +33,7 @@ export type { Platform, PackageAsset, WorkerPort, GpuOptions, GpuCandidate } fro
 export * from './random/sobol.ts';
 export { renderReport, parseSampleCsv, readArrowTable } from './report/core.ts';
 export type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap, Headline, HeadlineLimit, HeadlineDrivers, InputColumn } from './results/format.ts';
-export { outputStatistics, tailAnalyses, sensitivityAnalyses, analyzeStudySensitivity, worstPackMap, nonFiniteSamples, describeInputs } from './study/analysis.ts';
+export { outputStatistics, columnStatistics, validColumns, tailAnalyses, sensitivityAnalyses, analyzeStudySensitivity, worstPackMap, nonFiniteSamples, describeInputs } from './study/analysis.ts';
 export { buildHeadline, headlineLines, sensitivityStatements } from './study/headline.ts';
 export { studyLayout, studySamples, monteCarloResult, designOutputs, describeCost } from './study/samples.ts';
 export type { StudyLayout } from './study/samples.ts';

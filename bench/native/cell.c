@@ -7,8 +7,9 @@
  * The model's kernels: the SPM's, or the SPMe's with -DCELLSPREAD_SPME (step.h).
  *
  * Input (binary f64 file, written by bench/wasm.ts):
- *   count, timeStep, current, duration, lowerCutoff, lumped, the study constants (src/kernels/configure.ts
- *   flatKernelConstants), then params[count * CELL_PARAMETER_COUNT] (cell-major, src/model/physics.ts order)
+ *   count, timeStep, current, duration, lowerCutoff, lumped, the study constants in definition order
+ *   (src/kernels/configure.ts flattenKernelConstants), then params[count * CELL_PARAMETER_COUNT] (cell-major,
+ *   src/model/physics.ts order)
  * Usage: cell <input> <repeats>. Prints: seconds cellSteps capacitySumAh durationSumS
  */
 #include <stdio.h>
@@ -27,7 +28,7 @@ static double *s, *a, *b, *e;
 /* The end voltage minus the cut-off after a step of tau from s (the crossing's residual). */
 static double excess(const double *p, double I, double tau, double cutoff, StepResult *r) {
   step_prepare(s, a, b, p, &k, tau);
-  step_finish(s, a, b, e, p, &k, I, tau, 0.0, lumped, 0, r);
+  step_finish(s, a, b, e, p, &k, I, tau, 0.0, lumped, 0, 0, r);
   return cutoff - r->voltage;
 }
 
@@ -88,8 +89,7 @@ int main(int argc, char **argv) {
   const long count = (long)next();
   const double dt = next(), I = next(), duration = next(), cutoff = next();
   lumped = (int)next();
-  at += kernel_constants_read(&k, input + at);
-  const double *params = input + at;
+  const double *params = kernel_constants_read(&k, input + at);
   L = cell_state_length(&k);
   s = malloc(L * sizeof(double));
   a = malloc(L * sizeof(double));

@@ -25,34 +25,43 @@
 #define P_INITIAL_TEMPERATURE 17 /* initial cell temperature [K] */
 #define P_STOICH_NEG_EMPTY 18 /* negative stoichiometry at 0 % SOC (for reporting SOC) [-] */
 #define P_STOICH_NEG_FULL 19 /* negative stoichiometry at 100 % SOC (for reporting SOC) [-] */
-#define P_ELECTROLYTE_CONCENTRATION 20 /* initial electrolyte concentration c_e0; the state is c_e / c_e0 [mol/m3] */
-#define P_PORE_WIDTH_NEG 21 /* eps_n h_n: pore volume per electrode area of one negative finite volume (h_n = L_n / N_n) [m] */
-#define P_PORE_WIDTH_SEP 22 /* eps_s h_s: pore volume per electrode area of one separator finite volume [m] */
-#define P_PORE_WIDTH_POS 23 /* eps_p h_p: pore volume per electrode area of one positive finite volume [m] */
-#define P_PATH_LENGTH_NEG 24 /* h_n / B_n: width over transport efficiency B = eps^b (or eps / tau) of a negative finite volume [m] */
-#define P_PATH_LENGTH_SEP 25 /* h_s / B_s of a separator finite volume [m] */
-#define P_PATH_LENGTH_POS 26 /* h_p / B_p of a positive finite volume [m] */
-#define P_DIFFUSIVITY_SCALE 27 /* factor on the set's D_e(c_e, T) (variation: electrolyteDiffusivity) [-] */
-#define P_DIFFUSIVITY_ACTIVATION 28 /* electrolyte diffusivity activation energy over R (E / R) [K] */
-#define P_SOURCE_NEG 29 /* q_n = (1 - t+) / (F c_e0 A N_n): salt released into one negative finite volume per ampere [m/(A s)] */
-#define P_SOURCE_POS 30 /* q_p = -(1 - t+) / (F c_e0 A N_p): salt taken from one positive finite volume per ampere (< 0) [m/(A s)] */
-#define P_MACINNES_COEFFICIENT 31 /* chi R / F = 2 (1 - t+) TDF R / F: eta_c = coefficient T (<ln theta>_p - <ln theta>_n) [V/K] */
-#define P_ELECTROLYTE_RESISTANCE 32 /* (L_n/(3 B_n) + L_s/B_s + L_p/(3 B_p)) / (A kappa_e(c_e0, T_ref)): electrolyte Ohmic resistance at T_ref [Ohm] */
-#define P_CONDUCTIVITY_ACTIVATION 33 /* electrolyte conductivity activation energy over R (E / R) [K] */
-#define P_SOLID_RESISTANCE 34 /* (L_n/(3 sigma_n,eff) + L_p/(3 sigma_p,eff)) / A: solid-phase Ohmic resistance of both electrodes [Ohm] */
-#define CELL_PARAMETER_COUNT 35
+#define P_SEI_INITIAL_THICKNESS 20 /* initial SEI thickness L_sei_0 [m] */
+#define P_SEI_FILM_RESISTIVITY 21 /* SEI film resistance per metre of film R_sei / (a_n L_n A n_elec) [Ohm/m] */
+#define P_SEI_LITHIUM_PER_THICKNESS 22 /* lithium held per metre of SEI a_n L_n A n_elec z_sei F / (3600 V_bar_sei) [Ah/m] */
+#define P_SEI_SOLVENT_GROWTH 23 /* solvent-diffusion limited growth constant V_bar_sei D_sol c_sol / z_sei (L dL/dt at T_ref) [m2/s] */
+#define P_SEI_REACTION_GROWTH 24 /* reaction limited growth rate V_bar_sei j0_sei / (F z_sei) (dL/dt at T_ref and eta_SEI = 0) [m/s] */
+#define P_SEI_OCP 25 /* SEI open-circuit potential U_sei [V] */
+#define P_SEI_ACTIVATION 26 /* SEI growth activation energy over R (E_sei / R) [K] */
+#define P_SEI_RATE_FACTOR 27 /* ageing rate factor multiplying the SEI growth (1: the set; cell-to-cell variation and the per-cycle random walk) [-] */
+#define P_ELECTROLYTE_CONCENTRATION 28 /* initial electrolyte concentration c_e0; the state is c_e / c_e0 [mol/m3] */
+#define P_PORE_WIDTH_NEG 29 /* eps_n h_n: pore volume per electrode area of one negative finite volume (h_n = L_n / N_n) [m] */
+#define P_PORE_WIDTH_SEP 30 /* eps_s h_s: pore volume per electrode area of one separator finite volume [m] */
+#define P_PORE_WIDTH_POS 31 /* eps_p h_p: pore volume per electrode area of one positive finite volume [m] */
+#define P_PATH_LENGTH_NEG 32 /* h_n / B_n: width over transport efficiency B = eps^b (or eps / tau) of a negative finite volume [m] */
+#define P_PATH_LENGTH_SEP 33 /* h_s / B_s of a separator finite volume [m] */
+#define P_PATH_LENGTH_POS 34 /* h_p / B_p of a positive finite volume [m] */
+#define P_DIFFUSIVITY_SCALE 35 /* factor on the set's D_e(c_e, T) (variation: electrolyteDiffusivity) [-] */
+#define P_DIFFUSIVITY_ACTIVATION 36 /* electrolyte diffusivity activation energy over R (E / R) [K] */
+#define P_SOURCE_NEG 37 /* q_n = (1 - t+) / (F c_e0 A N_n): salt released into one negative finite volume per ampere [m/(A s)] */
+#define P_SOURCE_POS 38 /* q_p = -(1 - t+) / (F c_e0 A N_p): salt taken from one positive finite volume per ampere (< 0) [m/(A s)] */
+#define P_MACINNES_COEFFICIENT 39 /* chi R / F = 2 (1 - t+) TDF R / F: eta_c = coefficient T (<ln theta>_p - <ln theta>_n) [V/K] */
+#define P_ELECTROLYTE_RESISTANCE 40 /* (L_n/(3 B_n) + L_s/B_s + L_p/(3 B_p)) / (A kappa_e(c_e0, T_ref)): electrolyte Ohmic resistance at T_ref [Ohm] */
+#define P_CONDUCTIVITY_ACTIVATION 41 /* electrolyte conductivity activation energy over R (E / R) [K] */
+#define P_SOLID_RESISTANCE 42 /* (L_n/(3 sigma_n,eff) + L_p/(3 sigma_p,eff)) / A: solid-phase Ohmic resistance of both electrodes [Ohm] */
+#define CELL_PARAMETER_COUNT 43
 #define S_STOICH_NEG 0
 #define S_STOICH_POS 1
 #define S_TEMPERATURE_RISE 2
-#define S_LN_MEAN_NEG 3
-#define S_LN_MEAN_POS 4
-#define S_NODE_NEG1 5
-#define S_NODE_NEG2 6
-#define S_WEIGHT_NEG1 7
-#define S_NODE_POS1 8
-#define S_NODE_POS2 9
-#define S_WEIGHT_POS1 10
-#define CELL_STATE_FIXED 11
+#define S_SEI_GROWTH 3
+#define S_LN_MEAN_NEG 4
+#define S_LN_MEAN_POS 5
+#define S_NODE_NEG1 6
+#define S_NODE_NEG2 7
+#define S_WEIGHT_NEG1 8
+#define S_NODE_POS1 9
+#define S_NODE_POS2 10
+#define S_WEIGHT_POS1 11
+#define CELL_STATE_FIXED 12
 #define TOL_GROUP_CURRENT 1e-10 /* group Newton: largest current update of a converged cell */
 #define TOL_GROUP_VOLTAGE INFINITY /* group Newton: largest gap between a converged cell and the common voltage */
 #define TOL_GROUP_CURRENT_RESOLUTION 0.0 /* group Newton: a cell whose update is below this is converged even with a voltage gap */
@@ -70,6 +79,9 @@ typedef struct {
   int electrolyteCells; /* finite volumes of the electrolyte: negative electrode, separator, positive electrode */
   double referenceTemperature; /* reference temperature of the OCP fits and Arrhenius laws [K] */
   double tailCoefficient; /* (2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes` [-] */
+  double seiSolventLaw; /* 1 when the SEI grows by the solvent-diffusion limited law, else 0 [-] */
+  double seiReactionLaw; /* 1 when the SEI grows by the reaction limited law, else 0 [-] */
+  double filmHeatOn; /* 1 when the SEI film's Joule heat is in the cell heat (PyBaMM's SPM leaves it out: 0) [-] */
   double inverseCellsNeg; /* 1 / (finite volumes of the negative electrode) [-] */
   double inverseCellsPos; /* 1 / (finite volumes of the positive electrode) [-] */
   double diffusivityInverseReference; /* 1 / c_ref of the D_e fit [m3/mol] */
@@ -83,46 +95,67 @@ typedef struct {
   const double *regionSep; /* 1 in the separator volumes, else 0 */
   const double *regionPos; /* 1 in the positive volumes, else 0 */
   const double *interiorFace; /* 1 where volume m has a neighbour m + 1 (0 at the positive current collector) */
-  const double *ocpNeg; /* negative electrode OCP at the reference temperature [V] */
-  const double *ocpPos; /* positive electrode OCP at the reference temperature [V] */
+  const double *ocpNeg; /* negative electrode OCP at the reference temperature (series or measured table) [V] */
+  const double *ocpPos; /* positive electrode OCP at the reference temperature (series or measured table) [V] */
   const double *entropicNeg; /* negative electrode entropic change dU/dT [V/K] */
   const double *entropicPos; /* positive electrode entropic change dU/dT [V/K] */
 } KernelConstants;
 
 static inline int cell_state_length(const KernelConstants *k) { return CELL_STATE_FIXED + k->modes + k->modes + k->electrolyteCells; }
 
-/* The study constants from a flat array in definition order (src/kernels/configure.ts flatKernelConstants): lengths,
-   scalars, then each table and series as its length and values (pointers into `in`). Returns the values read. */
-static long kernel_constants_read(KernelConstants *k, const double *in) {
-  long at = 0;
-  k->modes = (int)in[at++];
-  k->electrolyteCells = (int)in[at++];
-  k->referenceTemperature = in[at++];
-  k->tailCoefficient = in[at++];
-  k->inverseCellsNeg = in[at++];
-  k->inverseCellsPos = in[at++];
-  k->diffusivityInverseReference = in[at++];
-  k->diffusivityTerm0 = in[at++];
-  k->diffusivityTerm1 = in[at++];
-  k->diffusivityTerm2 = in[at++];
-  k->diffusivityTerm3 = in[at++];
-  k->diffusivityRate = in[at++];
-  { const long n = (long)in[at++]; k->eigenvalues = in + at; at += n; }
-  { const long n = (long)in[at++]; k->regionNeg = in + at; at += n; }
-  { const long n = (long)in[at++]; k->regionSep = in + at; at += n; }
-  { const long n = (long)in[at++]; k->regionPos = in + at; at += n; }
-  { const long n = (long)in[at++]; k->interiorFace = in + at; at += n; }
-  { const long n = (long)in[at++]; k->ocpNeg = in + at; at += n; }
-  { const long n = (long)in[at++]; k->ocpPos = in + at; at += n; }
-  { const long n = (long)in[at++]; k->entropicNeg = in + at; at += n; }
-  { const long n = (long)in[at++]; k->entropicPos = in + at; at += n; }
-  return at;
+/* The study constants from a flat f64 stream in definition order (src/kernels/configure.ts flattenKernelConstants):
+ * lengths, scalars, tables (their length's values), series (each its length, then its flattened values). The
+ * pointers point into the stream; returns the position after it. */
+static const double *kernel_constants_read(KernelConstants *k, const double *in) {
+  k->modes = (int)*in++;
+  k->electrolyteCells = (int)*in++;
+  k->referenceTemperature = *in++;
+  k->tailCoefficient = *in++;
+  k->seiSolventLaw = *in++;
+  k->seiReactionLaw = *in++;
+  k->filmHeatOn = *in++;
+  k->inverseCellsNeg = *in++;
+  k->inverseCellsPos = *in++;
+  k->diffusivityInverseReference = *in++;
+  k->diffusivityTerm0 = *in++;
+  k->diffusivityTerm1 = *in++;
+  k->diffusivityTerm2 = *in++;
+  k->diffusivityTerm3 = *in++;
+  k->diffusivityRate = *in++;
+  k->eigenvalues = in;
+  in += k->modes;
+  k->regionNeg = in;
+  in += k->electrolyteCells;
+  k->regionSep = in;
+  in += k->electrolyteCells;
+  k->regionPos = in;
+  in += k->electrolyteCells;
+  k->interiorFace = in;
+  in += k->electrolyteCells;
+  { const long n = (long)*in++; k->ocpNeg = in; in += n; }
+  { const long n = (long)*in++; k->ocpPos = in; in += n; }
+  { const long n = (long)*in++; k->entropicNeg = in; in += n; }
+  { const long n = (long)*in++; k->entropicPos = in; in += n; }
+  return in;
 }
 
 /* sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2: no overflow, no cancellation. */
 static inline double sech2(double x) { const double e = exp(-2.0 * fabs(x)); const double d = 1.0 + e; return 4.0 * e / (d * d); }
 
+/* A piecewise cubic (flattened with nExp = -1, src/model/series.ts): its value, returned, and its slope. */
+static double spline_both(const double *f, double s, double *slope) {
+  const int n = (int)f[3];
+  const double *x = f + 5, *c = f + 5 + n;
+  int lo = 0, hi = n - 2;
+  while (lo < hi) { const int mid = (lo + hi + 1) >> 1; if (x[mid] <= s) lo = mid; else hi = mid - 1; }
+  const double t = s - x[lo];
+  const double *q = c + 4 * lo;
+  *slope = q[1] + t * (2.0 * q[2] + t * 3.0 * q[3]);
+  return q[0] + t * (q[1] + t * (q[2] + t * q[3]));
+}
+
 static double series_value(const double *f, double s) {
+  if (f[2] < 0) { double d; return spline_both(f, s, &d); }
   double u = f[0] + f[1] * s;
   const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];
   int q = 5;
@@ -134,6 +167,7 @@ static double series_value(const double *f, double s) {
 
 /* U(s), returned, and dU/ds: one evaluation of the exponentials serves both. */
 static double series_both(const double *f, double s, double *slope) {
+  if (f[2] < 0) return spline_both(f, s, slope);
   double u = f[0] + f[1] * s, d = f[1];
   const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];
   int q = 5;
@@ -145,6 +179,7 @@ static double series_both(const double *f, double s, double *slope) {
 }
 
 static double series_slope(const double *f, double s) {
+  if (f[2] < 0) { double d; spline_both(f, s, &d); return d; }
   double d = f[1];
   const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];
   int q = 5;
@@ -157,8 +192,12 @@ static double series_slope(const double *f, double s) {
 typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateOutputs;
 typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
 typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluateStartOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateHeatOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluatePredictorOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double heatTangent; double seiDriveTangent; } EvaluatePredictorTangentOutputs;
 typedef struct { double rise; double cooling; double riseTangent; } ThermalOutputs;
 typedef struct { double soc; } SocOutputs;
 typedef struct { double electrolyteMinimum; double depletionMargin; } LimitsOutputs;
@@ -168,68 +207,71 @@ static void cell_init(double *s, const double *p, const KernelConstants *k) {
   (void)p;
   (void)k;
   const double initialRise = p[P_INITIAL_TEMPERATURE] - k->referenceTemperature;
-  double t20 = 0.0;
-  double t21 = 0.0;
+  double t23 = 0.0;
+  double t24 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    t20 += k->regionNeg[m];
-    t21 += k->regionPos[m];
+    t23 += k->regionNeg[m];
+    t24 += k->regionPos[m];
     s[CELL_STATE_FIXED + k->modes + k->modes + m] = 1.0;
   }
   for (int m = 0; m < k->modes; m++) {
     s[CELL_STATE_FIXED + m] = 0.0;
     s[CELL_STATE_FIXED + k->modes + m] = 0.0;
   }
-  const double t22 = t20 * k->inverseCellsNeg;
-  const double t23 = t21 * k->inverseCellsPos;
-  double t24 = 0.0;
-  double t25 = 0.0;
-  double t26 = 0.0;
+  const double t25 = t23 * k->inverseCellsNeg;
+  const double t26 = t24 * k->inverseCellsPos;
   double t27 = 0.0;
+  double t28 = 0.0;
+  double t29 = 0.0;
+  double t30 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t28 = 1.0 - (k->regionNeg[m] * t22 + k->regionPos[m] * t23);
-    const double t29 = t28 * t28;
-    const double t30 = t29 * t28;
-    t24 += k->regionNeg[m] * t29;
-    t25 += k->regionNeg[m] * t30;
-    t26 += k->regionPos[m] * t29;
-    t27 += k->regionPos[m] * t30;
+    const double t31 = 1.0 - (k->regionNeg[m] * t25 + k->regionPos[m] * t26);
+    const double t32 = t31 * t31;
+    const double t33 = t32 * t31;
+    t27 += k->regionNeg[m] * t32;
+    t28 += k->regionNeg[m] * t33;
+    t29 += k->regionPos[m] * t32;
+    t30 += k->regionPos[m] * t33;
   }
-  const double t31 = t24 * k->inverseCellsNeg;
-  const double t32 = t31 > 1e-30;
-  const double t33 = t25 * k->inverseCellsNeg / (2.0 * t31);
-  const double t34 = sqrt(t33 * t33 + t31);
-  const double t35 = t33 - t34;
-  const double t36 = t33 + t34;
-  const double t37 = t26 * k->inverseCellsPos;
-  const double t38 = t37 > 1e-30;
-  const double t39 = t27 * k->inverseCellsPos / (2.0 * t37);
-  const double t40 = sqrt(t39 * t39 + t37);
-  const double t41 = t39 - t40;
-  const double t42 = t39 + t40;
+  const double t34 = t27 * k->inverseCellsNeg;
+  const double t35 = t34 > 1e-30;
+  const double t36 = t28 * k->inverseCellsNeg / (2.0 * t34);
+  const double t37 = sqrt(t36 * t36 + t34);
+  const double t38 = t36 - t37;
+  const double t39 = t36 + t37;
+  const double t40 = t29 * k->inverseCellsPos;
+  const double t41 = t40 > 1e-30;
+  const double t42 = t30 * k->inverseCellsPos / (2.0 * t40);
+  const double t43 = sqrt(t42 * t42 + t40);
+  const double t44 = t42 - t43;
+  const double t45 = t42 + t43;
   s[S_STOICH_NEG] = p[P_INITIAL_STOICH_NEG];
   s[S_STOICH_POS] = p[P_INITIAL_STOICH_POS];
   s[S_TEMPERATURE_RISE] = initialRise;
+  s[S_SEI_GROWTH] = 0.0;
   s[S_LN_MEAN_NEG] = 0.0;
   s[S_LN_MEAN_POS] = 0.0;
-  s[S_NODE_NEG1] = t32 ? (t22 + t35) : t22;
-  s[S_NODE_NEG2] = t32 ? (t22 + t36) : t22;
-  s[S_WEIGHT_NEG1] = t32 ? (t36 / (t36 - t35)) : 0.5;
-  s[S_NODE_POS1] = t38 ? (t23 + t41) : t23;
-  s[S_NODE_POS2] = t38 ? (t23 + t42) : t23;
-  s[S_WEIGHT_POS1] = t38 ? (t42 / (t42 - t41)) : 0.5;
+  s[S_NODE_NEG1] = t35 ? (t25 + t38) : t25;
+  s[S_NODE_NEG2] = t35 ? (t25 + t39) : t25;
+  s[S_WEIGHT_NEG1] = t35 ? (t39 / (t39 - t38)) : 0.5;
+  s[S_NODE_POS1] = t41 ? (t26 + t44) : t26;
+  s[S_NODE_POS2] = t41 ? (t26 + t45) : t26;
+  s[S_WEIGHT_POS1] = t41 ? (t45 / (t45 - t44)) : 0.5;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. */
 static void cell_evaluate(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluateOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = -current;
+  const double t22 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t19 * invChargePos;
+  const double fluxPos = t22 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double temperature = k->referenceTemperature + rise;
   const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
   const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
@@ -237,42 +279,45 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   const double thermalVoltage = 0.00017234666524563961 * temperature;
   const double concentrationOverpotential = p[P_MACINNES_COEFFICIENT] * temperature * (s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG]);
   const double electrolyteOverpotential = concentrationOverpotential - current * p[P_ELECTROLYTE_RESISTANCE] / (p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap));
-  const double t33 = current * electrolyteOverpotential;
-  const double t34 = current * current;
-  const double solidOhmicHeat = t34 * p[P_SOLID_RESISTANCE];
-  const double ohmicHeat = t34 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
-  const double electrolyteOhmicHeat = -t33;
-  double t38 = 0.0;
-  double t39 = 0.0;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t40 = current * electrolyteOverpotential;
+  const double t41 = current * current;
+  const double solidOhmicHeat = t41 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeat = t41 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double filmHeat = t41 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t40;
+  double t46 = 0.0;
+  double t47 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t38 += s[CELL_STATE_FIXED + k->modes + m];
-    t39 += s[CELL_STATE_FIXED + m];
+    t46 += s[CELL_STATE_FIXED + k->modes + m];
+    t47 += s[CELL_STATE_FIXED + m];
   }
-  const double surfaceStoichPos = s[S_STOICH_POS] + t38 - k->tailCoefficient * fluxPos / diffusionRatePos;
-  const double t41 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t41, 0.9999999999);
-  const double t43 = series_value(k->ocpPos, ocpStoichPos);
+  const double surfaceStoichPos = s[S_STOICH_POS] + t46 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t49 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t49, 0.9999999999);
+  const double t51 = series_value(k->ocpPos, ocpStoichPos);
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
   const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
-  const double ocpPosValue = t43 + 0.000001 * (1.0 / t41 - 1.0 / fmax(surfaceVacancyPos, 1e-10)) + rise * entropicChangePos;
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t39 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
-  const double t48 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t48, 0.9999999999);
-  const double t50 = series_value(k->ocpNeg, ocpStoichNeg);
+  const double ocpPosValue = t51 + 0.000001 * (1.0 / t49 - 1.0 / fmax(surfaceVacancyPos, 1e-10)) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t47 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t56 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t56, 0.9999999999);
+  const double t58 = series_value(k->ocpNeg, ocpStoichNeg);
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
   const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
-  const double ocpNegValue = t50 + 0.000001 * (1.0 / t48 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
+  const double ocpNegValue = t58 + 0.000001 * (1.0 / t56 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
   const double surfaceOcv = ocpPosValue - ocpNegValue;
   const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
-  const double t56 = t19 / exchangeCurrentPos;
-  const double overpotentialPos = thermalVoltage * (s[S_WEIGHT_POS1] * asinh(t56 * s[S_NODE_POS1]) + (1.0 - s[S_WEIGHT_POS1]) * asinh(t56 * s[S_NODE_POS2]));
+  const double t64 = t22 / exchangeCurrentPos;
+  const double overpotentialPos = thermalVoltage * (s[S_WEIGHT_POS1] * asinh(t64 * s[S_NODE_POS1]) + (1.0 - s[S_WEIGHT_POS1]) * asinh(t64 * s[S_NODE_POS2]));
   const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
-  const double t59 = current / exchangeCurrentNeg;
-  const double overpotentialNeg = thermalVoltage * (s[S_WEIGHT_NEG1] * asinh(t59 * s[S_NODE_NEG1]) + (1.0 - s[S_WEIGHT_NEG1]) * asinh(t59 * s[S_NODE_NEG2]));
-  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE];
+  const double t67 = current / exchangeCurrentNeg;
+  const double overpotentialNeg = thermalVoltage * (s[S_WEIGHT_NEG1] * asinh(t67 * s[S_NODE_NEG1]) + (1.0 - s[S_WEIGHT_NEG1]) * asinh(t67 * s[S_NODE_NEG2]));
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
   const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
-  const double totalHeat = irreversibleHeat + reversibleHeat - t33 + solidOhmicHeat + ohmicHeat;
+  const double totalHeat = irreversibleHeat + reversibleHeat - t40 + solidOhmicHeat + ohmicHeat + filmHeat;
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -281,145 +326,154 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
-  out->heatOhmicSolid = solidOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
 }
 
-/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
 static void cell_evaluate_tangent(const double *s, const double *ds, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateTangentOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = -current;
+  const double t22 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t19 * invChargePos;
+  const double fluxPos = t22 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double temperature = k->referenceTemperature + rise;
-  const double t24 = 1.0 / temperature;
-  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
-  const double t26 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
-  const double diffusionRatePos = baseRatePos * t26;
-  const double t28 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t27 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t27;
+  const double t29 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t29;
+  const double t31 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
-  const double t32 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double diffusionRateNeg = baseRateNeg * t32;
-  const double t34 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t37 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t37;
+  const double t39 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
-  const double t36 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
-  const double t37 = p[P_KINETIC_CURRENT_POS] * t36;
-  const double t38 = 1.0 - s[S_WEIGHT_POS1];
-  const double t39 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double t40 = p[P_KINETIC_CURRENT_NEG] * t39;
-  const double t41 = 1.0 - s[S_WEIGHT_NEG1];
-  const double t42 = p[P_MACINNES_COEFFICIENT] * temperature;
-  const double t43 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
-  const double concentrationOverpotential = t42 * t43;
-  const double t45 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
-  const double t46 = current * p[P_ELECTROLYTE_RESISTANCE] / t45;
-  const double electrolyteOverpotential = concentrationOverpotential - t46;
-  const double t48 = current * temperature;
-  const double t49 = current * electrolyteOverpotential;
-  const double t50 = current * current;
-  const double solidOhmicHeat = t50 * p[P_SOLID_RESISTANCE];
-  const double t52 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
-  const double ohmicHeat = t50 * t52;
-  const double electrolyteOhmicHeat = -t49;
+  const double t41 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t42 = p[P_KINETIC_CURRENT_POS] * t41;
+  const double t43 = 1.0 - s[S_WEIGHT_POS1];
+  const double t44 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t45 = p[P_KINETIC_CURRENT_NEG] * t44;
+  const double t46 = 1.0 - s[S_WEIGHT_NEG1];
+  const double t47 = p[P_MACINNES_COEFFICIENT] * temperature;
+  const double t48 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
+  const double concentrationOverpotential = t47 * t48;
+  const double t50 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
+  const double t51 = current * p[P_ELECTROLYTE_RESISTANCE] / t50;
+  const double electrolyteOverpotential = concentrationOverpotential - t51;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t54 = k->seiSolventLaw + k->seiReactionLaw;
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * t54;
+  const double t56 = current * temperature;
+  const double t57 = current * electrolyteOverpotential;
+  const double t58 = current * current;
+  const double solidOhmicHeat = t58 * p[P_SOLID_RESISTANCE];
+  const double t60 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t58 * t60;
+  const double filmHeat = t58 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t57;
   const double fluxPosTangent = -invChargePos;
-  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
-  const double diffusionRatePosTangent = baseRatePos * (t26 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
-  const double diffusionRateNegTangent = baseRateNeg * (t32 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double inverseTemperatureGapTangent = t27 * riseTangent / temperature;
+  const double diffusionRatePosTangent = baseRatePos * (t29 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double stoichNegAverageTangent = ds[S_STOICH_NEG] - ds[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double diffusionRateNegTangent = baseRateNeg * (t37 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
   const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
-  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t43 + t42 * (ds[S_LN_MEAN_POS] - ds[S_LN_MEAN_NEG]);
-  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t45 - t46 * (t45 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t45);
-  const double t62 = current + current;
-  const double solidOhmicHeatTangent = t62 * p[P_SOLID_RESISTANCE];
-  const double ohmicHeatTangent = t62 * t52;
-  double t65 = 0.0;
-  double t66 = 0.0;
-  double t67 = 0.0;
-  double t68 = 0.0;
+  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t48 + t47 * (ds[S_LN_MEAN_POS] - ds[S_LN_MEAN_NEG]);
+  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t50 - t51 * (t50 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t50);
+  const double filmResistanceTangent = p[P_SEI_FILM_RESISTIVITY] * ds[S_SEI_GROWTH] * t54;
+  const double t73 = current + current;
+  const double solidOhmicHeatTangent = t73 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeatTangent = t73 * t60;
+  const double filmHeatTangent = (t73 * filmResistance + t58 * filmResistanceTangent) * k->filmHeatOn;
+  double t77 = 0.0;
+  double t78 = 0.0;
+  double t79 = 0.0;
+  double t80 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t65 += s[CELL_STATE_FIXED + k->modes + m];
-    t66 += s[CELL_STATE_FIXED + m];
-    t67 += ds[CELL_STATE_FIXED + k->modes + m];
-    t68 += ds[CELL_STATE_FIXED + m];
+    t77 += s[CELL_STATE_FIXED + k->modes + m];
+    t78 += s[CELL_STATE_FIXED + m];
+    t79 += ds[CELL_STATE_FIXED + k->modes + m];
+    t80 += ds[CELL_STATE_FIXED + m];
   }
-  const double surfaceStoichPos = s[S_STOICH_POS] + t65 - t28;
-  const double t70 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t70, 0.9999999999);
-  double t73;
-  const double t72 = series_both(k->ocpPos, ocpStoichPos, &t73);
-  const double t74 = 1.0 / t70;
-  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
-  const double t76 = fmax(surfaceVacancyPos, 1e-10);
-  const double t77 = 1.0 / t76;
-  double t79;
-  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t79);
-  const double ocpPosValue = t72 + 0.000001 * (t74 - t77) + rise * entropicChangePos;
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t66 - t34;
-  const double t82 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t82, 0.9999999999);
+  const double surfaceStoichPos = s[S_STOICH_POS] + t77 - t31;
+  const double t82 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t82, 0.9999999999);
   double t85;
-  const double t84 = series_both(k->ocpNeg, ocpStoichNeg, &t85);
+  const double t84 = series_both(k->ocpPos, ocpStoichPos, &t85);
   const double t86 = 1.0 / t82;
-  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  const double t88 = fmax(surfaceVacancyNeg, 1e-10);
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double t88 = fmax(surfaceVacancyPos, 1e-10);
   const double t89 = 1.0 / t88;
   double t91;
-  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t91);
-  const double ocpNegValue = t84 + 0.000001 * (t86 - t89) + rise * entropicChangeNeg;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t91);
+  const double ocpPosValue = t84 + 0.000001 * (t86 - t89) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t78 - t39;
+  const double t94 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t94, 0.9999999999);
+  double t97;
+  const double t96 = series_both(k->ocpNeg, ocpStoichNeg, &t97);
+  const double t98 = 1.0 / t94;
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double t100 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t101 = 1.0 / t100;
+  double t103;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t103);
+  const double ocpNegValue = t96 + 0.000001 * (t98 - t101) + rise * entropicChangeNeg;
   const double surfaceOcv = ocpPosValue - ocpNegValue;
-  const double t94 = fmax(surfaceStoichPos, 1e-8);
-  const double t95 = fmax(surfaceVacancyPos, 1e-8);
-  const double t96 = sqrt(t94 * t95);
-  const double exchangeCurrentPos = t37 * t96;
-  const double t98 = t19 / exchangeCurrentPos;
-  const double t99 = t98 * s[S_NODE_POS1];
-  const double t100 = asinh(t99);
-  const double t101 = t98 * s[S_NODE_POS2];
-  const double t102 = asinh(t101);
-  const double t103 = s[S_WEIGHT_POS1] * t100 + t38 * t102;
-  const double overpotentialPos = thermalVoltage * t103;
-  const double t105 = fmax(surfaceStoichNeg, 1e-8);
-  const double t106 = fmax(surfaceVacancyNeg, 1e-8);
-  const double t107 = sqrt(t105 * t106);
-  const double exchangeCurrentNeg = t40 * t107;
-  const double t109 = current / exchangeCurrentNeg;
-  const double t110 = t109 * s[S_NODE_NEG1];
-  const double t111 = asinh(t110);
-  const double t112 = t109 * s[S_NODE_NEG2];
-  const double t113 = asinh(t112);
-  const double t114 = s[S_WEIGHT_NEG1] * t111 + t41 * t113;
-  const double overpotentialNeg = thermalVoltage * t114;
-  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE];
-  const double t117 = overpotentialNeg - overpotentialPos;
-  const double irreversibleHeat = current * t117;
-  const double t119 = entropicChangeNeg - entropicChangePos;
-  const double reversibleHeat = t48 * t119;
-  const double totalHeat = irreversibleHeat + reversibleHeat - t49 + solidOhmicHeat + ohmicHeat;
-  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t67 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t28 * diffusionRatePosTangent / diffusionRatePos);
-  const double t123 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t70 < 0.9999999999) ? t123 : 0.0;
+  const double t106 = fmax(surfaceStoichPos, 1e-8);
+  const double t107 = fmax(surfaceVacancyPos, 1e-8);
+  const double t108 = sqrt(t106 * t107);
+  const double exchangeCurrentPos = t42 * t108;
+  const double t110 = t22 / exchangeCurrentPos;
+  const double t111 = t110 * s[S_NODE_POS1];
+  const double t112 = asinh(t111);
+  const double t113 = t110 * s[S_NODE_POS2];
+  const double t114 = asinh(t113);
+  const double t115 = s[S_WEIGHT_POS1] * t112 + t43 * t114;
+  const double overpotentialPos = thermalVoltage * t115;
+  const double t117 = fmax(surfaceStoichNeg, 1e-8);
+  const double t118 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t119 = sqrt(t117 * t118);
+  const double exchangeCurrentNeg = t45 * t119;
+  const double t121 = current / exchangeCurrentNeg;
+  const double t122 = t121 * s[S_NODE_NEG1];
+  const double t123 = asinh(t122);
+  const double t124 = t121 * s[S_NODE_NEG2];
+  const double t125 = asinh(t124);
+  const double t126 = s[S_WEIGHT_NEG1] * t123 + t46 * t125;
+  const double overpotentialNeg = thermalVoltage * t126;
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double t129 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t129;
+  const double t131 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t56 * t131;
+  const double totalHeat = irreversibleHeat + reversibleHeat - t57 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t79 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos);
+  const double t135 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t82 < 0.9999999999) ? t135 : 0.0;
   const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
-  const double entropicChangePosTangent = t79 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t73 * ocpStoichPosTangent + 0.000001 * (-(t74 * t123 / t70) + t77 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t76) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double surfaceStoichNegTangent = ds[S_STOICH_NEG] + t68 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t34 * diffusionRateNegTangent / diffusionRateNeg);
-  const double t129 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t82 < 0.9999999999) ? t129 : 0.0;
+  const double entropicChangePosTangent = t91 * ocpStoichPosTangent;
+  const double ocpPosValueTangent = t85 * ocpStoichPosTangent + 0.000001 * (-(t86 * t135 / t82) + t89 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t88) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double surfaceStoichNegTangent = stoichNegAverageTangent + t80 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg);
+  const double t141 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t94 < 0.9999999999) ? t141 : 0.0;
   const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
-  const double entropicChangeNegTangent = t91 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t85 * ocpStoichNegTangent + 0.000001 * (-(t86 * t129 / t82) + t89 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t88) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double entropicChangeNegTangent = t103 * ocpStoichNegTangent;
+  const double ocpNegValueTangent = t97 * ocpStoichNegTangent + 0.000001 * (-(t98 * t141 / t94) + t101 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t100) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t36 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t96 + t37 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t95 + t94 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t96));
-  const double t136 = (-1.0) / exchangeCurrentPos - t98 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const double overpotentialPosTangent = thermalVoltageTangent * t103 + thermalVoltage * (ds[S_WEIGHT_POS1] * t100 + s[S_WEIGHT_POS1] * ((t136 * s[S_NODE_POS1] + t98 * ds[S_NODE_POS1]) / sqrt(t99 * t99 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t102 + t38 * ((t136 * s[S_NODE_POS2] + t98 * ds[S_NODE_POS2]) / sqrt(t101 * t101 + 1.0))));
-  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t39 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t107 + t40 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t106 + t105 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t107));
-  const double t139 = 1.0 / exchangeCurrentNeg - t109 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const double overpotentialNegTangent = thermalVoltageTangent * t114 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t111 + s[S_WEIGHT_NEG1] * ((t139 * s[S_NODE_NEG1] + t109 * ds[S_NODE_NEG1]) / sqrt(t110 * t110 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t113 + t41 * ((t139 * s[S_NODE_NEG2] + t109 * ds[S_NODE_NEG2]) / sqrt(t112 * t112 + 1.0))));
-  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE];
-  const double irreversibleHeatTangent = t117 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  const double reversibleHeatTangent = (temperature + current * riseTangent) * t119 + t48 * (entropicChangeNegTangent - entropicChangePosTangent);
-  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t108 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t107 + t106 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t108));
+  const double t148 = (-1.0) / exchangeCurrentPos - t110 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t115 + thermalVoltage * (ds[S_WEIGHT_POS1] * t112 + s[S_WEIGHT_POS1] * ((t148 * s[S_NODE_POS1] + t110 * ds[S_NODE_POS1]) / sqrt(t111 * t111 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t114 + t43 * ((t148 * s[S_NODE_POS2] + t110 * ds[S_NODE_POS2]) / sqrt(t113 * t113 + 1.0))));
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t44 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t119 + t45 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t118 + t117 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t119));
+  const double t151 = 1.0 / exchangeCurrentNeg - t121 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t126 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t123 + s[S_WEIGHT_NEG1] * ((t151 * s[S_NODE_NEG1] + t121 * ds[S_NODE_NEG1]) / sqrt(t122 * t122 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t125 + t46 * ((t151 * s[S_NODE_NEG2] + t121 * ds[S_NODE_NEG2]) / sqrt(t124 * t124 + 1.0))));
+  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE] - (filmResistance + current * filmResistanceTangent);
+  const double irreversibleHeatTangent = t129 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t131 + t56 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -428,138 +482,144 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
-  out->heatOhmicSolid = solidOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
 
-/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1) and the temperature rise (riseTangent), the state held. */
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
 static void cell_evaluate_current_tangent(const double *s, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateCurrentTangentOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = -current;
+  const double t22 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t19 * invChargePos;
+  const double fluxPos = t22 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double temperature = k->referenceTemperature + rise;
-  const double t24 = 1.0 / temperature;
-  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
-  const double t26 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
-  const double diffusionRatePos = baseRatePos * t26;
-  const double t28 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t27 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t27;
+  const double t29 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t29;
+  const double t31 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
-  const double t32 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double diffusionRateNeg = baseRateNeg * t32;
-  const double t34 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t37 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t37;
+  const double t39 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
-  const double t36 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
-  const double t37 = p[P_KINETIC_CURRENT_POS] * t36;
-  const double t38 = 1.0 - s[S_WEIGHT_POS1];
-  const double t39 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double t40 = p[P_KINETIC_CURRENT_NEG] * t39;
-  const double t41 = 1.0 - s[S_WEIGHT_NEG1];
-  const double t42 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
-  const double concentrationOverpotential = p[P_MACINNES_COEFFICIENT] * temperature * t42;
-  const double t44 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
-  const double t45 = current * p[P_ELECTROLYTE_RESISTANCE] / t44;
-  const double electrolyteOverpotential = concentrationOverpotential - t45;
-  const double t47 = current * temperature;
-  const double t48 = current * electrolyteOverpotential;
-  const double t49 = current * current;
-  const double solidOhmicHeat = t49 * p[P_SOLID_RESISTANCE];
-  const double t51 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
-  const double ohmicHeat = t49 * t51;
-  const double electrolyteOhmicHeat = -t48;
+  const double t41 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t42 = p[P_KINETIC_CURRENT_POS] * t41;
+  const double t43 = 1.0 - s[S_WEIGHT_POS1];
+  const double t44 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t45 = p[P_KINETIC_CURRENT_NEG] * t44;
+  const double t46 = 1.0 - s[S_WEIGHT_NEG1];
+  const double t47 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
+  const double concentrationOverpotential = p[P_MACINNES_COEFFICIENT] * temperature * t47;
+  const double t49 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
+  const double t50 = current * p[P_ELECTROLYTE_RESISTANCE] / t49;
+  const double electrolyteOverpotential = concentrationOverpotential - t50;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t54 = current * temperature;
+  const double t55 = current * electrolyteOverpotential;
+  const double t56 = current * current;
+  const double solidOhmicHeat = t56 * p[P_SOLID_RESISTANCE];
+  const double t58 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t56 * t58;
+  const double filmHeat = t56 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t55;
   const double fluxPosTangent = -invChargePos;
-  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
-  const double diffusionRatePosTangent = baseRatePos * (t26 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
-  const double surfaceVacancyPosTangent = k->tailCoefficient * fluxPosTangent / diffusionRatePos - t28 * diffusionRatePosTangent / diffusionRatePos;
+  const double inverseTemperatureGapTangent = t27 * riseTangent / temperature;
+  const double diffusionRatePosTangent = baseRatePos * (t29 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double surfaceVacancyPosTangent = k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos;
   const double surfaceStoichPosTangent = -surfaceVacancyPosTangent;
-  const double diffusionRateNegTangent = baseRateNeg * (t32 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
-  const double surfaceVacancyNegTangent = k->tailCoefficient * invChargeNeg / diffusionRateNeg - t34 * diffusionRateNegTangent / diffusionRateNeg;
+  const double diffusionRateNegTangent = baseRateNeg * (t37 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double surfaceVacancyNegTangent = k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg;
   const double surfaceStoichNegTangent = -surfaceVacancyNegTangent;
   const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
-  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t42;
-  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t44 - t45 * (t44 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t44);
-  const double t65 = current + current;
-  const double solidOhmicHeatTangent = t65 * p[P_SOLID_RESISTANCE];
-  const double ohmicHeatTangent = t65 * t51;
-  double t68 = 0.0;
-  double t69 = 0.0;
+  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t47;
+  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t49 - t50 * (t49 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t49);
+  const double t73 = current + current;
+  const double solidOhmicHeatTangent = t73 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeatTangent = t73 * t58;
+  const double filmHeatTangent = t73 * filmResistance * k->filmHeatOn;
+  double t77 = 0.0;
+  double t78 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t68 += s[CELL_STATE_FIXED + k->modes + m];
-    t69 += s[CELL_STATE_FIXED + m];
+    t77 += s[CELL_STATE_FIXED + k->modes + m];
+    t78 += s[CELL_STATE_FIXED + m];
   }
-  const double surfaceStoichPos = s[S_STOICH_POS] + t68 - t28;
-  const double t71 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t71, 0.9999999999);
-  double t74;
-  const double t73 = series_both(k->ocpPos, ocpStoichPos, &t74);
-  const double t75 = 1.0 / t71;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t77 - t31;
+  const double t80 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t80, 0.9999999999);
+  double t83;
+  const double t82 = series_both(k->ocpPos, ocpStoichPos, &t83);
+  const double t84 = 1.0 / t80;
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
-  const double t77 = fmax(surfaceVacancyPos, 1e-10);
-  const double t78 = 1.0 / t77;
-  double t80;
-  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t80);
-  const double ocpPosValue = t73 + 0.000001 * (t75 - t78) + rise * entropicChangePos;
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t69 - t34;
-  const double t83 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t83, 0.9999999999);
-  double t86;
-  const double t85 = series_both(k->ocpNeg, ocpStoichNeg, &t86);
-  const double t87 = 1.0 / t83;
+  const double t86 = fmax(surfaceVacancyPos, 1e-10);
+  const double t87 = 1.0 / t86;
+  double t89;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t89);
+  const double ocpPosValue = t82 + 0.000001 * (t84 - t87) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t78 - t39;
+  const double t92 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t92, 0.9999999999);
+  double t95;
+  const double t94 = series_both(k->ocpNeg, ocpStoichNeg, &t95);
+  const double t96 = 1.0 / t92;
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  const double t89 = fmax(surfaceVacancyNeg, 1e-10);
-  const double t90 = 1.0 / t89;
-  double t92;
-  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t92);
-  const double ocpNegValue = t85 + 0.000001 * (t87 - t90) + rise * entropicChangeNeg;
+  const double t98 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t99 = 1.0 / t98;
+  double t101;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t101);
+  const double ocpNegValue = t94 + 0.000001 * (t96 - t99) + rise * entropicChangeNeg;
   const double surfaceOcv = ocpPosValue - ocpNegValue;
-  const double t95 = fmax(surfaceStoichPos, 1e-8);
-  const double t96 = fmax(surfaceVacancyPos, 1e-8);
-  const double t97 = sqrt(t95 * t96);
-  const double exchangeCurrentPos = t37 * t97;
-  const double t99 = t19 / exchangeCurrentPos;
-  const double t100 = t99 * s[S_NODE_POS1];
-  const double t101 = t99 * s[S_NODE_POS2];
-  const double t102 = s[S_WEIGHT_POS1] * asinh(t100) + t38 * asinh(t101);
-  const double overpotentialPos = thermalVoltage * t102;
-  const double t104 = fmax(surfaceStoichNeg, 1e-8);
-  const double t105 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t104 = fmax(surfaceStoichPos, 1e-8);
+  const double t105 = fmax(surfaceVacancyPos, 1e-8);
   const double t106 = sqrt(t104 * t105);
-  const double exchangeCurrentNeg = t40 * t106;
-  const double t108 = current / exchangeCurrentNeg;
-  const double t109 = t108 * s[S_NODE_NEG1];
-  const double t110 = t108 * s[S_NODE_NEG2];
-  const double t111 = s[S_WEIGHT_NEG1] * asinh(t109) + t41 * asinh(t110);
-  const double overpotentialNeg = thermalVoltage * t111;
-  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE];
-  const double t114 = overpotentialNeg - overpotentialPos;
-  const double irreversibleHeat = current * t114;
-  const double t116 = entropicChangeNeg - entropicChangePos;
-  const double reversibleHeat = t47 * t116;
-  const double totalHeat = irreversibleHeat + reversibleHeat - t48 + solidOhmicHeat + ohmicHeat;
-  const double t119 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t71 < 0.9999999999) ? t119 : 0.0;
-  const double entropicChangePosTangent = t80 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t74 * ocpStoichPosTangent + 0.000001 * (-(t75 * t119 / t71) + t78 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t77) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double t123 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t83 < 0.9999999999) ? t123 : 0.0;
-  const double entropicChangeNegTangent = t92 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t86 * ocpStoichNegTangent + 0.000001 * (-(t87 * t123 / t83) + t90 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t89) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double exchangeCurrentPos = t42 * t106;
+  const double t108 = t22 / exchangeCurrentPos;
+  const double t109 = t108 * s[S_NODE_POS1];
+  const double t110 = t108 * s[S_NODE_POS2];
+  const double t111 = s[S_WEIGHT_POS1] * asinh(t109) + t43 * asinh(t110);
+  const double overpotentialPos = thermalVoltage * t111;
+  const double t113 = fmax(surfaceStoichNeg, 1e-8);
+  const double t114 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t115 = sqrt(t113 * t114);
+  const double exchangeCurrentNeg = t45 * t115;
+  const double t117 = current / exchangeCurrentNeg;
+  const double t118 = t117 * s[S_NODE_NEG1];
+  const double t119 = t117 * s[S_NODE_NEG2];
+  const double t120 = s[S_WEIGHT_NEG1] * asinh(t118) + t46 * asinh(t119);
+  const double overpotentialNeg = thermalVoltage * t120;
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double t123 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t123;
+  const double t125 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t54 * t125;
+  const double totalHeat = irreversibleHeat + reversibleHeat - t55 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double t128 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t80 < 0.9999999999) ? t128 : 0.0;
+  const double entropicChangePosTangent = t89 * ocpStoichPosTangent;
+  const double ocpPosValueTangent = t83 * ocpStoichPosTangent + 0.000001 * (-(t84 * t128 / t80) + t87 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t86) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t132 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t92 < 0.9999999999) ? t132 : 0.0;
+  const double entropicChangeNegTangent = t101 * ocpStoichNegTangent;
+  const double ocpNegValueTangent = t95 * ocpStoichNegTangent + 0.000001 * (-(t96 * t132 / t92) + t99 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t98) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t36 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t97 + t37 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t96 + t95 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t97));
-  const double t129 = (-1.0) / exchangeCurrentPos - t99 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const double overpotentialPosTangent = thermalVoltageTangent * t102 + thermalVoltage * (s[S_WEIGHT_POS1] * (t129 * s[S_NODE_POS1] / sqrt(t100 * t100 + 1.0)) + t38 * (t129 * s[S_NODE_POS2] / sqrt(t101 * t101 + 1.0)));
-  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t39 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t106 + t40 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t105 + t104 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t106));
-  const double t132 = 1.0 / exchangeCurrentNeg - t108 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const double overpotentialNegTangent = thermalVoltageTangent * t111 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t132 * s[S_NODE_NEG1] / sqrt(t109 * t109 + 1.0)) + t41 * (t132 * s[S_NODE_NEG2] / sqrt(t110 * t110 + 1.0)));
-  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE];
-  const double irreversibleHeatTangent = t114 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  const double reversibleHeatTangent = (temperature + current * riseTangent) * t116 + t47 * (entropicChangeNegTangent - entropicChangePosTangent);
-  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t106 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t105 + t104 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t106));
+  const double t138 = (-1.0) / exchangeCurrentPos - t108 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t111 + thermalVoltage * (s[S_WEIGHT_POS1] * (t138 * s[S_NODE_POS1] / sqrt(t109 * t109 + 1.0)) + t43 * (t138 * s[S_NODE_POS2] / sqrt(t110 * t110 + 1.0)));
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t44 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t115 + t45 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t114 + t113 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t115));
+  const double t141 = 1.0 / exchangeCurrentNeg - t117 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t120 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t141 * s[S_NODE_NEG1] / sqrt(t118 * t118 + 1.0)) + t46 * (t141 * s[S_NODE_NEG2] / sqrt(t119 * t119 + 1.0)));
+  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE] - filmResistance;
+  const double irreversibleHeatTangent = t123 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t125 + t54 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -568,9 +628,242 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
-  out->heatOhmicSolid = solidOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
+}
+
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the rates (seiDrive): the start of an ageing step. */
+static void cell_evaluate_start(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluateStartOutputs *out) {
+  (void)p;
+  (void)k;
+  const double t22 = -current;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t22 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double temperature = k->referenceTemperature + rise;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double concentrationOverpotential = p[P_MACINNES_COEFFICIENT] * temperature * (s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG]);
+  const double electrolyteOverpotential = concentrationOverpotential - current * p[P_ELECTROLYTE_RESISTANCE] / (p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap));
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t40 = current * electrolyteOverpotential;
+  const double t41 = current * current;
+  const double solidOhmicHeat = t41 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeat = t41 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double filmHeat = t41 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t40;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  double t47 = 0.0;
+  double t48 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t47 += s[CELL_STATE_FIXED + k->modes + m];
+    t48 += s[CELL_STATE_FIXED + m];
+  }
+  const double surfaceStoichPos = s[S_STOICH_POS] + t47 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t50 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t50, 0.9999999999);
+  const double t52 = series_value(k->ocpPos, ocpStoichPos);
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
+  const double ocpPosValue = t52 + 0.000001 * (1.0 / t50 - 1.0 / fmax(surfaceVacancyPos, 1e-10)) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t48 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t57 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t57, 0.9999999999);
+  const double t59 = series_value(k->ocpNeg, ocpStoichNeg);
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
+  const double ocpNegValue = t59 + 0.000001 * (1.0 / t57 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
+  const double surfaceOcv = ocpPosValue - ocpNegValue;
+  const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
+  const double t65 = t22 / exchangeCurrentPos;
+  const double overpotentialPos = thermalVoltage * (s[S_WEIGHT_POS1] * asinh(t65 * s[S_NODE_POS1]) + (1.0 - s[S_WEIGHT_POS1]) * asinh(t65 * s[S_NODE_POS2]));
+  const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
+  const double t68 = current / exchangeCurrentNeg;
+  const double overpotentialNeg = thermalVoltage * (s[S_WEIGHT_NEG1] * asinh(t68 * s[S_NODE_NEG1]) + (1.0 - s[S_WEIGHT_NEG1]) * asinh(t68 * s[S_NODE_NEG2]));
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
+  const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
+  const double totalHeat = irreversibleHeat + reversibleHeat - t40 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double seiDrive = p[P_SEI_RATE_FACTOR] * seiArrhenius * (k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + k->seiReactionLaw * p[P_SEI_REACTION_GROWTH] * exp(-(seiOverpotential / thermalVoltage)));
+  out->voltage = voltage;
+  out->heat = totalHeat;
+  out->surfaceOcv = surfaceOcv;
+  out->surfaceStoichNeg = surfaceStoichNeg;
+  out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = electrolyteOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out->seiDrive = seiDrive;
+}
+
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
+static void cell_evaluate_start_tangent(const double *s, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateStartTangentOutputs *out) {
+  (void)p;
+  (void)k;
+  const double t22 = -current;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t22 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double temperature = k->referenceTemperature + rise;
+  const double t27 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t27;
+  const double t29 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t29;
+  const double t31 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double t37 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t37;
+  const double t39 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double t41 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t42 = p[P_KINETIC_CURRENT_POS] * t41;
+  const double t43 = 1.0 - s[S_WEIGHT_POS1];
+  const double t44 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t45 = p[P_KINETIC_CURRENT_NEG] * t44;
+  const double t46 = 1.0 - s[S_WEIGHT_NEG1];
+  const double t47 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
+  const double concentrationOverpotential = p[P_MACINNES_COEFFICIENT] * temperature * t47;
+  const double t49 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
+  const double t50 = current * p[P_ELECTROLYTE_RESISTANCE] / t49;
+  const double electrolyteOverpotential = concentrationOverpotential - t50;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t54 = current * temperature;
+  const double t55 = current * electrolyteOverpotential;
+  const double t56 = current * current;
+  const double solidOhmicHeat = t56 * p[P_SOLID_RESISTANCE];
+  const double t58 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t56 * t58;
+  const double filmHeat = t56 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t55;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  const double t63 = p[P_SEI_RATE_FACTOR] * seiArrhenius;
+  const double t64 = k->seiReactionLaw * p[P_SEI_REACTION_GROWTH];
+  const double fluxPosTangent = -invChargePos;
+  const double inverseTemperatureGapTangent = t27 * riseTangent / temperature;
+  const double diffusionRatePosTangent = baseRatePos * (t29 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double surfaceVacancyPosTangent = k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos;
+  const double surfaceStoichPosTangent = -surfaceVacancyPosTangent;
+  const double diffusionRateNegTangent = baseRateNeg * (t37 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double surfaceVacancyNegTangent = k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg;
+  const double surfaceStoichNegTangent = -surfaceVacancyNegTangent;
+  const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
+  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t47;
+  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t49 - t50 * (t49 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t49);
+  const double t76 = current + current;
+  const double solidOhmicHeatTangent = t76 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeatTangent = t76 * t58;
+  const double filmHeatTangent = t76 * filmResistance * k->filmHeatOn;
+  const double seiArrheniusTangent = seiArrhenius * (p[P_SEI_ACTIVATION] * inverseTemperatureGapTangent);
+  double t81 = 0.0;
+  double t82 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t81 += s[CELL_STATE_FIXED + k->modes + m];
+    t82 += s[CELL_STATE_FIXED + m];
+  }
+  const double surfaceStoichPos = s[S_STOICH_POS] + t81 - t31;
+  const double t84 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t84, 0.9999999999);
+  double t87;
+  const double t86 = series_both(k->ocpPos, ocpStoichPos, &t87);
+  const double t88 = 1.0 / t84;
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double t90 = fmax(surfaceVacancyPos, 1e-10);
+  const double t91 = 1.0 / t90;
+  double t93;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t93);
+  const double ocpPosValue = t86 + 0.000001 * (t88 - t91) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t82 - t39;
+  const double t96 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t96, 0.9999999999);
+  double t99;
+  const double t98 = series_both(k->ocpNeg, ocpStoichNeg, &t99);
+  const double t100 = 1.0 / t96;
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double t102 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t103 = 1.0 / t102;
+  double t105;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t105);
+  const double ocpNegValue = t98 + 0.000001 * (t100 - t103) + rise * entropicChangeNeg;
+  const double surfaceOcv = ocpPosValue - ocpNegValue;
+  const double t108 = fmax(surfaceStoichPos, 1e-8);
+  const double t109 = fmax(surfaceVacancyPos, 1e-8);
+  const double t110 = sqrt(t108 * t109);
+  const double exchangeCurrentPos = t42 * t110;
+  const double t112 = t22 / exchangeCurrentPos;
+  const double t113 = t112 * s[S_NODE_POS1];
+  const double t114 = t112 * s[S_NODE_POS2];
+  const double t115 = s[S_WEIGHT_POS1] * asinh(t113) + t43 * asinh(t114);
+  const double overpotentialPos = thermalVoltage * t115;
+  const double t117 = fmax(surfaceStoichNeg, 1e-8);
+  const double t118 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t119 = sqrt(t117 * t118);
+  const double exchangeCurrentNeg = t45 * t119;
+  const double t121 = current / exchangeCurrentNeg;
+  const double t122 = t121 * s[S_NODE_NEG1];
+  const double t123 = t121 * s[S_NODE_NEG2];
+  const double t124 = s[S_WEIGHT_NEG1] * asinh(t122) + t46 * asinh(t123);
+  const double overpotentialNeg = thermalVoltage * t124;
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg + electrolyteOverpotential - current * p[P_SOLID_RESISTANCE] - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double t127 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t127;
+  const double t129 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t54 * t129;
+  const double totalHeat = irreversibleHeat + reversibleHeat - t55 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double t133 = seiOverpotential / thermalVoltage;
+  const double t134 = exp(-t133);
+  const double t135 = k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + t64 * t134;
+  const double seiDrive = t63 * t135;
+  const double t137 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t84 < 0.9999999999) ? t137 : 0.0;
+  const double entropicChangePosTangent = t93 * ocpStoichPosTangent;
+  const double ocpPosValueTangent = t87 * ocpStoichPosTangent + 0.000001 * (-(t88 * t137 / t84) + t91 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t90) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t141 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t96 < 0.9999999999) ? t141 : 0.0;
+  const double entropicChangeNegTangent = t105 * ocpStoichNegTangent;
+  const double ocpNegValueTangent = t99 * ocpStoichNegTangent + 0.000001 * (-(t100 * t141 / t96) + t103 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t102) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t110 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t109 + t108 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t110));
+  const double t147 = (-1.0) / exchangeCurrentPos - t112 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t115 + thermalVoltage * (s[S_WEIGHT_POS1] * (t147 * s[S_NODE_POS1] / sqrt(t113 * t113 + 1.0)) + t43 * (t147 * s[S_NODE_POS2] / sqrt(t114 * t114 + 1.0)));
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t44 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t119 + t45 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t118 + t117 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t119));
+  const double t150 = 1.0 / exchangeCurrentNeg - t121 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t124 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t150 * s[S_NODE_NEG1] / sqrt(t122 * t122 + 1.0)) + t46 * (t150 * s[S_NODE_NEG2] / sqrt(t123 * t123 + 1.0)));
+  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE] - filmResistance;
+  const double irreversibleHeatTangent = t127 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t129 + t54 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent + filmHeatTangent;
+  const double seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
+  const double seiDriveTangent = p[P_SEI_RATE_FACTOR] * seiArrheniusTangent * t135 + t63 * (t64 * (t134 * (-(seiOverpotentialTangent / thermalVoltage - t133 * thermalVoltageTangent / thermalVoltage))));
+  out->voltage = voltage;
+  out->heat = totalHeat;
+  out->surfaceOcv = surfaceOcv;
+  out->surfaceStoichNeg = surfaceStoichNeg;
+  out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = electrolyteOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out->seiDrive = seiDrive;
+  out->voltageTangent = voltageTangent;
+  out->heatTangent = totalHeatTangent;
+  out->seiDriveTangent = seiDriveTangent;
 }
 
 /* The heat source and its terms alone (the Heun predictor needs no voltage). */
@@ -580,50 +873,55 @@ static void cell_evaluate_heat(const double *s, const double *p, const KernelCon
   const double temperature = k->referenceTemperature + rise;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
   const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
   const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
-  const double t26 = -current;
+  const double t31 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t26 * invChargePos;
+  const double fluxPos = t31 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
   const double concentrationOverpotential = p[P_MACINNES_COEFFICIENT] * temperature * (s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG]);
   const double electrolyteOverpotential = concentrationOverpotential - current * p[P_ELECTROLYTE_RESISTANCE] / (p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap));
-  const double t33 = current * electrolyteOverpotential;
-  const double t34 = current * current;
-  const double solidOhmicHeat = t34 * p[P_SOLID_RESISTANCE];
-  const double ohmicHeat = t34 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
-  const double electrolyteOhmicHeat = -t33;
-  double t38 = 0.0;
-  double t39 = 0.0;
+  const double t38 = current * electrolyteOverpotential;
+  const double t39 = current * current;
+  const double solidOhmicHeat = t39 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeat = t39 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double filmHeat = t39 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t38;
+  double t46 = 0.0;
+  double t47 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t38 += s[CELL_STATE_FIXED + m];
-    t39 += s[CELL_STATE_FIXED + k->modes + m];
+    t46 += s[CELL_STATE_FIXED + m];
+    t47 += s[CELL_STATE_FIXED + k->modes + m];
   }
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t38 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double surfaceStoichNeg = stoichNegAverage + t46 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
   const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
-  const double t43 = current / exchangeCurrentNeg;
-  const double overpotentialNeg = thermalVoltage * (s[S_WEIGHT_NEG1] * asinh(t43 * s[S_NODE_NEG1]) + (1.0 - s[S_WEIGHT_NEG1]) * asinh(t43 * s[S_NODE_NEG2]));
-  const double surfaceStoichPos = s[S_STOICH_POS] + t39 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t51 = current / exchangeCurrentNeg;
+  const double overpotentialNeg = thermalVoltage * (s[S_WEIGHT_NEG1] * asinh(t51 * s[S_NODE_NEG1]) + (1.0 - s[S_WEIGHT_NEG1]) * asinh(t51 * s[S_NODE_NEG2]));
+  const double surfaceStoichPos = s[S_STOICH_POS] + t47 - k->tailCoefficient * fluxPos / diffusionRatePos;
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
   const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
-  const double t48 = t26 / exchangeCurrentPos;
-  const double overpotentialPos = thermalVoltage * (s[S_WEIGHT_POS1] * asinh(t48 * s[S_NODE_POS1]) + (1.0 - s[S_WEIGHT_POS1]) * asinh(t48 * s[S_NODE_POS2]));
+  const double t56 = t31 / exchangeCurrentPos;
+  const double overpotentialPos = thermalVoltage * (s[S_WEIGHT_POS1] * asinh(t56 * s[S_NODE_POS1]) + (1.0 - s[S_WEIGHT_POS1]) * asinh(t56 * s[S_NODE_POS2]));
   const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const double ocpStoichNeg = fmin(fmax(surfaceStoichNeg, 1e-10), 0.9999999999);
   const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
   const double ocpStoichPos = fmin(fmax(surfaceStoichPos, 1e-10), 0.9999999999);
   const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
-  const double totalHeat = irreversibleHeat + reversibleHeat - t33 + solidOhmicHeat + ohmicHeat;
+  const double totalHeat = irreversibleHeat + reversibleHeat - t38 + solidOhmicHeat + ohmicHeat + filmHeat;
   out->heat = totalHeat;
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
-  out->heatOhmicSolid = solidOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
 }
 
 /* The heat source, its terms and its derivative alone. */
@@ -632,122 +930,350 @@ static void cell_evaluate_heat_tangent(const double *s, const double *ds, const 
   (void)k;
   const double temperature = k->referenceTemperature + rise;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
-  const double t21 = 1.0 / temperature;
-  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t21;
-  const double t23 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double t24 = p[P_KINETIC_CURRENT_NEG] * t23;
+  const double t24 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
+  const double t26 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t27 = p[P_KINETIC_CURRENT_NEG] * t26;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
-  const double t28 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double diffusionRateNeg = baseRateNeg * t28;
-  const double t30 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
-  const double t31 = 1.0 - s[S_WEIGHT_NEG1];
-  const double t32 = -current;
-  const double t33 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
-  const double t34 = p[P_KINETIC_CURRENT_POS] * t33;
+  const double t33 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t33;
+  const double t35 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t36 = 1.0 - s[S_WEIGHT_NEG1];
+  const double t37 = -current;
+  const double t38 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t39 = p[P_KINETIC_CURRENT_POS] * t38;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t32 * invChargePos;
+  const double fluxPos = t37 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
-  const double t38 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
-  const double diffusionRatePos = baseRatePos * t38;
-  const double t40 = k->tailCoefficient * fluxPos / diffusionRatePos;
-  const double t41 = 1.0 - s[S_WEIGHT_POS1];
-  const double t42 = current * temperature;
-  const double t43 = p[P_MACINNES_COEFFICIENT] * temperature;
-  const double t44 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
-  const double concentrationOverpotential = t43 * t44;
-  const double t46 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
-  const double t47 = current * p[P_ELECTROLYTE_RESISTANCE] / t46;
-  const double electrolyteOverpotential = concentrationOverpotential - t47;
-  const double t49 = current * electrolyteOverpotential;
-  const double t50 = current * current;
-  const double solidOhmicHeat = t50 * p[P_SOLID_RESISTANCE];
-  const double t52 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
-  const double ohmicHeat = t50 * t52;
-  const double electrolyteOhmicHeat = -t49;
+  const double t43 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t43;
+  const double t45 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t46 = 1.0 - s[S_WEIGHT_POS1];
+  const double t47 = current * temperature;
+  const double t48 = p[P_MACINNES_COEFFICIENT] * temperature;
+  const double t49 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
+  const double concentrationOverpotential = t48 * t49;
+  const double t51 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
+  const double t52 = current * p[P_ELECTROLYTE_RESISTANCE] / t51;
+  const double electrolyteOverpotential = concentrationOverpotential - t52;
+  const double t54 = current * electrolyteOverpotential;
+  const double t55 = current * current;
+  const double solidOhmicHeat = t55 * p[P_SOLID_RESISTANCE];
+  const double t57 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t55 * t57;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t60 = k->seiSolventLaw + k->seiReactionLaw;
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * t60;
+  const double filmHeat = t55 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t54;
   const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
-  const double inverseTemperatureGapTangent = t21 * riseTangent / temperature;
-  const double diffusionRateNegTangent = baseRateNeg * (t28 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
+  const double stoichNegAverageTangent = ds[S_STOICH_NEG] - ds[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double diffusionRateNegTangent = baseRateNeg * (t33 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
   const double fluxPosTangent = -invChargePos;
-  const double diffusionRatePosTangent = baseRatePos * (t38 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
-  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t44 + t43 * (ds[S_LN_MEAN_POS] - ds[S_LN_MEAN_NEG]);
-  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t46 - t47 * (t46 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t46);
-  const double t62 = current + current;
-  const double solidOhmicHeatTangent = t62 * p[P_SOLID_RESISTANCE];
-  const double ohmicHeatTangent = t62 * t52;
-  double t65 = 0.0;
-  double t66 = 0.0;
-  double t67 = 0.0;
-  double t68 = 0.0;
+  const double diffusionRatePosTangent = baseRatePos * (t43 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t49 + t48 * (ds[S_LN_MEAN_POS] - ds[S_LN_MEAN_NEG]);
+  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t51 - t52 * (t51 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t51);
+  const double t72 = current + current;
+  const double solidOhmicHeatTangent = t72 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeatTangent = t72 * t57;
+  const double filmResistanceTangent = p[P_SEI_FILM_RESISTIVITY] * ds[S_SEI_GROWTH] * t60;
+  const double filmHeatTangent = (t72 * filmResistance + t55 * filmResistanceTangent) * k->filmHeatOn;
+  double t77 = 0.0;
+  double t78 = 0.0;
+  double t79 = 0.0;
+  double t80 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t65 += s[CELL_STATE_FIXED + m];
-    t66 += s[CELL_STATE_FIXED + k->modes + m];
-    t67 += ds[CELL_STATE_FIXED + m];
-    t68 += ds[CELL_STATE_FIXED + k->modes + m];
+    t77 += s[CELL_STATE_FIXED + m];
+    t78 += s[CELL_STATE_FIXED + k->modes + m];
+    t79 += ds[CELL_STATE_FIXED + m];
+    t80 += ds[CELL_STATE_FIXED + k->modes + m];
   }
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t65 - t30;
-  const double t70 = fmax(surfaceStoichNeg, 1e-8);
+  const double surfaceStoichNeg = stoichNegAverage + t77 - t35;
+  const double t82 = fmax(surfaceStoichNeg, 1e-8);
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  const double t72 = fmax(surfaceVacancyNeg, 1e-8);
-  const double t73 = sqrt(t70 * t72);
-  const double exchangeCurrentNeg = t24 * t73;
-  const double t75 = current / exchangeCurrentNeg;
-  const double t76 = t75 * s[S_NODE_NEG1];
-  const double t77 = asinh(t76);
-  const double t78 = t75 * s[S_NODE_NEG2];
-  const double t79 = asinh(t78);
-  const double t80 = s[S_WEIGHT_NEG1] * t77 + t31 * t79;
-  const double overpotentialNeg = thermalVoltage * t80;
-  const double surfaceStoichPos = s[S_STOICH_POS] + t66 - t40;
-  const double t83 = fmax(surfaceStoichPos, 1e-8);
+  const double t84 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t85 = sqrt(t82 * t84);
+  const double exchangeCurrentNeg = t27 * t85;
+  const double t87 = current / exchangeCurrentNeg;
+  const double t88 = t87 * s[S_NODE_NEG1];
+  const double t89 = asinh(t88);
+  const double t90 = t87 * s[S_NODE_NEG2];
+  const double t91 = asinh(t90);
+  const double t92 = s[S_WEIGHT_NEG1] * t89 + t36 * t91;
+  const double overpotentialNeg = thermalVoltage * t92;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t78 - t45;
+  const double t95 = fmax(surfaceStoichPos, 1e-8);
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
-  const double t85 = fmax(surfaceVacancyPos, 1e-8);
-  const double t86 = sqrt(t83 * t85);
-  const double exchangeCurrentPos = t34 * t86;
-  const double t88 = t32 / exchangeCurrentPos;
-  const double t89 = t88 * s[S_NODE_POS1];
-  const double t90 = asinh(t89);
-  const double t91 = t88 * s[S_NODE_POS2];
-  const double t92 = asinh(t91);
-  const double t93 = s[S_WEIGHT_POS1] * t90 + t41 * t92;
-  const double overpotentialPos = thermalVoltage * t93;
-  const double t95 = overpotentialNeg - overpotentialPos;
-  const double irreversibleHeat = current * t95;
-  const double t97 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t97, 0.9999999999);
-  double t100;
-  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t100);
-  const double t101 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t101, 0.9999999999);
-  double t104;
-  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t104);
-  const double t105 = entropicChangeNeg - entropicChangePos;
-  const double reversibleHeat = t42 * t105;
-  const double totalHeat = irreversibleHeat + reversibleHeat - t49 + solidOhmicHeat + ohmicHeat;
-  const double surfaceStoichNegTangent = ds[S_STOICH_NEG] + t67 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t30 * diffusionRateNegTangent / diffusionRateNeg);
+  const double t97 = fmax(surfaceVacancyPos, 1e-8);
+  const double t98 = sqrt(t95 * t97);
+  const double exchangeCurrentPos = t39 * t98;
+  const double t100 = t37 / exchangeCurrentPos;
+  const double t101 = t100 * s[S_NODE_POS1];
+  const double t102 = asinh(t101);
+  const double t103 = t100 * s[S_NODE_POS2];
+  const double t104 = asinh(t103);
+  const double t105 = s[S_WEIGHT_POS1] * t102 + t46 * t104;
+  const double overpotentialPos = thermalVoltage * t105;
+  const double t107 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t107;
+  const double t109 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t109, 0.9999999999);
+  double t112;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t112);
+  const double t113 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t113, 0.9999999999);
+  double t116;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t116);
+  const double t117 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t47 * t117;
+  const double totalHeat = irreversibleHeat + reversibleHeat - t54 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double surfaceStoichNegTangent = stoichNegAverageTangent + t79 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t35 * diffusionRateNegTangent / diffusionRateNeg);
   const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
-  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t23 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t73 + t24 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t72 + t70 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t73));
-  const double t111 = 1.0 / exchangeCurrentNeg - t75 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const double overpotentialNegTangent = thermalVoltageTangent * t80 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t77 + s[S_WEIGHT_NEG1] * ((t111 * s[S_NODE_NEG1] + t75 * ds[S_NODE_NEG1]) / sqrt(t76 * t76 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t79 + t31 * ((t111 * s[S_NODE_NEG2] + t75 * ds[S_NODE_NEG2]) / sqrt(t78 * t78 + 1.0))));
-  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t68 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t40 * diffusionRatePosTangent / diffusionRatePos);
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t26 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t85 + t27 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t84 + t82 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t85));
+  const double t123 = 1.0 / exchangeCurrentNeg - t87 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t92 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t89 + s[S_WEIGHT_NEG1] * ((t123 * s[S_NODE_NEG1] + t87 * ds[S_NODE_NEG1]) / sqrt(t88 * t88 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t91 + t36 * ((t123 * s[S_NODE_NEG2] + t87 * ds[S_NODE_NEG2]) / sqrt(t90 * t90 + 1.0))));
+  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t80 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t45 * diffusionRatePosTangent / diffusionRatePos);
   const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
-  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t33 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t86 + t34 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t85 + t83 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t86));
-  const double t116 = (-1.0) / exchangeCurrentPos - t88 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const double overpotentialPosTangent = thermalVoltageTangent * t93 + thermalVoltage * (ds[S_WEIGHT_POS1] * t90 + s[S_WEIGHT_POS1] * ((t116 * s[S_NODE_POS1] + t88 * ds[S_NODE_POS1]) / sqrt(t89 * t89 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t92 + t41 * ((t116 * s[S_NODE_POS2] + t88 * ds[S_NODE_POS2]) / sqrt(t91 * t91 + 1.0))));
-  const double irreversibleHeatTangent = t95 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  const double ocpStoichNegTangent = (t97 < 0.9999999999) ? ((surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0) : 0.0;
-  const double entropicChangeNegTangent = t100 * ocpStoichNegTangent;
-  const double ocpStoichPosTangent = (t101 < 0.9999999999) ? ((surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0) : 0.0;
-  const double entropicChangePosTangent = t104 * ocpStoichPosTangent;
-  const double reversibleHeatTangent = (temperature + current * riseTangent) * t105 + t42 * (entropicChangeNegTangent - entropicChangePosTangent);
-  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t38 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t98 + t39 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t97 + t95 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t98));
+  const double t128 = (-1.0) / exchangeCurrentPos - t100 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t105 + thermalVoltage * (ds[S_WEIGHT_POS1] * t102 + s[S_WEIGHT_POS1] * ((t128 * s[S_NODE_POS1] + t100 * ds[S_NODE_POS1]) / sqrt(t101 * t101 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t104 + t46 * ((t128 * s[S_NODE_POS2] + t100 * ds[S_NODE_POS2]) / sqrt(t103 * t103 + 1.0))));
+  const double irreversibleHeatTangent = t107 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double ocpStoichNegTangent = (t109 < 0.9999999999) ? ((surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0) : 0.0;
+  const double entropicChangeNegTangent = t112 * ocpStoichNegTangent;
+  const double ocpStoichPosTangent = (t113 < 0.9999999999) ? ((surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0) : 0.0;
+  const double entropicChangePosTangent = t116 * ocpStoichPosTangent;
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t117 + t47 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out->heat = totalHeat;
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
-  out->heatOhmicSolid = solidOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
   out->heatTangent = totalHeatTangent;
+}
+
+/* The heat source, its terms and the rates (seiDrive) alone (the Heun predictor of an ageing step). */
+static void cell_evaluate_predictor(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluatePredictorOutputs *out) {
+  (void)p;
+  (void)k;
+  const double temperature = k->referenceTemperature + rise;
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
+  const double t31 = -current;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t31 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double concentrationOverpotential = p[P_MACINNES_COEFFICIENT] * temperature * (s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG]);
+  const double electrolyteOverpotential = concentrationOverpotential - current * p[P_ELECTROLYTE_RESISTANCE] / (p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap));
+  const double t38 = current * electrolyteOverpotential;
+  const double t39 = current * current;
+  const double solidOhmicHeat = t39 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeat = t39 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double filmHeat = t39 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t38;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  double t47 = 0.0;
+  double t48 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t47 += s[CELL_STATE_FIXED + m];
+    t48 += s[CELL_STATE_FIXED + k->modes + m];
+  }
+  const double surfaceStoichNeg = stoichNegAverage + t47 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
+  const double t52 = current / exchangeCurrentNeg;
+  const double overpotentialNeg = thermalVoltage * (s[S_WEIGHT_NEG1] * asinh(t52 * s[S_NODE_NEG1]) + (1.0 - s[S_WEIGHT_NEG1]) * asinh(t52 * s[S_NODE_NEG2]));
+  const double surfaceStoichPos = s[S_STOICH_POS] + t48 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
+  const double t57 = t31 / exchangeCurrentPos;
+  const double overpotentialPos = thermalVoltage * (s[S_WEIGHT_POS1] * asinh(t57 * s[S_NODE_POS1]) + (1.0 - s[S_WEIGHT_POS1]) * asinh(t57 * s[S_NODE_POS2]));
+  const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
+  const double t60 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t60, 0.9999999999);
+  const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
+  const double ocpStoichPos = fmin(fmax(surfaceStoichPos, 1e-10), 0.9999999999);
+  const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
+  const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
+  const double totalHeat = irreversibleHeat + reversibleHeat - t38 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double t67 = series_value(k->ocpNeg, ocpStoichNeg);
+  const double ocpNegValue = t67 + 0.000001 * (1.0 / t60 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double seiDrive = p[P_SEI_RATE_FACTOR] * seiArrhenius * (k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + k->seiReactionLaw * p[P_SEI_REACTION_GROWTH] * exp(-(seiOverpotential / thermalVoltage)));
+  out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = electrolyteOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out->seiDrive = seiDrive;
+}
+
+/* The heat source, its terms, the rates and their derivatives alone. */
+static void cell_evaluate_predictor_tangent(const double *s, const double *ds, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluatePredictorTangentOutputs *out) {
+  (void)p;
+  (void)k;
+  const double temperature = k->referenceTemperature + rise;
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double t24 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
+  const double t26 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t27 = p[P_KINETIC_CURRENT_NEG] * t26;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double t33 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t33;
+  const double t35 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t36 = 1.0 - s[S_WEIGHT_NEG1];
+  const double t37 = -current;
+  const double t38 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t39 = p[P_KINETIC_CURRENT_POS] * t38;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t37 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double t43 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t43;
+  const double t45 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t46 = 1.0 - s[S_WEIGHT_POS1];
+  const double t47 = current * temperature;
+  const double t48 = p[P_MACINNES_COEFFICIENT] * temperature;
+  const double t49 = s[S_LN_MEAN_POS] - s[S_LN_MEAN_NEG];
+  const double concentrationOverpotential = t48 * t49;
+  const double t51 = p[P_CONDUCTIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGap);
+  const double t52 = current * p[P_ELECTROLYTE_RESISTANCE] / t51;
+  const double electrolyteOverpotential = concentrationOverpotential - t52;
+  const double t54 = current * electrolyteOverpotential;
+  const double t55 = current * current;
+  const double solidOhmicHeat = t55 * p[P_SOLID_RESISTANCE];
+  const double t57 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t55 * t57;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t60 = k->seiSolventLaw + k->seiReactionLaw;
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * t60;
+  const double filmHeat = t55 * filmResistance * k->filmHeatOn;
+  const double electrolyteOhmicHeat = -t54;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  const double t65 = p[P_SEI_RATE_FACTOR] * seiArrhenius;
+  const double t66 = k->seiReactionLaw * p[P_SEI_REACTION_GROWTH];
+  const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
+  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
+  const double stoichNegAverageTangent = ds[S_STOICH_NEG] - ds[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double diffusionRateNegTangent = baseRateNeg * (t33 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double fluxPosTangent = -invChargePos;
+  const double diffusionRatePosTangent = baseRatePos * (t43 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double concentrationOverpotentialTangent = p[P_MACINNES_COEFFICIENT] * riseTangent * t49 + t48 * (ds[S_LN_MEAN_POS] - ds[S_LN_MEAN_NEG]);
+  const double electrolyteOverpotentialTangent = concentrationOverpotentialTangent - (p[P_ELECTROLYTE_RESISTANCE] / t51 - t52 * (t51 * (p[P_CONDUCTIVITY_ACTIVATION] * inverseTemperatureGapTangent)) / t51);
+  const double t75 = current + current;
+  const double solidOhmicHeatTangent = t75 * p[P_SOLID_RESISTANCE];
+  const double ohmicHeatTangent = t75 * t57;
+  const double filmResistanceTangent = p[P_SEI_FILM_RESISTIVITY] * ds[S_SEI_GROWTH] * t60;
+  const double filmHeatTangent = (t75 * filmResistance + t55 * filmResistanceTangent) * k->filmHeatOn;
+  const double seiArrheniusTangent = seiArrhenius * (p[P_SEI_ACTIVATION] * inverseTemperatureGapTangent);
+  double t81 = 0.0;
+  double t82 = 0.0;
+  double t83 = 0.0;
+  double t84 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t81 += s[CELL_STATE_FIXED + m];
+    t82 += s[CELL_STATE_FIXED + k->modes + m];
+    t83 += ds[CELL_STATE_FIXED + m];
+    t84 += ds[CELL_STATE_FIXED + k->modes + m];
+  }
+  const double surfaceStoichNeg = stoichNegAverage + t81 - t35;
+  const double t86 = fmax(surfaceStoichNeg, 1e-8);
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double t88 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t89 = sqrt(t86 * t88);
+  const double exchangeCurrentNeg = t27 * t89;
+  const double t91 = current / exchangeCurrentNeg;
+  const double t92 = t91 * s[S_NODE_NEG1];
+  const double t93 = asinh(t92);
+  const double t94 = t91 * s[S_NODE_NEG2];
+  const double t95 = asinh(t94);
+  const double t96 = s[S_WEIGHT_NEG1] * t93 + t36 * t95;
+  const double overpotentialNeg = thermalVoltage * t96;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t82 - t45;
+  const double t99 = fmax(surfaceStoichPos, 1e-8);
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double t101 = fmax(surfaceVacancyPos, 1e-8);
+  const double t102 = sqrt(t99 * t101);
+  const double exchangeCurrentPos = t39 * t102;
+  const double t104 = t37 / exchangeCurrentPos;
+  const double t105 = t104 * s[S_NODE_POS1];
+  const double t106 = asinh(t105);
+  const double t107 = t104 * s[S_NODE_POS2];
+  const double t108 = asinh(t107);
+  const double t109 = s[S_WEIGHT_POS1] * t106 + t46 * t108;
+  const double overpotentialPos = thermalVoltage * t109;
+  const double t111 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t111;
+  const double t113 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t113, 0.9999999999);
+  double t116;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t116);
+  const double t117 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t117, 0.9999999999);
+  double t120;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t120);
+  const double t121 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t47 * t121;
+  const double totalHeat = irreversibleHeat + reversibleHeat - t54 + solidOhmicHeat + ohmicHeat + filmHeat;
+  double t125;
+  const double t124 = series_both(k->ocpNeg, ocpStoichNeg, &t125);
+  const double t126 = 1.0 / t113;
+  const double t127 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t128 = 1.0 / t127;
+  const double ocpNegValue = t124 + 0.000001 * (t126 - t128) + rise * entropicChangeNeg;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double t131 = seiOverpotential / thermalVoltage;
+  const double t132 = exp(-t131);
+  const double t133 = k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + t66 * t132;
+  const double seiDrive = t65 * t133;
+  const double surfaceStoichNegTangent = stoichNegAverageTangent + t83 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t35 * diffusionRateNegTangent / diffusionRateNeg);
+  const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t26 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t89 + t27 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t88 + t86 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t89));
+  const double t138 = 1.0 / exchangeCurrentNeg - t91 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t96 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t93 + s[S_WEIGHT_NEG1] * ((t138 * s[S_NODE_NEG1] + t91 * ds[S_NODE_NEG1]) / sqrt(t92 * t92 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t95 + t36 * ((t138 * s[S_NODE_NEG2] + t91 * ds[S_NODE_NEG2]) / sqrt(t94 * t94 + 1.0))));
+  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t84 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t45 * diffusionRatePosTangent / diffusionRatePos);
+  const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t38 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t102 + t39 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t101 + t99 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t102));
+  const double t143 = (-1.0) / exchangeCurrentPos - t104 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t109 + thermalVoltage * (ds[S_WEIGHT_POS1] * t106 + s[S_WEIGHT_POS1] * ((t143 * s[S_NODE_POS1] + t104 * ds[S_NODE_POS1]) / sqrt(t105 * t105 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t108 + t46 * ((t143 * s[S_NODE_POS2] + t104 * ds[S_NODE_POS2]) / sqrt(t107 * t107 + 1.0))));
+  const double irreversibleHeatTangent = t111 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double t146 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t113 < 0.9999999999) ? t146 : 0.0;
+  const double entropicChangeNegTangent = t116 * ocpStoichNegTangent;
+  const double ocpStoichPosTangent = (t117 < 0.9999999999) ? ((surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0) : 0.0;
+  const double entropicChangePosTangent = t120 * ocpStoichPosTangent;
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t121 + t47 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent - (electrolyteOverpotential + current * electrolyteOverpotentialTangent) + solidOhmicHeatTangent + ohmicHeatTangent + filmHeatTangent;
+  const double ocpNegValueTangent = t125 * ocpStoichNegTangent + 0.000001 * (-(t126 * t146 / t113) + t128 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t127) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
+  const double seiDriveTangent = p[P_SEI_RATE_FACTOR] * seiArrheniusTangent * t133 + t65 * (t66 * (t132 * (-(seiOverpotentialTangent / thermalVoltage - t131 * thermalVoltageTangent / thermalVoltage))));
+  out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = electrolyteOhmicHeat;
+  out->heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out->seiDrive = seiDrive;
+  out->heatTangent = totalHeatTangent;
+  out->seiDriveTangent = seiDriveTangent;
 }
 
 /* The update over a step split as end = a + b I: a at zero current, b the derivative in the current. */
@@ -769,44 +1295,44 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   const double temperature = k->referenceTemperature + rise;
   const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
   const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
-  const double t34 = (-0.6666666666666666) * invChargeNeg;
+  const double t37 = (-0.6666666666666666) * invChargeNeg;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
-  const double t37 = (-0.6666666666666666) * fluxPosTangent;
+  const double t40 = (-0.6666666666666666) * fluxPosTangent;
   const double electrolyteDiffusivityFactor = p[P_DIFFUSIVITY_SCALE] * (p[P_DIFFUSIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_DIFFUSIVITY_ACTIVATION] * inverseTemperatureGap));
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t39 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * s[CELL_STATE_FIXED + k->modes + k->modes + m], 10.0) * k->diffusivityInverseReference;
-    diffusivity[m] = (k->diffusivityTerm0 + t39 * (k->diffusivityTerm1 + t39 * (k->diffusivityTerm2 + t39 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t39));
+    const double t42 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * s[CELL_STATE_FIXED + k->modes + k->modes + m], 10.0) * k->diffusivityInverseReference;
+    diffusivity[m] = (k->diffusivityTerm0 + t42 * (k->diffusivityTerm1 + t42 * (k->diffusivityTerm2 + t42 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t42));
     pathLength[m] = k->regionNeg[m] * p[P_PATH_LENGTH_NEG] + k->regionSep[m] * p[P_PATH_LENGTH_SEP] + k->regionPos[m] * p[P_PATH_LENGTH_POS];
   }
   for (int m = 0; m < k->modes; m++) {
     const double decayRateNeg = k->eigenvalues[m] * diffusionRateNeg;
-    const double t41 = exp(-(decayRateNeg * dt));
-    const double modeTargetNegTangent = t34 / decayRateNeg;
+    const double t44 = exp(-(decayRateNeg * dt));
+    const double modeTargetNegTangent = t37 / decayRateNeg;
     const double decayRatePos = k->eigenvalues[m] * diffusionRatePos;
-    const double t44 = exp(-(decayRatePos * dt));
-    const double modeTargetPosTangent = t37 / decayRatePos;
-    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * t41;
-    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t41;
-    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * t44;
-    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t44;
+    const double t47 = exp(-(decayRatePos * dt));
+    const double modeTargetPosTangent = t40 / decayRatePos;
+    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * t44;
+    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t44;
+    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * t47;
+    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t47;
   }
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t46 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
-    const double t47 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * (0.5 * (s[CELL_STATE_FIXED + k->modes + k->modes + m] + t46)), 10.0) * k->diffusivityInverseReference;
-    faceConductance[m] = k->interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k->electrolyteCells ? diffusivity[m + 1] : 0.0) + 4.0 * ((k->diffusivityTerm0 + t47 * (k->diffusivityTerm1 + t47 * (k->diffusivityTerm2 + t47 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t47)))) * 0.16666666666666666) * 2.0 / (pathLength[m] + (m + 1 < k->electrolyteCells ? pathLength[m + 1] : 0.0)));
+    const double t49 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
+    const double t50 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * (0.5 * (s[CELL_STATE_FIXED + k->modes + k->modes + m] + t49)), 10.0) * k->diffusivityInverseReference;
+    faceConductance[m] = k->interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k->electrolyteCells ? diffusivity[m + 1] : 0.0) + 4.0 * ((k->diffusivityTerm0 + t50 * (k->diffusivityTerm1 + t50 * (k->diffusivityTerm2 + t50 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t50)))) * 0.16666666666666666) * 2.0 / (pathLength[m] + (m + 1 < k->electrolyteCells ? pathLength[m + 1] : 0.0)));
   }
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t48 = (m >= 1 ? faceConductance[m - 1] : 0.0);
-    const double t49 = -(dt * t48);
-    const double t50 = faceConductance[m];
-    const double t51 = k->regionNeg[m] * p[P_PORE_WIDTH_NEG] + k->regionSep[m] * p[P_PORE_WIDTH_SEP] + k->regionPos[m] * p[P_PORE_WIDTH_POS] + dt * (t48 + t50);
-    const double t52 = -(dt * t50);
-    const double t53 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
-    electrolyteRateLower[m] = t49;
-    electrolyteRateDiag[m] = t51;
-    electrolyteRateUpper[m] = t52;
-    electrolyteRate[m] = t48 * ((m >= 1 ? s[CELL_STATE_FIXED + k->modes + k->modes + m - 1] : 0.0) - s[CELL_STATE_FIXED + k->modes + k->modes + m]) + t50 * (t53 - s[CELL_STATE_FIXED + k->modes + k->modes + m]);
+    const double t51 = (m >= 1 ? faceConductance[m - 1] : 0.0);
+    const double t52 = -(dt * t51);
+    const double t53 = faceConductance[m];
+    const double t54 = k->regionNeg[m] * p[P_PORE_WIDTH_NEG] + k->regionSep[m] * p[P_PORE_WIDTH_SEP] + k->regionPos[m] * p[P_PORE_WIDTH_POS] + dt * (t51 + t53);
+    const double t55 = -(dt * t53);
+    const double t56 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
+    electrolyteRateLower[m] = t52;
+    electrolyteRateDiag[m] = t54;
+    electrolyteRateUpper[m] = t55;
+    electrolyteRate[m] = t51 * ((m >= 1 ? s[CELL_STATE_FIXED + k->modes + k->modes + m - 1] : 0.0) - s[CELL_STATE_FIXED + k->modes + k->modes + m]) + t53 * (t56 - s[CELL_STATE_FIXED + k->modes + k->modes + m]);
     solution[m] = k->regionNeg[m] * p[P_SOURCE_NEG] + k->regionPos[m] * p[P_SOURCE_POS];
   }
   {
@@ -879,6 +1405,8 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   b[S_STOICH_NEG] = -(invChargeNeg * dt);
   a[S_STOICH_POS] = s[S_STOICH_POS];
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
+  a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
+  b[S_SEI_GROWTH] = 0.0;
 }
 
 /* The end state of a step at current I from its prepared parts, a + b I, and its summaries. */
@@ -886,64 +1414,65 @@ static void cell_apply(const double *a, double *b, double *s, const double *p, c
   (void)p;
   (void)k;
   double inverseRootTheta[600];
-  double t20 = 1.0;
-  double t21 = 1.0;
-  double t22 = 0.0;
-  double t23 = 0.0;
+  double t23 = 1.0;
+  double t24 = 1.0;
+  double t25 = 0.0;
+  double t26 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t24 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
-    const double t25 = fmax(t24, 0.001);
-    const double t26 = 1.0 / sqrt(t25);
-    t20 *= (k->regionNeg[m] > 0.5) ? t25 : 1.0;
-    t21 *= (k->regionPos[m] > 0.5) ? t25 : 1.0;
-    t22 += k->regionNeg[m] * t26;
-    t23 += k->regionPos[m] * t26;
-    s[CELL_STATE_FIXED + k->modes + k->modes + m] = t24;
-    inverseRootTheta[m] = t26;
+    const double t27 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
+    const double t28 = fmax(t27, 0.001);
+    const double t29 = 1.0 / sqrt(t28);
+    t23 *= (k->regionNeg[m] > 0.5) ? t28 : 1.0;
+    t24 *= (k->regionPos[m] > 0.5) ? t28 : 1.0;
+    t25 += k->regionNeg[m] * t29;
+    t26 += k->regionPos[m] * t29;
+    s[CELL_STATE_FIXED + k->modes + k->modes + m] = t27;
+    inverseRootTheta[m] = t29;
   }
   for (int m = 0; m < k->modes; m++) {
     s[CELL_STATE_FIXED + m] = a[CELL_STATE_FIXED + m] + b[CELL_STATE_FIXED + m] * current;
     s[CELL_STATE_FIXED + k->modes + m] = a[CELL_STATE_FIXED + k->modes + m] + b[CELL_STATE_FIXED + k->modes + m] * current;
   }
-  const double meanInverseRootNeg = t22 * k->inverseCellsNeg;
-  const double meanInverseRootPos = t23 * k->inverseCellsPos;
-  double t29 = 0.0;
-  double t30 = 0.0;
-  double t31 = 0.0;
+  const double meanInverseRootNeg = t25 * k->inverseCellsNeg;
+  const double meanInverseRootPos = t26 * k->inverseCellsPos;
   double t32 = 0.0;
+  double t33 = 0.0;
+  double t34 = 0.0;
+  double t35 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t33 = inverseRootTheta[m] - (k->regionNeg[m] * meanInverseRootNeg + k->regionPos[m] * meanInverseRootPos);
-    const double t34 = t33 * t33;
-    const double t35 = t34 * t33;
-    t29 += k->regionNeg[m] * t34;
-    t30 += k->regionNeg[m] * t35;
-    t31 += k->regionPos[m] * t34;
-    t32 += k->regionPos[m] * t35;
+    const double t36 = inverseRootTheta[m] - (k->regionNeg[m] * meanInverseRootNeg + k->regionPos[m] * meanInverseRootPos);
+    const double t37 = t36 * t36;
+    const double t38 = t37 * t36;
+    t32 += k->regionNeg[m] * t37;
+    t33 += k->regionNeg[m] * t38;
+    t34 += k->regionPos[m] * t37;
+    t35 += k->regionPos[m] * t38;
   }
-  const double varianceInverseRootNeg = t29 * k->inverseCellsNeg;
-  const double t37 = varianceInverseRootNeg > 1e-30;
-  const double skewInverseRootNeg = t30 * k->inverseCellsNeg;
-  const double t39 = skewInverseRootNeg / (2.0 * varianceInverseRootNeg);
-  const double t40 = sqrt(t39 * t39 + varianceInverseRootNeg);
-  const double t41 = t39 - t40;
-  const double t42 = t39 + t40;
-  const double varianceInverseRootPos = t31 * k->inverseCellsPos;
-  const double t44 = varianceInverseRootPos > 1e-30;
-  const double skewInverseRootPos = t32 * k->inverseCellsPos;
-  const double t46 = skewInverseRootPos / (2.0 * varianceInverseRootPos);
-  const double t47 = sqrt(t46 * t46 + varianceInverseRootPos);
-  const double t48 = t46 - t47;
-  const double t49 = t46 + t47;
+  const double varianceInverseRootNeg = t32 * k->inverseCellsNeg;
+  const double t40 = varianceInverseRootNeg > 1e-30;
+  const double skewInverseRootNeg = t33 * k->inverseCellsNeg;
+  const double t42 = skewInverseRootNeg / (2.0 * varianceInverseRootNeg);
+  const double t43 = sqrt(t42 * t42 + varianceInverseRootNeg);
+  const double t44 = t42 - t43;
+  const double t45 = t42 + t43;
+  const double varianceInverseRootPos = t34 * k->inverseCellsPos;
+  const double t47 = varianceInverseRootPos > 1e-30;
+  const double skewInverseRootPos = t35 * k->inverseCellsPos;
+  const double t49 = skewInverseRootPos / (2.0 * varianceInverseRootPos);
+  const double t50 = sqrt(t49 * t49 + varianceInverseRootPos);
+  const double t51 = t49 - t50;
+  const double t52 = t49 + t50;
   s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
-  s[S_LN_MEAN_NEG] = log(t20) * k->inverseCellsNeg;
-  s[S_LN_MEAN_POS] = log(t21) * k->inverseCellsPos;
-  s[S_NODE_NEG1] = t37 ? (meanInverseRootNeg + t41) : meanInverseRootNeg;
-  s[S_NODE_NEG2] = t37 ? (meanInverseRootNeg + t42) : meanInverseRootNeg;
-  s[S_WEIGHT_NEG1] = t37 ? (t42 / (t42 - t41)) : 0.5;
-  s[S_NODE_POS1] = t44 ? (meanInverseRootPos + t48) : meanInverseRootPos;
-  s[S_NODE_POS2] = t44 ? (meanInverseRootPos + t49) : meanInverseRootPos;
-  s[S_WEIGHT_POS1] = t44 ? (t49 / (t49 - t48)) : 0.5;
+  s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
+  s[S_LN_MEAN_NEG] = log(t23) * k->inverseCellsNeg;
+  s[S_LN_MEAN_POS] = log(t24) * k->inverseCellsPos;
+  s[S_NODE_NEG1] = t40 ? (meanInverseRootNeg + t44) : meanInverseRootNeg;
+  s[S_NODE_NEG2] = t40 ? (meanInverseRootNeg + t45) : meanInverseRootNeg;
+  s[S_WEIGHT_NEG1] = t40 ? (t45 / (t45 - t44)) : 0.5;
+  s[S_NODE_POS1] = t47 ? (meanInverseRootPos + t51) : meanInverseRootPos;
+  s[S_NODE_POS2] = t47 ? (meanInverseRootPos + t52) : meanInverseRootPos;
+  s[S_WEIGHT_POS1] = t47 ? (t52 / (t52 - t51)) : 0.5;
 }
 
 /* The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b). */
@@ -952,142 +1481,172 @@ static void cell_apply_tangent(const double *a, double *b, double *s, const doub
   (void)k;
   double inverseRootTheta[600];
   double inverseRootThetaTangent[600];
-  double t21 = 1.0;
-  double t22 = 0.0;
-  double t23 = 1.0;
-  double t24 = 0.0;
+  double t24 = 1.0;
   double t25 = 0.0;
-  double t26 = 0.0;
+  double t26 = 1.0;
   double t27 = 0.0;
   double t28 = 0.0;
+  double t29 = 0.0;
+  double t30 = 0.0;
+  double t31 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t29 = k->regionNeg[m] > 0.5;
-    const double t30 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
-    const double t31 = fmax(t30, 0.001);
-    const double t32 = t29 ? t31 : 1.0;
-    const double t33 = (t30 > 0.001) ? b[CELL_STATE_FIXED + k->modes + k->modes + m] : 0.0;
-    const double t34 = k->regionPos[m] > 0.5;
-    const double t35 = t34 ? t31 : 1.0;
-    const double t36 = sqrt(t31);
-    const double t37 = 1.0 / t36;
-    const double t38 = -(t37 * (t33 / (2.0 * t36)) / t36);
-    t21 *= t32;
-    t22 += (t29 ? t33 : 0.0) / t32;
-    t23 *= t35;
-    t24 += (t34 ? t33 : 0.0) / t35;
-    t25 += k->regionNeg[m] * t37;
-    t26 += k->regionPos[m] * t37;
-    t27 += k->regionNeg[m] * t38;
-    t28 += k->regionPos[m] * t38;
-    s[CELL_STATE_FIXED + k->modes + k->modes + m] = t30;
-    inverseRootTheta[m] = t37;
-    inverseRootThetaTangent[m] = t38;
+    const double t32 = k->regionNeg[m] > 0.5;
+    const double t33 = a[CELL_STATE_FIXED + k->modes + k->modes + m] + b[CELL_STATE_FIXED + k->modes + k->modes + m] * current;
+    const double t34 = fmax(t33, 0.001);
+    const double t35 = t32 ? t34 : 1.0;
+    const double t36 = (t33 > 0.001) ? b[CELL_STATE_FIXED + k->modes + k->modes + m] : 0.0;
+    const double t37 = k->regionPos[m] > 0.5;
+    const double t38 = t37 ? t34 : 1.0;
+    const double t39 = sqrt(t34);
+    const double t40 = 1.0 / t39;
+    const double t41 = -(t40 * (t36 / (2.0 * t39)) / t39);
+    t24 *= t35;
+    t25 += (t32 ? t36 : 0.0) / t35;
+    t26 *= t38;
+    t27 += (t37 ? t36 : 0.0) / t38;
+    t28 += k->regionNeg[m] * t40;
+    t29 += k->regionPos[m] * t40;
+    t30 += k->regionNeg[m] * t41;
+    t31 += k->regionPos[m] * t41;
+    s[CELL_STATE_FIXED + k->modes + k->modes + m] = t33;
+    inverseRootTheta[m] = t40;
+    inverseRootThetaTangent[m] = t41;
   }
   for (int m = 0; m < k->modes; m++) {
     s[CELL_STATE_FIXED + m] = a[CELL_STATE_FIXED + m] + b[CELL_STATE_FIXED + m] * current;
     s[CELL_STATE_FIXED + k->modes + m] = a[CELL_STATE_FIXED + k->modes + m] + b[CELL_STATE_FIXED + k->modes + m] * current;
   }
-  const double meanInverseRootNeg = t25 * k->inverseCellsNeg;
-  const double meanInverseRootPos = t26 * k->inverseCellsPos;
-  const double t41 = t27 * k->inverseCellsNeg;
-  const double t42 = t28 * k->inverseCellsPos;
-  double t43 = 0.0;
-  double t44 = 0.0;
-  double t45 = 0.0;
+  const double meanInverseRootNeg = t28 * k->inverseCellsNeg;
+  const double meanInverseRootPos = t29 * k->inverseCellsPos;
+  const double t44 = t30 * k->inverseCellsNeg;
+  const double t45 = t31 * k->inverseCellsPos;
   double t46 = 0.0;
   double t47 = 0.0;
   double t48 = 0.0;
   double t49 = 0.0;
   double t50 = 0.0;
+  double t51 = 0.0;
+  double t52 = 0.0;
+  double t53 = 0.0;
   for (int m = 0; m < k->electrolyteCells; m++) {
-    const double t51 = inverseRootTheta[m] - (k->regionNeg[m] * meanInverseRootNeg + k->regionPos[m] * meanInverseRootPos);
-    const double t52 = t51 * t51;
-    const double t53 = t52 * t51;
-    const double t54 = inverseRootThetaTangent[m] - (k->regionNeg[m] * t41 + k->regionPos[m] * t42);
-    const double t55 = t54 * t51 + t51 * t54;
-    const double t56 = t55 * t51 + t52 * t54;
-    t43 += k->regionNeg[m] * t52;
-    t44 += k->regionNeg[m] * t53;
-    t45 += k->regionNeg[m] * t56;
+    const double t54 = inverseRootTheta[m] - (k->regionNeg[m] * meanInverseRootNeg + k->regionPos[m] * meanInverseRootPos);
+    const double t55 = t54 * t54;
+    const double t56 = t55 * t54;
+    const double t57 = inverseRootThetaTangent[m] - (k->regionNeg[m] * t44 + k->regionPos[m] * t45);
+    const double t58 = t57 * t54 + t54 * t57;
+    const double t59 = t58 * t54 + t55 * t57;
     t46 += k->regionNeg[m] * t55;
-    t47 += k->regionPos[m] * t52;
-    t48 += k->regionPos[m] * t53;
-    t49 += k->regionPos[m] * t56;
+    t47 += k->regionNeg[m] * t56;
+    t48 += k->regionNeg[m] * t59;
+    t49 += k->regionNeg[m] * t58;
     t50 += k->regionPos[m] * t55;
+    t51 += k->regionPos[m] * t56;
+    t52 += k->regionPos[m] * t59;
+    t53 += k->regionPos[m] * t58;
   }
-  const double varianceInverseRootNeg = t43 * k->inverseCellsNeg;
-  const double t58 = varianceInverseRootNeg > 1e-30;
-  const double skewInverseRootNeg = t44 * k->inverseCellsNeg;
-  const double t60 = 2.0 * varianceInverseRootNeg;
-  const double t61 = skewInverseRootNeg / t60;
-  const double t62 = sqrt(t61 * t61 + varianceInverseRootNeg);
-  const double t63 = t61 - t62;
-  const double t64 = t46 * k->inverseCellsNeg;
-  const double t65 = t45 * k->inverseCellsNeg / t60 - t61 * (2.0 * t64) / t60;
-  const double t66 = (t65 * t61 + t61 * t65 + t64) / (2.0 * t62);
-  const double t67 = t65 - t66;
-  const double t68 = t61 + t62;
-  const double t69 = t65 + t66;
-  const double t70 = t68 - t63;
-  const double t71 = t68 / t70;
-  const double varianceInverseRootPos = t47 * k->inverseCellsPos;
-  const double t73 = varianceInverseRootPos > 1e-30;
-  const double skewInverseRootPos = t48 * k->inverseCellsPos;
-  const double t75 = 2.0 * varianceInverseRootPos;
-  const double t76 = skewInverseRootPos / t75;
-  const double t77 = sqrt(t76 * t76 + varianceInverseRootPos);
-  const double t78 = t76 - t77;
-  const double t79 = t50 * k->inverseCellsPos;
-  const double t80 = t49 * k->inverseCellsPos / t75 - t76 * (2.0 * t79) / t75;
-  const double t81 = (t80 * t76 + t76 * t80 + t79) / (2.0 * t77);
-  const double t82 = t80 - t81;
-  const double t83 = t76 + t77;
-  const double t84 = t80 + t81;
-  const double t85 = t83 - t78;
-  const double t86 = t83 / t85;
+  const double varianceInverseRootNeg = t46 * k->inverseCellsNeg;
+  const double t61 = varianceInverseRootNeg > 1e-30;
+  const double skewInverseRootNeg = t47 * k->inverseCellsNeg;
+  const double t63 = 2.0 * varianceInverseRootNeg;
+  const double t64 = skewInverseRootNeg / t63;
+  const double t65 = sqrt(t64 * t64 + varianceInverseRootNeg);
+  const double t66 = t64 - t65;
+  const double t67 = t49 * k->inverseCellsNeg;
+  const double t68 = t48 * k->inverseCellsNeg / t63 - t64 * (2.0 * t67) / t63;
+  const double t69 = (t68 * t64 + t64 * t68 + t67) / (2.0 * t65);
+  const double t70 = t68 - t69;
+  const double t71 = t64 + t65;
+  const double t72 = t68 + t69;
+  const double t73 = t71 - t66;
+  const double t74 = t71 / t73;
+  const double varianceInverseRootPos = t50 * k->inverseCellsPos;
+  const double t76 = varianceInverseRootPos > 1e-30;
+  const double skewInverseRootPos = t51 * k->inverseCellsPos;
+  const double t78 = 2.0 * varianceInverseRootPos;
+  const double t79 = skewInverseRootPos / t78;
+  const double t80 = sqrt(t79 * t79 + varianceInverseRootPos);
+  const double t81 = t79 - t80;
+  const double t82 = t53 * k->inverseCellsPos;
+  const double t83 = t52 * k->inverseCellsPos / t78 - t79 * (2.0 * t82) / t78;
+  const double t84 = (t83 * t79 + t79 * t83 + t82) / (2.0 * t80);
+  const double t85 = t83 - t84;
+  const double t86 = t79 + t80;
+  const double t87 = t83 + t84;
+  const double t88 = t86 - t81;
+  const double t89 = t86 / t88;
   s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
-  s[S_LN_MEAN_NEG] = log(t21) * k->inverseCellsNeg;
-  b[S_LN_MEAN_NEG] = t21 * t22 / t21 * k->inverseCellsNeg;
-  s[S_LN_MEAN_POS] = log(t23) * k->inverseCellsPos;
-  b[S_LN_MEAN_POS] = t23 * t24 / t23 * k->inverseCellsPos;
-  s[S_NODE_NEG1] = t58 ? (meanInverseRootNeg + t63) : meanInverseRootNeg;
-  b[S_NODE_NEG1] = t58 ? (t41 + t67) : t41;
-  s[S_NODE_NEG2] = t58 ? (meanInverseRootNeg + t68) : meanInverseRootNeg;
-  b[S_NODE_NEG2] = t58 ? (t41 + t69) : t41;
-  s[S_WEIGHT_NEG1] = t58 ? t71 : 0.5;
-  b[S_WEIGHT_NEG1] = t58 ? (t69 / t70 - t71 * (t69 - t67) / t70) : 0.0;
-  s[S_NODE_POS1] = t73 ? (meanInverseRootPos + t78) : meanInverseRootPos;
-  b[S_NODE_POS1] = t73 ? (t42 + t82) : t42;
-  s[S_NODE_POS2] = t73 ? (meanInverseRootPos + t83) : meanInverseRootPos;
-  b[S_NODE_POS2] = t73 ? (t42 + t84) : t42;
-  s[S_WEIGHT_POS1] = t73 ? t86 : 0.5;
-  b[S_WEIGHT_POS1] = t73 ? (t84 / t85 - t86 * (t84 - t82) / t85) : 0.0;
+  s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
+  s[S_LN_MEAN_NEG] = log(t24) * k->inverseCellsNeg;
+  b[S_LN_MEAN_NEG] = t24 * t25 / t24 * k->inverseCellsNeg;
+  s[S_LN_MEAN_POS] = log(t26) * k->inverseCellsPos;
+  b[S_LN_MEAN_POS] = t26 * t27 / t26 * k->inverseCellsPos;
+  s[S_NODE_NEG1] = t61 ? (meanInverseRootNeg + t66) : meanInverseRootNeg;
+  b[S_NODE_NEG1] = t61 ? (t44 + t70) : t44;
+  s[S_NODE_NEG2] = t61 ? (meanInverseRootNeg + t71) : meanInverseRootNeg;
+  b[S_NODE_NEG2] = t61 ? (t44 + t72) : t44;
+  s[S_WEIGHT_NEG1] = t61 ? t74 : 0.5;
+  b[S_WEIGHT_NEG1] = t61 ? (t72 / t73 - t74 * (t72 - t70) / t73) : 0.0;
+  s[S_NODE_POS1] = t76 ? (meanInverseRootPos + t81) : meanInverseRootPos;
+  b[S_NODE_POS1] = t76 ? (t45 + t85) : t45;
+  s[S_NODE_POS2] = t76 ? (meanInverseRootPos + t86) : meanInverseRootPos;
+  b[S_NODE_POS2] = t76 ? (t45 + t87) : t45;
+  s[S_WEIGHT_POS1] = t76 ? t89 : 0.5;
+  b[S_WEIGHT_POS1] = t76 ? (t87 / t88 - t89 * (t87 - t85) / t88) : 0.0;
+}
+
+/* The SEI growth over dt from its drive at the start and the end of the step, into the end state. */
+static void cell_integrate(const double *s, double *e, const double *p, const KernelConstants *k, double seiDriveStart, double seiDriveEnd, double dt) {
+  (void)p;
+  (void)k;
+  const double seiTwiceIntegral = (seiDriveStart + seiDriveEnd) * dt;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double seiGrowthIncrement = k->seiSolventLaw * (seiTwiceIntegral / (seiThickness + sqrt(seiThickness * seiThickness + seiTwiceIntegral))) + k->seiReactionLaw * 0.5 * seiTwiceIntegral;
+  e[S_SEI_GROWTH] = s[S_SEI_GROWTH] + seiGrowthIncrement;
+}
+
+/* The SEI growth over dt from its drive at the start and the end of the step, into the end state. With the derivative of each end state in the current into ds (along seiDriveStartTangent, seiDriveEndTangent). */
+static void cell_integrate_tangent(const double *s, double *e, double *ds, const double *p, const KernelConstants *k, double seiDriveStart, double seiDriveEnd, double dt, double seiDriveStartTangent, double seiDriveEndTangent) {
+  (void)p;
+  (void)k;
+  const double seiTwiceIntegral = (seiDriveStart + seiDriveEnd) * dt;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t26 = sqrt(seiThickness * seiThickness + seiTwiceIntegral);
+  const double t27 = seiThickness + t26;
+  const double t28 = seiTwiceIntegral / t27;
+  const double t29 = k->seiReactionLaw * 0.5;
+  const double seiGrowthIncrement = k->seiSolventLaw * t28 + t29 * seiTwiceIntegral;
+  const double seiTwiceIntegralTangent = (seiDriveStartTangent + seiDriveEndTangent) * dt;
+  const double seiGrowthIncrementTangent = k->seiSolventLaw * (seiTwiceIntegralTangent / t27 - t28 * (seiTwiceIntegralTangent / (2.0 * t26)) / t27) + t29 * seiTwiceIntegralTangent;
+  e[S_SEI_GROWTH] = s[S_SEI_GROWTH] + seiGrowthIncrement;
+  ds[S_SEI_GROWTH] = seiGrowthIncrementTangent;
 }
 
 /* The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */
 static void cell_thermal(const double *p, const KernelConstants *k, double rise, double heat, double dt, ThermalOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = p[P_COOLING_CONDUCTANCE] > 0.0;
+  const double t22 = p[P_COOLING_CONDUCTANCE] > 0.0;
   const double ambientRise = p[P_AMBIENT_TEMPERATURE] - k->referenceTemperature;
   const double coolingRate = p[P_COOLING_CONDUCTANCE] / p[P_HEAT_CAPACITY];
   const double coolingDecay = -expm1(-(coolingRate * dt));
-  const double t23 = heat * dt;
+  const double t26 = heat * dt;
   const double invHeatCapacity = 1.0 / p[P_HEAT_CAPACITY];
-  const double riseEnd = t19 ? (rise + (ambientRise + heat / p[P_COOLING_CONDUCTANCE] - rise) * coolingDecay) : (rise + t23 * invHeatCapacity);
-  const double riseEndTangent = t19 ? (1.0 / p[P_COOLING_CONDUCTANCE] * coolingDecay) : (dt * invHeatCapacity);
+  const double riseEnd = t22 ? (rise + (ambientRise + heat / p[P_COOLING_CONDUCTANCE] - rise) * coolingDecay) : (rise + t26 * invHeatCapacity);
+  const double riseEndTangent = t22 ? (1.0 / p[P_COOLING_CONDUCTANCE] * coolingDecay) : (dt * invHeatCapacity);
   out->rise = riseEnd;
-  out->cooling = t23 - p[P_HEAT_CAPACITY] * (riseEnd - rise);
+  out->cooling = t26 - p[P_HEAT_CAPACITY] * (riseEnd - rise);
   out->riseTangent = riseEndTangent;
 }
 
-/* State of charge from the negative electrode average (0 at the lower cut-off, 1 at the upper). */
+/* State of charge from the negative particle average (0 at the lower cut-off, 1 at the upper of the fresh cell). */
 static void cell_soc(const double *s, const double *p, const KernelConstants *k, SocOutputs *out) {
   (void)p;
   (void)k;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double socScale = 1.0 / (p[P_STOICH_NEG_FULL] - p[P_STOICH_NEG_EMPTY]);
-  out->soc = (s[S_STOICH_NEG] - p[P_STOICH_NEG_EMPTY]) * socScale;
+  out->soc = (stoichNegAverage - p[P_STOICH_NEG_EMPTY]) * socScale;
 }
 
 /* What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3). */

@@ -25,11 +25,20 @@
 #define P_INITIAL_TEMPERATURE 17 /* initial cell temperature [K] */
 #define P_STOICH_NEG_EMPTY 18 /* negative stoichiometry at 0 % SOC (for reporting SOC) [-] */
 #define P_STOICH_NEG_FULL 19 /* negative stoichiometry at 100 % SOC (for reporting SOC) [-] */
-#define CELL_PARAMETER_COUNT 20
+#define P_SEI_INITIAL_THICKNESS 20 /* initial SEI thickness L_sei_0 [m] */
+#define P_SEI_FILM_RESISTIVITY 21 /* SEI film resistance per metre of film R_sei / (a_n L_n A n_elec) [Ohm/m] */
+#define P_SEI_LITHIUM_PER_THICKNESS 22 /* lithium held per metre of SEI a_n L_n A n_elec z_sei F / (3600 V_bar_sei) [Ah/m] */
+#define P_SEI_SOLVENT_GROWTH 23 /* solvent-diffusion limited growth constant V_bar_sei D_sol c_sol / z_sei (L dL/dt at T_ref) [m2/s] */
+#define P_SEI_REACTION_GROWTH 24 /* reaction limited growth rate V_bar_sei j0_sei / (F z_sei) (dL/dt at T_ref and eta_SEI = 0) [m/s] */
+#define P_SEI_OCP 25 /* SEI open-circuit potential U_sei [V] */
+#define P_SEI_ACTIVATION 26 /* SEI growth activation energy over R (E_sei / R) [K] */
+#define P_SEI_RATE_FACTOR 27 /* ageing rate factor multiplying the SEI growth (1: the set; cell-to-cell variation and the per-cycle random walk) [-] */
+#define CELL_PARAMETER_COUNT 28
 #define S_STOICH_NEG 0
 #define S_STOICH_POS 1
 #define S_TEMPERATURE_RISE 2
-#define CELL_STATE_FIXED 3
+#define S_SEI_GROWTH 3
+#define CELL_STATE_FIXED 4
 #define TOL_GROUP_CURRENT 1e-10 /* group Newton: largest current update of a converged cell */
 #define TOL_GROUP_VOLTAGE INFINITY /* group Newton: largest gap between a converged cell and the common voltage */
 #define TOL_GROUP_CURRENT_RESOLUTION 0.0 /* group Newton: a cell whose update is below this is converged even with a voltage gap */
@@ -46,34 +55,54 @@ typedef struct {
   int modes; /* particle eigenmodes kept per electrode */
   double referenceTemperature; /* reference temperature of the OCP fits and Arrhenius laws [K] */
   double tailCoefficient; /* (2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes` [-] */
+  double seiSolventLaw; /* 1 when the SEI grows by the solvent-diffusion limited law, else 0 [-] */
+  double seiReactionLaw; /* 1 when the SEI grows by the reaction limited law, else 0 [-] */
+  double filmHeatOn; /* 1 when the SEI film's Joule heat is in the cell heat (PyBaMM's SPM leaves it out: 0) [-] */
   const double *eigenvalues; /* mu_m^2 with tan(mu_m) = mu_m, m = 1..modes */
-  const double *ocpNeg; /* negative electrode OCP at the reference temperature [V] */
-  const double *ocpPos; /* positive electrode OCP at the reference temperature [V] */
+  const double *ocpNeg; /* negative electrode OCP at the reference temperature (series or measured table) [V] */
+  const double *ocpPos; /* positive electrode OCP at the reference temperature (series or measured table) [V] */
   const double *entropicNeg; /* negative electrode entropic change dU/dT [V/K] */
   const double *entropicPos; /* positive electrode entropic change dU/dT [V/K] */
 } KernelConstants;
 
 static inline int cell_state_length(const KernelConstants *k) { return CELL_STATE_FIXED + k->modes + k->modes; }
 
-/* The study constants from a flat array in definition order (src/kernels/configure.ts flatKernelConstants): lengths,
-   scalars, then each table and series as its length and values (pointers into `in`). Returns the values read. */
-static long kernel_constants_read(KernelConstants *k, const double *in) {
-  long at = 0;
-  k->modes = (int)in[at++];
-  k->referenceTemperature = in[at++];
-  k->tailCoefficient = in[at++];
-  { const long n = (long)in[at++]; k->eigenvalues = in + at; at += n; }
-  { const long n = (long)in[at++]; k->ocpNeg = in + at; at += n; }
-  { const long n = (long)in[at++]; k->ocpPos = in + at; at += n; }
-  { const long n = (long)in[at++]; k->entropicNeg = in + at; at += n; }
-  { const long n = (long)in[at++]; k->entropicPos = in + at; at += n; }
-  return at;
+/* The study constants from a flat f64 stream in definition order (src/kernels/configure.ts flattenKernelConstants):
+ * lengths, scalars, tables (their length's values), series (each its length, then its flattened values). The
+ * pointers point into the stream; returns the position after it. */
+static const double *kernel_constants_read(KernelConstants *k, const double *in) {
+  k->modes = (int)*in++;
+  k->referenceTemperature = *in++;
+  k->tailCoefficient = *in++;
+  k->seiSolventLaw = *in++;
+  k->seiReactionLaw = *in++;
+  k->filmHeatOn = *in++;
+  k->eigenvalues = in;
+  in += k->modes;
+  { const long n = (long)*in++; k->ocpNeg = in; in += n; }
+  { const long n = (long)*in++; k->ocpPos = in; in += n; }
+  { const long n = (long)*in++; k->entropicNeg = in; in += n; }
+  { const long n = (long)*in++; k->entropicPos = in; in += n; }
+  return in;
 }
 
 /* sech^2(x) = 4 e^{-2|x|} / (1 + e^{-2|x|})^2: no overflow, no cancellation. */
 static inline double sech2(double x) { const double e = exp(-2.0 * fabs(x)); const double d = 1.0 + e; return 4.0 * e / (d * d); }
 
+/* A piecewise cubic (flattened with nExp = -1, src/model/series.ts): its value, returned, and its slope. */
+static double spline_both(const double *f, double s, double *slope) {
+  const int n = (int)f[3];
+  const double *x = f + 5, *c = f + 5 + n;
+  int lo = 0, hi = n - 2;
+  while (lo < hi) { const int mid = (lo + hi + 1) >> 1; if (x[mid] <= s) lo = mid; else hi = mid - 1; }
+  const double t = s - x[lo];
+  const double *q = c + 4 * lo;
+  *slope = q[1] + t * (2.0 * q[2] + t * 3.0 * q[3]);
+  return q[0] + t * (q[1] + t * (q[2] + t * q[3]));
+}
+
 static double series_value(const double *f, double s) {
+  if (f[2] < 0) { double d; return spline_both(f, s, &d); }
   double u = f[0] + f[1] * s;
   const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];
   int q = 5;
@@ -85,6 +114,7 @@ static double series_value(const double *f, double s) {
 
 /* U(s), returned, and dU/ds: one evaluation of the exponentials serves both. */
 static double series_both(const double *f, double s, double *slope) {
+  if (f[2] < 0) return spline_both(f, s, slope);
   double u = f[0] + f[1] * s, d = f[1];
   const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];
   int q = 5;
@@ -96,6 +126,7 @@ static double series_both(const double *f, double s, double *slope) {
 }
 
 static double series_slope(const double *f, double s) {
+  if (f[2] < 0) { double d; spline_both(f, s, &d); return d; }
   double d = f[1];
   const int ne = (int)f[2], nt = (int)f[3], nh = (int)f[4];
   int q = 5;
@@ -108,8 +139,12 @@ static double series_slope(const double *f, double s) {
 typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateOutputs;
 typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
 typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluateStartOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateHeatOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluatePredictorOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double heatTangent; double seiDriveTangent; } EvaluatePredictorTangentOutputs;
 typedef struct { double rise; double cooling; double riseTangent; } ThermalOutputs;
 typedef struct { double soc; } SocOutputs;
 typedef struct { double electrolyteMinimum; double depletionMargin; } LimitsOutputs;
@@ -126,54 +161,61 @@ static void cell_init(double *s, const double *p, const KernelConstants *k) {
   s[S_STOICH_NEG] = p[P_INITIAL_STOICH_NEG];
   s[S_STOICH_POS] = p[P_INITIAL_STOICH_POS];
   s[S_TEMPERATURE_RISE] = initialRise;
+  s[S_SEI_GROWTH] = 0.0;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. */
 static void cell_evaluate(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluateOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = -current;
+  const double t22 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t19 * invChargePos;
+  const double fluxPos = t22 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double temperature = k->referenceTemperature + rise;
   const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
   const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
   const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
   const double thermalVoltage = 0.00017234666524563961 * temperature;
-  const double ohmicHeat = current * current * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
-  double t32 = 0.0;
-  double t33 = 0.0;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t38 = current * current;
+  const double ohmicHeat = t38 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double filmHeat = t38 * filmResistance * k->filmHeatOn;
+  double t41 = 0.0;
+  double t42 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t32 += s[CELL_STATE_FIXED + k->modes + m];
-    t33 += s[CELL_STATE_FIXED + m];
+    t41 += s[CELL_STATE_FIXED + k->modes + m];
+    t42 += s[CELL_STATE_FIXED + m];
   }
-  const double surfaceStoichPos = s[S_STOICH_POS] + t32 - k->tailCoefficient * fluxPos / diffusionRatePos;
-  const double t35 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t35, 0.9999999999);
-  const double t37 = series_value(k->ocpPos, ocpStoichPos);
+  const double surfaceStoichPos = s[S_STOICH_POS] + t41 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t44 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t44, 0.9999999999);
+  const double t46 = series_value(k->ocpPos, ocpStoichPos);
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
   const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
-  const double ocpPosValue = t37 + 0.000001 * (1.0 / t35 - 1.0 / fmax(surfaceVacancyPos, 1e-10)) + rise * entropicChangePos;
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t33 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
-  const double t42 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t42, 0.9999999999);
-  const double t44 = series_value(k->ocpNeg, ocpStoichNeg);
+  const double ocpPosValue = t46 + 0.000001 * (1.0 / t44 - 1.0 / fmax(surfaceVacancyPos, 1e-10)) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t42 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t51 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t51, 0.9999999999);
+  const double t53 = series_value(k->ocpNeg, ocpStoichNeg);
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
   const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
-  const double ocpNegValue = t44 + 0.000001 * (1.0 / t42 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
+  const double ocpNegValue = t53 + 0.000001 * (1.0 / t51 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
   const double surfaceOcv = ocpPosValue - ocpNegValue;
   const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
-  const double overpotentialPos = thermalVoltage * asinh(t19 / exchangeCurrentPos);
+  const double overpotentialPos = thermalVoltage * asinh(t22 / exchangeCurrentPos);
   const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
   const double overpotentialNeg = thermalVoltage * asinh(current / exchangeCurrentNeg);
-  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE];
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
   const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
-  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -182,119 +224,130 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
-  out->heatOhmicSolid = 0.0;
+  out->heatOhmicSolid = filmHeat;
 }
 
-/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
 static void cell_evaluate_tangent(const double *s, const double *ds, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateTangentOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = -current;
+  const double t22 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t19 * invChargePos;
+  const double fluxPos = t22 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double temperature = k->referenceTemperature + rise;
-  const double t24 = 1.0 / temperature;
-  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
-  const double t26 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
-  const double diffusionRatePos = baseRatePos * t26;
-  const double t28 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t27 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t27;
+  const double t29 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t29;
+  const double t31 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
-  const double t32 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double diffusionRateNeg = baseRateNeg * t32;
-  const double t34 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t37 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t37;
+  const double t39 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
-  const double t36 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
-  const double t37 = p[P_KINETIC_CURRENT_POS] * t36;
-  const double t38 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double t39 = p[P_KINETIC_CURRENT_NEG] * t38;
-  const double t40 = current * temperature;
-  const double t41 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
-  const double ohmicHeat = current * current * t41;
+  const double t41 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t42 = p[P_KINETIC_CURRENT_POS] * t41;
+  const double t43 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t44 = p[P_KINETIC_CURRENT_NEG] * t43;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t46 = k->seiSolventLaw + k->seiReactionLaw;
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * t46;
+  const double t48 = current * temperature;
+  const double t49 = current * current;
+  const double t50 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t49 * t50;
+  const double filmHeat = t49 * filmResistance * k->filmHeatOn;
   const double fluxPosTangent = -invChargePos;
-  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
-  const double diffusionRatePosTangent = baseRatePos * (t26 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
-  const double diffusionRateNegTangent = baseRateNeg * (t32 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double inverseTemperatureGapTangent = t27 * riseTangent / temperature;
+  const double diffusionRatePosTangent = baseRatePos * (t29 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double stoichNegAverageTangent = ds[S_STOICH_NEG] - ds[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double diffusionRateNegTangent = baseRateNeg * (t37 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
   const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
-  const double ohmicHeatTangent = (current + current) * t41;
-  double t49 = 0.0;
-  double t50 = 0.0;
-  double t51 = 0.0;
-  double t52 = 0.0;
+  const double filmResistanceTangent = p[P_SEI_FILM_RESISTIVITY] * ds[S_SEI_GROWTH] * t46;
+  const double t60 = current + current;
+  const double ohmicHeatTangent = t60 * t50;
+  const double filmHeatTangent = (t60 * filmResistance + t49 * filmResistanceTangent) * k->filmHeatOn;
+  double t63 = 0.0;
+  double t64 = 0.0;
+  double t65 = 0.0;
+  double t66 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t49 += s[CELL_STATE_FIXED + k->modes + m];
-    t50 += s[CELL_STATE_FIXED + m];
-    t51 += ds[CELL_STATE_FIXED + k->modes + m];
-    t52 += ds[CELL_STATE_FIXED + m];
+    t63 += s[CELL_STATE_FIXED + k->modes + m];
+    t64 += s[CELL_STATE_FIXED + m];
+    t65 += ds[CELL_STATE_FIXED + k->modes + m];
+    t66 += ds[CELL_STATE_FIXED + m];
   }
-  const double surfaceStoichPos = s[S_STOICH_POS] + t49 - t28;
-  const double t54 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t54, 0.9999999999);
-  double t57;
-  const double t56 = series_both(k->ocpPos, ocpStoichPos, &t57);
-  const double t58 = 1.0 / t54;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t63 - t31;
+  const double t68 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t68, 0.9999999999);
+  double t71;
+  const double t70 = series_both(k->ocpPos, ocpStoichPos, &t71);
+  const double t72 = 1.0 / t68;
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
-  const double t60 = fmax(surfaceVacancyPos, 1e-10);
-  const double t61 = 1.0 / t60;
-  double t63;
-  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t63);
-  const double ocpPosValue = t56 + 0.000001 * (t58 - t61) + rise * entropicChangePos;
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t50 - t34;
-  const double t66 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t66, 0.9999999999);
-  double t69;
-  const double t68 = series_both(k->ocpNeg, ocpStoichNeg, &t69);
-  const double t70 = 1.0 / t66;
+  const double t74 = fmax(surfaceVacancyPos, 1e-10);
+  const double t75 = 1.0 / t74;
+  double t77;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t77);
+  const double ocpPosValue = t70 + 0.000001 * (t72 - t75) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t64 - t39;
+  const double t80 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t80, 0.9999999999);
+  double t83;
+  const double t82 = series_both(k->ocpNeg, ocpStoichNeg, &t83);
+  const double t84 = 1.0 / t80;
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  const double t72 = fmax(surfaceVacancyNeg, 1e-10);
-  const double t73 = 1.0 / t72;
-  double t75;
-  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t75);
-  const double ocpNegValue = t68 + 0.000001 * (t70 - t73) + rise * entropicChangeNeg;
+  const double t86 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t87 = 1.0 / t86;
+  double t89;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t89);
+  const double ocpNegValue = t82 + 0.000001 * (t84 - t87) + rise * entropicChangeNeg;
   const double surfaceOcv = ocpPosValue - ocpNegValue;
-  const double t78 = fmax(surfaceStoichPos, 1e-8);
-  const double t79 = fmax(surfaceVacancyPos, 1e-8);
-  const double t80 = sqrt(t78 * t79);
-  const double exchangeCurrentPos = t37 * t80;
-  const double t82 = t19 / exchangeCurrentPos;
-  const double t83 = asinh(t82);
-  const double overpotentialPos = thermalVoltage * t83;
-  const double t85 = fmax(surfaceStoichNeg, 1e-8);
-  const double t86 = fmax(surfaceVacancyNeg, 1e-8);
-  const double t87 = sqrt(t85 * t86);
-  const double exchangeCurrentNeg = t39 * t87;
-  const double t89 = current / exchangeCurrentNeg;
-  const double t90 = asinh(t89);
-  const double overpotentialNeg = thermalVoltage * t90;
-  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE];
-  const double t93 = overpotentialNeg - overpotentialPos;
-  const double irreversibleHeat = current * t93;
-  const double t95 = entropicChangeNeg - entropicChangePos;
-  const double reversibleHeat = t40 * t95;
-  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t51 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t28 * diffusionRatePosTangent / diffusionRatePos);
-  const double t99 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t54 < 0.9999999999) ? t99 : 0.0;
+  const double t92 = fmax(surfaceStoichPos, 1e-8);
+  const double t93 = fmax(surfaceVacancyPos, 1e-8);
+  const double t94 = sqrt(t92 * t93);
+  const double exchangeCurrentPos = t42 * t94;
+  const double t96 = t22 / exchangeCurrentPos;
+  const double t97 = asinh(t96);
+  const double overpotentialPos = thermalVoltage * t97;
+  const double t99 = fmax(surfaceStoichNeg, 1e-8);
+  const double t100 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t101 = sqrt(t99 * t100);
+  const double exchangeCurrentNeg = t44 * t101;
+  const double t103 = current / exchangeCurrentNeg;
+  const double t104 = asinh(t103);
+  const double overpotentialNeg = thermalVoltage * t104;
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double t107 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t107;
+  const double t109 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t48 * t109;
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t65 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos);
+  const double t113 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t68 < 0.9999999999) ? t113 : 0.0;
   const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
-  const double entropicChangePosTangent = t63 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t57 * ocpStoichPosTangent + 0.000001 * (-(t58 * t99 / t54) + t61 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t60) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double surfaceStoichNegTangent = ds[S_STOICH_NEG] + t52 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t34 * diffusionRateNegTangent / diffusionRateNeg);
-  const double t105 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t66 < 0.9999999999) ? t105 : 0.0;
+  const double entropicChangePosTangent = t77 * ocpStoichPosTangent;
+  const double ocpPosValueTangent = t71 * ocpStoichPosTangent + 0.000001 * (-(t72 * t113 / t68) + t75 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t74) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double surfaceStoichNegTangent = stoichNegAverageTangent + t66 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg);
+  const double t119 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t80 < 0.9999999999) ? t119 : 0.0;
   const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
-  const double entropicChangeNegTangent = t75 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t69 * ocpStoichNegTangent + 0.000001 * (-(t70 * t105 / t66) + t73 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t72) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double entropicChangeNegTangent = t89 * ocpStoichNegTangent;
+  const double ocpNegValueTangent = t83 * ocpStoichNegTangent + 0.000001 * (-(t84 * t119 / t80) + t87 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t86) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t36 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t80 + t37 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t79 + t78 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t80));
-  const double overpotentialPosTangent = thermalVoltageTangent * t83 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t82 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t82 * t82 + 1.0));
-  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t38 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t87 + t39 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t86 + t85 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t87));
-  const double overpotentialNegTangent = thermalVoltageTangent * t90 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t89 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t89 * t89 + 1.0));
-  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - p[P_CONTACT_RESISTANCE];
-  const double irreversibleHeatTangent = t93 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  const double reversibleHeatTangent = (temperature + current * riseTangent) * t95 + t40 * (entropicChangeNegTangent - entropicChangePosTangent);
-  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t94 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t93 + t92 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t94));
+  const double overpotentialPosTangent = thermalVoltageTangent * t97 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t96 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t96 * t96 + 1.0));
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t43 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t101 + t44 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t100 + t99 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t101));
+  const double overpotentialNegTangent = thermalVoltageTangent * t104 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t103 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t103 * t103 + 1.0));
+  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - p[P_CONTACT_RESISTANCE] - (filmResistance + current * filmResistanceTangent);
+  const double irreversibleHeatTangent = t107 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t109 + t48 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -303,117 +356,125 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
-  out->heatOhmicSolid = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
 
-/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent along the current (1) and the temperature rise (riseTangent), the state held. */
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
 static void cell_evaluate_current_tangent(const double *s, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateCurrentTangentOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = -current;
+  const double t22 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t19 * invChargePos;
+  const double fluxPos = t22 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double temperature = k->referenceTemperature + rise;
-  const double t24 = 1.0 / temperature;
-  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
-  const double t26 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
-  const double diffusionRatePos = baseRatePos * t26;
-  const double t28 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t27 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t27;
+  const double t29 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t29;
+  const double t31 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
-  const double t32 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double diffusionRateNeg = baseRateNeg * t32;
-  const double t34 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t37 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t37;
+  const double t39 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
-  const double t36 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
-  const double t37 = p[P_KINETIC_CURRENT_POS] * t36;
-  const double t38 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double t39 = p[P_KINETIC_CURRENT_NEG] * t38;
-  const double t40 = current * temperature;
-  const double t41 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
-  const double ohmicHeat = current * current * t41;
+  const double t41 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t42 = p[P_KINETIC_CURRENT_POS] * t41;
+  const double t43 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t44 = p[P_KINETIC_CURRENT_NEG] * t43;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t47 = current * temperature;
+  const double t48 = current * current;
+  const double t49 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t48 * t49;
+  const double filmHeat = t48 * filmResistance * k->filmHeatOn;
   const double fluxPosTangent = -invChargePos;
-  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
-  const double diffusionRatePosTangent = baseRatePos * (t26 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
-  const double surfaceVacancyPosTangent = k->tailCoefficient * fluxPosTangent / diffusionRatePos - t28 * diffusionRatePosTangent / diffusionRatePos;
+  const double inverseTemperatureGapTangent = t27 * riseTangent / temperature;
+  const double diffusionRatePosTangent = baseRatePos * (t29 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double surfaceVacancyPosTangent = k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos;
   const double surfaceStoichPosTangent = -surfaceVacancyPosTangent;
-  const double diffusionRateNegTangent = baseRateNeg * (t32 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
-  const double surfaceVacancyNegTangent = k->tailCoefficient * invChargeNeg / diffusionRateNeg - t34 * diffusionRateNegTangent / diffusionRateNeg;
+  const double diffusionRateNegTangent = baseRateNeg * (t37 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double surfaceVacancyNegTangent = k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg;
   const double surfaceStoichNegTangent = -surfaceVacancyNegTangent;
   const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
-  const double ohmicHeatTangent = (current + current) * t41;
-  double t53 = 0.0;
-  double t54 = 0.0;
+  const double t61 = current + current;
+  const double ohmicHeatTangent = t61 * t49;
+  const double filmHeatTangent = t61 * filmResistance * k->filmHeatOn;
+  double t64 = 0.0;
+  double t65 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t53 += s[CELL_STATE_FIXED + k->modes + m];
-    t54 += s[CELL_STATE_FIXED + m];
+    t64 += s[CELL_STATE_FIXED + k->modes + m];
+    t65 += s[CELL_STATE_FIXED + m];
   }
-  const double surfaceStoichPos = s[S_STOICH_POS] + t53 - t28;
-  const double t56 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t56, 0.9999999999);
-  double t59;
-  const double t58 = series_both(k->ocpPos, ocpStoichPos, &t59);
-  const double t60 = 1.0 / t56;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t64 - t31;
+  const double t67 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t67, 0.9999999999);
+  double t70;
+  const double t69 = series_both(k->ocpPos, ocpStoichPos, &t70);
+  const double t71 = 1.0 / t67;
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
-  const double t62 = fmax(surfaceVacancyPos, 1e-10);
-  const double t63 = 1.0 / t62;
-  double t65;
-  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t65);
-  const double ocpPosValue = t58 + 0.000001 * (t60 - t63) + rise * entropicChangePos;
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t54 - t34;
-  const double t68 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t68, 0.9999999999);
-  double t71;
-  const double t70 = series_both(k->ocpNeg, ocpStoichNeg, &t71);
-  const double t72 = 1.0 / t68;
+  const double t73 = fmax(surfaceVacancyPos, 1e-10);
+  const double t74 = 1.0 / t73;
+  double t76;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t76);
+  const double ocpPosValue = t69 + 0.000001 * (t71 - t74) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t65 - t39;
+  const double t79 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t79, 0.9999999999);
+  double t82;
+  const double t81 = series_both(k->ocpNeg, ocpStoichNeg, &t82);
+  const double t83 = 1.0 / t79;
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  const double t74 = fmax(surfaceVacancyNeg, 1e-10);
-  const double t75 = 1.0 / t74;
-  double t77;
-  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t77);
-  const double ocpNegValue = t70 + 0.000001 * (t72 - t75) + rise * entropicChangeNeg;
+  const double t85 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t86 = 1.0 / t85;
+  double t88;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t88);
+  const double ocpNegValue = t81 + 0.000001 * (t83 - t86) + rise * entropicChangeNeg;
   const double surfaceOcv = ocpPosValue - ocpNegValue;
-  const double t80 = fmax(surfaceStoichPos, 1e-8);
-  const double t81 = fmax(surfaceVacancyPos, 1e-8);
-  const double t82 = sqrt(t80 * t81);
-  const double exchangeCurrentPos = t37 * t82;
-  const double t84 = t19 / exchangeCurrentPos;
-  const double t85 = asinh(t84);
-  const double overpotentialPos = thermalVoltage * t85;
-  const double t87 = fmax(surfaceStoichNeg, 1e-8);
-  const double t88 = fmax(surfaceVacancyNeg, 1e-8);
-  const double t89 = sqrt(t87 * t88);
-  const double exchangeCurrentNeg = t39 * t89;
-  const double t91 = current / exchangeCurrentNeg;
-  const double t92 = asinh(t91);
-  const double overpotentialNeg = thermalVoltage * t92;
-  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE];
-  const double t95 = overpotentialNeg - overpotentialPos;
-  const double irreversibleHeat = current * t95;
-  const double t97 = entropicChangeNeg - entropicChangePos;
-  const double reversibleHeat = t40 * t97;
-  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  const double t100 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t56 < 0.9999999999) ? t100 : 0.0;
-  const double entropicChangePosTangent = t65 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t59 * ocpStoichPosTangent + 0.000001 * (-(t60 * t100 / t56) + t63 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t62) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double t104 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t68 < 0.9999999999) ? t104 : 0.0;
-  const double entropicChangeNegTangent = t77 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t71 * ocpStoichNegTangent + 0.000001 * (-(t72 * t104 / t68) + t75 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t74) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double t91 = fmax(surfaceStoichPos, 1e-8);
+  const double t92 = fmax(surfaceVacancyPos, 1e-8);
+  const double t93 = sqrt(t91 * t92);
+  const double exchangeCurrentPos = t42 * t93;
+  const double t95 = t22 / exchangeCurrentPos;
+  const double t96 = asinh(t95);
+  const double overpotentialPos = thermalVoltage * t96;
+  const double t98 = fmax(surfaceStoichNeg, 1e-8);
+  const double t99 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t100 = sqrt(t98 * t99);
+  const double exchangeCurrentNeg = t44 * t100;
+  const double t102 = current / exchangeCurrentNeg;
+  const double t103 = asinh(t102);
+  const double overpotentialNeg = thermalVoltage * t103;
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double t106 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t106;
+  const double t108 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t47 * t108;
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double t111 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t67 < 0.9999999999) ? t111 : 0.0;
+  const double entropicChangePosTangent = t76 * ocpStoichPosTangent;
+  const double ocpPosValueTangent = t70 * ocpStoichPosTangent + 0.000001 * (-(t71 * t111 / t67) + t74 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t73) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t115 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t79 < 0.9999999999) ? t115 : 0.0;
+  const double entropicChangeNegTangent = t88 * ocpStoichNegTangent;
+  const double ocpNegValueTangent = t82 * ocpStoichNegTangent + 0.000001 * (-(t83 * t115 / t79) + t86 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t85) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
-  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t36 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t82 + t37 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t81 + t80 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t82));
-  const double overpotentialPosTangent = thermalVoltageTangent * t85 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t84 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t84 * t84 + 1.0));
-  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t38 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t89 + t39 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t88 + t87 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t89));
-  const double overpotentialNegTangent = thermalVoltageTangent * t92 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t91 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t91 * t91 + 1.0));
-  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - p[P_CONTACT_RESISTANCE];
-  const double irreversibleHeatTangent = t95 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  const double reversibleHeatTangent = (temperature + current * riseTangent) * t97 + t40 * (entropicChangeNegTangent - entropicChangePosTangent);
-  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t93 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t92 + t91 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t93));
+  const double overpotentialPosTangent = thermalVoltageTangent * t96 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t95 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t95 * t95 + 1.0));
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t43 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t100 + t44 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t99 + t98 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t100));
+  const double overpotentialNegTangent = thermalVoltageTangent * t103 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t102 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t102 * t102 + 1.0));
+  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - p[P_CONTACT_RESISTANCE] - filmResistance;
+  const double irreversibleHeatTangent = t106 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t108 + t47 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -422,9 +483,216 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
-  out->heatOhmicSolid = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
+}
+
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the rates (seiDrive): the start of an ageing step. */
+static void cell_evaluate_start(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluateStartOutputs *out) {
+  (void)p;
+  (void)k;
+  const double t22 = -current;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t22 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double temperature = k->referenceTemperature + rise;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t38 = current * current;
+  const double ohmicHeat = t38 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double filmHeat = t38 * filmResistance * k->filmHeatOn;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  double t42 = 0.0;
+  double t43 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t42 += s[CELL_STATE_FIXED + k->modes + m];
+    t43 += s[CELL_STATE_FIXED + m];
+  }
+  const double surfaceStoichPos = s[S_STOICH_POS] + t42 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t45 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t45, 0.9999999999);
+  const double t47 = series_value(k->ocpPos, ocpStoichPos);
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
+  const double ocpPosValue = t47 + 0.000001 * (1.0 / t45 - 1.0 / fmax(surfaceVacancyPos, 1e-10)) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t43 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t52 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t52, 0.9999999999);
+  const double t54 = series_value(k->ocpNeg, ocpStoichNeg);
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
+  const double ocpNegValue = t54 + 0.000001 * (1.0 / t52 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
+  const double surfaceOcv = ocpPosValue - ocpNegValue;
+  const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
+  const double overpotentialPos = thermalVoltage * asinh(t22 / exchangeCurrentPos);
+  const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
+  const double overpotentialNeg = thermalVoltage * asinh(current / exchangeCurrentNeg);
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
+  const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double seiDrive = p[P_SEI_RATE_FACTOR] * seiArrhenius * (k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + k->seiReactionLaw * p[P_SEI_REACTION_GROWTH] * exp(-(seiOverpotential / thermalVoltage)));
+  out->voltage = voltage;
+  out->heat = totalHeat;
+  out->surfaceOcv = surfaceOcv;
+  out->surfaceStoichNeg = surfaceStoichNeg;
+  out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
+  out->seiDrive = seiDrive;
+}
+
+/* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
+static void cell_evaluate_start_tangent(const double *s, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateStartTangentOutputs *out) {
+  (void)p;
+  (void)k;
+  const double t22 = -current;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t22 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double temperature = k->referenceTemperature + rise;
+  const double t27 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t27;
+  const double t29 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t29;
+  const double t31 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double t37 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t37;
+  const double t39 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double t41 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t42 = p[P_KINETIC_CURRENT_POS] * t41;
+  const double t43 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t44 = p[P_KINETIC_CURRENT_NEG] * t43;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double t47 = current * temperature;
+  const double t48 = current * current;
+  const double t49 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t48 * t49;
+  const double filmHeat = t48 * filmResistance * k->filmHeatOn;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  const double t53 = p[P_SEI_RATE_FACTOR] * seiArrhenius;
+  const double t54 = k->seiReactionLaw * p[P_SEI_REACTION_GROWTH];
+  const double fluxPosTangent = -invChargePos;
+  const double inverseTemperatureGapTangent = t27 * riseTangent / temperature;
+  const double diffusionRatePosTangent = baseRatePos * (t29 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double surfaceVacancyPosTangent = k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos;
+  const double surfaceStoichPosTangent = -surfaceVacancyPosTangent;
+  const double diffusionRateNegTangent = baseRateNeg * (t37 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double surfaceVacancyNegTangent = k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg;
+  const double surfaceStoichNegTangent = -surfaceVacancyNegTangent;
+  const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
+  const double t64 = current + current;
+  const double ohmicHeatTangent = t64 * t49;
+  const double filmHeatTangent = t64 * filmResistance * k->filmHeatOn;
+  const double seiArrheniusTangent = seiArrhenius * (p[P_SEI_ACTIVATION] * inverseTemperatureGapTangent);
+  double t68 = 0.0;
+  double t69 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t68 += s[CELL_STATE_FIXED + k->modes + m];
+    t69 += s[CELL_STATE_FIXED + m];
+  }
+  const double surfaceStoichPos = s[S_STOICH_POS] + t68 - t31;
+  const double t71 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t71, 0.9999999999);
+  double t74;
+  const double t73 = series_both(k->ocpPos, ocpStoichPos, &t74);
+  const double t75 = 1.0 / t71;
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double t77 = fmax(surfaceVacancyPos, 1e-10);
+  const double t78 = 1.0 / t77;
+  double t80;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t80);
+  const double ocpPosValue = t73 + 0.000001 * (t75 - t78) + rise * entropicChangePos;
+  const double surfaceStoichNeg = stoichNegAverage + t69 - t39;
+  const double t83 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t83, 0.9999999999);
+  double t86;
+  const double t85 = series_both(k->ocpNeg, ocpStoichNeg, &t86);
+  const double t87 = 1.0 / t83;
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double t89 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t90 = 1.0 / t89;
+  double t92;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t92);
+  const double ocpNegValue = t85 + 0.000001 * (t87 - t90) + rise * entropicChangeNeg;
+  const double surfaceOcv = ocpPosValue - ocpNegValue;
+  const double t95 = fmax(surfaceStoichPos, 1e-8);
+  const double t96 = fmax(surfaceVacancyPos, 1e-8);
+  const double t97 = sqrt(t95 * t96);
+  const double exchangeCurrentPos = t42 * t97;
+  const double t99 = t22 / exchangeCurrentPos;
+  const double t100 = asinh(t99);
+  const double overpotentialPos = thermalVoltage * t100;
+  const double t102 = fmax(surfaceStoichNeg, 1e-8);
+  const double t103 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t104 = sqrt(t102 * t103);
+  const double exchangeCurrentNeg = t44 * t104;
+  const double t106 = current / exchangeCurrentNeg;
+  const double t107 = asinh(t106);
+  const double overpotentialNeg = thermalVoltage * t107;
+  const double voltage = surfaceOcv + overpotentialPos - overpotentialNeg - current * p[P_CONTACT_RESISTANCE] - current * filmResistance;
+  const double t110 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t110;
+  const double t112 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t47 * t112;
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double t116 = seiOverpotential / thermalVoltage;
+  const double t117 = exp(-t116);
+  const double t118 = k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + t54 * t117;
+  const double seiDrive = t53 * t118;
+  const double t120 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t71 < 0.9999999999) ? t120 : 0.0;
+  const double entropicChangePosTangent = t80 * ocpStoichPosTangent;
+  const double ocpPosValueTangent = t74 * ocpStoichPosTangent + 0.000001 * (-(t75 * t120 / t71) + t78 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t77) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t124 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t83 < 0.9999999999) ? t124 : 0.0;
+  const double entropicChangeNegTangent = t92 * ocpStoichNegTangent;
+  const double ocpNegValueTangent = t86 * ocpStoichNegTangent + 0.000001 * (-(t87 * t124 / t83) + t90 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t89) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t97 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t96 + t95 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t97));
+  const double overpotentialPosTangent = thermalVoltageTangent * t100 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t99 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t99 * t99 + 1.0));
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t43 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t104 + t44 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t103 + t102 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t104));
+  const double overpotentialNegTangent = thermalVoltageTangent * t107 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t106 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t106 * t106 + 1.0));
+  const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent - p[P_CONTACT_RESISTANCE] - filmResistance;
+  const double irreversibleHeatTangent = t110 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t112 + t47 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
+  const double seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
+  const double seiDriveTangent = p[P_SEI_RATE_FACTOR] * seiArrheniusTangent * t118 + t53 * (t54 * (t117 * (-(seiOverpotentialTangent / thermalVoltage - t116 * thermalVoltageTangent / thermalVoltage))));
+  out->voltage = voltage;
+  out->heat = totalHeat;
+  out->surfaceOcv = surfaceOcv;
+  out->surfaceStoichNeg = surfaceStoichNeg;
+  out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
+  out->seiDrive = seiDrive;
+  out->voltageTangent = voltageTangent;
+  out->heatTangent = totalHeatTangent;
+  out->seiDriveTangent = seiDriveTangent;
 }
 
 /* The heat source and its terms alone (the Heun predictor needs no voltage). */
@@ -434,42 +702,48 @@ static void cell_evaluate_heat(const double *s, const double *p, const KernelCon
   const double temperature = k->referenceTemperature + rise;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
   const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
   const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
-  const double t26 = -current;
+  const double t31 = -current;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t26 * invChargePos;
+  const double fluxPos = t31 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
-  const double ohmicHeat = current * current * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
-  double t32 = 0.0;
-  double t33 = 0.0;
+  const double t36 = current * current;
+  const double ohmicHeat = t36 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double filmHeat = t36 * filmResistance * k->filmHeatOn;
+  double t41 = 0.0;
+  double t42 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t32 += s[CELL_STATE_FIXED + m];
-    t33 += s[CELL_STATE_FIXED + k->modes + m];
+    t41 += s[CELL_STATE_FIXED + m];
+    t42 += s[CELL_STATE_FIXED + k->modes + m];
   }
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t32 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double surfaceStoichNeg = stoichNegAverage + t41 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
   const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
   const double overpotentialNeg = thermalVoltage * asinh(current / exchangeCurrentNeg);
-  const double surfaceStoichPos = s[S_STOICH_POS] + t33 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t42 - k->tailCoefficient * fluxPos / diffusionRatePos;
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
   const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
-  const double overpotentialPos = thermalVoltage * asinh(t26 / exchangeCurrentPos);
+  const double overpotentialPos = thermalVoltage * asinh(t31 / exchangeCurrentPos);
   const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const double ocpStoichNeg = fmin(fmax(surfaceStoichNeg, 1e-10), 0.9999999999);
   const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
   const double ocpStoichPos = fmin(fmax(surfaceStoichPos, 1e-10), 0.9999999999);
   const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
-  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   out->heat = totalHeat;
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
-  out->heatOhmicSolid = 0.0;
+  out->heatOhmicSolid = filmHeat;
 }
 
 /* The heat source, its terms and its derivative alone. */
@@ -478,96 +752,295 @@ static void cell_evaluate_heat_tangent(const double *s, const double *ds, const 
   (void)k;
   const double temperature = k->referenceTemperature + rise;
   const double thermalVoltage = 0.00017234666524563961 * temperature;
-  const double t21 = 1.0 / temperature;
-  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t21;
-  const double t23 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double t24 = p[P_KINETIC_CURRENT_NEG] * t23;
+  const double t24 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
+  const double t26 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t27 = p[P_KINETIC_CURRENT_NEG] * t26;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
   const double fluxNeg = current * invChargeNeg;
   const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
-  const double t28 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
-  const double diffusionRateNeg = baseRateNeg * t28;
-  const double t30 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
-  const double t31 = -current;
-  const double t32 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
-  const double t33 = p[P_KINETIC_CURRENT_POS] * t32;
+  const double t33 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t33;
+  const double t35 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t36 = -current;
+  const double t37 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t38 = p[P_KINETIC_CURRENT_POS] * t37;
   const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
-  const double fluxPos = t31 * invChargePos;
+  const double fluxPos = t36 * invChargePos;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
-  const double t37 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
-  const double diffusionRatePos = baseRatePos * t37;
-  const double t39 = k->tailCoefficient * fluxPos / diffusionRatePos;
-  const double t40 = current * temperature;
-  const double t41 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
-  const double ohmicHeat = current * current * t41;
+  const double t42 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t42;
+  const double t44 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t45 = current * temperature;
+  const double t46 = current * current;
+  const double t47 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t46 * t47;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t50 = k->seiSolventLaw + k->seiReactionLaw;
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * t50;
+  const double filmHeat = t46 * filmResistance * k->filmHeatOn;
   const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
-  const double inverseTemperatureGapTangent = t21 * riseTangent / temperature;
-  const double diffusionRateNegTangent = baseRateNeg * (t28 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
+  const double stoichNegAverageTangent = ds[S_STOICH_NEG] - ds[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double diffusionRateNegTangent = baseRateNeg * (t33 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
   const double fluxPosTangent = -invChargePos;
-  const double diffusionRatePosTangent = baseRatePos * (t37 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
-  const double ohmicHeatTangent = (current + current) * t41;
-  double t49 = 0.0;
-  double t50 = 0.0;
-  double t51 = 0.0;
-  double t52 = 0.0;
+  const double diffusionRatePosTangent = baseRatePos * (t42 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double t59 = current + current;
+  const double ohmicHeatTangent = t59 * t47;
+  const double filmResistanceTangent = p[P_SEI_FILM_RESISTIVITY] * ds[S_SEI_GROWTH] * t50;
+  const double filmHeatTangent = (t59 * filmResistance + t46 * filmResistanceTangent) * k->filmHeatOn;
+  double t63 = 0.0;
+  double t64 = 0.0;
+  double t65 = 0.0;
+  double t66 = 0.0;
   for (int m = 0; m < k->modes; m++) {
-    t49 += s[CELL_STATE_FIXED + m];
-    t50 += s[CELL_STATE_FIXED + k->modes + m];
-    t51 += ds[CELL_STATE_FIXED + m];
-    t52 += ds[CELL_STATE_FIXED + k->modes + m];
+    t63 += s[CELL_STATE_FIXED + m];
+    t64 += s[CELL_STATE_FIXED + k->modes + m];
+    t65 += ds[CELL_STATE_FIXED + m];
+    t66 += ds[CELL_STATE_FIXED + k->modes + m];
   }
-  const double surfaceStoichNeg = s[S_STOICH_NEG] + t49 - t30;
-  const double t54 = fmax(surfaceStoichNeg, 1e-8);
+  const double surfaceStoichNeg = stoichNegAverage + t63 - t35;
+  const double t68 = fmax(surfaceStoichNeg, 1e-8);
   const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
-  const double t56 = fmax(surfaceVacancyNeg, 1e-8);
-  const double t57 = sqrt(t54 * t56);
-  const double exchangeCurrentNeg = t24 * t57;
-  const double t59 = current / exchangeCurrentNeg;
-  const double t60 = asinh(t59);
-  const double overpotentialNeg = thermalVoltage * t60;
-  const double surfaceStoichPos = s[S_STOICH_POS] + t50 - t39;
-  const double t63 = fmax(surfaceStoichPos, 1e-8);
+  const double t70 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t71 = sqrt(t68 * t70);
+  const double exchangeCurrentNeg = t27 * t71;
+  const double t73 = current / exchangeCurrentNeg;
+  const double t74 = asinh(t73);
+  const double overpotentialNeg = thermalVoltage * t74;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t64 - t44;
+  const double t77 = fmax(surfaceStoichPos, 1e-8);
   const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
-  const double t65 = fmax(surfaceVacancyPos, 1e-8);
-  const double t66 = sqrt(t63 * t65);
-  const double exchangeCurrentPos = t33 * t66;
-  const double t68 = t31 / exchangeCurrentPos;
-  const double t69 = asinh(t68);
-  const double overpotentialPos = thermalVoltage * t69;
-  const double t71 = overpotentialNeg - overpotentialPos;
-  const double irreversibleHeat = current * t71;
-  const double t73 = fmax(surfaceStoichNeg, 1e-10);
-  const double ocpStoichNeg = fmin(t73, 0.9999999999);
-  double t76;
-  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t76);
-  const double t77 = fmax(surfaceStoichPos, 1e-10);
-  const double ocpStoichPos = fmin(t77, 0.9999999999);
-  double t80;
-  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t80);
-  const double t81 = entropicChangeNeg - entropicChangePos;
-  const double reversibleHeat = t40 * t81;
-  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat;
-  const double surfaceStoichNegTangent = ds[S_STOICH_NEG] + t51 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t30 * diffusionRateNegTangent / diffusionRateNeg);
+  const double t79 = fmax(surfaceVacancyPos, 1e-8);
+  const double t80 = sqrt(t77 * t79);
+  const double exchangeCurrentPos = t38 * t80;
+  const double t82 = t36 / exchangeCurrentPos;
+  const double t83 = asinh(t82);
+  const double overpotentialPos = thermalVoltage * t83;
+  const double t85 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t85;
+  const double t87 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t87, 0.9999999999);
+  double t90;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t90);
+  const double t91 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t91, 0.9999999999);
+  double t94;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t94);
+  const double t95 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t45 * t95;
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double surfaceStoichNegTangent = stoichNegAverageTangent + t65 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t35 * diffusionRateNegTangent / diffusionRateNeg);
   const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
-  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t23 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t57 + t24 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t56 + t54 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t57));
-  const double overpotentialNegTangent = thermalVoltageTangent * t60 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t59 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t59 * t59 + 1.0));
-  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t52 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t39 * diffusionRatePosTangent / diffusionRatePos);
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t26 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t71 + t27 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t70 + t68 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t71));
+  const double overpotentialNegTangent = thermalVoltageTangent * t74 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t73 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t73 * t73 + 1.0));
+  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t66 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t44 * diffusionRatePosTangent / diffusionRatePos);
   const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
-  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t32 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t66 + t33 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t65 + t63 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t66));
-  const double overpotentialPosTangent = thermalVoltageTangent * t69 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t68 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t68 * t68 + 1.0));
-  const double irreversibleHeatTangent = t71 + current * (overpotentialNegTangent - overpotentialPosTangent);
-  const double ocpStoichNegTangent = (t73 < 0.9999999999) ? ((surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0) : 0.0;
-  const double entropicChangeNegTangent = t76 * ocpStoichNegTangent;
-  const double ocpStoichPosTangent = (t77 < 0.9999999999) ? ((surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0) : 0.0;
-  const double entropicChangePosTangent = t80 * ocpStoichPosTangent;
-  const double reversibleHeatTangent = (temperature + current * riseTangent) * t81 + t40 * (entropicChangeNegTangent - entropicChangePosTangent);
-  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t37 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t80 + t38 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t79 + t77 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t80));
+  const double overpotentialPosTangent = thermalVoltageTangent * t83 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t82 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t82 * t82 + 1.0));
+  const double irreversibleHeatTangent = t85 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double ocpStoichNegTangent = (t87 < 0.9999999999) ? ((surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0) : 0.0;
+  const double entropicChangeNegTangent = t90 * ocpStoichNegTangent;
+  const double ocpStoichPosTangent = (t91 < 0.9999999999) ? ((surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0) : 0.0;
+  const double entropicChangePosTangent = t94 * ocpStoichPosTangent;
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t95 + t45 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out->heat = totalHeat;
   out->heatIrreversible = irreversibleHeat;
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
-  out->heatOhmicSolid = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->heatTangent = totalHeatTangent;
+}
+
+/* The heat source, its terms and the rates (seiDrive) alone (the Heun predictor of an ageing step). */
+static void cell_evaluate_predictor(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluatePredictorOutputs *out) {
+  (void)p;
+  (void)k;
+  const double temperature = k->referenceTemperature + rise;
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
+  const double t31 = -current;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t31 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double t36 = current * current;
+  const double ohmicHeat = t36 * (p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE]);
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * (k->seiSolventLaw + k->seiReactionLaw);
+  const double filmHeat = t36 * filmResistance * k->filmHeatOn;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  double t42 = 0.0;
+  double t43 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t42 += s[CELL_STATE_FIXED + m];
+    t43 += s[CELL_STATE_FIXED + k->modes + m];
+  }
+  const double surfaceStoichNeg = stoichNegAverage + t42 - k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double exchangeCurrentNeg = p[P_KINETIC_CURRENT_NEG] * (p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichNeg, 1e-8) * fmax(surfaceVacancyNeg, 1e-8));
+  const double overpotentialNeg = thermalVoltage * asinh(current / exchangeCurrentNeg);
+  const double surfaceStoichPos = s[S_STOICH_POS] + t43 - k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double exchangeCurrentPos = p[P_KINETIC_CURRENT_POS] * (p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap)) * sqrt(fmax(surfaceStoichPos, 1e-8) * fmax(surfaceVacancyPos, 1e-8));
+  const double overpotentialPos = thermalVoltage * asinh(t31 / exchangeCurrentPos);
+  const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
+  const double t53 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t53, 0.9999999999);
+  const double entropicChangeNeg = series_value(k->entropicNeg, ocpStoichNeg);
+  const double ocpStoichPos = fmin(fmax(surfaceStoichPos, 1e-10), 0.9999999999);
+  const double entropicChangePos = series_value(k->entropicPos, ocpStoichPos);
+  const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double t60 = series_value(k->ocpNeg, ocpStoichNeg);
+  const double ocpNegValue = t60 + 0.000001 * (1.0 / t53 - 1.0 / fmax(surfaceVacancyNeg, 1e-10)) + rise * entropicChangeNeg;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double seiDrive = p[P_SEI_RATE_FACTOR] * seiArrhenius * (k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + k->seiReactionLaw * p[P_SEI_REACTION_GROWTH] * exp(-(seiOverpotential / thermalVoltage)));
+  out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
+  out->seiDrive = seiDrive;
+}
+
+/* The heat source, its terms, the rates and their derivatives alone. */
+static void cell_evaluate_predictor_tangent(const double *s, const double *ds, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluatePredictorTangentOutputs *out) {
+  (void)p;
+  (void)k;
+  const double temperature = k->referenceTemperature + rise;
+  const double thermalVoltage = 0.00017234666524563961 * temperature;
+  const double t24 = 1.0 / temperature;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - t24;
+  const double t26 = p[P_KINETIC_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double t27 = p[P_KINETIC_CURRENT_NEG] * t26;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double fluxNeg = current * invChargeNeg;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double t33 = p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap);
+  const double diffusionRateNeg = baseRateNeg * t33;
+  const double t35 = k->tailCoefficient * fluxNeg / diffusionRateNeg;
+  const double t36 = -current;
+  const double t37 = p[P_KINETIC_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGap);
+  const double t38 = p[P_KINETIC_CURRENT_POS] * t37;
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPos = t36 * invChargePos;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double t42 = p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap);
+  const double diffusionRatePos = baseRatePos * t42;
+  const double t44 = k->tailCoefficient * fluxPos / diffusionRatePos;
+  const double t45 = current * temperature;
+  const double t46 = current * current;
+  const double t47 = p[P_CONTACT_RESISTANCE] + p[P_COLLECTOR_RESISTANCE];
+  const double ohmicHeat = t46 * t47;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t50 = k->seiSolventLaw + k->seiReactionLaw;
+  const double filmResistance = p[P_SEI_FILM_RESISTIVITY] * seiThickness * t50;
+  const double filmHeat = t46 * filmResistance * k->filmHeatOn;
+  const double seiArrhenius = p[P_SEI_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_SEI_ACTIVATION] * inverseTemperatureGap);
+  const double t54 = p[P_SEI_RATE_FACTOR] * seiArrhenius;
+  const double t55 = k->seiReactionLaw * p[P_SEI_REACTION_GROWTH];
+  const double thermalVoltageTangent = 0.00017234666524563961 * riseTangent;
+  const double inverseTemperatureGapTangent = t24 * riseTangent / temperature;
+  const double stoichNegAverageTangent = ds[S_STOICH_NEG] - ds[S_SEI_GROWTH] * seiStoichPerThickness;
+  const double diffusionRateNegTangent = baseRateNeg * (t33 * (p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGapTangent));
+  const double fluxPosTangent = -invChargePos;
+  const double diffusionRatePosTangent = baseRatePos * (t42 * (p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGapTangent));
+  const double t62 = current + current;
+  const double ohmicHeatTangent = t62 * t47;
+  const double filmResistanceTangent = p[P_SEI_FILM_RESISTIVITY] * ds[S_SEI_GROWTH] * t50;
+  const double filmHeatTangent = (t62 * filmResistance + t46 * filmResistanceTangent) * k->filmHeatOn;
+  const double seiArrheniusTangent = seiArrhenius * (p[P_SEI_ACTIVATION] * inverseTemperatureGapTangent);
+  double t67 = 0.0;
+  double t68 = 0.0;
+  double t69 = 0.0;
+  double t70 = 0.0;
+  for (int m = 0; m < k->modes; m++) {
+    t67 += s[CELL_STATE_FIXED + m];
+    t68 += s[CELL_STATE_FIXED + k->modes + m];
+    t69 += ds[CELL_STATE_FIXED + m];
+    t70 += ds[CELL_STATE_FIXED + k->modes + m];
+  }
+  const double surfaceStoichNeg = stoichNegAverage + t67 - t35;
+  const double t72 = fmax(surfaceStoichNeg, 1e-8);
+  const double surfaceVacancyNeg = 1.0 - surfaceStoichNeg;
+  const double t74 = fmax(surfaceVacancyNeg, 1e-8);
+  const double t75 = sqrt(t72 * t74);
+  const double exchangeCurrentNeg = t27 * t75;
+  const double t77 = current / exchangeCurrentNeg;
+  const double t78 = asinh(t77);
+  const double overpotentialNeg = thermalVoltage * t78;
+  const double surfaceStoichPos = s[S_STOICH_POS] + t68 - t44;
+  const double t81 = fmax(surfaceStoichPos, 1e-8);
+  const double surfaceVacancyPos = 1.0 - surfaceStoichPos;
+  const double t83 = fmax(surfaceVacancyPos, 1e-8);
+  const double t84 = sqrt(t81 * t83);
+  const double exchangeCurrentPos = t38 * t84;
+  const double t86 = t36 / exchangeCurrentPos;
+  const double t87 = asinh(t86);
+  const double overpotentialPos = thermalVoltage * t87;
+  const double t89 = overpotentialNeg - overpotentialPos;
+  const double irreversibleHeat = current * t89;
+  const double t91 = fmax(surfaceStoichNeg, 1e-10);
+  const double ocpStoichNeg = fmin(t91, 0.9999999999);
+  double t94;
+  const double entropicChangeNeg = series_both(k->entropicNeg, ocpStoichNeg, &t94);
+  const double t95 = fmax(surfaceStoichPos, 1e-10);
+  const double ocpStoichPos = fmin(t95, 0.9999999999);
+  double t98;
+  const double entropicChangePos = series_both(k->entropicPos, ocpStoichPos, &t98);
+  const double t99 = entropicChangeNeg - entropicChangePos;
+  const double reversibleHeat = t45 * t99;
+  const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  double t103;
+  const double t102 = series_both(k->ocpNeg, ocpStoichNeg, &t103);
+  const double t104 = 1.0 / t91;
+  const double t105 = fmax(surfaceVacancyNeg, 1e-10);
+  const double t106 = 1.0 / t105;
+  const double ocpNegValue = t102 + 0.000001 * (t104 - t106) + rise * entropicChangeNeg;
+  const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
+  const double t109 = seiOverpotential / thermalVoltage;
+  const double t110 = exp(-t109);
+  const double t111 = k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + t55 * t110;
+  const double seiDrive = t54 * t111;
+  const double surfaceStoichNegTangent = stoichNegAverageTangent + t69 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t35 * diffusionRateNegTangent / diffusionRateNeg);
+  const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
+  const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t26 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t75 + t27 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t74 + t72 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t75));
+  const double overpotentialNegTangent = thermalVoltageTangent * t78 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t77 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t77 * t77 + 1.0));
+  const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t70 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t44 * diffusionRatePosTangent / diffusionRatePos);
+  const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
+  const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t37 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t84 + t38 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t83 + t81 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t84));
+  const double overpotentialPosTangent = thermalVoltageTangent * t87 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t86 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t86 * t86 + 1.0));
+  const double irreversibleHeatTangent = t89 + current * (overpotentialNegTangent - overpotentialPosTangent);
+  const double t122 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t91 < 0.9999999999) ? t122 : 0.0;
+  const double entropicChangeNegTangent = t94 * ocpStoichNegTangent;
+  const double ocpStoichPosTangent = (t95 < 0.9999999999) ? ((surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0) : 0.0;
+  const double entropicChangePosTangent = t98 * ocpStoichPosTangent;
+  const double reversibleHeatTangent = (temperature + current * riseTangent) * t99 + t45 * (entropicChangeNegTangent - entropicChangePosTangent);
+  const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
+  const double ocpNegValueTangent = t103 * ocpStoichNegTangent + 0.000001 * (-(t104 * t122 / t91) + t106 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t105) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
+  const double seiDriveTangent = p[P_SEI_RATE_FACTOR] * seiArrheniusTangent * t111 + t54 * (t55 * (t110 * (-(seiOverpotentialTangent / thermalVoltage - t109 * thermalVoltageTangent / thermalVoltage))));
+  out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
+  out->seiDrive = seiDrive;
+  out->heatTangent = totalHeatTangent;
+  out->seiDriveTangent = seiDriveTangent;
 }
 
 /* The update over a step split as end = a + b I: a at zero current, b the derivative in the current. */
@@ -581,26 +1054,28 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   const double temperature = k->referenceTemperature + rise;
   const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
   const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
-  const double t26 = (-0.6666666666666666) * invChargeNeg;
+  const double t29 = (-0.6666666666666666) * invChargeNeg;
   const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
   const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
-  const double t29 = (-0.6666666666666666) * fluxPosTangent;
+  const double t32 = (-0.6666666666666666) * fluxPosTangent;
   for (int m = 0; m < k->modes; m++) {
     const double decayRateNeg = k->eigenvalues[m] * diffusionRateNeg;
-    const double t31 = exp(-(decayRateNeg * dt));
-    const double modeTargetNegTangent = t26 / decayRateNeg;
+    const double t34 = exp(-(decayRateNeg * dt));
+    const double modeTargetNegTangent = t29 / decayRateNeg;
     const double decayRatePos = k->eigenvalues[m] * diffusionRatePos;
-    const double t34 = exp(-(decayRatePos * dt));
-    const double modeTargetPosTangent = t29 / decayRatePos;
-    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * t31;
-    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t31;
-    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * t34;
-    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t34;
+    const double t37 = exp(-(decayRatePos * dt));
+    const double modeTargetPosTangent = t32 / decayRatePos;
+    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * t34;
+    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t34;
+    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * t37;
+    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t37;
   }
   a[S_STOICH_NEG] = s[S_STOICH_NEG];
   b[S_STOICH_NEG] = -(invChargeNeg * dt);
   a[S_STOICH_POS] = s[S_STOICH_POS];
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
+  a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
+  b[S_SEI_GROWTH] = 0.0;
 }
 
 /* The end state of a step at current I from its prepared parts: a + b I. */
@@ -613,6 +1088,7 @@ static void cell_apply(const double *a, const double *b, double *s, const double
   }
   s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+  s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
 }
 
 /* The end state of a step at current I from its prepared parts: a + b I. */
@@ -625,31 +1101,61 @@ static void cell_apply_tangent(const double *a, const double *b, double *s, cons
   }
   s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
   s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+  s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
+}
+
+/* The SEI growth over dt from its drive at the start and the end of the step, into the end state. */
+static void cell_integrate(const double *s, double *e, const double *p, const KernelConstants *k, double seiDriveStart, double seiDriveEnd, double dt) {
+  (void)p;
+  (void)k;
+  const double seiTwiceIntegral = (seiDriveStart + seiDriveEnd) * dt;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double seiGrowthIncrement = k->seiSolventLaw * (seiTwiceIntegral / (seiThickness + sqrt(seiThickness * seiThickness + seiTwiceIntegral))) + k->seiReactionLaw * 0.5 * seiTwiceIntegral;
+  e[S_SEI_GROWTH] = s[S_SEI_GROWTH] + seiGrowthIncrement;
+}
+
+/* The SEI growth over dt from its drive at the start and the end of the step, into the end state. With the derivative of each end state in the current into ds (along seiDriveStartTangent, seiDriveEndTangent). */
+static void cell_integrate_tangent(const double *s, double *e, double *ds, const double *p, const KernelConstants *k, double seiDriveStart, double seiDriveEnd, double dt, double seiDriveStartTangent, double seiDriveEndTangent) {
+  (void)p;
+  (void)k;
+  const double seiTwiceIntegral = (seiDriveStart + seiDriveEnd) * dt;
+  const double seiThickness = p[P_SEI_INITIAL_THICKNESS] + s[S_SEI_GROWTH];
+  const double t26 = sqrt(seiThickness * seiThickness + seiTwiceIntegral);
+  const double t27 = seiThickness + t26;
+  const double t28 = seiTwiceIntegral / t27;
+  const double t29 = k->seiReactionLaw * 0.5;
+  const double seiGrowthIncrement = k->seiSolventLaw * t28 + t29 * seiTwiceIntegral;
+  const double seiTwiceIntegralTangent = (seiDriveStartTangent + seiDriveEndTangent) * dt;
+  const double seiGrowthIncrementTangent = k->seiSolventLaw * (seiTwiceIntegralTangent / t27 - t28 * (seiTwiceIntegralTangent / (2.0 * t26)) / t27) + t29 * seiTwiceIntegralTangent;
+  e[S_SEI_GROWTH] = s[S_SEI_GROWTH] + seiGrowthIncrement;
+  ds[S_SEI_GROWTH] = seiGrowthIncrementTangent;
 }
 
 /* The lumped temperature over dt with the heat source held constant; cooling is the heat removed [J]. */
 static void cell_thermal(const double *p, const KernelConstants *k, double rise, double heat, double dt, ThermalOutputs *out) {
   (void)p;
   (void)k;
-  const double t19 = p[P_COOLING_CONDUCTANCE] > 0.0;
+  const double t22 = p[P_COOLING_CONDUCTANCE] > 0.0;
   const double ambientRise = p[P_AMBIENT_TEMPERATURE] - k->referenceTemperature;
   const double coolingRate = p[P_COOLING_CONDUCTANCE] / p[P_HEAT_CAPACITY];
   const double coolingDecay = -expm1(-(coolingRate * dt));
-  const double t23 = heat * dt;
+  const double t26 = heat * dt;
   const double invHeatCapacity = 1.0 / p[P_HEAT_CAPACITY];
-  const double riseEnd = t19 ? (rise + (ambientRise + heat / p[P_COOLING_CONDUCTANCE] - rise) * coolingDecay) : (rise + t23 * invHeatCapacity);
-  const double riseEndTangent = t19 ? (1.0 / p[P_COOLING_CONDUCTANCE] * coolingDecay) : (dt * invHeatCapacity);
+  const double riseEnd = t22 ? (rise + (ambientRise + heat / p[P_COOLING_CONDUCTANCE] - rise) * coolingDecay) : (rise + t26 * invHeatCapacity);
+  const double riseEndTangent = t22 ? (1.0 / p[P_COOLING_CONDUCTANCE] * coolingDecay) : (dt * invHeatCapacity);
   out->rise = riseEnd;
-  out->cooling = t23 - p[P_HEAT_CAPACITY] * (riseEnd - rise);
+  out->cooling = t26 - p[P_HEAT_CAPACITY] * (riseEnd - rise);
   out->riseTangent = riseEndTangent;
 }
 
-/* State of charge from the negative electrode average (0 at the lower cut-off, 1 at the upper). */
+/* State of charge from the negative particle average (0 at the lower cut-off, 1 at the upper of the fresh cell). */
 static void cell_soc(const double *s, const double *p, const KernelConstants *k, SocOutputs *out) {
   (void)p;
   (void)k;
+  const double seiStoichPerThickness = p[P_SEI_LITHIUM_PER_THICKNESS] / p[P_CAPACITY_NEG];
+  const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double socScale = 1.0 / (p[P_STOICH_NEG_FULL] - p[P_STOICH_NEG_EMPTY]);
-  out->soc = (s[S_STOICH_NEG] - p[P_STOICH_NEG_EMPTY]) * socScale;
+  out->soc = (stoichNegAverage - p[P_STOICH_NEG_EMPTY]) * socScale;
 }
 
 /* What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3). */

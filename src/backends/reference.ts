@@ -1,5 +1,5 @@
 import { jobParameterIndex } from '../model/kernel.generated.ts';
-import { cellParameters, type CellKernelParameters } from '../model/layout.ts';
+import { cellParameters, cellStateLength, type CellKernelParameters } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import { cellCount } from '../pack/topology.ts';
@@ -30,6 +30,8 @@ export class ReferenceBackend implements Backend {
 
   async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
+    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
+    const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
     let cellSteps = 0;
     let cellEvaluations = 0;
     for (let s = 0; s < job.count; s++) {
@@ -41,14 +43,16 @@ export class ReferenceBackend implements Backend {
         settings: job.settings,
         cells: cellsOfPack(job, s),
         interconnect: interconnectOfPack(job, s),
+        states: job.states?.subarray(s * perPack, (s + 1) * perPack),
       });
       PACK_OUTPUT_NAMES.forEach((name, k) => (outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
+      states?.set(r.states, s * perPack);
       cellSteps += r.cellSteps;
       cellEvaluations += r.cellEvaluations;
       // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
       if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { outputs, cellSteps, cellEvaluations };
+    return { outputs, cellSteps, cellEvaluations, states };
   }
 
   dispose(): void {}

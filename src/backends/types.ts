@@ -24,6 +24,14 @@ export interface PackJob {
   kernelParameters: Float64Array;
   /** count x series: index sample * series + group. */
   interconnectResistance: Float64Array;
+  /**
+   * Start states, count x cells x stateLength in the reference (f64) layout (src/model/layout.ts cellStateLength), pack
+   * by pack, cell by cell; absent: every cell starts from its initial state. Lifetime runs (src/pack/lifetime.ts) resume
+   * packs from the states of the step before.
+   */
+  states?: Float64Array;
+  /** Return every cell's end state (PackChunkResult.states), in the same layout. */
+  returnStates?: boolean;
 }
 
 export interface PackChunkResult {
@@ -33,6 +41,21 @@ export interface PackChunkResult {
   cellSteps: number;
   /** Cell step evaluations (Newton trials and cut-off location included), where the backend counts them. */
   cellEvaluations?: number;
+  /** The end states when the job asked for them (PackJob.returnStates). */
+  states?: Float64Array;
+  /** Where the time went, from backends that can tell (benchmarks print it; studies ignore it). */
+  phases?: BackendPhases;
+}
+
+/** Seconds of one simulate() call by phase, for a device with its own memory (the WebGPU backend). */
+export interface BackendPhases {
+  /** Preparing and writing the inputs to the device, until the queue has them. */
+  uploadSeconds: number;
+  /** The kernel: GPU timestamps when the device has them (`kernelTimer`), else wall time from submit to completion. */
+  kernelSeconds: number;
+  kernelTimer: 'gpu-timestamps' | 'wall-clock';
+  /** Copying the outputs back and reading them. */
+  readbackSeconds: number;
 }
 
 export interface Backend {

@@ -52,7 +52,7 @@ export function relabel<T>(fn: () => T, fields: Record<string, string>): T {
     return fn();
   } catch (err) {
     if (err instanceof CellspreadInputError && fields[err.field]) {
-      throw new CellspreadInputError(fields[err.field], err.rule, err.received);
+      throw new CellspreadInputError(fields[err.field], err.rule, err.received, err.hint);
     }
     throw err;
   }

@@ -1,4 +1,5 @@
-import { CellspreadInputError } from '../errors.ts';
+import { CellspreadError, EXIT_CODE } from '../errors.ts';
+import { fileSystemFault } from '../io/faults.ts';
 import { CELL_USAGE, runCellCommand } from './cell.ts';
 import { MERGE_USAGE, runMergeCommand } from './merge.ts';
 import { REPORT_USAGE, runReportCommand } from './report.ts';
@@ -42,7 +43,7 @@ export function usage(): string {
   ].join('\n');
 }
 
-/** Run the CLI; returns the process exit code (0 ok, 1 internal error, 2 bad input). */
+/** Run the CLI; returns the process exit code (EXIT_CODE: 0 ok, 1 internal error, 2 bad input, 3 file system, 130 Ctrl-C). */
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -61,14 +62,20 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof CellspreadInputError) {
+    if (err instanceof CellspreadError) {
       io.stderr(`cellspread ${name}: ${err.message}`);
-      return 2;
+      return err.exitCode;
+    }
+    // A file-system fault no command turned into a message of its own (it still names the file and what to do).
+    const fault = fileSystemFault(err, String((err as { path?: unknown }).path ?? 'a file'), 'use');
+    if (fault) {
+      io.stderr(`cellspread ${name}: ${fault.message}`);
+      return fault.exitCode;
     }
     const code = (err as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`cellspread ${name}: ${(err as Error).message}\n\n${command.usage}`);
-      return 2;
+      return EXIT_CODE.input;
     }
     io.stderr(`cellspread ${name}: internal error: ${(err as Error).stack ?? String(err)}`);
     return 1;

@@ -1,24 +1,30 @@
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CellspreadInputError } from '../errors.ts';
-import { ensureWritableFolder, writeChunk, writeManifest, writeSampleTable, writeSummary, type RunManifest } from '../results/io.ts';
-import { loadShards, mergedStudyResult, MergeRefusedError } from '../results/merge.ts';
-import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { fileSystemFault } from '../io/faults.ts';
+import { MemoryValve } from '../io/memory.ts';
+import { chunkFileName, CHUNK_DIR } from '../results/chunks.ts';
+import { acquireLock, defaultResultsFolder, holdsRunFiles, removeRunFiles } from '../results/folder.ts';
+import { ensureWritableFolder, writeManifest, type RunManifest } from '../results/io.ts';
+import { loadShards, MergeRefusedError, streamShards } from '../results/merge.ts';
+import { RunSamplesSink } from '../results/stream.ts';
+import { analysisHash, checkStudyCost, simulationHash } from '../spec/index.ts';
 import { studyModel } from '../study/job.ts';
-import { describeCost, designOutputs, monteCarloResult, studyLayout } from '../study/samples.ts';
+import { studyStreamShape } from '../study/outputs.ts';
+import { describeCost, studyLayout } from '../study/samples.ts';
+import { inputNames } from '../variation/index.ts';
 import { choiceFlag, numberFlag } from './args.ts';
+import { describeSummary, finishResults, PACKAGE_VERSION } from './finish.ts';
 import type { CliIo } from './main.ts';
-import { PACKAGE_VERSION } from './run.ts';
-import { buildSummary } from '../study/summary.ts';
-import { studyResultTable } from '../results/table.ts';
 
 export const MERGE_USAGE = `Usage: cellspread merge <shard-folder>... [--out DIR] [options]
 Merge the results folders of \`cellspread run --shard I/N\` (one per shard, any order) into the results folder one
 run over all samples would write: the same samples.csv/samples.arrow, statistics, tail results, sensitivity indices,
 worst-pack map and report. The sensitivity design rows are samples of the run, simulated by the shards: the indices
 are computed here from their outputs, bit-identical to a single run. Refuses missing, duplicated, overlapping,
-incomplete or foreign shards (exit 2, nothing written).
+incomplete, edited or foreign shards (exit 2, nothing written): every chunk's identity and checksum is verified. The
+merged folder gets checksums.json like a single run's.
 
   --out DIR            merged results folder (default results/<study name>)
   --backend NAME       accepted for older scripts; nothing is simulated here any more (the design rows are
@@ -26,7 +32,8 @@ incomplete or foreign shards (exit 2, nothing written).
   --workers N          accepted for older scripts (see --backend)
   --no-analysis        skip tail and sensitivity analysis
   --no-report          skip report.html
-  --force              replace a folder that already holds results
+  --force              replace the results in a folder that holds some (only the files cellspread wrote there
+                       are removed; never a shard folder)
   --quiet              no progress output
   --json               print the summary as JSON on stdout`;
 
@@ -42,8 +49,20 @@ const MERGE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function holdsResults(dir: string): boolean {
-  return existsSync(join(dir, 'run.json')) || existsSync(join(dir, 'summary.json')) || existsSync(join(dir, 'chunks'));
+/** Whether `inner` is `outer` or inside it. */
+function within(inner: string, outer: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+}
+
+/** Move the merged files from the staging folder into `out` (which may hold other files, such as the shards). */
+function moveInto(staging: string, out: string): void {
+  mkdirSync(join(out, CHUNK_DIR), { recursive: true });
+  for (const entry of readdirSync(staging)) {
+    if (entry === CHUNK_DIR) {
+      for (const f of readdirSync(join(staging, CHUNK_DIR))) renameSync(join(staging, CHUNK_DIR, f), join(out, CHUNK_DIR, f));
+    } else renameSync(join(staging, entry), join(out, entry));
+  }
 }
 
 /** `cellspread merge shards/0 shards/1 ... --out results/study`: exit 0 merged, 2 refused (nothing written). */
@@ -71,60 +90,90 @@ export async function runMergeCommand(argv: string[], io: CliIo): Promise<number
     return 2;
   }
   const { spec } = loaded;
-  const out = values.out ?? join('results', spec.name);
-  if (loaded.shards.some((s) => resolve(s.folder) === resolve(out))) {
-    throw new CellspreadInputError('--out', 'must not be one of the shard folders being merged', out);
+  const model = studyModel(spec);
+  const cost = checkStudyCost(spec, model.set);
+  const out = values.out ?? defaultResultsFolder(spec.name);
+  if (loaded.shards.some((s) => within(out, s.folder))) {
+    throw new CellspreadInputError('--out', 'must not be one of the shard folders being merged (or inside one)', out);
   }
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new CellspreadInputError('--out', 'must be a folder', out);
-    if (holdsResults(out) && !values.force) throw new CellspreadInputError('--out', 'already holds results: add --force to replace them', out);
-    if (!values.force && readdirSync(out).length > 0) throw new CellspreadInputError('--out', 'must be empty or new (or add --force)', out);
+    if (holdsRunFiles(out) && !values.force) throw new CellspreadInputError('--out', 'already holds results: add --force to replace them', out);
+    const others = readdirSync(out).filter((f) => !loaded.shards.some((s) => within(s.folder, join(out, f))));
+    if (!values.force && others.length > 0) throw new CellspreadInputError('--out', 'must be empty or new, or hold only the shard folders (or add --force)', out);
   }
+  ensureWritableFolder(out);
+  const release = acquireLock(out, 'merge');
 
   // Build the merged folder beside --out, then move it into place: a failed merge leaves no half-written results.
   const staging = join(dirname(resolve(out)), `.${basename(resolve(out))}.merge-${process.pid}`);
-  ensureWritableFolder(staging);
   try {
+    ensureWritableFolder(staging);
     const n = loaded.shards.length;
-    const layout = studyLayout(spec);
     if (!values.quiet) io.stderr(`cellspread merge: ${spec.name}: ${describeCost(spec)} from ${n} shard folder${n === 1 ? '' : 's'} -> ${out}`);
-    const result = mergedStudyResult(loaded);
-    const mc = monteCarloResult(result);
-    const model = studyModel(spec);
-    const analyse = !values['no-analysis'];
-    const tA = performance.now();
-    const tail = analyse ? tailAnalyses(spec, mc.outputs) : [];
-    const design = designOutputs(result);
-    const sensitivity = analyse && design ? analyzeStudySensitivity(spec, design) : [];
-    const worstPack = worstPackMap(spec, model, mc.outputs, 0);
-    const analysisSeconds = (performance.now() - tA) / 1000;
-
-    const manifest: RunManifest = { specHash: loaded.specHash, chunkSize: spec.run.chunkSize, samples: layout.total, range: result.range, version: PACKAGE_VERSION };
-    writeManifest(staging, manifest);
-    for (const shard of loaded.shards) for (const chunk of shard.chunks) writeChunk(staging, chunk);
-    writeSampleTable(staging, studyResultTable(mc));
-    mc.timings.totalSeconds = (performance.now() - t0) / 1000;
-    const summary = {
-      ...buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds, totalSeconds: mc.timings.totalSeconds }),
-      mergedFrom: {
-        shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
-      },
+    const layout = studyLayout(spec);
+    const range = { start: 0, end: layout.total };
+    const manifest: RunManifest = {
+      specHash: loaded.specHash,
+      simulationHash: simulationHash(spec),
+      analysisHash: analysisHash(spec),
+      seed: spec.run.seed,
+      chunkSize: spec.run.chunkSize,
+      samples: layout.total,
+      range,
+      version: PACKAGE_VERSION,
     };
-    writeSummary(staging, summary);
-    if (!values['no-report']) {
-      const { writeReport } = await import('../report/index.ts');
-      summary.files.report = 'report.html';
-      writeSummary(staging, summary);
-      await writeReport(staging);
+    writeManifest(staging, manifest);
+    const stream = studyStreamShape(spec);
+    const sink = new RunSamplesSink(staging, range, layout, stream.shape);
+    const valve = new MemoryValve();
+    let simulatedBy;
+    try {
+      // Chunks are copied byte for byte (their checksums stay valid) and streamed into the tables and columns.
+      simulatedBy = await streamShards(loaded, async (chunk, file) => {
+        copyFileSync(file, join(staging, CHUNK_DIR, chunkFileName(chunk.index)));
+        await sink.add(chunk);
+        valve.relieve();
+      });
+    } catch (err) {
+      sink.abort();
+      throw err;
     }
-    if (existsSync(out)) rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
+    const { streamed, design } = await sink.finish(inputNames(spec));
+    const summary = await finishResults({
+      dir: staging,
+      spec,
+      model,
+      streamed,
+      design,
+      lifetimeFan: stream.fan(),
+      range,
+      backend: simulatedBy.backend,
+      analyse: !values['no-analysis'],
+      report: !values['no-report'],
+      completed: true,
+      cost,
+      t0,
+      again: 'run the merge again',
+      extra: {
+        mergedFrom: {
+          shards: loaded.shards.map((s) => ({ folder: s.folder, ...(s.manifest.shard ? { shard: s.manifest.shard } : {}), range: s.manifest.range, backend: s.backend?.name ?? 'unknown' })),
+        },
+      },
+    });
+    // Only now is --out touched: its previous results (files cellspread wrote, nothing else) make way for the merge.
+    removeRunFiles(out, [], new Set());
+    moveInto(staging, out);
     if (values.json) io.stdout(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
-      io.stdout(`merged ${layout.total} samples of ${spec.name} from ${n} shards into ${out} (summary.json, samples.csv, samples.arrow${summary.files.report ? ', report.html' : ''})`);
+      io.stdout(`merged ${describeCost(spec)} of ${spec.name} from ${n} shards into ${out}`);
+      io.stdout(describeSummary(summary, out));
     }
     return 0;
+  } catch (err) {
+    throw fileSystemFault(err, out, 'write') ?? err;
   } finally {
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
+    release();
   }
 }

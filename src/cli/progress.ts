@@ -26,7 +26,7 @@ export class ProgressReporter {
   update(p: StudyProgress): void {
     if (this.mode === 'quiet') return;
     const pct = p.samplesTotal > 0 ? p.samplesDone / p.samplesTotal : 1;
-    const text = `${p.samplesDone}/${p.samplesTotal} samples  ${p.samplesPerSecond.toFixed(p.samplesPerSecond < 10 ? 2 : 0)}/s  ETA ${duration(p.etaSeconds)}`;
+    const text = `${Number.isInteger(p.samplesDone) ? p.samplesDone : p.samplesDone.toFixed(1)}/${p.samplesTotal} samples  ${p.samplesPerSecond.toFixed(p.samplesPerSecond < 10 ? 2 : 0)}/s  ETA ${duration(p.etaSeconds)}`;
     if (this.mode === 'tty') {
       const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - text.length - 10));
       const fill = Math.round(pct * width);

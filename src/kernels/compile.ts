@@ -10,6 +10,13 @@
  *   apply            end = a + b I (double-float states in double-float), then the summary states at the end state
  *   applyTangent     the same, and the summaries' derivative in the current (written into b's summary slots, so that b
  *                    is the end state's whole derivative in the current: the tangent the evaluation kernels read)
+ *   integrate        the states that are not affine in the current (SEI growth), from the start state and the
+ *                    definition's `rates` at the start and the predicted end of the step, into the end state 'e'
+ *   integrateTangent the same, and the derivative of each such end state in the current into 'ds' (from the rates'
+ *                    tangents, inputs `<input>Tangent`): the state tangent the end evaluation's derivative reads
+ *   evaluatePredictor(Tangent)  the heat, its terms and the rates alone (the Heun predictor of an ageing step)
+ *   evaluateStart(Tangent)      evaluate(CurrentTangent) with the rates (the start of an ageing step); the plain
+ *                    evaluate kernels leave the rates out (no other evaluation needs them)
  *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
  *   soc              the reported state of charge
  *   limits           the stop quantities other than the voltage
@@ -48,8 +55,8 @@ export interface PrecisionOverrides {
   >;
   /** Replacement expressions of named intermediates or derived values, built from the definition's own nodes. */
   intermediates(get: (name: string) => Node): Record<string, Node>;
-  /** Replacement state updates per kernel ('init', 'advance'). */
-  stores(get: (name: string) => Node): Partial<Record<'init' | 'advance', Record<string, Node>>>;
+  /** Replacement state updates per kernel ('init', 'advance', 'integrate'). */
+  stores(get: (name: string) => Node): Partial<Record<'init' | 'advance' | 'integrate', Record<string, Node>>>;
   /** Extra derived values of this precision (referenced by the replacements). */
   derived(get: (name: string) => Node): DerivedDecl[];
 }
@@ -59,11 +66,17 @@ export type CompiledKernelName =
   | 'evaluate'
   | 'evaluateTangent'
   | 'evaluateCurrentTangent'
+  | 'evaluateStart'
+  | 'evaluateStartTangent'
   | 'evaluateHeat'
   | 'evaluateHeatTangent'
+  | 'evaluatePredictor'
+  | 'evaluatePredictorTangent'
   | 'prepare'
   | 'apply'
   | 'applyTangent'
+  | 'integrate'
+  | 'integrateTangent'
   | 'thermal'
   | 'soc'
   | 'limits';
@@ -123,7 +136,7 @@ export function compileModel(def: CellDefinition, precision: Precision, override
     const storeOverrides = overrides.stores(getAll);
     kernels = Object.fromEntries(
       Object.entries(kernels).map(([k, decl]) => {
-        const storeOverride = storeOverrides[k as 'init' | 'advance'] ?? {};
+        const storeOverride = storeOverrides[k as 'init' | 'advance' | 'integrate'] ?? {};
         const stores = decl.stores.map((w) => {
           const o = storeOverride[w.state];
           return { ...w, node: replaced(o ?? w.node) };
@@ -136,14 +149,19 @@ export function compileModel(def: CellDefinition, precision: Precision, override
 
   if (precision === 'f32') kernels = withDerivedRows(kernels, names);
 
+  // evaluate without the rates (what every evaluation but an ageing step's start needs), and with them.
   const evaluate = kernels.evaluate;
   const advance = kernels.advance;
   const thermal = kernels.thermal;
+  const rated = new Set([...def.rates, ...def.rates.map((r) => `${r}Tangent`)]);
+  const withoutRates = (k: KernelDecl, name: string) => only(k, name, k.outputs.map((o) => o.name).filter((o) => !rated.has(o)), k.description);
   const compiled: Record<CompiledKernelName, KernelDecl> = {
     init: kernels.init,
-    evaluate,
-    evaluateTangent: evaluateTangentKernel(def, evaluate, names, true),
-    evaluateCurrentTangent: evaluateTangentKernel(def, evaluate, names, false),
+    evaluate: withoutRates(evaluate, 'evaluate'),
+    evaluateTangent: withoutRates(evaluateTangentKernel(def, evaluate, names, true), 'evaluateTangent'),
+    evaluateCurrentTangent: withoutRates(evaluateTangentKernel(def, evaluate, names, false), 'evaluateCurrentTangent'),
+    evaluateStart: { ...evaluate, name: 'evaluateStart', description: `${evaluate.description} With the rates (${def.rates.join(', ')}): the start of an ageing step.` },
+    evaluateStartTangent: { ...evaluateTangentKernel(def, evaluate, names, false), name: 'evaluateStartTangent' },
     evaluateHeat: only(evaluate, 'evaluateHeat', heatOutputs(evaluate), 'The heat source and its terms alone (the Heun predictor needs no voltage).'),
     evaluateHeatTangent: only(
       evaluateTangentKernel(def, evaluate, names, true),
@@ -151,9 +169,18 @@ export function compileModel(def: CellDefinition, precision: Precision, override
       [...heatOutputs(evaluate), 'heatTangent'],
       'The heat source, its terms and its derivative alone.',
     ),
+    evaluatePredictor: only(evaluate, 'evaluatePredictor', [...heatOutputs(evaluate), ...def.rates], `The heat source, its terms and the rates (${def.rates.join(', ')}) alone (the Heun predictor of an ageing step).`),
+    evaluatePredictorTangent: only(
+      evaluateTangentKernel(def, evaluate, names, true),
+      'evaluatePredictorTangent',
+      [...heatOutputs(evaluate), 'heatTangent', ...def.rates, ...def.rates.map((r) => `${r}Tangent`)],
+      'The heat source, its terms, the rates and their derivatives alone.',
+    ),
     prepare: prepareKernel(advance, states, names),
     apply: applyKernel(advance, kernels.summaries, states, names, false),
     applyTangent: applyKernel(advance, kernels.summaries, states, names, true),
+    integrate: kernels.integrate,
+    integrateTangent: integrateTangentKernel(def, kernels.integrate, names),
     thermal: thermalKernel(thermal, names),
     soc: kernels.soc,
     limits: kernels.limits,
@@ -337,6 +364,31 @@ function prepareKernel(advance: KernelDecl, states: readonly TargetState[], name
     outputs: [],
     stores,
     names: own,
+  };
+}
+
+/**
+ * integrate, plus the derivative of every state it writes in the current, into 'ds': along the inputs that carry the
+ * definition's rates (`<rate>Start`, `<rate>End`), whose tangents are inputs `<input>Tangent`; the start state does
+ * not depend on the step's current.
+ */
+function integrateTangentKernel(def: CellDefinition, integrate: KernelDecl, names: Map<Node, string>): KernelDecl {
+  const driven = integrate.inputs.filter((i) => def.rates.some((r) => i === `${r}Start` || i === `${r}End`));
+  const leaves = new Map(driven.map((i) => [input(i), input(`${i}Tangent`)]));
+  const memo = new Map<Node, Node>();
+  const stores: KernelWrite[] = [];
+  for (const w of integrate.stores) {
+    stores.push(w, { buffer: 'ds', state: w.state, node: tangent(w.node, (n) => leaves.get(n), memo) });
+  }
+  return {
+    name: 'integrateTangent',
+    description: `${integrate.description} With the derivative of each end state in the current into ds (along ${driven.map((i) => `${i}Tangent`).join(', ')}).`,
+    inputs: [...integrate.inputs, ...driven.map((i) => `${i}Tangent`)],
+    reads: integrate.reads,
+    writes: [...integrate.writes, 'ds'],
+    outputs: [],
+    stores,
+    names: tangentNames(memo, names),
   };
 }
 

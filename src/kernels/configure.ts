@@ -3,8 +3,7 @@
  * constants of the cell definition (vector lengths, scalars, tables, series) followed by the pack settings. The host
  * (src/backends/wasm) builds its argument list from the same two lists, so the two sides cannot drift.
  */
-import { flattenSeries } from '../model/series.ts';
-import type { SeriesFunction } from '../params/types.ts';
+import { flattenSeries, type StoichFunction } from '../model/series.ts';
 import { studyConstantUnion, type CellDefinition } from './define.ts';
 
 export type ConfigureType = 'i32' | 'f64' | 'bool' | 'array';
@@ -30,8 +29,27 @@ export function kernelConfigureArguments(defs: readonly CellDefinition[]): Confi
   ];
 }
 
+/**
+ * The study constants of a kernel-constants object as one f64 stream in definition order (what the generated C reader
+ * `kernel_constants_read` takes): lengths, scalars, tables, then each series as its length and flattened values.
+ */
+export function flattenKernelConstants(def: CellDefinition, k: Readonly<Record<string, unknown>>): number[] {
+  const out: number[] = [];
+  for (const l of def.lengths) out.push(k[l.name] as number);
+  for (const c of def.constants) out.push(k[c.name] as number);
+  for (const t of def.tables) out.push(...(k[t.name] as Float64Array));
+  for (const f of def.series) {
+    const flat = flattenSeries(k[f.name] as StoichFunction);
+    out.push(flat.length, ...flat);
+  }
+  return out;
+}
+
 /** The step template's and pack machine's settings (assembly/step.ts configureStep, assembly/pack.ts configurePack). */
-export const STEP_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [{ name: 'isothermal', type: 'bool', description: 'isothermal (no temperature update)' }];
+export const STEP_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [
+  { name: 'isothermal', type: 'bool', description: 'isothermal (no temperature update)' },
+  { name: 'aging', type: 'bool', description: 'SEI growth on (the integrate kernels run in every step)' },
+];
 
 export const PACK_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [
   { name: 'series', type: 'i32', description: 'series groups' },
@@ -68,24 +86,4 @@ export function assemblyscriptConfigure(defs: readonly CellDefinition[], header:
     '}',
     '',
   ].join('\n');
-}
-
-/**
- * A definition's study constants as one flat array in definition order: lengths, scalars, then each table and series
- * (flattened, src/model/series.ts) as its length and values. What the generated C kernels' kernel_constants_read takes.
- */
-export function flatKernelConstants(def: CellDefinition, constants: object): number[] {
-  const k = constants as Readonly<Record<string, unknown>>;
-  const out: number[] = [];
-  for (const l of def.lengths) out.push(k[l.name] as number);
-  for (const c of def.constants) out.push(k[c.name] as number);
-  for (const t of def.tables) {
-    const v = k[t.name] as Float64Array;
-    out.push(v.length, ...v);
-  }
-  for (const s of def.series) {
-    const v = flattenSeries(k[s.name] as SeriesFunction);
-    out.push(v.length, ...v);
-  }
-  return out;
 }

@@ -18,12 +18,16 @@
  *   evaluate     outputs (voltage, heat, ...) at a state, current and temperature rise
  *   advance      the exact per-state update over a step at constant current (must be affine in the current:
  *                the compiler splits it into the end state at zero current plus the current times its derivative)
+ *   integrate    the update of the states that are NOT affine in the current (SEI growth): from the start state and
+ *                the `rates` outputs of evaluate at the start and at the predicted end of the step (the step template
+ *                evaluates them; inputs `<rate>Start`, `<rate>End`), into the end state 'e'
  *   thermal      the lumped temperature update over a step with a constant heat source
  *   soc          the reported state of charge
  *   limits       quantities a run stops on that are not the voltage (electrolyte depletion)
  * From these src/kernels/compile.ts derives, per target precision, the kernels every backend calls.
  */
-import type { ParameterSet, SeriesFunction } from '../params/types.ts';
+import type { ParameterSet } from '../params/types.ts';
+import type { StoichFunction } from '../model/series.ts';
 import { constant, derived, elem, input, param, rebuild, rewrite, state, table, type Node } from './ir.ts';
 
 export interface LayoutEntry {
@@ -46,6 +50,10 @@ export interface StudyContext {
   modes: number;
   /** Finite volumes of the electrolyte per region (the SPMe's mesh). */
   mesh: { readonly negative: number; readonly separator: number; readonly positive: number };
+  /** SEI growth law (PyBaMM's "SEI" option; default 'none'). */
+  sei?: 'none' | 'solvent-diffusion limited' | 'reaction limited';
+  /** The SEI film's Joule heat in the cell heat (default true; false reproduces PyBaMM's SPM). */
+  filmHeat?: boolean;
 }
 
 export interface LengthDecl {
@@ -65,8 +73,9 @@ export interface TableDecl extends LayoutEntry {
   value(ctx: StudyContext): Float64Array;
 }
 
+/** A parameter-set function of stoichiometry: a closed-form series or a measured table (src/model/series.ts). */
 export interface SeriesDecl extends LayoutEntry {
-  value(set: ParameterSet): SeriesFunction;
+  value(set: ParameterSet): StoichFunction;
 }
 
 export interface StateDecl extends LayoutEntry {
@@ -111,8 +120,8 @@ export interface KernelDecl {
   readonly names?: ReadonlyMap<Node, string>;
 }
 
-export type KernelName = 'init' | 'evaluate' | 'advance' | 'thermal' | 'soc' | 'limits';
-export const KERNEL_NAMES: readonly KernelName[] = ['init', 'evaluate', 'advance', 'thermal', 'soc', 'limits'];
+export type KernelName = 'init' | 'evaluate' | 'advance' | 'integrate' | 'thermal' | 'soc' | 'limits';
+export const KERNEL_NAMES: readonly KernelName[] = ['init', 'evaluate', 'advance', 'integrate', 'thermal', 'soc', 'limits'];
 
 export interface CellDefinition {
   readonly name: string;
@@ -131,6 +140,8 @@ export interface CellDefinition {
   readonly summaries: readonly SummaryDecl[];
   /** Outputs of `evaluate` whose derivative (along the current, the temperature rise and the state) is generated. */
   readonly tangents: readonly string[];
+  /** Outputs of `evaluate` that drive the integrate kernel (evaluated at the start and the predicted end of a step). */
+  readonly rates: readonly string[];
   readonly kernels: Readonly<Record<KernelName, KernelDecl>>;
 }
 
@@ -244,7 +255,7 @@ export class CellBuilder {
     this.kernels.set(k.name, k);
   }
 
-  build(tangents: readonly string[]): CellDefinition {
+  build(tangents: readonly string[], rates: readonly string[] = []): CellDefinition {
     const kernels = {} as Record<KernelName, KernelDecl>;
     for (const k of KERNEL_NAMES) {
       const decl = this.kernels.get(k);
@@ -279,7 +290,8 @@ export class CellBuilder {
       derived: this.derivedDecls,
       named: this.named,
       summaries: this.summaries,
-      tangents,
+      tangents: [...tangents, ...rates.filter((r) => !tangents.includes(r))],
+      rates,
       kernels,
     };
   }

@@ -88,6 +88,7 @@ export const CONFORMANCE = {
   slope: { f64: 1e-11, f32: 1e-3, unit: 'relative', reason: 'f32: a derivative formed from f32 intermediates (measured ~2e-5)' },
   heat: { f64: 1e-13, f32: 1e-3, unit: 'relative (plus 1 mW over the step)', reason: 'f32: I (eta_n - eta_p) with overpotentials of millivolts (measured ~4e-5)' },
   stoichiometry: { f64: 1e-15, f32: 2e-7, unit: '-', reason: 'f32: ~6e-8 relative in each stored value' },
+  seiGrowth: { f64: 1e-10, f32: 1e-3, unit: 'relative to the growth over the step', reason: 'f32: exp(-eta_SEI / (2RT/F)) with eta_SEI from f32 OCPs (1e-7 V: 4e-6), the drive and the increment in f32' },
   temperatureRise: {
     f64: 1e-12,
     f32: 5e-5,

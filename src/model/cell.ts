@@ -7,15 +7,20 @@
  * `finish` at a current I: the end state a + b I, and the temperature by Heun (the exact cooling exponential with the
  * heat averaged over the start and a predicted end). With `slope`, `finish` also carries the derivative of every
  * quantity in I through the same steps (the state's is b; the temperature's through both thermal updates), so the end
- * voltage's derivative is exact: what the pack's group Newton uses. The same template is written in
- * assembly/step.ts, shaders/pack.wgsl and bench/native/cell.c.
+ * voltage's derivative is exact: what the pack's group Newton uses.
+ *
+ * With SEI growth (`sei` not 'none', an ageing step) the SEI state, which is not affine in the current, is integrated
+ * alongside the Heun update: its drive at the start of the step, the growth predicted with it (integrate), the drive at
+ * the predicted end (evaluatePredictor, with the predicted temperature), and the growth corrected with both. Its
+ * derivative in the current travels the same way (integrateTangent writes it into b), so the slope stays exact.
+ * The same template is written in assembly/step.ts, shaders/step.wgsl and bench/native/step.h.
  */
 import type { ParameterSet } from '../params/types.ts';
 import * as SPM from './kernel.generated.ts';
 import * as SPME from './kernel-spme.generated.ts';
 import { checkElectrolyteMesh } from './electrolyte.ts';
 import { cellStateLength, type CellKernelParameters } from './layout.ts';
-import { DEFAULT_ELECTROLYTE_MESH, DEFINITIONS, type CellModel, type ElectrolyteMesh } from './physics.ts';
+import { DEFAULT_ELECTROLYTE_MESH, DEFINITIONS, type CellModel, type ElectrolyteMesh, type SeiLaw } from './physics.ts';
 
 export type ThermalMode = 'lumped' | 'isothermal';
 
@@ -27,6 +32,10 @@ export interface KernelOptions {
   thermal?: ThermalMode;
   /** Finite volumes of the SPMe's electrolyte per region (default 12 / 2 / 12). */
   mesh?: ElectrolyteMesh;
+  /** SEI growth law (default 'none': the cell does not age). */
+  sei?: SeiLaw;
+  /** The SEI film's Joule heat in the cell heat (default true; false reproduces PyBaMM's SPM). */
+  filmHeat?: boolean;
 }
 
 /** Per-study constants of a model's generated kernels (vector lengths, scalars, tables, series): the SPM's, and the SPMe's. */
@@ -45,9 +54,15 @@ interface GeneratedKernels {
   evaluateCurrentTangent(s: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
   evaluateHeat(s: S, p: P, k: KC, current: number, rise: number, out: Out): void;
   evaluateHeatTangent(s: S, ds: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
+  evaluateStart(s: S, p: P, k: KC, current: number, rise: number, out: Out): void;
+  evaluateStartTangent(s: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
+  evaluatePredictor(s: S, p: P, k: KC, current: number, rise: number, out: Out): void;
+  evaluatePredictorTangent(s: S, ds: S, p: P, k: KC, current: number, rise: number, riseTangent: number, out: Out): void;
   prepare(s: S, a: S, b: S, p: P, k: KC, dt: number, rise: number): void;
   apply(a: S, b: S, s: S, p: P, k: KC, current: number): void;
   applyTangent(a: S, b: S, s: S, p: P, k: KC, current: number): void;
+  integrate(s: S, e: S, p: P, k: KC, seiDriveStart: number, seiDriveEnd: number, dt: number): void;
+  integrateTangent(s: S, e: S, ds: S, p: P, k: KC, seiDriveStart: number, seiDriveEnd: number, dt: number, seiDriveStartTangent: number, seiDriveEndTangent: number): void;
   thermal(p: P, k: KC, rise: number, heat: number, dt: number, out: Out): void;
   soc(s: S, p: P, k: KC, out: Out): void;
   limits(s: S, p: P, k: KC, out: Out): void;
@@ -55,7 +70,10 @@ interface GeneratedKernels {
 
 const GENERATED: Record<CellModel, GeneratedKernels> = { spm: SPM as unknown as GeneratedKernels, spme: SPME as unknown as GeneratedKernels };
 
-/** The heat terms a step integrates besides the contact and collector terms (I^2 R, known from the current alone). */
+/**
+ * The heat terms a step integrates besides the contact and collector terms (I^2 R, known from the current alone): the
+ * reaction, reversible, electrolyte and solid-phase Ohmic heat (the latter with the SEI film's Joule heat).
+ */
 export const HEAT_TERMS = ['irreversible', 'reversible', 'ohmicElectrolyte', 'ohmicSolid'] as const;
 export type HeatTerm = (typeof HEAT_TERMS)[number];
 export type HeatBreakdown = Record<HeatTerm, number>;
@@ -77,10 +95,12 @@ export interface CellEvaluation {
   surfaceStoichPos: number;
   /** Open-circuit voltage at the particle surfaces U_p(y_s) - U_n(x_s) [V]. */
   surfaceOcv: number;
+  /** The SEI growth law's driver (src/model/physics.ts seiDrive; 0 without SEI growth). */
+  seiDrive: number;
 }
 
 export function newEvaluation(): CellEvaluation {
-  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0 };
+  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0, seiDrive: 0 };
 }
 
 export interface StepEnergy {
@@ -120,10 +140,22 @@ export function newStepResult(): StepResult {
   };
 }
 
-/** The per-study constants of a model's generated kernels for a parameter set, mode count and electrolyte mesh. */
-export function kernelConstants(set: ParameterSet, modes: number, model: CellModel = 'spm', mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH): KernelConstants {
+/** The model options of the kernels' study constants (the SEI growth law and film heat). */
+export interface ModelOptions {
+  sei?: SeiLaw;
+  filmHeat?: boolean;
+}
+
+/** The per-study constants of a model's generated kernels for a parameter set, mode count, electrolyte mesh and options. */
+export function kernelConstants(
+  set: ParameterSet,
+  modes: number,
+  model: CellModel = 'spm',
+  mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH,
+  options: ModelOptions = {},
+): KernelConstants {
   const def = DEFINITIONS[model];
-  const ctx = { set, modes, mesh };
+  const ctx = { set, modes, mesh, sei: options.sei, filmHeat: options.filmHeat };
   const k: Record<string, unknown> = {};
   for (const l of def.lengths) k[l.name] = l.value(ctx);
   for (const c of def.constants) k[c.name] = c.value(ctx);
@@ -136,8 +168,6 @@ export function kernelConstants(set: ParameterSet, modes: number, model: CellMod
 
 const RISE = SPM.S_TEMPERATURE_RISE;
 
-/** Index of the first negative-electrode mode in the state vector (the positive modes follow after `modes`). */
-export const MODE_OFFSET = SPM.STATE_FIXED;
 
 export class CellKernel {
   readonly model: CellModel;
@@ -147,6 +177,9 @@ export class CellKernel {
   readonly referenceTemperature: number;
   readonly stateLength: number;
   readonly constants: KernelConstants;
+  /** SEI growth is on (the integrate kernels run in every step). */
+  readonly aging: boolean;
+  readonly sei: SeiLaw;
   private readonly K: GeneratedKernels;
   private readonly ev: Out = {};
   private readonly heatOut: Out = {};
@@ -164,9 +197,11 @@ export class CellKernel {
     this.mesh = { ...(options.mesh ?? DEFAULT_ELECTROLYTE_MESH) };
     if (this.model === 'spme') checkElectrolyteMesh(this.mesh);
     this.thermal = options.thermal ?? 'lumped';
+    this.sei = options.sei ?? 'none';
+    this.aging = this.sei !== 'none';
     this.referenceTemperature = set.thermal.referenceTemperature;
     this.K = GENERATED[this.model];
-    this.constants = kernelConstants(set, this.modes, this.model, this.mesh);
+    this.constants = kernelConstants(set, this.modes, this.model, this.mesh, { sei: this.sei, filmHeat: options.filmHeat });
     this.stateLength = cellStateLength(this.modes, this.model, this.mesh);
     this.partA = new Float64Array(this.stateLength);
     this.partB = new Float64Array(this.stateLength);
@@ -191,12 +226,14 @@ export class CellKernel {
   /** Terminal voltage, heat source and surface quantities at the given state, current and temperature [K]. */
   evaluate(state: Float64Array, p: CellKernelParameters, current: number, T: number, ev: CellEvaluation = newEvaluation()): CellEvaluation {
     const o = this.ev;
-    this.K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, o);
+    if (this.aging) this.K.evaluateStart(state, p, this.constants, current, T - this.referenceTemperature, o);
+    else this.K.evaluate(state, p, this.constants, current, T - this.referenceTemperature, o);
     ev.voltage = o.voltage;
     ev.heat = o.heat;
     ev.surfaceOcv = o.surfaceOcv;
     ev.surfaceStoichNeg = o.surfaceStoichNeg;
     ev.surfaceStoichPos = o.surfaceStoichPos;
+    ev.seiDrive = this.aging ? o.seiDrive : 0;
     return ev;
   }
 
@@ -242,20 +279,33 @@ export class CellKernel {
     const terms = r.heatTerms;
     const startTerms = this.startTerms;
     const rise0 = start[RISE];
+    const mid = this.heatOut;
     // With the slope, b becomes the end state's whole derivative in I (the summaries' too).
     if (slope) K.applyTangent(a, b, end, p, k, current);
     else K.apply(a, b, end, p, k, current);
-    // Start of the step (the state does not depend on the step's current: its tangent is 0).
-    if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
+    // Start of the step (the state does not depend on the step's current: its tangent is 0); an ageing step needs the
+    // SEI drive there too.
+    if (this.aging) {
+      if (slope) K.evaluateStartTangent(start, p, k, current, rise0, 0, ev);
+      else K.evaluateStart(start, p, k, current, rise0, ev);
+    } else if (slope) K.evaluateCurrentTangent(start, p, k, current, rise0, 0, ev);
     else K.evaluate(start, p, k, current, rise0, ev);
     r.voltageStart = ev.voltage;
     r.surfaceOcvStart = ev.surfaceOcv;
     const heatStart = ev.heat;
     const heatStartTangent = slope ? ev.heatTangent : 0;
     for (const t of HEAT_TERMS) startTerms[t] = ev[HEAT_OUTPUT[t]];
+    const drive0 = this.aging ? ev.seiDrive : 0;
+    const drive0Tangent = this.aging && slope ? ev.seiDriveTangent : 0;
     let rise1 = rise0;
     let rise1Tangent = 0;
     if (this.thermal === 'isothermal') {
+      if (this.aging) {
+        // SEI: predicted with the start drive, corrected with the drive at the predicted end.
+        this.integrate(start, end, b, p, drive0, drive0, dt, drive0Tangent, drive0Tangent, slope);
+        this.predictor(end, b, p, current, rise0, 0, slope, mid);
+        this.integrate(start, end, b, p, drive0, mid.seiDrive, dt, drive0Tangent, slope ? mid.seiDriveTangent : 0, slope);
+      }
       if (slope) K.evaluateTangent(end, b, p, k, current, rise0, 0, ev);
       else K.evaluate(end, p, k, current, rise0, ev);
       r.heat = 0.5 * (heatStart + ev.heat) * dt;
@@ -266,9 +316,16 @@ export class CellKernel {
       K.thermal(p, k, rise0, heatStart + externalHeat, dt, th);
       const risePredicted = th.rise;
       const risePredictedTangent = th.riseTangent * heatStartTangent;
+      let driveEnd = 0;
+      let driveEndTangent = 0;
+      if (this.aging) {
+        // The SEI is predicted with the start drive; its drive at the predicted end comes with the end heat.
+        this.integrate(start, end, b, p, drive0, drive0, dt, drive0Tangent, drive0Tangent, slope);
+        this.predictor(end, b, p, current, risePredicted, risePredictedTangent, slope, mid);
+        driveEnd = mid.seiDrive;
+        driveEndTangent = slope ? mid.seiDriveTangent : 0;
+      } else if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, mid);
       // The predictor needs the heat alone (no OCPs: the heat-only kernels).
-      const mid = this.heatOut;
-      if (slope) K.evaluateHeatTangent(end, b, p, k, current, risePredicted, risePredictedTangent, mid);
       else K.evaluateHeat(end, p, k, current, risePredicted, mid);
       const heat = 0.5 * (heatStart + mid.heat);
       const heatTangent = slope ? 0.5 * (heatStartTangent + mid.heatTangent) : 0;
@@ -278,6 +335,7 @@ export class CellKernel {
       rise1Tangent = th.riseTangent * heatTangent;
       r.heat = heat * dt;
       r.cooling = th.cooling;
+      if (this.aging) this.integrate(start, end, b, p, drive0, driveEnd, dt, drive0Tangent, driveEndTangent, slope);
       if (slope) K.evaluateTangent(end, b, p, k, current, rise1, rise1Tangent, ev);
       else K.evaluate(end, p, k, current, rise1, ev);
     }
@@ -293,6 +351,18 @@ export class CellKernel {
     r.electrolyteMinimum = lim.electrolyteMinimum;
     r.depletionMargin = lim.depletionMargin;
     return r;
+  }
+
+  /** The SEI growth of the end state from the drives (with `slope`, its derivative in the current into b). */
+  private integrate(start: Float64Array, end: Float64Array, b: Float64Array, p: CellKernelParameters, drive0: number, drive1: number, dt: number, t0: number, t1: number, slope: boolean): void {
+    if (slope) this.K.integrateTangent(start, end, b, p, this.constants, drive0, drive1, dt, t0, t1);
+    else this.K.integrate(start, end, p, this.constants, drive0, drive1, dt);
+  }
+
+  /** The heat, its terms and the SEI drive at the end state (into `out`), with derivatives along b when `slope`. */
+  private predictor(end: Float64Array, b: Float64Array, p: CellKernelParameters, current: number, rise: number, riseTangent: number, slope: boolean, out: Out): void {
+    if (slope) this.K.evaluatePredictorTangent(end, b, p, this.constants, current, rise, riseTangent, out);
+    else this.K.evaluatePredictor(end, p, this.constants, current, rise, out);
   }
 
   /**
@@ -318,32 +388,5 @@ export class CellKernel {
       electrolyteMinimum: r.electrolyteMinimum,
       depletionMargin: r.depletionMargin,
     };
-  }
-
-  // ---- Building blocks of a step, for the hand-written SEI prototype (src/model/sei.ts) until it is ported into the
-  // definition.
-
-  /** (2/3) (1/10 - sum 1/mu_m^2): the quasi-steady tail coefficient. */
-  get tailCoefficient(): number {
-    return this.constants.tailCoefficient;
-  }
-
-  /** The particles over dt at constant current, in place (D at the state's temperature): prepare, then apply. */
-  advanceParticles(state: Float64Array, p: CellKernelParameters, current: number, dt: number): void {
-    this.K.prepare(state, this.partA, this.partB, p, this.constants, dt, state[RISE]);
-    this.K.apply(this.partA, this.partB, state, p, this.constants, current);
-  }
-
-  /** The exact lumped temperature update with the heat held over dt, in place; the heat [J] and cooling [J]. */
-  advanceTemperature(state: Float64Array, p: CellKernelParameters, heat: number, dt: number): { heat: number; cooling: number } {
-    this.K.thermal(p, this.constants, state[RISE], heat, dt, this.th);
-    state[RISE] = this.th.rise;
-    return { heat: heat * dt, cooling: this.th.cooling };
-  }
-
-  /** Copy of a state (for re-integration from the start of a step). */
-  copyState(src: Float64Array, dst: Float64Array = new Float64Array(this.stateLength)): Float64Array {
-    dst.set(src);
-    return dst;
   }
 }

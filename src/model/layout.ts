@@ -43,7 +43,7 @@ const F64_LAYOUTS = Object.fromEntries(
 ) as Record<CellModel, ReturnType<typeof stateLayout>>;
 
 /** Position of each scalar state the models share in the state vector (the vectors follow the scalars). */
-export const CELL_STATE_INDEX = Object.fromEntries(F64_LAYOUTS.spm.scalar) as Record<'stoichNeg' | 'stoichPos' | 'temperatureRise', number>;
+export const CELL_STATE_INDEX = Object.fromEntries(F64_LAYOUTS.spm.scalar) as Record<'stoichNeg' | 'stoichPos' | 'temperatureRise' | 'seiGrowth', number>;
 
 /** Total state length of a model with `modes` particle modes per electrode (and the SPMe's electrolyte mesh). */
 export function cellStateLength(modes: number, model: CellModel = 'spm', mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH): number {

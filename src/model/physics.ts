@@ -1,7 +1,9 @@
 /**
  * THE cell physics, defined once in PyBaMM's conventions: the single particle model (SPM) and the single particle model
- * with electrolyte (SPMe, PyBaMM's `pybamm.lithium_ion.SPMe`), each with a lumped thermal model and every heat source.
- * `build(model)` writes both from one text: the SPMe adds the electrolyte to the SPM's particles (docs/spme.md).
+ * with electrolyte (SPMe, PyBaMM's `pybamm.lithium_ion.SPMe`), each with a lumped thermal model, every heat source and
+ * SEI growth on the negative electrode (PyBaMM's "solvent-diffusion limited" and "reaction limited" laws, a per-study
+ * option). `build(model)` writes both from one text: the SPMe adds the electrolyte to the SPM's particles
+ * (docs/spme.md). OCPs are the set's closed-form series or measured tables (OKane2022's graphite).
  *
  * Every kernel is generated from this file (src/kernels, `npx tsx scripts/generate.ts`): the f64 TypeScript reference
  * (src/model/kernel.generated.ts), the AssemblyScript f64x2 SIMD kernel (assembly/kernel.generated.ts), the WGSL f32
@@ -17,6 +19,9 @@
  * The SPMe's electrolyte is finite volumes (Kirchhoff-form face fluxes) advanced by the linearly implicit Euler step, one
  * tridiagonal solve with the conductances of the start of the step: its end state is affine in the step current too.
  * The voltage reads x-averages of the electrolyte through summary states recomputed after each step.
+ * The SEI growth is not affine in the current: the `integrate` kernel updates it from its drive at the start and the
+ * predicted end of the step (docs/lifetime.md); its lithium is taken out of the stored negative stoichiometry by the
+ * named intermediate `stoichNegAverage`, so particles + SEI conserve lithium by construction.
  */
 import { CellspreadInputError } from '../errors.ts';
 import { CellBuilder, type CellDefinition, type LayoutEntry, type ParameterDecl } from '../kernels/define.ts';
@@ -24,6 +29,7 @@ import {
   add, arrhenius, asinh, at, clamp, div, expm1, exp, gt, log, max, minimum, mul, neg, ONE, product, select, series, solve, sqrt, sub, sum, vector, ZERO, type Node,
 } from '../kernels/ir.ts';
 import type { ElectrolyteFunction } from '../params/types.ts';
+import { ocpFunction } from './ocp-table.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import { KINETIC_STOICH_MIN, OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
 import { sphereEigenvalues, truncatedTail } from './spectral.ts';
@@ -53,6 +59,16 @@ export const CELL_PARAMETERS = [
   { name: 'initialTemperature', unit: 'K', description: 'initial cell temperature', fromSet: (get) => get('thermal.initialTemperature') },
   { name: 'stoichNegEmpty', unit: '-', description: 'negative stoichiometry at 0 % SOC (for reporting SOC)' },
   { name: 'stoichNegFull', unit: '-', description: 'negative stoichiometry at 100 % SOC (for reporting SOC)' },
+  // SEI growth on the negative electrode (PyBaMM's "solvent-diffusion limited" and "reaction limited" laws, docs/lifetime.md);
+  // all 0 for a set without an `sei` block, which then cannot age.
+  { name: 'seiInitialThickness', unit: 'm', description: 'initial SEI thickness L_sei_0' },
+  { name: 'seiFilmResistivity', unit: 'Ohm/m', description: 'SEI film resistance per metre of film R_sei / (a_n L_n A n_elec)' },
+  { name: 'seiLithiumPerThickness', unit: 'Ah/m', description: 'lithium held per metre of SEI a_n L_n A n_elec z_sei F / (3600 V_bar_sei)' },
+  { name: 'seiSolventGrowth', unit: 'm2/s', description: 'solvent-diffusion limited growth constant V_bar_sei D_sol c_sol / z_sei (L dL/dt at T_ref)' },
+  { name: 'seiReactionGrowth', unit: 'm/s', description: 'reaction limited growth rate V_bar_sei j0_sei / (F z_sei) (dL/dt at T_ref and eta_SEI = 0)' },
+  { name: 'seiOcp', unit: 'V', description: 'SEI open-circuit potential U_sei' },
+  { name: 'seiActivation', unit: 'K', description: 'SEI growth activation energy over R (E_sei / R)' },
+  { name: 'seiRateFactor', unit: '-', description: 'ageing rate factor multiplying the SEI growth (1: the set; cell-to-cell variation and the per-cycle random walk)' },
 ] as const satisfies readonly ParameterDecl[];
 
 /** The cell models of the definition. */
@@ -135,6 +151,9 @@ function regionTable(mesh: ElectrolyteMesh, region: keyof ElectrolyteMesh): Floa
   const first = region === 'negative' ? 0 : region === 'separator' ? mesh.negative : mesh.negative + mesh.separator;
   return Float64Array.from({ length: electrolyteStateLength(mesh) }, (_, m) => (m >= first && m < first + mesh[region] ? 1 : 0));
 }
+/** SEI growth laws (PyBaMM's `"SEI"` option), a per-study model option. */
+export const SEI_LAWS = ['none', 'solvent-diffusion limited', 'reaction limited'] as const;
+export type SeiLaw = (typeof SEI_LAWS)[number];
 
 /** The electrode-level building blocks written once for both electrodes. */
 interface Electrode {
@@ -162,13 +181,25 @@ function build(model: CellModel) {
     name: 'tailCoefficient', unit: '-', description: '(2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes`',
     value: (c) => (2 / 3) * truncatedTail(sphereEigenvalues(c.modes)),
   });
+  const solventLaw = b.constant({
+    name: 'seiSolventLaw', unit: '-', description: '1 when the SEI grows by the solvent-diffusion limited law, else 0',
+    value: (c) => (c.sei === 'solvent-diffusion limited' ? 1 : 0),
+  });
+  const reactionLaw = b.constant({
+    name: 'seiReactionLaw', unit: '-', description: '1 when the SEI grows by the reaction limited law, else 0',
+    value: (c) => (c.sei === 'reaction limited' ? 1 : 0),
+  });
+  const filmHeatOn = b.constant({
+    name: 'filmHeatOn', unit: '-', description: "1 when the SEI film's Joule heat is in the cell heat (PyBaMM's SPM leaves it out: 0)",
+    value: (c) => ((c.filmHeat ?? true) && (c.sei ?? 'none') !== 'none' ? 1 : 0),
+  });
   const eigenvalue = b.table({
     name: 'eigenvalues', length: modes, unit: '-', description: 'mu_m^2 with tan(mu_m) = mu_m, m = 1..modes',
     value: (c) => sphereEigenvalues(c.modes).map((m) => m * m),
   });
   const ocp = {
-    Neg: b.series({ name: 'ocpNeg', unit: 'V', description: 'negative electrode OCP at the reference temperature', value: (s) => s.negative.ocp }),
-    Pos: b.series({ name: 'ocpPos', unit: 'V', description: 'positive electrode OCP at the reference temperature', value: (s) => s.positive.ocp }),
+    Neg: b.series({ name: 'ocpNeg', unit: 'V', description: 'negative electrode OCP at the reference temperature (series or measured table)', value: (s) => ocpFunction(s.negative, 'negative.ocpTable') }),
+    Pos: b.series({ name: 'ocpPos', unit: 'V', description: 'positive electrode OCP at the reference temperature (series or measured table)', value: (s) => ocpFunction(s.positive, 'positive.ocpTable') }),
   };
   const entropic = {
     Neg: b.series({ name: 'entropicNeg', unit: 'V/K', description: 'negative electrode entropic change dU/dT', value: (s) => s.negative.entropicChange }),
@@ -181,6 +212,7 @@ function build(model: CellModel) {
     Pos: b.state({ name: 'stoichPos', unit: '-', description: 'particle-average positive stoichiometry' }),
   };
   b.state({ name: 'temperatureRise', unit: 'K', description: 'cell temperature minus the reference temperature' });
+  const growthState = b.state({ name: 'seiGrowth', unit: 'm', description: 'SEI growth since manufacture L_sei - L_sei_0 (its lithium is not in stoichNeg: see stoichNegAverage)' });
   const mode = {
     Neg: b.vector({ name: 'modesNeg', length: modes, unit: '-', description: 'negative particle eigenmode amplitudes (surface value of each mode)' }),
     Pos: b.vector({ name: 'modesPos', length: modes, unit: '-', description: 'positive particle eigenmode amplitudes (surface value of each mode)' }),
@@ -191,6 +223,8 @@ function build(model: CellModel) {
   const rise = b.input({ name: 'rise', unit: 'K', description: 'temperature rise over the reference at which the cell is evaluated' });
   const dt = b.input({ name: 'dt', unit: 's', description: 'step length' });
   const heat = b.input({ name: 'heat', unit: 'W', description: 'heat source held over the step (generated plus conducted in)' });
+  const driveStart = b.input({ name: 'seiDriveStart', unit: 'm2/s or m/s', description: 'the SEI growth driver at the start of the step' });
+  const driveEnd = b.input({ name: 'seiDriveEnd', unit: 'm2/s or m/s', description: 'the SEI growth driver at the (predicted) end of the step' });
 
   const electrolyte = spme ? electrolyteDeclarations(b, e) : undefined;
 
@@ -208,6 +242,17 @@ function build(model: CellModel) {
   const coolingRate = b.derived({ name: 'coolingRate', unit: '1/s', description: 'h A / C_th' }, div(p.coolingConductance, p.heatCapacity));
   const invHeatCapacity = b.derived({ name: 'invHeatCapacity', unit: 'K/J', description: '1 / C_th' }, div(1, p.heatCapacity));
   const socScale = b.derived({ name: 'socScale', unit: '-', description: '1 / (x_100 - x_0)' }, div(1, sub(p.stoichNegFull, p.stoichNegEmpty)));
+  const seiStoichPerThickness = b.derived(
+    { name: 'seiStoichPerThickness', unit: '1/m', description: 'negative stoichiometry held by a metre of SEI, Q_sei / Q_neg' },
+    div(p.seiLithiumPerThickness, p.capacityNeg),
+  );
+
+  // ---- SEI state (docs/lifetime.md section 3): the stored stoichNeg is moved by the external current only; the SEI's
+  // lithium is taken out of the particle average here, so lithium (particles + SEI) is conserved by construction.
+  const seiGrowth = b.let('seiGrowthValue', 'm', 'SEI growth since manufacture (as one number)', growthState);
+  const seiThickness = b.let('seiThickness', 'm', 'SEI thickness L_sei', add(p.seiInitialThickness, seiGrowth));
+  const stoichNegAverage = b.let('stoichNegAverage', '-', 'particle-average negative stoichiometry, the SEI lithium taken out',
+    sub(stoich.Neg, mul(seiGrowth, seiStoichPerThickness)));
 
   const electrodes: Record<'Neg' | 'Pos', Electrode> = {
     Neg: { side: 'Neg', sign: 1, modes: mode.Neg },
@@ -230,7 +275,7 @@ function build(model: CellModel) {
   // ---- evaluate: surface stoichiometries, OCPs with entropic terms, kinetics, voltage, heat
   const surface = (e: Electrode) =>
     b.let(`surfaceStoich${e.side}`, '-', `${e.side === 'Neg' ? 'negative' : 'positive'} surface stoichiometry (kept modes plus the quasi-steady tail)`,
-      sub(add(stoich[e.side], sum(modes, e.modes)), div(mul(tailCoefficient, fluxes[e.side]), rates[e.side])));
+      sub(add(e.side === 'Neg' ? stoichNegAverage : stoich.Pos, sum(modes, e.modes)), div(mul(tailCoefficient, fluxes[e.side]), rates[e.side])));
   const surfaceStoich = { Neg: surface(electrodes.Neg), Pos: surface(electrodes.Pos) };
   const vacancy = {
     Neg: b.let('surfaceVacancyNeg', '-', '1 - negative surface stoichiometry', sub(1, surfaceStoich.Neg)),
@@ -264,6 +309,8 @@ function build(model: CellModel) {
     Pos: b.let('overpotentialPos', 'V', 'positive reaction overpotential, x-averaged', mul(thermalVoltage, reaction(div(neg(current), i0.Pos), 'Pos'))),
   };
   const surfaceOcv = b.let('surfaceOcv', 'V', 'open-circuit voltage at the particle surfaces U_p - U_n', sub(U.Pos, U.Neg));
+  const filmResistance = b.let('filmResistance', 'Ohm', 'SEI film resistance L_sei R_sei / (a_n L_n A n_elec) (0 without SEI growth)',
+    mul(mul(p.seiFilmResistivity, seiThickness), add(solventLaw, reactionLaw)));
   // The SPMe's electrolyte and solid-phase losses (PyBaMM's composite SPMe): concentration overpotential, electrolyte
   // Ohmic drop (kappa_e at c_e0 and the cell temperature), solid-phase Ohmic drop.
   const electrolyteDrop = electrolyte
@@ -275,14 +322,27 @@ function build(model: CellModel) {
     : ZERO;
   const solidDrop = electrolyte ? b.let('solidOhmicDrop', 'V', 'dphi_s = -I R_s', neg(mul(current, e.solidResistance))) : ZERO;
   const voltage = b.let('voltage', 'V', 'terminal voltage',
-    sub(add(add(sub(add(surfaceOcv, overpotential.Pos), overpotential.Neg), electrolyteDrop), solidDrop), mul(current, p.contactResistance)));
+    sub(sub(add(add(sub(add(surfaceOcv, overpotential.Pos), overpotential.Neg), electrolyteDrop), solidDrop), mul(current, p.contactResistance)), mul(current, filmResistance)));
   const reversibleHeat = b.let('reversibleHeat', 'W', 'reversible (entropic) heat I T (dU_n/dT - dU_p/dT)', mul(mul(current, temperature), sub(dUdT.Neg, dUdT.Pos)));
   const irreversibleHeat = b.let('irreversibleHeat', 'W', 'reaction heat I (eta_n - eta_p)', mul(current, sub(overpotential.Neg, overpotential.Pos)));
   const electrolyteHeat = electrolyte ? b.let('electrolyteOhmicHeat', 'W', 'electrolyte Ohmic heat -I (eta_c + dphi_e)', neg(mul(current, electrolyteDrop))) : ZERO;
   const solidHeat = electrolyte ? b.let('solidOhmicHeat', 'W', 'solid-phase Ohmic heat I^2 R_s', mul(mul(current, current), e.solidResistance)) : ZERO;
   const ohmicHeat = b.let('ohmicHeat', 'W', 'Ohmic heat in the contact and the current collectors', mul(mul(current, current), add(p.contactResistance, p.collectorResistance)));
+  const filmHeat = b.let('filmHeat', 'W', "the SEI film's Joule heat I^2 R_film (on by default; PyBaMM's SPM leaves it out)", mul(mul(mul(current, current), filmResistance), filmHeatOn));
   const totalHeat = b.let('totalHeat', 'W', 'heat generated in the cell',
-    add(add(add(add(irreversibleHeat, reversibleHeat), electrolyteHeat), solidHeat), ohmicHeat));
+    add(add(add(add(add(irreversibleHeat, reversibleHeat), electrolyteHeat), solidHeat), ohmicHeat), filmHeat));
+
+  // ---- SEI growth (PyBaMM 26.8 interface/sei/sei_growth.py, x-averaged, SEI on the negative electrode):
+  //   solvent-diffusion limited: dL/dt = k_sol Arr(T) / L                     k_sol = V_bar D_sol c_sol / z
+  //   reaction limited:          dL/dt = k_rxn Arr(T) exp(-F eta_SEI / (2 R T))  k_rxn = V_bar j0_sei / (F z)
+  // with eta_SEI = eta_n + U_n(x_s) - U_sei (PyBaMM builds the SEI current from the total current, so the film terms of
+  // delta_phi and eta_SEI cancel) and the rate factor of the cell (variation, random walk). The "drive" is what the
+  // step integrates: k_sol Arr f [m2/s] (dL/dt = drive / L) or the reaction rate [m/s] (dL/dt = drive).
+  const seiArrhenius = b.let('seiArrhenius', '-', 'Arrhenius factor of the SEI growth', arrhenius(p.seiActivation, inverseTemperatureGap));
+  const etaSei = b.let('seiOverpotential', 'V', 'SEI reaction overpotential eta_n + U_n(x_s) - U_sei', sub(add(overpotential.Neg, U.Neg), p.seiOcp));
+  const seiDrive = b.let('seiDrive', 'm2/s or m/s', 'the growth law\'s driver: k_sol Arr f (solvent-diffusion limited) or k_rxn Arr f exp(-eta_SEI / (2RT/F)) (reaction limited)',
+    mul(mul(p.seiRateFactor, seiArrhenius),
+      add(mul(solventLaw, p.seiSolventGrowth), mul(mul(reactionLaw, p.seiReactionGrowth), exp(neg(div(etaSei, thermalVoltage)))))));
 
   b.kernel({
     name: 'evaluate',
@@ -299,7 +359,9 @@ function build(model: CellModel) {
       { name: 'heatIrreversible', node: irreversibleHeat },
       { name: 'heatReversible', node: reversibleHeat },
       { name: 'heatOhmicElectrolyte', node: electrolyteHeat },
-      { name: 'heatOhmicSolid', node: solidHeat },
+      // The SEI film's Joule heat is an Ohmic loss in a solid phase too: the solid-phase term carries it.
+      { name: 'heatOhmicSolid', node: add(solidHeat, filmHeat) },
+      { name: 'seiDrive', node: seiDrive },
     ],
     stores: [],
   });
@@ -323,7 +385,27 @@ function build(model: CellModel) {
       { buffer: 's', state: 'modesNeg', node: advanceModes(electrodes.Neg) },
       { buffer: 's', state: 'modesPos', node: advanceModes(electrodes.Pos) },
       ...(electrolyte ? [{ buffer: 's', state: 'electrolyte', node: electrolyte.advance(current, dt, inverseTemperatureGap) }] : []),
+      // The SEI is integrated by the step template (the integrate kernel); the particle update leaves it as it is.
+      { buffer: 's', state: 'seiGrowth', node: growthState },
     ],
+  });
+
+  // ---- integrate: the SEI growth over dt from the drive at the start and at the (predicted) end of the step
+  // (docs/lifetime.md): with twice = (drive_start + drive_end) dt,
+  //   solvent-diffusion limited: L1^2 = L0^2 + twice (exact for a linear-in-time Arrhenius factor), formed without the
+  //     cancellation of sqrt(L0^2 + twice) - L0;
+  //   reaction limited: L1 = L0 + twice / 2 (the trapezoid: the rate does not depend on L).
+  const twice = b.let('seiTwiceIntegral', 'm2 or m', '(drive_start + drive_end) dt', mul(add(driveStart, driveEnd), dt));
+  const increment = b.let('seiGrowthIncrement', 'm', 'SEI growth over the step',
+    add(mul(solventLaw, div(twice, add(seiThickness, sqrt(add(mul(seiThickness, seiThickness), twice))))), mul(mul(reactionLaw, 0.5), twice)));
+  b.kernel({
+    name: 'integrate',
+    description: 'The SEI growth over dt from its drive at the start and the end of the step, into the end state.',
+    inputs: ['seiDriveStart', 'seiDriveEnd', 'dt'],
+    reads: ['s'],
+    writes: ['e'],
+    outputs: [],
+    stores: [{ buffer: 'e', state: 'seiGrowth', node: add(seiGrowth, increment) }],
   });
 
   // ---- thermal: exact solution of C dT/dt = Q - h A (T - T_amb) over dt with Q held constant
@@ -358,16 +440,17 @@ function build(model: CellModel) {
       { buffer: 's', state: 'modesNeg', node: ZERO },
       { buffer: 's', state: 'modesPos', node: ZERO },
       ...(electrolyte ? [{ buffer: 's', state: 'electrolyte', node: ONE }] : []),
+      { buffer: 's', state: 'seiGrowth', node: ZERO },
     ],
   });
 
   b.kernel({
     name: 'soc',
-    description: 'State of charge from the negative electrode average (0 at the lower cut-off, 1 at the upper).',
+    description: 'State of charge from the negative particle average (0 at the lower cut-off, 1 at the upper of the fresh cell).',
     inputs: [],
     reads: ['s'],
     writes: [],
-    outputs: [{ name: 'soc', node: mul(sub(stoich.Neg, p.stoichNegEmpty), socScale) }],
+    outputs: [{ name: 'soc', node: mul(sub(stoichNegAverage, p.stoichNegEmpty), socScale) }],
     stores: [],
   });
   b.kernel({
@@ -388,7 +471,7 @@ function build(model: CellModel) {
         ],
     stores: [],
   });
-  return b.build(['voltage', 'heat']);
+  return b.build(['voltage', 'heat'], ['seiDrive']);
 }
 
 /**
@@ -504,9 +587,9 @@ function electrolyteDeclarations(b: CellBuilder, e: Record<(typeof ELECTROLYTE_P
   };
 }
 
-/** The SPM + lumped thermal definition. */
+/** The SPM + lumped thermal + SEI definition. */
 export const SPM_DEFINITION = build('spm');
-/** The SPMe + lumped thermal definition (the SPM's parameter rows are a prefix of its own). */
+/** The SPMe + lumped thermal + SEI definition (the SPM's parameter rows are a prefix of its own). */
 export const SPME_DEFINITION = build('spme');
 /** Every model's definition. */
 export const DEFINITIONS: Readonly<Record<CellModel, CellDefinition>> = { spm: SPM_DEFINITION, spme: SPME_DEFINITION };

@@ -1,11 +1,37 @@
 import type { SeriesFunction } from '../params/types.ts';
 import { exp, tanh } from '../math/elementary.ts';
+import { intervalOf, type PiecewiseCubic } from '../math/spline.ts';
+
+/**
+ * A parameter-set function of stoichiometry as the kernels evaluate it: a closed-form series (SeriesFunction), or a
+ * measured table as its piecewise cubic (a not-a-knot spline, src/math/spline.ts; OKane2022's graphite OCP). Every
+ * backend evaluates both forms (src/kernels: the emitters' series helpers), so a set's measured curve needs data, not
+ * kernel code.
+ */
+export type StoichFunction = SeriesFunction | PiecewiseCubic;
+
+export function isPiecewiseCubic(f: StoichFunction): f is PiecewiseCubic {
+  return (f as PiecewiseCubic).knots !== undefined;
+}
+
+/** Value of a piecewise cubic at s, returned, and its slope in slope[0] (one interval search for both). */
+function cubicBoth(p: PiecewiseCubic, s: number, slope: Float64Array | null): number {
+  const i = intervalOf(p, s);
+  const t = s - p.knots[i];
+  const c = p.coefficients;
+  const j = 4 * i;
+  if (slope) slope[0] = c[j + 1] + t * (2 * c[j + 2] + t * 3 * c[j + 3]);
+  return c[j] + t * (c[j + 1] + t * (c[j + 2] + t * c[j + 3]));
+}
+const CUBIC_SLOPE = new Float64Array(1);
 
 /**
  * U(s) = constant + linear s + sum a exp(b s) + sum a tanh(k (s - c)) + sum a sech^2(k (s - c)): the shape of every
- * parameter-set function of stoichiometry, evaluated by every backend (the kernels get it from src/model/physics.ts).
+ * closed-form parameter-set function of stoichiometry, or a piecewise cubic, evaluated by every backend (the kernels
+ * get it from src/model/physics.ts).
  */
-export function evaluateSeries(f: SeriesFunction, s: number): number {
+export function evaluateSeries(f: StoichFunction, s: number): number {
+  if (isPiecewiseCubic(f)) return cubicBoth(f, s, null);
   let u = f.constant + f.linear * s;
   for (const e of f.exp) u += e.amplitude * exp(e.rate * s);
   for (const t of f.tanh) u += t.amplitude * tanh(t.slope * (s - t.center));
@@ -14,7 +40,11 @@ export function evaluateSeries(f: SeriesFunction, s: number): number {
 }
 
 /** dU/ds of a series. */
-export function evaluateSeriesSlope(f: SeriesFunction, s: number): number {
+export function evaluateSeriesSlope(f: StoichFunction, s: number): number {
+  if (isPiecewiseCubic(f)) {
+    cubicBoth(f, s, CUBIC_SLOPE);
+    return CUBIC_SLOPE[0];
+  }
   let d = f.linear;
   for (const e of f.exp) d += e.amplitude * e.rate * exp(e.rate * s);
   for (const t of f.tanh) {
@@ -31,7 +61,8 @@ export function evaluateSeriesSlope(f: SeriesFunction, s: number): number {
 }
 
 /** U(s), returned, and dU/ds, in slope[0]: one evaluation of the exponentials serves both. */
-export function evaluateSeriesBoth(f: SeriesFunction, s: number, slope: Float64Array): number {
+export function evaluateSeriesBoth(f: StoichFunction, s: number, slope: Float64Array): number {
+  if (isPiecewiseCubic(f)) return cubicBoth(f, s, slope);
   let u = f.constant + f.linear * s;
   let d = f.linear;
   for (const e of f.exp) {
@@ -65,9 +96,18 @@ export function sech2(x: number): number {
 
 /**
  * A series as flat numbers, the form the AssemblyScript and C kernels read: [constant, linear, nExp, nTanh, nSech2,
- * (amplitude, rate) x nExp, (amplitude, slope, center) x nTanh, (amplitude, slope, center) x nSech2].
+ * (amplitude, rate) x nExp, (amplitude, slope, center) x nTanh, (amplitude, slope, center) x nSech2]. A piecewise
+ * cubic is marked by nExp = -1: [0, 0, -1, n knots, 0, knots x n, (c0, c1, c2, c3) x (n - 1)].
  */
-export function flattenSeries(f: SeriesFunction): Float64Array {
+export function flattenSeries(f: StoichFunction): Float64Array {
+  if (isPiecewiseCubic(f)) {
+    const n = f.knots.length;
+    const out = new Float64Array(5 + n + 4 * (n - 1));
+    out.set([0, 0, -1, n, 0]);
+    out.set(f.knots, 5);
+    out.set(f.coefficients, 5 + n);
+    return out;
+  }
   const sech2Terms = f.sech2 ?? [];
   const out = [f.constant, f.linear, f.exp.length, f.tanh.length, sech2Terms.length];
   for (const e of f.exp) out.push(e.amplitude, e.rate);
@@ -84,13 +124,13 @@ export const OCP_REGULARISATION = 1e-6;
 export const KINETIC_STOICH_MIN = 1e-8;
 
 /** Open-circuit potential with PyBaMM's clip and end regularisation, at the reference temperature. */
-export function openCircuitPotential(f: SeriesFunction, stoich: number): number {
+export function openCircuitPotential(f: StoichFunction, stoich: number): number {
   const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
   return evaluateSeries(f, s) + OCP_REGULARISATION * (1 / s + 1 / (s - 1));
 }
 
 /** dU/ds of the series (same clip as openCircuitPotential, including the regularisation's derivative). */
-export function openCircuitPotentialSlope(f: SeriesFunction, stoich: number): number {
+export function openCircuitPotentialSlope(f: StoichFunction, stoich: number): number {
   const s = Math.min(Math.max(stoich, OCP_STOICH_MIN), 1 - OCP_STOICH_MIN);
   return evaluateSeriesSlope(f, s) - OCP_REGULARISATION * (1 / (s * s) + 1 / ((s - 1) * (s - 1)));
 }

@@ -5,6 +5,7 @@ import { CellKernel, HEAT_TERMS, newEvaluation, zeroHeat, type CellEvaluation, t
 import { SECONDS_PER_HOUR } from './constants.ts';
 import { electrodeBalance, type CellOverrides } from './derive.ts';
 import { deriveModelParameters } from './electrolyte.ts';
+import { ocpFunction } from './ocp-table.ts';
 import type { CellModel, ElectrolyteMesh } from './physics.ts';
 import { evaluateSeries } from './series.ts';
 import type { CellKernelParameters } from './layout.ts';
@@ -253,7 +254,7 @@ export function reachableVoltageRange(set: ParameterSet, overrides?: CellOverrid
   const b = electrodeBalance(set, overrides);
   const ocv = (x: number) => {
     const y = (b.lithiumInventory - x * b.capacityNeg) / b.capacityPos;
-    return evaluateSeries(set.positive.ocp, y) - evaluateSeries(set.negative.ocp, x);
+    return evaluateSeries(ocpFunction(set.positive), y) - evaluateSeries(ocpFunction(set.negative), x);
   };
   const xMin = Math.max(0, (b.lithiumInventory - b.capacityPos) / b.capacityNeg);
   const xMax = Math.min(1, b.lithiumInventory / b.capacityNeg);

@@ -28,7 +28,7 @@ export const PACK_OUTPUTS = [
   { name: 'heatIrreversibleJ', unit: 'J', description: 'heat term: irreversible (reaction) heat I (eta_n - eta_p), over the cells and the run' },
   { name: 'heatReversibleJ', unit: 'J', description: 'heat term: reversible (entropic) heat I T (dU_n/dT - dU_p/dT)' },
   { name: 'heatOhmicElectrolyteJ', unit: 'J', description: 'heat term: electrolyte Ohmic heat -I (eta_c + dphi_e) (0 for the SPM)' },
-  { name: 'heatOhmicSolidJ', unit: 'J', description: 'heat term: solid-phase Ohmic heat I^2 R_s (0 for the SPM)' },
+  { name: 'heatOhmicSolidJ', unit: 'J', description: 'heat term: solid-phase Ohmic heat I^2 R_s (0 for the SPM) and the Joule heat of the SEI film I^2 R_film (0 without SEI growth)' },
   { name: 'heatCollectorJ', unit: 'J', description: 'heat term: current-collector Ohmic heat I^2 R_cc (the contact term is weldLossJ)' },
   { name: 'minElectrolyteFraction', unit: '-', description: 'lowest electrolyte concentration over the cells and the run, over its initial value (1 for the SPM)' },
 ] as const satisfies readonly LayoutEntry[];

@@ -86,14 +86,15 @@ const positive = (field: string, v: unknown): number => {
   return v;
 };
 
-export function compileProtocol(protocol: readonly PackProtocolStep[], ctx: CompileContext, field = 'protocol'): Segment[] {
+/** `firstIndex`: the index of the first step in the study's protocol (error messages; segments count from 0). */
+export function compileProtocol(protocol: readonly PackProtocolStep[], ctx: CompileContext, field = 'protocol', firstIndex = 0): Segment[] {
   if (!Array.isArray(protocol) || protocol.length === 0) throw new CellspreadInputError(field, 'must be a non-empty list of steps', protocol);
   const { layout, nominalCapacity: q, lowerCutoff, upperCutoff } = ctx;
   const packCapacity = q * layout.parallel;
   const segments: Segment[] = [];
   const base = { lowerCutoff, upperCutoff, currentCutoff: 0, maxCurrent: 0, continueOnLimit: 0 };
   protocol.forEach((step, i) => {
-    const f = `${field}[${i}]`;
+    const f = `${field}[${firstIndex + i}]`;
     switch (step.type) {
       case 'discharge':
       case 'charge': {

@@ -6,6 +6,7 @@ import type { CellKernelParameters } from '../model/layout.ts';
 import { illinois } from '../model/roots.ts';
 import type { CellModel, ElectrolyteMesh } from '../model/physics.ts';
 import type { ParameterSet } from '../params/types.ts';
+import type { SeiLaw } from '../model/physics.ts';
 import { PACK_OUTPUT_NAMES, STOP_REASON, type PackOutputs } from './outputs.ts';
 import { SEGMENT_MODE, type Segment } from './protocol.ts';
 import { cellCount, chainedToNext, validateLayout, type PackLayout } from './topology.ts';
@@ -22,6 +23,10 @@ export interface PackSettings {
   conduction: number;
   /** 'cell': stop a step when any cell reaches its voltage limit (as a BMS would); 'pack': when the pack voltage does. */
   stopAt: 'cell' | 'pack';
+  /** SEI growth law (default 'none': the cells do not age). */
+  sei?: SeiLaw;
+  /** The SEI film's Joule heat in the cell heat (default true). */
+  filmHeat?: boolean;
 }
 
 export interface PackSimulationInput {
@@ -35,6 +40,8 @@ export interface PackSimulationInput {
   interconnect: ArrayLike<number>;
   /** Keep per-step, per-cell traces (for the worst pack's map). */
   record?: boolean;
+  /** Start states of the cells (cell after cell, reference layout); absent: their initial states. */
+  states?: Float64Array;
 }
 
 export interface PackTrace {
@@ -66,6 +73,8 @@ export interface PackSimulationResult {
   cellEvaluations: number;
   diagnostics: PackDiagnostics;
   trace?: PackTrace;
+  /** End states of the cells (cell after cell, reference layout). */
+  states: Float64Array;
 }
 
 /**
@@ -149,10 +158,20 @@ export class PackSimulator {
     if (input.interconnect.length !== this.layout.series) {
       throw new CellspreadInputError('interconnect', `must hold one resistance per series group (${this.layout.series})`, input.interconnect.length);
     }
-    this.kernel = new CellKernel(input.set, { model: this.settings.model, modes: this.settings.modes, thermal: this.settings.thermal, mesh: this.settings.mesh });
+    this.kernel = new CellKernel(input.set, {
+      model: this.settings.model,
+      modes: this.settings.modes,
+      thermal: this.settings.thermal,
+      mesh: this.settings.mesh,
+      sei: this.settings.sei,
+      filmHeat: this.settings.filmHeat,
+    });
     const L = (this.L = this.kernel.stateLength);
     this.states = new Float64Array(this.n * L);
-    for (let c = 0; c < this.n; c++) this.kernel.initialState(this.cells[c], this.states.subarray(c * L, (c + 1) * L));
+    if (input.states) {
+      if (input.states.length !== this.n * L) throw new CellspreadInputError('states', `must hold ${this.n} cells x ${L} state values`, input.states.length);
+      this.states.set(input.states);
+    } else for (let c = 0; c < this.n; c++) this.kernel.initialState(this.cells[c], this.states.subarray(c * L, (c + 1) * L));
     this.start = new Float64Array(this.states.length);
     this.trial = new Float64Array(this.states.length);
     this.partA = new Float64Array(this.states.length);
@@ -693,7 +712,7 @@ export class PackSimulator {
     }
     this.diag.storedHeatJ = stored;
     this.out.finalSocSpread = socMax - socMin;
-    return { outputs: { ...this.out }, cellSteps: this.cellSteps, cellEvaluations: this.cellEvaluations, diagnostics: this.diag, trace: this.trace };
+    return { outputs: { ...this.out }, cellSteps: this.cellSteps, cellEvaluations: this.cellEvaluations, diagnostics: this.diag, trace: this.trace, states: Float64Array.from(this.states) };
   }
 }
 

@@ -5,6 +5,7 @@
  * Generator: xoshiro128** (Blackman & Vigna 2018), 32-bit arithmetic that is fast in JavaScript, seeded by a
  * splitmix32-style hash chain over the keys. Doubles take 53 random bits from two outputs.
  */
+import { CellspreadInputError } from '../errors.ts';
 import { exp, log } from '../math/elementary.ts';
 export const RNG_ALGORITHM = {
   name: 'xoshiro128**',
@@ -21,20 +22,21 @@ function mix32(x: number): number {
 
 /** Hash a seed and integer keys (each a safe integer, may exceed 32 bits) into a 32-bit value. */
 export function hashKeys(seed: number, keys: readonly number[], salt = 0): number {
-  let h = mix32((salt + 0x9e3779b9) >>> 0);
-  const absorb = (v: number) => {
-    const lo = v >>> 0;
-    const hi = Math.floor(v / 4294967296) >>> 0;
-    h = mix32((h ^ lo) + 0x9e3779b9);
-    h = mix32((h ^ hi) + 0x7f4a7c15);
-  };
-  absorb(seed);
-  for (const k of keys) absorb(k);
+  let h = absorb(mix32((salt + 0x9e3779b9) >>> 0), seed);
+  for (let i = 0; i < keys.length; i++) h = absorb(h, keys[i]);
   return h;
 }
 
-function checkKey(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
+/** One key into the hash chain, low 32 bits then high. (A plain function: no closure per call on the sampling path.) */
+function absorb(h: number, v: number): number {
+  const lo = v >>> 0;
+  const hi = Math.floor(v / 4294967296) >>> 0;
+  h = mix32((h ^ lo) + 0x9e3779b9);
+  return mix32((h ^ hi) + 0x7f4a7c15);
+}
+
+function checkKey(v: number, index: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new CellspreadInputError(index < 0 ? 'seed' : `key ${index}`, 'must be a non-negative safe integer', v);
 }
 
 export class Rng {
@@ -45,8 +47,8 @@ export class Rng {
 
   /** A stream determined by `seed` and the integer `keys` alone. */
   constructor(seed: number, ...keys: number[]) {
-    checkKey('seed', seed);
-    keys.forEach((k, i) => checkKey(`key ${i}`, k));
+    checkKey(seed, -1);
+    for (let i = 0; i < keys.length; i++) checkKey(keys[i], i);
     this.s0 = hashKeys(seed, keys, 1);
     this.s1 = hashKeys(seed, keys, 2);
     this.s2 = hashKeys(seed, keys, 3);
@@ -96,7 +98,7 @@ export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) {
     if (p === 0) return -Infinity;
     if (p === 1) return Infinity;
-    throw new RangeError(`normalQuantile: p must be in [0, 1], got ${p}`);
+    throw new CellspreadInputError('normalQuantile: p', 'must be in [0, 1]', p);
   }
   const q = p - 0.5;
   if (Math.abs(q) <= 0.425) {

@@ -23,6 +23,7 @@
  * L2-discrepancy for anchored boxes", J. Complexity 14 (1998); A. B. Owen, "Randomly permuted (t,m,s)-nets and
  * (t,s)-sequences" (1995).
  */
+import { CellspreadInputError } from '../errors.ts';
 import { Rng } from './rng.ts';
 
 /** Number of dimensions with Joe & Kuo direction numbers; higher dimensions are padded with plain Monte Carlo. */
@@ -122,10 +123,10 @@ export class SobolSequence {
 
   constructor(dimension: number, options: SobolSequenceOptions = {}) {
     if (!Number.isSafeInteger(dimension) || dimension < 1) {
-      throw new RangeError(`SobolSequence dimension must be a positive integer, got ${dimension}`);
+      throw new CellspreadInputError('SobolSequence dimension', 'must be a positive integer', dimension);
     }
     const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`SobolSequence seed must be a non-negative safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new CellspreadInputError('SobolSequence seed', 'must be a non-negative safe integer', seed);
     this.dimension = dimension;
     this.scrambled = options.scramble ?? true;
     this.seed = seed;
@@ -151,7 +152,7 @@ export class SobolSequence {
    */
   fill(start: number, count: number, out?: Float64Array, rowStride = this.dimension, columnOffset = 0): Float64Array {
     if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0 || start + count > SOBOL_MAX_POINTS) {
-      throw new RangeError(`SobolSequence points must lie in [0, 2^32), got start ${start}, count ${count}`);
+      throw new CellspreadInputError('SobolSequence points', 'must lie in [0, 2^32)', { start, count });
     }
     const D = this.dimension;
     const S = this.sobolDims;

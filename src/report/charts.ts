@@ -355,3 +355,39 @@ function cellMapLayers(
     spacing: 6,
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lifetime: quantile bands over cycles (fan chart)
+
+export interface FanChartData {
+  cycle: number[];
+  /** Quantile bands as [lower, upper] series, outermost first; and the median. */
+  bands: { label: string; lower: number[]; upper: number[] }[];
+  median: number[];
+  /** Horizontal reference lines (the end-of-life threshold). */
+  rules?: { value: number; label: string }[];
+}
+
+/** Quantile bands over cycles (outer band light, inner darker) with the median line and optional horizontal rules. */
+export function fanSpec(title: string, yTitle: string, d: FanChartData): Record<string, unknown> {
+  const shades = ['#c6dbef', '#6baed6', '#3182bd'];
+  const x = { field: 'cycle', type: 'quantitative', title: 'cycle', axis: { format: 'd', tickCount: 6, labelFlush: true }, scale: { nice: false } };
+  const layers: Record<string, unknown>[] = d.bands.map((b, k) => ({
+    data: { values: d.cycle.map((c, i) => ({ cycle: c, lower: b.lower[i], upper: b.upper[i], band: b.label })).filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper)) },
+    mark: { type: 'area', color: shades[Math.min(k, shades.length - 1)], opacity: 0.8 },
+    encoding: { x, y: { field: 'lower', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: { format: ',~r' } }, y2: { field: 'upper' } },
+  }));
+  layers.push({
+    data: { values: d.cycle.map((c, i) => ({ cycle: c, value: d.median[i] })).filter((p) => Number.isFinite(p.value)) },
+    mark: { type: 'line', color: '#08306b', strokeWidth: 1.6 },
+    encoding: { x, y: { field: 'value', type: 'quantitative' } },
+  });
+  if (d.rules?.length) {
+    layers.push({
+      data: { values: d.rules },
+      mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] },
+      encoding: { y: { field: 'value', type: 'quantitative' } },
+    });
+  }
+  return { title, width: CHART_WIDTH, height: 180, layer: layers };
+}

@@ -1,4 +1,5 @@
 /** Pieces every report section uses: tolerant readers of summary fields, the sample table by column, charts. */
+import { STATUS_COLUMN } from './read.ts';
 import { sampleCorrelation } from 'simple-statistics';
 import type { SampleTable } from '../results/format.ts';
 import { renderVegaLite } from './charts.ts';
@@ -28,6 +29,7 @@ export async function chart(spec: Dict, caption?: string, kind: 'chart' | 'map' 
 }
 
 /** The per-sample table by column name (first occurrence wins). */
+/** The sample table's columns; rows of invalid packs (status 1) read as NaN, so no chart shows them. */
 export class Columns {
   private readonly index = new Map<string, number>();
   constructor(readonly table: SampleTable) {
@@ -35,6 +37,11 @@ export class Columns {
     cols.forEach((c, i) => {
       if (!this.index.has(c) && table.data?.[i]) this.index.set(c, i);
     });
+    const status = this.get(STATUS_COLUMN);
+    if (status && status.some((v) => v === 1)) {
+      const data = this.table.data.map((col, i) => (cols[i] === 'sample' || cols[i] === STATUS_COLUMN ? col : col.map((v, r) => (status[r] === 1 ? NaN : v))));
+      this.table = { columns: cols, data };
+    }
   }
   get names(): string[] {
     return [...this.index.keys()];

@@ -10,6 +10,16 @@ export const ARROW_FILE = 'samples.arrow';
 export const CSV_FILE = 'samples.csv';
 export const REPORT_FILE = 'report.html';
 
+/**
+ * The `status` column of a sample table ("valid" / "invalid") as numbers: 0 valid, 1 invalid; the `reason` text
+ * column is not numeric and is left out of the table.
+ */
+export const STATUS_COLUMN = 'status';
+const TEXT_COLUMNS = new Set(['reason']);
+function statusCode(v: unknown): number {
+  return v === 'invalid' ? 1 : v === 'valid' ? 0 : NaN;
+}
+
 /** Arrow IPC (file or stream) to columns; nulls become NaN. */
 export function readArrowTable(bytes: Uint8Array): SampleTable {
   const t = tableFromIPC(bytes);
@@ -17,12 +27,13 @@ export function readArrowTable(bytes: Uint8Array): SampleTable {
   const data: Float64Array[] = [];
   const n = t.numRows;
   t.schema.fields.forEach((f, i) => {
+    if (TEXT_COLUMNS.has(f.name)) return;
     const col = t.getChildAt(i);
     const out = new Float64Array(n);
     if (col) {
       for (let r = 0; r < n; r++) {
         const v = col.get(r) as unknown;
-        out[r] = v === null || v === undefined ? NaN : Number(v);
+        out[r] = f.name === STATUS_COLUMN ? statusCode(v) : v === null || v === undefined ? NaN : Number(v);
       }
     }
     columns.push(f.name);
@@ -58,16 +69,17 @@ function splitCsvLine(line: string): string[] {
 export function parseSampleCsv(text: string): SampleTable {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length === 0) throw new Error('empty file (no header line)');
-  const columns = splitCsvLine(lines[0]).map((c) => c.trim());
+  const header = splitCsvLine(lines[0]).map((c) => c.trim());
+  const keep = header.map((c, i) => ({ c, i })).filter(({ c }) => !TEXT_COLUMNS.has(c));
   const rows = lines.length - 1;
-  const data = columns.map(() => new Float64Array(rows));
+  const data = keep.map(() => new Float64Array(rows));
   for (let r = 0; r < rows; r++) {
     const cells = splitCsvLine(lines[r + 1]);
-    if (cells.length !== columns.length) throw new Error(`line ${r + 2} has ${cells.length} fields, the header ${columns.length}`);
-    for (let c = 0; c < columns.length; c++) {
-      const s = cells[c].trim();
-      data[c][r] = s === '' ? NaN : Number(s);
-    }
+    if (cells.length !== header.length) throw new Error(`line ${r + 2} has ${cells.length} fields, the header ${header.length}`);
+    keep.forEach(({ c, i }, k) => {
+      const s = cells[i].trim();
+      data[k][r] = c === STATUS_COLUMN ? statusCode(s) : s === '' ? NaN : Number(s);
+    });
   }
-  return { columns, data };
+  return { columns: keep.map(({ c }) => c), data };
 }

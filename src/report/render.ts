@@ -18,6 +18,7 @@ import { unitSymbol, withUnit } from './quantities.ts';
 import { dominantSection, sensitivitySection } from './sensitivity.ts';
 import { epistemicSection, epistemicTails } from './epistemic.ts';
 import { heatSection } from './heat.ts';
+import { lifetimeOf, lifetimeSection } from './lifetime.ts';
 
 export { columnForFactor, dominantFactor } from './sensitivity.ts';
 
@@ -63,9 +64,11 @@ function statisticsTable(outputs: OutputInfo[]): string {
   const body = outputs
     .map(
       (o) =>
-        `<tr><td title="${esc(o.description)}">${esc(o.name)}</td><td>${esc(unitSymbol(o.unit))}</td>${keys
-          .map((k) => `<td>${fmt(o.statistics?.[k])}</td>`)
-          .join('')}</tr>`,
+        `<tr><td title="${esc(o.description)}">${esc(o.name)}</td><td>${esc(unitSymbol(o.unit))}</td>${
+          o.statistics?.count === 0
+            ? `<td colspan="${keys.length}">no finite values</td>`
+            : keys.map((k) => `<td>${fmt(o.statistics?.[k])}</td>`).join('')
+        }</tr>`,
     )
     .join('');
   return scrollBox(`<table class="grid">${head}<tbody>${body}</tbody></table>`);
@@ -389,7 +392,10 @@ function metadataSection(s: RunSummary, cols: Columns): string {
     ['throughput', thr !== undefined ? `${fmt(thr, 3)} cell-steps/s (simulation)${thrTotal !== undefined ? `, ${fmt(thrTotal, 3)} cell-steps/s overall` : ''}` : '–'],
   );
   const nonFinite = Array.isArray(s.nonFiniteSamples) ? s.nonFiniteSamples : [];
-  rows.push(['non-finite samples', nonFinite.length === 0 ? 'none' : `${nonFinite.length}: ${nonFinite.slice(0, 20).join(', ')}${nonFinite.length > 20 ? ', …' : ''}`]);
+  const validity = isObj(s.validity) ? s.validity : undefined;
+  const nonFiniteCount = num(validity?.nonFiniteSamples) ?? nonFinite.length;
+  rows.push(['non-finite samples', nonFiniteCount === 0 ? 'none' : `${nonFiniteCount}: ${nonFinite.slice(0, 20).join(', ')}${nonFiniteCount > 20 ? ', …' : ''}`]);
+  if (validity) rows.push(['invalid packs', num(validity.invalidSamples) ? `${fmtInt(validity.invalidSamples)} (left out of every statistic and chart; see "Invalid packs")` : 'none']);
   const version = isObj(s.cellspread) ? `${str(s.cellspread.version, '?')} (results format ${str(s.cellspread.resultsFormat, '?')})` : '–';
   rows.push(['cellspread', version]);
   let specText: string;
@@ -399,6 +405,24 @@ function metadataSection(s: RunSummary, cols: Columns): string {
     specText = String(s.spec);
   }
   return `${scrollBox(kvTable(rows))}<details><summary>The spec as run</summary><pre><code>${esc(specText)}</code></pre></details>`;
+}
+
+/** The invalid packs of the run (summary.validity), or '' when there are none. */
+function invalidPacksSection(s: RunSummary): string {
+  const v = isObj(s.validity) ? s.validity : undefined;
+  const count = num(v?.invalidSamples) ?? 0;
+  if (!v || count === 0) return '';
+  const listed = (Array.isArray(v.invalid) ? v.invalid : []).filter(isObj);
+  const shown = listed.slice(0, 50);
+  const rows = shown.map((p) => `<tr><td>${fmtInt(p.sample)}</td><td style="text-align:left">${esc(str(p.reason, '?'))}</td></tr>`).join('');
+  const total = num(isObj(s.counts) ? s.counts.samples : undefined);
+  return (
+    note(
+      `${fmtInt(count)}${total !== undefined ? ` of ${fmtInt(total)}` : ''} packs ended in a state the physics cannot produce. They are not results: every statistic, tail estimate and chart above leaves them out. samples.csv marks each with status "invalid" and its reason.`,
+    ) +
+    `<table class="grid"><thead><tr><th>sample</th><th style="text-align:left">reason</th></tr></thead><tbody>${rows}</tbody></table>` +
+    (count > shown.length ? note(`${fmtInt(count - shown.length)} more not shown here.`) : '')
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -426,6 +450,8 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
         ? note(rawTails > 0 ? 'The tail entries in summary.json could not be read: section left out.' : 'No tail analysis in this run (add analysis.tail to the spec).')
         : (await tailSection(tails, cols, outputs)) + (rawTails > tails.length ? note(`${rawTails - tails.length} unreadable tail entries left out.`) : ''),
   });
+  const lifetime = lifetimeOf(summary);
+  if (lifetime) sections.push({ id: 'lifetime', title: 'Lifetime: capacity fade and end of life', html: await lifetimeSection(lifetime) });
   if (epistemicTails(summary.tail).length > 0) {
     sections.push({ id: 'epistemic', title: 'What we do not know', html: await epistemicSection(summary, chart) });
   }
@@ -452,6 +478,8 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
     title: 'Distributions of the outputs',
     html: cols.rows === 0 ? statisticsTable(outputs) + note('The sample table is empty: no histograms.') : await distributionsSection(outputs, cols, tails),
   });
+  const invalidHtml = invalidPacksSection(summary);
+  if (invalidHtml) sections.push({ id: 'invalid', title: 'Invalid packs', html: invalidHtml });
   sections.push({
     id: 'worst-pack',
     title: 'Worst pack',
@@ -461,7 +489,9 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
 
   const name = str(summary.name, 'unnamed study');
   const completed = summary.completed !== false;
-  const header = `<h1>${esc(name)}<span class="badge ${completed ? 'ok' : 'partial'}">${completed ? 'complete' : 'partial'}</span></h1><div class="sub">cellspread report · ${esc(packs)} · ${esc(str(summary.createdAt, ''))}</div>`;
+  const invalidCount = isObj(summary.validity) ? (num(summary.validity.invalidSamples) ?? 0) : 0;
+  const invalidBadge = invalidCount > 0 ? `<span class="badge partial">${fmtInt(invalidCount)} invalid pack${invalidCount === 1 ? '' : 's'}</span>` : '';
+  const header = `<h1>${esc(name)}<span class="badge ${completed ? 'ok' : 'partial'}">${completed ? 'complete' : 'partial'}</span>${invalidBadge}</h1><div class="sub">cellspread report · ${esc(packs)} · ${esc(str(summary.createdAt, ''))}</div>`;
   const nav = sections.map((s) => `<a href="#${s.id}">${esc(s.title)}</a>`).join('');
   const body = sections.map((s) => `<section id="${s.id}"><h2>${esc(s.title)}</h2>${s.html}</section>`).join('\n');
   return await page(`cellspread report: ${name}`, header, nav, body);

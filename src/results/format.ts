@@ -3,15 +3,35 @@
  *
  *   <out>/summary.json     RunSummary below: the spec as run, its hash, RNG, backend, timings, counts, statistics,
  *                          tail and sensitivity results, the worst pack's per-cell map. Written last, atomically.
- *   <out>/samples.csv      one row per sample: `sample`, the per-sample inputs, then the PACK_OUTPUTS columns
- *   <out>/samples.arrow    the same table as an Apache Arrow IPC file (Float64 columns; `sample` Int32)
- *   <out>/chunks/          chunk-NNNNNN.json, one per completed chunk, written atomically as the run goes (resume)
+ *   <out>/samples.csv      one row per sample: `sample`, the per-sample inputs, the output columns (the PACK_OUTPUTS,
+ *                          or a lifetime study's outputs), then `status` (valid | invalid) and `reason` (why a pack is
+ *                          invalid; empty when valid)
+ *   <out>/cycles.csv       lifetime studies: one row per sample and cycle, the CYCLE_OUTPUTS columns
+ *   <out>/samples.arrow    the same table as an Apache Arrow IPC file (Float64 columns; `sample` Int32; status and
+ *                          reason Utf8)
+ *   <out>/run.json         the run's manifest (RunManifest in io.ts): hashes, seed, chunk size, sample range, shard
+ *   <out>/chunks/          chunk-NNNNNN.json, one per completed chunk, written atomically as the run goes (resume);
+ *                          each carries its study's simulation hash, seed, sample range and checksum (chunks.ts)
+ *   <out>/checksums.json   sha256 of every chunk file
  *   <out>/report.html      self-contained report (no network)
+ *   <out>/.cellspread.lock held while a run or merge writes the folder (folder.ts)
  */
 
 export const RESULTS_FORMAT_VERSION = 1;
 
+/**
+ * The output columns of the valid packs of a run, by name (NaN where a pack is invalid): the whole column, and where
+ * the source can, its blocks in sample order (a streamed run's column files, read without holding the column).
+ */
+export interface OutputColumns {
+  (name: string): Float64Array;
+  blocks?: (name: string, visit: (block: Float64Array) => void) => void;
+}
+
+/** Statistics of one output over the valid packs' finite values; with count 0 every other field is NaN (null in JSON). */
 export interface OutputStatistics {
+  /** Valid packs with a finite value of this output (absent in summaries written before it was recorded). */
+  count?: number;
   mean: number;
   sd: number;
   min: number;
@@ -44,6 +64,9 @@ export interface RunSummary {
   completed: boolean;
   spec: unknown;
   specHash: string;
+  /** Hash of the part of the spec that decides the samples (the chunks carry it) and of the part deciding the analysis. */
+  simulationHash?: string;
+  analysisHash?: string;
   rng: { name: string; keying: string; normal: string; version: number; seed: number };
   backend: { name: string; device: string; fallbacks: { name: string; reason: string }[] };
   range: { start: number; end: number };
@@ -61,12 +84,21 @@ export interface RunSummary {
   /** Sensitivity results (src/sensitivity) per output, if the spec asked for them. */
   sensitivity: unknown[];
   worstPack?: WorstPackMap;
-  /** Samples whose outputs were not finite (reported, not averaged in). */
+  /** Samples whose outputs were not finite (reported, not averaged in; the first 1000, all counted in validity). */
   nonFiniteSamples: number[];
+  /**
+   * Packs whose outputs are not a valid result (non-finite, a voltage past the protocol's limits, more charge than the
+   * cells hold, ...): counted, the first 1000 listed with their reason, and left out of every statistic.
+   */
+  validity?: { validSamples: number; invalidSamples: number; nonFiniteSamples: number; invalid: { sample: number; reason: string }[] };
+  /** The study's declared cost (upper bounds), known before it started. */
+  cost?: unknown;
   /** The run's samples: Monte Carlo (outer x inner in a two-level study), then the sensitivity design rows. */
   sampling?: { monteCarlo: number; designRows: number; sensitivityDesign?: 'sobol' | 'shapley'; outer?: number; inner?: number };
   /** Two-level study: the epistemic draws and output statistics per outer sample (src/study/epistemic.ts). */
   epistemic?: unknown;
+  /** Lifetime study: the capacity-fade fan chart and the end-of-life distribution (src/study/lifetime.ts LifetimeSummary). */
+  lifetime?: import('../study/lifetime.ts').LifetimeSummary;
   files: Record<string, string>;
 }
 
@@ -88,6 +120,8 @@ export interface SensitivitySummary {
   second?: { factors: [string, string]; index: number; ci: [number, number] }[];
   /** Design rows simulated for this analysis (the same rows serve every output). */
   evaluations: number;
+  /** Design evaluations whose pack ended in an invalid state (they cannot be left out of the decomposition). */
+  invalidEvaluations?: number;
   /** Why there are no indices (e.g. a design row whose simulation failed). */
   error?: string;
   /** Confidence level of the intervals (bootstrap for Sobol, permutation spread for Shapley); 0.95 when absent. */

@@ -1,27 +1,27 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellspreadInputError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { errnoCode } from '../io/faults.ts';
 import type { StudyChunk } from '../study/runner.ts';
-import type { RunSummary, SampleTable } from './format.ts';
-import { sampleTableArrow, sampleTableCsv } from './table.ts';
+import { CHUNK_DIR, chunkFileName, listChunks, readChunkFile, writeChunkFile, type ChunkIdentity, type ChunkShape } from './chunks.ts';
+import type { RunSummary } from './format.ts';
 
-export { sampleTableArrow, sampleTableCsv };
+export { CHUNK_DIR, chunkFileName, listChunks };
 
 /** What a run folder records up front, so a resume or a merge can check it belongs to the same study. */
 export interface RunManifest {
   specHash: string;
+  /** The part of the spec that decides the samples: a resume with only the analysis changed reuses the chunks. */
+  simulationHash?: string;
+  analysisHash?: string;
+  seed?: number;
   chunkSize: number;
   samples: number;
   range: { start: number; end: number };
   shard?: { index: number; count: number };
   version: string;
-}
-
-export const CHUNK_DIR = 'chunks';
-
-export function chunkFileName(index: number): string {
-  return `chunk-${String(index).padStart(6, '0')}.json`;
 }
 
 /** Fail early, before any simulation, if the folder cannot be written. */
@@ -32,7 +32,9 @@ export function ensureWritableFolder(dir: string, field = '--out'): void {
     writeFileSync(probe, 'ok');
     rmSync(probe);
   } catch (err) {
-    throw new CellspreadInputError(field, 'must be a folder cellspread can write', dir, (err as Error).message);
+    const code = errnoCode(err);
+    const why = code === 'EROFS' ? 'the file system is read-only' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
+    throw new CellspreadInputError(field, 'must be a folder cellspread can write', dir, `${why}; choose another folder`);
   }
 }
 
@@ -42,44 +44,50 @@ export function writeManifest(dir: string, manifest: RunManifest): void {
 
 export function readManifest(dir: string): RunManifest | undefined {
   const path = join(dir, 'run.json');
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunManifest) : undefined;
-}
-
-/** JSON has no NaN or Infinity: chunks store them as the strings "NaN", "Infinity", "-Infinity". */
-function encodeNumbers(values: Float64Array): (number | string)[] {
-  return Array.from(values, (v) => (Number.isFinite(v) ? v : String(v)));
-}
-
-export function decodeNumbers(values: readonly (number | string | null)[]): Float64Array {
-  return Float64Array.from(values, (v) => (typeof v === 'number' ? v : v === null ? NaN : Number(v)));
-}
-
-/** Chunks are JSON with plain number arrays: exact for doubles (shortest round-trip form), human-readable. */
-export function writeChunk(dir: string, chunk: StudyChunk): void {
-  const data = { ...chunk, outputs: encodeNumbers(chunk.outputs), inputs: encodeNumbers(chunk.inputs) };
-  writeFileAtomic(join(dir, CHUNK_DIR, chunkFileName(chunk.index)), JSON.stringify(data));
-}
-
-export function readChunk(dir: string, index: number): StudyChunk | undefined {
-  const path = join(dir, CHUNK_DIR, chunkFileName(index));
   if (!existsSync(path)) return undefined;
-  const raw = JSON.parse(readFileSync(path, 'utf8'));
-  return { ...raw, outputs: decodeNumbers(raw.outputs), inputs: decodeNumbers(raw.inputs) } as StudyChunk;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
+  } catch (err) {
+    throw new CellspreadInputError('--out', 'must hold a readable run.json', path, `${(err as Error).message}; start again with --force`);
+  }
 }
 
-export function listChunks(dir: string): number[] {
-  const folder = join(dir, CHUNK_DIR);
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .map((f) => /^chunk-(\d+)\.json$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
+/** Write a chunk file (with its identity and checksum, see chunks.ts). */
+export function writeChunk(dir: string, chunk: StudyChunk, identity: ChunkIdentity): void {
+  writeChunkFile(dir, chunk, identity);
 }
 
-export function writeSampleTable(dir: string, table: SampleTable): void {
-  writeFileAtomic(join(dir, 'samples.csv'), sampleTableCsv(table));
-  writeFileAtomic(join(dir, 'samples.arrow'), sampleTableArrow(table));
+/** Read and check a chunk of a folder; undefined when it is missing or fails a check. */
+export function readChunk(dir: string, index: number, expect: { start: number; count: number; shape?: ChunkShape } & Partial<ChunkIdentity>): StudyChunk | undefined {
+  const r = readChunkFile(dir, { index, ...expect });
+  return r.ok ? r.chunk : undefined;
+}
+
+/** sha256 (hex) of a file, read in pieces (memory stays flat however large the file). */
+export function fileSha256(path: string, buffer = new Uint8Array(1 << 16)): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** sha256 (hex) of every chunk file of a results folder, keyed "chunks/chunk-NNNNNN.json" (what checksums.json holds). */
+export function chunkChecksums(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const buffer = new Uint8Array(1 << 16);
+  for (const index of listChunks(dir)) {
+    const rel = `${CHUNK_DIR}/${chunkFileName(index)}`;
+    out[rel] = fileSha256(join(dir, rel), buffer);
+  }
+  return out;
+}
+
+export function writeChecksums(dir: string): void {
+  writeFileAtomic(join(dir, 'checksums.json'), `${JSON.stringify(chunkChecksums(dir), null, 2)}\n`);
 }
 
 export function writeSummary(dir: string, summary: RunSummary): void {

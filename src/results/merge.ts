@@ -5,42 +5,39 @@
  * cellspread version), summary.json (the spec as run), chunks/chunk-NNNNNN.json (global chunk index on the study's
  * chunk grid). `loadShards` checks every folder against the others before anything is merged and collects *all*
  * problems (missing, duplicated, overlapping, foreign, incomplete or corrupt shards) into one MergeRefusedError;
- * `mergedStudyResult` then concatenates the chunks in sample order into the StudyResult a single run would return.
+ * `streamShards` then feeds the chunks, re-read one at a time in sample order, to a consumer (flat memory).
  *
  * Chunk checks: the file must parse; index/start/count must sit on the study's chunk grid inside the shard's range;
- * outputs/inputs must have the right lengths of numbers; the input names must agree; and the per-sample inputs must be
+ * outputs/inputs must have the right lengths of numbers; the input names must agree; the per-sample inputs must be
  * bit-identical to the study's own samples, re-drawn here (sampling is cheap and counter-keyed), which catches a
- * chunk from another study or seed even where its run.json was copied. Where a folder has `checksums.json`
+ * chunk from another study or seed even where its run.json was copied; the chunk's own identity (simulation hash,
+ * seed) and checksum must hold (chunks.ts). Where a folder has `checksums.json`
  * (`{ "chunks/chunk-000000.json": "<sha256 hex>", ... }`) every listed file's sha256 is verified too.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
-import { cellCount } from '../pack/topology.ts';
-import { RNG_ALGORITHM } from '../random/rng.ts';
+import { CellspreadResultsError } from '../errors.ts';
 import { shardRange } from '../study/shard.ts';
-import { studyHash, type StudySpec } from '../spec/index.ts';
-import { studyModel } from '../study/job.ts';
-import type { StudyChunk, StudyResult } from '../study/runner.ts';
+import { simulationHash, studyHash, type StudySpec } from '../spec/index.ts';
+import type { StudyChunk } from '../study/runner.ts';
+import { studyChunkShape } from '../study/outputs.ts';
 import { studyLayout, studySamples } from '../study/samples.ts';
+import { chunkGrid, chunkIntegrityProblem, decodeChunk, readChunkFile, sha256Hex, type ChunkPlace } from './chunks.ts';
 import { CHUNK_DIR, chunkFileName, listChunks, type RunManifest } from './io.ts';
 
-/** The merge cannot go ahead: every problem found, one line each. */
-export class MergeRefusedError extends Error {
-  readonly problems: string[];
+/** The merge cannot go ahead: every problem found, one line each. Exit code 2. */
+export class MergeRefusedError extends CellspreadResultsError {
   constructor(problems: string[]) {
-    super(`merge: ${problems.join('; ')}`);
+    super('merge refused', problems);
     this.name = 'MergeRefusedError';
-    this.problems = problems;
   }
 }
 
 export interface LoadedShard {
   folder: string;
   manifest: RunManifest;
-  /** The shard's chunks, in order, verified. */
-  chunks: StudyChunk[];
+  /** The shard's chunk places, in order, every chunk verified (read again one at a time by streamShards). */
+  chunks: ChunkPlace[];
   /** Backend that simulated the shard (from its summary.json), if recorded. */
   backend?: { name: string; device: string; fallbacks: { name: string; reason: string }[] };
 }
@@ -115,29 +112,7 @@ function who(c: Candidate, detail?: string): string {
   return c.manifest.shard ? `shard ${c.manifest.shard.index} of ${c.manifest.shard.count} (folder ${c.folder}${extra})` : `folder ${c.folder}${detail ? ` (${detail})` : ''}`;
 }
 
-/** sha256 (hex) of every chunk file of a results folder, keyed "chunks/chunk-NNNNNN.json" (what checksums.json holds). */
-export function chunkChecksums(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const index of listChunks(dir)) {
-    const rel = `${CHUNK_DIR}/${chunkFileName(index)}`;
-    out[rel] = createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex');
-  }
-  return out;
-}
-
-function numbersOf(raw: unknown, length: number): Float64Array | undefined {
-  if (!Array.isArray(raw) || raw.length !== length) return undefined;
-  const out = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
-    const v = raw[i];
-    // JSON has no NaN/Infinity: chunks store them as strings (older chunks as null, read back as NaN).
-    if (v === null) out[i] = NaN;
-    else if (typeof v === 'number') out[i] = v;
-    else if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') out[i] = Number(v);
-    else return undefined;
-  }
-  return out;
-}
+export { chunkChecksums } from './io.ts';
 
 function sameBits(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
@@ -317,111 +292,68 @@ export function loadShards(folders: string[], options: { version: string }): Loa
       if (!cs.ok || typeof cs.value !== 'object' || cs.value === null) folderProblems.push('checksums.json is not valid JSON');
       else checksums = cs.value as Record<string, string>;
     }
-    const chunks: StudyChunk[] = [];
-    for (const index of expected) {
-      const rel = `${CHUNK_DIR}/${chunkFileName(index)}`;
-      const path = join(c.folder, rel);
-      const bytes = readFileSync(path);
-      let raw: Record<string, unknown>;
-      try {
-        raw = JSON.parse(bytes.toString('utf8'));
-      } catch {
-        folderProblems.push(`${rel} is not valid JSON (truncated or corrupt)`);
+    const places: ChunkPlace[] = [];
+    const identity = { simulationHash: c.manifest.simulationHash ?? simulationHash(spec), seed: spec.run.seed };
+    for (const place of chunkGrid(range, chunkSize)) {
+      const rel = `${CHUNK_DIR}/${chunkFileName(place.index)}`;
+      const bytes = readFileSync(join(c.folder, rel));
+      const text = bytes.toString('utf8');
+      const r = decodeChunk(text, { ...place, inputNames, shape: studyChunkShape(spec) }, false);
+      if (!r.ok) {
+        folderProblems.push(`${rel} ${r.problem}`);
         continue;
       }
-      const start = Math.max(index * chunkSize, range.start);
-      const count = Math.min((index + 1) * chunkSize, range.end) - start;
-      if (raw.index !== index || raw.start !== start || raw.count !== count) {
-        folderProblems.push(`${rel} holds index ${String(raw.index)}, start ${String(raw.start)}, count ${String(raw.count)}; the chunk grid says ${index}, ${start}, ${count}`);
-        continue;
-      }
-      const names = raw.inputNames;
-      if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-        folderProblems.push(`${rel} has no input names`);
-        continue;
-      }
-      inputNames ??= names as string[];
-      if (names.length !== inputNames.length || names.some((n, i) => n !== inputNames![i])) {
-        folderProblems.push(`${rel} has other input columns than the other shards`);
-        continue;
-      }
-      const outputs = numbersOf(raw.outputs, count * PACK_OUTPUT_COUNT);
-      const inputs = numbersOf(raw.inputs, count * names.length);
-      if (!outputs || !inputs) {
-        folderProblems.push(`${rel} has ${!outputs ? 'outputs' : 'inputs'} of the wrong length or type (${!outputs ? `${count} x ${PACK_OUTPUT_COUNT}` : `${count} x ${names.length}`} numbers expected)`);
-        continue;
-      }
-      const redrawn = studySamples(spec, start, count).inputs;
-      if (redrawn.names.length !== names.length || redrawn.names.some((n, i) => n !== names[i]) || !sameBits(redrawn.values, inputs)) {
-        folderProblems.push(`${rel}: its sampled inputs are not this study's samples ${start}-${start + count - 1} (another study or seed, or corrupt)`);
+      inputNames ??= r.chunk.inputNames;
+      const redrawn = studySamples(spec, place.start, place.count).inputs;
+      if (redrawn.names.length !== inputNames.length || redrawn.names.some((n, i) => n !== inputNames![i]) || !sameBits(redrawn.values, r.chunk.inputs)) {
+        folderProblems.push(`${rel}: its sampled inputs are not this study's samples ${place.start}-${place.start + place.count - 1} (another study or seed, or corrupt)`);
         continue;
       }
       // Last: the specific checks above say more about a damaged chunk than a checksum mismatch does.
-      if (checksums?.[rel] !== undefined && createHash('sha256').update(bytes).digest('hex') !== checksums[rel]) {
+      const integrity = chunkIntegrityProblem(text, identity);
+      if (integrity) {
+        folderProblems.push(`${rel} ${integrity}`);
+        continue;
+      }
+      if (checksums?.[rel] !== undefined && sha256Hex(bytes) !== checksums[rel]) {
         folderProblems.push(`${rel} does not match its sha256 in checksums.json`);
         continue;
       }
-      chunks.push({
-        index,
-        start,
-        count,
-        outputs,
-        inputs,
-        inputNames: names as string[],
-        cellSteps: typeof raw.cellSteps === 'number' ? raw.cellSteps : 0,
-        sampleSeconds: typeof raw.sampleSeconds === 'number' ? raw.sampleSeconds : 0,
-        simulateSeconds: typeof raw.simulateSeconds === 'number' ? raw.simulateSeconds : 0,
-      });
+      places.push(place);
     }
     if (folderProblems.length > 0) {
       problems.push(`${who(c)}: ${listText(folderProblems, 4)}`);
       continue;
     }
-    loaded.push({ folder: c.folder, manifest: c.manifest, chunks, backend: c.summary?.backend });
+    loaded.push({ folder: c.folder, manifest: c.manifest, chunks: places, backend: c.summary?.backend });
   }
 
   if (problems.length > 0) throw new MergeRefusedError(problems);
   return { spec, specHash, version, shards: loaded };
 }
 
-/** Concatenate verified shards, in sample order, into the StudyResult one run over all samples returns. */
-export function mergedStudyResult(loaded: LoadedShards, totalSeconds = 0): StudyResult {
-  const { spec } = loaded;
-  const samples = studyLayout(spec).total;
-  const chunks = loaded.shards.flatMap((s) => s.chunks);
-  const inputNames = chunks[0]?.inputNames ?? [];
-  const outputs = new Float64Array(samples * PACK_OUTPUT_COUNT);
-  const inputs = new Float64Array(samples * inputNames.length);
-  let cellSteps = 0;
-  let sampleSeconds = 0;
-  let simulateSeconds = 0;
-  for (const c of chunks) {
-    outputs.set(c.outputs, c.start * PACK_OUTPUT_COUNT);
-    inputs.set(c.inputs, c.start * inputNames.length);
-    cellSteps += c.cellSteps;
-    sampleSeconds += c.sampleSeconds;
-    simulateSeconds += c.simulateSeconds;
+/**
+ * Feed the verified shards' chunks to `consume`, one at a time in sample order (re-read and re-checked: a chunk that
+ * changed since loadShards is refused). Returns the summed timings and the backends that simulated the shards.
+ */
+export async function streamShards(loaded: LoadedShards, consume: (chunk: StudyChunk, file: string) => void | Promise<void>): Promise<{ backend: { name: string; device: string; fallbacks: { name: string; reason: string }[] } }> {
+  const identity = { seed: loaded.spec.run.seed };
+  for (const shard of loaded.shards) {
+    for (const place of shard.chunks) {
+      const r = readChunkFile(shard.folder, { ...place, ...identity, shape: studyChunkShape(loaded.spec), simulationHash: shard.manifest.simulationHash ?? simulationHash(loaded.spec) });
+      if (!r.ok) throw new MergeRefusedError([`${who({ folder: shard.folder, manifest: shard.manifest })}: ${CHUNK_DIR}/${chunkFileName(place.index)} ${r.problem} (it changed during the merge)`]);
+      await consume(r.chunk, join(shard.folder, CHUNK_DIR, chunkFileName(place.index)));
+    }
   }
   const backends = loaded.shards.map((s) => s.backend).filter((b): b is NonNullable<LoadedShard['backend']> => !!b && typeof b.name === 'string');
   const unique = <T>(xs: T[]) => [...new Set(xs)];
   const fallbacks = new Map<string, { name: string; reason: string }>();
   for (const b of backends) for (const f of b.fallbacks ?? []) fallbacks.set(`${f.name}\u0000${f.reason}`, f);
   return {
-    spec,
-    specHash: loaded.specHash,
-    rng: RNG_ALGORITHM,
     backend: {
       name: unique(backends.map((b) => b.name)).join('+') || 'unknown',
       device: unique(backends.map((b) => b.device)).join(' + ') || 'unknown',
       fallbacks: [...fallbacks.values()],
     },
-    range: { start: 0, end: samples },
-    outputNames: PACK_OUTPUT_NAMES,
-    outputs,
-    inputNames,
-    inputs,
-    counts: { samples, cells: samples * cellCount(studyModel(spec).layout), cellSteps, chunks: chunks.length },
-    timings: { sampleSeconds, simulateSeconds, totalSeconds },
-    cancelled: false,
   };
 }

@@ -3,6 +3,7 @@
  * the value, and are prefixed with `source:line:column` pointing at the offending key or value.
  */
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { SPEC_TEXT_LIMITS } from './limits.ts';
 import type { StudySpec } from './schema.ts';
 import { StudySpecError, validateStudySpec, type SpecPath } from './validate.ts';
 
@@ -20,7 +21,16 @@ function firstLine(s: string): string {
 /** Parse and validate a study file. Pure: no file system access. */
 export function parseStudySpec(text: string, opts: ParseStudyOptions = {}): StudySpec {
   const source = opts.source;
+  if (typeof text !== 'string') throw new StudySpecError([], 'must be the text of a study file', typeof text);
+  if (text.length > SPEC_TEXT_LIMITS.bytes) {
+    throw new StudySpecError([], `must be at most ${SPEC_TEXT_LIMITS.bytes / 2 ** 20} MiB of text`, `${(text.length / 2 ** 20).toFixed(1)} MiB`, 'long current or power profiles belong in a table of at most limits.tableLength entries').locate({ source, line: 1, column: 1 });
+  }
   const format = opts.format ?? (source?.toLowerCase().endsWith('.json') || /^\s*\{/.test(text) ? 'json' : 'yaml');
+  const deep = flowDepthBeyond(text, SPEC_TEXT_LIMITS.depth, format);
+  if (deep !== undefined) {
+    const { line, col } = lineCol(text, deep);
+    throw new StudySpecError([], `must not nest lists or mappings more than ${SPEC_TEXT_LIMITS.depth} deep`, lineText(text, line).slice(0, 40)).locate({ source, line, column: col });
+  }
   const lineCounter = new LineCounter();
   if (format === 'json') {
     try {
@@ -42,7 +52,18 @@ export function parseStudySpec(text: string, opts: ParseStudyOptions = {}): Stud
     const err = new StudySpecError([], `must be valid ${format === 'json' ? 'JSON' : 'YAML'} (${reason})`, lineText(text, pos.line));
     throw err.locate({ source, line: pos.line, column: pos.col });
   }
-  const obj = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  let obj: unknown;
+  try {
+    obj = doc.toJS({ maxAliasCount: SPEC_TEXT_LIMITS.aliases });
+  } catch (e) {
+    // yaml throws a ReferenceError for an alias bomb, and deep block nesting can exhaust the stack.
+    const rule = e instanceof ReferenceError
+      ? `must not expand YAML aliases (*name) more than ${SPEC_TEXT_LIMITS.aliases} times`
+      : `must not nest lists or mappings more than ${SPEC_TEXT_LIMITS.depth} deep`;
+    throw new StudySpecError([], rule, firstLine((e as Error).message)).locate({ source, line: 1, column: 1 });
+  }
+  const tooDeep = depthBeyond(obj, SPEC_TEXT_LIMITS.depth);
+  if (tooDeep) throw new StudySpecError(tooDeep, `must not nest lists or mappings more than ${SPEC_TEXT_LIMITS.depth} deep`, '...').locate({ source, line: 1, column: 1 });
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw new StudySpecError([], 'must be a mapping of sections (name, params, pack, variation, run, ...)', obj).locate({ source, line: 1, column: 1 });
   }
@@ -56,6 +77,42 @@ export function parseStudySpec(text: string, opts: ParseStudyOptions = {}): Stud
     }
     throw e;
   }
+}
+
+/**
+ * Offset of the first '[' or '{' nested deeper than `max` (outside quotes and comments), or undefined. Checked on the
+ * raw text, before the YAML parser, whose recursion a deeply nested flow collection would exhaust.
+ */
+function flowDepthBeyond(text: string, max: number, format: 'yaml' | 'json'): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (ch === "'" && format === 'yaml' && (i === 0 || /[\s[{,:]/.test(text[i - 1]))) {
+      for (i++; i < text.length; i++) {
+        if (text[i] === "'" && text[i + 1] === "'") i++;
+        else if (text[i] === "'") break;
+      }
+    } else if (ch === '#' && format === 'yaml' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (ch === '[' || ch === '{') {
+      if (++depth > max) return i;
+    } else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+/** Path to a value nested deeper than `max` in a parsed document (walked without recursion), or undefined. */
+function depthBeyond(value: unknown, max: number): SpecPath | undefined {
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (path.length > max) return path;
+    for (const [k, child] of Object.entries(v)) stack.push({ v: child, path: [...path, Array.isArray(v) ? Number(k) : k] });
+  }
+  return undefined;
 }
 
 function lineCol(text: string, offset: number): { line: number; col: number } {

@@ -13,6 +13,7 @@ import { CELL_MODELS, type CellModel, type ElectrolyteMesh } from '../model/phys
  * 1.8 to 1.95x the SPM's (bench/RESULTS.md; issue 14: the SPMe when within 2x). README: which to choose when.
  */
 export const DEFAULT_MODEL: CellModel = 'spme';
+import type { StudyLimits } from './limits.ts';
 
 /** Marker put in the message of an unknown-key issue, followed by the allowed keys (for "did you mean"). */
 export const ALLOWED_KEYS_TAG = 'allowed-keys:';
@@ -116,6 +117,20 @@ const protocolStepSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A cycle repeated `repeat` times (lifetime studies): `steps` are ordinary protocol steps. */
+const jumpingSchema = z.union([
+  z.boolean(),
+  strict({
+    tolerance: positive.optional(),
+    relativeTolerance: positive.optional(),
+    maxJump: count.optional(),
+    jumpBefore: z.number().int().min(0).optional(),
+  }),
+]);
+export const repeatBlockSchema = strict({ repeat: count, steps: z.array(protocolStepSchema).min(1), jumping: jumpingSchema.optional() });
+/** A protocol item: a repeat block (it has the key `repeat`) or a step; validate.ts reports the branch that applies. */
+const protocolItemSchema = z.union([repeatBlockSchema, protocolStepSchema]);
+
 const tailSchema = strict({
   output: z.string().min(1),
   limit: num,
@@ -143,8 +158,13 @@ export const studySpecSchema = strict({
     thermal: z.enum(['lumped', 'isothermal']).default('lumped'),
     model: z.enum(CELL_MODELS).default(DEFAULT_MODEL),
     electrolyteMesh: strict({ negative: count.max(200), separator: count.max(200), positive: count.max(200) }).optional(),
-  }).default({ timeStep: 10, modes: 10, thermal: 'lumped', model: DEFAULT_MODEL }),
-  protocol: z.array(protocolStepSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
+    sei: z.enum(['none', 'solvent-diffusion limited', 'reaction limited']).default('none'),
+    filmHeat: z.boolean().default(true),
+  }).default({ timeStep: 10, modes: 10, thermal: 'lumped', model: DEFAULT_MODEL, sei: 'none', filmHeat: true }),
+  protocol: z.array(protocolItemSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
+  ageing: strict({
+    randomWalk: strict({ sigma: nonNegative, rho: z.number().min(0).max(1).default(1) }).optional(),
+  }).optional(),
   variation: z.record(z.string(), quantityVariationSchema).default({}),
   correlation: strict({ pack: correlationBlockSchema.optional(), module: correlationBlockSchema.optional(), cell: correlationBlockSchema.optional() }).default({}),
   epistemic: strict({
@@ -159,6 +179,13 @@ export const studySpecSchema = strict({
       outputs: z.array(z.string().min(1)).min(1),
       n: count.default(256),
       secondOrder: z.boolean().optional(),
+      groups: z.enum(['quantity', 'origin']).optional(),
+    }).optional(),
+    lifetime: strict({
+      endOfLife: z.number().gt(0).lt(1).default(0.8),
+      reference: z.enum(['first', 'second']).default('first'),
+      capacityAt: z.array(count).optional(),
+      cellStates: z.boolean().default(false),
     }).optional(),
   }).optional(),
   run: strict({
@@ -166,6 +193,13 @@ export const studySpecSchema = strict({
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
     chunkSize: count.default(256),
   }).default({ samples: 1000, seed: 1, chunkSize: 256 }),
+  limits: strict({
+    samples: count.optional(),
+    cellsPerPack: count.optional(),
+    tableLength: count.optional(),
+    stepsPerPack: count.optional(),
+    chunkMemoryMB: positive.optional(),
+  }).optional(),
 });
 
 // ----- Types of a validated study (defaults filled, scales resolved) -----
@@ -222,6 +256,30 @@ export type StudyProtocolStep =
       upperCutoff?: number;
     };
 
+/** A cycle repeated `repeat` times (a lifetime study); `jumping` turns on cycle jumping (true: default tolerances). */
+export interface RepeatBlockSpec {
+  repeat: number;
+  steps: StudyProtocolStep[];
+  jumping?: boolean | { tolerance?: number; relativeTolerance?: number; maxJump?: number; jumpBefore?: number };
+}
+
+export type StudyProtocolItem = StudyProtocolStep | RepeatBlockSpec;
+
+/** SEI growth law of the cells (PyBaMM's "SEI" option). */
+export type SeiLawSpec = 'none' | 'solvent-diffusion limited' | 'reaction limited';
+
+/** Lifetime outputs (a study with a repeat block). */
+export interface LifetimeAnalysisSpec {
+  /** End of life: this fraction of the reference cycle's discharge capacity (default 0.8). */
+  endOfLife: number;
+  /** The reference cycle: the first (from the SOC-1 equilibrium) or the second (the first after a charge). */
+  reference: 'first' | 'second';
+  /** Discharge capacity after these cycles, as outputs capacityAt<N>Ah. */
+  capacityAt?: number[];
+  /** Keep every cell's SEI growth at the end of every cycle (cells x cycles per pack; the library result only). */
+  cellStates: boolean;
+}
+
 /** A quantity whose true value is not known: one draw per outer sample, shared by every cell (see EpistemicSpec). */
 export interface EpistemicQuantity {
   /** Scale on which the draw adds to the quantity's levels (the quantity's variation scale, else its default). */
@@ -256,25 +314,29 @@ export interface StudySpec {
   params: string;
   pack: PackSpec;
   initial: { soc: number; temperature?: number };
-  simulation: {
-    timeStep: number;
-    modes: number;
-    thermal: 'lumped' | 'isothermal';
-    /** The cell model: 'spm', or 'spme' (the SPM with electrolyte, every heat source). */
-    model: CellModel;
-    /** The SPMe's electrolyte finite volumes per region (default 12 / 2 / 12). */
-    electrolyteMesh?: ElectrolyteMesh;
-  };
-  protocol: StudyProtocolStep[];
+  /**
+   * model: the cell model, 'spm' or 'spme' (the SPM with electrolyte, every heat source); electrolyteMesh: the SPMe's
+   * finite volumes per region (absent: 12 / 2 / 12); sei: SEI growth law (absent: none); filmHeat: the film's Joule
+   * heat (absent: on).
+   */
+  simulation: { timeStep: number; modes: number; thermal: 'lumped' | 'isothermal'; model: CellModel; electrolyteMesh?: ElectrolyteMesh; sei?: SeiLawSpec; filmHeat?: boolean };
+  /** Steps, with at most one repeat block (a lifetime study). */
+  protocol: StudyProtocolItem[];
+  /** The time-evolving part of ageing: a per-cycle random walk of each cell's SEI rate factor. */
+  ageing?: { randomWalk?: { sigma: number; rho: number } };
   variation: Record<string, QuantityVariation>;
   correlation: Partial<Record<Level, CorrelationBlock>>;
   analysis?: {
     tail?: TailAnalysisSpec[];
-    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number; secondOrder?: boolean };
+    /** groups: the factors, per (quantity, level) (default) or by origin (manufacturing, ageing parameters; the walk). */
+    sensitivity?: { method: 'sobol' | 'shapley'; outputs: string[]; n: number; secondOrder?: boolean; groups?: 'quantity' | 'origin' };
+    lifetime?: LifetimeAnalysisSpec;
   };
   /** Epistemic quantities and the outer x inner sizes of the two-level Monte Carlo (absent: one level). */
   epistemic?: EpistemicSpec;
   run: { samples: number; seed: number; chunkSize: number };
+  /** Raised caps (src/spec/limits.ts); they bound the work and decide nothing about the results. */
+  limits?: Partial<StudyLimits>;
 }
 
 /** What the schema alone produces (before the semantic pass fills scales and normalizes aliases). */

@@ -5,51 +5,21 @@
  */
 import type { z } from 'zod';
 import { CellspreadInputError, closestNames, formatValue } from '../errors.ts';
+import { StudySpecError, type SpecPath } from './errors.ts';
 import { getParameterSet, PARAMETER_SETS } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { correlationCholesky } from '../variation/copula.ts';
 import { distributionFromSpec, type DistributionSpec } from '../variation/distributions.ts';
 import { LEVELS, resolveQuantity, variationKeyNames, type Level, type Scale } from '../variation/quantities.ts';
 import type { CellModel } from '../model/physics.ts';
+import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
+import { checkStudyCost } from './limits.ts';
+import { lifetimeOutputs } from '../study/lifetime.ts';
+import { inTemperatureRange, TEMPERATURE_RANGE_K } from './physical.ts';
 import { ALLOWED_KEYS_TAG, studySpecSchema, type EpistemicQuantity, type EpistemicSpec, type ParsedStudySpec, type QuantityVariation, type StudySpec } from './schema.ts';
 
-export type SpecPath = readonly (string | number)[];
-
-export interface SourceLocation {
-  source?: string;
-  line: number;
-  column: number;
-}
-
-export class StudySpecError extends CellspreadInputError {
-  /** Path of the offending field in the study object. */
-  readonly path: SpecPath;
-  /** True when the offending thing is the key itself (unknown key), so locations point at the key. */
-  readonly atKey: boolean;
-  location?: SourceLocation;
-
-  constructor(path: SpecPath, rule: string, received: unknown, hint?: string, atKey = false) {
-    super(formatPath(path), rule, received, hint);
-    this.name = 'StudySpecError';
-    this.path = path;
-    this.atKey = atKey;
-  }
-
-  /** Prefix the message with `source:line:col: `. */
-  locate(location: SourceLocation): this {
-    this.location = location;
-    const where = `${location.source ? `${location.source}:` : ''}${location.line}:${location.column}`;
-    this.message = `${where}: ${this.message}`;
-    return this;
-  }
-}
-
-/** `variation.porosity.negative.cell.sd`, `protocol[0].cRate`. */
-export function formatPath(path: SpecPath): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
-  return out || 'study';
-}
+export { StudySpecError, StudyLimitError, formatPath } from './errors.ts';
+export type { SpecPath, SourceLocation } from './errors.ts';
 
 function valueAt(obj: unknown, path: SpecPath): unknown {
   let node = obj;
@@ -83,6 +53,12 @@ function issueToError(issue: z.core.$ZodIssue, input: unknown): StudySpecError {
         const value = valueAt(input, at);
         if (value === undefined) return new StudySpecError(at, 'is required', value, `one of ${options.join(', ')}`);
         return new StudySpecError(at, `must be one of ${options.join(', ')}`, value, typeof value === 'string' ? didYouMean(value, options) : undefined);
+      }
+      // A protocol item is a repeat block (it has the key `repeat`) or a step: report the branch that applies.
+      const branches = (u as { errors?: z.core.$ZodIssue[][] }).errors;
+      if (branches?.length === 2 && received !== null && typeof received === 'object') {
+        const branch = [...branches['repeat' in received ? 0 : 1]].sort((a, b) => issueRank(a) - issueRank(b));
+        if (branch[0]) return issueToError({ ...branch[0], path: [...path, ...branch[0].path] } as z.core.$ZodIssue, input);
       }
       return new StudySpecError(path, 'does not match any allowed form', received);
     }
@@ -138,7 +114,22 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   if (pack.series % pack.modules !== 0) {
     throw new StudySpecError(['pack', 'modules'], `must divide pack.series (${pack.series})`, pack.modules, `e.g. ${divisors(pack.series).join(', ')}`);
   }
+  checkTemperature(['pack', 'ambientTemperature'], pack.ambientTemperature);
+  checkTemperature(['initial', 'temperature'], p.initial.temperature);
   checkProtocol(p.protocol);
+  const repeat = p.protocol.find((s) => 'repeat' in s) as { repeat: number } | undefined;
+  if (p.simulation.sei !== 'none' && !set.sei) {
+    throw new StudySpecError(['simulation', 'sei'], `needs a parameter set with SEI parameters (${set.name} has none)`, p.simulation.sei, `e.g. params: okane2022`);
+  }
+  if (p.ageing?.randomWalk && p.simulation.sei === 'none') {
+    throw new StudySpecError(['ageing', 'randomWalk'], 'needs SEI growth (simulation.sei) to act on', p.ageing.randomWalk);
+  }
+  if (p.ageing?.randomWalk && !repeat) throw new StudySpecError(['ageing', 'randomWalk'], 'needs a repeat block in the protocol (it walks from cycle to cycle)', p.ageing.randomWalk);
+  if (p.analysis?.lifetime && !repeat) throw new StudySpecError(['analysis', 'lifetime'], 'needs a repeat block in the protocol', p.analysis.lifetime);
+  p.analysis?.lifetime?.capacityAt?.forEach((n, i) => {
+    if (n > repeat!.repeat) throw new StudySpecError(['analysis', 'lifetime', 'capacityAt', i], `must be at most the repeat count (${repeat!.repeat})`, n);
+  });
+  checkVoltageLimits(p.protocol, set);
   const variation: Record<string, QuantityVariation> = {};
   const writers = new Map<string, string>();
   for (const [key, v] of Object.entries(p.variation)) {
@@ -164,6 +155,10 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
         return { output: t.output, limit: t.limit, tail, ...(t.target !== undefined ? { target: t.target } : {}) };
       });
     }
+    if (p.analysis.lifetime) {
+      const l = p.analysis.lifetime;
+      analysis.lifetime = { endOfLife: l.endOfLife, reference: l.reference, cellStates: l.cellStates, ...(l.capacityAt ? { capacityAt: [...l.capacityAt] } : {}) };
+    }
     if (p.analysis.sensitivity) {
       const { secondOrder, ...rest } = p.analysis.sensitivity;
       if (secondOrder && rest.method !== 'sobol') {
@@ -175,19 +170,107 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   }
   const run = { ...p.run };
   const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw, p.simulation.model) : undefined;
-  return {
+  if (analysis) checkAnalysis(analysis, variation, epistemic, p.protocol as StudySpec['protocol']);
+  const spec: StudySpec = {
     name: p.name,
     params: set.name,
     pack: { ...pack },
     initial: { ...p.initial },
-    simulation: { ...p.simulation, ...(p.simulation.electrolyteMesh ? { electrolyteMesh: { ...p.simulation.electrolyteMesh } } : {}) },
+    // The model is always written (the default changed from the SPM to the SPMe: a study's hash says which ran); the
+    // mesh when given; SEI growth and film heat are left out at their defaults, so that studies without ageing keep
+    // their hash otherwise.
+    simulation: {
+      timeStep: p.simulation.timeStep,
+      modes: p.simulation.modes,
+      thermal: p.simulation.thermal,
+      model: p.simulation.model,
+      ...(p.simulation.electrolyteMesh ? { electrolyteMesh: { ...p.simulation.electrolyteMesh } } : {}),
+      ...(p.simulation.sei !== 'none' ? { sei: p.simulation.sei } : {}),
+      ...(p.simulation.filmHeat === false ? { filmHeat: false } : {}),
+    },
     protocol: p.protocol.map((s) => structuredClone(s)),
+    ...(p.ageing?.randomWalk ? { ageing: { randomWalk: { ...p.ageing.randomWalk } } } : {}),
     variation,
     correlation,
     ...(analysis ? { analysis } : {}),
     ...(epistemic ? { epistemic } : {}),
     run,
+    ...(p.limits ? { limits: { ...p.limits } } : {}),
   };
+  checkStudyCost(spec, set);
+  return spec;
+}
+
+function checkTemperature(path: SpecPath, t: number | undefined): void {
+  if (t !== undefined && !inTemperatureRange(t)) {
+    throw new StudySpecError(path, `must be a temperature in [${TEMPERATURE_RANGE_K[0]}, ${TEMPERATURE_RANGE_K[1]}] K (-100 to 200 degC)`, t, 'temperatures are in kelvin');
+  }
+}
+
+/**
+ * Voltage limits inside the parameter set's window: charging above its upper cut-off (or discharging below its lower
+ * one) drives the electrodes past the stoichiometries the set is defined for.
+ */
+function checkVoltageLimits(protocol: ParsedStudySpec['protocol'], set: ParameterSet): void {
+  const lo = set.electrical.lowerVoltageCutoff;
+  const hi = set.electrical.upperVoltageCutoff;
+  const window = `parameter set ${set.name} is defined for ${lo}-${hi} V per cell`;
+  const atMost = (path: SpecPath, v: number | undefined) => {
+    if (v !== undefined && !(v <= hi)) throw new StudySpecError(path, `must be <= ${hi} V, the upper voltage limit of the parameter set`, v, window);
+    if (v !== undefined && !(v > lo)) throw new StudySpecError(path, `must be > ${lo} V, the lower voltage limit of the parameter set`, v, window);
+  };
+  const atLeast = (path: SpecPath, v: number | undefined) => {
+    if (v !== undefined && !(v >= lo)) throw new StudySpecError(path, `must be >= ${lo} V, the lower voltage limit of the parameter set`, v, window);
+    if (v !== undefined && !(v < hi)) throw new StudySpecError(path, `must be < ${hi} V, the upper voltage limit of the parameter set`, v, window);
+  };
+  const check = (step: ParsedStep, at: SpecPath) => {
+    if (step.type === 'charge') atMost([...at, 'cutoffVoltage'], step.cutoffVoltage);
+    if (step.type === 'discharge') atLeast([...at, 'cutoffVoltage'], step.cutoffVoltage);
+    if (step.type === 'cccv') atMost([...at, 'voltage'], step.voltage);
+    if (step.type === 'table') {
+      atLeast([...at, 'lowerCutoff'], step.lowerCutoff);
+      atMost([...at, 'upperCutoff'], step.upperCutoff);
+      const lower = step.lowerCutoff ?? lo;
+      if (step.upperCutoff !== undefined && !(step.upperCutoff > lower)) {
+        throw new StudySpecError([...at, 'upperCutoff'], `must be > the lower cut-off (${lower} V)`, step.upperCutoff);
+      }
+    }
+  };
+  protocol.forEach((item, i) => {
+    if ('repeat' in item) item.steps.forEach((step, n) => check(step, ['protocol', i, 'steps', n]));
+    else check(item, ['protocol', i]);
+  });
+}
+
+/** The analysis names outputs the packs have, and asks sensitivity only of a study that varies something. */
+function checkAnalysis(
+  analysis: NonNullable<StudySpec['analysis']>,
+  variation: Record<string, QuantityVariation>,
+  epistemic: EpistemicSpec | undefined,
+  protocol: StudySpec['protocol'],
+): void {
+  // A lifetime study (a repeat block) has its lifetime outputs instead of the pack outputs of one protocol run.
+  const lifetime = protocol.some((s) => 'repeat' in s);
+  const outputs: readonly string[] = lifetime ? lifetimeOutputs({ protocol, analysis } as StudySpec).map((o) => o.name) : PACK_OUTPUT_NAMES;
+  const what = lifetime ? 'must name an output of the lifetime study' : 'must name a pack output';
+  analysis.tail?.forEach((t, i) => {
+    if (!outputs.includes(t.output)) throw new StudySpecError(['analysis', 'tail', i, 'output'], what, t.output, didYouMean(t.output, outputs));
+  });
+  const sens = analysis.sensitivity;
+  if (!sens) return;
+  sens.outputs.forEach((o, i) => {
+    if (!outputs.includes(o)) throw new StudySpecError(['analysis', 'sensitivity', 'outputs', i], what, o, didYouMean(o, outputs));
+  });
+  const random = Object.values(variation).some((v) => LEVELS.some((l) => v[l] !== undefined && v[l]!.distribution !== 'fixed')) || Object.keys(epistemic?.quantities ?? {}).length > 0;
+  if (!random) throw new StudySpecError(['analysis', 'sensitivity'], 'needs at least one random quantity (under variation or epistemic)', Object.keys(variation));
+  if (sens.method === 'sobol') {
+    const n = sens.n;
+    if (n < 16) throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be >= 16 for Sobol indices', n);
+    if ((n & (n - 1)) !== 0 || n > 2 ** 30) {
+      const lo = 2 ** Math.min(30, Math.floor(Math.log2(n)));
+      throw new StudySpecError(['analysis', 'sensitivity', 'n'], 'must be a power of two (<= 2^30) for the scrambled Sobol design', n, `use ${lo}${lo < 2 ** 30 ? ` or ${lo * 2}` : ''}`);
+    }
+  }
 }
 
 /**
@@ -281,21 +364,39 @@ function divisors(n: number): number[] {
 }
 
 function checkProtocol(protocol: ParsedStudySpec['protocol']): void {
-  protocol.forEach((step, i) => {
-    const at = (k: string) => ['protocol', i, k];
+  const repeats = protocol.map((s, i) => ('repeat' in s ? i : -1)).filter((i) => i >= 0);
+  if (repeats.length > 1) throw new StudySpecError(['protocol', repeats[1]], 'must not be a second repeat block (a protocol holds at most one)', 'repeat');
+  protocol.forEach((item, i) => {
+    if ('repeat' in item) {
+      checkSteps(item.steps, ['protocol', i, 'steps']);
+      const j = item.jumping;
+      if (typeof j === 'object' && j.jumpBefore !== undefined && j.jumpBefore >= item.steps.length) {
+        throw new StudySpecError(['protocol', i, 'jumping', 'jumpBefore'], `must be the index of a step of the block (0 to ${item.steps.length - 1})`, j.jumpBefore);
+      }
+    } else checkSteps([item], ['protocol', i]);
+  });
+}
+
+type ParsedStep = Exclude<ParsedStudySpec['protocol'][number], { repeat: number }>;
+
+function checkSteps(steps: readonly ParsedStep[], base: SpecPath): void {
+  steps.forEach((step, n) => {
+    const i = base.length === 2 ? (base[1] as number) : n;
+    const prefix = base.length === 2 ? ['protocol'] : base;
+    const at = (k: string) => [...prefix, i, k];
     if (step.type === 'discharge' || step.type === 'charge' || step.type === 'cccv') {
       const given = (['cRate', 'current', 'power'] as const).filter((k) => (step as Record<string, unknown>)[k] !== undefined);
       const allowed = step.type === 'cccv' ? 'cRate or current' : 'cRate, current or power';
-      if (given.length !== 1) throw new StudySpecError(['protocol', i], `must give exactly one of ${allowed}`, given.length ? given.join(' and ') : 'none');
+      if (given.length !== 1) throw new StudySpecError([...prefix, i], `must give exactly one of ${allowed}`, given.length ? given.join(' and ') : 'none');
     }
     if (step.type === 'table') {
       const given = (['current', 'power'] as const).filter((k) => step[k] !== undefined);
-      if (given.length !== 1) throw new StudySpecError(['protocol', i], 'must give exactly one of current or power', given.length ? given.join(' and ') : 'none');
+      if (given.length !== 1) throw new StudySpecError([...prefix, i], 'must give exactly one of current or power', given.length ? given.join(' and ') : 'none');
       const values = (step.current ?? step.power)!;
       if (values.length !== step.time.length) throw new StudySpecError(at(given[0]), `must have one value per time (${step.time.length})`, values.length);
-      if (step.time[0] !== 0) throw new StudySpecError(['protocol', i, 'time', 0], 'must be 0', step.time[0]);
+      if (step.time[0] !== 0) throw new StudySpecError([...prefix, i, 'time', 0], 'must be 0', step.time[0]);
       for (let k = 1; k < step.time.length; k++) {
-        if (!(step.time[k] > step.time[k - 1])) throw new StudySpecError(['protocol', i, 'time', k], `must be greater than time[${k - 1}] = ${step.time[k - 1]}`, step.time[k]);
+        if (!(step.time[k] > step.time[k - 1])) throw new StudySpecError([...prefix, i, 'time', k], `must be greater than time[${k - 1}] = ${step.time[k - 1]}`, step.time[k]);
       }
     }
   });

@@ -1,57 +1,72 @@
 import { cellsOfPack, interconnectOfPack } from '../backends/reference.ts';
 import type { Backend } from '../backends/types.ts';
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
+import type { LayoutEntry } from '../model/layout.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES, PACK_OUTPUTS, type PackOutputName } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import type { InputColumn, OutputStatistics, SensitivitySummary, WorstPackMap } from '../results/format.ts';
+import type { OutputColumns } from '../results/format.ts';
+import { blockStatistics, columnBlocks } from '../results/statistics.ts';
+import type { InvalidPack } from '../results/validity.ts';
 import { analyzeShapley, analyzeSobol, ModelOutputError, type SobolSecondOrder } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
-import { sortedQuantile } from '../math/quantile.ts';
 import { tailSummary } from '../tail/index.ts';
 import { compileStudy, LEVELS } from '../variation/index.ts';
 import { sensitivityStatements } from './headline.ts';
-import { chunkJob } from './runner.ts';
+import { chunkJob, simulateChunk } from './runner.ts';
+import { studyOutputNames } from './outputs.ts';
 import type { StudyModel } from './job.ts';
 import { epistemicTail } from './epistemic.ts';
 import { studyLayout } from './samples.ts';
 
-/** Column `name` of a row-major outputs matrix. */
-export function outputColumn(outputs: Float64Array, name: PackOutputName): Float64Array {
-  const k = PACK_OUTPUT_INDEX[name];
-  const n = outputs.length / PACK_OUTPUT_COUNT;
+/** Column `name` of a row-major outputs matrix whose columns are `names` (default: the pack outputs). */
+export function outputColumn(outputs: Float64Array, name: string, names: readonly string[] = PACK_OUTPUT_NAMES): Float64Array {
+  const k = names.indexOf(name);
+  if (k < 0) throw new Error(`outputColumn: no output ${name}`);
+  const W = names.length;
+  const n = outputs.length / W;
   const col = new Float64Array(n);
-  for (let s = 0; s < n; s++) col[s] = outputs[s * PACK_OUTPUT_COUNT + k];
+  for (let s = 0; s < n; s++) col[s] = outputs[s * W + k];
   return col;
 }
 
-/** Mean, sd and quantiles of every output, in f64 over the finite samples. */
-export function outputStatistics(outputs: Float64Array) {
-  return PACK_OUTPUTS.map((o) => {
-    const col = outputColumn(outputs, o.name).filter(Number.isFinite).sort();
-    let mean = 0;
-    for (const v of col) mean += v;
-    mean /= col.length || 1;
-    let ss = 0;
-    for (const v of col) ss += (v - mean) ** 2;
-    const statistics: OutputStatistics = {
-      mean,
-      sd: col.length > 1 ? Math.sqrt(ss / (col.length - 1)) : 0,
-      min: col[0] ?? NaN,
-      max: col[col.length - 1] ?? NaN,
-      p05: sortedQuantile(col, 0.05),
-      p50: sortedQuantile(col, 0.5),
-      p95: sortedQuantile(col, 0.95),
-    };
-    return { name: o.name, unit: o.unit, description: o.description, statistics };
-  });
+/**
+ * The output columns of the valid packs: from a row-major outputs matrix (samples from `first`, columns `names`), with
+ * the samples of `invalid` packs set to NaN, or an OutputColumns already (a streamed run's column files).
+ */
+export function validColumns(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0, names: readonly string[] = PACK_OUTPUT_NAMES): OutputColumns {
+  if (typeof outputs === 'function') return outputs;
+  return (name) => {
+    const col = outputColumn(outputs, name, names);
+    for (const p of invalid) if (p.sample - first >= 0 && p.sample - first < col.length) col[p.sample - first] = NaN;
+    return col;
+  };
 }
 
-/** Samples with any non-finite output: reported by index, never averaged in. */
-export function nonFiniteSamples(outputs: Float64Array, first = 0): number[] {
+/**
+ * Mean, sd and quantiles of one column over its finite values (count 0: every statistic NaN, written as null; never
+ * a made-up 0). Exact, in bounded memory (src/results/statistics.ts).
+ */
+export function columnStatistics(column: Float64Array): OutputStatistics {
+  return blockStatistics((visit) => visit(column));
+}
+
+/**
+ * Statistics of every output (`info`, default the pack outputs; a lifetime study's: studyOutputs) over the valid packs'
+ * finite values. `outputs` is a row-major matrix (then `invalid` packs are left out) or the columns of a streamed run.
+ */
+export function outputStatistics(outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0, info: readonly LayoutEntry[] = PACK_OUTPUTS) {
+  const columns = validColumns(outputs, invalid, first, info.map((o) => o.name));
+  // Block by block: a streamed run's columns are never held whole.
+  return info.map((o) => ({ name: o.name, unit: o.unit, description: o.description, statistics: blockStatistics(columnBlocks(columns, o.name)) }));
+}
+
+/** Samples with any non-finite output (rows of `width` outputs): reported by index, never averaged in. */
+export function nonFiniteSamples(outputs: Float64Array, first = 0, width: number = PACK_OUTPUT_COUNT): number[] {
   const bad: number[] = [];
-  for (let s = 0; s < outputs.length / PACK_OUTPUT_COUNT; s++) {
-    for (let k = 0; k < PACK_OUTPUT_COUNT; k++) {
-      if (!Number.isFinite(outputs[s * PACK_OUTPUT_COUNT + k])) {
+  for (let s = 0; s < outputs.length / width; s++) {
+    for (let k = 0; k < width; k++) {
+      if (!Number.isFinite(outputs[s * width + k])) {
         bad.push(first + s);
         break;
       }
@@ -60,23 +75,24 @@ export function nonFiniteSamples(outputs: Float64Array, first = 0): number[] {
   return bad;
 }
 
-function checkOutputName(name: string, field: string): PackOutputName {
-  if (!(PACK_OUTPUT_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`${field} must name a pack output (${PACK_OUTPUT_NAMES.join(', ')}), got "${name}"`);
-  }
-  return name as PackOutputName;
+function checkOutputName(name: string, field: string, names: readonly string[]): string {
+  if (!names.includes(name)) throw new CellspreadInputError(field, 'must name an output of this study', name, `one of ${names.join(', ')}`);
+  return name;
 }
 
 /**
- * The tail summaries the spec asks for (analysis.tail), over the Monte Carlo samples. In a two-level (epistemic)
+ * The tail summaries the spec asks for (analysis.tail), over the valid Monte Carlo packs (`outputs` a row-major matrix,
+ * then `invalid` packs are left out, or the columns of a streamed run). In a two-level (epistemic)
  * study each entry also carries `epistemic`: the probability per outer sample, pooled, its median and 90 % band over
  * what we do not know, and which epistemic quantity to measure first; the pooled value is then the recommended
  * estimate, since the samples are not independent draws (they share epistemic draws and aleatory streams).
  */
-export function tailAnalyses(spec: StudySpec, outputs: Float64Array): unknown[] {
+export function tailAnalyses(spec: StudySpec, outputs: Float64Array | OutputColumns, invalid: readonly InvalidPack[] = [], first = 0): unknown[] {
+  const names = studyOutputNames(spec);
+  const columns = validColumns(outputs, invalid, first, names);
   return (spec.analysis?.tail ?? []).map((t, i) => {
-    const name = checkOutputName(t.output, `analysis.tail[${i}].output`);
-    const column = outputColumn(outputs, name);
+    const name = checkOutputName(t.output, `analysis.tail[${i}].output`, names);
+    const column = columns(name);
     const summary = tailSummary(column, { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
     const epistemic = epistemicTail(spec, column, t);
     if (!epistemic) return summary;
@@ -100,17 +116,21 @@ export function tailAnalyses(spec: StudySpec, outputs: Float64Array): unknown[] 
  * the rows were simulated (one process, shards, resumed). One design serves every output. An output whose design
  * rows include a failed (non-finite) simulation gets an entry with `error` instead of indices.
  */
-export function analyzeStudySensitivity(spec: StudySpec, designOutputs: Float64Array): SensitivitySummary[] {
+export function analyzeStudySensitivity(spec: StudySpec, designOutputs: Float64Array, invalid: readonly InvalidPack[] = []): SensitivitySummary[] {
   const request = spec.analysis?.sensitivity;
-  const design = studyLayout(spec).sensitivity;
+  const layout = studyLayout(spec);
+  const design = layout.sensitivity;
   if (!request || !design) return [];
-  if (designOutputs.length !== design.rowCount * PACK_OUTPUT_COUNT) {
-    throw new CellspreadInputError('design outputs', `must hold ${design.rowCount} rows x ${PACK_OUTPUT_COUNT} outputs`, designOutputs.length);
+  // Invalid packs among the design rows cannot be left out of a variance decomposition: they are counted and said.
+  const invalidEvaluations = invalid.filter((p) => p.sample >= layout.monteCarlo && p.sample < layout.total).length;
+  const all = studyOutputNames(spec);
+  if (designOutputs.length !== design.rowCount * all.length) {
+    throw new CellspreadInputError('design outputs', `must hold ${design.rowCount} rows x ${all.length} outputs`, designOutputs.length);
   }
-  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`));
+  const names = request.outputs.map((o, i) => checkOutputName(o, `analysis.sensitivity.outputs[${i}]`, all));
   return names.map((name): SensitivitySummary => {
-    const y = outputColumn(designOutputs, name);
-    const base = { output: name, method: request.method, factors: [...design.names], evaluations: design.rowCount };
+    const y = outputColumn(designOutputs, name, all);
+    const base = { output: name, method: request.method, factors: [...design.names], evaluations: design.rowCount, ...(invalidEvaluations > 0 ? { invalidEvaluations } : {}) };
     try {
       if (design.kind === 'shapley') {
         const r = analyzeShapley(design, y);
@@ -150,18 +170,22 @@ function secondOrderPairs(names: readonly string[], s: SobolSecondOrder): NonNul
 export async function sensitivityAnalyses(spec: StudySpec, model: StudyModel, backend: Backend, signal?: AbortSignal): Promise<SensitivitySummary[]> {
   const layout = studyLayout(spec);
   if (!layout.sensitivity) return [];
-  const outputs = new Float64Array(layout.designRows * PACK_OUTPUT_COUNT);
+  const W = studyOutputNames(spec).length;
+  const outputs = new Float64Array(layout.designRows * W);
+  const invalid: InvalidPack[] = [];
   for (let start = layout.monteCarlo; start < layout.total; start += spec.run.chunkSize) {
     signal?.throwIfAborted();
     const count = Math.min(spec.run.chunkSize, layout.total - start);
-    const result = await backend.simulate(chunkJob(spec, model, start, count).job, signal);
-    outputs.set(result.outputs, (start - layout.monteCarlo) * PACK_OUTPUT_COUNT);
+    const result = await simulateChunk(spec, model, backend, start, count, signal);
+    outputs.set(result.outputs, (start - layout.monteCarlo) * W);
+    invalid.push(...result.invalid);
   }
-  return analyzeStudySensitivity(spec, outputs);
+  return analyzeStudySensitivity(spec, outputs, invalid);
 }
 
 function withStatements(s: Omit<SensitivitySummary, 'statements'>): SensitivitySummary {
-  return { ...s, statements: sensitivityStatements({ ...s, statements: [] }) };
+  const caveat = s.invalidEvaluations ? [`${s.invalidEvaluations} of ${s.evaluations} design packs ended in an invalid state: these indices are not reliable`] : [];
+  return { ...s, statements: [...caveat, ...sensitivityStatements({ ...s, statements: [] })] };
 }
 
 /**
@@ -187,19 +211,25 @@ export function describeInputs(spec: StudySpec): InputColumn[] {
   return out;
 }
 
-/** Pick the worst pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with traces. */
-export function worstPackMap(spec: StudySpec, model: StudyModel, outputs: Float64Array, first = 0): WorstPackMap | undefined {
-  const n = outputs.length / PACK_OUTPUT_COUNT;
-  if (n === 0) return undefined;
+/**
+ * Pick the worst valid pack (by the first tail criterion, else hottest) and map its cells by re-simulating it with
+ * traces. Not for lifetime studies (their packs are not re-simulated here): undefined.
+ */
+export function worstPackMap(spec: StudySpec, model: StudyModel, outputs: Float64Array | OutputColumns, first = 0, invalid: readonly InvalidPack[] = []): WorstPackMap | undefined {
+  if (model.lifetime) return undefined;
   const t = spec.analysis?.tail?.[0];
   const name = t && (PACK_OUTPUT_NAMES as readonly string[]).includes(t.output) ? (t.output as PackOutputName) : 'maxTemperatureK';
   const highest = t ? t.tail !== 'lower' : true;
-  const col = outputColumn(outputs, name);
+  // The worst valid pack, block by block (a streamed run's column is never held whole).
   let worst = -1;
-  for (let s = 0; s < n; s++) {
-    if (!Number.isFinite(col[s])) continue;
-    if (worst < 0 || (highest ? col[s] > col[worst] : col[s] < col[worst])) worst = s;
-  }
+  let worstValue = NaN;
+  let at = 0;
+  columnBlocks(validColumns(outputs, invalid, first), name)((block) => {
+    for (let i = 0; i < block.length; i++, at++) {
+      const v = block[i];
+      if (Number.isFinite(v) && (worst < 0 || (highest ? v > worstValue : v < worstValue))) [worst, worstValue] = [at, v];
+    }
+  });
   if (worst < 0) return undefined;
   const { job } = chunkJob(spec, model, first + worst, 1);
   const cells = cellsOfPack(job, 0);

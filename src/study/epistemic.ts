@@ -4,11 +4,12 @@
  * outer sample e, inner sample i; inner sample i has the same aleatory draws in every outer sample (a crossed design).
  */
 import { sortedQuantile } from '../math/quantile.ts';
-import { PACK_OUTPUTS } from '../pack/outputs.ts';
+import { studyOutputs } from './outputs.ts';
 import type { StudySpec, TailAnalysisSpec } from '../spec/index.ts';
 import { epistemicTailSummary, type EpistemicDraws, type EpistemicTailSummary } from '../tail/index.ts';
 import { compileStudy, epistemicChunk } from '../variation/index.ts';
 import { outputColumn } from './analysis.ts';
+import type { OutputColumns } from '../results/format.ts';
 import { exp } from '../math/elementary.ts';
 
 /** Results per outer sample, for summary.json. */
@@ -42,14 +43,19 @@ function naturalForm(scale: string): string {
   return scale === 'log' ? 'factor on the nominal' : scale === 'relative' ? 'relative deviation from the nominal' : 'deviation from the nominal';
 }
 
-/** Per-outer-sample statistics of every output. `outputs` are the Monte Carlo samples (outer x inner rows). */
-export function epistemicResults(spec: StudySpec, outputs: Float64Array): EpistemicResults | undefined {
+/**
+ * Per-outer-sample statistics of every output. `outputs` are the Monte Carlo samples (outer x inner rows), or their
+ * columns (a streamed run's, read one at a time).
+ */
+export function epistemicResults(spec: StudySpec, outputs: Float64Array | OutputColumns): EpistemicResults | undefined {
   const e = spec.epistemic;
   if (!e) return undefined;
   const compiled = compileStudy(spec).epistemic;
   const draws = epistemicDraws(spec);
-  const perOutput = PACK_OUTPUTS.map((o) => {
-    const col = outputColumn(outputs, o.name);
+  const info = studyOutputs(spec);
+  const names = info.map((o) => o.name);
+  const perOutput = info.map((o) => {
+    const col = typeof outputs === 'function' ? outputs(o.name) : outputColumn(outputs, o.name, names);
     const r = { name: o.name, unit: o.unit, mean: [] as number[], p05: [] as number[], p50: [] as number[], p95: [] as number[] };
     for (let k = 0; k < e.outer; k++) {
       const x = col.subarray(k * e.inner, (k + 1) * e.inner).filter(Number.isFinite).sort();

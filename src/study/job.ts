@@ -5,17 +5,22 @@ import { deriveModelParameters } from '../model/electrolyte.ts';
 import { DEFAULT_ELECTROLYTE_MESH } from '../model/physics.ts';
 import { getParameterSet } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
+import { compileLifetimeProtocol, type LifetimePlan, type LifetimeProtocolStep } from '../pack/lifetime.ts';
 import { compileProtocol, SEGMENT_MODE, type PackProtocolStep, type Segment } from '../pack/protocol.ts';
 import type { PackSettings } from '../pack/simulate.ts';
 import { validateLayout, type PackLayout } from '../pack/topology.ts';
+import { protocolContext } from '../spec/limits.ts';
 import type { StudySpec } from '../spec/index.ts';
 
 /** Everything a backend needs besides the sampled arrays, derived once per study. */
 export interface StudyModel {
   set: ParameterSet;
   layout: PackLayout;
+  /** The compiled protocol (a lifetime study: every step of its plan, in order, for checks that look at all of them). */
   segments: Segment[];
   settings: PackSettings;
+  /** A study with a repeat block: its lifetime plan (src/pack/lifetime.ts), run by the lifetime runner. */
+  lifetime?: LifetimePlan;
 }
 
 /** Nominal-cell overrides implied by the spec (ambient and initial temperature). */
@@ -32,13 +37,9 @@ export function nominalOverrides(spec: StudySpec): CellOverrides {
 export function studyModel(spec: StudySpec): StudyModel {
   const set = getParameterSet(spec.params, 'params');
   const layout = validateLayout({ series: spec.pack.series, parallel: spec.pack.parallel, modules: spec.pack.modules }, 'pack');
-  const segments = compileProtocol(spec.protocol as PackProtocolStep[], {
-    layout,
-    nominalCapacity: set.electrical.nominalCapacity,
-    lowerCutoff: set.electrical.lowerVoltageCutoff,
-    upperCutoff: set.electrical.upperVoltageCutoff,
-    nominalVoltage: 0.5 * (set.electrical.lowerVoltageCutoff + set.electrical.upperVoltageCutoff),
-  });
+  const ctx = protocolContext(set, layout);
+  const lifetime = compileLifetimeProtocol(spec.protocol as LifetimeProtocolStep[], ctx) ?? undefined;
+  const segments = lifetime ? [...lifetime.before, ...lifetime.cycle, ...lifetime.after].flat() : compileProtocol(spec.protocol as PackProtocolStep[], ctx);
   const settings: PackSettings = {
     timeStep: spec.simulation.timeStep,
     modes: spec.simulation.modes,
@@ -47,9 +48,11 @@ export function studyModel(spec: StudySpec): StudyModel {
     mesh: spec.simulation.electrolyteMesh ?? { ...DEFAULT_ELECTROLYTE_MESH },
     conduction: spec.pack.conduction,
     stopAt: (spec.simulation as { stopAt?: 'cell' | 'pack' }).stopAt ?? 'cell',
+    sei: spec.simulation.sei ?? 'none',
+    filmHeat: spec.simulation.filmHeat ?? true,
   };
   preflight(spec, set, layout, segments, settings);
-  return { set, layout, segments, settings };
+  return { set, layout, segments, settings, ...(lifetime ? { lifetime } : {}) };
 }
 
 /**

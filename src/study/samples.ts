@@ -10,7 +10,7 @@
  * a single run.
  */
 import { CellspreadInputError } from '../errors.ts';
-import { PACK_OUTPUT_COUNT } from '../pack/outputs.ts';
+import { studyOutputNames } from './outputs.ts';
 import { cellCount } from '../pack/topology.ts';
 import { shapleyDesign, sobolDesign, type ShapleyDesign, type SobolDesign } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
@@ -37,22 +37,45 @@ export interface StudyLayout {
 
 const cache = new WeakMap<StudySpec, StudyLayout>();
 
-/** The sensitivity design of a study: uniform latent inputs grouped by (quantity, level), then one per epistemic quantity. */
+/** Whether a quantity acts on ageing (the SEI parameters and rate factor) rather than on the cell as made. */
+export function isAgeingQuantity(key: string): boolean {
+  return key === 'seiRateFactor' || key.startsWith('sei.');
+}
+
+/** A lifetime study with a per-cycle random walk: its walk is one more input of a sensitivity design. */
+function hasWalk(spec: StudySpec): boolean {
+  return (spec.ageing?.randomWalk?.sigma ?? 0) > 0;
+}
+
+/**
+ * The sensitivity design of a study: uniform latent inputs grouped by (quantity, level) (or, with groups "origin", into
+ * manufacturing and ageing parameters), then one per epistemic quantity, then the random walk of a lifetime study (its
+ * coordinate keys each design row's walk streams, so the walk is a factor like any other).
+ */
 function sensitivityDesign(spec: StudySpec): SobolDesign | ShapleyDesign | undefined {
   const request = spec.analysis?.sensitivity;
   if (!request) return undefined;
   const sample = buildSampleDesign(spec);
   const epistemic = compileStudy(spec).epistemic;
   const D = sample.latentDimension;
-  const groups = sample.groups.map((g) => ({ name: g.name, indices: [...g.indices] }));
+  let groups = sample.groups.map((g) => ({ name: g.name, indices: [...g.indices] }));
+  if (request.groups === 'origin') {
+    const of = (ageing: boolean) => sample.groups.filter((g) => isAgeingQuantity(g.quantity) === ageing).flatMap((g) => g.indices);
+    groups = [
+      { name: 'manufacturing', indices: of(false) },
+      { name: 'ageing parameters', indices: of(true) },
+    ].filter((g) => g.indices.length > 0);
+  }
   const covered = new Set(groups.flatMap((g) => g.indices));
   const rest = Array.from({ length: D }, (_, i) => i).filter((i) => !covered.has(i));
   if (rest.length > 0) groups.push({ name: 'other latent draws', indices: rest });
   epistemic.forEach((e, k) => groups.push({ name: `epistemic ${e.key}`, indices: [D + k] }));
+  const walk = hasWalk(spec) ? 1 : 0;
+  if (walk) groups.push({ name: 'ageing random walk', indices: [D + epistemic.length] });
   if (groups.length === 0) {
     throw new CellspreadInputError('analysis.sensitivity', 'needs at least one random quantity (under variation or epistemic)', request.method);
   }
-  const inputs = { marginals: Array.from({ length: D + epistemic.length }, () => ({ dist: 'uniform' as const, a: 0, b: 1 })), groups };
+  const inputs = { marginals: Array.from({ length: D + epistemic.length + walk }, () => ({ dist: 'uniform' as const, a: 0, b: 1 })), groups };
   if (request.method === 'shapley') return shapleyDesign({ inputs, seed: spec.run.seed, method: 'random', nPermutations: request.n });
   return sobolDesign({ inputs, n: request.n, seed: spec.run.seed, secondOrder: request.secondOrder ?? false });
 }
@@ -89,6 +112,9 @@ export function studyLayout(spec: StudySpec): StudyLayout {
   return layout;
 }
 
+/** Walk keys of design rows start here (above every Monte Carlo sample index). */
+const WALK_DESIGN_KEY = 2 ** 52;
+
 /** Keep a design's uniform inside the open interval the sampler needs (a normal score beyond 8.2 rounds to 1). */
 function openUnit(u: number): number {
   return Math.min(1 - 2 ** -53, Math.max(2 ** -53, u));
@@ -103,19 +129,24 @@ export function studySamples(spec: StudySpec, start: number, count: number): Sam
   const D = layout.latentDimension;
   const Q = layout.epistemicDimension;
   const mc = Math.max(0, Math.min(start + count, layout.monteCarlo) - start);
-  if (mc === count) return sampleChunkFromLatent(spec, latentChunk(spec, start, count), count, start, epistemicChunk(spec, start, count));
+  // The walk streams of a Monte Carlo sample are keyed by its index; a design row's by its walk coordinate.
+  const walk = hasWalk(spec);
+  const walkKeys = walk ? Float64Array.from({ length: count }, (_, i) => start + i) : undefined;
+  if (mc === count) return { ...sampleChunkFromLatent(spec, latentChunk(spec, start, count), count, start, epistemicChunk(spec, start, count)), ...(walkKeys ? { walkKeys } : {}) };
   const latent = new Float64Array(count * D);
   const epistemic = new Float64Array(count * Q);
   if (mc > 0) {
     latent.set(latentChunk(spec, start, mc));
     epistemic.set(epistemicChunk(spec, start, mc));
   }
+  const width = D + Q + (walk ? 1 : 0);
   const rows = layout.sensitivity!.rows(start + mc - layout.monteCarlo, count - mc);
   for (let r = 0; r < count - mc; r++) {
-    for (let i = 0; i < D; i++) latent[(mc + r) * D + i] = openUnit(rows[r * (D + Q) + i]);
-    for (let k = 0; k < Q; k++) epistemic[(mc + r) * Q + k] = openUnit(rows[r * (D + Q) + D + k]);
+    for (let i = 0; i < D; i++) latent[(mc + r) * D + i] = openUnit(rows[r * width + i]);
+    for (let k = 0; k < Q; k++) epistemic[(mc + r) * Q + k] = openUnit(rows[r * width + D + k]);
+    if (walkKeys) walkKeys[mc + r] = WALK_DESIGN_KEY + Math.floor(openUnit(rows[r * width + D + Q]) * 2 ** 32);
   }
-  return sampleChunkFromLatent(spec, latent, count, start, epistemic);
+  return { ...sampleChunkFromLatent(spec, latent, count, start, epistemic), ...(walkKeys ? { walkKeys } : {}) };
 }
 
 /**
@@ -129,11 +160,22 @@ export function monteCarloResult(result: StudyResult): StudyResult {
   const mc = mcEnd - start;
   const rows = end - start;
   const ni = result.inputNames.length;
+  const W = studyOutputNames(result.spec).length;
+  const lifetime = result.lifetime && mc !== rows ? { ...result.lifetime, cycleOutputs: result.lifetime.cycleOutputs.slice(0, mc * result.lifetime.cycles * result.lifetime.width) } : result.lifetime;
   return {
     ...result,
-    outputs: mc === rows ? result.outputs : result.outputs.slice(0, mc * PACK_OUTPUT_COUNT),
+    ...(lifetime ? { lifetime } : {}),
+    outputs: mc === rows ? result.outputs : result.outputs.slice(0, mc * W),
     inputs: mc === rows ? result.inputs : result.inputs.slice(0, mc * ni),
-    counts: { ...result.counts, samples: mc, designRows: rows - mc, cells: rows * cellCount(result.spec.pack) },
+    invalid: result.invalid.filter((p) => p.sample < mcEnd),
+    counts: {
+      ...result.counts,
+      samples: mc,
+      designRows: rows - mc,
+      cells: rows * cellCount(result.spec.pack),
+      invalidSamples: result.invalid.filter((p) => p.sample < mcEnd).length,
+      validSamples: mc - result.invalid.filter((p) => p.sample < mcEnd).length,
+    },
   };
 }
 
@@ -143,7 +185,8 @@ export function designOutputs(result: StudyResult): Float64Array | undefined {
   if (!layout.sensitivity) return undefined;
   const { start, end } = result.range;
   if (start > layout.monteCarlo || end < layout.total) return undefined;
-  return result.outputs.subarray((layout.monteCarlo - start) * PACK_OUTPUT_COUNT, (layout.total - start) * PACK_OUTPUT_COUNT);
+  const W = studyOutputNames(result.spec).length;
+  return result.outputs.subarray((layout.monteCarlo - start) * W, (layout.total - start) * W);
 }
 
 /**

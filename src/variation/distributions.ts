@@ -2,6 +2,7 @@
  * Univariate distributions, each sampled by its exact inverse CDF from one uniform u in (0, 1), so that Monte Carlo,
  * scrambled Sobol' and arbitrary latent designs (Shapley, rare-event) drive the sampler the same way.
  */
+import { CellspreadInputError } from '../errors.ts';
 import { normalCdf, normalQuantile } from '../random/rng.ts';
 import { studentTCdf, studentTQuantile } from './special.ts';
 import { exp, expm1, log, log1p, pow } from '../math/elementary.ts';
@@ -127,7 +128,7 @@ export function truncatedNormal(mean: number, sd: number, min = -Infinity, max =
   const pa = upperSide ? normalCdf(-a) : normalCdf(a);
   const pb = upperSide ? normalCdf(-b) : normalCdf(b);
   const mass = Math.abs(pb - pa);
-  if (!(mass > 0)) throw new RangeError(`truncatedNormal: [${min}, ${max}] has no probability mass`);
+  if (!(mass > 0)) throw new CellspreadInputError('truncatedNormal', 'must keep some probability between min and max', [min, max]);
   const clamp = (x: number) => Math.min(max, Math.max(min, x));
   return {
     kind: 'truncatedNormal',
@@ -227,7 +228,7 @@ export function transformed(d: Distribution, f: (x: number) => number, finv: (y:
  * full double precision. Monotone in u, so the largest u give the largest values (what rare-event designs need).
  */
 export function mixture(p: number, base: Distribution, defect: Distribution, kind = 'defectMixture'): Distribution {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`mixture: probability must be in [0, 1], got ${p}`);
+  if (!(p >= 0 && p <= 1)) throw new CellspreadInputError('mixture: probability', 'must be in [0, 1]', p);
   if (p === 0) return { ...base, kind };
   if (p === 1) return { ...defect, kind };
   const q = 1 - p;

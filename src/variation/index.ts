@@ -37,7 +37,10 @@ export { MANUFACTURING_QUANTITIES, MANUFACTURING_QUANTITY_NAMES, LEVELS, resolve
 export type { ManufacturingQuantity, Scale, Level } from './quantities.ts';
 export { buildSampleDesign, compileStudy, scaleDistribution, streamKeyOf } from './design.ts';
 export type { SampleDesign, SampleFactor, SampleGroup, CompiledEpistemic } from './design.ts';
-export { sampleChunk, sampleChunkFromLatent, latentChunk, epistemicChunk, sobolLatent, iterateChunks, inputNames, VARIATION_STREAM, EPISTEMIC_STREAM } from './sample.ts';
+export { sampleChunk, sampleChunkFromLatent, checkSampledCells, latentChunk, epistemicChunk, sobolLatent, iterateChunks, inputNames, VARIATION_STREAM, EPISTEMIC_STREAM } from './sample.ts';
+export { kernelParameterProblem } from './validity.ts';
+export { describeRange, inRange } from './quantities.ts';
+export type { ValidRange } from './quantities.ts';
 export type { SampleChunk } from './sample.ts';
 export { sampleTable, sampleCsv } from './table.ts';
 export type { SampleTable } from './table.ts';

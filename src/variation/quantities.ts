@@ -6,6 +6,38 @@
 import { describeParameter, numericPaths } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { pow } from '../math/elementary.ts';
+import { MAX_CONTACT_RESISTANCE_OHM, TEMPERATURE_RANGE_K } from '../spec/physical.ts';
+
+/** Values a cell's quantity may take: [lower, upper], each end open or closed. */
+export interface ValidRange {
+  lower: number;
+  upper: number;
+  lowerOpen: boolean;
+  upperOpen: boolean;
+}
+
+const range = (lower: number, upper: number, lowerOpen: boolean, upperOpen: boolean): ValidRange => ({ lower, upper, lowerOpen, upperOpen });
+export const POSITIVE: ValidRange = range(0, Infinity, true, true);
+export const NON_NEGATIVE: ValidRange = range(0, Infinity, false, true);
+export const FRACTION: ValidRange = range(0, 1, true, true);
+export const FINITE: ValidRange = range(-Infinity, Infinity, true, true);
+const TEMPERATURE: ValidRange = range(TEMPERATURE_RANGE_K[0], TEMPERATURE_RANGE_K[1], false, false);
+const CONTACT_RESISTANCE: ValidRange = range(0, MAX_CONTACT_RESISTANCE_OHM, false, false);
+
+export function inRange(x: number, r: ValidRange): boolean {
+  if (!Number.isFinite(x)) return false;
+  const lowOk = r.lowerOpen ? x > r.lower : x >= r.lower;
+  const highOk = r.upperOpen ? x < r.upper : x <= r.upper;
+  return lowOk && highOk;
+}
+
+/** "> 0", "in (0, 1)", "in [173.15, 473.15]", "finite". */
+export function describeRange(r: ValidRange): string {
+  if (r.lower === -Infinity && r.upper === Infinity) return 'finite';
+  if (r.upper === Infinity) return `${r.lowerOpen ? '>' : '>='} ${r.lower}`;
+  if (r.lower === -Infinity) return `${r.upperOpen ? '<' : '<='} ${r.upper}`;
+  return `in ${r.lowerOpen ? '(' : '['}${r.lower}, ${r.upper}${r.upperOpen ? ')' : ']'}`;
+}
 
 export type Scale = 'additive' | 'relative' | 'log';
 export type Level = 'pack' | 'module' | 'cell';
@@ -21,6 +53,8 @@ export interface ManufacturingQuantity {
   nominal(set: ParameterSet, initialSoc: number): number;
   /** Whether the quantity must stay > 0 (true) or may be any real (false). */
   readonly positive: boolean;
+  /** Values a cell may take (checked on every sampled cell, before anything is simulated). */
+  readonly valid: ValidRange;
   /** Parameter-set paths the mapping writes (used to detect two variations of one parameter). */
   readonly writes: readonly string[];
   /**
@@ -38,6 +72,7 @@ const side = (s: 'negative' | 'positive') => [
     defaultScale: 'relative',
     nominal: (set: ParameterSet) => set[s].thickness,
     positive: true,
+    valid: POSITIVE,
     writes: [`${s}.thickness`],
   },
   {
@@ -47,6 +82,7 @@ const side = (s: 'negative' | 'positive') => [
     defaultScale: 'additive',
     nominal: (set: ParameterSet) => set[s].porosity,
     positive: true,
+    valid: FRACTION,
     writes: [`${s}.porosity`, `${s}.activeMaterialVolumeFraction`],
   },
   {
@@ -56,6 +92,7 @@ const side = (s: 'negative' | 'positive') => [
     defaultScale: 'relative',
     nominal: (set: ParameterSet) => set[s].activeMaterialVolumeFraction / (1 - set[s].porosity),
     positive: true,
+    valid: range(0, 1, true, false),
     writes: [`${s}.activeMaterialVolumeFraction`],
   },
   {
@@ -65,6 +102,7 @@ const side = (s: 'negative' | 'positive') => [
     defaultScale: 'log',
     nominal: (set: ParameterSet) => set[s].particleRadius,
     positive: true,
+    valid: POSITIVE,
     writes: [`${s}.particleRadius`],
   },
 ] satisfies ManufacturingQuantity[];
@@ -84,6 +122,7 @@ const tortuosity = (r: Region): ManufacturingQuantity => ({
   defaultScale: 'relative',
   nominal: (set) => pow(regionOf(set, r).porosity, 1 - regionOf(set, r).bruggemanElectrolyte),
   positive: true,
+  valid: range(1, Infinity, false, true), // a path through the pores is never shorter than the straight one
   writes: [`tortuosity.${r}`, `${r}.bruggemanElectrolyte`],
   model: 'spme',
 });
@@ -105,6 +144,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'relative',
     nominal: () => 1,
     positive: true,
+    valid: POSITIVE,
     writes: ['electrolyteConductivity'],
     model: 'spme',
   },
@@ -115,6 +155,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'relative',
     nominal: () => 1,
     positive: true,
+    valid: POSITIVE,
     writes: ['electrolyteDiffusivity'],
     model: 'spme',
   },
@@ -125,6 +166,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'log',
     nominal: (set) => set.electrical.contactResistance,
     positive: true,
+    valid: CONTACT_RESISTANCE,
     writes: ['electrical.contactResistance'],
   },
   {
@@ -134,15 +176,17 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'relative',
     nominal: (set) => set.electrical.nominalCapacity,
     positive: true,
+    valid: POSITIVE,
     writes: ['geometry.electrodeWidth'],
   },
   {
     name: 'initialSoc',
     unit: '-',
-    description: 'initial state of charge of the cell (clipped to [0, 1])',
+    description: 'initial state of charge of the cell, in [0, 1]',
     defaultScale: 'additive',
     nominal: (_set, soc) => soc,
     positive: false,
+    valid: range(0, 1, false, false),
     writes: ['soc'],
   },
   {
@@ -152,7 +196,18 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'relative',
     nominal: () => 1,
     positive: true,
+    valid: POSITIVE,
     writes: ['lithiumInventoryFactor'],
+  },
+  {
+    name: 'seiRateFactor',
+    unit: '-',
+    description: "factor on the cell's SEI growth rate (nominal 1): the cell-to-cell spread of ageing not explained by its sei.* parameters; the per-cycle random walk (ageing.randomWalk) multiplies it",
+    defaultScale: 'log',
+    nominal: () => 1,
+    positive: true,
+    valid: POSITIVE,
+    writes: ['sei.rateFactor'],
   },
   {
     name: 'heatTransferCoefficient',
@@ -161,6 +216,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'relative',
     nominal: (set) => set.thermal.heatTransferCoefficient,
     positive: true,
+    valid: NON_NEGATIVE,
     writes: ['thermal.heatTransferCoefficient'],
   },
   {
@@ -170,6 +226,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'additive',
     nominal: (set) => set.thermal.ambientTemperature,
     positive: true,
+    valid: TEMPERATURE,
     writes: ['thermal.ambientTemperature'],
   },
   {
@@ -179,6 +236,7 @@ export const MANUFACTURING_QUANTITIES: readonly ManufacturingQuantity[] = [
     defaultScale: 'additive',
     nominal: (set) => set.thermal.initialTemperature,
     positive: true,
+    valid: TEMPERATURE,
     writes: ['thermal.initialTemperature'],
   },
 ];
@@ -203,9 +261,20 @@ export function resolveQuantity(name: string, set: ParameterSet): ManufacturingQ
       return node as number;
     },
     positive: !/activationEnergy$/i.test(name),
+    valid: parameterRange(name),
     writes: [name],
     ...(SPME_ONLY_PATH.test(name) ? { model: 'spme' as const } : {}),
   };
+}
+
+/** Valid values of a raw parameter-set path varied directly. */
+function parameterRange(path: string): ValidRange {
+  if (/activationEnergy$/i.test(path)) return FINITE;
+  if (/(porosity|activeMaterialVolumeFraction|transferenceNumber)$/.test(path)) return FRACTION;
+  if (/^thermal\..*Temperature$/.test(path)) return TEMPERATURE;
+  if (path === 'electrical.contactResistance') return CONTACT_RESISTANCE;
+  if (/^(negative|positive)\.initialConcentration$|exchangeCurrentPrefactor$|heatTransferCoefficient$/.test(path)) return NON_NEGATIVE;
+  return POSITIVE;
 }
 
 /** Every name a variation key may take for this set, for "did you mean" suggestions. */

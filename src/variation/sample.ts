@@ -1,21 +1,25 @@
 /**
  * Sampling packs: latent uniforms -> (Gaussian copula) -> level draws in scale space -> per-cell quantity values ->
- * CellOverrides -> kernel parameters, in struct-of-arrays typed arrays ready for GPU upload.
+ * cell input vectors -> kernel parameters, in struct-of-arrays typed arrays ready for GPU upload.
  *
  * Reproducibility: the uniforms of sample i for (quantity, level) come from Rng(seed, i, key(quantity, level)), so
  * sample i is the same whatever the chunk size, worker count, backend or shard, and adding or removing one varied
  * quantity leaves the draws of the others unchanged (common random numbers between study variants).
  */
 import { CellspreadInputError } from '../errors.ts';
-import { deriveModelParameters } from '../model/electrolyte.ts';
-import { cellParameters } from '../model/layout.ts';
-import { DEFAULT_ELECTROLYTE_MESH } from '../model/physics.ts';
+import { deriveElectrolyteParameters } from '../model/electrolyte.ts';
+import { CELL_INPUT_COUNT, CELL_INPUTS, cellDeriver, cellInputIndex, cellInputs } from '../model/derive.ts';
+import { CELL_PARAMETER_COUNT, cellParameters } from '../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, ELECTROLYTE_PARAMETERS } from '../model/physics.ts';
 import { normalCdf, normalQuantile, Rng } from '../random/rng.ts';
 import { SobolSequence } from '../random/sobol.ts';
 import type { ParameterSet } from '../params/types.ts';
 import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy, initialTemperatureOf, type CompiledStudy } from './design.ts';
+import type { Distribution } from './distributions.ts';
 import { LEVELS, type Level } from './quantities.ts';
+import { StudySpecError } from '../spec/errors.ts';
+import { checkCellValue, checkVolumeFraction, kernelParameterProblemAt } from './validity.ts';
 import { exp } from '../math/elementary.ts';
 
 /** Stream salt so variation draws never coincide with other users of Rng(seed, sample, ...). */
@@ -44,6 +48,11 @@ export interface SampleChunk {
   cellQuantities: { names: string[]; units: string[]; values: Float64Array };
   /** Initial SOC of each cell (count x cellsPerPack). */
   initialSoc: Float64Array;
+  /**
+   * Lifetime studies with a random walk: the key of each sample's walk streams (src/pack/lifetime.ts): the sample index
+   * for Monte Carlo samples, the design's walk coordinate for sensitivity design rows (src/study/samples.ts).
+   */
+  walkKeys?: Float64Array;
 }
 
 /**
@@ -135,11 +144,6 @@ export function inputNames(spec: StudySpec): string[] {
   return names;
 }
 
-/** Level draw in natural form: additive deviation, relative deviation, or multiplicative factor (log scale). */
-function natural(scale: string, y: number): number {
-  return scale === 'log' ? exp(y) : y;
-}
-
 /**
  * Samples from given latent uniforms (rows x latentDimension, row-major, each in (0, 1)): Sobol', Shapley,
  * importance or subset-simulation designs drive the sampler through this. Row r is labelled sample
@@ -148,6 +152,24 @@ function natural(scale: string, y: number): number {
  * draws; without it a study's epistemic quantities sit at their median (u = 0.5).
  */
 export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex = 0, epistemic?: Float64Array): SampleChunk {
+  return sampleCells(spec, latent, rows, firstSampleIndex, epistemic, true);
+}
+
+/**
+ * Check every cell of samples [start, start + count) without deriving kernel parameters (cheap): each varied quantity
+ * inside its valid range. Throws the first violation as a StudySpecError (see validity.ts). Walks the samples in
+ * slices of `sliceSize`, so memory stays flat however many samples are checked.
+ */
+export function checkSampledCells(spec: StudySpec, start: number, count: number, sliceSize = 1024, afterSlice?: () => void): void {
+  checkRange(start, count);
+  for (let s = start; s < start + count; s += sliceSize) {
+    const n = Math.min(sliceSize, start + count - s);
+    sampleCells(spec, latentChunk(spec, s, n), n, s, epistemicChunk(spec, s, n), false);
+    afterSlice?.();
+  }
+}
+
+function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstSampleIndex: number, epistemic: Float64Array | undefined, derive: boolean): SampleChunk {
   const c = compileStudy(spec);
   checkRange(firstSampleIndex, rows);
   const D = c.design.latentDimension;
@@ -172,17 +194,17 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
   const count = rows;
   const set = c.set;
   const nq = c.quantities.length;
-  const names = inputNames(spec);
   const model = spec.simulation.model;
+  const spme = model === 'spme';
   const mesh = spec.simulation.electrolyteMesh ?? DEFAULT_ELECTROLYTE_MESH;
-  const kernelNames = cellParameters(model).map((p) => p.name);
-  const P = kernelNames.length;
+  const P = cellParameters(model).length;
+  const names = inputNames(spec);
   const chunk: SampleChunk = {
     start: firstSampleIndex,
     count,
     cellsPerPack,
     groupsPerPack,
-    kernelParameters: new Float64Array(P * count * cellsPerPack),
+    kernelParameters: new Float64Array(derive ? P * count * cellsPerPack : 0),
     interconnectResistance: new Float64Array(count * groupsPerPack).fill(spec.pack.interconnectResistance),
     inputs: { names, values: new Float64Array(count * names.length) },
     cellQuantities: { names: c.quantities.map((q) => q.key), units: c.quantities.map((q) => q.info.unit), values: new Float64Array(nq * count * cellsPerPack) },
@@ -195,99 +217,144 @@ export function sampleChunkFromLatent(spec: StudySpec, latent: Float64Array, row
     cell: q.levels.cell ? new Float64Array(cellsPerPack) : null,
   }));
   const values = c.quantities.map(() => new Float64Array(cellsPerPack));
-  const corrScratch = c.correlations.map((k) => ({ z: new Float64Array(k.quantities.length), w: new Float64Array(k.quantities.length) }));
+  // Independent levels, and the members of each correlation block, resolved once per chunk.
+  const independent: { out: Float64Array; dist: Distribution; offset: number; fixed: boolean }[] = [];
+  c.quantities.forEach((q, qi) => {
+    for (const level of LEVELS) {
+      const cl = q.levels[level];
+      const out = draws[qi][level];
+      if (!cl || !out) continue;
+      const fixed = cl.factor.latentCount === 0;
+      if (fixed || cl.corrIndex < 0) independent.push({ out, dist: cl.dist, offset: cl.factor.latentOffset, fixed });
+    }
+  });
+  const blocks = c.correlations.map((k) => {
+    const members = k.quantities.map((key) => {
+      const qi = c.quantities.findIndex((q) => q.key === key);
+      const cl = c.quantities[qi].levels[k.level]!;
+      return { dist: cl.dist, offset: cl.factor.latentOffset, out: draws[qi][k.level]! };
+    });
+    const n = members.length;
+    return { L: k.L, members, entities: c.design.entities[k.level], z: new Float64Array(n), w: new Float64Array(n) };
+  });
+  const deriver = cellDeriver(set);
   const constant = constantOverrides(spec, c);
+  const baseInputs = cellInputs(set, constant);
+  const inputs = new Float64Array(CELL_INPUT_COUNT); // the cell being derived
+  const parameterStride = count * cellsPerPack;
+  // The SPMe's electrolyte rows come from the cell's overrides (the paths deriveElectrolyteParameters reads).
+  const overrideAppliers = spme ? c.quantities.map((q) => makeOverrideApplier(q.info.name, c, values)) : [];
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
+  const epistemicOf = c.quantities.map((_, qi) => c.epistemic.some((e) => e.quantity === qi));
+  // Volume fractions: porosity (the quantity's cell value, else the set's) + active material (the derived input) <= 1.
+  const fractionChecks = (['negative', 'positive'] as const).map((side) => ({
+    side,
+    porosity: values[c.quantities.findIndex((q) => q.key === `porosity.${side}` || q.key === `${side}.porosity`)] as Float64Array | undefined,
+    nominal: set[side].porosity,
+    epsS: cellInputIndex(`${side}.activeMaterialVolumeFraction`),
+  }));
 
   for (let s = 0; s < count; s++) {
     const row = s * D;
     // 0. Epistemic draws: one per outer sample, shared by every cell.
-    c.epistemic.forEach((e, k) => (epiDraw[e.quantity] = e.dist.quantile(epistemic ? epistemic[s * Q + k] : 0.5)));
+    for (let k = 0; k < Q; k++) epiDraw[c.epistemic[k].quantity] = c.epistemic[k].dist.quantile(epistemic ? epistemic[s * Q + k] : 0.5);
     // 1. Independent levels: quantile of the sample's own uniform.
-    c.quantities.forEach((q, qi) => {
-      for (const level of LEVELS) {
-        const cl = q.levels[level];
-        const out = draws[qi][level];
-        if (!cl || !out) continue;
-        if (cl.factor.latentCount === 0) out.fill(cl.dist.quantile(0.5));
-        else if (cl.corrIndex < 0) for (let e = 0; e < out.length; e++) out[e] = cl.dist.quantile(latent[row + cl.factor.latentOffset + e]);
-      }
-    });
+    for (const { out, dist, offset, fixed } of independent) {
+      if (fixed) out.fill(dist.quantile(0.5));
+      else for (let e = 0; e < out.length; e++) out[e] = dist.quantile(latent[row + offset + e]);
+    }
     // 2. Correlated levels: Gaussian copula, z' = L z per entity.
-    c.correlations.forEach((k, ki) => {
-      const n = k.quantities.length;
-      const { z, w } = corrScratch[ki];
-      const members = k.quantities.map((key) => {
-        const qi = c.quantities.findIndex((q) => q.key === key);
-        return { cl: c.quantities[qi].levels[k.level]!, out: draws[qi][k.level]! };
-      });
-      const entities = c.design.entities[k.level];
+    for (const { L, members, entities, z, w } of blocks) {
+      const n = members.length;
       for (let e = 0; e < entities; e++) {
-        for (let i = 0; i < n; i++) z[i] = normalQuantile(latent[row + members[i].cl.factor.latentOffset + e]);
+        for (let i = 0; i < n; i++) z[i] = normalQuantile(latent[row + members[i].offset + e]);
         for (let i = 0; i < n; i++) {
           let acc = 0;
-          for (let j = 0; j <= i; j++) acc += k.L[i * n + j] * z[j];
+          for (let j = 0; j <= i; j++) acc += L[i * n + j] * z[j];
           w[i] = acc;
         }
-        for (let i = 0; i < n; i++) members[i].out[e] = members[i].cl.dist.quantile(normalToUniform(w[i]));
+        for (let i = 0; i < n; i++) members[i].out[e] = members[i].dist.quantile(normalToUniform(w[i]));
       }
-    });
+    }
     // 3. Per-cell values on the natural scale, and the per-sample input summaries.
     let col = 0;
-    c.quantities.forEach((q, qi) => {
+    for (let qi = 0; qi < nq; qi++) {
+      const q = c.quantities[qi];
       const d = draws[qi];
       const v = values[qi];
+      const pack = epiDraw[qi] + (d.pack ? d.pack[0] : 0); // the levels every cell of the pack shares
       for (let cell = 0; cell < cellsPerPack; cell++) {
-        const t = epiDraw[qi] + (d.pack ? d.pack[0] : 0) + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
+        const t = pack + (d.module ? d.module[c.moduleOfCell[cell]] : 0) + (d.cell ? d.cell[cell] : 0);
         v[cell] = q.scale === 'additive' ? q.nominal + t : q.scale === 'relative' ? q.nominal * (1 + t) : q.nominal * exp(t);
+        checkCellValue(spec, q, d, c.moduleOfCell, firstSampleIndex + s, cell, v[cell], epistemicOf[qi] ? epiDraw[qi] : undefined);
       }
+      const logScale = q.scale === 'log';
       for (const level of LEVELS) {
         const arr = d[level];
         if (!arr) continue;
-        if (level === 'pack') inputRow[col++] = natural(q.scale, arr[0]);
-        else col = summarize(arr, (y) => natural(q.scale, y), inputRow, col);
+        if (level === 'pack') inputRow[col++] = logScale ? exp(arr[0]) : arr[0];
+        else col = summarize(arr, logScale, inputRow, col);
       }
-      if (c.epistemic.some((e) => e.quantity === qi)) inputRow[col++] = natural(q.scale, epiDraw[qi]);
-      col = summarize(v, (x) => x, inputRow, col);
-      chunk.cellQuantities.values.set(v, (qi * count + s) * cellsPerPack);
-    });
-    chunk.inputs.values.set(inputRow, s * names.length);
-    // 4. Map to overrides and derive the kernel parameters of every cell.
+      if (epistemicOf[qi]) inputRow[col++] = logScale ? exp(epiDraw[qi]) : epiDraw[qi];
+      col = summarize(v, false, inputRow, col);
+      copy(v, chunk.cellQuantities.values, (qi * count + s) * cellsPerPack);
+    }
+    copy(inputRow, chunk.inputs.values, s * names.length);
+    if (!derive) continue;
+    // 4. Write each cell's input vector, check its volume fractions, and derive and check its kernel parameters
+    // straight into the chunk.
     for (let cell = 0; cell < cellsPerPack; cell++) {
-      const o: Record<string, number> = { ...constant.overrides };
+      copy(baseInputs, inputs, 0);
       let soc = spec.initial.soc;
       for (let qi = 0; qi < nq; qi++) {
-        const r = appliers[qi](values[qi][cell], o, cell);
+        const r = appliers[qi](values[qi][cell], inputs, cell);
         if (r !== undefined) soc = r;
       }
       chunk.initialSoc[s * cellsPerPack + cell] = soc;
-      let kp;
+      for (const f of fractionChecks) checkVolumeFraction(f.side, f.porosity ? f.porosity[cell] : f.nominal, inputs[f.epsS], firstSampleIndex + s, cell);
       try {
-        kp = deriveModelParameters(set, soc, model, o, mesh) as unknown as Record<string, number>;
+        deriver.derive(inputs, soc, chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
+        if (spme) {
+          const o: Record<string, number> = { ...constant };
+          for (let qi = 0; qi < nq; qi++) overrideAppliers[qi](values[qi][cell], o, cell);
+          const ep = deriveElectrolyteParameters(set, mesh, o) as unknown as Record<string, number>;
+          for (let j = 0; j < ELECTROLYTE_PARAMETERS.length; j++) {
+            chunk.kernelParameters[(CELL_PARAMETER_COUNT + j) * parameterStride + s * cellsPerPack + cell] = ep[ELECTROLYTE_PARAMETERS[j].name];
+          }
+        }
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        throw new CellspreadInputError(
-          `sample ${firstSampleIndex + s} cell ${cell}`,
-          'must give physical cell parameters',
-          o,
-          `${msg}; narrow the variation or use truncatedNormal`,
-        );
+        if (!(e instanceof CellspreadInputError)) throw e;
+        throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, e.message, `changed inputs ${JSON.stringify(changedInputs(inputs, baseInputs))}; narrow the variation or bound it with truncatedNormal (min/max)`);
       }
-      for (let p = 0; p < P; p++) {
-        chunk.kernelParameters[(p * count + s) * cellsPerPack + cell] = kp[kernelNames[p]];
+      const problem = kernelParameterProblemAt(chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
+      if (problem !== undefined) {
+        throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, problem, 'narrow the variation or bound it with truncatedNormal (min/max)');
       }
     }
   }
   return chunk;
 }
 
-function summarize(arr: Float64Array, f: (x: number) => number, out: Float64Array, col: number): number {
+/** to.set(from, offset) for the short arrays of one sample, where a loop beats the native call. */
+function copy(from: Float64Array, to: Float64Array, offset: number): void {
+  for (let i = 0; i < from.length; i++) to[offset + i] = from[i];
+}
+
+/** The inputs of a cell that differ from the study's nominal cell, by path (for error messages). */
+function changedInputs(inputs: Float64Array, base: Float64Array): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (let i = 0; i < CELL_INPUT_COUNT; i++) if (inputs[i] !== base[i]) o[CELL_INPUTS[i]] = inputs[i];
+  return o;
+}
+
+/** Mean, min and max of arr (of exp(arr) on the log scale) into out[col..col+2]; returns col + 3. */
+function summarize(arr: Float64Array, logScale: boolean, out: Float64Array, col: number): number {
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < arr.length; i++) {
-    const x = f(arr[i]);
+    const x = logScale ? exp(arr[i]) : arr[i];
     sum += x;
     if (x < min) min = x;
     if (x > max) max = x;
@@ -305,21 +372,89 @@ function normalToUniform(w: number): number {
 }
 
 /** Overrides that are the same for every cell (study-level temperatures). */
-function constantOverrides(spec: StudySpec, c: CompiledStudy): { overrides: Record<string, number> } {
+function constantOverrides(spec: StudySpec, c: CompiledStudy): Record<string, number> {
   const o: Record<string, number> = {};
   if (spec.pack.ambientTemperature !== undefined) o['thermal.ambientTemperature'] = spec.pack.ambientTemperature;
   const t0 = initialTemperatureOf(spec, c.set);
   if (t0 !== c.set.thermal.initialTemperature) o['thermal.initialTemperature'] = t0;
-  return { overrides: o };
+  return o;
 }
 
-type Applier = (x: number, o: Record<string, number>, cell: number) => number | undefined;
+/** Writes one quantity's cell value into the cell's input vector; returns the cell's initial SOC for `initialSoc`. */
+type Applier = (x: number, inputs: Float64Array, cell: number) => number | undefined;
 
 /**
- * How one quantity's cell value is written into the overrides (docs/variation.md has the formulas). An applier
- * returns the cell's initial SOC for `initialSoc`, undefined otherwise. Built once per chunk.
+ * How one quantity's cell value is written into the cell input vector (src/model/derive.ts CELL_INPUTS;
+ * docs/variation.md has the formulas). Built once per chunk. A raw parameter path the cell derivation does not read
+ * changes nothing, as an override of it never did.
  */
 function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Applier {
+  const set: ParameterSet = c.set;
+  const valuesOf = (key: string): Float64Array | undefined => {
+    const i = c.quantities.findIndex((q) => q.key === key);
+    return i < 0 ? undefined : values[i];
+  };
+  const writeTo = (path: string): Applier => {
+    const i = cellInputIndex(path);
+    return i < 0 ? () => undefined : (x, v) => void (v[i] = x);
+  };
+  const m = /^(coatingThickness|porosity|activeFraction|particleRadius)\.(negative|positive)$/.exec(name);
+  if (m) {
+    const side = m[2] as 'negative' | 'positive';
+    const e = set[side];
+    const epsS = cellInputIndex(`${side}.activeMaterialVolumeFraction`);
+    switch (m[1]) {
+      case 'coatingThickness':
+        return writeTo(`${side}.thickness`);
+      case 'particleRadius':
+        return writeTo(`${side}.particleRadius`);
+      case 'porosity': {
+        // The SPM reads no porosity; it sets the solid fraction eps_s = a (1 - eps_e).
+        const a = valuesOf(`activeFraction.${side}`);
+        const a0 = e.activeMaterialVolumeFraction / (1 - e.porosity);
+        return (x, v, cell) => void (v[epsS] = (a ? a[cell] : a0) * (1 - x));
+      }
+      default: {
+        const eps = valuesOf(`porosity.${side}`);
+        return (x, v, cell) => void (v[epsS] = x * (1 - (eps ? eps[cell] : e.porosity)));
+      }
+    }
+  }
+  switch (name) {
+    case 'contactResistance':
+      return writeTo('electrical.contactResistance');
+    case 'capacity': {
+      const width = cellInputIndex('geometry.electrodeWidth');
+      const w0 = set.geometry.electrodeWidth;
+      const q0 = set.electrical.nominalCapacity;
+      return (x, v) => void (v[width] = (w0 * x) / q0);
+    }
+    case 'initialSoc':
+      return (x) => x; // checked to lie in [0, 1] (validity.ts), never clipped
+    case 'lithiumInventory':
+      return writeTo('lithiumInventoryFactor');
+    case 'seiRateFactor':
+      return writeTo('sei.rateFactor');
+    case 'heatTransferCoefficient':
+      return writeTo('thermal.heatTransferCoefficient');
+    case 'ambientTemperature':
+      return writeTo('thermal.ambientTemperature');
+    case 'initialTemperature':
+      return writeTo('thermal.initialTemperature');
+    default:
+      return writeTo(name); // a raw parameter-set path
+  }
+}
+
+/** Writes one quantity's cell value into the cell's overrides by path (the SPMe's electrolyte derivation reads them). */
+type OverrideApplier = (x: number, o: Record<string, number>, cell: number) => number | undefined;
+
+/**
+ * How one quantity's cell value is written into the overrides by parameter path (docs/variation.md has the formulas):
+ * what `deriveElectrolyteParameters` reads for the SPMe's rows (porosity, tortuosity, thickness, area, the electrolyte's
+ * own paths and scales). The same formulas as makeApplier's, on paths instead of the input vector.
+ */
+function makeOverrideApplier(name: string, c: CompiledStudy, values: Float64Array[]): OverrideApplier {
   const set: ParameterSet = c.set;
   const valuesOf = (key: string): Float64Array | undefined => {
     const i = c.quantities.findIndex((q) => q.key === key);

@@ -3,6 +3,7 @@
  * t quantile (log-gamma and the incomplete beta come from src/math/special.ts).
  */
 
+import { CellspreadInputError } from '../errors.ts';
 import { logGamma, regularizedBeta } from '../math/special.ts';
 import { exp, log, log1p, tan } from '../math/elementary.ts';
 
@@ -34,7 +35,7 @@ export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) {
     if (p === 0) return -Infinity;
     if (p === 1) return Infinity;
-    throw new RangeError(`studentTQuantile: p must be in [0, 1], got ${p}`);
+    throw new CellspreadInputError('studentTQuantile: p', 'must be in [0, 1]', p);
   }
   if (p === 0.5) return 0;
   const lower = p < 0.5;

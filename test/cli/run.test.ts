@@ -187,9 +187,10 @@ describe('chunk files', () => {
   it('keep non-finite values through a write and a read (resume must not turn NaN into 0)', async () => {
     const { writeChunk, readChunk } = await import('../../src/results/io.ts');
     const dir = mkdtempSync(join(tmpdir(), 'cellspread-chunk-'));
-    const outputs = Float64Array.from([1.5, NaN, Infinity, -Infinity, 0.1 + 0.2]);
-    writeChunk(dir, { index: 0, start: 0, count: 1, outputs, inputs: Float64Array.from([NaN]), inputNames: ['x'], cellSteps: 1, sampleSeconds: 0, simulateSeconds: 0 });
-    const back = readChunk(dir, 0)!;
+    const outputs = Float64Array.from({ length: PACK_OUTPUT_NAMES.length }, (_, i) => [1.5, NaN, Infinity, -Infinity, 0.1 + 0.2][i % 5]);
+    const identity = { simulationHash: 'a'.repeat(64), seed: 1 };
+    writeChunk(dir, { index: 0, start: 0, count: 1, outputs, inputs: Float64Array.from([NaN]), inputNames: ['x'], invalid: [], cellSteps: 1, sampleSeconds: 0, simulateSeconds: 0 }, identity);
+    const back = readChunk(dir, 0, { start: 0, count: 1, ...identity })!;
     expect(Array.from(back.outputs)).toEqual(Array.from(outputs));
     expect(Number.isNaN(back.inputs[0])).toBe(true);
   });

@@ -89,6 +89,51 @@ describe('cellspread merge', () => {
     expect(csv(out).trim().split('\n')).toHaveLength(13); // samples.csv: the Monte Carlo samples only
   });
 
+  it('lifetime studies: shards merged give the single run\'s samples, per-cycle outputs (cycles.csv) and lifetime summary', async () => {
+    const lifeStudy = join(dir, 'life.yaml');
+    writeFileSync(
+      lifeStudy,
+      `name: merge-life-test
+params: okane2022
+pack: { series: 2, parallel: 1 }
+simulation: { sei: reaction limited, timeStep: 60 }
+protocol:
+  - repeat: 8
+    steps: [ { type: discharge, cRate: 1 }, { type: rest, duration: 300 }, { type: cccv, cRate: 1, cutoffCRate: 0.1 } ]
+    jumping: true
+variation:
+  seiRateFactor: { cell: { distribution: lognormal, sd: 0.3 } }
+ageing: { randomWalk: { sigma: 0.05 } }
+analysis: { lifetime: { endOfLife: 0.999 } }
+run: { samples: 5, seed: 3, chunkSize: 2 }
+`,
+    );
+    const runLife = async (out: string, args: string[]) => {
+      const c = capture();
+      const code = await runRunCommand([lifeStudy, '--backend', 'reference', '--no-report', '--quiet', '--out', out, ...args], c.io, { progressStream: quietStream });
+      expect(code, c.text()).toBe(0);
+      return out;
+    };
+    const whole = await runLife(join(dir, 'life-single'), []);
+    const shards = [await runLife(join(dir, 'life-shards', '0'), ['--shard', '0/2']), await runLife(join(dir, 'life-shards', '1'), ['--shard', '1/2'])];
+    const out = join(dir, 'life-merged');
+    const r = await merge([...shards, '--out', out]);
+    expect(r.code, r.text).toBe(0);
+    const cycles = (folder: string) => readFileSync(join(folder, 'cycles.csv'), 'utf8');
+    expect(cycles(whole).trim().split('\n')).toHaveLength(1 + 5 * 8);
+    expect(cycles(out)).toBe(cycles(whole));
+    expect(csv(out)).toBe(csv(whole));
+    const a = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(whole, 'summary.json'), 'utf8'));
+    expect(JSON.stringify(a.lifetime)).toBe(JSON.stringify(b.lifetime));
+    expect(a.files.cycles).toBe('cycles.csv');
+    // A resumed run (chunks read back from disk, per-cycle outputs included) gives the same files.
+    const resumed = join(dir, 'life-resumed');
+    cpSync(whole, resumed, { recursive: true });
+    await runLife(resumed, ['--resume']);
+    expect(cycles(resumed)).toBe(cycles(whole));
+  });
+
   it('takes the shard index from the Slurm or Kubernetes environment', () => {
     // Count from the array: the task's place in it (1-based arrays work).
     expect(shardFromArgs({ 'shard-from-env': true }, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' })).toEqual({ index: 4, count: 8 });

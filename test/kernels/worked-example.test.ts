@@ -22,7 +22,7 @@ import { deriveCellParameters } from '../../src/model/derive.ts';
 import { CELL_PARAMETERS } from '../../src/model/layout.ts';
 import { F32_OVERRIDES } from '../../src/model/physics-f32.ts';
 import { SPM_DEFINITION } from '../../src/model/physics.ts';
-import { flattenSeries } from '../../src/model/series.ts';
+import { flattenKernelConstants } from '../../src/kernels/configure.ts';
 import { chen2020 } from '../../src/params/index.ts';
 
 /** The whole change, as docs/kernels.md writes it into src/model/physics.ts. */
@@ -88,9 +88,10 @@ describe('worked example: a film resistance added to a test-only definition', ()
         '#include <stdio.h>',
         '#include "kernel.generated.h"',
         'int main(void) {',
-        `  const double eig[] = ${arr(k.eigenvalues)}, on[] = ${arr(flattenSeries(k.ocpNeg))}, op[] = ${arr(flattenSeries(k.ocpPos))}, en[] = ${arr(flattenSeries(k.entropicNeg))}, ep[] = ${arr(flattenSeries(k.entropicPos))};`,
+        `  const double kc[] = ${arr(flattenKernelConstants(FILM, k as unknown as Record<string, unknown>))};`,
         `  const double s[] = ${arr(state)}, p[] = ${arr(params)};`,
-        `  KernelConstants k = { ${k.modes}, ${k.referenceTemperature}, ${k.tailCoefficient}, eig, on, op, en, ep };`,
+        '  KernelConstants k;',
+        '  kernel_constants_read(&k, kc);',
         '  EvaluateOutputs out;',
         `  cell_evaluate(s, p, &k, 7.0, ${rise}.0, &out);`,
         '  printf("%.17g\\n", out.voltage);',

@@ -8,12 +8,12 @@
  * increments repeat (constant temperature, storage): the result is a drift, not noise.
  */
 import { describe, expect, it } from 'vitest';
-import { deriveSeiParameters } from '../../src/model/sei.ts';
+import { deriveCellParameters } from '../../src/model/derive.ts';
 import { okane2022 } from '../../src/params/index.ts';
 import { DT, f, STEPS_PER_CYCLE, storageErrors } from '../support/f32Accumulation.ts';
 
 describe('f32 storage of the SEI state over 1,000 cycles of 10 s steps', () => {
-  const s = deriveSeiParameters(okane2022);
+  const s = deriveCellParameters(okane2022, 1);
   const errors = storageErrors;
 
   it('smooth increments (solvent-diffusion limited at constant temperature): plain f32 sums drift by 0.1 %, a double-float does not', () => {

@@ -3,10 +3,10 @@
  * single cells at several C-rates, cold starts, high C-rates, defect welds, conduction, CC-CV charge and rest, constant
  * power to the power limit, a CC charge ending on its cut-off, current and power tables (step and linear), and
  * Marquis2019 (entropic heat, Arrhenius diffusion and kinetics) in single cells and in the 2-cell pack that the WGSL
- * kernel runs in private memory; and the SPMe: Chen2020 cells at 1C and 2C with electrolyte variation, a pack with
- * welds and conduction, a CC-CV charge (cells), the electrolyte depletion stop at 2.5C, OKane2022's Arrhenius electrolyte with
- * electrode Bruggeman 1.5, and Marquis2019's separator of porosity 1. Cases on the same set and pack shape share one
- * compiled WGSL pipeline.
+ * kernel runs in private memory; OKane2022 (its measured graphite OCP table) with SEI growth by either law; and the
+ * SPMe: Chen2020 cells at 1C and 2C with electrolyte variation, a pack with welds and conduction, a CC-CV charge
+ * (cells), the electrolyte depletion stop at 2.5C, OKane2022's Arrhenius electrolyte with electrode Bruggeman 1.5, and
+ * Marquis2019's separator of porosity 1. Cases on the same set and pack shape share one compiled WGSL pipeline.
  */
 import { validateStudySpec, type StudySpec } from '../../src/spec/index.ts';
 
@@ -49,6 +49,14 @@ const marquisVariation = {
   'particleRadius.positive': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.15 } },
   capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.03 } },
   heatTransferCoefficient: { scale: 'relative', cell: { distribution: 'uniform', min: -0.5, max: 0.5 } },
+};
+
+/** OKane2022 cells vary in particle size, capacity and SEI growth. */
+const okaneVariation = {
+  'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.15 } },
+  capacity: { scale: 'relative', cell: { distribution: 'normal', sd: 0.03 } },
+  'sei.solventDiffusivity': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.3 } },
+  'sei.reactionExchangeCurrentDensity': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.3 } },
 };
 
 export interface ParityCase {
@@ -112,6 +120,28 @@ export const PARITY_CASES: ParityCase[] = [
     }),
   },
   {
+    name: 'okane2022 pack 2s2p with SEI growth (reaction limited): 1C, rest, CC-CV (measured OCP table, film resistance and heat)',
+    spec: validateStudySpec({
+      params: 'okane2022',
+      variation: { ...okaneVariation, seiRateFactor: { cell: { distribution: 'lognormal', sd: 0.3 } } },
+      pack: { series: 2, parallel: 2 },
+      simulation: { model: 'spm', sei: 'reaction limited' },
+      protocol: [{ type: 'discharge', cRate: 1 }, { type: 'rest', duration: 600 }, { type: 'cccv', cRate: 0.5, cutoffCRate: 0.05 }],
+      run: { samples: 6, seed: 23, chunkSize: 6 },
+    }),
+  },
+  {
+    name: 'okane2022 cells with SEI growth (solvent-diffusion limited, no film heat, isothermal), 2C',
+    spec: validateStudySpec({
+      params: 'okane2022',
+      variation: okaneVariation,
+      pack: { series: 1, parallel: 1 },
+      simulation: { model: 'spm', sei: 'solvent-diffusion limited', filmHeat: false, thermal: 'isothermal' },
+      protocol: [{ type: 'discharge', cRate: 2 }],
+      run: { samples: 8, seed: 29, chunkSize: 8 },
+    }),
+  },
+  {
     name: 'marquis2019 cells 2C (entropic heat, Arrhenius)',
     spec: validateStudySpec({
       params: 'marquis2019',
@@ -163,6 +193,17 @@ export const PARITY_CASES: ParityCase[] = [
       pack: { series: 1, parallel: 1, ambientTemperature: 283.15 },
       protocol: [{ type: 'discharge', cRate: 1.5 }],
       run: { samples: 6, seed: 41, chunkSize: 6 },
+    }),
+  },
+  {
+    name: 'spme okane2022 cells with SEI growth (reaction limited): 1C, rest (film resistance and heat on the SPMe)',
+    spec: validateStudySpec({
+      params: 'okane2022',
+      simulation: { model: 'spme', sei: 'reaction limited' },
+      variation: { ...okaneVariation, seiRateFactor: { cell: { distribution: 'lognormal', sd: 0.3 } } },
+      pack: { series: 1, parallel: 1 },
+      protocol: [{ type: 'discharge', cRate: 1 }, { type: 'rest', duration: 600 }],
+      run: { samples: 4, seed: 47, chunkSize: 4 },
     }),
   },
   {

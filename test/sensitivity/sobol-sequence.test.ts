@@ -104,6 +104,6 @@ describe('Sobol sequence (Joe & Kuo direction numbers)', () => {
   it('rejects bad arguments', () => {
     expect(() => new SobolSequence(0)).toThrowError('SobolSequence dimension must be a positive integer, got 0');
     expect(() => new SobolSequence(2, { seed: -1 })).toThrowError('SobolSequence seed must be a non-negative safe integer, got -1');
-    expect(() => new SobolSequence(2).fill(2 ** 32 - 1, 2)).toThrowError('SobolSequence points must lie in [0, 2^32), got start 4294967295, count 2');
+    expect(() => new SobolSequence(2).fill(2 ** 32 - 1, 2)).toThrowError('SobolSequence points must lie in [0, 2^32), got {"start":4294967295,"count":2}');
   });
 });

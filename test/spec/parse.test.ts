@@ -69,6 +69,8 @@ describe('study spec: defaults and examples', () => {
   - { type: discharge, power: 2000, cutoffVoltage: 2.8 }
   - { type: table, time: [0, 10, 20], power: [100, 200, 0] }
   - { type: cccv, cRate: 0.5, voltage: 4.2, cutoffCRate: 0.05 }
+variation:
+  capacity: { cell: { distribution: normal, sd: 0.01 } }
 analysis:
   tail: [ { output: maxTemperatureK, limit: 333.15, direction: upper } ]
   sensitivity: { method: shapley, outputs: [capacityAh] }

@@ -14,6 +14,8 @@ import { studyModel } from '../../src/study/job.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { PARITY_CASES } from '../parity/cases.ts';
 import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
+import { S_SEI_GROWTH, S_STOICH_NEG } from '../../src/model/kernel.generated.ts';
+import { cellCount } from '../../src/pack/topology.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 let base: WebGpuBackend | undefined;
@@ -59,6 +61,22 @@ describe('webgpu backend', () => {
     });
   });
 
+  it('reports its phases (upload, kernel, readback) summed over the dispatches of a simulate() call', async () => {
+    await withBackend({ maxPacksPerDispatch: 10 }, async (b) => {
+      const t0 = performance.now();
+      const r = await b.simulate(job);
+      const wall = (performance.now() - t0) / 1000;
+      const p = r.phases!;
+      expect(b.lastTimings).toHaveLength(3);
+      expect(p.kernelSeconds).toBeGreaterThan(0);
+      expect(p.uploadSeconds).toBeGreaterThan(0);
+      expect(p.readbackSeconds).toBeGreaterThanOrEqual(0);
+      expect(p.kernelTimer).toBe(b.lastTimings.every((t) => t.gpuTimestampS !== undefined) ? 'gpu-timestamps' : 'wall-clock');
+      expect(p.uploadSeconds).toBeCloseTo(b.lastTimings.reduce((a, t) => a + t.uploadS, 0), 12);
+      if (p.kernelTimer === 'wall-clock') expect(p.uploadSeconds + p.kernelSeconds + p.readbackSeconds).toBeLessThanOrEqual(wall);
+    });
+  });
+
   it('splits a job into several dispatches with identical results', async () => {
     await withBackend({ maxPacksPerDispatch: 5 }, async (b) => {
       const r = await b.simulate(job);
@@ -100,6 +118,36 @@ describe('webgpu backend', () => {
       const r = await b.simulate(job);
       for (let i = 0; i < r.outputs.length; i++) expect(r.outputs[i]).toBeCloseTo(expected[i], 4);
     });
+  });
+
+  it('starts packs from given states and returns their end states, in both working-memory variants, through pauses', async () => {
+    // A discharge from states the reference left after a first protocol step (the lifetime runs' path): single cells
+    // (private memory) and a 2s2p pack (storage buffer), with a small loop budget so the packs pause on the way.
+    const { ReferenceBackend } = await import('../../src/backends/reference.ts');
+    const reference = new ReferenceBackend();
+    for (const name of ['okane2022 cells with SEI growth', 'okane2022 pack 2s2p']) {
+      const c = PARITY_CASES.find((x) => x.name.startsWith(name))!;
+      const model = studyModel(c.spec);
+      const first = { ...chunkJob(c.spec, model, 0, 4).job, returnStates: true };
+      const states = (await reference.simulate(first)).states!;
+      // The cells ended their 2C discharge empty: charge them at 1C; the pack ended charged: discharge it at C/2.
+      const current = name.includes('cells') ? -5 : 10;
+      const next = { ...first, segments: [{ ...model.segments[0], mode: 0 as const, value: current, duration: 1200 }], states };
+      const want = await reference.simulate(next);
+      await withBackend({ loopBudget: 300 }, async (b) => {
+        const got = await b.simulate(next);
+        expect(b.variant(next)).toBe(name.includes('cells') ? 'private' : 'storage');
+        expect(b.lastTimings.some((t) => t.rounds > 1)).toBe(true);
+        for (let i = 0; i < got.outputs.length; i++) expect(Math.abs(got.outputs[i] - want.outputs[i])).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(want.outputs[i])));
+        // End states back in the reference layout: the SEI growth (a double-float on the GPU) to 1e-4 of its value.
+        expect(got.states!.length).toBe(want.states!.length);
+        const L = want.states!.length / (4 * cellCount(next.layout));
+        for (let k = 0; k < 4 * cellCount(next.layout); k++) {
+          expect(Math.abs(got.states![k * L + S_SEI_GROWTH] / want.states![k * L + S_SEI_GROWTH] - 1)).toBeLessThan(1e-4);
+          expect(Math.abs(got.states![k * L + S_STOICH_NEG] - want.states![k * L + S_STOICH_NEG])).toBeLessThan(1e-5);
+        }
+      });
+    }
   });
 
   it('rejects bad input with a located error', async () => {

@@ -3,7 +3,7 @@
  * generated f64x2 kernels (assembly/index.ts stepCells), in this thread, for test/kernels/conformance.test.ts.
  */
 import { cellParameters } from '../../model/layout.ts';
-import type { ThermalMode } from '../../model/cell.ts';
+import type { ModelOptions, ThermalMode } from '../../model/cell.ts';
 import type { CellModel, ElectrolyteMesh } from '../../model/physics.ts';
 import type { ParameterSet } from '../../params/types.ts';
 import { STEP_OUTPUTS, type StepCase, type StepCaseResult } from '../webgpu/conformance.ts';
@@ -24,6 +24,7 @@ export async function wasmStepCells(
   cases: readonly StepCase[],
   model: CellModel = 'spm',
   mesh?: ElectrolyteMesh,
+  options: ModelOptions = {},
 ): Promise<StepCaseResult[]> {
   const module = await loadWasmModule();
   const wasm = (globalThis as unknown as { WebAssembly: { instantiate(m: object, imports: object): Promise<{ exports: unknown }> } }).WebAssembly;
@@ -32,7 +33,7 @@ export async function wasmStepCells(
   x.resetHeap();
   const job = {
     set,
-    settings: { timeStep: 10, modes, thermal, conduction: 0, stopAt: 'cell' as const, model, mesh },
+    settings: { timeStep: 10, modes, thermal, conduction: 0, stopAt: 'cell' as const, model, mesh, sei: options.sei, filmHeat: options.filmHeat },
     layout: { series: 1, parallel: 1, modules: 1 },
     segments: [{ step: 0, mode: 0 as const, value: 0, duration: 10, lowerCutoff: 0, upperCutoff: 10, currentCutoff: 0, maxCurrent: 0, continueOnLimit: 0 }],
   };

@@ -9,11 +9,10 @@ import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
 import { kernelConfigureArguments, PACK_CONFIGURE_ARGUMENTS, STEP_CONFIGURE_ARGUMENTS } from '../../kernels/configure.ts';
 import { kernelConstants } from '../../model/cell.ts';
-import { cellParameters } from '../../model/layout.ts';
+import { cellParameters, cellStateLength } from '../../model/layout.ts';
 import { CELL_MODELS, DEFINITIONS } from '../../model/physics.ts';
-import { flattenSeries } from '../../model/series.ts';
+import { flattenSeries, type StoichFunction } from '../../model/series.ts';
 import { packSegments } from '../../pack/protocol.ts';
-import type { SeriesFunction } from '../../params/types.ts';
 import { currentPlatform, type PackageAsset, type Platform, type WorkerPort } from '../../platform/index.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
 
@@ -40,6 +39,10 @@ export interface FlatJob {
   count: number;
   kernelParameters: Float64Array;
   interconnectResistance: Float64Array;
+  /** Start states of these packs (reference layout); their end states come back (FlatJob states of the reply). */
+  states?: Float64Array;
+  /** Without start states: the length of the end states to return (0: none). */
+  stateLength?: number;
 }
 
 /**
@@ -48,15 +51,19 @@ export interface FlatJob {
  */
 export function configureArguments(job: Pick<PackJob, 'set' | 'settings' | 'layout' | 'segments'>): Array<number | boolean | Float64Array> {
   const model = job.settings.model ?? 'spm';
-  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh) as unknown as Record<string, number | Float64Array | SeriesFunction | undefined>;
+  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh, { sei: job.settings.sei, filmHeat: job.settings.filmHeat }) as unknown as Record<
+    string,
+    number | Float64Array | StoichFunction | undefined
+  >;
   const kernel = kernelConfigureArguments(CELL_MODELS.map((m) => DEFINITIONS[m])).map((a) => {
     if (a.name === 'model') return CELL_MODELS.indexOf(model);
     const v = k[a.name];
     if (v === undefined) return a.type === 'array' ? new Float64Array(0) : 0;
-    return a.type === 'array' ? (v instanceof Float64Array ? v : flattenSeries(v as SeriesFunction)) : (v as number);
+    return a.type === 'array' ? (v instanceof Float64Array ? v : flattenSeries(v as StoichFunction)) : (v as number);
   });
   const pack: Record<string, number | boolean | Float64Array> = {
     isothermal: job.settings.thermal === 'isothermal',
+    aging: (job.settings.sei ?? 'none') !== 'none',
     series: job.layout.series,
     parallel: job.layout.parallel,
     modules: job.layout.modules,
@@ -78,17 +85,20 @@ export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob 
     params.set(job.kernelParameters.subarray((k * job.count + first) * n, (k * job.count + first + count) * n), k * count * n);
   }
   const s = job.layout.series;
+  const perPack = n * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
   return {
     configure: configureArguments(job),
     count,
     kernelParameters: params,
     interconnectResistance: job.interconnectResistance.slice(first * s, (first + count) * s),
+    states: job.states?.slice(first * perPack, (first + count) * perPack),
+    stateLength: job.returnStates ? count * perPack : 0,
   };
 }
 
 type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number }
+  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number; states?: Float64Array }
   | { type: 'error'; id?: number; message: string };
 
 /** Contiguous split of `count` packs over `workers` (empty ranges dropped). */
@@ -106,6 +116,7 @@ interface WorkerResult {
   outputs: Float64Array;
   cellSteps: number;
   cellEvaluations: number;
+  states?: Float64Array;
 }
 
 class PoolWorker {
@@ -123,7 +134,7 @@ class PoolWorker {
         if (!p) return;
         this.pending.delete((m as { id: number }).id);
         if (this.pending.size === 0) port.ref(false);
-        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations });
+        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations, states: m.states });
         else p.reject(new Error(`wasm worker: ${m.message}`));
       });
       port.onError((err) => {
@@ -140,7 +151,9 @@ class PoolWorker {
     this.port.ref(true);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.port.post({ type: 'run', id, job }, [job.kernelParameters.buffer as ArrayBuffer, job.interconnectResistance.buffer as ArrayBuffer]);
+      const transfer = [job.kernelParameters.buffer as ArrayBuffer, job.interconnectResistance.buffer as ArrayBuffer];
+      if (job.states) transfer.push(job.states.buffer as ArrayBuffer);
+      this.port.post({ type: 'run', id, job }, transfer);
     });
   }
 
@@ -203,14 +216,17 @@ export class WasmBackend implements Backend {
       }
     } else parts = await work;
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
+    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
+    const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
     let cellSteps = 0;
     let cellEvaluations = 0;
     ranges.forEach(([a], w) => {
       outputs.set(parts[w].outputs, a * PACK_OUTPUT_COUNT);
+      if (states) states.set(parts[w].states!, a * perPack);
       cellSteps += parts[w].cellSteps;
       cellEvaluations += parts[w].cellEvaluations;
     });
-    return { outputs, cellSteps, cellEvaluations };
+    return { outputs, cellSteps, cellEvaluations, states };
   }
 
   async dispose(): Promise<void> {

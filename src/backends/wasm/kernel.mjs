@@ -9,8 +9,8 @@ function place(exports, array, pending) {
 }
 
 /**
- * Run packs [0, job.count) of a flattened job on one instance.
- * @returns {{ outputs: Float64Array, cellSteps: number, cellEvaluations: number }}
+ * Run packs [0, job.count) of a flattened job on one instance (from job.states when given; then the end states return).
+ * @returns {{ outputs: Float64Array, cellSteps: number, cellEvaluations: number, states?: Float64Array }}
  */
 export function runWasmJob(exports, job) {
   const outCount = exports.PACK_OUTPUT_COUNT.value;
@@ -20,13 +20,16 @@ export function runWasmJob(exports, job) {
   const args = job.configure.map((a) => (a instanceof Float64Array ? place(exports, a, pending) : typeof a === 'boolean' ? (a ? 1 : 0) : a));
   const params = place(exports, job.kernelParameters, pending);
   const inter = place(exports, job.interconnectResistance, pending);
+  // End states are asked for by a states array (or its length alone: start from the initial states).
+  const states = job.states ? place(exports, job.states, pending) : job.stateLength ? exports.alloc(job.stateLength * 8) : 0;
   const out = exports.alloc(Math.max(8, job.count * outCount * 8));
   // Views only after the allocations: growing memory detaches earlier views.
   const buffer = exports.memory.buffer;
   for (const [ptr, array] of pending) new Float64Array(buffer, ptr, array.length).set(array);
   exports.configure(...args);
-  const cellSteps = exports.runPacks(params, inter, job.count, 0, job.count, out);
+  const cellSteps = exports.runPacks(params, inter, job.count, 0, job.count, out, states, job.states ? 1 : 0);
   const outputs = new Float64Array(job.count * outCount);
   outputs.set(new Float64Array(exports.memory.buffer, out, job.count * outCount));
-  return { outputs, cellSteps, cellEvaluations: exports.lastCellEvaluations.value };
+  const endStates = states ? new Float64Array(exports.memory.buffer, states, job.states ? job.states.length : job.stateLength).slice() : undefined;
+  return { outputs, cellSteps, cellEvaluations: exports.lastCellEvaluations.value, states: endStates };
 }

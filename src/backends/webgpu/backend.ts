@@ -5,15 +5,24 @@
  */
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
-import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
+import type { Backend, BackendFactory, BackendOptions, BackendPhases, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
 import { BINDING } from './layout.ts';
-import { paramRows, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
+import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
+import { compiled } from '../../model/compiled.ts';
+import { cellStateLength } from '../../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength } from '../../model/physics.ts';
+import { f32StateLength, paramRows, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
 
 // GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
 const MAP_READ = 0x1;
 const OUT_STRIDE = PACK_OUTPUT_COUNT + 1;
+/** The vector lengths of a job's cell states. */
+function stateLengths(job: PackJob): { modes: number; electrolyteCells: number } {
+  return { modes: job.settings.modes, electrolyteCells: electrolyteStateLength(job.settings.mesh ?? DEFAULT_ELECTROLYTE_MESH) };
+}
+
 /** The kernel writes -1 here when the device ended its loops (shaders/pack.wgsl `exited`). */
 const STOP_REASON_INDEX = PACK_OUTPUT_INDEX.stopReason;
 
@@ -146,7 +155,8 @@ export class WebGpuBackend implements Backend {
     const n = cellCount(job.layout);
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
     const { modes, model, mesh } = job.settings;
-    const perPack = Math.max(paramRows(model) * n, variant === 'storage' ? workSlots(modes, model, mesh) * n : 0, PERSIST_FIELDS + persistFieldsPerCell(modes, model, mesh) * n) * 4;
+    const states = job.states || job.returnStates ? f32StateLength(modes, model, mesh) * n : 0;
+    const perPack = Math.max(paramRows(model) * n, variant === 'storage' ? workSlots(modes, model, mesh) * n : 0, PERSIST_FIELDS + persistFieldsPerCell(modes, model, mesh) * n + states) * 4;
     const byMemory = Math.floor(limit / perPack);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
     const byDispatch = wgMax * wgMax * this.workgroupSize();
@@ -166,11 +176,13 @@ export class WebGpuBackend implements Backend {
     const segments = segmentBuffers(job);
     const perDispatch = this.maxPacksPerDispatch(job, variant);
     const n = cellCount(job.layout);
+    const perPack = n * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
+    const states = job.returnStates || job.states ? new Float64Array(job.count * perPack) : undefined;
     let steps = 0;
     for (let first = 0; first < job.count; first += perDispatch) {
       signal?.throwIfAborted();
       const count = Math.min(perDispatch, job.count - first);
-      const out = await this.dispatch(job, pipeline, variant, wg, segments, first, count, signal);
+      const { out, endStates } = await this.dispatch(job, pipeline, variant, wg, segments, first, count, signal);
       for (let p = 0; p < count; p++) {
         if (out[p * OUT_STRIDE + STOP_REASON_INDEX] === -1) {
           throw new Error(
@@ -180,8 +192,16 @@ export class WebGpuBackend implements Backend {
         for (let k = 0; k < PACK_OUTPUT_COUNT; k++) outputs[(first + p) * PACK_OUTPUT_COUNT + k] = out[p * OUT_STRIDE + k];
         steps += out[p * OUT_STRIDE + PACK_OUTPUT_COUNT];
       }
+      if (states && endStates) states.set(endStates, first * perPack);
     }
-    return { outputs, cellSteps: steps * n };
+    const t = this.lastTimings;
+    const phases: BackendPhases = {
+      uploadSeconds: t.reduce((a, x) => a + x.uploadS, 0),
+      kernelSeconds: t.reduce((a, x) => a + (x.gpuTimestampS ?? x.gpuS), 0),
+      kernelTimer: t.every((x) => x.gpuTimestampS !== undefined) ? 'gpu-timestamps' : 'wall-clock',
+      readbackSeconds: t.reduce((a, x) => a + x.readbackS, 0),
+    };
+    return { outputs, cellSteps: steps * n, phases, states };
   }
 
   private async dispatch(
@@ -193,7 +213,7 @@ export class WebGpuBackend implements Backend {
     first: number,
     count: number,
     signal?: AbortSignal,
-  ): Promise<Float32Array> {
+  ): Promise<{ out: Float32Array; endStates?: Float64Array }> {
     const device = this.gpu.device;
     const n = cellCount(job.layout);
     const groups = Math.ceil(count / wg);
@@ -212,12 +232,14 @@ export class WebGpuBackend implements Backend {
     let t1 = t0;
     let t2 = t0;
     let out: Float32Array;
+    let endStates: Float64Array | undefined;
     let gpuTimestampS: number | undefined;
     let rounds = 0;
     try {
       const { params, interconnect } = packInputs(job, first, count);
-      const uniform = make(16, USAGE.UNIFORM | USAGE.COPY_DST, 'dispatch');
-      device.queue.writeBuffer(uniform, 0, new Uint32Array([count, gx, job.segments.length, this.loopBudget()]));
+      const statesMode = job.states ? 2 : job.returnStates ? 1 : 0;
+      const uniform = make(32, USAGE.UNIFORM | USAGE.COPY_DST, 'dispatch');
+      device.queue.writeBuffer(uniform, 0, new Uint32Array([count, gx, job.segments.length, this.loopBudget(), statesMode, 0, 0, 0]));
       const input = (data: Float32Array, label: string) => {
         const b = make(data.byteLength, USAGE.STORAGE | USAGE.COPY_DST, label);
         device.queue.writeBuffer(b, 0, data);
@@ -242,8 +264,26 @@ export class WebGpuBackend implements Backend {
         const workBuf = make(workSlots(job.settings.modes, job.settings.model, job.settings.mesh) * n * count * 4, USAGE.STORAGE, 'work');
         entries.push({ binding: BINDING.work, resource: { buffer: workBuf } });
       }
-      const persistFields = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(job.settings.modes, job.settings.model, job.settings.mesh) * n : 0);
-      const persistBuf = make(persistFields * count * 4, USAGE.STORAGE, 'persist');
+      const { modes, model, mesh } = job.settings;
+      const statesAt = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(modes, model, mesh) * n : 0);
+      const L32 = f32StateLength(modes, model, mesh);
+      const persistFields = statesAt + (statesMode ? L32 * n : 0);
+      const persistBuf = make(persistFields * count * 4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'persist');
+      if (statesMode === 2) {
+        // Start states, [F_STATES + k * cells + cell][pack] in the f32 layout (double-float states split head + tail).
+        const region = new Float32Array(L32 * n * count);
+        const L = cellStateLength(modes, model, mesh);
+        const f32 = compiled('f32', model ?? 'spm');
+        const lengths = stateLengths(job);
+        for (let p = 0; p < count; p++) {
+          for (let c = 0; c < n; c++) {
+            const at = ((first + p) * n + c) * L;
+            const s = toTargetState(f32, job.states!.subarray(at, at + L), lengths);
+            for (let k = 0; k < L32; k++) region[(k * n + c) * count + p] = s[k];
+          }
+        }
+        device.queue.writeBuffer(persistBuf, statesAt * count * 4, region);
+      }
       const activeBuf = make(4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'active');
       const activeRead = make(4, USAGE.MAP_READ | USAGE.COPY_DST, 'active readback');
       entries.push({ binding: BINDING.persist, resource: { buffer: persistBuf } }, { binding: BINDING.pausedPacks, resource: { buffer: activeBuf } });
@@ -295,6 +335,25 @@ export class WebGpuBackend implements Backend {
       await readBuf.mapAsync(MAP_READ, 0, outBytes);
       out = new Float32Array(readBuf.getMappedRange(0, outBytes).slice(0));
       readBuf.unmap();
+      if (statesMode) {
+        const bytes = L32 * n * count * 4;
+        const stateRead = make(bytes, USAGE.MAP_READ | USAGE.COPY_DST, 'states readback');
+        const e = device.createCommandEncoder();
+        e.copyBufferToBuffer(persistBuf, statesAt * count * 4, stateRead, 0, bytes);
+        device.queue.submit([e.finish()]);
+        await stateRead.mapAsync(MAP_READ, 0, bytes);
+        const region = new Float32Array(stateRead.getMappedRange(0, bytes).slice(0));
+        stateRead.unmap();
+        const L = cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
+        endStates = new Float64Array(count * n * L);
+        const cell = new Float64Array(L32);
+        for (let p = 0; p < count; p++) {
+          for (let c = 0; c < n; c++) {
+            for (let k = 0; k < L32; k++) cell[k] = region[(k * n + c) * count + p];
+            endStates.set(toReferenceState(compiled('f32', job.settings.model ?? 'spm'), cell, stateLengths(job)), (p * n + c) * L);
+          }
+        }
+      }
       query?.destroy();
     } catch (err) {
       await device.popErrorScope().catch(() => null);
@@ -312,7 +371,7 @@ export class WebGpuBackend implements Backend {
     if (this.uncaptured) throw new Error(`webgpu: ${this.uncaptured}`);
     const t3 = performance.now();
     this.lastTimings.push({ packs: count, uploadS: (t1 - t0) / 1e3, gpuS: (t2 - t1) / 1e3, gpuTimestampS, readbackS: (t3 - t2) / 1e3, workgroups: [gx, gy], rounds });
-    return out;
+    return { out, endStates };
   }
 
   dispose(): void {

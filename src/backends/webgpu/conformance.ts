@@ -6,7 +6,7 @@
 import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
 import { compiled } from '../../model/compiled.ts';
 import { wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
-import { kernelConstants, type ThermalMode } from '../../model/cell.ts';
+import { kernelConstants, type ModelOptions, type ThermalMode } from '../../model/cell.ts';
 import { cellParameters, type CellKernelParameters } from '../../model/layout.ts';
 import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, type CellModel, type ElectrolyteMesh } from '../../model/physics.ts';
 import type { ParameterSet } from '../../params/types.ts';
@@ -44,14 +44,16 @@ export async function webgpuStepCells(
   cases: readonly StepCase[],
   model: CellModel = 'spm',
   mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH,
+  options: ModelOptions = {},
 ): Promise<StepCaseResult[]> {
   const files = await loadShaderFiles();
   const F32 = compiled('f32', model);
   const generated = modelFiles(model);
   const code = [
     files[generated.layout],
-    wgslStudyConstants(F32, { set, modes, mesh }),
+    wgslStudyConstants(F32, { set, modes, mesh, sei: options.sei, filmHeat: options.filmHeat }),
     `const LUMPED: bool = ${thermal === 'lumped'};`,
+    `const AGING: bool = ${(options.sei ?? 'none') !== 'none'};`,
     files[generated.kernel],
     files['step.wgsl'],
     files['conformance.wgsl'],
@@ -69,7 +71,7 @@ export async function webgpuStepCells(
   const params = new Float32Array(paramRows(model) * n);
   const states = new Float32Array(L * n);
   const inputs = new Float32Array(3 * n);
-  const k = kernelConstants(set, modes, model, mesh);
+  const k = kernelConstants(set, modes, model, mesh, options);
   cases.forEach((c, i) => {
     parameters.forEach((p, r) => (params[r * n + i] = (c.params as Record<string, number>)[p.name]));
     derivedRowsOf(model, c.params, k).forEach((v, d) => (params[(parameters.length + d) * n + i] = v));

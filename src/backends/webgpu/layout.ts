@@ -23,6 +23,7 @@ export const DISPATCH_FIELDS = [
   { name: 'groupsX', description: 'workgroups along x (2-D dispatch beyond maxComputeWorkgroupsPerDimension)' },
   { name: 'segments', description: 'compiled segments' },
   { name: 'budget', description: 'loop iterations after which an invocation saves its pack at the next step and returns' },
+  { name: 'states', description: '0: cells start from their initial states; 1: and their end states go to persist (F_STATES); 2: they start from the states there too' },
 ] as const;
 
 export const BINDINGS: readonly Binding[] = [

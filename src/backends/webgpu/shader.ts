@@ -120,7 +120,7 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
   const mesh = settings.mesh ?? DEFAULT_ELECTROLYTE_MESH;
   const loops = loopCounts(model, settings.modes, mesh);
   return [
-    wgslStudyConstants(compiled('f32', model), { set, modes: settings.modes, mesh }),
+    wgslStudyConstants(compiled('f32', model), { set, modes: settings.modes, mesh, sei: settings.sei, filmHeat: settings.filmHeat }),
     `// Pack constants (src/backends/webgpu/shader.ts).`,
     `const N_CELLS: u32 = ${n}u;`,
     `const N_SERIES: u32 = ${layout.series}u;`,
@@ -128,11 +128,14 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
     `const CELLS_PER_MODULE: u32 = ${groupsPerModule(layout) * layout.parallel}u;`,
     `const DT: f32 = ${lit(settings.timeStep)};`,
     `const LUMPED: bool = ${settings.thermal === 'lumped'};`,
+    `const AGING: bool = ${(settings.sei ?? 'none') !== 'none'};`,
     `const CONDUCTION: f32 = ${lit(settings.conduction)};`,
     `const STOP_AT_PACK: bool = ${settings.stopAt === 'pack'};`,
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
     `const EVAL_LOOPS: u32 = ${loops.evaluation}u; // loop iterations of one cell evaluation`,
     `const PREPARE_LOOPS: u32 = ${loops.prepare}u; // ... of one cell's prepare`,
+    `// Cell states of lifetime runs in persist: after the per-cell pause fields of the private variant.`,
+    `const F_STATES: u32 = ${config.variant === 'private' ? 'F_CELLS + PERSIST_CELL_FIELDS * N_CELLS' : 'F_CELLS'};`,
     ...BINDINGS.filter((b) => b.variant === config.variant).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
     '',
   ].join('\n');
@@ -235,7 +238,7 @@ export function packInputs(job: PackJob, first: number, count: number): { params
   const model = job.settings.model ?? 'spm';
   const R = cellParameters(model).length;
   const params = new Float32Array(paramRows(model) * n * count);
-  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh);
+  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh, { sei: job.settings.sei, filmHeat: job.settings.filmHeat });
   const cell = new Float64Array(R);
   const derived = DERIVED[model];
   const rows = new Float64Array(derived.names.length);

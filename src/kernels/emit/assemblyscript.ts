@@ -34,7 +34,7 @@ class AssemblyScriptEmitter extends KernelEmitter {
   }
 
   protected reserved(): Set<string> {
-    const buffers = ['s', 'ds', 'a', 'b'].flatMap((b) => [`${b}0`, `${b}1`]);
+    const buffers = ['s', 'ds', 'a', 'b', 'e'].flatMap((b) => [`${b}0`, `${b}1`]);
     return new Set([...buffers, 'p0', 'p1', 'm', ...this.model.definition.inputs.map((i) => i.name), 'riseTangent', ...this.model.definition.parameters.map((p) => `p_${p.name}`)]);
   }
 

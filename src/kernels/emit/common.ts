@@ -147,7 +147,7 @@ export abstract class KernelEmitter {
         } else series.set(key, n);
       }
     }
-    this.used = new Set(this.reserved());
+    this.used = new Set([...this.reserved(), ...k.inputs]);
     this.arrays = new Map();
     this.matrixOf = new Map();
     for (const l of this.signature(k)) this.lines.push(l);
@@ -397,7 +397,11 @@ export function kernelBuffers(k: KernelDecl): string[] {
 
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
-  return [k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateHeat, k.evaluateHeatTangent, k.prepare, k.apply, k.applyTangent, k.thermal, k.soc, k.limits];
+  return [
+    k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateStart, k.evaluateStartTangent,
+    k.evaluateHeat, k.evaluateHeatTangent, k.evaluatePredictor, k.evaluatePredictorTangent,
+    k.prepare, k.apply, k.applyTangent, k.integrate, k.integrateTangent, k.thermal, k.soc, k.limits,
+  ];
 }
 
 export function upperSnake(name: string): string {

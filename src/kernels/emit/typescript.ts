@@ -12,7 +12,7 @@ const MATH: Record<string, string> = { exp: 'Math.exp', expm1: 'Math.expm1', log
 
 class TypeScriptEmitter extends KernelEmitter {
   protected reserved(): Set<string> {
-    return new Set(['s', 'ds', 'a', 'b', 'p', 'k', 'm', 'out', ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
+    return new Set(['s', 'ds', 'a', 'b', 'e', 'p', 'k', 'm', 'out', ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
   }
 
   /** Module-level scratch arrays of the kernels emitted so far (allocated once, at their largest length). */
@@ -160,9 +160,8 @@ export function typescriptKernels(model: CompiledModel): string {
   const out: string[] = [
     `// ${HEADER}`,
     `// ${def.name}: ${def.description}.`,
-    "import type { SeriesFunction } from '../params/types.ts';",
     `import type { ${parameterType(model)} } from './layout.ts';`,
-    "import { evaluateSeries, evaluateSeriesBoth, evaluateSeriesSlope, sech2 } from './series.ts';",
+    "import { evaluateSeries, evaluateSeriesBoth, evaluateSeriesSlope, sech2, type StoichFunction } from './series.ts';",
     '',
     '/** The slope of the last evaluateSeriesBoth call. */',
     'const SLOPE = new Float64Array(1);',
@@ -172,7 +171,7 @@ export function typescriptKernels(model: CompiledModel): string {
     ...def.lengths.map((l) => `  /** ${l.description} */\n  ${l.name}: number;`),
     ...def.constants.map((c) => `  /** ${c.description} [${c.unit}] */\n  ${c.name}: number;`),
     ...def.tables.map((t) => `  /** ${t.description} (length ${t.length}) [${t.unit}] */\n  ${t.name}: Float64Array;`),
-    ...def.series.map((f) => `  /** ${f.description} [${f.unit}] */\n  ${f.name}: SeriesFunction;`),
+    ...def.series.map((f) => `  /** ${f.description} [${f.unit}] */\n  ${f.name}: StoichFunction;`),
     '}',
     '',
     '// State layout (f64): scalars, then the vectors in order.',

@@ -8,6 +8,8 @@
  * an opaque 1.0 that shader compilers cannot fold away).
  */
 import type { ParameterSet, SeriesFunction } from '../../params/types.ts';
+import type { PiecewiseCubic } from '../../math/spline.ts';
+import { isPiecewiseCubic, type StoichFunction } from '../../model/series.ts';
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite, StudyContext } from '../define.ts';
 import type { Node } from '../ir.ts';
@@ -37,7 +39,7 @@ export const outputsStruct = (k: KernelDecl) => `${k.name[0].toUpperCase()}${k.n
 
 class WgslEmitter extends KernelEmitter {
   protected reserved(): Set<string> {
-    return new Set(['s', 'ds', 'a', 'b', 'c', 'm', 'result', ...RESERVED, ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
+    return new Set(['s', 'ds', 'a', 'b', 'e', 'c', 'm', 'result', ...RESERVED, ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
   }
 
   protected signature(k: KernelDecl): string[] {
@@ -306,7 +308,46 @@ export function wgslKernels(model: CompiledModel): string {
   return out.join('\n');
 }
 
-function seriesFunctions(name: string, f: SeriesFunction): string[] {
+/**
+ * A piecewise cubic as WGSL: a binary decision tree on the knots (literals; no array is indexed, so no backend has to
+ * materialise a table per invocation) down to the interval's Horner polynomial, returning (value, slope).
+ */
+function splineFunctions(name: string, f: PiecewiseCubic): string[] {
+  const lit = wgslLiteral;
+  const x = f.knots;
+  const c = f.coefficients;
+  const lines = [`fn spline_${snake(name)}(s: f32) -> vec2<f32> {`];
+  const tree = (lo: number, hi: number, depth: number) => {
+    const pad = '  '.repeat(depth);
+    if (lo === hi) {
+      const [c0, c1, c2, c3] = [c[4 * lo], c[4 * lo + 1], c[4 * lo + 2], c[4 * lo + 3]];
+      lines.push(`${pad}let t = s - ${lit(x[lo])};`);
+      lines.push(`${pad}return vec2<f32>(${lit(c0)} + t * (${lit(c1)} + t * (${lit(c2)} + t * ${lit(c3)})), ${lit(c1)} + t * (${lit(2 * c2)} + t * ${lit(3 * c3)}));`);
+      return;
+    }
+    const mid = (lo + hi + 1) >> 1;
+    lines.push(`${pad}if (s < ${lit(x[mid])}) {`);
+    tree(lo, mid - 1, depth + 1);
+    lines.push(`${pad}} else {`);
+    tree(mid, hi, depth + 1);
+    lines.push(`${pad}}`);
+  };
+  tree(0, x.length - 2, 1);
+  lines.push('}');
+  return [
+    ...lines,
+    `fn series_${snake(name)}(s: f32) -> f32 { return spline_${snake(name)}(s).x; }`,
+    `fn series_slope_${snake(name)}(s: f32) -> f32 { return spline_${snake(name)}(s).y; }`,
+    `fn series_both_${snake(name)}(s: f32) -> vec2<f32> { return spline_${snake(name)}(s); }`,
+  ];
+}
+
+function seriesFunctions(name: string, f: StoichFunction): string[] {
+  if (isPiecewiseCubic(f)) return splineFunctions(name, f);
+  return closedFormFunctions(name, f);
+}
+
+function closedFormFunctions(name: string, f: SeriesFunction): string[] {
   const lit = wgslLiteral;
   const value = [`fn series_${snake(name)}(s: f32) -> f32 {`, `  var u = ${lit(f.constant)} + ${lit(f.linear)} * s;`];
   const slope = [`fn series_slope_${snake(name)}(s: f32) -> f32 {`, `  var d = ${lit(f.linear)};`];
