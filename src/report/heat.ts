@@ -1,7 +1,8 @@
 /**
  * The heat breakdown section: where each pack's heat comes from (the heat terms of src/pack/outputs.ts, which add up to
  * heatJ), over all packs and over the hottest ones, so a reader sees which loss drives the packs in the temperature
- * tail. The SPM has no electrolyte or solid-phase Ohmic heat; the section says so when the study ran it.
+ * tail. The SPM has no electrolyte or solid-phase Ohmic heat (but for the SEI film's Joule heat when cells age, which the
+ * solid-phase term carries); the section says so when the study ran it.
  */
 import { HEAT_TERM_OUTPUTS } from '../pack/outputs.ts';
 import type { RunSummary } from '../results/format.ts';
@@ -79,7 +80,15 @@ export async function heatSection(summary: RunSummary, cols: Columns): Promise<s
   let html = `<div class="cols"><div>${await chart(spec, `Each pack's heat split by source (the terms add up to heatJ: mean ${fmt(heatAll / 1000)} kJ, terms ${fmt(sumAll / 1000)} kJ). Red: the packs with the highest maximum temperature.`)}</div><div>${scrollBox(`<table class="grid">${head}<tbody>${table.join('')}</tbody></table>`)}</div></div>`;
   const spec0 = isObj(summary.spec) ? summary.spec : {};
   const model = isObj(spec0.simulation) ? str(spec0.simulation.model, 'spm') : 'spm';
-  if (model === 'spm') html += note('This study ran the SPM, which has no electrolyte or solid-phase Ohmic heat (their terms are 0): the SPMe (simulation.model: spme) has every heat source.');
+  // The film's Joule heat is in the solid-phase term only when cells age and simulation.filmHeat is not false.
+  const filmHeat = isObj(spec0.simulation) && str(spec0.simulation.sei, 'none') !== 'none' && spec0.simulation.filmHeat !== false;
+  if (model === 'spm') {
+    html += note(
+      filmHeat
+        ? "This study ran the SPM, which has no electrolyte or electrode Ohmic heat: its solid-phase term is the SEI film's Joule heat alone, its electrolyte term 0. The SPMe (simulation.model: spme) has every heat source."
+        : 'This study ran the SPM, which has no electrolyte or solid-phase Ohmic heat (their terms are 0): the SPMe (simulation.model: spme) has every heat source.',
+    );
+  } else if (filmHeat) html += note("The solid-phase Ohmic term includes the SEI film's Joule heat.");
   if (missing.length) html += note(`Not in the sample table: ${missing.join(', ')}.`);
   return html;
 }

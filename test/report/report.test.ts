@@ -113,6 +113,14 @@ describe('renderReport', () => {
     // An SPM run says that its electrolyte and solid terms are 0 by the model, not by the cells.
     const spm = await renderReport({ ...summary, spec: { ...(summary.spec as object), simulation: { model: 'spm' } } }, table);
     expect(spm).toContain('This study ran the SPM, which has no electrolyte or solid-phase Ohmic heat');
+    // With SEI growth the solid-phase term carries the film's Joule heat (unless simulation.filmHeat is false).
+    const withSei = async (simulation: object) =>
+      /<section id="heat">([\s\S]*?)<\/section>/.exec(await renderReport({ ...summary, spec: { ...(summary.spec as object), simulation } }, table))![1];
+    expect(await withSei({ model: 'spm', sei: 'solvent-diffusion limited' })).toContain('its solid-phase term is the SEI film&#39;s Joule heat alone');
+    expect(await withSei({ model: 'spme', sei: 'reaction limited' })).toContain('The solid-phase Ohmic term includes the SEI film&#39;s Joule heat.');
+    const noFilm = await withSei({ model: 'spme', sei: 'reaction limited', filmHeat: false });
+    expect(noFilm).not.toContain('Joule heat');
+    expect(await withSei({ model: 'spm', sei: 'reaction limited', filmHeat: false })).toContain('This study ran the SPM, which has no electrolyte or solid-phase Ohmic heat');
   });
 
   it('opens with the headline: the stored strings, in the order the CLI prints them', async () => {
