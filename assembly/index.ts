@@ -29,6 +29,8 @@ function packState(states: usize, i: i32, packBytes: usize): usize {
 
 /** Cell step evaluations of the last runPacks call (Newton trials and cut-off location included). */
 export let lastCellEvaluations: f64 = 0;
+/** Group Newton updates evaluated with the thermal part linearised in the last runPacks call. */
+export let lastCellCorrections: f64 = 0;
 
 /**
  * Simulate packs [first, last) of a job of `count` packs whose parameters (SoA, src/backends/types.ts) and interconnect
@@ -43,6 +45,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
   const statesFrom = statesIn ? states : 0;
   let cellSteps: f64 = 0;
   let evaluations: f64 = 0;
+  let corrections: f64 = 0;
   let i = first;
   if (s.n == 1) {
     // Single-cell packs: two at a time, one per SIMD lane.
@@ -58,6 +61,7 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
       }
       cellSteps += s.cellSteps + s2.cellSteps;
       evaluations += s.cellEvaluations + s2.cellEvaluations;
+      corrections += s.cellCorrections + s2.cellCorrections;
     }
   }
   for (; i < last; i++) {
@@ -67,8 +71,10 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
     if (states != 0) s.writeStates(packState(states, i, packBytes));
     cellSteps += s.cellSteps;
     evaluations += s.cellEvaluations;
+    corrections += s.cellCorrections;
   }
   lastCellEvaluations = evaluations;
+  lastCellCorrections = corrections;
   return cellSteps;
 }
 

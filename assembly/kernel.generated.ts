@@ -122,6 +122,7 @@ export let outVoltageTangent: v128 = f64x2.splat(0);
 export let outHeatTangent: v128 = f64x2.splat(0);
 export let outSeiDrive: v128 = f64x2.splat(0);
 export let outSeiDriveTangent: v128 = f64x2.splat(0);
+export let outRiseSensitive: v128 = f64x2.splat(0);
 export let outRise: v128 = f64x2.splat(0);
 export let outCooling: v128 = f64x2.splat(0);
 export let outRiseTangent: v128 = f64x2.splat(0);
@@ -138,6 +139,14 @@ const spme_prepare_electrolyteRateDiag: usize = memory.data(9600, 16);
 const spme_prepare_electrolyteRateUpper: usize = memory.data(9600, 16);
 const spme_prepare_electrolyteRate: usize = memory.data(9600, 16);
 const spme_prepare_solution: usize = memory.data(9600, 16);
+const spme_prepareStart_diffusivity: usize = memory.data(9600, 16);
+const spme_prepareStart_pathLength: usize = memory.data(9600, 16);
+const spme_prepareStart_faceConductance: usize = memory.data(9600, 16);
+const spme_prepareStart_electrolyteRateLower: usize = memory.data(9600, 16);
+const spme_prepareStart_electrolyteRateDiag: usize = memory.data(9600, 16);
+const spme_prepareStart_electrolyteRateUpper: usize = memory.data(9600, 16);
+const spme_prepareStart_electrolyteRate: usize = memory.data(9600, 16);
+const spme_prepareStart_solution: usize = memory.data(9600, 16);
 const spme_apply_inverseRootTheta: usize = memory.data(9600, 16);
 const spme_applyTangent_inverseRootTheta: usize = memory.data(9600, 16);
 const spme_applyTangent_inverseRootThetaTangent: usize = memory.data(9600, 16);
@@ -1211,6 +1220,54 @@ function spm_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1: 
   put(b0, b1, S_STOICH_POS, f64x2.neg(f64x2.mul(fluxPosTangent, dt)));
   put(a0, a1, S_SEI_GROWTH, at(s0, s1, S_SEI_GROWTH));
   put(b0, b1, S_SEI_GROWTH, sp(0.0));
+}
+
+/** The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+function spm_prepareFactors(b0: usize, b1: usize, f0: usize, f1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  const p_capacityNeg = at(p0, p1, P_CAPACITY_NEG);
+  const p_capacityPos = at(p0, p1, P_CAPACITY_POS);
+  const p_diffusionTimeNeg = at(p0, p1, P_DIFFUSION_TIME_NEG);
+  const p_diffusionTimePos = at(p0, p1, P_DIFFUSION_TIME_POS);
+  const p_diffusionActivationNeg = at(p0, p1, P_DIFFUSION_ACTIVATION_NEG);
+  const p_diffusionActivationPos = at(p0, p1, P_DIFFUSION_ACTIVATION_POS);
+  const invChargeNeg = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityNeg));
+  const invChargePos = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityPos));
+  const fluxPosTangent = f64x2.neg(invChargePos);
+  const baseRateNeg = f64x2.div(sp(1.0), p_diffusionTimeNeg);
+  const temperature = f64x2.add(sp(referenceTemperature), rise);
+  const inverseTemperatureGap = f64x2.sub(f64x2.div(sp(1.0), sp(referenceTemperature)), f64x2.div(sp(1.0), temperature));
+  const diffusionRateNeg = f64x2.mul(baseRateNeg, varrhenius(p_diffusionActivationNeg, inverseTemperatureGap));
+  const t55 = f64x2.mul(sp(-0.6666666666666666), invChargeNeg);
+  const baseRatePos = f64x2.div(sp(1.0), p_diffusionTimePos);
+  const diffusionRatePos = f64x2.mul(baseRatePos, varrhenius(p_diffusionActivationPos, inverseTemperatureGap));
+  const t58 = f64x2.mul(sp(-0.6666666666666666), fluxPosTangent);
+  for (let m = 0; m < modes; m++) {
+    const decayRateNeg = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRateNeg);
+    const t60 = vexp(f64x2.neg(f64x2.mul(decayRateNeg, dt)));
+    const modeTargetNegTangent = f64x2.div(t55, decayRateNeg);
+    const decayRatePos = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRatePos);
+    const t63 = vexp(f64x2.neg(f64x2.mul(decayRatePos, dt)));
+    const modeTargetPosTangent = f64x2.div(t58, decayRatePos);
+    put(f0, f1, STATE_FIXED_SPM + m, t60);
+    put(b0, b1, STATE_FIXED_SPM + m, f64x2.add(modeTargetNegTangent, f64x2.mul(f64x2.neg(modeTargetNegTangent), t60)));
+    put(f0, f1, STATE_FIXED_SPM + modes + m, t63);
+    put(b0, b1, STATE_FIXED_SPM + modes + m, f64x2.add(modeTargetPosTangent, f64x2.mul(f64x2.neg(modeTargetPosTangent), t63)));
+  }
+  put(b0, b1, S_STOICH_NEG, f64x2.neg(f64x2.mul(invChargeNeg, dt)));
+  put(b0, b1, S_STOICH_POS, f64x2.neg(f64x2.mul(fluxPosTangent, dt)));
+  put(b0, b1, S_SEI_GROWTH, sp(0.0));
+  outRiseSensitive = f64x2.add(f64x2.max(p_diffusionActivationNeg, f64x2.neg(p_diffusionActivationNeg)), f64x2.max(p_diffusionActivationPos, f64x2.neg(p_diffusionActivationPos)));
+}
+
+/** The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+function spm_prepareStart(s0: usize, s1: usize, f0: usize, f1: usize, a0: usize, a1: usize, b0: usize, b1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  for (let m = 0; m < modes; m++) {
+    put(a0, a1, STATE_FIXED_SPM + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPM + m), at(f0, f1, STATE_FIXED_SPM + m)));
+    put(a0, a1, STATE_FIXED_SPM + modes + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPM + modes + m), at(f0, f1, STATE_FIXED_SPM + modes + m)));
+  }
+  put(a0, a1, S_STOICH_NEG, at(s0, s1, S_STOICH_NEG));
+  put(a0, a1, S_STOICH_POS, at(s0, s1, S_STOICH_POS));
+  put(a0, a1, S_SEI_GROWTH, at(s0, s1, S_SEI_GROWTH));
 }
 
 /** The end state of a step at current I from its prepared parts: a + b I. */
@@ -2692,6 +2749,165 @@ function spme_prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1:
   put(b0, b1, S_SEI_GROWTH, sp(0.0));
 }
 
+/** The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+function spme_prepareFactors(b0: usize, b1: usize, f0: usize, f1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  const p_capacityNeg = at(p0, p1, P_CAPACITY_NEG);
+  const p_capacityPos = at(p0, p1, P_CAPACITY_POS);
+  const p_diffusionTimeNeg = at(p0, p1, P_DIFFUSION_TIME_NEG);
+  const p_diffusionTimePos = at(p0, p1, P_DIFFUSION_TIME_POS);
+  const p_diffusionActivationNeg = at(p0, p1, P_DIFFUSION_ACTIVATION_NEG);
+  const p_diffusionActivationPos = at(p0, p1, P_DIFFUSION_ACTIVATION_POS);
+  const invChargeNeg = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityNeg));
+  const invChargePos = f64x2.div(sp(1.0), f64x2.mul(sp(3600.0), p_capacityPos));
+  const fluxPosTangent = f64x2.neg(invChargePos);
+  const baseRateNeg = f64x2.div(sp(1.0), p_diffusionTimeNeg);
+  const temperature = f64x2.add(sp(referenceTemperature), rise);
+  const inverseTemperatureGap = f64x2.sub(f64x2.div(sp(1.0), sp(referenceTemperature)), f64x2.div(sp(1.0), temperature));
+  const diffusionRateNeg = f64x2.mul(baseRateNeg, varrhenius(p_diffusionActivationNeg, inverseTemperatureGap));
+  const t70 = f64x2.mul(sp(-0.6666666666666666), invChargeNeg);
+  const baseRatePos = f64x2.div(sp(1.0), p_diffusionTimePos);
+  const diffusionRatePos = f64x2.mul(baseRatePos, varrhenius(p_diffusionActivationPos, inverseTemperatureGap));
+  const t73 = f64x2.mul(sp(-0.6666666666666666), fluxPosTangent);
+  for (let m = 0; m < modes; m++) {
+    const decayRateNeg = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRateNeg);
+    const t75 = vexp(f64x2.neg(f64x2.mul(decayRateNeg, dt)));
+    const modeTargetNegTangent = f64x2.div(t70, decayRateNeg);
+    const decayRatePos = f64x2.mul(sp(ld(eigenvalues, m)), diffusionRatePos);
+    const t78 = vexp(f64x2.neg(f64x2.mul(decayRatePos, dt)));
+    const modeTargetPosTangent = f64x2.div(t73, decayRatePos);
+    put(f0, f1, STATE_FIXED_SPME + m, t75);
+    put(b0, b1, STATE_FIXED_SPME + m, f64x2.add(modeTargetNegTangent, f64x2.mul(f64x2.neg(modeTargetNegTangent), t75)));
+    put(f0, f1, STATE_FIXED_SPME + modes + m, t78);
+    put(b0, b1, STATE_FIXED_SPME + modes + m, f64x2.add(modeTargetPosTangent, f64x2.mul(f64x2.neg(modeTargetPosTangent), t78)));
+  }
+  put(b0, b1, S_STOICH_NEG, f64x2.neg(f64x2.mul(invChargeNeg, dt)));
+  put(b0, b1, S_STOICH_POS, f64x2.neg(f64x2.mul(fluxPosTangent, dt)));
+  put(b0, b1, S_SEI_GROWTH, sp(0.0));
+  outRiseSensitive = f64x2.add(f64x2.max(p_diffusionActivationNeg, f64x2.neg(p_diffusionActivationNeg)), f64x2.max(p_diffusionActivationPos, f64x2.neg(p_diffusionActivationPos)));
+}
+
+/** The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+function spme_prepareStart(s0: usize, s1: usize, f0: usize, f1: usize, a0: usize, a1: usize, b0: usize, b1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  const p_electrolyteConcentration = at(p0, p1, P_ELECTROLYTE_CONCENTRATION);
+  const p_poreWidthNeg = at(p0, p1, P_PORE_WIDTH_NEG);
+  const p_poreWidthSep = at(p0, p1, P_PORE_WIDTH_SEP);
+  const p_poreWidthPos = at(p0, p1, P_PORE_WIDTH_POS);
+  const p_pathLengthNeg = at(p0, p1, P_PATH_LENGTH_NEG);
+  const p_pathLengthSep = at(p0, p1, P_PATH_LENGTH_SEP);
+  const p_pathLengthPos = at(p0, p1, P_PATH_LENGTH_POS);
+  const p_diffusivityScale = at(p0, p1, P_DIFFUSIVITY_SCALE);
+  const p_diffusivityActivation = at(p0, p1, P_DIFFUSIVITY_ACTIVATION);
+  const p_sourceNeg = at(p0, p1, P_SOURCE_NEG);
+  const p_sourcePos = at(p0, p1, P_SOURCE_POS);
+  const diffusivity = spme_prepareStart_diffusivity;
+  const pathLength = spme_prepareStart_pathLength;
+  const faceConductance = spme_prepareStart_faceConductance;
+  const electrolyteRateLower = spme_prepareStart_electrolyteRateLower;
+  const electrolyteRateDiag = spme_prepareStart_electrolyteRateDiag;
+  const electrolyteRateUpper = spme_prepareStart_electrolyteRateUpper;
+  const electrolyteRate = spme_prepareStart_electrolyteRate;
+  const solution = spme_prepareStart_solution;
+  const temperature = f64x2.add(sp(referenceTemperature), rise);
+  const inverseTemperatureGap = f64x2.sub(f64x2.div(sp(1.0), sp(referenceTemperature)), f64x2.div(sp(1.0), temperature));
+  const electrolyteDiffusivityFactor = f64x2.mul(p_diffusivityScale, varrhenius(p_diffusivityActivation, inverseTemperatureGap));
+  for (let m = 0; m < electrolyteCells; m++) {
+    const t74 = f64x2.mul(f64x2.max(f64x2.mul(p_electrolyteConcentration, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)), sp(10.0)), sp(diffusivityInverseReference));
+    vst(diffusivity, m, f64x2.mul(f64x2.add(sp(diffusivityTerm0), f64x2.mul(t74, f64x2.add(sp(diffusivityTerm1), f64x2.mul(t74, f64x2.add(sp(diffusivityTerm2), f64x2.mul(t74, sp(diffusivityTerm3))))))), varrhenius(sp(diffusivityRate), t74)));
+    vst(pathLength, m, f64x2.add(f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_pathLengthNeg), f64x2.mul(sp(ld(regionSep, m)), p_pathLengthSep)), f64x2.mul(sp(ld(regionPos, m)), p_pathLengthPos)));
+  }
+  for (let m = 0; m < modes; m++) {
+    put(a0, a1, STATE_FIXED_SPME + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPME + m), at(f0, f1, STATE_FIXED_SPME + m)));
+    put(a0, a1, STATE_FIXED_SPME + modes + m, f64x2.mul(at(s0, s1, STATE_FIXED_SPME + modes + m), at(f0, f1, STATE_FIXED_SPME + modes + m)));
+  }
+  for (let m = 0; m < electrolyteCells; m++) {
+    const t75 = (m + 1 < electrolyteCells ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m + 1) : sp(0));
+    const t76 = f64x2.mul(f64x2.max(f64x2.mul(p_electrolyteConcentration, f64x2.mul(sp(0.5), f64x2.add(at(s0, s1, STATE_FIXED_SPME + modes + modes + m), t75))), sp(10.0)), sp(diffusivityInverseReference));
+    vst(faceConductance, m, f64x2.mul(sp(ld(interiorFace, m)), f64x2.div(f64x2.mul(f64x2.mul(electrolyteDiffusivityFactor, f64x2.mul(f64x2.add(f64x2.add(vld(diffusivity, m), (m + 1 < electrolyteCells ? vld(diffusivity, m + 1) : sp(0))), f64x2.mul(sp(4.0), f64x2.mul(f64x2.add(sp(diffusivityTerm0), f64x2.mul(t76, f64x2.add(sp(diffusivityTerm1), f64x2.mul(t76, f64x2.add(sp(diffusivityTerm2), f64x2.mul(t76, sp(diffusivityTerm3))))))), varrhenius(sp(diffusivityRate), t76)))), sp(0.16666666666666666))), sp(2.0)), f64x2.add(vld(pathLength, m), (m + 1 < electrolyteCells ? vld(pathLength, m + 1) : sp(0))))));
+  }
+  for (let m = 0; m < electrolyteCells; m++) {
+    const t77 = (m >= 1 ? vld(faceConductance, m - 1) : sp(0));
+    const t78 = f64x2.neg(f64x2.mul(dt, t77));
+    const t79 = vld(faceConductance, m);
+    const t80 = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_poreWidthNeg), f64x2.mul(sp(ld(regionSep, m)), p_poreWidthSep)), f64x2.mul(sp(ld(regionPos, m)), p_poreWidthPos)), f64x2.mul(dt, f64x2.add(t77, t79)));
+    const t81 = f64x2.neg(f64x2.mul(dt, t79));
+    const t82 = (m + 1 < electrolyteCells ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m + 1) : sp(0));
+    vst(electrolyteRateLower, m, t78);
+    vst(electrolyteRateDiag, m, t80);
+    vst(electrolyteRateUpper, m, t81);
+    vst(electrolyteRate, m, f64x2.add(f64x2.mul(t77, f64x2.sub((m >= 1 ? at(s0, s1, STATE_FIXED_SPME + modes + modes + m - 1) : sp(0)), at(s0, s1, STATE_FIXED_SPME + modes + modes + m))), f64x2.mul(t79, f64x2.sub(t82, at(s0, s1, STATE_FIXED_SPME + modes + modes + m)))));
+    vst(solution, m, f64x2.add(f64x2.mul(sp(ld(regionNeg, m)), p_sourceNeg), f64x2.mul(sp(ld(regionPos, m)), p_sourcePos)));
+  }
+  {
+    const mid: i32 = (electrolyteCells) >> 1;
+    let cUp = sp(0);
+    let aDown = sp(0);
+    let x0 = sp(0);
+    let y0 = sp(0);
+    let x1 = sp(0);
+    let y1 = sp(0);
+    let pivot = f64x2.div(sp(1), vld(electrolyteRateDiag, 0));
+    cUp = f64x2.mul(vld(electrolyteRateUpper, 0), pivot);
+    vst(electrolyteRateDiag, 0, cUp);
+    x0 = f64x2.mul(vld(electrolyteRate, 0), pivot);
+    vst(electrolyteRate, 0, x0);
+    x1 = f64x2.mul(vld(solution, 0), pivot);
+    vst(solution, 0, x1);
+    if (electrolyteCells - 1 > mid) {
+      pivot = f64x2.div(sp(1), vld(electrolyteRateDiag, electrolyteCells - 1));
+      aDown = f64x2.mul(vld(electrolyteRateLower, electrolyteCells - 1), pivot);
+      vst(electrolyteRateDiag, electrolyteCells - 1, aDown);
+      y0 = f64x2.mul(vld(electrolyteRate, electrolyteCells - 1), pivot);
+      vst(electrolyteRate, electrolyteCells - 1, y0);
+      y1 = f64x2.mul(vld(solution, electrolyteCells - 1), pivot);
+      vst(solution, electrolyteCells - 1, y1);
+    }
+    for (let i: i32 = 1; i <= mid - 1; i++) {
+      pivot = f64x2.div(sp(1), f64x2.sub(vld(electrolyteRateDiag, i), f64x2.mul(vld(electrolyteRateLower, i), cUp)));
+      cUp = f64x2.mul(vld(electrolyteRateUpper, i), pivot);
+      vst(electrolyteRateDiag, i, cUp);
+      x0 = f64x2.mul(f64x2.sub(vld(electrolyteRate, i), f64x2.mul(vld(electrolyteRateLower, i), x0)), pivot);
+      vst(electrolyteRate, i, x0);
+      x1 = f64x2.mul(f64x2.sub(vld(solution, i), f64x2.mul(vld(electrolyteRateLower, i), x1)), pivot);
+      vst(solution, i, x1);
+      if (electrolyteCells - 1 - i > mid) {
+        pivot = f64x2.div(sp(1), f64x2.sub(vld(electrolyteRateDiag, electrolyteCells - 1 - i), f64x2.mul(vld(electrolyteRateUpper, electrolyteCells - 1 - i), aDown)));
+        aDown = f64x2.mul(vld(electrolyteRateLower, electrolyteCells - 1 - i), pivot);
+        vst(electrolyteRateDiag, electrolyteCells - 1 - i, aDown);
+        y0 = f64x2.mul(f64x2.sub(vld(electrolyteRate, electrolyteCells - 1 - i), f64x2.mul(vld(electrolyteRateUpper, electrolyteCells - 1 - i), y0)), pivot);
+        vst(electrolyteRate, electrolyteCells - 1 - i, y0);
+        y1 = f64x2.mul(f64x2.sub(vld(solution, electrolyteCells - 1 - i), f64x2.mul(vld(electrolyteRateUpper, electrolyteCells - 1 - i), y1)), pivot);
+        vst(solution, electrolyteCells - 1 - i, y1);
+      }
+    }
+    pivot = f64x2.div(sp(1), f64x2.sub(f64x2.sub(vld(electrolyteRateDiag, mid), f64x2.mul(vld(electrolyteRateLower, mid), cUp)), (mid + 1 < electrolyteCells ? f64x2.mul(vld(electrolyteRateUpper, mid), aDown) : sp(0))));
+    x0 = f64x2.mul(f64x2.sub(f64x2.sub(vld(electrolyteRate, mid), f64x2.mul(vld(electrolyteRateLower, mid), x0)), (mid + 1 < electrolyteCells ? f64x2.mul(vld(electrolyteRateUpper, mid), y0) : sp(0))), pivot);
+    vst(electrolyteRate, mid, x0);
+    y0 = x0;
+    x1 = f64x2.mul(f64x2.sub(f64x2.sub(vld(solution, mid), f64x2.mul(vld(electrolyteRateLower, mid), x1)), (mid + 1 < electrolyteCells ? f64x2.mul(vld(electrolyteRateUpper, mid), y1) : sp(0))), pivot);
+    vst(solution, mid, x1);
+    y1 = x1;
+    for (let i: i32 = 1; i <= mid; i++) {
+      x0 = f64x2.sub(vld(electrolyteRate, mid - i), f64x2.mul(vld(electrolyteRateDiag, mid - i), x0));
+      vst(electrolyteRate, mid - i, x0);
+      x1 = f64x2.sub(vld(solution, mid - i), f64x2.mul(vld(electrolyteRateDiag, mid - i), x1));
+      vst(solution, mid - i, x1);
+      if (mid + i < electrolyteCells) {
+        y0 = f64x2.sub(vld(electrolyteRate, mid + i), f64x2.mul(vld(electrolyteRateDiag, mid + i), y0));
+        vst(electrolyteRate, mid + i, y0);
+        y1 = f64x2.sub(vld(solution, mid + i), f64x2.mul(vld(electrolyteRateDiag, mid + i), y1));
+        vst(solution, mid + i, y1);
+      }
+    }
+  }
+  for (let m = 0; m < electrolyteCells; m++) {
+    put(a0, a1, STATE_FIXED_SPME + modes + modes + m, f64x2.add(at(s0, s1, STATE_FIXED_SPME + modes + modes + m), f64x2.mul(dt, vld(electrolyteRate, m))));
+    put(b0, b1, STATE_FIXED_SPME + modes + modes + m, f64x2.mul(dt, vld(solution, m)));
+  }
+  put(a0, a1, S_STOICH_NEG, at(s0, s1, S_STOICH_NEG));
+  put(a0, a1, S_STOICH_POS, at(s0, s1, S_STOICH_POS));
+  put(a0, a1, S_SEI_GROWTH, at(s0, s1, S_SEI_GROWTH));
+}
+
 /** The end state of a step at current I from its prepared parts, a + b I, and its summaries. */
 function spme_apply(a0: usize, a1: usize, b0: usize, b1: usize, s0: usize, s1: usize, p0: usize, p1: usize, current: v128): void {
   const inverseRootTheta = spme_apply_inverseRootTheta;
@@ -3006,6 +3222,18 @@ export function evaluatePredictorTangent(s0: usize, s1: usize, ds0: usize, ds1: 
 export function prepare(s0: usize, s1: usize, a0: usize, a1: usize, b0: usize, b1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
   if (model == MODEL_SPM) spm_prepare(s0, s1, a0, a1, b0, b1, p0, p1, dt, rise);
   else spme_prepare(s0, s1, a0, a1, b0, b1, p0, p1, dt, rise);
+}
+
+/** The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+export function prepareFactors(b0: usize, b1: usize, f0: usize, f1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  if (model == MODEL_SPM) spm_prepareFactors(b0, b1, f0, f1, p0, p1, dt, rise);
+  else spme_prepareFactors(b0, b1, f0, f1, p0, p1, dt, rise);
+}
+
+/** The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+export function prepareStart(s0: usize, s1: usize, f0: usize, f1: usize, a0: usize, a1: usize, b0: usize, b1: usize, p0: usize, p1: usize, dt: v128, rise: v128): void {
+  if (model == MODEL_SPM) spm_prepareStart(s0, s1, f0, f1, a0, a1, b0, b1, p0, p1, dt, rise);
+  else spme_prepareStart(s0, s1, f0, f1, a0, a1, b0, b1, p0, p1, dt, rise);
 }
 
 /** The end state of a step at current I from its prepared parts: a + b I. */

@@ -101,6 +101,7 @@ export const STOP_ELECTROLYTE_DEPLETED: i32 = 4; // stop reason electrolyteDeple
 export const TOL_GROUP_CURRENT: f64 = 1e-10; // group Newton: largest current update of a converged cell [relative to max(1 A, |group current|)]
 export const TOL_GROUP_VOLTAGE: f64 = Infinity; // group Newton: largest gap between a converged cell and the common voltage [V]
 export const TOL_GROUP_CURRENT_RESOLUTION: f64 = 0e+0; // group Newton: a cell whose update is below this is converged even with a voltage gap [relative to max(1 A, |cell current|)]
+export const TOL_LINEARISED_RISE: f64 = 1e-9; // group Newton: the first update is evaluated with the thermal part linearised (CellKernel.correct) when every cell's bound on the neglected rise, (dt / C_th) |dV/dI| delta^2, is below this [K]
 export const TOL_POWER: f64 = 1e-10; // power drive: Newton on I V(I) = P stops when the power error is below this [relative to |P|]
 export const TOL_CROSSING: f64 = 1e-12; // cut-off location: Illinois bracket width on the sub-step length [relative to max(1 s, tau)]
 export const TOL_CONSTANT_VOLTAGE: f64 = 1e-13; // CV drive: Illinois bracket width on the string current [relative to max(1 A, |I|)]

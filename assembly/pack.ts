@@ -2,7 +2,7 @@
 // step template of assembly/step.ts. All buffers live in linear memory (heap.alloc, stub runtime); a PackSim is
 // reused for every pack of a job. Tolerances and iteration limits are the f64 column of src/kernels/tolerances.ts.
 import {
-  CELL_PARAMETER_COUNT, P_CONTACT_RESISTANCE, P_COLLECTOR_RESISTANCE, S_TEMPERATURE_RISE,
+  CELL_PARAMETER_COUNT, P_CONTACT_RESISTANCE, P_COLLECTOR_RESISTANCE, P_HEAT_CAPACITY, S_TEMPERATURE_RISE,
   O_CAPACITY_AH, O_ENERGY_WH, O_DURATION_S, O_TIME_TO_FIRST_CUTOFF_S, O_CUTOFF_CELL, O_MAX_TEMPERATURE_K,
   O_MAX_TEMPERATURE_SPREAD_K, O_MAX_CURRENT_IMBALANCE, O_MIN_CELL_VOLTAGE_V, O_MAX_CELL_VOLTAGE_V, O_FINAL_SOC_SPREAD,
   O_WELD_LOSS_J, O_INTERCONNECT_LOSS_J, O_HEAT_J, O_FINAL_PACK_VOLTAGE_V, O_STOP_REASON, PACK_OUTPUT_COUNT,
@@ -11,14 +11,15 @@ import {
   SEG_CONTINUE_ON_LIMIT, SEG_STEP, SEGMENT_FIELD_COUNT, MODE_CURRENT, MODE_POWER, MODE_CONSTANT_VOLTAGE,
   STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT, STOP_ELECTROLYTE_DEPLETED,
   TOL_GROUP_CURRENT, TOL_GROUP_VOLTAGE, TOL_GROUP_CURRENT_RESOLUTION, TOL_POWER, TOL_CROSSING, TOL_CONSTANT_VOLTAGE,
-  TOL_FALLBACK_SLOPE, TOL_MAX_NEWTON, TOL_MAX_BACKTRACK, TOL_MAX_ILLINOIS, jobParameterIndex,
+  TOL_FALLBACK_SLOPE, TOL_LINEARISED_RISE, TOL_MAX_NEWTON, TOL_MAX_BACKTRACK, TOL_MAX_ILLINOIS, jobParameterIndex,
 } from './layout.generated';
 import { evaluate, init, limits, outDepletionMargin, outElectrolyteMinimum, outSoc, outVoltage, parameterCount, referenceTemperature, soc, stateLength } from './kernel.generated';
 import { lane0, ld, sp, st } from './simd-math';
 import {
-  finish2, isothermal, prepare2, r0Cooling, r0Heat, r0Irreversible, r0Margin, r0Minimum, r0OcvEnd, r0OcvStart, r0OhmicElectrolyte, r0OhmicSolid,
-  r0Reversible, r0Slope, r0Voltage, r0VoltageStart, r1Cooling, r1Heat, r1Irreversible, r1Margin, r1Minimum, r1OcvEnd, r1OcvStart, r1OhmicElectrolyte,
-  r1OhmicSolid, r1Reversible, r1Slope, r1Voltage, r1VoltageStart,
+  aging, correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0Irreversible, r0Margin, r0Minimum, r0OcvEnd,
+  r0OcvStart, r0OhmicElectrolyte, r0OhmicSolid, r0Reversible, r0Rise, r0RiseTangent, r0Slope, r0Voltage, r0VoltageStart, r0VoltageStartTangent, r1Cooling,
+  r1Heat, r1HeatTangent, r1Irreversible, r1Margin, r1Minimum, r1OcvEnd, r1OcvStart, r1OhmicElectrolyte, r1OhmicSolid, r1Reversible, r1Rise,
+  r1RiseTangent, r1Slope, r1Voltage, r1VoltageStart, r1VoltageStartTangent,
 } from './step';
 
 /** Result of runSegment when no limit ended the segment. */
@@ -75,6 +76,8 @@ export class PackSim {
   trial: usize;
   partA: usize;
   partB: usize;
+  factors: usize; // the kept prepare factors (step.ts prepareKept2)
+  kept: usize; // n x KEPT_FIELDS: what they were computed for
   current: usize;
   voltage: usize;
   slope: usize;
@@ -87,6 +90,11 @@ export class PackSim {
   stepTerms: usize; // n x 4: heat terms of the trial step [J] (irreversible, reversible, electrolyte Ohmic, solid Ohmic)
   stepMinimum: usize; // lowest c_e / c_e0 of the trial end state
   stepMargin: usize; // its margin to depletion
+  // Of the last evaluation with a slope, per cell: the end rise and the thermal part's derivatives (correctPair).
+  stepRise: usize;
+  stepRiseTangent: usize;
+  stepHeatTangent: usize;
+  stepVStartTangent: usize;
   committed1: usize; // cell currents of the last three commits, latest first
   committed2: usize;
   committed3: usize;
@@ -102,6 +110,7 @@ export class PackSim {
   time: f64 = 0;
   cellSteps: f64 = 0;
   cellEvaluations: f64 = 0;
+  cellCorrections: f64 = 0;
   preparedDt: f64 = NaN;
   wantSlope: bool = false;
   firstSolve: bool = false;
@@ -126,6 +135,8 @@ export class PackSim {
     this.trial = alloc64(nL);
     this.partA = alloc64(nL);
     this.partB = alloc64(nL);
+    this.factors = alloc64(nL);
+    this.kept = alloc64(n * KEPT_FIELDS);
     this.current = alloc64(n);
     this.voltage = alloc64(n);
     this.slope = alloc64(n);
@@ -138,6 +149,10 @@ export class PackSim {
     this.stepTerms = alloc64(4 * n);
     this.stepMinimum = alloc64(n);
     this.stepMargin = alloc64(n);
+    this.stepRise = alloc64(n);
+    this.stepRiseTangent = alloc64(n);
+    this.stepHeatTangent = alloc64(n);
+    this.stepVStartTangent = alloc64(n);
     this.committed1 = alloc64(n);
     this.committed2 = alloc64(n);
     this.committed3 = alloc64(n);
@@ -180,6 +195,7 @@ export class PackSim {
       const p = this.cellParams(c);
       if (statesIn != 0) memory.copy(s, statesIn + ((<usize>c * this.L) << 3), <usize>this.L << 3);
       else init(s, s, p, p);
+      st(this.kept, c * KEPT_FIELDS + KEPT_DT, NaN);
       st(this.current, c, 0);
       st(this.voltage, c, 0);
       st(this.slope, c, NaN);
@@ -207,6 +223,7 @@ export class PackSim {
     this.time = 0;
     this.cellSteps = 0;
     this.cellEvaluations = 0;
+    this.cellCorrections = 0;
     this.history = 0;
     this.historyDt = NaN;
     this.historySegment = -1;
@@ -242,22 +259,16 @@ export class PackSim {
     }
   }
 
-  /** The current-independent part of every cell's step over dt, two cells per SIMD call (once per start state and dt). */
+  /**
+   * The current-independent part of every cell's step over dt, two cells per SIMD call (once per start state and dt),
+   * the modal decay factors kept while the step length stays the same.
+   */
   prepareAll(dt: f64): void {
     if (this.preparedDt == dt) return;
     const n = this.n;
     let c = 0;
-    for (; c + 1 < n; c += 2) {
-      prepare2(this.cellState(this.start, c), this.cellState(this.partA, c), this.cellState(this.partB, c), this.cellParams(c), dt,
-        this.cellState(this.start, c + 1), this.cellState(this.partA, c + 1), this.cellState(this.partB, c + 1), this.cellParams(c + 1), dt);
-    }
-    if (c < n) {
-      const s = this.cellState(this.start, c);
-      const a = this.cellState(this.partA, c);
-      const b = this.cellState(this.partB, c);
-      const p = this.cellParams(c);
-      prepare2(s, a, b, p, dt, s, a, b, p, dt);
-    }
+    for (; c + 1 < n; c += 2) prepareCells(this, c, dt, this, c + 1, dt);
+    if (c < n) prepareCells(this, c, dt, this, c, dt);
     this.preparedDt = dt;
   }
 
@@ -275,6 +286,10 @@ export class PackSim {
     st(this.stepTerms, 4 * c + 3, r0OhmicSolid);
     st(this.stepMinimum, c, r0Minimum);
     st(this.stepMargin, c, r0Margin);
+    st(this.stepRise, c, r0Rise);
+    st(this.stepRiseTangent, c, r0RiseTangent);
+    st(this.stepHeatTangent, c, r0HeatTangent);
+    st(this.stepVStartTangent, c, r0VoltageStartTangent);
   }
   // @ts-ignore: decorator
   @inline storeLane1(c: i32): void {
@@ -289,6 +304,10 @@ export class PackSim {
     st(this.stepTerms, 4 * c + 3, r1OhmicSolid);
     st(this.stepMinimum, c, r1Minimum);
     st(this.stepMargin, c, r1Margin);
+    st(this.stepRise, c, r1Rise);
+    st(this.stepRiseTangent, c, r1RiseTangent);
+    st(this.stepHeatTangent, c, r1HeatTangent);
+    st(this.stepVStartTangent, c, r1VoltageStartTangent);
   }
 
   /** Cell c from the start state over dt at current I into the trial buffer: its end voltage (slope in r0Slope). */
@@ -315,6 +334,82 @@ export class PackSim {
     this.cellEvaluations += 2;
     this.storeLane0(c);
     this.storeLane1(c + 1);
+  }
+
+  /**
+   * Cells c and c1 (c1 == c: one cell) at currents I0, I1 from their last evaluations with a slope at I - delta: the
+   * reference's correctCell (CellKernel.correct), one SIMD call.
+   */
+  correctPair(c: i32, I0: f64, delta0: f64, c1: i32, I1: f64, delta1: f64, dt: f64): void {
+    correct2(
+      this.cellState(this.partA, c), this.cellState(this.partB, c), this.cellState(this.trial, c), this.cellParams(c), I0, delta0, ld(this.stepRise, c), ld(this.stepRiseTangent, c),
+      this.cellState(this.partA, c1), this.cellState(this.partB, c1), this.cellState(this.trial, c1), this.cellParams(c1), I1, delta1, ld(this.stepRise, c1), ld(this.stepRiseTangent, c1),
+    );
+    this.updateCorrected(c, I0, delta0, dt, r0Rise, r0OcvEnd, r0Minimum, r0Margin);
+    if (c1 != c) this.updateCorrected(c1, I1, delta1, dt, r1Rise, r1OcvEnd, r1Minimum, r1Margin);
+  }
+
+  /**
+   * The host's part of CellKernel.correct: the heat and start voltage to first order; the heat terms' sum moves with the
+   * heat less the contact and collector heat (I^2 R dt, exact), shared out in proportion to the terms.
+   */
+  // @ts-ignore: decorator
+  @inline updateCorrected(c: i32, I: f64, delta: f64, dt: f64, rise: f64, ocvEnd: f64, minimum: f64, margin: f64): void {
+    const heatChange = ld(this.stepHeatTangent, c) * delta;
+    const previous = I - delta;
+    const p = this.cellParams(c);
+    const termsChange = heatChange - (I * I - previous * previous) * (ld(p, P_CONTACT_RESISTANCE) + ld(p, P_COLLECTOR_RESISTANCE)) * dt;
+    let sum = 0.0;
+    for (let t = 0; t < 4; t++) sum += ld(this.stepTerms, 4 * c + t);
+    if (sum != 0) {
+      for (let t = 0; t < 4; t++) {
+        const term = ld(this.stepTerms, 4 * c + t);
+        st(this.stepTerms, 4 * c + t, term + termsChange * (term / sum));
+      }
+    }
+    st(this.stepHeat, c, ld(this.stepHeat, c) + heatChange);
+    st(this.stepVStart, c, ld(this.stepVStart, c) + ld(this.stepVStartTangent, c) * delta);
+    st(this.stepOcvEnd, c, ocvEnd);
+    st(this.stepRise, c, rise);
+    st(this.stepMinimum, c, minimum);
+    st(this.stepMargin, c, margin);
+    this.cellCorrections += 1;
+  }
+
+  /** The reference's correctGroup: every cell of the group from `from` to `to`, voltages into `voltages`; the spread. */
+  correctGroup(c0: i32, np: i32, from: usize, to: usize, dt: f64, voltages: usize): f64 {
+    let j = 0;
+    for (; j + 1 < np; j += 2) {
+      this.correctPair(c0 + j, ld(to, j), ld(to, j) - ld(from, j), c0 + j + 1, ld(to, j + 1), ld(to, j + 1) - ld(from, j + 1), dt);
+      st(voltages, j, r0Voltage);
+      st(voltages, j + 1, r1Voltage);
+    }
+    if (j < np) {
+      this.correctPair(c0 + j, ld(to, j), ld(to, j) - ld(from, j), c0 + j, ld(to, j), ld(to, j) - ld(from, j), dt);
+      st(voltages, j, r0Voltage);
+    }
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (j = 0; j < np; j++) {
+      const v = ld(voltages, j);
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return isFinite(hi - lo) ? hi - lo : Infinity;
+  }
+
+  /**
+   * The reference's linearisable: no SEI growth (not affine in the current), and the bound (dt / C_th) |dV/dI| delta^2
+   * below TOL_LINEARISED_RISE for every cell.
+   */
+  linearisable(c0: i32, np: i32, dt: f64, alpha: f64): bool {
+    if (aging) return false;
+    for (let j = 0; j < np; j++) {
+      const c = c0 + j;
+      const d = alpha * ld(this.deltas, j);
+      if (!((dt / ld(this.cellParams(c), P_HEAT_CAPACITY)) * Math.abs(ld(this.slope, c)) * d * d <= TOL_LINEARISED_RISE)) return false;
+    }
+    return true;
   }
 
   solveGroup(g: i32, I: f64, dt: f64): f64 {
@@ -374,13 +469,16 @@ export class PackSim {
       }
       if (converged) break;
       // The slopes of the solve's first evaluation serve the next update (a chord step); afresh after a halving or
-      // from the third iteration on (the reference's rule).
+      // from the third iteration on; that first update evaluated with the thermal part linearised where the tolerance
+      // table allows (the reference's rules).
       let alpha = Math.min(1, cap / worst);
       for (let attempt = 0; ; attempt++) {
         for (let j = 0; j < np; j++) st(trialI, j, ld(this.current, c0 + j) + alpha * ld(deltas, j));
         const fresh = attempt > 0 || iter >= 1;
         if (!fresh) memory.copy(trialS, slo, <usize>np << 3);
-        const newSpread = this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
+        const newSpread = !fresh && this.linearisable(c0, np, dt, alpha)
+          ? this.correctGroup(c0, np, cur, trialI, dt, trialV)
+          : this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
         if (newSpread < spread || attempt >= TOL_MAX_BACKTRACK) {
           memory.copy(cur, trialI, <usize>np << 3);
           memory.copy(vol, trialV, <usize>np << 3);
@@ -911,7 +1009,7 @@ export class PackSim {
 
 /**
  * Two single-cell (1s1p) packs in lockstep through their constant-current segments, one pack per SIMD lane: each step
- * is one prepare2 + finish2 for both cells, then each pack's own bookkeeping (limit check, crossing, commit) in scalar
+ * is one prepare (factors kept, prepareKept2) + finish2 for both cells, then each pack's own bookkeeping (limit check, crossing, commit) in scalar
  * code. A pack whose segment ends first waits while the other steps with a single lane; when the packs reach different
  * segments or a non-current segment, each finishes alone with runFrom. Every pack performs exactly the operations it
  * would alone.
@@ -945,7 +1043,7 @@ export function runPair(A: PackSim, B: PackSim): void {
       const Y = doneA || doneB ? X : B;
       const hX = doneA ? hB : hA;
       const hY = doneA || doneB ? hX : hB;
-      prepare2(X.start, X.partA, X.partB, X.params, hX, Y.start, Y.partA, Y.partB, Y.params, hY);
+      prepareCells(X, 0, hX, Y, 0, hY);
       finish2(
         X.start, X.partA, X.partB, X.trial, X.params, I, hX, ld(X.heatIn, 0),
         Y.start, Y.partA, Y.partB, Y.trial, Y.params, I, hY, ld(Y.heatIn, 0),
@@ -977,6 +1075,14 @@ export function runPair(A: PackSim, B: PackSim): void {
   }
   A.runFrom(sA, rA);
   B.runFrom(sB, rB);
+}
+
+/** Cell cA of pack A over dtA and cell cB of pack B over dtB (one SIMD call; the same cell twice for one). */
+function prepareCells(A: PackSim, cA: i32, dtA: f64, B: PackSim, cB: i32, dtB: f64): void {
+  prepareKept2(
+    A.cellState(A.start, cA), A.cellState(A.partA, cA), A.cellState(A.partB, cA), A.cellState(A.factors, cA), A.kept + ((<usize>cA * KEPT_FIELDS) << 3), A.cellParams(cA), dtA,
+    B.cellState(B.start, cB), B.cellState(B.partA, cB), B.cellState(B.partB, cB), B.cellState(B.factors, cB), B.kept + ((<usize>cB * KEPT_FIELDS) << 3), B.cellParams(cB), dtB,
+  );
 }
 
 /** A cell's slope as the linearised solves use it: the fallback where it is not a finite negative number. */

@@ -6,10 +6,10 @@ import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
   apply, applyTangent, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluatePredictor, evaluatePredictorTangent, evaluateStart,
   evaluateStartTangent, evaluateTangent, integrate, integrateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
-  outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseTangent, outSeiDrive,
-  outSeiDriveTangent, outSurfaceOcv, outVoltage, outVoltageTangent, prepare, thermal,
+  outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseSensitive, outRiseTangent, outSeiDrive,
+  outSeiDriveTangent, outSurfaceOcv, outVoltage, outVoltageTangent, prepare, prepareFactors, prepareStart, thermal,
 } from './kernel.generated';
-import { at, lane0, lane1, put, sp, two } from './simd-math';
+import { at, lane0, lane1, ld, put, sp, st, two } from './simd-math';
 
 export let isothermal: bool = false;
 /** SEI growth is on: the integrate kernels run in every step. */
@@ -35,6 +35,11 @@ export let r0Cooling: f64 = 0;
 export let r0VoltageStart: f64 = 0;
 export let r0OcvStart: f64 = 0;
 export let r0OcvEnd: f64 = 0;
+// With a slope, the end rise and the thermal part's derivatives in the current (for correct2); 0 without.
+export let r0Rise: f64 = 0;
+export let r0RiseTangent: f64 = 0;
+export let r0HeatTangent: f64 = 0;
+export let r0VoltageStartTangent: f64 = 0;
 export let r1Voltage: f64 = 0;
 export let r1Slope: f64 = 0;
 export let r1Heat: f64 = 0;
@@ -56,10 +61,51 @@ export let r1OhmicElectrolyte: f64 = 0;
 export let r1OhmicSolid: f64 = 0;
 export let r1Minimum: f64 = 1;
 export let r1Margin: f64 = 1;
+export let r1Rise: f64 = 0;
+export let r1RiseTangent: f64 = 0;
+export let r1HeatTangent: f64 = 0;
+export let r1VoltageStartTangent: f64 = 0;
 
 /** The current-independent part of a step from start states s over dt: end = a + b I. */
 export function prepare2(s0: usize, a0: usize, b0: usize, p0: usize, dt0: f64, s1: usize, a1: usize, b1: usize, p1: usize, dt1: f64): void {
   prepare(s0, s1, a0, a1, b0, b1, p0, p1, two(dt0, dt1), at(s0, s1, S_TEMPERATURE_RISE));
+}
+
+/** Per-cell record of the factors a cell keeps (prepareKept2): the step length, the temperature rise, riseSensitive. */
+export const KEPT_DT = 0;
+export const KEPT_RISE = 1;
+export const KEPT_SENSITIVE = 2;
+export const KEPT_FIELDS = 3;
+
+// @ts-ignore: decorator
+@inline function keptValid(k: usize, dt: f64, rise: f64): bool {
+  return ld(k, KEPT_DT) == dt && (ld(k, KEPT_SENSITIVE) == 0 || ld(k, KEPT_RISE) == rise);
+}
+
+/**
+ * prepare2 with the factors f (exponentials of the modal decay) kept per cell: prepareFactors runs only when the step
+ * length changed, or the temperature changed and the factors depend on it (Arrhenius diffusivities), prepareStart every
+ * time. Bit for bit what prepare2 writes (test/kernels/prepare-split.test.ts). `k`: the cell's KEPT_FIELDS record (a
+ * NaN step length: nothing kept); b is written only with the factors, so it must be the cell's own buffer.
+ */
+export function prepareKept2(
+  s0: usize, a0: usize, b0: usize, f0: usize, k0: usize, p0: usize, dt0: f64,
+  s1: usize, a1: usize, b1: usize, f1: usize, k1: usize, p1: usize, dt1: f64,
+): void {
+  const rise = at(s0, s1, S_TEMPERATURE_RISE);
+  const r0 = lane0(rise);
+  const r1 = lane1(rise);
+  const dt = two(dt0, dt1);
+  if (!keptValid(k0, dt0, r0) || !keptValid(k1, dt1, r1)) {
+    prepareFactors(b0, b1, f0, f1, p0, p1, dt, rise);
+    st(k0, KEPT_DT, dt0);
+    st(k0, KEPT_RISE, r0);
+    st(k0, KEPT_SENSITIVE, lane0(outRiseSensitive));
+    st(k1, KEPT_DT, dt1);
+    st(k1, KEPT_RISE, r1);
+    st(k1, KEPT_SENSITIVE, lane1(outRiseSensitive));
+  }
+  prepareStart(s0, s1, f0, f1, a0, a1, b0, b1, p0, p1, dt, rise);
 }
 
 /**
@@ -85,6 +131,7 @@ export function finish2(
   } else if (slope) evaluateCurrentTangent(s0, s1, p0, p1, I, rise0, sp(0));
   else evaluate(s0, s1, p0, p1, I, rise0);
   const voltageStart = outVoltage;
+  const voltageStartTangent = slope ? outVoltageTangent : sp(0);
   const ocvStart = outSurfaceOcv;
   const heatStart = outHeat;
   const heatStartTangent = slope ? outHeatTangent : sp(0);
@@ -95,7 +142,9 @@ export function finish2(
   const drive0 = outSeiDrive;
   const drive0Tangent = slope ? outSeiDriveTangent : sp(0);
   let rise1 = rise0;
+  let rise1Tangent = sp(0);
   let heatJ: v128;
+  let heatJTangent = sp(0);
   let cooling: v128;
   if (isothermal) {
     if (aging) {
@@ -108,6 +157,7 @@ export function finish2(
     if (slope) evaluateTangent(e0, e1, b0, b1, p0, p1, I, rise0, sp(0));
     else evaluate(e0, e1, p0, p1, I, rise0);
     heatJ = f64x2.mul(f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat)), dt);
+    if (slope) heatJTangent = f64x2.mul(f64x2.mul(sp(0.5), f64x2.add(heatStartTangent, outHeatTangent)), dt);
     cooling = heatJ;
     storeTerms(irreversibleStart, reversibleStart, electrolyteStart, solidStart, dt);
   } else {
@@ -132,8 +182,9 @@ export function finish2(
     storeTerms(irreversibleStart, reversibleStart, electrolyteStart, solidStart, dt);
     thermal(p0, p1, rise0, f64x2.add(heat, q), dt);
     rise1 = outRise;
-    const rise1Tangent = f64x2.mul(outRiseTangent, heatTangent);
+    rise1Tangent = f64x2.mul(outRiseTangent, heatTangent);
     heatJ = f64x2.mul(heat, dt);
+    heatJTangent = f64x2.mul(heatTangent, dt);
     cooling = outCooling;
     if (aging) grow(s0, s1, e0, e1, b0, b1, p0, p1, drive0, driveEnd, dt, drive0Tangent, driveEndTangent, slope);
     if (slope) evaluateTangent(e0, e1, b0, b1, p0, p1, I, rise1, rise1Tangent);
@@ -154,6 +205,43 @@ export function finish2(
   r1OcvStart = lane1(ocvStart);
   r0OcvEnd = lane0(outSurfaceOcv);
   r1OcvEnd = lane1(outSurfaceOcv);
+  limits(e0, e1, p0, p1);
+  r0Minimum = lane0(outElectrolyteMinimum);
+  r1Minimum = lane1(outElectrolyteMinimum);
+  r0Margin = lane0(outDepletionMargin);
+  r1Margin = lane1(outDepletionMargin);
+  r0Rise = lane0(rise1);
+  r1Rise = lane1(rise1);
+  r0RiseTangent = lane0(rise1Tangent);
+  r1RiseTangent = lane1(rise1Tangent);
+  r0HeatTangent = lane0(heatJTangent);
+  r1HeatTangent = lane1(heatJTangent);
+  r0VoltageStartTangent = lane0(voltageStartTangent);
+  r1VoltageStartTangent = lane1(voltageStartTangent);
+}
+
+/**
+ * The step at currents I from the last finish2 with slope at I - delta, its end rises `rise` and their derivatives
+ * `riseTangent` (src/model/cell.ts CellKernel.correct): the particle (and electrolyte) states a + b I exactly into e
+ * with the SPMe's summaries, the end rise to first order in delta, and the end voltage and electrolyte limits evaluated
+ * there (r*Voltage, r*OcvEnd, r*Minimum, r*Margin). The host updates the heat, its terms and the start voltage to
+ * first order itself (it holds their derivatives).
+ */
+export function correct2(
+  a0: usize, b0: usize, e0: usize, p0: usize, I0: f64, delta0: f64, rise0: f64, riseTangent0: f64,
+  a1: usize, b1: usize, e1: usize, p1: usize, I1: f64, delta1: f64, rise1: f64, riseTangent1: f64,
+): void {
+  const I = two(I0, I1);
+  apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
+  const rise = f64x2.add(two(rise0, rise1), f64x2.mul(two(riseTangent0, riseTangent1), two(delta0, delta1)));
+  put(e0, e1, S_TEMPERATURE_RISE, rise);
+  evaluate(e0, e1, p0, p1, I, rise);
+  r0Voltage = lane0(outVoltage);
+  r1Voltage = lane1(outVoltage);
+  r0OcvEnd = lane0(outSurfaceOcv);
+  r1OcvEnd = lane1(outSurfaceOcv);
+  r0Rise = lane0(rise);
+  r1Rise = lane1(rise);
   limits(e0, e1, p0, p1);
   r0Minimum = lane0(outElectrolyteMinimum);
   r1Minimum = lane1(outElectrolyteMinimum);

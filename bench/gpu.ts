@@ -5,13 +5,16 @@
  * Two cases, each one PackJob through the public backend interface (src/backends/types.ts), so the benchmark keeps
  * working whatever the kernel's thread mapping becomes:
  *   - 1,000,000 single Chen2020 cells (1s1p packs with cell-to-cell variation) through a 1C discharge;
- *   - 1,000 packs of examples/pack-96s4p-welds.yaml (96s4p, 1C discharge then 10 min rest, weld defects).
+ *   - 1,000 packs of examples/pack-96s4p-welds.yaml (96s4p, 1C discharge then 10 min rest, weld defects);
+ * and, on the WebGPU backend, the packs once more with one invocation per pack (`mapping: 'pack'`, the mapping before
+ * the workgroup kernel; --no-per-pack skips it), so that one run shows what the workgroup mapping gains.
  * It prints one table: time per phase (sampling, upload, kernel, readback; the backend reports the last three in
  * PackChunkResult.phases, else only their sum is known), cell-steps per second of kernel time, and the FP32 estimate
  * counted on the generated kernels (bench/kernel-flops.ts) next to it, as time at the device's peak.
  *
  *   npm run bench:gpu -- [--scale 1] [--cells 1000000] [--packs 1000] [--backend webgpu|wasm|reference]
  *                        [--device auto|vulkan|opengles] [--peak-tflops 67] [--json FILE] [--pack-study FILE]
+ *                        [--max-workgroup-invocations 256] [--no-per-pack]
  *
  * --scale multiplies both sizes (0.001: 1,000 cells and 1 pack, a smoke run on a CPU adapter). The pipeline is
  * compiled before the timings (one pack of each case), and its time is printed apart.
@@ -24,7 +27,7 @@ import type { Backend, BackendOptions, PackChunkResult } from '../src/backends/t
 import { parseStudySpec, validateStudySpec, type StudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES } from '../src/pack/outputs.ts';
 import { FLOPS_PER_CELL_STEP, FLOPS_PER_PACK_CELL_STEP } from './kernel-flops.ts';
 import { singleCellStudy } from './studies.ts';
 
@@ -47,6 +50,8 @@ const device = arg('device') ?? 'auto';
 const peakTflops = positive('peak-tflops', 67); // H100/H200 SXM FP32 (non-tensor) peak
 const jsonPath = arg('json');
 const packStudy = arg('pack-study') ?? fileURLToPath(new URL('../examples/pack-96s4p-welds.yaml', import.meta.url));
+const maxInvocations = arg('max-workgroup-invocations');
+const perPack = backendName === 'webgpu' && !process.argv.includes('--no-per-pack');
 
 const singleCells = (n: number): StudySpec => validateStudySpec(singleCellStudy(n));
 
@@ -72,6 +77,9 @@ interface Row {
   evaluationsPerCellStep?: number;
   estimatedTflop: number;
   meanCapacityAh: number;
+  /** The backend's thread mapping, where it says. */
+  mapping?: string;
+  outputs: Float64Array;
 }
 
 async function measure(backend: Backend, label: string, spec: StudySpec): Promise<Row> {
@@ -101,14 +109,20 @@ async function measure(backend: Backend, label: string, spec: StudySpec): Promis
     evaluationsPerCellStep: result.cellEvaluations === undefined ? undefined : result.cellEvaluations / result.cellSteps,
     estimatedTflop: (result.cellSteps * flopsPerCellStep) / 1e12,
     meanCapacityAh: capacity / n,
+    mapping: result.phases?.mapping,
+    outputs: result.outputs,
   };
 }
 
 const seconds = (x: number | undefined) => (x === undefined ? '-' : x < 0.01 ? `${(x * 1000).toFixed(2)} ms` : `${x.toFixed(3)} s`);
 
-const options = { ...(device === 'auto' ? {} : { backend: device }) } as BackendOptions;
+const options = {
+  ...(device === 'auto' ? {} : { backend: device }),
+  ...(maxInvocations === undefined ? {} : { maxWorkgroupInvocations: Number(maxInvocations) }),
+} as BackendOptions;
 const tStart = performance.now();
 const { backend } = await createBackend(backendName, options);
+const perPackBackend = perPack ? (await createBackend(backendName, { ...options, mapping: 'pack' } as BackendOptions)).backend : undefined;
 try {
   console.log(`cellspread GPU benchmark  ${new Date().toISOString()}  node ${process.version}  ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
   console.log(`backend: ${backend.name}, ${backend.device}`);
@@ -120,9 +134,12 @@ try {
   const tc = performance.now();
   await measure(backend, 'compile', singleCells(1));
   await measure(backend, 'compile', pack96s4p(1));
+  if (perPackBackend) await measure(perPackBackend, 'compile', pack96s4p(1));
   const compileSeconds = (performance.now() - tc) / 1000;
   console.log(`pipelines compiled and warmed up in ${compileSeconds.toFixed(1)} s (one pack of each case, not in the table)`);
   const rows = [await measure(backend, 'single cells, 1C', singleCells(cells)), await measure(backend, '96s4p packs', pack96s4p(packs))];
+  if (perPackBackend) rows.push(await measure(perPackBackend, '96s4p packs, per-pack mapping', pack96s4p(packs)));
+  for (const r of rows) if (r.mapping) console.log(`${r.case}: ${r.mapping}`);
 
   const header = ['case', 'packs', 'cells', 'cell-steps', 'sampling', 'upload', 'kernel', 'readback', 'simulate (wall)', 'kernel cell-steps/s', 'est. FP32', 'at peak', 'est. % of peak'];
   const table = rows.map((r) => {
@@ -149,7 +166,7 @@ try {
   console.log(line(header));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const t of table) console.log(line(t));
-  const [single, pack] = rows;
+  const [single, pack, packPerPack] = rows;
   const kernelOf = (r: Row) => r.kernelSeconds ?? r.simulateSeconds;
   console.log(
     `targets (issue 17, on a GPU): 1,000,000 cells under 1 s of kernel time: ${cells === 1_000_000 ? (kernelOf(single) < 1 ? 'met' : 'not met') : 'not at full size'}; ` +
@@ -157,12 +174,39 @@ try {
   );
   console.log(`mean capacity: single cell ${single.meanCapacityAh.toFixed(4)} Ah, 96s4p pack ${pack.meanCapacityAh.toFixed(3)} Ah (sanity)`);
   if (pack.evaluationsPerCellStep !== undefined) console.log(`96s4p: ${pack.evaluationsPerCellStep.toFixed(2)} cell evaluations per committed cell-step`);
+  if (packPerPack) {
+    const worst = PACK_OUTPUT_NAMES.map((name, k) => {
+      let d = 0;
+      for (let s = 0; s < pack.outputs.length / PACK_OUTPUT_COUNT; s++) {
+        const a = pack.outputs[s * PACK_OUTPUT_COUNT + k];
+        const b = packPerPack.outputs[s * PACK_OUTPUT_COUNT + k];
+        d = Math.max(d, Math.abs(a - b) / Math.max(Math.abs(b), 1e-30));
+      }
+      return { name, d };
+    }).reduce((a, b) => (b.d > a.d ? b : a));
+    console.log(
+      `96s4p, workgroup per pack against one invocation per pack: ${(kernelOf(packPerPack) / kernelOf(pack)).toFixed(1)}x the kernel speed; ` +
+        `largest relative difference of an output ${worst.d.toExponential(2)} (${worst.name}; both f32)`,
+    );
+  }
   console.log(`total ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
   if (jsonPath) {
     const flops = { singleCell: FLOPS_PER_CELL_STEP, packCell: FLOPS_PER_PACK_CELL_STEP };
-    const record = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, backend: backend.name, device: backend.device, scale, compileSeconds, peakTflops, flopsPerCellStep: flops, rows };
+    const record = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: os.cpus()[0]?.model,
+      backend: backend.name,
+      device: backend.device,
+      scale,
+      compileSeconds,
+      peakTflops,
+      flopsPerCellStep: flops,
+      rows: rows.map(({ outputs: _, ...r }) => r),
+    };
     writeFileSync(jsonPath, `${JSON.stringify(record, null, 2)}\n`);
   }
 } finally {
   await backend.dispose();
+  await perPackBackend?.dispose();
 }

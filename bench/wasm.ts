@@ -93,6 +93,7 @@ interface Result {
   seconds: number;
   cellSteps: number;
   evaluations?: number;
+  corrections?: number;
   capacity: number;
 }
 interface Contender {
@@ -114,7 +115,7 @@ function backendContender(group: Contender['group'], name: string, backend: Back
     run: async () => {
       const t0 = performance.now();
       const r = await backend.simulate(job);
-      return { seconds: (performance.now() - t0) / 1000, cellSteps: r.cellSteps, evaluations: r.cellEvaluations, capacity: meanCapacity(r.outputs, job.count) };
+      return { seconds: (performance.now() - t0) / 1000, cellSteps: r.cellSteps, evaluations: r.cellEvaluations, corrections: r.cellCorrections, capacity: meanCapacity(r.outputs, job.count) };
     },
   };
 }
@@ -206,7 +207,7 @@ const singleRate = (name: string) => {
 };
 const modelOf = (name: string) => /\[(spm|spme)\]$/.exec(name)?.[1] ?? '';
 const native = (name: string) => singleRate(`native C, gcc -O3 -march=native (1 thread)${modelOf(name) ? ` [${modelOf(name)}]` : ''}`);
-const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'mean capacity [Ah]'];
+const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'corrections / cell-step', 'mean capacity [Ah]'];
 const rows = contenders.map((c, i) => {
   const b = best[i];
   const rate = c.cells / b.seconds;
@@ -222,6 +223,7 @@ const rows = contenders.map((c, i) => {
     c.group === 'single' && Number.isFinite(native(c.name)) ? (rate / native(c.name)).toFixed(2) : '-',
     Number.isFinite(single) ? (rate / single).toFixed(2) : '-',
     b.evaluations !== undefined ? (b.evaluations / b.cellSteps).toFixed(2) : '-',
+    b.corrections !== undefined ? (b.corrections / b.cellSteps).toFixed(2) : '-',
     b.capacity.toFixed(6),
   ];
 });

@@ -81,6 +81,7 @@ const STOP_ELECTROLYTE_DEPLETED: u32 = 4u; // stop reason electrolyteDepleted
 const TOL_GROUP_CURRENT: f32 = 0.00005; // group Newton: largest current update of a converged cell [relative to max(1 A, |group current|)]
 const TOL_GROUP_VOLTAGE: f32 = 0.00001; // group Newton: largest gap between a converged cell and the common voltage [V]
 const TOL_GROUP_CURRENT_RESOLUTION: f32 = 5.0e-7; // group Newton: a cell whose update is below this is converged even with a voltage gap [relative to max(1 A, |cell current|)]
+const TOL_LINEARISED_RISE: f32 = 0.000001; // group Newton: the first update is evaluated with the thermal part linearised (CellKernel.correct) when every cell's bound on the neglected rise, (dt / C_th) |dV/dI| delta^2, is below this [K]
 const TOL_POWER: f32 = 0.000004; // power drive: Newton on I V(I) = P stops when the power error is below this [relative to |P|]
 const TOL_CROSSING: f32 = 2.4e-7; // cut-off location: Illinois bracket width on the sub-step length [relative to max(1 s, tau)]
 const TOL_CONSTANT_VOLTAGE: f32 = 0.000002; // CV drive: Illinois bracket width on the string current [relative to max(1 A, |I|)]
@@ -164,7 +165,7 @@ struct Dispatch {
 
 // the dispatch uniform
 @group(0) @binding(0) var<uniform> info: Dispatch;
-// [row][cell][pack]: parameter rows, then the derived rows D_*
+// parameter rows, then the derived rows D_*: [row][cell][pack] (per-pack variants), [pack][row][cell] (workgroup)
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 // SEGMENT_FIELD_COUNT f32 per segment
 @group(0) @binding(2) var<storage, read> segs: array<f32>;
@@ -182,4 +183,8 @@ struct Dispatch {
 // Index of the WebGPU upload and working layout [row][cell][pack]: neighbouring packs in neighbouring words.
 fn uploadIndex(row: u32, cell: u32, pack: u32, cells: u32, packs: u32) -> u32 {
   return (row * cells + cell) * packs + pack;
+}
+// Index of the WebGPU workgroup-per-pack layout [pack][row][cell] (parameters, working slots): neighbouring cells of a pack in neighbouring words.
+fn packMajorIndex(row: u32, cell: u32, pack: u32, cells: u32, rows: u32) -> u32 {
+  return (pack * rows + row) * cells + cell;
 }

@@ -3,6 +3,7 @@
 export { VERSION } from './version.ts';
 export * from './errors.ts';
 export * from './random/rng.ts';
+export * from './stats/index.ts';
 export * from './tail/index.ts';
 export * from './sensitivity/index.ts';
 export * from './params/index.ts';

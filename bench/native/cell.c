@@ -1,8 +1,9 @@
 /*
  * Native C yardstick for bench/wasm.ts: 1s1p constant-current discharges through the generated kernels
  * (kernel.generated.h, from src/model/physics.ts) and the C step template (step.h), as the pack machines run a
- * single cell: each step prepared once, finished at the current; the cut-off located inside the step by Illinois on
- * the sub-step length; capacity, energy and heat bookkeeping. Scalar f64 with the C library's elementary functions.
+ * single cell: each step prepared once (the modal decay factors kept while the step length is unchanged, as
+ * assembly/step.ts prepareKept2 does), finished at the current; the cut-off located inside the step by Illinois on the
+ * sub-step length; capacity, energy and heat bookkeeping. Scalar f64 with the C library's elementary functions.
  *
  * The model's kernels: the SPM's, or the SPMe's with -DCELLSPREAD_SPME (step.h).
  *
@@ -23,11 +24,27 @@ static double next(void) { return input[at++]; }
 
 static KernelConstants k;
 static int lumped, L;
-static double *s, *a, *b, *e;
+static double *s, *a, *b, *e, *fk;
+/* What the kept factors fk (and b) were computed for: step length (NaN: none), temperature rise, riseSensitive. */
+static double keptDt, keptRise, keptSensitive;
+
+/* step_prepare with the factors kept: cell_prepare_factors only when the step length changed, or the temperature
+   changed and the factors depend on it; bit for bit what cell_prepare writes. */
+static void prepare_kept(const double *p, double dt) {
+  const double rise = s[S_TEMPERATURE_RISE];
+  if (!(keptDt == dt && (keptSensitive == 0 || keptRise == rise))) {
+    PrepareFactorsOutputs out;
+    cell_prepare_factors(b, fk, p, &k, dt, rise, &out);
+    keptDt = dt;
+    keptRise = rise;
+    keptSensitive = out.riseSensitive;
+  }
+  cell_prepare_start(s, fk, a, b, p, &k, dt, rise);
+}
 
 /* The end voltage minus the cut-off after a step of tau from s (the crossing's residual). */
 static double excess(const double *p, double I, double tau, double cutoff, StepResult *r) {
-  step_prepare(s, a, b, p, &k, tau);
+  prepare_kept(p, tau);
   step_finish(s, a, b, e, p, &k, I, tau, 0.0, lumped, 0, 0, r);
   return cutoff - r->voltage;
 }
@@ -35,6 +52,7 @@ static double excess(const double *p, double I, double tau, double cutoff, StepR
 /* One cell through a CC discharge to the cut-off; returns the capacity [A.h], adds the steps and the duration. */
 static double discharge(const double *p, double I, double dt, double duration, double cutoff, double *steps, double *time) {
   cell_init(s, p, &k);
+  keptDt = NAN;
   double t = 0, capacity = 0, energy = 0, heat = 0;
   const long n = (long)ceil(duration / dt - 1e-9);
   StepResult r;
@@ -95,6 +113,7 @@ int main(int argc, char **argv) {
   a = malloc(L * sizeof(double));
   b = malloc(L * sizeof(double));
   e = malloc(L * sizeof(double));
+  fk = malloc(L * sizeof(double));
   double steps = 0, capacity = 0, time = 0;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -65,6 +65,7 @@
 #define TOL_GROUP_CURRENT 1e-10 /* group Newton: largest current update of a converged cell */
 #define TOL_GROUP_VOLTAGE INFINITY /* group Newton: largest gap between a converged cell and the common voltage */
 #define TOL_GROUP_CURRENT_RESOLUTION 0.0 /* group Newton: a cell whose update is below this is converged even with a voltage gap */
+#define TOL_LINEARISED_RISE 1e-9 /* group Newton: the first update is evaluated with the thermal part linearised (CellKernel.correct) when every cell's bound on the neglected rise, (dt / C_th) |dV/dI| delta^2, is below this */
 #define TOL_POWER 1e-10 /* power drive: Newton on I V(I) = P stops when the power error is below this */
 #define TOL_CROSSING 1e-12 /* cut-off location: Illinois bracket width on the sub-step length */
 #define TOL_CONSTANT_VOLTAGE 1e-13 /* CV drive: Illinois bracket width on the string current */
@@ -198,6 +199,7 @@ typedef struct { double heat; double heatIrreversible; double heatReversible; do
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluatePredictorOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double heatTangent; double seiDriveTangent; } EvaluatePredictorTangentOutputs;
+typedef struct { double riseSensitive; } PrepareFactorsOutputs;
 typedef struct { double rise; double cooling; double riseTangent; } ThermalOutputs;
 typedef struct { double soc; } SocOutputs;
 typedef struct { double electrolyteMinimum; double depletionMargin; } LimitsOutputs;
@@ -1407,6 +1409,152 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
   a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
   b[S_SEI_GROWTH] = 0.0;
+}
+
+/* The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+static void cell_prepare_factors(double *b, double *f, const double *p, const KernelConstants *k, double dt, double rise, PrepareFactorsOutputs *out) {
+  (void)p;
+  (void)k;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPosTangent = -invChargePos;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double temperature = k->referenceTemperature + rise;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
+  const double t29 = (-0.6666666666666666) * invChargeNeg;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double t32 = (-0.6666666666666666) * fluxPosTangent;
+  for (int m = 0; m < k->modes; m++) {
+    const double decayRateNeg = k->eigenvalues[m] * diffusionRateNeg;
+    const double t34 = exp(-(decayRateNeg * dt));
+    const double modeTargetNegTangent = t29 / decayRateNeg;
+    const double decayRatePos = k->eigenvalues[m] * diffusionRatePos;
+    const double t37 = exp(-(decayRatePos * dt));
+    const double modeTargetPosTangent = t32 / decayRatePos;
+    f[CELL_STATE_FIXED + m] = t34;
+    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t34;
+    f[CELL_STATE_FIXED + k->modes + m] = t37;
+    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t37;
+  }
+  b[S_STOICH_NEG] = -(invChargeNeg * dt);
+  b[S_STOICH_POS] = -(fluxPosTangent * dt);
+  b[S_SEI_GROWTH] = 0.0;
+  out->riseSensitive = fmax(p[P_DIFFUSION_ACTIVATION_NEG], -p[P_DIFFUSION_ACTIVATION_NEG]) + fmax(p[P_DIFFUSION_ACTIVATION_POS], -p[P_DIFFUSION_ACTIVATION_POS]);
+}
+
+/* The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+static void cell_prepare_start(const double *s, const double *f, double *a, double *b, const double *p, const KernelConstants *k, double dt, double rise) {
+  (void)p;
+  (void)k;
+  double diffusivity[600];
+  double pathLength[600];
+  double faceConductance[600];
+  double electrolyteRateLower[600];
+  double electrolyteRateDiag[600];
+  double electrolyteRateUpper[600];
+  double electrolyteRate[600];
+  double solution[600];
+  const double temperature = k->referenceTemperature + rise;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double electrolyteDiffusivityFactor = p[P_DIFFUSIVITY_SCALE] * (p[P_DIFFUSIVITY_ACTIVATION] == 0.0 ? 1.0 : exp(p[P_DIFFUSIVITY_ACTIVATION] * inverseTemperatureGap));
+  for (int m = 0; m < k->electrolyteCells; m++) {
+    const double t33 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * s[CELL_STATE_FIXED + k->modes + k->modes + m], 10.0) * k->diffusivityInverseReference;
+    diffusivity[m] = (k->diffusivityTerm0 + t33 * (k->diffusivityTerm1 + t33 * (k->diffusivityTerm2 + t33 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t33));
+    pathLength[m] = k->regionNeg[m] * p[P_PATH_LENGTH_NEG] + k->regionSep[m] * p[P_PATH_LENGTH_SEP] + k->regionPos[m] * p[P_PATH_LENGTH_POS];
+  }
+  for (int m = 0; m < k->modes; m++) {
+    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * f[CELL_STATE_FIXED + m];
+    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * f[CELL_STATE_FIXED + k->modes + m];
+  }
+  for (int m = 0; m < k->electrolyteCells; m++) {
+    const double t34 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
+    const double t35 = fmax(p[P_ELECTROLYTE_CONCENTRATION] * (0.5 * (s[CELL_STATE_FIXED + k->modes + k->modes + m] + t34)), 10.0) * k->diffusivityInverseReference;
+    faceConductance[m] = k->interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k->electrolyteCells ? diffusivity[m + 1] : 0.0) + 4.0 * ((k->diffusivityTerm0 + t35 * (k->diffusivityTerm1 + t35 * (k->diffusivityTerm2 + t35 * k->diffusivityTerm3))) * (k->diffusivityRate == 0.0 ? 1.0 : exp(k->diffusivityRate * t35)))) * 0.16666666666666666) * 2.0 / (pathLength[m] + (m + 1 < k->electrolyteCells ? pathLength[m + 1] : 0.0)));
+  }
+  for (int m = 0; m < k->electrolyteCells; m++) {
+    const double t36 = (m >= 1 ? faceConductance[m - 1] : 0.0);
+    const double t37 = -(dt * t36);
+    const double t38 = faceConductance[m];
+    const double t39 = k->regionNeg[m] * p[P_PORE_WIDTH_NEG] + k->regionSep[m] * p[P_PORE_WIDTH_SEP] + k->regionPos[m] * p[P_PORE_WIDTH_POS] + dt * (t36 + t38);
+    const double t40 = -(dt * t38);
+    const double t41 = (m + 1 < k->electrolyteCells ? s[CELL_STATE_FIXED + k->modes + k->modes + m + 1] : 0.0);
+    electrolyteRateLower[m] = t37;
+    electrolyteRateDiag[m] = t39;
+    electrolyteRateUpper[m] = t40;
+    electrolyteRate[m] = t36 * ((m >= 1 ? s[CELL_STATE_FIXED + k->modes + k->modes + m - 1] : 0.0) - s[CELL_STATE_FIXED + k->modes + k->modes + m]) + t38 * (t41 - s[CELL_STATE_FIXED + k->modes + k->modes + m]);
+    solution[m] = k->regionNeg[m] * p[P_SOURCE_NEG] + k->regionPos[m] * p[P_SOURCE_POS];
+  }
+  {
+    const int mid = (k->electrolyteCells) >> 1;
+    double cUp = 0.0;
+    double aDown = 0.0;
+    double x0 = 0.0;
+    double y0 = 0.0;
+    double x1 = 0.0;
+    double y1 = 0.0;
+    double pivot = 1.0 / electrolyteRateDiag[0];
+    cUp = electrolyteRateUpper[0] * pivot;
+    electrolyteRateDiag[0] = cUp;
+    x0 = electrolyteRate[0] * pivot;
+    electrolyteRate[0] = x0;
+    x1 = solution[0] * pivot;
+    solution[0] = x1;
+    if (k->electrolyteCells - 1 > mid) {
+      pivot = 1.0 / electrolyteRateDiag[k->electrolyteCells - 1];
+      aDown = electrolyteRateLower[k->electrolyteCells - 1] * pivot;
+      electrolyteRateDiag[k->electrolyteCells - 1] = aDown;
+      y0 = electrolyteRate[k->electrolyteCells - 1] * pivot;
+      electrolyteRate[k->electrolyteCells - 1] = y0;
+      y1 = solution[k->electrolyteCells - 1] * pivot;
+      solution[k->electrolyteCells - 1] = y1;
+    }
+    for (int i = 1; i <= mid - 1; i++) {
+      pivot = 1.0 / (electrolyteRateDiag[i] - (electrolyteRateLower[i] * cUp));
+      cUp = electrolyteRateUpper[i] * pivot;
+      electrolyteRateDiag[i] = cUp;
+      x0 = (electrolyteRate[i] - (electrolyteRateLower[i] * x0)) * pivot;
+      electrolyteRate[i] = x0;
+      x1 = (solution[i] - (electrolyteRateLower[i] * x1)) * pivot;
+      solution[i] = x1;
+      if (k->electrolyteCells - 1 - i > mid) {
+        pivot = 1.0 / (electrolyteRateDiag[k->electrolyteCells - 1 - i] - (electrolyteRateUpper[k->electrolyteCells - 1 - i] * aDown));
+        aDown = electrolyteRateLower[k->electrolyteCells - 1 - i] * pivot;
+        electrolyteRateDiag[k->electrolyteCells - 1 - i] = aDown;
+        y0 = (electrolyteRate[k->electrolyteCells - 1 - i] - (electrolyteRateUpper[k->electrolyteCells - 1 - i] * y0)) * pivot;
+        electrolyteRate[k->electrolyteCells - 1 - i] = y0;
+        y1 = (solution[k->electrolyteCells - 1 - i] - (electrolyteRateUpper[k->electrolyteCells - 1 - i] * y1)) * pivot;
+        solution[k->electrolyteCells - 1 - i] = y1;
+      }
+    }
+    pivot = 1.0 / ((electrolyteRateDiag[mid] - (electrolyteRateLower[mid] * cUp)) - ((mid + 1 < k->electrolyteCells ? electrolyteRateUpper[mid] * aDown : 0.0)));
+    x0 = ((electrolyteRate[mid] - (electrolyteRateLower[mid] * x0)) - ((mid + 1 < k->electrolyteCells ? electrolyteRateUpper[mid] * y0 : 0.0))) * pivot;
+    electrolyteRate[mid] = x0;
+    y0 = x0;
+    x1 = ((solution[mid] - (electrolyteRateLower[mid] * x1)) - ((mid + 1 < k->electrolyteCells ? electrolyteRateUpper[mid] * y1 : 0.0))) * pivot;
+    solution[mid] = x1;
+    y1 = x1;
+    for (int i = 1; i <= mid; i++) {
+      x0 = electrolyteRate[mid - i] - (electrolyteRateDiag[mid - i] * x0);
+      electrolyteRate[mid - i] = x0;
+      x1 = solution[mid - i] - (electrolyteRateDiag[mid - i] * x1);
+      solution[mid - i] = x1;
+      if (mid + i < k->electrolyteCells) {
+        y0 = electrolyteRate[mid + i] - (electrolyteRateDiag[mid + i] * y0);
+        electrolyteRate[mid + i] = y0;
+        y1 = solution[mid + i] - (electrolyteRateDiag[mid + i] * y1);
+        solution[mid + i] = y1;
+      }
+    }
+  }
+  for (int m = 0; m < k->electrolyteCells; m++) {
+    a[CELL_STATE_FIXED + k->modes + k->modes + m] = s[CELL_STATE_FIXED + k->modes + k->modes + m] + dt * electrolyteRate[m];
+    b[CELL_STATE_FIXED + k->modes + k->modes + m] = dt * solution[m];
+  }
+  a[S_STOICH_NEG] = s[S_STOICH_NEG];
+  a[S_STOICH_POS] = s[S_STOICH_POS];
+  a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
 }
 
 /* The end state of a step at current I from its prepared parts, a + b I, and its summaries. */

@@ -42,6 +42,7 @@
 #define TOL_GROUP_CURRENT 1e-10 /* group Newton: largest current update of a converged cell */
 #define TOL_GROUP_VOLTAGE INFINITY /* group Newton: largest gap between a converged cell and the common voltage */
 #define TOL_GROUP_CURRENT_RESOLUTION 0.0 /* group Newton: a cell whose update is below this is converged even with a voltage gap */
+#define TOL_LINEARISED_RISE 1e-9 /* group Newton: the first update is evaluated with the thermal part linearised (CellKernel.correct) when every cell's bound on the neglected rise, (dt / C_th) |dV/dI| delta^2, is below this */
 #define TOL_POWER 1e-10 /* power drive: Newton on I V(I) = P stops when the power error is below this */
 #define TOL_CROSSING 1e-12 /* cut-off location: Illinois bracket width on the sub-step length */
 #define TOL_CONSTANT_VOLTAGE 1e-13 /* CV drive: Illinois bracket width on the string current */
@@ -145,6 +146,7 @@ typedef struct { double heat; double heatIrreversible; double heatReversible; do
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluatePredictorOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double heatTangent; double seiDriveTangent; } EvaluatePredictorTangentOutputs;
+typedef struct { double riseSensitive; } PrepareFactorsOutputs;
 typedef struct { double rise; double cooling; double riseTangent; } ThermalOutputs;
 typedef struct { double soc; } SocOutputs;
 typedef struct { double electrolyteMinimum; double depletionMargin; } LimitsOutputs;
@@ -1076,6 +1078,52 @@ static void cell_prepare(const double *s, double *a, double *b, const double *p,
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
   a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
   b[S_SEI_GROWTH] = 0.0;
+}
+
+/* The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+static void cell_prepare_factors(double *b, double *f, const double *p, const KernelConstants *k, double dt, double rise, PrepareFactorsOutputs *out) {
+  (void)p;
+  (void)k;
+  const double invChargeNeg = 1.0 / (3600.0 * p[P_CAPACITY_NEG]);
+  const double invChargePos = 1.0 / (3600.0 * p[P_CAPACITY_POS]);
+  const double fluxPosTangent = -invChargePos;
+  const double baseRateNeg = 1.0 / p[P_DIFFUSION_TIME_NEG];
+  const double temperature = k->referenceTemperature + rise;
+  const double inverseTemperatureGap = 1.0 / k->referenceTemperature - 1.0 / temperature;
+  const double diffusionRateNeg = baseRateNeg * (p[P_DIFFUSION_ACTIVATION_NEG] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_NEG] * inverseTemperatureGap));
+  const double t29 = (-0.6666666666666666) * invChargeNeg;
+  const double baseRatePos = 1.0 / p[P_DIFFUSION_TIME_POS];
+  const double diffusionRatePos = baseRatePos * (p[P_DIFFUSION_ACTIVATION_POS] == 0.0 ? 1.0 : exp(p[P_DIFFUSION_ACTIVATION_POS] * inverseTemperatureGap));
+  const double t32 = (-0.6666666666666666) * fluxPosTangent;
+  for (int m = 0; m < k->modes; m++) {
+    const double decayRateNeg = k->eigenvalues[m] * diffusionRateNeg;
+    const double t34 = exp(-(decayRateNeg * dt));
+    const double modeTargetNegTangent = t29 / decayRateNeg;
+    const double decayRatePos = k->eigenvalues[m] * diffusionRatePos;
+    const double t37 = exp(-(decayRatePos * dt));
+    const double modeTargetPosTangent = t32 / decayRatePos;
+    f[CELL_STATE_FIXED + m] = t34;
+    b[CELL_STATE_FIXED + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t34;
+    f[CELL_STATE_FIXED + k->modes + m] = t37;
+    b[CELL_STATE_FIXED + k->modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t37;
+  }
+  b[S_STOICH_NEG] = -(invChargeNeg * dt);
+  b[S_STOICH_POS] = -(fluxPosTangent * dt);
+  b[S_SEI_GROWTH] = 0.0;
+  out->riseSensitive = fmax(p[P_DIFFUSION_ACTIVATION_NEG], -p[P_DIFFUSION_ACTIVATION_NEG]) + fmax(p[P_DIFFUSION_ACTIVATION_POS], -p[P_DIFFUSION_ACTIVATION_POS]);
+}
+
+/* The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+static void cell_prepare_start(const double *s, const double *f, double *a, double *b, const double *p, const KernelConstants *k, double dt, double rise) {
+  (void)p;
+  (void)k;
+  for (int m = 0; m < k->modes; m++) {
+    a[CELL_STATE_FIXED + m] = s[CELL_STATE_FIXED + m] * f[CELL_STATE_FIXED + m];
+    a[CELL_STATE_FIXED + k->modes + m] = s[CELL_STATE_FIXED + k->modes + m] * f[CELL_STATE_FIXED + k->modes + m];
+  }
+  a[S_STOICH_NEG] = s[S_STOICH_NEG];
+  a[S_STOICH_POS] = s[S_STOICH_POS];
+  a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
 }
 
 /* The end state of a step at current I from its prepared parts: a + b I. */

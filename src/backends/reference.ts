@@ -34,6 +34,7 @@ export class ReferenceBackend implements Backend {
     const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
     let cellSteps = 0;
     let cellEvaluations = 0;
+    let cellCorrections = 0;
     for (let s = 0; s < job.count; s++) {
       signal?.throwIfAborted();
       const r = simulatePack({
@@ -49,10 +50,11 @@ export class ReferenceBackend implements Backend {
       states?.set(r.states, s * perPack);
       cellSteps += r.cellSteps;
       cellEvaluations += r.cellEvaluations;
+      cellCorrections += r.cellCorrections;
       // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
       if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { outputs, cellSteps, cellEvaluations, states };
+    return { outputs, cellSteps, cellEvaluations, cellCorrections, states };
   }
 
   dispose(): void {}

@@ -41,6 +41,8 @@ export interface PackChunkResult {
   cellSteps: number;
   /** Cell step evaluations (Newton trials and cut-off location included), where the backend counts them. */
   cellEvaluations?: number;
+  /** Group Newton updates evaluated with the thermal part linearised (about a third of an evaluation each), where counted. */
+  cellCorrections?: number;
   /** The end states when the job asked for them (PackJob.returnStates). */
   states?: Float64Array;
   /** Where the time went, from backends that can tell (benchmarks print it; studies ignore it). */
@@ -56,6 +58,8 @@ export interface BackendPhases {
   kernelTimer: 'gpu-timestamps' | 'wall-clock';
   /** Copying the outputs back and reading them. */
   readbackSeconds: number;
+  /** How the packs were mapped onto the device's threads (e.g. one workgroup per pack, an invocation per cell). */
+  mapping?: string;
 }
 
 export interface Backend {

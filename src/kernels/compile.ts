@@ -7,6 +7,11 @@
  *                    `riseTangent` input, state = the 'ds' buffer)                        (forward-mode derivative)
  *   prepare          the advance split into its part at zero current ('a') and its derivative in the current ('b'):
  *                    under the exact modal update every state is affine in the step current, end = a + b I
+ *   prepareFactors   the part of prepare that does not read the start state (f64 targets): every 'b' store that reads
+ *   prepareStart     no state, and for each 'a' store of the form s_k X its factor X (buffer 'f'); prepareStart forms
+ *                    the rest from the start state (a_k = s_k f_k). Together they write what prepare writes, bit for
+ *                    bit; a host that steps a cell repeatedly with one step length keeps the factors while
+ *                    `riseSensitive` is 0 (no Arrhenius factor with a non-zero activation in them)
  *   apply            end = a + b I (double-float states in double-float), then the summary states at the end state
  *   applyTangent     the same, and the summaries' derivative in the current (written into b's summary slots, so that b
  *                    is the end state's whole derivative in the current: the tangent the evaluation kernels read)
@@ -25,7 +30,7 @@
  * f32-stable forms, states carried as double-float, derived rows of their own.
  */
 import type { CellDefinition, DerivedDecl, KernelDecl, KernelOutput, KernelWrite, LayoutEntry, StateDecl } from './define.ts';
-import { add, derivedRow, dfAdd, elem, input, mul, ONE, rebuild, rewrite, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
+import { add, derivedRow, dfAdd, elem, input, max, mul, neg, ONE, rebuild, rewrite, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
 
 export type Precision = 'f64' | 'f32';
 
@@ -73,6 +78,8 @@ export type CompiledKernelName =
   | 'evaluatePredictor'
   | 'evaluatePredictorTangent'
   | 'prepare'
+  | 'prepareFactors'
+  | 'prepareStart'
   | 'apply'
   | 'applyTangent'
   | 'integrate'
@@ -153,6 +160,7 @@ export function compileModel(def: CellDefinition, precision: Precision, override
   const evaluate = kernels.evaluate;
   const advance = kernels.advance;
   const thermal = kernels.thermal;
+  const prepare = prepareKernel(advance, states, names);
   const rated = new Set([...def.rates, ...def.rates.map((r) => `${r}Tangent`)]);
   const withoutRates = (k: KernelDecl, name: string) => only(k, name, k.outputs.map((o) => o.name).filter((o) => !rated.has(o)), k.description);
   const compiled: Record<CompiledKernelName, KernelDecl> = {
@@ -176,7 +184,8 @@ export function compileModel(def: CellDefinition, precision: Precision, override
       [...heatOutputs(evaluate), 'heatTangent', ...def.rates, ...def.rates.map((r) => `${r}Tangent`)],
       'The heat source, its terms, the rates and their derivatives alone.',
     ),
-    prepare: prepareKernel(advance, states, names),
+    prepare,
+    ...splitPrepare(prepare, states),
     apply: applyKernel(advance, kernels.summaries, states, names, false),
     applyTangent: applyKernel(advance, kernels.summaries, states, names, true),
     integrate: kernels.integrate,
@@ -365,6 +374,88 @@ function prepareKernel(advance: KernelDecl, states: readonly TargetState[], name
     stores,
     names: own,
   };
+}
+
+/**
+ * prepare in two parts (see the header): the stores that do not read the start state, and the factor X of every store
+ * a_k = s_k X, go to `prepareFactors`; the rest, and a_k = s_k f_k, to `prepareStart`. `riseSensitive` (output of
+ * prepareFactors) is 0 when the factors reach the temperature rise only through Arrhenius factors whose activation is 0
+ * for this cell (they are then exactly 1), else positive: a host may reuse the factors for another start state while
+ * the step length is the same and riseSensitive is 0.
+ */
+function splitPrepare(prepare: KernelDecl, states: readonly TargetState[]): { prepareFactors: KernelDecl; prepareStart: KernelDecl } {
+  const readsState = (n: Node) => topological([n]).some((x) => (x.kind === 'state' || x.kind === 'elem') && x.buffer === 's');
+  const factorStores: KernelWrite[] = [];
+  const startStores: KernelWrite[] = [];
+  for (const w of prepare.stores) {
+    if (w.buffer === 'b') {
+      (readsState(w.node) ? startStores : factorStores).push(w);
+      continue;
+    }
+    const t = states.find((s) => s.name === w.state)!;
+    const own = t.length ? elem(w.state, t.length, 's') : state(w.state, 's', t.type);
+    const n = w.node;
+    if (n === own) {
+      startStores.push(w);
+      continue;
+    }
+    const factor = n.kind === 'op' && n.op === 'mul' && t.type === 'f' ? (n.args[0] === own ? n.args[1] : n.args[1] === own ? n.args[0] : undefined) : undefined;
+    if (factor && !readsState(factor)) {
+      const f = t.length ? elem(w.state, t.length, 'f') : state(w.state, 'f');
+      factorStores.push({ buffer: 'f', state: w.state, node: factor });
+      // The product in the order prepare forms it (IEEE multiplication commutes, but keep the text identical).
+      startStores.push({ buffer: 'a', state: w.state, node: n.args[0] === own ? mul(own, f) : mul(f, own) });
+    } else startStores.push(w);
+  }
+  return {
+    prepareFactors: {
+      name: 'prepareFactors',
+      description: 'The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise.',
+      inputs: prepare.inputs,
+      reads: [],
+      writes: ['b', 'f'],
+      outputs: [{ name: 'riseSensitive', node: riseSensitivity(factorStores.map((w) => w.node)) }],
+      stores: factorStores,
+      names: prepare.names,
+    },
+    prepareStart: {
+      name: 'prepareStart',
+      description: 'The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes).',
+      inputs: prepare.inputs,
+      reads: ['s', 'f'],
+      writes: ['a', 'b'],
+      outputs: [],
+      stores: startStores,
+      names: prepare.names,
+    },
+  };
+}
+
+/** 0 when `roots` reach the input `rise` only through Arrhenius factors with zero activation, else positive. */
+function riseSensitivity(roots: readonly Node[]): Node {
+  const rise = input('rise');
+  const dependsOnRise = (n: Node) => topological([n]).includes(rise);
+  const activations: Node[] = [];
+  let other = false;
+  const seen = new Set<Node>();
+  const visit = (n: Node): void => {
+    if (seen.has(n) || other) return;
+    seen.add(n);
+    if (n === rise) {
+      other = true;
+      return;
+    }
+    if (n.kind === 'op' && n.op === 'arrhenius') {
+      if (dependsOnRise(n.args[0])) other = true;
+      else if (dependsOnRise(n.args[1])) activations.push(n.args[0]);
+      visit(n.args[0]);
+      return;
+    }
+    n.args.forEach(visit);
+  };
+  roots.forEach(visit);
+  if (other) return ONE;
+  return activations.length ? add(...activations.map((a) => max(a, neg(a)))) : ZERO;
 }
 
 /**

@@ -83,6 +83,13 @@ export const INDEXERS = [
     description: 'the WebGPU upload and working layout [row][cell][pack]: neighbouring packs in neighbouring words',
     targets: ['ts', 'wgsl'],
   },
+  {
+    name: 'packMajorIndex',
+    args: ['row', 'cell', 'pack', 'cells', 'rows'],
+    body: '(pack * rows + row) * cells + cell',
+    description: 'the WebGPU workgroup-per-pack layout [pack][row][cell] (parameters, working slots): neighbouring cells of a pack in neighbouring words',
+    targets: ['ts', 'wgsl'],
+  },
 ] as const;
 
 function indexers(target: 'ts' | 'as' | 'wgsl'): string[] {
@@ -142,7 +149,7 @@ function wgslLayout(model: CompiledModel): string {
   lines.push(`const PERSIST_CELL_FIELDS: u32 = ${offset()};`);
   lines.push(`const OUT_STRIDE: u32 = PACK_OUTPUT_COUNT + 1u; // outputs then the committed step count`);
   lines.push('', 'struct Dispatch {', ...DISPATCH_FIELDS.map((d) => `  ${d.name}: u32, // ${d.description}`), '}', '');
-  for (const b of BINDINGS) if (!b.variant) lines.push(`// ${b.description}`, `@group(0) @binding(${b.binding}) ${b.declaration};`);
+  for (const b of BINDINGS) if (!b.variants) lines.push(`// ${b.description}`, `@group(0) @binding(${b.binding}) ${b.declaration};`);
   lines.push('', ...indexers('wgsl'), '');
   return lines.join('\n');
 }

@@ -38,6 +38,13 @@ export const TOLERANCES = {
     meaning: 'group Newton: a cell whose update is below this is converged even with a voltage gap',
     reason: 'f32: a cell on the positive cliff (|dV/dI| ~ 1e3 V/A) cannot pin its voltage better than its current rounding times that slope',
   },
+  linearisedRise: {
+    f64: 1e-9,
+    f32: 1e-6,
+    unit: 'K',
+    meaning: "group Newton: the first update is evaluated with the thermal part linearised (CellKernel.correct) when every cell's bound on the neglected rise, (dt / C_th) |dV/dI| delta^2, is below this",
+    reason: 'f64: 1e-9 K moves a cell voltage by under 2e-12 V (|dV/dT| < 2e-3 V/K), below the group current tolerance times |dV/dI|; f32: under the rounding of a rise of a few kelvin',
+  },
   power: {
     f64: 1e-10,
     f32: 4e-6,

@@ -131,12 +131,23 @@ export interface StepResult extends StepEnergy {
   surfaceStoichPos: number;
   /** End-of-step heat source [W]. */
   heatEnd: number;
+  /** End-of-step temperature rise [K]. */
+  rise: number;
+  /**
+   * With a slope, the derivatives in the current of the thermal part (for `correct`): the end rise [K/A], the heat
+   * [J/A], the cooling [J/A] and the start voltage [V/A]. 0 when not asked for.
+   */
+  riseTangent: number;
+  heatTangent: number;
+  coolingTangent: number;
+  voltageStartTangent: number;
 }
 
 export function newStepResult(): StepResult {
   return {
     heat: 0, heatTerms: zeroHeat(), cooling: 0, voltageStart: 0, surfaceOcvStart: 0, voltage: 0, slope: NaN, surfaceOcvEnd: 0, surfaceStoichNeg: 0,
     surfaceStoichPos: 0, heatEnd: 0, electrolyteMinimum: 1, depletionMargin: 1,
+    rise: 0, riseTangent: 0, heatTangent: 0, coolingTangent: 0, voltageStartTangent: 0,
   };
 }
 
@@ -292,6 +303,7 @@ export class CellKernel {
     else K.evaluate(start, p, k, current, rise0, ev);
     r.voltageStart = ev.voltage;
     r.surfaceOcvStart = ev.surfaceOcv;
+    r.voltageStartTangent = slope ? ev.voltageTangent : 0;
     const heatStart = ev.heat;
     const heatStartTangent = slope ? ev.heatTangent : 0;
     for (const t of HEAT_TERMS) startTerms[t] = ev[HEAT_OUTPUT[t]];
@@ -311,6 +323,8 @@ export class CellKernel {
       r.heat = 0.5 * (heatStart + ev.heat) * dt;
       r.cooling = r.heat;
       for (const t of HEAT_TERMS) terms[t] = 0.5 * (startTerms[t] + ev[HEAT_OUTPUT[t]]) * dt;
+      r.heatTangent = slope ? 0.5 * (heatStartTangent + ev.heatTangent) * dt : 0;
+      r.coolingTangent = r.heatTangent;
     } else {
       // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
       K.thermal(p, k, rise0, heatStart + externalHeat, dt, th);
@@ -335,11 +349,16 @@ export class CellKernel {
       rise1Tangent = th.riseTangent * heatTangent;
       r.heat = heat * dt;
       r.cooling = th.cooling;
+      // cooling = (heat + external) dt - C (rise1 - rise0) (the thermal kernel's bookkeeping).
+      r.heatTangent = heatTangent * dt;
+      r.coolingTangent = r.heatTangent - p.heatCapacity * rise1Tangent;
       if (this.aging) this.integrate(start, end, b, p, drive0, driveEnd, dt, drive0Tangent, driveEndTangent, slope);
       if (slope) K.evaluateTangent(end, b, p, k, current, rise1, rise1Tangent, ev);
       else K.evaluate(end, p, k, current, rise1, ev);
     }
     end[RISE] = rise1;
+    r.rise = rise1;
+    r.riseTangent = rise1Tangent;
     r.voltage = ev.voltage;
     r.slope = slope ? ev.voltageTangent : NaN;
     r.surfaceOcvEnd = ev.surfaceOcv;
@@ -363,6 +382,48 @@ export class CellKernel {
   private predictor(end: Float64Array, b: Float64Array, p: CellKernelParameters, current: number, rise: number, riseTangent: number, slope: boolean, out: Out): void {
     if (slope) this.K.evaluatePredictorTangent(end, b, p, this.constants, current, rise, riseTangent, out);
     else this.K.evaluatePredictor(end, p, this.constants, current, rise, out);
+  }
+
+  /**
+   * The same step at `current`, from the last `finish` with slope at current - delta (its results in r, its prepared
+   * parts a and b): the particle (and the SPMe's electrolyte) states exactly (a + b I: the update is affine in the
+   * current; the SPMe's summaries are formed from that end state by apply), the thermal part (end rise, heat, cooling,
+   * start voltage) to first order in delta, the end voltage and the electrolyte limits evaluated there. The heat terms
+   * have no derivatives of their own: their sum moves with the heat less the contact and collector heat (exact in the
+   * current, I^2 R dt), shared out in proportion to the terms, so they keep adding up to the heat (docs/packs.md). The
+   * neglected second-order rise is at most about (dt / C_th) |dV/dI| delta^2 (the heat's curvature in the current is
+   * about twice the cell's resistance); the pack's group Newton uses this for its first update when that bound is
+   * below the tolerance table's linearisedRise. The start surface OCV (diagnostics only) stays at the first current. Updates r
+   * (the slope is the first evaluation's) and writes the end state.
+   */
+  correct(a: Float64Array, b: Float64Array, p: CellKernelParameters, current: number, delta: number, dt: number, end: Float64Array, r: StepResult): StepResult {
+    if (this.aging) throw new Error('CellKernel.correct: the SEI growth of an ageing step is not affine in the current');
+    const K = this.K;
+    const ev = this.ev;
+    K.apply(a, b, end, p, this.constants, current);
+    const rise = r.rise + r.riseTangent * delta;
+    end[RISE] = rise;
+    K.evaluate(end, p, this.constants, current, rise, ev);
+    r.rise = rise;
+    const heatChange = r.heatTangent * delta;
+    const previous = current - delta;
+    const terms = r.heatTerms;
+    let sum = 0;
+    for (const t of HEAT_TERMS) sum += terms[t];
+    const termsChange = heatChange - (current * current - previous * previous) * (p.contactResistance + p.collectorResistance) * dt;
+    if (sum !== 0) for (const t of HEAT_TERMS) terms[t] += termsChange * (terms[t] / sum);
+    r.heat += heatChange;
+    r.cooling += r.coolingTangent * delta;
+    r.voltageStart += r.voltageStartTangent * delta;
+    r.voltage = ev.voltage;
+    r.surfaceOcvEnd = ev.surfaceOcv;
+    r.surfaceStoichNeg = ev.surfaceStoichNeg;
+    r.surfaceStoichPos = ev.surfaceStoichPos;
+    r.heatEnd = ev.heat;
+    K.limits(end, p, this.constants, this.lim);
+    r.electrolyteMinimum = this.lim.electrolyteMinimum;
+    r.depletionMargin = this.lim.depletionMargin;
+    return r;
   }
 
   /**

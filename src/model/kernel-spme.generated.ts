@@ -179,6 +179,10 @@ export interface EvaluatePredictorTangentOutputs {
   seiDriveTangent: number;
 }
 
+export interface PrepareFactorsOutputs {
+  riseSensitive: number;
+}
+
 export interface ThermalOutputs {
   rise: number;
   cooling: number;
@@ -203,6 +207,14 @@ const prepare_electrolyteRateDiag = new Float64Array(600);
 const prepare_electrolyteRateUpper = new Float64Array(600);
 const prepare_electrolyteRate = new Float64Array(600);
 const prepare_solution = new Float64Array(600);
+const prepareStart_diffusivity = new Float64Array(600);
+const prepareStart_pathLength = new Float64Array(600);
+const prepareStart_faceConductance = new Float64Array(600);
+const prepareStart_electrolyteRateLower = new Float64Array(600);
+const prepareStart_electrolyteRateDiag = new Float64Array(600);
+const prepareStart_electrolyteRateUpper = new Float64Array(600);
+const prepareStart_electrolyteRate = new Float64Array(600);
+const prepareStart_solution = new Float64Array(600);
 const apply_inverseRootTheta = new Float64Array(600);
 const applyTangent_inverseRootTheta = new Float64Array(600);
 const applyTangent_inverseRootThetaTangent = new Float64Array(600);
@@ -1390,6 +1402,148 @@ export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: Sp
   b[S_STOICH_POS] = -(fluxPosTangent * dt);
   a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
   b[S_SEI_GROWTH] = 0.0;
+}
+
+/** The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+export function prepareFactors(b: Float64Array, f: Float64Array, p: SpmeKernelParameters, k: KernelConstants, dt: number, rise: number, out: PrepareFactorsOutputs): void {
+  const invChargeNeg = 1.0 / (3600.0 * p.capacityNeg);
+  const invChargePos = 1.0 / (3600.0 * p.capacityPos);
+  const fluxPosTangent = -invChargePos;
+  const baseRateNeg = 1.0 / p.diffusionTimeNeg;
+  const temperature = k.referenceTemperature + rise;
+  const inverseTemperatureGap = 1.0 / k.referenceTemperature - 1.0 / temperature;
+  const diffusionRateNeg = baseRateNeg * (p.diffusionActivationNeg === 0 ? 1 : Math.exp(p.diffusionActivationNeg * inverseTemperatureGap));
+  const t23 = (-0.6666666666666666) * invChargeNeg;
+  const baseRatePos = 1.0 / p.diffusionTimePos;
+  const diffusionRatePos = baseRatePos * (p.diffusionActivationPos === 0 ? 1 : Math.exp(p.diffusionActivationPos * inverseTemperatureGap));
+  const t26 = (-0.6666666666666666) * fluxPosTangent;
+  for (let m = 0; m < k.modes; m++) {
+    const decayRateNeg = k.eigenvalues[m] * diffusionRateNeg;
+    const t28 = Math.exp(-(decayRateNeg * dt));
+    const modeTargetNegTangent = t23 / decayRateNeg;
+    const decayRatePos = k.eigenvalues[m] * diffusionRatePos;
+    const t31 = Math.exp(-(decayRatePos * dt));
+    const modeTargetPosTangent = t26 / decayRatePos;
+    f[12 + m] = t28;
+    b[12 + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t28;
+    f[12 + k.modes + m] = t31;
+    b[12 + k.modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t31;
+  }
+  b[S_STOICH_NEG] = -(invChargeNeg * dt);
+  b[S_STOICH_POS] = -(fluxPosTangent * dt);
+  b[S_SEI_GROWTH] = 0.0;
+  out.riseSensitive = Math.max(p.diffusionActivationNeg, -p.diffusionActivationNeg) + Math.max(p.diffusionActivationPos, -p.diffusionActivationPos);
+}
+
+/** The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+export function prepareStart(s: Float64Array, f: Float64Array, a: Float64Array, b: Float64Array, p: SpmeKernelParameters, k: KernelConstants, dt: number, rise: number): void {
+  const diffusivity = prepareStart_diffusivity;
+  const pathLength = prepareStart_pathLength;
+  const faceConductance = prepareStart_faceConductance;
+  const electrolyteRateLower = prepareStart_electrolyteRateLower;
+  const electrolyteRateDiag = prepareStart_electrolyteRateDiag;
+  const electrolyteRateUpper = prepareStart_electrolyteRateUpper;
+  const electrolyteRate = prepareStart_electrolyteRate;
+  const solution = prepareStart_solution;
+  const temperature = k.referenceTemperature + rise;
+  const inverseTemperatureGap = 1.0 / k.referenceTemperature - 1.0 / temperature;
+  const electrolyteDiffusivityFactor = p.diffusivityScale * (p.diffusivityActivation === 0 ? 1 : Math.exp(p.diffusivityActivation * inverseTemperatureGap));
+  for (let m = 0; m < k.electrolyteCells; m++) {
+    const t27 = Math.max(p.electrolyteConcentration * s[12 + k.modes + k.modes + m], 10.0) * k.diffusivityInverseReference;
+    diffusivity[m] = (k.diffusivityTerm0 + t27 * (k.diffusivityTerm1 + t27 * (k.diffusivityTerm2 + t27 * k.diffusivityTerm3))) * (k.diffusivityRate === 0 ? 1 : Math.exp(k.diffusivityRate * t27));
+    pathLength[m] = k.regionNeg[m] * p.pathLengthNeg + k.regionSep[m] * p.pathLengthSep + k.regionPos[m] * p.pathLengthPos;
+  }
+  for (let m = 0; m < k.modes; m++) {
+    a[12 + m] = s[12 + m] * f[12 + m];
+    a[12 + k.modes + m] = s[12 + k.modes + m] * f[12 + k.modes + m];
+  }
+  for (let m = 0; m < k.electrolyteCells; m++) {
+    const t28 = (m + 1 < k.electrolyteCells ? s[12 + k.modes + k.modes + m + 1] : 0);
+    const t29 = Math.max(p.electrolyteConcentration * (0.5 * (s[12 + k.modes + k.modes + m] + t28)), 10.0) * k.diffusivityInverseReference;
+    faceConductance[m] = k.interiorFace[m] * (electrolyteDiffusivityFactor * ((diffusivity[m] + (m + 1 < k.electrolyteCells ? diffusivity[m + 1] : 0) + 4.0 * ((k.diffusivityTerm0 + t29 * (k.diffusivityTerm1 + t29 * (k.diffusivityTerm2 + t29 * k.diffusivityTerm3))) * (k.diffusivityRate === 0 ? 1 : Math.exp(k.diffusivityRate * t29)))) * 0.16666666666666666) * 2.0 / (pathLength[m] + (m + 1 < k.electrolyteCells ? pathLength[m + 1] : 0)));
+  }
+  for (let m = 0; m < k.electrolyteCells; m++) {
+    const t30 = (m >= 1 ? faceConductance[m - 1] : 0);
+    const t31 = -(dt * t30);
+    const t32 = faceConductance[m];
+    const t33 = k.regionNeg[m] * p.poreWidthNeg + k.regionSep[m] * p.poreWidthSep + k.regionPos[m] * p.poreWidthPos + dt * (t30 + t32);
+    const t34 = -(dt * t32);
+    const t35 = (m + 1 < k.electrolyteCells ? s[12 + k.modes + k.modes + m + 1] : 0);
+    electrolyteRateLower[m] = t31;
+    electrolyteRateDiag[m] = t33;
+    electrolyteRateUpper[m] = t34;
+    electrolyteRate[m] = t30 * ((m >= 1 ? s[12 + k.modes + k.modes + m - 1] : 0) - s[12 + k.modes + k.modes + m]) + t32 * (t35 - s[12 + k.modes + k.modes + m]);
+    solution[m] = k.regionNeg[m] * p.sourceNeg + k.regionPos[m] * p.sourcePos;
+  }
+  {
+    const mid = (k.electrolyteCells) >> 1;
+    let cUp = 0;
+    let aDown = 0;
+    let x0 = 0;
+    let y0 = 0;
+    let x1 = 0;
+    let y1 = 0;
+    let pivot = 1 / electrolyteRateDiag[0];
+    cUp = electrolyteRateUpper[0] * pivot;
+    electrolyteRateDiag[0] = cUp;
+    x0 = electrolyteRate[0] * pivot;
+    electrolyteRate[0] = x0;
+    x1 = solution[0] * pivot;
+    solution[0] = x1;
+    if (k.electrolyteCells - 1 > mid) {
+      pivot = 1 / electrolyteRateDiag[k.electrolyteCells - 1];
+      aDown = electrolyteRateLower[k.electrolyteCells - 1] * pivot;
+      electrolyteRateDiag[k.electrolyteCells - 1] = aDown;
+      y0 = electrolyteRate[k.electrolyteCells - 1] * pivot;
+      electrolyteRate[k.electrolyteCells - 1] = y0;
+      y1 = solution[k.electrolyteCells - 1] * pivot;
+      solution[k.electrolyteCells - 1] = y1;
+    }
+    for (let i = 1; i <= mid - 1; i++) {
+      pivot = 1 / (electrolyteRateDiag[i] - (electrolyteRateLower[i] * cUp));
+      cUp = electrolyteRateUpper[i] * pivot;
+      electrolyteRateDiag[i] = cUp;
+      x0 = (electrolyteRate[i] - (electrolyteRateLower[i] * x0)) * pivot;
+      electrolyteRate[i] = x0;
+      x1 = (solution[i] - (electrolyteRateLower[i] * x1)) * pivot;
+      solution[i] = x1;
+      if (k.electrolyteCells - 1 - i > mid) {
+        pivot = 1 / (electrolyteRateDiag[k.electrolyteCells - 1 - i] - (electrolyteRateUpper[k.electrolyteCells - 1 - i] * aDown));
+        aDown = electrolyteRateLower[k.electrolyteCells - 1 - i] * pivot;
+        electrolyteRateDiag[k.electrolyteCells - 1 - i] = aDown;
+        y0 = (electrolyteRate[k.electrolyteCells - 1 - i] - (electrolyteRateUpper[k.electrolyteCells - 1 - i] * y0)) * pivot;
+        electrolyteRate[k.electrolyteCells - 1 - i] = y0;
+        y1 = (solution[k.electrolyteCells - 1 - i] - (electrolyteRateUpper[k.electrolyteCells - 1 - i] * y1)) * pivot;
+        solution[k.electrolyteCells - 1 - i] = y1;
+      }
+    }
+    pivot = 1 / ((electrolyteRateDiag[mid] - (electrolyteRateLower[mid] * cUp)) - ((mid + 1 < k.electrolyteCells ? electrolyteRateUpper[mid] * aDown : 0)));
+    x0 = ((electrolyteRate[mid] - (electrolyteRateLower[mid] * x0)) - ((mid + 1 < k.electrolyteCells ? electrolyteRateUpper[mid] * y0 : 0))) * pivot;
+    electrolyteRate[mid] = x0;
+    y0 = x0;
+    x1 = ((solution[mid] - (electrolyteRateLower[mid] * x1)) - ((mid + 1 < k.electrolyteCells ? electrolyteRateUpper[mid] * y1 : 0))) * pivot;
+    solution[mid] = x1;
+    y1 = x1;
+    for (let i = 1; i <= mid; i++) {
+      x0 = electrolyteRate[mid - i] - (electrolyteRateDiag[mid - i] * x0);
+      electrolyteRate[mid - i] = x0;
+      x1 = solution[mid - i] - (electrolyteRateDiag[mid - i] * x1);
+      solution[mid - i] = x1;
+      if (mid + i < k.electrolyteCells) {
+        y0 = electrolyteRate[mid + i] - (electrolyteRateDiag[mid + i] * y0);
+        electrolyteRate[mid + i] = y0;
+        y1 = solution[mid + i] - (electrolyteRateDiag[mid + i] * y1);
+        solution[mid + i] = y1;
+      }
+    }
+  }
+  for (let m = 0; m < k.electrolyteCells; m++) {
+    a[12 + k.modes + k.modes + m] = s[12 + k.modes + k.modes + m] + dt * electrolyteRate[m];
+    b[12 + k.modes + k.modes + m] = dt * solution[m];
+  }
+  a[S_STOICH_NEG] = s[S_STOICH_NEG];
+  a[S_STOICH_POS] = s[S_STOICH_POS];
+  a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
 }
 
 /** The end state of a step at current I from its prepared parts, a + b I, and its summaries. */

@@ -145,6 +145,10 @@ export interface EvaluatePredictorTangentOutputs {
   seiDriveTangent: number;
 }
 
+export interface PrepareFactorsOutputs {
+  riseSensitive: number;
+}
+
 export interface ThermalOutputs {
   rise: number;
   cooling: number;
@@ -1067,6 +1071,48 @@ export function prepare(s: Float64Array, a: Float64Array, b: Float64Array, p: Ce
   b[S_SEI_GROWTH] = 0.0;
 }
 
+/** The part of prepare that does not read the start state: the b parts that read no state and the factors f of a = s f; riseSensitive is 0 when they do not depend on the temperature rise. */
+export function prepareFactors(b: Float64Array, f: Float64Array, p: CellKernelParameters, k: KernelConstants, dt: number, rise: number, out: PrepareFactorsOutputs): void {
+  const invChargeNeg = 1.0 / (3600.0 * p.capacityNeg);
+  const invChargePos = 1.0 / (3600.0 * p.capacityPos);
+  const fluxPosTangent = -invChargePos;
+  const baseRateNeg = 1.0 / p.diffusionTimeNeg;
+  const temperature = k.referenceTemperature + rise;
+  const inverseTemperatureGap = 1.0 / k.referenceTemperature - 1.0 / temperature;
+  const diffusionRateNeg = baseRateNeg * (p.diffusionActivationNeg === 0 ? 1 : Math.exp(p.diffusionActivationNeg * inverseTemperatureGap));
+  const t23 = (-0.6666666666666666) * invChargeNeg;
+  const baseRatePos = 1.0 / p.diffusionTimePos;
+  const diffusionRatePos = baseRatePos * (p.diffusionActivationPos === 0 ? 1 : Math.exp(p.diffusionActivationPos * inverseTemperatureGap));
+  const t26 = (-0.6666666666666666) * fluxPosTangent;
+  for (let m = 0; m < k.modes; m++) {
+    const decayRateNeg = k.eigenvalues[m] * diffusionRateNeg;
+    const t28 = Math.exp(-(decayRateNeg * dt));
+    const modeTargetNegTangent = t23 / decayRateNeg;
+    const decayRatePos = k.eigenvalues[m] * diffusionRatePos;
+    const t31 = Math.exp(-(decayRatePos * dt));
+    const modeTargetPosTangent = t26 / decayRatePos;
+    f[4 + m] = t28;
+    b[4 + m] = modeTargetNegTangent + (-modeTargetNegTangent) * t28;
+    f[4 + k.modes + m] = t31;
+    b[4 + k.modes + m] = modeTargetPosTangent + (-modeTargetPosTangent) * t31;
+  }
+  b[S_STOICH_NEG] = -(invChargeNeg * dt);
+  b[S_STOICH_POS] = -(fluxPosTangent * dt);
+  b[S_SEI_GROWTH] = 0.0;
+  out.riseSensitive = Math.max(p.diffusionActivationNeg, -p.diffusionActivationNeg) + Math.max(p.diffusionActivationPos, -p.diffusionActivationPos);
+}
+
+/** The rest of prepare from the start state and the factors of prepareFactors (together: what prepare writes). */
+export function prepareStart(s: Float64Array, f: Float64Array, a: Float64Array, b: Float64Array, p: CellKernelParameters, k: KernelConstants, dt: number, rise: number): void {
+  for (let m = 0; m < k.modes; m++) {
+    a[4 + m] = s[4 + m] * f[4 + m];
+    a[4 + k.modes + m] = s[4 + k.modes + m] * f[4 + k.modes + m];
+  }
+  a[S_STOICH_NEG] = s[S_STOICH_NEG];
+  a[S_STOICH_POS] = s[S_STOICH_POS];
+  a[S_SEI_GROWTH] = s[S_SEI_GROWTH];
+}
+
 /** The end state of a step at current I from its prepared parts: a + b I. */
 export function apply(a: Float64Array, b: Float64Array, s: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number): void {
   for (let m = 0; m < k.modes; m++) {
@@ -1200,4 +1246,9 @@ export function jobParameterIndex(k: number, count: number, sample: number, cell
 /** Index of the WebGPU upload and working layout [row][cell][pack]: neighbouring packs in neighbouring words. */
 export function uploadIndex(row: number, cell: number, pack: number, cells: number, packs: number): number {
   return (row * cells + cell) * packs + pack;
+}
+
+/** Index of the WebGPU workgroup-per-pack layout [pack][row][cell] (parameters, working slots): neighbouring cells of a pack in neighbouring words. */
+export function packMajorIndex(row: number, cell: number, pack: number, cells: number, rows: number): number {
+  return (pack * rows + row) * cells + cell;
 }

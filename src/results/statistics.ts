@@ -6,6 +6,7 @@
  * sorts it. Three or four passes; the result does not depend on the block size, so a streamed run and an in-memory
  * result give the same bits.
  */
+import { orderStatisticQuantile, type7Ranks } from '../math/quantile.ts';
 import type { OutputColumns, OutputStatistics } from './format.ts';
 
 /** Visits a column's values in sample order, block by block. */
@@ -63,7 +64,7 @@ export function blockStatistics(blocks: ColumnBlocks): OutputStatistics {
   if (n === 0) return { count: 0, mean: NaN, sd: NaN, min: NaN, max: NaN, p05: NaN, p50: NaN, p95: NaN };
   const mean = sum.value / n;
   // Second pass: the squared deviations, and the first histogram of every wanted rank (they share [min, max]).
-  const ranks = [...new Set(QUANTILES.flatMap((p) => [Math.floor((n - 1) * p), Math.min(n - 1, Math.floor((n - 1) * p) + 1)]))];
+  const ranks = [...new Set(QUANTILES.flatMap((p) => type7Ranks(n, p)))];
   const targets: Target[] = ranks.map((rank) => ({ rank, lo: min, hi: max, below: 0, count: n }));
   const ss = new Sum();
   const first = newHistogram(min, max);
@@ -78,11 +79,7 @@ export function blockStatistics(blocks: ColumnBlocks): OutputStatistics {
   for (const t of targets) narrow(t, first);
   selectOrderStatistics(blocks, targets);
   const at = (rank: number) => targets.find((t) => t.rank === rank)!.value!;
-  const quantile = (p: number) => {
-    const h = (n - 1) * p;
-    const lo = Math.floor(h);
-    return lo >= n - 1 ? at(n - 1) : at(lo) + (h - lo) * (at(lo + 1) - at(lo));
-  };
+  const quantile = (p: number) => orderStatisticQuantile(n, p, at);
   return { count: n, mean, sd: n > 1 ? Math.sqrt(ss.value / (n - 1)) : 0, min, max, p05: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95) };
 }
 

@@ -3,7 +3,10 @@
  * matrix and optional groups (the "players" of grouped Sobol indices and Shapley effects).
  */
 import { CellspreadInputError } from '../errors.ts';
-import { normalCdf, normalQuantile } from '../random/rng.ts';
+import { cholesky } from '../math/cholesky.ts';
+import { exp } from '../math/elementary.ts';
+import { normalCdf, normalQuantile } from '../math/special.ts';
+import { lognormal, normal, uniform, type ContinuousDistribution } from '../stats/index.ts';
 
 export type InputMarginal =
   | { readonly dist: 'uniform'; readonly a: number; readonly b: number; readonly name?: string }
@@ -51,6 +54,8 @@ export function standardNormalInputs(dimension: number, groups?: readonly InputG
 export interface ResolvedInputs {
   readonly dimension: number;
   readonly marginals: readonly InputMarginal[];
+  /** Each marginal as an object of the distribution family (src/stats/). */
+  readonly distributions: readonly ContinuousDistribution[];
   readonly inputNames: readonly string[];
   readonly groups: readonly (readonly number[])[];
   readonly groupNames: readonly string[];
@@ -71,22 +76,16 @@ function checkFinite(field: string, v: unknown): number {
   return v;
 }
 
-/** Lower Cholesky factor of a row-major n x n SPD matrix; returns the failing pivot index if not positive definite. */
-export function cholesky(a: Float64Array, n: number): { l: Float64Array } | { failedAt: number; pivot: number } {
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let s = a[j * n + j];
-    for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
-    if (!(s > 1e-12 * Math.max(1, Math.abs(a[j * n + j])))) return { failedAt: j, pivot: s };
-    const d = Math.sqrt(s);
-    l[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let t = a[i * n + j];
-      for (let k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = t / d;
-    }
+/** The distribution-family object of a marginal (after validation). */
+export function marginalDistribution(m: InputMarginal): ContinuousDistribution {
+  switch (m.dist) {
+    case 'uniform':
+      return uniform(m.a, m.b);
+    case 'normal':
+      return normal(m.mean, m.sd);
+    case 'lognormal':
+      return lognormal(m.mu, m.sigma);
   }
-  return { l };
 }
 
 export function resolveInputs(inputs: SensitivityInputs, field = 'inputs'): ResolvedInputs {
@@ -238,30 +237,22 @@ export function resolveInputs(inputs: SensitivityInputs, field = 'inputs'): Reso
       componentCholesky.push(ch.l);
     }
   }
-  return { dimension: D, marginals: ms, inputNames, groups, groupNames, groupOf, correlation, components, componentCholesky };
+  return { dimension: D, marginals: ms, distributions: ms.map(marginalDistribution), inputNames, groups, groupNames, groupOf, correlation, components, componentCholesky };
 }
 
-/** Map a standard-normal score to the marginal's value. */
-export function fromNormalScore(m: InputMarginal, z: number): number {
+/**
+ * Input i's value for the standard-normal score z, F_i^-1(Phi(z)): for normal and lognormal marginals directly from z
+ * (mean + sd z, exp(mu + sigma z)), which keeps every digit in the tails, otherwise through Phi and the ppf.
+ */
+export function fromNormalScore(inp: ResolvedInputs, i: number, z: number): number {
+  const m = inp.marginals[i];
   switch (m.dist) {
     case 'normal':
       return m.mean + m.sd * z;
     case 'lognormal':
-      return Math.exp(m.mu + m.sigma * z);
-    case 'uniform':
-      return m.a + (m.b - m.a) * normalCdf(z);
-  }
-}
-
-/** Map a uniform in (0, 1) to the marginal's value (independent inputs). */
-export function fromUniform(m: InputMarginal, u: number): number {
-  switch (m.dist) {
-    case 'uniform':
-      return m.a + (m.b - m.a) * u;
-    case 'normal':
-      return m.mean + m.sd * normalQuantile(u);
-    case 'lognormal':
-      return Math.exp(m.mu + m.sigma * normalQuantile(u));
+      return exp(m.mu + m.sigma * z);
+    default:
+      return inp.distributions[i].ppf(normalCdf(z));
   }
 }
 
@@ -280,17 +271,17 @@ export function uniformsToInputs(
   scratch: Float64Array,
 ): void {
   const D = inp.dimension;
-  const ms = inp.marginals;
+  const dists = inp.distributions;
   for (let r = 0; r < count; r++) {
     const ub = r * uStride + uOffset;
     const ob = (outRow + r) * D;
     if (inp.correlation === null) {
-      for (let i = 0; i < D; i++) out[ob + i] = fromUniform(ms[i], u[ub + i]);
+      for (let i = 0; i < D; i++) out[ob + i] = dists[i].ppf(u[ub + i]);
       continue;
     }
     for (let i = 0; i < D; i++) scratch[i] = normalQuantile(u[ub + i]);
     correlateInPlace(inp, scratch);
-    for (let i = 0; i < D; i++) out[ob + i] = fromNormalScore(ms[i], scratch[i]);
+    for (let i = 0; i < D; i++) out[ob + i] = fromNormalScore(inp, i, scratch[i]);
   }
 }
 

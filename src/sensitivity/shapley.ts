@@ -30,8 +30,11 @@
  * errors of the estimator, checked for nominal coverage over many seeds (test/sensitivity/shapley-coverage.test.ts).
  */
 import { CellspreadInputError } from '../errors.ts';
-import { Rng, normalQuantile } from '../random/rng.ts';
-import { cholesky, fromNormalScore, resolveInputs } from './inputs.ts';
+import { sampleVariance } from '../math/moments.ts';
+import { Rng } from '../random/rng.ts';
+import { normalCritical } from '../stats/index.ts';
+import { cholesky } from '../math/cholesky.ts';
+import { correlateInPlace, fromNormalScore, resolveInputs } from './inputs.ts';
 import type { ResolvedInputs, SensitivityInputs } from './inputs.ts';
 import { checkDesignOutputs, checkRowRange, evaluateDesign, thenApply } from './model.ts';
 import type { RowDesign, SensitivityModel, SyncSensitivityModel } from './model.ts';
@@ -219,27 +222,7 @@ class ConditionalSampler {
 /** Draw a full normal-score vector z ~ N(0, R): iid normals then L per component. */
 function drawJoint(inp: ResolvedInputs, rng: Rng, z: Float64Array): void {
   for (let i = 0; i < z.length; i++) z[i] = rng.normal();
-  const comps = inp.components;
-  for (let c = 0; c < comps.length; c++) {
-    const l = inp.componentCholesky[c];
-    if (!l) continue;
-    const comp = comps[c];
-    const n = comp.length;
-    for (let a = n - 1; a >= 0; a--) {
-      let s = 0;
-      for (let k = 0; k <= a; k++) s += l[a * n + k] * z[comp[k]];
-      z[comp[a]] = s;
-    }
-  }
-}
-
-function sampleVariance(y: Float64Array, from: number, n: number): number {
-  let m = 0;
-  for (let i = 0; i < n; i++) m += y[from + i];
-  m /= n;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (y[from + i] - m) ** 2;
-  return s / (n - 1);
+  correlateInPlace(inp, z);
 }
 
 function shuffledPlayers(rng: Rng, K: number): Int32Array {
@@ -286,7 +269,7 @@ class UnitWriter {
   /** One independent draw of X into out[at * D ...]. */
   variance(rng: Rng, out: Float64Array, at: number): void {
     drawJoint(this.inp, rng, this.zOuter);
-    for (let i = 0; i < this.D; i++) out[at * this.D + i] = fromNormalScore(this.inp.marginals[i], this.zOuter[i]);
+    for (let i = 0; i < this.D; i++) out[at * this.D + i] = fromNormalScore(this.inp, i, this.zOuter[i]);
   }
 
   /**
@@ -296,10 +279,10 @@ class UnitWriter {
   drawOuter(rng: Rng): void {
     const { D, nI, inp } = this;
     drawJoint(inp, rng, this.zOuter);
-    for (let i = 0; i < D; i++) this.xOuter[i] = fromNormalScore(inp.marginals[i], this.zOuter[i]);
+    for (let i = 0; i < D; i++) this.xOuter[i] = fromNormalScore(inp, i, this.zOuter[i]);
     for (let k = 0; k < nI * D; k++) {
       this.eps[k] = rng.normal();
-      this.xInner[k] = fromNormalScore(inp.marginals[k % D], this.eps[k]);
+      this.xInner[k] = fromNormalScore(inp, k % D, this.eps[k]);
     }
     for (let h = 0; h < nI; h++) this.cur.set(this.xOuter, h * D);
   }
@@ -327,7 +310,7 @@ class UnitWriter {
           for (let c = 0; c <= a; c++) s += p.l[a * nf + c] * this.eps[e + p.free[c]];
           this.zRow[a] = s;
         }
-        for (let a = 0; a < nf; a++) out[o + p.free[a]] = fromNormalScore(inp.marginals[p.free[a]], this.zRow[a]);
+        for (let a = 0; a < nf; a++) out[o + p.free[a]] = fromNormalScore(inp, p.free[a], this.zRow[a]);
       }
     }
   }
@@ -578,7 +561,7 @@ export function analyzeShapley(design: ShapleyDesign, y: ArrayLike<number>, opti
     }
     nPerm = M;
   }
-  const zq = normalQuantile(0.5 + level / 2);
+  const zq = normalCritical(level);
   const effects = Array.from(sh, (s) => s / v);
   const standardErrors = Array.from(se, (s) => s / v);
   return {

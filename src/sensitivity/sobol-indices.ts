@@ -15,7 +15,9 @@
  */
 import { CellspreadInputError } from '../errors.ts';
 import { sortedQuantile } from '../math/quantile.ts';
-import { Rng, normalQuantile } from '../random/rng.ts';
+import { sampleVariance } from '../math/moments.ts';
+import { Rng } from '../random/rng.ts';
+import { normalCritical } from '../stats/index.ts';
 import { checkLevel, checkOptions, checkPositiveInteger, defaultBatchRows } from './checks.ts';
 import type { SensitivityInputs } from './inputs.ts';
 import { checkDesignOutputs, evaluateDesign, thenApply } from './model.ts';
@@ -155,16 +157,6 @@ function estimate(c: Columns, m: number, idx: Int32Array | null, first: Float64A
   return v;
 }
 
-function sdOf(sorted: Float64Array): number {
-  const B = sorted.length;
-  let mu = 0;
-  for (let b = 0; b < B; b++) mu += sorted[b];
-  mu /= B;
-  let ss = 0;
-  for (let b = 0; b < B; b++) ss += (sorted[b] - mu) ** 2;
-  return Math.sqrt(ss / Math.max(1, B - 1));
-}
-
 function checkAnalysisOptions(options: SobolAnalysisOptions): { nBootstrap: number; level: number } {
   const nBootstrap = options.nBootstrap === undefined ? 1000 : checkPositiveInteger(options.nBootstrap, 'nBootstrap', 0);
   if (nBootstrap === 1) throw new CellspreadInputError('nBootstrap', 'must be 0 or >= 2', nBootstrap);
@@ -246,11 +238,11 @@ export function analyzeSobol(design: SobolDesign, y: ArrayLike<number>, options:
       }
       if (bs && s) for (let k = 0; k < G * G; k++) bs[k * nBootstrap + b] = s[k];
     }
-    const z = normalQuantile(0.5 + level / 2);
+    const z = normalCritical(level);
     const alpha = (1 - level) / 2;
     const summarise = (src: Float64Array, k: number): { ci: [number, number]; conf: number } => {
       const sorted = src.slice(k * nBootstrap, (k + 1) * nBootstrap).sort();
-      return { ci: [sortedQuantile(sorted, alpha), sortedQuantile(sorted, 1 - alpha)], conf: z * sdOf(sorted) };
+      return { ci: [sortedQuantile(sorted, alpha), sortedQuantile(sorted, 1 - alpha)], conf: z * Math.sqrt(sampleVariance(sorted)) };
     };
     for (let g = 0; g < G; g++) {
       ({ ci: firstCI[g], conf: firstConf[g] } = summarise(bf, g));

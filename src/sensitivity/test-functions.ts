@@ -7,7 +7,8 @@
  * (linearGaussian with correlation) `first` is Var(E[Y|X_g])/V and `total` is E[Var(Y|X_-g)]/V.
  */
 import { CellspreadInputError } from '../errors.ts';
-import { cholesky, marginal, resolveInputs } from './inputs.ts';
+import { cholesky } from '../math/cholesky.ts';
+import { marginal, resolveInputs } from './inputs.ts';
 import type { InputGroup, SensitivityInputs } from './inputs.ts';
 import type { InputRows, SyncSensitivityModel } from './model.ts';
 

@@ -406,7 +406,7 @@ function checkSteps(steps: readonly ParsedStep[], base: SpecPath): void {
 function positiveFactorProblem(d: DistributionSpec): boolean {
   if (d.distribution === 'defectMixture') return positiveFactorProblem(d.base) || positiveFactorProblem(d.factor);
   if (d.distribution === 'fixed') return !(d.value > 0);
-  return !(distributionFromSpec(d).lower >= 0);
+  return !(distributionFromSpec(d).support[0] >= 0);
 }
 
 function checkDistribution(path: SpecPath, d: DistributionSpec, scale: Scale): void {

@@ -32,7 +32,7 @@ export function epistemicDraws(spec: StudySpec): EpistemicDraws[] {
   for (let o = 0; o < e.outer; o++) {
     const u = epistemicChunk(spec, o * e.inner, 1); // the first sample of outer sample o: its draws
     compiled.forEach((c, k) => {
-      const y = c.dist.quantile(u[k]);
+      const y = c.dist.ppf(u[k]);
       values[k][o] = c.scale === 'log' ? exp(y) : y; // as the sampler's input column (src/variation/sample.ts)
     });
   }

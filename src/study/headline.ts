@@ -7,7 +7,7 @@
  * and the report renders the same strings, so the three can never disagree.
  */
 import type { Headline, HeadlineDriver, HeadlineDrivers, HeadlineLimit, SensitivitySummary } from '../results/format.ts';
-import { normalQuantile } from '../random/rng.ts';
+import { normalCritical } from '../stats/index.ts';
 import type { EpistemicTailSummary, TailSummary } from '../tail/index.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ function packsToDecide(p: number, target: number, confidence: number): number | 
   if (p === 0) return Math.ceil(-Math.log(1 - confidence) / target); // no event expected: the "rule of three"
   const gap = Math.abs(p - target);
   if (gap < 1e-3 * target) return null;
-  const z = normalQuantile((1 + confidence) / 2);
+  const z = normalCritical(confidence);
   return Math.ceil((z * z * p * (1 - p)) / (gap * gap));
 }
 

@@ -4,7 +4,7 @@
  * Lower tails are handled by negating the data, so every estimator is the same code for both tails.
  */
 import { CellspreadInputError } from '../errors.ts';
-import { betaQuantile, binomialCdf, binomialQuantile, normalCritical } from './special.ts';
+import { beta, binomial, normalCritical } from '../stats/index.ts';
 import {
   type TailDirection,
   type TailOption,
@@ -43,8 +43,8 @@ export function binomialInterval(
   const alpha = 1 - confidence;
   const phat = count / n;
   if (method === 'clopper-pearson') {
-    const lower = count === 0 ? 0 : betaQuantile(alpha / 2, count, n - count + 1);
-    const upper = count === n ? 1 : count === 0 ? 1 - Math.pow(alpha / 2, 1 / n) : betaQuantile(1 - alpha / 2, count + 1, n - count);
+    const lower = count === 0 ? 0 : beta(count, n - count + 1).ppf(alpha / 2);
+    const upper = count === n ? 1 : count === 0 ? 1 - Math.pow(alpha / 2, 1 / n) : beta(count + 1, n - count).ppf(1 - alpha / 2);
     return { estimate: phat, lower, upper };
   }
   if (method === 'wilson') {
@@ -128,16 +128,17 @@ function quantileFromSorted(sorted: Float64Array, p: number, confidence: number)
   const alpha = 1 - confidence;
   // P(x_(r) <= Q_p <= x_(s)) = P(r <= B <= s - 1), B ~ Binomial(n, p).
   // r: largest with P(B <= r - 1) <= alpha/2; s: smallest with P(B <= s - 1) >= 1 - alpha/2.
-  const r = binomialQuantile(alpha / 2, n, p); // smallest k with P(B <= k) >= alpha/2
+  const B = binomial(n, p);
+  const r = B.ppf(alpha / 2); // smallest k with P(B <= k) >= alpha/2
   // By minimality P(B <= r - 1) < alpha/2, so P(x_(r) > Q_p) < alpha/2; r = 0 means no order statistic is low enough.
-  const s = binomialQuantile(1 - alpha / 2, n, p) + 1;
+  const s = B.ppf(1 - alpha / 2) + 1;
   const lowerRank = r; // 0 means unbounded
   const upperRank = s; // n + 1 means unbounded
   const estimate = sortedQuantile(sorted, p);
   // Clamping to the point estimate only widens the interval (coverage kept) and keeps estimate inside it.
   const lower = lowerRank >= 1 ? Math.min(sorted[lowerRank - 1], estimate) : -Infinity;
   const upper = upperRank <= n ? Math.max(sorted[upperRank - 1], estimate) : Infinity;
-  const coverage = binomialCdf(upperRank - 1, n, p) - binomialCdf(lowerRank - 1, n, p);
+  const coverage = B.cdf(upperRank - 1) - B.cdf(lowerRank - 1);
   const result: QuantileResult = {
     p,
     estimate,

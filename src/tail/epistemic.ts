@@ -25,8 +25,9 @@
  */
 import { sampleRankCorrelation } from 'simple-statistics';
 import { CellspreadInputError } from '../errors.ts';
+import { sampleVariance } from '../math/moments.ts';
 import { empiricalQuantile } from './empirical.ts';
-import { normalCritical } from './special.ts';
+import { normalCritical } from '../stats/index.ts';
 import { checkConfidence, checkFinite, resolveTail, type TailDirection, type TailOption } from './validate.ts';
 
 export interface EpistemicDraws {
@@ -98,17 +99,6 @@ export interface EpistemicTailSummary {
 function checkCount(field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new CellspreadInputError(field, 'must be an integer >= 1', v);
   return v;
-}
-
-function variance(x: ArrayLike<number>): number {
-  const n = x.length;
-  if (n < 2) return 0;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i];
-  m /= n;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (x[i] - m) ** 2;
-  return s / (n - 1);
 }
 
 /** Bias-adjusted correlation ratio of y on x over `bins` equal-count bins of x. */
@@ -197,11 +187,11 @@ export function epistemicTailSummary(values: ArrayLike<number>, options: Epistem
   let pooled = 0;
   for (const p of perOuter) pooled += p;
   pooled /= E;
-  let se2 = variance(perOuter) / E;
+  let se2 = sampleVariance(perOuter) / E;
   if (design === 'crossed') {
     const cols: number[] = [];
     for (let i = 0; i < I; i++) if (colCount[i] > 0) cols.push(colSum[i] / colCount[i]);
-    se2 += variance(cols) / I;
+    se2 += sampleVariance(cols) / I;
   }
   const se = Math.sqrt(se2);
   // Normal interval on the logit scale (delta method): inside (0, 1) and asymmetric, as a small probability's is.
@@ -228,7 +218,7 @@ export function epistemicTailSummary(values: ArrayLike<number>, options: Epistem
   // Which quantity to measure first.
   const measureFirst: MeasureFirst[] = [];
   const bins = Math.max(2, Math.min(Math.floor(Math.sqrt(E)), Math.floor(E / 2)));
-  const spread = variance(perOuter) > 0;
+  const spread = sampleVariance(perOuter) > 0;
   if (!spread && (options.quantities?.length ?? 0) > 0) warnings.push('P(failure) is the same in every outer sample: no epistemic quantity moves it here');
   for (const [k, q] of (options.quantities ?? []).entries()) {
     if (!q || typeof q.name !== 'string' || q.values === null || typeof q.values?.length !== 'number' || q.values.length !== E) {

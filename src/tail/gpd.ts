@@ -6,7 +6,7 @@
  * GPD of the excess Y = X - u given X > u:  P(Y > y) = (1 + xi y / sigma)^(-1/xi),  (exp(-y/sigma) when xi = 0).
  */
 import { CellspreadInputError } from '../errors.ts';
-import { chiSquare1Quantile, normalCritical } from './special.ts';
+import { chiSquare, generalizedPareto, normalCritical } from '../stats/index.ts';
 import {
   type TailDirection,
   type TailOption,
@@ -369,7 +369,7 @@ export function fitGeneralizedPareto(data: ArrayLike<number>, options: GpdFitOpt
 
   let shapeInterval: GpdFit['shapeInterval'] = null;
   if (raw.method === 'mle' && (options.profile ?? count <= 20000)) {
-    const crit = chiSquare1Quantile(confidence);
+    const crit = chiSquare(1).ppf(confidence);
     const lhat = raw.logLikelihood;
     const dev = (xi: number) => 2 * (lhat - profileShapeLogLik(y, ymax, xi));
     const step = Math.max(0.02, standardErrors ? standardErrors.shape : 0.1);
@@ -508,7 +508,7 @@ export function gpdReturnLevel(fit: GpdFit, returnPeriod: number, options: Retur
     const logq = -Math.log(r);
     const xiMax = Math.max(3, xi + 2);
     const lhat = Math.max(fit.logLikelihood, quantileProfileLogLik(y, dhat, logq, xiMax));
-    const crit = chiSquare1Quantile(confidence);
+    const crit = chiSquare(1).ppf(confidence);
     // Parameterize by t = log d.
     const dev = (t: number) => 2 * (lhat - quantileProfileLogLik(y, Math.exp(t), logq, xiMax));
     const t0 = Math.log(dhat);
@@ -579,9 +579,10 @@ export function gpdExceedanceProbability(fit: GpdFit, limit: number, options: Ta
   const { shape: xi, scale: sigma } = fit;
   const zeta = fit.exceedanceRate;
   const k = fit.exceedances;
+  const excess = generalizedPareto(xi, sigma); // the fitted distribution of the excesses over the threshold
+  const logCond = excess.logsf(d);
+  const cond = excess.sf(d);
   const w = (xi * d) / sigma;
-  const logCond = w <= -1 ? -Infinity : xi === 0 ? -d / sigma : -Math.log1p(w) / xi;
-  const cond = Math.exp(logCond);
   const y = fit.excesses;
   const method = options.interval ?? (y && fit.method === 'mle' && fit.exceedances <= 5000 ? 'profile' : 'delta');
   const z = normalCritical(confidence);
@@ -591,7 +592,7 @@ export function gpdExceedanceProbability(fit: GpdFit, limit: number, options: Ta
   if (method === 'profile') {
     if (!y) throw new CellspreadInputError('interval', "'profile' needs the fit's excesses (not kept after JSON round trips)", method, "use interval: 'delta'");
     const xiMax = Math.max(3, xi + 2);
-    const crit = chiSquare1Quantile(confidence);
+    const crit = chiSquare(1).ppf(confidence);
     const lhat = fit.logLikelihood;
     const L0 = Number.isFinite(logCond) ? Math.max(logCond, -700) : -700;
     const dev = (L: number) => 2 * (lhat - quantileProfileLogLik(y, d, L, xiMax));

@@ -10,7 +10,7 @@
  */
 import { CellspreadInputError } from '../errors.ts';
 import { Rng } from '../random/rng.ts';
-import { normalCritical } from './special.ts';
+import { normalCritical } from '../stats/index.ts';
 import { type TailDirection, type TailOption, checkConfidence, checkFinite, checkPositiveInteger, checkProbability, fmt, resolveTail } from './validate.ts';
 
 /** A batched model: `rows` holds `rows.length / dimension` standard-normal input rows, row-major. One output per row. */

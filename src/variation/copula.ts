@@ -1,4 +1,5 @@
 /** Gaussian copula support: correlation-matrix validation and the Cholesky factor. */
+import { cholesky } from '../math/cholesky.ts';
 
 export type CorrelationProblem =
   | { kind: 'shape'; row?: number }
@@ -10,7 +11,7 @@ export type CorrelationProblem =
 /**
  * Lower-triangular Cholesky factor L (row-major n x n) with R = L L^T, or the first problem found: not square, a
  * diagonal entry other than 1, an entry outside [-1, 1], asymmetry (tolerance 1e-12), or not positive definite
- * (a pivot <= 1e-12).
+ * (a pivot <= 1e-12 max(1, |diagonal entry|), src/math/cholesky.ts).
  */
 export function correlationCholesky(matrix: readonly (readonly number[])[]): { L: Float64Array } | { problem: CorrelationProblem } {
   const n = matrix.length;
@@ -23,18 +24,6 @@ export function correlationCholesky(matrix: readonly (readonly number[])[]): { L
       if (j > i && Math.abs(v - matrix[j][i]) > 1e-12) return { problem: { kind: 'symmetry', row: i, col: j, value: v, other: matrix[j][i] } };
     }
   }
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = matrix[j][j];
-    for (let k = 0; k < j; k++) d -= L[j * n + k] ** 2;
-    if (!(d > 1e-12)) return { problem: { kind: 'definite', pivot: j, value: d } };
-    const ljj = Math.sqrt(d);
-    L[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = matrix[i][j];
-      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-      L[i * n + j] = s / ljj;
-    }
-  }
-  return { L };
+  const factor = cholesky(matrix.flat(), n);
+  return 'l' in factor ? { L: factor.l } : { problem: { kind: 'definite', pivot: factor.failedAt, value: factor.pivot } };
 }

@@ -7,15 +7,8 @@ import { getParameterSet } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
 import type { StudySpec } from '../spec/schema.ts';
 import { correlationCholesky } from './copula.ts';
-import {
-  distributionFromSpec,
-  fixed,
-  mixture,
-  normal,
-  transformed,
-  type Distribution,
-  type DistributionSpec,
-} from './distributions.ts';
+import { distributionFromSpec, type Distribution, type DistributionSpec } from './distributions.ts';
+import { fixed, mixture, normal, transformed } from '../stats/index.ts';
 import { LEVELS, resolveQuantity, type Level, type ManufacturingQuantity, type Scale } from './quantities.ts';
 import { exp, log } from '../math/elementary.ts';
 
@@ -120,16 +113,17 @@ export function scaleDistribution(d: DistributionSpec, scale: Scale, nominal: nu
     const F = distributionFromSpec(d.factor);
     const defect =
       scale === 'log'
-        ? transformed(F, log, exp)
+        ? transformed(F, log, exp, F.name, exp)
         : scale === 'relative'
-          ? transformed(F, (x) => x - 1, (y) => y + 1)
-          : transformed(F, (x) => nominal * (x - 1), (y) => y / nominal + 1);
+          ? transformed(F, (x) => x - 1, (y) => y + 1, F.name, () => 1)
+          : transformed(F, (x) => nominal * (x - 1), (y) => y / nominal + 1, F.name, () => 1 / nominal);
     return mixture(d.probability, scaleDistribution(d.base, scale, nominal), defect);
   }
   if (scale !== 'log') return distributionFromSpec(d);
   if (d.distribution === 'lognormal') return normal(d.mu, d.sd); // ln of a lognormal, exactly
   if (d.distribution === 'fixed') return fixed(log(d.value));
-  return transformed(distributionFromSpec(d), log, exp);
+  const x = distributionFromSpec(d);
+  return transformed(x, log, exp, x.name, exp);
 }
 
 const cache = new WeakMap<StudySpec, CompiledStudy>();

@@ -1,19 +1,7 @@
 // Variation: distributions, hierarchy, copula, manufacturing-to-model mapping and reproducible sampling.
-export {
-  normal,
-  truncatedNormal,
-  lognormal,
-  uniform,
-  studentT,
-  weibull,
-  fixed,
-  pareto,
-  generalizedPareto,
-  mixture,
-  transformed,
-  distributionFromSpec,
-  DISTRIBUTION_NAMES,
-} from './distributions.ts';
+// The distribution family lives in src/stats/ (cellspread/stats); its constructors stay exported here too.
+export { normal, truncatedNormal, lognormal, uniform, studentT, weibull, fixed, pareto, generalizedPareto, mixture, transformed } from '../stats/index.ts';
+export { distributionFromSpec, DISTRIBUTION_NAMES } from './distributions.ts';
 export type {
   Distribution,
   DistributionSpec,
@@ -30,7 +18,7 @@ export type {
   GeneralizedParetoSpec,
   DefectMixtureSpec,
 } from './distributions.ts';
-export { studentTCdf, studentTQuantile, regularizedBeta, logGamma } from './special.ts';
+export { studentTCdf, studentTQuantile, regularizedBeta, logGamma } from '../math/special.ts';
 export { correlationCholesky } from './copula.ts';
 export type { CorrelationProblem } from './copula.ts';
 export { MANUFACTURING_QUANTITIES, MANUFACTURING_QUANTITY_NAMES, LEVELS, resolveQuantity, variationKeyNames } from './quantities.ts';

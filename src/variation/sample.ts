@@ -11,7 +11,8 @@ import { deriveElectrolyteParameters } from '../model/electrolyte.ts';
 import { CELL_INPUT_COUNT, CELL_INPUTS, cellDeriver, cellInputIndex, cellInputs } from '../model/derive.ts';
 import { CELL_PARAMETER_COUNT, cellParameters } from '../model/layout.ts';
 import { DEFAULT_ELECTROLYTE_MESH, ELECTROLYTE_PARAMETERS } from '../model/physics.ts';
-import { normalCdf, normalQuantile, Rng } from '../random/rng.ts';
+import { normalCdf, normalQuantile } from '../math/special.ts';
+import { Rng } from '../random/rng.ts';
 import { SobolSequence } from '../random/sobol.ts';
 import type { ParameterSet } from '../params/types.ts';
 import type { StudySpec } from '../spec/schema.ts';
@@ -258,11 +259,11 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
   for (let s = 0; s < count; s++) {
     const row = s * D;
     // 0. Epistemic draws: one per outer sample, shared by every cell.
-    for (let k = 0; k < Q; k++) epiDraw[c.epistemic[k].quantity] = c.epistemic[k].dist.quantile(epistemic ? epistemic[s * Q + k] : 0.5);
+    for (let k = 0; k < Q; k++) epiDraw[c.epistemic[k].quantity] = c.epistemic[k].dist.ppf(epistemic ? epistemic[s * Q + k] : 0.5);
     // 1. Independent levels: quantile of the sample's own uniform.
     for (const { out, dist, offset, fixed } of independent) {
-      if (fixed) out.fill(dist.quantile(0.5));
-      else for (let e = 0; e < out.length; e++) out[e] = dist.quantile(latent[row + offset + e]);
+      if (fixed) out.fill(dist.ppf(0.5));
+      else for (let e = 0; e < out.length; e++) out[e] = dist.ppf(latent[row + offset + e]);
     }
     // 2. Correlated levels: Gaussian copula, z' = L z per entity.
     for (const { L, members, entities, z, w } of blocks) {
@@ -274,7 +275,7 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
           for (let j = 0; j <= i; j++) acc += L[i * n + j] * z[j];
           w[i] = acc;
         }
-        for (let i = 0; i < n; i++) members[i].out[e] = members[i].dist.quantile(normalToUniform(w[i]));
+        for (let i = 0; i < n; i++) members[i].out[e] = members[i].dist.ppf(normalToUniform(w[i]));
       }
     }
     // 3. Per-cell values on the natural scale, and the per-sample input summaries.

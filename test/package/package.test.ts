@@ -3,7 +3,8 @@
  * project from the tarball plus the npm registry. Then plain Node imports it as ESM and runs a small study on the WASM
  * backend (bit-identical to the same study run from the sources), the CLI runs, `require` says the package is ESM
  * only, a strict TypeScript consumer (strict, noUncheckedIndexedAccess, library checking on) type-checks against the
- * declarations, `cellspread/sensitivity` loads no vega, Arrow or Dawn, and the package bundles for browsers.
+ * declarations, `cellspread/sensitivity` and `cellspread/stats` load no vega, Arrow or Dawn, and the package bundles for
+ * browsers.
  * The tarball's file list and size are written to test-artifacts/package-files.txt.
  */
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -155,6 +156,7 @@ console.log(JSON.stringify({ names: backendNames(), wasm: wasm.backend, auto: au
       `import { defaultStudy, runStudy, simulateCell, createBackend, renderReport, buildSummary, studyResultTable, type StudySpec, type StudyResult } from 'cellspread';
 import { sobol, shapley, marginal, testFunctions, type SobolResult } from 'cellspread/sensitivity';
 import { tailSummary, exceedanceProbability, fitGeneralizedPareto } from 'cellspread/tail';
+import { generalizedPareto, binomial, sortedQuantile, type ContinuousDistribution } from 'cellspread/stats';
 import { parseStudySpec } from 'cellspread/spec';
 import { sampleChunk } from 'cellspread/variation';
 import { getParameterSet } from 'cellspread/params';
@@ -175,11 +177,13 @@ const tail = tailSummary([1, 2, 3, 4, 5], { output: 'x', limit: 4, tail: 'upper'
 const p = exceedanceProbability([1, 2, 3], 2).estimate;
 const gpd = fitGeneralizedPareto(Array.from({ length: 200 }, (_, i) => i), { threshold: 100 }).shape;
 const parsed: StudySpec = parseStudySpec('name: x', { source: 'x.yaml' });
+const excess: ContinuousDistribution = generalizedPareto(0.2, 1.5);
+const q: number = excess.ppf(0.99) + binomial(10, 0.3).cdf(4) + sortedQuantile([1, 2, 3], 0.5);
 const chunk = sampleChunk(small, 0, 1);
 const set = getParameterSet('chen2020');
 const html: string = await renderReport(buildSummary(small, result, { tail: [], sensitivity: [], worstPack: undefined, analysisSeconds: 0, totalSeconds: 0 }), studyResultTable(result));
 const folder = readResultsFolder;
-console.log(first, capacity, backend.name, reasons, s.first, sh.effects, tail, p, gpd, parsed.name, chunk, set.name, html.length, folder, escapeHtml('<'));
+console.log(first, capacity, backend.name, reasons, s.first, sh.effects, tail, p, gpd, q, parsed.name, chunk, set.name, html.length, folder, escapeHtml('<'));
 await backend.dispose();
 `,
     );
@@ -200,7 +204,7 @@ await backend.dispose();
     }
   });
 
-  it("imports cellspread/sensitivity without loading vega, Arrow or Dawn, and the package entry without loading a backend or Dawn", () => {
+  it("imports cellspread/sensitivity and cellspread/stats without loading vega, Arrow or Dawn, and the package entry without loading a backend or Dawn", () => {
     writeFileSync(
       join(project, 'trace-hooks.mjs'),
       `import { appendFileSync } from 'node:fs';
@@ -221,6 +225,11 @@ export async function resolve(specifier, context, next) {
     const sensitivity = loaded("import { sobol } from 'cellspread/sensitivity'; if (typeof sobol !== 'function') process.exit(1);", 'sensitivity');
     expect(sensitivity.some((p) => p.startsWith('cellspread/dist/sensitivity/'))).toBe(true);
     expect(sensitivity.filter((p) => /^(vega|vega-lite|apache-arrow|webgpu|yaml|zod)\//.test(p) || p.startsWith('cellspread/dist/report/') || p.startsWith('cellspread/dist/backends/'))).toEqual([]);
+
+    const stats = loaded("import { generalizedPareto } from 'cellspread/stats'; if (!(generalizedPareto(0.1, 1).ppf(0.5) > 0)) process.exit(1);", 'stats');
+    expect(stats.some((p) => p.startsWith('cellspread/dist/stats/'))).toBe(true);
+    expect(stats.filter((p) => !p.startsWith('cellspread/dist/'))).toEqual([]);
+    expect(stats.filter((p) => /^cellspread\/dist\/(report|backends|tail|sensitivity|variation|spec|results|study)\//.test(p))).toEqual([]);
 
     const entry = loaded("import { runStudy } from 'cellspread'; if (typeof runStudy !== 'function') process.exit(1);", 'entry');
     expect(entry.some((p) => p === 'cellspread/dist/index.js')).toBe(true);

@@ -74,6 +74,15 @@ export const PARITY_CASES: ParityCase[] = [
     spec: spec({ pack: { series: 4, parallel: 3, modules: 2, interconnectResistance: 2e-4, conduction: 0.5 }, protocol: [{ type: 'discharge', cRate: 2 }], run: { samples: 6, seed: 11, chunkSize: 6 } }),
   },
   {
+    // The size where the WGSL kernel runs one workgroup per pack (an invocation per cell): 384 cells.
+    name: 'pack 96s4p defect welds, conduction, 2C then rest',
+    spec: spec({
+      pack: { series: 96, parallel: 4, modules: 8, conduction: 0.05, interconnectResistance: 1e-4 },
+      protocol: [{ type: 'discharge', cRate: 2 }, { type: 'rest', duration: 600 }],
+      run: { samples: 2, seed: 11, chunkSize: 2 },
+    }),
+  },
+  {
     name: 'pack 2s2p CC-CV charge then rest',
     spec: spec({ pack: { series: 2, parallel: 2 }, initial: { soc: 0.2 }, protocol: [{ type: 'cccv', cRate: 1, voltage: 4.2, cutoffCRate: 0.1 }, { type: 'rest', duration: 600 }], run: { samples: 6, seed: 5, chunkSize: 6 } }),
   },

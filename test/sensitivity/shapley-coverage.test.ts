@@ -3,13 +3,13 @@
 // twice too large covers nearly always and fails the upper bound; one too small fails the lower bound.
 import { describe, expect, it } from 'vitest';
 import { shapley, testFunctions } from '../../src/sensitivity/index.ts';
-import { binomialQuantile } from '../../src/tail/special.ts';
+import { binomial } from '../../src/stats/index.ts';
 
 const f = testFunctions.linearGaussian; // beta = (1, 1, 1), sd = (1, 1, 2), corr(X2, X3) = 0.5; Shapley (1, 2.375, 4.625)/8
 const R = 300;
 const NOMINAL = 0.95;
-const low = binomialQuantile(0.0005, R, NOMINAL);
-const high = binomialQuantile(0.9995, R, NOMINAL);
+const low = binomial(R, NOMINAL).ppf(0.0005);
+const high = binomial(R, NOMINAL).ppf(0.9995);
 
 function coverage(run: (seed: number) => { effects: number[]; standardErrors: number[]; effectsCI: [number, number][] }) {
   const K = f.exact.shapley.length;

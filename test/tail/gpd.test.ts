@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   CellspreadInputError,
   fitGeneralizedPareto,
+  generalizedPareto,
   gpdExceedanceProbability,
+  gpdLogLikelihood,
   gpdReturnLevel,
   meanResidualLife,
   thresholdStability,
@@ -89,6 +91,23 @@ describe('fitGeneralizedPareto recovers known parameters', () => {
     // Nominal 0.95: expect about 57 of 60; 52 or fewer would be a > 3 sigma shortfall.
     expect(hits).toBeGreaterThan(52);
     expect(deltaHits).toBeGreaterThan(50);
+  });
+
+  it("the fit's log-likelihood is the sum of the family's GPD log-density, -Infinity outside the parameter space", () => {
+    const y = gpdSample(400, 1.3, 0.25, 4);
+    for (const [scale, shape] of [
+      [1.3, 0.25],
+      [0.8, 0],
+      [10, -0.2],
+    ]) {
+      const d = generalizedPareto(shape, scale);
+      const sum = y.reduce((s, v) => s + d.logpdf(v), 0);
+      expect(Math.abs(gpdLogLikelihood(y, scale, shape) / sum - 1)).toBeLessThan(1e-13);
+    }
+    expect(Math.max(...y)).toBeGreaterThan(1);
+    expect(gpdLogLikelihood(y, 1, -1)).toBe(-Infinity); // excesses beyond the endpoint 1
+    expect(y.reduce((s, v) => s + generalizedPareto(-1, 1).logpdf(v), 0)).toBe(-Infinity);
+    expect(gpdLogLikelihood(y, 0, 0.1)).toBe(-Infinity);
   });
 });
 

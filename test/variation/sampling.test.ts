@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveCellParameters } from '../../src/model/derive.ts';
 import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX } from '../../src/model/layout.ts';
 import { chen2020 } from '../../src/params/index.ts';
-import { normalQuantile } from '../../src/random/rng.ts';
+import { normalQuantile } from '../../src/math/special.ts';
 import { parseStudySpec, type StudySpec } from '../../src/spec/index.ts';
 import {
   buildSampleDesign,

@@ -113,19 +113,25 @@ describe('webgpu backend', () => {
   });
 
   it('gives the same single-cell results with the per-cell state in a storage buffer', async () => {
-    await withBackend({ privateMaxCells: 0 }, async (b) => {
+    await withBackend({ privateMaxCells: 0, mapping: 'pack' }, async (b) => {
       expect(b.variant(job)).toBe('storage');
       const r = await b.simulate(job);
       for (let i = 0; i < r.outputs.length; i++) expect(r.outputs[i]).toBeCloseTo(expected[i], 4);
     });
   });
 
-  it('starts packs from given states and returns their end states, in both working-memory variants, through pauses', async () => {
+  it('starts packs from given states and returns their end states, in every working-memory variant, through pauses', async () => {
     // A discharge from states the reference left after a first protocol step (the lifetime runs' path): single cells
-    // (private memory) and a 2s2p pack (storage buffer), with a small loop budget so the packs pause on the way.
+    // (private memory) and a 2s2p pack (one workgroup per pack, and one invocation per pack with a storage buffer),
+    // with a small loop budget so the packs pause on the way.
     const { ReferenceBackend } = await import('../../src/backends/reference.ts');
     const reference = new ReferenceBackend();
-    for (const name of ['okane2022 cells with SEI growth', 'okane2022 pack 2s2p']) {
+    const runs = [
+      ['okane2022 cells with SEI growth', 'auto', 'private'],
+      ['okane2022 pack 2s2p', 'auto', 'workgroup'],
+      ['okane2022 pack 2s2p', 'pack', 'storage'],
+    ] as const;
+    for (const [name, mapping, variant] of runs) {
       const c = PARITY_CASES.find((x) => x.name.startsWith(name))!;
       const model = studyModel(c.spec);
       const first = { ...chunkJob(c.spec, model, 0, 4).job, returnStates: true };
@@ -134,9 +140,9 @@ describe('webgpu backend', () => {
       const current = name.includes('cells') ? -5 : 10;
       const next = { ...first, segments: [{ ...model.segments[0], mode: 0 as const, value: current, duration: 1200 }], states };
       const want = await reference.simulate(next);
-      await withBackend({ loopBudget: 300 }, async (b) => {
+      await withBackend({ loopBudget: 300, mapping }, async (b) => {
         const got = await b.simulate(next);
-        expect(b.variant(next)).toBe(name.includes('cells') ? 'private' : 'storage');
+        expect(b.variant(next)).toBe(variant);
         expect(b.lastTimings.some((t) => t.rounds > 1)).toBe(true);
         for (let i = 0; i < got.outputs.length; i++) expect(Math.abs(got.outputs[i] - want.outputs[i])).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(want.outputs[i])));
         // End states back in the reference layout: the SEI growth (a double-float on the GPU) to 1e-4 of its value.

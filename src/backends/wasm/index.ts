@@ -98,7 +98,7 @@ export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob 
 
 type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number; states?: Float64Array }
+  | { type: 'done'; id: number; outputs: Float64Array; cellSteps: number; cellEvaluations: number; cellCorrections: number; states?: Float64Array }
   | { type: 'error'; id?: number; message: string };
 
 /** Contiguous split of `count` packs over `workers` (empty ranges dropped). */
@@ -116,6 +116,7 @@ interface WorkerResult {
   outputs: Float64Array;
   cellSteps: number;
   cellEvaluations: number;
+  cellCorrections: number;
   states?: Float64Array;
 }
 
@@ -134,7 +135,7 @@ class PoolWorker {
         if (!p) return;
         this.pending.delete((m as { id: number }).id);
         if (this.pending.size === 0) port.ref(false);
-        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations, states: m.states });
+        if (m.type === 'done') p.resolve({ outputs: m.outputs, cellSteps: m.cellSteps, cellEvaluations: m.cellEvaluations, cellCorrections: m.cellCorrections, states: m.states });
         else p.reject(new Error(`wasm worker: ${m.message}`));
       });
       port.onError((err) => {
@@ -220,13 +221,15 @@ export class WasmBackend implements Backend {
     const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
     let cellSteps = 0;
     let cellEvaluations = 0;
+    let cellCorrections = 0;
     ranges.forEach(([a], w) => {
       outputs.set(parts[w].outputs, a * PACK_OUTPUT_COUNT);
       if (states) states.set(parts[w].states!, a * perPack);
       cellSteps += parts[w].cellSteps;
       cellEvaluations += parts[w].cellEvaluations;
+      cellCorrections += parts[w].cellCorrections;
     });
-    return { outputs, cellSteps, cellEvaluations, states };
+    return { outputs, cellSteps, cellEvaluations, cellCorrections, states };
   }
 
   async dispose(): Promise<void> {

@@ -10,7 +10,7 @@ function place(exports, array, pending) {
 
 /**
  * Run packs [0, job.count) of a flattened job on one instance (from job.states when given; then the end states return).
- * @returns {{ outputs: Float64Array, cellSteps: number, cellEvaluations: number, states?: Float64Array }}
+ * @returns {{ outputs: Float64Array, cellSteps: number, cellEvaluations: number, cellCorrections: number, states?: Float64Array }}
  */
 export function runWasmJob(exports, job) {
   const outCount = exports.PACK_OUTPUT_COUNT.value;
@@ -31,5 +31,5 @@ export function runWasmJob(exports, job) {
   const outputs = new Float64Array(job.count * outCount);
   outputs.set(new Float64Array(exports.memory.buffer, out, job.count * outCount));
   const endStates = states ? new Float64Array(exports.memory.buffer, states, job.states ? job.states.length : job.stateLength).slice() : undefined;
-  return { outputs, cellSteps, cellEvaluations: exports.lastCellEvaluations.value, states: endStates };
+  return { outputs, cellSteps, cellEvaluations: exports.lastCellEvaluations.value, cellCorrections: exports.lastCellCorrections.value, states: endStates };
 }

@@ -13,13 +13,13 @@ async function handle(msg, reply) {
       return;
     }
     if (msg.type === 'run') {
-      const { outputs, cellSteps, cellEvaluations, states } = runWasmJob(instance.exports, msg.job);
+      const { outputs, cellSteps, cellEvaluations, cellCorrections, states } = runWasmJob(instance.exports, msg.job);
       // The job's big inputs go back with the reply: a worker's own garbage collector runs too rarely to free them.
       const spent = [msg.job.kernelParameters.buffer, msg.job.interconnectResistance.buffer];
       if (msg.job.states) spent.push(msg.job.states.buffer);
       const transfer = [outputs.buffer, ...spent];
       if (states) transfer.push(states.buffer);
-      reply({ type: 'done', id: msg.id, outputs, cellSteps, cellEvaluations, spent, states }, transfer);
+      reply({ type: 'done', id: msg.id, outputs, cellSteps, cellEvaluations, cellCorrections, spent, states }, transfer);
     }
   } catch (err) {
     reply({ type: 'error', id: msg.id, message: String(err && err.stack ? err.stack : err) });

@@ -1,7 +1,9 @@
 /**
- * The WebGPU backend: one invocation per pack runs the whole compiled protocol (shaders/pack.wgsl), per-cell state in
- * private memory for small packs and in a [slot][cell][pack] storage buffer otherwise. A job is split into dispatches
- * that fit the device's buffer limits; each dispatch is read back once.
+ * The WebGPU backend. Single cells and tiny packs: one invocation per pack runs the whole compiled protocol
+ * (shaders/pack.wgsl), per-cell state in private memory. Larger packs: one workgroup per pack, an invocation per cell
+ * (shaders/pack-workgroup.wgsl), so that a study of a thousand packs of hundreds of cells gives a GPU hundreds of
+ * thousands of threads; the mapping is chosen per study from the pack's shape (`mapping`, docs/webgpu.md). A job is
+ * split into dispatches that fit the device's buffer limits; each dispatch is read back once.
  */
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
@@ -12,7 +14,9 @@ import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
 import { compiled } from '../../model/compiled.ts';
 import { cellStateLength } from '../../model/layout.ts';
 import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength } from '../../model/physics.ts';
-import { f32StateLength, paramRows, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workSlots, type WorkVariant } from './shader.ts';
+import {
+  f32StateLength, paramRows, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workgroupShape, workSlots, type WorkVariant,
+} from './shader.ts';
 
 // GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
@@ -27,8 +31,16 @@ function stateLengths(job: PackJob): { modes: number; electrolyteCells: number }
 const STOP_REASON_INDEX = PACK_OUTPUT_INDEX.stopReason;
 
 export interface WebGpuOptions extends GpuOptions, BackendOptions {
-  /** Invocations per workgroup (default 64; at most the device's limit). */
+  /** Invocations per workgroup of the per-pack mapping (default 64; at most the device's limit). */
   workgroupSize?: number;
+  /**
+   * Thread mapping: 'pack' (one invocation per pack), 'workgroup' (one workgroup per pack, an invocation per cell), or
+   * 'auto' (default): the workgroup mapping for packs of more than privateMaxCells cells whose group state fits the
+   * device's workgroup memory, else one invocation per pack.
+   */
+  mapping?: 'auto' | 'pack' | 'workgroup';
+  /** Most invocations of one pack's workgroup (default 256, at most the device's limit); larger packs give each several cells. */
+  maxWorkgroupInvocations?: number;
   /** Packs of at most this many cells keep their working state in private memory (default 2). */
   privateMaxCells?: number;
   /** Largest number of packs in one dispatch (default: what the buffer limits allow, at most 2^20). */
@@ -112,8 +124,39 @@ export class WebGpuBackend implements Backend {
     return b;
   }
 
+  /** The thread mapping and working-memory variant for a job: a function of the pack's shape only (one per study). */
   variant(job: PackJob): WorkVariant {
-    return cellCount(job.layout) <= (this.options.privateMaxCells ?? 2) ? 'private' : 'storage';
+    const n = cellCount(job.layout);
+    const mapping = this.options.mapping ?? 'auto';
+    if (!['auto', 'pack', 'workgroup'].includes(mapping)) throw new Error(`webgpu: mapping must be auto, pack or workgroup, got ${mapping}`);
+    const small = n <= (this.options.privateMaxCells ?? 2);
+    if (mapping === 'pack' || (mapping === 'auto' && small)) return small ? 'private' : 'storage';
+    const fits = this.packWorkgroup(job).sharedBytes <= this.limits.maxComputeWorkgroupStorageSize;
+    if (fits) return 'workgroup';
+    if (mapping === 'workgroup') {
+      throw new Error(`webgpu: a ${job.layout.series}s${job.layout.parallel}p pack's group state does not fit the device's workgroup memory (${this.limits.maxComputeWorkgroupStorageSize} bytes); use mapping 'pack'`);
+    }
+    return 'storage';
+  }
+
+  /** The workgroup mapping's shape for a job's pack. */
+  packWorkgroup(job: PackJob): ReturnType<typeof workgroupShape> {
+    const limit = Math.min(this.limits.maxComputeInvocationsPerWorkgroup, this.limits.maxComputeWorkgroupSizeX);
+    const max = this.options.maxWorkgroupInvocations ?? Math.min(256, limit);
+    if (!(Number.isInteger(max) && max >= 1 && max <= limit)) throw new Error(`webgpu: maxWorkgroupInvocations must be an integer in 1..${limit}, got ${max}`);
+    return workgroupShape(cellCount(job.layout), job.layout.series, max);
+  }
+
+  /** The thread mapping in words, for benchmarks. */
+  describeMapping(job: PackJob, variant: WorkVariant = this.variant(job)): string {
+    if (variant !== 'workgroup') return `one invocation per pack, ${this.workgroupSize()} packs per workgroup, working state in ${variant} memory`;
+    const w = this.packWorkgroup(job);
+    return `one workgroup per pack, ${w.invocations} invocations of ${w.cellsPerInvocation} cell${w.cellsPerInvocation > 1 ? 's' : ''}`;
+  }
+
+  /** Invocations per workgroup for a job in a variant. */
+  private invocations(job: PackJob, variant: WorkVariant): number {
+    return variant === 'workgroup' ? this.packWorkgroup(job).invocations : this.workgroupSize();
   }
 
   private async pipeline(job: PackJob, variant: WorkVariant, workgroupSize: number): Promise<GPUComputePipeline> {
@@ -156,10 +199,10 @@ export class WebGpuBackend implements Backend {
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
     const { modes, model, mesh } = job.settings;
     const states = job.states || job.returnStates ? f32StateLength(modes, model, mesh) * n : 0;
-    const perPack = Math.max(paramRows(model) * n, variant === 'storage' ? workSlots(modes, model, mesh) * n : 0, PERSIST_FIELDS + persistFieldsPerCell(modes, model, mesh) * n + states) * 4;
+    const perPack = Math.max(paramRows(model) * n, variant === 'private' ? 0 : workSlots(modes, model, mesh) * n, PERSIST_FIELDS + persistFieldsPerCell(modes, model, mesh) * n + states) * 4;
     const byMemory = Math.floor(limit / perPack);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
-    const byDispatch = wgMax * wgMax * this.workgroupSize();
+    const byDispatch = wgMax * wgMax * (variant === 'workgroup' ? 1 : this.workgroupSize());
     const cap = this.options.maxPacksPerDispatch ?? 1 << 20;
     return Math.max(1, Math.min(byMemory, byDispatch, cap));
   }
@@ -171,7 +214,7 @@ export class WebGpuBackend implements Backend {
     this.lastTimings = [];
     if (job.count === 0) return { outputs, cellSteps: 0 };
     const variant = this.variant(job);
-    const wg = this.workgroupSize();
+    const wg = this.invocations(job, variant);
     const pipeline = await this.pipeline(job, variant, wg);
     const segments = segmentBuffers(job);
     const perDispatch = this.maxPacksPerDispatch(job, variant);
@@ -200,6 +243,7 @@ export class WebGpuBackend implements Backend {
       kernelSeconds: t.reduce((a, x) => a + (x.gpuTimestampS ?? x.gpuS), 0),
       kernelTimer: t.every((x) => x.gpuTimestampS !== undefined) ? 'gpu-timestamps' : 'wall-clock',
       readbackSeconds: t.reduce((a, x) => a + x.readbackS, 0),
+      mapping: this.describeMapping(job, variant),
     };
     return { outputs, cellSteps: steps * n, phases, states };
   }
@@ -216,7 +260,7 @@ export class WebGpuBackend implements Backend {
   ): Promise<{ out: Float32Array; endStates?: Float64Array }> {
     const device = this.gpu.device;
     const n = cellCount(job.layout);
-    const groups = Math.ceil(count / wg);
+    const groups = variant === 'workgroup' ? count : Math.ceil(count / wg);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
     const gx = Math.min(groups, wgMax);
     const gy = Math.ceil(groups / gx);
@@ -236,7 +280,7 @@ export class WebGpuBackend implements Backend {
     let gpuTimestampS: number | undefined;
     let rounds = 0;
     try {
-      const { params, interconnect } = packInputs(job, first, count);
+      const { params, interconnect } = packInputs(job, first, count, variant);
       const statesMode = job.states ? 2 : job.returnStates ? 1 : 0;
       const uniform = make(32, USAGE.UNIFORM | USAGE.COPY_DST, 'dispatch');
       device.queue.writeBuffer(uniform, 0, new Uint32Array([count, gx, job.segments.length, this.loopBudget(), statesMode, 0, 0, 0]));
@@ -260,7 +304,7 @@ export class WebGpuBackend implements Backend {
         { binding: BINDING.interconnect, resource: { buffer: icBuf } },
         { binding: BINDING.outputs, resource: { buffer: outBuf } },
       ];
-      if (variant === 'storage') {
+      if (variant !== 'private') {
         const workBuf = make(workSlots(job.settings.modes, job.settings.model, job.settings.mesh) * n * count * 4, USAGE.STORAGE, 'work');
         entries.push({ binding: BINDING.work, resource: { buffer: workBuf } });
       }

@@ -8,13 +8,20 @@
  */
 import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 
+/**
+ * How packs map onto invocations and where their working slots live: one invocation per pack with the slots in private
+ * memory (single cells, tiny packs) or in a storage buffer [slot][cell][pack] (shaders/pack.wgsl), or one workgroup per
+ * pack, an invocation per cell, the slots in a storage buffer [pack][slot][cell] (shaders/pack-workgroup.wgsl).
+ */
+export type WorkVariant = 'private' | 'storage' | 'workgroup';
+
 export interface Binding {
   readonly name: string;
   readonly binding: number;
   readonly declaration: string;
   readonly description: string;
-  /** Only in this working-memory variant. */
-  readonly variant?: 'storage';
+  /** Only in these variants (else in every one, and in shaders/layout.generated.wgsl). */
+  readonly variants?: readonly WorkVariant[];
 }
 
 /** The dispatch uniform's u32 fields, in order. */
@@ -28,12 +35,12 @@ export const DISPATCH_FIELDS = [
 
 export const BINDINGS: readonly Binding[] = [
   { name: 'info', binding: 0, declaration: 'var<uniform> info: Dispatch', description: 'the dispatch uniform' },
-  { name: 'params', binding: 1, declaration: 'var<storage, read> params: array<f32>', description: '[row][cell][pack]: parameter rows, then the derived rows D_*' },
+  { name: 'params', binding: 1, declaration: 'var<storage, read> params: array<f32>', description: 'parameter rows, then the derived rows D_*: [row][cell][pack] (per-pack variants), [pack][row][cell] (workgroup)' },
   { name: 'segs', binding: 2, declaration: 'var<storage, read> segs: array<f32>', description: 'SEGMENT_FIELD_COUNT f32 per segment' },
   { name: 'segAux', binding: 3, declaration: 'var<storage, read> segAux: array<f32>', description: 'per segment: steps (exact integer in f32) and the last step length, computed in f64' },
   { name: 'interconnect', binding: 4, declaration: 'var<storage, read> interconnect: array<f32>', description: 'per pack: total interconnect resistance [Ohm]' },
   { name: 'outputs', binding: 5, declaration: 'var<storage, read_write> outputs: array<f32>', description: '[pack][OUT_STRIDE]: outputs then the committed step count' },
-  { name: 'work', binding: 6, declaration: 'var<storage, read_write> work: array<f32>', description: '[slot][cell][pack] working slots W_*', variant: 'storage' },
+  { name: 'work', binding: 6, declaration: 'var<storage, read_write> work: array<f32>', description: 'working slots W_*: [slot][cell][pack] (storage), [pack][slot][cell] (workgroup)', variants: ['storage', 'workgroup'] },
   { name: 'persist', binding: 7, declaration: 'var<storage, read_write> persist: array<f32>', description: '[field][pack]: what a paused pack carries to the next dispatch' },
   { name: 'pausedPacks', binding: 8, declaration: 'var<storage, read_write> pausedPacks: atomic<u32>', description: 'packs that paused in this dispatch' },
 ];

@@ -1,11 +1,12 @@
 /**
  * WGSL source assembly and the f32 upload layout of the WebGPU backend.
  *
- * The kernel is shaders/pack.wgsl (the step template, group Newton and protocol machines) around the generated cell
- * kernels of the study's model (shaders/kernel.generated.wgsl for the SPM, kernel-spme.generated.wgsl for the SPMe,
- * from src/model/physics.ts) and their layout (layout.generated.wgsl, layout-spme.generated.wgsl); at load time they
- * are joined with a prelude of study constants (the definition's lengths, constants, tables and series functions,
- * from the WGSL emitter; the pack shape and settings) and one of the two working-memory variants.
+ * The kernel is shaders/pack.wgsl (one invocation per pack: group Newton and protocol machines) with one of its two
+ * working-memory variants, or shaders/pack-workgroup.wgsl (one workgroup per pack, an invocation per cell), around the
+ * step template (shaders/step.wgsl), the generated cell kernels of the study's model (shaders/kernel.generated.wgsl for
+ * the SPM, kernel-spme.generated.wgsl for the SPMe, from src/model/physics.ts) and their layout (layout.generated.wgsl,
+ * layout-spme.generated.wgsl); at load time they are joined with a prelude of study constants (the definition's
+ * lengths, constants, tables and series functions, from the WGSL emitter; the pack shape, settings and thread mapping).
  */
 import { CellspreadInputError } from '../../errors.ts';
 import { currentPlatform, type Platform } from '../../platform/index.ts';
@@ -15,15 +16,15 @@ import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.
 import { kernelConstants, type KernelConstants } from '../../model/cell.ts';
 import * as SPM from '../../model/kernel.generated.ts';
 import * as SPME from '../../model/kernel-spme.generated.ts';
-import { jobParameterIndex, uploadIndex } from '../../model/kernel.generated.ts';
+import { jobParameterIndex, packMajorIndex, uploadIndex } from '../../model/kernel.generated.ts';
 import { CELL_PARAMETER_INDEX, cellParameters, unpackCellParameters, type CellKernelParameters } from '../../model/layout.ts';
 import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, type CellModel, type ElectrolyteMesh } from '../../model/physics.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../../pack/protocol.ts';
 import { cellCount, groupsPerModule } from '../../pack/topology.ts';
 import type { PackJob } from '../types.ts';
-import { BINDINGS, persistCellFields, PERSIST_FIELDS, workSlotCount } from './layout.ts';
+import { BINDINGS, persistCellFields, PERSIST_FIELDS, workSlotCount, type WorkVariant } from './layout.ts';
 
-export type WorkVariant = 'private' | 'storage';
+export type { WorkVariant };
 
 /** The derived rows of each model's f32 kernel (computed in f64 by its generated derivedRows). */
 const DERIVED: Record<CellModel, { names: readonly string[]; rows: (p: CellKernelParameters, k: KernelConstants, out: Float64Array) => void }> = {
@@ -68,6 +69,7 @@ const SHADER_FILES = [
   'pack.wgsl',
   'work-private.wgsl',
   'work-storage.wgsl',
+  'pack-workgroup.wgsl',
   'conformance.wgsl',
 ] as const;
 type ShaderFile = (typeof SHADER_FILES)[number];
@@ -91,6 +93,7 @@ export { lit };
 
 export interface ShaderConfig {
   variant: WorkVariant;
+  /** Invocations per workgroup: packs per workgroup (per-pack variants), or the invocations of one pack (workgroup). */
   workgroupSize: number;
 }
 
@@ -110,6 +113,20 @@ export function loopCounts(model: CellModel, modes: number, mesh: ElectrolyteMes
     // load the start, store both prepared parts
     prepare: 2 * L + it('prepare') + 1,
   };
+}
+
+/**
+ * The workgroup mapping's shape for a pack of n cells and s series groups, at most `maxInvocations` invocations: cells
+ * and groups per invocation, and the workgroup memory it declares (bytes).
+ */
+export function workgroupShape(n: number, series: number, maxInvocations: number): { invocations: number; cellsPerInvocation: number; groupsPerInvocation: number; sharedBytes: number } {
+  const cellsPerInvocation = Math.ceil(n / maxInvocations);
+  const invocations = Math.ceil(n / cellsPerInvocation);
+  const groupsPerInvocation = Math.ceil(series / invocations);
+  // shaders/pack-workgroup.wgsl: 8 arrays per group, 13 f32 per invocation (pTerms a vec4), the round's scalars and 2
+  // counters (and up to 16 bytes of alignment before the vec4 array).
+  const sharedBytes = 4 * (8 * series + 13 * invocations + 12);
+  return { invocations, cellsPerInvocation, groupsPerInvocation, sharedBytes };
 }
 
 /** Study constants as WGSL, from a job. Two jobs with equal preludes share a pipeline. */
@@ -134,9 +151,15 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
     `const EVAL_LOOPS: u32 = ${loops.evaluation}u; // loop iterations of one cell evaluation`,
     `const PREPARE_LOOPS: u32 = ${loops.prepare}u; // ... of one cell's prepare`,
+    ...(config.variant === 'workgroup'
+      ? [
+          `const CELLS_PER_INVOCATION: u32 = ${Math.ceil(n / config.workgroupSize)}u;`,
+          `const GROUPS_PER_INVOCATION: u32 = ${Math.ceil(layout.series / config.workgroupSize)}u;`,
+        ]
+      : []),
     `// Cell states of lifetime runs in persist: after the per-cell pause fields of the private variant.`,
     `const F_STATES: u32 = ${config.variant === 'private' ? 'F_CELLS + PERSIST_CELL_FIELDS * N_CELLS' : 'F_CELLS'};`,
-    ...BINDINGS.filter((b) => b.variant === config.variant).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
+    ...BINDINGS.filter((b) => b.variants?.includes(config.variant)).map((b) => `// ${b.description}\n@group(0) @binding(${b.binding}) ${b.declaration};`),
     '',
   ].join('\n');
 }
@@ -144,14 +167,9 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
 export async function shaderSource(job: PackJob, config: ShaderConfig, platform?: Platform): Promise<string> {
   const files = await loadShaderFiles(platform);
   const generated = modelFiles(job.settings.model);
-  return [
-    files[generated.layout],
-    prelude(job, config),
-    files[generated.kernel],
-    files['step.wgsl'],
-    files['pack.wgsl'],
-    config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl'],
-  ].join('\n');
+  const mapping =
+    config.variant === 'workgroup' ? [files['pack-workgroup.wgsl']] : [files['pack.wgsl'], config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl']];
+  return [files[generated.layout], prelude(job, config), files[generated.kernel], files['step.wgsl'], ...mapping].join('\n');
 }
 
 /** Check a job before it reaches the GPU; the errors name the field and the sample, as the reference's do. */
@@ -228,10 +246,11 @@ export function segmentBuffers(job: PackJob): { rows: Float32Array; aux: Float32
 }
 
 /**
- * Per-cell parameters of packs [first, first + count) of a job as f32 rows [row][cell][pack] (the parameter rows, then
- * the derived rows computed in f64 by the generated derivedRows), and the per-pack interconnect totals.
+ * Per-cell parameters of packs [first, first + count) of a job as f32 rows (the parameter rows, then the derived rows
+ * computed in f64 by the generated derivedRows) in the variant's layout: [row][cell][pack] (uploadIndex) for the
+ * per-pack variants, [pack][row][cell] (packMajorIndex) for the workgroup one; and the per-pack interconnect totals.
  */
-export function packInputs(job: PackJob, first: number, count: number): { params: Float32Array; interconnect: Float32Array } {
+export function packInputs(job: PackJob, first: number, count: number, variant: WorkVariant = 'private'): { params: Float32Array; interconnect: Float32Array } {
   const n = cellCount(job.layout);
   const P = job.count;
   const src = job.kernelParameters;
@@ -242,14 +261,16 @@ export function packInputs(job: PackJob, first: number, count: number): { params
   const cell = new Float64Array(R);
   const derived = DERIVED[model];
   const rows = new Float64Array(derived.names.length);
+  const rowCount = paramRows(model);
+  const index = variant === 'workgroup' ? (r: number, c: number, p: number) => packMajorIndex(r, c, p, n, rowCount) : (r: number, c: number, p: number) => uploadIndex(r, c, p, n, count);
   for (let c = 0; c < n; c++) {
     for (let p = 0; p < count; p++) {
       for (let r = 0; r < R; r++) {
         cell[r] = src[jobParameterIndex(r, P, first + p, n, c)];
-        params[uploadIndex(r, c, p, n, count)] = cell[r];
+        params[index(r, c, p)] = cell[r];
       }
       derived.rows(unpackCellParameters(cell, 0, model), k, rows);
-      for (let d = 0; d < rows.length; d++) params[uploadIndex(R + d, c, p, n, count)] = rows[d];
+      for (let d = 0; d < rows.length; d++) params[index(R + d, c, p)] = rows[d];
     }
   }
   const s = job.layout.series;

@@ -395,12 +395,14 @@ export function kernelBuffers(k: KernelDecl): string[] {
   return [...new Set([...k.reads, ...k.writes])];
 }
 
+/** The kernels a target emits; the prepare split only for f64 targets (the f32 double-float state does not split). */
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
+  const split = model.precision === 'f64' ? [k.prepareFactors, k.prepareStart] : [];
   return [
     k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateStart, k.evaluateStartTangent,
     k.evaluateHeat, k.evaluateHeatTangent, k.evaluatePredictor, k.evaluatePredictorTangent,
-    k.prepare, k.apply, k.applyTangent, k.integrate, k.integrateTangent, k.thermal, k.soc, k.limits,
+    k.prepare, ...split, k.apply, k.applyTangent, k.integrate, k.integrateTangent, k.thermal, k.soc, k.limits,
   ];
 }
 
