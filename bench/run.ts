@@ -59,7 +59,8 @@ async function loadTree(label: string, root: string): Promise<Tree> {
   const { chunkJob } = await import(`${root}/src/study/runner.ts`);
   const single: StudySpec = spec.validateStudySpec(singleCellStudy(sizes.single));
   const defaultStudy: StudySpec = spec.defaultStudy();
-  const example: StudySpec = spec.parseStudySpec(readFileSync(join(here, 'examples', 'pack-96s4p-welds.yaml'), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
+  // Each tree's own example file (this tree's says `model: spme`, which older trees do not know).
+  const example: StudySpec = spec.parseStudySpec(readFileSync(join(root, 'examples', 'pack-96s4p-welds.yaml'), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
   const pack96 = spec.validateStudySpec({ ...example, protocol: ONE_C_DISCHARGE });
   const { backend } = await createBackend('wasm', { workers });
   const jobs = (
