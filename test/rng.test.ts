@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashKeys, Rng } from '../src/random/rng.ts';
+import { normalQuantile } from '../src/math/special.ts';
+import { hashKeys, Rng, uniformFromBits } from '../src/random/rng.ts';
 
 describe('counter-keyed RNG', () => {
   it('is a pure function of (seed, keys)', () => {
@@ -14,6 +15,16 @@ describe('counter-keyed RNG', () => {
     expect([r.uniform(), r.uniform(), r.nextUint32()]).toEqual([0.8868443635141918, 0.8044967913399608, 2184027333]);
     expect(hashKeys(0, [], 0)).toBe(2906891154);
     expect(hashKeys(2 ** 40 + 3, [1, 2, 3], 7)).toBe(1174627776);
+  });
+
+  it('stays strictly inside (0, 1) at both ends of its 53 bits, so inverse CDFs stay finite', () => {
+    const first = uniformFromBits(0, 0);
+    const last = uniformFromBits(2 ** 27 - 1, 2 ** 26 - 1);
+    expect(first).toBe(2 ** -54);
+    expect(last).toBe(1 - 2 ** -53);
+    expect(Number.isFinite(normalQuantile(first)) && Number.isFinite(normalQuantile(last))).toBe(true);
+    // The cell below the last keeps its own midpoint: only the value that rounded to 1 moved.
+    expect(uniformFromBits(2 ** 27 - 1, 2 ** 26 - 3)).toBe((2 ** 53 - 3 + 0.5) / 2 ** 53);
   });
 
   it('gives different streams for different keys and seeds', () => {

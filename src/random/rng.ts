@@ -72,7 +72,7 @@ export class Rng {
   uniform(): number {
     const hi = this.nextUint32() >>> 5; // 27 bits
     const lo = this.nextUint32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo + 0.5) / 9007199254740992;
+    return uniformFromBits(hi, lo);
   }
 
   /** Standard normal by inverse CDF: exactly one uniform per normal, so streams stay aligned across distributions. */
@@ -84,6 +84,18 @@ export class Rng {
   integer(n: number): number {
     return Math.floor(this.uniform() * n);
   }
+}
+
+/** The largest double below 1. */
+const BELOW_ONE = 1 - 2 ** -53;
+
+/**
+ * The uniform for 27 high and 26 low random bits: the midpoint (k + 1/2) / 2^53 of the k-th of 2^53 cells. Near 1 the
+ * midpoint is not a double: the last cell's, 1 - 2^-54, would round to exactly 1 (and the normal quantile of 1 is
+ * infinite), so it takes the largest double below 1. Every other value is unchanged, so streams are too.
+ */
+export function uniformFromBits(hi: number, lo: number): number {
+  return Math.min((hi * 67108864 + lo + 0.5) / 9007199254740992, BELOW_ONE);
 }
 
 function rotl(x: number, k: number): number {
