@@ -17,6 +17,7 @@ import { chart, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox
 import { unitSymbol, withUnit } from './quantities.ts';
 import { dominantSection, sensitivitySection } from './sensitivity.ts';
 import { epistemicSection, epistemicTails } from './epistemic.ts';
+import { heatSection } from './heat.ts';
 import { lifetimeOf, lifetimeSection } from './lifetime.ts';
 
 export { columnForFactor, dominantFactor } from './sensitivity.ts';
@@ -79,6 +80,7 @@ const STOP_REASON_LABELS: Record<number, string> = {
   [STOP_REASON.cellLimit]: 'cell voltage limit',
   [STOP_REASON.packLimit]: 'pack voltage limit',
   [STOP_REASON.powerLimit]: 'power not deliverable',
+  [STOP_REASON.electrolyteDepleted]: 'electrolyte depleted',
 };
 
 async function distributionsSection(outputs: OutputInfo[], cols: Columns, tails: TailSummary[]): Promise<string> {
@@ -465,6 +467,11 @@ export async function renderReport(summary: RunSummary, table: SampleTable): Pro
     id: 'dominant',
     title: 'Dominant factors',
     html: cols.rows === 0 ? note('The sample table is empty: no plot.') : await dominantSection(summary, sens, tails, cols, outputs),
+  });
+  sections.push({
+    id: 'heat',
+    title: 'Heat by source',
+    html: cols.rows === 0 ? note('The sample table is empty: no breakdown.') : await heatSection(summary, cols),
   });
   sections.push({
     id: 'distributions',

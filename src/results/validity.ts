@@ -22,6 +22,7 @@ export const STOP_REASON_STATUS = {
   cellLimit: { valid: true, description: 'a cell reached a voltage limit' },
   packLimit: { valid: true, description: 'the pack reached a voltage limit' },
   powerLimit: { valid: true, description: 'the pack could not deliver the requested power' },
+  electrolyteDepleted: { valid: true, description: "a cell's electrolyte ran dry (the SPMe: c_e reached 10 mol/m3)" },
 } as const satisfies Record<keyof typeof STOP_REASON, { valid: boolean; description: string }>;
 
 const STOP_BY_CODE = new Map<number, { name: string; valid: boolean; description: string }>(

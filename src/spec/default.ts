@@ -17,6 +17,7 @@ pack:
 initial:
   soc: 1.0
 simulation:
+  model: spme                        # spm | spme (SPM + electrolyte, every heat source)
   timeStep: 10
   modes: 10
   thermal: lumped

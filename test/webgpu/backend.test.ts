@@ -9,9 +9,11 @@ import { CellspreadInputError } from '../../src/errors.ts';
 import '../../src/backends/all.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/index.ts';
 import type { PackJob } from '../../src/backends/types.ts';
+import { validateStudySpec } from '../../src/spec/index.ts';
 import { studyModel } from '../../src/study/job.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { PARITY_CASES } from '../parity/cases.ts';
+import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 import { S_SEI_GROWTH, S_STOICH_NEG } from '../../src/model/kernel.generated.ts';
 import { cellCount } from '../../src/pack/topology.ts';
 
@@ -88,6 +90,25 @@ describe('webgpu backend', () => {
       const r = await b.simulate(job);
       expect(b.lastTimings[0].rounds).toBeGreaterThan(5);
       expect(Array.from(r.outputs)).toEqual(Array.from(expected));
+    });
+  });
+
+  it('pauses SPMe packs too, and reports a pack the device cut short instead of returning its partial outputs', async () => {
+    const c = PARITY_CASES.find((x) => x.name === 'spme pack 3s2p defect welds, conduction, 2C')!;
+    const spme = chunkJob(c.spec, studyModel(c.spec), 0, 2).job;
+    await withBackend({ loopBudget: 2000 }, async (b) => {
+      const small = await b.simulate(spme);
+      expect(b.lastTimings[0].rounds).toBeGreaterThan(2);
+      await withBackend({}, async (d) => expect(Array.from((await d.simulate(spme)).outputs)).toEqual(Array.from(small.outputs)));
+    });
+    // Without pauses, a whole 1C discharge of six SPMe cells (at 2C this pack's electrolyte runs dry after about 90 s,
+    // which may fit) runs far past the 65,535 loop iterations llvmpipe allows one invocation; a real GPU has no such
+    // limit and completes.
+    const longSpec = validateStudySpec({ ...c.spec, protocol: [{ type: 'discharge', cRate: 1 }] });
+    const long = chunkJob(longSpec, studyModel(longSpec), 0, 2).job;
+    await withBackend({ loopBudget: 2 ** 31 }, async (b) => {
+      if (/llvmpipe|softpipe|lavapipe/i.test(b.device)) await expect(b.simulate(long)).rejects.toThrow(/was cut short by the device's loop limit/);
+      else expect((await b.simulate(long)).outputs.length).toBe(2 * PACK_OUTPUT_COUNT);
     });
   });
 
@@ -168,7 +189,7 @@ describe('webgpu backend', () => {
     ].join('\n');
     const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(res.error, String(res.error)).toBeUndefined();
-    expect(res.stdout).toContain('done 32');
+    expect(res.stdout).toContain(`done ${2 * PACK_OUTPUT_COUNT}`);
     expect(res.status).toBe(0);
   });
 });
