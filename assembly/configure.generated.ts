@@ -5,13 +5,27 @@ import { configureStep } from './step';
 
 /**
  * Configure the module for one study (arrays are byte addresses in linear memory, written by the host first):
+ *   model: the cell model: index in src/model/physics.ts CELL_MODELS
  *   modes: particle eigenmodes kept per electrode
+ *   electrolyteCells: finite volumes of the electrolyte: negative electrode, separator, positive electrode
  *   referenceTemperature: reference temperature of the OCP fits and Arrhenius laws
  *   tailCoefficient: (2/3) (1/10 - sum 1/mu_m^2): quasi-steady surface offset carried by the modes beyond `modes`
  *   seiSolventLaw: 1 when the SEI grows by the solvent-diffusion limited law, else 0
  *   seiReactionLaw: 1 when the SEI grows by the reaction limited law, else 0
  *   filmHeatOn: 1 when the SEI film's Joule heat is in the cell heat (PyBaMM's SPM leaves it out: 0)
+ *   inverseCellsNeg: 1 / (finite volumes of the negative electrode)
+ *   inverseCellsPos: 1 / (finite volumes of the positive electrode)
+ *   diffusivityInverseReference: 1 / c_ref of the D_e fit
+ *   diffusivityTerm0: coefficient of z^0 in the D_e fit [m2/s]
+ *   diffusivityTerm1: coefficient of z^1 in the D_e fit [m2/s]
+ *   diffusivityTerm2: coefficient of z^2 in the D_e fit [m2/s]
+ *   diffusivityTerm3: coefficient of z^3 in the D_e fit [m2/s]
+ *   diffusivityRate: r in exp(r z) of the D_e fit
  *   eigenvalues: mu_m^2 with tan(mu_m) = mu_m, m = 1..modes
+ *   regionNeg: 1 in the negative volumes, else 0
+ *   regionSep: 1 in the separator volumes, else 0
+ *   regionPos: 1 in the positive volumes, else 0
+ *   interiorFace: 1 where volume m has a neighbour m + 1 (0 at the positive current collector)
  *   ocpNeg: negative electrode OCP at the reference temperature (series or measured table) (flattened series)
  *   ocpPos: positive electrode OCP at the reference temperature (series or measured table) (flattened series)
  *   entropicNeg: negative electrode entropic change dU/dT (flattened series)
@@ -27,8 +41,8 @@ import { configureStep } from './step';
  *   segments: compiled segments, SEGMENT_FIELD_COUNT per row
  *   segmentCount: number of segments
  */
-export function configure(modes: i32, referenceTemperature: f64, tailCoefficient: f64, seiSolventLaw: f64, seiReactionLaw: f64, filmHeatOn: f64, eigenvalues: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, aging: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
-  configureKernel(modes, referenceTemperature, tailCoefficient, seiSolventLaw, seiReactionLaw, filmHeatOn, eigenvalues, ocpNeg, ocpPos, entropicNeg, entropicPos);
+export function configure(model: i32, modes: i32, electrolyteCells: i32, referenceTemperature: f64, tailCoefficient: f64, seiSolventLaw: f64, seiReactionLaw: f64, filmHeatOn: f64, inverseCellsNeg: f64, inverseCellsPos: f64, diffusivityInverseReference: f64, diffusivityTerm0: f64, diffusivityTerm1: f64, diffusivityTerm2: f64, diffusivityTerm3: f64, diffusivityRate: f64, eigenvalues: usize, regionNeg: usize, regionSep: usize, regionPos: usize, interiorFace: usize, ocpNeg: usize, ocpPos: usize, entropicNeg: usize, entropicPos: usize, isothermal: bool, aging: bool, series: i32, parallel: i32, modules: i32, timeStep: f64, conduction: f64, stopAtPack: bool, segments: usize, segmentCount: i32): void {
+  configureKernel(model, modes, electrolyteCells, referenceTemperature, tailCoefficient, seiSolventLaw, seiReactionLaw, filmHeatOn, inverseCellsNeg, inverseCellsPos, diffusivityInverseReference, diffusivityTerm0, diffusivityTerm1, diffusivityTerm2, diffusivityTerm3, diffusivityRate, eigenvalues, regionNeg, regionSep, regionPos, interiorFace, ocpNeg, ocpPos, entropicNeg, entropicPos);
   configureStep(isothermal, aging);
   configurePack(series, parallel, modules, timeStep, conduction, stopAtPack, segments, segmentCount);
 }

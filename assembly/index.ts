@@ -2,11 +2,14 @@
 // Memory protocol: the host calls resetHeap(), allocates its buffers with alloc(), writes them, calls configure()
 // (generated: assembly/configure.generated.ts; it allocates the simulators' own buffers), then runPacks() for a range
 // of packs of the job in memory.
-import { CELL_PARAMETER_COUNT, PACK_OUTPUT_COUNT } from './layout.generated';
-import { stateLength } from './kernel.generated';
+import { PACK_OUTPUT_COUNT } from './layout.generated';
+import { parameterCount, stateLength } from './kernel.generated';
 import { runPair, sim, sim2 } from './pack';
 import { ld, st } from './simd-math';
-import { finish2, prepare2, r0Heat, r0Slope, r0Voltage, r0VoltageStart, r1Heat, r1Slope, r1Voltage, r1VoltageStart } from './step';
+import {
+  finish2, prepare2, r0Heat, r0Irreversible, r0Margin, r0OhmicElectrolyte, r0OhmicSolid, r0Reversible, r0Slope, r0Voltage, r0VoltageStart, r1Heat, r1Irreversible,
+  r1Margin, r1OhmicElectrolyte, r1OhmicSolid, r1Reversible, r1Slope, r1Voltage, r1VoltageStart,
+} from './step';
 
 export { PACK_OUTPUT_COUNT, CELL_PARAMETER_COUNT, SEGMENT_FIELD_COUNT } from './layout.generated';
 export { configure } from './configure.generated';
@@ -77,11 +80,13 @@ export function runPacks(jobParams: usize, jobInterconnect: usize, count: i32, f
 
 /**
  * Kernel conformance (test/kernels/conformance.test.ts): one step of each of `count` cells with slopes, two per SIMD
- * call. `states`: count x stateLength() f64, start states in, end states out; `params`: count x CELL_PARAMETER_COUNT
- * (cell-major); `inputs`: count x [current, dt, external heat]; `outputs`: count x [voltage, dV/dI, heat, start voltage].
+ * call. `states`: count x stateLength() f64, start states in, end states out; `params`: count x parameterCount() (the
+ * configured model's, cell-major); `inputs`: count x [current, dt, external heat]; `outputs`: count x [voltage, dV/dI, heat, start voltage, the four heat
+ * terms, the depletion margin].
  */
 export function stepCells(states: usize, params: usize, inputs: usize, count: i32, outputs: usize): void {
   const L = stateLength();
+  const P = parameterCount();
   const bytes = <usize>L << 3;
   const scratch = heap.alloc(bytes * 6);
   const a0 = scratch;
@@ -94,22 +99,32 @@ export function stepCells(states: usize, params: usize, inputs: usize, count: i3
     const j = i + 1 < count ? i + 1 : i;
     const s0 = states + ((<usize>i * L) << 3);
     const s1 = states + ((<usize>j * L) << 3);
-    const p0 = params + ((<usize>i * CELL_PARAMETER_COUNT) << 3);
-    const p1 = params + ((<usize>j * CELL_PARAMETER_COUNT) << 3);
+    const p0 = params + ((<usize>i * P) << 3);
+    const p1 = params + ((<usize>j * P) << 3);
     prepare2(s0, a0, b0, p0, ld(inputs, 3 * i + 1), s1, a1, b1, p1, ld(inputs, 3 * j + 1));
     finish2(
       s0, a0, b0, e0, p0, ld(inputs, 3 * i), ld(inputs, 3 * i + 1), ld(inputs, 3 * i + 2),
       s1, a1, b1, e1, p1, ld(inputs, 3 * j), ld(inputs, 3 * j + 1), ld(inputs, 3 * j + 2),
       true,
     );
-    st(outputs, 4 * i, r0Voltage);
-    st(outputs, 4 * i + 1, r0Slope);
-    st(outputs, 4 * i + 2, r0Heat);
-    st(outputs, 4 * i + 3, r0VoltageStart);
-    st(outputs, 4 * j, r1Voltage);
-    st(outputs, 4 * j + 1, r1Slope);
-    st(outputs, 4 * j + 2, r1Heat);
-    st(outputs, 4 * j + 3, r1VoltageStart);
+    st(outputs, 9 * i, r0Voltage);
+    st(outputs, 9 * i + 1, r0Slope);
+    st(outputs, 9 * i + 2, r0Heat);
+    st(outputs, 9 * i + 3, r0VoltageStart);
+    st(outputs, 9 * i + 4, r0Irreversible);
+    st(outputs, 9 * i + 5, r0Reversible);
+    st(outputs, 9 * i + 6, r0OhmicElectrolyte);
+    st(outputs, 9 * i + 7, r0OhmicSolid);
+    st(outputs, 9 * i + 8, r0Margin);
+    st(outputs, 9 * j, r1Voltage);
+    st(outputs, 9 * j + 1, r1Slope);
+    st(outputs, 9 * j + 2, r1Heat);
+    st(outputs, 9 * j + 3, r1VoltageStart);
+    st(outputs, 9 * j + 4, r1Irreversible);
+    st(outputs, 9 * j + 5, r1Reversible);
+    st(outputs, 9 * j + 6, r1OhmicElectrolyte);
+    st(outputs, 9 * j + 7, r1OhmicSolid);
+    st(outputs, 9 * j + 8, r1Margin);
     memory.copy(s0, e0, bytes);
     memory.copy(s1, e1, bytes);
   }

@@ -2,22 +2,24 @@
 // step template of assembly/step.ts. All buffers live in linear memory (heap.alloc, stub runtime); a PackSim is
 // reused for every pack of a job. Tolerances and iteration limits are the f64 column of src/kernels/tolerances.ts.
 import {
-  CELL_PARAMETER_COUNT, P_CONTACT_RESISTANCE, P_HEAT_CAPACITY, S_TEMPERATURE_RISE,
+  CELL_PARAMETER_COUNT, P_CONTACT_RESISTANCE, P_COLLECTOR_RESISTANCE, P_HEAT_CAPACITY, S_TEMPERATURE_RISE,
   O_CAPACITY_AH, O_ENERGY_WH, O_DURATION_S, O_TIME_TO_FIRST_CUTOFF_S, O_CUTOFF_CELL, O_MAX_TEMPERATURE_K,
   O_MAX_TEMPERATURE_SPREAD_K, O_MAX_CURRENT_IMBALANCE, O_MIN_CELL_VOLTAGE_V, O_MAX_CELL_VOLTAGE_V, O_FINAL_SOC_SPREAD,
   O_WELD_LOSS_J, O_INTERCONNECT_LOSS_J, O_HEAT_J, O_FINAL_PACK_VOLTAGE_V, O_STOP_REASON, PACK_OUTPUT_COUNT,
+  O_HEAT_IRREVERSIBLE_J, O_HEAT_REVERSIBLE_J, O_HEAT_OHMIC_ELECTROLYTE_J, O_HEAT_OHMIC_SOLID_J, O_HEAT_COLLECTOR_J, O_MIN_ELECTROLYTE_FRACTION,
   SEG_MODE, SEG_VALUE, SEG_DURATION, SEG_LOWER_CUTOFF, SEG_UPPER_CUTOFF, SEG_CURRENT_CUTOFF, SEG_MAX_CURRENT,
   SEG_CONTINUE_ON_LIMIT, SEG_STEP, SEGMENT_FIELD_COUNT, MODE_CURRENT, MODE_POWER, MODE_CONSTANT_VOLTAGE,
-  STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT, STOP_CELL_EXHAUSTED, STOP_VOLTAGE_OUT_OF_RANGE,
+  STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT, STOP_ELECTROLYTE_DEPLETED, STOP_CELL_EXHAUSTED, STOP_VOLTAGE_OUT_OF_RANGE,
   TOL_STOICHIOMETRY_MARGIN, TOL_MAX_CELL_VOLTAGE, TOL_GROUP_CURRENT, TOL_GROUP_VOLTAGE, TOL_GROUP_CURRENT_RESOLUTION, TOL_POWER, TOL_CROSSING, TOL_CONSTANT_VOLTAGE,
   TOL_FALLBACK_SLOPE, TOL_LINEARISED_RISE, TOL_MAX_NEWTON, TOL_MAX_BACKTRACK, TOL_MAX_ILLINOIS, jobParameterIndex,
 } from './layout.generated';
-import { evaluate, init, outSoc, outVoltage, referenceTemperature, soc, stateLength } from './kernel.generated';
+import { evaluate, init, limits, outDepletionMargin, outElectrolyteMinimum, outSoc, outVoltage, parameterCount, referenceTemperature, soc, stateLength } from './kernel.generated';
 import { lane0, ld, sp, st } from './simd-math';
 import {
-  aging, correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0StoichMargin, r0OcvEnd, r0OcvStart, r0Rise, r0RiseTangent,
-  r0Slope, r0Voltage, r0VoltageStart, r0VoltageStartTangent, r1Cooling, r1Heat, r1HeatTangent, r1StoichMargin, r1OcvEnd, r1OcvStart, r1Rise, r1RiseTangent, r1Slope,
-  r1Voltage, r1VoltageStart, r1VoltageStartTangent,
+  aging, correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0Irreversible, r0Margin, r0Minimum, r0OcvEnd,
+  r0OcvStart, r0OhmicElectrolyte, r0OhmicSolid, r0Reversible, r0Rise, r0RiseTangent, r0Slope, r0StoichMargin, r0Voltage, r0VoltageStart, r0VoltageStartTangent,
+  r1Cooling, r1Heat, r1HeatTangent, r1Irreversible, r1Margin, r1Minimum, r1OcvEnd, r1OcvStart, r1OhmicElectrolyte, r1OhmicSolid, r1Reversible, r1Rise,
+  r1RiseTangent, r1Slope, r1StoichMargin, r1Voltage, r1VoltageStart, r1VoltageStartTangent,
 } from './step';
 
 /** Result of runSegment when no limit ended the segment. */
@@ -28,7 +30,7 @@ const VALID: i32 = -1;
 /** Stop reasons that end the whole run (a voltage limit ends only its protocol step). */
 // @ts-ignore: decorator
 @inline function endsRun(reason: i32): bool {
-  return reason == STOP_POWER_LIMIT || reason == STOP_CELL_EXHAUSTED || reason == STOP_VOLTAGE_OUT_OF_RANGE;
+  return reason == STOP_POWER_LIMIT || reason == STOP_ELECTROLYTE_DEPLETED || reason == STOP_CELL_EXHAUSTED || reason == STOP_VOLTAGE_OUT_OF_RANGE;
 }
 
 // ---- Study configuration shared by every pack of a job ----
@@ -76,7 +78,7 @@ function alloc64(count: i32): usize {
 export class PackSim {
   n: i32;
   L: i32;
-  params: usize; // n x CELL_PARAMETER_COUNT (cell-major copy of this pack's parameters)
+  params: usize; // n x CELL_PARAMETER_COUNT (cell-major copy of this pack's parameters; the model's first parameterCount() used)
   states: usize;
   start: usize;
   trial: usize;
@@ -96,6 +98,9 @@ export class PackSim {
   stepStoichMargin: usize; // end-of-step distance of each cell's particle surfaces from the ends of the stoichiometry range
   iterateStoichMargin: usize; // ... at the group Newton's current iterate
   validCurrents: usize; // cell currents of the last valid solve while a step is located (see probe)
+  stepTerms: usize; // n x 4: heat terms of the trial step [J] (irreversible, reversible, electrolyte Ohmic, solid Ohmic)
+  stepMinimum: usize; // lowest c_e / c_e0 of the trial end state
+  stepMargin: usize; // its margin to depletion
   // Of the last evaluation with a slope, per cell: the end rise and the thermal part's derivatives (correctPair).
   stepRise: usize;
   stepRiseTangent: usize;
@@ -124,11 +129,13 @@ export class PackSim {
   historyDt: f64 = NaN;
   historySegment: i32 = -1;
   segmentIndex: i32 = -1;
-  // Results of limitExcess.
+  // Results of limitExcess: how far past a limit, the group (voltage) or cell (depletion), whether depletion.
   excess: f64 = 0;
   excessGroup: i32 = -1;
   /** The cell that made the last invalid state invalid (-1: the pack voltage). */
   invalidCell: i32 = -1;
+  excessCell: i32 = -1;
+  depleted: bool = false;
 
   constructor() {
     const n = series * parallel;
@@ -155,6 +162,9 @@ export class PackSim {
     this.stepStoichMargin = alloc64(n);
     this.iterateStoichMargin = alloc64(n);
     this.validCurrents = alloc64(n);
+    this.stepTerms = alloc64(4 * n);
+    this.stepMinimum = alloc64(n);
+    this.stepMargin = alloc64(n);
     this.stepRise = alloc64(n);
     this.stepRiseTangent = alloc64(n);
     this.stepHeatTangent = alloc64(n);
@@ -189,8 +199,9 @@ export class PackSim {
    */
   load(jobParams: usize, jobInterconnect: usize, count: i32, sample: i32, statesIn: usize): void {
     const n = this.n;
+    const P = parameterCount();
     for (let c = 0; c < n; c++) {
-      for (let k = 0; k < CELL_PARAMETER_COUNT; k++) st(this.params, c * CELL_PARAMETER_COUNT + k, ld(jobParams, jobParameterIndex(k, count, sample, n, c)));
+      for (let k = 0; k < P; k++) st(this.params, c * CELL_PARAMETER_COUNT + k, ld(jobParams, jobParameterIndex(k, count, sample, n, c)));
     }
     let r: f64 = 0;
     for (let g = 0; g < series; g++) r += ld(jobInterconnect, sample * series + g);
@@ -211,6 +222,9 @@ export class PackSim {
       st(this.stepOcvStart, c, 0);
       st(this.stepOcvEnd, c, 0);
       st(this.stepStoichMargin, c, 0);
+      for (let t = 0; t < 4; t++) st(this.stepTerms, 4 * c + t, 0);
+      st(this.stepMinimum, c, 1);
+      st(this.stepMargin, c, 1);
       st(this.committed1, c, 0);
       st(this.committed2, c, 0);
       st(this.committed3, c, 0);
@@ -220,6 +234,7 @@ export class PackSim {
     st(this.out, O_CUTOFF_CELL, -1);
     st(this.out, O_MIN_CELL_VOLTAGE_V, Infinity);
     st(this.out, O_MAX_CELL_VOLTAGE_V, -Infinity);
+    st(this.out, O_MIN_ELECTROLYTE_FRACTION, 1);
     this.packSlope = 0;
     this.stringCurrent = 0;
     this.time = 0;
@@ -283,6 +298,12 @@ export class PackSim {
     st(this.stepOcvStart, c, r0OcvStart);
     st(this.stepOcvEnd, c, r0OcvEnd);
     st(this.stepStoichMargin, c, r0StoichMargin);
+    st(this.stepTerms, 4 * c, r0Irreversible);
+    st(this.stepTerms, 4 * c + 1, r0Reversible);
+    st(this.stepTerms, 4 * c + 2, r0OhmicElectrolyte);
+    st(this.stepTerms, 4 * c + 3, r0OhmicSolid);
+    st(this.stepMinimum, c, r0Minimum);
+    st(this.stepMargin, c, r0Margin);
     st(this.stepRise, c, r0Rise);
     st(this.stepRiseTangent, c, r0RiseTangent);
     st(this.stepHeatTangent, c, r0HeatTangent);
@@ -296,6 +317,12 @@ export class PackSim {
     st(this.stepOcvStart, c, r1OcvStart);
     st(this.stepOcvEnd, c, r1OcvEnd);
     st(this.stepStoichMargin, c, r1StoichMargin);
+    st(this.stepTerms, 4 * c, r1Irreversible);
+    st(this.stepTerms, 4 * c + 1, r1Reversible);
+    st(this.stepTerms, 4 * c + 2, r1OhmicElectrolyte);
+    st(this.stepTerms, 4 * c + 3, r1OhmicSolid);
+    st(this.stepMinimum, c, r1Minimum);
+    st(this.stepMargin, c, r1Margin);
     st(this.stepRise, c, r1Rise);
     st(this.stepRiseTangent, c, r1RiseTangent);
     st(this.stepHeatTangent, c, r1HeatTangent);
@@ -332,35 +359,53 @@ export class PackSim {
    * Cells c and c1 (c1 == c: one cell) at currents I0, I1 from their last evaluations with a slope at I - delta: the
    * reference's correctCell (CellKernel.correct), one SIMD call.
    */
-  correctPair(c: i32, I0: f64, delta0: f64, c1: i32, I1: f64, delta1: f64): void {
+  correctPair(c: i32, I0: f64, delta0: f64, c1: i32, I1: f64, delta1: f64, dt: f64): void {
     correct2(
       this.cellState(this.partA, c), this.cellState(this.partB, c), this.cellState(this.trial, c), this.cellParams(c), I0, delta0, ld(this.stepRise, c), ld(this.stepRiseTangent, c),
       this.cellState(this.partA, c1), this.cellState(this.partB, c1), this.cellState(this.trial, c1), this.cellParams(c1), I1, delta1, ld(this.stepRise, c1), ld(this.stepRiseTangent, c1),
     );
-    this.updateCorrected(c, delta0, r0Rise, r0OcvEnd, r0StoichMargin);
-    if (c1 != c) this.updateCorrected(c1, delta1, r1Rise, r1OcvEnd, r1StoichMargin);
+    this.updateCorrected(c, I0, delta0, dt, r0Rise, r0OcvEnd, r0StoichMargin, r0Minimum, r0Margin);
+    if (c1 != c) this.updateCorrected(c1, I1, delta1, dt, r1Rise, r1OcvEnd, r1StoichMargin, r1Minimum, r1Margin);
   }
 
+  /**
+   * The host's part of CellKernel.correct: the heat and start voltage to first order; the heat terms' sum moves with the
+   * heat less the contact and collector heat (I^2 R dt, exact), shared out in proportion to the terms.
+   */
   // @ts-ignore: decorator
-  @inline updateCorrected(c: i32, delta: f64, rise: f64, ocvEnd: f64, stoichMargin: f64): void {
-    st(this.stepHeat, c, ld(this.stepHeat, c) + ld(this.stepHeatTangent, c) * delta);
+  @inline updateCorrected(c: i32, I: f64, delta: f64, dt: f64, rise: f64, ocvEnd: f64, stoichMargin: f64, minimum: f64, margin: f64): void {
+    const heatChange = ld(this.stepHeatTangent, c) * delta;
+    const previous = I - delta;
+    const p = this.cellParams(c);
+    const termsChange = heatChange - (I * I - previous * previous) * (ld(p, P_CONTACT_RESISTANCE) + ld(p, P_COLLECTOR_RESISTANCE)) * dt;
+    let sum = 0.0;
+    for (let t = 0; t < 4; t++) sum += ld(this.stepTerms, 4 * c + t);
+    if (sum != 0) {
+      for (let t = 0; t < 4; t++) {
+        const term = ld(this.stepTerms, 4 * c + t);
+        st(this.stepTerms, 4 * c + t, term + termsChange * (term / sum));
+      }
+    }
+    st(this.stepHeat, c, ld(this.stepHeat, c) + heatChange);
     st(this.stepVStart, c, ld(this.stepVStart, c) + ld(this.stepVStartTangent, c) * delta);
     st(this.stepOcvEnd, c, ocvEnd);
     st(this.stepStoichMargin, c, stoichMargin);
     st(this.stepRise, c, rise);
+    st(this.stepMinimum, c, minimum);
+    st(this.stepMargin, c, margin);
     this.cellCorrections += 1;
   }
 
   /** The reference's correctGroup: every cell of the group from `from` to `to`, voltages into `voltages`; the spread. */
-  correctGroup(c0: i32, np: i32, from: usize, to: usize, voltages: usize): f64 {
+  correctGroup(c0: i32, np: i32, from: usize, to: usize, dt: f64, voltages: usize): f64 {
     let j = 0;
     for (; j + 1 < np; j += 2) {
-      this.correctPair(c0 + j, ld(to, j), ld(to, j) - ld(from, j), c0 + j + 1, ld(to, j + 1), ld(to, j + 1) - ld(from, j + 1));
+      this.correctPair(c0 + j, ld(to, j), ld(to, j) - ld(from, j), c0 + j + 1, ld(to, j + 1), ld(to, j + 1) - ld(from, j + 1), dt);
       st(voltages, j, r0Voltage);
       st(voltages, j + 1, r1Voltage);
     }
     if (j < np) {
-      this.correctPair(c0 + j, ld(to, j), ld(to, j) - ld(from, j), c0 + j, ld(to, j), ld(to, j) - ld(from, j));
+      this.correctPair(c0 + j, ld(to, j), ld(to, j) - ld(from, j), c0 + j, ld(to, j), ld(to, j) - ld(from, j), dt);
       st(voltages, j, r0Voltage);
     }
     let lo = Infinity;
@@ -459,7 +504,7 @@ export class PackSim {
         const fresh = attempt > 0 || iter >= 1;
         if (!fresh) memory.copy(trialS, slo, <usize>np << 3);
         const newSpread = !fresh && this.linearisable(c0, np, dt, alpha)
-          ? this.correctGroup(c0, np, cur, trialI, trialV)
+          ? this.correctGroup(c0, np, cur, trialI, dt, trialV)
           : this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
         if (newSpread < spread || attempt >= TOL_MAX_BACKTRACK) {
           memory.copy(cur, trialI, <usize>np << 3);
@@ -565,6 +610,10 @@ export class PackSim {
       const v = lane0(outVoltage);
       st(this.voltage, c, v);
       sum += v;
+      // A step of length 0 ends where it starts: the start state's electrolyte margin.
+      limits(s, s, p, p);
+      st(this.stepMinimum, c, lane0(outElectrolyteMinimum));
+      st(this.stepMargin, c, lane0(outDepletionMargin));
     }
     const gv = sum / <f64>np;
     st(this.groupVoltage, g, gv);
@@ -644,8 +693,32 @@ export class PackSim {
     return I;
   }
 
-  /** limitExcess of the reference: sets this.excess and this.excessGroup. */
+  /**
+   * limitExcess of the reference: the larger of the voltage excess and the depletion excess (minus the lowest margin
+   * of a cell); sets this.excess, this.depleted and this.excessGroup (voltage) or this.excessCell (depletion).
+   */
   limitExcess(seg: i32, I: f64): void {
+    this.voltageExcess(seg, I);
+    let margin = Infinity;
+    let cell = -1;
+    for (let c = 0; c < this.n; c++) {
+      const m = ld(this.stepMargin, c);
+      if (m < margin) {
+        margin = m;
+        cell = c;
+      }
+    }
+    this.depleted = -margin > this.excess;
+    this.excessCell = -1;
+    if (this.depleted) {
+      this.excess = -margin;
+      this.excessGroup = -1;
+      this.excessCell = cell;
+    }
+  }
+
+  /** voltageExcess of the reference: sets this.excess and this.excessGroup. */
+  voltageExcess(seg: i32, I: f64): void {
     let worstGroup = -1;
     this.excessGroup = -1;
     if (I > 0) {
@@ -707,13 +780,31 @@ export class PackSim {
     st(out, O_INTERCONNECT_LOSS_J, ld(out, O_INTERCONNECT_LOSS_J) + I * I * this.interconnectTotal * dt);
     let weld = ld(out, O_WELD_LOSS_J);
     let heat = ld(out, O_HEAT_J);
+    let collector = ld(out, O_HEAT_COLLECTOR_J);
+    let irreversible = ld(out, O_HEAT_IRREVERSIBLE_J);
+    let reversible = ld(out, O_HEAT_REVERSIBLE_J);
+    let electrolyte = ld(out, O_HEAT_OHMIC_ELECTROLYTE_J);
+    let solid = ld(out, O_HEAT_OHMIC_SOLID_J);
+    let minimum = ld(out, O_MIN_ELECTROLYTE_FRACTION);
     for (let c = 0; c < this.n; c++) {
       const ic = ld(this.current, c);
       weld += ic * ic * ld(this.cellParams(c), P_CONTACT_RESISTANCE) * dt;
+      collector += ic * ic * ld(this.cellParams(c), P_COLLECTOR_RESISTANCE) * dt;
+      irreversible += ld(this.stepTerms, 4 * c);
+      reversible += ld(this.stepTerms, 4 * c + 1);
+      electrolyte += ld(this.stepTerms, 4 * c + 2);
+      solid += ld(this.stepTerms, 4 * c + 3);
+      minimum = Math.min(minimum, ld(this.stepMinimum, c));
       heat += ld(this.stepHeat, c);
     }
     st(out, O_WELD_LOSS_J, weld);
     st(out, O_HEAT_J, heat);
+    st(out, O_HEAT_COLLECTOR_J, collector);
+    st(out, O_HEAT_IRREVERSIBLE_J, irreversible);
+    st(out, O_HEAT_REVERSIBLE_J, reversible);
+    st(out, O_HEAT_OHMIC_ELECTROLYTE_J, electrolyte);
+    st(out, O_HEAT_OHMIC_SOLID_J, solid);
+    st(out, O_MIN_ELECTROLYTE_FRACTION, minimum);
     memory.copy(this.states, this.trial, <usize>(this.n * this.L) << 3);
     const bytes = <usize>this.n << 3;
     memory.copy(this.committed3, this.committed2, bytes);
@@ -799,7 +890,7 @@ export class PackSim {
     const invalid0 = this.invalidDrive(I0);
     if (!isNaN(I0)) {
       this.limitExcess(seg, I0);
-      if (this.excess >= 0) return this.limitReached(seg, I0, this.excessGroup);
+      if (this.excess >= 0) return this.limitReached(seg, I0, this.excessGroup, this.depleted, this.excessCell);
     }
     if (invalid0 != VALID) return this.stopInvalid(invalid0);
     let lo = first;
@@ -850,8 +941,10 @@ export class PackSim {
     if (invalidC != VALID) return this.stopInvalid(invalidC);
     this.limitExcess(seg, Ic);
     const group = this.excessGroup;
+    const depleted = this.depleted;
+    const depletedCell = this.excessCell;
     this.commit(Ic, x);
-    return this.limitReached(seg, Ic, group);
+    return this.limitReached(seg, Ic, group, depleted, depletedCell);
   }
 
   /** The drive over a sub-step of the step being located, from the last valid solve's cell currents (the reference's probe). */
@@ -863,8 +956,12 @@ export class PackSim {
     return I;
   }
 
-  /** The segment's voltage limit was reached at string current I. */
-  limitReached(seg: i32, I: f64, group: i32): i32 {
+  /** A limit was reached at string current I: a cell's electrolyte depleted (the SPMe: it ends the run), or the segment's voltage limit. */
+  limitReached(seg: i32, I: f64, group: i32, depleted: bool, depletedCell: i32): i32 {
+    if (depleted) {
+      this.markDepleted(depletedCell);
+      return STOP_ELECTROLYTE_DEPLETED;
+    }
     if (sf(seg, SEG_CONTINUE_ON_LIMIT) != 0) return STOP_COMPLETED;
     this.markCutoff(I, group);
     return stopAtPack ? STOP_PACK_LIMIT : STOP_CELL_LIMIT;
@@ -944,6 +1041,13 @@ export class PackSim {
     this.preparedDt = dt;
     this.firstSolve = false;
     this.cellEvaluations += 1;
+  }
+
+  /** The electrolyte of cell `cell` depleted: the first limit event, if no voltage limit came before. */
+  markDepleted(cell: i32): void {
+    if (ld(this.out, O_CUTOFF_CELL) >= 0) return;
+    st(this.out, O_TIME_TO_FIRST_CUTOFF_S, this.time);
+    st(this.out, O_CUTOFF_CELL, <f64>cell);
   }
 
   markCutoff(I: f64, group: i32): void {

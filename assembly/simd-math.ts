@@ -29,6 +29,15 @@
   st(p0, i, f64x2.extract_lane(v, 0));
   st(p1, i, f64x2.extract_lane(v, 1));
 }
+/** Element i of a two-lane array (16 bytes per element: the kernels' scratch arrays). */
+// @ts-ignore: decorator
+@inline export function vld(p: usize, i: i32): v128 {
+  return v128.load(p + (<usize>i << 4));
+}
+// @ts-ignore: decorator
+@inline export function vst(p: usize, i: i32, v: v128): void {
+  v128.store(p + (<usize>i << 4), v);
+}
 // @ts-ignore: decorator
 @inline export function lane0(v: v128): f64 {
   return f64x2.extract_lane(v, 0);

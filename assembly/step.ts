@@ -4,10 +4,10 @@
 // paired or split.
 import { S_TEMPERATURE_RISE } from './layout.generated';
 import {
-  apply, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluatePredictor, evaluatePredictorTangent, evaluateStart, evaluateStartTangent, evaluateTangent,
-  integrate, integrateTangent,
-  outCooling, outHeat, outHeatTangent, outRise, outRiseSensitive, outRiseTangent, outSeiDrive, outSeiDriveTangent, outStoichiometryMargin, outSurfaceOcv, outVoltage,
-  outVoltageTangent, prepare, prepareFactors, prepareStart, thermal,
+  apply, applyTangent, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluatePredictor, evaluatePredictorTangent, evaluateStart,
+  evaluateStartTangent, evaluateTangent, integrate, integrateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
+  outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseSensitive, outRiseTangent, outSeiDrive,
+  outSeiDriveTangent, outStoichiometryMargin, outSurfaceOcv, outVoltage, outVoltageTangent, prepare, prepareFactors, prepareStart, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, ld, put, sp, st, two } from './simd-math';
 
@@ -49,6 +49,20 @@ export let r1VoltageStart: f64 = 0;
 export let r1OcvStart: f64 = 0;
 export let r1OcvEnd: f64 = 0;
 export let r1StoichMargin: f64 = 0;
+// Heat terms over the step [J] (irreversible, reversible, electrolyte Ohmic, solid Ohmic: Heun averages), and the end
+// state's lowest c_e / c_e0 and margin to depletion.
+export let r0Irreversible: f64 = 0;
+export let r0Reversible: f64 = 0;
+export let r0OhmicElectrolyte: f64 = 0;
+export let r0OhmicSolid: f64 = 0;
+export let r0Minimum: f64 = 1;
+export let r0Margin: f64 = 1;
+export let r1Irreversible: f64 = 0;
+export let r1Reversible: f64 = 0;
+export let r1OhmicElectrolyte: f64 = 0;
+export let r1OhmicSolid: f64 = 0;
+export let r1Minimum: f64 = 1;
+export let r1Margin: f64 = 1;
 export let r1Rise: f64 = 0;
 export let r1RiseTangent: f64 = 0;
 export let r1HeatTangent: f64 = 0;
@@ -108,7 +122,9 @@ export function finish2(
   const I = two(I0, I1);
   const dt = two(dt0, dt1);
   const q = two(q0, q1);
-  apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
+  // With the slope, b becomes the end state's whole derivative in I (the summaries' too).
+  if (slope) applyTangent(a0, a1, b0, b1, e0, e1, p0, p1, I);
+  else apply(a0, a1, b0, b1, e0, e1, p0, p1, I);
   const rise0 = at(s0, s1, S_TEMPERATURE_RISE);
   // An ageing step needs the SEI drive at the start too.
   if (aging) {
@@ -121,6 +137,10 @@ export function finish2(
   const ocvStart = outSurfaceOcv;
   const heatStart = outHeat;
   const heatStartTangent = slope ? outHeatTangent : sp(0);
+  const irreversibleStart = outHeatIrreversible;
+  const reversibleStart = outHeatReversible;
+  const electrolyteStart = outHeatOhmicElectrolyte;
+  const solidStart = outHeatOhmicSolid;
   const drive0 = outSeiDrive;
   const drive0Tangent = slope ? outSeiDriveTangent : sp(0);
   let rise1 = rise0;
@@ -141,6 +161,7 @@ export function finish2(
     heatJ = f64x2.mul(f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat)), dt);
     if (slope) heatJTangent = f64x2.mul(f64x2.mul(sp(0.5), f64x2.add(heatStartTangent, outHeatTangent)), dt);
     cooling = heatJ;
+    storeTerms(irreversibleStart, reversibleStart, electrolyteStart, solidStart, dt);
   } else {
     // Heun: predict the end temperature with the start heat, evaluate the end heat there, then average.
     thermal(p0, p1, rise0, f64x2.add(heatStart, q), dt);
@@ -160,6 +181,7 @@ export function finish2(
     else evaluateHeat(e0, e1, p0, p1, I, risePredicted);
     const heat = f64x2.mul(sp(0.5), f64x2.add(heatStart, outHeat));
     const heatTangent = slope ? f64x2.mul(sp(0.5), f64x2.add(heatStartTangent, outHeatTangent)) : sp(0);
+    storeTerms(irreversibleStart, reversibleStart, electrolyteStart, solidStart, dt);
     thermal(p0, p1, rise0, f64x2.add(heat, q), dt);
     rise1 = outRise;
     rise1Tangent = f64x2.mul(outRiseTangent, heatTangent);
@@ -187,6 +209,11 @@ export function finish2(
   r1OcvEnd = lane1(outSurfaceOcv);
   r0StoichMargin = lane0(outStoichiometryMargin);
   r1StoichMargin = lane1(outStoichiometryMargin);
+  limits(e0, e1, p0, p1);
+  r0Minimum = lane0(outElectrolyteMinimum);
+  r1Minimum = lane1(outElectrolyteMinimum);
+  r0Margin = lane0(outDepletionMargin);
+  r1Margin = lane1(outDepletionMargin);
   r0Rise = lane0(rise1);
   r1Rise = lane1(rise1);
   r0RiseTangent = lane0(rise1Tangent);
@@ -199,9 +226,10 @@ export function finish2(
 
 /**
  * The step at currents I from the last finish2 with slope at I - delta, its end rises `rise` and their derivatives
- * `riseTangent` (src/model/cell.ts CellKernel.correct): the particle states a + b I exactly into e, the end rise to
- * first order in delta, and the end voltage evaluated there (r*Voltage, r*OcvEnd, r*Margin). The host updates the heat
- * and the start voltage to first order itself (it holds their derivatives).
+ * `riseTangent` (src/model/cell.ts CellKernel.correct): the particle (and electrolyte) states a + b I exactly into e
+ * with the SPMe's summaries, the end rise to first order in delta, and the end voltage, stoichiometry margin and
+ * electrolyte limits evaluated there (r*Voltage, r*OcvEnd, r*StoichMargin, r*Minimum, r*Margin). The host updates the
+ * heat, its terms and the start voltage to first order itself (it holds their derivatives).
  */
 export function correct2(
   a0: usize, b0: usize, e0: usize, p0: usize, I0: f64, delta0: f64, rise0: f64, riseTangent0: f64,
@@ -220,4 +248,26 @@ export function correct2(
   r1StoichMargin = lane1(outStoichiometryMargin);
   r0Rise = lane0(rise);
   r1Rise = lane1(rise);
+  limits(e0, e1, p0, p1);
+  r0Minimum = lane0(outElectrolyteMinimum);
+  r1Minimum = lane1(outElectrolyteMinimum);
+  r0Margin = lane0(outDepletionMargin);
+  r1Margin = lane1(outDepletionMargin);
+}
+
+/** Each heat term over the step [J]: the Heun average of its start value and the one of the last heat evaluation. */
+function storeTerms(irreversible: v128, reversible: v128, electrolyte: v128, solid: v128, dt: v128): void {
+  const h = f64x2.mul(sp(0.5), dt);
+  const a = f64x2.mul(h, f64x2.add(irreversible, outHeatIrreversible));
+  const b = f64x2.mul(h, f64x2.add(reversible, outHeatReversible));
+  const c = f64x2.mul(h, f64x2.add(electrolyte, outHeatOhmicElectrolyte));
+  const d = f64x2.mul(h, f64x2.add(solid, outHeatOhmicSolid));
+  r0Irreversible = lane0(a);
+  r1Irreversible = lane1(a);
+  r0Reversible = lane0(b);
+  r1Reversible = lane1(b);
+  r0OhmicElectrolyte = lane0(c);
+  r1OhmicElectrolyte = lane1(c);
+  r0OhmicSolid = lane0(d);
+  r1OhmicSolid = lane1(d);
 }

@@ -4,7 +4,8 @@
  *   (b) the default 12s2p pack and the 96s4p pack of examples/pack-96s4p-welds.yaml (its protocol set to the same 1C
  *       discharge) on the same backend: cell-discharges per second and their ratio to (a) (target: at least 0.5);
  *   (c) the default study end to end, `cellspread run` with no study file (sampling, simulation, analysis, report),
- *       as a child process, wall-clock seconds;
+ *       as a child process, wall-clock and CPU seconds; this tree's also with `simulation.model: spm` (the default
+ *       study runs the SPMe since issue 14);
  *   (d) sampling: cell-parameter vectors per second on one thread for each study of (b).
  * With --against <commit> every measurement also runs on that commit's sources (bench/old-commit.ts: a built copy in
  * a temp folder), interleaved round by round with this tree's, and the ratios are printed.
@@ -16,7 +17,7 @@
  * the best is the least disturbed); the study is run once per tree. The machine's load average is printed with them.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +59,8 @@ async function loadTree(label: string, root: string): Promise<Tree> {
   const { chunkJob } = await import(`${root}/src/study/runner.ts`);
   const single: StudySpec = spec.validateStudySpec(singleCellStudy(sizes.single));
   const defaultStudy: StudySpec = spec.defaultStudy();
-  const example: StudySpec = spec.parseStudySpec(readFileSync(join(here, 'examples', 'pack-96s4p-welds.yaml'), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
+  // Each tree's own example file (this tree's says `model: spme`, which older trees do not know).
+  const example: StudySpec = spec.parseStudySpec(readFileSync(join(root, 'examples', 'pack-96s4p-welds.yaml'), 'utf8'), { source: 'pack-96s4p-welds.yaml' });
   const pack96 = spec.validateStudySpec({ ...example, protocol: ONE_C_DISCHARGE });
   const { backend } = await createBackend('wasm', { workers });
   const jobs = (
@@ -132,16 +134,26 @@ console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of rows) console.log(line(r));
 
 // (c): the default study end to end, one child process per tree, as a user runs it; CPU seconds (all its threads) from
-// GNU time where it is installed, since on a shared machine the wall clock mostly measures everyone else.
+// GNU time where it is installed, since on a shared machine the wall clock mostly measures everyone else. This tree's
+// default study runs the SPMe (issue 14); it runs once more with `simulation.model: spm` (the default study file with
+// that one line changed), so that both models are compared with the old commit in the same run.
 if (runStudy) {
   buildTree(here); // the CLI runs dist/: measure the sources as they are
   const out = mkdtempSync(join(os.tmpdir(), 'cellspread-bench-study-'));
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   try {
-    const times = trees.map((t, i) => {
+    const { DEFAULT_STUDY_YAML } = await import(`${here}/src/spec/default.ts`);
+    const spmYaml = (DEFAULT_STUDY_YAML as string).replace(/^(\s*model:\s*)spme\b/m, '$1spm');
+    const variants: { label: string; root: string; study?: string }[] = trees.map((t) => ({ label: t.label, root: t.root }));
+    if (spmYaml !== DEFAULT_STUDY_YAML) {
+      const file = join(out, 'default-spm.yaml');
+      writeFileSync(file, spmYaml);
+      variants.splice(1, 0, { label: 'this tree, model: spm', root: here, study: file });
+    }
+    const times = variants.map((t, i) => {
       const folder = join(out, String(i));
       const usage = join(out, `time-${i}.txt`);
-      const command = [process.execPath, join(t.root, 'bin', 'cellspread.mjs'), 'run', '--out', folder, '--quiet'];
+      const command = [process.execPath, join(t.root, 'bin', 'cellspread.mjs'), 'run', ...(t.study ? [t.study] : []), '--out', folder, '--quiet'];
       const t0 = performance.now();
       if (gnuTime) execFileSync(gnuTime, ['-f', '%U %S', '-o', usage, ...command], { cwd: t.root, stdio: ['ignore', 'ignore', 'inherit'] });
       else execFileSync(command[0], command.slice(1), { cwd: t.root, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -150,16 +162,20 @@ if (runStudy) {
       const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
       return { wall, cpu, summary, loadAfter: load() };
     });
-    console.log('default study end to end (`cellspread run`, no study file; one run per tree):');
+    console.log('default study end to end (`cellspread run`, no study file; one run per tree and model):');
     times.forEach(({ wall, cpu, summary, loadAfter }, i) => {
       const a = summary.timings;
+      const model = (summary.spec?.simulation?.model as string | undefined) ?? 'spm';
       console.log(
-        `  ${trees[i].label}: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} CPU s, on ${summary.backend.name} (${summary.backend.device}); simulate ${a.simulateSeconds.toFixed(1)} s, ` +
+        `  ${variants[i].label} [${model}]: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} CPU s, on ${summary.backend.name} (${summary.backend.device}); simulate ${a.simulateSeconds.toFixed(1)} s, ` +
           `analysis ${a.analysisSeconds.toFixed(1)} s, ${summary.counts.samples} samples${summary.counts.designRows ? ` + ${summary.counts.designRows} design rows` : ''}; load ${loadAfter}`,
       );
     });
     if (against) {
-      console.log(`  speed-up: ${(times[1].wall / times[0].wall).toFixed(2)}x wall, ${(times[1].cpu / times[0].cpu).toFixed(2)}x CPU (target: at least 5x)`);
+      const old = times[times.length - 1];
+      for (let i = 0; i + 1 < times.length; i++) {
+        console.log(`  speed-up of ${variants[i].label} against ${variants.at(-1)!.label}: ${(old.wall / times[i].wall).toFixed(2)}x wall, ${(old.cpu / times[i].cpu).toFixed(2)}x CPU (target: at least 5x)`);
+      }
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

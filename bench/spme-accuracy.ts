@@ -1,15 +1,25 @@
 /**
  * The SPMe refinement study behind docs/numerics.md: `npx tsx bench/spme-accuracy.ts [section...]`, sections
  * oracle, dfn, scheme, mesh, dt, f32 (default: all). Prints markdown tables. Chen2020, lumped thermal, SOC 1, to 2.5 V.
+ * The scheme is the SPMe of the one cell-physics definition through the generated f64 reference kernel (simulateCell).
  * - oracle: the independent oracle (test/support/spmeOracle.ts) against PyBaMM's SPMe, and its own refinement.
- * - dfn: distance of the SPMe (oracle and PyBaMM's) to PyBaMM's DFN at 1C.
+ * - dfn: distance of the SPMe (oracle, PyBaMM's, the scheme) to PyBaMM's DFN at 1C.
  * - scheme: the fixed-step scheme at its defaults against the oracle and PyBaMM.
- * - mesh: electrolyte mesh study of the scheme (dt 2.5 s) against the oracle.
- * - dt: time-step study of the scheme (ROS2, Euler) at the default mesh.
- * - f32: the scheme with an f32 electrolyte against f64.
+ * - mesh: electrolyte mesh study of the scheme (dt 0.5 s) against the oracle.
+ * - dt: time-step study of the scheme at the default mesh.
+ * - f32: the generated WGSL (f32) kernel through the WebGPU backend against the f64 reference, single cells.
  */
-import { simulateSpmeDischarge, type SpmeDischargeResult, type SpmeDischargeOptions } from '../src/model/spme.ts';
+import '../src/backends/all.ts';
+import { createBackend } from '../src/backends/all.ts';
+import { ReferenceBackend } from '../src/backends/reference.ts';
+import { vectorOffset } from '../src/model/layout.ts';
+import { simulateCell, type CellSimulationResult } from '../src/model/simulate.ts';
+import type { ElectrolyteMesh } from '../src/model/physics.ts';
+import { PACK_OUTPUT_NAMES } from '../src/pack/outputs.ts';
 import { chen2020 } from '../src/params/index.ts';
+import { validateStudySpec } from '../src/spec/index.ts';
+import { studyModel } from '../src/study/job.ts';
+import { chunkJob } from '../src/study/runner.ts';
 import { interpolate, referenceCurve, referenceScalars, voltageDistance, type ReferenceCase } from '../test/support/pybammReference.ts';
 import { spmeOracleDischarge, type SpmeOracleResult } from '../test/support/spmeOracle.ts';
 
@@ -35,8 +45,38 @@ function oracle(current: number, cells = 128, dtMax = 0.5, shells = 200, duratio
   return r;
 }
 
+/** A discharge of the generated SPMe reference kernel, in the shape the tables read. */
+interface SchemeRun {
+  time: Float64Array;
+  voltage: Float64Array;
+  capacityAh: number;
+  finalTemperatureK: number;
+  heatJ: { ohmicElectrolyte: number; ohmicSolid: number; irreversible: number; total: number };
+  finalState: Float64Array;
+}
+
+function scheme(current: number, o: { timeStep?: number; mesh?: ElectrolyteMesh; duration?: number; thermal?: 'lumped' | 'isothermal' } = {}): SchemeRun {
+  const r: CellSimulationResult = simulateCell({
+    params: chen2020,
+    model: 'spme',
+    timeStep: o.timeStep,
+    mesh: o.mesh,
+    thermal: o.thermal,
+    protocol: [{ type: 'discharge', current, ...(o.duration ? { duration: o.duration } : {}) }],
+  });
+  const h = r.heatTerms;
+  return {
+    time: r.trace.time,
+    voltage: r.trace.voltage,
+    capacityAh: r.capacityAh,
+    finalTemperatureK: r.finalTemperatureK,
+    heatJ: { ohmicElectrolyte: h.ohmicElectrolyte, ohmicSolid: h.ohmicSolid, irreversible: h.irreversible, total: r.heatJ },
+    finalState: r.finalState,
+  };
+}
+
 /** Voltage error of a scheme run against the oracle at the scheme's times after t = 0, first 95 %. */
-function voltageError(r: { time: number[]; voltage: number[] }, o: SpmeOracleResult): { rms: number; max: number } {
+function voltageError(r: { time: ArrayLike<number>; voltage: ArrayLike<number> }, o: SpmeOracleResult): { rms: number; max: number } {
   let sum = 0;
   let n = 0;
   let max = 0;
@@ -123,7 +163,7 @@ if (want('dfn')) {
     pct(o.heatJ.irreversible, dfn.irreversibleHeatJ),
     pct(o.heatJ.total, dfn.totalHeatJ),
   ]);
-  const s = simulateSpmeDischarge(chen2020, { current: 5 });
+  const s = scheme(5);
   const sd = voltageDistance(s.time, s.voltage, dfnCurve);
   row([
     'scheme (defaults)',
@@ -137,7 +177,7 @@ if (want('dfn')) {
   ]);
 }
 
-function schemeRow(label: string, r: SpmeDischargeResult, o: SpmeOracleResult): string[] {
+function schemeRow(label: string, r: SchemeRun, o: SpmeOracleResult): string[] {
   const v = voltageError(r, o);
   return [
     label,
@@ -152,11 +192,11 @@ function schemeRow(label: string, r: SpmeDischargeResult, o: SpmeOracleResult): 
 const SCHEME_HEAD = ['case', 'capacity', 'V RMS', 'V max', 'final T', 'electrolyte Ohmic', 'irreversible'];
 
 if (want('scheme')) {
-  console.log('\n### Scheme at its defaults (12/2/12 volumes, 10 s, ROS2) against the oracle and PyBaMM\n');
+  console.log('\n### Scheme at its defaults (12/2/12 volumes, 10 s, linearly implicit Euler) against the oracle and PyBaMM\n');
   row([...SCHEME_HEAD, 'vs PyBaMM: capacity', 'V RMS', 'final T', 'electrolyte Ohmic']);
   row(Array(11).fill('---'));
   for (const c of CASES) {
-    const r = simulateSpmeDischarge(chen2020, { current: c.current });
+    const r = scheme(c.current);
     const ref = referenceScalars(c.name);
     row([
       ...schemeRow(c.label, r, oracle(c.current)),
@@ -169,12 +209,12 @@ if (want('scheme')) {
 }
 
 if (want('mesh')) {
-  console.log('\n### Electrolyte mesh (dt 2.5 s, ROS2) against the oracle\n');
+  console.log('\n### Electrolyte mesh (dt 0.5 s) against the oracle\n');
   row([...SCHEME_HEAD]);
   row(Array(7).fill('---'));
   for (const c of CASES) {
     for (const m of [6, 8, 12, 16, 24, 48]) {
-      const r = simulateSpmeDischarge(chen2020, { current: c.current, timeStep: 2.5, mesh: { negative: m, separator: 2, positive: m } });
+      const r = scheme(c.current, { timeStep: 0.5, mesh: { negative: m, separator: 2, positive: m } });
       row(schemeRow(`${c.label}, ${m}/2/${m}`, r, oracle(c.current)));
     }
   }
@@ -185,39 +225,35 @@ if (want('dt')) {
   row([...SCHEME_HEAD]);
   row(Array(7).fill('---'));
   for (const c of CASES) {
-    for (const scheme of ['ros2', 'euler'] as const) {
-      for (const dt of [40, 20, 10, 5, 2.5]) {
-        const r = simulateSpmeDischarge(chen2020, { current: c.current, timeStep: dt, scheme });
-        row(schemeRow(`${c.label}, ${scheme}, ${dt} s`, r, oracle(c.current)));
-      }
-    }
+    for (const dt of [40, 20, 10, 5, 2.5]) row(schemeRow(`${c.label}, ${dt} s`, scheme(c.current, { timeStep: dt }), oracle(c.current)));
   }
   console.log('\n### Observed order in dt: max |theta| error at t = 200 s (2C, isothermal, 12/2/12) against dt = 0.078 s\n');
-  row(['scheme', '40 s', '20 s', '10 s', '5 s', '2.5 s', 'observed orders']);
-  row(Array(7).fill('---'));
-  for (const scheme of ['ros2', 'euler'] as const) {
-    const run = (dt: number) => simulateSpmeDischarge(chen2020, { current: 10, timeStep: dt, scheme, duration: 200, thermal: 'isothermal' } satisfies SpmeDischargeOptions).finalState;
-    const ref = run(0.078125);
-    const first = ref.length - 26 - 8;
-    const errors = [40, 20, 10, 5, 2.5].map((dt) => {
-      const s = run(dt);
-      let e = 0;
-      for (let j = first; j < first + 26; j++) e = Math.max(e, Math.abs(s[j] - ref[j]));
-      return e;
-    });
-    row([scheme, ...errors.map((e) => e.toExponential(2)), errors.slice(1).map((e, k) => Math.log2(errors[k] / e).toFixed(2)).join(', ')]);
-  }
+  row(['40 s', '20 s', '10 s', '5 s', '2.5 s', 'observed orders']);
+  row(Array(6).fill('---'));
+  const run = (dt: number) => scheme(10, { timeStep: dt, duration: 200, thermal: 'isothermal' }).finalState;
+  const ref = run(0.078125);
+  const first = vectorOffset('electrolyte', 10, 'spme');
+  const errors = [40, 20, 10, 5, 2.5].map((dt) => {
+    const s = run(dt);
+    let e = 0;
+    for (let j = first; j < first + 26; j++) e = Math.max(e, Math.abs(s[j] - ref[j]));
+    return e;
+  });
+  row([...errors.map((e) => e.toExponential(2)), errors.slice(1).map((e, k) => Math.log2(errors[k] / e).toFixed(2)).join(', ')]);
 }
 
 if (want('f32')) {
-  console.log('\n### f32 electrolyte (Math.fround on every stored intermediate) against f64, defaults\n');
-  row(['case', 'max |dV|', 'final T', 'capacity', 'salt drift f64 / f32']);
-  row(Array(5).fill('---'));
+  console.log('\n### The f32 WGSL kernel (WebGPU backend) against the f64 reference, single cells, defaults\n');
+  row(['case', 'capacity', 'final T', 'electrolyte Ohmic', 'irreversible', 'total heat']);
+  row(Array(6).fill('---'));
+  const { backend } = await createBackend('webgpu');
   for (const c of CASES) {
-    const a = simulateSpmeDischarge(chen2020, { current: c.current });
-    const b = simulateSpmeDischarge(chen2020, { current: c.current, f32Electrolyte: true });
-    let dv = 0;
-    for (let k = 0; k < Math.min(a.time.length, b.time.length) - 1; k++) dv = Math.max(dv, Math.abs(a.voltage[k] - b.voltage[k]));
-    row([c.label, `${(dv * 1e6).toFixed(3)} uV`, K(b.finalTemperatureK - a.finalTemperatureK), pct(b.capacityAh, a.capacityAh), `${(a.saltRatio - 1).toExponential(1)} / ${(b.saltRatio - 1).toExponential(1)}`]);
+    const spec = validateStudySpec({ params: 'chen2020', simulation: { model: 'spme' }, pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', current: c.current }], run: { samples: 1, chunkSize: 1 } });
+    const { job } = chunkJob(spec, studyModel(spec), 0, 1);
+    const want = (await new ReferenceBackend().simulate(job)).outputs;
+    const got = (await backend.simulate(job)).outputs;
+    const at = (o: Float64Array, k: string) => o[PACK_OUTPUT_NAMES.indexOf(k as never)];
+    row([c.label, pct(at(got, 'capacityAh'), at(want, 'capacityAh')), K(at(got, 'maxTemperatureK') - at(want, 'maxTemperatureK')), pct(at(got, 'heatOhmicElectrolyteJ'), at(want, 'heatOhmicElectrolyteJ')), pct(at(got, 'heatIrreversibleJ'), at(want, 'heatIrreversibleJ')), pct(at(got, 'heatJ'), at(want, 'heatJ'))]);
   }
+  await backend.dispose();
 }

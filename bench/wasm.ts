@@ -4,10 +4,12 @@
  *     the wasm backend on 1 worker and on all cores, and bench/native/cell.c (the generated C kernels, gcc -O3);
  *   - packs: the default 12s2p study and examples/pack-96s4p-welds.yaml on the wasm backend (1 worker), as
  *     cell-discharges per second next to the single-cell rate, with cell evaluations per committed cell-step;
+ *   - each for the cell models in `--models` (default spm,spme), and the SPMe's cost per cell-discharge over the SPM's
+ *     (issue 14 item 6: studies default to the SPMe when it is within 2x);
  *   - with `--old <commit>`: the same single cells and packs on that commit's wasm backend (its tree extracted with
- *     git archive into a temporary folder and its module built there), interleaved with the current one.
+ *     git archive into a temporary folder and its module built there), interleaved with the current one (its SPM).
  * Best of `rounds` interleaved rounds (round 0 warms up).
- * Usage: npx tsx bench/wasm.ts [--packs 960] [--rounds 5] [--old <commit>]
+ * Usage: npx tsx bench/wasm.ts [--packs 960] [--rounds 5] [--models spm,spme] [--old <commit>]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -19,17 +21,20 @@ import { createBackend } from '../src/backends/all.ts';
 import { ReferenceBackend } from '../src/backends/reference.ts';
 import type { Backend, PackJob } from '../src/backends/types.ts';
 import { WASM_URL } from '../src/backends/wasm/index.ts';
-import { kernelConstants } from '../src/model/cell.ts';
-import { CELL_PARAMETER_COUNT } from '../src/model/layout.ts';
 import { flattenKernelConstants } from '../src/kernels/configure.ts';
-import { SPM_DEFINITION } from '../src/model/physics.ts';
-import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
+import { kernelConstants } from '../src/model/cell.ts';
+import { cellParameters } from '../src/model/layout.ts';
+import { DEFINITIONS, type CellModel } from '../src/model/physics.ts';
+import { PACK_OUTPUT_INDEX } from '../src/pack/outputs.ts';
 import { DEFAULT_STUDY_YAML, parseStudySpec, validateStudySpec, type StudySpec } from '../src/spec/index.ts';
 import { studyModel } from '../src/study/job.ts';
 import { chunkJob } from '../src/study/runner.ts';
 import { singleCellStudy } from './studies.ts';
 
-const { values: opts } = parseArgs({ options: { packs: { type: 'string', default: '960' }, rounds: { type: 'string', default: '5' }, old: { type: 'string' } } });
+const { values: opts } = parseArgs({
+  options: { packs: { type: 'string', default: '960' }, rounds: { type: 'string', default: '5' }, models: { type: 'string', default: 'spm,spme' }, old: { type: 'string' } },
+});
+const models = opts.models.split(',') as CellModel[];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const packs = Number(opts.packs);
 const rounds = Number(opts.rounds);
@@ -64,19 +69,23 @@ async function oldApi(commit: string, dir: string): Promise<Api> {
   return { createBackend: all.createBackend, validateStudySpec: spec.validateStudySpec, parseStudySpec: spec.parseStudySpec, studyModel: job.studyModel, chunkJob: runner.chunkJob };
 }
 
-function studyJob(api: Api, kind: 'single' | '12s2p' | '96s4p', count = packs): PackJob {
+/** A study's first chunk; `model` sets simulation.model (left out for an old tree, which has no models). */
+function studyJob(api: Api, kind: 'single' | '12s2p' | '96s4p', count = packs, model?: CellModel): PackJob {
   let spec: StudySpec;
-  if (kind === 'single') spec = api.validateStudySpec({ ...singleSpec, run: { ...singleSpec.run, samples: count, chunkSize: count } });
-  else {
+  if (kind === 'single') {
+    spec = api.validateStudySpec({ ...singleSpec, ...(model ? { simulation: { model } } : {}), run: { ...singleSpec.run, samples: count, chunkSize: count } });
+  } else {
     const s = api.parseStudySpec(packYaml[kind], { source: kind });
-    spec = { ...s, run: { ...s.run, samples: packCount[kind], chunkSize: packCount[kind] } };
+    spec = { ...s, ...(model ? { simulation: { ...s.simulation, model } } : {}), run: { ...s.run, samples: packCount[kind], chunkSize: packCount[kind] } };
   }
   return api.chunkJob(spec, api.studyModel(spec), 0, spec.run.samples).job as PackJob;
 }
 
 function meanCapacity(outputs: Float64Array, count: number): number {
+  // The stride from the outputs themselves: an older commit's backend may have fewer outputs (they are appended).
+  const stride = outputs.length / count;
   let s = 0;
-  for (let i = 0; i < count; i++) s += outputs[i * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX.capacityAh];
+  for (let i = 0; i < count; i++) s += outputs[i * stride + PACK_OUTPUT_INDEX.capacityAh];
   return s / count;
 }
 
@@ -122,14 +131,17 @@ if (opts.old) {
   apis.push([` (old ${sha})`, await oldApi(opts.old, dir)]);
 }
 
-contenders.push(backendContender('single', 'TypeScript reference (1 thread)', new ReferenceBackend(), studyJob(current, 'single', referencePacks)));
+const tag = (model: CellModel) => (models.length > 1 ? ` [${model}]` : '');
+for (const model of models) contenders.push(backendContender('single', `TypeScript reference (1 thread)${tag(model)}`, new ReferenceBackend(), studyJob(current, 'single', referencePacks, model)));
 const cores = availableParallelism();
 for (const [label, api] of apis) {
   for (const workers of [...new Set([1, cores])]) {
     const { backend } = await api.createBackend('wasm', { workers });
     await backend.simulate(studyJob(api, 'single', 16)); // start the workers
     disposers.push(() => backend.dispose());
-    contenders.push(backendContender('single', `WASM, ${workers} worker${workers === 1 ? '' : 's'}${label}`, backend, studyJob(api, 'single')));
+    for (const model of label ? [undefined] : models) {
+      contenders.push(backendContender('single', `WASM, ${workers} worker${workers === 1 ? '' : 's'}${label}${model ? tag(model) : ''}`, backend, studyJob(api, 'single', packs, model)));
+    }
   }
 }
 
@@ -144,33 +156,37 @@ const gcc = (() => {
 })();
 if (!gcc) console.log('native C yardstick skipped: no gcc on PATH');
 else {
-  const exe = join(tmp, 'cell');
-  execFileSync(gcc, ['-O3', '-march=native', '-I', join(root, 'bench/native'), '-o', exe, join(root, 'bench/native/cell.c'), '-lm']);
-  const job = studyJob(current, 'single');
-  const model = current.studyModel(current.validateStudySpec(singleSpec));
-  const k = kernelConstants(model.set, model.settings.modes);
-  const seg = model.segments[0];
-  const cellMajor: number[] = [];
-  for (let s = 0; s < packs; s++) for (let p = 0; p < CELL_PARAMETER_COUNT; p++) cellMajor.push(job.kernelParameters[(p * packs + s) * 1]);
-  const constants = flattenKernelConstants(SPM_DEFINITION, k as unknown as Record<string, unknown>);
-  const input = Float64Array.from([packs, model.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff, 1, ...constants, ...cellMajor]);
-  const file = join(tmp, 'input.bin');
-  writeFileSync(file, input);
-  contenders.push({
-    group: 'single',
-    name: 'native C, gcc -O3 -march=native (1 thread)',
-    cells: packs,
-    run: async () => {
-      const f = execFileSync(exe, [file, '1'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-      return { seconds: f[0], cellSteps: f[1], capacity: f[2] / packs };
-    },
-  });
+  for (const model of models) {
+    const exe = join(tmp, `cell-${model}`);
+    execFileSync(gcc, ['-O3', '-march=native', ...(model === 'spme' ? ['-DCELLSPREAD_SPME'] : []), '-I', join(root, 'bench/native'), '-o', exe, join(root, 'bench/native/cell.c'), '-lm']);
+    const job = studyJob(current, 'single', packs, model);
+    const study = current.studyModel(current.validateStudySpec({ ...singleSpec, simulation: { model } }));
+    const k = kernelConstants(study.set, study.settings.modes, model, study.settings.mesh);
+    const seg = study.segments[0];
+    const P = cellParameters(model).length;
+    const cellMajor: number[] = [];
+    for (let s = 0; s < packs; s++) for (let p = 0; p < P; p++) cellMajor.push(job.kernelParameters[(p * packs + s) * 1]);
+    const input = Float64Array.from([packs, study.settings.timeStep, seg.value, seg.duration, seg.lowerCutoff, 1, ...flattenKernelConstants(DEFINITIONS[model], k as unknown as Record<string, unknown>), ...cellMajor]);
+    const file = join(tmp, `input-${model}.bin`);
+    writeFileSync(file, input);
+    contenders.push({
+      group: 'single',
+      name: `native C, gcc -O3 -march=native (1 thread)${tag(model)}`,
+      cells: packs,
+      run: async () => {
+        const f = execFileSync(exe, [file, '1'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+        return { seconds: f[0], cellSteps: f[1], capacity: f[2] / packs };
+      },
+    });
+  }
 }
 
 for (const [label, api] of apis) {
   const { backend } = await api.createBackend('wasm', { workers: 1 });
   disposers.push(() => backend.dispose());
-  for (const kind of ['12s2p', '96s4p'] as const) contenders.push(backendContender(kind, `WASM, 1 worker${label}`, backend, studyJob(api, kind)));
+  for (const kind of ['12s2p', '96s4p'] as const) {
+    for (const model of label ? [undefined] : models) contenders.push(backendContender(kind, `WASM, 1 worker${label}${model ? tag(model) : ''}`, backend, studyJob(api, kind, packs, model)));
+  }
 }
 
 // Interleaved rounds, best of each: the machine may be shared, so every contender sees the same load periods.
@@ -189,12 +205,13 @@ const singleRate = (name: string) => {
   const i = contenders.findIndex((c) => c.group === 'single' && c.name === name);
   return i < 0 ? NaN : contenders[i].cells / best[i].seconds;
 };
-const native = singleRate('native C, gcc -O3 -march=native (1 thread)');
+const modelOf = (name: string) => /\[(spm|spme)\]$/.exec(name)?.[1] ?? '';
+const native = (name: string) => singleRate(`native C, gcc -O3 -march=native (1 thread)${modelOf(name) ? ` [${modelOf(name)}]` : ''}`);
 const header = ['study', 'implementation', 'cells', 'seconds', 'cell-steps/s', 'cell-discharges/s', 'x native C', 'x single cell (same build)', 'evaluations / cell-step', 'corrections / cell-step', 'mean capacity [Ah]'];
 const rows = contenders.map((c, i) => {
   const b = best[i];
   const rate = c.cells / b.seconds;
-  const label = c.name.includes('(old') ? c.name.slice(c.name.indexOf(' (old')) : '';
+  const label = c.name.includes('(old') ? c.name.slice(c.name.indexOf(' (old')) : modelOf(c.name) ? ` [${modelOf(c.name)}]` : '';
   const single = c.group === 'single' ? NaN : singleRate(`WASM, 1 worker${label}`);
   return [
     c.group,
@@ -203,7 +220,7 @@ const rows = contenders.map((c, i) => {
     b.seconds.toFixed(3),
     (b.cellSteps / b.seconds).toExponential(3),
     rate.toFixed(1),
-    c.group === 'single' && Number.isFinite(native) ? (rate / native).toFixed(2) : '-',
+    c.group === 'single' && Number.isFinite(native(c.name)) ? (rate / native(c.name)).toFixed(2) : '-',
     Number.isFinite(single) ? (rate / single).toFixed(2) : '-',
     b.evaluations !== undefined ? (b.evaluations / b.cellSteps).toFixed(2) : '-',
     b.corrections !== undefined ? (b.corrections / b.cellSteps).toFixed(2) : '-',
@@ -215,8 +232,21 @@ const line = (cells: string[]) => '| ' + cells.map((x, i) => x.padEnd(widths[i])
 console.log(line(header));
 console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const r of rows) console.log(line(r));
+if (models.includes('spm') && models.includes('spme')) {
+  console.log('\nSPMe cost per cell-discharge over the SPM (same implementation, same run; issue 14: the default is the SPMe within 2x):');
+  for (const group of ['single', '12s2p', '96s4p'] as const) {
+    for (const c of contenders.filter((x) => x.group === group && x.name.endsWith('[spme]'))) {
+      const base = c.name.replace('[spme]', '[spm]');
+      const i = contenders.indexOf(c);
+      const j = contenders.findIndex((x) => x.group === group && x.name === base);
+      if (j < 0) continue;
+      const cost = (k: number) => best[k].seconds / contenders[k].cells;
+      console.log(`  ${group.padEnd(6)} ${base.replace(' [spm]', '').padEnd(45)} ${(cost(i) / cost(j)).toFixed(2)}x`);
+    }
+  }
+}
 if (opts.old) {
-  const now = singleRate('WASM, 1 worker');
+  const now = singleRate(`WASM, 1 worker${tag('spm')}`);
   const then = singleRate(contenders.find((c) => c.group === 'single' && c.name.startsWith('WASM, 1 worker (old'))!.name);
   console.log(`\nsingle-cell WASM (1 worker), this tree / old: ${(now / then).toFixed(3)}`);
 }

@@ -16,7 +16,7 @@ struct ConformanceInfo {
 @group(0) @binding(12) var<storage, read_write> cstates: array<f32>;
 // [case][3]: current [A], step length [s], external heat [W].
 @group(0) @binding(13) var<storage, read> cinputs: array<f32>;
-// [case][4]: end voltage, dV/dI, heat [J], start voltage.
+// [case][9]: end voltage, dV/dI, heat [J], start voltage, the four heat terms [J], the depletion margin.
 @group(0) @binding(14) var<storage, read_write> cout: array<f32>;
 
 var<private> caseIndex: u32;
@@ -43,8 +43,14 @@ fn conformance(@builtin(global_invocation_id) id: vec3<u32>) {
   for (var k = 0u; k < STATE_LEN; k++) {
     cstates[caseIndex * STATE_LEN + k] = ce[k];
   }
-  cout[4u * caseIndex] = r.voltage;
-  cout[4u * caseIndex + 1u] = r.slope;
-  cout[4u * caseIndex + 2u] = r.heatJ;
-  cout[4u * caseIndex + 3u] = r.vStart;
+  let o = 9u * caseIndex;
+  cout[o] = r.voltage;
+  cout[o + 1u] = r.slope;
+  cout[o + 2u] = r.heatJ;
+  cout[o + 3u] = r.vStart;
+  cout[o + 4u] = r.terms.x;
+  cout[o + 5u] = r.terms.y;
+  cout[o + 6u] = r.terms.z;
+  cout[o + 7u] = r.terms.w;
+  cout[o + 8u] = r.margin;
 }

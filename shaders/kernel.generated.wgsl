@@ -105,6 +105,10 @@ struct EvaluateOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   stoichiometryMargin: f32,
 }
 
@@ -114,6 +118,10 @@ struct EvaluateTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
@@ -125,6 +133,10 @@ struct EvaluateCurrentTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
@@ -136,6 +148,10 @@ struct EvaluateStartOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   seiDrive: f32,
   stoichiometryMargin: f32,
 }
@@ -146,6 +162,10 @@ struct EvaluateStartTangentOutputs {
   surfaceOcv: f32,
   surfaceStoichNeg: f32,
   surfaceStoichPos: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   seiDrive: f32,
   stoichiometryMargin: f32,
   voltageTangent: f32,
@@ -155,20 +175,36 @@ struct EvaluateStartTangentOutputs {
 
 struct EvaluateHeatOutputs {
   heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
 }
 
 struct EvaluateHeatTangentOutputs {
   heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   heatTangent: f32,
 }
 
 struct EvaluatePredictorOutputs {
   heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   seiDrive: f32,
 }
 
 struct EvaluatePredictorTangentOutputs {
   heat: f32,
+  heatIrreversible: f32,
+  heatReversible: f32,
+  heatOhmicElectrolyte: f32,
+  heatOhmicSolid: f32,
   seiDrive: f32,
   heatTangent: f32,
   seiDriveTangent: f32,
@@ -182,6 +218,11 @@ struct ThermalOutputs {
 
 struct SocOutputs {
   soc: f32,
+}
+
+struct LimitsOutputs {
+  electrolyteMinimum: f32,
+  depletionMargin: f32,
 }
 
 // The initial state: uniform particles at the initial stoichiometries, the initial temperature.
@@ -250,6 +291,10 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.stoichiometryMargin = stoichiometryMargin;
   return result;
 }
@@ -374,6 +419,10 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
@@ -495,6 +544,10 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
@@ -554,6 +607,10 @@ fn cell_evaluate_start(s: ptr<private, CellState>, c: u32, current: f32, rise: f
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.seiDrive = seiDrive;
   result.stoichiometryMargin = stoichiometryMargin;
   return result;
@@ -685,6 +742,10 @@ fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32,
   result.surfaceOcv = surfaceOcv;
   result.surfaceStoichNeg = surfaceStoichNeg;
   result.surfaceStoichPos = surfaceStoichPos;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.seiDrive = seiDrive;
   result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
@@ -693,7 +754,7 @@ fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32,
   return result;
 }
 
-// The heat source alone (the Heun predictor needs no voltage).
+// The heat source and its terms alone (the Heun predictor needs no voltage).
 fn cell_evaluate_heat(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) -> EvaluateHeatOutputs {
   var result: EvaluateHeatOutputs;
   let temperature = REFERENCE_TEMPERATURE + rise;
@@ -730,10 +791,14 @@ fn cell_evaluate_heat(s: ptr<private, CellState>, c: u32, current: f32, rise: f3
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   return result;
 }
 
-// The heat source and its derivative alone.
+// The heat source, its terms and its derivative alone.
 fn cell_evaluate_heat_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluateHeatTangentOutputs {
   var result: EvaluateHeatTangentOutputs;
   let temperature = REFERENCE_TEMPERATURE + rise;
@@ -826,11 +891,15 @@ fn cell_evaluate_heat_tangent(s: ptr<private, CellState>, ds: ptr<private, CellS
   let reversibleHeatTangent = (temperature + current * riseTangent) * t120 + t76 * (entropicChangeNegTangent - entropicChangePosTangent);
   let totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.heatTangent = totalHeatTangent;
   return result;
 }
 
-// The heat source and the rates (seiDrive) alone (the Heun predictor of an ageing step).
+// The heat source, its terms and the rates (seiDrive) alone (the Heun predictor of an ageing step).
 fn cell_evaluate_predictor(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) -> EvaluatePredictorOutputs {
   var result: EvaluatePredictorOutputs;
   let temperature = REFERENCE_TEMPERATURE + rise;
@@ -873,11 +942,15 @@ fn cell_evaluate_predictor(s: ptr<private, CellState>, c: u32, current: f32, ris
   let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
   let seiDrive = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius * (SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c) * exp(-(seiOverpotential / thermalVoltage)));
   result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.seiDrive = seiDrive;
   return result;
 }
 
-// The heat source, the rates and their derivatives alone.
+// The heat source, its terms, the rates and their derivatives alone.
 fn cell_evaluate_predictor_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>, c: u32, current: f32, rise: f32, riseTangent: f32) -> EvaluatePredictorTangentOutputs {
   var result: EvaluatePredictorTangentOutputs;
   let temperature = REFERENCE_TEMPERATURE + rise;
@@ -990,6 +1063,10 @@ fn cell_evaluate_predictor_tangent(s: ptr<private, CellState>, ds: ptr<private, 
   let seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
   let seiDriveTangent = prm(P_SEI_RATE_FACTOR, c) * seiArrheniusTangent * t136 + t89 * (t90 * (t135 * (-(seiOverpotentialTangent / thermalVoltage - t134 * thermalVoltageTangent / thermalVoltage))));
   result.heat = totalHeat;
+  result.heatIrreversible = irreversibleHeat;
+  result.heatReversible = reversibleHeat;
+  result.heatOhmicElectrolyte = 0.0;
+  result.heatOhmicSolid = filmHeat;
   result.seiDrive = seiDrive;
   result.heatTangent = totalHeatTangent;
   result.seiDriveTangent = seiDriveTangent;
@@ -1037,6 +1114,21 @@ fn cell_prepare(s: ptr<private, CellState>, a: ptr<private, CellState>, b: ptr<p
 
 // The end state of a step at current I from its prepared parts: a + b I.
 fn cell_apply(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<private, CellState>, c: u32, current: f32) {
+  for (var m = 0u; m < MODES; m++) {
+    (*s)[CELL_STATE_FIXED + m] = (*a)[CELL_STATE_FIXED + m] + (*b)[CELL_STATE_FIXED + m] * current;
+    (*s)[CELL_STATE_FIXED + MODES + m] = (*a)[CELL_STATE_FIXED + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + m] * current;
+  }
+  (*s)[S_STOICH_NEG] = (*a)[S_STOICH_NEG] + (*b)[S_STOICH_NEG] * current;
+  let s_stoich_pos = df_add(vec2<f32>((*a)[S_STOICH_POS], (*a)[S_STOICH_POS_TAIL]), two_prod((*b)[S_STOICH_POS], current));
+  (*s)[S_STOICH_POS] = s_stoich_pos.x;
+  (*s)[S_STOICH_POS_TAIL] = s_stoich_pos.y;
+  let s_sei_growth = df_add(vec2<f32>((*a)[S_SEI_GROWTH], (*a)[S_SEI_GROWTH_TAIL]), two_prod((*b)[S_SEI_GROWTH], current));
+  (*s)[S_SEI_GROWTH] = s_sei_growth.x;
+  (*s)[S_SEI_GROWTH_TAIL] = s_sei_growth.y;
+}
+
+// The end state of a step at current I from its prepared parts: a + b I.
+fn cell_apply_tangent(a: ptr<private, CellState>, b: ptr<private, CellState>, s: ptr<private, CellState>, c: u32, current: f32) {
   for (var m = 0u; m < MODES; m++) {
     (*s)[CELL_STATE_FIXED + m] = (*a)[CELL_STATE_FIXED + m] + (*b)[CELL_STATE_FIXED + m] * current;
     (*s)[CELL_STATE_FIXED + MODES + m] = (*a)[CELL_STATE_FIXED + MODES + m] + (*b)[CELL_STATE_FIXED + MODES + m] * current;
@@ -1099,5 +1191,13 @@ fn cell_soc(s: ptr<private, CellState>, c: u32) -> SocOutputs {
   let seiGrowthValue = df_value(vec2<f32>((*s)[S_SEI_GROWTH], (*s)[S_SEI_GROWTH_TAIL]));
   let stoichNegAverage = (*s)[S_STOICH_NEG] - seiGrowthValue * prm(D_SEI_STOICH_PER_THICKNESS, c);
   result.soc = (stoichNegAverage - prm(P_STOICH_NEG_EMPTY, c)) * prm(D_SOC_SCALE, c);
+  return result;
+}
+
+// What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3).
+fn cell_limits(s: ptr<private, CellState>, c: u32) -> LimitsOutputs {
+  var result: LimitsOutputs;
+  result.electrolyteMinimum = 1.0;
+  result.depletionMargin = 1.0;
   return result;
 }

@@ -79,6 +79,12 @@ fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
   st(W_STEP_HEAT, c, r.heatJ);
   st(W_V_START, c, r.vStart);
   st(W_STEP_STOICH_MARGIN, c, r.stoichMargin);
+  st(W_TERM_IRREVERSIBLE, c, r.terms.x);
+  st(W_TERM_REVERSIBLE, c, r.terms.y);
+  st(W_TERM_ELECTROLYTE, c, r.terms.z);
+  st(W_TERM_SOLID, c, r.terms.w);
+  st(W_MINIMUM, c, r.minimum);
+  st(W_MARGIN, c, r.margin);
   return r;
 }
 
@@ -142,6 +148,9 @@ var<workgroup> wgGroupCond: array<f32, N_SERIES>;   // sum over the group of 1 /
 var<workgroup> wgGroupVStart: array<f32, N_SERIES>; // mean start voltage of the last evaluations
 var<workgroup> pWeld: array<f32, WG_SIZE>;
 var<workgroup> pHeat: array<f32, WG_SIZE>;
+var<workgroup> pTerms: array<vec4<f32>, WG_SIZE>; // the heat terms (irreversible, reversible, electrolyte, solid)
+var<workgroup> pCollector: array<f32, WG_SIZE>;
+var<workgroup> pMinimum: array<f32, WG_SIZE>;     // lowest c_e / c_e0 of the committed cells
 var<workgroup> pRiseMin: array<f32, WG_SIZE>;
 var<workgroup> pRiseMax: array<f32, WG_SIZE>;
 var<workgroup> pImbalance: array<f32, WG_SIZE>;
@@ -173,6 +182,9 @@ var<private> loops: u32;
 fn cells_before_solve(lid: u32, flags: u32) {
   var weld = 0.0;
   var heat = 0.0;
+  var terms = vec4<f32>(0.0);
+  var collector = 0.0;
+  var minimum = 1.0;
   var riseMin = BIG;
   var riseMax = -BIG;
   var imbalance = 0.0;
@@ -199,6 +211,8 @@ fn cells_before_solve(lid: u32, flags: u32) {
       st(W_CURRENT, c, 0.0);
       st(W_VOLTAGE, c, 0.0);
       st(W_SLOPE, c, 0.0);
+      st(W_MINIMUM, c, 1.0);
+      st(W_MARGIN, c, 1.0);
       st(W_COMMITTED1, c, 0.0);
       st(W_COMMITTED2, c, 0.0);
       st(W_COMMITTED3, c, 0.0);
@@ -207,12 +221,17 @@ fn cells_before_solve(lid: u32, flags: u32) {
       let ic = ld(W_CURRENT, c);
       weld += ic * ic * prm(P_CONTACT_RESISTANCE, c) * rCommitDt;
       heat += ld(W_STEP_HEAT, c);
+      // Each term summed on its own, in cell order (pack.wgsl's blk[5..8]), and the collectors' I^2 R dt (blk[9]).
+      terms += vec4<f32>(ld(W_TERM_IRREVERSIBLE, c), ld(W_TERM_REVERSIBLE, c), ld(W_TERM_ELECTROLYTE, c), ld(W_TERM_SOLID, c));
+      collector += ic * ic * prm(P_COLLECTOR_RESISTANCE, c) * rCommitDt;
+      minimum = min(minimum, ld(W_MINIMUM, c));
       for (var q = 0u; q < STATE_LEN; q++) {
         st(W_START + q, c, ld(W_TRIAL + q, c));
       }
       st(W_COMMITTED3, c, ld(W_COMMITTED2, c));
       st(W_COMMITTED2, c, ld(W_COMMITTED1, c));
       st(W_COMMITTED1, c, ic);
+      loops += STATE_LEN;
     }
     if ((flags & RF_KEEP_VALID) != 0u) {
       st(W_VALID_CURRENT, c, ld(W_CURRENT, c));
@@ -246,6 +265,9 @@ fn cells_before_solve(lid: u32, flags: u32) {
   }
   pWeld[lid] = weld;
   pHeat[lid] = heat;
+  pTerms[lid] = terms;
+  pCollector[lid] = collector;
+  pMinimum[lid] = minimum;
   pRiseMin[lid] = riseMin;
   pRiseMax[lid] = riseMax;
   pImbalance[lid] = imbalance;
@@ -463,11 +485,16 @@ fn solve_cells(lid: u32, flags: u32) {
     if (open) {
       load_start(c);
       st(W_VOLTAGE, c, cell_evaluate(&cs, c, 0.0, cs[S_TEMPERATURE_RISE]).voltage);
+      // A step of length 0 ends where it starts: the start state's electrolyte margin.
+      let lim = cell_limits(&cs, c);
+      st(W_MINIMUM, c, lim.electrolyteMinimum);
+      st(W_MARGIN, c, lim.depletionMargin);
     } else if ((flags & RF_PREPARE) != 0u) {
       prepare_cell(c, dt);
     }
   }
-  loops += 2u * CELLS_PER_INVOCATION;
+  // Counted as if no loop were unrolled (EVAL_LOOPS, PREPARE_LOOPS: the step template's and kernels' own loops).
+  loops += CELLS_PER_INVOCATION * select(PREPARE_LOOPS, EVAL_LOOPS, open);
   if (!open) {
     workgroupBarrier(); // the parts prepared (a group's cells may live in other invocations)
     for (var q = 0u; q < GROUPS_PER_INVOCATION; q++) {
@@ -506,7 +533,7 @@ fn solve_cells(lid: u32, flags: u32) {
           }
         }
       }
-      loops += 1u + CELLS_PER_INVOCATION + GROUPS_PER_INVOCATION * 4u * N_PARALLEL;
+      loops += 1u + CELLS_PER_INVOCATION * EVAL_LOOPS + GROUPS_PER_INVOCATION * 4u * N_PARALLEL;
       let running = workgroupUniformLoad(&gActive[iteration & 1u]);
       if (running == 0u) {
         break;
@@ -562,7 +589,10 @@ var<private> historyDt: f32;
 var<private> historySegment: i32;
 var<private> segmentIndex: i32;
 var<private> o: array<f32, PACK_OUTPUT_COUNT>;
-var<private> blk: array<f32, 5>; // capacityAh, energyWh, weldLossJ, interconnectLossJ, heatJ
+// capacityAh, energyWh, weldLossJ, interconnectLossJ, heatJ, the heat terms (irreversible, reversible, electrolyte,
+// solid), heatCollectorJ (pack.wgsl's)
+const BLOCK_SUMS: u32 = 10u;
+var<private> blk: array<f32, BLOCK_SUMS>;
 // The cell work the next round must do for the leader's last commit (RF_COMMIT | RF_OBSERVE), and its string current.
 var<private> pendingFlags: u32;
 var<private> pendingObserveI: f32;
@@ -574,7 +604,12 @@ fn flush_blocks() {
   o[O_WELD_LOSS_J] += blk[2];
   o[O_INTERCONNECT_LOSS_J] += blk[3];
   o[O_HEAT_J] += blk[4];
-  for (var k = 0u; k < 5u; k++) {
+  o[O_HEAT_IRREVERSIBLE_J] += blk[5];
+  o[O_HEAT_REVERSIBLE_J] += blk[6];
+  o[O_HEAT_OHMIC_ELECTROLYTE_J] += blk[7];
+  o[O_HEAT_OHMIC_SOLID_J] += blk[8];
+  o[O_HEAT_COLLECTOR_J] += blk[9];
+  for (var k = 0u; k < BLOCK_SUMS; k++) {
     blk[k] = 0.0;
   }
 }
@@ -658,6 +693,22 @@ fn commit_cells() {
   }
   for (var i = 0u; i < WG_SIZE; i++) {
     blk[4] += pHeat[i];
+  }
+  for (var i = 0u; i < WG_SIZE; i++) {
+    blk[5] += pTerms[i].x;
+  }
+  for (var i = 0u; i < WG_SIZE; i++) {
+    blk[6] += pTerms[i].y;
+  }
+  for (var i = 0u; i < WG_SIZE; i++) {
+    blk[7] += pTerms[i].z;
+  }
+  for (var i = 0u; i < WG_SIZE; i++) {
+    blk[8] += pTerms[i].w;
+  }
+  for (var i = 0u; i < WG_SIZE; i++) {
+    blk[9] += pCollector[i];
+    o[O_MIN_ELECTROLYTE_FRACTION] = min(o[O_MIN_ELECTROLYTE_FRACTION], pMinimum[i]);
   }
   if (committed % BLOCK == 0u) {
     flush_blocks();
@@ -812,9 +863,36 @@ fn drive_feed(v: f32) -> bool {
 }
 
 var<private> limitGroup: i32;
+var<private> limitCell: i32;
+var<private> limitDepleted: bool;
 
-// How far the pack is past segment s's limit (> 0: crossed) for the current direction; sets limitGroup.
+// How far the pack is past a limit (> 0: crossed): segment s's voltage limit for the current direction, or the
+// electrolyte's depletion in a cell (minus its lowest margin, from the last solve's evaluations), the larger; sets
+// limitGroup (voltage) or limitCell and limitDepleted (depletion). pack.wgsl's.
 fn limit_excess(s: u32, I: f32) -> f32 {
+  let v = voltage_excess(s, I);
+  var margin = BIG;
+  var cell = -1;
+  for (var c = 0u; c < N_CELLS; c++) {
+    let m = ld(W_MARGIN, c);
+    if (m < margin) {
+      margin = m;
+      cell = i32(c);
+    }
+  }
+  loops += N_CELLS;
+  limitDepleted = -margin > v;
+  limitCell = -1;
+  if (limitDepleted) {
+    limitGroup = -1;
+    limitCell = cell;
+    return -margin;
+  }
+  return v;
+}
+
+// How far the pack is past segment s's voltage limit (> 0: crossed) for the current direction; sets limitGroup.
+fn voltage_excess(s: u32, I: f32) -> f32 {
   limitGroup = -1;
   if (I > 0.0) {
     let cut = seg_field(s, SEG_LOWER_CUTOFF);
@@ -847,6 +925,15 @@ fn limit_excess(s: u32, I: f32) -> f32 {
     return vmax - cut;
   }
   return -BIG;
+}
+
+// The electrolyte of a cell depleted: the first limit event, if no voltage limit came before.
+fn mark_depleted(cell: i32) {
+  if (o[O_CUTOFF_CELL] >= 0.0) {
+    return;
+  }
+  o[O_TIME_TO_FIRST_CUTOFF_S] = time;
+  o[O_CUTOFF_CELL] = f32(cell);
 }
 
 fn mark_cutoff(I: f32, groupIn: i32) {
@@ -961,8 +1048,13 @@ fn probe_done(I: f32) -> i32 {
   return r;
 }
 
-// The segment's voltage limit was reached at string current I (grp: the limiting group, -1 for the pack).
-fn limit_reached(s: u32, I: f32, grp: i32) -> i32 {
+// A limit was reached at string current I: a cell's electrolyte depleted (the SPMe: it ends the run; `cell`), or
+// segment s's voltage limit (grp: the limiting group, -1 for the pack).
+fn limit_reached(s: u32, I: f32, grp: i32, depleted: bool, cell: i32) -> i32 {
+  if (depleted) {
+    mark_depleted(cell);
+    return i32(STOP_ELECTROLYTE_DEPLETED);
+  }
   if (seg_field(s, SEG_CONTINUE_ON_LIMIT) != 0.0) {
     return i32(STOP_COMPLETED); // a CC phase ending at its CV voltage hands over to the CV segment
   }
@@ -981,7 +1073,7 @@ fn stop_invalid(r: i32) -> i32 {
 
 // Stop reasons that end the whole run (a voltage limit ends only its protocol step).
 fn ends_run(r: i32) -> bool {
-  return r == i32(STOP_POWER_LIMIT) || r == i32(STOP_CELL_EXHAUSTED) || r == i32(STOP_VOLTAGE_OUT_OF_RANGE);
+  return r == i32(STOP_POWER_LIMIT) || r == i32(STOP_ELECTROLYTE_DEPLETED) || r == i32(STOP_CELL_EXHAUSTED) || r == i32(STOP_VOLTAGE_OUT_OF_RANGE);
 }
 
 // The next sub-step length of the located bracket: Illinois while its far end is past the limit, bisection while it is
@@ -1023,12 +1115,13 @@ fn leader_begin(p: u32) {
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       o[q] = 0.0;
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       blk[q] = 0.0;
     }
     o[O_CUTOFF_CELL] = -1.0;
     o[O_MIN_CELL_VOLTAGE_V] = BIG;
     o[O_MAX_CELL_VOLTAGE_V] = -BIG;
+    o[O_MIN_ELECTROLYTE_FRACTION] = 1.0;
     history = 0;
     historyDt = -1.0;
     historySegment = -1;
@@ -1039,7 +1132,7 @@ fn leader_begin(p: u32) {
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       o[q] = pld(F_O + q, p);
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       blk[q] = pld(F_BLK + q, p);
     }
     time = pld(F_TIME, p);
@@ -1159,7 +1252,7 @@ fn leader_step(v: f32) -> u32 {
         }
         if (crossed) {
           segmentDone = true;
-          reason = limit_reached(seg, I, limitGroup);
+          reason = limit_reached(seg, I, limitGroup, limitDepleted, limitCell);
         } else if (r != VALID) {
           segmentDone = true;
           reason = stop_invalid(r);
@@ -1224,8 +1317,10 @@ fn leader_step(v: f32) -> u32 {
       } else {
         limit_excess(seg, I);
         let crossGroup = limitGroup;
+        let depleted = limitDepleted;
+        let depletedCell = limitCell;
         commit(I, x);
-        reason = limit_reached(seg, I, crossGroup);
+        reason = limit_reached(seg, I, crossGroup, depleted, depletedCell);
       }
     }
   }
@@ -1350,7 +1445,7 @@ fn leader_end(p: u32) {
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       pst(F_O + q, p, o[q]);
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       pst(F_BLK + q, p, blk[q]);
     }
     pst(F_TIME, p, time);
@@ -1416,6 +1511,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       leader_write_round();
     }
   }
+  // Set when the round loop below ends as it should (RF_END): a loop that ends otherwise was ended by the device (Mesa's
+  // llvmpipe ends an invocation's loops after 65,535 iterations), and the pack's outputs say so instead of being cut
+  // short (pack.wgsl's `exited`).
+  var exited = false;
   loop {
     let flags = workgroupUniformLoad(&rFlags);
     if ((flags & RF_IDLE) != 0u) {
@@ -1431,6 +1530,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       leader_after_round(flags);
     }
     if ((flags & RF_END) != 0u) {
+      exited = true;
       break;
     }
     if (lid == 0u) {
@@ -1438,6 +1538,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
   }
   if (lid == 0u) {
+    if (!exited) {
+      pst(F_STATUS, p, 2.0);
+      outputs[p * OUT_STRIDE + O_STOP_REASON] = -1.0;
+      return;
+    }
     leader_end(p);
   }
 }

@@ -31,7 +31,8 @@ fn load_start(c: u32) {
 // ---------------------------------------------------------------- pack (src/pack/simulate.ts)
 
 var<private> interconnectTotal: f32;
-// Loop iterations so far in this dispatch (Mesa's llvmpipe ends any invocation's loops after 65535 iterations in
+// Loop iterations so far in this dispatch, counted as if no loop were unrolled (EVAL_LOOPS, PREPARE_LOOPS: the
+// step template's and kernels' own loops; Mesa's llvmpipe ends any invocation's loops after 65535 iterations in
 // total, and real GPUs have watchdogs: a pack pauses at the next step boundary once it passes info.budget).
 var<private> loops: u32;
 var<private> packSlope: f32;
@@ -50,7 +51,10 @@ var<private> historySegment: i32;
 var<private> segmentIndex: i32;
 // Outputs: running extremes and block (partial) sums flushed into the totals every BLOCK commits.
 var<private> o: array<f32, PACK_OUTPUT_COUNT>;
-var<private> blk: array<f32, 5>; // capacityAh, energyWh, weldLossJ, interconnectLossJ, heatJ
+// capacityAh, energyWh, weldLossJ, interconnectLossJ, heatJ, the heat terms (irreversible, reversible, electrolyte,
+// solid), heatCollectorJ
+const BLOCK_SUMS: u32 = 10u;
+var<private> blk: array<f32, BLOCK_SUMS>;
 
 fn flush_blocks() {
   o[O_CAPACITY_AH] += blk[0];
@@ -58,7 +62,12 @@ fn flush_blocks() {
   o[O_WELD_LOSS_J] += blk[2];
   o[O_INTERCONNECT_LOSS_J] += blk[3];
   o[O_HEAT_J] += blk[4];
-  for (var k = 0u; k < 5u; k++) {
+  o[O_HEAT_IRREVERSIBLE_J] += blk[5];
+  o[O_HEAT_REVERSIBLE_J] += blk[6];
+  o[O_HEAT_OHMIC_ELECTROLYTE_J] += blk[7];
+  o[O_HEAT_OHMIC_SOLID_J] += blk[8];
+  o[O_HEAT_COLLECTOR_J] += blk[9];
+  for (var k = 0u; k < BLOCK_SUMS; k++) {
     blk[k] = 0.0;
   }
 }
@@ -116,7 +125,7 @@ fn prepare_all(dt: f32) {
       st(W_PART_B + k, c, cb[k]);
     }
   }
-  loops += N_CELLS;
+  loops += N_CELLS * PREPARE_LOOPS;
   preparedDt = dt;
 }
 
@@ -135,6 +144,12 @@ fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
   st(W_STEP_HEAT, c, r.heatJ);
   st(W_V_START, c, r.vStart);
   st(W_STEP_STOICH_MARGIN, c, r.stoichMargin);
+  st(W_TERM_IRREVERSIBLE, c, r.terms.x);
+  st(W_TERM_REVERSIBLE, c, r.terms.y);
+  st(W_TERM_ELECTROLYTE, c, r.terms.z);
+  st(W_TERM_SOLID, c, r.terms.w);
+  st(W_MINIMUM, c, r.minimum);
+  st(W_MARGIN, c, r.margin);
   return r;
 }
 
@@ -153,7 +168,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     st(W_VOLTAGE, c0, r.voltage);
     st(W_SLOPE, c0, r.slope);
     st(W_GROUP_V, g, r.voltage);
-    loops += 1u;
+    loops += EVAL_LOOPS;
     return r.voltage;
   }
   // Starting split: extrapolated from the last committed steps on the first solve of a step that continues a run of
@@ -192,7 +207,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     if (phase == G_DONE) {
       break;
     }
-    loops += 1u;
+    loops += EVAL_LOOPS;
     // ---- the one cell evaluation of this iteration
     let c = c0 + j;
     let Iq = select(ld(W_CURRENT, c), ld(W_TRIAL_I, j), phase == G_TRIAL);
@@ -345,6 +360,10 @@ fn open_circuit_group(g: u32) -> f32 {
     let e = cell_evaluate(&cs, c, 0.0, cs[S_TEMPERATURE_RISE]);
     st(W_VOLTAGE, c, e.voltage);
     sum += e.voltage;
+    // A step of length 0 ends where it starts: the start state's electrolyte margin.
+    let lim = cell_limits(&cs, c);
+    st(W_MINIMUM, c, lim.electrolyteMinimum);
+    st(W_MARGIN, c, lim.depletionMargin);
   }
   let gv = sum / f32(N_PARALLEL);
   st(W_GROUP_V, g, gv);
@@ -552,9 +571,35 @@ fn pack_voltage(I: f32) -> f32 {
 }
 
 var<private> limitGroup: i32;
+var<private> limitCell: i32;
+var<private> limitDepleted: bool;
 
-// How far the pack is past segment s's limit (> 0: crossed) for the current direction; sets limitGroup.
+// How far the pack is past a limit (> 0: crossed): segment s's voltage limit for the current direction, or the
+// electrolyte's depletion in a cell (minus its lowest margin), the larger; sets limitGroup (voltage) or limitCell and
+// limitDepleted (depletion).
 fn limit_excess(s: u32, I: f32) -> f32 {
+  let v = voltage_excess(s, I);
+  var margin = BIG;
+  var cell = -1;
+  for (var c = 0u; c < N_CELLS; c++) {
+    let m = ld(W_MARGIN, c);
+    if (m < margin) {
+      margin = m;
+      cell = i32(c);
+    }
+  }
+  limitDepleted = -margin > v;
+  limitCell = -1;
+  if (limitDepleted) {
+    limitGroup = -1;
+    limitCell = cell;
+    return -margin;
+  }
+  return v;
+}
+
+// How far the pack is past segment s's voltage limit (> 0: crossed) for the current direction; sets limitGroup.
+fn voltage_excess(s: u32, I: f32) -> f32 {
   limitGroup = -1;
   if (I > 0.0) {
     let cut = seg_field(s, SEG_LOWER_CUTOFF);
@@ -632,6 +677,12 @@ fn commit(I: f32, dt: f32) {
     let ic = ld(W_CURRENT, c);
     blk[2] += ic * ic * prm(P_CONTACT_RESISTANCE, c) * dt;
     blk[4] += ld(W_STEP_HEAT, c);
+    blk[5] += ld(W_TERM_IRREVERSIBLE, c);
+    blk[6] += ld(W_TERM_REVERSIBLE, c);
+    blk[7] += ld(W_TERM_ELECTROLYTE, c);
+    blk[8] += ld(W_TERM_SOLID, c);
+    blk[9] += ic * ic * prm(P_COLLECTOR_RESISTANCE, c) * dt;
+    o[O_MIN_ELECTROLYTE_FRACTION] = min(o[O_MIN_ELECTROLYTE_FRACTION], ld(W_MINIMUM, c));
     for (var k = 0u; k < STATE_LEN; k++) {
       st(W_START + k, c, ld(W_TRIAL + k, c));
     }
@@ -656,6 +707,15 @@ fn commit(I: f32, dt: f32) {
     flush_blocks();
   }
   observe(I);
+}
+
+// The electrolyte of a cell depleted: the first limit event, if no voltage limit came before.
+fn mark_depleted(cell: i32) {
+  if (o[O_CUTOFF_CELL] >= 0.0) {
+    return;
+  }
+  o[O_TIME_TO_FIRST_CUTOFF_S] = time;
+  o[O_CUTOFF_CELL] = f32(cell);
 }
 
 fn mark_cutoff(I: f32, groupIn: i32) {
@@ -752,8 +812,13 @@ fn probe_done(I: f32) -> i32 {
   return r;
 }
 
-// The segment's voltage limit was reached at string current I (grp: the limiting group, -1 for the pack).
-fn limit_reached(s: u32, I: f32, grp: i32) -> i32 {
+// A limit was reached at string current I: a cell's electrolyte depleted (the SPMe: it ends the run; `cell`), or
+// segment s's voltage limit (grp: the limiting group, -1 for the pack).
+fn limit_reached(s: u32, I: f32, grp: i32, depleted: bool, cell: i32) -> i32 {
+  if (depleted) {
+    mark_depleted(cell);
+    return i32(STOP_ELECTROLYTE_DEPLETED);
+  }
   if (seg_field(s, SEG_CONTINUE_ON_LIMIT) != 0.0) {
     return i32(STOP_COMPLETED); // a CC phase ending at its CV voltage hands over to the CV segment
   }
@@ -772,7 +837,7 @@ fn stop_invalid(r: i32) -> i32 {
 
 // Stop reasons that end the whole run (a voltage limit ends only its protocol step).
 fn ends_run(r: i32) -> bool {
-  return r == i32(STOP_POWER_LIMIT) || r == i32(STOP_CELL_EXHAUSTED) || r == i32(STOP_VOLTAGE_OUT_OF_RANGE);
+  return r == i32(STOP_POWER_LIMIT) || r == i32(STOP_ELECTROLYTE_DEPLETED) || r == i32(STOP_CELL_EXHAUSTED) || r == i32(STOP_VOLTAGE_OUT_OF_RANGE);
 }
 
 // The next sub-step length of the located bracket: Illinois while its far end is past the limit, bisection while it is
@@ -853,12 +918,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       o[q] = 0.0;
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       blk[q] = 0.0;
     }
     o[O_CUTOFF_CELL] = -1.0;
     o[O_MIN_CELL_VOLTAGE_V] = BIG;
     o[O_MAX_CELL_VOLTAGE_V] = -BIG;
+    o[O_MIN_ELECTROLYTE_FRACTION] = 1.0;
     history = 0;
     historyDt = -1.0;
     historySegment = -1;
@@ -877,6 +943,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       st(W_CURRENT, c, 0.0);
       st(W_VOLTAGE, c, 0.0);
       st(W_SLOPE, c, 0.0);
+      st(W_MINIMUM, c, 1.0);
+      st(W_MARGIN, c, 1.0);
       st(W_COMMITTED1, c, 0.0);
       st(W_COMMITTED2, c, 0.0);
       st(W_COMMITTED3, c, 0.0);
@@ -886,7 +954,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       o[q] = pld(F_O + q, p);
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       blk[q] = pld(F_BLK + q, p);
     }
     time = pld(F_TIME, p);
@@ -926,9 +994,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
   }
   var paused = false;
+  // Set at every exit of the main loop below: a loop that ends otherwise was ended by the device (Mesa's llvmpipe
+  // ends an invocation's loops after 65,535 iterations), and the pack's outputs say so instead of being cut short.
+  var exited = false;
   loop {
     // ---- the one pack solve of this iteration
-    loops += 1u + 2u * N_CELLS;
+    loops += 1u + 2u * N_CELLS + N_CELLS * STATE_LEN; // the solve's own loops; a commit's state copies
     let v = solve_all(reqI, reqDt);
     if (drive_feed(v)) {
       continue;
@@ -985,6 +1056,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           } else {
             if (loops > info.budget) {
               paused = true;
+              exited = true;
               break;
             }
             h = select(DT, hLast, k == steps);
@@ -1014,7 +1086,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           }
           if (crossed) {
             segmentDone = true;
-            reason = limit_reached(s, I, limitGroup);
+            reason = limit_reached(s, I, limitGroup, limitDepleted, limitCell);
           } else if (r != VALID) {
             segmentDone = true;
             reason = stop_invalid(r);
@@ -1079,8 +1151,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         } else {
           limit_excess(s, I);
           let crossGroup = limitGroup;
+          let depleted = limitDepleted;
+          let depletedCell = limitCell;
           commit(I, x);
-          reason = limit_reached(s, I, crossGroup);
+          reason = limit_reached(s, I, crossGroup, depleted, depletedCell);
         }
       }
     }
@@ -1095,6 +1169,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
     if (paused) {
+      exited = true;
       break; // (a `break` inside a switch case only leaves the switch)
     }
     if (!segmentDone) {
@@ -1106,6 +1181,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (o[O_CUTOFF_CELL] < 0.0) {
         o[O_TIME_TO_FIRST_CUTOFF_S] = time;
       }
+      exited = true;
       break;
     }
     if (reason != NO_STOP && reason != i32(STOP_COMPLETED)) {
@@ -1130,6 +1206,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
     if (!started) {
+      exited = true;
       break;
     }
     t0 = time;
@@ -1137,6 +1214,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     segmentIndex = i32(s);
     if (loops > info.budget) {
       paused = true;
+      exited = true;
       break;
     }
     h = select(DT, hLast, k == steps);
@@ -1147,7 +1225,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var q = 0u; q < PACK_OUTPUT_COUNT; q++) {
       pst(F_O + q, p, o[q]);
     }
-    for (var q = 0u; q < 5u; q++) {
+    for (var q = 0u; q < BLOCK_SUMS; q++) {
       pst(F_BLK + q, p, blk[q]);
     }
     pst(F_TIME, p, time);
@@ -1177,6 +1255,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     return;
   }
   pst(F_STATUS, p, 2.0);
+  if (!exited) {
+    outputs[p * OUT_STRIDE + O_STOP_REASON] = -1.0;
+    return;
+  }
   flush_blocks();
   o[O_DURATION_S] = time;
   if (o[O_CUTOFF_CELL] < 0.0) {

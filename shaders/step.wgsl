@@ -14,16 +14,25 @@ struct StepOut {
   heatJ: f32,      // heat generated over the step [J]
   vStart: f32,     // voltage at the start of the step with the step's current
   stoichMargin: f32, // end distance of the particle surfaces from the ends of the stoichiometry range
+  terms: vec4<f32>, // heat terms over the step [J]: irreversible, reversible, electrolyte Ohmic, solid Ohmic
+  minimum: f32,    // lowest c_e / c_e0 of the end state (1 for the SPM)
+  margin: f32,     // its margin to electrolyte depletion
 }
 
 // The end of a step from cs (start) and ca, cb (prepared) at current I into ce: the Heun thermal update, with the
 // derivative in I carried through it when `slope`.
 fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
-  cell_apply(&ca, &cb, &ce, c, I);
+  // With the slope, cb becomes the end state's whole derivative in I (the summaries' too).
+  if (slope) {
+    cell_apply_tangent(&ca, &cb, &ce, c, I);
+  } else {
+    cell_apply(&ca, &cb, &ce, c, I);
+  }
   let rise0 = cs[S_TEMPERATURE_RISE];
   var o: StepOut;
   var heatStart: f32;
   var heatStartT = 0.0;
+  var termsStart: vec4<f32>;
   var drive0: f32;
   var drive0T = 0.0;
   // An ageing step needs the SEI drive at the start too.
@@ -34,20 +43,24 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
     heatStartT = e.heatTangent;
     drive0 = e.seiDrive;
     drive0T = e.seiDriveTangent;
+    termsStart = vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid);
   } else if (AGING) {
     let e = cell_evaluate_start(&cs, c, I, rise0);
     o.vStart = e.voltage;
     heatStart = e.heat;
     drive0 = e.seiDrive;
+    termsStart = vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid);
   } else if (slope) {
     let e = cell_evaluate_current_tangent(&cs, c, I, rise0, 0.0);
     o.vStart = e.voltage;
     heatStart = e.heat;
     heatStartT = e.heatTangent;
+    termsStart = vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid);
   } else {
     let e = cell_evaluate(&cs, c, I, rise0);
     o.vStart = e.voltage;
     heatStart = e.heat;
+    termsStart = vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid);
   }
   var rise1 = rise0;
   var rise1T = 0.0;
@@ -56,6 +69,7 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
     let predicted = cell_thermal(c, rise0, heatStart + q, dt);
     var midHeat: f32;
     var midHeatT = 0.0;
+    var midTerms: vec4<f32>;
     var driveEnd = 0.0;
     var driveEndT = 0.0;
     if (AGING) {
@@ -66,14 +80,19 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
       midHeatT = mid.heatTangent;
       driveEnd = mid.seiDrive;
       driveEndT = mid.seiDriveTangent;
+      midTerms = vec4<f32>(mid.heatIrreversible, mid.heatReversible, mid.heatOhmicElectrolyte, mid.heatOhmicSolid);
     } else if (slope) {
       // The predictor needs the heat alone (no OCPs: the heat-only kernels).
       let mid = cell_evaluate_heat_tangent(&ce, &cb, c, I, predicted.rise, predicted.riseTangent * heatStartT);
       midHeat = mid.heat;
       midHeatT = mid.heatTangent;
+      midTerms = vec4<f32>(mid.heatIrreversible, mid.heatReversible, mid.heatOhmicElectrolyte, mid.heatOhmicSolid);
     } else {
-      midHeat = cell_evaluate_heat(&ce, c, I, predicted.rise).heat;
+      let mid = cell_evaluate_heat(&ce, c, I, predicted.rise);
+      midHeat = mid.heat;
+      midTerms = vec4<f32>(mid.heatIrreversible, mid.heatReversible, mid.heatOhmicElectrolyte, mid.heatOhmicSolid);
     }
+    o.terms = 0.5 * (termsStart + midTerms) * dt;
     let heat = 0.5 * (heatStart + midHeat);
     let corrected = cell_thermal(c, rise0, heat + q, dt);
     rise1 = corrected.rise;
@@ -91,11 +110,15 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
   let e = end_evaluation(c, I, rise1, rise1T, slope);
   if (!LUMPED) {
     o.heatJ = 0.5 * (heatStart + e.heat) * dt;
+    o.terms = 0.5 * (termsStart + vec4<f32>(e.heatIrreversible, e.heatReversible, e.heatOhmicElectrolyte, e.heatOhmicSolid)) * dt;
   }
   ce[S_TEMPERATURE_RISE] = rise1;
   o.voltage = e.voltage;
   o.slope = e.voltageTangent;
   o.stoichMargin = e.stoichiometryMargin;
+  let lim = cell_limits(&ce, c);
+  o.minimum = lim.electrolyteMinimum;
+  o.margin = lim.depletionMargin;
   return o;
 }
 
@@ -108,7 +131,7 @@ fn cell_grow(c: u32, d0: f32, d1: f32, dt: f32, t0: f32, t1: f32, slope: bool) {
   }
 }
 
-// The heat and the SEI drive at ce, with (slope) their derivatives along cb, the current and riseT.
+// The heat, its terms and the SEI drive at ce, with (slope) their derivatives along cb, the current and riseT.
 fn cell_predictor(c: u32, I: f32, rise: f32, riseT: f32, slope: bool) -> EvaluatePredictorTangentOutputs {
   if (slope) {
     return cell_evaluate_predictor_tangent(&ce, &cb, c, I, rise, riseT);
@@ -116,6 +139,10 @@ fn cell_predictor(c: u32, I: f32, rise: f32, riseT: f32, slope: bool) -> Evaluat
   let e = cell_evaluate_predictor(&ce, c, I, rise);
   var r: EvaluatePredictorTangentOutputs;
   r.heat = e.heat;
+  r.heatIrreversible = e.heatIrreversible;
+  r.heatReversible = e.heatReversible;
+  r.heatOhmicElectrolyte = e.heatOhmicElectrolyte;
+  r.heatOhmicSolid = e.heatOhmicSolid;
   r.seiDrive = e.seiDrive;
   return r;
 }
@@ -131,6 +158,10 @@ fn end_evaluation(c: u32, I: f32, rise: f32, riseT: f32, slope: bool) -> Evaluat
   r.voltage = e.voltage;
   r.heat = e.heat;
   r.stoichiometryMargin = e.stoichiometryMargin;
+  r.heatIrreversible = e.heatIrreversible;
+  r.heatReversible = e.heatReversible;
+  r.heatOhmicElectrolyte = e.heatOhmicElectrolyte;
+  r.heatOhmicSolid = e.heatOhmicSolid;
   return r;
 }
 

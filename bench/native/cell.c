@@ -5,6 +5,8 @@
  * assembly/step.ts prepareKept2 does), finished at the current; the cut-off located inside the step by Illinois on the
  * sub-step length; capacity, energy and heat bookkeeping. Scalar f64 with the C library's elementary functions.
  *
+ * The model's kernels: the SPM's, or the SPMe's with -DCELLSPREAD_SPME (step.h).
+ *
  * Input (binary f64 file, written by bench/wasm.ts):
  *   count, timeStep, current, duration, lowerCutoff, lumped, the study constants in definition order
  *   (src/kernels/configure.ts flattenKernelConstants), then params[count * CELL_PARAMETER_COUNT] (cell-major,

@@ -2,6 +2,7 @@
 /* spm-lumped: single particle model (exact sphere eigenmodes) with a lumped thermal model; scalar f64. */
 #ifndef CELLSPREAD_KERNEL_GENERATED_H
 #define CELLSPREAD_KERNEL_GENERATED_H
+#define CELLSPREAD_MODEL "spm-lumped"
 #include <math.h>
 
 #define P_CAPACITY_NEG 0 /* negative electrode capacity eps_s L c_max F A_cc n_elec / 3600 [Ah] */
@@ -138,18 +139,19 @@ static double series_slope(const double *f, double s) {
   return d;
 }
 
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double stoichiometryMargin; } EvaluateOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double seiDrive; double stoichiometryMargin; } EvaluateStartOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double seiDrive; double stoichiometryMargin; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
-typedef struct { double heat; } EvaluateHeatOutputs;
-typedef struct { double heat; double heatTangent; } EvaluateHeatTangentOutputs;
-typedef struct { double heat; double seiDrive; } EvaluatePredictorOutputs;
-typedef struct { double heat; double seiDrive; double heatTangent; double seiDriveTangent; } EvaluatePredictorTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; } EvaluateOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double stoichiometryMargin; } EvaluateStartOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double stoichiometryMargin; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateHeatOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluatePredictorOutputs;
+typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double heatTangent; double seiDriveTangent; } EvaluatePredictorTangentOutputs;
 typedef struct { double riseSensitive; } PrepareFactorsOutputs;
 typedef struct { double rise; double cooling; double riseTangent; } ThermalOutputs;
 typedef struct { double soc; } SocOutputs;
+typedef struct { double electrolyteMinimum; double depletionMargin; } LimitsOutputs;
 
 /* The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
 static void cell_init(double *s, const double *p, const KernelConstants *k) {
@@ -224,6 +226,10 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->stoichiometryMargin = stoichiometryMargin;
 }
 
@@ -354,6 +360,10 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
@@ -479,6 +489,10 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
@@ -545,6 +559,10 @@ static void cell_evaluate_start(const double *s, const double *p, const KernelCo
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->seiDrive = seiDrive;
   out->stoichiometryMargin = stoichiometryMargin;
 }
@@ -680,6 +698,10 @@ static void cell_evaluate_start_tangent(const double *s, const double *p, const 
   out->surfaceOcv = surfaceOcv;
   out->surfaceStoichNeg = surfaceStoichNeg;
   out->surfaceStoichPos = surfaceStoichPos;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->seiDrive = seiDrive;
   out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
@@ -687,7 +709,7 @@ static void cell_evaluate_start_tangent(const double *s, const double *p, const 
   out->seiDriveTangent = seiDriveTangent;
 }
 
-/* The heat source alone (the Heun predictor needs no voltage). */
+/* The heat source and its terms alone (the Heun predictor needs no voltage). */
 static void cell_evaluate_heat(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluateHeatOutputs *out) {
   (void)p;
   (void)k;
@@ -732,9 +754,13 @@ static void cell_evaluate_heat(const double *s, const double *p, const KernelCon
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
 }
 
-/* The heat source and its derivative alone. */
+/* The heat source, its terms and its derivative alone. */
 static void cell_evaluate_heat_tangent(const double *s, const double *ds, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluateHeatTangentOutputs *out) {
   (void)p;
   (void)k;
@@ -836,10 +862,14 @@ static void cell_evaluate_heat_tangent(const double *s, const double *ds, const 
   const double reversibleHeatTangent = (temperature + current * riseTangent) * t95 + t45 * (entropicChangeNegTangent - entropicChangePosTangent);
   const double totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->heatTangent = totalHeatTangent;
 }
 
-/* The heat source and the rates (seiDrive) alone (the Heun predictor of an ageing step). */
+/* The heat source, its terms and the rates (seiDrive) alone (the Heun predictor of an ageing step). */
 static void cell_evaluate_predictor(const double *s, const double *p, const KernelConstants *k, double current, double rise, EvaluatePredictorOutputs *out) {
   (void)p;
   (void)k;
@@ -890,10 +920,14 @@ static void cell_evaluate_predictor(const double *s, const double *p, const Kern
   const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
   const double seiDrive = p[P_SEI_RATE_FACTOR] * seiArrhenius * (k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + k->seiReactionLaw * p[P_SEI_REACTION_GROWTH] * exp(-(seiOverpotential / thermalVoltage)));
   out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->seiDrive = seiDrive;
 }
 
-/* The heat source, the rates and their derivatives alone. */
+/* The heat source, its terms, the rates and their derivatives alone. */
 static void cell_evaluate_predictor_tangent(const double *s, const double *ds, const double *p, const KernelConstants *k, double current, double rise, double riseTangent, EvaluatePredictorTangentOutputs *out) {
   (void)p;
   (void)k;
@@ -1014,6 +1048,10 @@ static void cell_evaluate_predictor_tangent(const double *s, const double *ds, c
   const double seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
   const double seiDriveTangent = p[P_SEI_RATE_FACTOR] * seiArrheniusTangent * t111 + t54 * (t55 * (t110 * (-(seiOverpotentialTangent / thermalVoltage - t109 * thermalVoltageTangent / thermalVoltage))));
   out->heat = totalHeat;
+  out->heatIrreversible = irreversibleHeat;
+  out->heatReversible = reversibleHeat;
+  out->heatOhmicElectrolyte = 0.0;
+  out->heatOhmicSolid = filmHeat;
   out->seiDrive = seiDrive;
   out->heatTangent = totalHeatTangent;
   out->seiDriveTangent = seiDriveTangent;
@@ -1113,6 +1151,19 @@ static void cell_apply(const double *a, const double *b, double *s, const double
   s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
 }
 
+/* The end state of a step at current I from its prepared parts: a + b I. */
+static void cell_apply_tangent(const double *a, const double *b, double *s, const double *p, const KernelConstants *k, double current) {
+  (void)p;
+  (void)k;
+  for (int m = 0; m < k->modes; m++) {
+    s[CELL_STATE_FIXED + m] = a[CELL_STATE_FIXED + m] + b[CELL_STATE_FIXED + m] * current;
+    s[CELL_STATE_FIXED + k->modes + m] = a[CELL_STATE_FIXED + k->modes + m] + b[CELL_STATE_FIXED + k->modes + m] * current;
+  }
+  s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
+  s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+  s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
+}
+
 /* The SEI growth over dt from its drive at the start and the end of the step, into the end state. */
 static void cell_integrate(const double *s, double *e, const double *p, const KernelConstants *k, double seiDriveStart, double seiDriveEnd, double dt) {
   (void)p;
@@ -1165,6 +1216,14 @@ static void cell_soc(const double *s, const double *p, const KernelConstants *k,
   const double stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const double socScale = 1.0 / (p[P_STOICH_NEG_FULL] - p[P_STOICH_NEG_EMPTY]);
   out->soc = (stoichNegAverage - p[P_STOICH_NEG_EMPTY]) * socScale;
+}
+
+/* What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3). */
+static void cell_limits(const double *s, const double *p, const KernelConstants *k, LimitsOutputs *out) {
+  (void)p;
+  (void)k;
+  out->electrolyteMinimum = 1.0;
+  out->depletionMargin = 1.0;
 }
 
 #endif

@@ -1,11 +1,16 @@
 /*
- * The C step template around the generated kernels (kernel.generated.h): the C copy of src/model/cell.ts
- * (CellKernel.prepare / finish). Used by the native yardstick (cell.c) and the kernel conformance suite
+ * The C step template around the generated kernels: the C copy of src/model/cell.ts (CellKernel.prepare / finish).
+ * The model's kernels: kernel.generated.h (the SPM), or kernel-spme.generated.h with -DCELLSPREAD_SPME (both from
+ * src/model/physics.ts; the same names). Used by the native yardstick (cell.c) and the kernel conformance suite
  * (test/kernels/conformance.c).
  */
 #ifndef CELLSPREAD_STEP_H
 #define CELLSPREAD_STEP_H
+#ifdef CELLSPREAD_SPME
+#include "kernel-spme.generated.h"
+#else
 #include "kernel.generated.h"
+#endif
 
 typedef struct {
   double voltage;      /* end voltage */
@@ -15,6 +20,9 @@ typedef struct {
   double voltageStart; /* voltage at the start of the step with the step's current */
   double ocvStart;
   double ocvEnd;
+  double terms[4];     /* heat terms over the step [J]: irreversible, reversible, electrolyte Ohmic, solid Ohmic */
+  double minimum;      /* lowest c_e / c_e0 at the end (1 for the SPM) */
+  double margin;       /* its margin to depletion */
 } StepResult;
 
 /* The current-independent part of a step from s over dt: end = a + b I. */
@@ -34,8 +42,20 @@ static void end_evaluation(const double *e, const double *b, const double *p, co
   ev->voltage = plain.voltage;
   ev->heat = plain.heat;
   ev->surfaceOcv = plain.surfaceOcv;
+  ev->heatIrreversible = plain.heatIrreversible;
+  ev->heatReversible = plain.heatReversible;
+  ev->heatOhmicElectrolyte = plain.heatOhmicElectrolyte;
+  ev->heatOhmicSolid = plain.heatOhmicSolid;
   ev->voltageTangent = 0.0;
   ev->heatTangent = 0.0;
+}
+
+/* Each heat term over dt: the Heun average of its start and end values. */
+static void step_terms(StepResult *r, const double start[4], double irreversible, double reversible, double electrolyte, double solid, double dt) {
+  r->terms[0] = 0.5 * (start[0] + irreversible) * dt;
+  r->terms[1] = 0.5 * (start[1] + reversible) * dt;
+  r->terms[2] = 0.5 * (start[2] + electrolyte) * dt;
+  r->terms[3] = 0.5 * (start[3] + solid) * dt;
 }
 
 /* The SEI growth of e from s and the drives (with `slope`, its derivative in the current into b). */
@@ -44,7 +64,7 @@ static void step_grow(const double *s, double *e, double *b, const double *p, co
   else cell_integrate(s, e, p, k, d0, d1, dt);
 }
 
-/* The heat and the SEI drive at e, with (slope) their derivatives along b, the current and riseT. */
+/* The heat, its terms and the SEI drive at e, with (slope) their derivatives along b, the current and riseT. */
 static void step_predictor(const double *e, const double *b, const double *p, const KernelConstants *k, double I, double rise, double riseT, int slope,
                            EvaluatePredictorTangentOutputs *out) {
   if (slope) {
@@ -54,19 +74,26 @@ static void step_predictor(const double *e, const double *b, const double *p, co
   EvaluatePredictorOutputs plain;
   cell_evaluate_predictor(e, p, k, I, rise, &plain);
   out->heat = plain.heat;
+  out->heatIrreversible = plain.heatIrreversible;
+  out->heatReversible = plain.heatReversible;
+  out->heatOhmicElectrolyte = plain.heatOhmicElectrolyte;
+  out->heatOhmicSolid = plain.heatOhmicSolid;
   out->seiDrive = plain.seiDrive;
   out->heatTangent = 0.0;
   out->seiDriveTangent = 0.0;
 }
 
-/* A step from s at current I over dt with external heat q, from the prepared parts: end state to e (b: with SEI growth
- * and `slope`, the SEI's tangent is written into it). `aging`: SEI growth on. */
+/* A step from s at current I over dt with external heat q, from the prepared parts: end state to e (b: with `slope`,
+ * the end state's whole derivative in I: the summaries' and, with SEI growth, the SEI's). `aging`: SEI growth on. */
 static void step_finish(const double *s, const double *a, double *b, double *e, const double *p, const KernelConstants *k,
                         double I, double dt, double q, int lumped, int aging, int slope, StepResult *r) {
   EvaluateTangentOutputs ev;
   EvaluateStartTangentOutputs start;
   ThermalOutputs th;
-  cell_apply(a, b, e, p, k, I);
+  LimitsOutputs lim;
+  /* With the slope, b becomes the end state's whole derivative in I (the summaries' too). */
+  if (slope) cell_apply_tangent(a, b, e, p, k, I);
+  else cell_apply(a, b, e, p, k, I);
   const double rise0 = s[S_TEMPERATURE_RISE];
   /* An ageing step needs the SEI drive at the start too. */
   start.seiDrive = 0.0;
@@ -79,6 +106,10 @@ static void step_finish(const double *s, const double *a, double *b, double *e, 
     start.voltage = plain.voltage;
     start.heat = plain.heat;
     start.surfaceOcv = plain.surfaceOcv;
+    start.heatIrreversible = plain.heatIrreversible;
+    start.heatReversible = plain.heatReversible;
+    start.heatOhmicElectrolyte = plain.heatOhmicElectrolyte;
+    start.heatOhmicSolid = plain.heatOhmicSolid;
     start.seiDrive = plain.seiDrive;
   } else if (slope) {
     EvaluateCurrentTangentOutputs plain;
@@ -86,6 +117,10 @@ static void step_finish(const double *s, const double *a, double *b, double *e, 
     start.voltage = plain.voltage;
     start.heat = plain.heat;
     start.surfaceOcv = plain.surfaceOcv;
+    start.heatIrreversible = plain.heatIrreversible;
+    start.heatReversible = plain.heatReversible;
+    start.heatOhmicElectrolyte = plain.heatOhmicElectrolyte;
+    start.heatOhmicSolid = plain.heatOhmicSolid;
     start.heatTangent = plain.heatTangent;
   } else {
     EvaluateOutputs plain;
@@ -93,7 +128,12 @@ static void step_finish(const double *s, const double *a, double *b, double *e, 
     start.voltage = plain.voltage;
     start.heat = plain.heat;
     start.surfaceOcv = plain.surfaceOcv;
+    start.heatIrreversible = plain.heatIrreversible;
+    start.heatReversible = plain.heatReversible;
+    start.heatOhmicElectrolyte = plain.heatOhmicElectrolyte;
+    start.heatOhmicSolid = plain.heatOhmicSolid;
   }
+  const double startTerms[4] = { start.heatIrreversible, start.heatReversible, start.heatOhmicElectrolyte, start.heatOhmicSolid };
   r->voltageStart = start.voltage;
   r->ocvStart = start.surfaceOcv;
   double rise1 = rise0, rise1T = 0.0;
@@ -109,16 +149,19 @@ static void step_finish(const double *s, const double *a, double *b, double *e, 
       step_predictor(e, b, p, k, I, risePredicted, risePredictedT, slope, &mid);
       midHeat = mid.heat;
       midHeatT = mid.heatTangent;
+      step_terms(r, startTerms, mid.heatIrreversible, mid.heatReversible, mid.heatOhmicElectrolyte, mid.heatOhmicSolid, dt);
     } else if (slope) {
       /* The predictor needs the heat alone (no OCPs: the heat-only kernels). */
-      EvaluateHeatTangentOutputs mid;
-      cell_evaluate_heat_tangent(e, b, p, k, I, risePredicted, risePredictedT, &mid);
-      midHeat = mid.heat;
-      midHeatT = mid.heatTangent;
+      EvaluateHeatTangentOutputs h;
+      cell_evaluate_heat_tangent(e, b, p, k, I, risePredicted, risePredictedT, &h);
+      midHeat = h.heat;
+      midHeatT = h.heatTangent;
+      step_terms(r, startTerms, h.heatIrreversible, h.heatReversible, h.heatOhmicElectrolyte, h.heatOhmicSolid, dt);
     } else {
-      EvaluateHeatOutputs mid;
-      cell_evaluate_heat(e, p, k, I, risePredicted, &mid);
-      midHeat = mid.heat;
+      EvaluateHeatOutputs h;
+      cell_evaluate_heat(e, p, k, I, risePredicted, &h);
+      midHeat = h.heat;
+      step_terms(r, startTerms, h.heatIrreversible, h.heatReversible, h.heatOhmicElectrolyte, h.heatOhmicSolid, dt);
     }
     const double heat = 0.5 * (start.heat + midHeat);
     const double heatT = slope ? 0.5 * (start.heatTangent + midHeatT) : 0.0;
@@ -138,10 +181,14 @@ static void step_finish(const double *s, const double *a, double *b, double *e, 
   if (!lumped) {
     r->heat = 0.5 * (start.heat + ev.heat) * dt;
     r->cooling = r->heat;
+    step_terms(r, startTerms, ev.heatIrreversible, ev.heatReversible, ev.heatOhmicElectrolyte, ev.heatOhmicSolid, dt);
   }
   e[S_TEMPERATURE_RISE] = rise1;
   r->voltage = ev.voltage;
   r->slope = slope ? ev.voltageTangent : NAN;
   r->ocvEnd = ev.surfaceOcv;
+  cell_limits(e, p, k, &lim);
+  r->minimum = lim.electrolyteMinimum;
+  r->margin = lim.depletionMargin;
 }
 #endif

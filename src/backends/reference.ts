@@ -1,5 +1,5 @@
 import { jobParameterIndex } from '../model/kernel.generated.ts';
-import { CELL_PARAMETERS, CELL_PARAMETER_COUNT, cellStateLength, type CellKernelParameters } from '../model/layout.ts';
+import { cellParameters, cellStateLength, type CellKernelParameters } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import { cellCount } from '../pack/topology.ts';
@@ -8,11 +8,12 @@ import type { Backend, BackendFactory, PackChunkResult, PackJob } from './types.
 /** Cell kernel parameters of pack `sample` of a job, as objects (the reference model's input). */
 export function cellsOfPack(job: PackJob, sample: number): CellKernelParameters[] {
   const n = cellCount(job.layout);
+  const parameters = cellParameters(job.settings.model);
   const cells: CellKernelParameters[] = [];
   for (let c = 0; c < n; c++) {
-    const p = {} as CellKernelParameters;
-    for (let k = 0; k < CELL_PARAMETER_COUNT; k++) p[CELL_PARAMETERS[k].name] = job.kernelParameters[jobParameterIndex(k, job.count, sample, n, c)];
-    cells.push(p);
+    const p: Record<string, number> = {};
+    for (let k = 0; k < parameters.length; k++) p[parameters[k].name] = job.kernelParameters[jobParameterIndex(k, job.count, sample, n, c)];
+    cells.push(p as CellKernelParameters);
   }
   return cells;
 }
@@ -29,7 +30,7 @@ export class ReferenceBackend implements Backend {
 
   async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
-    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes);
+    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
     const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
     let cellSteps = 0;
     let cellEvaluations = 0;

@@ -17,7 +17,10 @@ export interface PackJob {
   count: number;
   /** Global index of the first pack (for error messages). */
   firstSample: number;
-  /** CELL_PARAMETER_COUNT x count x cellsPerPack: index ((param * count) + sample) * cellsPerPack + cell. */
+  /**
+   * The model's parameter count (src/model/layout.ts cellParameters(settings.model)) x count x cellsPerPack: index
+   * ((param * count) + sample) * cellsPerPack + cell.
+   */
   kernelParameters: Float64Array;
   /** count x series: index sample * series + group. */
   interconnectResistance: Float64Array;

@@ -4,10 +4,23 @@ import { simulateCell } from '../model/simulate.ts';
 import { getParameterSet } from '../params/index.ts';
 import { bindNegativeNumbers, choiceFlag, numberFlag, relabel } from './args.ts';
 import type { CliIo } from './main.ts';
+import { CELL_MODELS } from '../model/physics.ts';
+import { DEFAULT_MODEL } from '../spec/schema.ts';
+
+/** The heat terms in the text summary, with their PyBaMM-like names. */
+const HEAT_LABELS = [
+  ['irreversible', 'irreversible'],
+  ['reversible', 'reversible'],
+  ['ohmicElectrolyte', 'electrolyte Ohmic'],
+  ['ohmicSolid', 'solid Ohmic'],
+  ['collector', 'collectors'],
+  ['contact', 'contact'],
+] as const;
 
 export const CELL_USAGE = `Usage: cellspread cell [options]
-Simulate one cell (SPM + lumped thermal, f64 reference) through a constant-current discharge.
+Simulate one cell (SPM or SPMe, lumped thermal, f64 reference) through a constant-current discharge.
 
+  --model NAME         spm | spme (the SPM with electrolyte and every heat source; default ${DEFAULT_MODEL})
   --params NAME        parameter set (default chen2020)
   --c-rate X           discharge C-rate, > 0 (default 1)
   --thermal MODE       lumped | isothermal (default lumped)
@@ -24,6 +37,7 @@ export function runCellCommand(argv: string[], io: CliIo): number {
     args: bindNegativeNumbers(argv),
     options: {
       params: { type: 'string' },
+      model: { type: 'string' },
       'c-rate': { type: 'string' },
       thermal: { type: 'string' },
       soc: { type: 'string' },
@@ -50,6 +64,7 @@ export function runCellCommand(argv: string[], io: CliIo): number {
   const timeStep = numberFlag(values, 'time-step', { min: 0, exclusiveMin: true });
   const modes = numberFlag(values, 'modes', { min: 1, max: 200, integer: true });
   const thermal = choiceFlag(values, 'thermal', ['lumped', 'isothermal'] as const) ?? 'lumped';
+  const model = choiceFlag(values, 'model', CELL_MODELS) ?? DEFAULT_MODEL;
   const overrides: Record<string, number> = {};
   if (ambient !== undefined) {
     overrides['thermal.ambientTemperature'] = ambient;
@@ -59,6 +74,7 @@ export function runCellCommand(argv: string[], io: CliIo): number {
     () =>
       simulateCell({
         params: set,
+        model,
         soc,
         thermal,
         timeStep,
@@ -80,6 +96,7 @@ export function runCellCommand(argv: string[], io: CliIo): number {
   }
   const summary = {
     params: set.name,
+    model,
     cRate,
     thermal,
     soc,
@@ -90,6 +107,9 @@ export function runCellCommand(argv: string[], io: CliIo): number {
     finalTemperatureK: result.finalTemperatureK,
     maxTemperatureK: result.maxTemperatureK,
     heatJ: result.heatJ,
+    heatTermsJ: result.heatTerms,
+    minElectrolyteFraction: result.minElectrolyteFraction,
+    endReason: result.steps[0].endReason,
     timeStepS: result.timeStep,
     modes: result.modes,
     points: result.trace.time.length,
@@ -99,12 +119,14 @@ export function runCellCommand(argv: string[], io: CliIo): number {
   else {
     io.stdout(
       [
-        `${set.name}: ${cRate}C discharge from SOC ${soc}, ${thermal} thermal`,
+        `${set.name}: ${cRate}C discharge from SOC ${soc}, ${model.toUpperCase()}, ${thermal} thermal`,
         `  capacity        ${result.capacityAh.toFixed(4)} Ah`,
         `  energy          ${result.energyWh.toFixed(3)} Wh`,
-        `  duration        ${result.durationS.toFixed(1)} s`,
+        `  duration        ${result.durationS.toFixed(1)} s (${result.steps[0].endReason})`,
         `  final temp.     ${result.finalTemperatureK.toFixed(3)} K`,
         `  max temp.       ${result.maxTemperatureK.toFixed(3)} K`,
+        `  heat            ${result.heatJ.toFixed(1)} J: ${HEAT_LABELS.map(([k, label]) => `${label} ${result.heatTerms[k].toFixed(1)}`).join(', ')}`,
+        model === 'spme' ? `  lowest c_e      ${(100 * result.minElectrolyteFraction).toFixed(1)} % of the initial` : '',
         values.out ? `  curve written to ${values.out}` : '',
       ]
         .filter(Boolean)

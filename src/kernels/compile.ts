@@ -12,22 +12,25 @@
  *                    the rest from the start state (a_k = s_k f_k). Together they write what prepare writes, bit for
  *                    bit; a host that steps a cell repeatedly with one step length keeps the factors while
  *                    `riseSensitive` is 0 (no Arrhenius factor with a non-zero activation in them)
- *   apply            end = a + b I (double-float states in double-float)
+ *   apply            end = a + b I (double-float states in double-float), then the summary states at the end state
+ *   applyTangent     the same, and the summaries' derivative in the current (written into b's summary slots, so that b
+ *                    is the end state's whole derivative in the current: the tangent the evaluation kernels read)
  *   integrate        the states that are not affine in the current (SEI growth), from the start state and the
  *                    definition's `rates` at the start and the predicted end of the step, into the end state 'e'
  *   integrateTangent the same, and the derivative of each such end state in the current into 'ds' (from the rates'
  *                    tangents, inputs `<input>Tangent`): the state tangent the end evaluation's derivative reads
- *   evaluatePredictor(Tangent)  the heat and the rates alone (the Heun predictor of an ageing step)
+ *   evaluatePredictor(Tangent)  the heat, its terms and the rates alone (the Heun predictor of an ageing step)
  *   evaluateStart(Tangent)      evaluate(CurrentTangent) with the rates (the start of an ageing step); the plain
  *                    evaluate kernels leave the rates out (no other evaluation needs them)
  *   thermal          the temperature update, its cooling energy, and the derivative of the new rise in the heat
  *   soc              the reported state of charge
+ *   limits           the stop quantities other than the voltage
  *
  * f32 targets first apply the named per-target overrides of src/model/physics-f32.ts: intermediates replaced by
  * f32-stable forms, states carried as double-float, derived rows of their own.
  */
 import type { CellDefinition, DerivedDecl, KernelDecl, KernelOutput, KernelWrite, LayoutEntry, StateDecl } from './define.ts';
-import { add, derivedRow, dfAdd, elem, input, max, mul, neg, ONE, rebuild, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
+import { add, derivedRow, dfAdd, elem, input, max, mul, neg, ONE, rebuild, rewrite, state, tangent, topological, twoProd, ZERO, type Node, type ValueType } from './ir.ts';
 
 export type Precision = 'f64' | 'f32';
 
@@ -78,10 +81,12 @@ export type CompiledKernelName =
   | 'prepareFactors'
   | 'prepareStart'
   | 'apply'
+  | 'applyTangent'
   | 'integrate'
   | 'integrateTangent'
   | 'thermal'
-  | 'soc';
+  | 'soc'
+  | 'limits';
 
 export interface CompiledModel {
   readonly definition: CellDefinition;
@@ -104,7 +109,17 @@ export function compileModel(def: CellDefinition, precision: Precision, override
 
   let states: TargetState[] = def.states.map((s) => ({ ...s, type: 'f' as ValueType }));
   let derivedDecls: DerivedDecl[] = [...def.derived];
-  let kernels: Record<string, KernelDecl> = { ...def.kernels };
+  // The summaries travel as a pseudo-kernel, so that the f32 rewrites reach them as they reach every kernel.
+  const summaries: KernelDecl = {
+    name: 'summaries',
+    description: 'summary states as functions of the state',
+    inputs: [],
+    reads: ['s'],
+    writes: [],
+    outputs: [],
+    stores: def.summaries.map((x) => ({ buffer: 's', state: x.name, node: x.node })),
+  };
+  let kernels: Record<string, KernelDecl> = { ...def.kernels, summaries };
 
   if (precision === 'f32' && overrides) {
     const get = lookup(def, derivedDecls);
@@ -136,7 +151,7 @@ export function compileModel(def: CellDefinition, precision: Precision, override
         return [k, { ...decl, outputs: decl.outputs.map((o) => ({ ...o, node: replaced(o.node) })), stores }];
       }),
     );
-    checkStateTypes(states, Object.values(kernels));
+    checkStateTypes(states, Object.values(kernels).filter((k) => k.name !== 'summaries'));
   }
 
   if (precision === 'f32') kernels = withDerivedRows(kernels, names);
@@ -155,22 +170,29 @@ export function compileModel(def: CellDefinition, precision: Precision, override
     evaluateCurrentTangent: withoutRates(evaluateTangentKernel(def, evaluate, names, false), 'evaluateCurrentTangent'),
     evaluateStart: { ...evaluate, name: 'evaluateStart', description: `${evaluate.description} With the rates (${def.rates.join(', ')}): the start of an ageing step.` },
     evaluateStartTangent: { ...evaluateTangentKernel(def, evaluate, names, false), name: 'evaluateStartTangent' },
-    evaluateHeat: only(evaluate, 'evaluateHeat', ['heat'], 'The heat source alone (the Heun predictor needs no voltage).'),
-    evaluateHeatTangent: only(evaluateTangentKernel(def, evaluate, names, true), 'evaluateHeatTangent', ['heat', 'heatTangent'], 'The heat source and its derivative alone.'),
-    evaluatePredictor: only(evaluate, 'evaluatePredictor', ['heat', ...def.rates], `The heat source and the rates (${def.rates.join(', ')}) alone (the Heun predictor of an ageing step).`),
+    evaluateHeat: only(evaluate, 'evaluateHeat', heatOutputs(evaluate), 'The heat source and its terms alone (the Heun predictor needs no voltage).'),
+    evaluateHeatTangent: only(
+      evaluateTangentKernel(def, evaluate, names, true),
+      'evaluateHeatTangent',
+      [...heatOutputs(evaluate), 'heatTangent'],
+      'The heat source, its terms and its derivative alone.',
+    ),
+    evaluatePredictor: only(evaluate, 'evaluatePredictor', [...heatOutputs(evaluate), ...def.rates], `The heat source, its terms and the rates (${def.rates.join(', ')}) alone (the Heun predictor of an ageing step).`),
     evaluatePredictorTangent: only(
       evaluateTangentKernel(def, evaluate, names, true),
       'evaluatePredictorTangent',
-      ['heat', 'heatTangent', ...def.rates, ...def.rates.map((r) => `${r}Tangent`)],
-      'The heat source, the rates and their derivatives alone.',
+      [...heatOutputs(evaluate), 'heatTangent', ...def.rates, ...def.rates.map((r) => `${r}Tangent`)],
+      'The heat source, its terms, the rates and their derivatives alone.',
     ),
     prepare,
     ...splitPrepare(prepare, states),
-    apply: applyKernel(advance, states),
+    apply: applyKernel(advance, kernels.summaries, states, names, false),
+    applyTangent: applyKernel(advance, kernels.summaries, states, names, true),
     integrate: kernels.integrate,
     integrateTangent: integrateTangentKernel(def, kernels.integrate, names),
     thermal: thermalKernel(thermal, names),
     soc: kernels.soc,
+    limits: kernels.limits,
   };
   for (const k of Object.values(compiled)) checkBuffers(k);
   return { definition: def, precision, overrides: precision === 'f32' ? overrides : undefined, states, derived: derivedDecls, kernels: compiled, names };
@@ -237,11 +259,24 @@ function checkStateTypes(states: readonly TargetState[], kernels: readonly Kerne
   }
 }
 
-/** Every kernel reads and writes disjoint buffers, so no generated loop can read a value it has already overwritten. */
+/** The evaluate outputs the heat-only kernels keep: the heat and its terms (outputs named heat...). */
+function heatOutputs(evaluate: KernelDecl): string[] {
+  return evaluate.outputs.filter((o) => o.name.startsWith('heat')).map((o) => o.name);
+}
+
+/**
+ * No kernel reads a slot it writes, so no generated loop can read a value it has already overwritten: a buffer both
+ * read and written (apply's b: the affine parts read, the summaries' derivatives written) holds disjoint states.
+ */
 function checkBuffers(k: KernelDecl): void {
-  for (const w of k.writes) if (k.reads.includes(w)) throw new Error(`kernels: ${k.name} reads and writes buffer ${w}`);
   const roots = [...k.outputs.map((o) => o.node), ...k.stores.map((w) => w.node)];
-  for (const n of topological(roots)) {
+  const nodes = topological(roots);
+  for (const w of k.writes) {
+    if (!k.reads.includes(w)) continue;
+    const read = new Set(nodes.filter((n) => (n.kind === 'state' || n.kind === 'elem') && n.buffer === w).map((n) => n.name));
+    for (const st of k.stores) if (st.buffer === w && read.has(st.state)) throw new Error(`kernels: ${k.name} reads and writes ${st.state} in buffer ${w}`);
+  }
+  for (const n of nodes) {
     if ((n.kind === 'state' || n.kind === 'elem') && !k.reads.includes(n.buffer)) {
       throw new Error(`kernels: ${k.name} reads ${n.name} from buffer ${n.buffer}, which it does not declare`);
     }
@@ -448,22 +483,61 @@ function integrateTangentKernel(def: CellDefinition, integrate: KernelDecl, name
   };
 }
 
-function applyKernel(advance: KernelDecl, states: readonly TargetState[]): KernelDecl {
+/**
+ * The end state a + b I; then every summary at that end state (its state reads replaced by a + b I), and (withTangent)
+ * its exact derivative in the current, written into b's summary slot: b is then the whole end state's derivative in I.
+ */
+function applyKernel(advance: KernelDecl, summaries: KernelDecl, states: readonly TargetState[], names: Map<Node, string>, withTangent: boolean): KernelDecl {
   const current = input('current');
+  const ends = new Map<string, Node>();
   const stores: KernelWrite[] = advance.stores.map((w) => {
     const s = states.find((x) => x.name === w.state)!;
-    if (s.length) return { buffer: 's', state: w.state, node: add(elem(w.state, s.length, 'a'), mul(elem(w.state, s.length, 'b'), current)) };
-    if (s.type === 'df') return { buffer: 's', state: w.state, node: dfAdd(state(w.state, 'a', 'df'), twoProd(state(w.state, 'b'), current)) };
-    return { buffer: 's', state: w.state, node: add(state(w.state, 'a'), mul(state(w.state, 'b'), current)) };
+    let node: Node;
+    if (s.length) node = add(elem(w.state, s.length, 'a'), mul(elem(w.state, s.length, 'b'), current));
+    else if (s.type === 'df') node = dfAdd(state(w.state, 'a', 'df'), twoProd(state(w.state, 'b'), current));
+    else node = add(state(w.state, 'a'), mul(state(w.state, 'b'), current));
+    ends.set(w.state, node);
+    return { buffer: 's', state: w.state, node };
   });
+  const memo = new Map<Node, Node>();
+  const atEnd = (n: Node) =>
+    rewrite(
+      n,
+      (x) => {
+        if ((x.kind !== 'state' && x.kind !== 'elem') || x.buffer !== 's') return undefined;
+        const end = ends.get(x.name);
+        if (!end) throw new Error(`kernels: summary reads ${x.name}, which advance does not update`);
+        return end;
+      },
+      memo,
+    );
+  const slopeMemo = new Map<Node, Node>();
+  for (const w of summaries.stores) {
+    const node = atEnd(w.node);
+    stores.push({ buffer: 's', state: w.state, node });
+    if (withTangent) stores.push({ buffer: 'b', state: w.state, node: tangent(node, (n) => (n === current ? ONE : undefined), slopeMemo) });
+  }
+  const own = tangentNames(slopeMemo, names);
+  for (const [n, e] of memo) {
+    const name = names.get(n);
+    if (name && !e.isConst && !own.has(e)) own.set(e, name);
+  }
+  const tangents = withTangent && summaries.stores.length > 0;
   return {
-    name: 'apply',
-    description: 'The end state of a step at current I from its prepared parts: a + b I.',
+    name: withTangent ? 'applyTangent' : 'apply',
+    description: !summaries.stores.length
+      ? 'The end state of a step at current I from its prepared parts: a + b I.'
+      : tangents
+        ? 'The end state of a step at current I from its prepared parts, a + b I, its summaries, and their derivatives in I (into b).'
+        : 'The end state of a step at current I from its prepared parts, a + b I, and its summaries.',
     inputs: ['current'],
     reads: ['a', 'b'],
-    writes: ['s'],
+    // b is written (its summary slots) whenever the model has summaries, so that apply and applyTangent take the same
+    // arguments in every target; apply leaves it as it is.
+    writes: summaries.stores.length ? ['s', 'b'] : ['s'],
     outputs: [],
     stores,
+    names: own,
   };
 }
 

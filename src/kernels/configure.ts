@@ -3,8 +3,8 @@
  * constants of the cell definition (vector lengths, scalars, tables, series) followed by the pack settings. The host
  * (src/backends/wasm) builds its argument list from the same two lists, so the two sides cannot drift.
  */
-import type { CellDefinition } from './define.ts';
 import { flattenSeries, type StoichFunction } from '../model/series.ts';
+import { studyConstantUnion, type CellDefinition } from './define.ts';
 
 export type ConfigureType = 'i32' | 'f64' | 'bool' | 'array';
 
@@ -14,13 +14,18 @@ export interface ConfigureArgument {
   readonly description: string;
 }
 
-/** The cell definition's study constants, in the order configureKernel takes them. */
-export function kernelConfigureArguments(def: CellDefinition): ConfigureArgument[] {
+/**
+ * The study constants of every model's definition (their union by name), after the model index, in the order
+ * configureKernel takes them. A study of one model passes 0 (or an empty array) for another model's constants.
+ */
+export function kernelConfigureArguments(defs: readonly CellDefinition[]): ConfigureArgument[] {
+  const u = studyConstantUnion(defs);
   return [
-    ...def.lengths.map((l) => ({ name: l.name, type: 'i32' as const, description: l.description })),
-    ...def.constants.map((c) => ({ name: c.name, type: 'f64' as const, description: c.description })),
-    ...def.tables.map((t) => ({ name: t.name, type: 'array' as const, description: t.description })),
-    ...def.series.map((s) => ({ name: s.name, type: 'array' as const, description: `${s.description} (flattened series)` })),
+    { name: 'model', type: 'i32', description: 'the cell model: index in src/model/physics.ts CELL_MODELS' },
+    ...u.lengths.map((l) => ({ name: l.name, type: 'i32' as const, description: l.description })),
+    ...u.constants.map((c) => ({ name: c.name, type: 'f64' as const, description: c.description })),
+    ...u.tables.map((t) => ({ name: t.name, type: 'array' as const, description: t.description })),
+    ...u.series.map((s) => ({ name: s.name, type: 'array' as const, description: `${s.description} (flattened series)` })),
   ];
 }
 
@@ -30,14 +35,12 @@ export function kernelConfigureArguments(def: CellDefinition): ConfigureArgument
  */
 export function flattenKernelConstants(def: CellDefinition, k: Readonly<Record<string, unknown>>): number[] {
   const out: number[] = [];
-  for (const a of kernelConfigureArguments(def)) {
-    const v = k[a.name];
-    if (a.type !== 'array') out.push(v as number);
-    else if (v instanceof Float64Array) out.push(...v);
-    else {
-      const flat = flattenSeries(v as StoichFunction);
-      out.push(flat.length, ...flat);
-    }
+  for (const l of def.lengths) out.push(k[l.name] as number);
+  for (const c of def.constants) out.push(k[c.name] as number);
+  for (const t of def.tables) out.push(...(k[t.name] as Float64Array));
+  for (const f of def.series) {
+    const flat = flattenSeries(k[f.name] as StoichFunction);
+    out.push(flat.length, ...flat);
   }
   return out;
 }
@@ -62,8 +65,8 @@ export const PACK_CONFIGURE_ARGUMENTS: readonly ConfigureArgument[] = [
 const AS_TYPE: Record<ConfigureType, string> = { i32: 'i32', f64: 'f64', bool: 'bool', array: 'usize' };
 
 /** assembly/configure.generated.ts */
-export function assemblyscriptConfigure(def: CellDefinition, header: string): string {
-  const kernel = kernelConfigureArguments(def);
+export function assemblyscriptConfigure(defs: readonly CellDefinition[], header: string): string {
+  const kernel = kernelConfigureArguments(defs);
   const all = [...kernel, ...STEP_CONFIGURE_ARGUMENTS, ...PACK_CONFIGURE_ARGUMENTS];
   const names = (xs: readonly ConfigureArgument[]) => xs.map((a) => a.name).join(', ');
   return [

@@ -6,6 +6,7 @@
 import type { SeriesFunction } from '../params/types.ts';
 import type { CompiledModel, CompiledKernelName } from './compile.ts';
 import { topological } from './ir.ts';
+import { schedule } from './schedule.ts';
 
 const WEIGHT: Record<string, number> = {
   add: 1, sub: 1, mul: 1, div: 1, neg: 1, min: 1, max: 1, gt: 1, lt: 1, select: 1, exp: 1, log: 1, sqrt: 1,
@@ -28,18 +29,41 @@ export function kernelOperations(model: CompiledModel, kernel: CompiledKernelNam
     if (n.kind === 'op') total += (WEIGHT[n.op] ?? 1) * times;
     else if (n.kind === 'series') total += seriesCost(series[n.name], n.op === 'slope') * times;
     else if (n.kind === 'sum') total += lengths[n.length];
+    // Thomas: forward elimination (a division and four operations per row) and back substitution (three per row).
+    else if (n.kind === 'solve') total += 8 * lengths[n.length];
+  }
+  return total;
+}
+
+/**
+ * Loop iterations of one call of a compiled kernel (its loops over vector lengths, the tridiagonal sweeps), counted as
+ * if no loop were unrolled: what Mesa's llvmpipe counts against its 65,535 iterations per invocation
+ * (src/backends/webgpu/shader.ts budgets the pack kernel with it).
+ */
+export function kernelLoopIterations(model: CompiledModel, kernel: CompiledKernelName, lengths: Readonly<Record<string, number>>): number {
+  const k = model.kernels[kernel];
+  const sched = schedule(k, k.names ?? model.names, model.states);
+  let total = 0;
+  for (const b of sched.blocks) {
+    if (b.kind === 'loop') total += lengths[b.length];
+    else if (b.solves.length) {
+      // Forward elimination once per matrix, back substitution once per right-hand side.
+      const L = lengths[b.solves[0].length];
+      const matrices = new Set(b.solves.map((v) => v.args.slice(0, 3).map((a) => a.id).join())).size;
+      total += (matrices + b.solves.length) * L;
+    }
   }
   return total;
 }
 
 /**
  * One cell-step of the step template (prepare, apply, start and end evaluations, the heat-only predictor, two thermal
- * updates), without (single cells) or with (pack Newton) the exact slope.
+ * updates, the depletion margin), without (single cells) or with (pack Newton: applyTangent) the exact slope.
  */
 export function stepOperations(model: CompiledModel, lengths: Readonly<Record<string, number>>, series: Readonly<Record<string, SeriesFunction>>, slope: boolean): number {
   const ops = (k: CompiledKernelName) => kernelOperations(model, k, lengths, series);
   const evaluate = slope ? ops('evaluateTangent') : ops('evaluate');
   const start = slope ? ops('evaluateCurrentTangent') : ops('evaluate');
   const predictor = slope ? ops('evaluateHeatTangent') : ops('evaluateHeat');
-  return ops('prepare') + ops('apply') + start + predictor + evaluate + 2 * ops('thermal') + 10;
+  return ops('prepare') + (slope ? ops('applyTangent') : ops('apply')) + start + predictor + evaluate + 2 * ops('thermal') + ops('limits') + 10;
 }

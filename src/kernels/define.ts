@@ -11,6 +11,8 @@
  *   inputs       kernel arguments (current, temperature rise, step length, heat)
  *   derived      per-cell functions of the parameters (uploaded as rows by f32 targets)
  *   named        the named intermediate quantities (every emitter names its local variables after them)
+ *   summaries    scalar states that are functions of the other states (x-averages of the electrolyte), stored so
+ *                that every evaluation reads a few numbers: recomputed by init and, after each step, by apply
  * and six kernels as expression graphs (src/kernels/ir.ts):
  *   init         the initial state from the parameters
  *   evaluate     outputs (voltage, heat, ...) at a state, current and temperature rise
@@ -21,11 +23,12 @@
  *                evaluates them; inputs `<rate>Start`, `<rate>End`), into the end state 'e'
  *   thermal      the lumped temperature update over a step with a constant heat source
  *   soc          the reported state of charge
+ *   limits       quantities a run stops on that are not the voltage (electrolyte depletion)
  * From these src/kernels/compile.ts derives, per target precision, the kernels every backend calls.
  */
 import type { ParameterSet } from '../params/types.ts';
 import type { StoichFunction } from '../model/series.ts';
-import { constant, derived, elem, input, param, rebuild, state, table, type Node } from './ir.ts';
+import { constant, derived, elem, input, param, rebuild, rewrite, state, table, type Node } from './ir.ts';
 
 export interface LayoutEntry {
   readonly name: string;
@@ -45,6 +48,8 @@ export interface StudyContext {
   set: ParameterSet;
   /** Particle modes per electrode (the `modes` length). */
   modes: number;
+  /** Finite volumes of the electrolyte per region (the SPMe's mesh). */
+  mesh: { readonly negative: number; readonly separator: number; readonly positive: number };
   /** SEI growth law (PyBaMM's "SEI" option; default 'none'). */
   sei?: 'none' | 'solvent-diffusion limited' | 'reaction limited';
   /** The SEI film's Joule heat in the cell heat (default true; false reproduces PyBaMM's SPM). */
@@ -78,6 +83,12 @@ export interface StateDecl extends LayoutEntry {
   readonly length?: string;
 }
 
+/** A summary state: a scalar function of the other states ('s' buffer reads), stored with them. */
+export interface SummaryDecl {
+  readonly name: string;
+  readonly node: Node;
+}
+
 export interface DerivedDecl extends LayoutEntry {
   readonly node: Node;
 }
@@ -109,7 +120,8 @@ export interface KernelDecl {
   readonly names?: ReadonlyMap<Node, string>;
 }
 
-export type KernelName = 'init' | 'evaluate' | 'advance' | 'integrate' | 'thermal' | 'soc';
+export type KernelName = 'init' | 'evaluate' | 'advance' | 'integrate' | 'thermal' | 'soc' | 'limits';
+export const KERNEL_NAMES: readonly KernelName[] = ['init', 'evaluate', 'advance', 'integrate', 'thermal', 'soc', 'limits'];
 
 export interface CellDefinition {
   readonly name: string;
@@ -124,6 +136,8 @@ export interface CellDefinition {
   readonly derived: readonly DerivedDecl[];
   /** Named intermediates by name (and their unit and meaning). */
   readonly named: ReadonlyMap<string, { node: Node; unit: string; description: string }>;
+  /** Summary states in declaration order (also in `states`); init stores them, the compiler's apply recomputes them. */
+  readonly summaries: readonly SummaryDecl[];
   /** Outputs of `evaluate` whose derivative (along the current, the temperature rise and the state) is generated. */
   readonly tangents: readonly string[];
   /** Outputs of `evaluate` that drive the integrate kernel (evaluated at the start and the predicted end of a step). */
@@ -142,6 +156,7 @@ export class CellBuilder {
   private readonly inputs: LayoutEntry[] = [];
   private readonly derivedDecls: DerivedDecl[] = [];
   private readonly named = new Map<string, { node: Node; unit: string; description: string }>();
+  private readonly summaries: SummaryDecl[] = [];
   private readonly kernels = new Map<KernelName, KernelDecl>();
   private readonly names = new Set<string>();
 
@@ -201,6 +216,19 @@ export class CellBuilder {
     return elem(d.name, d.length);
   }
 
+  /**
+   * A summary state: a scalar function `node` of the other states (read from the 's' buffer), stored in the state so
+   * that evaluations read it instead of recomputing it. Its value after init and after every step is `node` at the new
+   * state (the compiler writes it; `advance` must not), and its derivative in the step current is refreshed by apply.
+   */
+  summary(d: LayoutEntry, node: Node): Node {
+    this.claim(d.name);
+    if (node.loop !== null) throw new Error(`kernels: summary ${d.name} must be a scalar`);
+    this.states.push(d);
+    this.summaries.push({ name: d.name, node });
+    return state(d.name);
+  }
+
   input(e: LayoutEntry): Node {
     this.claim(e.name);
     this.inputs.push(e);
@@ -229,11 +257,26 @@ export class CellBuilder {
 
   build(tangents: readonly string[], rates: readonly string[] = []): CellDefinition {
     const kernels = {} as Record<KernelName, KernelDecl>;
-    for (const k of ['init', 'evaluate', 'advance', 'integrate', 'thermal', 'soc'] as const) {
+    for (const k of KERNEL_NAMES) {
       const decl = this.kernels.get(k);
       if (!decl) throw new Error(`kernels: definition ${this.name} has no ${k} kernel`);
       kernels[k] = decl;
     }
+    for (const w of kernels.advance.stores) {
+      if (this.summaries.some((x) => x.name === w.state)) throw new Error(`kernels: advance writes summary ${w.state}; the compiler does`);
+    }
+    // init: the summaries of the initial state (their state reads replaced by what init stores).
+    const initial = new Map(kernels.init.stores.map((w) => [w.state, w.node]));
+    const atInit = (n: Node) =>
+      rewrite(n, (x) => {
+        if ((x.kind === 'state' || x.kind === 'elem') && x.buffer === 's') {
+          const v = initial.get(x.name);
+          if (!v) throw new Error(`kernels: summary reads ${x.name}, which init does not store`);
+          return v;
+        }
+        return undefined;
+      });
+    kernels.init = { ...kernels.init, stores: [...kernels.init.stores, ...this.summaries.map((x) => ({ buffer: 's', state: x.name, node: atInit(x.node) }))] };
     return {
       name: this.name,
       description: this.description,
@@ -246,6 +289,7 @@ export class CellBuilder {
       inputs: this.inputs,
       derived: this.derivedDecls,
       named: this.named,
+      summaries: this.summaries,
       tangents: [...tangents, ...rates.filter((r) => !tangents.includes(r))],
       rates,
       kernels,
@@ -299,5 +343,16 @@ export function extendDefinition(
     Object.entries(base.kernels).map(([k, d]) => [k, { ...d, outputs: d.outputs.map((o) => ({ ...o, node: visit(o.node) })), stores: d.stores.map((w) => ({ ...w, node: visit(w.node) })) }]),
   ) as unknown as CellDefinition['kernels'];
   for (const [name, v] of named) named.set(name, { ...v, node: visit(v.node) });
-  return { ...base, name: extension.name, description: extension.description, parameters: [...base.parameters, ...(extension.parameters ?? [])], named, kernels };
+  const summaries = base.summaries.map((x) => ({ ...x, node: visit(x.node) }));
+  return { ...base, name: extension.name, description: extension.description, parameters: [...base.parameters, ...(extension.parameters ?? [])], named, summaries, kernels };
+}
+
+/** The union, by name, of the study constants of several definitions (the largest definition's order first). */
+export function studyConstantUnion(defs: readonly CellDefinition[]) {
+  const union = <T extends { name: string }>(pick: (d: CellDefinition) => readonly T[]) => {
+    const out = new Map<string, T>();
+    for (const d of [...defs].sort((a, b) => b.parameters.length - a.parameters.length)) for (const x of pick(d)) if (!out.has(x.name)) out.set(x.name, x);
+    return [...out.values()];
+  };
+  return { lengths: union((d) => d.lengths), constants: union((d) => d.constants), tables: union((d) => d.tables), series: union((d) => d.series) };
 }

@@ -5,7 +5,7 @@
  */
 import { BINDINGS, DISPATCH_FIELDS, PERSIST_CELL_SLOTS, PERSIST_FIELDS_LIST, WORK_SLOTS } from '../backends/webgpu/layout.ts';
 import { compiled } from '../model/compiled.ts';
-import { SPM_DEFINITION } from '../model/physics.ts';
+import { CELL_MODELS } from '../model/physics.ts';
 import { PACK_OUTPUTS, STOP_REASON } from '../pack/outputs.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../pack/protocol.ts';
 import { stateLayout, type CompiledModel } from './compile.ts';
@@ -154,16 +154,25 @@ function wgslLayout(model: CompiledModel): string {
   return lines.join('\n');
 }
 
+/**
+ * The generated files: per model for the TypeScript, WGSL and C targets (the SPM's without a suffix, the SPMe's with
+ * `-spme`: a host or a build picks one per study), and one AssemblyScript module holding every model (the WebAssembly
+ * module is built once and configured per study, model included).
+ */
 export function generatedFiles(): Record<string, string> {
-  const f64 = compiled('f64');
-  const f32 = compiled('f32');
-  return {
-    'src/model/kernel.generated.ts': [typescriptKernels(f64), typescriptDerivedRows(f32, derivedRowList(f32)), ...indexers('ts')].join('\n'),
-    'assembly/layout.generated.ts': assemblyscriptLayout(f64),
-    'assembly/kernel.generated.ts': assemblyscriptKernels(f64),
-    'assembly/configure.generated.ts': assemblyscriptConfigure(SPM_DEFINITION, HEADER),
-    'shaders/layout.generated.wgsl': wgslLayout(f32),
-    'shaders/kernel.generated.wgsl': wgslKernels(f32),
-    'bench/native/kernel.generated.h': cKernels(f64),
-  };
+  const files: Record<string, string> = {};
+  for (const model of CELL_MODELS) {
+    const f64 = compiled('f64', model);
+    const f32 = compiled('f32', model);
+    const suffix = model === 'spm' ? '' : `-${model}`;
+    files[`src/model/kernel${suffix}.generated.ts`] = [typescriptKernels(f64), typescriptDerivedRows(f32, derivedRowList(f32)), ...(model === 'spm' ? indexers('ts') : [])].join('\n');
+    files[`shaders/layout${suffix}.generated.wgsl`] = wgslLayout(f32);
+    files[`shaders/kernel${suffix}.generated.wgsl`] = wgslKernels(f32);
+    files[`bench/native/kernel${suffix}.generated.h`] = cKernels(f64);
+  }
+  const all = CELL_MODELS.map((key) => ({ key, model: compiled('f64', key) }));
+  files['assembly/layout.generated.ts'] = assemblyscriptLayout(compiled('f64', 'spme'));
+  files['assembly/kernel.generated.ts'] = assemblyscriptKernels(all);
+  files['assembly/configure.generated.ts'] = assemblyscriptConfigure(all.map((m) => m.model.definition), HEADER);
+  return files;
 }

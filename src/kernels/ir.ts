@@ -16,11 +16,18 @@
  *   elem                 element m of a vector state in a buffer, inside a loop over its length
  *   table                element m of a per-study table (the sphere eigenvalues), inside a loop
  * Operations: arithmetic, elementary functions, min/max, comparisons, select, `series` (a parameter-set function of
- * the SeriesFunction shape, or its slope), `sum` (reduction over a loop), and the double-float primitives twoProd,
- * dfAdd, dfOf and dfValue used by f32 overrides.
+ * the SeriesFunction shape, or its slope), `sum` and `minimum` (reductions over a loop), and the double-float
+ * primitives twoProd, dfAdd, dfOf and dfValue used by f32 overrides.
+ * Vectors along a loop (the finite volumes of the electrolyte):
+ *   vector               an element expression stored over its whole loop (a kernel-local array), so that later loops
+ *                        can read neighbouring elements
+ *   solve                the solution of a tridiagonal system along a loop (lower, diagonal, upper, right-hand side as
+ *                        element expressions; the Thomas algorithm in every target), a kernel-local array
+ *   at                   element m + offset of a vector state, a table, a vector or a solve, inside a loop (0 outside
+ *                        the loop's range)
  *
- * A node that depends on an elem or table varies with the loop index: `loop` names the loop length ('modes'). Sums
- * close a loop; a loop body never contains another loop.
+ * A node that depends on an elem, table or at varies with the loop index: `loop` names the loop length ('modes').
+ * Reductions, vectors and solves close a loop; a loop body never contains another loop.
  */
 
 export type ValueType = 'f' | 'df' | 'b';
@@ -29,7 +36,10 @@ export type UnaryOp = 'neg' | 'exp' | 'expm1' | 'log' | 'sqrt' | 'tanh' | 'asinh
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'gt' | 'lt' | 'arrhenius' | 'twoProd' | 'dfAdd';
 export type OpName = UnaryOp | BinaryOp | 'select';
 
-export type NodeKind = 'const' | 'param' | 'derived' | 'constant' | 'input' | 'state' | 'elem' | 'table' | 'op' | 'series' | 'sum';
+export type NodeKind = 'const' | 'param' | 'derived' | 'constant' | 'input' | 'state' | 'elem' | 'table' | 'op' | 'series' | 'sum' | 'vector' | 'solve' | 'at';
+
+/** The reductions of a `sum` node: '' (sum), 'min' (minimum) or 'mul' (product). */
+export type Reduction = '' | 'min' | 'mul';
 
 let nextId = 0;
 const interned = new Map<string, Node>();
@@ -46,15 +56,15 @@ export class Node {
     readonly args: readonly Node[],
     /** const: the value. */
     readonly value = 0,
-    /** op: the operation; series: 'value' or 'slope'. */
-    readonly op: OpName | 'value' | 'slope' | '' = '',
+    /** op: the operation; series: 'value' or 'slope'; sum: the reduction ('' for a sum, 'min', 'mul'). */
+    readonly op: OpName | 'value' | 'slope' | Reduction = '',
     /** state/elem: the buffer read. */
     readonly buffer = '',
-    /** elem/table/sum: the loop length. */
+    /** elem/table/sum/vector/solve/at: the loop length. */
     readonly length = '',
   ) {
-    if (kind === 'elem' || kind === 'table') this.loop = length;
-    else if (kind === 'sum') this.loop = null;
+    if (kind === 'elem' || kind === 'table' || kind === 'at') this.loop = length;
+    else if (kind === 'sum' || kind === 'vector' || kind === 'solve') this.loop = null;
     else {
       let loop: string | null = null;
       for (const a of args) {
@@ -71,13 +81,18 @@ export class Node {
     return this.kind === 'const';
   }
 
+  /** at: the offset from the loop index. */
+  get offset(): number {
+    return this.value;
+  }
+
   toString(): string {
     return describe(this);
   }
 }
 
 function intern(kind: NodeKind, type: ValueType, name: string, args: readonly Node[], value = 0, op: Node['op'] = '', buffer = '', length = ''): Node {
-  const key = `${kind}|${type}|${name}|${op}|${buffer}|${length}|${kind === 'const' ? numberKey(value) : ''}|${args.map((a) => a.id).join(',')}`;
+  const key = `${kind}|${type}|${name}|${op}|${buffer}|${length}|${kind === 'const' || kind === 'at' ? numberKey(value) : ''}|${args.map((a) => a.id).join(',')}`;
   let n = interned.get(key);
   if (!n) {
     n = new Node(kind, type, name, args, value, op, buffer, length);
@@ -258,6 +273,77 @@ export function sum(length: string, body: Num): Node {
   return intern('sum', b.type, '', [b], 0, '', '', length);
 }
 
+/**
+ * Product over m < length of a body that varies with m. One logarithm of a product replaces a sum of logarithms (keep
+ * the factors where their product cannot leave the target's range).
+ */
+export function product(length: string, body: Num): Node {
+  const b = lift(body);
+  if (b.type !== 'f') throw new Error('kernels: product of a non-float body');
+  if (b.loop === null) {
+    if (b.isConst && b.value === 1) return ONE;
+    throw new Error(`kernels: product over ${length} of a body that does not vary with the loop`);
+  }
+  if (b.loop !== length) throw new Error(`kernels: product over ${length} of a body that varies over ${b.loop}`);
+  return intern('sum', 'f', '', [b], 0, 'mul', '', length);
+}
+
+/** Minimum over m < length of a body that varies with m (no derivative: a stop criterion, never differentiated). */
+export function minimum(length: string, body: Num): Node {
+  const b = lift(body);
+  if (b.type !== 'f') throw new Error('kernels: minimum of a non-float body');
+  if (b.loop === null) return b;
+  if (b.loop !== length) throw new Error(`kernels: minimum over ${length} of a body that varies over ${b.loop}`);
+  return intern('sum', 'f', '', [b], 0, 'min', '', length);
+}
+
+// ---- vectors along a loop: materialised element expressions, tridiagonal solves, neighbouring elements
+
+/**
+ * The element expression `body` stored over its whole loop as the kernel-local array `name`; read it with `at`. Use
+ * where a later loop needs neighbouring elements (face values between finite volumes).
+ */
+export function vector(name: string, body: Num): Node {
+  const b = lift(body);
+  if (b.type !== 'f') throw new Error(`kernels: vector ${name} of a non-float body`);
+  // A body that does not vary (a rewrite made it uniform, e.g. the initial state) needs no array: it is its own value.
+  if (b.loop === null) return b;
+  return intern('vector', 'f', name, [b], 0, '', '', b.loop);
+}
+
+/**
+ * The solution x of the tridiagonal system lower_m x_{m-1} + diag_m x_m + upper_m x_{m+1} = rhs_m along a loop (lower
+ * at the first and upper at the last element are not used), by the Thomas algorithm without pivoting: for diagonally
+ * dominant matrices (a mass term plus conductances: every pivot positive). A kernel-local array; read it with `at`.
+ */
+export function solve(lower: Num, diag: Num, upper: Num, rhs: Num): Node {
+  const args = [lift(lower), lift(diag), lift(upper), lift(rhs)];
+  const loop = args.find((a) => a.loop !== null)?.loop;
+  if (!loop) throw new Error('kernels: a tridiagonal solve needs coefficients that vary along a loop');
+  if (args.some((a) => a.loop !== null && a.loop !== loop)) throw new Error('kernels: a tridiagonal solve mixes loops');
+  if (args.some((a) => a.type !== 'f')) throw new Error('kernels: a tridiagonal solve of non-float coefficients');
+  return intern('solve', 'f', '', args, 0, '', '', loop);
+}
+
+/**
+ * Element m + offset of a vector state (elem), a table, a vector or a solve, inside a loop over its length; 0 where
+ * m + offset is outside [0, length).
+ */
+export function at(source: Node, offset: number): Node {
+  if (!Number.isInteger(offset)) throw new Error('kernels: at() takes an integer offset');
+  if (source.loop === null && source.kind !== 'vector' && source.kind !== 'solve') {
+    // A uniform vector (see vector()): element m is the value itself.
+    if (offset === 0) return source;
+    throw new Error('kernels: at() of a uniform value away from the element itself');
+  }
+  if (source.kind === 'elem' || source.kind === 'table') {
+    if (offset === 0) return source;
+  } else if (source.kind !== 'vector' && source.kind !== 'solve') {
+    throw new Error(`kernels: at() reads a vector state, a table, a vector or a solve, not ${source.kind}`);
+  }
+  return intern('at', 'f', '', [source], offset, '', '', source.length);
+}
+
 // ---- double-float primitives (f32 overrides): a df value is an unevaluated sum head + tail.
 /** The exact product a * b as head + tail. */
 export function twoProd(a: Num, b: Num): Node {
@@ -313,7 +399,13 @@ export function rebuild(n: Node, args: Node[]): Node {
     case 'series':
       return series(n.name, args[0], n.op === 'slope');
     case 'sum':
-      return sum(n.length, args[0]);
+      return n.op === 'min' ? minimum(n.length, args[0]) : n.op === 'mul' ? product(n.length, args[0]) : sum(n.length, args[0]);
+    case 'vector':
+      return vector(n.name, args[0]);
+    case 'solve':
+      return solve(args[0], args[1], args[2], args[3]);
+    case 'at':
+      return at(args[0], n.value);
     case 'op':
       return applyOp(n.op as OpName, args);
     default:
@@ -403,8 +495,17 @@ export function tangent(root: Node, leaf: (n: Node) => Node | undefined, memo = 
         return mul(series(n.name, n.args[0], true), d(n.args[0]));
       case 'sum': {
         const body = d(n.args[0]);
-        return body.isConst && body.value === 0 ? ZERO : sum(n.length, body);
+        if (body.isConst && body.value === 0) return ZERO;
+        if (n.op === 'min') throw new Error('kernels: derivative of a minimum requested');
+        // d(prod x) = prod x * sum dx / x
+        if (n.op === 'mul') return mul(n, sum(n.length, div(body, n.args[0])));
+        return sum(n.length, body);
       }
+      case 'at':
+        return atTangent(n);
+      case 'vector':
+      case 'solve':
+        throw new Error(`kernels: a ${n.kind} is read through at(), its derivative too`);
       case 'op': {
         const [a, b, c] = n.args;
         switch (n.op as OpName) {
@@ -455,6 +556,36 @@ export function tangent(root: Node, leaf: (n: Node) => Node | undefined, memo = 
       }
     }
     throw new Error(`kernels: no derivative rule for ${n.kind}`);
+  };
+  /** The derivative of a materialised array, as an array (null: 0). */
+  const vectors = new Map<Node, Node | null>();
+  const arrayTangent = (v: Node): Node | null => {
+    if (vectors.has(v)) return vectors.get(v)!;
+    let r: Node | null;
+    if (v.kind === 'vector') {
+      const body = d(v.args[0]);
+      r = body.isConst && body.value === 0 ? null : vector(`${v.name}Tangent`, body);
+    } else {
+      // A x = r: A dx = dr - dA x, the same matrix (one more solve).
+      const [lower, diag, upper, rhs] = v.args;
+      const x = (k: number) => at(v, k);
+      const residual = sub(d(rhs), add(add(mul(d(lower), x(-1)), mul(d(diag), x(0))), mul(d(upper), x(1))));
+      r = residual.isConst && residual.value === 0 ? null : solve(lower, diag, upper, residual);
+    }
+    vectors.set(v, r);
+    return r;
+  };
+  const atTangent = (n: Node): Node => {
+    const source = n.args[0];
+    if (source.kind === 'table') return ZERO;
+    if (source.kind === 'elem') {
+      const t = leaf(source);
+      if (t === undefined || (t.isConst && t.value === 0)) return ZERO;
+      if (t.kind !== 'elem') throw new Error(`kernels: the derivative of ${describe(n)} needs an element tangent`);
+      return at(t, n.value);
+    }
+    const t = arrayTangent(source);
+    return t === null ? ZERO : at(t, n.value);
   };
   return d(root);
 }
@@ -513,7 +644,13 @@ export function describe(n: Node, depth = 3): string {
     case 'series':
       return `${n.name}${n.op === 'slope' ? "'" : ''}(${describe(n.args[0], depth - 1)})`;
     case 'sum':
-      return `sum(${describe(n.args[0], depth - 1)})`;
+      return `${n.op === 'min' ? 'min' : n.op === 'mul' ? 'prod' : 'sum'}(${describe(n.args[0], depth - 1)})`;
+    case 'vector':
+      return `${n.name}[]`;
+    case 'solve':
+      return `solve(${n.args.map((a) => describe(a, depth - 1)).join(', ')})`;
+    case 'at':
+      return `${describe(n.args[0], depth - 1)}@${n.value}`;
     case 'op':
       return `${n.op}(${n.args.map((a) => describe(a, depth - 1)).join(', ')})`;
   }

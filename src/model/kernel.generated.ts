@@ -45,6 +45,10 @@ export interface EvaluateOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   stoichiometryMargin: number;
 }
 
@@ -54,6 +58,10 @@ export interface EvaluateTangentOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
@@ -65,6 +73,10 @@ export interface EvaluateCurrentTangentOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
@@ -76,6 +88,10 @@ export interface EvaluateStartOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   seiDrive: number;
   stoichiometryMargin: number;
 }
@@ -86,6 +102,10 @@ export interface EvaluateStartTangentOutputs {
   surfaceOcv: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   seiDrive: number;
   stoichiometryMargin: number;
   voltageTangent: number;
@@ -95,20 +115,36 @@ export interface EvaluateStartTangentOutputs {
 
 export interface EvaluateHeatOutputs {
   heat: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
 }
 
 export interface EvaluateHeatTangentOutputs {
   heat: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   heatTangent: number;
 }
 
 export interface EvaluatePredictorOutputs {
   heat: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   seiDrive: number;
 }
 
 export interface EvaluatePredictorTangentOutputs {
   heat: number;
+  heatIrreversible: number;
+  heatReversible: number;
+  heatOhmicElectrolyte: number;
+  heatOhmicSolid: number;
   seiDrive: number;
   heatTangent: number;
   seiDriveTangent: number;
@@ -126,6 +162,11 @@ export interface ThermalOutputs {
 
 export interface SocOutputs {
   soc: number;
+}
+
+export interface LimitsOutputs {
+  electrolyteMinimum: number;
+  depletionMargin: number;
 }
 
 /** The initial state: uniform particles at the initial stoichiometries, the initial temperature. */
@@ -197,6 +238,10 @@ export function evaluate(s: Float64Array, p: CellKernelParameters, k: KernelCons
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.stoichiometryMargin = stoichiometryMargin;
 }
 
@@ -325,6 +370,10 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
@@ -448,6 +497,10 @@ export function evaluateCurrentTangent(s: Float64Array, p: CellKernelParameters,
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
@@ -512,6 +565,10 @@ export function evaluateStart(s: Float64Array, p: CellKernelParameters, k: Kerne
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.seiDrive = seiDrive;
   out.stoichiometryMargin = stoichiometryMargin;
 }
@@ -645,6 +702,10 @@ export function evaluateStartTangent(s: Float64Array, p: CellKernelParameters, k
   out.surfaceOcv = surfaceOcv;
   out.surfaceStoichNeg = surfaceStoichNeg;
   out.surfaceStoichPos = surfaceStoichPos;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.seiDrive = seiDrive;
   out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
@@ -652,7 +713,7 @@ export function evaluateStartTangent(s: Float64Array, p: CellKernelParameters, k
   out.seiDriveTangent = seiDriveTangent;
 }
 
-/** The heat source alone (the Heun predictor needs no voltage). */
+/** The heat source and its terms alone (the Heun predictor needs no voltage). */
 export function evaluateHeat(s: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number, rise: number, out: EvaluateHeatOutputs): void {
   const temperature = k.referenceTemperature + rise;
   const thermalVoltage = 0.00017234666524563961 * temperature;
@@ -695,9 +756,13 @@ export function evaluateHeat(s: Float64Array, p: CellKernelParameters, k: Kernel
   const reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   out.heat = totalHeat;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
 }
 
-/** The heat source and its derivative alone. */
+/** The heat source, its terms and its derivative alone. */
 export function evaluateHeatTangent(s: Float64Array, ds: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number, rise: number, riseTangent: number, out: EvaluateHeatTangentOutputs): void {
   const temperature = k.referenceTemperature + rise;
   const thermalVoltage = 0.00017234666524563961 * temperature;
@@ -797,10 +862,14 @@ export function evaluateHeatTangent(s: Float64Array, ds: Float64Array, p: CellKe
   const reversibleHeatTangent = (temperature + current * riseTangent) * t89 + t39 * (entropicChangeNegTangent - entropicChangePosTangent);
   const totalHeatTangent = irreversibleHeatTangent + reversibleHeatTangent + ohmicHeatTangent + filmHeatTangent;
   out.heat = totalHeat;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.heatTangent = totalHeatTangent;
 }
 
-/** The heat source and the rates (seiDrive) alone (the Heun predictor of an ageing step). */
+/** The heat source, its terms and the rates (seiDrive) alone (the Heun predictor of an ageing step). */
 export function evaluatePredictor(s: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number, rise: number, out: EvaluatePredictorOutputs): void {
   const temperature = k.referenceTemperature + rise;
   const thermalVoltage = 0.00017234666524563961 * temperature;
@@ -849,10 +918,14 @@ export function evaluatePredictor(s: Float64Array, p: CellKernelParameters, k: K
   const seiOverpotential = overpotentialNeg + ocpNegValue - p.seiOcp;
   const seiDrive = p.seiRateFactor * seiArrhenius * (k.seiSolventLaw * p.seiSolventGrowth + k.seiReactionLaw * p.seiReactionGrowth * Math.exp(-(seiOverpotential / thermalVoltage)));
   out.heat = totalHeat;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.seiDrive = seiDrive;
 }
 
-/** The heat source, the rates and their derivatives alone. */
+/** The heat source, its terms, the rates and their derivatives alone. */
 export function evaluatePredictorTangent(s: Float64Array, ds: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number, rise: number, riseTangent: number, out: EvaluatePredictorTangentOutputs): void {
   const temperature = k.referenceTemperature + rise;
   const thermalVoltage = 0.00017234666524563961 * temperature;
@@ -971,6 +1044,10 @@ export function evaluatePredictorTangent(s: Float64Array, ds: Float64Array, p: C
   const seiOverpotentialTangent = overpotentialNegTangent + ocpNegValueTangent;
   const seiDriveTangent = p.seiRateFactor * seiArrheniusTangent * t105 + t48 * (t49 * (t104 * (-(seiOverpotentialTangent / thermalVoltage - t103 * thermalVoltageTangent / thermalVoltage))));
   out.heat = totalHeat;
+  out.heatIrreversible = irreversibleHeat;
+  out.heatReversible = reversibleHeat;
+  out.heatOhmicElectrolyte = 0.0;
+  out.heatOhmicSolid = filmHeat;
   out.seiDrive = seiDrive;
   out.heatTangent = totalHeatTangent;
   out.seiDriveTangent = seiDriveTangent;
@@ -1062,6 +1139,17 @@ export function apply(a: Float64Array, b: Float64Array, s: Float64Array, p: Cell
   s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
 }
 
+/** The end state of a step at current I from its prepared parts: a + b I. */
+export function applyTangent(a: Float64Array, b: Float64Array, s: Float64Array, p: CellKernelParameters, k: KernelConstants, current: number): void {
+  for (let m = 0; m < k.modes; m++) {
+    s[4 + m] = a[4 + m] + b[4 + m] * current;
+    s[4 + k.modes + m] = a[4 + k.modes + m] + b[4 + k.modes + m] * current;
+  }
+  s[S_STOICH_NEG] = a[S_STOICH_NEG] + b[S_STOICH_NEG] * current;
+  s[S_STOICH_POS] = a[S_STOICH_POS] + b[S_STOICH_POS] * current;
+  s[S_SEI_GROWTH] = a[S_SEI_GROWTH] + b[S_SEI_GROWTH] * current;
+}
+
 /** The SEI growth over dt from its drive at the start and the end of the step, into the end state. */
 export function integrate(s: Float64Array, e: Float64Array, p: CellKernelParameters, k: KernelConstants, seiDriveStart: number, seiDriveEnd: number, dt: number): void {
   const seiTwiceIntegral = (seiDriveStart + seiDriveEnd) * dt;
@@ -1106,6 +1194,12 @@ export function soc(s: Float64Array, p: CellKernelParameters, k: KernelConstants
   const stoichNegAverage = s[S_STOICH_NEG] - s[S_SEI_GROWTH] * seiStoichPerThickness;
   const socScale = 1.0 / (p.stoichNegFull - p.stoichNegEmpty);
   out.soc = (stoichNegAverage - p.stoichNegEmpty) * socScale;
+}
+
+/** What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3). */
+export function limits(s: Float64Array, p: CellKernelParameters, k: KernelConstants, out: LimitsOutputs): void {
+  out.electrolyteMinimum = 1.0;
+  out.depletionMargin = 1.0;
 }
 
 

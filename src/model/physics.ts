@@ -1,7 +1,9 @@
 /**
- * THE cell physics: the single particle model (SPM) with lumped thermal and SEI growth on the negative electrode
- * (PyBaMM's "solvent-diffusion limited" and "reaction limited" laws, a per-study option), in PyBaMM's conventions,
- * defined once. OCPs are the set's closed-form series or measured tables (OKane2022's graphite).
+ * THE cell physics, defined once in PyBaMM's conventions: the single particle model (SPM) and the single particle model
+ * with electrolyte (SPMe, PyBaMM's `pybamm.lithium_ion.SPMe`), each with a lumped thermal model, every heat source and
+ * SEI growth on the negative electrode (PyBaMM's "solvent-diffusion limited" and "reaction limited" laws, a per-study
+ * option). `build(model)` writes both from one text: the SPMe adds the electrolyte to the SPM's particles
+ * (docs/spme.md). OCPs are the set's closed-form series or measured tables (OKane2022's graphite).
  *
  * Every kernel is generated from this file (src/kernels, `npx tsx scripts/generate.ts`): the f64 TypeScript reference
  * (src/model/kernel.generated.ts), the AssemblyScript f64x2 SIMD kernel (assembly/kernel.generated.ts), the WGSL f32
@@ -14,12 +16,19 @@
  * end state is affine in the step current (the compiler splits it into a + b I; b is the exact derivative the pack's
  * current sharing uses). Modes beyond `modes` are held at their quasi-steady value (the tail term). The temperature
  * update is the exact exponential solution with a constant heat source (the step template averages the heat, Heun).
+ * The SPMe's electrolyte is finite volumes (Kirchhoff-form face fluxes) advanced by the linearly implicit Euler step, one
+ * tridiagonal solve with the conductances of the start of the step: its end state is affine in the step current too.
+ * The voltage reads x-averages of the electrolyte through summary states recomputed after each step.
  * The SEI growth is not affine in the current: the `integrate` kernel updates it from its drive at the start and the
  * predicted end of the step (docs/lifetime.md); its lithium is taken out of the stored negative stoichiometry by the
  * named intermediate `stoichNegAverage`, so particles + SEI conserve lithium by construction.
  */
-import { CellBuilder, type ParameterDecl } from '../kernels/define.ts';
-import { add, arrhenius, asinh, clamp, div, expm1, exp, gt, max, min, mul, neg, select, series, sqrt, sub, sum, ZERO, type Node } from '../kernels/ir.ts';
+import { CellspreadInputError } from '../errors.ts';
+import { CellBuilder, type CellDefinition, type LayoutEntry, type ParameterDecl } from '../kernels/define.ts';
+import {
+  add, arrhenius, asinh, at, clamp, div, expm1, exp, gt, log, max, min, minimum, mul, neg, ONE, product, select, series, solve, sqrt, sub, sum, vector, ZERO, type Node,
+} from '../kernels/ir.ts';
+import type { ElectrolyteFunction } from '../params/types.ts';
 import { ocpFunction } from './ocp-table.ts';
 import { FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR } from './constants.ts';
 import { KINETIC_STOICH_MIN, OCP_REGULARISATION, OCP_STOICH_MIN } from './series.ts';
@@ -62,6 +71,86 @@ export const CELL_PARAMETERS = [
   { name: 'seiRateFactor', unit: '-', description: 'ageing rate factor multiplying the SEI growth (1: the set; cell-to-cell variation and the per-cycle random walk)' },
 ] as const satisfies readonly ParameterDecl[];
 
+/** The cell models of the definition. */
+export const CELL_MODELS = ['spm', 'spme'] as const;
+export type CellModel = (typeof CELL_MODELS)[number];
+
+/**
+ * Per-cell parameters the SPMe adds after the SPM's (so the SPM's layout is a prefix of the SPMe's), derived by
+ * src/model/electrolyte.ts `deriveElectrolyteParameters`.
+ */
+export const ELECTROLYTE_PARAMETERS = [
+  { name: 'electrolyteConcentration', unit: 'mol/m3', description: 'initial electrolyte concentration c_e0; the state is c_e / c_e0' },
+  { name: 'poreWidthNeg', unit: 'm', description: 'eps_n h_n: pore volume per electrode area of one negative finite volume (h_n = L_n / N_n)' },
+  { name: 'poreWidthSep', unit: 'm', description: 'eps_s h_s: pore volume per electrode area of one separator finite volume' },
+  { name: 'poreWidthPos', unit: 'm', description: 'eps_p h_p: pore volume per electrode area of one positive finite volume' },
+  { name: 'pathLengthNeg', unit: 'm', description: 'h_n / B_n: width over transport efficiency B = eps^b (or eps / tau) of a negative finite volume' },
+  { name: 'pathLengthSep', unit: 'm', description: 'h_s / B_s of a separator finite volume' },
+  { name: 'pathLengthPos', unit: 'm', description: 'h_p / B_p of a positive finite volume' },
+  { name: 'diffusivityScale', unit: '-', description: "factor on the set's D_e(c_e, T) (variation: electrolyteDiffusivity)" },
+  { name: 'diffusivityActivation', unit: 'K', description: 'electrolyte diffusivity activation energy over R (E / R)' },
+  { name: 'sourceNeg', unit: 'm/(A s)', description: 'q_n = (1 - t+) / (F c_e0 A N_n): salt released into one negative finite volume per ampere' },
+  { name: 'sourcePos', unit: 'm/(A s)', description: 'q_p = -(1 - t+) / (F c_e0 A N_p): salt taken from one positive finite volume per ampere (< 0)' },
+  { name: 'macinnesCoefficient', unit: 'V/K', description: 'chi R / F = 2 (1 - t+) TDF R / F: eta_c = coefficient T (<ln theta>_p - <ln theta>_n)' },
+  { name: 'electrolyteResistance', unit: 'Ohm', description: '(L_n/(3 B_n) + L_s/B_s + L_p/(3 B_p)) / (A kappa_e(c_e0, T_ref)): electrolyte Ohmic resistance at T_ref' },
+  { name: 'conductivityActivation', unit: 'K', description: 'electrolyte conductivity activation energy over R (E / R)' },
+  { name: 'solidResistance', unit: 'Ohm', description: '(L_n/(3 sigma_n,eff) + L_p/(3 sigma_p,eff)) / A: solid-phase Ohmic resistance of both electrodes' },
+] as const satisfies readonly LayoutEntry[];
+
+/** Finite volumes of the electrolyte per region. */
+export interface ElectrolyteMesh {
+  negative: number;
+  separator: number;
+  positive: number;
+}
+
+/** Default mesh: 12 / 2 / 12 volumes (docs/numerics.md: 0.3 % electrolyte heat, 0.05 K at 2C against the converged solution). */
+export const DEFAULT_ELECTROLYTE_MESH: Readonly<ElectrolyteMesh> = { negative: 12, separator: 2, positive: 12 };
+
+export function electrolyteStateLength(mesh: ElectrolyteMesh): number {
+  return mesh.negative + mesh.separator + mesh.positive;
+}
+
+/** PyBaMM's floor on c_e inside D_e and kappa_e (settings.tolerances D_e__c_e, kappa_e__c_e) [mol/m3]; also the SPMe's depletion stop. */
+export const TRANSPORT_CONCENTRATION_MIN = 10;
+
+/**
+ * Floor on theta = c_e / c_e0 inside ln and the square root: 1 mol/m3 at c_e0 = 1000 (the cell stops at 10 mol/m3; this
+ * only keeps NaN out of the steps a stop is located in, and the product of an electrode's 12 floored values, 1e-36,
+ * inside f32's range).
+ */
+export const THETA_FLOOR = 1e-3;
+
+/**
+ * Below this variance of theta^(-1/2) the volumes of an electrode are treated as equal (one node of weight 1/2): only a
+ * uniform electrolyte (0/0 in the nodes); any spread the arithmetic resolves keeps the rule, so the nodes stay
+ * continuous in the state (their jump at the threshold is ~sqrt(1e-30) relative).
+ */
+const VARIANCE_MIN = 1e-30;
+
+/**
+ * D_e(c_e) as the kernels evaluate it: (d0 + d1 z + d2 z^2 + d3 z^3) exp(r z), z = max(c_e, 10) / c_ref, times the
+ * Arrhenius factor and the cell's scale. Nyman2008 (Chen2020, OKane2022) and Marquis2019's fit are of this form; a set
+ * whose fit is not is refused by name.
+ */
+export function diffusivityFit(f: ElectrolyteFunction): { reference: number; terms: [number, number, number, number]; rate: number } {
+  const terms: [number, number, number, number] = [0, 0, 0, 0];
+  const rates = new Set(f.terms.map((t) => t.rate));
+  if (rates.size > 1 || f.terms.some((t) => !(Number.isInteger(t.power) && t.power >= 0 && t.power <= 3))) {
+    throw new CellspreadInputError('electrolyte.diffusivity', 'must be a polynomial of degree <= 3 in c_e / c_ref times one exp(r c_e / c_ref) (every term with the same rate)', f.terms.length);
+  }
+  for (const t of f.terms) terms[t.power] += t.coefficient;
+  if (!(f.referenceConcentration > 0 && Number.isFinite(f.referenceConcentration))) {
+    throw new CellspreadInputError('electrolyte.diffusivity.referenceConcentration', 'must be a finite number > 0', f.referenceConcentration);
+  }
+  return { reference: f.referenceConcentration, terms, rate: rates.size ? [...rates][0] : 0 };
+}
+
+/** Per-region values of the electrolyte mesh (1 where volume m is in the region): the tables of the definition. */
+function regionTable(mesh: ElectrolyteMesh, region: keyof ElectrolyteMesh): Float64Array {
+  const first = region === 'negative' ? 0 : region === 'separator' ? mesh.negative : mesh.negative + mesh.separator;
+  return Float64Array.from({ length: electrolyteStateLength(mesh) }, (_, m) => (m >= first && m < first + mesh[region] ? 1 : 0));
+}
 /** SEI growth laws (PyBaMM's `"SEI"` option), a per-study model option. */
 export const SEI_LAWS = ['none', 'solvent-diffusion limited', 'reaction limited'] as const;
 export type SeiLaw = (typeof SEI_LAWS)[number];
@@ -74,9 +163,13 @@ interface Electrode {
   modes: Node;
 }
 
-function build() {
-  const b = new CellBuilder('spm-lumped', 'single particle model (exact sphere eigenmodes) with a lumped thermal model');
+function build(model: CellModel) {
+  const spme = model === 'spme';
+  const b = spme
+    ? new CellBuilder('spme-lumped', 'single particle model with electrolyte (exact sphere eigenmodes, finite-volume electrolyte) with a lumped thermal model')
+    : new CellBuilder('spm-lumped', 'single particle model (exact sphere eigenmodes) with a lumped thermal model');
   const p = Object.fromEntries(CELL_PARAMETERS.map((e) => [e.name, b.parameter(e)])) as Record<(typeof CELL_PARAMETERS)[number]['name'], Node>;
+  const e = (spme ? Object.fromEntries(ELECTROLYTE_PARAMETERS.map((x) => [x.name, b.parameter(x)])) : {}) as Record<(typeof ELECTROLYTE_PARAMETERS)[number]['name'], Node>;
 
   // ---- per-study numerics
   const modes = b.length({ name: 'modes', description: 'particle eigenmodes kept per electrode', max: 200, value: (c) => c.modes });
@@ -132,6 +225,8 @@ function build() {
   const heat = b.input({ name: 'heat', unit: 'W', description: 'heat source held over the step (generated plus conducted in)' });
   const driveStart = b.input({ name: 'seiDriveStart', unit: 'm2/s or m/s', description: 'the SEI growth driver at the start of the step' });
   const driveEnd = b.input({ name: 'seiDriveEnd', unit: 'm2/s or m/s', description: 'the SEI growth driver at the (predicted) end of the step' });
+
+  const electrolyte = spme ? electrolyteDeclarations(b, e) : undefined;
 
   // ---- per-cell derived values
   const invCharge = {
@@ -207,20 +302,37 @@ function build() {
         sqrt(mul(max(surfaceStoich[e.side], KINETIC_STOICH_MIN), max(vacancy[e.side], KINETIC_STOICH_MIN)))));
   const i0 = { Neg: exchange(electrodes.Neg), Pos: exchange(electrodes.Pos) };
   const thermalVoltage = b.let('thermalVoltage', 'V', '2 R T / F', mul((2 * GAS_CONSTANT) / FARADAY, temperature));
+  // The SPMe's exchange current sees the local c_e (j0 ~ sqrt(theta)): the x-average of asinh(u theta^(-1/2)) over the
+  // electrode by the summary's two-point rule; the SPM's electrolyte is uniform at c_e0 (theta = 1).
+  const reaction = (ratio: Node, side: 'Neg' | 'Pos') =>
+    electrolyte ? electrolyte.meanAsinh(ratio, side) : asinh(ratio);
   const overpotential = {
-    Neg: b.let('overpotentialNeg', 'V', 'negative reaction overpotential (symmetric Butler-Volmer, inverted)', mul(thermalVoltage, asinh(div(current, i0.Neg)))),
-    Pos: b.let('overpotentialPos', 'V', 'positive reaction overpotential', mul(thermalVoltage, asinh(div(neg(current), i0.Pos)))),
+    Neg: b.let('overpotentialNeg', 'V', 'negative reaction overpotential, x-averaged (symmetric Butler-Volmer, inverted)', mul(thermalVoltage, reaction(div(current, i0.Neg), 'Neg'))),
+    Pos: b.let('overpotentialPos', 'V', 'positive reaction overpotential, x-averaged', mul(thermalVoltage, reaction(div(neg(current), i0.Pos), 'Pos'))),
   };
   const surfaceOcv = b.let('surfaceOcv', 'V', 'open-circuit voltage at the particle surfaces U_p - U_n', sub(U.Pos, U.Neg));
   const filmResistance = b.let('filmResistance', 'Ohm', 'SEI film resistance L_sei R_sei / (a_n L_n A n_elec) (0 without SEI growth)',
     mul(mul(p.seiFilmResistivity, seiThickness), add(solventLaw, reactionLaw)));
+  // The SPMe's electrolyte and solid-phase losses (PyBaMM's composite SPMe): concentration overpotential, electrolyte
+  // Ohmic drop (kappa_e at c_e0 and the cell temperature), solid-phase Ohmic drop.
+  const electrolyteDrop = electrolyte
+    ? b.let('electrolyteOverpotential', 'V', 'eta_c + dphi_e: concentration overpotential plus electrolyte Ohmic drop (<= 0 on discharge)',
+      add(
+        b.let('concentrationOverpotential', 'V', 'eta_c = chi R T / F (<ln theta>_p - <ln theta>_n)', mul(mul(e.macinnesCoefficient, temperature), sub(electrolyte.lnMean.Pos, electrolyte.lnMean.Neg))),
+        b.let('electrolyteOhmicDrop', 'V', 'dphi_e = -I R_e / arrhenius(kappa_e)', neg(div(mul(current, e.electrolyteResistance), arrhenius(e.conductivityActivation, inverseTemperatureGap)))),
+      ))
+    : ZERO;
+  const solidDrop = electrolyte ? b.let('solidOhmicDrop', 'V', 'dphi_s = -I R_s', neg(mul(current, e.solidResistance))) : ZERO;
   const voltage = b.let('voltage', 'V', 'terminal voltage',
-    sub(sub(sub(add(surfaceOcv, overpotential.Pos), overpotential.Neg), mul(current, p.contactResistance)), mul(current, filmResistance)));
+    sub(sub(add(add(sub(add(surfaceOcv, overpotential.Pos), overpotential.Neg), electrolyteDrop), solidDrop), mul(current, p.contactResistance)), mul(current, filmResistance)));
   const reversibleHeat = b.let('reversibleHeat', 'W', 'reversible (entropic) heat I T (dU_n/dT - dU_p/dT)', mul(mul(current, temperature), sub(dUdT.Neg, dUdT.Pos)));
   const irreversibleHeat = b.let('irreversibleHeat', 'W', 'reaction heat I (eta_n - eta_p)', mul(current, sub(overpotential.Neg, overpotential.Pos)));
+  const electrolyteHeat = electrolyte ? b.let('electrolyteOhmicHeat', 'W', 'electrolyte Ohmic heat -I (eta_c + dphi_e)', neg(mul(current, electrolyteDrop))) : ZERO;
+  const solidHeat = electrolyte ? b.let('solidOhmicHeat', 'W', 'solid-phase Ohmic heat I^2 R_s', mul(mul(current, current), e.solidResistance)) : ZERO;
   const ohmicHeat = b.let('ohmicHeat', 'W', 'Ohmic heat in the contact and the current collectors', mul(mul(current, current), add(p.contactResistance, p.collectorResistance)));
   const filmHeat = b.let('filmHeat', 'W', "the SEI film's Joule heat I^2 R_film (on by default; PyBaMM's SPM leaves it out)", mul(mul(mul(current, current), filmResistance), filmHeatOn));
-  const totalHeat = b.let('totalHeat', 'W', 'heat generated in the cell', add(add(add(irreversibleHeat, reversibleHeat), ohmicHeat), filmHeat));
+  const totalHeat = b.let('totalHeat', 'W', 'heat generated in the cell',
+    add(add(add(add(add(irreversibleHeat, reversibleHeat), electrolyteHeat), solidHeat), ohmicHeat), filmHeat));
 
   // ---- SEI growth (PyBaMM 26.8 interface/sei/sei_growth.py, x-averaged, SEI on the negative electrode):
   //   solvent-diffusion limited: dL/dt = k_sol Arr(T) / L                     k_sol = V_bar D_sol c_sol / z
@@ -246,6 +358,11 @@ function build() {
       { name: 'surfaceOcv', node: surfaceOcv },
       { name: 'surfaceStoichNeg', node: surfaceStoich.Neg },
       { name: 'surfaceStoichPos', node: surfaceStoich.Pos },
+      { name: 'heatIrreversible', node: irreversibleHeat },
+      { name: 'heatReversible', node: reversibleHeat },
+      { name: 'heatOhmicElectrolyte', node: electrolyteHeat },
+      // The SEI film's Joule heat is an Ohmic loss in a solid phase too: the solid-phase term carries it.
+      { name: 'heatOhmicSolid', node: add(solidHeat, filmHeat) },
       { name: 'seiDrive', node: seiDrive },
       { name: 'stoichiometryMargin', node: stoichiometryMargin },
     ],
@@ -270,6 +387,7 @@ function build() {
       { buffer: 's', state: 'stoichPos', node: sub(stoich.Pos, mul(fluxes.Pos, dt)) },
       { buffer: 's', state: 'modesNeg', node: advanceModes(electrodes.Neg) },
       { buffer: 's', state: 'modesPos', node: advanceModes(electrodes.Pos) },
+      ...(electrolyte ? [{ buffer: 's', state: 'electrolyte', node: electrolyte.advance(current, dt, inverseTemperatureGap) }] : []),
       // The SEI is integrated by the step template (the integrate kernel); the particle update leaves it as it is.
       { buffer: 's', state: 'seiGrowth', node: growthState },
     ],
@@ -324,6 +442,7 @@ function build() {
       { buffer: 's', state: 'temperatureRise', node: initialRise },
       { buffer: 's', state: 'modesNeg', node: ZERO },
       { buffer: 's', state: 'modesPos', node: ZERO },
+      ...(electrolyte ? [{ buffer: 's', state: 'electrolyte', node: ONE }] : []),
       { buffer: 's', state: 'seiGrowth', node: ZERO },
     ],
   });
@@ -337,8 +456,143 @@ function build() {
     outputs: [{ name: 'soc', node: mul(sub(stoichNegAverage, p.stoichNegEmpty), socScale) }],
     stores: [],
   });
+  b.kernel({
+    name: 'limits',
+    description: 'What a run stops on besides the voltage: the lowest c_e / c_e0 over the volumes, and its margin to depletion (10 mol/m3).',
+    inputs: [],
+    reads: ['s'],
+    writes: [],
+    outputs: electrolyte
+      ? [
+          { name: 'electrolyteMinimum', node: electrolyte.minimum },
+          { name: 'depletionMargin', node: sub(electrolyte.minimum, b.derived({ name: 'depletedFraction', unit: '-', description: '10 mol/m3 / c_e0: theta at depletion' }, div(TRANSPORT_CONCENTRATION_MIN, e.electrolyteConcentration))) },
+        ]
+      : [
+          // The SPM's electrolyte stays at c_e0.
+          { name: 'electrolyteMinimum', node: ONE },
+          { name: 'depletionMargin', node: ONE },
+        ],
+    stores: [],
+  });
   return b.build(['voltage', 'heat'], ['seiDrive']);
 }
 
-/** The SPM + lumped thermal + SEI definition (the only model so far; SPMe is issue 14). */
-export const SPM_DEFINITION = build();
+/**
+ * The SPMe's electrolyte (PyBaMM: electrolyte_diffusion/full_diffusion.py with the x-averaged reaction of the SPMe):
+ * theta_m = c_e / c_e0 in N = N_n + N_s + N_p finite volumes (volume m of width h and porosity eps per region),
+ *   eps_m h_m dtheta_m/dt = G_{m+1/2} (theta_{m+1} - theta_m) - G_{m-1/2} (theta_m - theta_{m-1}) + I q_m,
+ * G_{m+1/2} = Dbar / ((rho_m + rho_{m+1}) / 2), rho = h / B (B = eps^b, Bruggeman, or eps / tau), Dbar the mean of
+ * D_e over [theta_m, theta_{m+1}] by Simpson's rule (the Kirchhoff transform's exact face flux for D_e up to cubic in
+ * c_e), no flux at either current collector, q = (1 - t+) / (F c_e0 A N_n) in the negative electrode, 0 in the
+ * separator, -(1 - t+) / (F c_e0 A N_p) in the positive. One step: the linearly implicit Euler step
+ *   (M + dt K) k = F(theta^n) + I q,   theta^{n+1} = theta^n + dt k,
+ * M = diag(eps h), K the conductance matrix and F the fluxes at theta^n and the start temperature: affine in I.
+ * Summary states (x-averages the voltage reads, per electrode): <ln theta>, and a two-point Gauss rule in
+ * s = theta^(-1/2) (nodes from the mean and central moments mu2, mu3 of s over the volumes, exact for cubics in s), so
+ * the x-averaged reaction overpotential costs two asinh per electrode whatever the mesh (docs/numerics.md).
+ */
+function electrolyteDeclarations(b: CellBuilder, e: Record<(typeof ELECTROLYTE_PARAMETERS)[number]['name'], Node>) {
+  const cells = b.length({
+    name: 'electrolyteCells',
+    description: 'finite volumes of the electrolyte: negative electrode, separator, positive electrode',
+    max: 600,
+    value: (c) => electrolyteStateLength(c.mesh),
+  });
+  const region = (name: keyof ElectrolyteMesh, key: string) =>
+    b.table({ name: key, length: cells, unit: '-', description: `1 in the ${name} volumes, else 0`, value: (c) => regionTable(c.mesh, name) });
+  const inNeg = region('negative', 'regionNeg');
+  const inSep = region('separator', 'regionSep');
+  const inPos = region('positive', 'regionPos');
+  const interior = b.table({
+    name: 'interiorFace', length: cells, unit: '-', description: '1 where volume m has a neighbour m + 1 (0 at the positive current collector)',
+    value: (c) => Float64Array.from({ length: electrolyteStateLength(c.mesh) }, (_, m) => (m + 1 < electrolyteStateLength(c.mesh) ? 1 : 0)),
+  });
+  const inverseCount = (name: 'negative' | 'positive', key: string) =>
+    b.constant({ name: key, unit: '-', description: `1 / (finite volumes of the ${name} electrode)`, value: (c) => 1 / c.mesh[name] });
+  const perNeg = inverseCount('negative', 'inverseCellsNeg');
+  const perPos = inverseCount('positive', 'inverseCellsPos');
+  const fit = (key: string, description: string, value: (f: ReturnType<typeof diffusivityFit>) => number) =>
+    b.constant({ name: key, unit: '-', description, value: (c) => value(diffusivityFit(c.set.electrolyte.diffusivity)) });
+  const dPerRef = b.constant({ name: 'diffusivityInverseReference', unit: 'm3/mol', description: '1 / c_ref of the D_e fit', value: (c) => 1 / diffusivityFit(c.set.electrolyte.diffusivity).reference });
+  const d = [0, 1, 2, 3].map((k) => fit(`diffusivityTerm${k}`, `coefficient of z^${k} in the D_e fit [m2/s]`, (f) => f.terms[k]));
+  const dRate = fit('diffusivityRate', 'r in exp(r z) of the D_e fit', (f) => f.rate);
+
+  const theta = b.vector({ name: 'electrolyte', length: cells, unit: '-', description: 'electrolyte concentration over its initial value, theta = c_e / c_e0, per finite volume' });
+  const byRegion = (neg: Node, sep: Node, pos: Node) => add(add(mul(inNeg, neg), mul(inSep, sep)), mul(inPos, pos));
+
+  // ---- summaries of theta (recomputed after each step)
+  const floored = max(theta, THETA_FLOOR);
+  // s is stored as the first pass (the means) computes it, so the second (the central moments) reads it.
+  const s = div(1, sqrt(floored));
+  const stored = at(vector('inverseRootTheta', s), 0);
+  const electrode = (side: 'Neg' | 'Pos', weight: Node, per: Node) => {
+    // <ln theta> as the logarithm of the electrode's product of theta: one logarithm per electrode, not one per volume.
+    const factors = select(gt(weight, 0.5), floored, 1);
+    const lnMean = b.summary(
+      { name: `lnMean${side}`, unit: '-', description: `<ln theta> over the ${side === 'Neg' ? 'negative' : 'positive'} electrode volumes` },
+      mul(log(product(cells, factors)), per),
+    );
+    const mean = b.let(`meanInverseRoot${side}`, '-', `mean of s over the ${side === 'Neg' ? 'negative' : 'positive'} electrode`, mul(sum(cells, mul(weight, s)), per));
+    return { lnMean, mean };
+  };
+  const neg_ = electrode('Neg', inNeg, perNeg);
+  const pos_ = electrode('Pos', inPos, perPos);
+  const deviation = sub(stored, add(mul(inNeg, neg_.mean), mul(inPos, pos_.mean)));
+  const gauss = (side: 'Neg' | 'Pos', weight: Node, per: Node, mean: Node) => {
+    const mu2 = b.let(`varianceInverseRoot${side}`, '-', 'central second moment mu2 of s', mul(sum(cells, mul(weight, mul(deviation, deviation))), per));
+    const mu3 = b.let(`skewInverseRoot${side}`, '-', 'central third moment mu3 of s', mul(sum(cells, mul(weight, mul(mul(deviation, deviation), deviation))), per));
+    // Nodes xi solve xi^2 - (mu3/mu2) xi - mu2 = 0 around the mean; one node of weight 1/2 when s is uniform.
+    const spread = gt(mu2, VARIANCE_MIN);
+    const half = div(mu3, mul(2, mu2));
+    const root = sqrt(add(mul(half, half), mu2));
+    const xi1 = sub(half, root);
+    const xi2 = add(half, root);
+    const label = side === 'Neg' ? 'negative' : 'positive';
+    return {
+      node1: b.summary({ name: `node${side}1`, unit: '-', description: `first Gauss node in theta^(-1/2), ${label} electrode` }, select(spread, add(mean, xi1), mean)),
+      node2: b.summary({ name: `node${side}2`, unit: '-', description: `second Gauss node in theta^(-1/2), ${label} electrode` }, select(spread, add(mean, xi2), mean)),
+      weight1: b.summary({ name: `weight${side}1`, unit: '-', description: `weight of the first node, ${label} electrode (the second has 1 - w)` }, select(spread, div(xi2, sub(xi2, xi1)), 0.5)),
+    };
+  };
+  const rule = { Neg: gauss('Neg', inNeg, perNeg, neg_.mean), Pos: gauss('Pos', inPos, perPos, pos_.mean) };
+
+  const minimum_ = b.let('electrolyteMinimum', '-', 'lowest theta over the volumes', minimum(cells, theta));
+
+  return {
+    lnMean: { Neg: neg_.lnMean, Pos: pos_.lnMean },
+    minimum: minimum_,
+    /** w1 asinh(u s1) + (1 - w1) asinh(u s2): the x-average of asinh(u theta^(-1/2)) over an electrode. */
+    meanAsinh: (u: Node, side: 'Neg' | 'Pos') => {
+      const g = rule[side];
+      return add(mul(g.weight1, asinh(mul(u, g.node1))), mul(sub(1, g.weight1), asinh(mul(u, g.node2))));
+    },
+    /** theta at the end of a step of dt at current I (D_e at the start state and temperature). */
+    advance: (current: Node, dt: Node, inverseTemperatureGap: Node) => {
+      const concentration = (x: Node) => mul(max(mul(e.electrolyteConcentration, x), TRANSPORT_CONCENTRATION_MIN), dPerRef);
+      const diffusivityOf = (x: Node) => {
+        const z = concentration(x);
+        return mul(add(d[0], mul(z, add(d[1], mul(z, add(d[2], mul(z, d[3])))))), arrhenius(dRate, z));
+      };
+      const scale = b.let('electrolyteDiffusivityFactor', '-', 'scale times the Arrhenius factor of D_e at the start temperature', mul(e.diffusivityScale, arrhenius(e.diffusivityActivation, inverseTemperatureGap)));
+      const centre = vector('diffusivity', diffusivityOf(theta));
+      const right = at(theta, 1);
+      const simpson = mul(add(add(at(centre, 0), at(centre, 1)), mul(4, diffusivityOf(mul(0.5, add(theta, right))))), 1 / 6);
+      const path = vector('pathLength', byRegion(e.pathLengthNeg, e.pathLengthSep, e.pathLengthPos));
+      const face = vector('faceConductance', mul(interior, div(mul(mul(scale, simpson), 2), add(at(path, 0), at(path, 1)))));
+      const west = at(face, -1);
+      const east = at(face, 0);
+      const pore = byRegion(e.poreWidthNeg, e.poreWidthSep, e.poreWidthPos);
+      const source = add(mul(inNeg, e.sourceNeg), mul(inPos, e.sourcePos));
+      const flux = add(mul(west, sub(at(theta, -1), theta)), mul(east, sub(right, theta)));
+      const rate = b.let('electrolyteRate', '1/s', 'k: the rate of theta over the step, (M + dt K) k = F + I q', solve(neg(mul(dt, west)), add(pore, mul(dt, add(west, east))), neg(mul(dt, east)), add(flux, mul(current, source))));
+      return add(theta, mul(dt, at(rate, 0)));
+    },
+  };
+}
+
+/** The SPM + lumped thermal + SEI definition. */
+export const SPM_DEFINITION = build('spm');
+/** The SPMe + lumped thermal + SEI definition (the SPM's parameter rows are a prefix of its own). */
+export const SPME_DEFINITION = build('spme');
+/** Every model's definition. */
+export const DEFINITIONS: Readonly<Record<CellModel, CellDefinition>> = { spm: SPM_DEFINITION, spme: SPME_DEFINITION };

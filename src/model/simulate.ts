@@ -1,10 +1,12 @@
 import { CellspreadInputError } from '../errors.ts';
 import { getParameterSet } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
-import { CellKernel, newEvaluation, type CellEvaluation, type ThermalMode } from './cell.ts';
+import { CellKernel, HEAT_TERMS, newEvaluation, zeroHeat, type CellEvaluation, type HeatBreakdown, type StepEnergy, type ThermalMode } from './cell.ts';
 import { SECONDS_PER_HOUR } from './constants.ts';
-import { deriveCellParameters, electrodeBalance, type CellOverrides } from './derive.ts';
+import { electrodeBalance, type CellOverrides } from './derive.ts';
+import { deriveModelParameters } from './electrolyte.ts';
 import { ocpFunction } from './ocp-table.ts';
+import type { CellModel, ElectrolyteMesh } from './physics.ts';
 import { evaluateSeries } from './series.ts';
 import type { CellKernelParameters } from './layout.ts';
 import { stepCurrent, validateProtocol, type ProtocolStep } from './protocol.ts';
@@ -23,13 +25,18 @@ export interface CellSimulationOptions {
   timeStep?: number;
   modes?: number;
   thermal?: ThermalMode;
+  /** The cell model (default 'spm'). */
+  model?: CellModel;
+  /** The SPMe's electrolyte mesh (default 12 / 2 / 12 volumes). */
+  mesh?: ElectrolyteMesh;
   /** Per-cell parameter overrides by dotted path (e.g. {"thermal.ambientTemperature": 273.15}). */
   overrides?: CellOverrides;
   /** Record the time series (default true). */
   record?: boolean;
 }
 
-export type StepEndReason = 'voltage-cutoff' | 'duration' | 'current-cutoff' | 'table-end';
+/** 'electrolyte-depleted': the SPMe's c_e reached 10 mol/m3 somewhere (located inside the step); the run ends there. */
+export type StepEndReason = 'voltage-cutoff' | 'duration' | 'current-cutoff' | 'table-end' | 'electrolyte-depleted';
 
 export interface StepSummary {
   index: number;
@@ -66,12 +73,20 @@ export interface CellSimulationResult {
   /** Heat generated [J] and removed by cooling [J] over the run. */
   heatJ: number;
   coolingJ: number;
+  /**
+   * The heat by term [J]: irreversible, reversible, electrolyte and solid-phase Ohmic (Heun averages, as the temperature
+   * sees them), current collectors and contact (I^2 R dt); they sum to heatJ.
+   */
+  heatTerms: HeatBreakdown & { collector: number; contact: number };
+  /** Lowest electrolyte concentration over the run over its initial value (1 for the SPM). */
+  minElectrolyteFraction: number;
   /** Net charge through the cell [C] (for conservation checks). */
   chargeC: number;
   parameters: CellKernelParameters;
   finalState: Float64Array;
   timeStep: number;
   modes: number;
+  model: CellModel;
 }
 
 interface Cutoff {
@@ -96,6 +111,10 @@ class CellRun {
   energyJ = 0;
   heatJ = 0;
   coolingJ = 0;
+  readonly heatTerms = { ...zeroHeat(), collector: 0, contact: 0 };
+  minElectrolyte = 1;
+  /** Set when the electrolyte depleted: the run ends. */
+  depleted = false;
   minV: number;
   maxV: number;
   maxT: number;
@@ -130,43 +149,58 @@ class CellRun {
 
   /** End-of-step voltage if the cell were advanced by `dt` at `current`, without changing the run. */
   trialVoltage(current: number, dt: number): number {
+    return this.trialStep(current, dt).voltage;
+  }
+
+  private trialStep(current: number, dt: number): { voltage: number; energy: StepEnergy } {
     this.trial.set(this.state);
-    this.kernel.step(this.trial, this.p, current, dt, this.ev);
-    return this.ev.voltage;
+    const energy = this.kernel.step(this.trial, this.p, current, dt, this.ev);
+    return { voltage: this.ev.voltage, energy };
   }
 
   /**
-   * Advance by up to `dt` at constant `current`. If `cutoff` is crossed inside the step, the crossing time is located
-   * (to 1e-9 s) by re-integrating from the start of the step, and the run stops exactly there. Returns whether it did.
+   * Advance by up to `dt` at constant `current`. If `cutoff` is crossed inside the step, or the electrolyte depletes
+   * (the SPMe), the earlier crossing is located (to 1e-12 relative) by re-integrating from the start of the step, and
+   * the run stops exactly there. Returns why it stopped, or null.
    */
-  advance(current: number, dt: number, cutoff?: Cutoff): boolean {
-    this.trial.set(this.state);
-    const energy = this.kernel.step(this.trial, this.p, current, dt, this.ev);
+  advance(current: number, dt: number, cutoff?: Cutoff): 'voltage-cutoff' | 'electrolyte-depleted' | null {
+    const energy = this.trialStep(current, dt).energy;
     let taken = dt;
-    let crossed = false;
-    if (cutoff && beyond(this.ev.voltage, cutoff)) {
-      const f = (tau: number) => this.trialVoltage(current, tau) - cutoff.voltage;
-      const tau = illinois(f, 0, dt, 1e-12);
-      taken = Number.isFinite(tau) ? tau : dt;
-      crossed = true;
+    let stop: 'voltage-cutoff' | 'electrolyte-depleted' | null = null;
+    const belowCutoff = cutoff !== undefined && beyond(this.ev.voltage, cutoff);
+    const dry = energy.depletionMargin <= 0;
+    if (belowCutoff || dry) {
+      const cross = (f: (tau: number) => number) => {
+        const tau = illinois(f, 0, dt, 1e-12);
+        return Number.isFinite(tau) ? tau : dt;
+      };
+      const tauV = belowCutoff ? cross((tau) => this.trialVoltage(current, tau) - cutoff!.voltage) : Infinity;
+      const tauE = dry ? cross((tau) => -this.trialStep(current, tau).energy.depletionMargin) : Infinity;
+      taken = Math.min(tauV, tauE);
+      stop = tauV <= tauE ? 'voltage-cutoff' : 'electrolyte-depleted';
     }
     const e = taken === dt ? energy : this.commitTrial(current, taken);
     if (taken === dt) this.state.set(this.trial);
     const vStart = e.voltageStart;
     this.time += taken;
     this.temperature = this.kernel.temperature(this.state);
-    if (crossed) this.ev.voltage = cutoff!.voltage; // located to 1e-12 relative; report the cut-off itself
+    if (stop === 'voltage-cutoff') this.ev.voltage = cutoff!.voltage; // located to 1e-12 relative; report the cut-off itself
     this.voltage = this.ev.voltage;
     if (current > 0) this.dischargedC += current * taken;
     else this.chargedC -= current * taken;
     this.energyJ += 0.5 * current * (vStart + this.voltage) * taken;
     this.heatJ += e.heat;
     this.coolingJ += e.cooling;
+    for (const t of HEAT_TERMS) this.heatTerms[t] += e.heatTerms[t];
+    this.heatTerms.collector += current * current * this.p.collectorResistance * taken;
+    this.heatTerms.contact += current * current * this.p.contactResistance * taken;
+    this.minElectrolyte = Math.min(this.minElectrolyte, e.electrolyteMinimum);
+    if (stop === 'electrolyte-depleted') this.depleted = true;
     this.minV = Math.min(this.minV, this.voltage, vStart);
     this.maxV = Math.max(this.maxV, this.voltage, vStart);
     this.maxT = Math.max(this.maxT, this.temperature);
     this.record(current, this.ev);
-    return crossed;
+    return stop;
   }
 
   /** Advance the run's own state (still at the start of the step) by a partial step `dt`. */
@@ -200,11 +234,14 @@ class CellRun {
       maxTemperatureK: this.maxT,
       heatJ: this.heatJ,
       coolingJ: this.coolingJ,
+      heatTerms: { ...this.heatTerms },
+      minElectrolyteFraction: this.minElectrolyte,
       chargeC,
       parameters: this.p,
       finalState: Float64Array.from(this.state),
       timeStep,
       modes: this.kernel.modes,
+      model: this.kernel.model,
     };
   }
 }
@@ -242,14 +279,18 @@ export function simulateCell(options: CellSimulationOptions): CellSimulationResu
   if (thermal !== 'lumped' && thermal !== 'isothermal') throw new CellspreadInputError('thermal', 'must be "lumped" or "isothermal"', thermal);
   const nominal = options.overrides?.['electrical.nominalCapacity'] ?? set.electrical.nominalCapacity;
   validateProtocol(options.protocol, nominal);
-  const p = deriveCellParameters(set, soc, options.overrides);
-  const kernel = new CellKernel(set, { modes, thermal });
+  const model = options.model ?? 'spm';
+  if (model !== 'spm' && model !== 'spme') throw new CellspreadInputError('model', 'must be "spm" or "spme"', model);
+  const kernel = new CellKernel(set, { model, modes, thermal, mesh: options.mesh });
+  const p = deriveModelParameters(set, soc, model, options.overrides, kernel.mesh);
   const run = new CellRun(kernel, p, options.record ?? true);
   const lower = options.overrides?.['electrical.lowerVoltageCutoff'] ?? set.electrical.lowerVoltageCutoff;
   const upper = options.overrides?.['electrical.upperVoltageCutoff'] ?? set.electrical.upperVoltageCutoff;
   const steps: StepSummary[] = [];
 
   options.protocol.forEach((step, index) => {
+    // A depleted electrolyte ends the run: the SPMe holds no further.
+    if (run.depleted) return;
     const field = `protocol[${index}]`;
     const startTime = run.time;
     let endReason: StepEndReason;
@@ -312,7 +353,8 @@ function runUntil(run: CellRun, current: number, dt: number, duration: number, c
   const n = Math.ceil(duration / dt - 1e-9);
   for (let k = 1; k <= n; k++) {
     const target = k === n ? end : start + k * dt;
-    if (run.advance(current, target - run.time, cutoff)) return 'voltage-cutoff';
+    const stop = run.advance(current, target - run.time, cutoff);
+    if (stop) return stop;
   }
   return 'duration';
 }
@@ -326,7 +368,7 @@ function runCcCv(run: CellRun, step: import('./protocol.ts').CcCvStep, nominal: 
   // CC phase, unless the cell is already at the CV voltage.
   if (run.voltageNow(-magnitude) < vCv) {
     const reason = runUntil(run, -magnitude, dt, maxDuration, { voltage: vCv, direction: 'above' });
-    if (reason === 'duration') return 'duration';
+    if (reason === 'duration' || reason === 'electrolyte-depleted') return reason;
   }
   // CV phase: each step, the charge current that lands exactly on vCv at the end of the step.
   let previous = -magnitude;
@@ -342,11 +384,11 @@ function runCcCv(run: CellRun, step: import('./protocol.ts').CcCvStep, nominal: 
       if (tau > 0) {
         const g = (i: number) => run.trialVoltage(i, tau) - vCv;
         const last = illinois(g, -magnitude, 0, 1e-13);
-        run.advance(Number.isFinite(last) ? last : -iCut, tau);
+        if (run.advance(Number.isFinite(last) ? last : -iCut, tau)) return 'electrolyte-depleted';
       }
       return 'current-cutoff';
     }
-    run.advance(current, h);
+    if (run.advance(current, h)) return 'electrolyte-depleted';
     previous = current;
   }
   return 'duration';
@@ -368,7 +410,8 @@ function runTable(run: CellRun, step: import('./protocol.ts').CurrentTableStep, 
       const mid = 0.5 * (a + b);
       const current = linear ? c[j] + ((c[j + 1] - c[j]) * (mid - t[j])) / span : c[j];
       const cutoff = current > 0 ? lo : current < 0 ? hi : undefined;
-      if (run.advance(current, t0 + b - run.time, cutoff)) return 'voltage-cutoff';
+      const stop = run.advance(current, t0 + b - run.time, cutoff);
+      if (stop) return stop;
     }
   }
   return 'table-end';

@@ -27,7 +27,7 @@
 import { CellspreadInputError } from '../errors.ts';
 import type { Backend, PackJob } from '../backends/types.ts';
 import { S_SEI_GROWTH } from '../model/kernel.generated.ts';
-import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, cellStateLength, type LayoutEntry } from '../model/layout.ts';
+import { CELL_PARAMETER_INDEX, cellParameters, cellStateLength, type LayoutEntry } from '../model/layout.ts';
 import { exp } from '../math/elementary.ts';
 import { Rng } from '../random/rng.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX as O, STOP_REASON } from './outputs.ts';
@@ -307,9 +307,11 @@ function subJob(job: LifetimeJob, lives: readonly PackLife[], segments: Segment[
   const src = job.packs;
   const n = cellCount(src.layout);
   const count = lives.length;
-  const params = new Float64Array(CELL_PARAMETER_COUNT * count * n);
+  // Every row of the job's model (the SPMe's electrolyte rows follow the SPM's).
+  const rows = cellParameters(src.settings.model).length;
+  const params = new Float64Array(rows * count * n);
   const rate = CELL_PARAMETER_INDEX.seiRateFactor;
-  for (let k = 0; k < CELL_PARAMETER_COUNT; k++) {
+  for (let k = 0; k < rows; k++) {
     lives.forEach((life, j) => {
       const from = (k * src.count + life.index) * n;
       const to = (k * count + j) * n;
@@ -355,7 +357,7 @@ export async function runLifetime(
   const n = cellCount(packs.layout);
   const N = plan.cycles;
   const S = plan.cycle.length;
-  const L = cellStateLength(packs.settings.modes);
+  const L = cellStateLength(packs.settings.modes, packs.settings.model, packs.settings.mesh);
   const perPack = n * L;
   const count = packs.count;
   const walk = job.walk && job.walk.sigma > 0 ? job.walk : undefined;

@@ -18,9 +18,20 @@ export const PACK_OUTPUTS = [
   { name: 'finalSocSpread', unit: '-', description: 'spread (max - min) of cell SOC at the end' },
   { name: 'weldLossJ', unit: 'J', description: 'Ohmic loss in the cell welds/contacts' },
   { name: 'interconnectLossJ', unit: 'J', description: 'Ohmic loss in the series interconnects (busbars)' },
-  { name: 'heatJ', unit: 'J', description: 'heat generated in the cells (reaction, reversible, Ohmic incl. welds)' },
+  { name: 'heatJ', unit: 'J', description: 'heat generated in the cells (reaction, reversible, Ohmic incl. welds): the sum of the heat terms and weldLossJ' },
   { name: 'finalPackVoltageV', unit: 'V', description: 'pack terminal voltage at the end' },
-  { name: 'stopReason', unit: '-', description: '0 protocol completed, 1 cell voltage limit, 2 pack voltage limit, 3 power not deliverable, 4 cell exhausted, 5 voltage out of range' },
+  {
+    name: 'stopReason',
+    unit: '-',
+    description:
+      '0 protocol completed, 1 cell voltage limit, 2 pack voltage limit, 3 power not deliverable, 4 electrolyte depleted (SPMe: c_e reached 10 mol/m3 in a cell), 5 cell exhausted, 6 voltage out of range',
+  },
+  { name: 'heatIrreversibleJ', unit: 'J', description: 'heat term: irreversible (reaction) heat I (eta_n - eta_p), over the cells and the run' },
+  { name: 'heatReversibleJ', unit: 'J', description: 'heat term: reversible (entropic) heat I T (dU_n/dT - dU_p/dT)' },
+  { name: 'heatOhmicElectrolyteJ', unit: 'J', description: 'heat term: electrolyte Ohmic heat -I (eta_c + dphi_e) (0 for the SPM)' },
+  { name: 'heatOhmicSolidJ', unit: 'J', description: 'heat term: solid-phase Ohmic heat I^2 R_s (0 for the SPM) and the Joule heat of the SEI film I^2 R_film (0 without SEI growth)' },
+  { name: 'heatCollectorJ', unit: 'J', description: 'heat term: current-collector Ohmic heat I^2 R_cc (the contact term is weldLossJ)' },
+  { name: 'minElectrolyteFraction', unit: '-', description: 'lowest electrolyte concentration over the cells and the run, over its initial value (1 for the SPM)' },
 ] as const satisfies readonly LayoutEntry[];
 
 export type PackOutputName = (typeof PACK_OUTPUTS)[number]['name'];
@@ -31,7 +42,11 @@ export const PACK_OUTPUT_NAMES: readonly PackOutputName[] = PACK_OUTPUTS.map((o)
 
 /**
  * Why a pack's run ended (the `stopReason` output). A voltage limit ends its protocol step (the next step runs); power
- * not deliverable, a cell exhausted and a voltage out of range end the whole run, located within the step where they
- * happened (docs/packs.md, "Valid states only"). src/results/validity.ts says which are valid ends.
+ * not deliverable, an electrolyte depleted (the SPMe), a cell exhausted and a voltage out of range end the whole run,
+ * located within the step where they happened (docs/packs.md, "Valid states only"). src/results/validity.ts says which
+ * are valid ends.
  */
-export const STOP_REASON = { completed: 0, cellLimit: 1, packLimit: 2, powerLimit: 3, cellExhausted: 4, voltageOutOfRange: 5 } as const;
+export const STOP_REASON = { completed: 0, cellLimit: 1, packLimit: 2, powerLimit: 3, electrolyteDepleted: 4, cellExhausted: 5, voltageOutOfRange: 6 } as const;
+
+/** The heat terms of a pack, in the order of PACK_OUTPUTS (with weldLossJ, the contact term, they sum to heatJ). */
+export const HEAT_TERM_OUTPUTS = ['heatIrreversibleJ', 'heatReversibleJ', 'heatOhmicElectrolyteJ', 'heatOhmicSolidJ', 'heatCollectorJ', 'weldLossJ'] as const satisfies readonly PackOutputName[];

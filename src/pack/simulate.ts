@@ -1,9 +1,10 @@
 import { CellspreadInputError } from '../errors.ts';
 import { F64 } from '../kernels/tolerances.ts';
-import { CellKernel, newEvaluation, newStepResult, type ThermalMode } from '../model/cell.ts';
+import { CellKernel, HEAT_TERMS, newEvaluation, newStepResult, type ThermalMode } from '../model/cell.ts';
 import { S_TEMPERATURE_RISE } from '../model/kernel.generated.ts';
 import type { CellKernelParameters } from '../model/layout.ts';
 import { illinois } from '../model/roots.ts';
+import type { CellModel, ElectrolyteMesh } from '../model/physics.ts';
 import type { ParameterSet } from '../params/types.ts';
 import type { SeiLaw } from '../model/physics.ts';
 import { PACK_OUTPUT_NAMES, STOP_REASON, type PackOutputs } from './outputs.ts';
@@ -14,6 +15,10 @@ export interface PackSettings {
   timeStep: number;
   modes: number;
   thermal: ThermalMode;
+  /** The cell model (default 'spm'). */
+  model?: CellModel;
+  /** The SPMe's electrolyte mesh (default 12 / 2 / 12). */
+  mesh?: ElectrolyteMesh;
   /** Thermal conductance between neighbouring cells of a module [W/K] (0: none). */
   conduction: number;
   /** 'cell': stop a step when any cell reaches its voltage limit (as a BMS would); 'pack': when the pack voltage does. */
@@ -54,8 +59,6 @@ export interface PackDiagnostics {
   chemicalEnergyJ: number;
   /** Heat removed by cooling [J]. */
   coolingJ: number;
-  /** Collector Ohmic heat (part of heatJ) [J]. */
-  collectorLossJ: number;
   /** Final cell temperatures [K] and sum of C_th (T - T0) [J]. */
   storedHeatJ: number;
   finalCellSoc: Float64Array;
@@ -120,6 +123,10 @@ export class PackSimulator {
   private readonly stepStoichMargin: Float64Array;
   /** ... at the group Newton's current iterate. */
   private readonly iterateStoichMargin: Float64Array;
+  /** Per cell, the heat of each term over the trial step [J] (HEAT_TERMS order), and its end's depletion margin and c_e minimum. */
+  private readonly stepTerms: Float64Array;
+  private readonly stepMargin: Float64Array;
+  private readonly stepMinimum: Float64Array;
   /** Of the last evaluation with a slope, per cell: end rise and the thermal part's derivatives (CellKernel.correct). */
   private readonly stepRise: Float64Array;
   private readonly stepRiseTangent: Float64Array;
@@ -171,7 +178,14 @@ export class PackSimulator {
     if (input.interconnect.length !== this.layout.series) {
       throw new CellspreadInputError('interconnect', `must hold one resistance per series group (${this.layout.series})`, input.interconnect.length);
     }
-    this.kernel = new CellKernel(input.set, { modes: this.settings.modes, thermal: this.settings.thermal, sei: this.settings.sei, filmHeat: this.settings.filmHeat });
+    this.kernel = new CellKernel(input.set, {
+      model: this.settings.model,
+      modes: this.settings.modes,
+      thermal: this.settings.thermal,
+      mesh: this.settings.mesh,
+      sei: this.settings.sei,
+      filmHeat: this.settings.filmHeat,
+    });
     const L = (this.L = this.kernel.stateLength);
     this.states = new Float64Array(this.n * L);
     if (input.states) {
@@ -201,6 +215,9 @@ export class PackSimulator {
     this.stepOcvEnd = new Float64Array(this.n);
     this.stepStoichMargin = new Float64Array(this.n);
     this.iterateStoichMargin = new Float64Array(this.n);
+    this.stepTerms = new Float64Array(this.n * HEAT_TERMS.length);
+    this.stepMargin = new Float64Array(this.n).fill(1);
+    this.stepMinimum = new Float64Array(this.n).fill(1);
     this.stepRise = new Float64Array(this.n);
     this.stepRiseTangent = new Float64Array(this.n);
     this.stepHeatTangent = new Float64Array(this.n);
@@ -220,10 +237,10 @@ export class PackSimulator {
     this.out.cutoffCell = -1;
     this.out.minCellVoltageV = Infinity;
     this.out.maxCellVoltageV = -Infinity;
+    this.out.minElectrolyteFraction = 1;
     this.diag = {
       chemicalEnergyJ: 0,
       coolingJ: 0,
-      collectorLossJ: 0,
       storedHeatJ: 0,
       finalCellSoc: new Float64Array(this.n),
       finalCellTemperature: new Float64Array(this.n),
@@ -301,6 +318,9 @@ export class PackSimulator {
     this.stepOcvStart[c] = r.surfaceOcvStart;
     this.stepOcvEnd[c] = r.surfaceOcvEnd;
     this.stepStoichMargin[c] = r.stoichiometryMargin;
+    HEAT_TERMS.forEach((t, i) => (this.stepTerms[c * HEAT_TERMS.length + i] = r.heatTerms[t]));
+    this.stepMargin[c] = r.depletionMargin;
+    this.stepMinimum[c] = r.electrolyteMinimum;
     this.stepRise[c] = r.rise;
     this.stepRiseTangent[c] = r.riseTangent;
     this.stepHeatTangent[c] = r.heatTangent;
@@ -313,7 +333,7 @@ export class PackSimulator {
    * Cell c at `current` from its last evaluation with a slope at current - delta (CellKernel.correct: the particle
    * states exact, the thermal part to first order in delta) into the trial buffer; returns the end voltage.
    */
-  private correctCell(c: number, current: number, delta: number): number {
+  private correctCell(c: number, current: number, delta: number, dt: number): number {
     const v = this.views[c];
     const r = this.result;
     r.heat = this.stepHeat[c];
@@ -324,7 +344,9 @@ export class PackSimulator {
     r.heatTangent = this.stepHeatTangent[c];
     r.coolingTangent = this.stepCoolingTangent[c];
     r.voltageStartTangent = this.stepVoltageStartTangent[c];
-    this.kernel.correct(v.a, v.b, this.cells[c], current, delta, v.trial, r);
+    const T = HEAT_TERMS.length;
+    HEAT_TERMS.forEach((t, i) => (r.heatTerms[t] = this.stepTerms[c * T + i]));
+    this.kernel.correct(v.a, v.b, this.cells[c], current, delta, dt, v.trial, r);
     this.cellCorrections++;
     this.stepHeat[c] = r.heat;
     this.stepCooling[c] = r.cooling;
@@ -332,6 +354,9 @@ export class PackSimulator {
     this.stepOcvEnd[c] = r.surfaceOcvEnd;
     this.stepStoichMargin[c] = r.stoichiometryMargin;
     this.stepRise[c] = r.rise;
+    HEAT_TERMS.forEach((t, i) => (this.stepTerms[c * T + i] = r.heatTerms[t]));
+    this.stepMargin[c] = r.depletionMargin;
+    this.stepMinimum[c] = r.electrolyteMinimum;
     return r.voltage;
   }
 
@@ -419,7 +444,7 @@ export class PackSimulator {
         if (!fresh) trialS.set(this.slope.subarray(c0, c0 + np));
         const newSpread =
           !fresh && this.linearisable(c0, np, dt, alpha)
-            ? this.correctGroup(c0, np, this.current.subarray(c0, c0 + np), trialI, trialV)
+            ? this.correctGroup(c0, np, this.current.subarray(c0, c0 + np), trialI, dt, trialV)
             : this.evaluateGroup(c0, np, dt, trialI, trialV, trialS, fresh);
         if (newSpread < spread || attempt >= F64.maxBacktrack) {
           this.current.set(trialI, c0);
@@ -494,12 +519,12 @@ export class PackSimulator {
   }
 
   /** correctCell for every cell of a group from `from` to `to` (voltages into `voltages`); returns the spread. */
-  private correctGroup(c0: number, np: number, from: ArrayLike<number>, to: ArrayLike<number>, voltages: Float64Array): number {
+  private correctGroup(c0: number, np: number, from: ArrayLike<number>, to: ArrayLike<number>, dt: number, voltages: Float64Array): number {
     let lo = Infinity;
     let hi = -Infinity;
     let inRange = true;
     for (let j = 0; j < np; j++) {
-      const v = this.correctCell(c0 + j, to[j], to[j] - from[j]);
+      const v = this.correctCell(c0 + j, to[j], to[j] - from[j], dt);
       voltages[j] = v;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
@@ -536,6 +561,10 @@ export class PackSimulator {
       const e = this.kernel.evaluate(s, this.cells[c], 0, this.cellTemperature(c, this.start), this.ev);
       this.voltage[c] = e.voltage;
       sum += e.voltage;
+      // A step of length 0 ends where it starts: the start state's electrolyte margin.
+      const lim = this.kernel.limits(s, this.cells[c]);
+      this.stepMargin[c] = lim.depletionMargin;
+      this.stepMinimum[c] = lim.electrolyteMinimum;
     }
     this.groupVoltage[g] = sum / np;
     return this.groupVoltage[g];
@@ -576,8 +605,21 @@ export class PackSimulator {
     return I;
   }
 
-  /** How far the pack is past the segment's limit (> 0 means crossed), for the current direction. */
-  private limitExcess(seg: Segment, I: number): { excess: number; group: number } {
+  /**
+   * How far the pack is past a limit (> 0 means crossed): the segment's voltage limit for the current direction, or
+   * the electrolyte's depletion in any cell (its margin below 0; the SPM's never is). The larger of the two; with it,
+   * whether depletion is the one, and the group or cell concerned.
+   */
+  private limitExcess(seg: Segment, I: number): { excess: number; group: number; depleted: boolean; cell: number } {
+    const v = this.voltageExcess(seg, I);
+    let cell = -1;
+    let margin = Infinity;
+    for (let c = 0; c < this.n; c++) if (this.stepMargin[c] < margin) [margin, cell] = [this.stepMargin[c], c];
+    return -margin > v.excess ? { excess: -margin, group: -1, depleted: true, cell } : { ...v, depleted: false, cell: -1 };
+  }
+
+  /** How far the pack is past the segment's voltage limit (> 0 means crossed), for the current direction. */
+  private voltageExcess(seg: Segment, I: number): { excess: number; group: number } {
     let worstGroup = -1;
     if (I > 0) {
       if (this.settings.stopAt === 'pack') return { excess: this.series() * seg.lowerCutoff - this.packVoltage(I), group: -1 };
@@ -619,10 +661,16 @@ export class PackSimulator {
     this.out.energyWh += (0.5 * I * (vStart + vEnd) * dt) / 3600;
     this.out.capacityAh += (I * dt) / 3600;
     this.out.interconnectLossJ += I * I * this.interconnectTotal * dt;
+    const T = HEAT_TERMS.length;
     for (let c = 0; c < this.n; c++) {
       const ic = this.current[c];
       this.out.weldLossJ += ic * ic * this.cells[c].contactResistance * dt;
-      this.diag.collectorLossJ += ic * ic * this.cells[c].collectorResistance * dt;
+      this.out.heatCollectorJ += ic * ic * this.cells[c].collectorResistance * dt;
+      this.out.heatIrreversibleJ += this.stepTerms[c * T];
+      this.out.heatReversibleJ += this.stepTerms[c * T + 1];
+      this.out.heatOhmicElectrolyteJ += this.stepTerms[c * T + 2];
+      this.out.heatOhmicSolidJ += this.stepTerms[c * T + 3];
+      this.out.minElectrolyteFraction = Math.min(this.out.minElectrolyteFraction, this.stepMinimum[c]);
       this.out.heatJ += this.stepHeat[c];
       this.diag.coolingJ += this.stepCooling[c];
       this.diag.chemicalEnergyJ += 0.5 * ic * (this.stepOcvStart[c] + this.stepOcvEnd[c]) * dt;
@@ -732,8 +780,8 @@ export class PackSimulator {
     const first = F64.crossing * Math.max(1, h);
     const I0 = this.probe(seg, first);
     const invalid0 = this.invalidDrive(I0);
-    const start = Number.isNaN(I0) ? { excess: NaN, group: -1 } : this.limitExcess(seg, I0);
-    if (start.excess >= 0) return this.limitReached(seg, I0, start.group);
+    const start = Number.isNaN(I0) ? { excess: NaN, group: -1, depleted: false, cell: -1 } : this.limitExcess(seg, I0);
+    if (start.excess >= 0) return this.limitReached(seg, I0, start);
     if (invalid0 !== VALID) return this.stopInvalid(invalid0);
     let [lo, flo, hi, fhi, hiReason, hiCell, side, x] = [first, start.excess, h, excess, invalid, this.invalidCell, 0, h];
     for (let it = 0; it < F64.maxIllinois; it++) {
@@ -764,7 +812,7 @@ export class PackSimulator {
     if (invalidC !== VALID) return this.stopInvalid(invalidC);
     const cross = this.limitExcess(seg, Ic);
     this.commit(Ic, x);
-    return this.limitReached(seg, Ic, cross.group);
+    return this.limitReached(seg, Ic, cross);
   }
 
   /**
@@ -779,11 +827,18 @@ export class PackSimulator {
     return I;
   }
 
-  /** The segment's voltage limit was reached at string current I (group: the limiting group, -1 for the pack). */
-  private limitReached(seg: Segment, I: number, group: number): number {
+  /**
+   * A limit was reached at string current I (limitExcess's `cross`): a cell's electrolyte depleted (the SPMe; it ends
+   * the run), or the segment's voltage limit (group: the limiting group, -1 for the pack).
+   */
+  private limitReached(seg: Segment, I: number, cross: { group: number; depleted: boolean; cell: number }): number {
+    if (cross.depleted) {
+      this.markDepleted(cross.cell);
+      return STOP_REASON.electrolyteDepleted;
+    }
     // A CC phase ending at its CV voltage hands over to the CV segment: no cut-off event.
     if (seg.continueOnLimit) return STOP_REASON.completed;
-    this.markCutoff(I, group);
+    this.markCutoff(I, cross.group);
     return this.settings.stopAt === 'pack' ? STOP_REASON.packLimit : STOP_REASON.cellLimit;
   }
 
@@ -826,6 +881,13 @@ export class PackSimulator {
       this.out.cutoffCell = this.invalidCell;
     }
     return reason;
+  }
+
+  /** The electrolyte of cell `cell` depleted: the first limit event, if no voltage limit came before. */
+  private markDepleted(cell: number): void {
+    if (this.out.cutoffCell >= 0) return;
+    this.out.timeToFirstCutoffS = this.time;
+    this.out.cutoffCell = cell;
   }
 
   private markCutoff(I: number, group: number): void {
@@ -905,7 +967,7 @@ export function simulatePack(input: PackSimulationInput): PackSimulationResult {
 const VALID = -1;
 
 /** Stop reasons that end the whole run (a voltage limit ends only its protocol step). */
-const ENDS_RUN = new Set<number>([STOP_REASON.powerLimit, STOP_REASON.cellExhausted, STOP_REASON.voltageOutOfRange]);
+const ENDS_RUN = new Set<number>([STOP_REASON.powerLimit, STOP_REASON.electrolyteDepleted, STOP_REASON.cellExhausted, STOP_REASON.voltageOutOfRange]);
 
 /** A cell's slope as the linearised solves use it: the fallback where it is not a finite negative number. */
 function usableSlope(s: number): number {

@@ -20,6 +20,7 @@ import { chart, type ColumnSource, Columns, type Dict, errText, finiteValues, is
 import { unitSymbol, withUnit } from './quantities.ts';
 import { dominantSection, sensitivitySection } from './sensitivity.ts';
 import { epistemicSection, epistemicTails } from './epistemic.ts';
+import { heatSection } from './heat.ts';
 import { lifetimeOf, lifetimeSection } from './lifetime.ts';
 
 export { columnForFactor, dominantFactor } from './sensitivity.ts';
@@ -82,6 +83,7 @@ const STOP_REASON_NAMES: Record<keyof typeof STOP_REASON, string> = {
   cellLimit: 'cell voltage limit',
   packLimit: 'pack voltage limit',
   powerLimit: 'power not deliverable',
+  electrolyteDepleted: 'electrolyte depleted',
   cellExhausted: 'cell exhausted',
   voltageOutOfRange: 'voltage out of range',
 };
@@ -478,6 +480,11 @@ export async function renderReport(summary: RunSummary, table: SampleTable | Col
     id: 'dominant',
     title: 'Dominant factors',
     html: cols.rows === 0 ? note('The sample table is empty: no plot.') : await dominantSection(summary, sens, tails, cols, outputs),
+  });
+  sections.push({
+    id: 'heat',
+    title: 'Heat by source',
+    html: cols.rows === 0 ? note('The sample table is empty: no breakdown.') : await heatSection(summary, cols),
   });
   sections.push({
     id: 'distributions',

@@ -166,7 +166,7 @@ export interface HeadlineLimit {
   unit: string;
   tail: 'upper' | 'lower';
   limit: number;
-  /** The limit in words: "maxTemperatureK above 309 K". */
+  /** The limit in words: "maxTemperatureK above 316 K". */
   title: string;
   /** The tail summary's recommended estimate of P(one pack passes the limit). */
   probability: HeadlineProbability;

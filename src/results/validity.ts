@@ -22,6 +22,7 @@ export const STOP_REASON_STATUS = {
   cellLimit: { valid: true, description: 'a cell reached a voltage limit' },
   packLimit: { valid: true, description: 'the pack reached a voltage limit' },
   powerLimit: { valid: true, description: 'the pack could not deliver the requested power' },
+  electrolyteDepleted: { valid: true, description: "a cell's electrolyte ran dry (the SPMe: c_e reached 10 mol/m3)" },
   cellExhausted: {
     valid: true,
     description: "a cell was exhausted (its particle surface reached the end of its stoichiometry range, or its voltage collapsed to 0 V) before any voltage limit: the run stopped there",

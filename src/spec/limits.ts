@@ -4,7 +4,7 @@
  * exhaust memory into a clear error naming the number, the cap and how to raise it (`limits:` in the study file).
  * The caps guarding the study file itself (size, YAML aliases, nesting) cannot be raised from inside it.
  */
-import { CELL_PARAMETER_COUNT, cellStateLength } from '../model/layout.ts';
+import { cellParameters, cellStateLength } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT } from '../pack/outputs.ts';
 import { compileLifetimeProtocol, CYCLE_OUTPUT_COUNT, type LifetimeProtocolStep } from '../pack/lifetime.ts';
 import { compileProtocol, type CompileContext, type PackProtocolStep, type Segment } from '../pack/protocol.ts';
@@ -88,7 +88,8 @@ export function chunkMemoryBytes(spec: StudySpec, chunkSize: number): number {
   const cells = spec.pack.series * spec.pack.parallel;
   const quantities = Object.keys(spec.variation).length;
   const inputs = Object.values(spec.variation).reduce((n, v) => n + 3 + (v.pack ? 1 : 0) + (v.module ? 3 : 0) + (v.cell ? 3 : 0), 0);
-  const perCell = (CELL_PARAMETER_COUNT + 4 * cellStateLength(spec.simulation.modes) + quantities + 2) * 8;
+  const { model, electrolyteMesh } = spec.simulation;
+  const perCell = (cellParameters(model).length + 4 * cellStateLength(spec.simulation.modes, model, electrolyteMesh) + quantities + 2) * 8;
   // Per pack: the numbers as Float64 and once more as chunk-file text (about 24 characters each); a lifetime study
   // adds its per-cycle outputs (and, with analysis.lifetime.cellStates, every cell's SEI growth per cycle, Float32).
   const block = spec.protocol.find((s): s is RepeatBlockSpec => 'repeat' in s);

@@ -6,6 +6,13 @@
 import { z } from 'zod';
 import type { DistributionSpec, FixedSpec, GeneralizedParetoSpec, ParetoSpec, SimpleDistributionSpec } from '../variation/distributions.ts';
 import type { Level, Scale } from '../variation/quantities.ts';
+import { CELL_MODELS, type CellModel, type ElectrolyteMesh } from '../model/physics.ts';
+
+/**
+ * The cell model a study runs when its file names none: the SPMe, whose cost per cell-discharge on the WASM backend is
+ * 1.8 to 1.95x the SPM's (bench/RESULTS.md; issue 14: the SPMe when within 2x). README: which to choose when.
+ */
+export const DEFAULT_MODEL: CellModel = 'spme';
 import type { StudyLimits } from './limits.ts';
 
 /** Marker put in the message of an unknown-key issue, followed by the allowed keys (for "did you mean"). */
@@ -149,9 +156,11 @@ export const studySpecSchema = strict({
     timeStep: positive.default(10),
     modes: count.max(64).default(10),
     thermal: z.enum(['lumped', 'isothermal']).default('lumped'),
+    model: z.enum(CELL_MODELS).default(DEFAULT_MODEL),
+    electrolyteMesh: strict({ negative: count.max(200), separator: count.max(200), positive: count.max(200) }).optional(),
     sei: z.enum(['none', 'solvent-diffusion limited', 'reaction limited']).default('none'),
     filmHeat: z.boolean().default(true),
-  }).default({ timeStep: 10, modes: 10, thermal: 'lumped', sei: 'none', filmHeat: true }),
+  }).default({ timeStep: 10, modes: 10, thermal: 'lumped', model: DEFAULT_MODEL, sei: 'none', filmHeat: true }),
   protocol: z.array(protocolItemSchema).min(1).default([{ type: 'discharge', cRate: 1 }]),
   ageing: strict({
     randomWalk: strict({ sigma: nonNegative, rho: z.number().min(0).max(1).default(1) }).optional(),
@@ -305,8 +314,12 @@ export interface StudySpec {
   params: string;
   pack: PackSpec;
   initial: { soc: number; temperature?: number };
-  /** sei: SEI growth law (absent: none); filmHeat: the film's Joule heat (absent: on). */
-  simulation: { timeStep: number; modes: number; thermal: 'lumped' | 'isothermal'; sei?: SeiLawSpec; filmHeat?: boolean };
+  /**
+   * model: the cell model, 'spm' or 'spme' (the SPM with electrolyte, every heat source); electrolyteMesh: the SPMe's
+   * finite volumes per region (absent: 12 / 2 / 12); sei: SEI growth law (absent: none); filmHeat: the film's Joule
+   * heat (absent: on).
+   */
+  simulation: { timeStep: number; modes: number; thermal: 'lumped' | 'isothermal'; model: CellModel; electrolyteMesh?: ElectrolyteMesh; sei?: SeiLawSpec; filmHeat?: boolean };
   /** Steps, with at most one repeat block (a lifetime study). */
   protocol: StudyProtocolItem[];
   /** The time-evolving part of ageing: a per-cycle random walk of each cell's SEI rate factor. */

@@ -11,6 +11,7 @@ import type { ParameterSet } from '../params/types.ts';
 import { correlationCholesky } from '../variation/copula.ts';
 import { distributionFromSpec, type DistributionSpec } from '../variation/distributions.ts';
 import { LEVELS, resolveQuantity, variationKeyNames, type Level, type Scale } from '../variation/quantities.ts';
+import type { CellModel } from '../model/physics.ts';
 import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { checkStudyCost } from './limits.ts';
 import { lifetimeOutputs } from '../study/lifetime.ts';
@@ -132,7 +133,7 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
   const variation: Record<string, QuantityVariation> = {};
   const writers = new Map<string, string>();
   for (const [key, v] of Object.entries(p.variation)) {
-    variation[key] = checkVariation(key, v, set, p.initial.soc, writers);
+    variation[key] = checkVariation(key, v, set, p.initial.soc, writers, p.simulation.model);
   }
   const correlation: StudySpec['correlation'] = {};
   for (const level of LEVELS) {
@@ -168,18 +169,22 @@ function checkSemantics(p: ParsedStudySpec, raw: unknown): StudySpec {
     }
   }
   const run = { ...p.run };
-  const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw) : undefined;
+  const epistemic = p.epistemic ? checkEpistemic(p.epistemic, variation, set, p.initial.soc, writers, run, raw, p.simulation.model) : undefined;
   if (analysis) checkAnalysis(analysis, variation, epistemic, p.protocol as StudySpec['protocol']);
   const spec: StudySpec = {
     name: p.name,
     params: set.name,
     pack: { ...pack },
     initial: { ...p.initial },
-    // SEI growth and film heat are left out at their defaults, so that studies without ageing keep their hash.
+    // The model is always written (the default changed from the SPM to the SPMe: a study's hash says which ran); the
+    // mesh when given; SEI growth and film heat are left out at their defaults, so that studies without ageing keep
+    // their hash otherwise.
     simulation: {
       timeStep: p.simulation.timeStep,
       modes: p.simulation.modes,
       thermal: p.simulation.thermal,
+      model: p.simulation.model,
+      ...(p.simulation.electrolyteMesh ? { electrolyteMesh: { ...p.simulation.electrolyteMesh } } : {}),
       ...(p.simulation.sei !== 'none' ? { sei: p.simulation.sei } : {}),
       ...(p.simulation.filmHeat === false ? { filmHeat: false } : {}),
     },
@@ -282,6 +287,7 @@ function checkEpistemic(
   writers: Map<string, string>,
   run: StudySpec['run'],
   raw: unknown,
+  model: CellModel,
 ): EpistemicSpec {
   const keys = Object.keys(e.quantities);
   if (keys.length === 0) throw new StudySpecError(['epistemic', 'quantities'], 'must name at least one quantity', e.quantities, 'e.g. negative.diffusivity: { scale: log, value: { distribution: lognormal, sd: 0.2 } }');
@@ -291,6 +297,9 @@ function checkEpistemic(
     const at = ['epistemic', 'quantities', key];
     const q = resolveQuantity(key, set);
     if (!q) throw new StudySpecError(at, 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
+    if (q.model === 'spme' && model !== 'spme') {
+      throw new StudySpecError(at, `acts only through the electrolyte of the SPMe, and this study runs the ${model} (set simulation.model: spme)`, key);
+    }
     const aleatory = variation[key];
     const scale: Scale = v.scale ?? aleatory?.scale ?? q.defaultScale;
     if (aleatory && v.scale !== undefined && v.scale !== aleatory.scale) {
@@ -421,13 +430,20 @@ function checkDistribution(path: SpecPath, d: DistributionSpec, scale: Scale): v
   }
 }
 
-function checkVariation(key: string, v: ParsedStudySpec['variation'][string], set: ParameterSet, soc: number, writers: Map<string, string>): QuantityVariation {
+function checkVariation(
+  key: string,
+  v: ParsedStudySpec['variation'][string],
+  set: ParameterSet,
+  soc: number,
+  writers: Map<string, string>,
+  model: CellModel,
+): QuantityVariation {
   const q = resolveQuantity(key, set);
   if (!q) {
     throw new StudySpecError(['variation', key], 'must be a manufacturing quantity or a numeric parameter path', key, didYouMean(key, variationKeyNames(set)), true);
   }
-  if (q.model === 'spme') {
-    throw new StudySpecError(['variation', key], 'acts only through the electrolyte of the SPMe, which studies cannot run yet (they run the SPM)', key);
+  if (q.model === 'spme' && model !== 'spme') {
+    throw new StudySpecError(['variation', key], `acts only through the electrolyte of the SPMe, and this study runs the ${model} (set simulation.model: spme)`, key);
   }
   if (!LEVELS.some((l) => v[l] !== undefined)) {
     throw new StudySpecError(['variation', key], 'must vary at least one level (pack, module or cell)', v);

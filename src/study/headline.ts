@@ -53,7 +53,7 @@ export function formatShareRange(lower: number | null, upper: number | null): st
   return lo === hi ? `${lo} %` : `${lo}–${hi} %`;
 }
 
-/** A limit or threshold as given, in its unit ("309 K", "9.6 Ah"); '-' is no unit. */
+/** A limit or threshold as given, in its unit ("316 K", "9.6 Ah"); '-' is no unit. */
 export function formatQuantity(x: number, unit: string): string {
   return `${sig(x, 6)}${unit && unit !== '-' ? ` ${unit}` : ''}`;
 }

@@ -1,6 +1,8 @@
 import { CellspreadInputError } from '../errors.ts';
 import { CellKernel } from '../model/cell.ts';
-import { deriveCellParameters, type CellOverrides } from '../model/derive.ts';
+import type { CellOverrides } from '../model/derive.ts';
+import { deriveModelParameters } from '../model/electrolyte.ts';
+import { DEFAULT_ELECTROLYTE_MESH } from '../model/physics.ts';
 import { getParameterSet } from '../params/index.ts';
 import type { ParameterSet } from '../params/types.ts';
 import { compileLifetimeProtocol, type LifetimePlan, type LifetimeProtocolStep } from '../pack/lifetime.ts';
@@ -42,24 +44,28 @@ export function studyModel(spec: StudySpec): StudyModel {
     timeStep: spec.simulation.timeStep,
     modes: spec.simulation.modes,
     thermal: spec.simulation.thermal,
+    model: spec.simulation.model,
+    mesh: spec.simulation.electrolyteMesh ?? { ...DEFAULT_ELECTROLYTE_MESH },
     conduction: spec.pack.conduction,
     stopAt: (spec.simulation as { stopAt?: 'cell' | 'pack' }).stopAt ?? 'cell',
     sei: spec.simulation.sei ?? 'none',
     filmHeat: spec.simulation.filmHeat ?? true,
   };
-  preflight(spec, set, layout, segments);
+  preflight(spec, set, layout, segments, settings);
   return { set, layout, segments, settings, ...(lifetime ? { lifetime } : {}) };
 }
 
 /**
- * Checks that need the physics, run before any sample is simulated (so nothing is half-written):
- * a power demand above what the nominal pack can deliver even when full is rejected here.
+ * Checks that need the physics, run before any sample is simulated (so nothing is half-written): the nominal cell's
+ * parameters (an electrolyte value out of range is named here), and a power demand above what the nominal pack can
+ * deliver even when full.
  */
-function preflight(spec: StudySpec, set: ParameterSet, layout: PackLayout, segments: readonly Segment[]): void {
+function preflight(spec: StudySpec, set: ParameterSet, layout: PackLayout, segments: readonly Segment[], settings: PackSettings): void {
+  const model = settings.model ?? 'spm';
+  const kernel = new CellKernel(set, { model, modes: spec.simulation.modes, mesh: settings.mesh });
+  const p = deriveModelParameters(set, 1, model, nominalOverrides(spec), kernel.mesh);
   const power = segments.filter((s) => s.mode === SEGMENT_MODE.power && s.value > 0);
   if (power.length === 0) return;
-  const p = deriveCellParameters(set, 1, nominalOverrides(spec));
-  const kernel = new CellKernel(set, { modes: spec.simulation.modes });
   const state = kernel.initialState(p);
   const T = kernel.temperature(state);
   const busbars = spec.pack.interconnectResistance * layout.series;

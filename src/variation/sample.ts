@@ -7,8 +7,10 @@
  * quantity leaves the draws of the others unchanged (common random numbers between study variants).
  */
 import { CellspreadInputError } from '../errors.ts';
+import { deriveElectrolyteParameters } from '../model/electrolyte.ts';
 import { CELL_INPUT_COUNT, CELL_INPUTS, cellDeriver, cellInputIndex, cellInputs } from '../model/derive.ts';
-import { CELL_PARAMETER_COUNT } from '../model/layout.ts';
+import { CELL_PARAMETER_COUNT, cellParameters } from '../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, ELECTROLYTE_PARAMETERS } from '../model/physics.ts';
 import { normalCdf, normalQuantile } from '../math/special.ts';
 import { Rng } from '../random/rng.ts';
 import { SobolSequence } from '../random/sobol.ts';
@@ -31,7 +33,10 @@ export interface SampleChunk {
   count: number;
   cellsPerPack: number;
   groupsPerPack: number;
-  /** CELL_PARAMETER_COUNT x count x cellsPerPack; index ((param * count) + sample) * cellsPerPack + cell. */
+  /**
+   * The study model's kernel parameters (src/model/layout.ts cellParameters) x count x cellsPerPack; index
+   * ((param * count) + sample) * cellsPerPack + cell.
+   */
   kernelParameters: Float64Array;
   /** Interconnect resistance per series connection [Ohm]: count x groupsPerPack, index sample * groupsPerPack + group. */
   interconnectResistance: Float64Array;
@@ -190,13 +195,17 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
   const count = rows;
   const set = c.set;
   const nq = c.quantities.length;
+  const model = spec.simulation.model;
+  const spme = model === 'spme';
+  const mesh = spec.simulation.electrolyteMesh ?? DEFAULT_ELECTROLYTE_MESH;
+  const P = cellParameters(model).length;
   const names = inputNames(spec);
   const chunk: SampleChunk = {
     start: firstSampleIndex,
     count,
     cellsPerPack,
     groupsPerPack,
-    kernelParameters: new Float64Array(derive ? CELL_PARAMETER_COUNT * count * cellsPerPack : 0),
+    kernelParameters: new Float64Array(derive ? P * count * cellsPerPack : 0),
     interconnectResistance: new Float64Array(count * groupsPerPack).fill(spec.pack.interconnectResistance),
     inputs: { names, values: new Float64Array(count * names.length) },
     cellQuantities: { names: c.quantities.map((q) => q.key), units: c.quantities.map((q) => q.info.unit), values: new Float64Array(nq * count * cellsPerPack) },
@@ -230,9 +239,12 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
     return { L: k.L, members, entities: c.design.entities[k.level], z: new Float64Array(n), w: new Float64Array(n) };
   });
   const deriver = cellDeriver(set);
-  const baseInputs = cellInputs(set, constantOverrides(spec, c));
+  const constant = constantOverrides(spec, c);
+  const baseInputs = cellInputs(set, constant);
   const inputs = new Float64Array(CELL_INPUT_COUNT); // the cell being derived
   const parameterStride = count * cellsPerPack;
+  // The SPMe's electrolyte rows come from the cell's overrides (the paths deriveElectrolyteParameters reads).
+  const overrideAppliers = spme ? c.quantities.map((q) => makeOverrideApplier(q.info.name, c, values)) : [];
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
   const epistemicOf = c.quantities.map((_, qi) => c.epistemic.some((e) => e.quantity === qi));
@@ -304,6 +316,14 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
       for (const f of fractionChecks) checkVolumeFraction(f.side, f.porosity ? f.porosity[cell] : f.nominal, inputs[f.epsS], firstSampleIndex + s, cell);
       try {
         deriver.derive(inputs, soc, chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
+        if (spme) {
+          const o: Record<string, number> = { ...constant };
+          for (let qi = 0; qi < nq; qi++) overrideAppliers[qi](values[qi][cell], o, cell);
+          const ep = deriveElectrolyteParameters(set, mesh, o) as unknown as Record<string, number>;
+          for (let j = 0; j < ELECTROLYTE_PARAMETERS.length; j++) {
+            chunk.kernelParameters[(CELL_PARAMETER_COUNT + j) * parameterStride + s * cellsPerPack + cell] = ep[ELECTROLYTE_PARAMETERS[j].name];
+          }
+        }
       } catch (e) {
         if (!(e instanceof CellspreadInputError)) throw e;
         throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, e.message, `changed inputs ${JSON.stringify(changedInputs(inputs, baseInputs))}; narrow the variation or bound it with truncatedNormal (min/max)`);
@@ -424,5 +444,70 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
       return writeTo('thermal.initialTemperature');
     default:
       return writeTo(name); // a raw parameter-set path
+  }
+}
+
+/** Writes one quantity's cell value into the cell's overrides by path (the SPMe's electrolyte derivation reads them). */
+type OverrideApplier = (x: number, o: Record<string, number>, cell: number) => number | undefined;
+
+/**
+ * How one quantity's cell value is written into the overrides by parameter path (docs/variation.md has the formulas):
+ * what `deriveElectrolyteParameters` reads for the SPMe's rows (porosity, tortuosity, thickness, area, the electrolyte's
+ * own paths and scales). The same formulas as makeApplier's, on paths instead of the input vector.
+ */
+function makeOverrideApplier(name: string, c: CompiledStudy, values: Float64Array[]): OverrideApplier {
+  const set: ParameterSet = c.set;
+  const valuesOf = (key: string): Float64Array | undefined => {
+    const i = c.quantities.findIndex((q) => q.key === key);
+    return i < 0 ? undefined : values[i];
+  };
+  const m = /^(coatingThickness|porosity|activeFraction|particleRadius)\.(negative|positive)$/.exec(name);
+  if (m) {
+    const side = m[2] as 'negative' | 'positive';
+    const e = set[side];
+    const thickness = `${side}.thickness`;
+    const radius = `${side}.particleRadius`;
+    const porosity = `${side}.porosity`;
+    const epsS = `${side}.activeMaterialVolumeFraction`;
+    switch (m[1]) {
+      case 'coatingThickness':
+        return (x, o) => void (o[thickness] = x);
+      case 'particleRadius':
+        return (x, o) => void (o[radius] = x);
+      case 'porosity': {
+        const a = valuesOf(`activeFraction.${side}`);
+        const a0 = e.activeMaterialVolumeFraction / (1 - e.porosity);
+        return (x, o, cell) => {
+          o[porosity] = x;
+          o[epsS] = (a ? a[cell] : a0) * (1 - x);
+          return undefined;
+        };
+      }
+      default: {
+        const eps = valuesOf(`porosity.${side}`);
+        return (x, o, cell) => void (o[epsS] = x * (1 - (eps ? eps[cell] : e.porosity)));
+      }
+    }
+  }
+  switch (name) {
+    case 'contactResistance':
+      return (x, o) => void (o['electrical.contactResistance'] = x);
+    case 'capacity': {
+      const w0 = set.geometry.electrodeWidth;
+      const q0 = set.electrical.nominalCapacity;
+      return (x, o) => void (o['geometry.electrodeWidth'] = (w0 * x) / q0);
+    }
+    case 'initialSoc':
+      return (x) => Math.min(1, Math.max(0, x));
+    case 'lithiumInventory':
+      return (x, o) => void (o.lithiumInventoryFactor = x);
+    case 'heatTransferCoefficient':
+      return (x, o) => void (o['thermal.heatTransferCoefficient'] = x);
+    case 'ambientTemperature':
+      return (x, o) => void (o['thermal.ambientTemperature'] = x);
+    case 'initialTemperature':
+      return (x, o) => void (o['thermal.initialTemperature'] = x);
+    default:
+      return (x, o) => void (o[name] = x); // a raw parameter-set path
   }
 }

@@ -1,4 +1,4 @@
-import { CELL_PARAMETER_COUNT, CELL_PARAMETERS } from '../model/layout.ts';
+import { cellParameters } from '../model/layout.ts';
 import type { StudySpec } from '../spec/schema.ts';
 import { compileStudy } from './design.ts';
 import { sampleChunk, type SampleChunk } from './sample.ts';
@@ -21,6 +21,7 @@ export function sampleTable(spec: StudySpec, start: number, count: number, chunk
   const { cellsPerPack, groupsPerPack } = chunk;
   const parallel = spec.pack.parallel;
   const q = chunk.cellQuantities;
+  const parameters = cellParameters(spec.simulation.model);
   const columns = [
     'sample',
     'module',
@@ -28,17 +29,17 @@ export function sampleTable(spec: StudySpec, start: number, count: number, chunk
     'position',
     'cell',
     'initialSoc',
-    ...CELL_PARAMETERS.map((p) => p.name),
+    ...parameters.map((p) => p.name),
     ...q.names.map((n) => `varied.${n}`),
     'interconnectResistance',
   ];
-  const units = ['', '', '', '', '', '-', ...CELL_PARAMETERS.map((p) => p.unit), ...q.units, 'Ohm'];
+  const units = ['', '', '', '', '', '-', ...parameters.map((p) => p.unit), ...q.units, 'Ohm'];
   const rows: number[][] = [];
   for (let s = 0; s < chunk.count; s++) {
     for (let cell = 0; cell < cellsPerPack; cell++) {
       const g = c.groupOfCell[cell];
       const row = [chunk.start + s, c.moduleOfCell[cell], g, cell % parallel, cell, chunk.initialSoc[s * cellsPerPack + cell]];
-      for (let p = 0; p < CELL_PARAMETER_COUNT; p++) row.push(chunk.kernelParameters[(p * chunk.count + s) * cellsPerPack + cell]);
+      for (let p = 0; p < parameters.length; p++) row.push(chunk.kernelParameters[(p * chunk.count + s) * cellsPerPack + cell]);
       for (let k = 0; k < q.names.length; k++) row.push(q.values[(k * chunk.count + s) * cellsPerPack + cell]);
       row.push(chunk.interconnectResistance[s * groupsPerPack + g]);
       rows.push(row);

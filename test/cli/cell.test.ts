@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { captureIo } from '../support/cli.ts';
+import { referenceCurve, referenceScalars, voltageDistance } from '../support/pybammReference.ts';
 
 const capture = captureIo;
 
@@ -29,6 +30,37 @@ describe('cellspread cell', () => {
     expect(last[header.indexOf('temperature_K')]).toBeCloseTo(summary.finalTemperatureK, 9);
   });
 
+  for (const [name, rate] of [['spme_chen2020_1C_lumped', '1'], ['spme_chen2020_2C_lumped', '2']] as const) {
+    it(`--model spme meets the PyBaMM SPMe targets (${name}): capacity, voltage RMS, final temperature, every heat term`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cellspread-'));
+      const csv = join(dir, 'curve.csv');
+      const c = capture();
+      expect(await main(['cell', '--model', 'spme', '--c-rate', rate, '--out', csv, '--json'], c.io)).toBe(0);
+      const s = JSON.parse(c.out.join('\n'));
+      const ref = referenceScalars(name);
+      const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+      expect(s.model).toBe('spme');
+      expect(s.endReason).toBe('voltage-cutoff');
+      expect(Math.abs(s.capacityAh / ref.capacityAh - 1)).toBeLessThan(1e-3);
+      expect(voltageDistance(rows.map((r) => r[0]), rows.map((r) => r[1]), referenceCurve(name)).rms).toBeLessThan(3e-3);
+      expect(Math.abs(s.finalTemperatureK - ref.finalTemperatureK)).toBeLessThan(0.2);
+      expect(Math.abs(s.heatTermsJ.ohmicElectrolyte / ref.ohmicElectrolyteHeatJ - 1)).toBeLessThan(0.01);
+      expect(Math.abs(s.heatTermsJ.ohmicSolid / ref.ohmicSolidHeatJ - 1)).toBeLessThan(0.01);
+      expect(Math.abs(s.heatTermsJ.collector / ref.ohmicCurrentCollectorHeatJ - 1)).toBeLessThan(0.01);
+      expect(Math.abs(s.heatTermsJ.irreversible / ref.irreversibleHeatJ - 1)).toBeLessThan(0.01);
+      expect(Math.abs(s.heatJ / ref.totalHeatJ - 1)).toBeLessThan(0.01);
+    });
+  }
+
+  it('--model spme stops at electrolyte depletion (2.5C) and says so', async () => {
+    const c = capture();
+    expect(await main(['cell', '--model', 'spme', '--c-rate', '2.5'], c.io)).toBe(0);
+    const text = c.out.join('\n');
+    expect(text).toContain('(electrolyte-depleted)');
+    expect(text).toContain('lowest c_e      1.0 % of the initial');
+    expect(text).toMatch(/heat {12}\d+\.\d J: irreversible \d+\.\d, reversible 0\.0, electrolyte Ohmic \d+\.\d, solid Ohmic \d+\.\d, collectors/);
+  });
+
   it('isothermal keeps the ambient temperature', async () => {
     const c = capture();
     expect(await main(['cell', '--thermal', 'isothermal', '--ambient', '283.15', '--json'], c.io)).toBe(0);
@@ -42,6 +74,7 @@ describe('cellspread cell', () => {
     [['--c-rate', '-1'], '--c-rate must be a number > 0, got -1'],
     [['--soc', '1.2'], '--soc must be a number >= 0 and <= 1, got 1.2'],
     [['--thermal', 'lumpy'], '--thermal must be one of lumped, isothermal, got "lumpy"'],
+    [['--model', 'dfn'], '--model must be one of spm, spme, got "dfn"'],
     [['--cutoff', '0.5'], '--cutoff can never be reached'],
     [['--soc', '0'], '--cutoff must be below the voltage at the start of the discharge'],
     [['--bogus'], "Unknown option '--bogus'"],

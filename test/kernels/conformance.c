@@ -1,8 +1,9 @@
 /*
- * Kernel conformance in C: one step of each case through bench/native/step.h and the generated kernels, for
- * test/kernels/conformance.test.ts (compiled there with gcc). Input (f64, binary): count, lumped, aging, the study
- * constants in definition order (src/kernels/configure.ts flattenKernelConstants), then per case: state[L],
- * params[CELL_PARAMETER_COUNT], current, dt, heat. Output (f64, binary, stdout): per case voltage, slope, heat, start voltage, end state[L].
+ * Kernel conformance in C: one step of each case through bench/native/step.h and the generated kernels of a model
+ * (-DCELLSPREAD_SPME for the SPMe), for test/kernels/conformance.test.ts (compiled there with gcc). Input (f64,
+ * binary): count, lumped, aging, the study constants in definition order (src/kernels/configure.ts
+ * flattenKernelConstants), then per case: state[L], params[CELL_PARAMETER_COUNT], current, dt, heat. Output (f64,
+ * binary, stdout): per case voltage, slope, heat, start voltage, the four heat terms, the depletion margin, end state[L].
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,8 @@ int main(int argc, char **argv) {
     StepResult r;
     step_prepare(s, a, b, p, &k, in[1]);
     step_finish(s, a, b, e, p, &k, in[0], in[1], in[2], lumped, aging, 1, &r);
-    const double head[4] = { r.voltage, r.slope, r.heat, r.voltageStart };
-    fwrite(head, sizeof(double), 4, stdout);
+    const double head[9] = { r.voltage, r.slope, r.heat, r.voltageStart, r.terms[0], r.terms[1], r.terms[2], r.terms[3], r.margin };
+    fwrite(head, sizeof(double), 9, stdout);
     fwrite(e, sizeof(double), L, stdout);
   }
   return 0;

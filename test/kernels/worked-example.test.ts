@@ -106,7 +106,7 @@ describe('worked example: a film resistance added to a test-only definition', ()
   });
 
   it('the AssemblyScript and WGSL emitters write the term unchanged', () => {
-    const as = assemblyscriptKernels(f64);
+    const as = assemblyscriptKernels([{ key: 'film', model: f64 }]);
     const wgsl = wgslKernels(compileModel(FILM, 'f32', F32_OVERRIDES));
     expect(as).toContain('P_FILM_RESISTANCE');
     expect(wgsl).toContain('prm(P_FILM_RESISTANCE, c)');

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { FARADAY, GAS_CONSTANT } from '../../src/model/constants.ts';
 import { deriveCellParameters } from '../../src/model/derive.ts';
-import { deriveElectrolyteParameters, electrolyteFunction, electrolyteModel } from '../../src/model/electrolyte.ts';
+import { CellKernel } from '../../src/model/cell.ts';
+import { checkElectrolyteMesh, deriveElectrolyteParameters, electrolyteFunction } from '../../src/model/electrolyte.ts';
 import { chen2020, withOverrides } from '../../src/params/index.ts';
 import type { ParameterSet } from '../../src/params/types.ts';
 
@@ -104,8 +105,18 @@ describe('SPMe parameters: bad input names the field, the rule and the value', (
 
   it('the SPM refuses a non-positive electrolyte concentration too, and the mesh must be whole volumes', () => {
     expect(() => deriveCellParameters(chen2020, 1, { 'electrolyte.concentration': -5 })).toThrow(/^electrolyte\.concentration must be a finite number > 0, got -5$/);
-    expect(() => electrolyteModel(chen2020, { negative: 12, separator: 0, positive: 12 })).toThrow(/^electrolyteMesh\.separator must be an integer >= 1, got 0$/);
-    expect(() => electrolyteModel(chen2020, { negative: 2.5, separator: 2, positive: 12 })).toThrow(/^electrolyteMesh\.negative must be an integer >= 1, got 2\.5$/);
+    expect(() => checkElectrolyteMesh({ negative: 12, separator: 0, positive: 12 })).toThrow(/^electrolyteMesh\.separator must be an integer >= 1, got 0$/);
+    expect(() => checkElectrolyteMesh({ negative: 2.5, separator: 2, positive: 12 })).toThrow(/^electrolyteMesh\.negative must be an integer >= 1, got 2\.5$/);
+    // The kernels hold at most 600 volumes (their scratch arrays); a larger mesh is refused, not overrun.
+    expect(() => checkElectrolyteMesh({ negative: 300, separator: 2, positive: 300 })).toThrow(/^electrolyteMesh must have at most 600 volumes in all, got 602$/);
+    expect(() => new CellKernel(chen2020, { model: 'spme', mesh: { negative: 0, separator: 2, positive: 12 } })).toThrow(/electrolyteMesh\.negative must be an integer >= 1/);
+  });
+
+  it('a diffusivity fit the kernels cannot evaluate is refused by name', () => {
+    const odd = withOverrides(chen2020, {});
+    const set = { ...odd, electrolyte: { ...odd.electrolyte, diffusivity: { ...odd.electrolyte.diffusivity, terms: [{ coefficient: 1e-10, power: 1.5, rate: 0 }] } } };
+    expect(() => new CellKernel(set, { model: 'spme' })).toThrow(/^electrolyte\.diffusivity must be a polynomial of degree <= 3/);
+    expect(() => new CellKernel(set, { model: 'spm' })).not.toThrow(); // the SPM does not use it
   });
 
   it('withOverrides reaches the electrolyte function fields', () => {

@@ -132,7 +132,7 @@ describe('pack physics (reference backend)', () => {
     const cells = new Array(6).fill(nominal).map((p, i) => ({ ...p, contactResistance: 1e-3 * (i + 1) }));
     const r = pack(layout, cells, [{ type: 'discharge', cRate: 1 }, { type: 'rest', duration: 600 }], {}, [1e-3, 2e-3, 1e-3]);
     const electrical = r.outputs.energyWh * 3600;
-    const balance = electrical + r.outputs.heatJ + r.outputs.interconnectLossJ - r.diagnostics.collectorLossJ;
+    const balance = electrical + r.outputs.heatJ + r.outputs.interconnectLossJ - r.outputs.heatCollectorJ;
     expect(Math.abs(balance / r.diagnostics.chemicalEnergyJ - 1)).toBeLessThan(1e-4);
     expect(r.outputs.interconnectLossJ).toBeGreaterThan(0);
   });

@@ -1,9 +1,11 @@
 // Valid states only, the kernel side (issue 15): the pack machine never commits a state the model cannot describe. A
 // step already past its limit ends at once; cells at the end of their stoichiometry range in a parallel group still
 // reach the cut-off (the group Newton stays inside the range); a cell that is exhausted before any limit stops the
-// run where it happened, with its own stop reason. The other ports run the same cases in test/parity.
+// run where it happened, with its own stop reason; the same on the SPMe, whose electrolyte depletion is a stop of its
+// own. The other ports run the same cases in test/parity.
 import { describe, expect, it } from 'vitest';
 import { deriveCellParameters } from '../../src/model/derive.ts';
+import { deriveModelParameters } from '../../src/model/electrolyte.ts';
 import type { CellKernelParameters } from '../../src/model/layout.ts';
 import { STOP_REASON } from '../../src/pack/outputs.ts';
 import { compileProtocol, type PackProtocolStep } from '../../src/pack/protocol.ts';
@@ -90,5 +92,46 @@ describe('a cell exhausted before any limit', () => {
     expect(trace.time[trace.time.length - 1]).toBe(r.outputs.durationS);
     expect(r.outputs.durationS).toBeLessThan((0.8 * 3600) / 2);
     expect(r.outputs.energyWh).toBeGreaterThan(0);
+  });
+});
+
+describe('the SPMe: the same stops, its electrolyte depletion apart', () => {
+  const spme = { model: 'spme' as const };
+  const cell = (soc: number) => deriveModelParameters(chen2020, soc, 'spme');
+
+  it('SOC 0 then a discharge, and charging a full pack: each step ends at once with 0 Ah', () => {
+    const empty = cell(0);
+    const r = pack({ series: 2, parallel: 1, modules: 1 }, [empty, empty], [{ type: 'discharge', cRate: 1 }, { type: 'rest', duration: 60 }, { type: 'charge', cRate: 1, duration: 600 }], spme);
+    expect(r.outputs.durationS).toBeCloseTo(660, 9);
+    expect(r.outputs.capacityAh).toBeCloseTo((-5 * 600) / 3600, 6);
+    expect(r.outputs).toMatchObject({ stopReason: STOP_REASON.cellLimit, timeToFirstCutoffS: 0 });
+    expect(r.outputs.minCellVoltageV).toBeGreaterThan(2.5 - 1e-9);
+    const full = cell(1);
+    const charge = pack({ series: 2, parallel: 1, modules: 1 }, [full, full], [{ type: 'charge', cRate: 1 }], spme);
+    expect(charge.outputs).toMatchObject({ capacityAh: 0, energyWh: 0, durationS: 0, stopReason: STOP_REASON.cellLimit });
+    expect(charge.outputs.maxCellVoltageV).toBeLessThan(4.2 + 1e-9);
+  });
+
+  it('a 6s1p pack stopped at the pack voltage: the weakest cell is exhausted first (not its electrolyte)', () => {
+    const cells = [1, 1, 0.8, 1, 1, 1].map((f) => scaled(cell(1), f));
+    const r = pack({ series: 6, parallel: 1, modules: 1 }, cells, [{ type: 'discharge', cRate: 1 }, { type: 'rest', duration: 600 }], { ...spme, stopAt: 'pack' });
+    expect(r.outputs.stopReason).toBe(STOP_REASON.cellExhausted);
+    expect(r.outputs.cutoffCell).toBe(2);
+    expect(r.outputs.minCellVoltageV).toBeGreaterThan(0);
+    expect(r.outputs.minCellVoltageV).toBeLessThan(1e-3);
+    expect(r.outputs.minElectrolyteFraction).toBeGreaterThan(0.1);
+    // No more charge than the weak cell holds.
+    expect(r.outputs.capacityAh).toBeLessThan(Math.min(cells[2].capacityNeg, cells[2].capacityPos));
+    expect(r.outputs.energyWh).toBeGreaterThan(0);
+  });
+
+  it('a 1s2p pack at 10C: the electrolyte depletes first, its own stop (4), never an exhausted cell or an impossible value', () => {
+    const cells = [1, 0.95].map((f) => scaled(cell(1), f));
+    const r = pack({ series: 1, parallel: 2, modules: 1 }, cells, [{ type: 'discharge', cRate: 10 }], spme);
+    expect(r.outputs.stopReason).toBe(STOP_REASON.electrolyteDepleted);
+    expect(STOP_REASON.electrolyteDepleted).not.toBe(STOP_REASON.cellExhausted);
+    expect(r.outputs.minCellVoltageV).toBeGreaterThan(2.5);
+    expect(r.outputs.energyWh).toBeGreaterThan(0);
+    expect(r.outputs.minElectrolyteFraction).toBeLessThan(0.011);
   });
 });

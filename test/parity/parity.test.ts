@@ -7,10 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendNames, createBackend } from '../../src/backends/all.ts';
 import { ReferenceBackend } from '../../src/backends/reference.ts';
 import type { Backend } from '../../src/backends/types.ts';
-import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
+import { HEAT_TERM_OUTPUTS, PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../src/pack/outputs.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { caseModel, PARITY_CASES } from './cases.ts';
 import { compareOutputs } from './tolerance.ts';
+
+/** Largest |sum of the heat terms - heatJ| / heatJ over the samples (the terms are a breakdown of heatJ). */
+function heatBalance(outputs: Float64Array, samples: number): number {
+  let worst = 0;
+  for (let i = 0; i < samples; i++) {
+    const o = i * PACK_OUTPUT_COUNT;
+    let sum = 0;
+    for (const t of HEAT_TERM_OUTPUTS) sum += outputs[o + PACK_OUTPUT_INDEX[t]];
+    const heat = outputs[o + PACK_OUTPUT_INDEX.heatJ];
+    worst = Math.max(worst, Math.abs(sum - heat) / Math.max(Math.abs(heat), 1));
+  }
+  return worst;
+}
 
 const required = new Set(['reference', 'wasm', ...(process.env.CELLSPREAD_REQUIRE_WEBGPU === '1' ? ['webgpu'] : [])]);
 const reference = new ReferenceBackend();
@@ -51,6 +64,8 @@ for (const name of new Set([...required, ...backendNames()])) {
         const { job } = chunkJob(c.spec, caseModel(c), 0, c.spec.run.samples);
         const got = await backend.simulate(job);
         expect(compareOutputs(got.outputs, expected.get(c.name)!, c.spec.run.samples, c.tolerance)).toEqual([]);
+        // f32 sums of terms of different signs (the reversible heat) round differently from the f32 total.
+        expect(heatBalance(got.outputs, c.spec.run.samples)).toBeLessThan(name === 'webgpu' ? 1e-4 : 1e-9);
       });
     }
 
@@ -74,6 +89,7 @@ describe('parity: reference backend against its golden fixtures', () => {
       const out = expected.get(c.name)!;
       expect(out.length).toBe(c.spec.run.samples * PACK_OUTPUT_COUNT);
       for (const v of out) expect(Number.isFinite(v)).toBe(true);
+      expect(heatBalance(out, c.spec.run.samples), c.name).toBeLessThan(1e-9);
     }
   });
 });

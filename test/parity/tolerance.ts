@@ -20,6 +20,12 @@ export const PARITY_TOLERANCE: Record<PackOutputName, { abs: number; rel: number
   heatJ: { abs: 1e-2, rel: 1e-3 },
   finalPackVoltageV: { abs: 1e-3, rel: 0 },
   stopReason: { abs: 0, rel: 0 },
+  heatIrreversibleJ: { abs: 1e-2, rel: 1e-3 },
+  heatReversibleJ: { abs: 1e-2, rel: 1e-3 },
+  heatOhmicElectrolyteJ: { abs: 1e-2, rel: 1e-3 },
+  heatOhmicSolidJ: { abs: 1e-2, rel: 1e-3 },
+  heatCollectorJ: { abs: 1e-3, rel: 1e-3 },
+  minElectrolyteFraction: { abs: 1e-4, rel: 0 },
 };
 
 /** A case's own tolerance for some outputs, with the reason it differs from PARITY_TOLERANCE. */

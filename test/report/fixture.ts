@@ -145,6 +145,15 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
     outputs.heatJ[i] = 9000 + 2000 * rm / 0.5e-3 + 100 * normal();
     outputs.finalPackVoltageV[i] = SERIES * 2.55 + 0.05 * normal();
     outputs.stopReason[i] = rand() < 0.97 ? 1 : 0;
+    // The heat terms add up to heatJ (no new draws: the other outputs keep their values); the electrolyte's share grows
+    // with the temperature, so the hottest packs differ.
+    const rest = outputs.heatJ[i] - outputs.weldLossJ[i];
+    outputs.heatCollectorJ[i] = 0.002 * rest;
+    outputs.heatReversibleJ[i] = 0.01 * rest;
+    outputs.heatOhmicSolidJ[i] = 0.05 * rest;
+    outputs.heatOhmicElectrolyteJ[i] = rest * Math.min(0.6, 0.35 + 0.02 * (maxT - 307));
+    outputs.heatIrreversibleJ[i] = rest - outputs.heatCollectorJ[i] - outputs.heatReversibleJ[i] - outputs.heatOhmicSolidJ[i] - outputs.heatOhmicElectrolyteJ[i];
+    outputs.minElectrolyteFraction[i] = 0.45 - 0.01 * (maxT - 307);
     perCell.temp.push(temps);
     perCell.current.push(currents);
     perCell.soc.push(socs);
@@ -228,6 +237,7 @@ export function makeResults(options: FixtureOptions = {}): { summary: RunSummary
     name: options.name ?? 'weld-spread-6s2p',
     params: 'chen2020',
     pack: { series: SERIES, parallel: PARALLEL, modules: MODULES },
+    simulation: { timeStep: 10, modes: 10, thermal: 'lumped', model: 'spme' },
     variation: { contactResistance: { cell: { distribution: 'lognormal', sigma: 0.25 } } },
     run: { samples: n, seed: 7, chunkSize: 500 },
     analysis: {

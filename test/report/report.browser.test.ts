@@ -47,7 +47,7 @@ describe('report.html in headless Chromium', () => {
     expect(await page.locator('section').first().evaluate((e) => (globalThis as any).getComputedStyle(e).borderTopStyle)).toBe('solid');
 
     const headings = await page.locator('section > h2').allTextContents();
-    expect(headings).toEqual(['Headline', 'Tail risk: the evidence', 'Sensitivity', 'Dominant factors', 'Distributions of the outputs', 'Worst pack', 'Run']);
+    expect(headings).toEqual(['Headline', 'Tail risk: the evidence', 'Sensitivity', 'Dominant factors', 'Heat by source', 'Distributions of the outputs', 'Worst pack', 'Run']);
 
     // Headline: one card per limit, with its verdict against the fixture's targets, and the drivers of maxTemperatureK.
     const cards = page.locator('#headline article.limit');
@@ -61,9 +61,11 @@ describe('report.html in headless Chromium', () => {
     ]);
     expect(await cards.nth(1).locator('h3').textContent()).toMatch(/^minCellVoltageV below 2\.45 V/);
 
-    // Distributions: 15 histograms, each with bars drawn; maxCellVoltageV (one value up to rounding) is a line of text.
+    // Heat by source: one bar per term and group (all packs, the hottest 5 %).
+    expect(await page.locator('#heat figure svg g.mark-rect.role-mark path').count()).toBe(12);
+    // Distributions: 21 histograms, each with bars drawn; maxCellVoltageV (one value up to rounding) is a line of text.
     const hist = page.locator('#distributions figure svg');
-    expect(await hist.count()).toBe(15);
+    expect(await hist.count()).toBe(21);
     const barsPerHistogram = await hist.evaluateAll((svgs) => svgs.map((s) => s.querySelectorAll('g.mark-rect.role-mark path').length));
     for (const bars of barsPerHistogram) expect(bars).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#distributions ul.constants li').allTextContents()).toEqual([expect.stringMatching(/^maxCellVoltageV = 4\.2 V in all 2,000 packs/)]);
@@ -153,7 +155,7 @@ describe('report.html in headless Chromium', () => {
       await screenshots(o.page, 'fixture');
       const r = await layoutReport(o.page);
       expect(r.problems).toEqual([]);
-      expect(r.charts).toBe(15 + 2 + 2 + 3);
+      expect(r.charts).toBe(21 + 2 + 2 + 1 + 3);
       expect(r.smallestChartFont).toBeGreaterThanOrEqual(9);
       expect(r.statements[0]).toEqual({ text: expect.stringMatching(/^\d[\d.]* % of packs \(about 1 in \d+\); 95 % interval [\d.]+ % to [\d.]+ %$/), inFirstViewport: true });
       if (viewport.width >= 1000) expect(r.statements.every((s) => s.inFirstViewport)).toBe(true);

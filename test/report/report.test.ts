@@ -11,6 +11,7 @@ import { formatProbability } from '../../src/study/headline.ts';
 import type { SensitivitySummary } from '../../src/results/format.ts';
 import { epistemicTailSummary } from '../../src/tail/index.ts';
 import { SpilledTable } from '../../src/report/spill.ts';
+import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 import { makeResults, writeResultsFolder } from './fixture.ts';
 
 function capture() {
@@ -89,11 +90,39 @@ describe('renderReport', () => {
     const hash = createHash('sha256').update(css, 'utf8').digest('base64');
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-${hash}'; base-uri 'none'; form-action 'none'">`);
     expect(html.match(/<style>/g)).toHaveLength(1);
-    // Vega charts: 15 histograms (maxCellVoltageV is one value in every pack: a line, not a chart), 2 exceedance
-    // curves, 2 dominant-factor plots, 3 cell maps; and the sensitivity bars (3 factors x 2 indices + 3 Shapley).
-    expect(html.match(/<svg xmlns=/g)).toHaveLength(15 + 2 + 2 + 3);
+    // Vega charts: 21 histograms (maxCellVoltageV is one value in every pack: a line, not a chart), 2 exceedance
+    // curves, 2 dominant-factor plots, the heat breakdown, 3 cell maps; and the sensitivity bars (3 factors x 2
+    // indices + 3 Shapley).
+    expect(html.match(/<svg xmlns=/g)).toHaveLength(PACK_OUTPUT_COUNT - 1 + 2 + 2 + 1 + 3);
     expect(html.match(/<svg class="bar/g)).toHaveLength(9);
     expect(html).toMatch(/<strong>maxCellVoltageV<\/strong> = 4\.2 V in all 400 packs, spread 8\.9e-16 \(rounding\)/);
+  });
+
+  it('splits the heat by source over all packs and the hottest 5 %, the terms adding up to heatJ', async () => {
+    const { summary, table } = makeResults({ samples: 400 });
+    const html = await renderReport(summary, table);
+    const section = /<section id="heat">([\s\S]*?)<\/section>/.exec(html)![1];
+    expect(section).toContain('Heat by source, mean per pack');
+    for (const term of ['irreversible', 'reversible', 'electrolyte Ohmic', 'solid Ohmic', 'collectors', 'contact (welds)']) expect(section).toContain(term);
+    expect(section).toContain('hottest 5 %');
+    // The terms' means add up to the heat's (the caption states both).
+    const [, heat, terms] = /mean ([\d.]+) kJ, terms ([\d.]+) kJ/.exec(section)!;
+    expect(Number(terms)).toBeCloseTo(Number(heat), 3);
+    // The fixture's electrolyte share grows with the temperature: larger among the hottest packs.
+    const row = /electrolyte Ohmic<\/td><td>[^<]+<\/td><td>[^<]+<\/td><td>([\d.]+) %<\/td><td>[\d.]+ \(([\d.]+) %\)/.exec(section)!;
+    expect(Number(row[2])).toBeGreaterThan(Number(row[1]));
+    expect(html.indexOf('id="heat"')).toBeGreaterThan(html.indexOf('id="dominant"'));
+    // An SPM run says that its electrolyte and solid terms are 0 by the model, not by the cells.
+    const spm = await renderReport({ ...summary, spec: { ...(summary.spec as object), simulation: { model: 'spm' } } }, table);
+    expect(spm).toContain('This study ran the SPM, which has no electrolyte or solid-phase Ohmic heat');
+    // With SEI growth the solid-phase term carries the film's Joule heat (unless simulation.filmHeat is false).
+    const withSei = async (simulation: object) =>
+      /<section id="heat">([\s\S]*?)<\/section>/.exec(await renderReport({ ...summary, spec: { ...(summary.spec as object), simulation } }, table))![1];
+    expect(await withSei({ model: 'spm', sei: 'solvent-diffusion limited' })).toContain('its solid-phase term is the SEI film&#39;s Joule heat alone');
+    expect(await withSei({ model: 'spme', sei: 'reaction limited' })).toContain('The solid-phase Ohmic term includes the SEI film&#39;s Joule heat.');
+    const noFilm = await withSei({ model: 'spme', sei: 'reaction limited', filmHeat: false });
+    expect(noFilm).not.toContain('Joule heat');
+    expect(await withSei({ model: 'spm', sei: 'reaction limited', filmHeat: false })).toContain('This study ran the SPM, which has no electrolyte or solid-phase Ohmic heat');
   });
 
   it('opens with the headline: the stored strings, in the order the CLI prints them', async () => {

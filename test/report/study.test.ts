@@ -22,7 +22,7 @@ import { launchChromium, layoutReport, open, screenshots, VIEWPORTS } from './br
 const STUDY = `name: report-check-4s2p
 params: chen2020
 pack: { series: 4, parallel: 2, modules: 2, interconnectResistance: 1.0e-4 }
-simulation: { timeStep: 30 }
+simulation: { timeStep: 30, model: spm }   # the limits below are set in the SPM's distributions
 protocol:
   - { type: discharge, cRate: 2 }
 variation:

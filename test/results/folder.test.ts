@@ -6,6 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 import { runRunCommand } from '../../src/cli/run.ts';
 import { chunkChecksums } from '../../src/results/io.ts';
 import { defaultResultsFolder, LOCK_FILE, safeSlug } from '../../src/results/folder.ts';
@@ -72,7 +73,7 @@ describe('--resume verifies every chunk', () => {
     expect(refused.text).toContain('chunks/chunk-000001.json is from another seed (12 != 11)');
     expect(refused.text).toContain('chunks/chunk-000002.json does not match its own checksum (edited or corrupt)');
     expect(refused.text).toContain('chunks/chunk-000003.json is not valid JSON (truncated or corrupt)');
-    expect(refused.text).toContain('chunks/chunk-000004.json has outputs of the wrong length or type (2 x 16 numbers expected): a chunk missing samples');
+    expect(refused.text).toContain(`chunks/chunk-000004.json has outputs of the wrong length or type (2 x ${PACK_OUTPUT_COUNT} numbers expected): a chunk missing samples`);
     expect(refused.text).not.toContain('chunk-000000');
     expect(mtimes()).toEqual(before); // nothing touched
 

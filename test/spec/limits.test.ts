@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.ts';
 import { CellspreadInputError } from '../../src/errors.ts';
 import { checkStudyCost, DEFAULT_LIMITS, describeStudyCost, parseStudySpec, SPEC_TEXT_LIMITS, StudyLimitError, StudySpecError } from '../../src/spec/index.ts';
 import { getParameterSet } from '../../src/params/index.ts';
+import { cellParameters, cellStateLength } from '../../src/model/layout.ts';
 import { runStudy } from '../../src/study/runner.ts';
 import { captureIo } from '../support/cli.ts';
 
@@ -74,6 +75,18 @@ describe('caps', () => {
     expect(cost.cellSteps).toBe(200 * 24 * 1140);
     expect(cost.chunkMemoryBytes).toBeGreaterThan(64 * 24 * 20 * 8);
     expect(describeStudyCost(cost)).toMatch(/^200 packs x 24 cells x up to 1,140 time steps = up to 5\.47e\+6 cell-steps; about [\d.]+ MiB per chunk of 64 packs$/);
+  });
+
+  it("a chunk's memory estimate counts the model's parameters and states (the SPMe's electrolyte per cell)", () => {
+    const text = (model: string, mesh = '') => `pack: { series: 12, parallel: 2 }\nsimulation: { model: ${model}${mesh} }\nrun: { samples: 200, chunkSize: 64 }\n`;
+    const bytes = (t: string) => checkStudyCost(parseStudySpec(t), chen).chunkMemoryBytes;
+    const perCell = (model: 'spm' | 'spme', mesh?: { negative: number; separator: number; positive: number }) =>
+      (cellParameters(model).length + 4 * cellStateLength(10, model, mesh)) * 8;
+    // Everything else in the estimate is the same for both models: the difference is the per-cell part, exactly.
+    expect(bytes(text('spme')) - bytes(text('spm'))).toBe(64 * 24 * (perCell('spme') - perCell('spm')));
+    // A finer electrolyte mesh costs 4 f64 per cell and added volume (the state and its three copies).
+    const fine = ', electrolyteMesh: { negative: 20, separator: 4, positive: 20 }';
+    expect(bytes(text('spme', fine)) - bytes(text('spme'))).toBe(64 * 24 * 4 * 8 * (44 - 26));
   });
 
   it('the library applies the same caps: runStudy throws the typed error before simulating', async () => {

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CellspreadInputError } from '../../src/errors.ts';
 import { DEFAULT_STUDY_YAML, defaultStudy, parseStudySpec, studyHash, validateStudySpec, StudySpecError } from '../../src/spec/index.ts';
+import { DEFAULT_MODEL } from '../../src/spec/schema.ts';
 
 const PACK = 'pack: { series: 12, parallel: 2, modules: 3 }\n';
 
@@ -22,7 +23,7 @@ describe('study spec: defaults and examples', () => {
     expect(s.params).toBe('chen2020');
     expect(s.pack).toEqual({ series: 12, parallel: 2, modules: 3, interconnectResistance: 0, conduction: 0 });
     expect(s.initial).toEqual({ soc: 1 });
-    expect(s.simulation).toEqual({ timeStep: 10, modes: 10, thermal: 'lumped' });
+    expect(s.simulation).toEqual({ timeStep: 10, modes: 10, thermal: 'lumped', model: DEFAULT_MODEL });
     expect(s.protocol).toEqual([{ type: 'discharge', cRate: 1 }]);
     expect(s.run).toEqual({ samples: 1000, seed: 1, chunkSize: 256 });
     expect(s.variation.contactResistance.scale).toBe('log');

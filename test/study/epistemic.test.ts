@@ -148,6 +148,7 @@ describe('a two-level study run and its analysis', () => {
   it('gives per-outer results, a band over what we do not know, and the quantity to measure first', async () => {
     const s = validateStudySpec({
       pack: { series: 1, parallel: 1 },
+      simulation: { model: 'spm' }, // the limit below splits the SPM's temperatures
       protocol: [{ type: 'discharge', cRate: 2 }],
       variation: { contactResistance: { scale: 'log', base: 5e-4, cell: { distribution: 'lognormal', sd: 0.3 } } },
       epistemic: {

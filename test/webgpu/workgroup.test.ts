@@ -3,7 +3,9 @@
  * workgroup per pack with an invocation per cell (shaders/pack-workgroup.wgsl) for packs, one invocation per pack
  * (shaders/pack.wgsl) for single cells and tiny packs. Checked here: the choice per pack shape, the workgroup mapping on
  * single cells against the per-pack kernel bit for bit, several cells and groups per invocation, pause and resume,
- * several dispatches in 2-D, and the per-pack mapping on a pack (no longer the default there) at parity.
+ * several dispatches in 2-D, the SPMe through the workgroup kernel (single cells bit for bit, to depletion too; a pack
+ * at parity, also with several cells per invocation), and the per-pack mapping on a pack (no longer the default
+ * there) at parity.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/backends/all.ts';
@@ -11,6 +13,7 @@ import { ReferenceBackend } from '../../src/backends/reference.ts';
 import type { PackJob } from '../../src/backends/types.ts';
 import { WebGpuBackend, type WebGpuOptions } from '../../src/backends/webgpu/index.ts';
 import { workgroupShape } from '../../src/backends/webgpu/shader.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, STOP_REASON } from '../../src/pack/outputs.ts';
 import { studyModel } from '../../src/study/job.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { PARITY_CASES } from '../parity/cases.ts';
@@ -28,6 +31,9 @@ function caseJob(name: string, count?: number): PackJob {
 const CELLS = 'cells 1C';
 const PACK = 'pack 4s3p defect welds, conduction, 2C';
 const BIG_PACK = 'pack 96s4p defect welds, conduction, 2C then rest';
+const SPME_CELLS = 'spme cells 2C';
+const SPME_DEPLETION = 'spme cells 2.5C to electrolyte depletion';
+const SPME_PACK = 'spme pack 3s2p defect welds, conduction, 2C';
 
 beforeAll(async () => {
   try {
@@ -64,8 +70,8 @@ describe('workgroup shape', () => {
     expect(workgroupShape(384, 96, 1024)).toMatchObject({ invocations: 384, cellsPerInvocation: 1, groupsPerInvocation: 1 });
     expect(workgroupShape(384, 96, 256)).toMatchObject({ invocations: 192, cellsPerInvocation: 2, groupsPerInvocation: 1 });
     expect(workgroupShape(12, 4, 3)).toMatchObject({ invocations: 3, cellsPerInvocation: 4, groupsPerInvocation: 2 });
-    // 96s4p in 192 invocations: 9 arrays of 96 groups and 8 of 192 partials, under WebGPU's default 16 KiB.
-    expect(workgroupShape(384, 96, 256).sharedBytes).toBe(4 * (9 * 96 + 8 * 192 + 8));
+    // 96s4p in 192 invocations: 9 arrays of 96 groups and 14 f32 of 192 partials, under WebGPU's default 16 KiB.
+    expect(workgroupShape(384, 96, 256).sharedBytes).toBe(4 * (9 * 96 + 14 * 192 + 12));
   });
 });
 
@@ -119,6 +125,48 @@ describe('webgpu thread mappings', () => {
       expect(b.lastTimings[0].workgroups).toEqual([3, 2]); // 4 packs, one workgroup each, at most 3 per dimension
       expect(b.lastTimings[0].rounds).toBeGreaterThan(5);
       expect(Array.from(r.outputs)).toEqual(Array.from(whole.outputs));
+    });
+  });
+
+  // The SPMe (its generated kernels, constants and electrolyte states) through the workgroup kernel: the heat terms,
+  // the lowest electrolyte fraction and the depletion stop as pack.wgsl has them.
+  it('SPMe: single cells (to electrolyte depletion too) bit for bit what the per-pack kernel gives', async () => {
+    if (!base) return expect(required, `webgpu unavailable: ${unavailable}`).toBe(false);
+    for (const name of [SPME_CELLS, SPME_DEPLETION]) {
+      const job = caseJob(name, 2);
+      expect(job.settings.model).toBe('spme');
+      const perPack = await base.simulate(job);
+      await withBackend({ mapping: 'workgroup' }, async (b) => {
+        const r = await b.simulate(job);
+        expect(b.variant(job)).toBe('workgroup');
+        expect(Array.from(r.outputs)).toEqual(Array.from(perPack.outputs));
+      });
+      if (name === SPME_DEPLETION) {
+        const reason = perPack.outputs[PACK_OUTPUT_INDEX.stopReason];
+        expect(reason).toBe(STOP_REASON.electrolyteDepleted);
+      }
+    }
+  });
+
+  it('SPMe: a pack with one workgroup (auto) and with several cells and groups per invocation stays at parity', async () => {
+    const job = caseJob(SPME_PACK);
+    expect(job.settings.model).toBe('spme');
+    if (base) expect(base.variant(job)).toBe('workgroup');
+    await withBackend({}, async (b) => {
+      const r = await b.simulate(job);
+      expect(await atParity(SPME_PACK, r.outputs, job)).toEqual([]);
+      // Every heat term is there (the SPMe has electrolyte and solid Ohmic heat) and the electrolyte moved.
+      for (let p = 0; p < job.count; p++) {
+        const o = (k: keyof typeof PACK_OUTPUT_INDEX) => r.outputs[p * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX[k]];
+        expect(o('heatOhmicElectrolyteJ')).toBeGreaterThan(0);
+        expect(o('heatOhmicSolidJ')).toBeGreaterThan(0);
+        expect(o('minElectrolyteFraction')).toBeLessThan(1);
+      }
+    });
+    await withBackend({ maxWorkgroupInvocations: 4 }, async (b) => {
+      expect(b.packWorkgroup(job)).toMatchObject({ invocations: 3, cellsPerInvocation: 2, groupsPerInvocation: 1 });
+      const r = await b.simulate(job);
+      expect(await atParity(SPME_PACK, r.outputs, job)).toEqual([]);
     });
   });
 

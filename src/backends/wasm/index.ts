@@ -9,8 +9,8 @@ import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
 import { kernelConfigureArguments, PACK_CONFIGURE_ARGUMENTS, STEP_CONFIGURE_ARGUMENTS } from '../../kernels/configure.ts';
 import { kernelConstants } from '../../model/cell.ts';
-import { CELL_PARAMETER_COUNT, cellStateLength } from '../../model/layout.ts';
-import { SPM_DEFINITION } from '../../model/physics.ts';
+import { cellParameters, cellStateLength } from '../../model/layout.ts';
+import { CELL_MODELS, DEFINITIONS } from '../../model/physics.ts';
 import { flattenSeries, type StoichFunction } from '../../model/series.ts';
 import { packSegments } from '../../pack/protocol.ts';
 import { currentPlatform, type PackageAsset, type Platform, type WorkerPort } from '../../platform/index.ts';
@@ -45,11 +45,20 @@ export interface FlatJob {
   stateLength?: number;
 }
 
-/** The configure arguments of a job: the cell definition's study constants, then the step and pack settings. */
+/**
+ * The configure arguments of a job: the model, the study constants of every model's definition (those of another
+ * model than the job's are 0 or empty), then the step and pack settings.
+ */
 export function configureArguments(job: Pick<PackJob, 'set' | 'settings' | 'layout' | 'segments'>): Array<number | boolean | Float64Array> {
-  const k = kernelConstants(job.set, job.settings.modes, { sei: job.settings.sei, filmHeat: job.settings.filmHeat }) as unknown as Record<string, number | Float64Array | StoichFunction>;
-  const kernel = kernelConfigureArguments(SPM_DEFINITION).map((a) => {
+  const model = job.settings.model ?? 'spm';
+  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh, { sei: job.settings.sei, filmHeat: job.settings.filmHeat }) as unknown as Record<
+    string,
+    number | Float64Array | StoichFunction | undefined
+  >;
+  const kernel = kernelConfigureArguments(CELL_MODELS.map((m) => DEFINITIONS[m])).map((a) => {
+    if (a.name === 'model') return CELL_MODELS.indexOf(model);
     const v = k[a.name];
+    if (v === undefined) return a.type === 'array' ? new Float64Array(0) : 0;
     return a.type === 'array' ? (v instanceof Float64Array ? v : flattenSeries(v as StoichFunction)) : (v as number);
   });
   const pack: Record<string, number | boolean | Float64Array> = {
@@ -70,12 +79,13 @@ export function configureArguments(job: Pick<PackJob, 'set' | 'settings' | 'layo
 /** Packs [first, first + count) of a job, with their own SoA parameter block (count' = count). */
 export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob {
   const n = cellCount(job.layout);
-  const params = new Float64Array(CELL_PARAMETER_COUNT * count * n);
-  for (let k = 0; k < CELL_PARAMETER_COUNT; k++) {
+  const P = cellParameters(job.settings.model).length;
+  const params = new Float64Array(P * count * n);
+  for (let k = 0; k < P; k++) {
     params.set(job.kernelParameters.subarray((k * job.count + first) * n, (k * job.count + first + count) * n), k * count * n);
   }
   const s = job.layout.series;
-  const perPack = n * cellStateLength(job.settings.modes);
+  const perPack = n * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
   return {
     configure: configureArguments(job),
     count,
@@ -207,7 +217,7 @@ export class WasmBackend implements Backend {
       }
     } else parts = await work;
     const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
-    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes);
+    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
     const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
     let cellSteps = 0;
     let cellEvaluations = 0;

@@ -5,7 +5,7 @@
  * thousands of threads; the mapping is chosen per study from the pack's shape (`mapping`, docs/webgpu.md). A job is
  * split into dispatches that fit the device's buffer limits; each dispatch is read back once.
  */
-import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
+import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
 import type { Backend, BackendFactory, BackendOptions, BackendPhases, PackChunkResult, PackJob } from '../types.ts';
 import { acquireGpu, type GpuContext, type GpuOptions } from './gpu.ts';
@@ -13,15 +13,22 @@ import { BINDING } from './layout.ts';
 import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
 import { compiled } from '../../model/compiled.ts';
 import { cellStateLength } from '../../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength } from '../../model/physics.ts';
 import {
-  f32StateLength, PARAM_ROWS, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workgroupShape, workSlots, type WorkVariant,
+  f32StateLength, paramRows, PERSIST_FIELDS, packInputs, persistFieldsPerCell, segmentBuffers, shaderSource, validateJob, workgroupShape, workSlots, type WorkVariant,
 } from './shader.ts';
 
 // GPUBufferUsage / GPUMapMode values (spec constants), so no globals need installing in Node.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
 const MAP_READ = 0x1;
 const OUT_STRIDE = PACK_OUTPUT_COUNT + 1;
-const F32_MODEL = compiled('f32');
+/** The vector lengths of a job's cell states. */
+function stateLengths(job: PackJob): { modes: number; electrolyteCells: number } {
+  return { modes: job.settings.modes, electrolyteCells: electrolyteStateLength(job.settings.mesh ?? DEFAULT_ELECTROLYTE_MESH) };
+}
+
+/** The kernel writes -1 here when the device ended its loops (shaders/pack.wgsl `exited`). */
+const STOP_REASON_INDEX = PACK_OUTPUT_INDEX.stopReason;
 
 export interface WebGpuOptions extends GpuOptions, BackendOptions {
   /** Invocations per workgroup of the per-pack mapping (default 64; at most the device's limit). */
@@ -42,9 +49,9 @@ export interface WebGpuOptions extends GpuOptions, BackendOptions {
   maxWorkgroupsPerDimension?: number;
   /**
    * Loop iterations after which a pack pauses at its next step boundary (or between two probes of a stop it is
-   * locating) and the host dispatches again (default 4,000 on Mesa's llvmpipe, which ends an invocation's loops after
-   * 65,535 iterations, counted over its SIMD lanes: packs that diverge, as when each locates its own stop, cost more
-   * than one pack counts; 2^22 on real GPUs).
+   * locating) and the host dispatches again (default 12,000 on Mesa's llvmpipe, which ends an invocation's loops after
+   * 65,535 iterations; 2^25 on real GPUs), counted as the kernel counts them (shaders/pack.wgsl: every loop iteration,
+   * as if none were unrolled).
    */
   loopBudget?: number;
 }
@@ -110,7 +117,10 @@ export class WebGpuBackend implements Backend {
   }
 
   loopBudget(): number {
-    const b = this.options.loopBudget ?? (/llvmpipe|softpipe|lavapipe|swiftshader/i.test(this.device) ? 4_000 : 1 << 22);
+    // Loop iterations (shaders/pack.wgsl counts them as if nothing were unrolled): on llvmpipe, room below its 65,535
+    // for the longest step (a CV step of a 4-cell SPMe pack takes up to ~50,000; a longer one is reported, not cut
+    // short); elsewhere a dispatch of well under a second per invocation (GPU watchdogs).
+    const b = this.options.loopBudget ?? (/llvmpipe|softpipe|lavapipe|swiftshader/i.test(this.device) ? 12_000 : 1 << 25);
     if (!(Number.isInteger(b) && b >= 1 && b < 2 ** 32)) throw new Error(`webgpu: loopBudget must be a positive integer, got ${b}`);
     return b;
   }
@@ -188,8 +198,9 @@ export class WebGpuBackend implements Backend {
   maxPacksPerDispatch(job: PackJob, variant: WorkVariant): number {
     const n = cellCount(job.layout);
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
-    const states = job.states || job.returnStates ? f32StateLength(job.settings.modes) * n : 0;
-    const perPack = Math.max(PARAM_ROWS * n, variant === 'private' ? 0 : workSlots(job.settings.modes) * n, PERSIST_FIELDS + persistFieldsPerCell(job.settings.modes) * n + states) * 4;
+    const { modes, model, mesh } = job.settings;
+    const states = job.states || job.returnStates ? f32StateLength(modes, model, mesh) * n : 0;
+    const perPack = Math.max(paramRows(model) * n, variant === 'private' ? 0 : workSlots(modes, model, mesh) * n, PERSIST_FIELDS + persistFieldsPerCell(modes, model, mesh) * n + states) * 4;
     const byMemory = Math.floor(limit / perPack);
     const wgMax = this.options.maxWorkgroupsPerDimension ?? this.limits.maxComputeWorkgroupsPerDimension;
     const byDispatch = wgMax * wgMax * (variant === 'workgroup' ? 1 : this.workgroupSize());
@@ -209,7 +220,7 @@ export class WebGpuBackend implements Backend {
     const segments = segmentBuffers(job);
     const perDispatch = this.maxPacksPerDispatch(job, variant);
     const n = cellCount(job.layout);
-    const perPack = n * cellStateLength(job.settings.modes);
+    const perPack = n * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
     const states = job.returnStates || job.states ? new Float64Array(job.count * perPack) : undefined;
     let steps = 0;
     for (let first = 0; first < job.count; first += perDispatch) {
@@ -217,6 +228,11 @@ export class WebGpuBackend implements Backend {
       const count = Math.min(perDispatch, job.count - first);
       const { out, endStates } = await this.dispatch(job, pipeline, variant, wg, segments, first, count, signal);
       for (let p = 0; p < count; p++) {
+        if (out[p * OUT_STRIDE + STOP_REASON_INDEX] === -1) {
+          throw new Error(
+            `webgpu: pack ${job.firstSample + first + p} was cut short by the device's loop limit (${this.device}; Mesa's llvmpipe ends an invocation's loops after 65,535 iterations): give the backend a smaller loopBudget (now ${this.loopBudget()})`,
+          );
+        }
         for (let k = 0; k < PACK_OUTPUT_COUNT; k++) outputs[(first + p) * PACK_OUTPUT_COUNT + k] = out[p * OUT_STRIDE + k];
         steps += out[p * OUT_STRIDE + PACK_OUTPUT_COUNT];
       }
@@ -290,21 +306,24 @@ export class WebGpuBackend implements Backend {
         { binding: BINDING.outputs, resource: { buffer: outBuf } },
       ];
       if (variant !== 'private') {
-        const workBuf = make(workSlots(job.settings.modes) * n * count * 4, USAGE.STORAGE, 'work');
+        const workBuf = make(workSlots(job.settings.modes, job.settings.model, job.settings.mesh) * n * count * 4, USAGE.STORAGE, 'work');
         entries.push({ binding: BINDING.work, resource: { buffer: workBuf } });
       }
-      const statesAt = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(job.settings.modes) * n : 0);
-      const L32 = f32StateLength(job.settings.modes);
+      const { modes, model, mesh } = job.settings;
+      const statesAt = PERSIST_FIELDS + (variant === 'private' ? persistFieldsPerCell(modes, model, mesh) * n : 0);
+      const L32 = f32StateLength(modes, model, mesh);
       const persistFields = statesAt + (statesMode ? L32 * n : 0);
       const persistBuf = make(persistFields * count * 4, USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC, 'persist');
       if (statesMode === 2) {
         // Start states, [F_STATES + k * cells + cell][pack] in the f32 layout (double-float states split head + tail).
         const region = new Float32Array(L32 * n * count);
-        const L = cellStateLength(job.settings.modes);
+        const L = cellStateLength(modes, model, mesh);
+        const f32 = compiled('f32', model ?? 'spm');
+        const lengths = stateLengths(job);
         for (let p = 0; p < count; p++) {
           for (let c = 0; c < n; c++) {
             const at = ((first + p) * n + c) * L;
-            const s = toTargetState(F32_MODEL, job.states!.subarray(at, at + L), { modes: job.settings.modes });
+            const s = toTargetState(f32, job.states!.subarray(at, at + L), lengths);
             for (let k = 0; k < L32; k++) region[(k * n + c) * count + p] = s[k];
           }
         }
@@ -370,13 +389,13 @@ export class WebGpuBackend implements Backend {
         await stateRead.mapAsync(MAP_READ, 0, bytes);
         const region = new Float32Array(stateRead.getMappedRange(0, bytes).slice(0));
         stateRead.unmap();
-        const L = cellStateLength(job.settings.modes);
+        const L = cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
         endStates = new Float64Array(count * n * L);
         const cell = new Float64Array(L32);
         for (let p = 0; p < count; p++) {
           for (let c = 0; c < n; c++) {
             for (let k = 0; k < L32; k++) cell[k] = region[(k * n + c) * count + p];
-            endStates.set(toReferenceState(F32_MODEL, cell, { modes: job.settings.modes }), (p * n + c) * L);
+            endStates.set(toReferenceState(compiled('f32', job.settings.model ?? 'spm'), cell, stateLengths(job)), (p * n + c) * L);
           }
         }
       }

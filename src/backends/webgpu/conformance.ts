@@ -7,11 +7,11 @@ import { toReferenceState, toTargetState } from '../../kernels/compile.ts';
 import { compiled } from '../../model/compiled.ts';
 import { wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
 import { kernelConstants, type ModelOptions, type ThermalMode } from '../../model/cell.ts';
-import { DERIVED_ROWS, derivedRows } from '../../model/kernel.generated.ts';
-import { CELL_PARAMETERS, type CellKernelParameters } from '../../model/layout.ts';
+import { cellParameters, type CellKernelParameters } from '../../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, type CellModel, type ElectrolyteMesh } from '../../model/physics.ts';
 import type { ParameterSet } from '../../params/types.ts';
 import type { GpuContext } from './gpu.ts';
-import { loadShaderFiles } from './shader.ts';
+import { derivedRowsOf, loadShaderFiles, modelFiles, paramRows } from './shader.ts';
 
 export interface StepCase {
   state: Float64Array;
@@ -26,19 +26,35 @@ export interface StepCaseResult {
   slope: number;
   heatJ: number;
   voltageStart: number;
+  /** Heat terms over the step [J]: irreversible, reversible, electrolyte Ohmic, solid Ohmic. */
+  terms: ArrayLike<number>;
+  /** The end state's margin to electrolyte depletion (1 for the SPM). */
+  margin: number;
   state: Float64Array;
 }
 
-const F32 = compiled('f32');
+/** Values per case in the conformance outputs: voltage, slope, heat, start voltage, four heat terms, margin. */
+export const STEP_OUTPUTS = 9;
 
-export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes: number, thermal: ThermalMode, cases: readonly StepCase[], model: ModelOptions = {}): Promise<StepCaseResult[]> {
+export async function webgpuStepCells(
+  gpu: GpuContext,
+  set: ParameterSet,
+  modes: number,
+  thermal: ThermalMode,
+  cases: readonly StepCase[],
+  model: CellModel = 'spm',
+  mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH,
+  options: ModelOptions = {},
+): Promise<StepCaseResult[]> {
   const files = await loadShaderFiles();
+  const F32 = compiled('f32', model);
+  const generated = modelFiles(model);
   const code = [
-    files['layout.generated.wgsl'],
-    wgslStudyConstants(F32, { set, modes, sei: model.sei, filmHeat: model.filmHeat }),
+    files[generated.layout],
+    wgslStudyConstants(F32, { set, modes, mesh, sei: options.sei, filmHeat: options.filmHeat }),
     `const LUMPED: bool = ${thermal === 'lumped'};`,
-    `const AGING: bool = ${(model.sei ?? 'none') !== 'none'};`,
-    files['kernel.generated.wgsl'],
+    `const AGING: bool = ${(options.sei ?? 'none') !== 'none'};`,
+    files[generated.kernel],
     files['step.wgsl'],
     files['conformance.wgsl'],
   ].join('\n');
@@ -49,18 +65,16 @@ export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes:
   if (errors.length) throw new Error(`webgpu conformance shader: ${errors.map((m) => `line ${m.lineNum}: ${m.message}`).join('; ')}`);
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'conformance' } });
   const n = cases.length;
-  const lengths = { modes };
+  const lengths = { modes, electrolyteCells: electrolyteStateLength(mesh) };
   const L = toTargetState(F32, cases[0].state, lengths).length;
-  const rowsPerCase = CELL_PARAMETERS.length + DERIVED_ROWS.length;
-  const params = new Float32Array(rowsPerCase * n);
+  const parameters = cellParameters(model);
+  const params = new Float32Array(paramRows(model) * n);
   const states = new Float32Array(L * n);
   const inputs = new Float32Array(3 * n);
-  const k = kernelConstants(set, modes, model);
-  const derived = new Float64Array(DERIVED_ROWS.length);
+  const k = kernelConstants(set, modes, model, mesh, options);
   cases.forEach((c, i) => {
-    CELL_PARAMETERS.forEach((p, r) => (params[r * n + i] = c.params[p.name]));
-    derivedRows(c.params, k, derived);
-    derived.forEach((v, d) => (params[(CELL_PARAMETERS.length + d) * n + i] = v));
+    parameters.forEach((p, r) => (params[r * n + i] = (c.params as Record<string, number>)[p.name]));
+    derivedRowsOf(model, c.params, k).forEach((v, d) => (params[(parameters.length + d) * n + i] = v));
     states.set(toTargetState(F32, c.state, lengths), i * L);
     inputs.set([c.current, c.dt, c.heat], 3 * i);
   });
@@ -76,9 +90,10 @@ export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes:
   const paramBuf = buffer(params, STORAGE | COPY_DST);
   const stateBuf = buffer(states, STORAGE | COPY_DST | COPY_SRC);
   const inputBuf = buffer(inputs, STORAGE | COPY_DST);
-  const outBuf = device.createBuffer({ size: 16 * n, usage: STORAGE | COPY_SRC });
+  const outBytes = 4 * STEP_OUTPUTS * n;
+  const outBuf = device.createBuffer({ size: outBytes, usage: STORAGE | COPY_SRC });
   const readState = device.createBuffer({ size: states.byteLength, usage: 0x1 | COPY_DST });
-  const readOut = device.createBuffer({ size: 16 * n, usage: 0x1 | COPY_DST });
+  const readOut = device.createBuffer({ size: outBytes, usage: 0x1 | COPY_DST });
   const bind = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
     entries: [
@@ -96,7 +111,7 @@ export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes:
   pass.dispatchWorkgroups(Math.ceil(n / 64));
   pass.end();
   encoder.copyBufferToBuffer(stateBuf, 0, readState, 0, states.byteLength);
-  encoder.copyBufferToBuffer(outBuf, 0, readOut, 0, 16 * n);
+  encoder.copyBufferToBuffer(outBuf, 0, readOut, 0, outBytes);
   device.queue.submit([encoder.finish()]);
   await readState.mapAsync(0x1);
   await readOut.mapAsync(0x1);
@@ -105,11 +120,14 @@ export async function webgpuStepCells(gpu: GpuContext, set: ParameterSet, modes:
   readState.unmap();
   readOut.unmap();
   for (const b of [uniform, paramBuf, stateBuf, inputBuf, outBuf, readState, readOut]) b.destroy();
+  const S = STEP_OUTPUTS;
   return cases.map((_, i) => ({
-    voltage: out[4 * i],
-    slope: out[4 * i + 1],
-    heatJ: out[4 * i + 2],
-    voltageStart: out[4 * i + 3],
+    voltage: out[S * i],
+    slope: out[S * i + 1],
+    heatJ: out[S * i + 2],
+    voltageStart: out[S * i + 3],
+    terms: out.slice(S * i + 4, S * i + 8),
+    margin: out[S * i + 8],
     state: toReferenceState(F32, endStates.subarray(i * L, (i + 1) * L), lengths),
   }));
 }

@@ -58,6 +58,12 @@ export const WORK_SLOTS = [
   { name: 'slope', state: false, description: 'its exact dV/dI' },
   { name: 'heatIn', state: false, description: 'conduction heat into the cell [W]' },
   { name: 'stepHeat', state: false, description: 'heat of the last evaluation [J]' },
+  { name: 'termIrreversible', state: false, description: 'its irreversible heat term [J]' },
+  { name: 'termReversible', state: false, description: 'its reversible heat term [J]' },
+  { name: 'termElectrolyte', state: false, description: 'its electrolyte Ohmic heat term [J]' },
+  { name: 'termSolid', state: false, description: 'its solid-phase Ohmic heat term [J]' },
+  { name: 'minimum', state: false, description: 'lowest c_e / c_e0 of its end state (1 for the SPM)' },
+  { name: 'margin', state: false, description: 'its margin to electrolyte depletion' },
   { name: 'vStart', state: false, description: 'start voltage of the last evaluation' },
   { name: 'groupV', state: false, description: 'group voltage (indexed by group)' },
   { name: 'trialI', state: false, description: 'Newton trial currents (indexed by position in the group)' },
@@ -86,7 +92,7 @@ export function persistCellFields(stateLength: number): number {
 /** Per-pack fields kept between dispatches, before the per-cell ones; each has a size. */
 export const PERSIST_FIELDS_LIST = [
   { name: 'o', size: PACK_OUTPUT_COUNT, description: 'the outputs so far' },
-  { name: 'blk', size: 5, description: 'block sums: capacity, energy, weld loss, interconnect loss, heat' },
+  { name: 'blk', size: 10, description: 'block sums: capacity, energy, weld loss, interconnect loss, heat, the heat terms (irreversible, reversible, electrolyte, solid), collectors' },
   { name: 'time', size: 1, description: 'time [s]' },
   { name: 'committed', size: 1, description: 'committed steps' },
   { name: 'stringCurrent', size: 1, description: 'string current of the last step' },

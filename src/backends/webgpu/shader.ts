@@ -3,18 +3,22 @@
  *
  * The kernel is shaders/pack.wgsl (one invocation per pack: group Newton and protocol machines) with one of its two
  * working-memory variants, or shaders/pack-workgroup.wgsl (one workgroup per pack, an invocation per cell), around the
- * step template (shaders/step.wgsl), the generated cell kernels (shaders/kernel.generated.wgsl, from
- * src/model/physics.ts) and layout (shaders/layout.generated.wgsl); at load time they are joined with a prelude of study
- * constants (the definition's lengths, constants, tables and series functions, from the WGSL emitter; the pack shape,
- * settings and thread mapping).
+ * step template (shaders/step.wgsl), the generated cell kernels of the study's model (shaders/kernel.generated.wgsl for
+ * the SPM, kernel-spme.generated.wgsl for the SPMe, from src/model/physics.ts) and their layout (layout.generated.wgsl,
+ * layout-spme.generated.wgsl); at load time they are joined with a prelude of study constants (the definition's
+ * lengths, constants, tables and series functions, from the WGSL emitter; the pack shape, settings and thread mapping).
  */
 import { CellspreadInputError } from '../../errors.ts';
 import { currentPlatform, type Platform } from '../../platform/index.ts';
 import { compiled } from '../../model/compiled.ts';
+import { kernelLoopIterations } from '../../kernels/cost.ts';
 import { wgslLiteral as lit, wgslStudyConstants } from '../../kernels/emit/wgsl.ts';
-import { kernelConstants } from '../../model/cell.ts';
-import { DERIVED_ROWS, derivedRows, jobParameterIndex, packMajorIndex, uploadIndex } from '../../model/kernel.generated.ts';
-import { CELL_PARAMETER_COUNT, CELL_PARAMETER_INDEX, unpackCellParameters } from '../../model/layout.ts';
+import { kernelConstants, type KernelConstants } from '../../model/cell.ts';
+import * as SPM from '../../model/kernel.generated.ts';
+import * as SPME from '../../model/kernel-spme.generated.ts';
+import { jobParameterIndex, packMajorIndex, uploadIndex } from '../../model/kernel.generated.ts';
+import { CELL_PARAMETER_INDEX, cellParameters, unpackCellParameters, type CellKernelParameters } from '../../model/layout.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength, type CellModel, type ElectrolyteMesh } from '../../model/physics.ts';
 import { SEGMENT_FIELDS, SEGMENT_MODE } from '../../pack/protocol.ts';
 import { cellCount, groupsPerModule } from '../../pack/topology.ts';
 import type { PackJob } from '../types.ts';
@@ -22,30 +26,45 @@ import { BINDINGS, persistCellFields, PERSIST_FIELDS, workSlotCount, type WorkVa
 
 export type { WorkVariant };
 
-/** Parameter rows then the derived rows of the f32 kernel (D_* in shaders/layout.generated.wgsl). */
-export const PARAM_ROWS = CELL_PARAMETER_COUNT + DERIVED_ROWS.length;
+/** The derived rows of each model's f32 kernel (computed in f64 by its generated derivedRows). */
+const DERIVED: Record<CellModel, { names: readonly string[]; rows: (p: CellKernelParameters, k: KernelConstants, out: Float64Array) => void }> = {
+  spm: { names: SPM.DERIVED_ROWS, rows: SPM.derivedRows },
+  spme: { names: SPME.DERIVED_ROWS, rows: SPME.derivedRows as unknown as (p: CellKernelParameters, k: KernelConstants, out: Float64Array) => void },
+};
+
+/** Parameter rows then the derived rows of a model's f32 kernel (D_* in its shaders/layout*.generated.wgsl). */
+export function paramRows(model: CellModel = 'spm'): number {
+  return cellParameters(model).length + DERIVED[model].names.length;
+}
 export { PERSIST_FIELDS };
 
-const F32_MODEL = compiled('f32');
+/** The generated WGSL files of a model. */
+export function modelFiles(model: CellModel = 'spm'): { layout: ShaderFile; kernel: ShaderFile } {
+  return model === 'spm' ? { layout: 'layout.generated.wgsl', kernel: 'kernel.generated.wgsl' } : { layout: 'layout-spme.generated.wgsl', kernel: 'kernel-spme.generated.wgsl' };
+}
 
-/** The f32 state length for a mode count. */
-export function f32StateLength(modes: number): number {
-  const fixed = F32_MODEL.states.filter((s) => !s.length).reduce((n, s) => n + (s.type === 'df' ? 2 : 1), 0);
-  return fixed + F32_MODEL.states.filter((s) => s.length === 'modes').length * modes;
+/** The f32 state length for a model, mode count and electrolyte mesh. */
+export function f32StateLength(modes: number, model: CellModel = 'spm', mesh: ElectrolyteMesh = DEFAULT_ELECTROLYTE_MESH): number {
+  const m = compiled('f32', model);
+  const lengths: Record<string, number> = { modes, electrolyteCells: electrolyteStateLength(mesh) };
+  const fixed = m.states.filter((s) => !s.length).reduce((n, s) => n + (s.type === 'df' ? 2 : 1), 0);
+  return fixed + m.states.filter((s) => s.length).reduce((n, s) => n + lengths[s.length!], 0);
 }
 /** Working slots per cell in the kernel (W_* in shaders/layout.generated.wgsl). */
-export function workSlots(modes: number): number {
-  return workSlotCount(f32StateLength(modes));
+export function workSlots(modes: number, model?: CellModel, mesh?: ElectrolyteMesh): number {
+  return workSlotCount(f32StateLength(modes, model, mesh));
 }
 /** Per-cell fields kept between dispatches by the private variant (FC_*). */
-export function persistFieldsPerCell(modes: number): number {
-  return persistCellFields(f32StateLength(modes));
+export function persistFieldsPerCell(modes: number, model?: CellModel, mesh?: ElectrolyteMesh): number {
+  return persistCellFields(f32StateLength(modes, model, mesh));
 }
 export const BIG = 1e30;
 
 const SHADER_FILES = [
   'layout.generated.wgsl',
   'kernel.generated.wgsl',
+  'layout-spme.generated.wgsl',
+  'kernel-spme.generated.wgsl',
   'step.wgsl',
   'pack.wgsl',
   'work-private.wgsl',
@@ -53,6 +72,7 @@ const SHADER_FILES = [
   'pack-workgroup.wgsl',
   'conformance.wgsl',
 ] as const;
+type ShaderFile = (typeof SHADER_FILES)[number];
 type ShaderFiles = Record<(typeof SHADER_FILES)[number], string>;
 let shaderFiles: Promise<ShaderFiles> | undefined;
 
@@ -78,6 +98,24 @@ export interface ShaderConfig {
 }
 
 /**
+ * Loop iterations of one cell evaluation (the step template's state copies and kernels) and of one cell's prepare, as
+ * if nothing were unrolled: the pack kernel counts them against its loop budget, so that an invocation pauses before
+ * Mesa's llvmpipe ends its loops (65,535 iterations in total per invocation).
+ */
+export function loopCounts(model: CellModel, modes: number, mesh: ElectrolyteMesh): { evaluation: number; prepare: number } {
+  const m = compiled('f32', model);
+  const lengths = { modes, electrolyteCells: electrolyteStateLength(mesh) };
+  const L = f32StateLength(modes, model, mesh);
+  const it = (k: Parameters<typeof kernelLoopIterations>[1]) => kernelLoopIterations(m, k, lengths);
+  return {
+    // load the start and the prepared parts, store the end; apply, three evaluations, the depletion margin
+    evaluation: 3 * L + it('apply') + it('evaluateCurrentTangent') + it('evaluateHeatTangent') + it('evaluateTangent') + it('limits') + 1,
+    // load the start, store both prepared parts
+    prepare: 2 * L + it('prepare') + 1,
+  };
+}
+
+/**
  * The workgroup mapping's shape for a pack of n cells and s series groups, at most `maxInvocations` invocations: cells
  * and groups per invocation, and the workgroup memory it declares (bytes).
  */
@@ -85,8 +123,9 @@ export function workgroupShape(n: number, series: number, maxInvocations: number
   const cellsPerInvocation = Math.ceil(n / maxInvocations);
   const invocations = Math.ceil(n / cellsPerInvocation);
   const groupsPerInvocation = Math.ceil(series / invocations);
-  // shaders/pack-workgroup.wgsl: 9 arrays per group, 8 per invocation, the round's scalars and 2 counters.
-  const sharedBytes = 4 * (9 * series + 8 * invocations + 8);
+  // shaders/pack-workgroup.wgsl: 9 arrays per group, 14 f32 per invocation (pTerms a vec4), the round's scalars and 2
+  // counters (and up to 16 bytes of alignment before the vec4 array).
+  const sharedBytes = 4 * (9 * series + 14 * invocations + 12);
   return { invocations, cellsPerInvocation, groupsPerInvocation, sharedBytes };
 }
 
@@ -94,8 +133,11 @@ export function workgroupShape(n: number, series: number, maxInvocations: number
 export function prelude(job: PackJob, config: ShaderConfig): string {
   const { layout, settings, set } = job;
   const n = cellCount(layout);
+  const model = settings.model ?? 'spm';
+  const mesh = settings.mesh ?? DEFAULT_ELECTROLYTE_MESH;
+  const loops = loopCounts(model, settings.modes, mesh);
   return [
-    wgslStudyConstants(F32_MODEL, { set, modes: settings.modes, sei: settings.sei, filmHeat: settings.filmHeat }),
+    wgslStudyConstants(compiled('f32', model), { set, modes: settings.modes, mesh, sei: settings.sei, filmHeat: settings.filmHeat }),
     `// Pack constants (src/backends/webgpu/shader.ts).`,
     `const N_CELLS: u32 = ${n}u;`,
     `const N_SERIES: u32 = ${layout.series}u;`,
@@ -107,6 +149,8 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
     `const CONDUCTION: f32 = ${lit(settings.conduction)};`,
     `const STOP_AT_PACK: bool = ${settings.stopAt === 'pack'};`,
     `const WG_SIZE: u32 = ${config.workgroupSize}u;`,
+    `const EVAL_LOOPS: u32 = ${loops.evaluation}u; // loop iterations of one cell evaluation`,
+    `const PREPARE_LOOPS: u32 = ${loops.prepare}u; // ... of one cell's prepare`,
     ...(config.variant === 'workgroup'
       ? [
           `const CELLS_PER_INVOCATION: u32 = ${Math.ceil(n / config.workgroupSize)}u;`,
@@ -122,9 +166,10 @@ export function prelude(job: PackJob, config: ShaderConfig): string {
 
 export async function shaderSource(job: PackJob, config: ShaderConfig, platform?: Platform): Promise<string> {
   const files = await loadShaderFiles(platform);
+  const generated = modelFiles(job.settings.model);
   const mapping =
     config.variant === 'workgroup' ? [files['pack-workgroup.wgsl']] : [files['pack.wgsl'], config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl']];
-  return [files['layout.generated.wgsl'], prelude(job, config), files['kernel.generated.wgsl'], files['step.wgsl'], ...mapping].join('\n');
+  return [files[generated.layout], prelude(job, config), files[generated.kernel], files['step.wgsl'], ...mapping].join('\n');
 }
 
 /** Check a job before it reaches the GPU; the errors name the field and the sample, as the reference's do. */
@@ -136,8 +181,9 @@ export function validateJob(job: PackJob): void {
   if (layout.series % layout.modules !== 0) throw new CellspreadInputError('pack.modules', `must divide the series count ${layout.series}`, layout.modules);
   const n = cellCount(layout);
   if (!Number.isInteger(job.count) || job.count < 0) throw new CellspreadInputError('job.count', 'must be an integer >= 0', job.count);
-  if (job.kernelParameters.length !== CELL_PARAMETER_COUNT * job.count * n) {
-    throw new CellspreadInputError('job.kernelParameters', `must hold ${CELL_PARAMETER_COUNT} x ${job.count} x ${n} values`, job.kernelParameters.length);
+  const P = cellParameters(settings.model).length;
+  if (job.kernelParameters.length !== P * job.count * n) {
+    throw new CellspreadInputError('job.kernelParameters', `must hold ${P} x ${job.count} x ${n} values`, job.kernelParameters.length);
   }
   if (job.interconnectResistance.length !== job.count * layout.series) {
     throw new CellspreadInputError('job.interconnectResistance', `must hold ${job.count} x ${layout.series} values`, job.interconnectResistance.length);
@@ -208,19 +254,23 @@ export function packInputs(job: PackJob, first: number, count: number, variant: 
   const n = cellCount(job.layout);
   const P = job.count;
   const src = job.kernelParameters;
-  const params = new Float32Array(PARAM_ROWS * n * count);
-  const k = kernelConstants(job.set, job.settings.modes, { sei: job.settings.sei, filmHeat: job.settings.filmHeat });
-  const cell = new Float64Array(CELL_PARAMETER_COUNT);
-  const rows = new Float64Array(DERIVED_ROWS.length);
-  const index = variant === 'workgroup' ? (r: number, c: number, p: number) => packMajorIndex(r, c, p, n, PARAM_ROWS) : (r: number, c: number, p: number) => uploadIndex(r, c, p, n, count);
+  const model = job.settings.model ?? 'spm';
+  const R = cellParameters(model).length;
+  const params = new Float32Array(paramRows(model) * n * count);
+  const k = kernelConstants(job.set, job.settings.modes, model, job.settings.mesh, { sei: job.settings.sei, filmHeat: job.settings.filmHeat });
+  const cell = new Float64Array(R);
+  const derived = DERIVED[model];
+  const rows = new Float64Array(derived.names.length);
+  const rowCount = paramRows(model);
+  const index = variant === 'workgroup' ? (r: number, c: number, p: number) => packMajorIndex(r, c, p, n, rowCount) : (r: number, c: number, p: number) => uploadIndex(r, c, p, n, count);
   for (let c = 0; c < n; c++) {
     for (let p = 0; p < count; p++) {
-      for (let r = 0; r < CELL_PARAMETER_COUNT; r++) {
+      for (let r = 0; r < R; r++) {
         cell[r] = src[jobParameterIndex(r, P, first + p, n, c)];
         params[index(r, c, p)] = cell[r];
       }
-      derivedRows(unpackCellParameters(cell), k, rows);
-      for (let d = 0; d < rows.length; d++) params[index(CELL_PARAMETER_COUNT + d, c, p)] = rows[d];
+      derived.rows(unpackCellParameters(cell, 0, model), k, rows);
+      for (let d = 0; d < rows.length; d++) params[index(R + d, c, p)] = rows[d];
     }
   }
   const s = job.layout.series;
@@ -231,4 +281,12 @@ export function packInputs(job: PackJob, first: number, count: number, variant: 
     interconnect[p] = r;
   }
   return { params, interconnect };
+}
+
+/** The derived rows of one cell of a model in f64 (the f32 kernel's D_* rows), and their names. */
+export function derivedRowsOf(model: CellModel, p: CellKernelParameters, k: KernelConstants): Float64Array {
+  const d = DERIVED[model];
+  const out = new Float64Array(d.names.length);
+  d.rows(p, k, out);
+  return out;
 }

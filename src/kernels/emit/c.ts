@@ -6,7 +6,7 @@
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, f64Literal, HEADER, infix, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { atom, cLikeSyntax, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 import { TOLERANCES } from '../tolerances.ts';
 
 const MATH: Record<string, string> = { exp: 'exp', expm1: 'expm1', log: 'log', sqrt: 'sqrt', tanh: 'tanh', asinh: 'asinh', sech2: 'sech2', min: 'fmin', max: 'fmax' };
@@ -20,8 +20,7 @@ class CEmitter extends KernelEmitter {
 
   protected signature(k: KernelDecl): string[] {
     const args = [
-      ...k.reads.map((b) => `const double *${b}`),
-      ...k.writes.map((b) => `double *${b}`),
+      ...kernelBuffers(k).map((b) => (k.writes.includes(b) ? `double *${b}` : `const double *${b}`)),
       'const double *p',
       'const KernelConstants *k',
       ...k.inputs.map((i) => `double ${i}`),
@@ -94,11 +93,12 @@ class CEmitter extends KernelEmitter {
   protected loopClose(): string {
     return '}';
   }
-  protected sumDeclare(name: string): string {
-    return `double ${name} = 0.0;`;
+  protected sumDeclare(name: string, n: Node): string {
+    return n.op === 'min' ? `double ${name} = INFINITY;` : n.op === 'mul' ? `double ${name} = 1.0;` : `double ${name} = 0.0;`;
   }
-  protected sumAdd(name: string, body: Rendered): string {
-    return `${name} += ${body.code};`;
+  protected sumAdd(name: string, body: Rendered, n: Node): string {
+    if (n.op === 'min') return `{ const double x = ${body.code}; if (x < ${name}) ${name} = x; }`;
+    return n.op === 'mul' ? `${name} *= ${body.code};` : `${name} += ${body.code};`;
   }
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     const index = vector ? `${this.vectorOffset(w.state, (l) => `k->${l}`).replace(/^\d+/, 'CELL_STATE_FIXED')} + m` : `S_${upperSnake(w.state)}`;
@@ -110,6 +110,34 @@ class CEmitter extends KernelEmitter {
   protected seriesPair(series: string, arg: Rendered, value: string, slope: string): string {
     return `double ${slope};\nconst double ${value} = series_both(k->${series}, ${arg.code}, &${slope});`;
   }
+  protected arrayDeclare(names: readonly string[], length: string): string[] {
+    const max = this.model.definition.lengths.find((l) => l.name === length)!.max;
+    return names.map((n) => `double ${n}[${max}];`);
+  }
+  protected arrayStore(name: string, value: Rendered): string {
+    return `${name}[m] = ${value.code};`;
+  }
+  protected arrayRead(name: string, length: string, offset: number): Rendered {
+    return guarded(`${name}[${shift(offset)}]`, length, offset);
+  }
+  protected shiftedRead(n: Node, offset: number): Rendered {
+    const code = n.kind === 'table'
+      ? `k->${n.name}[${shift(offset)}]`
+      : `${n.buffer}[${this.vectorOffset(n.name, (l) => `k->${l}`).replace(/^\d+/, 'CELL_STATE_FIXED')} + ${shift(offset)}]`;
+    return guarded(code, n.length, offset);
+  }
+  protected syntax(): SolveSyntax {
+    return cLikeSyntax({ length: (l) => `k->${l}`, float: 'double', int: 'const int', loopVar: 'int', one: '1.0', zero: '0.0' });
+  }
+}
+
+const shift = (offset: number) => (offset === 0 ? 'm' : offset > 0 ? `m + ${offset}` : `m - ${-offset}`);
+
+/** A read at m + offset, 0 outside [0, length). */
+function guarded(code: string, length: string, offset: number): Rendered {
+  if (offset === 0) return atom(code);
+  const inside = offset > 0 ? `m + ${offset} < k->${length}` : `m >= ${-offset}`;
+  return atom(`(${inside} ? ${code} : 0.0)`);
 }
 
 /** bench/native/kernel.generated.h */
@@ -123,6 +151,7 @@ export function cKernels(model: CompiledModel): string {
     `/* ${def.name}: ${def.description}; scalar f64. */`,
     '#ifndef CELLSPREAD_KERNEL_GENERATED_H',
     '#define CELLSPREAD_KERNEL_GENERATED_H',
+    `#define CELLSPREAD_MODEL "${def.name}"`,
     '#include <math.h>',
     '',
     ...def.parameters.map((p, i) => `#define P_${upperSnake(p.name)} ${i} /* ${p.description} [${p.unit}] */`),

@@ -7,7 +7,7 @@ import type { CompiledModel } from '../compile.ts';
 import { stateLayout, type StateLayout } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { schedule, type LoopBlock, type Schedule } from '../schedule.ts';
+import { isArray, schedule, type LoopBlock, type Schedule } from '../schedule.ts';
 
 export const PREC = { ADD: 1, MUL: 2, UNARY: 3, ATOM: 4 } as const;
 
@@ -52,6 +52,12 @@ export abstract class KernelEmitter {
   /** For each series node, its value-or-slope partner at the same argument in this kernel. */
   private partners = new Map<Node, Node>();
   private used = new Set<string>();
+  /**
+   * Kernel-local arrays: a vector's one array; a solve's lower, diagonal, upper and right-hand side (the solution).
+   * Solves of one matrix share its three arrays (one factorisation, several right-hand sides).
+   */
+  private arrays = new Map<Node, string[]>();
+  private matrixOf = new Map<Node, string[]>();
   protected sched!: Schedule;
   protected kernel!: KernelDecl;
 
@@ -76,6 +82,23 @@ export abstract class KernelEmitter {
    * `slope` (one evaluation of its exponentials serves both).
    */
   protected abstract seriesPair(series: string, arg: Rendered, value: string, slope: string): string;
+  /** Declarations of the kernel-local arrays (vectors and the four arrays of each solve) along `length`. */
+  protected abstract arrayDeclare(names: readonly string[], length: string): string[];
+  /** Element m of array `name` = value (inside the loop). */
+  protected abstract arrayStore(name: string, value: Rendered): string;
+  /** Element m + offset of array `name` along `length`, 0 outside [0, length). */
+  protected abstract arrayRead(name: string, length: string, offset: number): Rendered;
+  /** Element m + offset (offset != 0) of a vector state or table, 0 outside [0, length). */
+  protected abstract shiftedRead(n: Node, offset: number): Rendered;
+  /**
+   * A tridiagonal solve on the arrays lower, diag, upper and each right-hand side along `length`, in place (the
+   * solutions end in the rhs arrays): written once here (twistedThomas) in the target's syntax.
+   */
+  protected thomas(lower: string, diag: string, upper: string, rhs: readonly string[], length: string): string {
+    return twistedThomas(this.syntax(), { lower, diag, upper, rhs }, length);
+  }
+  /** The target's syntax for twistedThomas. */
+  protected abstract syntax(): SolveSyntax;
   /** Declarations at the top of a kernel body (parameter loads and the like). */
   protected prologue(): string[] {
     return [];
@@ -125,11 +148,44 @@ export abstract class KernelEmitter {
       }
     }
     this.used = new Set([...this.reserved(), ...k.inputs]);
+    this.arrays = new Map();
+    this.matrixOf = new Map();
     for (const l of this.signature(k)) this.lines.push(l);
     this.depth = 1;
     for (const l of this.prologue()) this.line(l);
+    const byLength = new Map<string, string[]>();
+    const declare = (length: string, name: string) => {
+      const n = this.unique(name);
+      byLength.set(length, [...(byLength.get(length) ?? []), n]);
+      return n;
+    };
+    const matrices = new Map<string, string[]>();
+    for (const b of this.sched.blocks) {
+      if (b.kind !== 'loop') continue;
+      for (const v of [...b.vectors, ...b.solves]) {
+        const base = v.kind === 'vector' ? v.name : (this.kernel.names ?? this.model.names).get(v) ?? 'solution';
+        if (v.kind === 'vector') {
+          this.arrays.set(v, [declare(v.length, base)]);
+          continue;
+        }
+        const key = v.args.slice(0, 3).map((a) => a.id).join(',');
+        let matrix = matrices.get(key);
+        const shared = matrix !== undefined;
+        if (!matrix) matrices.set(key, (matrix = ['Lower', 'Diag', 'Upper'].map((s) => declare(v.length, `${base}${s}`))));
+        // A solve sharing an earlier one's matrix stores only its right-hand side (empty names: nothing stored).
+        this.arrays.set(v, [...(shared ? ['', '', ''] : matrix), declare(v.length, base)]);
+        this.matrixOf.set(v, matrix);
+      }
+    }
+    for (const [length, names] of byLength) for (const l of this.arrayDeclare(names, length)) this.line(l);
     for (const block of this.sched.blocks) {
       if (block.kind === 'scalar') {
+        const groups = new Map<string[], string[]>();
+        for (const v of block.solves) {
+          const matrix = this.matrixOf.get(v)!;
+          groups.set(matrix, [...(groups.get(matrix) ?? []), this.arrays.get(v)![3]]);
+        }
+        for (const [[lower, diag, upper], rhs] of groups) this.line(this.thomas(lower, diag, upper, rhs, block.solves[0].length));
         for (const n of block.nodes) if (this.sched.locals.has(n)) this.bind(n);
       } else this.loop(block);
     }
@@ -158,6 +214,10 @@ export abstract class KernelEmitter {
     }
     for (const s of block.sums) this.line(this.sumAdd(this.localNames.get(s)!, this.render(s.args[0]), s));
     for (const w of block.stores) this.line(this.store(w, this.render(w.node), true));
+    for (const v of [...block.vectors, ...block.solves]) {
+      const names = this.arrays.get(v)!;
+      v.args.forEach((a, i) => names[i] && this.line(this.arrayStore(names[i], this.render(a))));
+    }
     this.depth--;
     this.line(this.loopClose());
     // Per-element locals go out of scope with the loop.
@@ -166,7 +226,11 @@ export abstract class KernelEmitter {
 
   private nameOf(n: Node): string {
     const base = (this.kernel.names ?? this.model.names).get(n) ?? 't';
-    let name = base === 't' ? `t${this.used.size}` : base;
+    return this.unique(base === 't' ? `t${this.used.size}` : base);
+  }
+
+  private unique(base: string): string {
+    let name = base;
     while (this.used.has(name)) name = `${name}_`;
     this.used.add(name);
     return name;
@@ -200,6 +264,16 @@ export abstract class KernelEmitter {
   }
 
   private expression(n: Node): Rendered {
+    if (n.kind === 'at') {
+      const source = n.args[0];
+      if (isArray(source)) {
+        const names = this.arrays.get(source);
+        if (!names) throw new Error(`kernels: ${n} reads an array this kernel does not store`);
+        return this.arrayRead(names[names.length - 1], source.length, n.offset);
+      }
+      return this.shiftedRead(source, n.offset);
+    }
+    if (isArray(n)) throw new Error('kernels: an array is read through at()');
     if (n.args.length > 0 && n.kind !== 'sum') return this.operation(n, n.args.map((a) => this.render(a)));
     if (n.kind === 'sum') throw new Error('kernels: a sum must be bound before use');
     return this.leaf(n);
@@ -228,6 +302,99 @@ export function f64Literal(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
+/** What twistedThomas needs of a target: its arithmetic on scalars (or lanes), loops, array access and locals. */
+export interface SolveSyntax {
+  /** An integer-valued expression: the length (a loop bound). */
+  length(name: string): string;
+  /** Integer n / 2, rounded down. */
+  half(n: string): string;
+  /** Declare a mutable float local. */
+  let(name: string, value: string): string;
+  /** A loop `for (i = from; i <= to; i++)` with integer bounds (inclusive); `body` lines inside. */
+  loop(i: string, from: string, to: string, body: string[]): string[];
+  /** An integer local (declared once, not reassigned). */
+  int(name: string, value: string): string;
+  /** Array element read and write at an integer index expression. */
+  get(array: string, index: string): string;
+  set(array: string, index: string, value: string): string;
+  /** Arithmetic on floats (operands are expressions). */
+  add(a: string, b: string): string;
+  sub(a: string, b: string): string;
+  mul(a: string, b: string): string;
+  div(a: string, b: string): string;
+  one: string;
+  zero: string;
+  /** `cond ? a : b` on an integer condition, for floats. */
+  pick(cond: string, a: string, b: string): string;
+  /** if (cond) { body } */
+  when(cond: string, body: string[]): string[];
+}
+
+/**
+ * The tridiagonal solve lower_j x_{j-1} + diag_j x_j + upper_j x_{j+1} = rhs_j (j < n, n >= 2) by two-ended
+ * ("twisted") Gaussian elimination without pivoting, for diagonally dominant matrices: the top rows 0..p-1 are
+ * eliminated downwards and the bottom rows p+1..n-1 upwards (p = n/2), in one loop, so the two chains of divisions
+ * overlap; row p joins them; back substitution runs outwards from it, again both ways at once. One division per
+ * row whatever the number of right-hand sides; diag is overwritten by the multipliers, each rhs by its solution.
+ *   top:    d = 1 / (diag_j - lower_j c_{j-1}), c_j = upper_j d, x_j = (rhs_j - lower_j x_{j-1}) d    (c_{-1} = 0)
+ *   bottom: e = 1 / (diag_j - upper_j a_{j+1}), a_j = lower_j e, y_j = (rhs_j - upper_j y_{j+1}) e    (a_n = 0)
+ *   row p:  x_p = (rhs_p - lower_p x_{p-1} - upper_p y_{p+1}) / (diag_p - lower_p c_{p-1} - upper_p a_{p+1})
+ *   back:   x_j <- x_j - c_j x_{j+1} (j < p), y_j <- y_j - a_j x_{j-1} (j > p)
+ */
+export function twistedThomas(t: SolveSyntax, a: { lower: string; diag: string; upper: string; rhs: readonly string[] }, length: string): string {
+  const { lower, diag, upper, rhs } = a;
+  const n = t.length(length);
+  const g = t.get;
+  const lines: string[] = [
+    t.int('mid', t.half(n)),
+    t.let('cUp', t.zero),
+    t.let('aDown', t.zero),
+    ...rhs.flatMap((_, k) => [t.let(`x${k}`, t.zero), t.let(`y${k}`, t.zero)]),
+    // Rows 0 and n - 1 start both chains (c_{-1} = a_n = 0).
+    t.let('pivot', t.div(t.one, g(diag, '0'))),
+    `cUp = ${t.mul(g(upper, '0'), 'pivot')};`,
+    t.set(diag, '0', 'cUp'),
+    ...rhs.flatMap((r, k) => [`x${k} = ${t.mul(g(r, '0'), 'pivot')};`, t.set(r, '0', `x${k}`)]),
+    ...t.when(`${n} - 1 > mid`, [
+      `pivot = ${t.div(t.one, g(diag, `${n} - 1`))};`,
+      `aDown = ${t.mul(g(lower, `${n} - 1`), 'pivot')};`,
+      t.set(diag, `${n} - 1`, 'aDown'),
+      ...rhs.flatMap((r, k) => [`y${k} = ${t.mul(g(r, `${n} - 1`), 'pivot')};`, t.set(r, `${n} - 1`, `y${k}`)]),
+    ]),
+    ...t.loop('i', '1', 'mid - 1', [
+      // top row i
+      `pivot = ${t.div(t.one, t.sub(g(diag, 'i'), t.mul(g(lower, 'i'), 'cUp')))};`,
+      `cUp = ${t.mul(g(upper, 'i'), 'pivot')};`,
+      t.set(diag, 'i', 'cUp'),
+      ...rhs.flatMap((r, k) => [`x${k} = ${t.mul(t.sub(g(r, 'i'), t.mul(g(lower, 'i'), `x${k}`)), 'pivot')};`, t.set(r, 'i', `x${k}`)]),
+      // bottom row n - 1 - i
+      ...t.when(`${n} - 1 - i > mid`, [
+        `pivot = ${t.div(t.one, t.sub(g(diag, `${n} - 1 - i`), t.mul(g(upper, `${n} - 1 - i`), 'aDown')))};`,
+        `aDown = ${t.mul(g(lower, `${n} - 1 - i`), 'pivot')};`,
+        t.set(diag, `${n} - 1 - i`, 'aDown'),
+        ...rhs.flatMap((r, k) => [`y${k} = ${t.mul(t.sub(g(r, `${n} - 1 - i`), t.mul(g(upper, `${n} - 1 - i`), `y${k}`)), 'pivot')};`, t.set(r, `${n} - 1 - i`, `y${k}`)]),
+      ]),
+    ]),
+    // Row p joins the chains (its bottom neighbour only if there is one: n = 2 has none).
+    `pivot = ${t.div(t.one, t.sub(t.sub(g(diag, 'mid'), t.mul(g(lower, 'mid'), 'cUp')), t.pick(`mid + 1 < ${n}`, t.mul(g(upper, 'mid'), 'aDown'), t.zero)))};`,
+    ...rhs.flatMap((r, k) => [
+      `x${k} = ${t.mul(t.sub(t.sub(g(r, 'mid'), t.mul(g(lower, 'mid'), `x${k}`)), t.pick(`mid + 1 < ${n}`, t.mul(g(upper, 'mid'), `y${k}`), t.zero)), 'pivot')};`,
+      t.set(r, 'mid', `x${k}`),
+      `y${k} = x${k};`,
+    ]),
+    ...t.loop('i', '1', 'mid', [
+      ...rhs.flatMap((r, k) => [`x${k} = ${t.sub(g(r, 'mid - i'), t.mul(g(diag, 'mid - i'), `x${k}`))};`, t.set(r, 'mid - i', `x${k}`)]),
+      ...t.when(`mid + i < ${n}`, rhs.flatMap((r, k) => [`y${k} = ${t.sub(g(r, 'mid + i'), t.mul(g(diag, 'mid + i'), `y${k}`))};`, t.set(r, 'mid + i', `y${k}`)])),
+    ]),
+  ];
+  return ['{', ...lines.map((l) => l.split('\n').map((x) => `  ${x}`).join('\n')), '}'].join('\n');
+}
+
+/** The state buffers a kernel takes, in argument order: those it reads, then those it only writes. */
+export function kernelBuffers(k: KernelDecl): string[] {
+  return [...new Set([...k.reads, ...k.writes])];
+}
+
 /** The kernels a target emits; the prepare split only for f64 targets (the f32 double-float state does not split). */
 export function kernelOrder(model: CompiledModel): KernelDecl[] {
   const k = model.kernels;
@@ -235,10 +402,33 @@ export function kernelOrder(model: CompiledModel): KernelDecl[] {
   return [
     k.init, k.evaluate, k.evaluateTangent, k.evaluateCurrentTangent, k.evaluateStart, k.evaluateStartTangent,
     k.evaluateHeat, k.evaluateHeatTangent, k.evaluatePredictor, k.evaluatePredictorTangent,
-    k.prepare, ...split, k.apply, k.integrate, k.integrateTangent, k.thermal, k.soc,
+    k.prepare, ...split, k.apply, k.applyTangent, k.integrate, k.integrateTangent, k.thermal, k.soc, k.limits,
   ];
 }
 
 export function upperSnake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** SolveSyntax for targets with C-like statements (TypeScript, C, WGSL). */
+export function cLikeSyntax(o: { length: (l: string) => string; float: string; int: string; loopVar: string; one?: string; zero?: string }): SolveSyntax {
+  // Operands that are a name or a name[index] need no parentheses.
+  const wrapOp = (x: string) => (/^[\w.>-]+(\[[^\]]*\])?$/.test(x) ? x : `(${x})`);
+  return {
+    length: o.length,
+    half: (n) => `(${n}) >> 1`,
+    let: (name, value) => `${o.float} ${name} = ${value};`,
+    int: (name, value) => `${o.int} ${name} = ${value};`,
+    loop: (i, from, to, body) => [`for (${o.loopVar} ${i} = ${from}; ${i} <= ${to}; ${i}++) {`, ...body.map((l) => `  ${l}`), '}'],
+    get: (array, index) => `${array}[${index}]`,
+    set: (array, index, value) => `${array}[${index}] = ${value};`,
+    add: (x, y) => `${wrapOp(x)} + ${wrapOp(y)}`,
+    sub: (x, y) => `${wrapOp(x)} - ${wrapOp(y)}`,
+    mul: (x, y) => `${wrapOp(x)} * ${wrapOp(y)}`,
+    div: (x, y) => `${wrapOp(x)} / ${wrapOp(y)}`,
+    one: o.one ?? '1',
+    zero: o.zero ?? '0',
+    pick: (cond, x, y) => `(${cond} ? ${x} : ${y})`,
+    when: (cond, body) => [`if (${cond}) {`, ...body.map((l) => `  ${l}`), '}'],
+  };
 }

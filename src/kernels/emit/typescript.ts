@@ -6,7 +6,7 @@
 import { compileModel, type CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, f64Literal, HEADER, infix, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { atom, cLikeSyntax, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 
 const MATH: Record<string, string> = { exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', sqrt: 'Math.sqrt', tanh: 'Math.tanh', asinh: 'Math.asinh', sech2: 'sech2' };
 
@@ -15,11 +15,13 @@ class TypeScriptEmitter extends KernelEmitter {
     return new Set(['s', 'ds', 'a', 'b', 'e', 'p', 'k', 'm', 'out', ...this.model.definition.inputs.map((i) => i.name), 'riseTangent']);
   }
 
+  /** Module-level scratch arrays of the kernels emitted so far (allocated once, at their largest length). */
+  readonly scratch: string[] = [];
+
   protected signature(k: KernelDecl): string[] {
     const args = [
-      ...k.reads.map((b) => `${b}: Float64Array`),
-      ...k.writes.map((b) => `${b}: Float64Array`),
-      'p: CellKernelParameters',
+      ...kernelBuffers(k).map((b) => `${b}: Float64Array`),
+      `p: ${parameterType(this.model)}`,
       'k: KernelConstants',
       ...k.inputs.map((i) => `${i}: number`),
       ...(k.outputs.length ? [`out: ${outputsType(k)}`] : []),
@@ -91,11 +93,11 @@ class TypeScriptEmitter extends KernelEmitter {
   protected loopClose(): string {
     return '}';
   }
-  protected sumDeclare(name: string): string {
-    return `let ${name} = 0;`;
+  protected sumDeclare(name: string, n: Node): string {
+    return n.op === 'min' ? `let ${name} = Infinity;` : n.op === 'mul' ? `let ${name} = 1;` : `let ${name} = 0;`;
   }
-  protected sumAdd(name: string, body: Rendered): string {
-    return `${name} += ${body.code};`;
+  protected sumAdd(name: string, body: Rendered, n: Node): string {
+    return n.op === 'min' ? `${name} = Math.min(${name}, ${body.code});` : n.op === 'mul' ? `${name} *= ${body.code};` : `${name} += ${body.code};`;
   }
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     return vector ? `${w.buffer}[${this.vectorOffset(w.state, (l) => `k.${l}`)} + m] = ${value.code};` : `${w.buffer}[${stateIndex(w.state)}] = ${value.code};`;
@@ -106,9 +108,44 @@ class TypeScriptEmitter extends KernelEmitter {
   protected seriesPair(series: string, arg: Rendered, value: string, slope: string): string {
     return `const ${value} = evaluateSeriesBoth(k.${series}, ${arg.code}, SLOPE);\nconst ${slope} = SLOPE[0];`;
   }
+  protected arrayDeclare(names: readonly string[], length: string): string[] {
+    const max = this.model.definition.lengths.find((l) => l.name === length)!.max;
+    return names.map((n) => {
+      const global = `${this.kernel.name}_${n}`;
+      this.scratch.push(`const ${global} = new Float64Array(${max});`);
+      return `const ${n} = ${global};`;
+    });
+  }
+  protected arrayStore(name: string, value: Rendered): string {
+    return `${name}[m] = ${value.code};`;
+  }
+  protected arrayRead(name: string, length: string, offset: number): Rendered {
+    return guarded(`${name}[${shift(offset)}]`, length, offset);
+  }
+  protected shiftedRead(n: Node, offset: number): Rendered {
+    const code = n.kind === 'table' ? `k.${n.name}[${shift(offset)}]` : `${n.buffer}[${this.vectorOffset(n.name, (l) => `k.${l}`)} + ${shift(offset)}]`;
+    return guarded(code, n.length, offset);
+  }
+  protected syntax(): SolveSyntax {
+    return cLikeSyntax({ length: (l) => `k.${l}`, float: 'let', int: 'const', loopVar: 'let' });
+  }
+}
+
+const shift = (offset: number) => (offset === 0 ? 'm' : offset > 0 ? `m + ${offset}` : `m - ${-offset}`);
+
+/** A read at m + offset, 0 outside [0, length). */
+function guarded(code: string, length: string, offset: number): Rendered {
+  if (offset === 0) return atom(code);
+  const inside = offset > 0 ? `m + ${offset} < k.${length}` : `m >= ${-offset}`;
+  return atom(`(${inside} ? ${code} : 0)`);
 }
 
 const stateIndex = (name: string) => `S_${upperSnake(name)}`;
+
+/** The parameter type of a model's kernels in src/model/layout.ts (the SPM's, or a larger model's that extends it). */
+function parameterType(model: CompiledModel): string {
+  return model.definition.summaries.length ? 'SpmeKernelParameters' : 'CellKernelParameters';
+}
 
 function outputsType(k: KernelDecl): string {
   return `${k.name[0].toUpperCase()}${k.name.slice(1)}Outputs`;
@@ -123,7 +160,7 @@ export function typescriptKernels(model: CompiledModel): string {
   const out: string[] = [
     `// ${HEADER}`,
     `// ${def.name}: ${def.description}.`,
-    "import type { CellKernelParameters } from './layout.ts';",
+    `import type { ${parameterType(model)} } from './layout.ts';`,
     "import { evaluateSeries, evaluateSeriesBoth, evaluateSeriesSlope, sech2, type StoichFunction } from './series.ts';",
     '',
     '/** The slope of the last evaluateSeriesBoth call. */',
@@ -150,7 +187,9 @@ export function typescriptKernels(model: CompiledModel): string {
     seen.add(type);
     out.push(`export interface ${type} {`, ...k.outputs.map((o) => `  ${o.name}: number;`), '}', '');
   }
-  for (const k of kernelOrder(model)) out.push(emitter.emit(k), '');
+  const kernels = kernelOrder(model).map((k) => emitter.emit(k));
+  if (emitter.scratch.length) out.push('// Scratch arrays of the kernels (vectors along a loop, tridiagonal solves), at their largest length.', ...emitter.scratch, '');
+  for (const k of kernels) out.push(k, '');
   return out.join('\n');
 }
 
@@ -179,7 +218,7 @@ export function typescriptDerivedRows(f32: CompiledModel, rows: ReadonlyArray<{ 
     body.replace('export function derivedValues', 'function derivedValues'),
     '',
     '/** The f32 kernel\'s derived rows of one cell, in f64, into out[0 .. DERIVED_ROWS.length). */',
-    'export function derivedRows(p: CellKernelParameters, k: KernelConstants, out: Float64Array): void {',
+    `export function derivedRows(p: ${parameterType(f32)}, k: KernelConstants, out: Float64Array): void {`,
     `  const v = {} as DerivedValuesOutputs;`,
     '  derivedValues(p, k, v);',
     ...(() => {

@@ -13,7 +13,7 @@ import { isPiecewiseCubic, type StoichFunction } from '../../model/series.ts';
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite, StudyContext } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, HEADER, infix, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered } from './common.ts';
+import { atom, cLikeSyntax, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 
 /** An f32 literal that WGSL parses as an abstract float. */
 export function wgslLiteral(v: number): string {
@@ -43,7 +43,7 @@ class WgslEmitter extends KernelEmitter {
   }
 
   protected signature(k: KernelDecl): string[] {
-    const args = [...k.reads, ...k.writes].map((b) => `${b}: ptr<private, CellState>`);
+    const args = kernelBuffers(k).map((b) => `${b}: ptr<private, CellState>`);
     args.push('c: u32', ...k.inputs.map((i) => `${i}: f32`));
     const ret = k.outputs.length ? ` -> ${outputsStruct(k)}` : '';
     return [`// ${k.description}`, `fn ${wgslKernelName(k.name)}(${args.join(', ')})${ret} {`];
@@ -127,11 +127,39 @@ class WgslEmitter extends KernelEmitter {
     return '}';
   }
   protected sumDeclare(name: string, n: Node): string {
+    if (n.op === 'min') return `var ${name} = 3.0e38;`;
+    if (n.op === 'mul') return `var ${name} = 1.0;`;
     return n.type === 'df' ? `var ${name} = vec2<f32>(0.0, 0.0);` : `var ${name} = 0.0;`;
   }
   protected sumAdd(name: string, body: Rendered, n: Node): string {
+    if (n.op === 'min') return `${name} = min(${name}, ${body.code});`;
+    if (n.op === 'mul') return `${name} *= ${body.code};`;
     return n.type === 'df' ? `${name} = df_add(${name}, ${body.code});` : `${name} += ${body.code};`;
   }
+  protected arrayDeclare(names: readonly string[], length: string): string[] {
+    return names.map((n) => `var ${n}: array<f32, ${upperSnake(length)}>;`);
+  }
+  protected arrayStore(name: string, value: Rendered): string {
+    return `${name}[m] = ${value.code};`;
+  }
+  protected arrayRead(name: string, length: string, offset: number): Rendered {
+    return guarded((i) => `${name}[${i}]`, upperSnake(length), offset);
+  }
+  protected shiftedRead(n: Node, offset: number): Rendered {
+    const at = (i: string) => (n.kind === 'table' ? `${upperSnake(n.name)}[${i}]` : `(*${n.buffer})[${this.offset(n.name)} + ${i}]`);
+    return guarded(at, upperSnake(n.length), offset);
+  }
+  protected syntax(): SolveSyntax {
+    // Indices as i32 (the loops count down as well as up); the lengths are u32 constants.
+    return {
+      ...cLikeSyntax({ length: (l) => `i32(${upperSnake(l)})`, float: 'var', int: 'let', loopVar: 'var', one: '1.0', zero: '0.0' }),
+      pick: (cond, x, y) => `select(${y}, ${x}, ${cond})`,
+      half: (n) => `(${n}) / 2`,
+    };
+  }
+
+
+
   protected store(w: KernelWrite, value: Rendered, vector: boolean): string {
     if (vector) return `(*${w.buffer})[${this.offset(w.state)} + m] = ${value.code};`;
     const i = `S_${upperSnake(w.state)}`;
@@ -148,6 +176,15 @@ class WgslEmitter extends KernelEmitter {
     const pair = `${value}_and_slope`;
     return `let ${pair} = series_both_${snake(series)}(${arg.code});\nlet ${value} = ${pair}.x;\nlet ${slope} = ${pair}.y;`;
   }
+}
+
+/**
+ * A read at m + offset, 0 outside [0, length): the index is clamped into range (WGSL evaluates both sides of select).
+ */
+function guarded(read: (index: string) => string, length: string, offset: number): Rendered {
+  if (offset === 0) return atom(read('m'));
+  if (offset > 0) return atom(`select(0.0, ${read(`min(m + ${offset}u, ${length} - 1u)`)}, m + ${offset}u < ${length})`);
+  return atom(`select(0.0, ${read(`max(m, ${-offset}u) - ${-offset}u`)}, m >= ${-offset}u)`);
 }
 
 /** Elementary functions in forms that stay accurate in f32, and double-float arithmetic. */
