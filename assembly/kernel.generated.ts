@@ -118,6 +118,7 @@ export let outHeatIrreversible: v128 = f64x2.splat(0);
 export let outHeatReversible: v128 = f64x2.splat(0);
 export let outHeatOhmicElectrolyte: v128 = f64x2.splat(0);
 export let outHeatOhmicSolid: v128 = f64x2.splat(0);
+export let outStoichiometryMargin: v128 = f64x2.splat(0);
 export let outVoltageTangent: v128 = f64x2.splat(0);
 export let outHeatTangent: v128 = f64x2.splat(0);
 export let outSeiDrive: v128 = f64x2.splat(0);
@@ -232,6 +233,7 @@ function spm_evaluate(s0: usize, s1: usize, p0: usize, p1: usize, current: v128,
   const irreversibleHeat = f64x2.mul(current, f64x2.sub(overpotentialNeg, overpotentialPos));
   const reversibleHeat = f64x2.mul(f64x2.mul(current, temperature), f64x2.sub(entropicChangeNeg, entropicChangePos));
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(irreversibleHeat, reversibleHeat), ohmicHeat), filmHeat);
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   outVoltage = voltage;
   outHeat = totalHeat;
   outSurfaceOcv = surfaceOcv;
@@ -241,6 +243,7 @@ function spm_evaluate(s0: usize, s1: usize, p0: usize, p1: usize, current: v128,
   outHeatReversible = reversibleHeat;
   outHeatOhmicElectrolyte = sp(0.0);
   outHeatOhmicSolid = filmHeat;
+  outStoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -356,18 +359,19 @@ function spm_evaluateTangent(s0: usize, s1: usize, ds0: usize, ds1: usize, p0: u
   const t135 = f64x2.sub(entropicChangeNeg, entropicChangePos);
   const reversibleHeat = f64x2.mul(t74, t135);
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(irreversibleHeat, reversibleHeat), ohmicHeat), filmHeat);
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   const surfaceStoichPosTangent = f64x2.sub(f64x2.add(at(ds0, ds1, S_STOICH_POS), t91), f64x2.sub(f64x2.div(f64x2.mul(sp(tailCoefficient), fluxPosTangent), diffusionRatePos), f64x2.div(f64x2.mul(t57, diffusionRatePosTangent), diffusionRatePos)));
-  const t139 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t139, sp(0.0), f64x2.lt(t94, sp(0.9999999999)));
+  const t140 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t140, sp(0.0), f64x2.lt(t94, sp(0.9999999999)));
   const surfaceVacancyPosTangent = f64x2.neg(surfaceStoichPosTangent);
   const entropicChangePosTangent = f64x2.mul(t103, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t97, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t98, t139), t94)), f64x2.div(f64x2.mul(t101, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t100)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t97, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t98, t140), t94)), f64x2.div(f64x2.mul(t101, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t100)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
   const surfaceStoichNegTangent = f64x2.sub(f64x2.add(stoichNegAverageTangent, t92), f64x2.sub(f64x2.div(f64x2.mul(sp(tailCoefficient), invChargeNeg), diffusionRateNeg), f64x2.div(f64x2.mul(t65, diffusionRateNegTangent), diffusionRateNeg)));
-  const t145 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t145, sp(0.0), f64x2.lt(t106, sp(0.9999999999)));
+  const t146 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t146, sp(0.0), f64x2.lt(t106, sp(0.9999999999)));
   const surfaceVacancyNegTangent = f64x2.neg(surfaceStoichNegTangent);
   const entropicChangeNegTangent = f64x2.mul(t115, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t109, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t110, t145), t106)), f64x2.div(f64x2.mul(t113, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t112)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t109, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t110, t146), t106)), f64x2.div(f64x2.mul(t113, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t112)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t67, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t120), f64x2.mul(t68, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t119), f64x2.mul(t118, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t120))));
   const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t123), f64x2.mul(thermalVoltage, f64x2.div(f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t122, exchangeCurrentPosTangent), exchangeCurrentPos)), f64x2.sqrt(f64x2.add(f64x2.mul(t122, t122), sp(1.0))))));
@@ -386,6 +390,7 @@ function spm_evaluateTangent(s0: usize, s1: usize, ds0: usize, ds1: usize, p0: u
   outHeatReversible = reversibleHeat;
   outHeatOhmicElectrolyte = sp(0.0);
   outHeatOhmicSolid = filmHeat;
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
 }
@@ -500,14 +505,15 @@ function spm_evaluateCurrentTangent(s0: usize, s1: usize, p0: usize, p1: usize, 
   const t134 = f64x2.sub(entropicChangeNeg, entropicChangePos);
   const reversibleHeat = f64x2.mul(t73, t134);
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(irreversibleHeat, reversibleHeat), ohmicHeat), filmHeat);
-  const t137 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t137, sp(0.0), f64x2.lt(t93, sp(0.9999999999)));
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
+  const t138 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t138, sp(0.0), f64x2.lt(t93, sp(0.9999999999)));
   const entropicChangePosTangent = f64x2.mul(t102, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t96, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t97, t137), t93)), f64x2.div(f64x2.mul(t100, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t99)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
-  const t141 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t141, sp(0.0), f64x2.lt(t105, sp(0.9999999999)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t96, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t97, t138), t93)), f64x2.div(f64x2.mul(t100, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t99)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const t142 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t142, sp(0.0), f64x2.lt(t105, sp(0.9999999999)));
   const entropicChangeNegTangent = f64x2.mul(t114, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t108, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t109, t141), t105)), f64x2.div(f64x2.mul(t112, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t111)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t108, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t109, t142), t105)), f64x2.div(f64x2.mul(t112, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t111)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t67, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t119), f64x2.mul(t68, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t118), f64x2.mul(t117, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t119))));
   const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t122), f64x2.mul(thermalVoltage, f64x2.div(f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t121, exchangeCurrentPosTangent), exchangeCurrentPos)), f64x2.sqrt(f64x2.add(f64x2.mul(t121, t121), sp(1.0))))));
@@ -526,6 +532,7 @@ function spm_evaluateCurrentTangent(s0: usize, s1: usize, p0: usize, p1: usize, 
   outHeatReversible = reversibleHeat;
   outHeatOhmicElectrolyte = sp(0.0);
   outHeatOhmicSolid = filmHeat;
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
 }
@@ -603,6 +610,7 @@ function spm_evaluateStart(s0: usize, s1: usize, p0: usize, p1: usize, current: 
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(irreversibleHeat, reversibleHeat), ohmicHeat), filmHeat);
   const seiOverpotential = f64x2.sub(f64x2.add(overpotentialNeg, ocpNegValue), p_seiOcp);
   const seiDrive = f64x2.mul(f64x2.mul(p_seiRateFactor, seiArrhenius), f64x2.add(f64x2.mul(sp(seiSolventLaw), p_seiSolventGrowth), f64x2.mul(f64x2.mul(sp(seiReactionLaw), p_seiReactionGrowth), vexp(f64x2.neg(f64x2.div(seiOverpotential, thermalVoltage))))));
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   outVoltage = voltage;
   outHeat = totalHeat;
   outSurfaceOcv = surfaceOcv;
@@ -613,6 +621,7 @@ function spm_evaluateStart(s0: usize, s1: usize, p0: usize, p1: usize, current: 
   outHeatOhmicElectrolyte = sp(0.0);
   outHeatOhmicSolid = filmHeat;
   outSeiDrive = seiDrive;
+  outStoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
@@ -739,14 +748,15 @@ function spm_evaluateStartTangent(s0: usize, s1: usize, p0: usize, p1: usize, cu
   const t143 = vexp(f64x2.neg(t142));
   const t144 = f64x2.add(f64x2.mul(sp(seiSolventLaw), p_seiSolventGrowth), f64x2.mul(t80, t143));
   const seiDrive = f64x2.mul(t79, t144);
-  const t146 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t146, sp(0.0), f64x2.lt(t97, sp(0.9999999999)));
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
+  const t147 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t147, sp(0.0), f64x2.lt(t97, sp(0.9999999999)));
   const entropicChangePosTangent = f64x2.mul(t106, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t100, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t101, t146), t97)), f64x2.div(f64x2.mul(t104, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t103)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
-  const t150 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t150, sp(0.0), f64x2.lt(t109, sp(0.9999999999)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t100, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t101, t147), t97)), f64x2.div(f64x2.mul(t104, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t103)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const t151 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t151, sp(0.0), f64x2.lt(t109, sp(0.9999999999)));
   const entropicChangeNegTangent = f64x2.mul(t118, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t112, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t113, t150), t109)), f64x2.div(f64x2.mul(t116, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t115)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t112, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t113, t151), t109)), f64x2.div(f64x2.mul(t116, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t115)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t67, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t123), f64x2.mul(t68, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t122), f64x2.mul(t121, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t123))));
   const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t126), f64x2.mul(thermalVoltage, f64x2.div(f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t125, exchangeCurrentPosTangent), exchangeCurrentPos)), f64x2.sqrt(f64x2.add(f64x2.mul(t125, t125), sp(1.0))))));
@@ -768,6 +778,7 @@ function spm_evaluateStartTangent(s0: usize, s1: usize, p0: usize, p1: usize, cu
   outHeatOhmicElectrolyte = sp(0.0);
   outHeatOhmicSolid = filmHeat;
   outSeiDrive = seiDrive;
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
   outSeiDriveTangent = seiDriveTangent;
@@ -1487,6 +1498,7 @@ function spme_evaluate(s0: usize, s1: usize, p0: usize, p1: usize, current: v128
   const irreversibleHeat = f64x2.mul(current, f64x2.sub(overpotentialNeg, overpotentialPos));
   const reversibleHeat = f64x2.mul(f64x2.mul(current, temperature), f64x2.sub(entropicChangeNeg, entropicChangePos));
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(f64x2.sub(f64x2.add(irreversibleHeat, reversibleHeat), t81), solidOhmicHeat), ohmicHeat), filmHeat);
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   outVoltage = voltage;
   outHeat = totalHeat;
   outSurfaceOcv = surfaceOcv;
@@ -1496,6 +1508,7 @@ function spme_evaluate(s0: usize, s1: usize, p0: usize, p1: usize, current: v128
   outHeatReversible = reversibleHeat;
   outHeatOhmicElectrolyte = electrolyteOhmicHeat;
   outHeatOhmicSolid = f64x2.add(solidOhmicHeat, filmHeat);
+  outStoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -1637,25 +1650,26 @@ function spme_evaluateTangent(s0: usize, s1: usize, ds0: usize, ds1: usize, p0: 
   const t172 = f64x2.sub(entropicChangeNeg, entropicChangePos);
   const reversibleHeat = f64x2.mul(t97, t172);
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(f64x2.sub(f64x2.add(irreversibleHeat, reversibleHeat), t98), solidOhmicHeat), ohmicHeat), filmHeat);
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   const surfaceStoichPosTangent = f64x2.sub(f64x2.add(at(ds0, ds1, S_STOICH_POS), t120), f64x2.sub(f64x2.div(f64x2.mul(sp(tailCoefficient), fluxPosTangent), diffusionRatePos), f64x2.div(f64x2.mul(t72, diffusionRatePosTangent), diffusionRatePos)));
-  const t176 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t176, sp(0.0), f64x2.lt(t123, sp(0.9999999999)));
+  const t177 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t177, sp(0.0), f64x2.lt(t123, sp(0.9999999999)));
   const surfaceVacancyPosTangent = f64x2.neg(surfaceStoichPosTangent);
   const entropicChangePosTangent = f64x2.mul(t132, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t126, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t127, t176), t123)), f64x2.div(f64x2.mul(t130, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t129)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t126, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t127, t177), t123)), f64x2.div(f64x2.mul(t130, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t129)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
   const surfaceStoichNegTangent = f64x2.sub(f64x2.add(stoichNegAverageTangent, t121), f64x2.sub(f64x2.div(f64x2.mul(sp(tailCoefficient), invChargeNeg), diffusionRateNeg), f64x2.div(f64x2.mul(t80, diffusionRateNegTangent), diffusionRateNeg)));
-  const t182 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t182, sp(0.0), f64x2.lt(t135, sp(0.9999999999)));
+  const t183 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t183, sp(0.0), f64x2.lt(t135, sp(0.9999999999)));
   const surfaceVacancyNegTangent = f64x2.neg(surfaceStoichNegTangent);
   const entropicChangeNegTangent = f64x2.mul(t144, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t138, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t139, t182), t135)), f64x2.div(f64x2.mul(t142, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t141)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t138, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t139, t183), t135)), f64x2.div(f64x2.mul(t142, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t141)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t82, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t149), f64x2.mul(t83, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t148), f64x2.mul(t147, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t149))));
-  const t189 = f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t151, exchangeCurrentPosTangent), exchangeCurrentPos));
-  const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t156), f64x2.mul(thermalVoltage, f64x2.add(f64x2.add(f64x2.mul(at(ds0, ds1, S_WEIGHT_POS1), t153), f64x2.mul(at(s0, s1, S_WEIGHT_POS1), f64x2.div(f64x2.add(f64x2.mul(t189, at(s0, s1, S_NODE_POS1)), f64x2.mul(t151, at(ds0, ds1, S_NODE_POS1))), f64x2.sqrt(f64x2.add(f64x2.mul(t152, t152), sp(1.0)))))), f64x2.add(f64x2.mul(f64x2.neg(at(ds0, ds1, S_WEIGHT_POS1)), t155), f64x2.mul(t84, f64x2.div(f64x2.add(f64x2.mul(t189, at(s0, s1, S_NODE_POS2)), f64x2.mul(t151, at(ds0, ds1, S_NODE_POS2))), f64x2.sqrt(f64x2.add(f64x2.mul(t154, t154), sp(1.0)))))))));
+  const t190 = f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t151, exchangeCurrentPosTangent), exchangeCurrentPos));
+  const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t156), f64x2.mul(thermalVoltage, f64x2.add(f64x2.add(f64x2.mul(at(ds0, ds1, S_WEIGHT_POS1), t153), f64x2.mul(at(s0, s1, S_WEIGHT_POS1), f64x2.div(f64x2.add(f64x2.mul(t190, at(s0, s1, S_NODE_POS1)), f64x2.mul(t151, at(ds0, ds1, S_NODE_POS1))), f64x2.sqrt(f64x2.add(f64x2.mul(t152, t152), sp(1.0)))))), f64x2.add(f64x2.mul(f64x2.neg(at(ds0, ds1, S_WEIGHT_POS1)), t155), f64x2.mul(t84, f64x2.div(f64x2.add(f64x2.mul(t190, at(s0, s1, S_NODE_POS2)), f64x2.mul(t151, at(ds0, ds1, S_NODE_POS2))), f64x2.sqrt(f64x2.add(f64x2.mul(t154, t154), sp(1.0)))))))));
   const exchangeCurrentNegTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentNeg, f64x2.mul(t85, f64x2.mul(p_kineticActivationNeg, inverseTemperatureGapTangent))), t160), f64x2.mul(t86, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-8))), t159), f64x2.mul(t158, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-8))))), f64x2.mul(sp(2.0), t160))));
-  const t192 = f64x2.sub(f64x2.div(sp(1.0), exchangeCurrentNeg), f64x2.div(f64x2.mul(t162, exchangeCurrentNegTangent), exchangeCurrentNeg));
-  const overpotentialNegTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t167), f64x2.mul(thermalVoltage, f64x2.add(f64x2.add(f64x2.mul(at(ds0, ds1, S_WEIGHT_NEG1), t164), f64x2.mul(at(s0, s1, S_WEIGHT_NEG1), f64x2.div(f64x2.add(f64x2.mul(t192, at(s0, s1, S_NODE_NEG1)), f64x2.mul(t162, at(ds0, ds1, S_NODE_NEG1))), f64x2.sqrt(f64x2.add(f64x2.mul(t163, t163), sp(1.0)))))), f64x2.add(f64x2.mul(f64x2.neg(at(ds0, ds1, S_WEIGHT_NEG1)), t166), f64x2.mul(t87, f64x2.div(f64x2.add(f64x2.mul(t192, at(s0, s1, S_NODE_NEG2)), f64x2.mul(t162, at(ds0, ds1, S_NODE_NEG2))), f64x2.sqrt(f64x2.add(f64x2.mul(t165, t165), sp(1.0)))))))));
+  const t193 = f64x2.sub(f64x2.div(sp(1.0), exchangeCurrentNeg), f64x2.div(f64x2.mul(t162, exchangeCurrentNegTangent), exchangeCurrentNeg));
+  const overpotentialNegTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t167), f64x2.mul(thermalVoltage, f64x2.add(f64x2.add(f64x2.mul(at(ds0, ds1, S_WEIGHT_NEG1), t164), f64x2.mul(at(s0, s1, S_WEIGHT_NEG1), f64x2.div(f64x2.add(f64x2.mul(t193, at(s0, s1, S_NODE_NEG1)), f64x2.mul(t162, at(ds0, ds1, S_NODE_NEG1))), f64x2.sqrt(f64x2.add(f64x2.mul(t163, t163), sp(1.0)))))), f64x2.add(f64x2.mul(f64x2.neg(at(ds0, ds1, S_WEIGHT_NEG1)), t166), f64x2.mul(t87, f64x2.div(f64x2.add(f64x2.mul(t193, at(s0, s1, S_NODE_NEG2)), f64x2.mul(t162, at(ds0, ds1, S_NODE_NEG2))), f64x2.sqrt(f64x2.add(f64x2.mul(t165, t165), sp(1.0)))))))));
   const voltageTangent = f64x2.sub(f64x2.sub(f64x2.sub(f64x2.add(f64x2.sub(f64x2.add(surfaceOcvTangent, overpotentialPosTangent), overpotentialNegTangent), electrolyteOverpotentialTangent), p_solidResistance), p_contactResistance), f64x2.add(filmResistance, f64x2.mul(current, filmResistanceTangent)));
   const irreversibleHeatTangent = f64x2.add(t170, f64x2.mul(current, f64x2.sub(overpotentialNegTangent, overpotentialPosTangent)));
   const reversibleHeatTangent = f64x2.add(f64x2.mul(f64x2.add(temperature, f64x2.mul(current, riseTangent)), t172), f64x2.mul(t97, f64x2.sub(entropicChangeNegTangent, entropicChangePosTangent)));
@@ -1669,6 +1683,7 @@ function spme_evaluateTangent(s0: usize, s1: usize, ds0: usize, ds1: usize, p0: 
   outHeatReversible = reversibleHeat;
   outHeatOhmicElectrolyte = electrolyteOhmicHeat;
   outHeatOhmicSolid = f64x2.add(solidOhmicHeat, filmHeat);
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
 }
@@ -1804,21 +1819,22 @@ function spme_evaluateCurrentTangent(s0: usize, s1: usize, p0: usize, p1: usize,
   const t166 = f64x2.sub(entropicChangeNeg, entropicChangePos);
   const reversibleHeat = f64x2.mul(t95, t166);
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(f64x2.sub(f64x2.add(irreversibleHeat, reversibleHeat), t96), solidOhmicHeat), ohmicHeat), filmHeat);
-  const t169 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t169, sp(0.0), f64x2.lt(t121, sp(0.9999999999)));
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
+  const t170 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t170, sp(0.0), f64x2.lt(t121, sp(0.9999999999)));
   const entropicChangePosTangent = f64x2.mul(t130, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t124, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t125, t169), t121)), f64x2.div(f64x2.mul(t128, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t127)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
-  const t173 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t173, sp(0.0), f64x2.lt(t133, sp(0.9999999999)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t124, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t125, t170), t121)), f64x2.div(f64x2.mul(t128, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t127)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const t174 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t174, sp(0.0), f64x2.lt(t133, sp(0.9999999999)));
   const entropicChangeNegTangent = f64x2.mul(t142, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t136, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t137, t173), t133)), f64x2.div(f64x2.mul(t140, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t139)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t136, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t137, t174), t133)), f64x2.div(f64x2.mul(t140, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t139)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t82, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t147), f64x2.mul(t83, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t146), f64x2.mul(t145, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t147))));
-  const t179 = f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t149, exchangeCurrentPosTangent), exchangeCurrentPos));
-  const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t152), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_POS1), f64x2.div(f64x2.mul(t179, at(s0, s1, S_NODE_POS1)), f64x2.sqrt(f64x2.add(f64x2.mul(t150, t150), sp(1.0))))), f64x2.mul(t84, f64x2.div(f64x2.mul(t179, at(s0, s1, S_NODE_POS2)), f64x2.sqrt(f64x2.add(f64x2.mul(t151, t151), sp(1.0))))))));
+  const t180 = f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t149, exchangeCurrentPosTangent), exchangeCurrentPos));
+  const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t152), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_POS1), f64x2.div(f64x2.mul(t180, at(s0, s1, S_NODE_POS1)), f64x2.sqrt(f64x2.add(f64x2.mul(t150, t150), sp(1.0))))), f64x2.mul(t84, f64x2.div(f64x2.mul(t180, at(s0, s1, S_NODE_POS2)), f64x2.sqrt(f64x2.add(f64x2.mul(t151, t151), sp(1.0))))))));
   const exchangeCurrentNegTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentNeg, f64x2.mul(t85, f64x2.mul(p_kineticActivationNeg, inverseTemperatureGapTangent))), t156), f64x2.mul(t86, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-8))), t155), f64x2.mul(t154, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-8))))), f64x2.mul(sp(2.0), t156))));
-  const t182 = f64x2.sub(f64x2.div(sp(1.0), exchangeCurrentNeg), f64x2.div(f64x2.mul(t158, exchangeCurrentNegTangent), exchangeCurrentNeg));
-  const overpotentialNegTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t161), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_NEG1), f64x2.div(f64x2.mul(t182, at(s0, s1, S_NODE_NEG1)), f64x2.sqrt(f64x2.add(f64x2.mul(t159, t159), sp(1.0))))), f64x2.mul(t87, f64x2.div(f64x2.mul(t182, at(s0, s1, S_NODE_NEG2)), f64x2.sqrt(f64x2.add(f64x2.mul(t160, t160), sp(1.0))))))));
+  const t183 = f64x2.sub(f64x2.div(sp(1.0), exchangeCurrentNeg), f64x2.div(f64x2.mul(t158, exchangeCurrentNegTangent), exchangeCurrentNeg));
+  const overpotentialNegTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t161), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_NEG1), f64x2.div(f64x2.mul(t183, at(s0, s1, S_NODE_NEG1)), f64x2.sqrt(f64x2.add(f64x2.mul(t159, t159), sp(1.0))))), f64x2.mul(t87, f64x2.div(f64x2.mul(t183, at(s0, s1, S_NODE_NEG2)), f64x2.sqrt(f64x2.add(f64x2.mul(t160, t160), sp(1.0))))))));
   const voltageTangent = f64x2.sub(f64x2.sub(f64x2.sub(f64x2.add(f64x2.sub(f64x2.add(surfaceOcvTangent, overpotentialPosTangent), overpotentialNegTangent), electrolyteOverpotentialTangent), p_solidResistance), p_contactResistance), filmResistance);
   const irreversibleHeatTangent = f64x2.add(t164, f64x2.mul(current, f64x2.sub(overpotentialNegTangent, overpotentialPosTangent)));
   const reversibleHeatTangent = f64x2.add(f64x2.mul(f64x2.add(temperature, f64x2.mul(current, riseTangent)), t166), f64x2.mul(t95, f64x2.sub(entropicChangeNegTangent, entropicChangePosTangent)));
@@ -1832,6 +1848,7 @@ function spme_evaluateCurrentTangent(s0: usize, s1: usize, p0: usize, p1: usize,
   outHeatReversible = reversibleHeat;
   outHeatOhmicElectrolyte = electrolyteOhmicHeat;
   outHeatOhmicSolid = f64x2.add(solidOhmicHeat, filmHeat);
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
 }
@@ -1920,6 +1937,7 @@ function spme_evaluateStart(s0: usize, s1: usize, p0: usize, p1: usize, current:
   const totalHeat = f64x2.add(f64x2.add(f64x2.add(f64x2.sub(f64x2.add(irreversibleHeat, reversibleHeat), t81), solidOhmicHeat), ohmicHeat), filmHeat);
   const seiOverpotential = f64x2.sub(f64x2.add(overpotentialNeg, ocpNegValue), p_seiOcp);
   const seiDrive = f64x2.mul(f64x2.mul(p_seiRateFactor, seiArrhenius), f64x2.add(f64x2.mul(sp(seiSolventLaw), p_seiSolventGrowth), f64x2.mul(f64x2.mul(sp(seiReactionLaw), p_seiReactionGrowth), vexp(f64x2.neg(f64x2.div(seiOverpotential, thermalVoltage))))));
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
   outVoltage = voltage;
   outHeat = totalHeat;
   outSurfaceOcv = surfaceOcv;
@@ -1930,6 +1948,7 @@ function spme_evaluateStart(s0: usize, s1: usize, p0: usize, p1: usize, current:
   outHeatOhmicElectrolyte = electrolyteOhmicHeat;
   outHeatOhmicSolid = f64x2.add(solidOhmicHeat, filmHeat);
   outSeiDrive = seiDrive;
+  outStoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
@@ -2077,21 +2096,22 @@ function spme_evaluateStartTangent(s0: usize, s1: usize, p0: usize, p1: usize, c
   const t175 = vexp(f64x2.neg(t174));
   const t176 = f64x2.add(f64x2.mul(sp(seiSolventLaw), p_seiSolventGrowth), f64x2.mul(t105, t175));
   const seiDrive = f64x2.mul(t104, t176);
-  const t178 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
-  const ocpStoichPosTangent = v128.bitselect(t178, sp(0.0), f64x2.lt(t125, sp(0.9999999999)));
+  const stoichiometryMargin = f64x2.min(f64x2.min(surfaceStoichNeg, surfaceVacancyNeg), f64x2.min(surfaceStoichPos, surfaceVacancyPos));
+  const t179 = v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-10)));
+  const ocpStoichPosTangent = v128.bitselect(t179, sp(0.0), f64x2.lt(t125, sp(0.9999999999)));
   const entropicChangePosTangent = f64x2.mul(t134, ocpStoichPosTangent);
-  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t128, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t129, t178), t125)), f64x2.div(f64x2.mul(t132, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t131)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
-  const t182 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
-  const ocpStoichNegTangent = v128.bitselect(t182, sp(0.0), f64x2.lt(t137, sp(0.9999999999)));
+  const ocpPosValueTangent = f64x2.add(f64x2.add(f64x2.mul(t128, ocpStoichPosTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t129, t179), t125)), f64x2.div(f64x2.mul(t132, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-10)))), t131)))), f64x2.add(f64x2.mul(riseTangent, entropicChangePos), f64x2.mul(rise, entropicChangePosTangent)));
+  const t183 = v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-10)));
+  const ocpStoichNegTangent = v128.bitselect(t183, sp(0.0), f64x2.lt(t137, sp(0.9999999999)));
   const entropicChangeNegTangent = f64x2.mul(t146, ocpStoichNegTangent);
-  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t140, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t141, t182), t137)), f64x2.div(f64x2.mul(t144, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t143)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
+  const ocpNegValueTangent = f64x2.add(f64x2.add(f64x2.mul(t140, ocpStoichNegTangent), f64x2.mul(sp(0.000001), f64x2.add(f64x2.neg(f64x2.div(f64x2.mul(t141, t183), t137)), f64x2.div(f64x2.mul(t144, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-10)))), t143)))), f64x2.add(f64x2.mul(riseTangent, entropicChangeNeg), f64x2.mul(rise, entropicChangeNegTangent)));
   const surfaceOcvTangent = f64x2.sub(ocpPosValueTangent, ocpNegValueTangent);
   const exchangeCurrentPosTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentPos, f64x2.mul(t82, f64x2.mul(p_kineticActivationPos, inverseTemperatureGapTangent))), t151), f64x2.mul(t83, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichPosTangent, sp(0.0), f64x2.gt(surfaceStoichPos, sp(1e-8))), t150), f64x2.mul(t149, v128.bitselect(surfaceVacancyPosTangent, sp(0.0), f64x2.gt(surfaceVacancyPos, sp(1e-8))))), f64x2.mul(sp(2.0), t151))));
-  const t188 = f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t153, exchangeCurrentPosTangent), exchangeCurrentPos));
-  const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t156), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_POS1), f64x2.div(f64x2.mul(t188, at(s0, s1, S_NODE_POS1)), f64x2.sqrt(f64x2.add(f64x2.mul(t154, t154), sp(1.0))))), f64x2.mul(t84, f64x2.div(f64x2.mul(t188, at(s0, s1, S_NODE_POS2)), f64x2.sqrt(f64x2.add(f64x2.mul(t155, t155), sp(1.0))))))));
+  const t189 = f64x2.sub(f64x2.div(sp(-1.0), exchangeCurrentPos), f64x2.div(f64x2.mul(t153, exchangeCurrentPosTangent), exchangeCurrentPos));
+  const overpotentialPosTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t156), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_POS1), f64x2.div(f64x2.mul(t189, at(s0, s1, S_NODE_POS1)), f64x2.sqrt(f64x2.add(f64x2.mul(t154, t154), sp(1.0))))), f64x2.mul(t84, f64x2.div(f64x2.mul(t189, at(s0, s1, S_NODE_POS2)), f64x2.sqrt(f64x2.add(f64x2.mul(t155, t155), sp(1.0))))))));
   const exchangeCurrentNegTangent = f64x2.add(f64x2.mul(f64x2.mul(p_kineticCurrentNeg, f64x2.mul(t85, f64x2.mul(p_kineticActivationNeg, inverseTemperatureGapTangent))), t160), f64x2.mul(t86, f64x2.div(f64x2.add(f64x2.mul(v128.bitselect(surfaceStoichNegTangent, sp(0.0), f64x2.gt(surfaceStoichNeg, sp(1e-8))), t159), f64x2.mul(t158, v128.bitselect(surfaceVacancyNegTangent, sp(0.0), f64x2.gt(surfaceVacancyNeg, sp(1e-8))))), f64x2.mul(sp(2.0), t160))));
-  const t191 = f64x2.sub(f64x2.div(sp(1.0), exchangeCurrentNeg), f64x2.div(f64x2.mul(t162, exchangeCurrentNegTangent), exchangeCurrentNeg));
-  const overpotentialNegTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t165), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_NEG1), f64x2.div(f64x2.mul(t191, at(s0, s1, S_NODE_NEG1)), f64x2.sqrt(f64x2.add(f64x2.mul(t163, t163), sp(1.0))))), f64x2.mul(t87, f64x2.div(f64x2.mul(t191, at(s0, s1, S_NODE_NEG2)), f64x2.sqrt(f64x2.add(f64x2.mul(t164, t164), sp(1.0))))))));
+  const t192 = f64x2.sub(f64x2.div(sp(1.0), exchangeCurrentNeg), f64x2.div(f64x2.mul(t162, exchangeCurrentNegTangent), exchangeCurrentNeg));
+  const overpotentialNegTangent = f64x2.add(f64x2.mul(thermalVoltageTangent, t165), f64x2.mul(thermalVoltage, f64x2.add(f64x2.mul(at(s0, s1, S_WEIGHT_NEG1), f64x2.div(f64x2.mul(t192, at(s0, s1, S_NODE_NEG1)), f64x2.sqrt(f64x2.add(f64x2.mul(t163, t163), sp(1.0))))), f64x2.mul(t87, f64x2.div(f64x2.mul(t192, at(s0, s1, S_NODE_NEG2)), f64x2.sqrt(f64x2.add(f64x2.mul(t164, t164), sp(1.0))))))));
   const voltageTangent = f64x2.sub(f64x2.sub(f64x2.sub(f64x2.add(f64x2.sub(f64x2.add(surfaceOcvTangent, overpotentialPosTangent), overpotentialNegTangent), electrolyteOverpotentialTangent), p_solidResistance), p_contactResistance), filmResistance);
   const irreversibleHeatTangent = f64x2.add(t168, f64x2.mul(current, f64x2.sub(overpotentialNegTangent, overpotentialPosTangent)));
   const reversibleHeatTangent = f64x2.add(f64x2.mul(f64x2.add(temperature, f64x2.mul(current, riseTangent)), t170), f64x2.mul(t95, f64x2.sub(entropicChangeNegTangent, entropicChangePosTangent)));
@@ -2108,6 +2128,7 @@ function spme_evaluateStartTangent(s0: usize, s1: usize, p0: usize, p1: usize, c
   outHeatOhmicElectrolyte = electrolyteOhmicHeat;
   outHeatOhmicSolid = f64x2.add(solidOhmicHeat, filmHeat);
   outSeiDrive = seiDrive;
+  outStoichiometryMargin = stoichiometryMargin;
   outVoltageTangent = voltageTangent;
   outHeatTangent = totalHeatTangent;
   outSeiDriveTangent = seiDriveTangent;

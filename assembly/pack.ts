@@ -9,21 +9,29 @@ import {
   O_HEAT_IRREVERSIBLE_J, O_HEAT_REVERSIBLE_J, O_HEAT_OHMIC_ELECTROLYTE_J, O_HEAT_OHMIC_SOLID_J, O_HEAT_COLLECTOR_J, O_MIN_ELECTROLYTE_FRACTION,
   SEG_MODE, SEG_VALUE, SEG_DURATION, SEG_LOWER_CUTOFF, SEG_UPPER_CUTOFF, SEG_CURRENT_CUTOFF, SEG_MAX_CURRENT,
   SEG_CONTINUE_ON_LIMIT, SEG_STEP, SEGMENT_FIELD_COUNT, MODE_CURRENT, MODE_POWER, MODE_CONSTANT_VOLTAGE,
-  STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT, STOP_ELECTROLYTE_DEPLETED,
-  TOL_GROUP_CURRENT, TOL_GROUP_VOLTAGE, TOL_GROUP_CURRENT_RESOLUTION, TOL_POWER, TOL_CROSSING, TOL_CONSTANT_VOLTAGE,
+  STOP_COMPLETED, STOP_CELL_LIMIT, STOP_PACK_LIMIT, STOP_POWER_LIMIT, STOP_ELECTROLYTE_DEPLETED, STOP_CELL_EXHAUSTED, STOP_VOLTAGE_OUT_OF_RANGE,
+  TOL_STOICHIOMETRY_MARGIN, TOL_MAX_CELL_VOLTAGE, TOL_GROUP_CURRENT, TOL_GROUP_VOLTAGE, TOL_GROUP_CURRENT_RESOLUTION, TOL_POWER, TOL_CROSSING, TOL_CONSTANT_VOLTAGE,
   TOL_FALLBACK_SLOPE, TOL_LINEARISED_RISE, TOL_MAX_NEWTON, TOL_MAX_BACKTRACK, TOL_MAX_ILLINOIS, jobParameterIndex,
 } from './layout.generated';
 import { evaluate, init, limits, outDepletionMargin, outElectrolyteMinimum, outSoc, outVoltage, parameterCount, referenceTemperature, soc, stateLength } from './kernel.generated';
 import { lane0, ld, sp, st } from './simd-math';
 import {
   aging, correct2, finish2, isothermal, KEPT_DT, KEPT_FIELDS, prepareKept2, r0Cooling, r0Heat, r0HeatTangent, r0Irreversible, r0Margin, r0Minimum, r0OcvEnd,
-  r0OcvStart, r0OhmicElectrolyte, r0OhmicSolid, r0Reversible, r0Rise, r0RiseTangent, r0Slope, r0Voltage, r0VoltageStart, r0VoltageStartTangent, r1Cooling,
-  r1Heat, r1HeatTangent, r1Irreversible, r1Margin, r1Minimum, r1OcvEnd, r1OcvStart, r1OhmicElectrolyte, r1OhmicSolid, r1Reversible, r1Rise,
-  r1RiseTangent, r1Slope, r1Voltage, r1VoltageStart, r1VoltageStartTangent,
+  r0OcvStart, r0OhmicElectrolyte, r0OhmicSolid, r0Reversible, r0Rise, r0RiseTangent, r0Slope, r0StoichMargin, r0Voltage, r0VoltageStart, r0VoltageStartTangent,
+  r1Cooling, r1Heat, r1HeatTangent, r1Irreversible, r1Margin, r1Minimum, r1OcvEnd, r1OcvStart, r1OhmicElectrolyte, r1OhmicSolid, r1Reversible, r1Rise,
+  r1RiseTangent, r1Slope, r1StoichMargin, r1Voltage, r1VoltageStart, r1VoltageStartTangent,
 } from './step';
 
 /** Result of runSegment when no limit ended the segment. */
 const NO_STOP: i32 = -1;
+/** invalidState's answer for a valid state. */
+const VALID: i32 = -1;
+
+/** Stop reasons that end the whole run (a voltage limit ends only its protocol step). */
+// @ts-ignore: decorator
+@inline function endsRun(reason: i32): bool {
+  return reason == STOP_POWER_LIMIT || reason == STOP_ELECTROLYTE_DEPLETED || reason == STOP_CELL_EXHAUSTED || reason == STOP_VOLTAGE_OUT_OF_RANGE;
+}
 
 // ---- Study configuration shared by every pack of a job ----
 export let series: i32 = 1;
@@ -87,6 +95,9 @@ export class PackSim {
   stepVStart: usize;
   stepOcvStart: usize;
   stepOcvEnd: usize;
+  stepStoichMargin: usize; // end-of-step distance of each cell's particle surfaces from the ends of the stoichiometry range
+  iterateStoichMargin: usize; // ... at the group Newton's current iterate
+  validCurrents: usize; // cell currents of the last valid solve while a step is located (see probe)
   stepTerms: usize; // n x 4: heat terms of the trial step [J] (irreversible, reversible, electrolyte Ohmic, solid Ohmic)
   stepMinimum: usize; // lowest c_e / c_e0 of the trial end state
   stepMargin: usize; // its margin to depletion
@@ -121,6 +132,8 @@ export class PackSim {
   // Results of limitExcess: how far past a limit, the group (voltage) or cell (depletion), whether depletion.
   excess: f64 = 0;
   excessGroup: i32 = -1;
+  /** The cell that made the last invalid state invalid (-1: the pack voltage). */
+  invalidCell: i32 = -1;
   excessCell: i32 = -1;
   depleted: bool = false;
 
@@ -146,6 +159,9 @@ export class PackSim {
     this.stepVStart = alloc64(n);
     this.stepOcvStart = alloc64(n);
     this.stepOcvEnd = alloc64(n);
+    this.stepStoichMargin = alloc64(n);
+    this.iterateStoichMargin = alloc64(n);
+    this.validCurrents = alloc64(n);
     this.stepTerms = alloc64(4 * n);
     this.stepMinimum = alloc64(n);
     this.stepMargin = alloc64(n);
@@ -205,6 +221,7 @@ export class PackSim {
       st(this.stepVStart, c, 0);
       st(this.stepOcvStart, c, 0);
       st(this.stepOcvEnd, c, 0);
+      st(this.stepStoichMargin, c, 0);
       for (let t = 0; t < 4; t++) st(this.stepTerms, 4 * c + t, 0);
       st(this.stepMinimum, c, 1);
       st(this.stepMargin, c, 1);
@@ -280,6 +297,7 @@ export class PackSim {
     st(this.stepVStart, c, r0VoltageStart);
     st(this.stepOcvStart, c, r0OcvStart);
     st(this.stepOcvEnd, c, r0OcvEnd);
+    st(this.stepStoichMargin, c, r0StoichMargin);
     st(this.stepTerms, 4 * c, r0Irreversible);
     st(this.stepTerms, 4 * c + 1, r0Reversible);
     st(this.stepTerms, 4 * c + 2, r0OhmicElectrolyte);
@@ -298,6 +316,7 @@ export class PackSim {
     st(this.stepVStart, c, r1VoltageStart);
     st(this.stepOcvStart, c, r1OcvStart);
     st(this.stepOcvEnd, c, r1OcvEnd);
+    st(this.stepStoichMargin, c, r1StoichMargin);
     st(this.stepTerms, 4 * c, r1Irreversible);
     st(this.stepTerms, 4 * c + 1, r1Reversible);
     st(this.stepTerms, 4 * c + 2, r1OhmicElectrolyte);
@@ -345,8 +364,8 @@ export class PackSim {
       this.cellState(this.partA, c), this.cellState(this.partB, c), this.cellState(this.trial, c), this.cellParams(c), I0, delta0, ld(this.stepRise, c), ld(this.stepRiseTangent, c),
       this.cellState(this.partA, c1), this.cellState(this.partB, c1), this.cellState(this.trial, c1), this.cellParams(c1), I1, delta1, ld(this.stepRise, c1), ld(this.stepRiseTangent, c1),
     );
-    this.updateCorrected(c, I0, delta0, dt, r0Rise, r0OcvEnd, r0Minimum, r0Margin);
-    if (c1 != c) this.updateCorrected(c1, I1, delta1, dt, r1Rise, r1OcvEnd, r1Minimum, r1Margin);
+    this.updateCorrected(c, I0, delta0, dt, r0Rise, r0OcvEnd, r0StoichMargin, r0Minimum, r0Margin);
+    if (c1 != c) this.updateCorrected(c1, I1, delta1, dt, r1Rise, r1OcvEnd, r1StoichMargin, r1Minimum, r1Margin);
   }
 
   /**
@@ -354,7 +373,7 @@ export class PackSim {
    * heat less the contact and collector heat (I^2 R dt, exact), shared out in proportion to the terms.
    */
   // @ts-ignore: decorator
-  @inline updateCorrected(c: i32, I: f64, delta: f64, dt: f64, rise: f64, ocvEnd: f64, minimum: f64, margin: f64): void {
+  @inline updateCorrected(c: i32, I: f64, delta: f64, dt: f64, rise: f64, ocvEnd: f64, stoichMargin: f64, minimum: f64, margin: f64): void {
     const heatChange = ld(this.stepHeatTangent, c) * delta;
     const previous = I - delta;
     const p = this.cellParams(c);
@@ -370,6 +389,7 @@ export class PackSim {
     st(this.stepHeat, c, ld(this.stepHeat, c) + heatChange);
     st(this.stepVStart, c, ld(this.stepVStart, c) + ld(this.stepVStartTangent, c) * delta);
     st(this.stepOcvEnd, c, ocvEnd);
+    st(this.stepStoichMargin, c, stoichMargin);
     st(this.stepRise, c, rise);
     st(this.stepMinimum, c, minimum);
     st(this.stepMargin, c, margin);
@@ -390,12 +410,15 @@ export class PackSim {
     }
     let lo = Infinity;
     let hi = -Infinity;
+    let inRange = true;
     for (j = 0; j < np; j++) {
       const v = ld(voltages, j);
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
+      inRange = inRange && ld(this.stepStoichMargin, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
     }
-    return isFinite(hi - lo) ? hi - lo : Infinity;
+    // As in evaluateGroup: a cell past the end of its stoichiometry range counts as an infinite spread.
+    return inRange && isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
   /**
@@ -445,6 +468,9 @@ export class PackSim {
     const vol = this.voltage + (<usize>c0 << 3);
     const slo = this.slope + (<usize>c0 << 3);
     let spread = this.evaluateGroup(c0, np, dt, cur, vol, slo, true);
+    const marginBytes = <usize>np << 3;
+    const cellOffset = <usize>c0 << 3;
+    memory.copy(this.iterateStoichMargin + cellOffset, this.stepStoichMargin + cellOffset, marginBytes);
     for (let iter = 0; iter < TOL_MAX_NEWTON; iter++) {
       let sumI: f64 = 0;
       let sumInv: f64 = 0;
@@ -472,6 +498,7 @@ export class PackSim {
       // from the third iteration on; that first update evaluated with the thermal part linearised where the tolerance
       // table allows (the reference's rules).
       let alpha = Math.min(1, cap / worst);
+      let windowed = false;
       for (let attempt = 0; ; attempt++) {
         for (let j = 0; j < np; j++) st(trialI, j, ld(this.current, c0 + j) + alpha * ld(deltas, j));
         const fresh = attempt > 0 || iter >= 1;
@@ -483,10 +510,15 @@ export class PackSim {
           memory.copy(cur, trialI, <usize>np << 3);
           memory.copy(vol, trialV, <usize>np << 3);
           memory.copy(slo, trialS, <usize>np << 3);
+          memory.copy(this.iterateStoichMargin + cellOffset, this.stepStoichMargin + cellOffset, marginBytes);
           spread = newSpread;
           break;
         }
-        alpha *= 0.5;
+        // A step that took a cell past the end of its stoichiometry range: once per update, the middle of the step
+        // lengths that keep every cell in range (the reference's rangeWindow). Else halve.
+        const inRange = newSpread == Infinity && !windowed ? this.rangeWindow(c0, np, alpha) : 0;
+        if (inRange > 0) windowed = true;
+        alpha = inRange > 0 ? inRange : 0.5 * alpha;
       }
     }
     // The trial states are those of the last evaluation: the accepted currents. The group voltage: the linearised
@@ -504,6 +536,21 @@ export class PackSim {
     const gv = (I - sumI + sumVoverS) / sumInv;
     st(this.groupVoltage, g, gv);
     return gv;
+  }
+
+  /** The reference's rangeWindow: the middle of the step lengths in (0, alpha) that keep every cell of the group in range, else 0. */
+  rangeWindow(c0: i32, np: i32, alpha: f64): f64 {
+    let lo: f64 = 0;
+    let hi = alpha;
+    for (let j = 0; j < np; j++) {
+      const m0 = ld(this.iterateStoichMargin, c0 + j);
+      const rate = (ld(this.stepStoichMargin, c0 + j) - m0) / alpha;
+      const bound = (TOL_STOICHIOMETRY_MARGIN - m0) / rate;
+      if (rate > 0) lo = Math.max(lo, bound);
+      else if (rate < 0) hi = Math.min(hi, bound);
+      else if (!(m0 > TOL_STOICHIOMETRY_MARGIN)) return 0;
+    }
+    return lo < hi ? 0.5 * (lo + hi) : 0;
   }
 
   /** Trial-step every cell of a group at the given currents, with slopes if asked (cells paired into SIMD lanes); returns the spread. */
@@ -524,12 +571,15 @@ export class PackSim {
     }
     let lo = Infinity;
     let hi = -Infinity;
+    let inRange = true;
     for (j = 0; j < np; j++) {
       const v = ld(voltages, j);
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
+      inRange = inRange && ld(this.stepStoichMargin, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
     }
-    return isFinite(hi - lo) ? hi - lo : Infinity;
+    // A cell past the end of its stoichiometry range counts as an infinite spread: the backtracking never steps there.
+    return inRange && isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
   solveAll(I: f64, dt: f64): f64 {
@@ -804,44 +854,9 @@ export class PackSim {
     return lane0(outSoc);
   }
 
-  crossExcess(seg: i32, tau: f64): f64 {
-    const Ii = this.drive(seg, tau);
-    if (isNaN(Ii)) return 1;
-    this.limitExcess(seg, Ii);
-    return this.excess;
-  }
-
-  /** illinois(f, 0, h, tol) with f(tau) = limit excess after a step of tau (the cut-off crossing). */
-  illinoisCross(seg: i32, lo: f64, hi: f64, tol: f64): f64 {
-    let flo = this.crossExcess(seg, lo);
-    let fhi = this.crossExcess(seg, hi);
-    if (flo == 0) return lo;
-    if (fhi == 0) return hi;
-    if (sign(flo) == sign(fhi)) return NaN;
-    let side = 0;
-    let x = lo;
-    for (let i = 0; i < TOL_MAX_ILLINOIS; i++) {
-      x = (lo * fhi - hi * flo) / (fhi - flo);
-      const fx = this.crossExcess(seg, x);
-      if (fx == 0 || Math.abs(hi - lo) < tol * Math.max(1, Math.abs(x))) return x;
-      if (sign(fx) == sign(fhi)) {
-        hi = x;
-        fhi = fx;
-        if (side == -1) flo /= 2;
-        side = -1;
-      } else {
-        lo = x;
-        flo = fx;
-        if (side == 1) fhi /= 2;
-        side = 1;
-      }
-    }
-    return x;
-  }
-
   /**
-   * The rest of one step of a segment after its drive gave I over h: CV current cut-off, limit crossing, or commit.
-   * Returns a stop reason if the segment ended here, else NO_STOP.
+   * The rest of one step of a segment after its drive gave I over h: CV current cut-off, a limit or an invalid state
+   * located within the step, or commit. Returns a stop reason if the segment ended here, else NO_STOP.
    */
   finishStep(seg: i32, I: f64, h: f64): i32 {
     if (isNaN(I)) return STOP_POWER_LIMIT;
@@ -854,26 +869,138 @@ export class PackSim {
       if (tau > 0) this.commit(this.drive(seg, tau), tau);
       return STOP_COMPLETED;
     }
-    this.limitExcess(seg, I);
-    if (this.excess >= 0) {
-      const tau = this.illinoisCross(seg, 0, h, TOL_CROSSING);
-      const stepLength = isFinite(tau) && tau > 0 ? tau : h;
-      const Ic = this.drive(seg, stepLength);
-      this.limitExcess(seg, Ic);
-      const group = this.excessGroup;
-      const depleted = this.depleted;
-      const depletedCell = this.excessCell;
-      this.commit(Ic, stepLength);
-      if (depleted) {
-        this.markDepleted(depletedCell);
-        return STOP_ELECTROLYTE_DEPLETED;
-      }
-      if (sf(seg, SEG_CONTINUE_ON_LIMIT) != 0) return STOP_COMPLETED;
-      this.markCutoff(Ic, group);
-      return stopAtPack ? STOP_PACK_LIMIT : STOP_CELL_LIMIT;
+    const invalid = this.invalidState(I);
+    let excess: f64 = NaN;
+    if (invalid == VALID) {
+      this.limitExcess(seg, I);
+      excess = this.excess;
     }
-    this.commit(I, h);
-    return NO_STOP;
+    if (excess < 0) {
+      this.commit(I, h);
+      return NO_STOP;
+    }
+    return this.stopWithinStep(seg, h, excess, invalid);
+  }
+
+  /** The reference's stopWithinStep: the first instant, then one bracket (Illinois on the limit, bisection on an invalid state). */
+  stopWithinStep(seg: i32, h: f64, excess: f64, invalid: i32): i32 {
+    memory.copy(this.validCurrents, invalid == VALID ? this.current : this.committed1, <usize>this.n << 3);
+    const first = TOL_CROSSING * Math.max(1, h);
+    const I0 = this.probe(seg, first);
+    const invalid0 = this.invalidDrive(I0);
+    if (!isNaN(I0)) {
+      this.limitExcess(seg, I0);
+      if (this.excess >= 0) return this.limitReached(seg, I0, this.excessGroup, this.depleted, this.excessCell);
+    }
+    if (invalid0 != VALID) return this.stopInvalid(invalid0);
+    let lo = first;
+    let flo = this.excess;
+    let hi = h;
+    let fhi = excess;
+    let hiReason = invalid;
+    let hiCell = this.invalidCell;
+    let side = 0;
+    let x = h;
+    for (let it = 0; it < TOL_MAX_ILLINOIS; it++) {
+      x = hiReason == VALID ? (lo * fhi - hi * flo) / (fhi - flo) : 0.5 * (lo + hi);
+      const I = this.probe(seg, x);
+      const reason = this.invalidDrive(I);
+      let fx: f64 = NaN;
+      if (reason != VALID) {
+        hi = x;
+        hiReason = reason;
+        hiCell = this.invalidCell;
+        side = 0;
+      } else {
+        this.limitExcess(seg, I);
+        fx = this.excess;
+        if (fx >= 0) {
+          if (hiReason != VALID) side = 0;
+          else if (side == -1) flo /= 2;
+          hi = x;
+          fhi = fx;
+          hiReason = VALID;
+          side = -1;
+        } else {
+          if (side == 1) fhi /= 2;
+          lo = x;
+          flo = fx;
+          side = 1;
+        }
+      }
+      if (fx == 0 || hi - lo < TOL_CROSSING * Math.max(1, x)) break;
+    }
+    if (hiReason != VALID) {
+      const I = this.probe(seg, lo);
+      if (this.invalidDrive(I) == VALID) this.commit(I, lo);
+      this.invalidCell = hiCell;
+      return this.stopInvalid(hiReason);
+    }
+    const Ic = this.probe(seg, x);
+    const invalidC = this.invalidDrive(Ic);
+    if (invalidC != VALID) return this.stopInvalid(invalidC);
+    this.limitExcess(seg, Ic);
+    const group = this.excessGroup;
+    const depleted = this.depleted;
+    const depletedCell = this.excessCell;
+    this.commit(Ic, x);
+    return this.limitReached(seg, Ic, group, depleted, depletedCell);
+  }
+
+  /** The drive over a sub-step of the step being located, from the last valid solve's cell currents (the reference's probe). */
+  probe(seg: i32, tau: f64): f64 {
+    const bytes = <usize>this.n << 3;
+    memory.copy(this.current, this.validCurrents, bytes);
+    const I = this.drive(seg, tau);
+    if (this.invalidDrive(I) == VALID) memory.copy(this.validCurrents, this.current, bytes);
+    return I;
+  }
+
+  /** A limit was reached at string current I: a cell's electrolyte depleted (the SPMe: it ends the run), or the segment's voltage limit. */
+  limitReached(seg: i32, I: f64, group: i32, depleted: bool, depletedCell: i32): i32 {
+    if (depleted) {
+      this.markDepleted(depletedCell);
+      return STOP_ELECTROLYTE_DEPLETED;
+    }
+    if (sf(seg, SEG_CONTINUE_ON_LIMIT) != 0) return STOP_COMPLETED;
+    this.markCutoff(I, group);
+    return stopAtPack ? STOP_PACK_LIMIT : STOP_CELL_LIMIT;
+  }
+
+  /** Valid states only (the reference's invalidState): VALID, or the stop reason with this.invalidCell. */
+  invalidState(I: f64): i32 {
+    const n = this.n;
+    for (let c = 0; c < n; c++) {
+      if (!(ld(this.stepStoichMargin, c) > TOL_STOICHIOMETRY_MARGIN) || ld(this.voltage, c) <= 0) {
+        this.invalidCell = c;
+        return STOP_CELL_EXHAUSTED;
+      }
+    }
+    for (let c = 0; c < n; c++) {
+      if (!(ld(this.voltage, c) <= TOL_MAX_CELL_VOLTAGE)) {
+        this.invalidCell = c;
+        return STOP_VOLTAGE_OUT_OF_RANGE;
+      }
+    }
+    if (!(this.packVoltage(I) > 0)) {
+      this.invalidCell = -1;
+      return STOP_VOLTAGE_OUT_OF_RANGE;
+    }
+    return VALID;
+  }
+
+  invalidDrive(I: f64): i32 {
+    return isNaN(I) ? STOP_POWER_LIMIT : this.invalidState(I);
+  }
+
+  /** The run stops on an invalid state (or power not deliverable): the cell responsible is the first event's. */
+  stopInvalid(reason: i32): i32 {
+    const out = this.out;
+    if (reason != STOP_POWER_LIMIT && ld(out, O_CUTOFF_CELL) < 0 && this.invalidCell >= 0) {
+      st(out, O_TIME_TO_FIRST_CUTOFF_S, this.time);
+      st(out, O_CUTOFF_CELL, <f64>this.invalidCell);
+    }
+    return reason;
   }
 
   /** Length of step k of `steps` of a segment that started at t0. */
@@ -972,7 +1099,7 @@ export class PackSim {
 
   /** Segment bookkeeping after segment s ended with `reason`: returns the last segment to skip to, or -1 to stop. */
   afterSegment(s: i32, reason: i32, stopReason: i32): i32 {
-    if (reason == STOP_POWER_LIMIT || reason == STOP_ELECTROLYTE_DEPLETED) {
+    if (endsRun(reason)) {
       if (ld(this.out, O_CUTOFF_CELL) < 0) st(this.out, O_TIME_TO_FIRST_CUTOFF_S, this.time);
       return -1;
     }

@@ -7,7 +7,7 @@ import {
   apply, applyTangent, evaluate, evaluateCurrentTangent, evaluateHeat, evaluateHeatTangent, evaluatePredictor, evaluatePredictorTangent, evaluateStart,
   evaluateStartTangent, evaluateTangent, integrate, integrateTangent, limits, outCooling, outDepletionMargin, outElectrolyteMinimum, outHeat,
   outHeatIrreversible, outHeatOhmicElectrolyte, outHeatOhmicSolid, outHeatReversible, outHeatTangent, outRise, outRiseSensitive, outRiseTangent, outSeiDrive,
-  outSeiDriveTangent, outSurfaceOcv, outVoltage, outVoltageTangent, prepare, prepareFactors, prepareStart, thermal,
+  outSeiDriveTangent, outStoichiometryMargin, outSurfaceOcv, outVoltage, outVoltageTangent, prepare, prepareFactors, prepareStart, thermal,
 } from './kernel.generated';
 import { at, lane0, lane1, ld, put, sp, st, two } from './simd-math';
 
@@ -35,6 +35,7 @@ export let r0Cooling: f64 = 0;
 export let r0VoltageStart: f64 = 0;
 export let r0OcvStart: f64 = 0;
 export let r0OcvEnd: f64 = 0;
+export let r0StoichMargin: f64 = 0;
 // With a slope, the end rise and the thermal part's derivatives in the current (for correct2); 0 without.
 export let r0Rise: f64 = 0;
 export let r0RiseTangent: f64 = 0;
@@ -47,6 +48,7 @@ export let r1Cooling: f64 = 0;
 export let r1VoltageStart: f64 = 0;
 export let r1OcvStart: f64 = 0;
 export let r1OcvEnd: f64 = 0;
+export let r1StoichMargin: f64 = 0;
 // Heat terms over the step [J] (irreversible, reversible, electrolyte Ohmic, solid Ohmic: Heun averages), and the end
 // state's lowest c_e / c_e0 and margin to depletion.
 export let r0Irreversible: f64 = 0;
@@ -205,6 +207,8 @@ export function finish2(
   r1OcvStart = lane1(ocvStart);
   r0OcvEnd = lane0(outSurfaceOcv);
   r1OcvEnd = lane1(outSurfaceOcv);
+  r0StoichMargin = lane0(outStoichiometryMargin);
+  r1StoichMargin = lane1(outStoichiometryMargin);
   limits(e0, e1, p0, p1);
   r0Minimum = lane0(outElectrolyteMinimum);
   r1Minimum = lane1(outElectrolyteMinimum);
@@ -223,9 +227,9 @@ export function finish2(
 /**
  * The step at currents I from the last finish2 with slope at I - delta, its end rises `rise` and their derivatives
  * `riseTangent` (src/model/cell.ts CellKernel.correct): the particle (and electrolyte) states a + b I exactly into e
- * with the SPMe's summaries, the end rise to first order in delta, and the end voltage and electrolyte limits evaluated
- * there (r*Voltage, r*OcvEnd, r*Minimum, r*Margin). The host updates the heat, its terms and the start voltage to
- * first order itself (it holds their derivatives).
+ * with the SPMe's summaries, the end rise to first order in delta, and the end voltage, stoichiometry margin and
+ * electrolyte limits evaluated there (r*Voltage, r*OcvEnd, r*StoichMargin, r*Minimum, r*Margin). The host updates the
+ * heat, its terms and the start voltage to first order itself (it holds their derivatives).
  */
 export function correct2(
   a0: usize, b0: usize, e0: usize, p0: usize, I0: f64, delta0: f64, rise0: f64, riseTangent0: f64,
@@ -240,6 +244,8 @@ export function correct2(
   r1Voltage = lane1(outVoltage);
   r0OcvEnd = lane0(outSurfaceOcv);
   r1OcvEnd = lane1(outSurfaceOcv);
+  r0StoichMargin = lane0(outStoichiometryMargin);
+  r1StoichMargin = lane1(outStoichiometryMargin);
   r0Rise = lane0(rise);
   r1Rise = lane1(rise);
   limits(e0, e1, p0, p1);

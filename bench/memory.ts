@@ -1,12 +1,15 @@
 /**
  * Flat memory (issue 15): peak RSS of `cellspread run` on a 2s1p pack at two sample counts, same chunk size, in
  * separate processes (GNU time's "Maximum resident set size"). The protocol is very short (one 10 s step), so the
- * run is dominated by what grows with samples: sampling, chunk files, samples.csv/arrow and the analysis columns.
+ * run is dominated by what grows with samples: sampling, chunk files, samples.csv/arrow and the analysis columns. The
+ * model is pinned to the SPM (the figures in bench/RESULTS.md were measured with it, before studies defaulted to the
+ * SPMe, whose per-pack memory is the same order and whose run is slower).
  *
  *   npx tsx bench/memory.ts [small=2000] [large=2000000] [backend=wasm] [--tail] [--report]
  *
- * --tail adds a tail analysis of capacityAh (src/tail's tailSummary holds several sorted copies of the column);
- * --report also times `cellspread report` on the large folder (the report reads the whole sample table).
+ * --tail adds a tail analysis of capacityAh (src/tail's tailSummary: one sorted copy of the column);
+ * --report also measures `cellspread report` on the large folder (its table read batch by batch into scratch column
+ * files, src/report/spill.ts) and, for comparison, the same report with the table read whole into memory.
  * Results go in bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -26,7 +29,7 @@ const CHUNK = 2000;
 
 const STUDY = (samples: number) => `name: memory-2s1p
 pack: { series: 2, parallel: 1 }
-simulation: { timeStep: 10, modes: 4 }
+simulation: { timeStep: 10, modes: 4, model: spm }
 protocol:
   - { type: discharge, cRate: 1, duration: 10 }
 variation:
@@ -44,8 +47,8 @@ function folderBytes(dir: string): number {
   return n;
 }
 
-function measured(argv: string[]): { rssMiB: number; seconds: number; status: number | null; stderr: string } {
-  const r = spawnSync('/usr/bin/time', ['-v', process.execPath, join(ROOT, 'bin/cellspread.mjs'), ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+function measured(argv: string[], node: string[] = [join(ROOT, 'bin/cellspread.mjs')]): { rssMiB: number; seconds: number; status: number | null; stderr: string } {
+  const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...node, ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
@@ -69,6 +72,9 @@ for (const samples of [small, large]) {
   if (samples === large && withReport) {
     const rep = measured(['report', out]);
     rows.push(`| (cellspread report on the ${samples.toLocaleString('en-US')}-sample folder) | ${rep.rssMiB.toFixed(0)} MiB | ${rep.seconds.toFixed(1)} s | exit ${rep.status} |`);
+    const whole = `import(${JSON.stringify(join(ROOT, 'dist/report/index.js'))}).then((m) => m.writeReport(${JSON.stringify(out)}, ${JSON.stringify(join(work, 'whole.html'))}, { spillAboveBytes: Infinity }))`;
+    const mem = measured([], ['--input-type=module', '-e', whole]);
+    rows.push(`| (the same report, table read whole into memory) | ${mem.rssMiB.toFixed(0)} MiB | ${mem.seconds.toFixed(1)} s | exit ${mem.status} |`);
   }
   if (samples === small) rmSync(out, { recursive: true, force: true });
 }

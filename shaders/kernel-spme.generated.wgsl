@@ -109,6 +109,7 @@ struct EvaluateOutputs {
   heatReversible: f32,
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
+  stoichiometryMargin: f32,
 }
 
 struct EvaluateTangentOutputs {
@@ -121,6 +122,7 @@ struct EvaluateTangentOutputs {
   heatReversible: f32,
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
@@ -135,6 +137,7 @@ struct EvaluateCurrentTangentOutputs {
   heatReversible: f32,
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
@@ -150,6 +153,7 @@ struct EvaluateStartOutputs {
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
   seiDrive: f32,
+  stoichiometryMargin: f32,
 }
 
 struct EvaluateStartTangentOutputs {
@@ -163,6 +167,7 @@ struct EvaluateStartTangentOutputs {
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
   seiDrive: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
   seiDriveTangent: f32,
@@ -329,6 +334,7 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   let totalHeat = irreversibleHeat + reversibleHeat - t72 + solidOhmicHeat + ohmicHeat + filmHeat;
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
@@ -338,6 +344,7 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = electrolyteOhmicHeat;
   result.heatOhmicSolid = solidOhmicHeat + filmHeat;
+  result.stoichiometryMargin = stoichiometryMargin;
   return result;
 }
 
@@ -465,16 +472,17 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   let t159 = entropicChangeNeg - entropicChangePos;
   let reversibleHeat = t101 * t159;
   let totalHeat = irreversibleHeat + reversibleHeat - t102 + solidOhmicHeat + ohmicHeat + filmHeat;
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   let surfaceStoichNegTangent = stoichNegAverageTangent + t131 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg);
-  let t163 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t163, (t133 < 1.0));
+  let t164 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t164, (t133 < 1.0));
   let surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   let entropicChangeNegTangent = t142 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t136 * ocpStoichNegTangent + 0.000001 * (-(t137 * t163 / t133) + t140 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t139) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t136 * ocpStoichNegTangent + 0.000001 * (-(t137 * t164 / t133) + t140 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t139) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t89 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t147 + t90 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t146 + t145 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t147));
-  let t170 = 1.0 / exchangeCurrentNeg - t149 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  let overpotentialNegTangent = thermalVoltageTangent * t154 + thermalVoltage * ((*ds)[S_WEIGHT_NEG1] * t151 + (*s)[S_WEIGHT_NEG1] * ((t170 * (*s)[S_NODE_NEG1] + t149 * (*ds)[S_NODE_NEG1]) / sqrt(t150 * t150 + 1.0)) + ((-(*ds)[S_WEIGHT_NEG1]) * t153 + t91 * ((t170 * (*s)[S_NODE_NEG2] + t149 * (*ds)[S_NODE_NEG2]) / sqrt(t152 * t152 + 1.0))));
+  let t171 = 1.0 / exchangeCurrentNeg - t149 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  let overpotentialNegTangent = thermalVoltageTangent * t154 + thermalVoltage * ((*ds)[S_WEIGHT_NEG1] * t151 + (*s)[S_WEIGHT_NEG1] * ((t171 * (*s)[S_NODE_NEG1] + t149 * (*ds)[S_NODE_NEG1]) / sqrt(t150 * t150 + 1.0)) + ((-(*ds)[S_WEIGHT_NEG1]) * t153 + t91 * ((t171 * (*s)[S_NODE_NEG2] + t149 * (*ds)[S_NODE_NEG2]) / sqrt(t152 * t152 + 1.0))));
   let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - prm(P_SOLID_RESISTANCE, c) - prm(P_CONTACT_RESISTANCE, c) - (filmResistance + current * filmResistanceTangent);
   let irreversibleHeatTangent = t157 + current * (overpotentialNegTangent - overpotentialPosTangent);
   let reversibleHeatTangent = (temperature + current * riseTangent) * t159 + t101 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -488,6 +496,7 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = electrolyteOhmicHeat;
   result.heatOhmicSolid = solidOhmicHeat + filmHeat;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
@@ -609,14 +618,15 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   let t152 = entropicChangeNeg - entropicChangePos;
   let reversibleHeat = t97 * t152;
   let totalHeat = irreversibleHeat + reversibleHeat - t98 + solidOhmicHeat + ohmicHeat + filmHeat;
-  let t155 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t155, (t128 < 1.0));
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
+  let t156 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t156, (t128 < 1.0));
   let entropicChangeNegTangent = t137 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t131 * ocpStoichNegTangent + 0.000001 * (-(t132 * t155 / t128) + t135 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t134) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t131 * ocpStoichNegTangent + 0.000001 * (-(t132 * t156 / t128) + t135 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t134) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t87 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t142 + t88 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t141 + t140 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t142));
-  let t161 = 1.0 / exchangeCurrentNeg - t144 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  let overpotentialNegTangent = thermalVoltageTangent * t147 + thermalVoltage * ((*s)[S_WEIGHT_NEG1] * (t161 * (*s)[S_NODE_NEG1] / sqrt(t145 * t145 + 1.0)) + t89 * (t161 * (*s)[S_NODE_NEG2] / sqrt(t146 * t146 + 1.0)));
+  let t162 = 1.0 / exchangeCurrentNeg - t144 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  let overpotentialNegTangent = thermalVoltageTangent * t147 + thermalVoltage * ((*s)[S_WEIGHT_NEG1] * (t162 * (*s)[S_NODE_NEG1] / sqrt(t145 * t145 + 1.0)) + t89 * (t162 * (*s)[S_NODE_NEG2] / sqrt(t146 * t146 + 1.0)));
   let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - prm(P_SOLID_RESISTANCE, c) - prm(P_CONTACT_RESISTANCE, c) - filmResistance;
   let irreversibleHeatTangent = t150 + current * (overpotentialNegTangent - overpotentialPosTangent);
   let reversibleHeatTangent = (temperature + current * riseTangent) * t152 + t97 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -630,6 +640,7 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = electrolyteOhmicHeat;
   result.heatOhmicSolid = solidOhmicHeat + filmHeat;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
@@ -689,6 +700,7 @@ fn cell_evaluate_start(s: ptr<private, CellState>, c: u32, current: f32, rise: f
   let totalHeat = irreversibleHeat + reversibleHeat - t72 + solidOhmicHeat + ohmicHeat + filmHeat;
   let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
   let seiDrive = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius * (SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c) * exp(-(seiOverpotential / thermalVoltage)));
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
@@ -699,6 +711,7 @@ fn cell_evaluate_start(s: ptr<private, CellState>, c: u32, current: f32, rise: f
   result.heatOhmicElectrolyte = electrolyteOhmicHeat;
   result.heatOhmicSolid = solidOhmicHeat + filmHeat;
   result.seiDrive = seiDrive;
+  result.stoichiometryMargin = stoichiometryMargin;
   return result;
 }
 
@@ -827,14 +840,15 @@ fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32,
   let t161 = exp(-t160);
   let t162 = SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + t107 * t161;
   let seiDrive = t106 * t162;
-  let t164 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t164, (t132 < 1.0));
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
+  let t165 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t165, (t132 < 1.0));
   let entropicChangeNegTangent = t141 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t135 * ocpStoichNegTangent + 0.000001 * (-(t136 * t164 / t132) + t139 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t138) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t135 * ocpStoichNegTangent + 0.000001 * (-(t136 * t165 / t132) + t139 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t138) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t87 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t146 + t88 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t145 + t144 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t146));
-  let t170 = 1.0 / exchangeCurrentNeg - t148 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  let overpotentialNegTangent = thermalVoltageTangent * t151 + thermalVoltage * ((*s)[S_WEIGHT_NEG1] * (t170 * (*s)[S_NODE_NEG1] / sqrt(t149 * t149 + 1.0)) + t89 * (t170 * (*s)[S_NODE_NEG2] / sqrt(t150 * t150 + 1.0)));
+  let t171 = 1.0 / exchangeCurrentNeg - t148 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  let overpotentialNegTangent = thermalVoltageTangent * t151 + thermalVoltage * ((*s)[S_WEIGHT_NEG1] * (t171 * (*s)[S_NODE_NEG1] / sqrt(t149 * t149 + 1.0)) + t89 * (t171 * (*s)[S_NODE_NEG2] / sqrt(t150 * t150 + 1.0)));
   let voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - prm(P_SOLID_RESISTANCE, c) - prm(P_CONTACT_RESISTANCE, c) - filmResistance;
   let irreversibleHeatTangent = t154 + current * (overpotentialNegTangent - overpotentialPosTangent);
   let reversibleHeatTangent = (temperature + current * riseTangent) * t156 + t97 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -851,6 +865,7 @@ fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32,
   result.heatOhmicElectrolyte = electrolyteOhmicHeat;
   result.heatOhmicSolid = solidOhmicHeat + filmHeat;
   result.seiDrive = seiDrive;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   result.seiDriveTangent = seiDriveTangent;

@@ -109,6 +109,7 @@ struct EvaluateOutputs {
   heatReversible: f32,
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
+  stoichiometryMargin: f32,
 }
 
 struct EvaluateTangentOutputs {
@@ -121,6 +122,7 @@ struct EvaluateTangentOutputs {
   heatReversible: f32,
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
@@ -135,6 +137,7 @@ struct EvaluateCurrentTangentOutputs {
   heatReversible: f32,
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
 }
@@ -150,6 +153,7 @@ struct EvaluateStartOutputs {
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
   seiDrive: f32,
+  stoichiometryMargin: f32,
 }
 
 struct EvaluateStartTangentOutputs {
@@ -163,6 +167,7 @@ struct EvaluateStartTangentOutputs {
   heatOhmicElectrolyte: f32,
   heatOhmicSolid: f32,
   seiDrive: f32,
+  stoichiometryMargin: f32,
   voltageTangent: f32,
   heatTangent: f32,
   seiDriveTangent: f32,
@@ -280,6 +285,7 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   let irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   let reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
@@ -289,6 +295,7 @@ fn cell_evaluate(s: ptr<private, CellState>, c: u32, current: f32, rise: f32) ->
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
   result.heatOhmicSolid = filmHeat;
+  result.stoichiometryMargin = stoichiometryMargin;
   return result;
 }
 
@@ -393,12 +400,13 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   let t136 = entropicChangeNeg - entropicChangePos;
   let reversibleHeat = t89 * t136;
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   let surfaceStoichNegTangent = stoichNegAverageTangent + t112 - (TAIL_COEFFICIENT * prm(D_INV_CHARGE_NEG, c) / diffusionRateNeg - t73 * diffusionRateNegTangent / diffusionRateNeg);
-  let t140 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t140, (t114 < 1.0));
+  let t141 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t141, (t114 < 1.0));
   let surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   let entropicChangeNegTangent = t123 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t117 * ocpStoichNegTangent + 0.000001 * (-(t118 * t140 / t114) + t121 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t120) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t117 * ocpStoichNegTangent + 0.000001 * (-(t118 * t141 / t114) + t121 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t120) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t128 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t127 + t126 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t128));
   let overpotentialNegTangent = thermalVoltageTangent * t131 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t130 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t130 * t130 + 1.0));
@@ -415,6 +423,7 @@ fn cell_evaluate_tangent(s: ptr<private, CellState>, ds: ptr<private, CellState>
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
   result.heatOhmicSolid = filmHeat;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
@@ -518,10 +527,11 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   let t134 = entropicChangeNeg - entropicChangePos;
   let reversibleHeat = t88 * t134;
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
-  let t137 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t137, (t112 < 1.0));
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
+  let t138 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t138, (t112 < 1.0));
   let entropicChangeNegTangent = t121 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t115 * ocpStoichNegTangent + 0.000001 * (-(t116 * t137 / t112) + t119 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t118) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t115 * ocpStoichNegTangent + 0.000001 * (-(t116 * t138 / t112) + t119 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t118) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t126 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t125 + t124 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t126));
   let overpotentialNegTangent = thermalVoltageTangent * t129 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t128 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t128 * t128 + 1.0));
@@ -538,6 +548,7 @@ fn cell_evaluate_current_tangent(s: ptr<private, CellState>, c: u32, current: f3
   result.heatReversible = reversibleHeat;
   result.heatOhmicElectrolyte = 0.0;
   result.heatOhmicSolid = filmHeat;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   return result;
@@ -590,6 +601,7 @@ fn cell_evaluate_start(s: ptr<private, CellState>, c: u32, current: f32, rise: f
   let totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   let seiOverpotential = overpotentialNeg + ocpNegValue - prm(P_SEI_OCP, c);
   let seiDrive = prm(P_SEI_RATE_FACTOR, c) * seiArrhenius * (SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + SEI_REACTION_LAW * prm(P_SEI_REACTION_GROWTH, c) * exp(-(seiOverpotential / thermalVoltage)));
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
   result.voltage = voltage;
   result.heat = totalHeat;
   result.surfaceOcv = surfaceOcv;
@@ -600,6 +612,7 @@ fn cell_evaluate_start(s: ptr<private, CellState>, c: u32, current: f32, rise: f
   result.heatOhmicElectrolyte = 0.0;
   result.heatOhmicSolid = filmHeat;
   result.seiDrive = seiDrive;
+  result.stoichiometryMargin = stoichiometryMargin;
   return result;
 }
 
@@ -710,10 +723,11 @@ fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32,
   let t143 = exp(-t142);
   let t144 = SEI_SOLVENT_LAW * prm(P_SEI_SOLVENT_GROWTH, c) + t95 * t143;
   let seiDrive = t94 * t144;
-  let t146 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
-  let ocpStoichNegTangent = select(0.0, t146, (t116 < 1.0));
+  let stoichiometryMargin = min(min(surfaceStoichNeg, surfaceVacancyNeg), min(surfaceStoichPos, surfaceVacancyPos));
+  let t147 = select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-10));
+  let ocpStoichNegTangent = select(0.0, t147, (t116 < 1.0));
   let entropicChangeNegTangent = t125 * ocpStoichNegTangent;
-  let ocpNegValueTangent = t119 * ocpStoichNegTangent + 0.000001 * (-(t120 * t146 / t116) + t123 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t122) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  let ocpNegValueTangent = t119 * ocpStoichNegTangent + 0.000001 * (-(t120 * t147 / t116) + t123 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-10)) / t122) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   let surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   let exchangeCurrentNegTangent = prm(P_KINETIC_CURRENT_NEG, c) * (t84 * (prm(P_KINETIC_ACTIVATION_NEG, c) * inverseTemperatureGapTangent)) * t130 + t85 * ((select(0.0, surfaceStoichNegTangent, (surfaceStoichNeg > 1.0e-8)) * t129 + t128 * select(0.0, surfaceVacancyNegTangent, (surfaceVacancyNeg > 1.0e-8))) / (2.0 * t130));
   let overpotentialNegTangent = thermalVoltageTangent * t133 + thermalVoltage * ((1.0 / exchangeCurrentNeg - t132 * exchangeCurrentNegTangent / exchangeCurrentNeg) / sqrt(t132 * t132 + 1.0));
@@ -733,6 +747,7 @@ fn cell_evaluate_start_tangent(s: ptr<private, CellState>, c: u32, current: f32,
   result.heatOhmicElectrolyte = 0.0;
   result.heatOhmicSolid = filmHeat;
   result.seiDrive = seiDrive;
+  result.stoichiometryMargin = stoichiometryMargin;
   result.voltageTangent = voltageTangent;
   result.heatTangent = totalHeatTangent;
   result.seiDriveTangent = seiDriveTangent;

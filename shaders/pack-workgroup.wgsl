@@ -78,6 +78,7 @@ fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
   }
   st(W_STEP_HEAT, c, r.heatJ);
   st(W_V_START, c, r.vStart);
+  st(W_STEP_STOICH_MARGIN, c, r.stoichMargin);
   st(W_TERM_IRREVERSIBLE, c, r.terms.x);
   st(W_TERM_REVERSIBLE, c, r.terms.y);
   st(W_TERM_ELECTROLYTE, c, r.terms.z);
@@ -129,6 +130,10 @@ const RF_PREPARE: u32 = 64u;  // ... with new prepared parts (the start states o
 const RF_SLOPE: u32 = 128u;   // ... single cells with their slopes (power drive)
 const RF_END: u32 = 256u;     // the last round of this dispatch: the pack finished or paused
 const RF_IDLE: u32 = 512u;    // the pack finished in an earlier dispatch
+// Valid states only (pack.wgsl's probe_start and probe_done, per cell, in this order before the solve):
+const RF_KEEP_VALID: u32 = 1024u;            // the last solve was valid: its cell currents are the last valid ones
+const RF_VALID_FROM_COMMITTED: u32 = 2048u;  // a location starts from the last commit's cell currents
+const RF_PROBE: u32 = 4096u;                 // the solve is a probe of a location: it starts from the last valid currents
 
 var<workgroup> rFlags: u32;
 var<workgroup> rI: f32;
@@ -151,6 +156,9 @@ var<workgroup> pRiseMax: array<f32, WG_SIZE>;
 var<workgroup> pImbalance: array<f32, WG_SIZE>;
 var<workgroup> pSocMin: array<f32, WG_SIZE>;
 var<workgroup> pSocMax: array<f32, WG_SIZE>;
+// Valid states only: per invocation, over its groups' cells after a solve, the lowest of (a cell exhausted: c; else
+// out of range: N_CELLS + c; else 2 N_CELLS), so that the leader's minimum names pack.wgsl's invalid_state cell.
+var<workgroup> pInvalid: array<u32, WG_SIZE>;
 
 // Group Newton state per group (the reference's solveGroup locals).
 const G_EVAL: u32 = 0u;   // evaluate the group at W_CURRENT (voltages, slopes to W_VOLTAGE, W_SLOPE)
@@ -161,6 +169,7 @@ var<workgroup> gIter: array<i32, N_SERIES>;
 var<workgroup> gAttempt: array<i32, N_SERIES>;
 var<workgroup> gAlpha: array<f32, N_SERIES>;
 var<workgroup> gSpread: array<f32, N_SERIES>;
+var<workgroup> gWindowed: array<u32, N_SERIES>; // this update already went to the window of in-range step lengths
 // Groups still iterating, counted anew each Newton iteration (two counters, alternating, so that resetting one never
 // races with reading the other).
 var<workgroup> gActive: array<atomic<u32>, 2>;
@@ -224,6 +233,15 @@ fn cells_before_solve(lid: u32, flags: u32) {
       st(W_COMMITTED1, c, ic);
       loops += STATE_LEN;
     }
+    if ((flags & RF_KEEP_VALID) != 0u) {
+      st(W_VALID_CURRENT, c, ld(W_CURRENT, c));
+    }
+    if ((flags & RF_VALID_FROM_COMMITTED) != 0u) {
+      st(W_VALID_CURRENT, c, ld(W_COMMITTED1, c));
+    }
+    if ((flags & RF_PROBE) != 0u) {
+      st(W_CURRENT, c, ld(W_VALID_CURRENT, c));
+    }
     if ((flags & RF_OBSERVE) != 0u) {
       let r = ld(W_START + S_TEMPERATURE_RISE, c);
       riseMin = min(riseMin, r);
@@ -266,6 +284,7 @@ fn group_begin(g: u32, I: f32, order: i32) {
   gAttempt[g] = 0;
   gAlpha[g] = 1.0;
   gSpread[g] = 0.0;
+  gWindowed[g] = 0u;
   if (N_PARALLEL == 1u) {
     st(W_CURRENT, c0, I);
     return;
@@ -315,13 +334,16 @@ fn group_update(g: u32, I: f32) {
   }
   var lo = BIG;
   var hi = -BIG;
+  var inRange = true;
   let slot = select(W_VOLTAGE, W_TRIAL_V, phase == G_TRIAL);
   for (var j = 0u; j < N_PARALLEL; j++) {
     let v = ld(slot, c0 + j);
     lo = min(lo, v);
     hi = max(hi, v);
+    inRange = inRange && ld(W_STEP_STOICH_MARGIN, c0 + j) > TOL_STOICHIOMETRY_MARGIN;
   }
-  let groupSpread = hi - lo;
+  // A cell past the end of its stoichiometry range counts as an infinite spread: the backtracking never steps there.
+  let groupSpread = select(BIG, hi - lo, inRange);
   if (phase == G_TRIAL) {
     if (groupSpread < gSpread[g] || gAttempt[g] >= TOL_MAX_BACKTRACK) {
       for (var j = 0u; j < N_PARALLEL; j++) {
@@ -329,11 +351,21 @@ fn group_update(g: u32, I: f32) {
         st(W_CURRENT, c, ld(W_TRIAL_I, c));
         st(W_VOLTAGE, c, ld(W_TRIAL_V, c));
         st(W_SLOPE, c, ld(W_TRIAL_S, c));
+        st(W_ITERATE_STOICH_MARGIN, c, ld(W_STEP_STOICH_MARGIN, c));
       }
       gSpread[g] = groupSpread;
       gIter[g] += 1;
     } else {
-      gAlpha[g] *= 0.5;
+      // A step that took a cell past the end of its stoichiometry range: once per update, the middle of the step
+      // lengths that keep every cell in range (the reference's rangeWindow). Else halve.
+      var inWindow = 0.0;
+      if (groupSpread >= BIG && gWindowed[g] == 0u) {
+        inWindow = range_window(c0, gAlpha[g]);
+      }
+      if (inWindow > 0.0) {
+        gWindowed[g] = 1u;
+      }
+      gAlpha[g] = select(0.5 * gAlpha[g], inWindow, inWindow > 0.0);
       gAttempt[g] += 1;
       for (var j = 0u; j < N_PARALLEL; j++) {
         let c = c0 + j;
@@ -343,6 +375,9 @@ fn group_update(g: u32, I: f32) {
     }
   } else {
     gSpread[g] = groupSpread;
+    for (var j = 0u; j < N_PARALLEL; j++) {
+      st(W_ITERATE_STOICH_MARGIN, c0 + j, ld(W_STEP_STOICH_MARGIN, c0 + j));
+    }
   }
   // ---- a Newton iteration: the linearised Kirchhoff solve
   if (gIter[g] >= TOL_MAX_NEWTON) {
@@ -378,11 +413,32 @@ fn group_update(g: u32, I: f32) {
   let cap = 0.5 * (abs(I) / f32(N_PARALLEL) + 1.0);
   gAlpha[g] = min(1.0, cap / worst);
   gAttempt[g] = 0;
+  gWindowed[g] = 0u;
   for (var j = 0u; j < N_PARALLEL; j++) {
     let c = c0 + j;
     st(W_TRIAL_I, c, ld(W_CURRENT, c) + gAlpha[g] * ld(W_DELTA, c));
   }
   gPhase[g] = G_TRIAL;
+}
+
+// The middle of the step lengths in (0, alpha) that keep every cell of the group from c0 inside its stoichiometry range,
+// 0 if none (pack.wgsl's range_window: each margin is affine in the step length, through the iterate and the trial).
+fn range_window(c0: u32, alpha: f32) -> f32 {
+  var lo = 0.0;
+  var hi = alpha;
+  for (var j = 0u; j < N_PARALLEL; j++) {
+    let m0 = ld(W_ITERATE_STOICH_MARGIN, c0 + j);
+    let rate = (ld(W_STEP_STOICH_MARGIN, c0 + j) - m0) / alpha;
+    let bound = (TOL_STOICHIOMETRY_MARGIN - m0) / rate;
+    if (rate > 0.0) {
+      lo = max(lo, bound);
+    } else if (rate < 0.0) {
+      hi = min(hi, bound);
+    } else if (!(m0 > TOL_STOICHIOMETRY_MARGIN)) {
+      return 0.0;
+    }
+  }
+  return select(0.0, 0.5 * (lo + hi), lo < hi);
 }
 
 // Group g's results for the leader: its voltage (the linearised common voltage at the accepted currents, conductance
@@ -487,13 +543,34 @@ fn solve_cells(lid: u32, flags: u32) {
   } else {
     workgroupBarrier(); // the open-circuit voltages
   }
+  var invalid = 2u * N_CELLS;
   for (var q = 0u; q < GROUPS_PER_INVOCATION; q++) {
     let g = lid + q * WG_SIZE;
     if (g < N_SERIES) {
       group_results(g, I, open);
+      invalid = min(invalid, group_invalid(g));
     }
   }
-  loops += GROUPS_PER_INVOCATION * N_PARALLEL;
+  pInvalid[lid] = invalid;
+  loops += 2u * GROUPS_PER_INVOCATION * N_PARALLEL;
+}
+
+// Valid states only, group g at its accepted currents (pack.wgsl's invalid_state over its cells): the first cell whose
+// particle surface reached the end of its stoichiometry range or whose voltage collapsed to 0 V (exhausted: c), else
+// the first whose voltage is not finite or above TOL_MAX_CELL_VOLTAGE (out of range: N_CELLS + c), else 2 N_CELLS.
+fn group_invalid(g: u32) -> u32 {
+  var code = 2u * N_CELLS;
+  for (var j = 0u; j < N_PARALLEL; j++) {
+    let c = g * N_PARALLEL + j;
+    let v = ld(W_VOLTAGE, c);
+    if (!(ld(W_STEP_STOICH_MARGIN, c) > TOL_STOICHIOMETRY_MARGIN) || v <= 0.0) {
+      return c;
+    }
+    if (!(v <= TOL_MAX_CELL_VOLTAGE)) {
+      code = min(code, N_CELLS + c);
+    }
+  }
+  return code;
 }
 
 // ---------------------------------------------------------------- the leader: pack.wgsl's machines
@@ -604,7 +681,7 @@ fn commit(I: f32, dt: f32) {
   stringCurrent = I;
   committed += 1u;
   observe_groups(I);
-  pendingFlags = RF_COMMIT | RF_OBSERVE;
+  pendingFlags |= RF_COMMIT | RF_OBSERVE;
   pendingObserveI = I;
   pendingCommitDt = dt;
 }
@@ -892,10 +969,10 @@ fn mark_cutoff(I: f32, groupIn: i32) {
 const R_INIT: u32 = 0u;
 const R_STEP: u32 = 1u;
 const R_CV_END: u32 = 2u;
-const R_LOC_LO: u32 = 3u;
-const R_LOC_HI: u32 = 4u;
-const R_LOC_ITER: u32 = 5u;
-const R_LOC_FINAL: u32 = 6u;
+const R_LOC_FIRST: u32 = 3u; // location: the step's first instant
+const R_LOC_ITER: u32 = 4u;  // the bracket's iterations (Illinois on the limit, bisection on an invalid state)
+const R_LOC_LAST: u32 = 5u;  // an invalid state: the last valid sub-step, committed
+const R_LOC_FINAL: u32 = 6u; // a limit: the committed sub-step
 const NO_STOP: i32 = -1;
 
 // What the leader asks for after a solve.
@@ -920,6 +997,93 @@ var<private> side: i32;
 var<private> it: i32;
 var<private> stepLen: f32;
 var<private> status: f32;
+var<private> hiReason: i32;   // what a location's bracket's far end is: VALID (past the limit, fhi) or a stop reason
+var<private> hiCell: i32;
+var<private> pendingTau: f32; // >= 0: the next probe of a location
+
+// ---- valid states only (pack.wgsl's invalid_state, probe_start, probe_done, limit_reached, stop_invalid)
+const VALID: i32 = -1;
+// The cell that made the last invalid state invalid (-1: the pack voltage).
+var<private> invalidCell: i32;
+// The last solve's pInvalid minimum (leader_after_round).
+var<private> solveInvalid: u32;
+
+// VALID when the last solve at string current I left every cell in a state the model describes, else the stop reason.
+fn invalid_state(I: f32) -> i32 {
+  if (solveInvalid < N_CELLS) {
+    invalidCell = i32(solveInvalid);
+    return i32(STOP_CELL_EXHAUSTED);
+  }
+  if (solveInvalid < 2u * N_CELLS) {
+    invalidCell = i32(solveInvalid - N_CELLS);
+    return i32(STOP_VOLTAGE_OUT_OF_RANGE);
+  }
+  if (!(pack_voltage(I) > 0.0)) {
+    invalidCell = -1;
+    return i32(STOP_VOLTAGE_OUT_OF_RANGE);
+  }
+  return VALID;
+}
+
+// invalid_state after a drive: a power the pack cannot deliver is its own stop.
+fn invalid_drive(I: f32) -> i32 {
+  if (dFailed) {
+    return i32(STOP_POWER_LIMIT);
+  }
+  return invalid_state(I);
+}
+
+// Start a drive over a sub-step of the step being located, from the last valid solve's cell currents (RF_PROBE).
+fn probe_start(s: u32, tau: f32) {
+  pendingFlags |= RF_PROBE;
+  drive_start(s, tau);
+}
+
+// A probe's drive is done: its validity; a valid probe's currents become the last valid ones (RF_KEEP_VALID).
+fn probe_done(I: f32) -> i32 {
+  let r = invalid_drive(I);
+  if (r == VALID) {
+    pendingFlags |= RF_KEEP_VALID;
+  }
+  return r;
+}
+
+// A limit was reached at string current I: a cell's electrolyte depleted (the SPMe: it ends the run; `cell`), or
+// segment s's voltage limit (grp: the limiting group, -1 for the pack).
+fn limit_reached(s: u32, I: f32, grp: i32, depleted: bool, cell: i32) -> i32 {
+  if (depleted) {
+    mark_depleted(cell);
+    return i32(STOP_ELECTROLYTE_DEPLETED);
+  }
+  if (seg_field(s, SEG_CONTINUE_ON_LIMIT) != 0.0) {
+    return i32(STOP_COMPLETED); // a CC phase ending at its CV voltage hands over to the CV segment
+  }
+  mark_cutoff(I, grp);
+  return select(i32(STOP_CELL_LIMIT), i32(STOP_PACK_LIMIT), STOP_AT_PACK);
+}
+
+// The run stops on an invalid state (or power not deliverable): the cell responsible is the first event's.
+fn stop_invalid(r: i32) -> i32 {
+  if (r != i32(STOP_POWER_LIMIT) && o[O_CUTOFF_CELL] < 0.0 && invalidCell >= 0) {
+    o[O_TIME_TO_FIRST_CUTOFF_S] = time;
+    o[O_CUTOFF_CELL] = f32(invalidCell);
+  }
+  return r;
+}
+
+// Stop reasons that end the whole run (a voltage limit ends only its protocol step).
+fn ends_run(r: i32) -> bool {
+  return r == i32(STOP_POWER_LIMIT) || r == i32(STOP_ELECTROLYTE_DEPLETED) || r == i32(STOP_CELL_EXHAUSTED) || r == i32(STOP_VOLTAGE_OUT_OF_RANGE);
+}
+
+// The next sub-step length of the located bracket: Illinois while its far end is past the limit, bisection while it is
+// an invalid state.
+fn next_probe(lo: f32, hi: f32, flo: f32, fhi: f32, hiReason: i32) -> f32 {
+  if (hiReason == VALID) {
+    return illinois_next(lo, hi, flo, fhi);
+  }
+  return 0.5 * (lo + hi);
+}
 
 // The leader at the start of a dispatch: a fresh pack, or one resumed at the step boundary where it paused.
 fn leader_begin(p: u32) {
@@ -939,6 +1103,11 @@ fn leader_begin(p: u32) {
   reqI = 0.0;
   reqDt = 0.0;
   dPhase = D_FINAL;
+  pendingTau = -1.0;
+  hiReason = VALID;
+  hiCell = -1;
+  invalidCell = -1;
+  solveInvalid = 2u * N_CELLS;
   if (status == 0.0) {
     stringCurrent = 0.0;
     time = 0.0;
@@ -980,8 +1149,26 @@ fn leader_begin(p: u32) {
     steps = u32(segAux[2u * seg]);
     hLast = segAux[2u * seg + 1u];
     h = select(DT, hLast, stepK == steps);
-    phase = R_STEP;
-    drive_start(seg, h);
+    let locationPhase = u32(pld(F_LOCATION, p));
+    if (locationPhase == 0u) {
+      phase = R_STEP;
+      drive_start(seg, h);
+    } else {
+      // Paused between two probes of a location: its bracket, then the pending probe (after the step's first solve, as
+      // when not paused). The last valid currents persist in the work buffer (W_VALID_CURRENT).
+      phase = locationPhase;
+      lo = pld(F_LOCATION + 2u, p);
+      hi = pld(F_LOCATION + 3u, p);
+      flo = pld(F_LOCATION + 4u, p);
+      fhi = pld(F_LOCATION + 5u, p);
+      x = pld(F_LOCATION + 6u, p);
+      side = i32(pld(F_LOCATION + 7u, p));
+      it = i32(pld(F_LOCATION + 8u, p));
+      hiReason = i32(pld(F_LOCATION + 9u, p));
+      hiCell = i32(pld(F_LOCATION + 10u, p));
+      firstSolve = false;
+      probe_start(seg, pld(F_LOCATION + 1u, p));
+    }
   }
 }
 
@@ -1017,11 +1204,17 @@ fn leader_step(v: f32) -> u32 {
           segmentDone = true;
           reason = i32(STOP_COMPLETED);
         }
-      } else if (limit_excess(seg, I) >= 0.0) {
-        lo = 0.0;
+      } else if (invalid_state(I) != VALID || limit_excess(seg, I) >= 0.0) {
+        // The limit or an invalid state within the step: locate it (the reference's stopWithinStep), each probe from
+        // the last valid solve's cell currents (this solve's when it is valid, else the last commit's).
+        hiReason = invalid_state(I);
+        hiCell = invalidCell;
+        fhi = select(0.0, limit_excess(seg, I), hiReason == VALID);
+        pendingFlags |= select(RF_VALID_FROM_COMMITTED, RF_KEEP_VALID, hiReason == VALID);
         hi = h;
-        phase = R_LOC_LO;
-        drive_start(seg, lo);
+        lo = TOL_CROSSING * max(1.0, h);
+        phase = R_LOC_FIRST;
+        pendingTau = lo;
       } else {
         commit(I, h);
         time = t0 + select(f32(stepK) * DT, f32(stepK - 1u) * DT + hLast, stepK == steps);
@@ -1042,77 +1235,109 @@ fn leader_step(v: f32) -> u32 {
       segmentDone = true;
       reason = i32(STOP_COMPLETED);
     }
-    case R_LOC_LO, R_LOC_HI, R_LOC_ITER: {
-      let fx = select(limit_excess(seg, I), 1.0, dFailed);
-      var tau = -2.0; // -2: keep iterating
-      if (phase == R_LOC_LO) {
-        flo = fx;
-        phase = R_LOC_HI;
-        drive_start(seg, hi);
-      } else if (phase == R_LOC_HI) {
-        fhi = fx;
-        if (flo == 0.0) {
-          tau = lo;
-        } else if (fhi == 0.0) {
-          tau = hi;
-        } else if (sign_s(flo) == sign_s(fhi)) {
-          tau = -1.0;
+    case R_LOC_FIRST, R_LOC_ITER: {
+      let r = probe_done(I);
+      var fx = 0.0;
+      if (r == VALID) {
+        fx = limit_excess(seg, I);
+      }
+      if (phase == R_LOC_FIRST) {
+        // Already at the step's first instant: the step ends at once (0 Ah) with its stop reason, the limit first.
+        // (a power the pack cannot deliver has no limit excess: the reference's NaN)
+        var crossed = false;
+        if (r == VALID) {
+          crossed = fx >= 0.0;
+        } else if (!dFailed) {
+          crossed = limit_excess(seg, I) >= 0.0;
+        }
+        if (crossed) {
+          segmentDone = true;
+          reason = limit_reached(seg, I, limitGroup, limitDepleted, limitCell);
+        } else if (r != VALID) {
+          segmentDone = true;
+          reason = stop_invalid(r);
         } else {
+          flo = fx;
           side = 0;
           it = 0;
-          x = illinois_next(lo, hi, flo, fhi);
+          x = next_probe(lo, hi, flo, fhi, hiReason);
           phase = R_LOC_ITER;
-          drive_start(seg, x);
+          pendingTau = x;
         }
       } else {
-        if (fx == 0.0 || abs(hi - lo) < TOL_CROSSING * max(1.0, abs(x)) || it + 1 >= TOL_MAX_ILLINOIS) {
-          tau = x;
-        } else {
-          if (sign_s(fx) == sign_s(fhi)) {
-            hi = x;
-            fhi = fx;
-            if (side == -1) { flo /= 2.0; }
-            side = -1;
-          } else {
-            lo = x;
-            flo = fx;
-            if (side == 1) { fhi /= 2.0; }
-            side = 1;
+        if (r != VALID) {
+          hi = x;
+          hiReason = r;
+          hiCell = invalidCell;
+          side = 0;
+        } else if (fx >= 0.0) {
+          if (hiReason != VALID) {
+            side = 0;
+          } else if (side == -1) {
+            flo /= 2.0;
           }
-          it++;
-          x = illinois_next(lo, hi, flo, fhi);
-          drive_start(seg, x);
+          hi = x;
+          fhi = fx;
+          hiReason = VALID;
+          side = -1;
+        } else {
+          if (side == 1) { fhi /= 2.0; }
+          lo = x;
+          flo = fx;
+          side = 1;
+        }
+        it++;
+        if ((r == VALID && fx == 0.0) || hi - lo < TOL_CROSSING * max(1.0, x) || it >= TOL_MAX_ILLINOIS) {
+          if (hiReason != VALID) {
+            phase = R_LOC_LAST;
+            pendingTau = lo;
+          } else {
+            phase = R_LOC_FINAL;
+            pendingTau = x;
+          }
+        } else {
+          x = next_probe(lo, hi, flo, fhi, hiReason);
+          pendingTau = x;
         }
       }
-      if (tau > -2.0) {
-        stepLen = select(h, tau, tau > 0.0);
-        phase = R_LOC_FINAL;
-        drive_start(seg, stepLen);
+    }
+    case R_LOC_LAST: {
+      if (probe_done(I) == VALID) {
+        commit(I, lo);
       }
+      invalidCell = hiCell;
+      segmentDone = true;
+      reason = stop_invalid(hiReason);
     }
     default: { // R_LOC_FINAL
-      limit_excess(seg, I);
-      let crossGroup = limitGroup;
-      let depleted = limitDepleted;
-      let depletedCell = limitCell;
-      commit(I, stepLen);
+      let r = probe_done(I);
       segmentDone = true;
-      if (depleted) {
-        mark_depleted(depletedCell);
-        reason = i32(STOP_ELECTROLYTE_DEPLETED);
-      } else if (seg_field(seg, SEG_CONTINUE_ON_LIMIT) != 0.0) {
-        reason = i32(STOP_COMPLETED);
+      if (r != VALID) {
+        reason = stop_invalid(r);
       } else {
-        mark_cutoff(I, crossGroup);
-        reason = select(i32(STOP_CELL_LIMIT), i32(STOP_PACK_LIMIT), STOP_AT_PACK);
+        limit_excess(seg, I);
+        let crossGroup = limitGroup;
+        let depleted = limitDepleted;
+        let depletedCell = limitCell;
+        commit(I, x);
+        reason = limit_reached(seg, I, crossGroup, depleted, depletedCell);
       }
     }
+  }
+  // The next probe of a location; a long location pauses between probes like a step boundary (llvmpipe's loop limit,
+  // GPU watchdogs) and resumes with this probe.
+  if (pendingTau >= 0.0) {
+    if (loops > info.budget) {
+      return A_PAUSE;
+    }
+    probe_start(seg, pendingTau);
+    pendingTau = -1.0;
   }
   if (!segmentDone) {
     return A_SOLVE;
   }
   // ---- a segment ended (or the run starts): the reference's run() loop
-  if (reason == i32(STOP_POWER_LIMIT) || reason == i32(STOP_ELECTROLYTE_DEPLETED)) {
+  if (ends_run(reason)) {
     stopReason = reason;
     if (o[O_CUTOFF_CELL] < 0.0) {
       o[O_TIME_TO_FIRST_CUTOFF_S] = time;
@@ -1203,11 +1428,15 @@ fn leader_after_round(flags: u32) {
       slope += 1.0 / wgGroupCond[g];
     }
     packSlope = slope - interconnectTotal;
+    solveInvalid = 2u * N_CELLS;
+    for (var i = 0u; i < WG_SIZE; i++) {
+      solveInvalid = min(solveInvalid, pInvalid[i]);
+    }
     firstSolve = false;
     action = leader_step(v - I * interconnectTotal);
   }
   // The leader's serial scans of a round: over groups (solve results, limits, commit, observe) and over invocations.
-  loops += 1u + 4u * N_SERIES + 3u * WG_SIZE;
+  loops += 1u + 4u * N_SERIES + 4u * WG_SIZE;
 }
 
 // The leader after the last round: the pack's outputs, or what it needs to resume.
@@ -1229,6 +1458,17 @@ fn leader_end(p: u32) {
     pst(F_HISTORY, p, f32(history));
     pst(F_HISTORY_DT, p, historyDt);
     pst(F_HISTORY_SEGMENT, p, f32(historySegment));
+    pst(F_LOCATION, p, select(0.0, f32(phase), pendingTau >= 0.0));
+    pst(F_LOCATION + 1u, p, pendingTau);
+    pst(F_LOCATION + 2u, p, lo);
+    pst(F_LOCATION + 3u, p, hi);
+    pst(F_LOCATION + 4u, p, flo);
+    pst(F_LOCATION + 5u, p, fhi);
+    pst(F_LOCATION + 6u, p, x);
+    pst(F_LOCATION + 7u, p, f32(side));
+    pst(F_LOCATION + 8u, p, f32(it));
+    pst(F_LOCATION + 9u, p, f32(hiReason));
+    pst(F_LOCATION + 10u, p, f32(hiCell));
     pst(F_STATUS, p, 1.0);
     atomicAdd(&pausedPacks, 1u);
     return;

@@ -143,6 +143,7 @@ fn cell_eval(c: u32, I: f32, dt: f32, slope: bool) -> StepOut {
   }
   st(W_STEP_HEAT, c, r.heatJ);
   st(W_V_START, c, r.vStart);
+  st(W_STEP_STOICH_MARGIN, c, r.stoichMargin);
   st(W_TERM_IRREVERSIBLE, c, r.terms.x);
   st(W_TERM_REVERSIBLE, c, r.terms.y);
   st(W_TERM_ELECTROLYTE, c, r.terms.z);
@@ -197,6 +198,8 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
   var spread = 0.0;
   var lo = BIG;
   var hi = -BIG;
+  var inRange = true;
+  var windowed = false;
   var iter = 0;
   var attempt = 0;
   var alpha = 1.0;
@@ -221,14 +224,17 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     }
     lo = min(lo, r.voltage);
     hi = max(hi, r.voltage);
+    inRange = inRange && r.stoichMargin > TOL_STOICHIOMETRY_MARGIN;
     j++;
     if (j < N_PARALLEL) {
       continue;
     }
-    // ---- the group is evaluated
-    let groupSpread = hi - lo;
+    // ---- the group is evaluated (a cell past the end of its stoichiometry range counts as an infinite spread: the
+    // backtracking never steps there)
+    let groupSpread = select(BIG, hi - lo, inRange);
     lo = BIG;
     hi = -BIG;
+    inRange = true;
     j = 0u;
     if (phase == G_TRIAL) {
       if (groupSpread < spread || attempt >= TOL_MAX_BACKTRACK) {
@@ -236,11 +242,19 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
           st(W_CURRENT, c0 + i, ld(W_TRIAL_I, i));
           st(W_VOLTAGE, c0 + i, ld(W_TRIAL_V, i));
           st(W_SLOPE, c0 + i, ld(W_TRIAL_S, i));
+          st(W_ITERATE_STOICH_MARGIN, c0 + i, ld(W_STEP_STOICH_MARGIN, c0 + i));
         }
         spread = groupSpread;
         iter++;
       } else {
-        alpha *= 0.5;
+        // A step that took a cell past the end of its stoichiometry range: once per update, the middle of the step
+        // lengths that keep every cell in range (the reference's rangeWindow). Else halve.
+        var inWindow = 0.0;
+        if (groupSpread >= BIG && !windowed) {
+          inWindow = range_window(c0, alpha);
+        }
+        windowed = windowed || inWindow > 0.0;
+        alpha = select(0.5 * alpha, inWindow, inWindow > 0.0);
         attempt++;
         for (var i = 0u; i < N_PARALLEL; i++) {
           st(W_TRIAL_I, i, ld(W_CURRENT, c0 + i) + alpha * ld(W_DELTA, i));
@@ -249,6 +263,9 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
       }
     } else {
       spread = groupSpread;
+      for (var i = 0u; i < N_PARALLEL; i++) {
+        st(W_ITERATE_STOICH_MARGIN, c0 + i, ld(W_STEP_STOICH_MARGIN, c0 + i));
+      }
     }
     // ---- a Newton iteration: the linearised Kirchhoff solve
     if (iter >= TOL_MAX_NEWTON) {
@@ -284,6 +301,7 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
     }
     alpha = min(1.0, cap / worst);
     attempt = 0;
+    windowed = false;
     for (var i = 0u; i < N_PARALLEL; i++) {
       st(W_TRIAL_I, i, ld(W_CURRENT, c0 + i) + alpha * ld(W_DELTA, i));
     }
@@ -293,6 +311,27 @@ fn solve_group(g: u32, I: f32, dt: f32) -> f32 {
   let gv = group_voltage(g, I);
   st(W_GROUP_V, g, gv);
   return gv;
+}
+
+// The middle of the step lengths in (0, alpha) that keep every cell of group c0.. inside its stoichiometry range, 0 if
+// none: each cell's margin is affine in its current, so in the step length, through its value at the iterate and at
+// the trial of length alpha (the reference's rangeWindow).
+fn range_window(c0: u32, alpha: f32) -> f32 {
+  var lo = 0.0;
+  var hi = alpha;
+  for (var i = 0u; i < N_PARALLEL; i++) {
+    let m0 = ld(W_ITERATE_STOICH_MARGIN, c0 + i);
+    let rate = (ld(W_STEP_STOICH_MARGIN, c0 + i) - m0) / alpha;
+    let bound = (TOL_STOICHIOMETRY_MARGIN - m0) / rate;
+    if (rate > 0.0) {
+      lo = max(lo, bound);
+    } else if (rate < 0.0) {
+      hi = min(hi, bound);
+    } else if (!(m0 > TOL_STOICHIOMETRY_MARGIN)) {
+      return 0.0;
+    }
+  }
+  return select(0.0, 0.5 * (lo + hi), lo < hi);
 }
 
 // The group's common voltage: the linearised Kirchhoff solve at the accepted currents, each cell weighted by its
@@ -714,6 +753,102 @@ fn mark_cutoff(I: f32, groupIn: i32) {
 
 const NO_STOP: i32 = -1;
 
+// ---- valid states only (the reference's invalidState, probe, limitReached, stopInvalid)
+const VALID: i32 = -1;
+// The cell that made the last invalid state invalid (-1: the pack voltage).
+var<private> invalidCell: i32;
+
+// VALID when the trial states of the last solve at string current I are a state the model describes, else the stop
+// reason: a cell whose particle surface reached the end of its stoichiometry range, or whose voltage collapsed to 0 V,
+// is exhausted; a cell voltage that is not finite or above TOL_MAX_CELL_VOLTAGE, or a pack voltage <= 0, is out of
+// range.
+fn invalid_state(I: f32) -> i32 {
+  loops += 2u * N_CELLS;
+  for (var c = 0u; c < N_CELLS; c++) {
+    if (!(ld(W_STEP_STOICH_MARGIN, c) > TOL_STOICHIOMETRY_MARGIN) || ld(W_VOLTAGE, c) <= 0.0) {
+      invalidCell = i32(c);
+      return i32(STOP_CELL_EXHAUSTED);
+    }
+  }
+  for (var c = 0u; c < N_CELLS; c++) {
+    if (!(ld(W_VOLTAGE, c) <= TOL_MAX_CELL_VOLTAGE)) {
+      invalidCell = i32(c);
+      return i32(STOP_VOLTAGE_OUT_OF_RANGE);
+    }
+  }
+  if (!(pack_voltage(I) > 0.0)) {
+    invalidCell = -1;
+    return i32(STOP_VOLTAGE_OUT_OF_RANGE);
+  }
+  return VALID;
+}
+
+// invalid_state after a drive: a power the pack cannot deliver is its own stop.
+fn invalid_drive(I: f32) -> i32 {
+  if (dFailed) {
+    return i32(STOP_POWER_LIMIT);
+  }
+  return invalid_state(I);
+}
+
+// Start a drive over a sub-step of the step being located, from the last valid solve's cell currents.
+fn probe_start(s: u32, tau: f32) {
+  loops += N_CELLS;
+  for (var c = 0u; c < N_CELLS; c++) {
+    st(W_CURRENT, c, ld(W_VALID_CURRENT, c));
+  }
+  drive_start(s, tau);
+}
+
+// A probe's drive is done: its validity, keeping its currents as the last valid ones when it is valid.
+fn probe_done(I: f32) -> i32 {
+  let r = invalid_drive(I);
+  if (r == VALID) {
+    loops += N_CELLS;
+    for (var c = 0u; c < N_CELLS; c++) {
+      st(W_VALID_CURRENT, c, ld(W_CURRENT, c));
+    }
+  }
+  return r;
+}
+
+// A limit was reached at string current I: a cell's electrolyte depleted (the SPMe: it ends the run; `cell`), or
+// segment s's voltage limit (grp: the limiting group, -1 for the pack).
+fn limit_reached(s: u32, I: f32, grp: i32, depleted: bool, cell: i32) -> i32 {
+  if (depleted) {
+    mark_depleted(cell);
+    return i32(STOP_ELECTROLYTE_DEPLETED);
+  }
+  if (seg_field(s, SEG_CONTINUE_ON_LIMIT) != 0.0) {
+    return i32(STOP_COMPLETED); // a CC phase ending at its CV voltage hands over to the CV segment
+  }
+  mark_cutoff(I, grp);
+  return select(i32(STOP_CELL_LIMIT), i32(STOP_PACK_LIMIT), STOP_AT_PACK);
+}
+
+// The run stops on an invalid state (or power not deliverable): the cell responsible is the first event's.
+fn stop_invalid(r: i32) -> i32 {
+  if (r != i32(STOP_POWER_LIMIT) && o[O_CUTOFF_CELL] < 0.0 && invalidCell >= 0) {
+    o[O_TIME_TO_FIRST_CUTOFF_S] = time;
+    o[O_CUTOFF_CELL] = f32(invalidCell);
+  }
+  return r;
+}
+
+// Stop reasons that end the whole run (a voltage limit ends only its protocol step).
+fn ends_run(r: i32) -> bool {
+  return r == i32(STOP_POWER_LIMIT) || r == i32(STOP_ELECTROLYTE_DEPLETED) || r == i32(STOP_CELL_EXHAUSTED) || r == i32(STOP_VOLTAGE_OUT_OF_RANGE);
+}
+
+// The next sub-step length of the located bracket: Illinois while its far end is past the limit, bisection while it is
+// an invalid state.
+fn next_probe(lo: f32, hi: f32, flo: f32, fhi: f32, hiReason: i32) -> f32 {
+  if (hiReason == VALID) {
+    return illinois_next(lo, hi, flo, fhi);
+  }
+  return 0.5 * (lo + hi);
+}
+
 // ---- pause and resume at step boundaries (F_* fields: shaders/layout.generated.wgsl)
 fn pld(f: u32, p: u32) -> f32 {
   return persist[f * info.packs + p];
@@ -727,10 +862,10 @@ fn pst(f: u32, p: u32, v: f32) {
 const R_INIT: u32 = 0u;      // the initial open-circuit solve
 const R_STEP: u32 = 1u;      // a full step of the segment
 const R_CV_END: u32 = 2u;    // the CV step cut at the current cut-off
-const R_LOC_LO: u32 = 3u;    // crossing location: f(0)
-const R_LOC_HI: u32 = 4u;    // f(h)
-const R_LOC_ITER: u32 = 5u;  // Illinois iterations
-const R_LOC_FINAL: u32 = 6u; // the committed sub-step
+const R_LOC_FIRST: u32 = 3u; // location: the step's first instant
+const R_LOC_ITER: u32 = 4u;  // the bracket's iterations (Illinois on the limit, bisection on an invalid state)
+const R_LOC_LAST: u32 = 5u;  // an invalid state: the last valid sub-step, committed
+const R_LOC_FINAL: u32 = 6u; // a limit: the committed sub-step
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -767,6 +902,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var x = 0.0;
   var side = 0;
   var it = 0;
+  var hiReason = VALID; // what the bracket's far end is: VALID (past the limit, fhi) or an invalid state's stop reason
+  var hiCell = -1;
+  var pendingTau = -1.0; // >= 0: the next probe of a location
   var stepLen = 0.0;
   var segmentDone = false; // the segment ended; `reason` says how
   var reason = NO_STOP;
@@ -834,8 +972,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     steps = u32(segAux[2u * s]);
     hLast = segAux[2u * s + 1u];
     h = select(DT, hLast, k == steps);
-    phase = R_STEP;
-    drive_start(s, h);
+    let locationPhase = u32(pld(F_LOCATION, p));
+    if (locationPhase == 0u) {
+      phase = R_STEP;
+      drive_start(s, h);
+    } else {
+      // Paused between two probes of a location: its bracket, then the pending probe (after the step's first solve, as
+      // when not paused).
+      phase = locationPhase;
+      lo = pld(F_LOCATION + 2u, p);
+      hi = pld(F_LOCATION + 3u, p);
+      flo = pld(F_LOCATION + 4u, p);
+      fhi = pld(F_LOCATION + 5u, p);
+      x = pld(F_LOCATION + 6u, p);
+      side = i32(pld(F_LOCATION + 7u, p));
+      it = i32(pld(F_LOCATION + 8u, p));
+      hiReason = i32(pld(F_LOCATION + 9u, p));
+      hiCell = i32(pld(F_LOCATION + 10u, p));
+      firstSolve = false;
+      probe_start(s, pld(F_LOCATION + 1u, p));
+    }
   }
   var paused = false;
   // Set at every exit of the main loop below: a loop that ends otherwise was ended by the device (Mesa's llvmpipe
@@ -877,12 +1033,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             segmentDone = true;
             reason = i32(STOP_COMPLETED);
           }
-        } else if (limit_excess(s, I) >= 0.0) {
-          // Locate the crossing inside the step by Illinois on the sub-step length.
-          lo = 0.0;
+        } else if (invalid_state(I) != VALID || limit_excess(s, I) >= 0.0) {
+          // The limit or an invalid state within the step: locate it (the reference's stopWithinStep).
+          hiReason = invalid_state(I);
+          hiCell = invalidCell;
+          fhi = select(0.0, limit_excess(s, I), hiReason == VALID);
+          for (var c = 0u; c < N_CELLS; c++) {
+            st(W_VALID_CURRENT, c, select(ld(W_COMMITTED1, c), ld(W_CURRENT, c), hiReason == VALID));
+          }
           hi = h;
-          phase = R_LOC_LO;
-          drive_start(s, lo);
+          lo = TOL_CROSSING * max(1.0, h);
+          phase = R_LOC_FIRST;
+          pendingTau = lo;
         } else {
           commit(I, h);
           // Time from the segment start and the step counter (no drift from summing step lengths).
@@ -907,70 +1069,103 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         segmentDone = true;
         reason = i32(STOP_COMPLETED);
       }
-      case R_LOC_LO, R_LOC_HI, R_LOC_ITER: {
-        let fx = select(limit_excess(s, I), 1.0, dFailed);
-        var tau = -2.0; // -2: keep iterating
-        if (phase == R_LOC_LO) {
-          flo = fx;
-          phase = R_LOC_HI;
-          drive_start(s, hi);
-        } else if (phase == R_LOC_HI) {
-          fhi = fx;
-          if (flo == 0.0) {
-            tau = lo;
-          } else if (fhi == 0.0) {
-            tau = hi;
-          } else if (sign_s(flo) == sign_s(fhi)) {
-            tau = -1.0;
+      case R_LOC_FIRST, R_LOC_ITER: {
+        let r = probe_done(I);
+        var fx = 0.0;
+        if (r == VALID) {
+          fx = limit_excess(s, I);
+        }
+        if (phase == R_LOC_FIRST) {
+          // Already at the step's first instant: the step ends at once (0 Ah) with its stop reason, the limit first.
+          // (a power the pack cannot deliver has no limit excess: the reference's NaN)
+          var crossed = false;
+          if (r == VALID) {
+            crossed = fx >= 0.0;
+          } else if (!dFailed) {
+            crossed = limit_excess(s, I) >= 0.0;
+          }
+          if (crossed) {
+            segmentDone = true;
+            reason = limit_reached(s, I, limitGroup, limitDepleted, limitCell);
+          } else if (r != VALID) {
+            segmentDone = true;
+            reason = stop_invalid(r);
           } else {
+            flo = fx;
             side = 0;
             it = 0;
-            x = illinois_next(lo, hi, flo, fhi);
+            x = next_probe(lo, hi, flo, fhi, hiReason);
             phase = R_LOC_ITER;
-            drive_start(s, x);
+            pendingTau = x;
           }
         } else {
-          if (fx == 0.0 || abs(hi - lo) < TOL_CROSSING * max(1.0, abs(x)) || it + 1 >= TOL_MAX_ILLINOIS) {
-            tau = x;
-          } else {
-            if (sign_s(fx) == sign_s(fhi)) {
-              hi = x;
-              fhi = fx;
-              if (side == -1) { flo /= 2.0; }
-              side = -1;
-            } else {
-              lo = x;
-              flo = fx;
-              if (side == 1) { fhi /= 2.0; }
-              side = 1;
+          if (r != VALID) {
+            hi = x;
+            hiReason = r;
+            hiCell = invalidCell;
+            side = 0;
+          } else if (fx >= 0.0) {
+            if (hiReason != VALID) {
+              side = 0;
+            } else if (side == -1) {
+              flo /= 2.0;
             }
-            it++;
-            x = illinois_next(lo, hi, flo, fhi);
-            drive_start(s, x);
+            hi = x;
+            fhi = fx;
+            hiReason = VALID;
+            side = -1;
+          } else {
+            if (side == 1) { fhi /= 2.0; }
+            lo = x;
+            flo = fx;
+            side = 1;
           }
-        }
-        if (tau > -2.0) {
-          stepLen = select(h, tau, tau > 0.0);
-          phase = R_LOC_FINAL;
-          drive_start(s, stepLen);
+          it++;
+          if ((r == VALID && fx == 0.0) || hi - lo < TOL_CROSSING * max(1.0, x) || it >= TOL_MAX_ILLINOIS) {
+            if (hiReason != VALID) {
+              phase = R_LOC_LAST;
+              pendingTau = lo;
+            } else {
+              phase = R_LOC_FINAL;
+              pendingTau = x;
+            }
+          } else {
+            x = next_probe(lo, hi, flo, fhi, hiReason);
+            pendingTau = x;
+          }
         }
       }
-      default: { // R_LOC_FINAL
-        limit_excess(s, I);
-        let crossGroup = limitGroup;
-        let depleted = limitDepleted;
-        let depletedCell = limitCell;
-        commit(I, stepLen);
-        segmentDone = true;
-        if (depleted) {
-          mark_depleted(depletedCell);
-          reason = i32(STOP_ELECTROLYTE_DEPLETED);
-        } else if (seg_field(s, SEG_CONTINUE_ON_LIMIT) != 0.0) {
-          reason = i32(STOP_COMPLETED);
-        } else {
-          mark_cutoff(I, crossGroup);
-          reason = select(i32(STOP_CELL_LIMIT), i32(STOP_PACK_LIMIT), STOP_AT_PACK);
+      case R_LOC_LAST: {
+        if (probe_done(I) == VALID) {
+          commit(I, lo);
         }
+        invalidCell = hiCell;
+        segmentDone = true;
+        reason = stop_invalid(hiReason);
+      }
+      default: { // R_LOC_FINAL
+        let r = probe_done(I);
+        segmentDone = true;
+        if (r != VALID) {
+          reason = stop_invalid(r);
+        } else {
+          limit_excess(s, I);
+          let crossGroup = limitGroup;
+          let depleted = limitDepleted;
+          let depletedCell = limitCell;
+          commit(I, x);
+          reason = limit_reached(s, I, crossGroup, depleted, depletedCell);
+        }
+      }
+    }
+    // The next probe of a location; a long location pauses between probes like a step boundary (llvmpipe's loop
+    // limit, GPU watchdogs) and resumes with this probe.
+    if (pendingTau >= 0.0) {
+      if (loops > info.budget) {
+        paused = true;
+      } else {
+        probe_start(s, pendingTau);
+        pendingTau = -1.0;
       }
     }
     if (paused) {
@@ -981,7 +1176,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       continue;
     }
     // ---- a segment ended (or the run starts): the reference's run() loop
-    if (reason == i32(STOP_POWER_LIMIT) || reason == i32(STOP_ELECTROLYTE_DEPLETED)) {
+    if (ends_run(reason)) {
       stopReason = reason;
       if (o[O_CUTOFF_CELL] < 0.0) {
         o[O_TIME_TO_FIRST_CUTOFF_S] = time;
@@ -1043,6 +1238,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     pst(F_HISTORY, p, f32(history));
     pst(F_HISTORY_DT, p, historyDt);
     pst(F_HISTORY_SEGMENT, p, f32(historySegment));
+    pst(F_LOCATION, p, select(0.0, f32(phase), pendingTau >= 0.0));
+    pst(F_LOCATION + 1u, p, pendingTau);
+    pst(F_LOCATION + 2u, p, lo);
+    pst(F_LOCATION + 3u, p, hi);
+    pst(F_LOCATION + 4u, p, flo);
+    pst(F_LOCATION + 5u, p, fhi);
+    pst(F_LOCATION + 6u, p, x);
+    pst(F_LOCATION + 7u, p, f32(side));
+    pst(F_LOCATION + 8u, p, f32(it));
+    pst(F_LOCATION + 9u, p, f32(hiReason));
+    pst(F_LOCATION + 10u, p, f32(hiCell));
     save_cells(p);
     pst(F_STATUS, p, 1.0);
     atomicAdd(&pausedPacks, 1u);

@@ -13,6 +13,7 @@ struct StepOut {
   slope: f32,      // its exact dV/dI (0 when not asked for)
   heatJ: f32,      // heat generated over the step [J]
   vStart: f32,     // voltage at the start of the step with the step's current
+  stoichMargin: f32, // end distance of the particle surfaces from the ends of the stoichiometry range
   terms: vec4<f32>, // heat terms over the step [J]: irreversible, reversible, electrolyte Ohmic, solid Ohmic
   minimum: f32,    // lowest c_e / c_e0 of the end state (1 for the SPM)
   margin: f32,     // its margin to electrolyte depletion
@@ -114,6 +115,7 @@ fn cell_finish(c: u32, I: f32, dt: f32, q: f32, slope: bool) -> StepOut {
   ce[S_TEMPERATURE_RISE] = rise1;
   o.voltage = e.voltage;
   o.slope = e.voltageTangent;
+  o.stoichMargin = e.stoichiometryMargin;
   let lim = cell_limits(&ce, c);
   o.minimum = lim.electrolyteMinimum;
   o.margin = lim.depletionMargin;
@@ -155,6 +157,7 @@ fn end_evaluation(c: u32, I: f32, rise: f32, riseT: f32, slope: bool) -> Evaluat
   var r: EvaluateTangentOutputs;
   r.voltage = e.voltage;
   r.heat = e.heat;
+  r.stoichiometryMargin = e.stoichiometryMargin;
   r.heatIrreversible = e.heatIrreversible;
   r.heatReversible = e.heatReversible;
   r.heatOhmicElectrolyte = e.heatOhmicElectrolyte;

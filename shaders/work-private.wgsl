@@ -27,7 +27,8 @@ fn st(slot: u32, c: u32, v: f32) {
   W[slot * N_CELLS + cell_of(c)] = v;
 }
 
-// Pause/resume: the per-cell slots that live across steps (FC_*: start state, current, committed currents) go to `persist`.
+// Pause/resume: the per-cell slots that live across steps (FC_*: start state, current, committed currents, and the
+// currents of the last valid solve of a location) go to `persist`.
 fn save_cells(p: u32) {
   for (var c = 0u; c < N_CELLS; c++) {
     for (var k = 0u; k < STATE_LEN; k++) {
@@ -37,6 +38,7 @@ fn save_cells(p: u32) {
     pst(F_CELLS + FC_COMMITTED1 * N_CELLS + c, p, ld(W_COMMITTED1, c));
     pst(F_CELLS + FC_COMMITTED2 * N_CELLS + c, p, ld(W_COMMITTED2, c));
     pst(F_CELLS + FC_COMMITTED3 * N_CELLS + c, p, ld(W_COMMITTED3, c));
+    pst(F_CELLS + FC_VALID_CURRENT * N_CELLS + c, p, ld(W_VALID_CURRENT, c));
   }
 }
 
@@ -49,5 +51,6 @@ fn restore_cells(p: u32) {
     st(W_COMMITTED1, c, pld(F_CELLS + FC_COMMITTED1 * N_CELLS + c, p));
     st(W_COMMITTED2, c, pld(F_CELLS + FC_COMMITTED2 * N_CELLS + c, p));
     st(W_COMMITTED3, c, pld(F_CELLS + FC_COMMITTED3 * N_CELLS + c, p));
+    st(W_VALID_CURRENT, c, pld(F_CELLS + FC_VALID_CURRENT * N_CELLS + c, p));
   }
 }

@@ -70,6 +70,8 @@
 #define TOL_CROSSING 1e-12 /* cut-off location: Illinois bracket width on the sub-step length */
 #define TOL_CONSTANT_VOLTAGE 1e-13 /* CV drive: Illinois bracket width on the string current */
 #define TOL_FALLBACK_SLOPE -0.001 /* slope used where a cell has none (not finite or not negative: a cell outside its physical range) */
+#define TOL_STOICHIOMETRY_MARGIN 1e-10 /* valid state: a cell whose surface stoichiometry is this close to 0 or 1 (or beyond) is exhausted */
+#define TOL_MAX_CELL_VOLTAGE 10.0 /* valid state: a cell voltage above this (or not finite) is out of range */
 #define TOL_MAX_NEWTON 40.0 /* group, power Newton: iteration limit */
 #define TOL_MAX_BACKTRACK 8.0 /* group Newton: step halvings before a step is taken anyway */
 #define TOL_MAX_ILLINOIS 100.0 /* cut-off location and CV drive: Illinois iteration limit */
@@ -190,11 +192,11 @@ static double series_slope(const double *f, double s) {
   return d;
 }
 
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluateStartOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; } EvaluateOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double stoichiometryMargin; } EvaluateStartOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double stoichiometryMargin; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateHeatOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluatePredictorOutputs;
@@ -320,6 +322,7 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const double totalHeat = irreversibleHeat + reversibleHeat - t40 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -329,6 +332,7 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
   out->heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out->stoichiometryMargin = stoichiometryMargin;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -453,25 +457,26 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   const double t131 = entropicChangeNeg - entropicChangePos;
   const double reversibleHeat = t56 * t131;
   const double totalHeat = irreversibleHeat + reversibleHeat - t57 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t79 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos);
-  const double t135 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t82 < 0.9999999999) ? t135 : 0.0;
+  const double t136 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t82 < 0.9999999999) ? t136 : 0.0;
   const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
   const double entropicChangePosTangent = t91 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t85 * ocpStoichPosTangent + 0.000001 * (-(t86 * t135 / t82) + t89 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t88) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double ocpPosValueTangent = t85 * ocpStoichPosTangent + 0.000001 * (-(t86 * t136 / t82) + t89 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t88) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   const double surfaceStoichNegTangent = stoichNegAverageTangent + t80 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg);
-  const double t141 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t94 < 0.9999999999) ? t141 : 0.0;
+  const double t142 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t94 < 0.9999999999) ? t142 : 0.0;
   const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   const double entropicChangeNegTangent = t103 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t97 * ocpStoichNegTangent + 0.000001 * (-(t98 * t141 / t94) + t101 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t100) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t97 * ocpStoichNegTangent + 0.000001 * (-(t98 * t142 / t94) + t101 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t100) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t108 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t107 + t106 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t108));
-  const double t148 = (-1.0) / exchangeCurrentPos - t110 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const double overpotentialPosTangent = thermalVoltageTangent * t115 + thermalVoltage * (ds[S_WEIGHT_POS1] * t112 + s[S_WEIGHT_POS1] * ((t148 * s[S_NODE_POS1] + t110 * ds[S_NODE_POS1]) / sqrt(t111 * t111 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t114 + t43 * ((t148 * s[S_NODE_POS2] + t110 * ds[S_NODE_POS2]) / sqrt(t113 * t113 + 1.0))));
+  const double t149 = (-1.0) / exchangeCurrentPos - t110 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t115 + thermalVoltage * (ds[S_WEIGHT_POS1] * t112 + s[S_WEIGHT_POS1] * ((t149 * s[S_NODE_POS1] + t110 * ds[S_NODE_POS1]) / sqrt(t111 * t111 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t114 + t43 * ((t149 * s[S_NODE_POS2] + t110 * ds[S_NODE_POS2]) / sqrt(t113 * t113 + 1.0))));
   const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t44 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t119 + t45 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t118 + t117 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t119));
-  const double t151 = 1.0 / exchangeCurrentNeg - t121 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const double overpotentialNegTangent = thermalVoltageTangent * t126 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t123 + s[S_WEIGHT_NEG1] * ((t151 * s[S_NODE_NEG1] + t121 * ds[S_NODE_NEG1]) / sqrt(t122 * t122 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t125 + t46 * ((t151 * s[S_NODE_NEG2] + t121 * ds[S_NODE_NEG2]) / sqrt(t124 * t124 + 1.0))));
+  const double t152 = 1.0 / exchangeCurrentNeg - t121 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t126 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t123 + s[S_WEIGHT_NEG1] * ((t152 * s[S_NODE_NEG1] + t121 * ds[S_NODE_NEG1]) / sqrt(t122 * t122 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t125 + t46 * ((t152 * s[S_NODE_NEG2] + t121 * ds[S_NODE_NEG2]) / sqrt(t124 * t124 + 1.0))));
   const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE] - (filmResistance + current * filmResistanceTangent);
   const double irreversibleHeatTangent = t129 + current * (overpotentialNegTangent - overpotentialPosTangent);
   const double reversibleHeatTangent = (temperature + current * riseTangent) * t131 + t56 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -485,6 +490,7 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
   out->heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
@@ -603,21 +609,22 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   const double t125 = entropicChangeNeg - entropicChangePos;
   const double reversibleHeat = t54 * t125;
   const double totalHeat = irreversibleHeat + reversibleHeat - t55 + solidOhmicHeat + ohmicHeat + filmHeat;
-  const double t128 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t80 < 0.9999999999) ? t128 : 0.0;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
+  const double t129 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t80 < 0.9999999999) ? t129 : 0.0;
   const double entropicChangePosTangent = t89 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t83 * ocpStoichPosTangent + 0.000001 * (-(t84 * t128 / t80) + t87 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t86) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double t132 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t92 < 0.9999999999) ? t132 : 0.0;
+  const double ocpPosValueTangent = t83 * ocpStoichPosTangent + 0.000001 * (-(t84 * t129 / t80) + t87 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t86) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t133 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t92 < 0.9999999999) ? t133 : 0.0;
   const double entropicChangeNegTangent = t101 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t95 * ocpStoichNegTangent + 0.000001 * (-(t96 * t132 / t92) + t99 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t98) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t95 * ocpStoichNegTangent + 0.000001 * (-(t96 * t133 / t92) + t99 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t98) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t106 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t105 + t104 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t106));
-  const double t138 = (-1.0) / exchangeCurrentPos - t108 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const double overpotentialPosTangent = thermalVoltageTangent * t111 + thermalVoltage * (s[S_WEIGHT_POS1] * (t138 * s[S_NODE_POS1] / sqrt(t109 * t109 + 1.0)) + t43 * (t138 * s[S_NODE_POS2] / sqrt(t110 * t110 + 1.0)));
+  const double t139 = (-1.0) / exchangeCurrentPos - t108 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t111 + thermalVoltage * (s[S_WEIGHT_POS1] * (t139 * s[S_NODE_POS1] / sqrt(t109 * t109 + 1.0)) + t43 * (t139 * s[S_NODE_POS2] / sqrt(t110 * t110 + 1.0)));
   const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t44 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t115 + t45 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t114 + t113 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t115));
-  const double t141 = 1.0 / exchangeCurrentNeg - t117 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const double overpotentialNegTangent = thermalVoltageTangent * t120 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t141 * s[S_NODE_NEG1] / sqrt(t118 * t118 + 1.0)) + t46 * (t141 * s[S_NODE_NEG2] / sqrt(t119 * t119 + 1.0)));
+  const double t142 = 1.0 / exchangeCurrentNeg - t117 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t120 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t142 * s[S_NODE_NEG1] / sqrt(t118 * t118 + 1.0)) + t46 * (t142 * s[S_NODE_NEG2] / sqrt(t119 * t119 + 1.0)));
   const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE] - filmResistance;
   const double irreversibleHeatTangent = t123 + current * (overpotentialNegTangent - overpotentialPosTangent);
   const double reversibleHeatTangent = (temperature + current * riseTangent) * t125 + t54 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -631,6 +638,7 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
   out->heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
@@ -697,6 +705,7 @@ static void cell_evaluate_start(const double *s, const double *p, const KernelCo
   const double totalHeat = irreversibleHeat + reversibleHeat - t40 + solidOhmicHeat + ohmicHeat + filmHeat;
   const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
   const double seiDrive = p[P_SEI_RATE_FACTOR] * seiArrhenius * (k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + k->seiReactionLaw * p[P_SEI_REACTION_GROWTH] * exp(-(seiOverpotential / thermalVoltage)));
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -707,6 +716,7 @@ static void cell_evaluate_start(const double *s, const double *p, const KernelCo
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
   out->heatOhmicSolid = solidOhmicHeat + filmHeat;
   out->seiDrive = seiDrive;
+  out->stoichiometryMargin = stoichiometryMargin;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
@@ -832,21 +842,22 @@ static void cell_evaluate_start_tangent(const double *s, const double *p, const 
   const double t134 = exp(-t133);
   const double t135 = k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + t64 * t134;
   const double seiDrive = t63 * t135;
-  const double t137 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t84 < 0.9999999999) ? t137 : 0.0;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
+  const double t138 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t84 < 0.9999999999) ? t138 : 0.0;
   const double entropicChangePosTangent = t93 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t87 * ocpStoichPosTangent + 0.000001 * (-(t88 * t137 / t84) + t91 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t90) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double t141 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t96 < 0.9999999999) ? t141 : 0.0;
+  const double ocpPosValueTangent = t87 * ocpStoichPosTangent + 0.000001 * (-(t88 * t138 / t84) + t91 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t90) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t142 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t96 < 0.9999999999) ? t142 : 0.0;
   const double entropicChangeNegTangent = t105 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t99 * ocpStoichNegTangent + 0.000001 * (-(t100 * t141 / t96) + t103 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t102) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t99 * ocpStoichNegTangent + 0.000001 * (-(t100 * t142 / t96) + t103 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t102) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t110 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t109 + t108 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t110));
-  const double t147 = (-1.0) / exchangeCurrentPos - t112 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const double overpotentialPosTangent = thermalVoltageTangent * t115 + thermalVoltage * (s[S_WEIGHT_POS1] * (t147 * s[S_NODE_POS1] / sqrt(t113 * t113 + 1.0)) + t43 * (t147 * s[S_NODE_POS2] / sqrt(t114 * t114 + 1.0)));
+  const double t148 = (-1.0) / exchangeCurrentPos - t112 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const double overpotentialPosTangent = thermalVoltageTangent * t115 + thermalVoltage * (s[S_WEIGHT_POS1] * (t148 * s[S_NODE_POS1] / sqrt(t113 * t113 + 1.0)) + t43 * (t148 * s[S_NODE_POS2] / sqrt(t114 * t114 + 1.0)));
   const double exchangeCurrentNegTangent = p[P_KINETIC_CURRENT_NEG] * (t44 * (p[P_KINETIC_ACTIVATION_NEG] * inverseTemperatureGapTangent)) * t119 + t45 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t118 + t117 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t119));
-  const double t150 = 1.0 / exchangeCurrentNeg - t121 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const double overpotentialNegTangent = thermalVoltageTangent * t124 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t150 * s[S_NODE_NEG1] / sqrt(t122 * t122 + 1.0)) + t46 * (t150 * s[S_NODE_NEG2] / sqrt(t123 * t123 + 1.0)));
+  const double t151 = 1.0 / exchangeCurrentNeg - t121 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const double overpotentialNegTangent = thermalVoltageTangent * t124 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t151 * s[S_NODE_NEG1] / sqrt(t122 * t122 + 1.0)) + t46 * (t151 * s[S_NODE_NEG2] / sqrt(t123 * t123 + 1.0)));
   const double voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p[P_SOLID_RESISTANCE] - p[P_CONTACT_RESISTANCE] - filmResistance;
   const double irreversibleHeatTangent = t127 + current * (overpotentialNegTangent - overpotentialPosTangent);
   const double reversibleHeatTangent = (temperature + current * riseTangent) * t129 + t54 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -863,6 +874,7 @@ static void cell_evaluate_start_tangent(const double *s, const double *p, const 
   out->heatOhmicElectrolyte = electrolyteOhmicHeat;
   out->heatOhmicSolid = solidOhmicHeat + filmHeat;
   out->seiDrive = seiDrive;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
   out->seiDriveTangent = seiDriveTangent;

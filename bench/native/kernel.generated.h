@@ -47,6 +47,8 @@
 #define TOL_CROSSING 1e-12 /* cut-off location: Illinois bracket width on the sub-step length */
 #define TOL_CONSTANT_VOLTAGE 1e-13 /* CV drive: Illinois bracket width on the string current */
 #define TOL_FALLBACK_SLOPE -0.001 /* slope used where a cell has none (not finite or not negative: a cell outside its physical range) */
+#define TOL_STOICHIOMETRY_MARGIN 1e-10 /* valid state: a cell whose surface stoichiometry is this close to 0 or 1 (or beyond) is exhausted */
+#define TOL_MAX_CELL_VOLTAGE 10.0 /* valid state: a cell voltage above this (or not finite) is out of range */
 #define TOL_MAX_NEWTON 40.0 /* group, power Newton: iteration limit */
 #define TOL_MAX_BACKTRACK 8.0 /* group Newton: step halvings before a step is taken anyway */
 #define TOL_MAX_ILLINOIS 100.0 /* cut-off location and CV drive: Illinois iteration limit */
@@ -137,11 +139,11 @@ static double series_slope(const double *f, double s) {
   return d;
 }
 
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluateStartOutputs;
-typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; } EvaluateOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double stoichiometryMargin; double voltageTangent; double heatTangent; } EvaluateCurrentTangentOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double stoichiometryMargin; } EvaluateStartOutputs;
+typedef struct { double voltage; double heat; double surfaceOcv; double surfaceStoichNeg; double surfaceStoichPos; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; double stoichiometryMargin; double voltageTangent; double heatTangent; double seiDriveTangent; } EvaluateStartTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; } EvaluateHeatOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double heatTangent; } EvaluateHeatTangentOutputs;
 typedef struct { double heat; double heatIrreversible; double heatReversible; double heatOhmicElectrolyte; double heatOhmicSolid; double seiDrive; } EvaluatePredictorOutputs;
@@ -218,6 +220,7 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   const double irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const double reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -227,6 +230,7 @@ static void cell_evaluate(const double *s, const double *p, const KernelConstant
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
   out->heatOhmicSolid = filmHeat;
+  out->stoichiometryMargin = stoichiometryMargin;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -329,18 +333,19 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   const double t109 = entropicChangeNeg - entropicChangePos;
   const double reversibleHeat = t48 * t109;
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   const double surfaceStoichPosTangent = ds[S_STOICH_POS] + t65 - (k->tailCoefficient * fluxPosTangent / diffusionRatePos - t31 * diffusionRatePosTangent / diffusionRatePos);
-  const double t113 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t68 < 0.9999999999) ? t113 : 0.0;
+  const double t114 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t68 < 0.9999999999) ? t114 : 0.0;
   const double surfaceVacancyPosTangent = -surfaceStoichPosTangent;
   const double entropicChangePosTangent = t77 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t71 * ocpStoichPosTangent + 0.000001 * (-(t72 * t113 / t68) + t75 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t74) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double ocpPosValueTangent = t71 * ocpStoichPosTangent + 0.000001 * (-(t72 * t114 / t68) + t75 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t74) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   const double surfaceStoichNegTangent = stoichNegAverageTangent + t66 - (k->tailCoefficient * invChargeNeg / diffusionRateNeg - t39 * diffusionRateNegTangent / diffusionRateNeg);
-  const double t119 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t80 < 0.9999999999) ? t119 : 0.0;
+  const double t120 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t80 < 0.9999999999) ? t120 : 0.0;
   const double surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   const double entropicChangeNegTangent = t89 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t83 * ocpStoichNegTangent + 0.000001 * (-(t84 * t119 / t80) + t87 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t86) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t83 * ocpStoichNegTangent + 0.000001 * (-(t84 * t120 / t80) + t87 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t86) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t94 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t93 + t92 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t94));
   const double overpotentialPosTangent = thermalVoltageTangent * t97 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t96 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t96 * t96 + 1.0));
@@ -359,6 +364,7 @@ static void cell_evaluate_tangent(const double *s, const double *ds, const doubl
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
   out->heatOhmicSolid = filmHeat;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
@@ -460,14 +466,15 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   const double t108 = entropicChangeNeg - entropicChangePos;
   const double reversibleHeat = t47 * t108;
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
-  const double t111 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t67 < 0.9999999999) ? t111 : 0.0;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
+  const double t112 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t67 < 0.9999999999) ? t112 : 0.0;
   const double entropicChangePosTangent = t76 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t70 * ocpStoichPosTangent + 0.000001 * (-(t71 * t111 / t67) + t74 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t73) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double t115 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t79 < 0.9999999999) ? t115 : 0.0;
+  const double ocpPosValueTangent = t70 * ocpStoichPosTangent + 0.000001 * (-(t71 * t112 / t67) + t74 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t73) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t116 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t79 < 0.9999999999) ? t116 : 0.0;
   const double entropicChangeNegTangent = t88 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t82 * ocpStoichNegTangent + 0.000001 * (-(t83 * t115 / t79) + t86 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t85) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t82 * ocpStoichNegTangent + 0.000001 * (-(t83 * t116 / t79) + t86 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t85) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t93 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t92 + t91 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t93));
   const double overpotentialPosTangent = thermalVoltageTangent * t96 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t95 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t95 * t95 + 1.0));
@@ -486,6 +493,7 @@ static void cell_evaluate_current_tangent(const double *s, const double *p, cons
   out->heatReversible = reversibleHeat;
   out->heatOhmicElectrolyte = 0.0;
   out->heatOhmicSolid = filmHeat;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
 }
@@ -545,6 +553,7 @@ static void cell_evaluate_start(const double *s, const double *p, const KernelCo
   const double totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   const double seiOverpotential = overpotentialNeg + ocpNegValue - p[P_SEI_OCP];
   const double seiDrive = p[P_SEI_RATE_FACTOR] * seiArrhenius * (k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + k->seiReactionLaw * p[P_SEI_REACTION_GROWTH] * exp(-(seiOverpotential / thermalVoltage)));
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
   out->voltage = voltage;
   out->heat = totalHeat;
   out->surfaceOcv = surfaceOcv;
@@ -555,6 +564,7 @@ static void cell_evaluate_start(const double *s, const double *p, const KernelCo
   out->heatOhmicElectrolyte = 0.0;
   out->heatOhmicSolid = filmHeat;
   out->seiDrive = seiDrive;
+  out->stoichiometryMargin = stoichiometryMargin;
 }
 
 /* Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
@@ -663,14 +673,15 @@ static void cell_evaluate_start_tangent(const double *s, const double *p, const 
   const double t117 = exp(-t116);
   const double t118 = k->seiSolventLaw * p[P_SEI_SOLVENT_GROWTH] + t54 * t117;
   const double seiDrive = t53 * t118;
-  const double t120 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const double ocpStoichPosTangent = (t71 < 0.9999999999) ? t120 : 0.0;
+  const double stoichiometryMargin = fmin(fmin(surfaceStoichNeg, surfaceVacancyNeg), fmin(surfaceStoichPos, surfaceVacancyPos));
+  const double t121 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const double ocpStoichPosTangent = (t71 < 0.9999999999) ? t121 : 0.0;
   const double entropicChangePosTangent = t80 * ocpStoichPosTangent;
-  const double ocpPosValueTangent = t74 * ocpStoichPosTangent + 0.000001 * (-(t75 * t120 / t71) + t78 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t77) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const double t124 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const double ocpStoichNegTangent = (t83 < 0.9999999999) ? t124 : 0.0;
+  const double ocpPosValueTangent = t74 * ocpStoichPosTangent + 0.000001 * (-(t75 * t121 / t71) + t78 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t77) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const double t125 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const double ocpStoichNegTangent = (t83 < 0.9999999999) ? t125 : 0.0;
   const double entropicChangeNegTangent = t92 * ocpStoichNegTangent;
-  const double ocpNegValueTangent = t86 * ocpStoichNegTangent + 0.000001 * (-(t87 * t124 / t83) + t90 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t89) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const double ocpNegValueTangent = t86 * ocpStoichNegTangent + 0.000001 * (-(t87 * t125 / t83) + t90 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t89) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const double surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const double exchangeCurrentPosTangent = p[P_KINETIC_CURRENT_POS] * (t41 * (p[P_KINETIC_ACTIVATION_POS] * inverseTemperatureGapTangent)) * t97 + t42 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t96 + t95 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t97));
   const double overpotentialPosTangent = thermalVoltageTangent * t100 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t99 * exchangeCurrentPosTangent / exchangeCurrentPos) / sqrt(t99 * t99 + 1.0));
@@ -692,6 +703,7 @@ static void cell_evaluate_start_tangent(const double *s, const double *p, const 
   out->heatOhmicElectrolyte = 0.0;
   out->heatOhmicSolid = filmHeat;
   out->seiDrive = seiDrive;
+  out->stoichiometryMargin = stoichiometryMargin;
   out->voltageTangent = voltageTangent;
   out->heatTangent = totalHeatTangent;
   out->seiDriveTangent = seiDriveTangent;

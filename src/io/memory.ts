@@ -34,7 +34,7 @@ function used(): number {
 /** A pressure valve: relieve() collects when the heap and buffers grew by more than `bound` bytes since last time. */
 export class MemoryValve {
   private floor = used();
-  constructor(private readonly bound = 32 * 2 ** 20) {}
+  constructor(private readonly bound = 16 * 2 ** 20) {}
 
   relieve(): void {
     if (used() - this.floor < this.bound) return;

@@ -3,6 +3,7 @@
  * reference, AssemblyScript, C) and an f32 column (WGSL), each with its reason. scripts/generate.ts writes it into
  * assembly/layout.generated.ts, shaders/layout.generated.wgsl and bench/native/kernel.generated.h.
  */
+import { OCP_STOICH_MIN } from '../model/series.ts';
 
 export interface Tolerance {
   readonly f64: number;
@@ -72,6 +73,20 @@ export const TOLERANCES = {
     unit: 'V/A',
     meaning: 'slope used where a cell has none (not finite or not negative: a cell outside its physical range)',
     reason: 'keeps the linearised solves defined; never used on a physical state',
+  },
+  stoichiometryMargin: {
+    f64: OCP_STOICH_MIN,
+    f32: OCP_STOICH_MIN,
+    unit: '-',
+    meaning: 'valid state: a cell whose surface stoichiometry is this close to 0 or 1 (or beyond) is exhausted',
+    reason: 'the OCP fits are clipped there (src/model/series.ts): beyond it the voltage no longer depends on the state; f32: the positive complement is a double-float, so it resolves this too',
+  },
+  maxCellVoltage: {
+    f64: 10,
+    f32: 10,
+    unit: 'V',
+    meaning: 'valid state: a cell voltage above this (or not finite) is out of range',
+    reason: 'no lithium-ion cell reaches it; the OCP regularisation gives ~1e4 V where a solve left the model',
   },
   maxNewton: { f64: 40, f32: 40, unit: 'iterations', meaning: 'group, power Newton: iteration limit', reason: 'a safeguard; ordinary steps take 1 to 2', count: true },
   maxBacktrack: { f64: 8, f32: 8, unit: 'halvings', meaning: 'group Newton: step halvings before a step is taken anyway', reason: 'a safeguard for cells at a cut-off cliff', count: true },

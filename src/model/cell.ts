@@ -97,10 +97,12 @@ export interface CellEvaluation {
   surfaceOcv: number;
   /** The SEI growth law's driver (src/model/physics.ts seiDrive; 0 without SEI growth). */
   seiDrive: number;
+  /** Distance of the particle surfaces from the ends of the stoichiometry range (min of s and 1 - s). */
+  stoichiometryMargin: number;
 }
 
 export function newEvaluation(): CellEvaluation {
-  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0, seiDrive: 0 };
+  return { voltage: 0, heat: 0, surfaceStoichNeg: 0, surfaceStoichPos: 0, surfaceOcv: 0, seiDrive: 0, stoichiometryMargin: 0 };
 }
 
 export interface StepEnergy {
@@ -129,6 +131,8 @@ export interface StepResult extends StepEnergy {
   surfaceOcvEnd: number;
   surfaceStoichNeg: number;
   surfaceStoichPos: number;
+  /** End-of-step distance of the particle surfaces from the ends of the stoichiometry range (min of s, 1 - s). */
+  stoichiometryMargin: number;
   /** End-of-step heat source [W]. */
   heatEnd: number;
   /** End-of-step temperature rise [K]. */
@@ -146,7 +150,7 @@ export interface StepResult extends StepEnergy {
 export function newStepResult(): StepResult {
   return {
     heat: 0, heatTerms: zeroHeat(), cooling: 0, voltageStart: 0, surfaceOcvStart: 0, voltage: 0, slope: NaN, surfaceOcvEnd: 0, surfaceStoichNeg: 0,
-    surfaceStoichPos: 0, heatEnd: 0, electrolyteMinimum: 1, depletionMargin: 1,
+    surfaceStoichPos: 0, stoichiometryMargin: 0, heatEnd: 0, electrolyteMinimum: 1, depletionMargin: 1,
     rise: 0, riseTangent: 0, heatTangent: 0, coolingTangent: 0, voltageStartTangent: 0,
   };
 }
@@ -364,6 +368,7 @@ export class CellKernel {
     r.surfaceOcvEnd = ev.surfaceOcv;
     r.surfaceStoichNeg = ev.surfaceStoichNeg;
     r.surfaceStoichPos = ev.surfaceStoichPos;
+    r.stoichiometryMargin = ev.stoichiometryMargin;
     r.heatEnd = ev.heat;
     const lim = this.lim;
     K.limits(end, p, k, lim);
@@ -419,6 +424,7 @@ export class CellKernel {
     r.surfaceOcvEnd = ev.surfaceOcv;
     r.surfaceStoichNeg = ev.surfaceStoichNeg;
     r.surfaceStoichPos = ev.surfaceStoichPos;
+    r.stoichiometryMargin = ev.stoichiometryMargin;
     r.heatEnd = ev.heat;
     K.limits(end, p, this.constants, this.lim);
     r.electrolyteMinimum = this.lim.electrolyteMinimum;
@@ -440,6 +446,7 @@ export class CellKernel {
     ev.surfaceOcv = r.surfaceOcvEnd;
     ev.surfaceStoichNeg = r.surfaceStoichNeg;
     ev.surfaceStoichPos = r.surfaceStoichPos;
+    ev.stoichiometryMargin = r.stoichiometryMargin;
     return {
       heat: r.heat,
       heatTerms: { ...r.heatTerms },

@@ -83,6 +83,7 @@ export interface EvaluateOutputs {
   heatReversible: number;
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
+  stoichiometryMargin: number;
 }
 
 export interface EvaluateTangentOutputs {
@@ -95,6 +96,7 @@ export interface EvaluateTangentOutputs {
   heatReversible: number;
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
 }
@@ -109,6 +111,7 @@ export interface EvaluateCurrentTangentOutputs {
   heatReversible: number;
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
 }
@@ -124,6 +127,7 @@ export interface EvaluateStartOutputs {
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
   seiDrive: number;
+  stoichiometryMargin: number;
 }
 
 export interface EvaluateStartTangentOutputs {
@@ -137,6 +141,7 @@ export interface EvaluateStartTangentOutputs {
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
   seiDrive: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
   seiDriveTangent: number;
@@ -331,6 +336,7 @@ export function evaluate(s: Float64Array, p: SpmeKernelParameters, k: KernelCons
   const irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const totalHeat = irreversibleHeat + reversibleHeat - t34 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   out.voltage = voltage;
   out.heat = totalHeat;
   out.surfaceOcv = surfaceOcv;
@@ -340,6 +346,7 @@ export function evaluate(s: Float64Array, p: SpmeKernelParameters, k: KernelCons
   out.heatReversible = reversibleHeat;
   out.heatOhmicElectrolyte = electrolyteOhmicHeat;
   out.heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out.stoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -462,25 +469,26 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: SpmeKernel
   const t125 = entropicChangeNeg - entropicChangePos;
   const reversibleHeat = t50 * t125;
   const totalHeat = irreversibleHeat + reversibleHeat - t51 + solidOhmicHeat + ohmicHeat + filmHeat;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   const surfaceStoichPosTangent = ds[S_STOICH_POS] + t73 - (k.tailCoefficient * fluxPosTangent / diffusionRatePos - t25 * diffusionRatePosTangent / diffusionRatePos);
-  const t129 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t76 < 0.9999999999) ? t129 : 0.0;
+  const t130 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t76 < 0.9999999999) ? t130 : 0.0;
   const surfaceVacancyPosTangent = -surfaceStoichPosTangent;
   const entropicChangePosTangent = t85 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t79 * ocpStoichPosTangent + 0.000001 * (-(t80 * t129 / t76) + t83 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t82) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const ocpPosValueTangent = t79 * ocpStoichPosTangent + 0.000001 * (-(t80 * t130 / t76) + t83 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t82) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   const surfaceStoichNegTangent = stoichNegAverageTangent + t74 - (k.tailCoefficient * invChargeNeg / diffusionRateNeg - t33 * diffusionRateNegTangent / diffusionRateNeg);
-  const t135 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t88 < 0.9999999999) ? t135 : 0.0;
+  const t136 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t88 < 0.9999999999) ? t136 : 0.0;
   const surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   const entropicChangeNegTangent = t97 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t91 * ocpStoichNegTangent + 0.000001 * (-(t92 * t135 / t88) + t95 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t94) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t91 * ocpStoichNegTangent + 0.000001 * (-(t92 * t136 / t88) + t95 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t94) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t35 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t102 + t36 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t101 + t100 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t102));
-  const t142 = (-1.0) / exchangeCurrentPos - t104 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const overpotentialPosTangent = thermalVoltageTangent * t109 + thermalVoltage * (ds[S_WEIGHT_POS1] * t106 + s[S_WEIGHT_POS1] * ((t142 * s[S_NODE_POS1] + t104 * ds[S_NODE_POS1]) / Math.sqrt(t105 * t105 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t108 + t37 * ((t142 * s[S_NODE_POS2] + t104 * ds[S_NODE_POS2]) / Math.sqrt(t107 * t107 + 1.0))));
+  const t143 = (-1.0) / exchangeCurrentPos - t104 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const overpotentialPosTangent = thermalVoltageTangent * t109 + thermalVoltage * (ds[S_WEIGHT_POS1] * t106 + s[S_WEIGHT_POS1] * ((t143 * s[S_NODE_POS1] + t104 * ds[S_NODE_POS1]) / Math.sqrt(t105 * t105 + 1.0)) + ((-ds[S_WEIGHT_POS1]) * t108 + t37 * ((t143 * s[S_NODE_POS2] + t104 * ds[S_NODE_POS2]) / Math.sqrt(t107 * t107 + 1.0))));
   const exchangeCurrentNegTangent = p.kineticCurrentNeg * (t38 * (p.kineticActivationNeg * inverseTemperatureGapTangent)) * t113 + t39 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t112 + t111 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t113));
-  const t145 = 1.0 / exchangeCurrentNeg - t115 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const overpotentialNegTangent = thermalVoltageTangent * t120 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t117 + s[S_WEIGHT_NEG1] * ((t145 * s[S_NODE_NEG1] + t115 * ds[S_NODE_NEG1]) / Math.sqrt(t116 * t116 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t119 + t40 * ((t145 * s[S_NODE_NEG2] + t115 * ds[S_NODE_NEG2]) / Math.sqrt(t118 * t118 + 1.0))));
+  const t146 = 1.0 / exchangeCurrentNeg - t115 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const overpotentialNegTangent = thermalVoltageTangent * t120 + thermalVoltage * (ds[S_WEIGHT_NEG1] * t117 + s[S_WEIGHT_NEG1] * ((t146 * s[S_NODE_NEG1] + t115 * ds[S_NODE_NEG1]) / Math.sqrt(t116 * t116 + 1.0)) + ((-ds[S_WEIGHT_NEG1]) * t119 + t40 * ((t146 * s[S_NODE_NEG2] + t115 * ds[S_NODE_NEG2]) / Math.sqrt(t118 * t118 + 1.0))));
   const voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p.solidResistance - p.contactResistance - (filmResistance + current * filmResistanceTangent);
   const irreversibleHeatTangent = t123 + current * (overpotentialNegTangent - overpotentialPosTangent);
   const reversibleHeatTangent = (temperature + current * riseTangent) * t125 + t50 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -494,6 +502,7 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: SpmeKernel
   out.heatReversible = reversibleHeat;
   out.heatOhmicElectrolyte = electrolyteOhmicHeat;
   out.heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }
@@ -610,21 +619,22 @@ export function evaluateCurrentTangent(s: Float64Array, p: SpmeKernelParameters,
   const t119 = entropicChangeNeg - entropicChangePos;
   const reversibleHeat = t48 * t119;
   const totalHeat = irreversibleHeat + reversibleHeat - t49 + solidOhmicHeat + ohmicHeat + filmHeat;
-  const t122 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t74 < 0.9999999999) ? t122 : 0.0;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
+  const t123 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t74 < 0.9999999999) ? t123 : 0.0;
   const entropicChangePosTangent = t83 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t77 * ocpStoichPosTangent + 0.000001 * (-(t78 * t122 / t74) + t81 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t80) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const t126 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t86 < 0.9999999999) ? t126 : 0.0;
+  const ocpPosValueTangent = t77 * ocpStoichPosTangent + 0.000001 * (-(t78 * t123 / t74) + t81 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t80) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const t127 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t86 < 0.9999999999) ? t127 : 0.0;
   const entropicChangeNegTangent = t95 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t89 * ocpStoichNegTangent + 0.000001 * (-(t90 * t126 / t86) + t93 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t92) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t89 * ocpStoichNegTangent + 0.000001 * (-(t90 * t127 / t86) + t93 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t92) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t35 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t100 + t36 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t99 + t98 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t100));
-  const t132 = (-1.0) / exchangeCurrentPos - t102 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const overpotentialPosTangent = thermalVoltageTangent * t105 + thermalVoltage * (s[S_WEIGHT_POS1] * (t132 * s[S_NODE_POS1] / Math.sqrt(t103 * t103 + 1.0)) + t37 * (t132 * s[S_NODE_POS2] / Math.sqrt(t104 * t104 + 1.0)));
+  const t133 = (-1.0) / exchangeCurrentPos - t102 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const overpotentialPosTangent = thermalVoltageTangent * t105 + thermalVoltage * (s[S_WEIGHT_POS1] * (t133 * s[S_NODE_POS1] / Math.sqrt(t103 * t103 + 1.0)) + t37 * (t133 * s[S_NODE_POS2] / Math.sqrt(t104 * t104 + 1.0)));
   const exchangeCurrentNegTangent = p.kineticCurrentNeg * (t38 * (p.kineticActivationNeg * inverseTemperatureGapTangent)) * t109 + t39 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t108 + t107 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t109));
-  const t135 = 1.0 / exchangeCurrentNeg - t111 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const overpotentialNegTangent = thermalVoltageTangent * t114 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t135 * s[S_NODE_NEG1] / Math.sqrt(t112 * t112 + 1.0)) + t40 * (t135 * s[S_NODE_NEG2] / Math.sqrt(t113 * t113 + 1.0)));
+  const t136 = 1.0 / exchangeCurrentNeg - t111 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const overpotentialNegTangent = thermalVoltageTangent * t114 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t136 * s[S_NODE_NEG1] / Math.sqrt(t112 * t112 + 1.0)) + t40 * (t136 * s[S_NODE_NEG2] / Math.sqrt(t113 * t113 + 1.0)));
   const voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p.solidResistance - p.contactResistance - filmResistance;
   const irreversibleHeatTangent = t117 + current * (overpotentialNegTangent - overpotentialPosTangent);
   const reversibleHeatTangent = (temperature + current * riseTangent) * t119 + t48 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -638,6 +648,7 @@ export function evaluateCurrentTangent(s: Float64Array, p: SpmeKernelParameters,
   out.heatReversible = reversibleHeat;
   out.heatOhmicElectrolyte = electrolyteOhmicHeat;
   out.heatOhmicSolid = solidOhmicHeat + filmHeat;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }
@@ -702,6 +713,7 @@ export function evaluateStart(s: Float64Array, p: SpmeKernelParameters, k: Kerne
   const totalHeat = irreversibleHeat + reversibleHeat - t34 + solidOhmicHeat + ohmicHeat + filmHeat;
   const seiOverpotential = overpotentialNeg + ocpNegValue - p.seiOcp;
   const seiDrive = p.seiRateFactor * seiArrhenius * (k.seiSolventLaw * p.seiSolventGrowth + k.seiReactionLaw * p.seiReactionGrowth * Math.exp(-(seiOverpotential / thermalVoltage)));
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   out.voltage = voltage;
   out.heat = totalHeat;
   out.surfaceOcv = surfaceOcv;
@@ -712,6 +724,7 @@ export function evaluateStart(s: Float64Array, p: SpmeKernelParameters, k: Kerne
   out.heatOhmicElectrolyte = electrolyteOhmicHeat;
   out.heatOhmicSolid = solidOhmicHeat + filmHeat;
   out.seiDrive = seiDrive;
+  out.stoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
@@ -835,21 +848,22 @@ export function evaluateStartTangent(s: Float64Array, p: SpmeKernelParameters, k
   const t128 = Math.exp(-t127);
   const t129 = k.seiSolventLaw * p.seiSolventGrowth + t58 * t128;
   const seiDrive = t57 * t129;
-  const t131 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t78 < 0.9999999999) ? t131 : 0.0;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
+  const t132 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t78 < 0.9999999999) ? t132 : 0.0;
   const entropicChangePosTangent = t87 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t81 * ocpStoichPosTangent + 0.000001 * (-(t82 * t131 / t78) + t85 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t84) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const t135 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t90 < 0.9999999999) ? t135 : 0.0;
+  const ocpPosValueTangent = t81 * ocpStoichPosTangent + 0.000001 * (-(t82 * t132 / t78) + t85 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t84) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const t136 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t90 < 0.9999999999) ? t136 : 0.0;
   const entropicChangeNegTangent = t99 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t93 * ocpStoichNegTangent + 0.000001 * (-(t94 * t135 / t90) + t97 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t96) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t93 * ocpStoichNegTangent + 0.000001 * (-(t94 * t136 / t90) + t97 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t96) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t35 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t104 + t36 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t103 + t102 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t104));
-  const t141 = (-1.0) / exchangeCurrentPos - t106 * exchangeCurrentPosTangent / exchangeCurrentPos;
-  const overpotentialPosTangent = thermalVoltageTangent * t109 + thermalVoltage * (s[S_WEIGHT_POS1] * (t141 * s[S_NODE_POS1] / Math.sqrt(t107 * t107 + 1.0)) + t37 * (t141 * s[S_NODE_POS2] / Math.sqrt(t108 * t108 + 1.0)));
+  const t142 = (-1.0) / exchangeCurrentPos - t106 * exchangeCurrentPosTangent / exchangeCurrentPos;
+  const overpotentialPosTangent = thermalVoltageTangent * t109 + thermalVoltage * (s[S_WEIGHT_POS1] * (t142 * s[S_NODE_POS1] / Math.sqrt(t107 * t107 + 1.0)) + t37 * (t142 * s[S_NODE_POS2] / Math.sqrt(t108 * t108 + 1.0)));
   const exchangeCurrentNegTangent = p.kineticCurrentNeg * (t38 * (p.kineticActivationNeg * inverseTemperatureGapTangent)) * t113 + t39 * ((((surfaceStoichNeg > 1e-8) ? surfaceStoichNegTangent : 0.0) * t112 + t111 * ((surfaceVacancyNeg > 1e-8) ? surfaceVacancyNegTangent : 0.0)) / (2.0 * t113));
-  const t144 = 1.0 / exchangeCurrentNeg - t115 * exchangeCurrentNegTangent / exchangeCurrentNeg;
-  const overpotentialNegTangent = thermalVoltageTangent * t118 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t144 * s[S_NODE_NEG1] / Math.sqrt(t116 * t116 + 1.0)) + t40 * (t144 * s[S_NODE_NEG2] / Math.sqrt(t117 * t117 + 1.0)));
+  const t145 = 1.0 / exchangeCurrentNeg - t115 * exchangeCurrentNegTangent / exchangeCurrentNeg;
+  const overpotentialNegTangent = thermalVoltageTangent * t118 + thermalVoltage * (s[S_WEIGHT_NEG1] * (t145 * s[S_NODE_NEG1] / Math.sqrt(t116 * t116 + 1.0)) + t40 * (t145 * s[S_NODE_NEG2] / Math.sqrt(t117 * t117 + 1.0)));
   const voltageTangent = surfaceOcvTangent + overpotentialPosTangent - overpotentialNegTangent + electrolyteOverpotentialTangent - p.solidResistance - p.contactResistance - filmResistance;
   const irreversibleHeatTangent = t121 + current * (overpotentialNegTangent - overpotentialPosTangent);
   const reversibleHeatTangent = (temperature + current * riseTangent) * t123 + t48 * (entropicChangeNegTangent - entropicChangePosTangent);
@@ -866,6 +880,7 @@ export function evaluateStartTangent(s: Float64Array, p: SpmeKernelParameters, k
   out.heatOhmicElectrolyte = electrolyteOhmicHeat;
   out.heatOhmicSolid = solidOhmicHeat + filmHeat;
   out.seiDrive = seiDrive;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
   out.seiDriveTangent = seiDriveTangent;

@@ -49,6 +49,7 @@ export interface EvaluateOutputs {
   heatReversible: number;
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
+  stoichiometryMargin: number;
 }
 
 export interface EvaluateTangentOutputs {
@@ -61,6 +62,7 @@ export interface EvaluateTangentOutputs {
   heatReversible: number;
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
 }
@@ -75,6 +77,7 @@ export interface EvaluateCurrentTangentOutputs {
   heatReversible: number;
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
 }
@@ -90,6 +93,7 @@ export interface EvaluateStartOutputs {
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
   seiDrive: number;
+  stoichiometryMargin: number;
 }
 
 export interface EvaluateStartTangentOutputs {
@@ -103,6 +107,7 @@ export interface EvaluateStartTangentOutputs {
   heatOhmicElectrolyte: number;
   heatOhmicSolid: number;
   seiDrive: number;
+  stoichiometryMargin: number;
   voltageTangent: number;
   heatTangent: number;
   seiDriveTangent: number;
@@ -227,6 +232,7 @@ export function evaluate(s: Float64Array, p: CellKernelParameters, k: KernelCons
   const irreversibleHeat = current * (overpotentialNeg - overpotentialPos);
   const reversibleHeat = current * temperature * (entropicChangeNeg - entropicChangePos);
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   out.voltage = voltage;
   out.heat = totalHeat;
   out.surfaceOcv = surfaceOcv;
@@ -236,6 +242,7 @@ export function evaluate(s: Float64Array, p: CellKernelParameters, k: KernelCons
   out.heatReversible = reversibleHeat;
   out.heatOhmicElectrolyte = 0.0;
   out.heatOhmicSolid = filmHeat;
+  out.stoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1), the temperature rise (riseTangent) and the state (the ds buffer). */
@@ -336,18 +343,19 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   const t103 = entropicChangeNeg - entropicChangePos;
   const reversibleHeat = t42 * t103;
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   const surfaceStoichPosTangent = ds[S_STOICH_POS] + t59 - (k.tailCoefficient * fluxPosTangent / diffusionRatePos - t25 * diffusionRatePosTangent / diffusionRatePos);
-  const t107 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t62 < 0.9999999999) ? t107 : 0.0;
+  const t108 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t62 < 0.9999999999) ? t108 : 0.0;
   const surfaceVacancyPosTangent = -surfaceStoichPosTangent;
   const entropicChangePosTangent = t71 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t65 * ocpStoichPosTangent + 0.000001 * (-(t66 * t107 / t62) + t69 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t68) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const ocpPosValueTangent = t65 * ocpStoichPosTangent + 0.000001 * (-(t66 * t108 / t62) + t69 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t68) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
   const surfaceStoichNegTangent = stoichNegAverageTangent + t60 - (k.tailCoefficient * invChargeNeg / diffusionRateNeg - t33 * diffusionRateNegTangent / diffusionRateNeg);
-  const t113 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t74 < 0.9999999999) ? t113 : 0.0;
+  const t114 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t74 < 0.9999999999) ? t114 : 0.0;
   const surfaceVacancyNegTangent = -surfaceStoichNegTangent;
   const entropicChangeNegTangent = t83 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t77 * ocpStoichNegTangent + 0.000001 * (-(t78 * t113 / t74) + t81 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t80) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t77 * ocpStoichNegTangent + 0.000001 * (-(t78 * t114 / t74) + t81 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t80) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t35 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t88 + t36 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t87 + t86 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t88));
   const overpotentialPosTangent = thermalVoltageTangent * t91 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t90 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t90 * t90 + 1.0));
@@ -366,6 +374,7 @@ export function evaluateTangent(s: Float64Array, ds: Float64Array, p: CellKernel
   out.heatReversible = reversibleHeat;
   out.heatOhmicElectrolyte = 0.0;
   out.heatOhmicSolid = filmHeat;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }
@@ -465,14 +474,15 @@ export function evaluateCurrentTangent(s: Float64Array, p: CellKernelParameters,
   const t102 = entropicChangeNeg - entropicChangePos;
   const reversibleHeat = t41 * t102;
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
-  const t105 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t61 < 0.9999999999) ? t105 : 0.0;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
+  const t106 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t61 < 0.9999999999) ? t106 : 0.0;
   const entropicChangePosTangent = t70 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t64 * ocpStoichPosTangent + 0.000001 * (-(t65 * t105 / t61) + t68 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t67) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const t109 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t73 < 0.9999999999) ? t109 : 0.0;
+  const ocpPosValueTangent = t64 * ocpStoichPosTangent + 0.000001 * (-(t65 * t106 / t61) + t68 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t67) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const t110 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t73 < 0.9999999999) ? t110 : 0.0;
   const entropicChangeNegTangent = t82 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t76 * ocpStoichNegTangent + 0.000001 * (-(t77 * t109 / t73) + t80 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t79) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t76 * ocpStoichNegTangent + 0.000001 * (-(t77 * t110 / t73) + t80 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t79) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t35 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t87 + t36 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t86 + t85 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t87));
   const overpotentialPosTangent = thermalVoltageTangent * t90 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t89 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t89 * t89 + 1.0));
@@ -491,6 +501,7 @@ export function evaluateCurrentTangent(s: Float64Array, p: CellKernelParameters,
   out.heatReversible = reversibleHeat;
   out.heatOhmicElectrolyte = 0.0;
   out.heatOhmicSolid = filmHeat;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
 }
@@ -548,6 +559,7 @@ export function evaluateStart(s: Float64Array, p: CellKernelParameters, k: Kerne
   const totalHeat = irreversibleHeat + reversibleHeat + ohmicHeat + filmHeat;
   const seiOverpotential = overpotentialNeg + ocpNegValue - p.seiOcp;
   const seiDrive = p.seiRateFactor * seiArrhenius * (k.seiSolventLaw * p.seiSolventGrowth + k.seiReactionLaw * p.seiReactionGrowth * Math.exp(-(seiOverpotential / thermalVoltage)));
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
   out.voltage = voltage;
   out.heat = totalHeat;
   out.surfaceOcv = surfaceOcv;
@@ -558,6 +570,7 @@ export function evaluateStart(s: Float64Array, p: CellKernelParameters, k: Kerne
   out.heatOhmicElectrolyte = 0.0;
   out.heatOhmicSolid = filmHeat;
   out.seiDrive = seiDrive;
+  out.stoichiometryMargin = stoichiometryMargin;
 }
 
 /** Terminal voltage, heat and surface quantities at a state, a current and a temperature rise. With the derivatives voltageTangent, heatTangent, seiDriveTangent along the current (1) and the temperature rise (riseTangent), the state held. */
@@ -664,14 +677,15 @@ export function evaluateStartTangent(s: Float64Array, p: CellKernelParameters, k
   const t111 = Math.exp(-t110);
   const t112 = k.seiSolventLaw * p.seiSolventGrowth + t48 * t111;
   const seiDrive = t47 * t112;
-  const t114 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
-  const ocpStoichPosTangent = (t65 < 0.9999999999) ? t114 : 0.0;
+  const stoichiometryMargin = Math.min(Math.min(surfaceStoichNeg, surfaceVacancyNeg), Math.min(surfaceStoichPos, surfaceVacancyPos));
+  const t115 = (surfaceStoichPos > 1e-10) ? surfaceStoichPosTangent : 0.0;
+  const ocpStoichPosTangent = (t65 < 0.9999999999) ? t115 : 0.0;
   const entropicChangePosTangent = t74 * ocpStoichPosTangent;
-  const ocpPosValueTangent = t68 * ocpStoichPosTangent + 0.000001 * (-(t69 * t114 / t65) + t72 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t71) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
-  const t118 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
-  const ocpStoichNegTangent = (t77 < 0.9999999999) ? t118 : 0.0;
+  const ocpPosValueTangent = t68 * ocpStoichPosTangent + 0.000001 * (-(t69 * t115 / t65) + t72 * ((surfaceVacancyPos > 1e-10) ? surfaceVacancyPosTangent : 0.0) / t71) + (riseTangent * entropicChangePos + rise * entropicChangePosTangent);
+  const t119 = (surfaceStoichNeg > 1e-10) ? surfaceStoichNegTangent : 0.0;
+  const ocpStoichNegTangent = (t77 < 0.9999999999) ? t119 : 0.0;
   const entropicChangeNegTangent = t86 * ocpStoichNegTangent;
-  const ocpNegValueTangent = t80 * ocpStoichNegTangent + 0.000001 * (-(t81 * t118 / t77) + t84 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t83) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
+  const ocpNegValueTangent = t80 * ocpStoichNegTangent + 0.000001 * (-(t81 * t119 / t77) + t84 * ((surfaceVacancyNeg > 1e-10) ? surfaceVacancyNegTangent : 0.0) / t83) + (riseTangent * entropicChangeNeg + rise * entropicChangeNegTangent);
   const surfaceOcvTangent = ocpPosValueTangent - ocpNegValueTangent;
   const exchangeCurrentPosTangent = p.kineticCurrentPos * (t35 * (p.kineticActivationPos * inverseTemperatureGapTangent)) * t91 + t36 * ((((surfaceStoichPos > 1e-8) ? surfaceStoichPosTangent : 0.0) * t90 + t89 * ((surfaceVacancyPos > 1e-8) ? surfaceVacancyPosTangent : 0.0)) / (2.0 * t91));
   const overpotentialPosTangent = thermalVoltageTangent * t94 + thermalVoltage * (((-1.0) / exchangeCurrentPos - t93 * exchangeCurrentPosTangent / exchangeCurrentPos) / Math.sqrt(t93 * t93 + 1.0));
@@ -693,6 +707,7 @@ export function evaluateStartTangent(s: Float64Array, p: CellKernelParameters, k
   out.heatOhmicElectrolyte = 0.0;
   out.heatOhmicSolid = filmHeat;
   out.seiDrive = seiDrive;
+  out.stoichiometryMargin = stoichiometryMargin;
   out.voltageTangent = voltageTangent;
   out.heatTangent = totalHeatTangent;
   out.seiDriveTangent = seiDriveTangent;

@@ -26,7 +26,7 @@
 import { CellspreadInputError } from '../errors.ts';
 import { CellBuilder, type CellDefinition, type LayoutEntry, type ParameterDecl } from '../kernels/define.ts';
 import {
-  add, arrhenius, asinh, at, clamp, div, expm1, exp, gt, log, max, minimum, mul, neg, ONE, product, select, series, solve, sqrt, sub, sum, vector, ZERO, type Node,
+  add, arrhenius, asinh, at, clamp, div, expm1, exp, gt, log, max, min, minimum, mul, neg, ONE, product, select, series, solve, sqrt, sub, sum, vector, ZERO, type Node,
 } from '../kernels/ir.ts';
 import type { ElectrolyteFunction } from '../params/types.ts';
 import { ocpFunction } from './ocp-table.ts';
@@ -281,6 +281,8 @@ function build(model: CellModel) {
     Neg: b.let('surfaceVacancyNeg', '-', '1 - negative surface stoichiometry', sub(1, surfaceStoich.Neg)),
     Pos: b.let('surfaceVacancyPos', '-', '1 - positive surface stoichiometry', sub(1, surfaceStoich.Pos)),
   };
+  const stoichiometryMargin = b.let('stoichiometryMargin', '-', 'distance of the particle surfaces from the ends of the stoichiometry range: min of s and 1 - s over both electrodes (the pack machines stop a cell whose margin vanishes)',
+    min(min(surfaceStoich.Neg, vacancy.Neg), min(surfaceStoich.Pos, vacancy.Pos)));
   const ocpStoich = (e: Electrode) => b.let(`ocpStoich${e.side}`, '-', 'surface stoichiometry clipped for the OCP fits (PyBaMM)',
     clamp(surfaceStoich[e.side], OCP_STOICH_MIN, 1 - OCP_STOICH_MIN));
   const clipped = { Neg: ocpStoich(electrodes.Neg), Pos: ocpStoich(electrodes.Pos) };
@@ -362,6 +364,7 @@ function build(model: CellModel) {
       // The SEI film's Joule heat is an Ohmic loss in a solid phase too: the solid-phase term carries it.
       { name: 'heatOhmicSolid', node: add(solidHeat, filmHeat) },
       { name: 'seiDrive', node: seiDrive },
+      { name: 'stoichiometryMargin', node: stoichiometryMargin },
     ],
     stores: [],
   });

@@ -119,6 +119,10 @@ export class PackSimulator {
   private readonly stepVoltageStart: Float64Array;
   private readonly stepOcvStart: Float64Array;
   private readonly stepOcvEnd: Float64Array;
+  /** Per cell: the end-of-step distance of its particle surfaces from the ends of the stoichiometry range. */
+  private readonly stepStoichMargin: Float64Array;
+  /** ... at the group Newton's current iterate. */
+  private readonly iterateStoichMargin: Float64Array;
   /** Per cell, the heat of each term over the trial step [J] (HEAT_TERMS order), and its end's depletion margin and c_e minimum. */
   private readonly stepTerms: Float64Array;
   private readonly stepMargin: Float64Array;
@@ -141,6 +145,8 @@ export class PackSimulator {
   private preparedDt = NaN;
   /** Cell currents of the last three commits (latest first), and how many consecutive commits of one segment had length historyDt. */
   private readonly committed: [Float64Array, Float64Array, Float64Array];
+  /** Cell currents of the last solve that ended in a valid state, while a step is located (see probe). */
+  private readonly validCurrents: Float64Array;
   private history = 0;
   private historyDt = NaN;
   private historySegment = -1;
@@ -156,6 +162,8 @@ export class PackSimulator {
   private readonly diag: PackDiagnostics;
   private cellSteps = 0;
   private cellEvaluations = 0;
+  /** The cell that made the last invalid state invalid (-1: the pack voltage). */
+  private invalidCell = -1;
   private cellCorrections = 0;
   private readonly trace?: PackTrace;
 
@@ -196,6 +204,7 @@ export class PackSimulator {
     }));
     this.current = new Float64Array(this.n);
     this.committed = [new Float64Array(this.n), new Float64Array(this.n), new Float64Array(this.n)];
+    this.validCurrents = new Float64Array(this.n);
     this.voltage = new Float64Array(this.n);
     this.slope = new Float64Array(this.n).fill(NaN);
     this.heatIn = new Float64Array(this.n);
@@ -204,6 +213,8 @@ export class PackSimulator {
     this.stepVoltageStart = new Float64Array(this.n);
     this.stepOcvStart = new Float64Array(this.n);
     this.stepOcvEnd = new Float64Array(this.n);
+    this.stepStoichMargin = new Float64Array(this.n);
+    this.iterateStoichMargin = new Float64Array(this.n);
     this.stepTerms = new Float64Array(this.n * HEAT_TERMS.length);
     this.stepMargin = new Float64Array(this.n).fill(1);
     this.stepMinimum = new Float64Array(this.n).fill(1);
@@ -306,6 +317,7 @@ export class PackSimulator {
     this.stepVoltageStart[c] = r.voltageStart;
     this.stepOcvStart[c] = r.surfaceOcvStart;
     this.stepOcvEnd[c] = r.surfaceOcvEnd;
+    this.stepStoichMargin[c] = r.stoichiometryMargin;
     HEAT_TERMS.forEach((t, i) => (this.stepTerms[c * HEAT_TERMS.length + i] = r.heatTerms[t]));
     this.stepMargin[c] = r.depletionMargin;
     this.stepMinimum[c] = r.electrolyteMinimum;
@@ -340,6 +352,7 @@ export class PackSimulator {
     this.stepCooling[c] = r.cooling;
     this.stepVoltageStart[c] = r.voltageStart;
     this.stepOcvEnd[c] = r.surfaceOcvEnd;
+    this.stepStoichMargin[c] = r.stoichiometryMargin;
     this.stepRise[c] = r.rise;
     HEAT_TERMS.forEach((t, i) => (this.stepTerms[c * T + i] = r.heatTerms[t]));
     this.stepMargin[c] = r.depletionMargin;
@@ -394,6 +407,7 @@ export class PackSimulator {
     const cap = 0.5 * (Math.abs(I) / np + 1);
     const { trialI, trialV, trialS, deltas } = this;
     let spread = this.evaluateGroup(c0, np, dt, this.current.subarray(c0, c0 + np), this.voltage.subarray(c0, c0 + np), this.slope.subarray(c0, c0 + np), true);
+    this.iterateStoichMargin.set(this.stepStoichMargin.subarray(c0, c0 + np), c0);
     for (let iter = 0; iter < F64.maxNewton; iter++) {
       // Linearised Kirchhoff solve: common voltage V and updates delta_j with sum(delta_j) = I - sum(I_j).
       let sumI = 0;
@@ -423,6 +437,7 @@ export class PackSimulator {
       // by CellKernel.correct where the tolerance table allows (the particle update is affine in the current: only the
       // thermal part is linearised).
       let alpha = Math.min(1, cap / worst);
+      let windowed = false;
       for (let attempt = 0; ; attempt++) {
         for (let j = 0; j < np; j++) trialI[j] = this.current[c0 + j] + alpha * deltas[j];
         const fresh = attempt > 0 || iter >= 1;
@@ -435,10 +450,16 @@ export class PackSimulator {
           this.current.set(trialI, c0);
           this.voltage.set(trialV, c0);
           this.slope.set(trialS, c0);
+          this.iterateStoichMargin.set(this.stepStoichMargin.subarray(c0, c0 + np), c0);
           spread = newSpread;
           break;
         }
-        alpha *= 0.5;
+        // A step that took a cell past the end of its stoichiometry range: once per update, go straight to the middle
+        // of the step lengths that keep every cell in range (the margins are affine in the step length), a window
+        // that halving can miss near a cell's cliff. Else halve.
+        const inRange: number = newSpread === Infinity && !windowed ? this.rangeWindow(c0, np, alpha) : 0;
+        windowed ||= inRange > 0;
+        alpha = inRange > 0 ? inRange : 0.5 * alpha;
       }
     }
     // The trial states are those of the last evaluation: the accepted currents. The group's common voltage is the
@@ -459,33 +480,58 @@ export class PackSimulator {
   }
 
   /**
+   * The middle of the step lengths in (0, alpha) that keep every cell of the group inside its stoichiometry range, 0
+   * if there are none: each cell's margin is affine in its own current (the end state is a + b I), so in the step
+   * length, through its value at the iterate (this.iterateStoichMargin) and at the trial of length alpha (this.stepStoichMargin).
+   */
+  private rangeWindow(c0: number, np: number, alpha: number): number {
+    let lo = 0;
+    let hi = alpha;
+    for (let j = 0; j < np; j++) {
+      const m0 = this.iterateStoichMargin[c0 + j];
+      const rate = (this.stepStoichMargin[c0 + j] - m0) / alpha;
+      const bound = (F64.stoichiometryMargin - m0) / rate;
+      if (rate > 0) lo = Math.max(lo, bound);
+      else if (rate < 0) hi = Math.min(hi, bound);
+      else if (!(m0 > F64.stoichiometryMargin)) return 0;
+    }
+    return lo < hi ? 0.5 * (lo + hi) : 0;
+  }
+
+  /**
    * Trial-step every cell of a group at the given currents (with `slope`: and their exact slopes, else the slopes are
    * left as they are); returns the spread (max - min) of end voltages.
    */
   private evaluateGroup(c0: number, np: number, dt: number, currents: ArrayLike<number>, voltages: Float64Array, slopes: Float64Array, slope: boolean): number {
     let lo = Infinity;
     let hi = -Infinity;
+    let inRange = true;
     for (let j = 0; j < np; j++) {
       const v = this.trialCell(c0 + j, currents[j], dt, slope);
       voltages[j] = v;
       if (slope) slopes[j] = this.result.slope;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
+      inRange &&= this.stepStoichMargin[c0 + j] > F64.stoichiometryMargin;
     }
-    return Number.isFinite(hi - lo) ? hi - lo : Infinity;
+    // A cell past the end of its stoichiometry range counts as an infinite spread: the backtracking never steps there.
+    return inRange && Number.isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
   /** correctCell for every cell of a group from `from` to `to` (voltages into `voltages`); returns the spread. */
   private correctGroup(c0: number, np: number, from: ArrayLike<number>, to: ArrayLike<number>, dt: number, voltages: Float64Array): number {
     let lo = Infinity;
     let hi = -Infinity;
+    let inRange = true;
     for (let j = 0; j < np; j++) {
       const v = this.correctCell(c0 + j, to[j], to[j] - from[j], dt);
       voltages[j] = v;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
+      inRange &&= this.stepStoichMargin[c0 + j] > F64.stoichiometryMargin;
     }
-    return Number.isFinite(hi - lo) ? hi - lo : Infinity;
+    // As in evaluateGroup: a cell past the end of its stoichiometry range counts as an infinite spread.
+    return inRange && Number.isFinite(hi - lo) ? hi - lo : Infinity;
   }
 
   /** All groups at string current I over dt from the start states; returns the pack voltage. */
@@ -689,7 +735,7 @@ export class PackSimulator {
     this.trace.cellSoc.push(soc);
   }
 
-  /** Run a segment; returns the stop reason if a limit ended it, else null. */
+  /** Run a segment; returns the stop reason if a limit or an invalid state ended it, else null. */
   private runSegment(seg: Segment): number | null {
     const dt = this.settings.timeStep;
     const steps = Math.ceil(seg.duration / dt - 1e-9);
@@ -707,30 +753,134 @@ export class PackSimulator {
         if (tau > 0) this.commit(this.drive(seg, tau), tau);
         return STOP_REASON.completed;
       }
-      const limit = this.limitExcess(seg, I);
-      if (limit.excess >= 0) {
-        // Locate the crossing inside the step and stop there.
-        const f = (tau: number) => {
-          const Ii = this.drive(seg, tau);
-          return Number.isNaN(Ii) ? 1 : this.limitExcess(seg, Ii).excess;
-        };
-        const tau = illinois(f, 0, h, F64.crossing, F64.maxIllinois);
-        const step = Number.isFinite(tau) && tau > 0 ? tau : h;
-        const Ic = this.drive(seg, step);
-        const cross = this.limitExcess(seg, Ic);
-        this.commit(Ic, step);
-        if (cross.depleted) {
-          this.markDepleted(cross.cell);
-          return STOP_REASON.electrolyteDepleted;
-        }
-        // A CC phase ending at its CV voltage hands over to the CV segment: no cut-off event.
-        if (seg.continueOnLimit) return STOP_REASON.completed;
-        this.markCutoff(Ic, cross.group);
-        return this.settings.stopAt === 'pack' ? STOP_REASON.packLimit : STOP_REASON.cellLimit;
+      const invalid = this.invalidState(I);
+      const excess = invalid === VALID ? this.limitExcess(seg, I).excess : NaN;
+      if (excess < 0) {
+        this.commit(I, h);
+        continue;
       }
-      this.commit(I, h);
+      return this.stopWithinStep(seg, h, excess, invalid);
     }
     return null;
+  }
+
+  /**
+   * The step of length h ends the segment: at its end the limit is crossed (`excess` >= 0) or the state is invalid
+   * (`invalid`, a stop reason, else VALID). Finds what happened first within the step, commits up to there and
+   * returns the stop reason:
+   * - already at the step's first instant (the drive over TOL crossing x max(1 s, h)): the step ends at once with
+   *   0 Ah and its reason, the limit before an invalid state (SOC 0 then a discharge, charging a full pack);
+   * - else one bracket on the sub-step length, from the first instant (valid, within the limit) to the step's end:
+   *   Illinois on the limit excess while the far end is past the limit, bisection while it is an invalid state. A
+   *   limit is located where the excess vanishes and the step is committed there; an invalid state at the last valid
+   *   sub-step, where the run stops.
+   */
+  private stopWithinStep(seg: Segment, h: number, excess: number, invalid: number): number {
+    this.validCurrents.set(invalid === VALID ? this.current : this.committed[0]);
+    const first = F64.crossing * Math.max(1, h);
+    const I0 = this.probe(seg, first);
+    const invalid0 = this.invalidDrive(I0);
+    const start = Number.isNaN(I0) ? { excess: NaN, group: -1, depleted: false, cell: -1 } : this.limitExcess(seg, I0);
+    if (start.excess >= 0) return this.limitReached(seg, I0, start);
+    if (invalid0 !== VALID) return this.stopInvalid(invalid0);
+    let [lo, flo, hi, fhi, hiReason, hiCell, side, x] = [first, start.excess, h, excess, invalid, this.invalidCell, 0, h];
+    for (let it = 0; it < F64.maxIllinois; it++) {
+      x = hiReason === VALID ? (lo * fhi - hi * flo) / (fhi - flo) : 0.5 * (lo + hi);
+      const I = this.probe(seg, x);
+      const reason = this.invalidDrive(I);
+      const fx = reason === VALID ? this.limitExcess(seg, I).excess : NaN;
+      if (reason !== VALID) [hi, hiReason, hiCell, side] = [x, reason, this.invalidCell, 0];
+      else if (fx >= 0) {
+        if (hiReason !== VALID) side = 0;
+        else if (side === -1) flo /= 2;
+        [hi, fhi, hiReason, side] = [x, fx, VALID, -1];
+      } else {
+        if (side === 1) fhi /= 2;
+        [lo, flo, side] = [x, fx, 1];
+      }
+      if (fx === 0 || hi - lo < F64.crossing * Math.max(1, x)) break;
+    }
+    if (hiReason !== VALID) {
+      // The last valid sub-step; the run stops there.
+      const I = this.probe(seg, lo);
+      if (this.invalidDrive(I) === VALID) this.commit(I, lo);
+      this.invalidCell = hiCell;
+      return this.stopInvalid(hiReason);
+    }
+    const Ic = this.probe(seg, x);
+    const invalidC = this.invalidDrive(Ic);
+    if (invalidC !== VALID) return this.stopInvalid(invalidC);
+    const cross = this.limitExcess(seg, Ic);
+    this.commit(Ic, x);
+    return this.limitReached(seg, Ic, cross);
+  }
+
+  /**
+   * The drive over a sub-step of the step being located. Its current sharing starts from the last valid solve's cell
+   * currents (this.validCurrents), never from a solve that left the valid states: near a cell's cliff (its surface
+   * close to full or empty) the group Newton cannot come back from such a start.
+   */
+  private probe(seg: Segment, tau: number): number {
+    this.current.set(this.validCurrents);
+    const I = this.drive(seg, tau);
+    if (this.invalidDrive(I) === VALID) this.validCurrents.set(this.current);
+    return I;
+  }
+
+  /**
+   * A limit was reached at string current I (limitExcess's `cross`): a cell's electrolyte depleted (the SPMe; it ends
+   * the run), or the segment's voltage limit (group: the limiting group, -1 for the pack).
+   */
+  private limitReached(seg: Segment, I: number, cross: { group: number; depleted: boolean; cell: number }): number {
+    if (cross.depleted) {
+      this.markDepleted(cross.cell);
+      return STOP_REASON.electrolyteDepleted;
+    }
+    // A CC phase ending at its CV voltage hands over to the CV segment: no cut-off event.
+    if (seg.continueOnLimit) return STOP_REASON.completed;
+    this.markCutoff(I, cross.group);
+    return this.settings.stopAt === 'pack' ? STOP_REASON.packLimit : STOP_REASON.cellLimit;
+  }
+
+  /**
+   * Valid states only: VALID when the trial states of the last solve at string current I are a state the model
+   * describes, else the stop reason (and this.invalidCell). A cell whose particle surface reached the end of its
+   * stoichiometry range, or whose voltage collapsed to 0 V (on the OCP's cliff at that end), is exhausted; a cell
+   * voltage that is not finite or above TOL maxCellVoltage, or a pack voltage <= 0 (negative energy), is out of range.
+   * The particle average lies between the surface and the centre, so the surface leaves the range first.
+   */
+  private invalidState(I: number): number {
+    for (let c = 0; c < this.n; c++) {
+      if (!(this.stepStoichMargin[c] > F64.stoichiometryMargin) || this.voltage[c] <= 0) {
+        this.invalidCell = c;
+        return STOP_REASON.cellExhausted;
+      }
+    }
+    for (let c = 0; c < this.n; c++) {
+      if (!(this.voltage[c] <= F64.maxCellVoltage)) {
+        this.invalidCell = c;
+        return STOP_REASON.voltageOutOfRange;
+      }
+    }
+    if (!(this.packVoltage(I) > 0)) {
+      this.invalidCell = -1;
+      return STOP_REASON.voltageOutOfRange;
+    }
+    return VALID;
+  }
+
+  /** invalidState after a drive: a power the pack cannot deliver (NaN) is its own stop. */
+  private invalidDrive(I: number): number {
+    return Number.isNaN(I) ? STOP_REASON.powerLimit : this.invalidState(I);
+  }
+
+  /** The run stops on an invalid state (or power not deliverable): the cell responsible is the first event's. */
+  private stopInvalid(reason: number): number {
+    if (reason !== STOP_REASON.powerLimit && this.out.cutoffCell < 0 && this.invalidCell >= 0) {
+      this.out.timeToFirstCutoffS = this.time;
+      this.out.cutoffCell = this.invalidCell;
+    }
+    return reason;
   }
 
   /** The electrolyte of cell `cell` depleted: the first limit event, if no voltage limit came before. */
@@ -770,8 +920,7 @@ export class PackSimulator {
     for (let s = 0; s < segments.length; s++) {
       this.segmentIndex = s;
       const reason = this.runSegment(segments[s]);
-      // Power that cannot be delivered, or an electrolyte depleted (the SPMe holds no further), ends the run.
-      if (reason === STOP_REASON.powerLimit || reason === STOP_REASON.electrolyteDepleted) {
+      if (reason !== null && ENDS_RUN.has(reason)) {
         stopReason = reason;
         if (this.out.cutoffCell < 0) this.out.timeToFirstCutoffS = this.time;
         break;
@@ -813,6 +962,12 @@ export class PackSimulator {
 export function simulatePack(input: PackSimulationInput): PackSimulationResult {
   return new PackSimulator(input).run();
 }
+
+/** invalidState's answer for a valid state. */
+const VALID = -1;
+
+/** Stop reasons that end the whole run (a voltage limit ends only its protocol step). */
+const ENDS_RUN = new Set<number>([STOP_REASON.powerLimit, STOP_REASON.electrolyteDepleted, STOP_REASON.cellExhausted, STOP_REASON.voltageOutOfRange]);
 
 /** A cell's slope as the linearised solves use it: the fallback where it is not a finite negative number. */
 function usableSlope(s: number): number {

@@ -28,18 +28,53 @@ export async function chart(spec: Dict, caption?: string, kind: 'chart' | 'map' 
   }
 }
 
-/** The per-sample table by column name (first occurrence wins). */
-/** The sample table's columns; rows of invalid packs (status 1) read as NaN, so no chart shows them. */
+/**
+ * A per-sample table read column by column (src/report/spill.ts: a large results folder, spilled to scratch files):
+ * its numeric column names in table order, its row count, and a fresh copy of one column.
+ */
+export interface ColumnSource {
+  readonly names: readonly string[];
+  readonly rows: number;
+  column(name: string): Float64Array;
+}
+
+function isSource(t: SampleTable | ColumnSource): t is ColumnSource {
+  return typeof (t as ColumnSource).column === 'function';
+}
+
+/** Columns of a ColumnSource kept at once (the report's sections use one or two at a time). */
+const KEPT_COLUMNS = 2;
+
+/**
+ * The sample table's columns by name (first occurrence wins); rows of invalid packs (status 1) read as NaN, so no chart
+ * shows them. From a table in memory, or from a ColumnSource, whose columns are read on demand and only the last few
+ * kept (bounded memory for a large folder).
+ */
 export class Columns {
   private readonly index = new Map<string, number>();
-  constructor(readonly table: SampleTable) {
+  private readonly source?: ColumnSource;
+  private readonly kept = new Map<string, Float64Array>();
+  private invalidRows?: Uint8Array;
+  private readonly rowCount: number;
+  constructor(readonly table: SampleTable | ColumnSource) {
+    if (isSource(table)) {
+      this.source = table;
+      table.names.forEach((c, i) => {
+        if (!this.index.has(c)) this.index.set(c, i);
+      });
+      this.rowCount = table.rows;
+      const status = this.index.has(STATUS_COLUMN) ? table.column(STATUS_COLUMN) : undefined;
+      if (status && status.some((v) => v === 1)) this.invalidRows = Uint8Array.from(status, (v) => (v === 1 ? 1 : 0));
+      return;
+    }
     const cols = Array.isArray(table?.columns) ? table.columns : [];
     cols.forEach((c, i) => {
       if (!this.index.has(c) && table.data?.[i]) this.index.set(c, i);
     });
+    this.rowCount = table.data?.[0]?.length ?? 0;
     const status = this.get(STATUS_COLUMN);
     if (status && status.some((v) => v === 1)) {
-      const data = this.table.data.map((col, i) => (cols[i] === 'sample' || cols[i] === STATUS_COLUMN ? col : col.map((v, r) => (status[r] === 1 ? NaN : v))));
+      const data = table.data.map((col, i) => (cols[i] === 'sample' || cols[i] === STATUS_COLUMN ? col : col.map((v, r) => (status[r] === 1 ? NaN : v))));
       this.table = { columns: cols, data };
     }
   }
@@ -48,31 +83,47 @@ export class Columns {
   }
   get(name: string): Float64Array | undefined {
     const i = this.index.get(name);
-    return i === undefined ? undefined : this.table.data[i];
+    if (i === undefined) return undefined;
+    if (!this.source) return (this.table as SampleTable).data[i];
+    let col = this.kept.get(name);
+    if (!col) {
+      col = this.source.column(name);
+      const invalid = this.invalidRows;
+      if (invalid && name !== 'sample' && name !== STATUS_COLUMN) for (let r = 0; r < col.length; r++) if (invalid[r] === 1) col[r] = NaN;
+      if (this.kept.size >= KEPT_COLUMNS) this.kept.delete(this.kept.keys().next().value!);
+      this.kept.set(name, col);
+    }
+    return col;
   }
   get rows(): number {
-    return this.table.data?.[0]?.length ?? 0;
+    return this.rowCount;
   }
 }
 
-export function finiteValues(col: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < col.length; i++) if (Number.isFinite(col[i])) out.push(col[i]);
+export function finiteValues(col: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < col.length; i++) if (Number.isFinite(col[i])) n++;
+  const out = new Float64Array(n);
+  for (let i = 0, j = 0; i < col.length; i++) if (Number.isFinite(col[i])) out[j++] = col[i];
   return out;
 }
 
 /** Pearson r over the pairs where both are finite; NaN with fewer than 3 pairs or no spread. */
 export function correlation(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
-      a.push(x[i]);
-      b.push(y[i]);
+  const m = Math.min(x.length, y.length);
+  const both = (i: number) => Number.isFinite(x[i]) && Number.isFinite(y[i]);
+  let n = 0;
+  for (let i = 0; i < m; i++) if (both(i)) n++;
+  if (n < 3) return NaN;
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let i = 0, j = 0; i < m; i++) {
+    if (both(i)) {
+      a[j] = x[i];
+      b[j++] = y[i];
     }
   }
-  if (a.length < 3) return NaN;
-  const r = sampleCorrelation(a, b);
+  const r = sampleCorrelation(a as unknown as number[], b as unknown as number[]);
   return Number.isFinite(r) ? r : NaN;
 }
 

@@ -16,7 +16,10 @@ export const REPORT_FILE = 'report.html';
  */
 export const STATUS_COLUMN = 'status';
 const TEXT_COLUMNS = new Set(['reason']);
-function statusCode(v: unknown): number {
+export function isTextColumn(name: string): boolean {
+  return TEXT_COLUMNS.has(name);
+}
+export function statusCode(v: unknown): number {
   return v === 'invalid' ? 1 : v === 'valid' ? 0 : NaN;
 }
 
@@ -42,7 +45,7 @@ export function readArrowTable(bytes: Uint8Array): SampleTable {
   return { columns, data };
 }
 
-function splitCsvLine(line: string): string[] {
+export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;

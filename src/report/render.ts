@@ -8,12 +8,15 @@
 import { STOP_REASON } from '../pack/outputs.ts';
 import type { RunSummary, SampleTable, SensitivitySummary, WorstPackMap } from '../results/format.ts';
 import { formatProbability, formatQuantity } from '../study/headline.ts';
-import { exceedanceCurve, fitGeneralizedPareto, gpdExceedanceProbability } from '../tail/index.ts';
+import { exceedanceCurveOfSorted } from '../tail/empirical.ts';
+import { fitGeneralizedParetoOfSorted } from '../tail/gpd.ts';
+import { gpdExceedanceProbability } from '../tail/index.ts';
+import { SortedColumn } from '../tail/validate.ts';
 import type { GpdFit, TailSummary } from '../tail/index.ts';
 import { type CellDatum, cellMapSpec, exceedanceSpec, histogramBins, histogramSpec } from './charts.ts';
 import { headlineOf, headlineSection } from './headline.ts';
 import { escapeHtml as esc, fmt, fmtInt, fmtInterval, fmtSeconds, kvTable, note, page } from './html.ts';
-import { chart, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox, str } from './parts.ts';
+import { chart, type ColumnSource, Columns, type Dict, errText, finiteValues, isObj, num, scrollBox, str } from './parts.ts';
 import { unitSymbol, withUnit } from './quantities.ts';
 import { dominantSection, sensitivitySection } from './sensitivity.ts';
 import { epistemicSection, epistemicTails } from './epistemic.ts';
@@ -74,14 +77,19 @@ function statisticsTable(outputs: OutputInfo[]): string {
   return scrollBox(`<table class="grid">${head}<tbody>${body}</tbody></table>`);
 }
 
-/** stopReason's codes by name, for its bars. */
-const STOP_REASON_LABELS: Record<number, string> = {
-  [STOP_REASON.completed]: 'protocol completed',
-  [STOP_REASON.cellLimit]: 'cell voltage limit',
-  [STOP_REASON.packLimit]: 'pack voltage limit',
-  [STOP_REASON.powerLimit]: 'power not deliverable',
-  [STOP_REASON.electrolyteDepleted]: 'electrolyte depleted',
+/** stopReason's codes by name, for its bars (keyed by STOP_REASON's names: a new kernel reason needs its label). */
+const STOP_REASON_NAMES: Record<keyof typeof STOP_REASON, string> = {
+  completed: 'protocol completed',
+  cellLimit: 'cell voltage limit',
+  packLimit: 'pack voltage limit',
+  powerLimit: 'power not deliverable',
+  electrolyteDepleted: 'electrolyte depleted',
+  cellExhausted: 'cell exhausted',
+  voltageOutOfRange: 'voltage out of range',
 };
+const STOP_REASON_LABELS: Record<number, string> = Object.fromEntries(
+  Object.entries(STOP_REASON_NAMES).map(([name, label]) => [STOP_REASON[name as keyof typeof STOP_REASON], label]),
+);
 
 async function distributionsSection(outputs: OutputInfo[], cols: Columns, tails: TailSummary[]): Promise<string> {
   const charts: string[] = [];
@@ -134,13 +142,15 @@ interface CurvePoint {
 
 /** The exceedance curve and GPD fit (re-fitted at the summary's threshold) of one tail entry, as chart data. */
 export function tailChartData(
-  values: number[],
+  values: ArrayLike<number>,
   t: TailSummary,
 ): { empirical: CurvePoint[]; fit: CurvePoint[]; atLimit: CurvePoint | null; threshold: number | null; fitted: GpdFit | null; notes: string[] } {
   const notes: string[] = [];
   const confidence = num(t.confidence) ?? 0.95;
   const tail = t.tail === 'lower' ? 'lower' : 'upper';
-  const curve = exceedanceCurve(values, { tail, confidence, maxPoints: 120 });
+  // One sorted copy for the curve and the re-fit.
+  const column = SortedColumn.of(values);
+  const curve = exceedanceCurveOfSorted(column, tail, confidence, 'clopper-pearson', 120);
   const empirical: CurvePoint[] = curve.points
     .filter((p) => p.probability > 0)
     .map((p) => ({ value: p.value, probability: p.probability, lower: p.lower, upper: p.upper }));
@@ -152,7 +162,7 @@ export function tailChartData(
   if (isObj(g) && g.status === 'fitted' && num(g.threshold) !== undefined) {
     threshold = g.threshold as number;
     try {
-      fitted = fitGeneralizedPareto(values, {
+      fitted = fitGeneralizedParetoOfSorted(column, {
         tail,
         confidence,
         threshold,
@@ -168,7 +178,7 @@ export function tailChartData(
       }
       const sign = tail === 'lower' ? -1 : 1;
       let extreme = values[0];
-      for (const v of values) if (sign * v > sign * extreme) extreme = v;
+      for (let i = 0; i < values.length; i++) if (sign * values[i] > sign * extreme) extreme = values[i];
       const u = fitted.threshold;
       let far = sign * Math.max(sign * extreme, sign * t.limit);
       far = far + sign * 0.08 * Math.abs(far - u);
@@ -427,8 +437,11 @@ function invalidPacksSection(s: RunSummary): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Render the report for a run summary and its per-sample table. Pure: returns the HTML text. */
-export async function renderReport(summary: RunSummary, table: SampleTable): Promise<string> {
+/**
+ * Render the report for a run summary and its per-sample table (in memory, or a ColumnSource read column by column).
+ * Pure: returns the HTML text.
+ */
+export async function renderReport(summary: RunSummary, table: SampleTable | ColumnSource): Promise<string> {
   const cols = new Columns(table ?? { columns: [], data: [] });
   const outputs = outputsOf(summary);
   const tails = tailsOf(summary);

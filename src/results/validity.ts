@@ -23,6 +23,14 @@ export const STOP_REASON_STATUS = {
   packLimit: { valid: true, description: 'the pack reached a voltage limit' },
   powerLimit: { valid: true, description: 'the pack could not deliver the requested power' },
   electrolyteDepleted: { valid: true, description: "a cell's electrolyte ran dry (the SPMe: c_e reached 10 mol/m3)" },
+  cellExhausted: {
+    valid: true,
+    description: "a cell was exhausted (its particle surface reached the end of its stoichiometry range, or its voltage collapsed to 0 V) before any voltage limit: the run stopped there",
+  },
+  voltageOutOfRange: {
+    valid: false,
+    description: 'a cell or the pack reached a voltage the model cannot describe (not finite, a cell above 10 V, the pack at or below 0 V): the run stopped before it',
+  },
 } as const satisfies Record<keyof typeof STOP_REASON, { valid: boolean; description: string }>;
 
 const STOP_BY_CODE = new Map<number, { name: string; valid: boolean; description: string }>(

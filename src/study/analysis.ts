@@ -10,7 +10,7 @@ import { blockStatistics, columnBlocks } from '../results/statistics.ts';
 import type { InvalidPack } from '../results/validity.ts';
 import { analyzeShapley, analyzeSobol, ModelOutputError, type SobolSecondOrder } from '../sensitivity/index.ts';
 import type { StudySpec } from '../spec/index.ts';
-import { tailSummary } from '../tail/index.ts';
+import { tailSummaryOfOwnColumn } from '../tail/summary.ts';
 import { compileStudy, LEVELS } from '../variation/index.ts';
 import { sensitivityStatements } from './headline.ts';
 import { chunkJob, simulateChunk } from './runner.ts';
@@ -93,8 +93,9 @@ export function tailAnalyses(spec: StudySpec, outputs: Float64Array | OutputColu
   return (spec.analysis?.tail ?? []).map((t, i) => {
     const name = checkOutputName(t.output, `analysis.tail[${i}].output`, names);
     const column = columns(name);
-    const summary = tailSummary(column, { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
+    // The two-level part first: it reads the column in sample order; the summary then sorts it in place.
     const epistemic = epistemicTail(spec, column, t);
+    const summary = tailSummaryOfOwnColumn(column, { limit: t.limit, tail: t.tail, output: name, nonFinite: 'drop' });
     if (!epistemic) return summary;
     const { pooled } = epistemic;
     return {

@@ -14,7 +14,7 @@ import {
   fmt,
   orientedData,
   resolveTail,
-  sortedCopy,
+  SortedColumn,
   sortedQuantile,
 } from './validate.ts';
 
@@ -91,8 +91,22 @@ export function exceedanceProbability(data: ArrayLike<number>, limit: number, op
   const lim = tail === 'lower' ? -limit : limit;
   let count = 0;
   for (let i = 0; i < x.length; i++) if (x[i] > lim) count++;
-  const ci = binomialInterval(count, x.length, confidence, method);
-  const result: ExceedanceResult = { ...ci, exceedances: count, n: x.length, limit, tail, confidence, method };
+  return exceedanceResult(count, x.length, limit, tail, confidence, method);
+}
+
+/** exceedanceProbability of a sorted column (tailSummary): the samples beyond the limit counted from the sorted end. */
+export function exceedanceOfSorted(column: SortedColumn, limit: number, tail: TailDirection, confidence: number): ExceedanceResult {
+  const a = column.ascending;
+  const n = a.length;
+  let count = 0;
+  if (tail === 'upper') for (let i = n - 1; i >= 0 && a[i] > limit; i--) count++;
+  else for (let i = 0; i < n && a[i] < limit; i++) count++;
+  return exceedanceResult(count, n, limit, tail, confidence, 'clopper-pearson');
+}
+
+function exceedanceResult(count: number, n: number, limit: number, tail: TailDirection, confidence: number, method: BinomialIntervalMethod): ExceedanceResult {
+  const ci = binomialInterval(count, n, confidence, method);
+  const result: ExceedanceResult = { ...ci, exceedances: count, n, limit, tail, confidence, method };
   if (count === 0) {
     result.note =
       `no sample is ${tail === 'upper' ? 'above' : 'below'} the limit; the upper bound ${fmt(ci.upper)} is all the data can say ` +
@@ -162,7 +176,7 @@ function quantileFromSorted(sorted: Float64Array, p: number, confidence: number)
 export function empiricalQuantile(data: ArrayLike<number>, p: number, options: QuantileOptions = {}): QuantileResult {
   checkProbability('p', p, 'e.g. 0.99 for the 99th percentile');
   const confidence = checkConfidence(options.confidence);
-  return quantileFromSorted(sortedCopy(orientedData(data, 'upper')), p, confidence);
+  return quantileFromSorted(SortedColumn.of(data).ascending, p, confidence);
 }
 
 export interface RiskOptions extends TailOption {
@@ -183,8 +197,13 @@ export function valueAtRisk(data: ArrayLike<number>, level: number, options: Ris
   checkProbability('level', level, 'e.g. 0.99: the tail beyond the VaR has probability 1 - level');
   const tail = resolveTail(options);
   const confidence = checkConfidence(options.confidence);
-  const sorted = sortedCopy(orientedData(data, 'upper'));
-  const q = quantileFromSorted(sorted, tail === 'upper' ? level : 1 - level, confidence);
+  return valueAtRiskOfSorted(SortedColumn.of(data), level, tail, confidence);
+}
+
+/** valueAtRisk of a sorted column (tailSummary). */
+export function valueAtRiskOfSorted(column: SortedColumn, level: number, tail: TailDirection, confidence: number): ValueAtRiskResult {
+  checkProbability('level', level, 'e.g. 0.99: the tail beyond the VaR has probability 1 - level');
+  const q = quantileFromSorted(column.ascending, tail === 'upper' ? level : 1 - level, confidence);
   return { ...q, level, tail };
 }
 
@@ -215,8 +234,14 @@ export function conditionalValueAtRisk(data: ArrayLike<number>, level: number, o
   checkProbability('level', level, 'e.g. 0.99: average over the worst 1 % of outcomes');
   const tail = resolveTail(options);
   const confidence = checkConfidence(options.confidence);
-  const x = sortedCopy(orientedData(data, tail)); // upper tail of x is the risk
-  const n = x.length;
+  return conditionalValueAtRiskOfSorted(SortedColumn.of(data), level, tail, confidence);
+}
+
+/** conditionalValueAtRisk of a sorted column (tailSummary). */
+export function conditionalValueAtRiskOfSorted(column: SortedColumn, level: number, tail: TailDirection, confidence: number): CvarResult {
+  checkProbability('level', level, 'e.g. 0.99: average over the worst 1 % of outcomes');
+  const x = column.oriented(tail); // upper tail of x is the risk
+  const n = column.length;
   const beta = 1 - level;
   let m = n * beta;
   if (Math.abs(m - Math.round(m)) < 1e-9 * n) m = Math.round(m); // 10000 * (1 - 0.99) is 100, not 99.99999999999
@@ -230,16 +255,17 @@ export function conditionalValueAtRisk(data: ArrayLike<number>, level: number, o
   }
   const whole = Math.floor(m);
   let sum = 0;
-  for (let i = 0; i < whole; i++) sum += x[n - 1 - i];
+  for (let i = 0; i < whole; i++) sum += x(n - 1 - i);
   const frac = m - whole;
-  if (frac > 0) sum += frac * x[n - 1 - whole];
+  if (frac > 0) sum += frac * x(n - 1 - whole);
   const es = sum / m;
-  const varQ = x[Math.max(0, n - 1 - whole)];
+  const varQ = x(Math.max(0, n - 1 - whole));
   // Influence-function variance: Var((Y - VaR)+) / beta^2 / n.
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
-    const e = x[i] > varQ ? x[i] - varQ : 0;
+    const xi = x(i);
+    const e = xi > varQ ? xi - varQ : 0;
     s1 += e;
     s2 += e * e;
   }
@@ -298,8 +324,13 @@ export function exceedanceCurve(data: ArrayLike<number>, options: ExceedanceCurv
   const method = options.method ?? 'clopper-pearson';
   const maxPoints = options.maxPoints ?? 100;
   if (!Number.isSafeInteger(maxPoints) || maxPoints < 2) throw new CellspreadInputError('maxPoints', 'must be an integer >= 2', maxPoints);
-  const x = sortedCopy(orientedData(data, tail));
-  const n = x.length;
+  return exceedanceCurveOfSorted(SortedColumn.of(data), tail, confidence, method, maxPoints);
+}
+
+/** exceedanceCurve of a sorted column (the report's exceedance chart, which fits the GPD to the same copy). */
+export function exceedanceCurveOfSorted(column: SortedColumn, tail: TailDirection, confidence: number, method: BinomialIntervalMethod, maxPoints: number): ExceedanceCurve {
+  const x = column.oriented(tail);
+  const n = column.length;
   const sign = tail === 'lower' ? -1 : 1;
   // Candidate counts k = number of samples strictly beyond x_(n-k): log-spaced from n-1 down to 1, plus 0 at the max.
   const ks = new Set<number>();
@@ -311,12 +342,12 @@ export function exceedanceCurve(data: ArrayLike<number>, options: ExceedanceCurv
   for (const k of [...ks].sort((a, b) => b - a)) {
     if (k > n - 1) continue;
     const idx = n - 1 - k;
-    const v = x[idx];
+    const v = x(idx);
     if (seen.has(v)) continue;
     seen.add(v);
     // count strictly greater than v (handles ties)
     let hi = idx;
-    while (hi + 1 < n && x[hi + 1] === v) hi++;
+    while (hi + 1 < n && x(hi + 1) === v) hi++;
     const count = n - 1 - hi;
     const ci = binomialInterval(count, n, confidence, method);
     points.push({ value: sign * v, probability: ci.estimate, exceedances: count, lower: ci.lower, upper: ci.upper });

@@ -16,6 +16,7 @@ import {
   fmt,
   orientedData,
   resolveTail,
+  SortedColumn,
   sortedCopy,
   sortedQuantile,
 } from './validate.ts';
@@ -282,33 +283,44 @@ function defaultThresholdIndex(n: number): number {
  * reduction), falling back to probability-weighted moments when the likelihood has no interior maximum.
  */
 export function fitGeneralizedPareto(data: ArrayLike<number>, options: GpdFitOptions = {}): GpdFit {
+  return fitSorted(() => {
+    const sorted = sortedCopy(orientedData(data, resolveTail(options)));
+    return { n: sorted.length, at: (i) => sorted[i] };
+  }, options);
+}
+
+/** fitGeneralizedPareto of a sorted column (tailSummary). */
+export function fitGeneralizedParetoOfSorted(column: SortedColumn, options: GpdFitOptions = {}): GpdFit {
+  return fitSorted(() => ({ n: column.length, at: column.oriented(resolveTail(options)) }), options);
+}
+
+/** The fit, with the options checked before the oriented values ascending (n of them, the i-th at(i)) are asked for. */
+function fitSorted(oriented: () => { n: number; at: (i: number) => number }, options: GpdFitOptions): GpdFit {
   const tail = resolveTail(options);
   const confidence = checkConfidence(options.confidence);
   const minExceedances = checkPositiveInteger('minExceedances', options.minExceedances ?? 10, 3);
-  const x = orientedData(data, tail);
-  const sorted = sortedCopy(x);
-  const n = sorted.length;
+  const { n, at: sorted } = oriented();
   const sign = tail === 'lower' ? -1 : 1;
   let u: number;
   if (options.threshold === undefined) {
     const k0 = defaultThresholdIndex(n);
-    u = sorted[n - 1 - k0];
+    u = sorted(n - 1 - k0);
   } else {
     u = sign * checkFinite('threshold', options.threshold, 'a value in the units of the data, e.g. its 0.9 quantile');
   }
   const side = tail === 'upper' ? 'above' : 'below';
   const suggestIdx = n - 1 - Math.min(n - 1, Math.max(minExceedances, Math.round(0.1 * n)));
-  const suggestion = n > minExceedances ? `e.g. ${fmt(sign * sorted[suggestIdx])}, which leaves ${n - 1 - suggestIdx} samples ${side} it` : 'run more samples';
-  if (u >= sorted[n - 1]) {
+  const suggestion = n > minExceedances ? `e.g. ${fmt(sign * sorted(suggestIdx))}, which leaves ${n - 1 - suggestIdx} samples ${side} it` : 'run more samples';
+  if (u >= sorted(n - 1)) {
     throw new CellspreadInputError(
       'threshold',
-      `must be ${tail === 'upper' ? 'below the largest' : 'above the smallest'} data value ${fmt(sign * sorted[n - 1])}`,
+      `must be ${tail === 'upper' ? 'below the largest' : 'above the smallest'} data value ${fmt(sign * sorted(n - 1))}`,
       sign * u,
       `no sample is ${side} it; choose a threshold inside the data, ${suggestion}`,
     );
   }
   let count = 0;
-  for (let i = 0; i < n; i++) if (sorted[i] > u) count++;
+  for (let i = 0; i < n; i++) if (sorted(i) > u) count++;
   if (count < minExceedances) {
     throw new CellspreadInputError(
       'threshold',
@@ -318,7 +330,7 @@ export function fitGeneralizedPareto(data: ArrayLike<number>, options: GpdFitOpt
     );
   }
   const y = new Float64Array(count);
-  for (let i = n - count, j = 0; i < n; i++, j++) y[j] = sorted[i] - u; // ascending excesses
+  for (let i = n - count, j = 0; i < n; i++, j++) y[j] = sorted(i) - u; // ascending excesses
   const ymax = y[count - 1];
   let ymean = 0;
   for (let i = 0; i < count; i++) ymean += y[i];

@@ -4,9 +4,9 @@
  * limit or option); thin tails, zero exceedances and failed fits are reported in `reason` / `warnings` fields.
  */
 import { CellspreadInputError } from '../errors.ts';
-import { conditionalValueAtRisk, exceedanceProbability, valueAtRisk } from './empirical.ts';
-import { fitGeneralizedPareto, gpdExceedanceProbability } from './gpd.ts';
-import { type TailDirection, type TailOption, checkConfidence, checkFinite, orientedData, resolveTail } from './validate.ts';
+import { conditionalValueAtRiskOfSorted, exceedanceOfSorted, valueAtRiskOfSorted } from './empirical.ts';
+import { fitGeneralizedParetoOfSorted, gpdExceedanceProbability } from './gpd.ts';
+import { type TailDirection, type TailOption, checkConfidence, checkFinite, resolveTail, SortedColumn } from './validate.ts';
 
 export interface TailSummaryOptions extends TailOption {
   /** The design limit (output units). Failure: above it (upper tail) or below it (lower tail). */
@@ -80,9 +80,22 @@ const errText = (e: unknown): string => (e instanceof Error ? e.message : String
 /**
  * Tail summary of one output column for one analysis entry `{ output, limit, tail | direction }`: empirical
  * exceedance with CI, VaR and CVaR at several levels, GPD fit with extrapolated exceedance probability where the
- * data allow, and a recommended estimate. JSON-serialisable (non-finite bounds become null).
+ * data allow, and a recommended estimate. JSON-serialisable (non-finite bounds become null). The column is checked and
+ * sorted once, in one copy, and every estimator reads that copy.
  */
 export function tailSummary(values: ArrayLike<number>, options: TailSummaryOptions): TailSummary {
+  return summarise(values, options, false);
+}
+
+/**
+ * tailSummary of a column the caller hands over (the study's analysis, which reads each column afresh): its finite
+ * values are compacted and sorted in place, so no copy is made. The same summary, to the bit.
+ */
+export function tailSummaryOfOwnColumn(values: Float64Array, options: TailSummaryOptions): TailSummary {
+  return summarise(values, options, true);
+}
+
+function summarise(values: ArrayLike<number>, options: TailSummaryOptions, own: boolean): TailSummary {
   if (!options || typeof options !== 'object') throw new CellspreadInputError('options', 'must give at least { limit }', options);
   const tail = resolveTail(options);
   const limit = checkFinite('limit', options.limit, 'the design limit in the units of the output');
@@ -93,37 +106,43 @@ export function tailSummary(values: ArrayLike<number>, options: TailSummaryOptio
   if (values === null || values === undefined || typeof values.length !== 'number') {
     throw new CellspreadInputError(options.output ?? 'values', 'must be an array of numbers', values);
   }
-  let data: ArrayLike<number> = values;
-  let dropped = 0;
-  if (nonFinite === 'drop') {
-    const kept: number[] = [];
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'number' && Number.isFinite(v)) kept.push(v);
-      else dropped++;
-    }
-    data = kept;
-  }
   const field = options.output ?? 'values';
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  let dropped = 0;
+  let data: SortedColumn;
+  if (own && values instanceof Float64Array && (nonFinite === 'drop' || values.every(finite))) {
+    let kept = 0;
+    for (let i = 0; i < values.length; i++) if (finite(values[i])) values[kept++] = values[i];
+    dropped = values.length - kept;
+    data = SortedColumn.adopt(values.subarray(0, kept), field);
+  } else if (nonFinite === 'drop') {
+    let kept = 0;
+    for (let i = 0; i < values.length; i++) if (finite(values[i])) kept++;
+    const copy = new Float64Array(kept);
+    for (let i = 0, j = 0; i < values.length; i++) if (finite(values[i])) copy[j++] = values[i];
+    dropped = values.length - kept;
+    data = SortedColumn.adopt(copy, field);
+  } else {
+    // Validation errors (empty column, NaN) surface here as CellspreadInputError naming the column.
+    data = SortedColumn.of(values, field);
+  }
   const warnings: string[] = [];
   if (dropped > 0) warnings.push(`${dropped} non-finite values dropped (failed samples bias the tail if failures correlate with it)`);
 
-  // Validation errors (empty column, NaN) surface here as CellspreadInputError naming the column.
-  orientedData(data, 'upper', field);
-  const emp = exceedanceProbability(data, limit, { tail, confidence });
+  const emp = exceedanceOfSorted(data, limit, tail, confidence);
   const n = emp.n;
 
   const varOut: TailSummary['valueAtRisk'] = [];
   const cvarOut: TailSummary['conditionalValueAtRisk'] = [];
   for (const level of levels) {
     try {
-      const v = valueAtRisk(data, level, { tail, confidence });
+      const v = valueAtRiskOfSorted(data, level, tail, confidence);
       varOut.push({ level, estimate: v.estimate, lower: fin(v.lower), upper: fin(v.upper), ...(v.note ? { note: v.note } : {}) });
     } catch (e) {
       warnings.push(`valueAtRisk at level ${level} skipped: ${errText(e)}`);
     }
     try {
-      const c = conditionalValueAtRisk(data, level, { tail, confidence });
+      const c = conditionalValueAtRiskOfSorted(data, level, tail, confidence);
       cvarOut.push({ level, estimate: c.estimate, lower: fin(c.lower), upper: fin(c.upper), tailSamples: c.tailSamples, ...(c.note ? { note: c.note } : {}) });
     } catch (e) {
       warnings.push(`conditionalValueAtRisk at level ${level} skipped: ${errText(e)}`);
@@ -136,7 +155,7 @@ export function tailSummary(values: ArrayLike<number>, options: TailSummaryOptio
     gpd = { status: 'skipped', reason: `only ${n} samples; a peaks-over-threshold fit needs at least ${minSamples} (run more samples)` };
   } else {
     try {
-      const fit = fitGeneralizedPareto(data, { tail, confidence, threshold: options.threshold, minExceedances: options.minExceedances ?? 20 });
+      const fit = fitGeneralizedParetoOfSorted(data, { tail, confidence, threshold: options.threshold, minExceedances: options.minExceedances ?? 20 });
       let ep: TailSummaryInterval & { interval: 'profile' | 'delta' } = { estimate: NaN, lower: null, upper: null, interval: 'delta' };
       let note: string | undefined;
       let hasEp = false;

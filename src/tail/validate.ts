@@ -80,6 +80,38 @@ export function sortedCopy(x: Float64Array): Float64Array {
   return Float64Array.from(x).sort();
 }
 
+/**
+ * One column checked and sorted once, shared by the estimators of a tail summary (tailSummary) instead of each making
+ * its own oriented, sorted copy. It holds the values ascending; the oriented values ascending (what
+ * sortedCopy(orientedData(data, tail)) holds: for a lower tail the negated values, in reverse order) are read through
+ * `oriented(tail)` without a second copy, so every estimate is the same to the bit.
+ */
+export class SortedColumn {
+  private constructor(readonly ascending: Float64Array) {}
+
+  /** Checks `data` as orientedData does (the same errors) and sorts one copy. */
+  static of(data: ArrayLike<number>, field = 'data'): SortedColumn {
+    return new SortedColumn(orientedData(data, 'upper', field).sort());
+  }
+
+  /** Takes `values` (finite numbers the caller hands over) and sorts them in place. */
+  static adopt(values: Float64Array, field = 'data'): SortedColumn {
+    if (values.length === 0) throw new CellspreadInputError(field, 'must not be empty', '[]', 'pass the sampled output column; run the study first');
+    return new SortedColumn(values.sort());
+  }
+
+  get length(): number {
+    return this.ascending.length;
+  }
+
+  /** The i-th smallest oriented value: the values for an upper tail, the negated values for a lower tail. */
+  oriented(tail: TailDirection): (i: number) => number {
+    const a = this.ascending;
+    const last = a.length - 1;
+    return tail === 'upper' ? (i) => a[i] : (i) => -a[last - i];
+  }
+}
+
 /** Format a number for messages: 4 significant digits. */
 export function fmt(x: number): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);

@@ -3,12 +3,18 @@
  * single cells at several C-rates, cold starts, high C-rates, defect welds, conduction, CC-CV charge and rest, constant
  * power to the power limit, a CC charge ending on its cut-off, current and power tables (step and linear), and
  * Marquis2019 (entropic heat, Arrhenius diffusion and kinetics) in single cells and in the 2-cell pack that the WGSL
- * kernel runs in private memory; OKane2022 (its measured graphite OCP table) with SEI growth by either law; and the
- * SPMe: Chen2020 cells at 1C and 2C with electrolyte variation, a pack with welds and conduction, a CC-CV charge
- * (cells), the electrolyte depletion stop at 2.5C, OKane2022's Arrhenius electrolyte with electrode Bruggeman 1.5, and
- * Marquis2019's separator of porosity 1. Cases on the same set and pack shape share one compiled WGSL pipeline.
+ * kernel runs in private memory; OKane2022 (its measured graphite OCP table) with SEI growth by either law; the
+ * valid-state stops of issue 15 (steps already past their limit at their start, a 12s2p pack at 10C whose cells reach
+ * the end of their stoichiometry range, near-empty cells at a high C-rate, a cell exhausted before the pack limit, and
+ * the same on the SPMe); and the SPMe: Chen2020 cells at 1C and 2C with electrolyte variation, a pack with welds and
+ * conduction, a CC-CV charge (cells), the electrolyte depletion stop at 2.5C, OKane2022's Arrhenius electrolyte with
+ * electrode Bruggeman 1.5, and Marquis2019's separator of porosity 1. Cases on the same set and pack shape share one
+ * compiled WGSL pipeline.
  */
+import type { PackSettings } from '../../src/pack/simulate.ts';
 import { validateStudySpec, type StudySpec } from '../../src/spec/index.ts';
+import { studyModel, type StudyModel } from '../../src/study/job.ts';
+import type { ToleranceOverride } from './tolerance.ts';
 
 const cellVariation = {
   'particleRadius.negative': { scale: 'log', cell: { distribution: 'lognormal', sd: 0.15 } },
@@ -62,6 +68,16 @@ const okaneVariation = {
 export interface ParityCase {
   name: string;
   spec: StudySpec;
+  /** Pack settings a study file does not set (the library's `stopAt`). */
+  settings?: Partial<PackSettings>;
+  /** Outputs this case compares with its own tolerance, and why. */
+  tolerance?: ToleranceOverride;
+}
+
+/** The study model a case runs: its spec's, with its settings. */
+export function caseModel(c: ParityCase): StudyModel {
+  const model = studyModel(c.spec);
+  return c.settings ? { ...model, settings: { ...model.settings, ...c.settings } } : model;
 }
 
 export const PARITY_CASES: ParityCase[] = [
@@ -171,6 +187,64 @@ export const PARITY_CASES: ParityCase[] = [
       protocol: [{ type: 'discharge', cRate: 1.5 }, { type: 'rest', duration: 600 }],
       run: { samples: 8, seed: 19, chunkSize: 8 },
     }),
+  },
+  {
+    name: 'cells at SOC 0 discharged, then charged, then a full one charged (steps past their limit at their start)',
+    spec: spec({
+      pack: { series: 1, parallel: 1 },
+      initial: { soc: 0 },
+      protocol: [
+        { type: 'discharge', cRate: 1 },
+        { type: 'charge', cRate: 2 },
+        { type: 'charge', cRate: 1 },
+        { type: 'cccv', cRate: 1, cutoffCRate: 0.5 },
+        { type: 'discharge', cRate: 1, duration: 300 },
+      ],
+    }),
+  },
+  {
+    name: 'pack 12s2p at 10C: cells reach the end of their stoichiometry range (issue 15)',
+    spec: spec({ pack: { series: 12, parallel: 2, modules: 3 }, protocol: [{ type: 'discharge', cRate: 10 }], run: { samples: 8, seed: 1, chunkSize: 8 } }),
+  },
+  {
+    name: 'pack 2s2p with near-empty cells at 5C, a rest, 5C again',
+    spec: spec({
+      pack: { series: 2, parallel: 2 },
+      initial: { soc: 0.5 },
+      variation: { ...cellVariation, initialSoc: { cell: { distribution: 'uniform', min: -0.49, max: 0 } } },
+      protocol: [{ type: 'discharge', cRate: 5 }, { type: 'rest', duration: 60 }, { type: 'discharge', cRate: 5 }],
+      run: { samples: 8, seed: 23, chunkSize: 8 },
+    }),
+  },
+  {
+    name: 'pack 6s1p stopping at the pack voltage: the weakest cell is exhausted first (its voltage collapses to 0 V)',
+    spec: spec({ pack: { series: 6, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 2 }], run: { samples: 8, seed: 29, chunkSize: 8 } }),
+    settings: { stopAt: 'pack' },
+    // The run stops where the weakest cell's voltage falls through 0 V on the OCP's cliff at the end of its positive
+    // electrode, at ~3000 V/s: the f32 port locates that time to ~2e-6 s (TOL crossing), i.e. to ~7 mV of the cell voltage.
+    tolerance: {
+      minCellVoltageV: { abs: 0.02, rel: 0, reason: 'a stop located on the cliff of an exhausted cell (f32: ~7 mV)' },
+      finalPackVoltageV: { abs: 0.02, rel: 0, reason: 'the same cell in the pack voltage' },
+    },
+  },
+  {
+    name: 'spme cells at SOC 0 discharged (it ends at once: a step past its limit at its start), then charged and discharged',
+    spec: spmeSpec({
+      pack: { series: 1, parallel: 1 },
+      initial: { soc: 0 },
+      protocol: [{ type: 'discharge', cRate: 1 }, { type: 'charge', cRate: 1, duration: 600 }, { type: 'discharge', cRate: 1, duration: 300 }],
+      run: { samples: 4, seed: 53, chunkSize: 4 },
+    }),
+  },
+  {
+    name: 'spme pack 6s1p stopping at the pack voltage at 1.5C: the weakest cell is exhausted first',
+    spec: spmeSpec({ pack: { series: 6, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 1.5 }], run: { samples: 4, seed: 59, chunkSize: 4 } }),
+    settings: { stopAt: 'pack' },
+    // As the SPM case: the stop is located on the cliff of an exhausted cell (f32: ~7 mV).
+    tolerance: {
+      minCellVoltageV: { abs: 0.02, rel: 0, reason: 'a stop located on the cliff of an exhausted cell (f32: ~7 mV)' },
+      finalPackVoltageV: { abs: 0.02, rel: 0, reason: 'the same cell in the pack voltage' },
+    },
   },
   { name: 'spme cells 1C', spec: spmeSpec({ pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 1 }] }) },
   { name: 'spme cells 2C', spec: spmeSpec({ pack: { series: 1, parallel: 1 }, protocol: [{ type: 'discharge', cRate: 2 }] }) },

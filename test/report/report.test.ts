@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runReportCommand } from '../../src/cli/report.ts';
 import { CellspreadInputError } from '../../src/errors.ts';
@@ -9,6 +10,7 @@ import { columnForFactor, escapeHtml, parseSampleCsv, readResultsFolder, renderR
 import { formatProbability } from '../../src/study/headline.ts';
 import type { SensitivitySummary } from '../../src/results/format.ts';
 import { epistemicTailSummary } from '../../src/tail/index.ts';
+import { SpilledTable } from '../../src/report/spill.ts';
 import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 import { makeResults, writeResultsFolder } from './fixture.ts';
 
@@ -264,5 +266,50 @@ describe('cellspread report', () => {
     c = capture();
     expect(await runReportCommand(['--help'], c.io)).toBe(0);
     expect(c.out.join('')).toContain('Usage: cellspread report');
+  });
+});
+
+describe('the report of a large results folder', () => {
+  /** The fixture folder with a status and a reason column (every 7th pack invalid), in both table files. */
+  function folderWithInvalidPacks(): string {
+    const dir = writeResultsFolder({ samples: 400 });
+    const { summary, table } = readResultsFolder(dir);
+    const n = table.data[0].length;
+    const status = Array.from({ length: n }, (_, r) => (r % 7 === 3 ? 'invalid' : 'valid'));
+    const reason = status.map((s) => (s === 'invalid' ? 'minCellVoltageV = -1 V: a cell voltage must stay above 0 V' : ''));
+    const cols: Record<string, Float64Array | Int32Array | string[]> = {};
+    table.columns.forEach((c, i) => (cols[c] = c === 'sample' ? Int32Array.from(table.data[i]) : table.data[i]));
+    cols.status = status;
+    cols.reason = reason;
+    writeFileSync(join(dir, 'samples.arrow'), tableToIPC(tableFromArrays(cols), 'file'));
+    const lines = [[...table.columns, 'status', 'reason'].join(',')];
+    for (let r = 0; r < n; r++) lines.push([...table.data.map((d) => String(d[r])), status[r], reason[r] ? `"${reason[r]}"` : ''].join(','));
+    writeFileSync(join(dir, 'samples.csv'), `${lines.join('\n')}\n`);
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, validity: { invalidSamples: status.filter((s) => s === 'invalid').length } }));
+    return dir;
+  }
+
+  it('reads the table batch by batch into scratch column files: the same columns, the same report as in memory, scratch removed', async () => {
+    const dir = folderWithInvalidPacks();
+    const whole = readResultsFolder(dir).table;
+    for (const file of ['samples.arrow', 'samples.csv']) {
+      const spilled = file === 'samples.arrow' ? await SpilledTable.fromArrow(join(dir, file)) : await SpilledTable.fromCsv(join(dir, file));
+      expect(spilled.names).toEqual(whole.columns);
+      expect(spilled.rows).toBe(400);
+      for (const [j, c] of whole.columns.entries()) expect(Array.from(spilled.column(c))).toEqual(Array.from(whole.data[j]));
+      spilled.dispose();
+      expect(existsSync(spilled.dir)).toBe(false);
+    }
+    // Vega numbers its gradients per process (c20-gradient_0, then c42-...): compared without those ids.
+    const report = async (name: string, spillAboveBytes: number) =>
+      readFileSync(await writeReport(dir, join(dir, name), { spillAboveBytes }), 'utf8').replace(/c\d+-gradient_\d+/g, 'gradient');
+    const inMemory = await report('memory.html', Infinity);
+    expect(inMemory).toContain('57 invalid packs');
+    expect(await report('spilled.html', 0)).toBe(inMemory);
+    rmSync(join(dir, 'samples.arrow'));
+    expect(await report('spilled-csv.html', 0)).toBe(inMemory);
+    writeFileSync(join(dir, 'samples.csv'), 'sample,a\n0,1\n1\n');
+    await expect(writeReport(dir, undefined, { spillAboveBytes: 0 })).rejects.toThrow(/unreadable samples\.csv.*line 3 has 1 fields, the header 2/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

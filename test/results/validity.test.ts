@@ -67,7 +67,7 @@ describe('statistics of outputs with no finite values', () => {
 });
 
 describe('impossible packs are results no more', () => {
-  it('a 12s2p pack at 10C: the packs below 0 V are invalid, listed, and left out of the statistics, CLI and report', async () => {
+  it('a 12s2p pack at 10C (the issue: -4997 V, -185 Wh): every pack now ends at its cut-off, valid, in the statistics', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellspread-valid-'));
     const study = join(dir, 'hot.yaml');
     writeFileSync(
@@ -81,42 +81,79 @@ describe('impossible packs are results no more', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const table = parseSampleCsv(readFileSync(join(out, 'samples.csv'), 'utf8'));
     const col = (name: string) => table.data[table.columns.indexOf(name)];
+    expect(summary.validity.invalidSamples).toBe(0);
+    expect([...col('status')]).toEqual(new Array(8).fill(0));
+    // The kernel reaches the cut-off in every pack (the reference before issue 15's kernel stops: 2 of these 8 below
+    // -9,900 V, the others cut at up to 2.8 V).
+    expect([...col('stopReason')]).toEqual(new Array(8).fill(STOP_REASON.cellLimit));
+    for (const v of col('minCellVoltageV')) expect(Math.abs(v - 2.5)).toBeLessThan(1e-6);
+    for (const e of col('energyWh')) expect(e).toBeGreaterThan(0);
+    expect(summary.outputs.find((o: { name: string }) => o.name === 'minCellVoltageV').statistics.count).toBe(8);
+    expect(c.out.join('\n')).not.toContain('INVALID packs');
+  }, 120_000);
+
+  it('packs whose voltage falls to 0 V (negative energy) stop there, are invalid, listed, and left out of the statistics, CLI and report', async () => {
+    // A 2 x 0.26 Ohm interconnect at 10 A takes 5.2 V: the pack voltage reaches 0 V before a cell reaches 2.5 V unless
+    // the cells' welds (varied) bring the cells to their cut-off first.
+    const dir = mkdtempSync(join(tmpdir(), 'cellspread-valid-'));
+    const study = join(dir, 'drop.yaml');
+    writeFileSync(
+      study,
+      'name: drop\npack: { series: 2, parallel: 1, interconnectResistance: 0.26 }\nprotocol:\n  - { type: discharge, cRate: 2 }\nvariation:\n  contactResistance: { scale: log, base: 0.02, cell: { distribution: lognormal, sd: 0.5 } }\nrun: { samples: 8, seed: 3, chunkSize: 4 }\n',
+    );
+    const out = join(dir, 'out');
+    const c = captureIo();
+    expect(await main(['run', study, '--out', out, '--backend', 'reference'], c.io), c.text()).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const table = parseSampleCsv(readFileSync(join(out, 'samples.csv'), 'utf8'));
+    const col = (name: string) => table.data[table.columns.indexOf(name)];
     const status = col('status');
     const invalid = [...status.keys()].filter((i) => status[i] === 1);
     expect(invalid.length).toBeGreaterThan(0);
     expect(invalid.length).toBeLessThan(8);
     expect(summary.validity.invalidSamples).toBe(invalid.length);
     expect(summary.validity.invalid.map((p: { sample: number }) => p.sample)).toEqual(invalid);
-    for (const i of invalid) expect(col('minCellVoltageV')[i]).toBeLessThan(0);
-    expect(summary.validity.invalid[0].reason).toMatch(/^minCellVoltageV = -\d+\.?\d* V: a cell voltage must stay above 0 V$/);
+    // The kernel stopped each of them where the pack voltage reached 0 V: the values are the last valid state's.
+    for (const i of invalid) {
+      expect(col('stopReason')[i]).toBe(STOP_REASON.voltageOutOfRange);
+      expect(col('finalPackVoltageV')[i]).toBeGreaterThan(0);
+      expect(col('finalPackVoltageV')[i]).toBeLessThan(1e-6);
+    }
+    expect(summary.validity.invalid[0].reason).toBe(STOP_REASON_STATUS.voltageOutOfRange.description);
     // Statistics: over the valid packs only (an independent computation from the CSV).
     const valid = [...status.keys()].filter((i) => status[i] === 0);
-    const v = valid.map((i) => col('minCellVoltageV')[i]);
-    const stats = summary.outputs.find((o: { name: string }) => o.name === 'minCellVoltageV').statistics;
+    for (const i of valid) expect(col('stopReason')[i]).toBe(STOP_REASON.cellLimit);
+    const v = valid.map((i) => col('finalPackVoltageV')[i]);
+    const stats = summary.outputs.find((o: { name: string }) => o.name === 'finalPackVoltageV').statistics;
     expect(stats.count).toBe(valid.length);
     expect(stats.min).toBe(Math.min(...v));
     expect(stats.mean).toBeCloseTo(v.reduce((a, b) => a + b, 0) / v.length, 12);
-    expect(stats.min).toBeGreaterThan(2.4);
-    const energy = summary.outputs.find((o: { name: string }) => o.name === 'energyWh').statistics;
-    expect(energy.min).toBeGreaterThan(0);
+    expect(stats.min).toBeGreaterThan(0);
     // CLI and report say it.
     expect(c.out.join('\n')).toContain(`INVALID packs: ${invalid.length} of 8, left out of every statistic below`);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain(`${invalid.length} invalid pack`);
     expect(html).toContain('Invalid packs');
-    expect(html).toContain('a cell voltage must stay above 0 V');
+    expect(html).toContain('the pack at or below 0 V');
   }, 120_000);
 
-  it('a step that starts past its limit (SOC 0 then discharge; charging a full pack) gives an invalid pack, not 1.98 V or 4.34 V', async () => {
+  it('a step that starts past its limit (SOC 0 then discharge; charging a full pack) ends at once: 0 Ah, valid, not 1.98 V or 4.34 V', async () => {
     const empty = await runStudy({ pack: { series: 2, parallel: 1 }, initial: { soc: 0 }, protocol: [{ type: 'discharge', cRate: 1 }], run: { samples: 2, chunkSize: 2 } }, { backend: 'reference' });
-    expect(empty.invalid.map((p) => p.sample)).toEqual([0, 1]);
-    expect(empty.invalid[0].reason).toContain("below the protocol's lowest voltage limit (2.5 V): a step ran past its limit");
-    expect(empty.counts).toMatchObject({ samples: 2, validSamples: 0, invalidSamples: 2 });
+    expect(empty.invalid).toEqual([]);
+    expect(empty.counts).toMatchObject({ samples: 2, validSamples: 2, invalidSamples: 0 });
+    const O = PACK_OUTPUT_INDEX;
+    for (let s = 0; s < 2; s++) {
+      expect(empty.outputs[s * PACK_OUTPUT_COUNT + O.capacityAh]).toBe(0);
+      expect(empty.outputs[s * PACK_OUTPUT_COUNT + O.stopReason]).toBe(STOP_REASON.cellLimit);
+      expect(empty.outputs[s * PACK_OUTPUT_COUNT + O.minCellVoltageV]).toBeGreaterThan(2.5 - 1e-9);
+    }
     const full = await runStudy({ pack: { series: 2, parallel: 1 }, protocol: [{ type: 'charge', cRate: 1 }], run: { samples: 2, chunkSize: 2 } }, { backend: 'reference' });
-    expect(full.invalid[0].reason).toContain("above the protocol's highest voltage limit (4.2 V)");
-    // No statistic is made of them.
+    expect(full.invalid).toEqual([]);
+    expect(full.outputs[O.capacityAh]).toBe(0);
+    expect(full.outputs[O.maxCellVoltageV]).toBeLessThan(4.2 + 1e-9);
+    // Their statistics are made of them (0 Ah is the answer).
     const stats = outputStatistics(empty.outputs, empty.invalid);
-    expect(stats.every((o) => o.statistics.count === 0)).toBe(true);
+    expect(stats.find((o) => o.name === 'capacityAh')!.statistics).toMatchObject({ count: 2, mean: 0 });
   });
 
   it('ordinary multi-step protocols stay valid', async () => {

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { PACK_OUTPUT_INDEX, STOP_REASON } from '../../src/pack/outputs.ts';
 import { analysisHash, parseStudySpec, simulationHash, studyHash, StudySpecError } from '../../src/spec/index.ts';
+import { runStudy } from '../../src/study/runner.ts';
 import { captureIo } from '../support/cli.ts';
 
 const PACK = 'pack: { series: 2, parallel: 1 }\n';
@@ -33,9 +35,28 @@ describe('voltage limits inside the parameter set window', () => {
     expect(() => parseStudySpec(`${PACK}protocol:\n  - { type: discharge, cRate: 1, cutoffVoltage: 3.0 }\n  - { type: cccv, cRate: 1, voltage: 4.1 }\n`)).not.toThrow();
   });
 
-  it.todo(
-    'kernel: a step whose limit is already crossed at its start ends at once with 0 Ah and its stop reason (SOC 0 then discharge; charging a full pack) — the kernel rework of issue 13 adds it; until then the results side marks such packs invalid (test/results/validity.test.ts)',
-  );
+  for (const backend of ['reference', 'wasm']) {
+    it(`kernel (${backend}): a step whose limit is already crossed at its start ends at once with 0 Ah and its stop reason (SOC 0 then discharge; charging a full pack)`, async () => {
+      const O = PACK_OUTPUT_INDEX;
+      const at = (r: { outputs: Float64Array }, name: keyof typeof O) => r.outputs[O[name]];
+      // SOC 0: the discharge ends at once (a valid cut-off), the charge after it runs its 300 s.
+      const empty = await runStudy(
+        { pack: { series: 2, parallel: 1 }, initial: { soc: 0 }, protocol: [{ type: 'discharge', cRate: 1 }, { type: 'charge', cRate: 1, duration: 300 }], run: { samples: 1 } },
+        { backend },
+      );
+      expect(empty.invalid).toEqual([]);
+      expect(at(empty, 'durationS')).toBeCloseTo(300, 6);
+      expect(at(empty, 'capacityAh')).toBeCloseTo((-5 * 300) / 3600, 9);
+      expect(at(empty, 'stopReason')).toBe(STOP_REASON.cellLimit);
+      expect(at(empty, 'timeToFirstCutoffS')).toBe(0);
+      expect(at(empty, 'minCellVoltageV')).toBeGreaterThan(2.5 - 1e-9);
+      // A full pack: the charge ends at once with 0 Ah and no voltage above the limit.
+      const full = await runStudy({ pack: { series: 2, parallel: 1 }, protocol: [{ type: 'charge', cRate: 1 }], run: { samples: 1 } }, { backend });
+      expect(full.invalid).toEqual([]);
+      expect([at(full, 'capacityAh'), at(full, 'energyWh'), at(full, 'durationS'), at(full, 'stopReason')]).toEqual([0, 0, 0, STOP_REASON.cellLimit]);
+      expect(at(full, 'maxCellVoltageV')).toBeLessThan(4.2 + 1e-9);
+    });
+  }
 });
 
 describe('physical temperatures', () => {

@@ -1,8 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { CellspreadInputError, tailSummary } from '../../src/index.ts';
+import { CellspreadInputError, conditionalValueAtRisk, exceedanceProbability, fitGeneralizedPareto, tailSummary, valueAtRisk } from '../../src/index.ts';
+import { tailSummaryOfOwnColumn } from '../../src/tail/summary.ts';
 import { gpdSample, normalSample } from './helpers.ts';
 
 describe('tailSummary', () => {
+  it('gives, to the bit, what each estimator gives on its own sorted copy (the column is sorted once and shared)', () => {
+    // A lower tail (the negated copy), dropped NaN, ties and signed zeros: every section equals the public estimator run
+    // on the finite values, which sorts its own oriented copy.
+    const raw = Array.from(normalSample(3001, 81, 2.5, 0.01), (v, i) => (i % 250 === 0 ? NaN : i % 7 === 0 ? Math.round(v * 100) / 100 : v));
+    raw.push(0, -0, 0);
+    const finite = raw.filter(Number.isFinite);
+    const bound = (x: number) => (Number.isFinite(x) ? x : null); // the summary's JSON-safe bounds
+    const opts = { tail: 'lower' as const, confidence: 0.9 };
+    const s = tailSummary(raw, { limit: 2.48, ...opts, nonFinite: 'drop', minExceedances: 20 });
+    expect(s.droppedNonFinite).toBe(raw.length - finite.length);
+    const emp = exceedanceProbability(finite, 2.48, opts);
+    expect(s.empirical).toEqual({ estimate: emp.estimate, lower: emp.lower, upper: emp.upper, exceedances: emp.exceedances });
+    for (const [i, level] of [0.9, 0.99, 0.999].entries()) {
+      const v = valueAtRisk(finite, level, opts);
+      expect([s.valueAtRisk[i].estimate, s.valueAtRisk[i].lower, s.valueAtRisk[i].upper]).toEqual([v.estimate, bound(v.lower), bound(v.upper)]);
+      const c = conditionalValueAtRisk(finite, level, opts);
+      expect([s.conditionalValueAtRisk[i].estimate, s.conditionalValueAtRisk[i].lower, s.conditionalValueAtRisk[i].upper]).toEqual([c.estimate, bound(c.lower), bound(c.upper)]);
+    }
+    const fit = fitGeneralizedPareto(finite, { ...opts, minExceedances: 20 });
+    expect(s.gpd.status).toBe('fitted');
+    if (s.gpd.status !== 'fitted') return;
+    expect([s.gpd.threshold, s.gpd.shape, s.gpd.scale, s.gpd.exceedances]).toEqual([fit.threshold, fit.shape, fit.scale, fit.exceedances]);
+  });
+
+  it('a column handed over (the study analysis) gives the same summary, compacted and sorted in place without a copy', () => {
+    const raw = Array.from(gpdSample(4000, 1.5, 0.1, 83), (v, i) => (i % 333 === 0 ? NaN : 300 + v));
+    const options = { limit: 306, tail: 'upper' as const, nonFinite: 'drop' as const };
+    const own = Float64Array.from(raw);
+    expect(tailSummaryOfOwnColumn(own, options)).toEqual(tailSummary(raw, options));
+    const finite = raw.filter(Number.isFinite).sort((a, b) => a - b);
+    expect(Array.from(own.subarray(0, finite.length))).toEqual(finite);
+    // With nonFinite 'error' a NaN is still the error naming the column and index.
+    expect(() => tailSummaryOfOwnColumn(Float64Array.from(raw), { limit: 306, output: 'peak' })).toThrow(/peak\[0\] must be a finite number/);
+  });
+
   it('summarises an upper tail with empirical, VaR, CVaR and GPD sections, JSON-safe', () => {
     const peak = Array.from(gpdSample(20_000, 1.5, 0.1, 71), (v) => 300 + v); // K
     const s = tailSummary(peak, { output: 'peakTemperature', limit: 315, tail: 'upper' });

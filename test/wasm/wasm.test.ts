@@ -10,7 +10,7 @@ import { ReferenceBackend } from '../../src/backends/reference.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../../src/pack/outputs.ts';
 import { chunkJob } from '../../src/study/runner.ts';
 import { studyModel } from '../../src/study/job.ts';
-import { PARITY_CASES } from '../parity/cases.ts';
+import { caseModel, PARITY_CASES } from '../parity/cases.ts';
 
 const created: Backend[] = [];
 async function wasm(workers: number): Promise<WasmBackend> {
@@ -66,7 +66,7 @@ describe('wasm backend', () => {
     const b = await wasm(1);
     const reference = new ReferenceBackend();
     for (const c of PARITY_CASES) {
-      const { job } = chunkJob(c.spec, studyModel(c.spec), 0, c.spec.run.samples);
+      const { job } = chunkJob(c.spec, caseModel(c), 0, c.spec.run.samples);
       const got = (await b.simulate(job)).outputs;
       const want = (await reference.simulate(job)).outputs;
       for (let i = 0; i < want.length; i++) {

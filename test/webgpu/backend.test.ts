@@ -1,7 +1,8 @@
 /**
  * WebGPU backend specifics (the physics is covered by test/parity): dispatch shapes beyond the per-dimension
- * workgroup limit, splitting a job into several dispatches, pause/resume at step boundaries, the storage-memory
- * variant, clear errors on bad input, and that a process using the backend exits after dispose().
+ * workgroup limit, splitting a job into several dispatches, pause/resume at step boundaries and within the location
+ * of a stop (in both thread mappings), the storage-memory variant, clear errors on bad input, and that a process using
+ * the backend exits after dispose().
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +13,11 @@ import type { PackJob } from '../../src/backends/types.ts';
 import { validateStudySpec } from '../../src/spec/index.ts';
 import { studyModel } from '../../src/study/job.ts';
 import { chunkJob } from '../../src/study/runner.ts';
-import { PARITY_CASES } from '../parity/cases.ts';
+import { caseModel, PARITY_CASES } from '../parity/cases.ts';
 import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 import { S_SEI_GROWTH, S_STOICH_NEG } from '../../src/model/kernel.generated.ts';
 import { cellCount } from '../../src/pack/topology.ts';
+import { PACK_OUTPUT_INDEX, STOP_REASON } from '../../src/pack/outputs.ts';
 
 const required = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 let base: WebGpuBackend | undefined;
@@ -92,6 +94,29 @@ describe('webgpu backend', () => {
       expect(Array.from(r.outputs)).toEqual(Array.from(expected));
     });
   });
+
+  for (const mapping of ['pack', 'workgroup'] as const) {
+    it(`${mapping} mapping: pauses between the probes of a stop it locates and resumes bit for bit (12s2p at 10C)`, async () => {
+      const c = PARITY_CASES.find((p) => p.name.startsWith('pack 12s2p at 10C'))!;
+      const hot = chunkJob(c.spec, caseModel(c), 0, c.spec.run.samples).job;
+      await withBackend({ mapping }, async (whole) => {
+        const want = (await whole.simulate(hot)).outputs;
+        await withBackend({ mapping, loopBudget: 1 }, async (b) => {
+          const r = await b.simulate(hot);
+          // A budget of 1 pauses every pack at every step boundary and between any two probes of the location of its
+          // stop (about 20): more rounds than the longest pack has steps, by far.
+          let steps = 0;
+          for (let p = 0; p < hot.count; p++) {
+            const o = p * PACK_OUTPUT_COUNT;
+            expect(want[o + PACK_OUTPUT_INDEX.stopReason]).not.toBe(STOP_REASON.completed);
+            steps = Math.max(steps, Math.ceil(want[o + PACK_OUTPUT_INDEX.durationS] / hot.settings.timeStep) + 1);
+          }
+          expect(b.lastTimings[0].rounds).toBeGreaterThan(steps + 10);
+          expect(Array.from(r.outputs)).toEqual(Array.from(want));
+        });
+      });
+    });
+  }
 
   it('pauses SPMe packs too, and reports a pack the device cut short instead of returning its partial outputs', async () => {
     const c = PARITY_CASES.find((x) => x.name === 'spme pack 3s2p defect welds, conduction, 2C')!;

@@ -48,9 +48,10 @@ export interface WebGpuOptions extends GpuOptions, BackendOptions {
   /** Override of maxComputeWorkgroupsPerDimension (tests of the 2-D dispatch). */
   maxWorkgroupsPerDimension?: number;
   /**
-   * Loop iterations after which a pack pauses at its next step boundary and the host dispatches again (default 12,000
-   * on Mesa's llvmpipe, which ends an invocation's loops after 65,535 iterations; 2^25 on real GPUs), counted as the
-   * kernel counts them (shaders/pack.wgsl: every loop iteration, as if none were unrolled).
+   * Loop iterations after which a pack pauses at its next step boundary (or between two probes of a stop it is
+   * locating) and the host dispatches again (default 12,000 on Mesa's llvmpipe, which ends an invocation's loops after
+   * 65,535 iterations; 2^25 on real GPUs), counted as the kernel counts them (shaders/pack.wgsl: every loop iteration,
+   * as if none were unrolled).
    */
   loopBudget?: number;
 }

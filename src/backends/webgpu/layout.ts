@@ -73,6 +73,9 @@ export const WORK_SLOTS = [
   { name: 'committed1', state: false, description: 'cell current of the last commit' },
   { name: 'committed2', state: false, description: '... of the commit before' },
   { name: 'committed3', state: false, description: '... of the one before that' },
+  { name: 'stepStoichMargin', state: false, description: 'end-of-step distance of the particle surfaces from the ends of the stoichiometry range' },
+  { name: 'iterateStoichMargin', state: false, description: '... at the group Newton\'s current iterate' },
+  { name: 'validCurrent', state: false, description: 'cell current of the last valid solve while a step is located' },
 ] as const;
 
 export function workSlotCount(stateLength: number): number {
@@ -80,7 +83,7 @@ export function workSlotCount(stateLength: number): number {
 }
 
 /** Per-cell slots the private variant saves when a pack pauses (the storage variant's work buffer persists itself). */
-export const PERSIST_CELL_SLOTS = ['start', 'current', 'committed1', 'committed2', 'committed3'] as const;
+export const PERSIST_CELL_SLOTS = ['start', 'current', 'committed1', 'committed2', 'committed3', 'validCurrent'] as const;
 
 export function persistCellFields(stateLength: number): number {
   return PERSIST_CELL_SLOTS.reduce((n, s) => n + (WORK_SLOTS.find((w) => w.name === s)!.state ? stateLength : 1), 0);
@@ -101,6 +104,11 @@ export const PERSIST_FIELDS_LIST = [
   { name: 'history', size: 1, description: 'consecutive equal steps of one segment (the split extrapolation)' },
   { name: 'historyDt', size: 1, description: 'their length' },
   { name: 'historySegment', size: 1, description: 'their segment' },
+  {
+    name: 'location',
+    size: 11,
+    description: 'a pack paused while locating a stop within a step: phase (0: none), the pending probe, lo, hi, flo, fhi, x, side, iteration, hiReason, hiCell',
+  },
 ] as const;
 
 export const PERSIST_FIELDS = PERSIST_FIELDS_LIST.reduce((n, f) => n + f.size, 0);

@@ -123,9 +123,9 @@ export function workgroupShape(n: number, series: number, maxInvocations: number
   const cellsPerInvocation = Math.ceil(n / maxInvocations);
   const invocations = Math.ceil(n / cellsPerInvocation);
   const groupsPerInvocation = Math.ceil(series / invocations);
-  // shaders/pack-workgroup.wgsl: 8 arrays per group, 13 f32 per invocation (pTerms a vec4), the round's scalars and 2
+  // shaders/pack-workgroup.wgsl: 9 arrays per group, 14 f32 per invocation (pTerms a vec4), the round's scalars and 2
   // counters (and up to 16 bytes of alignment before the vec4 array).
-  const sharedBytes = 4 * (8 * series + 13 * invocations + 12);
+  const sharedBytes = 4 * (9 * series + 14 * invocations + 12);
   return { invocations, cellsPerInvocation, groupsPerInvocation, sharedBytes };
 }
 
