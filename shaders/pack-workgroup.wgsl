@@ -9,7 +9,9 @@
 // protocol machines are pack.wgsl's, driven by rounds: in each round every invocation does the cell work the leader
 // asked for (RF_* flags: initialise, commit the trial states, cell extremes, SOC, one pack solve), then the leader
 // consumes the results and writes the next round. Control flow around barriers is uniform: it depends only on the
-// round flags, read with workgroupUniformLoad, and on counters read the same way.
+// round flags, read with workgroupUniformLoad, and on counters read the same way. Invocations share cells' working
+// slots through storage buffers, so every synchronisation point is a storageBarrier as well as a workgroup barrier
+// (workgroupBarrier alone orders only workgroup memory).
 //
 // Assembled by src/backends/webgpu/shader.ts after layout.generated.wgsl, the study prelude (with WG_SIZE,
 // CELLS_PER_INVOCATION and GROUPS_PER_INVOCATION), kernel.generated.wgsl and step.wgsl. Working memory: parameters
@@ -496,7 +498,7 @@ fn solve_cells(lid: u32, flags: u32) {
   // Counted as if no loop were unrolled (EVAL_LOOPS, PREPARE_LOOPS: the step template's and kernels' own loops).
   loops += CELLS_PER_INVOCATION * select(PREPARE_LOOPS, EVAL_LOOPS, open);
   if (!open) {
-    workgroupBarrier(); // the parts prepared (a group's cells may live in other invocations)
+    storageBarrier(); workgroupBarrier(); // the parts prepared (a group's cells may live in other invocations)
     for (var q = 0u; q < GROUPS_PER_INVOCATION; q++) {
       let g = lid + q * WG_SIZE;
       if (g < N_SERIES) {
@@ -507,7 +509,7 @@ fn solve_cells(lid: u32, flags: u32) {
     if (lid == 0u) {
       atomicStore(&gActive[0], 0u);
     }
-    workgroupBarrier();
+    storageBarrier(); workgroupBarrier();
     var iteration = 0u;
     loop {
       for (var k = 0u; k < CELLS_PER_INVOCATION; k++) {
@@ -520,7 +522,7 @@ fn solve_cells(lid: u32, flags: u32) {
           group_cell_eval(c, g, dt, (flags & RF_SLOPE) != 0u);
         }
       }
-      workgroupBarrier();
+      storageBarrier(); workgroupBarrier();
       if (lid == 0u) {
         atomicStore(&gActive[(iteration + 1u) & 1u], 0u);
       }
@@ -534,6 +536,7 @@ fn solve_cells(lid: u32, flags: u32) {
         }
       }
       loops += 1u + CELLS_PER_INVOCATION * EVAL_LOOPS + GROUPS_PER_INVOCATION * 4u * N_PARALLEL;
+      storageBarrier();
       let running = workgroupUniformLoad(&gActive[iteration & 1u]);
       if (running == 0u) {
         break;
@@ -541,7 +544,7 @@ fn solve_cells(lid: u32, flags: u32) {
       iteration += 1u;
     }
   } else {
-    workgroupBarrier(); // the open-circuit voltages
+    storageBarrier(); workgroupBarrier(); // the open-circuit voltages
   }
   var invalid = 2u * N_CELLS;
   for (var q = 0u; q < GROUPS_PER_INVOCATION; q++) {
@@ -1516,16 +1519,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // short (pack.wgsl's `exited`).
   var exited = false;
   loop {
+    storageBarrier(); // the leader's storage writes of the last round
     let flags = workgroupUniformLoad(&rFlags);
     if ((flags & RF_IDLE) != 0u) {
       return;
     }
     cells_before_solve(lid, flags);
-    workgroupBarrier(); // the committed start states (conduction and prepare read the neighbours')
+    storageBarrier(); workgroupBarrier(); // the committed start states (conduction and prepare read the neighbours')
     if ((flags & RF_SOLVE) != 0u) {
       solve_cells(lid, flags);
     }
-    workgroupBarrier();
+    storageBarrier(); workgroupBarrier();
     if (lid == 0u) {
       leader_after_round(flags);
     }
