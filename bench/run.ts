@@ -77,6 +77,9 @@ async function loadTree(label: string, root: string): Promise<Tree> {
   return { label, root, backend, jobs };
 }
 
+// The simulation rounds below load build/cellspread.wasm: build it from these sources first, or they would measure
+// whatever module an earlier build left there.
+buildTree(here);
 const trees = [await loadTree('this tree', here)];
 if (against) trees.push(await loadTree(`commit ${against}`, checkoutCommit(against)));
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -138,7 +141,6 @@ for (const r of rows) console.log(line(r));
 // default study runs the SPMe (issue 14); it runs once more with `simulation.model: spm` (the default study file with
 // that one line changed), so that both models are compared with the old commit in the same run.
 if (runStudy) {
-  buildTree(here); // the CLI runs dist/: measure the sources as they are
   const out = mkdtempSync(join(os.tmpdir(), 'cellspread-bench-study-'));
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   try {
