@@ -90,57 +90,16 @@ export function deriveElectrolyteParameters(set: ParameterSet, mesh: Electrolyte
   requirePositive('electrolyteConductivity', conductivityScale);
   requireFinite('electrolyte.diffusivity.activationEnergy', diffusivityEa);
   requireFinite('electrolyte.conductivity.activationEnergy', conductivityEa);
-  // The fits' reference concentrations belong to the set (the step evaluates the set's D_e), not to a cell.
-  const functionAt = (name: 'diffusivity' | 'conductivity', c: number) => {
-    const f = el[name];
-    requirePositive(`electrolyte.${name}.referenceConcentration`, f.referenceConcentration);
-    const v = electrolyteFunction(f, c);
-    if (!(v > 0 && Number.isFinite(v))) {
-      throw new CellspreadInputError(`electrolyte.${name}`, `must be > 0 at the initial concentration ${c} mol/m3 and the reference temperature`, v);
-    }
-    return v;
-  };
-  functionAt('diffusivity', c0);
-  const kappa0 = conductivityScale * functionAt('conductivity', c0);
+  transportAt(el, 'diffusivity', c0);
+  const kappa0 = conductivityScale * transportAt(el, 'conductivity', c0);
 
-  const region = (name: 'negative' | 'separator' | 'positive', cells: number) => {
-    const e = name === 'separator' ? set.separator : set[name];
-    const L = pick(o, `${name}.thickness`, e.thickness);
-    const eps = pick(o, `${name}.porosity`, e.porosity);
-    requirePositive(`${name}.thickness`, L);
-    // A separator may be all electrolyte (Marquis2019's has porosity 1); an electrode needs its solid.
-    const full = name === 'separator';
-    if (!(eps > 0 && (full ? eps <= 1 : eps < 1))) throw new CellspreadInputError(`${name}.porosity`, full ? 'must be in (0, 1]' : 'must be in (0, 1)', eps);
-    const tau = o?.[`tortuosity.${name}`];
-    let efficiency: number;
-    if (tau !== undefined) {
-      if (!(tau >= 1 && Number.isFinite(tau))) throw new CellspreadInputError(`tortuosity.${name}`, 'must be a finite number >= 1', tau);
-      efficiency = eps / tau;
-    } else {
-      const b = pick(o, `${name}.bruggemanElectrolyte`, e.bruggemanElectrolyte);
-      if (!(b >= 0 && Number.isFinite(b))) throw new CellspreadInputError(`${name}.bruggemanElectrolyte`, 'must be a finite number >= 0', b);
-      efficiency = eps ** b;
-    }
-    const h = L / cells;
-    return { L, eps, efficiency, h };
-  };
-  const n = region('negative', mesh.negative);
-  const s = region('separator', mesh.separator);
-  const p = region('positive', mesh.positive);
-  const solidResistance = (['negative', 'positive'] as const).reduce((sum, side) => {
-    const e = set[side];
-    const L = side === 'negative' ? n.L : p.L;
-    const eps = side === 'negative' ? n.eps : p.eps;
-    const epsS = pick(o, `${side}.activeMaterialVolumeFraction`, e.activeMaterialVolumeFraction);
-    if (!(eps + epsS <= 1)) {
-      throw new CellspreadInputError(`${side}.porosity`, `plus the active material volume fraction (${epsS}) must be <= 1`, eps);
-    }
-    const sigma = pick(o, `${side}.conductivity`, e.conductivity);
-    const bs = pick(o, `${side}.bruggemanElectrode`, e.bruggemanElectrode);
-    requirePositive(`${side}.conductivity`, sigma);
-    if (!(bs >= 0 && Number.isFinite(bs))) throw new CellspreadInputError(`${side}.bruggemanElectrode`, 'must be a finite number >= 0', bs);
-    return sum + L / (3 * sigma * (1 - eps) ** bs);
-  }, 0) / area;
+  const n = regionOf(set, o, REGION_PATHS.negative, mesh.negative);
+  const s = regionOf(set, o, REGION_PATHS.separator, mesh.separator);
+  const p = regionOf(set, o, REGION_PATHS.positive, mesh.positive);
+  let solidResistance = 0;
+  solidResistance += solidTerm(set, o, SOLID_PATHS.negative, n.L, n.eps);
+  solidResistance += solidTerm(set, o, SOLID_PATHS.positive, p.L, p.eps);
+  solidResistance /= area;
   const sourceScale = (1 - tPlus) / (FARADAY * c0 * area);
   return {
     electrolyteConcentration: c0,
@@ -159,6 +118,73 @@ export function deriveElectrolyteParameters(set: ParameterSet, mesh: Electrolyte
     conductivityActivation: conductivityEa / GAS_CONSTANT,
     solidResistance,
   };
+}
+
+// The override paths each region and electrode reads, built once (this runs for every sampled SPMe cell).
+type RegionName = 'negative' | 'separator' | 'positive';
+const regionPaths = (name: RegionName) => ({
+  name,
+  thickness: `${name}.thickness`,
+  porosity: `${name}.porosity`,
+  tortuosity: `tortuosity.${name}`,
+  bruggeman: `${name}.bruggemanElectrolyte`,
+});
+const REGION_PATHS = { negative: regionPaths('negative'), separator: regionPaths('separator'), positive: regionPaths('positive') };
+const solidPaths = (side: 'negative' | 'positive') => ({
+  side,
+  porosity: `${side}.porosity`,
+  activeFraction: `${side}.activeMaterialVolumeFraction`,
+  conductivity: `${side}.conductivity`,
+  bruggeman: `${side}.bruggemanElectrode`,
+});
+const SOLID_PATHS = { negative: solidPaths('negative'), positive: solidPaths('positive') };
+
+/** A transport property of the set at the initial concentration, checked (the fits' reference concentrations are the set's). */
+function transportAt(el: ParameterSet['electrolyte'], name: 'diffusivity' | 'conductivity', c: number): number {
+  const f = el[name];
+  requirePositive(`electrolyte.${name}.referenceConcentration`, f.referenceConcentration);
+  const v = electrolyteFunction(f, c);
+  if (!(v > 0 && Number.isFinite(v))) {
+    throw new CellspreadInputError(`electrolyte.${name}`, `must be > 0 at the initial concentration ${c} mol/m3 and the reference temperature`, v);
+  }
+  return v;
+}
+
+/** A region's thickness, porosity, transport efficiency (eps / tortuosity) and volume width, checked. */
+function regionOf(set: ParameterSet, o: CellOverrides | undefined, paths: ReturnType<typeof regionPaths>, cells: number) {
+  const e = paths.name === 'separator' ? set.separator : set[paths.name];
+  const L = pick(o, paths.thickness, e.thickness);
+  const eps = pick(o, paths.porosity, e.porosity);
+  requirePositive(paths.thickness, L);
+  // A separator may be all electrolyte (Marquis2019's has porosity 1); an electrode needs its solid.
+  const full = paths.name === 'separator';
+  if (!(eps > 0 && (full ? eps <= 1 : eps < 1))) throw new CellspreadInputError(paths.porosity, full ? 'must be in (0, 1]' : 'must be in (0, 1)', eps);
+  const tau = o?.[paths.tortuosity];
+  let efficiency: number;
+  if (tau !== undefined) {
+    if (!(tau >= 1 && Number.isFinite(tau))) throw new CellspreadInputError(paths.tortuosity, 'must be a finite number >= 1', tau);
+    efficiency = eps / tau;
+  } else {
+    const b = pick(o, paths.bruggeman, e.bruggemanElectrolyte);
+    if (!(b >= 0 && Number.isFinite(b))) throw new CellspreadInputError(paths.bruggeman, 'must be a finite number >= 0', b);
+    efficiency = eps ** b;
+  }
+  const h = L / cells;
+  return { L, eps, efficiency, h };
+}
+
+/** An electrode's solid-phase Ohmic resistance times the area, L / (3 sigma (1 - eps)^b), checked. */
+function solidTerm(set: ParameterSet, o: CellOverrides | undefined, paths: ReturnType<typeof solidPaths>, L: number, eps: number): number {
+  const e = set[paths.side];
+  const epsS = pick(o, paths.activeFraction, e.activeMaterialVolumeFraction);
+  if (!(eps + epsS <= 1)) {
+    throw new CellspreadInputError(paths.porosity, `plus the active material volume fraction (${epsS}) must be <= 1`, eps);
+  }
+  const sigma = pick(o, paths.conductivity, e.conductivity);
+  const bs = pick(o, paths.bruggeman, e.bruggemanElectrode);
+  requirePositive(paths.conductivity, sigma);
+  if (!(bs >= 0 && Number.isFinite(bs))) throw new CellspreadInputError(paths.bruggeman, 'must be a finite number >= 0', bs);
+  return L / (3 * sigma * (1 - eps) ** bs);
 }
 
 function requirePositive(field: string, v: number): void {

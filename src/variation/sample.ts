@@ -243,8 +243,10 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
   const baseInputs = cellInputs(set, constant);
   const inputs = new Float64Array(CELL_INPUT_COUNT); // the cell being derived
   const parameterStride = count * cellsPerPack;
-  // The SPMe's electrolyte rows come from the cell's overrides (the paths deriveElectrolyteParameters reads).
+  // The SPMe's electrolyte rows come from the cell's overrides (the paths deriveElectrolyteParameters reads). One
+  // override object serves every cell: each quantity's applier writes the same paths for every cell.
   const overrideAppliers = spme ? c.quantities.map((q) => makeOverrideApplier(q.info.name, c, values)) : [];
+  const cellOverrides: Record<string, number> = { ...constant };
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
   const epistemicOf = c.quantities.map((_, qi) => c.epistemic.some((e) => e.quantity === qi));
@@ -317,9 +319,8 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
       try {
         deriver.derive(inputs, soc, chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
         if (spme) {
-          const o: Record<string, number> = { ...constant };
-          for (let qi = 0; qi < nq; qi++) overrideAppliers[qi](values[qi][cell], o, cell);
-          const ep = deriveElectrolyteParameters(set, mesh, o) as unknown as Record<string, number>;
+          for (let qi = 0; qi < nq; qi++) overrideAppliers[qi](values[qi][cell], cellOverrides, cell);
+          const ep = deriveElectrolyteParameters(set, mesh, cellOverrides) as unknown as Record<string, number>;
           for (let j = 0; j < ELECTROLYTE_PARAMETERS.length; j++) {
             chunk.kernelParameters[(CELL_PARAMETER_COUNT + j) * parameterStride + s * cellsPerPack + cell] = ep[ELECTROLYTE_PARAMETERS[j].name];
           }
