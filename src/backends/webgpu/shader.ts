@@ -2,7 +2,8 @@
  * WGSL source assembly and the f32 upload layout of the WebGPU backend.
  *
  * The kernel is shaders/pack.wgsl (one invocation per pack: group Newton and protocol machines) with one of its two
- * working-memory variants, or shaders/pack-workgroup.wgsl (one workgroup per pack, an invocation per cell), around the
+ * working-memory variants, or shaders/pack-workgroup.wgsl (one workgroup per pack, an invocation per cell), each with
+ * the machine functions both share (shaders/pack-common.wgsl), around the
  * step template (shaders/step.wgsl), the generated cell kernels of the study's model (shaders/kernel.generated.wgsl for
  * the SPM, kernel-spme.generated.wgsl for the SPMe, from src/model/physics.ts) and their layout (layout.generated.wgsl,
  * layout-spme.generated.wgsl); at load time they are joined with a prelude of study constants (the definition's
@@ -70,6 +71,7 @@ const SHADER_FILES = [
   'work-private.wgsl',
   'work-storage.wgsl',
   'pack-workgroup.wgsl',
+  'pack-common.wgsl',
   'conformance.wgsl',
 ] as const;
 type ShaderFile = (typeof SHADER_FILES)[number];
@@ -168,7 +170,9 @@ export async function shaderSource(job: PackJob, config: ShaderConfig, platform?
   const files = await loadShaderFiles(platform);
   const generated = modelFiles(job.settings.model);
   const mapping =
-    config.variant === 'workgroup' ? [files['pack-workgroup.wgsl']] : [files['pack.wgsl'], config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl']];
+    config.variant === 'workgroup'
+      ? [files['pack-workgroup.wgsl'], files['pack-common.wgsl']]
+      : [files['pack.wgsl'], files['pack-common.wgsl'], config.variant === 'private' ? files['work-private.wgsl'] : files['work-storage.wgsl']];
   return [files[generated.layout], prelude(job, config), files[generated.kernel], files['step.wgsl'], ...mapping].join('\n');
 }
 
