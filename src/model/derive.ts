@@ -58,6 +58,23 @@ const ELECTRODE_FIELDS = [
 ] as const;
 
 /**
+ * What the SPMe's electrolyte rows read besides the SPM's inputs (src/model/electrolyte.ts ElectrolyteDeriver), so the
+ * sampler fills one vector per cell for both. `tortuosity.<region>` (eps / tau instead of Bruggeman when given) reads
+ * NaN when no override gives it; `electrolyteDiffusivity` and `electrolyteConductivity` are factors on the set's fits
+ * (1 = as in the set).
+ */
+export const ELECTROLYTE_INPUTS = [
+  ...(['negative', 'separator', 'positive'] as const).flatMap((r) => [`${r}.porosity`, `${r}.bruggemanElectrolyte`, `tortuosity.${r}`]),
+  ...(['negative', 'positive'] as const).flatMap((r) => [`${r}.conductivity`, `${r}.bruggemanElectrode`]),
+  'electrolyte.transferenceNumber',
+  'electrolyte.thermodynamicFactor',
+  'electrolyte.diffusivity.activationEnergy',
+  'electrolyte.conductivity.activationEnergy',
+  'electrolyteDiffusivity',
+  'electrolyteConductivity',
+] as const;
+
+/**
  * Kernel parameters the cell-physics definition reads from the set itself (`fromSet` in src/model/physics.ts), with
  * the paths they read (found once, by calling each with a recording reader).
  */
@@ -90,6 +107,7 @@ export const CELL_INPUTS: readonly string[] = withFromSetPaths([
   'lithiumInventoryFactor',
   ...SEI_FIELDS.map((f) => `sei.${f}`),
   'sei.rateFactor',
+  ...ELECTROLYTE_INPUTS,
 ]);
 export const CELL_INPUT_COUNT = CELL_INPUTS.length;
 const INPUT_INDEX = new Map(CELL_INPUTS.map((path, i) => [path, i]));
@@ -131,29 +149,18 @@ function withFromSetPaths(paths: string[]): string[] {
   return [...paths, ...[...FROM_SET_PATHS].filter((p) => !paths.includes(p))];
 }
 
-/** The set's value at an input path (lithiumInventoryFactor and sei.rateFactor: 1; sei.* of a set without SEI: 0). */
+/**
+ * The set's value at an input path (the factors lithiumInventoryFactor, sei.rateFactor, electrolyteDiffusivity and
+ * electrolyteConductivity: 1; sei.* of a set without SEI: 0; tortuosity.*: NaN, none given).
+ */
 function readPath(set: ParameterSet, path: string): number {
-  if (path === 'lithiumInventoryFactor' || path === 'sei.rateFactor') return 1;
+  if (path === 'lithiumInventoryFactor' || path === 'sei.rateFactor' || path === 'electrolyteDiffusivity' || path === 'electrolyteConductivity') return 1;
+  if (path.startsWith('tortuosity.')) return NaN;
   if (path.startsWith('sei.') && !set.sei) return 0;
   let node: unknown = set;
   for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
   if (typeof node !== 'number') throw new CellspreadInputError(path, 'must name a numeric leaf of the parameter set', path);
   return node;
-}
-
-/** The override at `path`, else the set's value `base` (for derivations on override objects, e.g. the electrolyte's). */
-export function pick(o: CellOverrides | undefined, path: string, base: number): number {
-  const v = o?.[path];
-  return v === undefined ? base : v;
-}
-
-/** Electrode area A = L_z L_y n_elec [m2]. */
-export function electrodeArea(set: ParameterSet, o?: CellOverrides): number {
-  return (
-    pick(o, 'geometry.electrodeHeight', set.geometry.electrodeHeight) *
-    pick(o, 'geometry.electrodeWidth', set.geometry.electrodeWidth) *
-    pick(o, 'geometry.electrodeCount', set.geometry.electrodeCount)
-  );
 }
 
 /** The input vector of a cell of `set` with `overrides` applied (paths outside CELL_INPUTS are ignored). */

@@ -7,10 +7,10 @@
  * quantity leaves the draws of the others unchanged (common random numbers between study variants).
  */
 import { CellspreadInputError } from '../errors.ts';
-import { deriveElectrolyteParameters } from '../model/electrolyte.ts';
+import { ElectrolyteDeriver } from '../model/electrolyte.ts';
 import { CELL_INPUT_COUNT, CELL_INPUTS, cellDeriver, cellInputIndex, cellInputs } from '../model/derive.ts';
 import { CELL_PARAMETER_COUNT, cellParameters } from '../model/layout.ts';
-import { DEFAULT_ELECTROLYTE_MESH, ELECTROLYTE_PARAMETERS } from '../model/physics.ts';
+import { DEFAULT_ELECTROLYTE_MESH } from '../model/physics.ts';
 import { normalCdf, normalQuantile } from '../math/special.ts';
 import { Rng } from '../random/rng.ts';
 import { SobolSequence } from '../random/sobol.ts';
@@ -243,10 +243,8 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
   const baseInputs = cellInputs(set, constant);
   const inputs = new Float64Array(CELL_INPUT_COUNT); // the cell being derived
   const parameterStride = count * cellsPerPack;
-  // The SPMe's electrolyte rows come from the cell's overrides (the paths deriveElectrolyteParameters reads). One
-  // override object serves every cell: each quantity's applier writes the same paths for every cell.
-  const overrideAppliers = spme ? c.quantities.map((q) => makeOverrideApplier(q.info.name, c, values)) : [];
-  const cellOverrides: Record<string, number> = { ...constant };
+  // The SPMe's electrolyte rows come from the same input vector.
+  const electrolyte = spme ? new ElectrolyteDeriver(set, mesh) : undefined;
   const inputRow = new Float64Array(names.length);
   const appliers = c.quantities.map((q) => makeApplier(q.info.name, c, values));
   const epistemicOf = c.quantities.map((_, qi) => c.epistemic.some((e) => e.quantity === qi));
@@ -318,13 +316,7 @@ function sampleCells(spec: StudySpec, latent: Float64Array, rows: number, firstS
       for (const f of fractionChecks) checkVolumeFraction(f.side, f.porosity ? f.porosity[cell] : f.nominal, inputs[f.epsS], firstSampleIndex + s, cell);
       try {
         deriver.derive(inputs, soc, chunk.kernelParameters, s * cellsPerPack + cell, parameterStride);
-        if (spme) {
-          for (let qi = 0; qi < nq; qi++) overrideAppliers[qi](values[qi][cell], cellOverrides, cell);
-          const ep = deriveElectrolyteParameters(set, mesh, cellOverrides) as unknown as Record<string, number>;
-          for (let j = 0; j < ELECTROLYTE_PARAMETERS.length; j++) {
-            chunk.kernelParameters[(CELL_PARAMETER_COUNT + j) * parameterStride + s * cellsPerPack + cell] = ep[ELECTROLYTE_PARAMETERS[j].name];
-          }
-        }
+        electrolyte?.derive(inputs, chunk.kernelParameters, CELL_PARAMETER_COUNT * parameterStride + s * cellsPerPack + cell, parameterStride);
       } catch (e) {
         if (!(e instanceof CellspreadInputError)) throw e;
         throw new StudySpecError(['variation'], `must give physical cells (sample ${firstSampleIndex + s}, cell ${cell})`, e.message, `changed inputs ${JSON.stringify(changedInputs(inputs, baseInputs))}; narrow the variation or bound it with truncatedNormal (min/max)`);
@@ -411,10 +403,15 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
       case 'particleRadius':
         return writeTo(`${side}.particleRadius`);
       case 'porosity': {
-        // The SPM reads no porosity; it sets the solid fraction eps_s = a (1 - eps_e).
+        // The electrolyte reads the porosity; the SPM the solid fraction it sets, eps_s = a (1 - eps_e).
+        const porosity = cellInputIndex(`${side}.porosity`);
         const a = valuesOf(`activeFraction.${side}`);
         const a0 = e.activeMaterialVolumeFraction / (1 - e.porosity);
-        return (x, v, cell) => void (v[epsS] = (a ? a[cell] : a0) * (1 - x));
+        return (x, v, cell) => {
+          v[porosity] = x;
+          v[epsS] = (a ? a[cell] : a0) * (1 - x);
+          return undefined;
+        };
       }
       default: {
         const eps = valuesOf(`porosity.${side}`);
@@ -448,67 +445,3 @@ function makeApplier(name: string, c: CompiledStudy, values: Float64Array[]): Ap
   }
 }
 
-/** Writes one quantity's cell value into the cell's overrides by path (the SPMe's electrolyte derivation reads them). */
-type OverrideApplier = (x: number, o: Record<string, number>, cell: number) => number | undefined;
-
-/**
- * How one quantity's cell value is written into the overrides by parameter path (docs/variation.md has the formulas):
- * what `deriveElectrolyteParameters` reads for the SPMe's rows (porosity, tortuosity, thickness, area, the electrolyte's
- * own paths and scales). The same formulas as makeApplier's, on paths instead of the input vector.
- */
-function makeOverrideApplier(name: string, c: CompiledStudy, values: Float64Array[]): OverrideApplier {
-  const set: ParameterSet = c.set;
-  const valuesOf = (key: string): Float64Array | undefined => {
-    const i = c.quantities.findIndex((q) => q.key === key);
-    return i < 0 ? undefined : values[i];
-  };
-  const m = /^(coatingThickness|porosity|activeFraction|particleRadius)\.(negative|positive)$/.exec(name);
-  if (m) {
-    const side = m[2] as 'negative' | 'positive';
-    const e = set[side];
-    const thickness = `${side}.thickness`;
-    const radius = `${side}.particleRadius`;
-    const porosity = `${side}.porosity`;
-    const epsS = `${side}.activeMaterialVolumeFraction`;
-    switch (m[1]) {
-      case 'coatingThickness':
-        return (x, o) => void (o[thickness] = x);
-      case 'particleRadius':
-        return (x, o) => void (o[radius] = x);
-      case 'porosity': {
-        const a = valuesOf(`activeFraction.${side}`);
-        const a0 = e.activeMaterialVolumeFraction / (1 - e.porosity);
-        return (x, o, cell) => {
-          o[porosity] = x;
-          o[epsS] = (a ? a[cell] : a0) * (1 - x);
-          return undefined;
-        };
-      }
-      default: {
-        const eps = valuesOf(`porosity.${side}`);
-        return (x, o, cell) => void (o[epsS] = x * (1 - (eps ? eps[cell] : e.porosity)));
-      }
-    }
-  }
-  switch (name) {
-    case 'contactResistance':
-      return (x, o) => void (o['electrical.contactResistance'] = x);
-    case 'capacity': {
-      const w0 = set.geometry.electrodeWidth;
-      const q0 = set.electrical.nominalCapacity;
-      return (x, o) => void (o['geometry.electrodeWidth'] = (w0 * x) / q0);
-    }
-    case 'initialSoc':
-      return (x) => Math.min(1, Math.max(0, x));
-    case 'lithiumInventory':
-      return (x, o) => void (o.lithiumInventoryFactor = x);
-    case 'heatTransferCoefficient':
-      return (x, o) => void (o['thermal.heatTransferCoefficient'] = x);
-    case 'ambientTemperature':
-      return (x, o) => void (o['thermal.ambientTemperature'] = x);
-    case 'initialTemperature':
-      return (x, o) => void (o['thermal.initialTemperature'] = x);
-    default:
-      return (x, o) => void (o[name] = x); // a raw parameter-set path
-  }
-}

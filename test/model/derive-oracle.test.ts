@@ -170,8 +170,10 @@ describe('cell input vector', () => {
     const leaves = new Set(numericPaths(chen2020));
     // The sei.* inputs are leaves of a set with an SEI block (read as 0 without one); sei.rateFactor is the ageing factor.
     const seiLeaves = new Set(numericPaths(okane2022));
+    // The factors and the tortuosities (given only as overrides) are not leaves of a set.
+    const notLeaves = ['lithiumInventoryFactor', 'sei.rateFactor', 'electrolyteDiffusivity', 'electrolyteConductivity', 'tortuosity.negative', 'tortuosity.separator', 'tortuosity.positive'];
     for (const path of CELL_INPUTS) {
-      if (path === 'lithiumInventoryFactor' || path === 'sei.rateFactor') continue;
+      if (notLeaves.includes(path)) continue;
       expect(path.startsWith('sei.') ? seiLeaves.has(path) : leaves.has(path), path).toBe(true);
     }
     expect(cellInputs(chen2020)[CELL_INPUTS.indexOf('sei.initialThickness')]).toBe(0);
@@ -181,6 +183,10 @@ describe('cell input vector', () => {
     expect(v[CELL_INPUTS.indexOf('negative.thickness')]).toBe(80e-6);
     expect(v[CELL_INPUTS.indexOf('positive.thickness')]).toBe(chen2020.positive.thickness);
     expect(v[CELL_INPUTS.indexOf('lithiumInventoryFactor')]).toBe(1);
+    expect(v[CELL_INPUTS.indexOf('negative.porosity')]).toBe(0.3);
+    expect(v[CELL_INPUTS.indexOf('electrolyteConductivity')]).toBe(1);
+    expect(v[CELL_INPUTS.indexOf('tortuosity.separator')]).toBeNaN();
+    expect(cellInputs(chen2020, { 'tortuosity.separator': 2 })[CELL_INPUTS.indexOf('tortuosity.separator')]).toBe(2);
   });
 
   it('the deriver writes every kernel parameter, at offset + p * stride', () => {
