@@ -10,6 +10,7 @@
  * Plain Node on purpose: it runs before anything is compiled.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -56,9 +57,39 @@ if (step('js')) {
   });
 }
 
+/**
+ * Appends the custom section src/backends/wasm/sources.ts reads: the assembly/ sources compiled and their SHA-256 (of
+ * each path, a NUL, its text and a NUL, in order), so a checkout can tell a module built from other sources.
+ */
+function writeSourcesSection(wasmPath) {
+  const sources = readdirSync(join(root, 'assembly')).filter((f) => f.endsWith('.ts')).sort().map((f) => `assembly/${f}`);
+  const hash = createHash('sha256');
+  for (const path of sources) hash.update(`${path}\0${readFileSync(join(root, path), 'utf8')}\0`);
+  const section = customSection('cellspread-sources', JSON.stringify({ files: sources, sha256: hash.digest('hex') }));
+  writeFileSync(wasmPath, Buffer.concat([readFileSync(wasmPath), section]));
+}
+
+/** A WebAssembly custom section: id 0, its size, then the name (length-prefixed) and the payload. */
+function customSection(name, payload) {
+  const leb = (n) => {
+    const bytes = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n) b |= 0x80;
+      bytes.push(b);
+    } while (n);
+    return Buffer.from(bytes);
+  };
+  const nameBytes = Buffer.from(name, 'utf8');
+  const body = Buffer.concat([leb(nameBytes.length), nameBytes, Buffer.from(payload, 'utf8')]);
+  return Buffer.concat([Buffer.from([0]), leb(body.length), body]);
+}
+
 if (step('wasm')) {
   timed('build/cellspread.wasm (asc)', () => {
     run(join(dirname(require.resolve('assemblyscript/package.json')), 'bin', 'asc.js'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'release']);
+    writeSourcesSection(join(root, 'build', 'cellspread.wasm'));
   });
 }
 

@@ -15,6 +15,7 @@ import { flattenSeries, type StoichFunction } from '../../model/series.ts';
 import { packSegments } from '../../pack/protocol.ts';
 import { currentPlatform, type PackageAsset, type Platform, type WorkerPort } from '../../platform/index.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
+import { checkWasmSources } from './sources.ts';
 
 /** A compiled WebAssembly.Module (opaque here: the TypeScript libs in use carry no WebAssembly types). */
 export type WasmModule = object;
@@ -241,14 +242,21 @@ export class WasmBackend implements Backend {
 
 let compiled: Promise<WasmModule> | null = null;
 
-/** Compile build/cellspread.wasm once per process or page (the module is shared with every worker). */
+/**
+ * Compile build/cellspread.wasm once per process or page (the module is shared with every worker); in a checkout, a
+ * module built from other assembly/ sources is an error (./sources.ts).
+ */
 export function loadWasmModule(platform: Platform = currentPlatform()): Promise<WasmModule> {
   compiled ??= platform
     .readBytes(WASM_ASSET)
     .catch((err: Error) => {
       throw new Error(`${WASM_ASSET.path} could not be read (${err.message}); a checkout builds it with npm run build`);
     })
-    .then((bytes) => wasmApi!.compile(bytes));
+    .then(async (bytes) => {
+      const module = await wasmApi!.compile(bytes);
+      await checkWasmSources(module, platform, WASM_ASSET.path);
+      return module;
+    });
   compiled.catch(() => (compiled = null));
   return compiled;
 }
