@@ -3,8 +3,6 @@
  * canvas, no DOM, no network). User-supplied names only ever reach a chart as titles or label values (never as
  * field names or expressions); Vega escapes text when it writes SVG.
  */
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 
 const CONFIG = {
@@ -17,8 +15,17 @@ const CONFIG = {
 } as const;
 
 let chartCounter = 0;
-/** Vega-Lite's compile-time warnings (e.g. about faceted independent scales) are not the report reader's concern. */
-const QUIET = vega.logger(vega.None);
+
+/**
+ * Vega and Vega-Lite, loaded on the first chart: they are most of the package's load time (about 0.5 s), which the
+ * commands that draw no report (`cell`, `--help`, a shard's run) need not pay. Vega-Lite's compile-time warnings (e.g.
+ * about faceted independent scales) are not the report reader's concern, hence the silent logger.
+ */
+let libraries: Promise<{ vega: typeof import('vega'); vegaLite: typeof import('vega-lite'); quiet: ReturnType<typeof import('vega').logger> }> | undefined;
+function chartLibraries() {
+  libraries ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({ vega, vegaLite, quiet: vega.logger(vega.None) }));
+  return libraries;
+}
 
 /**
  * Compile and render one Vega-Lite spec to an SVG string. Element ids (clip paths, gradients) are prefixed per chart
@@ -26,7 +33,8 @@ const QUIET = vega.logger(vega.None);
  */
 export async function renderVegaLite(spec: Record<string, unknown>): Promise<string> {
   const full = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: CONFIG, ...spec } as unknown as TopLevelSpec;
-  const vg = vegaLite.compile(full, { logger: QUIET }).spec;
+  const { vega, vegaLite, quiet } = await chartLibraries();
+  const vg = vegaLite.compile(full, { logger: quiet }).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logLevel: vega.None });
   let svg: string;
   try {
