@@ -8,6 +8,13 @@ function duration(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** A rate of samples: per second, or per hour below 0.1 per second (a lifetime study's packs take minutes each). */
+function rate(perSecond: number): string {
+  if (perSecond >= 10) return `${perSecond.toFixed(0)}/s`;
+  if (perSecond >= 0.1 || perSecond === 0) return `${perSecond.toFixed(2)}/s`;
+  return `${(perSecond * 3600).toPrecision(2)}/h`;
+}
+
 /**
  * Progress on stderr: a live bar on a terminal, plain periodic lines otherwise (CI logs), nothing when quiet.
  */
@@ -26,7 +33,7 @@ export class ProgressReporter {
   update(p: StudyProgress): void {
     if (this.mode === 'quiet') return;
     const pct = p.samplesTotal > 0 ? p.samplesDone / p.samplesTotal : 1;
-    const text = `${Number.isInteger(p.samplesDone) ? p.samplesDone : p.samplesDone.toFixed(1)}/${p.samplesTotal} samples  ${p.samplesPerSecond.toFixed(p.samplesPerSecond < 10 ? 2 : 0)}/s  ETA ${duration(p.etaSeconds)}`;
+    const text = `${Number.isInteger(p.samplesDone) ? p.samplesDone : p.samplesDone.toFixed(1)}/${p.samplesTotal} samples  ${rate(p.samplesPerSecond)}  ETA ${duration(p.etaSeconds)}`;
     if (this.mode === 'tty') {
       const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - text.length - 10));
       const fill = Math.round(pct * width);

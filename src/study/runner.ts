@@ -206,9 +206,12 @@ export async function runStudy(studySpec: StudySpec | Record<string, unknown>, o
         const t1 = performance.now();
         let result;
         try {
-          // A lifetime chunk reports its progress through the cycles (its packs' slowest cycle).
+          // A lifetime chunk reports its progress through the cycles (its packs' slowest cycle), never backwards (a
+          // pack whose jump was refused goes back to the cycle it jumped from).
+          let furthest = 0;
           const report = (fraction: number) => {
-            if (!(fraction > 0)) return;
+            if (!(fraction > furthest)) return;
+            furthest = fraction;
             const elapsed = (performance.now() - t0) / 1000;
             const partial = done + fraction * count;
             const rate = partial / Math.max(elapsed, 1e-9);

@@ -32,6 +32,14 @@ describe('progress reporting', () => {
     expect(writes.every((w) => !w.includes('\r'))).toBe(true);
   });
 
+  it('gives slow rates per hour (a lifetime study: minutes per pack)', () => {
+    const { s, writes } = stream(false);
+    const p = new ProgressReporter(s, 'lines', 0);
+    p.update({ samplesDone: 4.5, samplesTotal: 8, elapsedSeconds: 1500, samplesPerSecond: 0.003, etaSeconds: 1167 });
+    p.update({ samplesDone: 100, samplesTotal: 200, elapsedSeconds: 400, samplesPerSecond: 0.25, etaSeconds: 400 });
+    expect(writes).toEqual(['progress: 56.3%  4.5/8 samples  11/h  ETA 19m27s\n', 'progress: 50.0%  100/200 samples  0.25/s  ETA 6m40s\n']);
+  });
+
   it('is silent when quiet', () => {
     const { s, writes } = stream(true);
     const p = new ProgressReporter(s, 'quiet');
