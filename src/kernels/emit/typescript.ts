@@ -6,7 +6,7 @@
 import { compileModel, type CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, call, cLikeOperation, cLikeSyntax, f64Literal, HEADER, infix, kernelBuffers, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
+import { atom, call, cLikeOperation, cLikeSyntax, f64Literal, guardedRead, HEADER, infix, kernelBuffers, KernelEmitter, kernelOrder, PREC, shift, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 
 const MATH: Record<string, string> = { exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', sqrt: 'Math.sqrt', tanh: 'Math.tanh', asinh: 'Math.asinh', sech2: 'sech2', min: 'Math.min', max: 'Math.max' };
 
@@ -108,14 +108,7 @@ class TypeScriptEmitter extends KernelEmitter {
   }
 }
 
-const shift = (offset: number) => (offset === 0 ? 'm' : offset > 0 ? `m + ${offset}` : `m - ${-offset}`);
-
-/** A read at m + offset, 0 outside [0, length). */
-function guarded(code: string, length: string, offset: number): Rendered {
-  if (offset === 0) return atom(code);
-  const inside = offset > 0 ? `m + ${offset} < k.${length}` : `m >= ${-offset}`;
-  return atom(`(${inside} ? ${code} : 0)`);
-}
+const guarded = (code: string, length: string, offset: number) => guardedRead(code, `k.${length}`, offset, '0');
 
 const stateIndex = (name: string) => `S_${upperSnake(name)}`;
 
