@@ -1,8 +1,9 @@
 import { jobParameterIndex } from '../model/kernel.generated.ts';
-import { cellParameters, cellStateLength, type CellKernelParameters } from '../model/layout.ts';
+import { cellParameters, type CellKernelParameters } from '../model/layout.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import { simulatePack } from '../pack/simulate.ts';
 import { cellCount } from '../pack/topology.ts';
+import { addCounts, emptyChunkResult, packStateLength } from './chunk.ts';
 import type { Backend, BackendFactory, PackChunkResult, PackJob } from './types.ts';
 
 /** Cell kernel parameters of pack `sample` of a job, as objects (the reference model's input). */
@@ -29,12 +30,8 @@ export class ReferenceBackend implements Backend {
   readonly device = 'CPU (TypeScript f64 reference, 1 thread)';
 
   async simulate(job: PackJob, signal?: AbortSignal): Promise<PackChunkResult> {
-    const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
-    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
-    const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
-    let cellSteps = 0;
-    let cellEvaluations = 0;
-    let cellCorrections = 0;
+    const result = emptyChunkResult(job);
+    const perPack = packStateLength(job);
     for (let s = 0; s < job.count; s++) {
       signal?.throwIfAborted();
       const r = simulatePack({
@@ -46,15 +43,13 @@ export class ReferenceBackend implements Backend {
         interconnect: interconnectOfPack(job, s),
         states: job.states?.subarray(s * perPack, (s + 1) * perPack),
       });
-      PACK_OUTPUT_NAMES.forEach((name, k) => (outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
-      states?.set(r.states, s * perPack);
-      cellSteps += r.cellSteps;
-      cellEvaluations += r.cellEvaluations;
-      cellCorrections += r.cellCorrections;
+      PACK_OUTPUT_NAMES.forEach((name, k) => (result.outputs[s * PACK_OUTPUT_COUNT + k] = r.outputs[name]));
+      result.states?.set(r.states, s * perPack);
+      addCounts(result, r);
       // Yield now and then so progress callbacks and Ctrl-C handlers run during long chunks.
       if (s % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { outputs, cellSteps, cellEvaluations, cellCorrections, states };
+    return result;
   }
 
   dispose(): void {}

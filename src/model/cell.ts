@@ -363,18 +363,23 @@ export class CellKernel {
     end[RISE] = rise1;
     r.rise = rise1;
     r.riseTangent = rise1Tangent;
-    r.voltage = ev.voltage;
     r.slope = slope ? ev.voltageTangent : NaN;
+    this.endResults(end, p, r);
+    return r;
+  }
+
+  /** The end state's evaluation (this.ev) and its electrolyte limits into the step's results. */
+  private endResults(end: Float64Array, p: CellKernelParameters, r: StepResult): void {
+    const ev = this.ev;
+    r.voltage = ev.voltage;
     r.surfaceOcvEnd = ev.surfaceOcv;
     r.surfaceStoichNeg = ev.surfaceStoichNeg;
     r.surfaceStoichPos = ev.surfaceStoichPos;
     r.stoichiometryMargin = ev.stoichiometryMargin;
     r.heatEnd = ev.heat;
-    const lim = this.lim;
-    K.limits(end, p, k, lim);
-    r.electrolyteMinimum = lim.electrolyteMinimum;
-    r.depletionMargin = lim.depletionMargin;
-    return r;
+    this.K.limits(end, p, this.constants, this.lim);
+    r.electrolyteMinimum = this.lim.electrolyteMinimum;
+    r.depletionMargin = this.lim.depletionMargin;
   }
 
   /** The SEI growth of the end state from the drives (with `slope`, its derivative in the current into b). */
@@ -420,15 +425,7 @@ export class CellKernel {
     r.heat += heatChange;
     r.cooling += r.coolingTangent * delta;
     r.voltageStart += r.voltageStartTangent * delta;
-    r.voltage = ev.voltage;
-    r.surfaceOcvEnd = ev.surfaceOcv;
-    r.surfaceStoichNeg = ev.surfaceStoichNeg;
-    r.surfaceStoichPos = ev.surfaceStoichPos;
-    r.stoichiometryMargin = ev.stoichiometryMargin;
-    r.heatEnd = ev.heat;
-    K.limits(end, p, this.constants, this.lim);
-    r.electrolyteMinimum = this.lim.electrolyteMinimum;
-    r.depletionMargin = this.lim.depletionMargin;
+    this.endResults(end, p, r);
     return r;
   }
 

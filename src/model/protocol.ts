@@ -1,5 +1,10 @@
 import { CellspreadInputError } from '../errors.ts';
 
+/*
+ * Protocol steps of one cell. A pack protocol (src/pack/protocol.ts) takes the same steps, with its currents the string
+ * currents and its C-rates relative to the pack's capacity; voltages stay cell voltages.
+ */
+
 /** Constant-current discharge (current > 0) or charge, ended by a voltage cut-off or a duration, whichever first. */
 export interface ConstantCurrentStep {
   type: 'discharge' | 'charge';
@@ -41,6 +46,7 @@ export interface CurrentTableStep {
   current: readonly number[];
   /** 'previous' holds each value until the next breakpoint (default); 'linear' interpolates. */
   interpolation?: 'previous' | 'linear';
+  /** Voltage limits ending the table early [V] (default the set's cut-offs). */
   lowerCutoff?: number;
   upperCutoff?: number;
 }

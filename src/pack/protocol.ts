@@ -1,39 +1,22 @@
 import { CellspreadInputError } from '../errors.ts';
+import type { CcCvStep, ConstantCurrentStep, CurrentTableStep, RestStep } from '../model/protocol.ts';
 import type { PackLayout } from './topology.ts';
 
-/** Pack protocol steps as written in a study file. Currents are string currents [A], powers pack powers [W]. */
-export interface PackLoadStep {
-  type: 'discharge' | 'charge';
-  cRate?: number;
-  current?: number;
+/**
+ * Pack protocol steps as written in a study file: the cell's steps (src/model/protocol.ts) with string currents [A]
+ * and C-rates relative to the pack's capacity; a load or a table may give pack powers [W] instead.
+ */
+export interface PackLoadStep extends ConstantCurrentStep {
+  /** Pack power [W] (> 0); a pack step gives exactly one of cRate, current, power. */
   power?: number;
-  /** Cell voltage limit ending the step [V]; defaults to the set's lower (discharge) / upper (charge) cut-off. */
-  cutoffVoltage?: number;
-  duration?: number;
 }
-export interface PackRestStep {
-  type: 'rest';
-  duration: number;
-}
-export interface PackCcCvStep {
-  type: 'cccv';
-  cRate?: number;
-  current?: number;
-  /** Maximum cell voltage held in the CV phase [V] (default the set's upper cut-off). */
-  voltage?: number;
-  cutoffCRate?: number;
-  cutoffCurrent?: number;
-  maxDuration?: number;
-}
-export interface PackTableStep {
-  type: 'table';
-  time: readonly number[];
+export type PackRestStep = RestStep;
+export type PackCcCvStep = CcCvStep;
+export interface PackTableStep extends Omit<CurrentTableStep, 'current'> {
+  /** String current at each breakpoint [A]; give this or `power`. */
   current?: readonly number[];
+  /** Pack power at each breakpoint [W]; give this or `current`. */
   power?: readonly number[];
-  interpolation?: 'previous' | 'linear';
-  /** Cell voltage limits ending the table early (default the set's cut-offs). */
-  lowerCutoff?: number;
-  upperCutoff?: number;
 }
 export type PackProtocolStep = PackLoadStep | PackRestStep | PackCcCvStep | PackTableStep;
 

@@ -410,17 +410,7 @@ export class PackSimulator {
     this.iterateStoichMargin.set(this.stepStoichMargin.subarray(c0, c0 + np), c0);
     for (let iter = 0; iter < F64.maxNewton; iter++) {
       // Linearised Kirchhoff solve: common voltage V and updates delta_j with sum(delta_j) = I - sum(I_j).
-      let sumI = 0;
-      let sumInv = 0;
-      let sumVoverS = 0;
-      for (let j = 0; j < np; j++) {
-        const c = c0 + j;
-        const s = usableSlope(this.slope[c]);
-        sumI += this.current[c];
-        sumInv += 1 / s;
-        sumVoverS += this.voltage[c] / s;
-      }
-      const common = (I - sumI + sumVoverS) / sumInv;
+      const common = this.kirchhoffVoltage(c0, np, I);
       let worst = 0;
       let converged = true;
       for (let j = 0; j < np; j++) {
@@ -465,6 +455,15 @@ export class PackSimulator {
     // The trial states are those of the last evaluation: the accepted currents. The group's common voltage is the
     // linearised Kirchhoff solve there, each cell weighted by its conductance -1/slope: the cells' voltage at the
     // solution (and, in f32, insensitive to a cell on the steep end of its OCP).
+    this.groupVoltage[g] = this.kirchhoffVoltage(c0, np, I);
+    return this.groupVoltage[g];
+  }
+
+  /**
+   * The common voltage V of the linearised Kirchhoff solve of a group carrying I: each cell at V carries
+   * I_j + (V - V_j) / slope_j, and the currents sum to I.
+   */
+  private kirchhoffVoltage(c0: number, np: number, I: number): number {
     let sumI = 0;
     let sumInv = 0;
     let sumVoverS = 0;
@@ -475,8 +474,7 @@ export class PackSimulator {
       sumInv += 1 / s;
       sumVoverS += this.voltage[c] / s;
     }
-    this.groupVoltage[g] = (I - sumI + sumVoverS) / sumInv;
-    return this.groupVoltage[g];
+    return (I - sumI + sumVoverS) / sumInv;
   }
 
   /**

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { DistributionSpec, FixedSpec, GeneralizedParetoSpec, ParetoSpec, SimpleDistributionSpec } from '../variation/distributions.ts';
 import type { Level, Scale } from '../variation/quantities.ts';
 import { CELL_MODELS, type CellModel, type ElectrolyteMesh } from '../model/physics.ts';
+import type { PackCcCvStep, PackLoadStep, PackRestStep, PackTableStep } from '../pack/protocol.ts';
 
 /**
  * The cell model a study runs when its file names none: the SPMe, whose cost per cell-discharge on the WASM backend is
@@ -233,28 +234,8 @@ export interface PackSpec {
   ambientTemperature?: number;
 }
 
-/** Pack-level protocol steps: currents are string currents [A], powers are pack powers [W]. */
-export type StudyProtocolStep =
-  | { type: 'discharge' | 'charge'; cRate?: number; current?: number; power?: number; cutoffVoltage?: number; duration?: number }
-  | { type: 'rest'; duration: number }
-  | {
-      type: 'cccv';
-      cRate?: number;
-      current?: number;
-      voltage?: number;
-      cutoffCRate?: number;
-      cutoffCurrent?: number;
-      maxDuration?: number;
-    }
-  | {
-      type: 'table';
-      time: number[];
-      current?: number[];
-      power?: number[];
-      interpolation: 'previous' | 'linear';
-      lowerCutoff?: number;
-      upperCutoff?: number;
-    };
+/** Pack-level protocol steps (src/pack/protocol.ts) as validated: a table's interpolation is filled in. */
+export type StudyProtocolStep = PackLoadStep | PackRestStep | PackCcCvStep | (PackTableStep & { interpolation: 'previous' | 'linear' });
 
 /** A cycle repeated `repeat` times (a lifetime study); `jumping` turns on cycle jumping (true: default tolerances). */
 export interface RepeatBlockSpec {

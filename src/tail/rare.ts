@@ -141,6 +141,27 @@ function designPointOf(z: Float64Array, g: Float64Array, dim: number, lim: numbe
   }
 }
 
+/** What both methods report alike: the settings, the model's evaluations, the levels and the design point. */
+function runFacts(
+  run: { confidence: number; limit: number; tail: TailDirection; dim: number; seed: number },
+  evaluate: Evaluator,
+  levels: RareEventLevel[],
+  best: { norm: number; point: number[] },
+) {
+  return {
+    confidence: run.confidence,
+    evaluations: evaluate.evaluations,
+    modelCalls: evaluate.calls,
+    limit: run.limit,
+    tail: run.tail,
+    dimension: run.dim,
+    seed: run.seed,
+    levels,
+    designPoint: best.point,
+    reliabilityIndex: Math.sqrt(best.norm),
+  };
+}
+
 // -----------------------------------------------------------------------------------------------------------------
 // Subset simulation
 // -----------------------------------------------------------------------------------------------------------------
@@ -312,16 +333,7 @@ export async function subsetSimulation(model: BatchModel, options: SubsetSimulat
     coefficientOfVariation: estimate > 0 ? cov : Infinity,
     coefficientOfVariationBound: estimate > 0 ? covSum : Infinity,
     ...interval(estimate, covSum, confidence),
-    confidence,
-    evaluations: evaluate.evaluations,
-    modelCalls: evaluate.calls,
-    limit,
-    tail,
-    dimension: dim,
-    seed,
-    levels,
-    designPoint: best.point,
-    reliabilityIndex: Math.sqrt(best.norm),
+    ...runFacts({ confidence, limit, tail, dim, seed }, evaluate, levels, best),
   };
 }
 
@@ -454,15 +466,6 @@ export async function crossEntropyImportanceSampling(model: BatchModel, options:
     coefficientOfVariation: cov,
     coefficientOfVariationBound: cov,
     ...interval(estimate, cov, confidence),
-    confidence,
-    evaluations: evaluate.evaluations,
-    modelCalls: evaluate.calls,
-    limit,
-    tail,
-    dimension: dim,
-    seed,
-    levels,
-    designPoint: best.point,
-    reliabilityIndex: Math.sqrt(best.norm),
+    ...runFacts({ confidence, limit, tail, dim, seed }, evaluate, levels, best),
   };
 }

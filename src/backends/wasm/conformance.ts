@@ -6,7 +6,7 @@ import { cellParameters } from '../../model/layout.ts';
 import type { ModelOptions, ThermalMode } from '../../model/cell.ts';
 import type { CellModel, ElectrolyteMesh } from '../../model/physics.ts';
 import type { ParameterSet } from '../../params/types.ts';
-import { STEP_OUTPUTS, type StepCase, type StepCaseResult } from '../webgpu/conformance.ts';
+import { STEP_OUTPUTS, stepCaseResult, type StepCase, type StepCaseResult } from '../webgpu/conformance.ts';
 import { configureArguments, loadWasmModule } from './index.ts';
 
 interface Exports {
@@ -66,13 +66,5 @@ export async function wasmStepCells(
   x.stepCells(sPtr, pPtr, iPtr, n, oPtr);
   const out = new Float64Array(x.memory.buffer, oPtr, S * n).slice();
   const end = new Float64Array(x.memory.buffer, sPtr, n * L).slice();
-  return cases.map((_, i) => ({
-    voltage: out[S * i],
-    slope: out[S * i + 1],
-    heatJ: out[S * i + 2],
-    voltageStart: out[S * i + 3],
-    terms: out.subarray(S * i + 4, S * i + 8),
-    margin: out[S * i + 8],
-    state: end.subarray(i * L, (i + 1) * L),
-  }));
+  return cases.map((_, i) => stepCaseResult(out, i, end.subarray(i * L, (i + 1) * L)));
 }

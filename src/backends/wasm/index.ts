@@ -9,11 +9,12 @@ import { PACK_OUTPUT_COUNT } from '../../pack/outputs.ts';
 import { cellCount } from '../../pack/topology.ts';
 import { kernelConfigureArguments, PACK_CONFIGURE_ARGUMENTS, STEP_CONFIGURE_ARGUMENTS } from '../../kernels/configure.ts';
 import { kernelConstants } from '../../model/cell.ts';
-import { cellParameters, cellStateLength } from '../../model/layout.ts';
+import { cellParameters } from '../../model/layout.ts';
 import { CELL_MODELS, DEFINITIONS } from '../../model/physics.ts';
 import { flattenSeries, type StoichFunction } from '../../model/series.ts';
 import { packSegments } from '../../pack/protocol.ts';
 import { currentPlatform, type PackageAsset, type Platform, type WorkerPort } from '../../platform/index.ts';
+import { addCounts, emptyChunkResult, packStateLength } from '../chunk.ts';
 import type { Backend, BackendFactory, BackendOptions, PackChunkResult, PackJob } from '../types.ts';
 import { checkWasmSources } from './sources.ts';
 
@@ -86,7 +87,7 @@ export function flattenJob(job: PackJob, first = 0, count = job.count): FlatJob 
     params.set(job.kernelParameters.subarray((k * job.count + first) * n, (k * job.count + first + count) * n), k * count * n);
   }
   const s = job.layout.series;
-  const perPack = n * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
+  const perPack = packStateLength(job);
   return {
     configure: configureArguments(job),
     count,
@@ -217,20 +218,14 @@ export class WasmBackend implements Backend {
         signal.removeEventListener('abort', onAbort);
       }
     } else parts = await work;
-    const outputs = new Float64Array(job.count * PACK_OUTPUT_COUNT);
-    const perPack = cellCount(job.layout) * cellStateLength(job.settings.modes, job.settings.model, job.settings.mesh);
-    const states = job.returnStates ? new Float64Array(job.count * perPack) : undefined;
-    let cellSteps = 0;
-    let cellEvaluations = 0;
-    let cellCorrections = 0;
+    const result = emptyChunkResult(job);
+    const perPack = packStateLength(job);
     ranges.forEach(([a], w) => {
-      outputs.set(parts[w].outputs, a * PACK_OUTPUT_COUNT);
-      if (states) states.set(parts[w].states!, a * perPack);
-      cellSteps += parts[w].cellSteps;
-      cellEvaluations += parts[w].cellEvaluations;
-      cellCorrections += parts[w].cellCorrections;
+      result.outputs.set(parts[w].outputs, a * PACK_OUTPUT_COUNT);
+      if (result.states) result.states.set(parts[w].states!, a * perPack);
+      addCounts(result, parts[w]);
     });
-    return { outputs, cellSteps, cellEvaluations, cellCorrections, states };
+    return result;
   }
 
   async dispose(): Promise<void> {

@@ -36,6 +36,20 @@ export interface StepCaseResult {
 /** Values per case in the conformance outputs: voltage, slope, heat, start voltage, four heat terms, margin. */
 export const STEP_OUTPUTS = 9;
 
+/** Case i's result from the conformance outputs (STEP_OUTPUTS values a case) and its end state (reference layout). */
+export function stepCaseResult(out: Float32Array | Float64Array, i: number, state: Float64Array): StepCaseResult {
+  const S = STEP_OUTPUTS;
+  return {
+    voltage: out[S * i],
+    slope: out[S * i + 1],
+    heatJ: out[S * i + 2],
+    voltageStart: out[S * i + 3],
+    terms: out.subarray(S * i + 4, S * i + 8),
+    margin: out[S * i + 8],
+    state,
+  };
+}
+
 export async function webgpuStepCells(
   gpu: GpuContext,
   set: ParameterSet,
@@ -120,14 +134,5 @@ export async function webgpuStepCells(
   readState.unmap();
   readOut.unmap();
   for (const b of [uniform, paramBuf, stateBuf, inputBuf, outBuf, readState, readOut]) b.destroy();
-  const S = STEP_OUTPUTS;
-  return cases.map((_, i) => ({
-    voltage: out[S * i],
-    slope: out[S * i + 1],
-    heatJ: out[S * i + 2],
-    voltageStart: out[S * i + 3],
-    terms: out.slice(S * i + 4, S * i + 8),
-    margin: out[S * i + 8],
-    state: toReferenceState(F32, endStates.subarray(i * L, (i + 1) * L), lengths),
-  }));
+  return cases.map((_, i) => stepCaseResult(out, i, toReferenceState(F32, endStates.subarray(i * L, (i + 1) * L), lengths)));
 }

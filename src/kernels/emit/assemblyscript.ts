@@ -8,7 +8,7 @@
 import { stateLayout, type CompiledModel } from '../compile.ts';
 import { studyConstantUnion, type KernelDecl, type KernelOutput, type KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, f64Literal, HEADER, KernelEmitter, kernelBuffers, kernelOrder, upperSnake, type Rendered, type SolveSyntax } from './common.ts';
+import { atom, f64Literal, guardedRead, HEADER, KernelEmitter, kernelBuffers, kernelOrder, shift, upperSnake, type Rendered, type SolveSyntax } from './common.ts';
 
 const FN: Record<string, string> = {
   add: 'f64x2.add', sub: 'f64x2.sub', mul: 'f64x2.mul', div: 'f64x2.div', min: 'f64x2.min', max: 'f64x2.max', gt: 'f64x2.gt', lt: 'f64x2.lt',
@@ -164,14 +164,7 @@ class AssemblyScriptEmitter extends KernelEmitter {
   }
 }
 
-const shift = (offset: number) => (offset === 0 ? 'm' : offset > 0 ? `m + ${offset}` : `m - ${-offset}`);
-
-/** A read at m + offset, 0 outside [0, length). */
-function guarded(code: string, length: string, offset: number): Rendered {
-  if (offset === 0) return atom(code);
-  const inside = offset > 0 ? `m + ${offset} < ${length}` : `m >= ${-offset}`;
-  return atom(`(${inside} ? ${code} : sp(0))`);
-}
+const guarded = (code: string, length: string, offset: number) => guardedRead(code, length, offset, 'sp(0)');
 
 /**
  * assembly/kernel.generated.ts: the kernels of every model (`models`, in model-index order) in one module, each model's

@@ -6,7 +6,7 @@
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, cLikeSyntax, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
+import { atom, call, cLikeOperation, cLikeSyntax, f64Literal, guardedRead, HEADER, infix, kernelBuffers, KernelEmitter, kernelOrder, PREC, shift, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 import { TOLERANCES } from '../tolerances.ts';
 
 const MATH: Record<string, string> = { exp: 'exp', expm1: 'expm1', log: 'log', sqrt: 'sqrt', tanh: 'tanh', asinh: 'asinh', sech2: 'sech2', min: 'fmin', max: 'fmax' };
@@ -53,31 +53,12 @@ class CEmitter extends KernelEmitter {
   protected operation(n: Node, a: Rendered[]): Rendered {
     if (n.kind === 'derived') return a[0];
     if (n.kind === 'series') return atom(`series_${n.op === 'slope' ? 'slope' : 'value'}(k->${n.name}, ${a[0].code})`);
-    switch (n.op) {
-      case 'add':
-        return infix('+', a[0], a[1]);
-      case 'sub':
-        return infix('-', a[0], a[1]);
-      case 'mul':
-        return infix('*', a[0], a[1]);
-      case 'div':
-        return infix('/', a[0], a[1]);
-      case 'neg':
-        return { code: `-${wrap(a[0], a[0].code.startsWith('-') ? PREC.ATOM + 1 : PREC.UNARY)}`, prec: PREC.ADD };
-      case 'gt':
-        return infix('>', a[0], a[1]);
-      case 'lt':
-        return infix('<', a[0], a[1]);
-      case 'select':
-        return { code: `${wrap(a[0], PREC.UNARY)} ? ${wrap(a[1], PREC.UNARY)} : ${wrap(a[2], PREC.UNARY)}`, prec: 0 };
-      case 'arrhenius':
-        return { code: `${wrap(a[0], PREC.UNARY)} == 0.0 ? 1.0 : exp(${infix('*', a[0], a[1]).code})`, prec: 0 };
-      default: {
-        const f = MATH[n.op];
-        if (!f) throw new Error(`c emitter: no f64 form of ${n.op}`);
-        return atom(`${f}(${a.map((x) => x.code).join(', ')})`);
-      }
-    }
+    if (n.op === 'arrhenius') return { code: `${wrap(a[0], PREC.UNARY)} == 0.0 ? 1.0 : exp(${infix('*', a[0], a[1]).code})`, prec: 0 };
+    const common = cLikeOperation(n.op, a);
+    if (common) return common;
+    const f = MATH[n.op];
+    if (!f) throw new Error(`c emitter: no f64 form of ${n.op}`);
+    return call(f, a);
   }
 
   protected override prologue(): string[] {
@@ -131,14 +112,7 @@ class CEmitter extends KernelEmitter {
   }
 }
 
-const shift = (offset: number) => (offset === 0 ? 'm' : offset > 0 ? `m + ${offset}` : `m - ${-offset}`);
-
-/** A read at m + offset, 0 outside [0, length). */
-function guarded(code: string, length: string, offset: number): Rendered {
-  if (offset === 0) return atom(code);
-  const inside = offset > 0 ? `m + ${offset} < k->${length}` : `m >= ${-offset}`;
-  return atom(`(${inside} ? ${code} : 0.0)`);
-}
+const guarded = (code: string, length: string, offset: number) => guardedRead(code, `k->${length}`, offset, '0.0');
 
 /** bench/native/kernel.generated.h */
 export function cKernels(model: CompiledModel): string {

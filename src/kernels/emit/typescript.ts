@@ -6,9 +6,9 @@
 import { compileModel, type CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, cLikeSyntax, f64Literal, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
+import { atom, call, cLikeOperation, cLikeSyntax, f64Literal, guardedRead, HEADER, infix, kernelBuffers, KernelEmitter, kernelOrder, PREC, shift, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 
-const MATH: Record<string, string> = { exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', sqrt: 'Math.sqrt', tanh: 'Math.tanh', asinh: 'Math.asinh', sech2: 'sech2' };
+const MATH: Record<string, string> = { exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', sqrt: 'Math.sqrt', tanh: 'Math.tanh', asinh: 'Math.asinh', sech2: 'sech2', min: 'Math.min', max: 'Math.max' };
 
 class TypeScriptEmitter extends KernelEmitter {
   protected reserved(): Set<string> {
@@ -53,35 +53,12 @@ class TypeScriptEmitter extends KernelEmitter {
   protected operation(n: Node, a: Rendered[]): Rendered {
     if (n.kind === 'derived') return a[0];
     if (n.kind === 'series') return atom(`evaluateSeries${n.op === 'slope' ? 'Slope' : ''}(k.${n.name}, ${a[0].code})`);
-    switch (n.op) {
-      case 'add':
-        return infix('+', a[0], a[1]);
-      case 'sub':
-        return infix('-', a[0], a[1]);
-      case 'mul':
-        return infix('*', a[0], a[1]);
-      case 'div':
-        return infix('/', a[0], a[1]);
-      case 'neg':
-        return { code: `-${wrap(a[0], a[0].code.startsWith('-') ? PREC.ATOM + 1 : PREC.UNARY)}`, prec: PREC.ADD };
-      case 'min':
-        return atom(`Math.min(${a[0].code}, ${a[1].code})`);
-      case 'max':
-        return atom(`Math.max(${a[0].code}, ${a[1].code})`);
-      case 'gt':
-        return infix('>', a[0], a[1]);
-      case 'lt':
-        return infix('<', a[0], a[1]);
-      case 'select':
-        return { code: `${wrap(a[0], PREC.UNARY)} ? ${wrap(a[1], PREC.UNARY)} : ${wrap(a[2], PREC.UNARY)}`, prec: 0 };
-      case 'arrhenius':
-        return { code: `${wrap(a[0], PREC.UNARY)} === 0 ? 1 : Math.exp(${infix('*', a[0], a[1]).code})`, prec: 0 };
-      default: {
-        const f = MATH[n.op];
-        if (!f) throw new Error(`typescript emitter: no f64 form of ${n.op}`);
-        return atom(`${f}(${a[0].code})`);
-      }
-    }
+    if (n.op === 'arrhenius') return { code: `${wrap(a[0], PREC.UNARY)} === 0 ? 1 : Math.exp(${infix('*', a[0], a[1]).code})`, prec: 0 };
+    const common = cLikeOperation(n.op, a);
+    if (common) return common;
+    const f = MATH[n.op];
+    if (!f) throw new Error(`typescript emitter: no f64 form of ${n.op}`);
+    return call(f, a);
   }
 
   protected declare(name: string, value: Rendered): string {
@@ -131,14 +108,7 @@ class TypeScriptEmitter extends KernelEmitter {
   }
 }
 
-const shift = (offset: number) => (offset === 0 ? 'm' : offset > 0 ? `m + ${offset}` : `m - ${-offset}`);
-
-/** A read at m + offset, 0 outside [0, length). */
-function guarded(code: string, length: string, offset: number): Rendered {
-  if (offset === 0) return atom(code);
-  const inside = offset > 0 ? `m + ${offset} < k.${length}` : `m >= ${-offset}`;
-  return atom(`(${inside} ? ${code} : 0)`);
-}
+const guarded = (code: string, length: string, offset: number) => guardedRead(code, `k.${length}`, offset, '0');
 
 const stateIndex = (name: string) => `S_${upperSnake(name)}`;
 

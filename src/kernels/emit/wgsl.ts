@@ -13,7 +13,7 @@ import { isPiecewiseCubic, type StoichFunction } from '../../model/series.ts';
 import type { CompiledModel } from '../compile.ts';
 import type { KernelDecl, KernelOutput, KernelWrite, StudyContext } from '../define.ts';
 import type { Node } from '../ir.ts';
-import { atom, cLikeSyntax, HEADER, infix, KernelEmitter, kernelBuffers, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
+import { atom, call, cLikeOperation, cLikeSyntax, HEADER, infix, kernelBuffers, KernelEmitter, kernelOrder, PREC, upperSnake, wrap, type Rendered, type SolveSyntax } from './common.ts';
 
 /** An f32 literal that WGSL parses as an abstract float. */
 export function wgslLiteral(v: number): string {
@@ -91,30 +91,19 @@ class WgslEmitter extends KernelEmitter {
     if (n.kind === 'derived') throw new Error(`wgsl emitter: derived ${n.name} must be a row`);
     if (n.kind === 'series') return atom(`series_${n.op === 'slope' ? 'slope_' : ''}${snake(n.name)}(${a[0].code})`);
     switch (n.op) {
-      case 'add':
-        return infix('+', a[0], a[1]);
-      case 'sub':
-        return infix('-', a[0], a[1]);
-      case 'mul':
-        return infix('*', a[0], a[1]);
-      case 'div':
-        return infix('/', a[0], a[1]);
-      case 'neg':
-        return { code: `-${wrap(a[0], a[0].code.startsWith('-') ? PREC.ATOM + 1 : PREC.UNARY)}`, prec: PREC.ADD };
       case 'gt':
-        return atom(`(${infix('>', a[0], a[1]).code})`);
       case 'lt':
-        return atom(`(${infix('<', a[0], a[1]).code})`);
+        return atom(`(${cLikeOperation(n.op, a)!.code})`);
       case 'select':
         return atom(`select(${a[2].code}, ${a[1].code}, ${a[0].code})`);
       case 'dfOf':
         return atom(`vec2<f32>(${a[0].code}, 0.0)`);
-      default: {
-        const f = FN[n.op];
-        if (!f) throw new Error(`wgsl emitter: no f32 form of ${n.op}`);
-        return atom(`${f}(${a.map((x) => x.code).join(', ')})`);
-      }
     }
+    const common = cLikeOperation(n.op, a);
+    if (common) return common;
+    const f = FN[n.op];
+    if (!f) throw new Error(`wgsl emitter: no f32 form of ${n.op}`);
+    return call(f, a);
   }
 
   protected declare(name: string, value: Rendered): string {
