@@ -306,3 +306,10 @@ export function lifetimeSummary(spec: StudySpec, outputs: Float64Array | ((name:
     simulatedCycles: { mean: sim.reduce((a, b) => a + b, 0) / (n || 1), min: sim.reduce((a, b) => Math.min(a, b), Infinity), max: sim.reduce((a, b) => Math.max(a, b), -Infinity) },
   };
 }
+
+/** The end of life in one line, as the CLI prints it and the browser page shows it. */
+export function endOfLifeLine(l: LifetimeSummary): string {
+  const e = l.eol;
+  const median = e.p50 === null ? `> ${l.cycles}` : e.p50.toFixed(0);
+  return `end of life (${l.endOfLife} of the initial capacity): ${e.reached} of ${e.packs} valid packs within ${l.cycles} cycles; median ${median} cycles`;
+}
