@@ -245,9 +245,10 @@ export function lifetimeSummary(spec: StudySpec, outputs: Float64Array | ((name:
   const l = lifetimeSettings(spec);
   const names = lifetimeOutputs(spec).map((o) => o.name);
   const W = names.length;
+  // A streamed run's columns share one buffer that the next read overwrites (src/results/stream.ts): copy each.
   const column =
     typeof outputs === 'function'
-      ? outputs
+      ? (name: string) => Float64Array.from(outputs(name))
       : (name: string) => Float64Array.from({ length: outputs.length / W }, (_, s) => outputs[s * W + names.indexOf(name)]);
   const initialAll = column('initialCapacityAh');
   const data = fan instanceof Float64Array ? lifetimeFanData(spec, fan, initialAll.length) : fan;
