@@ -1,8 +1,8 @@
 /**
  * The last stage of `cellspread run` and `cellspread merge`: analyse the streamed samples one output column at a
  * time (src/study/finish.ts, as the browser page does), write checksums.json and summary.json (listing only files that
- * exist), then the report. Ctrl-C here stops
- * with exit code 130 and leaves every chunk in place, so the analysis can simply be run again.
+ * exist), then the report. Ctrl-C here stops with exit code 130 and leaves every chunk in place, so the analysis can
+ * simply be run again.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
