@@ -5,6 +5,11 @@ import { checkWasmSources, SOURCES_SECTION, sourcesDigest } from '../../src/back
 import { nodePlatform } from '../../src/platform/node.ts';
 import type { Platform } from '../../src/platform/index.ts';
 
+// The TypeScript libs in use carry no WebAssembly types (src/backends/wasm/index.ts).
+const wasm = (globalThis as unknown as {
+  WebAssembly: { Module: { new (bytes: Uint8Array): object; customSections(module: object, name: string): ArrayBuffer[] } };
+}).WebAssembly;
+
 /** An empty module with the given custom sections (name, payload). */
 function moduleWith(...sections: [string, string][]): object {
   const enc = new TextEncoder();
@@ -16,7 +21,7 @@ function moduleWith(...sections: [string, string][]): object {
     const size = body.length < 128 ? [body.length] : [(body.length & 0x7f) | 0x80, body.length >> 7];
     bytes.push(0, ...size, ...body);
   }
-  return new WebAssembly.Module(new Uint8Array(bytes));
+  return new wasm.Module(new Uint8Array(bytes));
 }
 
 const platform = nodePlatform;
@@ -25,7 +30,7 @@ const digestOfCheckout = sourcesDigest(checkoutFiles.map((path) => ({ path, text
 
 describe('build/cellspread.wasm against the checkout\'s assembly/ sources', () => {
   it('the module the build wrote names every assembly/ source and their digest, and loads', async () => {
-    const section = WebAssembly.Module.customSections(new WebAssembly.Module(readFileSync(WASM_URL)), SOURCES_SECTION);
+    const section = wasm.Module.customSections(new wasm.Module(readFileSync(WASM_URL)), SOURCES_SECTION);
     expect(section).toHaveLength(1);
     const built = JSON.parse(new TextDecoder().decode(section[0]));
     expect(built.files).toContain('assembly/pack.ts');

@@ -65,8 +65,9 @@ const webgpuRequired = process.env.CELLSPREAD_REQUIRE_WEBGPU === '1';
 /**
  * The SPM through every backend. The SPMe through the CPU backends only: its 2s2p CC-CV cycles on WebGPU run past
  * what a software adapter allows (llvmpipe's loop limit and this suite's time; docs/webgpu.md "Pause and resume"), so
- * the SPMe's WebGPU lifetime runs are not checked here (its pack parity is, in test/parity/parity.test.ts and
- * test/webgpu/workgroup.test.ts).
+ * the SPMe's WebGPU lifetime runs are not checked here. What they are made of is: its pack parity
+ * (test/parity/parity.test.ts, test/webgpu/workgroup.test.ts) and its states carried from one protocol step to the next
+ * through pauses, electrolyte included, in every working-memory variant (test/webgpu/backend.test.ts).
  */
 for (const [modelName, backends] of [
   ['spm', undefined],

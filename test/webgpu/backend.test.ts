@@ -16,6 +16,8 @@ import { chunkJob } from '../../src/study/runner.ts';
 import { caseModel, PARITY_CASES } from '../parity/cases.ts';
 import { PACK_OUTPUT_COUNT } from '../../src/pack/outputs.ts';
 import { S_SEI_GROWTH, S_STOICH_NEG } from '../../src/model/kernel.generated.ts';
+import { S_LN_MEAN_POS, STATE_FIXED as STATE_FIXED_SPME } from '../../src/model/kernel-spme.generated.ts';
+import { DEFAULT_ELECTROLYTE_MESH, electrolyteStateLength } from '../../src/model/physics.ts';
 import { cellCount } from '../../src/pack/topology.ts';
 import { PACK_OUTPUT_INDEX, STOP_REASON } from '../../src/pack/outputs.ts';
 
@@ -151,21 +153,33 @@ describe('webgpu backend', () => {
     // with a small loop budget so the packs pause on the way.
     const { ReferenceBackend } = await import('../../src/backends/reference.ts');
     const reference = new ReferenceBackend();
+    // The SPMe's states carry its electrolyte (theta per finite volume) and its summaries across the calls too.
+    // Second steps: the SPM cells ended their 2C discharge empty (charge them at 1C), the SPMe cells their rest after
+    // 1C (charge them), the SPM pack its CC-CV charged (discharge it at C/2); the SPMe pack's first step is cut to its
+    // first minute at 2C (its weakest cell depletes its electrolyte at 86 s), then discharged at C/2 for 10 minutes
+    // (the storage variant runs slowly on llvmpipe).
     const runs = [
-      ['okane2022 cells with SEI growth', 'auto', 'private'],
-      ['okane2022 pack 2s2p', 'auto', 'workgroup'],
-      ['okane2022 pack 2s2p', 'pack', 'storage'],
+      { name: 'okane2022 cells with SEI growth', mapping: 'auto', variant: 'private', current: -5 },
+      { name: 'okane2022 pack 2s2p', mapping: 'auto', variant: 'workgroup', current: 10 },
+      { name: 'okane2022 pack 2s2p', mapping: 'pack', variant: 'storage', current: 10 },
+      { name: 'spme okane2022 cells with SEI growth', mapping: 'auto', variant: 'private', current: -5 },
+      { name: 'spme pack 3s2p', mapping: 'auto', variant: 'workgroup', current: 5, firstDuration: 60, duration: 600 },
+      { name: 'spme pack 3s2p', mapping: 'pack', variant: 'storage', current: 5, firstDuration: 60, duration: 600 },
     ] as const;
-    for (const [name, mapping, variant] of runs) {
+    for (const run of runs) {
+      const { name, mapping, variant, current } = run;
       const c = PARITY_CASES.find((x) => x.name.startsWith(name))!;
       const model = studyModel(c.spec);
-      const first = { ...chunkJob(c.spec, model, 0, 4).job, returnStates: true };
+      const chunk = chunkJob(c.spec, model, 0, 4).job;
+      const firstDuration = 'firstDuration' in run ? run.firstDuration : undefined;
+      const first = { ...chunk, segments: firstDuration ? [{ ...chunk.segments[0], duration: firstDuration }] : chunk.segments, returnStates: true };
       const states = (await reference.simulate(first)).states!;
-      // The cells ended their 2C discharge empty: charge them at 1C; the pack ended charged: discharge it at C/2.
-      const current = name.includes('cells') ? -5 : 10;
-      const next = { ...first, segments: [{ ...model.segments[0], mode: 0 as const, value: current, duration: 1200 }], states };
+      const next = { ...first, segments: [{ ...model.segments[0], mode: 0 as const, value: current, duration: 'duration' in run ? run.duration : 1200 }], states };
       const want = await reference.simulate(next);
-      await withBackend({ loopBudget: 300, mapping }, async (b) => {
+      // Every pack ran the whole step: no limit or stop cut it short.
+      for (let p = 0; p < 4; p++) expect(want.outputs[p * PACK_OUTPUT_COUNT + PACK_OUTPUT_INDEX.stopReason], `${name}: pack ${p}`).toBe(STOP_REASON.completed);
+      // The SPMe's steps take 3 to 5 times the SPM's loop iterations: a larger budget, that still pauses them.
+      await withBackend({ loopBudget: name.startsWith('spme') ? 3000 : 300, mapping }, async (b) => {
         const got = await b.simulate(next);
         expect(b.variant(next)).toBe(variant);
         expect(b.lastTimings.some((t) => t.rounds > 1)).toBe(true);
@@ -173,13 +187,23 @@ describe('webgpu backend', () => {
         // End states back in the reference layout: the SEI growth (a double-float on the GPU) to 1e-4 of its value.
         expect(got.states!.length).toBe(want.states!.length);
         const L = want.states!.length / (4 * cellCount(next.layout));
+        const spme = c.spec.simulation.model === 'spme';
+        const electrolyte = spme ? { first: STATE_FIXED_SPME + 2 * next.settings.modes, count: electrolyteStateLength(model.settings.mesh ?? DEFAULT_ELECTROLYTE_MESH) } : undefined;
         for (let k = 0; k < 4 * cellCount(next.layout); k++) {
-          expect(Math.abs(got.states![k * L + S_SEI_GROWTH] / want.states![k * L + S_SEI_GROWTH] - 1)).toBeLessThan(1e-4);
+          if (c.spec.simulation.sei) expect(Math.abs(got.states![k * L + S_SEI_GROWTH] / want.states![k * L + S_SEI_GROWTH] - 1)).toBeLessThan(1e-4);
           expect(Math.abs(got.states![k * L + S_STOICH_NEG] - want.states![k * L + S_STOICH_NEG])).toBeLessThan(1e-5);
+          if (!electrolyte) continue;
+          for (let m = 0; m < electrolyte.count; m++) {
+            const at = k * L + electrolyte.first + m;
+            expect(Math.abs(got.states![at] - want.states![at]), `${name}: cell ${k} theta ${m}`).toBeLessThan(1e-4);
+          }
+          expect(Math.abs(got.states![k * L + S_LN_MEAN_POS] - want.states![k * L + S_LN_MEAN_POS])).toBeLessThan(1e-4);
         }
+        if (spme) expect(got.states!.length / (4 * cellCount(next.layout))).toBe(STATE_FIXED_SPME + 2 * next.settings.modes + electrolyte!.count);
       });
     }
-  });
+    // Six runs on a software adapter: about four minutes on a loaded 2-core machine (2026-11-30).
+  }, 600_000);
 
   it('rejects bad input with a located error', async () => {
     if (!base) return expect(required).toBe(false);
