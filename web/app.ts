@@ -4,12 +4,11 @@
  * (the WASM module, the shaders, the worker script) are served next to it under cellspread/.
  */
 import {
-  analyzeStudySensitivity,
-  buildSummary,
   createBackend,
+  cycleTableCsv,
   DEFAULT_STUDY_YAML,
   describeCost,
-  designOutputs,
+  endOfLifeLine,
   monteCarloResult,
   parseStudySpec,
   renderReport,
@@ -19,10 +18,9 @@ import {
   studyLayout,
   studyModel,
   studyResultTable,
-  tailAnalyses,
+  summarizeStudy,
   useAssetBase,
   VERSION,
-  worstPackMap,
   type RunSummary,
   type StudyResult,
 } from '../src/browser.ts';
@@ -40,6 +38,7 @@ const status = $('status');
 const backendLine = $('backend-line');
 const errorBox = $('error');
 const downloads = $('downloads');
+const cyclesLink = $<HTMLAnchorElement>('download-cycles');
 const report = $<HTMLIFrameElement>('report');
 
 /** The last completed run, for scripts driving the page (and the browser test). */
@@ -103,32 +102,37 @@ async function run(): Promise<void> {
       return;
     }
     setState('running', 'analysing…');
-    // As `cellspread run` does: statistics, tails and tables describe the Monte Carlo samples; the sensitivity indices
-    // come from the design rows that ran after them.
-    const tA = performance.now();
+    // What `cellspread run` writes for the same study and seed (src/study/finish.ts): statistics, tails, a lifetime
+    // study's fan charts and end of life over the Monte Carlo samples, sensitivity indices from the design rows.
     const mc = monteCarloResult(result);
-    const tail = tailAnalyses(spec, mc.outputs);
-    const design = designOutputs(result);
-    const sensitivity = design ? analyzeStudySensitivity(spec, design) : [];
-    const worstPack = worstPackMap(spec, model, mc.outputs, mc.range.start);
-    const now = performance.now();
-    const summary = buildSummary(spec, mc, { tail, sensitivity, worstPack, analysisSeconds: (now - tA) / 1000, totalSeconds: (now - t0) / 1000 });
-    summary.files = { summary: 'summary.json', samplesCsv: 'samples.csv', samplesArrow: 'samples.arrow', report: 'report.html' };
+    const summary = summarizeStudy(result, { model, t0 });
+    summary.files = {
+      summary: 'summary.json',
+      samplesCsv: 'samples.csv',
+      samplesArrow: 'samples.arrow',
+      ...(mc.lifetime ? { cycles: 'cycles.csv' } : {}),
+      report: 'report.html',
+    };
+    // The report is drawn from the summary.json offered below, as `cellspread run` draws it from the file it wrote.
+    const summaryJson = `${JSON.stringify(summary, null, 2)}\n`;
     const table = studyResultTable(mc);
     setState('running', 'drawing the report…');
-    const html = await renderReport(summary, table);
+    const html = await renderReport(JSON.parse(summaryJson) as RunSummary, table);
     await new Promise<void>((loaded) => {
       report.addEventListener('load', () => loaded(), { once: true });
       report.srcdoc = html;
     });
-    offer('download-summary', `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+    offer('download-summary', summaryJson, 'application/json');
     offer('download-csv', sampleTableCsv(table), 'text/csv');
     offer('download-arrow', sampleTableArrow(table) as Uint8Array<ArrayBuffer>, 'application/vnd.apache.arrow.file');
     offer('download-report', html, 'text/html');
+    cyclesLink.hidden = !mc.lifetime;
+    if (mc.lifetime) offer('download-cycles', cycleTableCsv(mc), 'text/csv');
     downloads.hidden = false;
     progress.value = 1;
     page.last = { backend: result.backend, outputs: result.outputs, summary };
-    setState('done', `done: ${result.counts.samples} samples in ${summary.timings.totalSeconds.toFixed(1)} s`);
+    const life = summary.lifetime ? `; ${endOfLifeLine(summary.lifetime)}` : '';
+    setState('done', `done: ${result.counts.samples} samples in ${summary.timings.totalSeconds.toFixed(1)} s${life}`);
   } catch (err) {
     if (signal.aborted) {
       setState('stopped', 'stopped');

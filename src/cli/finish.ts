@@ -1,7 +1,8 @@
 /**
  * The last stage of `cellspread run` and `cellspread merge`: analyse the streamed samples one output column at a
- * time, write checksums.json and summary.json (listing only files that exist), then the report. Ctrl-C here stops
- * with exit code 130 and leaves every chunk in place, so the analysis can simply be run again.
+ * time (src/study/finish.ts, as the browser page does), write checksums.json and summary.json (listing only files that
+ * exist), then the report. Ctrl-C here stops with exit code 130 and leaves every chunk in place, so the analysis can
+ * simply be run again.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,15 +13,14 @@ import { writeChecksums, writeSummary } from '../results/io.ts';
 import type { StreamedDesign, StreamedResults } from '../results/stream.ts';
 import { RNG_ALGORITHM } from '../random/rng.ts';
 import { analysisHash, simulationHash, studyHash, type StudyCost, type StudySpec } from '../spec/index.ts';
-import { analyzeStudySensitivity, tailAnalyses, worstPackMap } from '../study/analysis.ts';
+import { finishStudy } from '../study/finish.ts';
 import { headlineLines } from '../study/headline.ts';
 import type { StudyModel } from '../study/job.ts';
-import type { LifetimeFanData } from '../study/lifetime.ts';
+import { endOfLifeLine, type LifetimeFanData } from '../study/lifetime.ts';
 import { studyOutputNames } from '../study/outputs.ts';
 import { cellCount } from '../pack/topology.ts';
 import type { StudyResult } from '../study/runner.ts';
 import { studyLayout } from '../study/samples.ts';
-import { buildSummary } from '../study/summary.ts';
 import { VERSION } from '../version.ts';
 
 export const PACKAGE_VERSION = VERSION;
@@ -71,24 +71,10 @@ export async function finishResults(o: FinishOptions): Promise<RunSummary> {
 
 async function analyseAndWrite(o: FinishOptions): Promise<RunSummary> {
   const { spec, model, streamed } = o;
-  const tA = performance.now();
   const valve = new MemoryValve();
-  let tail: unknown[] = [];
-  let sensitivity: RunSummary['sensitivity'] = [];
-  let worstPack: RunSummary['worstPack'];
-  try {
-    if (o.analyse) tail = tailAnalyses(spec, streamed.columns);
-    valve.relieve();
-    if (o.analyse && o.design?.complete) sensitivity = analyzeStudySensitivity(spec, o.design.outputs, o.design.invalid);
-    worstPack = o.completed ? worstPackMap(spec, model, streamed.columns, streamed.range.start) : undefined;
-    valve.relieve();
-  } catch (err) {
-    if (o.signal?.aborted) throw interrupted(o);
-    throw err;
-  }
-  if (o.signal?.aborted && o.completed) throw interrupted(o);
   const layout = studyLayout(spec);
   const rows = o.range.end - o.range.start;
+  // The run's Monte Carlo part: its outputs are the streamed column files, not held in memory.
   const result: StudyResult = {
     spec,
     specHash: studyHash(spec),
@@ -115,18 +101,25 @@ async function analyseAndWrite(o: FinishOptions): Promise<RunSummary> {
     timings: { sampleSeconds: streamed.sampleSeconds, simulateSeconds: streamed.simulateSeconds, totalSeconds: 0 },
     cancelled: !o.completed,
   };
-  const summary: RunSummary & Record<string, unknown> = {
-    ...buildSummary(spec, result, {
-      tail,
-      sensitivity,
-      worstPack,
-      analysisSeconds: (performance.now() - tA) / 1000,
-      totalSeconds: (performance.now() - o.t0) / 1000,
+  let analysed: RunSummary;
+  try {
+    analysed = finishStudy({
+      spec,
+      model,
+      result,
+      columns: { ...streamed, ...(o.lifetimeFan ? { lifetimeFan: o.lifetimeFan } : {}) },
+      design: o.design,
+      analyse: o.analyse,
+      t0: o.t0,
       shard: o.shard,
-      streamed: { ...streamed, ...(o.lifetimeFan ? { lifetimeFan: o.lifetimeFan } : {}) },
-    }),
-    ...(o.extra ?? {}),
-  };
+      between: () => valve.relieve(),
+    });
+  } catch (err) {
+    if (o.signal?.aborted) throw interrupted(o);
+    throw err;
+  }
+  if (o.signal?.aborted && o.completed) throw interrupted(o);
+  const summary: RunSummary & Record<string, unknown> = { ...analysed, ...(o.extra ?? {}) };
   writeChecksums(o.dir);
   summary.files = existingFiles(o.dir, false);
   writeSummary(o.dir, summary);
@@ -183,11 +176,7 @@ export function describeSummary(summary: RunSummary, out: string): string {
     if (v.invalidSamples > 3) lines.push(`    ... and ${v.invalidSamples - 3} more (summary.json lists the first ${v.invalid.length})`);
   }
   lines.push(...rows);
-  if (summary.lifetime) {
-    const e = summary.lifetime.eol;
-    const median = e.p50 === null ? `> ${summary.lifetime.cycles}` : e.p50.toFixed(0);
-    lines.push(`  end of life (${summary.lifetime.endOfLife} of the initial capacity): ${e.reached} of ${e.packs} valid packs within ${summary.lifetime.cycles} cycles; median ${median} cycles`);
-  }
+  if (summary.lifetime) lines.push(`  ${endOfLifeLine(summary.lifetime)}`);
   const files = Object.values(summary.files).filter((f) => f !== 'chunks/' && f !== 'checksums.json' && f !== 'summary.json');
   lines.push(`results: ${out}/summary.json${files.length ? `, ${files.join(', ')}` : ''}`);
   const headline = summary.headline ? headlineLines(summary.headline) : [];

@@ -245,9 +245,10 @@ export function lifetimeSummary(spec: StudySpec, outputs: Float64Array | ((name:
   const l = lifetimeSettings(spec);
   const names = lifetimeOutputs(spec).map((o) => o.name);
   const W = names.length;
+  // A streamed run's columns share one buffer that the next read overwrites (src/results/stream.ts): copy each.
   const column =
     typeof outputs === 'function'
-      ? outputs
+      ? (name: string) => Float64Array.from(outputs(name))
       : (name: string) => Float64Array.from({ length: outputs.length / W }, (_, s) => outputs[s * W + names.indexOf(name)]);
   const initialAll = column('initialCapacityAh');
   const data = fan instanceof Float64Array ? lifetimeFanData(spec, fan, initialAll.length) : fan;
@@ -305,4 +306,11 @@ export function lifetimeSummary(spec: StudySpec, outputs: Float64Array | ((name:
     eol: { packs: n, reached: reachedCount, censored: n - reachedCount, p05: censoredQuantile(0.05), p50: censoredQuantile(0.5), p95: censoredQuantile(0.95), bins },
     simulatedCycles: { mean: sim.reduce((a, b) => a + b, 0) / (n || 1), min: sim.reduce((a, b) => Math.min(a, b), Infinity), max: sim.reduce((a, b) => Math.max(a, b), -Infinity) },
   };
+}
+
+/** The end of life in one line, as the CLI prints it and the browser page shows it. */
+export function endOfLifeLine(l: LifetimeSummary): string {
+  const e = l.eol;
+  const median = e.p50 === null ? `> ${l.cycles}` : e.p50.toFixed(0);
+  return `end of life (${l.endOfLife} of the initial capacity): ${e.reached} of ${e.packs} valid packs within ${l.cycles} cycles; median ${median} cycles`;
 }

@@ -24,7 +24,20 @@ export interface SummaryExtras {
    * A streamed run (the CLI): the Monte Carlo outputs as columns read from disk (invalid packs NaN), and what the
    * stream counted. Without it, `result.outputs` with `result.invalid` left out.
    */
-  streamed?: { columns: OutputColumns; invalidCount: number; invalid: InvalidPack[]; nonFiniteCount: number; nonFiniteSamples: number[]; lifetimeFan?: LifetimeFanData };
+  streamed?: MonteCarloColumns;
+}
+
+/** The Monte Carlo samples of a run as output columns (invalid packs NaN), and what was counted while they streamed. */
+export interface MonteCarloColumns {
+  columns: OutputColumns;
+  invalidCount: number;
+  /** The first LISTED_SAMPLES invalid packs. */
+  invalid: InvalidPack[];
+  nonFiniteCount: number;
+  /** The first LISTED_SAMPLES samples with a non-finite output. */
+  nonFiniteSamples: number[];
+  /** A lifetime study: the fan-chart values of every Monte Carlo sample (study/outputs.ts studyStreamShape). */
+  lifetimeFan?: LifetimeFanData;
 }
 
 /** `result` holds the Monte Carlo samples only (monteCarloResult of a run that included design rows). */

@@ -11,7 +11,20 @@ import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, monteCarloResult, runStudy, parseStudySpec, sampleTableCsv, studyHash, studyLayout, studyResultTable, type StudyResult } from '../../src/index.ts';
+import {
+  createBackend,
+  cycleTableCsv,
+  monteCarloResult,
+  runStudy,
+  parseStudySpec,
+  sampleTableCsv,
+  studyHash,
+  studyLayout,
+  studyResultTable,
+  summarizeStudy,
+  type RunSummary,
+  type StudyResult,
+} from '../../src/index.ts';
 import { startWebServer, type WebServer } from '../../src/cli/web.ts';
 import { compareOutputs } from '../parity/tolerance.ts';
 
@@ -38,6 +51,29 @@ analysis:
 run: { samples: 11, seed: 5, chunkSize: 4 }
 `;
 const spec = parseStudySpec(STUDY, { source: 'browser-3s2p.yaml' });
+
+/**
+ * A lifetime study (a repeat block): a 2s2p pack aged 10 cycles with SEI growth, cycle jumping and a random walk on
+ * the growth rate; 5 packs in chunks of 2, of which some reach the end of life within the run and some are censored.
+ */
+const LIFETIME_STUDY = `name: browser-lifetime
+params: okane2022
+pack: { series: 2, parallel: 2 }
+simulation: { sei: reaction limited, timeStep: 60 }
+protocol:
+  - repeat: 10
+    steps: [ { type: discharge, cRate: 1 }, { type: rest, duration: 300 }, { type: cccv, cRate: 1, cutoffCRate: 0.1 } ]
+    jumping: true
+variation:
+  capacity: { scale: relative, cell: { distribution: normal, sd: 0.02 } }
+  seiRateFactor: { cell: { distribution: lognormal, sd: 0.5 } }
+ageing: { randomWalk: { sigma: 0.05 } }
+analysis:
+  lifetime: { endOfLife: 0.999, reference: second }
+  tail: [ { output: cyclesToEol, limit: 6, tail: lower } ]
+run: { samples: 5, seed: 7, chunkSize: 2 }
+`;
+const lifetimeSpec = parseStudySpec(LIFETIME_STUDY, { source: 'browser-lifetime.yaml' });
 
 let browser: Browser | undefined;
 let web: WebServer;
@@ -99,10 +135,10 @@ async function download(page: Page, id: string): Promise<string> {
   return readFileSync((await file.path())!, 'utf8');
 }
 
-async function nodeRun(backend: string): Promise<StudyResult> {
+async function nodeRun(backend: string, study = spec): Promise<StudyResult> {
   const { backend: instance } = await createBackend(backend);
   try {
-    return await runStudy(spec, { backendInstance: instance });
+    return await runStudy(study, { backendInstance: instance });
   } finally {
     await instance.dispose();
   }
@@ -142,6 +178,61 @@ describe('the browser page', () => {
       expect(summary.tail.length).toBe(1);
       expect(summary.sensitivity.length).toBe(1);
       expect(await download(page, 'download-report')).toContain('browser-3s2p');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('runs a lifetime study: the summary (lifetime block, EOL outputs, risk) of the Node API bit for bit, the fan charts and EOL distribution in the report, cycles.csv offered', async () => {
+    const [{ page, problems }, node] = await Promise.all([openPage(), nodeRun('wasm', lifetimeSpec)]);
+    try {
+      expect(await runInPage(page, 'wasm', LIFETIME_STUDY), (await page.textContent('#error')) ?? '').toBe('done');
+      const got = await page.evaluate<{ outputs: number[]; summary: RunSummary }>('({ outputs: Array.from(window.cellspreadPage.last.outputs), summary: window.cellspreadPage.last.summary })');
+      expect(got.summary.backend.name).toBe('wasm');
+      expect(got.outputs.every((v, i) => Object.is(v, node.outputs[i])), 'page and Node lifetime outputs must be bit-identical').toBe(true);
+
+      // The summary is the one the Node API (and so `cellspread run`, test/cli/finish.test.ts) gives for the same
+      // study and seed: toEqual compares numbers with Object.is, so these are the same doubles.
+      const expected = summarizeStudy(node);
+      const lifetime = got.summary.lifetime!;
+      expect(lifetime).toEqual(expected.lifetime);
+      expect(got.summary.outputs).toEqual(expected.outputs);
+      expect(got.summary.tail).toEqual(expected.tail);
+      expect(got.summary.headline).toEqual(expected.headline);
+      expect(got.summary.validity).toEqual(expected.validity);
+      // ... and it describes this study: 10 cycles, the fade relative to the second cycle, some packs censored.
+      expect(lifetime.cycles).toBe(10);
+      expect(lifetime.fan.cycle).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(lifetime.fan.p50[1]).toBe(1);
+      expect(lifetime.fan.p50[9]).toBeLessThan(1);
+      expect(lifetime.eol.packs).toBe(5);
+      expect(lifetime.eol.reached).toBeGreaterThan(0);
+      expect(lifetime.eol.censored).toBeGreaterThan(0);
+      expect(got.summary.outputs.map((o) => o.name)).toContain('cyclesToEol');
+      expect(got.summary.tail).toHaveLength(1);
+      expect(got.summary.files.cycles).toBe('cycles.csv');
+      expect(await page.textContent('#status')).toMatch(/end of life \(0\.999 of the initial capacity\): \d of 5 valid packs within 10 cycles/);
+
+      // The report's lifetime section: the fade and LLI fan charts and the end-of-life histogram, drawn.
+      const report = page.frameLocator('#report');
+      await expect.poll(() => report.locator('h1').first().textContent()).toContain('browser-lifetime');
+      const section = report.locator('section#lifetime');
+      expect(await section.count()).toBe(1);
+      const text = (await section.textContent()) ?? '';
+      for (const title of ['Capacity fade', 'Loss of lithium inventory', 'Cycles to end of life']) expect(text).toContain(title);
+      expect(await section.locator('figure svg').count()).toBe(3);
+      expect(await section.locator('figure svg path').count()).toBeGreaterThan(5);
+      await page.screenshot({ path: join(ARTIFACTS, 'browser-page-lifetime.png'), fullPage: true });
+      await section.screenshot({ path: join(ARTIFACTS, 'browser-page-lifetime-report.png') });
+
+      // The downloads: summary.json holds the same lifetime block; cycles.csv is the CLI's per-cycle table.
+      expect(JSON.parse(await download(page, 'download-summary')).lifetime).toEqual(JSON.parse(JSON.stringify(expected.lifetime)));
+      expect(await page.isVisible('#download-cycles')).toBe(true);
+      const cycles = await download(page, 'download-cycles');
+      expect(cycles).toBe(cycleTableCsv(monteCarloResult(node)));
+      expect(cycles.trim().split('\n')).toHaveLength(1 + 5 * 10);
+      expect(await download(page, 'download-report')).toContain('id="lifetime"');
       expect(problems).toEqual([]);
     } finally {
       await page.close();
