@@ -3,7 +3,7 @@
  * Arrow or CSV bytes. No file access here (that is src/report/folder.ts, Node only), so a browser can read them too.
  */
 import { tableFromIPC } from 'apache-arrow';
-import type { SampleTable } from '../results/format.ts';
+import { STATUS_COLUMN, type SampleTable } from '../results/format.ts';
 
 export const SUMMARY_FILE = 'summary.json';
 export const ARROW_FILE = 'samples.arrow';
@@ -14,7 +14,7 @@ export const REPORT_FILE = 'report.html';
  * The `status` column of a sample table ("valid" / "invalid") as numbers: 0 valid, 1 invalid; the `reason` text
  * column is not numeric and is left out of the table.
  */
-export const STATUS_COLUMN = 'status';
+export { STATUS_COLUMN };
 const TEXT_COLUMNS = new Set(['reason']);
 export function isTextColumn(name: string): boolean {
   return TEXT_COLUMNS.has(name);

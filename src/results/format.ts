@@ -221,9 +221,14 @@ export interface Headline {
   drivers: HeadlineDrivers[];
 }
 
+/** samples.csv's and samples.arrow's validity column: valid or invalid (1 in a SampleTable's numbers). */
+export const STATUS_COLUMN = 'status';
+
 /** Column-oriented per-sample table (what samples.csv / samples.arrow hold). */
 export interface SampleTable {
   columns: string[];
-  /** One Float64Array per column, all of the same length. */
+  /** One Float64Array per column, all of the same length; a `status` column holds 0 (valid) or 1 (invalid). */
   data: Float64Array[];
+  /** Why each invalid pack is (samples.csv's `reason` column, '' for a valid one), where the table holds it. */
+  reasons?: string[];
 }

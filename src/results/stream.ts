@@ -15,6 +15,7 @@ import { CYCLE_OUTPUT_COUNT, CYCLE_OUTPUTS } from '../pack/lifetime.ts';
 import { PACK_OUTPUT_NAMES } from '../pack/outputs.ts';
 import type { StudyChunk } from '../study/runner.ts';
 import type { OutputColumns } from './format.ts';
+import { csvField, csvNumber } from './table.ts';
 import { LISTED_SAMPLES, type InvalidPack } from './validity.ts';
 
 export const SAMPLES_CSV = 'samples.csv';
@@ -53,14 +54,6 @@ export interface StreamedResults {
   columns: OutputColumns;
   /** Remove the column files (after the analysis). */
   dispose(): void;
-}
-
-function csvNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
-}
-
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Read `bytes.length` bytes of `fd` from `position` into `bytes`. */

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { PACK_OUTPUT_COUNT, PACK_OUTPUT_INDEX, PACK_OUTPUT_NAMES, STOP_REASON } from '../../src/pack/outputs.ts';
 import { getParameterSet } from '../../src/params/index.ts';
+import { tableFromIPC } from 'apache-arrow';
 import { parseSampleCsv } from '../../src/report/read.ts';
+import { sampleTableArrow, sampleTableCsv, studyResultTable } from '../../src/results/table.ts';
+import { monteCarloResult } from '../../src/study/samples.ts';
 import { invalidPackReason, STOP_REASON_STATUS, stopReasonStatus, validityContext, type ValidityContext } from '../../src/results/validity.ts';
 import { columnStatistics, outputStatistics } from '../../src/study/analysis.ts';
 import { studyModel } from '../../src/study/job.ts';
@@ -135,6 +138,15 @@ describe('impossible packs are results no more', () => {
     expect(html).toContain(`${invalid.length} invalid pack`);
     expect(html).toContain('Invalid packs');
     expect(html).toContain('the pack at or below 0 V');
+    // The same study run in memory (the library, the browser page): its samples.csv and samples.arrow are the CLI's,
+    // status and reason columns included.
+    const memory = studyResultTable(monteCarloResult(await runStudy(parseStudySpec(readFileSync(study, 'utf8'), { source: study }), { backend: 'reference' })));
+    expect(sampleTableCsv(memory)).toBe(readFileSync(join(out, 'samples.csv'), 'utf8'));
+    const arrow = (bytes: Uint8Array) => {
+      const t = tableFromIPC(bytes);
+      return t.schema.fields.map((f, i) => ({ name: f.name, type: String(f.type), values: Array.from({ length: t.numRows }, (_, r) => t.getChildAt(i)!.get(r)) }));
+    };
+    expect(arrow(sampleTableArrow(memory))).toEqual(arrow(readFileSync(join(out, 'samples.arrow'))));
   }, 120_000);
 
   it('a step that starts past its limit (SOC 0 then discharge; charging a full pack) ends at once: 0 Ah, valid, not 1.98 V or 4.34 V', async () => {
