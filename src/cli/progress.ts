@@ -12,7 +12,8 @@ function duration(seconds: number): string {
 function rate(perSecond: number): string {
   if (perSecond >= 10) return `${perSecond.toFixed(0)}/s`;
   if (perSecond >= 0.1 || perSecond === 0) return `${perSecond.toFixed(2)}/s`;
-  return `${(perSecond * 3600).toPrecision(2)}/h`;
+  const perHour = perSecond * 3600;
+  return `${perHour >= 10 ? perHour.toFixed(0) : perHour.toPrecision(2)}/h`;
 }
 
 /**

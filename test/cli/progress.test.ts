@@ -37,7 +37,8 @@ describe('progress reporting', () => {
     const p = new ProgressReporter(s, 'lines', 0);
     p.update({ samplesDone: 4.5, samplesTotal: 8, elapsedSeconds: 1500, samplesPerSecond: 0.003, etaSeconds: 1167 });
     p.update({ samplesDone: 100, samplesTotal: 200, elapsedSeconds: 400, samplesPerSecond: 0.25, etaSeconds: 400 });
-    expect(writes).toEqual(['progress: 56.3%  4.5/8 samples  11/h  ETA 19m27s\n', 'progress: 50.0%  100/200 samples  0.25/s  ETA 6m40s\n']);
+    p.update({ samplesDone: 5, samplesTotal: 8, elapsedSeconds: 160, samplesPerSecond: 0.031, etaSeconds: 97 });
+    expect(writes).toEqual(['progress: 56.3%  4.5/8 samples  11/h  ETA 19m27s\n', 'progress: 50.0%  100/200 samples  0.25/s  ETA 6m40s\n', 'progress: 62.5%  5/8 samples  112/h  ETA 1m37s\n']);
   });
 
   it('is silent when quiet', () => {
