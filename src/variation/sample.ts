@@ -338,7 +338,7 @@ function copy(from: Float64Array, to: Float64Array, offset: number): void {
 /** The inputs of a cell that differ from the study's nominal cell, by path (for error messages). */
 function changedInputs(inputs: Float64Array, base: Float64Array): Record<string, number> {
   const o: Record<string, number> = {};
-  for (let i = 0; i < CELL_INPUT_COUNT; i++) if (inputs[i] !== base[i]) o[CELL_INPUTS[i]] = inputs[i];
+  for (let i = 0; i < CELL_INPUT_COUNT; i++) if (!Object.is(inputs[i], base[i])) o[CELL_INPUTS[i]] = inputs[i]; // NaN: a tortuosity not given
   return o;
 }
 

@@ -64,6 +64,8 @@ describe('every sampled cell is checked', () => {
     const spec = parseStudySpec(`${PACK}variation:\n  lithiumInventory: { cell: { distribution: uniform, min: 0.5, max: 3 } }\n`);
     expect(() => checkSampledCells(spec, 0, 40)).not.toThrow(); // inside its own range (> 0) ...
     expect(() => sampleChunk(spec, 0, 40)).toThrow(/^variation must give physical cells \(sample \d+, cell \d\), got "lithiumInventory must fit both electrodes/); // ... but not a cell
+    // The hint lists the inputs that cell changed: the lithium factor alone (not the tortuosities no override gives).
+    expect(() => sampleChunk(spec, 0, 40)).toThrow(/changed inputs \{"lithiumInventoryFactor":[0-9.e+-]+\}/);
   });
 
   it('the check runs before anything is simulated: a bad cell late in the run leaves no chunk behind', async () => {
